@@ -1,0 +1,1 @@
+"""inkless: an engine for a coalition that defends without a treaty."""

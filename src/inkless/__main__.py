@@ -1,0 +1,3 @@
+from inkless.cli import main
+
+main()

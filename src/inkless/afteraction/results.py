@@ -1,0 +1,259 @@
+"""A run's record as the documented outputs: ``results.json`` (dict), ``events.csv``, map data.
+
+Where it sits: after-action; reads a :class:`inkless.pipeline.Record`. Output units are in key
+names (``time_s``, ``alt_m``, degrees for ``lat``/``lon``, costs in millions of USD). Keys are
+stable and documented in ``docs/results.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inkless.engagement import RESULT_NAMES
+from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
+from inkless.pipeline import (
+    BLOCKED_CHANNELS,
+    BLOCKED_RELOAD,
+    BLOCKED_ROUNDS,
+    BLOCKED_UNASSIGNED,
+    KILLED,
+    LANDED,
+    Record,
+)
+from inkless.scenario.model import THREAT_CLASSES
+from inkless.units import deg_from_rad
+
+from .mapdata import MapData
+
+__all__ = ["RESULTS_VERSION", "leak_causes", "map_data", "results", "write_events_csv"]
+
+RESULTS_VERSION = 1
+_EVENT_COLUMNS = ("time_s", "event", "threat_id", "threat_class", "unit_id", "member",
+                  "lat", "lon", "alt_m")
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(float(x), nd)
+
+
+def _latlonalt(ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lat, lon, alt = geodetic_from_ecef(np.asarray(ecef, dtype=float).reshape(-1, 3))
+    return deg_from_rad(lat), deg_from_rad(lon), alt
+
+
+def leak_causes(record: Record) -> list[str]:
+    """Why each threat was not intercepted (empty string for the intercepted ones)."""
+    raid, flight = record.raid, record.flight
+    engaged = np.zeros(len(raid), dtype=bool)
+    engaged[flight.threat[: flight.n]] = True
+    undefended_ok = record.scenario.settings.engage_undefended
+    out = []
+    for j in range(len(raid)):
+        if record.fate[j] == KILLED:
+            out.append("")
+        elif engaged[j]:
+            out.append("missed")
+        elif raid.hit_asset[j] < 0 and not undefended_ok:
+            out.append("not engaged: falls where nothing is defended")
+        elif np.isnan(record.detect_time[j]):
+            out.append("never detected")
+        elif record.blocked[j] & BLOCKED_ROUNDS:
+            out.append("out of rounds")
+        elif record.blocked[j] & BLOCKED_CHANNELS:
+            out.append("fire channels saturated")
+        elif record.blocked[j] & BLOCKED_RELOAD:
+            out.append("shooters reloading")
+        elif record.blocked[j] & BLOCKED_UNASSIGNED:
+            out.append("not assigned: rounds went to higher-value threats")
+        else:
+            out.append("no feasible shooter")
+    return out
+
+
+def results(record: Record, solver: str = "greedy", picture: str = "perfect") -> dict[str, Any]:
+    """The documented results dict of one replication."""
+    sc, raid, tables, flight = record.scenario, record.raid, record.tables, record.flight
+    units, members = tables.units, tables.members
+    launched = raid.launch_time <= record.t_end
+    classes: dict[str, dict[str, int]] = {}
+    for c, name in enumerate(THREAT_CLASSES):
+        mine = raid.cls == c
+        if mine.any():
+            classes[name] = {
+                "launched": int((launched & mine).sum()),
+                "intercepted": int(((record.fate == KILLED) & mine).sum()),
+                "leaked": int(((record.fate == LANDED) & mine).sum()),
+            }
+    fired_units = flight.unit[: flight.n]
+    by_member = {
+        members[m]: {
+            "fired": int((units.owner[fired_units] == m).sum()),
+            "cost": _r(units.cost[fired_units][units.owner[fired_units] == m].sum(), 6),
+        }
+        for m in range(len(members))
+    }
+    by_type: dict[str, dict[str, Any]] = {}
+    for u in fired_units.tolist():
+        entry = by_type.setdefault(units.interceptor[u], {"fired": 0, "cost": 0.0})
+        entry["fired"] += 1
+        entry["cost"] = _r(entry["cost"] + units.cost[u], 6)
+
+    lat, lon, alt = _latlonalt(flight.point[: flight.n])
+    engagements = [
+        {
+            "threat_id": raid.id[j],
+            "threat_class": THREAT_CLASSES[raid.cls[j]],
+            "unit_id": units.id[u],
+            "member": members[units.owner[u]],
+            "fire_time_s": _r(flight.fire_time[k]),
+            "intercept_time_s": _r(flight.intercept_time[k]),
+            "result": RESULT_NAMES[int(flight.result[k])],
+            "intercept_lat": _r(lat[k], 5),
+            "intercept_lon": _r(lon[k], 5),
+            "intercept_alt_m": _r(alt[k], 1),
+        }
+        for k, (u, j) in enumerate(zip(fired_units.tolist(), flight.threat[: flight.n].tolist(),
+                                       strict=True))
+    ]
+    causes = leak_causes(record)
+    landed = np.flatnonzero(record.fate == LANDED)
+    landed = landed[np.argsort(raid.impact_time[landed], kind="stable")]
+    impacts = [
+        {
+            "threat_id": raid.id[j],
+            "threat_class": THREAT_CLASSES[raid.cls[j]],
+            "time_s": _r(raid.impact_time[j]),
+            "lat": _r(deg_from_rad(raid.impact_lat[j]), 5),
+            "lon": _r(deg_from_rad(raid.impact_lon[j]), 5),
+            "asset": tables.assets.name[raid.hit_asset[j]] if raid.hit_asset[j] >= 0 else None,
+            "value_damaged": _r(record.damage[j], 6),
+            "cause": causes[j],
+        }
+        for j in landed.tolist()
+    ]
+    return {
+        "results_version": RESULTS_VERSION,
+        "scenario": sc.name,
+        "seed": record.seed,
+        "replications": 1,
+        "epoch": sc.settings.epoch.isoformat().replace("+00:00", "Z"),
+        "duration_s": _r(record.t_end),
+        "settings": {"picture": picture, "assignment": solver},
+        "members": [
+            {"id": m.id, "name": m.name, "role": m.role, "anonymous": m.anonymous}
+            for m in sc.members
+        ],
+        "threats": {
+            "launched": int(launched.sum()),
+            "intercepted": int((record.fate == KILLED).sum()),
+            "leaked": int((record.fate == LANDED).sum()),
+            "in_flight_at_end": int((launched & (record.fate != KILLED) & (record.fate != LANDED)).sum()),
+            "by_class": classes,
+        },
+        "interceptors": {
+            "fired": int(flight.n),
+            "cost": _r(units.cost[fired_units].sum(), 6),
+            "by_member": by_member,
+            "by_type": by_type,
+        },
+        "value_damaged": _r(record.damage.sum(), 6),
+        "value_defended": _r(tables.assets.value.sum(), 6),
+        "civil_engagements": 0,
+        "friendly_engagements": 0,
+        "engagements": engagements,
+        "impacts": impacts,
+    }
+
+
+def write_events_csv(path: Path, record: Record) -> None:
+    """The time-ordered event log, one row per event, positions in degrees and metres."""
+    raid, units, flight = record.raid, record.tables.units, record.flight
+    members = record.tables.members
+    interceptor_of: dict[tuple[int, int, float], int] = {}
+    for k in range(flight.n):
+        interceptor_of.setdefault(
+            (int(flight.unit[k]), int(flight.threat[k]), float(flight.intercept_time[k])), k
+        )
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(_EVENT_COLUMNS)
+        for t, kind, j, u in record.events:
+            if kind == "launch":
+                where = raid.launch_ecef[j]
+            elif kind == "impact":
+                where = raid.impact_ecef[j]
+            elif kind in ("assign", "fire"):
+                where = units.ecef[u]
+            elif kind in ("intercept", "miss", "lost"):
+                where = flight.point[interceptor_of[(u, j, t)]]
+            else:
+                where = raid.state(t, np.array([j]))[0][0]
+            lat, lon, alt = _latlonalt(where)
+            w.writerow([
+                f"{t:.3f}", kind, raid.id[j] if j >= 0 else "",
+                THREAT_CLASSES[raid.cls[j]] if j >= 0 else "",
+                units.id[u] if u >= 0 else "", members[units.owner[u]] if u >= 0 else "",
+                f"{lat[0]:.5f}", f"{lon[0]:.5f}", f"{alt[0]:.1f}",
+            ])
+
+
+def map_data(record: Record, samples: int = 48) -> MapData:
+    """Geometry of the run for the report's map and timeline (degrees)."""
+    raid, tables, flight = record.raid, record.tables, record.flight
+    units, sensors, assets = tables.units, tables.sensors, tables.assets
+    end = np.where(np.isnan(record.end_time), record.t_end, record.end_time)
+    launched = np.flatnonzero(raid.launch_time <= record.t_end)
+    paths = []
+    for j in launched.tolist():
+        times = np.linspace(raid.launch_time[j], min(end[j], raid.impact_time[j]) - 1e-3, samples)
+        pos = raid.ahead(np.array([j]), times)[0]
+        pos = pos[np.isfinite(pos[:, 0])]
+        if len(pos) >= 2:
+            lat, lon, _ = _latlonalt(pos)
+            paths.append((raid.id[j], THREAT_CLASSES[raid.cls[j]], lat, lon))
+    ilat, ilon, _ = _latlonalt(flight.point[: flight.n])
+    interceptors = [
+        (units.id[u], tables.members[units.owner[u]],
+         np.array([deg_from_rad(units.lat[u]), ilat[k]]),
+         np.array([deg_from_rad(units.lon[u]), ilon[k]]))
+        for k, u in enumerate(flight.unit[: flight.n].tolist())
+    ]
+    civil = []
+    if record.civil is not None:
+        rt = record.civil
+        for i, f in enumerate(record.scenario.civil.flights):
+            civil.append((f.callsign, deg_from_rad(rt.lat[i, : rt.n_wp[i]]),
+                          deg_from_rad(rt.lon[i, : rt.n_wp[i]])))
+    sensor_pos = np.where(np.isnan(sensors.ecef), 0.0, sensors.ecef)
+    for i, route in enumerate(sensors.route):
+        if route is not None:
+            sensor_pos[i] = ecef_from_geodetic(route[0][0], route[1][0], route[2][0])
+    slat, slon, _ = _latlonalt(sensor_pos)
+    kills = flight.result[: flight.n] == 1
+    landed = np.flatnonzero(record.fate == LANDED)
+    times = np.linspace(0.0, max(record.t_end, 1.0), 400)
+    in_air = {
+        name: ((raid.launch_time[raid.cls == c, None] <= times)
+               & (times < end[raid.cls == c, None])).sum(axis=0).astype(float)
+        for c, name in enumerate(THREAT_CLASSES) if (raid.cls == c).any()
+    }
+    return MapData(
+        threat_paths=paths,
+        interceptor_paths=interceptors,
+        civil_paths=civil,
+        assets=[(assets.name[i], deg_from_rad(assets.lat[i]), deg_from_rad(assets.lon[i]),
+                 assets.radius[i], assets.value[i]) for i in range(len(assets.name))],
+        sensors=[(sensors.id[i], tables.members[sensors.owner[i]], slat[i], slon[i],
+                  float(sensors.range[i, :3].max())) for i in range(len(sensors.id))],
+        fire_units=[(units.id[i], tables.members[units.owner[i]], deg_from_rad(units.lat[i]),
+                     deg_from_rad(units.lon[i]), units.r_max[i]) for i in range(len(units.id))],
+        intercepts=[(ilat[k], ilon[k]) for k in np.flatnonzero(kills).tolist()],
+        impacts=[(deg_from_rad(raid.impact_lat[j]), deg_from_rad(raid.impact_lon[j]),
+                  bool(raid.hit_asset[j] >= 0)) for j in landed.tolist()],
+        times_s=times,
+        in_air=in_air,
+    )

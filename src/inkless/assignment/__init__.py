@@ -1,0 +1,1 @@
+"""Weapon-target assignment (placeholder, completed below)."""

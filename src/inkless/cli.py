@@ -1,0 +1,161 @@
+"""The ``inkless`` command line: run, validate, schema; and the mounted sub-commands.
+
+Every error a user can cause is printed as one line per problem on stderr with exit code 2 (1
+for a failed verification); no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from inkless.errors import InklessError, InputError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="inkless",
+    help="Coalition air defence without a treaty: run raids, validate scenarios, plan, assign.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class Picture(str, Enum):
+    perfect = "perfect"
+
+
+class Assignment(str, Enum):
+    greedy = "greedy"
+    fast = "fast"
+    exact = "exact"
+
+
+def _fail(e: InklessError) -> typer.Exit:
+    for line in e.problems:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(e.exit_code)
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check a scenario file; print every problem with its line, or 'ok'."""
+    from inkless.scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+    except InklessError as e:
+        raise _fail(e) from None
+    n = sum(w.count for w in sc.raid.waves)
+    out.print(f"{scenario}: ok ({len(sc.members)} members, {len(sc.sensors)} sensors, "
+              f"{len(sc.fire_units)} fire units, {n} threats, {len(sc.civil.flights)} civil flights)")
+
+
+@app.command()
+def schema() -> None:
+    """Print the scenario file's JSON Schema (for editors: completion and checking)."""
+    from inkless.scenario import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the outputs.")] = Path("out"),
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Seeded replications.")] = 1,
+    picture: Annotated[Picture, typer.Option(help="Picture the defence decides on.")] = Picture.perfect,
+    assignment: Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")] = (
+        Assignment.greedy
+    ),
+) -> None:
+    """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
+    from inkless.afteraction import summarise, write_report
+    from inkless.afteraction.results import map_data, write_events_csv
+    from inkless.scenario import load_scenario
+    from inkless.wargame import run_replications
+
+    try:
+        sc = load_scenario(scenario)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"--out {out_dir}: cannot create the directory ({e.strerror})") from None
+        seed_ = sc.settings.seed if seed is None else seed
+        if seed_ < 0:
+            raise InputError(f"--seed: must be at least 0, got {seed_}")
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=True,
+        ) as bar:
+            task = bar.add_task(f"{sc.name}: replications", total=replications)
+            record, reps = run_replications(
+                sc, seed_, replications, solver=assignment.value,  # type: ignore[arg-type]
+                progress=lambda: bar.advance(task),
+            )
+        res = reps[0] if replications == 1 else summarise(reps)
+        res["replications"] = replications
+        res["seed"] = seed_
+        res["settings"]["picture"] = picture.value
+        (out_dir / "results.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        write_events_csv(out_dir / "events.csv", record)
+        write_report(out_dir / "report.html", res, map_data(record))
+    except InklessError as e:
+        raise _fail(e) from None
+    _summary(res)
+    out.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, "
+              f"{out_dir / 'report.html'}")
+
+
+def _summary(res: dict[str, Any]) -> None:
+    th = res["threats"]
+    t = Table(title=f"{res['scenario']}: threats (replication 1 of {res['replications']})")
+    for col in ("class", "launched", "intercepted", "leaked"):
+        t.add_column(col, justify="right" if col != "class" else "left")
+    for name, c in th["by_class"].items():
+        t.add_row(name, str(c["launched"]), str(c["intercepted"]), str(c["leaked"]))
+    t.add_row("all", str(th["launched"]), str(th["intercepted"]), str(th["leaked"]), style="bold")
+    out.print(t)
+    u = Table(title="interceptors fired")
+    for col in ("member / type", "fired", "cost (M$)"):
+        u.add_column(col, justify="right" if col != "member / type" else "left")
+    for m, c in res["interceptors"]["by_member"].items():
+        if c["fired"]:
+            u.add_row(m, str(c["fired"]), f"{c['cost']:.1f}")
+    for k, c in res["interceptors"].get("by_type", {}).items():
+        u.add_row(f"  {k}", str(c["fired"]), f"{c['cost']:.1f}", style="dim")
+    u.add_row("all", str(res["interceptors"]["fired"]), f"{res['interceptors']['cost']:.1f}",
+              style="bold")
+    out.print(u)
+    line = (f"value damaged {res['value_damaged']:.1f} of {res['value_defended']:.1f}; "
+            f"civil engagements {res['civil_engagements']}")
+    summary = res.get("replications_summary")
+    if summary:
+        parts = []
+        for name, s in (("leaked", summary["threats"]["leaked"]),
+                        ("value damaged", summary["value_damaged"]),
+                        ("interceptor cost", summary["interceptors"]["cost"])):
+            parts.append(f"{name} {s['mean']:.2f} [{s['ci95'][0]:.2f}, {s['ci95'][1]:.2f}]")
+        line += "\nmean and 95 % CI over replications: " + "; ".join(parts)
+    out.print(line)
+
+
+def main() -> None:
+    """Entry point of the ``inkless`` script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None

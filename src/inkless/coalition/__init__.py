@@ -1,0 +1,86 @@
+"""The coalition: members' legal rules, the letter-exchange planner, signed documents, office
+keys, the hash-chained ledger, pseudonyms and per-member views.
+
+Where it sits: below the scenario (which embeds :class:`MemberRules` and :class:`AirspaceGrant`)
+and above physics; the simulation and the assignment will read legal bases from the ledger and
+caveats as eligibility masks. Modules, in the order data flows through them:
+
+- ``rules``      boundary models (pydantic) and the caveat / releasability predicates
+- ``planner``    shortest letter exchange by breadth-first search, or the conflicting rules
+- ``documents``  canonical JSON, document ids, Ed25519 signing
+- ``keys``       member office keys on disk: root, endorsed office holders, rotation
+- ``ledger``     SQLite hash chain: append in one transaction, verify everything
+- ``views``      pseudonyms and what an output meant for one member may show
+- ``record``     plan against the ledger, sign and append (what the command line calls)
+"""
+
+from .documents import SignedStatement, canonical_json, document_fields, key_id, sign_statement
+from .keys import KeyStore, OfficeKeys
+from .ledger import Entry, Ledger, LedgerState, Problem, VerifyReport, replay, verify_ledger
+from .planner import Letter, Plan, PlanStep, describe_step, plan_exchange
+from .record import RecordedPlan, Renewal, append_document, ledger_members, plan_on_ledger
+from .rules import (
+    AirspaceGrant,
+    Caveats,
+    DocumentType,
+    EngageArea,
+    Equivalence,
+    Member,
+    MemberRules,
+    Precondition,
+    Prohibition,
+    ReleaseRule,
+    caveat_allows,
+    coalition_problems,
+    grant_window_s,
+    granted_regions,
+    releasable,
+)
+from .views import directory_view, ledger_identity, ledger_view, plan_view, pseudonym
+
+__all__ = [
+    "AirspaceGrant",
+    "Caveats",
+    "DocumentType",
+    "EngageArea",
+    "Entry",
+    "Equivalence",
+    "KeyStore",
+    "Ledger",
+    "LedgerState",
+    "Letter",
+    "Member",
+    "MemberRules",
+    "OfficeKeys",
+    "Plan",
+    "PlanStep",
+    "Precondition",
+    "Problem",
+    "Prohibition",
+    "RecordedPlan",
+    "ReleaseRule",
+    "Renewal",
+    "SignedStatement",
+    "VerifyReport",
+    "append_document",
+    "canonical_json",
+    "caveat_allows",
+    "coalition_problems",
+    "describe_step",
+    "directory_view",
+    "document_fields",
+    "grant_window_s",
+    "granted_regions",
+    "key_id",
+    "ledger_identity",
+    "ledger_members",
+    "ledger_view",
+    "plan_exchange",
+    "plan_on_ledger",
+    "plan_view",
+    "pseudonym",
+    "releasable",
+    "replay",
+    "sign_statement",
+    "verify_ledger",
+]

@@ -1,0 +1,830 @@
+"""The hash-chained ledger of signed statements, in SQLite.
+
+Where it sits: the coalition's record. The planner's letters, the roster of members and their
+rules, and every key registration and endorsement are appended here as signed statements
+(:mod:`inkless.coalition.documents`); ``verify`` re-checks all of it; the simulation will read
+from it when each member's legal basis holds.
+
+Storage: one SQLite file (stdlib ``sqlite3``), WAL journal, ``synchronous=FULL``, one ``STRICT``
+table and nothing else::
+
+    entries(seq, kind, statement, signature, signer_key_id, recorded_at, prev_hash, entry_hash)
+
+``entry_hash`` is SHA-256 over the canonical JSON of all the other seven fields, and ``prev_hash``
+is the previous entry's ``entry_hash`` (64 zeros for the first) — a hash chain in the manner of
+Haber & Stornetta (1991), "How to time-stamp a digital document", J. Cryptology 3(2). So a change
+to any stored field of any row, or a dropped, reordered or inserted row, breaks the chain at a
+named entry; a forged or altered statement fails its Ed25519 signature; and replaying the
+statements in order re-derives which key was valid for whom and when, so a document signed by a
+key not valid at its ``issued_at`` is named too. Dropping entries from the *end* leaves a shorter
+chain that verifies: hold the head hash elsewhere and pass it to :func:`verify_ledger` to detect
+that.
+
+Appends are one SQLite transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``): a process killed during an
+append leaves the ledger as it was before the append began. The same checks run on append (bad
+input: :class:`InputError`, nothing written) and on verify (:class:`IntegrityError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+
+from inkless.errors import InputError, IntegrityError
+
+from .documents import (
+    SignedStatement,
+    canonical_json,
+    document_id,
+    is_canonical_utc,
+    key_id,
+    public_from_hex,
+    signature_valid,
+    utc_iso,
+)
+from .planner import prohibition_of
+from .rules import ROLES, AirspaceGrant, DocumentType, Member, MemberRules, coalition_problems
+
+__all__ = [
+    "GENESIS",
+    "Entry",
+    "HolderKey",
+    "Ledger",
+    "LedgerState",
+    "Problem",
+    "RecordedDocument",
+    "VerifyReport",
+    "entry_hash",
+    "replay",
+    "verify_ledger",
+]
+
+GENESIS = "0" * 64
+APPLICATION_ID = 0x494E4B4C  # "INKL" in the SQLite header
+FORMAT_VERSION = 1
+SCHEMA = (
+    "CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, statement TEXT NOT NULL, "
+    "signature TEXT NOT NULL, signer_key_id TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+    "prev_hash TEXT NOT NULL, entry_hash TEXT NOT NULL) STRICT"
+)
+_COLUMNS = "seq, kind, statement, signature, signer_key_id, recorded_at, prev_hash, entry_hash"
+
+_KEYS = {
+    "key_root": {"kind", "member", "key_id", "public_key", "issued_at", "signer_key_id"},
+    "key_endorsement": {
+        "kind",
+        "member",
+        "key_id",
+        "public_key",
+        "valid_from",
+        "valid_until",
+        "issued_at",
+        "signer_key_id",
+    },
+    "roster": {"kind", "author", "epoch", "members", "issued_at", "signer_key_id"},
+    "document": {
+        "kind",
+        "id",
+        "type",
+        "author",
+        "recipient",
+        "in_reply_to",
+        "body",
+        "issued_at",
+        "signer_key_id",
+    },
+}
+_MEMBER_KEYS = {"id", "role", "anonymous", "rules"}
+_OPT_STR = (str, type(None))
+_TYPES: dict[str, dict[str, Any]] = {
+    "key_root": {"member": str, "key_id": str, "public_key": str},
+    "key_endorsement": {
+        "member": str,
+        "key_id": str,
+        "public_key": str,
+        "valid_from": str,
+        "valid_until": _OPT_STR,
+    },
+    "roster": {"author": str, "epoch": _OPT_STR, "members": list},
+    "document": {
+        "id": str,
+        "type": str,
+        "author": str,
+        "recipient": str,
+        "in_reply_to": _OPT_STR,
+        "body": dict,
+    },
+}
+
+
+def entry_hash(
+    seq: int,
+    kind: str,
+    statement: str,
+    signature: str,
+    signer_key_id: str,
+    recorded_at: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) over the canonical JSON of every other stored field of an entry."""
+    text = canonical_json(
+        {
+            "seq": seq,
+            "kind": kind,
+            "statement": statement,
+            "signature": signature,
+            "signer_key_id": signer_key_id,
+            "recorded_at": recorded_at,
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored row of the ledger."""
+
+    seq: int
+    kind: str
+    statement: str
+    signature: str
+    signer_key_id: str
+    recorded_at: str
+    prev_hash: str
+    entry_hash: str
+
+    def signed(self) -> SignedStatement:
+        """The signed statement this entry stores."""
+        return SignedStatement(self.kind, self.statement, self.signature, self.signer_key_id)
+
+    def fields(self) -> dict[str, Any]:
+        """The statement parsed (raises ``ValueError`` if it is not a JSON object)."""
+        return self.signed().fields()
+
+
+@dataclass(frozen=True)
+class HolderKey:
+    """An office-holder key as endorsed on the ledger; times are canonical UTC strings."""
+
+    member: str
+    key_id: str
+    public: Ed25519PublicKey
+    valid_from: str
+    valid_until: str | None
+
+
+@dataclass(frozen=True)
+class RecordedDocument:
+    """A document on the ledger: its entry number and its statement fields."""
+
+    seq: int
+    fields: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        """The document id."""
+        return str(self.fields["id"])
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A verification problem; ``seq`` names the entry (``None``: the file as a whole)."""
+
+    seq: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.message}" if self.seq is not None else self.message
+
+
+@dataclass
+class LedgerState:
+    """What the statements so far establish: the roster, the keys and their windows, the
+    documents. Built by replaying entries in order; :meth:`check` says what is wrong with the next
+    statement, :meth:`apply` records it."""
+
+    roster: dict[str, Member] = field(default_factory=dict)
+    roster_members: list[dict[str, Any]] | None = None
+    epoch: str | None = None
+    coordinator: str | None = None
+    roots: dict[str, tuple[str, Ed25519PublicKey]] = field(default_factory=dict)
+    keys: dict[str, HolderKey] = field(default_factory=dict)
+    documents: dict[str, RecordedDocument] = field(default_factory=dict)
+    statements: set[str] = field(default_factory=set)
+    last_time: str | None = None
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def check(self, s: SignedStatement) -> list[str]:
+        """Problems with appending ``s`` now (empty: it may be appended)."""
+        try:
+            f = s.fields()
+        except ValueError:
+            return ["statement is not a JSON object"]
+        try:
+            if canonical_json(f) != s.text:
+                return ["statement is not in canonical form (altered or re-serialised)"]
+        except InputError as e:
+            return [str(e)]
+        kind = f.get("kind")
+        if kind != s.kind or kind not in _KEYS:
+            return [f"statement kind {kind!r} does not match the entry kind {s.kind!r}"]
+        if set(f) != _KEYS[kind]:
+            return [f"{kind} has fields {sorted(f)}; expected {sorted(_KEYS[kind])}"]
+        wrong = [
+            name
+            for name, t in {"issued_at": str, "signer_key_id": str, **_TYPES[kind]}.items()
+            if not isinstance(f[name], t)
+        ]
+        if wrong:
+            return [f"{kind} fields {wrong} have the wrong JSON type"]
+        if f["signer_key_id"] != s.signer_key_id:
+            return ["statement's signer_key_id differs from the entry's"]
+        if not is_canonical_utc(f["issued_at"]):
+            return [f"issued_at {f['issued_at']!r} is not a UTC time YYYY-MM-DDTHH:MM:SSZ"]
+        if s.text in self.statements:
+            return ["the same statement is already on the ledger"]
+        check = {
+            "key_root": self._check_root,
+            "key_endorsement": self._check_endorsement,
+            "roster": self._check_roster,
+            "document": self._check_document,
+        }[kind]
+        return check(f, s)
+
+    def _signed_by(self, s: SignedStatement, public: Ed25519PublicKey, whose: str) -> list[str]:
+        if key_id(public) != s.signer_key_id:
+            return [f"signer key {s.signer_key_id} is not {whose}"]
+        if not signature_valid(s, public):
+            return [f"signature does not verify against {whose} (forged or altered)"]
+        return []
+
+    def _check_root(self, f: dict[str, Any], s: SignedStatement) -> list[str]:
+        member = f["member"]
+        try:
+            public = public_from_hex(f["public_key"])
+        except (ValueError, TypeError):
+            return [f"root key of {member!r} is not an Ed25519 public key"]
+        if f["key_id"] != key_id(public):
+            return [f"key_id {f['key_id']!r} is not the id of the public key"]
+        problems = self._signed_by(s, public, f"{member}'s root key (self-signed)")
+        if member in self.roots:
+            problems.append(
+                f"{member} already has root key {self.roots[member][0]}; a root key is registered "
+                "once"
+            )
+        if f["key_id"] in self.keys or any(r[0] == f["key_id"] for r in self.roots.values()):
+            problems.append(f"key {f['key_id']} is already registered")
+        return problems
+
+    def _check_endorsement(self, f: dict[str, Any], s: SignedStatement) -> list[str]:
+        member = f["member"]
+        if member not in self.roots:
+            return [f"endorses a key for {member!r}, which has no root key on the ledger"]
+        root_id, root = self.roots[member]
+        problems = self._signed_by(s, root, f"{member}'s root key {root_id}")
+        try:
+            public = public_from_hex(f["public_key"])
+        except (ValueError, TypeError):
+            return [*problems, "endorsed key is not an Ed25519 public key"]
+        kid = f["key_id"]
+        if kid != key_id(public):
+            problems.append(f"key_id {kid!r} is not the id of the endorsed public key")
+        frm, until = f["valid_from"], f["valid_until"]
+        if not is_canonical_utc(frm) or (until is not None and not is_canonical_utc(until)):
+            return [*problems, "valid_from/valid_until are not UTC times YYYY-MM-DDTHH:MM:SSZ"]
+        if until is not None and until <= frm:
+            problems.append(f"validity ends ({until}) before it starts ({frm})")
+        if any(r[0] == kid for r in self.roots.values()):
+            problems.append(f"key {kid} is a root key; a root key signs endorsements only")
+        old = self.keys.get(kid)
+        if old is not None:
+            if old.member != member or old.valid_from != frm:
+                problems.append(f"key {kid} was endorsed for {old.member} from {old.valid_from}")
+            elif old.valid_until is not None and (until is None or until > old.valid_until):
+                problems.append(
+                    f"key {kid} ended at {old.valid_until}; an ended key cannot be extended"
+                )
+        return problems
+
+    def holder_problem(self, kid: str, member: str, at: str) -> str | None:
+        """Why holder key ``kid`` may not sign for ``member`` at ``at`` (``None``: it may)."""
+        k = self.keys.get(kid)
+        if k is None:
+            return f"signer key {kid} is not endorsed on the ledger (wrong key)"
+        if k.member != member:
+            return f"signer key {kid} belongs to {k.member}, not {member} (wrong key)"
+        if at < k.valid_from:
+            return f"signer key {kid} of {member} is valid only from {k.valid_from}, not at {at}"
+        if k.valid_until is not None and at >= k.valid_until:
+            return (
+                f"signer key {kid} of {member} was ended at {k.valid_until} (rotated or revoked); "
+                f"it cannot sign at {at}; sign with {member}'s current key"
+            )
+        return None
+
+    def _check_holder_signed(self, f: dict[str, Any], s: SignedStatement, who: str) -> list[str]:
+        why = self.holder_problem(s.signer_key_id, who, f["issued_at"])
+        if why is not None and s.signer_key_id not in self.keys:
+            return [why]
+        k = self.keys[s.signer_key_id]
+        problems = self._signed_by(s, k.public, f"{k.member}'s key {k.key_id}")
+        if why is not None:
+            problems.append(why)
+        if self.last_time is not None and f["issued_at"] < self.last_time:
+            problems.append(
+                f"issued_at {f['issued_at']} is earlier than the ledger's latest "
+                f"({self.last_time}); documents are recorded in time order"
+            )
+        return problems
+
+    def _check_roster(self, f: dict[str, Any], s: SignedStatement) -> list[str]:
+        members, problems = _roster_members(f["members"])
+        if f["epoch"] is not None and not is_canonical_utc(f["epoch"]):
+            problems.append("epoch is not a UTC time YYYY-MM-DDTHH:MM:SSZ")
+        author = f["author"]
+        expected = self.coordinator or _coordinator(members)
+        if expected is None:
+            problems.append("the roster has no orchestrator or host to keep it")
+        elif author != expected:
+            problems.append(f"the roster is kept by {expected}, not {author}")
+        return problems + self._check_holder_signed(f, s, author)
+
+    def _check_document(self, f: dict[str, Any], s: SignedStatement) -> list[str]:
+        if not self.roster:
+            return ["no roster on the ledger yet; record the members first (coalition plan)"]
+        problems: list[str] = []
+        known = ", ".join(sorted(self.roster))
+        for role in ("author", "recipient"):
+            who = f[role]
+            if who not in self.roster:
+                problems.append(f"{role} {who!r} is not a member on the roster (known: {known})")
+        if f["author"] == f["recipient"]:
+            problems.append("author and recipient are the same member")
+        try:
+            doc_type = DocumentType(f["type"])
+        except ValueError:
+            kinds = ", ".join(t.value for t in DocumentType)
+            return [*problems, f"type {f['type']!r} is not a document type ({kinds})"]
+        if problems:
+            return problems
+        if f["id"] != document_id(f):
+            problems.append(f"id {f['id']!r} is not derived from the content (altered)")
+        elif f["id"] in self.documents:
+            problems.append(f"document {f['id']} is already on the ledger")
+        reply = f["in_reply_to"]
+        if reply is not None:
+            prior = self.documents.get(reply) if isinstance(reply, str) else None
+            if prior is None:
+                problems.append(f"in_reply_to {reply!r} is not a document on the ledger")
+            elif (prior.fields["author"], prior.fields["recipient"]) != (
+                f["recipient"],
+                f["author"],
+            ):
+                problems.append(
+                    f"in_reply_to {reply}: that letter is from {prior.fields['author']} to "
+                    f"{prior.fields['recipient']}; a reply goes back the other way"
+                )
+        author, recipient = self.roster[f["author"]], self.roster[f["recipient"]]
+        why = prohibition_of(author, doc_type, recipient)
+        if why is not None:
+            problems.append(f"breaks its author's own rule: {why}")
+        if doc_type == DocumentType.AIRSPACE_GRANT:
+            problems += self._check_grant(f)
+        return problems + self._check_holder_signed(f, s, f["author"])
+
+    def _check_grant(self, f: dict[str, Any]) -> list[str]:
+        raw = f["body"].get("grant")
+        if not isinstance(raw, dict):
+            return [
+                "an airspace_grant's body needs a grant: {grantor_state, grantee_member, "
+                "region_id, what, valid_from, valid_until}"
+            ]
+        try:
+            g = AirspaceGrant.model_validate(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            return [f"body.grant.{'.'.join(map(str, err['loc']))}: {err['msg']}"]
+        problems = []
+        if g.grantee_member != f["recipient"]:
+            problems.append(
+                f"grant is for {g.grantee_member}, but the letter goes to {f['recipient']}"
+            )
+        if g.grantor_state != f["author"] and f["author"] != self.coordinator:
+            problems.append(
+                f"grant is by {g.grantor_state}; only it or the coordinator "
+                f"({self.coordinator}) may record it"
+            )
+        if g.valid_until is not None:
+            if isinstance(g.valid_until, datetime):
+                until = g.valid_until
+            elif self.epoch is not None:
+                epoch = datetime.strptime(self.epoch, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+                until = epoch + timedelta(seconds=g.valid_until)
+            else:
+                return [*problems, "grant gives seconds but the roster has no epoch; use UTC times"]
+            if utc_iso(until) <= f["issued_at"]:
+                problems.append(
+                    f"the grant expired at {utc_iso(until)}, before the letter ({f['issued_at']}); "
+                    "give a window that is still open"
+                )
+        return problems
+
+    # -- applying -------------------------------------------------------------------------------
+
+    def apply(self, s: SignedStatement, seq: int) -> None:
+        """Record ``s`` (entry ``seq``); call only after :meth:`check` found nothing, or while
+        replaying a ledger whose problems are being reported."""
+        f = s.fields()
+        self.statements.add(s.text)
+        kind = f["kind"]
+        if kind == "key_root":
+            self.roots.setdefault(f["member"], (f["key_id"], public_from_hex(f["public_key"])))
+        elif kind == "key_endorsement":
+            self.keys[f["key_id"]] = HolderKey(
+                f["member"],
+                f["key_id"],
+                public_from_hex(f["public_key"]),
+                f["valid_from"],
+                f["valid_until"],
+            )
+        elif kind == "roster":
+            members, _ = _roster_members(f["members"])
+            self.roster = {m.id: m for m in members}
+            self.roster_members = f["members"]
+            self.epoch = f["epoch"]
+            self.coordinator = self.coordinator or _coordinator(members)
+            self.last_time = max(self.last_time or "", f["issued_at"])
+        elif kind == "document":
+            self.documents[f["id"]] = RecordedDocument(seq, f)
+            self.last_time = max(self.last_time or "", f["issued_at"])
+
+    # -- renewal --------------------------------------------------------------------------------
+
+    def stale_documents(self, at: str) -> list[tuple[RecordedDocument, str]]:
+        """Documents that no longer carry a legal basis at ``at`` and have not been renewed: those
+        signed by a holder key whose validity ended at or before ``at`` (a new office holder), and
+        replies to them. A document is renewed once a current one of the same type, author and
+        recipient is on record."""
+        stale: dict[str, str] = {}
+        for d in self.documents.values():
+            f = d.fields
+            k = self.keys.get(f["signer_key_id"])
+            if k is not None and k.valid_until is not None and k.valid_until <= at:
+                stale[d.id] = (
+                    f"signed by {k.member}'s office-holder key {k.key_id}, whose validity ended "
+                    f"at {k.valid_until}"
+                )
+            elif f["in_reply_to"] in stale:
+                stale[d.id] = f"answers {f['in_reply_to']}, which must be renewed"
+        current = {
+            (d.fields["type"], d.fields["author"], d.fields["recipient"])
+            for d in self.documents.values()
+            if d.id not in stale
+        }
+        return [
+            (d, stale[d.id])
+            for d in self.documents.values()
+            if d.id in stale
+            and (d.fields["type"], d.fields["author"], d.fields["recipient"]) not in current
+        ]
+
+    def current_documents(self, at: str) -> list[RecordedDocument]:
+        """Documents on record whose legal basis still holds at ``at`` (see
+        :meth:`stale_documents`)."""
+        stale: set[str] = set()
+        out = []
+        for d in self.documents.values():
+            f = d.fields
+            k = self.keys.get(f["signer_key_id"])
+            if (k is not None and k.valid_until is not None and k.valid_until <= at) or f[
+                "in_reply_to"
+            ] in stale:
+                stale.add(d.id)
+            else:
+                out.append(d)
+        return out
+
+
+def _coordinator(members: Sequence[Member]) -> str | None:
+    for role in ("orchestrator", "host"):
+        for m in members:
+            if m.role == role:
+                return m.id
+    return None
+
+
+def _roster_members(raw: Any) -> tuple[list[Member], list[str]]:
+    if not isinstance(raw, list) or not raw:
+        return [], ["members must be a non-empty list"]
+    members: list[Member] = []
+    problems: list[str] = []
+    for i, m in enumerate(raw):
+        if not isinstance(m, dict) or set(m) != _MEMBER_KEYS:
+            problems.append(f"members[{i}] must have exactly {sorted(_MEMBER_KEYS)}")
+            continue
+        if not isinstance(m["id"], str) or m["role"] not in ROLES:
+            problems.append(f"members[{i}]: bad id or role")
+            continue
+        try:
+            rules = MemberRules.model_validate(m["rules"])
+        except ValidationError as e:
+            problems.append(f"members[{i}].rules: {e.errors()[0]['msg']}")
+            continue
+        members.append(Member(m["id"], m["role"], bool(m["anonymous"]), rules))
+    ids = [m.id for m in members]
+    if len(set(ids)) != len(ids):
+        problems.append("member ids are not unique")
+    problems += [f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in coalition_problems(members)]
+    return members, problems
+
+
+def replay(entries: Sequence[Entry], head: str | None = None) -> tuple[LedgerState, list[Problem]]:
+    """Check ``entries`` in order (chain, hashes, signatures, keys, rules) and build the state.
+
+    ``head``: an entry hash held elsewhere; if it is not in the ledger, entries were dropped from
+    the end or rewritten.
+    """
+    state = LedgerState()
+    problems: list[Problem] = []
+    prev = GENESIS
+    for i, e in enumerate(entries):
+        n = i + 1
+        if e.seq != n:
+            problems.append(
+                Problem(e.seq, f"is at position {n}: an entry was dropped, inserted or reordered")
+            )
+        if e.prev_hash != prev:
+            problems.append(
+                Problem(
+                    e.seq,
+                    "prev_hash does not match the previous entry's hash: an entry "
+                    "before it was dropped, inserted, reordered or altered",
+                )
+            )
+        want = entry_hash(
+            e.seq, e.kind, e.statement, e.signature, e.signer_key_id, e.recorded_at, e.prev_hash
+        )
+        if e.entry_hash != want:
+            problems.append(Problem(e.seq, "entry_hash does not match its fields: altered"))
+        if not is_canonical_utc(e.recorded_at):
+            problems.append(Problem(e.seq, "recorded_at is not a UTC time"))
+        found = state.check(e.signed())
+        problems += [Problem(e.seq, p) for p in found]
+        if not found:
+            state.apply(e.signed(), e.seq)
+        prev = e.entry_hash
+    if head is not None and all(e.entry_hash != head for e in entries):
+        problems.append(
+            Problem(
+                None,
+                f"the head {head[:16]}... held elsewhere is not in the ledger: entries "
+                "were dropped from the end or the ledger was rewritten",
+            )
+        )
+    return state, problems
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Result of :func:`verify_ledger`: entry count, head hash (``GENESIS`` if empty), problems."""
+
+    path: str
+    entries: int
+    head: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        """As plain JSON data."""
+        return {
+            "ledger": self.path,
+            "ok": self.ok,
+            "entries": self.entries,
+            "head": self.head,
+            "problems": [{"entry": p.seq, "problem": p.message} for p in self.problems],
+        }
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    else:
+        con = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    con.execute("PRAGMA synchronous=FULL")
+    return con
+
+
+def _read_entries(con: sqlite3.Connection) -> tuple[list[Entry], list[Problem]]:
+    problems: list[Problem] = []
+    out: list[Entry] = []
+    for row in con.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY seq"):
+        if not isinstance(row[0], int) or not all(isinstance(v, str) for v in row[1:]):
+            problems.append(
+                Problem(
+                    row[0] if isinstance(row[0], int) else None,
+                    "a stored field has the wrong type: altered",
+                )
+            )
+            continue
+        out.append(Entry(*row))
+    return out, problems
+
+
+def _schema_problems(con: sqlite3.Connection) -> list[Problem]:
+    problems = []
+    app = con.execute("PRAGMA application_id").fetchone()[0]
+    if app != APPLICATION_ID:
+        return [Problem(None, "not an inkless ledger (wrong application id in the file header)")]
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version != FORMAT_VERSION:
+        problems.append(
+            Problem(None, f"ledger format {version}; this inkless reads format {FORMAT_VERSION}")
+        )
+    objects = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    if objects != [("table", "entries", "entries", SCHEMA)]:
+        names = ", ".join(f"{t} {n}" for t, n, _, _ in objects)
+        problems.append(
+            Problem(
+                None,
+                f"the file holds [{names}], not exactly the entries table "
+                "as inkless creates it: altered",
+            )
+        )
+    return problems
+
+
+def verify_ledger(path: str | Path, head: str | None = None) -> VerifyReport:
+    """Check every stored field of every row of the ledger at ``path`` (see the module docstring).
+
+    Does not modify the file. Raises :class:`InputError` if ``path`` does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such ledger file; check the path")
+    try:
+        con = _connect(path, readonly=True)
+        try:
+            problems = _schema_problems(con)
+            entries: list[Entry] = []
+            if not problems:
+                check = con.execute("PRAGMA integrity_check").fetchall()
+                if check != [("ok",)]:
+                    problems.append(Problem(None, f"the SQLite file is damaged: {check[0][0]}"))
+                entries, bad = _read_entries(con)
+                problems += bad
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as e:
+        return VerifyReport(str(path), 0, GENESIS, (Problem(None, f"unreadable ledger file: {e}"),))
+    _, found = replay(entries, head)
+    problems += found
+    last = entries[-1].entry_hash if entries else GENESIS
+    return VerifyReport(str(path), len(entries), last, tuple(problems))
+
+
+class Appender:
+    """Appends inside one open transaction (see :meth:`Ledger.transaction`)."""
+
+    def __init__(
+        self,
+        con: sqlite3.Connection,
+        state: LedgerState,
+        entries: list[Entry],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._con = con
+        self.state = state
+        self.entries = entries
+        self._clock = clock
+
+    @property
+    def head(self) -> str:
+        """Hash of the last entry (``GENESIS`` when empty)."""
+        return self.entries[-1].entry_hash if self.entries else GENESIS
+
+    def append(self, s: SignedStatement) -> Entry:
+        """Check ``s`` against the ledger so far and add it; raises :class:`InputError` (one
+        line) when it may not be appended, leaving the transaction to be rolled back."""
+        problems = self.state.check(s)
+        if problems:
+            raise InputError(f"ledger append: {s.kind}: " + "; ".join(problems))
+        seq = len(self.entries) + 1
+        recorded_at = utc_iso(self._clock())
+        prev = self.head
+        h = entry_hash(seq, s.kind, s.text, s.signature, s.signer_key_id, recorded_at, prev)
+        e = Entry(seq, s.kind, s.text, s.signature, s.signer_key_id, recorded_at, prev, h)
+        self._con.execute(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                e.seq,
+                e.kind,
+                e.statement,
+                e.signature,
+                e.signer_key_id,
+                e.recorded_at,
+                e.prev_hash,
+                e.entry_hash,
+            ),
+        )
+        self.state.apply(s, seq)
+        self.entries.append(e)
+        return e
+
+
+class Ledger:
+    """A ledger file, open for reading and appending.
+
+    ``create``: make the file if it does not exist. ``clock`` gives ``recorded_at`` (default: the
+    wall clock, UTC).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        if new and not create:
+            raise InputError(
+                f"{self.path}: no such ledger; create one with "
+                f"`inkless coalition plan SCENARIO --ledger {self.path}`"
+            )
+        try:
+            self._con = _connect(self.path, readonly=False)
+            if new:
+                self._con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                self._con.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+                self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("BEGIN IMMEDIATE")
+                self._con.execute(SCHEMA)
+                self._con.execute("COMMIT")
+            problems = _schema_problems(self._con)
+        except sqlite3.DatabaseError as e:
+            raise InputError(f"{self.path}: not an inkless ledger ({e})") from None
+        if problems:
+            self._con.close()
+            raise IntegrityError(f"ledger {self.path}: {problems[0]}")
+        self._con.execute("PRAGMA journal_mode=WAL")
+
+    def close(self) -> None:
+        """Close the file."""
+        self._con.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def entries(self) -> list[Entry]:
+        """All entries, in order (not verified; see :func:`verify_ledger`)."""
+        entries, problems = _read_entries(self._con)
+        if problems:
+            raise IntegrityError(f"ledger {self.path}: {problems[0]}")
+        return entries
+
+    @contextmanager
+    def transaction(self, before_commit: Callable[[], None] | None = None) -> Iterator[Appender]:
+        """One atomic append: lock the ledger, verify what is there, yield an :class:`Appender`,
+        commit on success and roll back on any exception (nothing is written then).
+
+        ``before_commit`` is called after the last insert and before ``COMMIT`` (a seam for
+        fault-injection tests). Raises :class:`IntegrityError` if the ledger does not verify.
+        """
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            entries, bad = _read_entries(con)
+            state, problems = replay(entries)
+            problems = bad + problems
+            if problems:
+                raise IntegrityError(
+                    f"ledger {self.path}: does not verify ({problems[0]}); nothing appended; "
+                    f"see `inkless ledger verify {self.path}`"
+                )
+            yield Appender(con, state, entries, self._clock)
+            if before_commit is not None:
+                before_commit()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise

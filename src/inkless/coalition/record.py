@@ -1,0 +1,338 @@
+"""Putting the exchange on record: plan against the ledger, sign with office keys, append.
+
+Where it sits: the coalition's front door for the command line (and later the service). It ties
+the planner (scenario ids), the keys directory and the ledger (ledger identities: pseudonyms for
+anonymous members) together, in one ledger transaction per call, so that either everything is
+appended or nothing is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from inkless.errors import InputError
+
+from .documents import (
+    SignedStatement,
+    canonical_json,
+    document_fields,
+    parse_utc,
+    sign_statement,
+    utc_iso,
+)
+from .keys import KeyStore, OfficeKeys
+from .ledger import Appender, Entry, Ledger, LedgerState, RecordedDocument
+from .planner import Letter, Plan, describe_step, plan_exchange
+from .rules import DocumentType, Member, MemberRules
+from .views import ledger_identity
+
+__all__ = [
+    "RecordedPlan",
+    "Renewal",
+    "append_document",
+    "ledger_members",
+    "plan_on_ledger",
+    "roster_fields",
+    "sync_keys",
+]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A document on the ledger that must be renewed (ids as in the scenario)."""
+
+    seq: int
+    document_id: str
+    type: str
+    author: str
+    recipient: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordedPlan:
+    """The plan, what must be renewed, and the entries appended (empty when not writing or when
+    no exchange exists). ``step_documents`` maps step number to the appended document id."""
+
+    plan: Plan
+    renew: tuple[Renewal, ...]
+    appended: tuple[Entry, ...]
+    step_documents: Mapping[int, str]
+    step_renews: Mapping[int, str] = field(default_factory=dict)
+
+
+def _translate_rules(rules: MemberRules, ids: Mapping[str, str], keep_reasons: bool) -> MemberRules:
+    data = rules.model_dump(mode="json", exclude_defaults=True)
+    for p in data.get("preconditions", []):
+        if p.get("from_member") is not None:
+            p["from_member"] = ids.get(p["from_member"], p["from_member"])
+    for q in data.get("prohibitions", []):
+        if q.get("to_member") is not None:
+            q["to_member"] = ids.get(q["to_member"], q["to_member"])
+    for r in data.get("caveats", {}).get("release", None) or []:
+        r["to"] = [ids.get(x, x) for x in r.get("to", [])]
+    if not keep_reasons:
+        for section in ("preconditions", "prohibitions", "equivalences"):
+            for item in data.get(section, []):
+                item.pop("reason", None)
+    return MemberRules.model_validate(data)
+
+
+def ledger_members(members: Sequence[Member], secret: bytes) -> dict[str, Member]:
+    """Scenario id -> the member as it appears on the ledger: under its ledger identity, with the
+    ids in its rules translated, and, for an anonymous member, its legal reasons left out (they
+    could reveal it) and no name."""
+    ids = {m.id: ledger_identity(m, secret) for m in members}
+    clash = {m.id for m in members if not m.anonymous} & {ids[m.id] for m in members if m.anonymous}
+    if clash:
+        raise InputError(f"members: id {sorted(clash)[0]!r} looks like a pseudonym; rename it")
+    return {
+        m.id: Member(
+            ids[m.id], m.role, m.anonymous, _translate_rules(m.rules, ids, not m.anonymous)
+        )
+        for m in members
+    }
+
+
+def roster_fields(
+    members: Sequence[Member], author: str, epoch: datetime | None, at: datetime
+) -> dict[str, Any]:
+    """The unsigned roster statement: ledger members (no names), the scenario epoch, kept by
+    ``author``."""
+    return {
+        "kind": "roster",
+        "author": author,
+        "epoch": utc_iso(epoch) if epoch is not None else None,
+        "members": _roster_payload(members),
+        "issued_at": utc_iso(at),
+    }
+
+
+def _roster_payload(members: Sequence[Member]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.id,
+            "role": m.role,
+            "anonymous": m.anonymous,
+            "rules": m.rules.model_dump(mode="json", exclude_defaults=True),
+        }
+        for m in members
+    ]
+
+
+def sync_keys(tx: Appender, keys: KeyStore, member: str, at: datetime, create: bool) -> OfficeKeys:
+    """Bring ``member``'s public key statements from ``keys`` onto the ledger and return its keys
+    (made at ``at`` when missing and ``create``). Raises :class:`InputError` for a wrong key (a
+    root other than the one on the ledger) or a holder key not valid at ``at`` (revoked/rotated).
+    """
+    office = keys.ensure(member, at)[0] if create else keys.load(member)
+    _sync_statements(tx, keys, office)
+    why = tx.state.holder_problem(office.holder_key_id, member, utc_iso(at))
+    if why is not None:
+        raise InputError(f"keys: {member}: {why}")
+    return office
+
+
+def _sync_statements(tx: Appender, keys: KeyStore, office: OfficeKeys) -> None:
+    member = office.member
+    on = tx.state.roots.get(member)
+    if on is not None and on[0] != office.root_key_id:
+        raise InputError(
+            f"keys: {member}'s root key in {keys.path} ({office.root_key_id}) is not the one on "
+            f"the ledger ({on[0]}); wrong key: use the keys directory that made the ledger"
+        )
+    for s in office.statements:
+        if s.text not in tx.state.statements:
+            tx.append(s)
+
+
+def _on_record(
+    state: LedgerState, at: str, reverse: Mapping[str, str]
+) -> tuple[dict[Letter, str], list[RecordedDocument]]:
+    """Current documents between scenario members, as letters (scenario ids) -> document id."""
+    letters: dict[str, Letter] = {}
+    out: dict[Letter, str] = {}
+    docs = state.current_documents(at)
+    for d in docs:
+        f = d.fields
+        if f["author"] not in reverse or f["recipient"] not in reverse:
+            continue
+        reply = letters.get(f["in_reply_to"]) if f["in_reply_to"] is not None else None
+        if f["in_reply_to"] is not None and reply is None:
+            continue
+        letter = Letter(
+            DocumentType(f["type"]), reverse[f["author"]], reverse[f["recipient"]], reply
+        )
+        letters[d.id] = letter
+        out[letter] = d.id
+    return out, docs
+
+
+def plan_on_ledger(
+    ledger: Ledger,
+    keys: KeyStore,
+    members: Sequence[Member],
+    epoch: datetime | None,
+    at: datetime,
+    *,
+    write: bool = True,
+    before_commit: Callable[[], None] | None = None,
+) -> RecordedPlan:
+    """Plan the exchange from what is on the ledger at ``at`` and, if ``write``, sign it with the
+    members' office keys (made on first use) and append it, with a new roster when the members or
+    their rules changed. One transaction: on any error nothing is appended.
+    """
+    secret = keys.secret(create=write)
+    ledger_of = ledger_members(members, secret)
+    ids = {sid: m.id for sid, m in ledger_of.items()}
+    reverse = {lid: sid for sid, lid in ids.items()}
+    t = utc_iso(at)
+    with ledger.transaction(before_commit) as tx:
+        first = len(tx.entries)
+        if write:  # key changes made in the directory (a rotation) go on record first
+            for lid in ids.values():
+                if keys.has(lid):
+                    _sync_statements(tx, keys, keys.load(lid))
+        state = tx.state
+        on_record, _ = _on_record(state, t, reverse)
+        renew = tuple(
+            Renewal(
+                d.seq,
+                d.id,
+                d.fields["type"],
+                reverse.get(d.fields["author"], d.fields["author"]),
+                reverse.get(d.fields["recipient"], d.fields["recipient"]),
+                reason,
+            )
+            for d, reason in state.stale_documents(t)
+        )
+        plan = plan_exchange(members, on_record)
+        if not plan.ok or not write:
+            return RecordedPlan(plan, renew, tuple(tx.entries[first:]), {})
+        lmembers = list(ledger_of.values())
+        payload = _roster_payload(lmembers)
+        epoch_text = utc_iso(epoch) if epoch is not None else None
+        if canonical_json(payload) != canonical_json(state.roster_members) or (
+            state.epoch != epoch_text
+        ):
+            keeper = state.coordinator or _keeper(lmembers)
+            office = sync_keys(tx, keys, keeper, at, create=True)
+            tx.append(sign_statement(roster_fields(lmembers, keeper, epoch, at), office.holder))
+        by_letter = dict(on_record)
+        step_docs: dict[int, str] = {}
+        step_renews: dict[int, str] = {}
+        renewed = {(r.type, r.author, r.recipient): r.document_id for r in renew}
+        anonymous = {m.id for m in members if m.anonymous}
+        for step in plan.steps:
+            if step.in_reply_to is not None:
+                reply: str | None = step_docs[step.in_reply_to]
+            elif step.answers_record is not None:
+                reply = by_letter[step.answers_record]
+            else:
+                reply = None
+            body: dict[str, Any] = {
+                "purpose": describe_step(
+                    step, members, lambda mid: ids[mid], lambda mid: mid not in anonymous
+                )
+            }
+            old = renewed.get((step.type.value, step.author, step.recipient))
+            if old is not None:
+                body["renews"] = old
+                step_renews[step.step] = old
+            office = sync_keys(tx, keys, ids[step.author], at, create=True)
+            fields = document_fields(
+                step.type, ids[step.author], ids[step.recipient], at, body, reply
+            )
+            tx.append(sign_statement(fields, office.holder))
+            step_docs[step.step] = fields["id"]
+        return RecordedPlan(plan, renew, tuple(tx.entries[first:]), step_docs, step_renews)
+
+
+def _keeper(members: Sequence[Member]) -> str:
+    for role in ("orchestrator", "host"):
+        for m in members:
+            if m.role == role:
+                return m.id
+    raise InputError(
+        "members: no orchestrator or host to keep the ledger's roster; give one member that role"
+    )
+
+
+def _bad(message: str) -> InputError:
+    return InputError(f"ledger append: document: {message}")
+
+
+_DOC_KEYS = {"type", "author", "recipient", "body", "in_reply_to", "issued_at"}
+
+
+def append_document(
+    ledger: Ledger,
+    raw: Mapping[str, Any],
+    keys: KeyStore | None,
+    at: datetime,
+    *,
+    before_commit: Callable[[], None] | None = None,
+) -> list[Entry]:
+    """Append one document, given either unsigned (``type``, ``author``, ``recipient``, optional
+    ``body``, ``in_reply_to``, ``issued_at``; signed here with the author's current office key
+    from ``keys``, issued at ``at`` unless given) or already signed (``{"statement": {...},
+    "signature": hex}``). Authors and recipients are ledger identities. Returns the entries
+    appended (the author's new key statements, then the document). Raises :class:`InputError`
+    (nothing appended) for anything the ledger refuses.
+    """
+    with ledger.transaction(before_commit) as tx:
+        first = len(tx.entries)
+        if set(raw) == {"statement", "signature"}:
+            st = raw["statement"]
+            if not isinstance(st, dict) or not isinstance(raw["signature"], str):
+                raise _bad("statement must be an object and signature a string")
+            if st.get("kind") != "document":
+                raise _bad("the statement's kind must be 'document'")
+            tx.append(
+                SignedStatement(
+                    "document",
+                    canonical_json(st, "document.statement"),
+                    raw["signature"],
+                    str(st.get("signer_key_id")),
+                )
+            )
+            return tx.entries[first:]
+        extra = set(raw) - _DOC_KEYS
+        missing = {"type", "author", "recipient"} - set(raw)
+        if extra or missing:
+            raise _bad(
+                (f"unknown field(s) {sorted(extra)}; " if extra else "")
+                + (f"missing {sorted(missing)}; " if missing else "")
+                + "give type, author, recipient and optionally body, in_reply_to, issued_at"
+            )
+        try:
+            doc_type = DocumentType(raw["type"])
+        except ValueError:
+            kinds = ", ".join(t.value for t in DocumentType)
+            raise _bad(f"type {raw['type']!r} is not one of {kinds}") from None
+        for name in ("author", "recipient"):
+            if not isinstance(raw[name], str):
+                raise _bad(f"{name} must be a member id (a string)")
+        author, recipient = raw["author"], raw["recipient"]
+        known = ", ".join(sorted(tx.state.roster)) or "none yet"
+        for name, who in (("author", author), ("recipient", recipient)):
+            if who not in tx.state.roster:
+                raise _bad(
+                    f"{name} {who!r} is not a member on the ledger's roster (known: {known})"
+                )
+        body = raw.get("body") or {}
+        if not isinstance(body, dict):
+            raise _bad("body must be a JSON object")
+        reply = raw.get("in_reply_to")
+        if reply is not None and not isinstance(reply, str):
+            raise _bad("in_reply_to must be a document id (a string)")
+        when = parse_utc(raw["issued_at"], "document.issued_at") if raw.get("issued_at") else at
+        if keys is None:
+            raise _bad("it is not signed; give --keys DIR to sign it")
+        office = sync_keys(tx, keys, author, when, create=False)
+        fields = document_fields(doc_type, author, recipient, when, body, reply)
+        tx.append(sign_statement(fields, office.holder))
+        return tx.entries[first:]

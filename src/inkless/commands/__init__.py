@@ -1,0 +1,1 @@
+"""Command-line adapters: each module exposes a typer app that cli.py mounts."""

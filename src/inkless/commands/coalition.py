@@ -1,0 +1,407 @@
+"""Command line for the coalition: ``coalition keys|plan`` and ``ledger append|show|verify``.
+
+Mounted by ``inkless.cli`` as ``app.add_typer(coalition_app, name="coalition")`` and
+``app.add_typer(ledger_app, name="ledger")``; until then runnable as
+``python -m inkless.commands.coalition coalition plan SCENARIO`` (and ``... ledger verify FILE``).
+
+Exit codes: 0 done; 1 verification failed or no exchange exists; 2 bad input (one line on
+stderr, ledger unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from inkless.coalition import (
+    AirspaceGrant,
+    KeyStore,
+    Ledger,
+    Member,
+    MemberRules,
+    RecordedPlan,
+    coalition_problems,
+    describe_step,
+    ledger_view,
+    plan_exchange,
+    plan_on_ledger,
+    replay,
+    verify_ledger,
+)
+from inkless.coalition.documents import parse_utc
+from inkless.coalition.record import append_document
+from inkless.errors import InklessError, InputError, IntegrityError
+
+__all__ = ["coalition_app", "ledger_app"]
+
+coalition_app = typer.Typer(
+    help="Member office keys and the letter-exchange planner.", no_args_is_help=True
+)
+ledger_app = typer.Typer(help="The signed, hash-chained ledger.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", help="Signing time, ISO 8601 UTC (default: now)."),
+]
+
+
+def _fail(e: InklessError) -> NoReturn:
+    typer.echo(str(e), err=True)
+    raise typer.Exit(e.exit_code)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; report an :class:`InklessError` as lines on stderr and exit with its code."""
+    try:
+        return fn()
+    except InklessError as e:
+        _fail(e)
+
+
+def _now(at: str | None) -> datetime:
+    return parse_utc(at, "--at") if at else datetime.now(UTC).replace(microsecond=0)
+
+
+def _dump(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+
+@coalition_app.command("keys")
+def keys_command(
+    keys: Annotated[Path, typer.Option("--keys", help="Keys directory.")],
+    member: Annotated[str, typer.Option("--member", help="Member id (its ledger identity).")],
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="New office holder: endorse a new key, end the old.")
+    ] = False,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make a member office's root and holder keys, or rotate its holder key."""
+
+    def run() -> dict[str, Any]:
+        store = KeyStore(keys)
+        when = _now(at)
+        if rotate:
+            office, action = store.rotate(member, when), "rotated"
+        else:
+            office, made = store.ensure(member, when)
+            action = "made" if made else "exists"
+        valid_from, _ = office.window(office.holder_key_id)
+        return {
+            "member": member,
+            "action": action,
+            "root_key_id": office.root_key_id,
+            "holder_key_id": office.holder_key_id,
+            "holder_valid_from": valid_from,
+            "keys": str(keys),
+        }
+
+    out = _guard(run)
+    if as_json:
+        _dump(out)
+    else:
+        typer.echo(
+            f"{out['member']}: keys {out['action']} in {out['keys']}: root {out['root_key_id']}, "
+            f"office holder {out['holder_key_id']} valid from {out['holder_valid_from']}"
+        )
+
+
+# -- plan -------------------------------------------------------------------------------------
+
+
+def _load_scenario(path: Path) -> Any:
+    """The scenario (``members``, ``grants``, ``regions``, ``assets``, epoch); a seam for tests."""
+    from inkless.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+def _members(sc: Any) -> tuple[list[Member], datetime | None]:
+    """Members (with validated rules) and the epoch of a loaded scenario; checks cross-references
+    between rules, grants, regions and assets."""
+    members: list[Member] = []
+    problems: list[str] = []
+    for i, m in enumerate(sc.members):
+        rules = m.rules
+        if not isinstance(rules, MemberRules):
+            try:
+                rules = MemberRules.model_validate(rules or {})
+            except ValidationError as e:
+                for err in e.errors():
+                    loc = ".".join(map(str, err["loc"]))
+                    problems.append(f"members[{i}].rules.{loc}: {err['msg']}")
+                continue
+        members.append(Member(m.id, m.role, bool(m.anonymous), rules, m.name))
+    grants: list[AirspaceGrant] = []
+    for i, g in enumerate(getattr(sc, "grants", None) or []):
+        try:
+            grants.append(g if isinstance(g, AirspaceGrant) else AirspaceGrant.model_validate(g))
+        except ValidationError as e:
+            for err in e.errors():
+                problems.append(f"grants[{i}].{'.'.join(map(str, err['loc']))}: {err['msg']}")
+    if problems:
+        raise InputError(*problems)
+    regions = {r.id: r.owner for r in getattr(sc, "regions", None) or []}
+    assets = [a.name for a in getattr(sc, "assets", None) or []] or None
+    found = coalition_problems(members, grants, regions, assets)
+    if found:
+        raise InputError(*(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in found))
+    epoch = getattr(sc, "epoch", None)
+    if epoch is None and getattr(sc, "settings", None) is not None:
+        epoch = getattr(sc.settings, "epoch", None)
+    return members, epoch
+
+
+def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
+    plan = rec.plan
+    return {
+        "ok": plan.ok,
+        "steps": [
+            {
+                "step": s.step,
+                "type": s.type.value,
+                "author": s.author,
+                "recipient": s.recipient,
+                "in_reply_to": s.in_reply_to,
+                "purpose": describe_step(s, members),
+                "document_id": rec.step_documents.get(s.step),
+                "renews": rec.step_renews.get(s.step),
+            }
+            for s in plan.steps
+        ],
+        "conflicts": list(plan.conflicts),
+        "renew": [
+            {
+                "entry": r.seq,
+                "document_id": r.document_id,
+                "type": r.type,
+                "author": r.author,
+                "recipient": r.recipient,
+                "reason": r.reason,
+            }
+            for r in rec.renew
+        ],
+        "appended": [
+            {"entry": e.seq, "kind": e.kind, "entry_hash": e.entry_hash} for e in rec.appended
+        ],
+        "states_expanded": plan.states,
+    }
+
+
+@coalition_app.command("plan")
+def plan_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    as_json: JsonOpt = False,
+    ledger: Annotated[
+        Path | None,
+        typer.Option("--ledger", help="Sign the planned exchange and append it to this ledger."),
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option("--keys", help="Keys directory (default: LEDGER.keys next to the ledger)."),
+    ] = None,
+    at: AtOpt = None,
+) -> None:
+    """The shortest exchange of letters after which every member's preconditions hold."""
+
+    def run() -> tuple[RecordedPlan, list[Member]]:
+        members, epoch = _members(_load_scenario(scenario))
+        when = _now(at)
+        if ledger is None:
+            return RecordedPlan(plan_exchange(members), (), (), {}), members
+        store = KeyStore(keys if keys is not None else ledger.with_name(ledger.name + ".keys"))
+        with Ledger(ledger, create=True) as book:
+            return plan_on_ledger(book, store, members, epoch, when), members
+
+    rec, members = _guard(run)
+    out = _plan_json(rec, members)
+    if as_json:
+        _dump(out)
+    else:
+        _print_plan(out)
+    if not rec.plan.ok:
+        raise typer.Exit(1)
+
+
+def _print_plan(out: dict[str, Any]) -> None:
+    if not out["ok"]:
+        typer.echo("No exchange of documents satisfies every member; conflicting rules:")
+        for c in out["conflicts"]:
+            typer.echo(f"  - {c}")
+        return
+    for r in out["renew"]:
+        typer.echo(
+            f"renew: entry {r['entry']} {r['type']} {r['author']} -> {r['recipient']} "
+            f"({r['document_id']}): {r['reason']}"
+        )
+    steps = out["steps"]
+    if not steps:
+        typer.echo("Every member's preconditions already hold; no letters needed.")
+    else:
+        typer.echo(f"Exchange of {len(steps)} letter(s):")
+    for s in steps:
+        reply = f", in reply to {s['in_reply_to']}" if s["in_reply_to"] else ""
+        reply += f", renews {s['renews']}" if s["renews"] else ""
+        typer.echo(f"  {s['step']}. {s['author']} -> {s['recipient']}: {s['type']}{reply}")
+        typer.echo(f"     {s['purpose']}")
+    if out["appended"]:
+        first, last = out["appended"][0], out["appended"][-1]
+        typer.echo(f"appended entries {first['entry']}-{last['entry']}; head {last['entry_hash']}")
+
+
+# -- ledger -----------------------------------------------------------------------------------
+
+
+@ledger_app.command("append")
+def append_command(
+    file: Annotated[Path, typer.Argument(help="Ledger file.")],
+    document: Annotated[Path, typer.Argument(help="Document JSON (unsigned, or signed).")],
+    keys: Annotated[
+        Path | None, typer.Option("--keys", help="Keys directory holding the author's keys.")
+    ] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign a document with its author's office key and append it to the ledger."""
+
+    def run() -> list[dict[str, Any]]:
+        try:
+            raw = json.loads(document.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{document}: no such file; check the path") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(f"{document}: not a JSON document ({e}); fix the file") from None
+        if not isinstance(raw, dict):
+            raise InputError(f"{document}: must be a JSON object")
+        store = KeyStore(keys) if keys is not None else None
+        with Ledger(file) as book:
+            added = append_document(book, raw, store, _now(at))
+        return [
+            {"entry": e.seq, "kind": e.kind, "id": e.fields().get("id"), "hash": e.entry_hash}
+            for e in added
+        ]
+
+    out = _guard(run)
+    if as_json:
+        _dump(out)
+    else:
+        for e in out:
+            what = f" {e['id']}" if e["id"] else ""
+            typer.echo(f"appended entry {e['entry']}: {e['kind']}{what}; hash {e['hash']}")
+
+
+def _entry_json(e: Any) -> dict[str, Any]:
+    try:
+        statement: Any = e.fields()
+    except ValueError:
+        statement = e.statement
+    return {
+        "seq": e.seq,
+        "kind": e.kind,
+        "statement": statement,
+        "signature": e.signature,
+        "signer_key_id": e.signer_key_id,
+        "recorded_at": e.recorded_at,
+        "prev_hash": e.prev_hash,
+        "entry_hash": e.entry_hash,
+    }
+
+
+@ledger_app.command("show")
+def show_command(
+    file: Annotated[Path, typer.Argument(help="Ledger file.")],
+    as_json: JsonOpt = False,
+    view: Annotated[
+        str | None,
+        typer.Option("--view", help="Show it as this member (ledger identity) may see it."),
+    ] = None,
+) -> None:
+    """List the ledger's entries (unverified; see ``ledger verify``)."""
+
+    def run() -> list[dict[str, Any]]:
+        with Ledger(file) as book:
+            entries = book.entries()
+        if view is None:
+            return [_entry_json(e) for e in entries]
+        state, problems = replay(entries)
+        if problems:
+            raise IntegrityError(
+                f"ledger {file}: {problems[0]}; a view needs a ledger that verifies"
+            )
+        if view not in state.roster:
+            raise InputError(
+                f"--view: {view!r} is not on the roster; known: {', '.join(sorted(state.roster))}"
+            )
+        return ledger_view(entries, state, view)
+
+    out = _guard(run)
+    if as_json:
+        _dump(out)
+        return
+    for e in out:
+        if e.get("withheld"):
+            typer.echo(f"{e['seq']:>5}  (withheld)  {e['entry_hash'][:16]}")
+            continue
+        s = e["statement"]
+        if not isinstance(s, dict):
+            typer.echo(f"{e['seq']:>5}  {e['kind']:<15} (unreadable statement)")
+            continue
+        when = s.get("issued_at", "")
+        if e["kind"] == "document":
+            what = f"{s.get('author')} -> {s.get('recipient')}: {s.get('type')} {s.get('id')}"
+            if s.get("in_reply_to"):
+                what += f" (reply to {s['in_reply_to']})"
+        elif e["kind"] == "roster":
+            what = "members " + ", ".join(str(m.get("id")) for m in s.get("members", []))
+        elif e["kind"] == "key_endorsement":
+            until = s.get("valid_until") or "open"
+            what = f"{s.get('member')} holder {s.get('key_id')} [{s.get('valid_from')}, {until})"
+        else:
+            what = f"{s.get('member')} root {s.get('key_id')}"
+        typer.echo(f"{e['seq']:>5}  {when}  {e['kind']:<15}  {what}")
+
+
+@ledger_app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(help="Ledger file.")],
+    as_json: JsonOpt = False,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head", help="Head hash held elsewhere: detects entries dropped at the end."
+        ),
+    ] = None,
+) -> None:
+    """Check every entry: chain, hashes, signatures, keys valid at their time, members, rules."""
+    report = _guard(lambda: verify_ledger(file, head))
+    if as_json:
+        _dump(report.to_json())
+        if not report.ok:
+            raise typer.Exit(IntegrityError.exit_code)
+        return
+    if not report.ok:
+        _fail(IntegrityError(*(f"ledger {file}: {p}" for p in report.problems)))
+    typer.echo(f"ledger {file}: {report.entries} entries verify; head {report.head}")
+
+
+def _main() -> None:
+    app = typer.Typer(no_args_is_help=True)
+    app.add_typer(coalition_app, name="coalition")
+    app.add_typer(ledger_app, name="ledger")
+    app()
+
+
+if __name__ == "__main__":
+    _main()

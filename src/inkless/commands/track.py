@@ -1,0 +1,218 @@
+"""``inkless track DIR``: track recorded detections and score the air picture with GOSPA.
+
+``DIR`` is a tracking-benchmark directory (``/work/shared/bench/tracking/FORMAT.md``):
+``scenario.json`` (sensors with ``pos``, ``range``, ``noise_std``; ``dt``, ``pd``, clutter density),
+``detections.csv`` of which only the first five columns ``time,sensor_id,x,y,z`` are read (the
+truth labels after them are never looked at), and ``truth.csv``, read only to score.
+
+Mount: ``cli_app.command("track")(inkless.commands.track.track)``; until then
+``python -m inkless.commands.track DIR [--json] [--tracks-out FILE]``.
+
+Scoring is that of the Stone Soup reference script: GOSPA with c = 1000 m, p = 1, alpha = 2 on 3-D
+position of the confirmed tracks in the online picture after each scan, per scan, averaged over the
+scans where there is a true target or a track. Exit codes: 0 done; 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from inkless.errors import InklessError, InputError
+from inkless.tracking import TrackerConfig, gospa_over_time
+from inkless.tracking.replay import CartesianSensor, Picture, replay
+
+__all__ = ["Recording", "TrackRun", "app", "load_recording", "run_track", "track", "write_tracks"]
+
+GOSPA_C_M = 1000.0
+DET_COLUMNS = ("time", "sensor_id", "x", "y", "z")
+TRUTH_COLUMNS = ("time", "target_id", "kind", "x", "y", "z")
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                  help="Track recorded detections and score them with GOSPA.")
+
+
+class _Sensor(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    pos: tuple[float, float, float]
+    range: float = Field(gt=0.0, description="coverage radius, m")
+    noise_std: tuple[float, float, float] = Field(description="per-axis noise std, m")
+
+    @field_validator("noise_std")
+    @classmethod
+    def _positive(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if min(v) <= 0.0:
+            raise ValueError("every noise_std must be > 0 m")
+        return v
+
+
+class _ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    dt: float = Field(gt=0.0)
+    steps: int | None = Field(default=None, ge=0)
+    pd: float = Field(default=0.9, gt=0.0, lt=1.0)
+    clutter_density_per_m3_per_sensor_scan: float | None = Field(default=None, gt=0.0)
+    sensors: list[_Sensor] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A scenario directory read at the boundary: metadata, detections, truth positions."""
+
+    dt: float
+    steps: int | None
+    sensors: tuple[CartesianSensor, ...]
+    config: TrackerConfig
+    det: NDArray[np.float64]  # (m, 5) time, sensor_id, x, y, z
+    truth: NDArray[np.float64]  # (k, 4) time, x, y, z
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRun:
+    """Result of ``run_track``: the JSON summary and the picture (for ``--tracks-out``)."""
+
+    summary: dict[str, Any]
+    picture: Picture
+    dt: float
+
+
+def _check_header(path: Path, want: tuple[str, ...]) -> None:
+    try:
+        with path.open() as f:
+            header = f.readline().strip().split(",")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror}); check the path") from None
+    got = [h.strip() for h in header[: len(want)]]
+    for i, w in enumerate(want):
+        g = got[i] if i < len(got) else "(missing)"
+        if g != w:
+            raise InputError(f"{path}: column {i + 1} is '{g}', expected '{w}'; the header must "
+                             f"start with {','.join(want)}")
+
+
+def _read_columns(path: Path, cols: tuple[int, ...], want: tuple[str, ...]) -> NDArray[np.float64]:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found; the directory needs {path.name}")
+    _check_header(path, want)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an empty file is fine: no rows
+            a = np.loadtxt(path, delimiter=",", skiprows=1, usecols=cols, ndmin=2, dtype=float)
+    except ValueError as e:
+        raise InputError(f"{path}: {e}; columns {','.join(want)} must hold numbers") from None
+    if not np.isfinite(a).all():
+        row = int(np.flatnonzero(~np.isfinite(a).all(axis=1))[0]) + 2
+        raise InputError(f"{path}: line {row}: a value is not finite; fix or remove the row")
+    return a.reshape(-1, len(cols))
+
+
+def load_recording(directory: Path) -> Recording:
+    """Read and check ``scenario.json``, ``detections.csv`` (5 columns) and ``truth.csv``."""
+    if not directory.is_dir():
+        raise InputError(f"{directory}: not a directory; give a scenario directory "
+                         "(scenario.json, detections.csv, truth.csv)")
+    sp = directory / "scenario.json"
+    if not sp.is_file():
+        raise InputError(f"{sp}: file not found; the directory needs scenario.json")
+    try:
+        raw = json.loads(sp.read_text())
+        meta = _ScenarioFile.model_validate(raw)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{sp}: line {e.lineno}: invalid JSON ({e.msg}); fix the file") from None
+    except ValidationError as e:
+        raise InputError(*(f"{sp}: {'.'.join(str(p) for p in er['loc'])}: {er['msg']}; "
+                           "see FORMAT.md for the keys" for er in e.errors())) from None
+    ids = [s.id for s in meta.sensors]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{sp}: sensors: ids {ids} repeat; give each sensor its own id")
+    sensors = tuple(sorted((CartesianSensor(s.id, s.pos, s.range, s.noise_std)
+                            for s in meta.sensors), key=lambda s: s.id))
+    density = meta.clutter_density_per_m3_per_sensor_scan
+    config = TrackerConfig(pd=meta.pd, **({"clutter_density": density} if density else {}))
+    det = _read_columns(directory / "detections.csv", tuple(range(5)), DET_COLUMNS)
+    unknown = sorted(set(det[:, 1].astype(int).tolist()) - set(ids))
+    if unknown:
+        raise InputError(f"{directory / 'detections.csv'}: sensor_id {unknown[0]} is not in "
+                         f"scenario.json sensors {ids}; add it there or fix the column")
+    truth = _read_columns(directory / "truth.csv", (0, 3, 4, 5), TRUTH_COLUMNS)
+    return Recording(meta.dt, meta.steps, sensors, config, det, truth)
+
+
+def run_track(directory: Path, config: TrackerConfig | None = None) -> TrackRun:
+    """Track ``directory``'s detections and score the picture; raises ``InputError`` on bad input.
+
+    ``config`` overrides the tracker parameters derived from ``scenario.json``.
+    """
+    rec = load_recording(directory)
+    cfg = config if config is not None else rec.config
+    scans = np.arange(rec.steps) * rec.dt if rec.steps else None
+    pic = replay(rec.det[:, 0], rec.det[:, 1], rec.det[:, 2:5], rec.sensors, config=cfg,
+                 scan_times=scans)
+    _, g = gospa_over_time(np.round(pic.time / rec.dt), pic.x[:, :3],
+                           np.round(rec.truth[:, 0] / rec.dt), rec.truth[:, 1:4], GOSPA_C_M, 1.0)
+    has = g.size > 0
+    summary = {
+        "detections": pic.detections,
+        "seconds": round(pic.seconds, 4),
+        "detections_per_s": round(pic.detections / pic.seconds, 1) if pic.seconds > 0 else None,
+        "mean_gospa": round(float(g["total"].mean()), 2) if has else 0.0,
+        "missed": round(float(g["n_missed"].mean()), 3) if has else 0.0,
+        "false": round(float(g["n_false"].mean()), 3) if has else 0.0,
+    }
+    return TrackRun(summary, pic, rec.dt)
+
+
+def write_tracks(path: Path, pic: Picture) -> None:
+    """Write the online picture as ``time,track_id,x,y,z,vx,vy,vz`` (s, m, m/s; 3 decimals)."""
+    rows = np.column_stack([pic.time, pic.track_id, pic.x])
+    try:
+        np.savetxt(path, rows, delimiter=",", comments="", header="time,track_id,x,y,z,vx,vy,vz",
+                   fmt=["%.3f", "%d"] + ["%.3f"] * 6)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write ({e.strerror}); check --tracks-out") from None
+
+
+@app.command("track")
+def track(
+    directory: Annotated[Path, typer.Argument(
+        help="Scenario directory: scenario.json, detections.csv, truth.csv.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    tracks_out: Annotated[Path | None, typer.Option(
+        "--tracks-out", help="Write the online picture: time,track_id,x,y,z,vx,vy,vz.")] = None,
+) -> None:
+    """Track recorded detections (first five columns only) and score against truth with GOSPA."""
+    try:
+        run = run_track(directory)
+        if tracks_out is not None:
+            write_tracks(tracks_out, run.picture)
+    except InklessError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(e.exit_code) from None
+    if json_out:
+        typer.echo(json.dumps(run.summary))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"inkless track {directory}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    labels = {"detections": "detections", "seconds": "tracking loop, s",
+              "detections_per_s": "detections / s", "mean_gospa": "mean GOSPA, m (c=1000, p=1)",
+              "missed": "missed targets / scan", "false": "false tracks / scan"}
+    for k, label in labels.items():
+        table.add_row(label, f"{run.summary[k]}")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()

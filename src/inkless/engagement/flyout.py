@@ -1,0 +1,79 @@
+"""Interceptors in flight and their outcomes.
+
+Where it sits: engagement, the last stage of a tick. Fired interceptors are rows of a
+preallocated struct-of-arrays table (at most the total number of rounds in the scenario);
+``resolve`` settles every interceptor whose intercept time has come: a kill is a Bernoulli draw
+from the run's generator with the pair's single-shot kill probability, and an interceptor whose
+threat is already destroyed or has already landed finds nothing ("lost").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["KILL", "LOST", "MISS", "PENDING", "InFlight", "resolve"]
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]
+PENDING, KILL, MISS, LOST = 0, 1, 2, 3
+RESULT_NAMES = {KILL: "kill", MISS: "miss", LOST: "lost", PENDING: "pending"}
+
+
+@dataclass
+class InFlight:
+    """Every interceptor fired in a run; rows ``[0, n)`` are used."""
+
+    capacity: int
+    n: int = 0
+    unit: I = field(init=False)
+    threat: I = field(init=False)
+    fire_time: F = field(init=False)
+    intercept_time: F = field(init=False)
+    point: F = field(init=False)
+    pk: F = field(init=False)
+    result: I = field(init=False)
+
+    def __post_init__(self) -> None:
+        c = self.capacity
+        self.unit, self.threat = np.zeros(c, np.int64), np.zeros(c, np.int64)
+        self.fire_time, self.intercept_time = np.zeros(c), np.zeros(c)
+        self.point, self.pk = np.zeros((c, 3)), np.zeros(c)
+        self.result = np.zeros(c, np.int64)
+
+    def fire(self, unit: I, threat: I, t: float, t_intercept: F, point: F, pk: F) -> None:
+        """Append interceptors fired at time ``t`` (s)."""
+        k = len(unit)
+        s = slice(self.n, self.n + k)
+        self.unit[s], self.threat[s], self.fire_time[s] = unit, threat, t
+        self.intercept_time[s], self.point[s], self.pk[s] = t_intercept, point, pk
+        self.result[s] = PENDING
+        self.n += k
+
+
+def resolve(
+    flight: InFlight, t: float, alive: NDArray[np.bool_], impact_time: F, rng: np.random.Generator
+) -> I:
+    """Settle interceptors due by ``t``, in intercept-time order; returns their rows.
+
+    ``alive`` (threats) is updated in place: a kill clears it. A threat killed earlier, or whose
+    impact time is before the intercept, makes the interceptor ``LOST``.
+    """
+    used = slice(0, flight.n)
+    due = np.flatnonzero((flight.result[used] == PENDING) & (flight.intercept_time[used] <= t))
+    if len(due) == 0:
+        return due
+    due = due[np.lexsort((due, flight.intercept_time[due]))]
+    hits = rng.random(len(due)) < flight.pk[due]
+    for row, hit in zip(due.tolist(), hits.tolist(), strict=True):
+        j = flight.threat[row]
+        if not alive[j] or flight.intercept_time[row] >= impact_time[j]:
+            flight.result[row] = LOST
+        elif hit:
+            flight.result[row] = KILL
+            alive[j] = False
+        else:
+            flight.result[row] = MISS
+    return due

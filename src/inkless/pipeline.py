@@ -1,0 +1,266 @@
+"""One run of the defence: the loop of stages, read top to bottom.
+
+Each tick (every ``settings.scan_period_s``):
+
+1. engagement  - interceptors due by now are settled (kill draws from the run's generator);
+2. simulation  - threats whose impact time has come land and damage what they hit;
+3. simulation  - truth positions of the threats in flight;
+4. sensing     - which of them some coalition sensor covers (the perfect picture holds exactly
+                 those, with true positions and identities);
+5. threat      - value at risk of each held threat;
+6. assignment  - feasibility of every (available unit, threat) pair and a solver's assignment;
+7. engagement  - interceptors fired.
+
+Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
+is a pure function of (scenario, seed): the generator is made here from the seed and passed down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.assignment.greedy import solve_greedy
+from inkless.assignment.problem import WTAProblem
+from inkless.assignment.feasibility import Feasibility, feasibility
+from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
+from inkless.physics.route import RouteTable
+from inkless.scenario.model import THREAT_CLASSES, Scenario
+from inkless.scenario.tables import FireUnitTable, Tables, compile_tables
+from inkless.sensing import coverage_grid
+from inkless.simulation import Raid, SensorPlatforms, civil_routes, generate_raid
+from inkless.threat import value_at_risk
+
+__all__ = [
+    "BLOCKED_CHANNELS",
+    "BLOCKED_RELOAD",
+    "BLOCKED_ROUNDS",
+    "BLOCKED_UNASSIGNED",
+    "NOT_LAUNCHED", "IN_FLIGHT", "KILLED", "LANDED", "Event", "Record", "run"]
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]
+NOT_LAUNCHED, IN_FLIGHT, KILLED, LANDED = 0, 1, 2, 3
+#: Why a geometrically feasible shot was not taken (bits of ``Record.blocked``).
+BLOCKED_ROUNDS, BLOCKED_CHANNELS, BLOCKED_RELOAD, BLOCKED_UNASSIGNED = 1, 2, 4, 8
+Event = tuple[float, str, int, int]  # (time s, kind, threat row or -1, unit row or -1)
+Solver = Literal["greedy", "fast", "exact"]
+
+
+@dataclass
+class Record:
+    """Everything a run produced, for the after-action (rows index ``raid`` and ``tables.units``)."""
+
+    scenario: Scenario
+    tables: Tables
+    raid: Raid
+    seed: int
+    replication: int
+    flight: InFlight
+    fate: I  # NOT_LAUNCHED / IN_FLIGHT (at the end) / KILLED / LANDED per threat
+    end_time: F  # kill or impact time per threat (NaN if neither)
+    detect_time: F  # first time a coalition sensor held it (NaN: never)
+    damage: F  # value destroyed by each threat's impact
+    feasible_ever: NDArray[np.bool_]  # some unit had a feasible shot at some tick
+    blocked: I  # BLOCKED_* bits: why a feasible shot was not taken at some tick
+    events: list[Event] = field(default_factory=list)
+    civil: RouteTable | None = None
+    t_end: float = 0.0
+
+
+def run(
+    scenario: Scenario,
+    seed: int,
+    replication: int = 0,
+    solver: Solver = "greedy",
+    picture: Literal["perfect"] = "perfect",
+) -> Record:
+    """Simulate the scenario once; return the record.
+
+    The generator is PCG64 seeded by ``SeedSequence(seed, spawn_key=(replication,))``, which is
+    what ``SeedSequence(seed).spawn(R)[replication]`` gives: replication r of a Monte Carlo run
+    is the same whatever R is.
+    """
+    if picture != "perfect":
+        raise ValueError(f"unknown picture {picture!r}")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
+    settings = scenario.settings
+    tables = compile_tables(scenario)
+    raid = generate_raid(scenario, tables, rng)
+    units, sensors = tables.units, tables.sensors
+    n = len(raid)
+    platforms = SensorPlatforms(sensors)
+    max_shots = np.array([settings.max_shots_per_threat.get(c, 1) for c in THREAT_CLASSES])  # type: ignore[call-overload]
+
+    alive = np.ones(n, dtype=bool)  # neither killed nor landed (maybe not launched yet)
+    fate = np.zeros(n, dtype=np.int64)
+    end_time = np.full(n, np.nan)
+    detect = np.full(n, np.nan)
+    damage = np.zeros(n)
+    feasible_ever = np.zeros(n, dtype=bool)
+    blocked = np.zeros(n, dtype=np.int64)
+    remaining = tables.assets.value.copy()
+    rounds = units.rounds.copy()
+    busy = np.zeros(len(units.id), dtype=np.int64)
+    ready = np.zeros(len(units.id))
+    flight = InFlight(capacity=int(rounds.sum()))
+    events: list[Event] = []
+    for j in np.argsort(raid.launch_time, kind="stable").tolist():
+        if raid.launch_time[j] <= settings.duration_s:
+            events.append((float(raid.launch_time[j]), "launch", j, -1))
+
+    dt = settings.scan_period_s
+    last_tick = int(np.floor(settings.duration_s / dt))
+    ticks = min(last_tick, int(np.ceil(np.nanmax(raid.impact_time, initial=0.0) / dt))) + 1
+    truth, truth_alt = raid.grid(dt, ticks)
+    held_grid = coverage_grid(
+        platforms.grid(dt, ticks), sensors.range, sensors.min_el, sensors.max_el,
+        truth, truth_alt, raid.cls,
+    )
+    threat_speed = raid.max_speed()
+    flyout = units.r_max / units.speed
+    all_units = np.arange(len(units.id))
+    tick = 0
+    while tick <= last_tick:
+        t = tick * dt
+        # 1. Interceptors due by now.
+        for row in resolve(flight, t, alive, raid.impact_time, rng).tolist():
+            u, j = int(flight.unit[row]), int(flight.threat[row])
+            busy[u] -= 1
+            kind = {KILL: "intercept", MISS: "miss", LOST: "lost"}[int(flight.result[row])]
+            events.append((float(flight.intercept_time[row]), kind, j, u))
+            if flight.result[row] == KILL:
+                fate[j], end_time[j] = KILLED, flight.intercept_time[row]
+
+        # 2. Impacts.
+        landing = np.flatnonzero(alive & (raid.impact_time <= t))
+        for j in landing[np.argsort(raid.impact_time[landing], kind="stable")].tolist():
+            a = raid.hit_asset[j]
+            if a >= 0:
+                damage[j] = remaining[a] * raid.lethality[j]
+                remaining[a] -= damage[j]
+            alive[j], fate[j], end_time[j] = False, LANDED, raid.impact_time[j]
+            events.append((float(raid.impact_time[j]), "impact", j, -1))
+
+        # 3. Truth of the threats in flight (a slice of the precomputed grid).
+        rows = np.flatnonzero(alive & (raid.launch_time <= t))
+        pending = flight.result[: flight.n] == PENDING
+        if len(rows) == 0 and not pending.any():
+            later = raid.launch_time[alive & (raid.launch_time > t)]
+            if len(later) == 0:
+                break
+            tick = max(tick + 1, int(np.ceil(later.min() / dt)))
+            continue
+        fate[rows] = IN_FLIGHT
+        if tick >= ticks:
+            tick += 1
+            continue
+        pos = truth[tick, rows]
+
+        # 4. Sensing: the perfect picture holds what some sensor covers.
+        seen = held_grid[tick, rows]
+        for j in rows[seen & np.isnan(detect[rows])].tolist():
+            detect[j] = t
+            events.append((t, "detect", j, -1))
+        held, held_pos = rows[seen], pos[seen]
+
+        # 5. Threat evaluation.
+        inair = np.bincount(flight.threat[: flight.n][pending], minlength=n)
+        room = max_shots[raid.cls[held]] - inair[held]
+        value = value_at_risk(
+            raid.hit_asset[held], raid.lethality[held], remaining, settings.engage_undefended
+        )
+        keep = (room > 0) & (value > 0)
+        cand, cand_pos, value, room = held[keep], held_pos[keep], value[keep], room[keep]
+
+        # 6. Assignment: feasibility of every unit within reach, then the solver on the
+        #    available ones (rounds left, a free channel, reloaded).
+        if len(cand):
+            dist = np.linalg.norm(units.ecef[:, None, :] - cand_pos[None, :, :], axis=2)
+            reach = (units.pk[:, raid.cls[cand]] > 0) & (
+                dist <= units.r_max[:, None] + threat_speed[cand][None, :] * (flyout[:, None] + dt)
+            )
+            near_u, near_t = reach.any(axis=1), reach.any(axis=0)
+            if near_t.any():
+                us, cand, value, room = all_units[near_u], cand[near_t], value[near_t], room[near_t]
+                fz = _feasibility(units, us, cand, raid.cls[cand], tick, dt, truth, truth_alt,
+                                  flyout)
+                geo = fz.feasible
+                free = np.minimum(rounds[us], units.channels[us] - busy[us])
+                avail = (free > 0) & (ready[us] <= t)
+                ok = geo & avail[:, None]
+                some_geo, some_ok = geo.any(axis=0), ok.any(axis=0)
+                feasible_ever[cand[some_geo]] = True
+                stuck = some_geo & ~some_ok
+                if stuck.any():
+                    g = geo[:, stuck]
+                    blocked[cand[stuck]] |= np.where(
+                        (g & (rounds[us] > 0)[:, None]).any(axis=0),
+                        np.where((g & (busy[us] < units.channels[us])[:, None]).any(axis=0),
+                                 BLOCKED_RELOAD, BLOCKED_CHANNELS),
+                        BLOCKED_ROUNDS,
+                    )
+                if some_ok.any():
+                    counts = np.where(units.reload[us] > 0, np.minimum(free, 1), free)
+                    problem = WTAProblem.make(
+                        values=value, p=np.where(ok, fz.pk, 0.0), counts=np.maximum(counts, 0),
+                        eligible=ok, cost=units.cost[us], exchange_rate=settings.exchange_rate,
+                        max_per_target=room,
+                    )
+                    x = solve_greedy(problem).x  # TODO: solve(problem, solver)
+                    blocked[cand[some_ok & (x.sum(axis=0) == 0)]] |= BLOCKED_UNASSIGNED
+                    wi, tj = np.nonzero(x)
+                    shots = x[wi, tj]
+                    wi, tj = np.repeat(wi, shots), np.repeat(tj, shots)
+                    # 7. Fire.
+                    u = us[wi]
+                    flight.fire(u, cand[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj],
+                                fz.pk[wi, tj])
+                    np.add.at(rounds, u, -1)
+                    np.add.at(busy, u, 1)
+                    ready[u] = t + units.reload[u]
+                    for uu, jj in zip(u.tolist(), cand[tj].tolist(), strict=True):
+                        events.append((t, "assign", jj, uu))
+                        events.append((t, "fire", jj, uu))
+        tick += 1
+
+    events.sort(key=lambda e: e[0])
+    return Record(
+        scenario=scenario, tables=tables, raid=raid,
+        seed=seed, replication=replication,
+        flight=flight, fate=fate, end_time=end_time, detect_time=detect, damage=damage,
+        feasible_ever=feasible_ever, blocked=blocked, events=events,
+        civil=civil_routes(scenario), t_end=min(tick * dt, settings.duration_s),
+    )
+
+
+def _feasibility(
+    units: FireUnitTable, us: I, cand: I, cls: I, tick: int, dt: float, truth: F, truth_alt: F,
+    flyout: F,
+) -> Feasibility:
+    """Feasibility of units ``us`` against threats ``cand``, one call per threat class so that
+    each looks ahead only as far as the longest flyout of the units that can engage that class
+    (pairs with no kill probability stay infeasible)."""
+    m, k = len(us), len(cand)
+    t_int, t_last = np.full((m, k), np.nan), np.full((m, k), np.nan)
+    point = np.full((m, k, 3), np.nan)
+    pk = units.pk[us][:, cls]
+    ticks = truth.shape[0]
+    for c in np.unique(cls).tolist():
+        cols = np.flatnonzero(cls == c)
+        rows = np.flatnonzero(pk[:, cols[0]] > 0)
+        if len(rows) == 0:
+            continue
+        look = int(np.ceil(min(float(flyout[us[rows]].max()), 900.0) / dt)) + 2
+        stop = min(tick + look, ticks)
+        times = dt * np.arange(tick, stop)
+        f = feasibility(
+            units, us[rows], tick * dt, times, truth[tick:stop, cand[cols]].transpose(1, 0, 2),
+            cls[cols], truth_alt[tick:stop, cand[cols]].T,
+        )
+        sel = np.ix_(rows, cols)
+        t_int[sel], t_last[sel], point[sel] = f.t_intercept, f.t_last_fire, f.point
+    return Feasibility(t_intercept=t_int, point=point, t_last_fire=t_last, pk=pk)

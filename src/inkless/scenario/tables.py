@@ -1,0 +1,186 @@
+"""SI struct-of-arrays tables compiled once from a validated :class:`Scenario`.
+
+Where it sits: right after loading. Every later stage reads these tables; positions are ECEF
+metres, angles radians, times seconds since the epoch, costs millions of USD, ranges metres.
+Threat classes are indexed by :data:`CLASS_INDEX` (ballistic 0, cruise 1, drone 2); sensor
+ranges add civil aircraft as column 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.physics.geodesy import ecef_from_geodetic
+from inkless.units import DEG, KM
+
+from .model import THREAT_CLASSES, Point, Scenario, Sensor
+
+__all__ = ["CLASS_INDEX", "RCS_DEFAULT_M2", "AssetTable", "FireUnitTable", "SensorTable", "Tables",
+           "compile_tables"]
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]
+
+CLASS_INDEX = {name: i for i, name in enumerate(THREAT_CLASSES)}
+#: Radar cross-section used with a sensor's reference range when a class has no range_km
+#: (illustrative orders of magnitude: re-entry vehicle, cruise missile, small drone, airliner).
+RCS_DEFAULT_M2 = np.array([0.1, 0.1, 0.5, 20.0])
+
+
+@dataclass(frozen=True)
+class AssetTable:
+    """Defended assets: ``ecef (n,3)`` m, ``value (n,)``, ``radius (n,)`` m, ``owner (n,)``."""
+
+    name: tuple[str, ...]
+    owner: I
+    lat: F
+    lon: F
+    alt: F
+    ecef: F
+    value: F
+    radius: F
+
+
+@dataclass(frozen=True)
+class FireUnitTable:
+    """Fire units with their interceptor type's envelope: SI, one row per unit."""
+
+    id: tuple[str, ...]
+    interceptor: tuple[str, ...]
+    owner: I
+    lat: F
+    lon: F
+    alt: F
+    ecef: F
+    r_min: F
+    r_max: F
+    alt_min: F
+    alt_max: F
+    speed: F  # mean flyout speed, m/s
+    pk: F  # (n, 3) single-shot kill probability per threat class
+    cost: F  # per round, millions of USD
+    rounds: I
+    channels: I
+    reload: F  # least time between two launches, s
+
+
+@dataclass(frozen=True)
+class SensorTable:
+    """Radars: fixed position (``ecef``) or a route (``route_index`` into ``routes``)."""
+
+    id: tuple[str, ...]
+    owner: I
+    kind: tuple[str, ...]
+    ecef: F  # (n,3) fixed position, NaN for moving sensors
+    route: tuple[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float, float]
+                 | None, ...]  # (lat, lon, alt, speed, depart) per moving sensor
+    range: F  # (n, 4) detection range per class (ballistic, cruise, drone, civil), m
+    min_el: F
+    max_el: F
+    scan_period: F
+    sigma_range: F
+    sigma_az: F
+    sigma_el: F
+    pd: F
+    false_alarms: F
+
+
+@dataclass(frozen=True)
+class Tables:
+    members: tuple[str, ...]
+    assets: AssetTable
+    units: FireUnitTable
+    sensors: SensorTable
+
+
+def _geo(points: list[Point]) -> tuple[F, F, F]:
+    lat = np.array([p.lat_deg for p in points], dtype=float) * DEG
+    lon = np.array([p.lon_deg for p in points], dtype=float) * DEG
+    alt = np.array([p.alt_m for p in points], dtype=float)
+    return lat, lon, alt
+
+
+def _min_elevation(sensor: Sensor) -> float:
+    """Degrees; a radar on an aircraft looks down, one on the ground or a ship does not."""
+    if sensor.min_elevation_deg is not None:
+        return sensor.min_elevation_deg
+    return -90.0 if sensor.kind == "airborne" else 0.0
+
+
+def compile_tables(scenario: Scenario) -> Tables:
+    """Convert the file's units to SI once and lay entities out as arrays."""
+    members = tuple(m.id for m in scenario.members)
+    member_index = {m: i for i, m in enumerate(members)}
+
+    a = scenario.assets
+    lat, lon, alt = _geo([x.position for x in a])
+    assets = AssetTable(
+        name=tuple(x.name for x in a),
+        owner=np.array([member_index[x.owner] for x in a], dtype=np.int64),
+        lat=lat, lon=lon, alt=alt, ecef=ecef_from_geodetic(lat, lon, alt).reshape(-1, 3),
+        value=np.array([x.value for x in a], dtype=float),
+        radius=np.array([x.radius_m for x in a], dtype=float),
+    )
+
+    types = {t.id: t for t in scenario.interceptors}
+    u = scenario.fire_units
+    kinds = [types[x.interceptor] for x in u]
+    lat, lon, alt = _geo([x.position for x in u])
+    units = FireUnitTable(
+        id=tuple(x.id for x in u),
+        interceptor=tuple(x.interceptor for x in u),
+        owner=np.array([member_index[x.owner] for x in u], dtype=np.int64),
+        lat=lat, lon=lon, alt=alt, ecef=ecef_from_geodetic(lat, lon, alt).reshape(-1, 3),
+        r_min=np.array([k.min_range_km * KM for k in kinds], dtype=float),
+        r_max=np.array([k.max_range_km * KM for k in kinds], dtype=float),
+        alt_min=np.array([k.min_altitude_km * KM for k in kinds], dtype=float),
+        alt_max=np.array([k.max_altitude_km * KM for k in kinds], dtype=float),
+        speed=np.array([k.speed_mps for k in kinds], dtype=float),
+        pk=np.array([[k.pk.get(c, 0.0) for c in THREAT_CLASSES] for k in kinds],  # type: ignore[call-overload]
+                    dtype=float).reshape(-1, len(THREAT_CLASSES)),
+        cost=np.array([k.unit_cost_musd for k in kinds], dtype=float),
+        rounds=np.array([x.rounds for x in u], dtype=np.int64),
+        channels=np.array([x.channels for x in u], dtype=np.int64),
+        reload=np.array([x.reload_s for x in u], dtype=float),
+    )
+
+    s = scenario.sensors
+    ecef = np.full((len(s), 3), np.nan)
+    routes: list[tuple[F, F, F, float, float] | None] = []
+    ranges = np.zeros((len(s), 4))
+    for i, x in enumerate(s):
+        if x.position is not None:
+            p = x.position
+            ecef[i] = ecef_from_geodetic(p.lat_deg * DEG, p.lon_deg * DEG, p.alt_m)
+            routes.append(None)
+        else:
+            assert x.route is not None  # the model guarantees one of the two
+            la, lo, al = _geo(x.route.waypoints)
+            routes.append((la, lo, al, x.route.speed_mps, x.route.depart_s))
+        for c, name in enumerate((*THREAT_CLASSES, "civil")):
+            given = (x.range_km or {}).get(name)  # type: ignore[call-overload]
+            if given is not None:
+                ranges[i, c] = given * KM
+            elif x.reference_range_km is not None and x.reference_rcs_m2 is not None:
+                # Radar range equation: detection range scales with RCS to the power 1/4.
+                ranges[i, c] = x.reference_range_km * KM * (RCS_DEFAULT_M2[c] / x.reference_rcs_m2) ** 0.25
+    sensors = SensorTable(
+        id=tuple(x.id for x in s),
+        owner=np.array([member_index[x.owner] for x in s], dtype=np.int64),
+        kind=tuple(x.kind for x in s),
+        ecef=ecef,
+        route=tuple(routes),
+        range=ranges,
+        min_el=np.array([_min_elevation(x) * DEG for x in s], dtype=float),
+        max_el=np.array([x.max_elevation_deg * DEG for x in s], dtype=float),
+        scan_period=np.array([x.scan_period_s for x in s], dtype=float),
+        sigma_range=np.array([x.sigma_range_m for x in s], dtype=float),
+        sigma_az=np.array([x.sigma_azimuth_deg * DEG for x in s], dtype=float),
+        sigma_el=np.array([x.sigma_elevation_deg * DEG for x in s], dtype=float),
+        pd=np.array([x.pd for x in s], dtype=float),
+        false_alarms=np.array([x.false_alarms_per_scan for x in s], dtype=float),
+    )
+    return Tables(members=members, assets=assets, units=units, sensors=sensors)

@@ -1,0 +1,117 @@
+"""Which sensor sees which object: range per class, elevation limits and the radar horizon.
+
+Where it sits: sensing, the first stage after the truth. The radar horizon is that of a smooth
+spherical Earth with the standard 4/3 effective radius for refraction (Skolnik, *Introduction to
+Radar Systems*, 3rd ed., sec. 8.2): an object at height ``h_t`` is above the horizon of a radar
+at height ``h_s`` when the ground range is below ``sqrt(2 k R h_s) + sqrt(2 k R h_t)``.
+Elevation is measured from the sensor's geodetic horizontal plane.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.physics.geodesy import EARTH_MEAN_RADIUS, altitude
+
+__all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage", "coverage_grid"]
+
+F = NDArray[np.float64]
+EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
+
+
+def _up(ecef: F) -> F:
+    """Geodetic up unit vectors (approximated by the ellipsoid normal via Bowring's latitude)."""
+    x, y, z = ecef[..., 0], ecef[..., 1], ecef[..., 2]
+    p = np.hypot(x, y)
+    lat = np.arctan2(z, p * (1.0 - 6.69437999014e-3))
+    lon = np.arctan2(y, x)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def coverage(
+    sensor: F,
+    sensor_range: F,
+    min_el: F,
+    max_el: F,
+    target: F,
+    target_cls: NDArray[np.int64],
+    target_alt: F | None = None,
+) -> NDArray[np.bool_]:
+    """``seen (s, n)``: object ``j`` is inside sensor ``i``'s coverage.
+
+    ``sensor (s,3)`` and ``target (n,3)`` are ECEF metres (NaN rows are never seen);
+    ``sensor_range (s, C)`` metres per class column, ``target_cls (n,)`` the column of each
+    object; ``min_el``, ``max_el`` (s,) radians; ``target_alt (n,)`` heights when known.
+    """
+    d = target[None, :, :] - sensor[:, None, :]
+    r = np.linalg.norm(d, axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sin_el = np.einsum("snk,sk->sn", d, _up(sensor)) / r
+        h_s = np.maximum(altitude(sensor), 0.0)
+        h_t = np.maximum(altitude(target) if target_alt is None else target_alt, 0.0)
+        cos_angle = np.einsum("sk,nk->sn", sensor, target) / np.outer(
+            np.linalg.norm(sensor, axis=1), np.linalg.norm(target, axis=1)
+        )
+    ground = EARTH_MEAN_RADIUS * np.arccos(np.clip(cos_angle, -1.0, 1.0))
+    horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s)[:, None] + np.sqrt(
+        2.0 * EFFECTIVE_EARTH_RADIUS * h_t
+    )[None, :]
+    seen = (
+        (r <= sensor_range[:, target_cls])
+        & (sin_el >= np.sin(min_el)[:, None])
+        & (sin_el <= np.sin(max_el)[:, None])
+        & (ground <= horizon)
+    )
+    return np.asarray(seen, dtype=bool)
+
+
+def coverage_grid(
+    sensor: tuple[F, F, F],
+    sensor_range: F,
+    min_el: F,
+    max_el: F,
+    target: F,
+    target_alt: F,
+    target_cls: NDArray[np.int64],
+    chunk: int = 20000,
+) -> NDArray[np.bool_]:
+    """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k``.
+
+    The same geometry as :func:`coverage`, over a whole precomputed truth grid at once:
+    ``sensor`` is (positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)``,
+    heights ``(ticks, s)`` m), broadcast views for fixed sensors; ``target (ticks, n, 3)`` and
+    ``target_alt (ticks, n)`` with NaN where an object is not in flight. Only in-flight samples
+    are computed, in chunks of ``chunk`` samples to bound memory.
+    """
+    sen_pos, sen_up, sen_alt = sensor
+    ticks, n = target.shape[:2]
+    held = np.zeros((ticks, n), dtype=bool)
+    kk, jj = np.nonzero(np.isfinite(target_alt))
+    sin_lo, sin_hi = np.sin(min_el)[:, None], np.sin(max_el)[:, None]
+    for a in range(0, len(kk), chunk):
+        k, j = kk[a : a + chunk], jj[a : a + chunk]
+        tgt = target[k, j]  # (N, 3)
+        sen = np.swapaxes(sen_pos[k], 0, 1)  # (s, N, 3)
+        d = tgt[None] - sen
+        r = np.sqrt(np.einsum("snk,snk->sn", d, d))
+        h_s = np.maximum(sen_alt[k].T, 0.0)  # (s, N)
+        h_t = np.maximum(target_alt[k, j], 0.0)
+        sen_norm = np.sqrt(np.einsum("snk,snk->sn", sen, sen))
+        tgt_norm = np.sqrt(np.einsum("nk,nk->n", tgt, tgt))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_el = np.einsum("snk,snk->sn", d, np.swapaxes(sen_up[k], 0, 1)) / r
+            cos_angle = np.einsum("snk,nk->sn", sen, tgt) / (sen_norm * tgt_norm[None])
+        horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s) + np.sqrt(
+            2.0 * EFFECTIVE_EARTH_RADIUS * h_t
+        )[None]
+        # ground range <= horizon, written on the cosine of the central angle (no arccos)
+        visible = cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))
+        seen = (
+            (r <= sensor_range[:, target_cls[j]])
+            & (sin_el >= sin_lo)
+            & (sin_el <= sin_hi)
+            & visible
+        )
+        held[k, j] = seen.any(axis=0)
+    return held

@@ -1,0 +1,55 @@
+"""Monte Carlo replications of a scenario over local processes.
+
+Replication ``r`` of seed ``s`` uses ``SeedSequence(s, spawn_key=(r,))`` (see
+:func:`inkless.pipeline.run`), so results do not depend on the number of workers or on the order
+in which replications finish. Workers are spawned processes (no fork of the caller's state).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from inkless.afteraction.results import results
+from inkless.pipeline import Record, Solver, run
+from inkless.scenario.model import Scenario
+
+__all__ = ["replicate", "run_replications"]
+
+
+def replicate(scenario: Scenario, seed: int, replication: int, solver: Solver) -> dict[str, Any]:
+    """One replication's results dict (what a worker returns)."""
+    return results(run(scenario, seed, replication, solver=solver), solver=solver)
+
+
+def run_replications(
+    scenario: Scenario,
+    seed: int,
+    replications: int,
+    solver: Solver = "greedy",
+    workers: int | None = None,
+    progress: Callable[[], None] | None = None,
+) -> tuple[Record, list[dict[str, Any]]]:
+    """Run replication 0 here (its record feeds the report) and the rest on a process pool.
+
+    Returns the record of replication 0 and every replication's results, in order.
+    """
+    first = run(scenario, seed, 0, solver=solver)
+    out = [results(first, solver=solver)]
+    if progress:
+        progress()
+    if replications > 1:
+        workers = workers or min(os.cpu_count() or 1, replications - 1)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [
+                pool.submit(replicate, scenario, seed, r, solver) for r in range(1, replications)
+            ]
+            for fut in futures:
+                out.append(fut.result())
+                if progress:
+                    progress()
+    return first, out
