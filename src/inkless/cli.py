@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,11 +32,11 @@ out = Console()
 err = Console(stderr=True)
 
 
-class Picture(str, Enum):
+class Picture(StrEnum):
     perfect = "perfect"
 
 
-class Assignment(str, Enum):
+class Assignment(StrEnum):
     greedy = "greedy"
     fast = "fast"
     exact = "exact"
@@ -58,8 +58,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
     except InklessError as e:
         raise _fail(e) from None
     n = sum(w.count for w in sc.raid.waves)
-    out.print(f"{scenario}: ok ({len(sc.members)} members, {len(sc.sensors)} sensors, "
-              f"{len(sc.fire_units)} fire units, {n} threats, {len(sc.civil.flights)} civil flights)")
+    out.print(
+        f"{scenario}: ok ({len(sc.members)} members, {len(sc.sensors)} sensors, "
+        f"{len(sc.fire_units)} fire units, {n} threats, {len(sc.civil.flights)} civil flights)"
+    )
 
 
 @app.command()
@@ -73,10 +75,14 @@ def schema() -> None:
 @app.command("run")
 def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the outputs.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the outputs.")] = Path(
+        "out"
+    ),
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     replications: Annotated[int, typer.Option(min=1, help="Seeded replications.")] = 1,
-    picture: Annotated[Picture, typer.Option(help="Picture the defence decides on.")] = Picture.perfect,
+    picture: Annotated[
+        Picture, typer.Option(help="Picture the defence decides on.")
+    ] = Picture.perfect,
     assignment: Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")] = (
         Assignment.greedy
     ),
@@ -92,17 +98,26 @@ def run_command(
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise InputError(f"--out {out_dir}: cannot create the directory ({e.strerror})") from None
+            raise InputError(
+                f"--out {out_dir}: cannot create the directory ({e.strerror})"
+            ) from None
         seed_ = sc.settings.seed if seed is None else seed
         if seed_ < 0:
             raise InputError(f"--seed: must be at least 0, got {seed_}")
         with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as bar:
             task = bar.add_task(f"{sc.name}: replications", total=replications)
             record, reps = run_replications(
-                sc, seed_, replications, solver=assignment.value,  # type: ignore[arg-type]
+                sc,
+                seed_,
+                replications,
+                solver=assignment.value,
                 progress=lambda: bar.advance(task),
             )
         res = reps[0] if replications == 1 else summarise(reps)
@@ -115,8 +130,9 @@ def run_command(
     except InklessError as e:
         raise _fail(e) from None
     _summary(res)
-    out.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, "
-              f"{out_dir / 'report.html'}")
+    out.print(
+        f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
+    )
 
 
 def _summary(res: dict[str, Any]) -> None:
@@ -136,17 +152,22 @@ def _summary(res: dict[str, Any]) -> None:
             u.add_row(m, str(c["fired"]), f"{c['cost']:.1f}")
     for k, c in res["interceptors"].get("by_type", {}).items():
         u.add_row(f"  {k}", str(c["fired"]), f"{c['cost']:.1f}", style="dim")
-    u.add_row("all", str(res["interceptors"]["fired"]), f"{res['interceptors']['cost']:.1f}",
-              style="bold")
+    u.add_row(
+        "all", str(res["interceptors"]["fired"]), f"{res['interceptors']['cost']:.1f}", style="bold"
+    )
     out.print(u)
-    line = (f"value damaged {res['value_damaged']:.1f} of {res['value_defended']:.1f}; "
-            f"civil engagements {res['civil_engagements']}")
+    line = (
+        f"value damaged {res['value_damaged']:.1f} of {res['value_defended']:.1f}; "
+        f"civil engagements {res['civil_engagements']}"
+    )
     summary = res.get("replications_summary")
     if summary:
         parts = []
-        for name, s in (("leaked", summary["threats"]["leaked"]),
-                        ("value damaged", summary["value_damaged"]),
-                        ("interceptor cost", summary["interceptors"]["cost"])):
+        for name, s in (
+            ("leaked", summary["threats"]["leaked"]),
+            ("value damaged", summary["value_damaged"]),
+            ("interceptor cost", summary["interceptors"]["cost"]),
+        ):
             parts.append(f"{name} {s['mean']:.2f} [{s['ci95'][0]:.2f}, {s['ci95'][1]:.2f}]")
         line += "\nmean and 95 % CI over replications: " + "; ".join(parts)
     out.print(line)

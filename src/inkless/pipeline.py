@@ -23,9 +23,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.problem import WTAProblem
-from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import THREAT_CLASSES, Scenario
@@ -39,10 +39,17 @@ __all__ = [
     "BLOCKED_RELOAD",
     "BLOCKED_ROUNDS",
     "BLOCKED_UNASSIGNED",
-    "NOT_LAUNCHED", "IN_FLIGHT", "KILLED", "LANDED", "Event", "Record", "run"]
+    "IN_FLIGHT",
+    "KILLED",
+    "LANDED",
+    "NOT_LAUNCHED",
+    "Event",
+    "Record",
+    "run",
+]
 
-F = NDArray[np.float64]
-I = NDArray[np.int64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 NOT_LAUNCHED, IN_FLIGHT, KILLED, LANDED = 0, 1, 2, 3
 #: Why a geometrically feasible shot was not taken (bits of ``Record.blocked``).
 BLOCKED_ROUNDS, BLOCKED_CHANNELS, BLOCKED_RELOAD, BLOCKED_UNASSIGNED = 1, 2, 4, 8
@@ -52,7 +59,7 @@ Solver = Literal["greedy", "fast", "exact"]
 
 @dataclass
 class Record:
-    """Everything a run produced, for the after-action (rows index ``raid`` and ``tables.units``)."""
+    """Everything a run produced, for the after-action (rows index ``raid``, ``tables.units``)."""
 
     scenario: Scenario
     tables: Tables
@@ -60,12 +67,12 @@ class Record:
     seed: int
     replication: int
     flight: InFlight
-    fate: I  # NOT_LAUNCHED / IN_FLIGHT (at the end) / KILLED / LANDED per threat
-    end_time: F  # kill or impact time per threat (NaN if neither)
-    detect_time: F  # first time a coalition sensor held it (NaN: never)
-    damage: F  # value destroyed by each threat's impact
+    fate: I64  # NOT_LAUNCHED / IN_FLIGHT (at the end) / KILLED / LANDED per threat
+    end_time: F64  # kill or impact time per threat (NaN if neither)
+    detect_time: F64  # first time a coalition sensor held it (NaN: never)
+    damage: F64  # value destroyed by each threat's impact
     feasible_ever: NDArray[np.bool_]  # some unit had a feasible shot at some tick
-    blocked: I  # BLOCKED_* bits: why a feasible shot was not taken at some tick
+    blocked: I64  # BLOCKED_* bits: why a feasible shot was not taken at some tick
     events: list[Event] = field(default_factory=list)
     civil: RouteTable | None = None
     t_end: float = 0.0
@@ -93,7 +100,7 @@ def run(
     units, sensors = tables.units, tables.sensors
     n = len(raid)
     platforms = SensorPlatforms(sensors)
-    max_shots = np.array([settings.max_shots_per_threat.get(c, 1) for c in THREAT_CLASSES])  # type: ignore[call-overload]
+    max_shots = np.array([settings.max_shots_per_threat.get(c, 1) for c in THREAT_CLASSES])
 
     alive = np.ones(n, dtype=bool)  # neither killed nor landed (maybe not launched yet)
     fate = np.zeros(n, dtype=np.int64)
@@ -117,8 +124,13 @@ def run(
     ticks = min(last_tick, int(np.ceil(np.nanmax(raid.impact_time, initial=0.0) / dt))) + 1
     truth, truth_alt = raid.grid(dt, ticks)
     held_grid = coverage_grid(
-        platforms.grid(dt, ticks), sensors.range, sensors.min_el, sensors.max_el,
-        truth, truth_alt, raid.cls,
+        platforms.grid(dt, ticks),
+        sensors.range,
+        sensors.min_el,
+        sensors.max_el,
+        truth,
+        truth_alt,
+        raid.cls,
     )
     threat_speed = raid.max_speed()
     flyout = units.r_max / units.speed
@@ -186,8 +198,9 @@ def run(
             near_u, near_t = reach.any(axis=1), reach.any(axis=0)
             if near_t.any():
                 us, cand, value, room = all_units[near_u], cand[near_t], value[near_t], room[near_t]
-                fz = _feasibility(units, us, cand, raid.cls[cand], tick, dt, truth, truth_alt,
-                                  flyout)
+                fz = _feasibility(
+                    units, us, cand, raid.cls[cand], tick, dt, truth, truth_alt, flyout
+                )
                 geo = fz.feasible
                 free = np.minimum(rounds[us], units.channels[us] - busy[us])
                 avail = (free > 0) & (ready[us] <= t)
@@ -199,15 +212,22 @@ def run(
                     g = geo[:, stuck]
                     blocked[cand[stuck]] |= np.where(
                         (g & (rounds[us] > 0)[:, None]).any(axis=0),
-                        np.where((g & (busy[us] < units.channels[us])[:, None]).any(axis=0),
-                                 BLOCKED_RELOAD, BLOCKED_CHANNELS),
+                        np.where(
+                            (g & (busy[us] < units.channels[us])[:, None]).any(axis=0),
+                            BLOCKED_RELOAD,
+                            BLOCKED_CHANNELS,
+                        ),
                         BLOCKED_ROUNDS,
                     )
                 if some_ok.any():
                     counts = np.where(units.reload[us] > 0, np.minimum(free, 1), free)
                     problem = WTAProblem.make(
-                        values=value, p=np.where(ok, fz.pk, 0.0), counts=np.maximum(counts, 0),
-                        eligible=ok, cost=units.cost[us], exchange_rate=settings.exchange_rate,
+                        values=value,
+                        p=np.where(ok, fz.pk, 0.0),
+                        counts=np.maximum(counts, 0),
+                        eligible=ok,
+                        cost=units.cost[us],
+                        exchange_rate=settings.exchange_rate,
                         max_per_target=room,
                     )
                     x = solve_greedy(problem).x  # TODO: solve(problem, solver)
@@ -217,8 +237,9 @@ def run(
                     wi, tj = np.repeat(wi, shots), np.repeat(tj, shots)
                     # 7. Fire.
                     u = us[wi]
-                    flight.fire(u, cand[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj],
-                                fz.pk[wi, tj])
+                    flight.fire(
+                        u, cand[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj]
+                    )
                     np.add.at(rounds, u, -1)
                     np.add.at(busy, u, 1)
                     ready[u] = t + units.reload[u]
@@ -229,17 +250,34 @@ def run(
 
     events.sort(key=lambda e: e[0])
     return Record(
-        scenario=scenario, tables=tables, raid=raid,
-        seed=seed, replication=replication,
-        flight=flight, fate=fate, end_time=end_time, detect_time=detect, damage=damage,
-        feasible_ever=feasible_ever, blocked=blocked, events=events,
-        civil=civil_routes(scenario), t_end=min(tick * dt, settings.duration_s),
+        scenario=scenario,
+        tables=tables,
+        raid=raid,
+        seed=seed,
+        replication=replication,
+        flight=flight,
+        fate=fate,
+        end_time=end_time,
+        detect_time=detect,
+        damage=damage,
+        feasible_ever=feasible_ever,
+        blocked=blocked,
+        events=events,
+        civil=civil_routes(scenario),
+        t_end=min(tick * dt, settings.duration_s),
     )
 
 
 def _feasibility(
-    units: FireUnitTable, us: I, cand: I, cls: I, tick: int, dt: float, truth: F, truth_alt: F,
-    flyout: F,
+    units: FireUnitTable,
+    us: I64,
+    cand: I64,
+    cls: I64,
+    tick: int,
+    dt: float,
+    truth: F64,
+    truth_alt: F64,
+    flyout: F64,
 ) -> Feasibility:
     """Feasibility of units ``us`` against threats ``cand``, one call per threat class so that
     each looks ahead only as far as the longest flyout of the units that can engage that class
@@ -258,8 +296,13 @@ def _feasibility(
         stop = min(tick + look, ticks)
         times = dt * np.arange(tick, stop)
         f = feasibility(
-            units, us[rows], tick * dt, times, truth[tick:stop, cand[cols]].transpose(1, 0, 2),
-            cls[cols], truth_alt[tick:stop, cand[cols]].T,
+            units,
+            us[rows],
+            tick * dt,
+            times,
+            truth[tick:stop, cand[cols]].transpose(1, 0, 2),
+            cls[cols],
+            truth_alt[tick:stop, cand[cols]].T,
         )
         sel = np.ix_(rows, cols)
         t_int[sel], t_last[sel], point[sel] = f.t_intercept, f.t_last_fire, f.point

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -102,13 +103,16 @@ def test_no_view_names_an_anonymous_member_to_another(members: list[Member]) -> 
                     assert rows[m.id]["pseudonym"] == pseudonym(m.id, SECRET)
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(coalitions(max_members=4))
-def test_the_ledger_holds_no_anonymous_id_or_name(tmp_path: Path, members: list[Member]) -> None:
+def test_the_ledger_holds_no_anonymous_id_or_name(members: list[Member]) -> None:
     plan = plan_exchange(members)
     assume(plan.ok)
-    run = tmp_path / f"run-{abs(hash(tuple(m.name for m in members)))}"
+    with tempfile.TemporaryDirectory() as tmp:
+        check_ledger(Path(tmp), members)
+
+
+def check_ledger(run: Path, members: list[Member]) -> None:
     keys = KeyStore(run / "keys")
     with Ledger(run / "ledger.db", create=True) as led:
         plan_on_ledger(led, keys, members, T0, T0)

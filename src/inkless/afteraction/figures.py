@@ -78,9 +78,22 @@ _RC: dict[Any, Any] = {
 }
 
 
-def colour_map(keys: Sequence[str], palette: Sequence[str]) -> dict[str, str]:
-    """A colour per key, by sorted key, cycling through ``palette``; stable across figures."""
-    return {k: palette[i % len(palette)] for i, k in enumerate(sorted(set(keys)))}
+def colour_map(keys: Sequence[str], palette: Sequence[str], ordered: bool = False
+               ) -> dict[str, str]:
+    """A colour per distinct key, cycling through ``palette``: in sorted order, or in the
+    given order (first occurrence) when ``ordered``. Pass the same map to every figure so a
+    class or member keeps its colour across the report."""
+    distinct = list(dict.fromkeys(keys)) if ordered else sorted(set(keys))
+    return {k: palette[i % len(palette)] for i, k in enumerate(distinct)}
+
+
+def _extend(colours: Mapping[str, str] | None, keys: Sequence[str], palette: Sequence[str]
+            ) -> dict[str, str]:
+    """``colours`` plus a colour for every key it lacks (taken after the ones it uses)."""
+    out = dict(colours or {})
+    for k in sorted(set(keys) - set(out)):
+        out[k] = palette[len(out) % len(palette)]
+    return out
 
 
 def _png(fig: Figure, dpi: int) -> bytes:
@@ -154,7 +167,13 @@ def _scale_bar(ax: Axes, box: BBox) -> None:
                 path_effects=halo, zorder=8.0)
 
 
-def map_png(geometry: MapData, title: str = "", dpi: int = 150) -> bytes:
+def map_png(
+    geometry: MapData,
+    title: str = "",
+    dpi: int = 150,
+    threat_colours: Mapping[str, str] | None = None,
+    member_colours: Mapping[str, str] | None = None,
+) -> bytes:
     """The situation map as PNG bytes.
 
     Draws, over land, sea, coastlines and borders (``basemap``): sensor ranges and fire-unit
@@ -169,10 +188,11 @@ def map_png(geometry: MapData, title: str = "", dpi: int = 150) -> bytes:
     ground_ratio = (box.lon_max - box.lon_min) / ((box.lat_max - box.lat_min) * aspect)
     width_in = 9.0
     height_in = min(max(width_in / ground_ratio, 3.5), 11.0)
-    threat_col = colour_map([t.threat_class for t in g.threat_paths], THREAT_COLOURS)
+    classes = sorted({t.threat_class for t in g.threat_paths})
+    threat_col = _extend(threat_colours, classes, THREAT_COLOURS)
     members = [p.member for p in g.interceptor_paths] + [f.member for f in g.fire_units] + [
         s.member for s in g.sensors]
-    member_col = colour_map(members, MEMBER_COLOURS)
+    member_col = _extend(member_colours, members, MEMBER_COLOURS)
 
     with mpl.rc_context(_RC):
         fig = Figure(figsize=(width_in, height_in))
@@ -257,7 +277,8 @@ def map_png(geometry: MapData, title: str = "", dpi: int = 150) -> bytes:
 
         n_threats = max(len(g.threat_paths), 1)
         alpha = float(np.clip(12.0 / math.sqrt(n_threats), 0.25, 0.9))
-        for cls, col in threat_col.items():
+        for cls in classes:
+            col = threat_col[cls]
             paths = [np.column_stack([p.lon, p.lat]) for p in g.threat_paths
                      if p.threat_class == cls and len(p.lat) > 1]
             ax.add_collection(LineCollection(paths, colors=col, linewidths=0.9, alpha=alpha,
@@ -270,7 +291,8 @@ def map_png(geometry: MapData, title: str = "", dpi: int = 150) -> bytes:
         if g.threat_paths:
             handles.append(Line2D([], [], marker="o", ls="none", color=_MUTED, markersize=3.5,
                                   markeredgecolor="white", label="Threat launch point"))
-        for member, col in member_col.items():
+        for member in [m for m in member_col if m in set(members)]:
+            col = member_col[member]
             paths = [np.column_stack([p.lon, p.lat]) for p in g.interceptor_paths
                      if p.member == member]
             if paths:
@@ -347,6 +369,8 @@ def timeline_png(
     epoch: str | None = None,
     duration_s: float | None = None,
     dpi: int = 150,
+    threat_colours: Mapping[str, str] | None = None,
+    member_colours: Mapping[str, str] | None = None,
 ) -> bytes:
     """Timeline as PNG bytes: threats in the air by class (stacked) over interceptors fired.
 
@@ -361,12 +385,14 @@ def timeline_png(
                 + ([float(g.times_s[-1])] if len(g.times_s) else [])
                 + [t for t, _ in fire])
     t_end = max(t_end, 60.0)
-    threat_col = colour_map(list(g.in_air), THREAT_COLOURS)
-    member_col = colour_map([m for _, m in fire], MEMBER_COLOURS)
+    threat_col = _extend(threat_colours, list(g.in_air), THREAT_COLOURS)
+    fired_by = {m for _, m in fire}
+    all_members = _extend(member_colours, sorted(fired_by), MEMBER_COLOURS)
+    member_col = {m: c for m, c in all_members.items() if m in fired_by}
     t0 = _epoch(epoch)
 
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=(9.0, 4.8))
+        fig = Figure(figsize=(10.0, 4.8))
         ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2],
                                                                 "hspace": 0.08})
         for ax in (ax1, ax2):
@@ -378,8 +404,8 @@ def timeline_png(
             ax1.stackplot(g.times_s / 60.0, *[g.in_air[c] for c in classes], labels=classes,
                           colors=[threat_col[c] for c in classes], alpha=0.85, step=None,
                           linewidth=0.0)
-            ax1.legend(loc="upper right", ncols=min(len(classes), 4), title="Threats in the air",
-                       title_fontsize=8)
+            ax1.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
+                       title="Threats in the air", title_fontsize=8, alignment="left")
         else:
             ax1.text(0.5, 0.5, "no timeline samples", transform=ax1.transAxes, ha="center",
                      color=_MUTED)
@@ -401,8 +427,8 @@ def timeline_png(
         ax2.xaxis.set_major_locator(MultipleLocator(_clock_step(t_end, 10) / 60.0))
         ax2.xaxis.set_major_formatter(FuncFormatter(_elapsed))
         if fire:
-            ax2.legend(loc="upper left", ncols=min(len(member_col), 4), title="Interceptors fired",
-                       title_fontsize=8)
+            ax2.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
+                       title="Interceptors fired", title_fontsize=8, alignment="left")
             cum = ax2.twinx()
             ts = np.sort(np.array([t for t, _ in fire]))
             cum.step(np.concatenate([[0.0], ts, [t_end]]) / 60.0,

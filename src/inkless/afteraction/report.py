@@ -337,6 +337,12 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
     merged.sort(key=lambda s: s["id"] == "sec-other")
 
     detail = _detail_box(geometry)
+    # one colour per class and per member across all figures; members in coalition order
+    threat_colours = figures.colour_map(
+        sorted({*map(str, by_class), *geometry.in_air,
+                *(p.threat_class for p in geometry.threat_paths)}),
+        figures.THREAT_COLOURS)
+    member_colours = figures.colour_map(list(names), figures.MEMBER_COLOURS, ordered=True)
     seeds = results.get("seeds")
     scenario = str(results.get("scenario") or "unnamed scenario")
     return {
@@ -359,13 +365,17 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "impacts": imp_rows, "impact_total": len(impacts),
         "max_rows": MAX_TABLE_ROWS,
         "extra": merged,
-        "map_png": _b64(figures.map_png(geometry)),
-        "detail_png": _b64(figures.map_png(dataclasses.replace(geometry, bbox=detail)))
+        "map_png": _b64(figures.map_png(geometry, threat_colours=threat_colours,
+                                            member_colours=member_colours)),
+        "detail_png": _b64(figures.map_png(
+            dataclasses.replace(geometry, bbox=detail), threat_colours=threat_colours,
+            member_colours=member_colours))
         if detail is not None else "",
         "detail_extent": _box_text(detail) if detail is not None else "",
         "timeline_png": _b64(figures.timeline_png(
             geometry, engagements, epoch=results.get("epoch"),
-            duration_s=_float_or_none(results.get("duration_s")))),
+            duration_s=_float_or_none(results.get("duration_s")), threat_colours=threat_colours,
+            member_colours=member_colours)),
         "outcome_png": _b64(figures.outcome_png(by_class)) if by_class else "",
         "map_extent": _box_text(geometry.extent()),
     }

@@ -32,8 +32,17 @@ from .mapdata import MapData
 __all__ = ["RESULTS_VERSION", "leak_causes", "map_data", "results", "write_events_csv"]
 
 RESULTS_VERSION = 1
-_EVENT_COLUMNS = ("time_s", "event", "threat_id", "threat_class", "unit_id", "member",
-                  "lat", "lon", "alt_m")
+_EVENT_COLUMNS = (
+    "time_s",
+    "event",
+    "threat_id",
+    "threat_class",
+    "unit_id",
+    "member",
+    "lat",
+    "lon",
+    "alt_m",
+)
 
 
 def _r(x: float, nd: int = 3) -> float:
@@ -116,8 +125,9 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
             "intercept_lon": _r(lon[k], 5),
             "intercept_alt_m": _r(alt[k], 1),
         }
-        for k, (u, j) in enumerate(zip(fired_units.tolist(), flight.threat[: flight.n].tolist(),
-                                       strict=True))
+        for k, (u, j) in enumerate(
+            zip(fired_units.tolist(), flight.threat[: flight.n].tolist(), strict=True)
+        )
     ]
     causes = leak_causes(record)
     landed = np.flatnonzero(record.fate == LANDED)
@@ -151,7 +161,9 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
             "launched": int(launched.sum()),
             "intercepted": int((record.fate == KILLED).sum()),
             "leaked": int((record.fate == LANDED).sum()),
-            "in_flight_at_end": int((launched & (record.fate != KILLED) & (record.fate != LANDED)).sum()),
+            "in_flight_at_end": int(
+                (launched & (record.fate != KILLED) & (record.fate != LANDED)).sum()
+            ),
             "by_class": classes,
         },
         "interceptors": {
@@ -193,12 +205,19 @@ def write_events_csv(path: Path, record: Record) -> None:
             else:
                 where = raid.state(t, np.array([j]))[0][0]
             lat, lon, alt = _latlonalt(where)
-            w.writerow([
-                f"{t:.3f}", kind, raid.id[j] if j >= 0 else "",
-                THREAT_CLASSES[raid.cls[j]] if j >= 0 else "",
-                units.id[u] if u >= 0 else "", members[units.owner[u]] if u >= 0 else "",
-                f"{lat[0]:.5f}", f"{lon[0]:.5f}", f"{alt[0]:.1f}",
-            ])
+            w.writerow(
+                [
+                    f"{t:.3f}",
+                    kind,
+                    raid.id[j] if j >= 0 else "",
+                    THREAT_CLASSES[raid.cls[j]] if j >= 0 else "",
+                    units.id[u] if u >= 0 else "",
+                    members[units.owner[u]] if u >= 0 else "",
+                    f"{lat[0]:.5f}",
+                    f"{lon[0]:.5f}",
+                    f"{alt[0]:.1f}",
+                ]
+            )
 
 
 def map_data(record: Record, samples: int = 48) -> MapData:
@@ -217,17 +236,25 @@ def map_data(record: Record, samples: int = 48) -> MapData:
             paths.append((raid.id[j], THREAT_CLASSES[raid.cls[j]], lat, lon))
     ilat, ilon, _ = _latlonalt(flight.point[: flight.n])
     interceptors = [
-        (units.id[u], tables.members[units.owner[u]],
-         np.array([deg_from_rad(units.lat[u]), ilat[k]]),
-         np.array([deg_from_rad(units.lon[u]), ilon[k]]))
+        (
+            units.id[u],
+            tables.members[units.owner[u]],
+            np.array([deg_from_rad(units.lat[u]), ilat[k]]),
+            np.array([deg_from_rad(units.lon[u]), ilon[k]]),
+        )
         for k, u in enumerate(flight.unit[: flight.n].tolist())
     ]
     civil = []
     if record.civil is not None:
         rt = record.civil
         for i, f in enumerate(record.scenario.civil.flights):
-            civil.append((f.callsign, deg_from_rad(rt.lat[i, : rt.n_wp[i]]),
-                          deg_from_rad(rt.lon[i, : rt.n_wp[i]])))
+            civil.append(
+                (
+                    f.callsign,
+                    deg_from_rad(rt.lat[i, : rt.n_wp[i]]),
+                    deg_from_rad(rt.lon[i, : rt.n_wp[i]]),
+                )
+            )
     sensor_pos = np.where(np.isnan(sensors.ecef), 0.0, sensors.ecef)
     for i, route in enumerate(sensors.route):
         if route is not None:
@@ -236,24 +263,58 @@ def map_data(record: Record, samples: int = 48) -> MapData:
     kills = flight.result[: flight.n] == 1
     landed = np.flatnonzero(record.fate == LANDED)
     times = np.linspace(0.0, max(record.t_end, 1.0), 400)
-    in_air = {
-        name: ((raid.launch_time[raid.cls == c, None] <= times)
-               & (times < end[raid.cls == c, None])).sum(axis=0).astype(float)
-        for c, name in enumerate(THREAT_CLASSES) if (raid.cls == c).any()
+    in_air: dict[str, np.ndarray] = {
+        name: (
+            (raid.launch_time[raid.cls == c, None] <= times) & (times < end[raid.cls == c, None])
+        )
+        .sum(axis=0)
+        .astype(float)
+        for c, name in enumerate(THREAT_CLASSES)
+        if (raid.cls == c).any()
     }
     return MapData(
         threat_paths=paths,
         interceptor_paths=interceptors,
         civil_paths=civil,
-        assets=[(assets.name[i], deg_from_rad(assets.lat[i]), deg_from_rad(assets.lon[i]),
-                 assets.radius[i], assets.value[i]) for i in range(len(assets.name))],
-        sensors=[(sensors.id[i], tables.members[sensors.owner[i]], slat[i], slon[i],
-                  float(sensors.range[i, :3].max())) for i in range(len(sensors.id))],
-        fire_units=[(units.id[i], tables.members[units.owner[i]], deg_from_rad(units.lat[i]),
-                     deg_from_rad(units.lon[i]), units.r_max[i]) for i in range(len(units.id))],
+        assets=[
+            (
+                assets.name[i],
+                deg_from_rad(assets.lat[i]),
+                deg_from_rad(assets.lon[i]),
+                assets.radius[i],
+                assets.value[i],
+            )
+            for i in range(len(assets.name))
+        ],
+        sensors=[
+            (
+                sensors.id[i],
+                tables.members[sensors.owner[i]],
+                slat[i],
+                slon[i],
+                float(sensors.range[i, :3].max()),
+            )
+            for i in range(len(sensors.id))
+        ],
+        fire_units=[
+            (
+                units.id[i],
+                tables.members[units.owner[i]],
+                deg_from_rad(units.lat[i]),
+                deg_from_rad(units.lon[i]),
+                units.r_max[i],
+            )
+            for i in range(len(units.id))
+        ],
         intercepts=[(ilat[k], ilon[k]) for k in np.flatnonzero(kills).tolist()],
-        impacts=[(deg_from_rad(raid.impact_lat[j]), deg_from_rad(raid.impact_lon[j]),
-                  bool(raid.hit_asset[j] >= 0)) for j in landed.tolist()],
+        impacts=[
+            (
+                deg_from_rad(raid.impact_lat[j]),
+                deg_from_rad(raid.impact_lon[j]),
+                bool(raid.hit_asset[j] >= 0),
+            )
+            for j in landed.tolist()
+        ],
         times_s=times,
         in_air=in_air,
     )

@@ -20,8 +20,8 @@ from inkless.scenario.tables import FireUnitTable
 
 __all__ = ["Feasibility", "feasibility"]
 
-F = NDArray[np.float64]
-I = NDArray[np.int64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,10 @@ class Feasibility:
     """Pairs (units ``u`` x threats ``k``): ``t_intercept (u,k)`` s (NaN: infeasible),
     ``point (u,k,3)`` ECEF m of the intercept, ``t_last_fire (u,k)``, ``pk (u,k)``."""
 
-    t_intercept: F
-    point: F
-    t_last_fire: F
-    pk: F
+    t_intercept: F64
+    point: F64
+    t_last_fire: F64
+    pk: F64
 
     @property
     def feasible(self) -> NDArray[np.bool_]:
@@ -41,20 +41,28 @@ class Feasibility:
 
 def feasibility(
     units: FireUnitTable,
-    rows: I,
+    rows: I64,
     t: float,
-    times: F,
-    predicted: F,
-    threat_cls: I,
-    predicted_alt: F | None = None,
+    times: F64,
+    predicted: F64,
+    threat_cls: I64,
+    predicted_alt: F64 | None = None,
 ) -> Feasibility:
     """Feasibility of units ``rows`` against threats whose predicted ECEF positions at ``times``
     are ``predicted (k, len(times), 3)`` (NaN where the threat is not in flight), with heights
     ``predicted_alt (k, len(times))`` when known."""
     alt = altitude(predicted) if predicted_alt is None else predicted_alt
     t_int, j, t_last = earliest_intercept(
-        units.ecef[rows], units.speed[rows], units.r_min[rows], units.r_max[rows],
-        units.alt_min[rows], units.alt_max[rows], t, times, predicted, alt,
+        units.ecef[rows],
+        units.speed[rows],
+        units.r_min[rows],
+        units.r_max[rows],
+        units.alt_min[rows],
+        units.alt_max[rows],
+        t,
+        times,
+        predicted,
+        alt,
     )
     jj = np.clip(j, 0, len(times) - 1)
     point = predicted[np.arange(predicted.shape[0])[None, :], jj]

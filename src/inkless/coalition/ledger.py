@@ -768,8 +768,13 @@ class Ledger:
                 f"{self.path}: no such ledger; create one with "
                 f"`inkless coalition plan SCENARIO --ledger {self.path}`"
             )
+        if new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = _connect(self.path, readonly=False)
+        except sqlite3.Error as e:
+            raise InputError(f"{self.path}: cannot open the ledger ({e}); check the path") from None
+        try:
             if new:
                 self._con.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 self._con.execute(f"PRAGMA user_version={FORMAT_VERSION}")

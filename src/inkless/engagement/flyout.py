@@ -16,8 +16,8 @@ from numpy.typing import NDArray
 
 __all__ = ["KILL", "LOST", "MISS", "PENDING", "InFlight", "resolve"]
 
-F = NDArray[np.float64]
-I = NDArray[np.int64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 PENDING, KILL, MISS, LOST = 0, 1, 2, 3
 RESULT_NAMES = {KILL: "kill", MISS: "miss", LOST: "lost", PENDING: "pending"}
 
@@ -28,13 +28,13 @@ class InFlight:
 
     capacity: int
     n: int = 0
-    unit: I = field(init=False)
-    threat: I = field(init=False)
-    fire_time: F = field(init=False)
-    intercept_time: F = field(init=False)
-    point: F = field(init=False)
-    pk: F = field(init=False)
-    result: I = field(init=False)
+    unit: I64 = field(init=False)
+    threat: I64 = field(init=False)
+    fire_time: F64 = field(init=False)
+    intercept_time: F64 = field(init=False)
+    point: F64 = field(init=False)
+    pk: F64 = field(init=False)
+    result: I64 = field(init=False)
 
     def __post_init__(self) -> None:
         c = self.capacity
@@ -43,7 +43,7 @@ class InFlight:
         self.point, self.pk = np.zeros((c, 3)), np.zeros(c)
         self.result = np.zeros(c, np.int64)
 
-    def fire(self, unit: I, threat: I, t: float, t_intercept: F, point: F, pk: F) -> None:
+    def fire(self, unit: I64, threat: I64, t: float, t_intercept: F64, point: F64, pk: F64) -> None:
         """Append interceptors fired at time ``t`` (s)."""
         k = len(unit)
         s = slice(self.n, self.n + k)
@@ -54,8 +54,8 @@ class InFlight:
 
 
 def resolve(
-    flight: InFlight, t: float, alive: NDArray[np.bool_], impact_time: F, rng: np.random.Generator
-) -> I:
+    flight: InFlight, t: float, alive: NDArray[np.bool_], impact_time: F64, rng: np.random.Generator
+) -> I64:
     """Settle interceptors due by ``t``, in intercept-time order; returns their rows.
 
     ``alive`` (threats) is updated in place: a kill clears it. A threat killed earlier, or whose

@@ -454,7 +454,7 @@ def _solve_kepler_chi(rn: Array, sigma: Array, alpha: Array, r_peri: Array, targ
         scale = 1.0 + np.abs(step)
         chi[act] = step
         done = (moved <= 1e-13 * scale) | (~bad & (moved <= 1e-6 * scale))
-        done |= hi - lo <= 1e-15 * scale
+        done |= (hi - lo <= 1e-15 * scale) | np.isnan(step)  # NaN input: give NaN, stop
         if done.all():
             break
         keep = ~done

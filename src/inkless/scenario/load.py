@@ -45,7 +45,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{source}:{mark.line + 1}" if mark else source
-        raise ScenarioError(f"{where}: YAML syntax error: {e.problem}; fix the syntax there") from None
+        raise ScenarioError(
+            f"{where}: YAML syntax error: {e.problem}; fix the syntax there"
+        ) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"{source}: YAML error: {e}") from None
     if not isinstance(data, dict):
@@ -59,7 +61,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         problems += [(tuple(err["loc"]), _message(err)) for err in e.errors()]
     problems += _cross_references(data)
     if problems:
-        located = sorted({(_line(node, loc), _dotted(loc) or "(top)", msg) for loc, msg in problems})
+        located = sorted(
+            {(_line(node, loc), _dotted(loc) or "(top)", msg) for loc, msg in problems}
+        )
         raise ScenarioError(*(f"{source}:{n}: {where}: {msg}" for n, where, msg in located))
     assert scenario is not None  # no problems means validation succeeded
     return scenario
@@ -82,9 +86,12 @@ def _line(node: yaml.Node | None, loc: Loc) -> int:
                 if k.value == str(part):
                     child = v
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                child = node.value[part]
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
         if child is None:
             break
         node = child
@@ -150,7 +157,9 @@ def _unique(
         ident = item.get(key)
         if isinstance(ident, str):
             if ident in seen:
-                problems.append(((*section, i, key), f"{ident!r} is used twice; ids must be unique"))
+                problems.append(
+                    ((*section, i, key), f"{ident!r} is used twice; ids must be unique")
+                )
             seen.add(ident)
     return seen
 
@@ -163,7 +172,7 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     assets = _unique(_items(data, "assets"), ("assets",), "name", problems)
     for section in ("sensors", "fire_units", "regions"):
         _unique(_items(data, section), (section,), "id", problems)
-    raid = data.get("raid") if isinstance(data.get("raid"), dict) else {}
+    raid = data["raid"] if isinstance(data.get("raid"), dict) else {}
     _unique(_items(raid, "waves"), ("raid", "waves"), "id", problems)
     known = ", ".join(sorted(members)) or "none"
 
@@ -180,9 +189,12 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
         if isinstance(ref, str) and ref not in interceptors:
             names = ", ".join(sorted(interceptors)) or "none defined"
             problems.append(
-                (("fire_units", i, "interceptor"), f"unknown interceptor type {ref!r}; known: {names}")
+                (
+                    ("fire_units", i, "interceptor"),
+                    f"unknown interceptor type {ref!r}; known: {names}",
+                )
             )
-    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    settings = data["settings"] if isinstance(data.get("settings"), dict) else {}
     duration = settings.get("duration_s")
     for i, wave in _items(raid, "waves"):
         for j, name in enumerate(wave.get("aim_assets") or []):
@@ -204,7 +216,8 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
             problems.append(
                 (
                     ("raid", "waves", i, "launch_window_s"),
-                    f"starts at {window[0]} s, after the run ends (settings.duration_s = {duration})",
+                    f"starts at {window[0]} s, after the run ends "
+                    f"(settings.duration_s = {duration})",
                 )
             )
     return problems

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "TARGET_CLASSES",
     "THREAT_CLASSES",
     "Asset",
     "CivilFlight",
@@ -35,12 +36,16 @@ __all__ = [
     "Scenario",
     "Sensor",
     "Settings",
+    "TargetClass",
     "ThreatClass",
     "Wave",
 ]
 
 ThreatClass = Literal["ballistic", "cruise", "drone"]
-THREAT_CLASSES: tuple[str, ...] = ("ballistic", "cruise", "drone")
+THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "drone")
+TargetClass = Literal["ballistic", "cruise", "drone", "civil"]
+#: Columns of a sensor's range table: the threat classes, then civil aircraft.
+TARGET_CLASSES: tuple[TargetClass, ...] = (*THREAT_CLASSES, "civil")
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 
 
@@ -109,7 +114,9 @@ class Member(_Frozen):
     id: Id = Field(description="Short identifier used across the file.")
     name: str = Field(min_length=1, description="Display name (hidden from others when anonymous).")
     anonymous: bool = Field(False, description="Appears to other members only under a pseudonym.")
-    role: Literal["host", "orchestrator", "partner"] = Field(description="host, orchestrator or partner.")
+    role: Literal["host", "orchestrator", "partner"] = Field(
+        description="host, orchestrator or partner."
+    )
     rules: dict[str, Any] = Field(
         default_factory=dict, description="Legal preconditions, prohibitions and caveats."
     )
@@ -169,7 +176,8 @@ class InterceptorType(_Frozen):
     def _envelope(self) -> InterceptorType:
         if self.min_range_km >= self.max_range_km:
             raise ValueError(
-                f"min_range_km ({self.min_range_km}) must be below max_range_km ({self.max_range_km})"
+                f"min_range_km ({self.min_range_km}) must be below "
+                f"max_range_km ({self.max_range_km})"
             )
         if self.min_altitude_km >= self.max_altitude_km:
             raise ValueError(
@@ -187,7 +195,7 @@ class Sensor(_Frozen):
     kind: Literal["ground", "ship", "airborne"]
     position: Point | None = Field(None, description="Fixed position; or give a route.")
     route: Route | None = Field(None, description="Moving sensor; holds at its last waypoint.")
-    range_km: dict[Literal["ballistic", "cruise", "drone", "civil"], float] | None = Field(
+    range_km: dict[TargetClass, float] | None = Field(
         None, description="Detection range per target class, km."
     )
     reference_range_km: float | None = Field(
@@ -195,7 +203,9 @@ class Sensor(_Frozen):
     )
     reference_rcs_m2: float | None = Field(None, gt=0.0)
     min_elevation_deg: float | None = Field(
-        None, ge=-90.0, le=90.0,
+        None,
+        ge=-90.0,
+        le=90.0,
         description="Lowest elevation seen, degrees; default 0 (ground, ship), -90 (airborne).",
     )
     max_elevation_deg: float = Field(90.0, ge=-90.0, le=90.0)
@@ -212,7 +222,9 @@ class Sensor(_Frozen):
     def _where_and_how_far(self) -> Sensor:
         if (self.position is None) == (self.route is None):
             raise ValueError("give exactly one of position or route")
-        if self.range_km is None and (self.reference_range_km is None or self.reference_rcs_m2 is None):
+        if self.range_km is None and (
+            self.reference_range_km is None or self.reference_rcs_m2 is None
+        ):
             raise ValueError("give range_km per class, or reference_range_km and reference_rcs_m2")
         if self.min_elevation_deg is not None and self.min_elevation_deg >= self.max_elevation_deg:
             raise ValueError("min_elevation_deg must be below max_elevation_deg")

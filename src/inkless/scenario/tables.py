@@ -16,13 +16,20 @@ from numpy.typing import NDArray
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.units import DEG, KM
 
-from .model import THREAT_CLASSES, Point, Scenario, Sensor
+from .model import TARGET_CLASSES, THREAT_CLASSES, Point, Scenario, Sensor
 
-__all__ = ["CLASS_INDEX", "RCS_DEFAULT_M2", "AssetTable", "FireUnitTable", "SensorTable", "Tables",
-           "compile_tables"]
+__all__ = [
+    "CLASS_INDEX",
+    "RCS_DEFAULT_M2",
+    "AssetTable",
+    "FireUnitTable",
+    "SensorTable",
+    "Tables",
+    "compile_tables",
+]
 
-F = NDArray[np.float64]
-I = NDArray[np.int64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 CLASS_INDEX = {name: i for i, name in enumerate(THREAT_CLASSES)}
 #: Radar cross-section used with a sensor's reference range when a class has no range_km
@@ -35,13 +42,13 @@ class AssetTable:
     """Defended assets: ``ecef (n,3)`` m, ``value (n,)``, ``radius (n,)`` m, ``owner (n,)``."""
 
     name: tuple[str, ...]
-    owner: I
-    lat: F
-    lon: F
-    alt: F
-    ecef: F
-    value: F
-    radius: F
+    owner: I64
+    lat: F64
+    lon: F64
+    alt: F64
+    ecef: F64
+    value: F64
+    radius: F64
 
 
 @dataclass(frozen=True)
@@ -50,21 +57,21 @@ class FireUnitTable:
 
     id: tuple[str, ...]
     interceptor: tuple[str, ...]
-    owner: I
-    lat: F
-    lon: F
-    alt: F
-    ecef: F
-    r_min: F
-    r_max: F
-    alt_min: F
-    alt_max: F
-    speed: F  # mean flyout speed, m/s
-    pk: F  # (n, 3) single-shot kill probability per threat class
-    cost: F  # per round, millions of USD
-    rounds: I
-    channels: I
-    reload: F  # least time between two launches, s
+    owner: I64
+    lat: F64
+    lon: F64
+    alt: F64
+    ecef: F64
+    r_min: F64
+    r_max: F64
+    alt_min: F64
+    alt_max: F64
+    speed: F64  # mean flyout speed, m/s
+    pk: F64  # (n, 3) single-shot kill probability per threat class
+    cost: F64  # per round, millions of USD
+    rounds: I64
+    channels: I64
+    reload: F64  # least time between two launches, s
 
 
 @dataclass(frozen=True)
@@ -72,20 +79,22 @@ class SensorTable:
     """Radars: fixed position (``ecef``) or a route (``route_index`` into ``routes``)."""
 
     id: tuple[str, ...]
-    owner: I
+    owner: I64
     kind: tuple[str, ...]
-    ecef: F  # (n,3) fixed position, NaN for moving sensors
-    route: tuple[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float, float]
-                 | None, ...]  # (lat, lon, alt, speed, depart) per moving sensor
-    range: F  # (n, 4) detection range per class (ballistic, cruise, drone, civil), m
-    min_el: F
-    max_el: F
-    scan_period: F
-    sigma_range: F
-    sigma_az: F
-    sigma_el: F
-    pd: F
-    false_alarms: F
+    ecef: F64  # (n,3) fixed position, NaN for moving sensors
+    route: tuple[
+        tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float, float] | None,
+        ...,
+    ]  # (lat, lon, alt, speed, depart) per moving sensor
+    range: F64  # (n, 4) detection range per class (ballistic, cruise, drone, civil), m
+    min_el: F64
+    max_el: F64
+    scan_period: F64
+    sigma_range: F64
+    sigma_az: F64
+    sigma_el: F64
+    pd: F64
+    false_alarms: F64
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ class Tables:
     sensors: SensorTable
 
 
-def _geo(points: list[Point]) -> tuple[F, F, F]:
+def _geo(points: list[Point]) -> tuple[F64, F64, F64]:
     lat = np.array([p.lat_deg for p in points], dtype=float) * DEG
     lon = np.array([p.lon_deg for p in points], dtype=float) * DEG
     alt = np.array([p.alt_m for p in points], dtype=float)
@@ -120,7 +129,10 @@ def compile_tables(scenario: Scenario) -> Tables:
     assets = AssetTable(
         name=tuple(x.name for x in a),
         owner=np.array([member_index[x.owner] for x in a], dtype=np.int64),
-        lat=lat, lon=lon, alt=alt, ecef=ecef_from_geodetic(lat, lon, alt).reshape(-1, 3),
+        lat=lat,
+        lon=lon,
+        alt=alt,
+        ecef=ecef_from_geodetic(lat, lon, alt).reshape(-1, 3),
         value=np.array([x.value for x in a], dtype=float),
         radius=np.array([x.radius_m for x in a], dtype=float),
     )
@@ -133,14 +145,18 @@ def compile_tables(scenario: Scenario) -> Tables:
         id=tuple(x.id for x in u),
         interceptor=tuple(x.interceptor for x in u),
         owner=np.array([member_index[x.owner] for x in u], dtype=np.int64),
-        lat=lat, lon=lon, alt=alt, ecef=ecef_from_geodetic(lat, lon, alt).reshape(-1, 3),
+        lat=lat,
+        lon=lon,
+        alt=alt,
+        ecef=ecef_from_geodetic(lat, lon, alt).reshape(-1, 3),
         r_min=np.array([k.min_range_km * KM for k in kinds], dtype=float),
         r_max=np.array([k.max_range_km * KM for k in kinds], dtype=float),
         alt_min=np.array([k.min_altitude_km * KM for k in kinds], dtype=float),
         alt_max=np.array([k.max_altitude_km * KM for k in kinds], dtype=float),
         speed=np.array([k.speed_mps for k in kinds], dtype=float),
-        pk=np.array([[k.pk.get(c, 0.0) for c in THREAT_CLASSES] for k in kinds],  # type: ignore[call-overload]
-                    dtype=float).reshape(-1, len(THREAT_CLASSES)),
+        pk=np.array(
+            [[k.pk.get(c, 0.0) for c in THREAT_CLASSES] for k in kinds], dtype=np.float64
+        ).reshape(-1, len(THREAT_CLASSES)),
         cost=np.array([k.unit_cost_musd for k in kinds], dtype=float),
         rounds=np.array([x.rounds for x in u], dtype=np.int64),
         channels=np.array([x.channels for x in u], dtype=np.int64),
@@ -149,7 +165,7 @@ def compile_tables(scenario: Scenario) -> Tables:
 
     s = scenario.sensors
     ecef = np.full((len(s), 3), np.nan)
-    routes: list[tuple[F, F, F, float, float] | None] = []
+    routes: list[tuple[F64, F64, F64, float, float] | None] = []
     ranges = np.zeros((len(s), 4))
     for i, x in enumerate(s):
         if x.position is not None:
@@ -160,13 +176,15 @@ def compile_tables(scenario: Scenario) -> Tables:
             assert x.route is not None  # the model guarantees one of the two
             la, lo, al = _geo(x.route.waypoints)
             routes.append((la, lo, al, x.route.speed_mps, x.route.depart_s))
-        for c, name in enumerate((*THREAT_CLASSES, "civil")):
-            given = (x.range_km or {}).get(name)  # type: ignore[call-overload]
+        for c, name in enumerate(TARGET_CLASSES):
+            given = (x.range_km or {}).get(name)
             if given is not None:
                 ranges[i, c] = given * KM
             elif x.reference_range_km is not None and x.reference_rcs_m2 is not None:
                 # Radar range equation: detection range scales with RCS to the power 1/4.
-                ranges[i, c] = x.reference_range_km * KM * (RCS_DEFAULT_M2[c] / x.reference_rcs_m2) ** 0.25
+                ranges[i, c] = (
+                    x.reference_range_km * KM * (RCS_DEFAULT_M2[c] / x.reference_rcs_m2) ** 0.25
+                )
     sensors = SensorTable(
         id=tuple(x.id for x in s),
         owner=np.array([member_index[x.owner] for x in s], dtype=np.int64),

@@ -16,11 +16,11 @@ from inkless.physics.geodesy import EARTH_MEAN_RADIUS, altitude
 
 __all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage", "coverage_grid"]
 
-F = NDArray[np.float64]
+F64 = NDArray[np.float64]
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
 
 
-def _up(ecef: F) -> F:
+def _up(ecef: F64) -> F64:
     """Geodetic up unit vectors (approximated by the ellipsoid normal via Bowring's latitude)."""
     x, y, z = ecef[..., 0], ecef[..., 1], ecef[..., 2]
     p = np.hypot(x, y)
@@ -30,13 +30,13 @@ def _up(ecef: F) -> F:
 
 
 def coverage(
-    sensor: F,
-    sensor_range: F,
-    min_el: F,
-    max_el: F,
-    target: F,
+    sensor: F64,
+    sensor_range: F64,
+    min_el: F64,
+    max_el: F64,
+    target: F64,
     target_cls: NDArray[np.int64],
-    target_alt: F | None = None,
+    target_alt: F64 | None = None,
 ) -> NDArray[np.bool_]:
     """``seen (s, n)``: object ``j`` is inside sensor ``i``'s coverage.
 
@@ -54,9 +54,10 @@ def coverage(
             np.linalg.norm(sensor, axis=1), np.linalg.norm(target, axis=1)
         )
     ground = EARTH_MEAN_RADIUS * np.arccos(np.clip(cos_angle, -1.0, 1.0))
-    horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s)[:, None] + np.sqrt(
-        2.0 * EFFECTIVE_EARTH_RADIUS * h_t
-    )[None, :]
+    horizon = (
+        np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s)[:, None]
+        + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[None, :]
+    )
     seen = (
         (r <= sensor_range[:, target_cls])
         & (sin_el >= np.sin(min_el)[:, None])
@@ -67,12 +68,12 @@ def coverage(
 
 
 def coverage_grid(
-    sensor: tuple[F, F, F],
-    sensor_range: F,
-    min_el: F,
-    max_el: F,
-    target: F,
-    target_alt: F,
+    sensor: tuple[F64, F64, F64],
+    sensor_range: F64,
+    min_el: F64,
+    max_el: F64,
+    target: F64,
+    target_alt: F64,
     target_cls: NDArray[np.int64],
     chunk: int = 20000,
 ) -> NDArray[np.bool_]:
@@ -102,9 +103,10 @@ def coverage_grid(
         with np.errstate(invalid="ignore", divide="ignore"):
             sin_el = np.einsum("snk,snk->sn", d, np.swapaxes(sen_up[k], 0, 1)) / r
             cos_angle = np.einsum("snk,nk->sn", sen, tgt) / (sen_norm * tgt_norm[None])
-        horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s) + np.sqrt(
-            2.0 * EFFECTIVE_EARTH_RADIUS * h_t
-        )[None]
+        horizon = (
+            np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s)
+            + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[None]
+        )
         # ground range <= horizon, written on the cosine of the central angle (no arccos)
         visible = cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))
         seen = (

@@ -15,7 +15,7 @@ from inkless.scenario.tables import SensorTable
 
 __all__ = ["SensorPlatforms"]
 
-F = NDArray[np.float64]
+F64 = NDArray[np.float64]
 
 
 class SensorPlatforms:
@@ -27,14 +27,17 @@ class SensorPlatforms:
         self._rows = np.array([i for i, _ in routes], dtype=np.int64)
         self._table = (
             RouteTable.build(
-                [r[0] for _, r in routes], [r[1] for _, r in routes], [r[2] for _, r in routes],
-                np.array([r[3] for _, r in routes]), np.array([r[4] for _, r in routes]),
+                [r[0] for _, r in routes],
+                [r[1] for _, r in routes],
+                [r[2] for _, r in routes],
+                np.array([r[3] for _, r in routes]),
+                np.array([r[4] for _, r in routes]),
             )
             if routes
             else None
         )
 
-    def ecef(self, t: float) -> F:
+    def ecef(self, t: float) -> F64:
         """``(s, 3)`` ECEF metres at time ``t`` (s)."""
         if self._table is None:
             return self._fixed
@@ -42,7 +45,7 @@ class SensorPlatforms:
         out[self._rows] = self._table.state(t)[0]
         return out
 
-    def grid(self, dt: float, ticks: int) -> tuple[F, F, F]:
+    def grid(self, dt: float, ticks: int) -> tuple[F64, F64, F64]:
         """Positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)`` and
         heights ``(ticks, s)`` m at the tick times ``k * dt`` (read-only broadcast views when
         every sensor is fixed)."""
@@ -54,7 +57,8 @@ class SensorPlatforms:
             pos[:, self._rows] = np.swapaxes(moving, 0, 1)
             lat, lon, alt = geodetic_from_ecef(pos)
         else:
-            lat, lon, alt = (np.broadcast_to(x, (ticks, *x.shape))
-                             for x in geodetic_from_ecef(self._fixed))
+            lat, lon, alt = (
+                np.broadcast_to(x, (ticks, *x.shape)) for x in geodetic_from_ecef(self._fixed)
+            )
         up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
         return pos, up, alt

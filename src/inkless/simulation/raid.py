@@ -29,43 +29,44 @@ from inkless.physics.geodesy import (
     surface_distance,
 )
 from inkless.physics.route import RouteTable
-from inkless.scenario.model import Scenario
+from inkless.scenario.model import Point, Scenario, Wave
 from inkless.scenario.tables import CLASS_INDEX, Tables
 from inkless.units import DEG, KM
 
 __all__ = ["BALLISTIC", "CRUISE", "DRONE", "Raid", "generate_raid"]
 
-F = NDArray[np.float64]
-I = NDArray[np.int64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 BALLISTIC, CRUISE, DRONE = CLASS_INDEX["ballistic"], CLASS_INDEX["cruise"], CLASS_INDEX["drone"]
 _SIGMA_PER_CEP = 1.0 / math.sqrt(2.0 * math.log(2.0))
 _TERMINAL_LEG = 15 * KM  # cruise missiles and drones descend over the last 15 km
+_DEFAULT_CRUISE_ALT = {"cruise": 50.0, "drone": 1000.0}  # m, when a wave gives none
 
 
 @dataclass(frozen=True)
 class Raid:
-    """Every threat of the run, one row each; ``route_row[i]`` indexes ``routes`` (-1: ballistic)."""
+    """Every threat of the run, one row each; ``route_row[i]`` indexes ``routes`` (-1: none)."""
 
     id: tuple[str, ...]
-    cls: I  # threat class index
-    wave: I
-    launch_time: F
-    impact_time: F
-    launch_ecef: F  # (n,3)
-    impact_ecef: F  # (n,3) actual impact point
-    impact_lat: F
-    impact_lon: F
-    aim_asset: I  # asset aimed at, -1 for a fixed aim point
-    hit_asset: I  # asset whose radius contains the impact point, -1 for none
-    lethality: F
-    v0: F  # (n,3) burnout velocity of ballistic rows (NaN otherwise)
-    route_row: I
+    cls: I64  # threat class index
+    wave: I64
+    launch_time: F64
+    impact_time: F64
+    launch_ecef: F64  # (n,3)
+    impact_ecef: F64  # (n,3) actual impact point
+    impact_lat: F64
+    impact_lon: F64
+    aim_asset: I64  # asset aimed at, -1 for a fixed aim point
+    hit_asset: I64  # asset whose radius contains the impact point, -1 for none
+    lethality: F64
+    v0: F64  # (n,3) burnout velocity of ballistic rows (NaN otherwise)
+    route_row: I64
     routes: RouteTable | None
 
     def __len__(self) -> int:
         return len(self.id)
 
-    def state(self, t: float, rows: I | None = None) -> tuple[F, F, NDArray[np.bool_]]:
+    def state(self, t: float, rows: I64 | None = None) -> tuple[F64, F64, NDArray[np.bool_]]:
         """ECEF position and velocity at time ``t`` (s), and whether each threat is in flight
         (launched, not yet at its impact time). Rows not in flight are NaN."""
         rows = np.arange(len(self)) if rows is None else rows
@@ -84,7 +85,7 @@ class Raid:
             pos[flown], vel[flown] = r[k], v[k]
         return pos, vel, flying
 
-    def grid(self, dt: float, ticks: int) -> tuple[F, F]:
+    def grid(self, dt: float, ticks: int) -> tuple[F64, F64]:
         """Positions ``(ticks, n, 3)`` (ECEF m) and heights ``(ticks, n)`` (m above the
         ellipsoid) at the tick times ``k * dt``; NaN where a threat is not in flight.
 
@@ -105,7 +106,8 @@ class Raid:
             tt = kk * dt
             if self.route_row[rows[0]] < 0:
                 r, _ = propagate(
-                    self.launch_ecef[rows], self.v0[rows],
+                    self.launch_ecef[rows],
+                    self.v0[rows],
                     np.maximum(tt - self.launch_time[rows, None], 0.0),
                 )
                 h = altitude(r[valid])
@@ -118,7 +120,7 @@ class Raid:
             alt[kk[valid], cols[valid]] = h
         return pos, alt
 
-    def max_speed(self) -> F:
+    def max_speed(self) -> F64:
         """Greatest speed of each threat, m/s (burnout speed of a ballistic arc)."""
         speed = np.linalg.norm(np.nan_to_num(self.v0), axis=1)
         if self.routes is not None:
@@ -126,7 +128,7 @@ class Raid:
             speed[flown] = self.routes.speed[self.route_row[flown]]
         return speed
 
-    def ahead(self, rows: I, times: F) -> F:
+    def ahead(self, rows: I64, times: F64) -> F64:
         """Positions ``(len(rows), len(times), 3)`` at future ``times``; NaN outside flight."""
         out = np.full((len(rows), len(times), 3), np.nan)
         if len(rows) == 0:
@@ -145,115 +147,149 @@ class Raid:
         return out
 
 
-def _launch_points(wave_launch, n: int, rng: np.random.Generator) -> tuple[F, F, F]:  # type: ignore[no-untyped-def]
-    points, area = wave_launch
-    if points is not None:
-        k = np.arange(n) % len(points)
-        lat = np.array([p.lat_deg for p in points])[k] * DEG
-        lon = np.array([p.lon_deg for p in points])[k] * DEG
-        alt = np.array([p.alt_m for p in points])[k]
-        return lat, lon, alt
+def _launch_points(wave: Wave, n: int, rng: np.random.Generator) -> tuple[F64, F64, F64]:
+    """Launch sites round robin over the listed points, or uniform over the launch disc."""
+    if wave.launch_points is not None:
+        k = np.arange(n) % len(wave.launch_points)
+        return tuple(x[k] for x in _geo(wave.launch_points))  # type: ignore[return-value]
+    area = wave.launch_area
+    assert area is not None  # the model guarantees one of the two
     r = area.radius_km * KM * np.sqrt(rng.random(n))
     bearing = rng.uniform(0.0, 2.0 * np.pi, n)
-    lat, lon = destination(np.full(n, area.lat_deg * DEG), np.full(n, area.lon_deg * DEG), bearing, r)
+    lat, lon = destination(
+        np.full(n, area.lat_deg * DEG), np.full(n, area.lon_deg * DEG), bearing, r
+    )
     return lat, lon, np.zeros(n)
+
+
+def _geo(points: list[Point]) -> tuple[F64, F64, F64]:
+    return (
+        np.array([p.lat_deg for p in points]) * DEG,
+        np.array([p.lon_deg for p in points]) * DEG,
+        np.array([p.alt_m for p in points], dtype=float),
+    )
+
+
+def _draw_wave(wave: Wave, tables: Tables, rng: np.random.Generator) -> dict[str, F64]:
+    """One wave's threats: launch time and point, aim, and impact point after the CEP miss."""
+    assets, n = tables.assets, wave.count
+    start, end = wave.launch_window_s
+    launch = np.sort(rng.uniform(start, end, n)) if end > start else np.full(n, start)
+    lat0, lon0, alt0 = _launch_points(wave, n, rng)
+    if wave.aim_points is not None:
+        k = np.arange(n) % len(wave.aim_points)
+        lat1, lon1, alt1 = (x[k] for x in _geo(wave.aim_points))
+        aim = np.full(n, -1)
+    else:
+        names = wave.aim_assets if wave.aim_assets is not None else assets.name
+        pool = np.array([assets.name.index(x) for x in names])
+        aim = pool[rng.choice(len(pool), size=n, p=assets.value[pool] / assets.value[pool].sum())]
+        lat1, lon1, alt1 = assets.lat[aim], assets.lon[aim], assets.alt[aim]
+    # Miss: circular normal in the local horizontal plane, sigma = CEP / sqrt(2 ln 2).
+    miss = rng.normal(0.0, wave.cep_m * _SIGMA_PER_CEP, (n, 2))
+    hit = ecef_from_enu(np.column_stack([miss, np.zeros(n)]), lat1, lon1, alt1)
+    hlat, hlon, _ = geodetic_from_ecef(hit)
+    return {
+        "launch": launch,
+        "lat0": lat0,
+        "lon0": lon0,
+        "alt0": alt0,
+        "lat1": np.asarray(hlat),
+        "lon1": np.asarray(hlon),
+        "alt1": np.asarray(alt1, float),
+        "aim": aim.astype(float),
+        "lethality": np.full(n, wave.lethality),
+        "apogee": np.full(n, wave.apogee_km * KM if wave.apogee_km else np.nan),
+    }
+
+
+def _route(
+    wave: Wave, lat0: float, lon0: float, lat1: float, lon1: float, alt1: float
+) -> tuple[F64, F64, F64]:
+    """Waypoints of one cruise missile or drone: launch, the wave's route points, a point
+    ``_TERMINAL_LEG`` before the target (at cruise height), the impact point."""
+    h = wave.altitude_m or _DEFAULT_CRUISE_ALT[wave.threat_class]
+    plat = [lat0, *[p.lat_deg * DEG for p in wave.via]]
+    plon = [lon0, *[p.lon_deg * DEG for p in wave.via]]
+    if float(surface_distance(plat[-1], plon[-1], lat1, lon1)) > 2 * _TERMINAL_LEG:
+        brg = initial_bearing(lat1, lon1, plat[-1], plon[-1])
+        tlat, tlon = destination(lat1, lon1, brg, _TERMINAL_LEG)
+        plat.append(float(tlat))
+        plon.append(float(tlon))
+    alt = [h] * len(plat)
+    return np.array([*plat, lat1]), np.array([*plon, lon1]), np.array([*alt, alt1])
 
 
 def generate_raid(scenario: Scenario, tables: Tables, rng: np.random.Generator) -> Raid:
     """Draw every threat's launch time, launch point, aim and miss; build its trajectory."""
-    assets = tables.assets
-    asset_index = {name: i for i, name in enumerate(assets.name)}
-    ids: list[str] = []
-    cls, wave_of, t_launch, lethality, aim_asset = [], [], [], [], []
-    lat0, lon0, alt0, lat1, lon1, alt1 = [], [], [], [], [], []
-    speed, cruise_alt, apogee, via = [], [], [], []
-    for w, wave in enumerate(scenario.raid.waves):
-        n = wave.count
-        start, end = wave.launch_window_s
-        times = np.sort(rng.uniform(start, end, n)) if end > start else np.full(n, start)
-        la, lo, al = _launch_points((wave.launch_points, wave.launch_area), n, rng)
-        if wave.aim_points is not None:
-            k = np.arange(n) % len(wave.aim_points)
-            tla = np.array([p.lat_deg for p in wave.aim_points])[k] * DEG
-            tlo = np.array([p.lon_deg for p in wave.aim_points])[k] * DEG
-            tal = np.array([p.alt_m for p in wave.aim_points])[k]
-            aim = np.full(n, -1)
-        else:
-            names = wave.aim_assets if wave.aim_assets is not None else list(assets.name)
-            pool = np.array([asset_index[x] for x in names])
-            weight = assets.value[pool] / assets.value[pool].sum()
-            aim = pool[rng.choice(len(pool), size=n, p=weight)]
-            tla, tlo, tal = assets.lat[aim], assets.lon[aim], assets.alt[aim]
-        # Miss: circular normal in the local horizontal plane with sigma = CEP / 1.1774.
-        miss = rng.normal(0.0, wave.cep_m * _SIGMA_PER_CEP, (n, 2))
-        enu = np.column_stack([miss, np.zeros(n)])
-        hit = ecef_from_enu(enu, tla, tlo, tal)
-        hla, hlo, _ = geodetic_from_ecef(hit)
-        ids += [f"{wave.id}-{i + 1:03d}" for i in range(n)]
-        cls += [CLASS_INDEX[wave.threat_class]] * n
-        wave_of += [w] * n
-        t_launch.append(times)
-        lethality += [wave.lethality] * n
-        aim_asset.append(aim)
-        lat0.append(la), lon0.append(lo), alt0.append(al)
-        lat1.append(np.asarray(hla)), lon1.append(np.asarray(hlo)), alt1.append(np.asarray(tal))
-        speed += [wave.speed_mps or 0.0] * n
-        cruise_alt += [wave.altitude_m or (50.0 if wave.threat_class == "cruise" else 1000.0)] * n
-        apogee += [wave.apogee_km * KM if wave.apogee_km else np.nan] * n
-        via += [wave.via] * n
+    waves = scenario.raid.waves
+    drawn = [_draw_wave(w, tables, rng) for w in waves]
+    col = {key: np.concatenate([d[key] for d in drawn]) for key in drawn[0]}
+    counts = [w.count for w in waves]
+    wave_of = np.repeat(np.arange(len(waves)), counts)
+    cls = np.repeat([CLASS_INDEX[w.threat_class] for w in waves], counts).astype(np.int64)
+    ids = tuple(f"{w.id}-{i + 1:03d}" for w in waves for i in range(w.count))
+    launch = col["launch"]
+    r0 = ecef_from_geodetic(col["lat0"], col["lon0"], col["alt0"]).reshape(-1, 3)
+    r1 = ecef_from_geodetic(col["lat1"], col["lon1"], col["alt1"]).reshape(-1, 3)
+    v0 = np.full((len(ids), 3), np.nan)
+    impact = np.full(len(ids), np.nan)
 
-    la0, lo0, al0 = np.concatenate(lat0), np.concatenate(lon0), np.concatenate(alt0)
-    la1, lo1, al1 = np.concatenate(lat1), np.concatenate(lon1), np.concatenate(alt1)
-    cls_a = np.array(cls, dtype=np.int64)
-    launch = np.concatenate(t_launch)
-    r0 = ecef_from_geodetic(la0, lo0, al0).reshape(-1, 3)
-    r1 = ecef_from_geodetic(la1, lo1, al1).reshape(-1, 3)
-    n_all = len(ids)
-    v0 = np.full((n_all, 3), np.nan)
-    impact = np.full(n_all, np.nan)
-
-    ball = np.flatnonzero(cls_a == BALLISTIC)
-    ap = np.array(apogee)
-    lofted = ball[np.isfinite(ap[ball])]
-    plain = ball[~np.isfinite(ap[ball])]
+    ball = np.flatnonzero(cls == BALLISTIC)
+    lofted = ball[np.isfinite(col["apogee"][ball])]
+    plain = ball[~np.isfinite(col["apogee"][ball])]
     if len(plain):
-        v, tof = minimum_energy_arc(r0[plain], r1[plain])
-        v0[plain], impact[plain] = v, launch[plain] + tof
+        v0[plain], tof = minimum_energy_arc(r0[plain], r1[plain])
+        impact[plain] = launch[plain] + tof
     if len(lofted):
-        v, tof = arc_for_apogee(r0[lofted], r1[lofted], ap[lofted])
-        v0[lofted], impact[lofted] = v, launch[lofted] + tof
+        v0[lofted], tof = arc_for_apogee(r0[lofted], r1[lofted], col["apogee"][lofted])
+        impact[lofted] = launch[lofted] + tof
 
-    flown = np.flatnonzero(cls_a != BALLISTIC)
-    route_row = np.full(n_all, -1, dtype=np.int64)
+    flown = np.flatnonzero(cls != BALLISTIC)
+    route_row = np.full(len(ids), -1, dtype=np.int64)
     routes = None
     if len(flown):
-        lats, lons, alts = [], [], []
-        for i in flown:
-            h = cruise_alt[i]
-            plat = [la0[i], *[p.lat_deg * DEG for p in via[i]]]
-            plon = [lo0[i], *[p.lon_deg * DEG for p in via[i]]]
-            palt = [h] * len(plat)
-            # Terminal point: the last leg's final kilometres, where it descends to the target.
-            d = float(surface_distance(plat[-1], plon[-1], la1[i], lo1[i]))
-            if d > 2 * _TERMINAL_LEG:
-                brg = initial_bearing(la1[i], lo1[i], plat[-1], plon[-1])
-                tlat, tlon = destination(la1[i], lo1[i], brg, _TERMINAL_LEG)
-                plat.append(float(tlat)), plon.append(float(tlon)), palt.append(h)
-            plat.append(la1[i]), plon.append(lo1[i]), palt.append(al1[i])
-            lats.append(np.array(plat)), lons.append(np.array(plon)), alts.append(np.array(palt))
-        routes = RouteTable.build(lats, lons, alts, np.array(speed)[flown], launch[flown])
+        paths = [
+            _route(
+                waves[wave_of[i]],
+                col["lat0"][i],
+                col["lon0"][i],
+                col["lat1"][i],
+                col["lon1"][i],
+                col["alt1"][i],
+            )
+            for i in flown.tolist()
+        ]
+        speed = np.array([waves[w].speed_mps or 0.0 for w in wave_of[flown]])
+        routes = RouteTable.build(
+            [p[0] for p in paths],
+            [p[1] for p in paths],
+            [p[2] for p in paths],
+            speed,
+            launch[flown],
+        )
         route_row[flown] = np.arange(len(flown))
         impact[flown] = routes.arrival
 
     # Which asset's radius contains each impact point (the nearest such asset).
+    assets = tables.assets
     d = np.linalg.norm(r1[:, None, :] - assets.ecef[None, :, :], axis=2)
     inside = d <= assets.radius[None, :]
-    nearest = np.where(inside, d, np.inf).argmin(axis=1)
-    hit_asset = np.where(inside.any(axis=1), nearest, -1)
+    hit_asset = np.where(inside.any(axis=1), np.where(inside, d, np.inf).argmin(axis=1), -1)
     return Raid(
-        id=tuple(ids), cls=cls_a, wave=np.array(wave_of, dtype=np.int64),
-        launch_time=launch, impact_time=impact, launch_ecef=r0, impact_ecef=r1,
-        impact_lat=la1, impact_lon=lo1, aim_asset=np.concatenate(aim_asset).astype(np.int64),
-        hit_asset=hit_asset.astype(np.int64), lethality=np.array(lethality),
-        v0=v0, route_row=route_row, routes=routes,
+        id=ids,
+        cls=cls,
+        wave=wave_of.astype(np.int64),
+        launch_time=launch,
+        impact_time=impact,
+        launch_ecef=r0,
+        impact_ecef=r1,
+        impact_lat=col["lat1"],
+        impact_lon=col["lon1"],
+        aim_asset=col["aim"].astype(np.int64),
+        hit_asset=hit_asset.astype(np.int64),
+        lethality=col["lethality"],
+        v0=v0,
+        route_row=route_row,
+        routes=routes,
     )

@@ -14,16 +14,16 @@ from numpy.typing import NDArray
 
 __all__ = ["value_at_risk"]
 
-F = NDArray[np.float64]
+F64 = NDArray[np.float64]
 
 
 def value_at_risk(
     hit_asset: NDArray[np.int64],
-    lethality: F,
-    remaining_value: F,
+    lethality: F64,
+    remaining_value: F64,
     engage_undefended: bool = False,
     undefended_value: float = 1.0,
-) -> F:
+) -> F64:
     """Expected value destroyed by each threat if it is not intercepted (value units)."""
     defended = hit_asset >= 0
     value = np.where(defended, remaining_value[np.maximum(hit_asset, 0)] * lethality, 0.0)

@@ -1,0 +1,197 @@
+"""Association and track management: GNN optimality (brute force), crossing targets, stable
+track numbers, determinism, coverage-aware misses, multi-sensor initiation."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+from inkless.errors import InputError
+from inkless.tracking import (
+    CONFIRMED,
+    TENTATIVE,
+    TrackerConfig,
+    Tracks,
+    coverage_pd,
+    in_picture,
+    step,
+)
+from inkless.tracking.association import Pairs, gnn
+from inkless.tracking.replay import CartesianSensor, replay
+
+
+def _random_pairs(rng: np.random.Generator, n: int, m: int, density: float) -> Pairs:
+    mask = rng.random((n, m)) < density
+    ti, dj = np.nonzero(mask)
+    cost = -rng.uniform(0.1, 10.0, ti.size)
+    z = np.zeros(ti.size)
+    return Pairs(ti.astype(np.intp), dj.astype(np.intp), cost, z, z)
+
+
+def _brute_force_best(pairs: Pairs, n: int, m: int) -> float:
+    best = 0.0
+    C = np.zeros((n, m))
+    C[pairs.ti, pairs.dj] = pairs.cost
+    for perm in itertools.permutations(range(m), min(n, m)) if n <= m else []:
+        best = min(best, sum(min(C[i, j], 0.0) for i, j in enumerate(perm)))
+    for perm in itertools.permutations(range(n), m) if n > m else []:
+        best = min(best, sum(min(C[i, j], 0.0) for j, i in enumerate(perm)))
+    return best
+
+
+def test_gnn_on_clusters_is_optimal() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(60):  # tiny problems: exhaustive search is the authority
+        n, m = (int(v) for v in rng.integers(1, 6, size=2))
+        pairs = _random_pairs(rng, n, m, 0.4)
+        sel = gnn(pairs, n, m)
+        assert len(set(pairs.ti[sel])) == sel.size and len(set(pairs.dj[sel])) == sel.size
+        assert pairs.cost[sel].sum() == pytest.approx(_brute_force_best(pairs, n, m))
+    for _ in range(20):  # bigger sparse problems: one dense assignment on the whole matrix
+        n, m = (int(v) for v in rng.integers(20, 80, size=2))
+        pairs = _random_pairs(rng, n, m, 0.04)
+        sel = gnn(pairs, n, m)
+        C = np.zeros((n, m))
+        C[pairs.ti, pairs.dj] = pairs.cost
+        r, c = linear_sum_assignment(C)
+        assert pairs.cost[sel].sum() == pytest.approx(C[r, c].sum())
+
+
+def _run_truth(truth: np.ndarray, sigma: float, rng: np.random.Generator,
+               cfg: TrackerConfig, dt: float) -> list[Tracks]:
+    """Truth (scans, targets, 3) seen by one sensor with pd = 1 and no clutter."""
+    tracks = Tracks.empty()
+    out = []
+    R = np.broadcast_to(np.eye(3) * sigma**2, (truth.shape[1], 3, 3))
+    for k in range(truth.shape[0]):
+        z = truth[k] + rng.normal(0.0, sigma, truth[k].shape)
+        tracks = step(tracks, k * dt, z[rng.permutation(len(z))], R, config=cfg)
+        out.append(tracks)
+    return out
+
+
+def test_crossing_targets_keep_their_track_numbers() -> None:
+    dt, scans, speed, sigma = 2.0, 40, 250.0, 50.0
+    cfg = TrackerConfig()
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        half = np.deg2rad(15.0)  # 30 degree crossing at scan 20
+        t = (np.arange(scans) - 20) * dt
+        a = np.stack([speed * t * np.cos(half), speed * t * np.sin(half), 3000 + 0 * t], -1)
+        b = np.stack([speed * t * np.cos(half), -speed * t * np.sin(half), 3000 + 0 * t], -1)
+        truth = np.stack([a, b], axis=1)
+        history = _run_truth(truth, sigma, rng, cfg, dt)
+        owner: dict[int, int] = {}
+        for k, tr in enumerate(history[3:], start=3):
+            shown = in_picture(tr, cfg)
+            assert shown.sum() == 2, (seed, k)
+            for tid, x in zip(tr.id[shown], tr.x[shown], strict=True):
+                target = int(np.argmin(np.linalg.norm(truth[k] - x[:3], axis=1)))
+                if abs(k - 20) > 1:  # at the crossing itself both truths are within noise
+                    assert owner.setdefault(int(tid), target) == target, (seed, k)
+        assert len(owner) == 2
+
+
+def test_track_numbers_stable_and_never_reused() -> None:
+    rng = np.random.default_rng(4)
+    dt, scans = 2.0, 30
+    starts = rng.uniform(-40e3, 40e3, (6, 3)) * [1, 1, 0.1] + [0, 0, 6000]
+    vel = rng.normal(0, 150, (6, 3)) * [1, 1, 0.01]
+    truth = starts + vel * (np.arange(scans)[:, None, None] * dt)
+    history = _run_truth(truth, 60.0, rng, TrackerConfig(), dt)
+    seen_last: dict[int, int] = {}
+    next_id = 0
+    for k, tr in enumerate(history):
+        assert np.all(np.diff(tr.id) > 0)  # rows ordered by id, no duplicates
+        assert tr.next_id > tr.id.max(initial=-1)
+        for tid in tr.id:
+            if tid in seen_last:
+                assert seen_last[tid] == k - 1  # a number is never resumed after a gap
+            seen_last[tid] = k
+        assert tr.next_id >= next_id
+        next_id = tr.next_id
+    final = history[-1]
+    assert final.confirmed.sum() == 6
+    # the six confirmed tracks existed (with the same numbers) from the third scan on
+    assert all(tid in history[2].id for tid in final.id[final.confirmed])
+
+
+def test_multi_sensor_same_time_confirms_in_first_scan() -> None:
+    """Two sensors see a new target at the same time: two close detections confirm it (score),
+    one detection alone does not."""
+    cfg = TrackerConfig(clutter_density=3.5e-14)
+    p = np.array([[10e3, 20e3, 5e3]])
+    R = np.broadcast_to(np.diag([50.0, 50.0, 100.0]) ** 2, (1, 3, 3))
+    one = step(Tracks.empty(), 0.0, p, R, config=cfg)
+    assert one.status.tolist() == [TENTATIVE]
+    two = step(one, 0.0, p + [[30.0, -20.0, 40.0]], R, config=cfg)
+    assert len(two) == 1 and two.status.tolist() == [CONFIRMED] and two.hits.tolist() == [2]
+    assert in_picture(two, cfg).tolist() == [True]
+
+
+def test_coverage_pd_spares_targets_outside_a_sensor() -> None:
+    cfg = TrackerConfig(clutter_density=3.5e-14)
+    p = np.array([[0.0, 0.0, 5e3]])
+    R = np.broadcast_to(np.eye(3) * 100.0**2, (1, 3, 3))
+    tr = Tracks.empty()
+    for k in range(3):
+        tr = step(tr, 2.0 * k, p, R, config=cfg)
+    assert tr.confirmed.all()
+    far = coverage_pd([500e3, 0.0, 0.0], 90e3, 0.9)  # a sensor that cannot see the track
+    near = coverage_pd([10e3, 0.0, 0.0], 90e3, 0.9)
+    empty_z, empty_R = np.empty((0, 3)), np.empty((0, 3, 3))
+    out = tr
+    for k in range(3, 40):  # the far sensor reports nothing for a long time
+        out = step(out, 6.0, empty_z, empty_R, config=cfg, pd=far)
+    assert len(out) == 1 and out.misses[0] == 0
+    for _ in range(cfg.delete_misses):  # the near one misses: deleted after enough misses
+        out = step(out, 6.0, empty_z, empty_R, config=cfg, pd=near)
+    assert len(out) == 0
+
+
+def test_step_rejects_time_going_backwards() -> None:
+    tr = Tracks.empty(t=10.0)
+    with pytest.raises(InputError, match="time order"):
+        step(tr, 5.0, np.empty((0, 3)), np.empty((0, 3, 3)))
+
+
+def _scene(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[CartesianSensor]]:
+    rng = np.random.default_rng(seed)
+    sensors = [CartesianSensor(0, (-30e3, 0.0, 0.0), 90e3, (50.0, 50.0, 100.0)),
+               CartesianSensor(1, (30e3, 0.0, 0.0), 90e3, (100.0, 100.0, 150.0))]
+    start = rng.uniform(-40e3, 40e3, (15, 3)) * [1, 1, 0.2] + [0, 0, 9000]
+    vel = rng.normal(0, 200, (15, 3)) * [1, 1, 0.01]
+    t, s, z = [], [], []
+    for k in range(25):
+        for sen in sensors:
+            p = start + vel * 2.0 * k
+            p = p[rng.random(len(p)) < 0.9]
+            pts = np.concatenate([p + rng.normal(0, sen.noise_std_m, p.shape),
+                                  rng.uniform(-60e3, 60e3, (10, 3)) * [1, 1, 0.15] + [0, 0, 9e3]])
+            t += [2.0 * k] * len(pts)
+            s += [sen.id] * len(pts)
+            z.append(pts)
+    return np.array(t), np.array(s), np.concatenate(z), sensors
+
+
+def test_replay_is_deterministic() -> None:
+    t, s, z, sensors = _scene(8)
+    a = replay(t, s, z, sensors)
+    b = replay(t.copy(), s.copy(), z.copy(), sensors)
+    assert a.time.size > 0
+    np.testing.assert_array_equal(a.time, b.time)
+    np.testing.assert_array_equal(a.track_id, b.track_id)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.final.P, b.final.P)
+
+
+def test_bytes_per_track_is_constant() -> None:
+    t, s, z, sensors = _scene(1)
+    tr = replay(t, s, z, sensors).final
+    assert tr.bytes_per_track == 8 + 48 + 288 + 3 * 4 + 1 + 2 * 8
+    total = sum(a.nbytes for a in (tr.id, tr.x, tr.P, tr.hits, tr.misses, tr.looks, tr.status,
+                                   tr.quality, tr.t_update))
+    assert total == tr.bytes_per_track * len(tr)
