@@ -153,6 +153,7 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
     civil = [CivilPath("ELY001", *_gc_path((32.0, 34.9), (37.9, 23.7), 20)),
              CivilPath("RJA263", *_gc_path((31.7, 36.0), (41.3, 28.7), 20))]
     results = {
+        "results_version": 1,
         "scenario": "synthetic-levant",
         "seed": seed,
         "replications": 1,
@@ -177,6 +178,7 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
         "civil_engagements": 0,
         "caveats": {"model": "synthetic test data", "pk_source": "invented", "notes": ["a", "b"]},
         "picture": {"tracks": {"formed": 51, "false": 2}, "fusion": "covariance intersection"},
+        "friendly_engagements": 0,
     }
     geometry = MapData(
         threat_paths=threat_paths, interceptor_paths=inter_paths, civil_paths=civil,

@@ -144,6 +144,9 @@ def test_extra_sections_render_generically(written: tuple[str, str]) -> None:
     picture = dict((r[0], r[1]) for r in page.tables["sec-picture"][0])
     assert picture == {"tracks.formed": "51", "tracks.false": "2",
                        "fusion": "covariance intersection"}
+    assert len(page.tables["sec-other"]) == 1  # scalars gathered into one table
+    assert dict((r[0], r[1]) for r in page.tables["sec-other"][0]) == {
+        "results_version": "1", "friendly_engagements": "0"}
 
 
 def test_replications_show_mean_and_ci(run: tuple[dict[str, Any], MapData],

@@ -14,8 +14,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from inkless.coalition import (
+    AirspaceGrant,
     KeyStore,
     Ledger,
+    Member,
+    MemberRules,
+    Precondition,
     append_document,
     document_fields,
     plan_on_ledger,
@@ -217,8 +221,9 @@ def test_appends_refuse_bad_input_and_leave_the_ledger_unchanged(book: Book) -> 
         (
             {
                 "type": "airspace_grant", "author": "H", "recipient": "P",
-                "body": {"grant": {"grantor_state": "H", "grantee_member": "P", "region_id": "R",
-                                   "what": "engage", "valid_until": "2024-04-10T08:30:00Z"}},
+                "body": {"grants": [{"grantor_state": "H", "grantee_member": "P",
+                                     "region_id": "R", "what": "engage",
+                                     "valid_until": "2024-04-10T08:30:00Z"}]},
             },
             "expired",
         ),
@@ -255,3 +260,31 @@ def test_replanning_on_an_unchanged_ledger_appends_nothing(book: Book, members: 
     with book.open() as led:
         rec = plan_on_ledger(led, book.keys, members, T0, T0 + timedelta(hours=2))
     assert rec.plan.ok and rec.plan.steps == () and rec.appended == () and rec.renew == ()
+
+
+def test_airspace_grants_go_on_record_with_their_window(tmp_path: Path) -> None:
+    host = Member("H", "host")
+    guest = Member(
+        "P",
+        "partner",
+        rules=MemberRules(
+            preconditions=(Precondition(document="airspace_grant", from_member="H"),)
+        ),
+    )
+    grant = AirspaceGrant(grantor_state="H", grantee_member="P", region_id="R1", what="engage",
+                          valid_from=0.0, valid_until=7200.0)
+    path, keys = tmp_path / "g.db", KeyStore(tmp_path / "k")
+    late = T0 + timedelta(hours=3)  # the grant ended at T0 + 2 h
+    with Ledger(path, create=True) as led, pytest.raises(InputError, match="expired at"):
+        plan_on_ledger(led, keys, [host, guest], T0, late, grants=[grant])
+    assert verify_ledger(path).entries == 0
+    with Ledger(path) as led, pytest.raises(InputError, match="no grant from H to P"):
+        plan_on_ledger(led, keys, [host, guest], T0, T0)
+    with Ledger(path) as led:
+        rec = plan_on_ledger(led, keys, [host, guest], T0, T0, grants=[grant])
+    body = rec.appended[-1].fields()["body"]
+    assert body["grants"] == [
+        {"grantor_state": "H", "grantee_member": "P", "region_id": "R1", "what": "engage",
+         "valid_from": "2024-04-10T08:00:00Z", "valid_until": "2024-04-10T10:00:00Z"}
+    ]
+    assert verify_ledger(path).ok

@@ -35,7 +35,8 @@ from inkless.coalition import (
 
 T0 = datetime(2024, 4, 10, 8, 0, 0, tzinfo=UTC)
 SECRET = bytes(range(32))
-TYPES = list(DocumentType)
+# airspace_grant letters carry the scenario's grants, which these random coalitions do not have
+TYPES = [t for t in DocumentType if t != DocumentType.AIRSPACE_GRANT]
 # Names are upper-case words without T and Z (which appear in UTC times); ids are "mem<digit>".
 # Neither can occur by chance in anything else a view holds (lower-case words, hex, digits).
 NAME = st.text(alphabet="ABCDEFGHIJKLMNOPQRSUVWXY", min_size=4, max_size=8)

@@ -60,9 +60,10 @@ def test_ci_weight_is_optimal_against_scipy() -> None:
         for i in range(k):
             Ia, Ib = np.linalg.inv(Pa[i]), np.linalg.inv(Pb[i])
 
-            def f(v: float, Ia: np.ndarray = Ia, Ib: np.ndarray = Ib) -> float:
+            def f(v: float, Ia: np.ndarray = Ia, Ib: np.ndarray = Ib,
+                  crit: str = criterion) -> float:
                 Pw = np.linalg.inv(v * Ia + (1 - v) * Ib)
-                return float(np.trace(Pw) if criterion == "trace" else np.linalg.det(Pw))
+                return float(np.trace(Pw) if crit == "trace" else np.linalg.det(Pw))
 
             ref = minimize_scalar(f, bounds=(0.0, 1.0), method="bounded",
                                   options={"xatol": 1e-10})

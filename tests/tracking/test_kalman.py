@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import integrate, stats
 
-from inkless.tracking import Tracks, TrackerConfig, nees, predict, step
+from inkless.tracking import TrackerConfig, Tracks, nees, predict, step
 from inkless.tracking.kalman import inv3, ncv_process_noise, ncv_transition
 
 

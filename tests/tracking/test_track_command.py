@@ -40,7 +40,7 @@ def test_track_scores_sensibly(scenario: Path, tmp_path: Path) -> None:
     out = _track(scenario, tmp_path / "tracks.csv")
     assert set(out) == {"detections", "seconds", "detections_per_s", "mean_gospa", "missed",
                         "false"}
-    n_det = sum(1 for _ in open(scenario / "detections.csv")) - 1
+    n_det = len((scenario / "detections.csv").read_text().splitlines()) - 1
     assert out["detections"] == n_det
     truth = np.loadtxt(scenario / "truth.csv", delimiter=",", skiprows=1)
     per_scan = len(truth) / len(np.unique(truth[:, 0]))
@@ -62,7 +62,7 @@ def test_truth_labels_are_not_read(scenario: Path, tmp_path: Path) -> None:
         w = csv.writer(f)
         w.writerow(rows[0])
         for r in rows[1:]:
-            w.writerow(r[:5] + [str(rng.integers(0, 2)), rng.choice(["-1", "7", "x", "?"])])
+            w.writerow([*r[:5], str(rng.integers(0, 2)), rng.choice(["-1", "7", "x", "?"])])
     a = _track(scenario, tmp_path / "a.csv")
     b = _track(scrambled, tmp_path / "b.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

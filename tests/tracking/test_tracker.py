@@ -127,7 +127,7 @@ def test_multi_sensor_same_time_confirms_in_first_scan() -> None:
     R = np.broadcast_to(np.diag([50.0, 50.0, 100.0]) ** 2, (1, 3, 3))
     one = step(Tracks.empty(), 0.0, p, R, config=cfg)
     assert one.status.tolist() == [TENTATIVE]
-    two = step(one, 0.0, p + [[30.0, -20.0, 40.0]], R, config=cfg)
+    two = step(one, 0.0, p + np.array([30.0, -20.0, 40.0]), R, config=cfg)
     assert len(two) == 1 and two.status.tolist() == [CONFIRMED] and two.hits.tolist() == [2]
     assert in_picture(two, cfg).tolist() == [True]
 
@@ -144,7 +144,7 @@ def test_coverage_pd_spares_targets_outside_a_sensor() -> None:
     near = coverage_pd([10e3, 0.0, 0.0], 90e3, 0.9)
     empty_z, empty_R = np.empty((0, 3)), np.empty((0, 3, 3))
     out = tr
-    for k in range(3, 40):  # the far sensor reports nothing for a long time
+    for _ in range(3, 40):  # the far sensor reports nothing for a long time
         out = step(out, 6.0, empty_z, empty_R, config=cfg, pd=far)
     assert len(out) == 1 and out.misses[0] == 0
     for _ in range(cfg.delete_misses):  # the near one misses: deleted after enough misses

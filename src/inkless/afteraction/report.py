@@ -245,6 +245,9 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
              note=f"{fmt_num(_ratio(inter.get('fired'), intercepted), 2)} per intercept"),
         card("Interceptor cost", inter.get("cost"), s_inter.get("cost")),
         card("Value damaged", results.get("value_damaged"), summary.get("value_damaged"),
+             note=(f"of {fmt_num(results.get('value_defended'))} defended "
+                   f"({fmt_pct(results.get('value_damaged'), results.get('value_defended'))})"
+                   if _positive(results.get("value_defended")) else ""),
              tone="bad", digits=2),
         card("Civil engagements", results.get("civil_engagements"),
              summary.get("civil_engagements"),
@@ -313,7 +316,8 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "hit": bool(i.get("asset")),
     } for i in impacts[:MAX_TABLE_ROWS]]
 
-    extra = []
+    extra: list[dict[str, Any]] = []
+    other: list[tuple[str, str]] = []  # scalars and plain lists, one table at the end
     for key, value in results.items():
         if key in _KNOWN:
             continue
@@ -326,15 +330,9 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
             extra.append({"id": f"sec-{_slug(key)}", "title": _title(str(key)), "kind": "table",
                           **_generic_table(list(value))})
         else:
-            extra.append({"id": "sec-other", "title": "Other figures", "kind": "kv",
-                          "rows": [(str(key), _cell(value))]})
-    merged: list[dict[str, Any]] = []
-    for sec in extra:  # scalars collected into one "Other figures" table, kept last
-        if sec["id"] == "sec-other" and merged and merged[-1]["id"] == "sec-other":
-            merged[-1]["rows"].extend(sec["rows"])
-        else:
-            merged.append(sec)
-    merged.sort(key=lambda s: s["id"] == "sec-other")
+            other.append((str(key), _cell(value)))
+    if other:
+        extra.append({"id": "sec-other", "title": "Other figures", "kind": "kv", "rows": other})
 
     detail = _detail_box(geometry)
     # one colour per class and per member across all figures; members in coalition order
@@ -343,14 +341,12 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
                 *(p.threat_class for p in geometry.threat_paths)}),
         figures.THREAT_COLOURS)
     member_colours = figures.colour_map(list(names), figures.MEMBER_COLOURS, ordered=True)
-    seeds = results.get("seeds")
     scenario = str(results.get("scenario") or "unnamed scenario")
     return {
         "scenario": scenario,
         "epoch": epoch.strftime("%Y-%m-%d %H:%M:%S UTC") if epoch else "—",
         "duration": fmt_duration(results.get("duration_s")),
-        "seed": (_cell(seeds) if isinstance(seeds, list) and len(seeds) > 1
-                 else fmt_num(results.get("seed"))),
+        "seed": _seed_text(results),
         "replications": reps,
         "multi": multi,
         "members": [{"id": str(m.get("id")), "name": str(m.get("name") or m.get("id"))}
@@ -364,7 +360,7 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "engagements": eng_rows, "engagement_total": len(engagements), "kills": kills,
         "impacts": imp_rows, "impact_total": len(impacts),
         "max_rows": MAX_TABLE_ROWS,
-        "extra": merged,
+        "extra": extra,
         "map_png": _b64(figures.map_png(geometry, threat_colours=threat_colours,
                                             member_colours=member_colours)),
         "detail_png": _b64(figures.map_png(
@@ -379,6 +375,15 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "outcome_png": _b64(figures.outcome_png(by_class)) if by_class else "",
         "map_extent": _box_text(geometry.extent()),
     }
+
+
+def _seed_text(results: Mapping[str, Any]) -> str:
+    """The seed, or the replications' seeds when they differ; identifiers, so no separators."""
+    seeds = results.get("seeds")
+    if isinstance(seeds, list | tuple) and len({str(x) for x in seeds}) > 1:
+        return ", ".join(str(x) for x in seeds)
+    seed = results.get("seed")
+    return "—" if seed is None else str(seed)
 
 
 def _ratio(num: Any, den: Any) -> float | None:

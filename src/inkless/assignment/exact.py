@@ -61,7 +61,6 @@ _MIN_SURVIVAL = 1e-12
 _TINY = 1e-9  # cut coefficients below this are dropped (the right-hand side is relaxed for it)
 _ROOT_ROUNDS = 30
 _COUNT_SECANTS = 4
-_BoolArray = np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +138,9 @@ class _Model:
     def __init__(self, problem: WTAProblem, cp: _Copies, threads: int) -> None:
         self.problem = problem
         self.cp = cp
-        self.h = highspy.Highs()
+        # the bare core class: the ``highspy.Highs`` wrapper prints a banner to stdout and
+        # installs Python callbacks that this model does not use
+        self.h = highspy._Highs()
         h = self.h
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", threads)

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -204,6 +205,13 @@ class KeyStore:
         if self.has(member):
             return self.load(member), False
         return self.create(member, at), True
+
+    def discard_new(self, member: str) -> None:
+        """Delete ``member``'s keys; only for keys made moments ago that never reached a ledger
+        (the append that made them failed)."""
+        d = self._dir(member)
+        if d.is_dir():
+            shutil.rmtree(d)
 
     def rotate(self, member: str, at: datetime) -> OfficeKeys:
         """A new office holder from ``at``: endorse a new holder key and end the previous one."""

@@ -404,39 +404,44 @@ class LedgerState:
         return problems + self._check_holder_signed(f, s, f["author"])
 
     def _check_grant(self, f: dict[str, Any]) -> list[str]:
-        raw = f["body"].get("grant")
-        if not isinstance(raw, dict):
+        raw = f["body"].get("grants")
+        if not isinstance(raw, list) or not raw:
             return [
-                "an airspace_grant's body needs a grant: {grantor_state, grantee_member, "
+                "an airspace_grant's body needs grants: a list of {grantor_state, grantee_member, "
                 "region_id, what, valid_from, valid_until}"
             ]
-        try:
-            g = AirspaceGrant.model_validate(raw)
-        except ValidationError as e:
-            err = e.errors()[0]
-            return [f"body.grant.{'.'.join(map(str, err['loc']))}: {err['msg']}"]
-        problems = []
-        if g.grantee_member != f["recipient"]:
-            problems.append(
-                f"grant is for {g.grantee_member}, but the letter goes to {f['recipient']}"
-            )
-        if g.grantor_state != f["author"] and f["author"] != self.coordinator:
-            problems.append(
-                f"grant is by {g.grantor_state}; only it or the coordinator "
-                f"({self.coordinator}) may record it"
-            )
-        if g.valid_until is not None:
+        problems: list[str] = []
+        for i, item in enumerate(raw):
+            where = f"body.grants[{i}]"
+            try:
+                g = AirspaceGrant.model_validate(item)
+            except ValidationError as e:
+                err = e.errors()[0]
+                problems.append(f"{where}.{'.'.join(map(str, err['loc']))}: {err['msg']}")
+                continue
+            if g.grantee_member != f["recipient"]:
+                problems.append(
+                    f"{where} is for {g.grantee_member}, but the letter goes to {f['recipient']}"
+                )
+            if g.grantor_state != f["author"] and f["author"] != self.coordinator:
+                problems.append(
+                    f"{where} is by {g.grantor_state}; only it or the roster's keeper "
+                    f"({self.coordinator}) may record it"
+                )
+            if g.valid_until is None:
+                continue
             if isinstance(g.valid_until, datetime):
                 until = g.valid_until
             elif self.epoch is not None:
                 epoch = datetime.strptime(self.epoch, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
                 until = epoch + timedelta(seconds=g.valid_until)
             else:
-                return [*problems, "grant gives seconds but the roster has no epoch; use UTC times"]
+                problems.append(f"{where} gives seconds but the roster has no epoch; use UTC")
+                continue
             if utc_iso(until) <= f["issued_at"]:
                 problems.append(
-                    f"the grant expired at {utc_iso(until)}, before the letter ({f['issued_at']}); "
-                    "give a window that is still open"
+                    f"{where} expired at {utc_iso(until)}, before the letter "
+                    f"({f['issued_at']}); give a window that is still open"
                 )
         return problems
 
@@ -625,7 +630,6 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     else:
         con = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-    con.execute("PRAGMA synchronous=FULL")
     return con
 
 
@@ -775,6 +779,7 @@ class Ledger:
         except sqlite3.Error as e:
             raise InputError(f"{self.path}: cannot open the ledger ({e}); check the path") from None
         try:
+            self._con.execute("PRAGMA synchronous=FULL")
             if new:
                 self._con.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 self._con.execute(f"PRAGMA user_version={FORMAT_VERSION}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from inkless.errors import InputError
@@ -26,7 +26,7 @@ from .documents import (
 from .keys import KeyStore, OfficeKeys
 from .ledger import Appender, Entry, Ledger, LedgerState, RecordedDocument
 from .planner import Letter, Plan, describe_step, plan_exchange
-from .rules import DocumentType, Member, MemberRules
+from .rules import AirspaceGrant, DocumentType, Member, MemberRules
 from .views import ledger_identity
 
 __all__ = [
@@ -123,12 +123,25 @@ def _roster_payload(members: Sequence[Member]) -> list[dict[str, Any]]:
     ]
 
 
-def sync_keys(tx: Appender, keys: KeyStore, member: str, at: datetime, create: bool) -> OfficeKeys:
+def sync_keys(
+    tx: Appender,
+    keys: KeyStore,
+    member: str,
+    at: datetime,
+    create: bool,
+    made: list[str] | None = None,
+) -> OfficeKeys:
     """Bring ``member``'s public key statements from ``keys`` onto the ledger and return its keys
-    (made at ``at`` when missing and ``create``). Raises :class:`InputError` for a wrong key (a
-    root other than the one on the ledger) or a holder key not valid at ``at`` (revoked/rotated).
+    (made at ``at`` when missing and ``create``; then its id is added to ``made``). Raises
+    :class:`InputError` for a wrong key (a root other than the one on the ledger) or a holder key
+    not valid at ``at`` (revoked/rotated).
     """
-    office = keys.ensure(member, at)[0] if create else keys.load(member)
+    if create:
+        office, new = keys.ensure(member, at)
+        if new and made is not None:
+            made.append(member)
+    else:
+        office = keys.load(member)
     _sync_statements(tx, keys, office)
     why = tx.state.holder_problem(office.holder_key_id, member, utc_iso(at))
     if why is not None:
@@ -178,13 +191,37 @@ def plan_on_ledger(
     epoch: datetime | None,
     at: datetime,
     *,
+    grants: Sequence[AirspaceGrant] = (),
     write: bool = True,
     before_commit: Callable[[], None] | None = None,
 ) -> RecordedPlan:
     """Plan the exchange from what is on the ledger at ``at`` and, if ``write``, sign it with the
     members' office keys (made on first use) and append it, with a new roster when the members or
     their rules changed. One transaction: on any error nothing is appended.
+
+    An ``airspace_grant`` letter carries the scenario's ``grants`` from its author to its
+    recipient (times as UTC); there must be at least one, and none may have expired at ``at``.
     """
+    made: list[str] = []
+    try:
+        return _plan_on_ledger(ledger, keys, members, epoch, at, grants, write, before_commit, made)
+    except BaseException:
+        for member in made:  # keys made for an append that did not happen
+            keys.discard_new(member)
+        raise
+
+
+def _plan_on_ledger(
+    ledger: Ledger,
+    keys: KeyStore,
+    members: Sequence[Member],
+    epoch: datetime | None,
+    at: datetime,
+    grants: Sequence[AirspaceGrant],
+    write: bool,
+    before_commit: Callable[[], None] | None,
+    made: list[str],
+) -> RecordedPlan:
     secret = keys.secret(create=write)
     ledger_of = ledger_members(members, secret)
     ids = {sid: m.id for sid, m in ledger_of.items()}
@@ -219,7 +256,7 @@ def plan_on_ledger(
             state.epoch != epoch_text
         ):
             keeper = state.coordinator or _keeper(lmembers)
-            office = sync_keys(tx, keys, keeper, at, create=True)
+            office = sync_keys(tx, keys, keeper, at, create=True, made=made)
             tx.append(sign_statement(roster_fields(lmembers, keeper, epoch, at), office.holder))
         by_letter = dict(on_record)
         step_docs: dict[int, str] = {}
@@ -238,17 +275,56 @@ def plan_on_ledger(
                     step, members, lambda mid: ids[mid], lambda mid: mid not in anonymous
                 )
             }
+            if step.type == DocumentType.AIRSPACE_GRANT:
+                body["grants"] = _grants_body(step.author, step.recipient, grants, ids, epoch)
             old = renewed.get((step.type.value, step.author, step.recipient))
             if old is not None:
                 body["renews"] = old
                 step_renews[step.step] = old
-            office = sync_keys(tx, keys, ids[step.author], at, create=True)
+            office = sync_keys(tx, keys, ids[step.author], at, create=True, made=made)
             fields = document_fields(
                 step.type, ids[step.author], ids[step.recipient], at, body, reply
             )
             tx.append(sign_statement(fields, office.holder))
             step_docs[step.step] = fields["id"]
         return RecordedPlan(plan, renew, tuple(tx.entries[first:]), step_docs, step_renews)
+
+
+def _grants_body(
+    author: str,
+    recipient: str,
+    grants: Sequence[AirspaceGrant],
+    ids: Mapping[str, str],
+    epoch: datetime | None,
+) -> list[dict[str, Any]]:
+    out = []
+    for g in grants:
+        if (g.grantor_state, g.grantee_member) != (author, recipient):
+            continue
+        times: dict[str, str | None] = {}
+        for name in ("valid_from", "valid_until"):
+            v = getattr(g, name)
+            if v is None or isinstance(v, datetime):
+                times[name] = utc_iso(v) if v is not None else None
+            elif epoch is None:
+                raise InputError(f"grants: {name} is in seconds but the scenario has no epoch")
+            else:
+                times[name] = utc_iso(epoch + timedelta(seconds=float(v)))
+        out.append(
+            {
+                "grantor_state": ids.get(g.grantor_state, g.grantor_state),
+                "grantee_member": ids[g.grantee_member],
+                "region_id": g.region_id,
+                "what": g.what,
+                **times,
+            }
+        )
+    if not out:
+        raise InputError(
+            f"plan: an airspace_grant from {author} to {recipient} is needed, but the scenario "
+            f"has no grant from {author} to {recipient}; add one to grants"
+        )
+    return out
 
 
 def _keeper(members: Sequence[Member]) -> str:

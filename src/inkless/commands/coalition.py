@@ -128,7 +128,7 @@ def _load_scenario(path: Path) -> Any:
     return load_scenario(path)
 
 
-def _members(sc: Any) -> tuple[list[Member], datetime | None]:
+def _members(sc: Any) -> tuple[list[Member], list[AirspaceGrant], datetime | None]:
     """Members (with validated rules) and the epoch of a loaded scenario; checks cross-references
     between rules, grants, regions and assets."""
     members: list[Member] = []
@@ -161,7 +161,7 @@ def _members(sc: Any) -> tuple[list[Member], datetime | None]:
     epoch = getattr(sc, "epoch", None)
     if epoch is None and getattr(sc, "settings", None) is not None:
         epoch = getattr(sc.settings, "epoch", None)
-    return members, epoch
+    return members, grants, epoch
 
 
 def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
@@ -217,13 +217,13 @@ def plan_command(
     """The shortest exchange of letters after which every member's preconditions hold."""
 
     def run() -> tuple[RecordedPlan, list[Member]]:
-        members, epoch = _members(_load_scenario(scenario))
+        members, grants, epoch = _members(_load_scenario(scenario))
         when = _now(at)
         if ledger is None:
             return RecordedPlan(plan_exchange(members), (), (), {}), members
         store = KeyStore(keys if keys is not None else ledger.with_name(ledger.name + ".keys"))
         with Ledger(ledger, create=True) as book:
-            return plan_on_ledger(book, store, members, epoch, when), members
+            return plan_on_ledger(book, store, members, epoch, when, grants=grants), members
 
     rec, members = _guard(run)
     out = _plan_json(rec, members)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,7 +137,9 @@ def load_recording(directory: Path) -> Recording:
     sensors = tuple(sorted((CartesianSensor(s.id, s.pos, s.range, s.noise_std)
                             for s in meta.sensors), key=lambda s: s.id))
     density = meta.clutter_density_per_m3_per_sensor_scan
-    config = TrackerConfig(pd=meta.pd, **({"clutter_density": density} if density else {}))
+    config = TrackerConfig(pd=meta.pd)
+    if density is not None:
+        config = replace(config, clutter_density=density)
     det = _read_columns(directory / "detections.csv", tuple(range(5)), DET_COLUMNS)
     unknown = sorted(set(det[:, 1].astype(int).tolist()) - set(ids))
     if unknown:

@@ -25,6 +25,7 @@ Frame: ENU, metres. ``R`` is per detection.
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -41,6 +42,7 @@ IntArray = NDArray[np.intp]
 
 _LOG_2PI_3 = 3.0 * np.log(2.0 * np.pi)
 _CHUNK = 1 << 21  # track x detection entries per pre-gate block (16 MiB of float64)
+_DENSE_MAX = 10_000  # entries of one dense assignment matrix over all non-trivial clusters
 
 
 class Pairs(NamedTuple):
@@ -118,10 +120,8 @@ def gnn(pairs: Pairs, n: int, m: int) -> IntArray:
     ti, dj, cost = pairs.ti, pairs.dj, pairs.cost
     comp, lab_t, lab_d = _components(ti, dj, n, m)
     # tracks and detections per component (only those in some pair); labels are track rows < n
-    t_used = np.unique(ti)
-    d_used = np.unique(dj)
-    nt = np.bincount(lab_t[t_used], minlength=n)
-    nd = np.bincount(lab_d[d_used], minlength=n)
+    nt = np.bincount(lab_t[np.bincount(ti, minlength=n) > 0], minlength=n)
+    nd = np.bincount(lab_d[np.bincount(dj, minlength=m) > 0], minlength=n)
     simple = (nt[comp] == 1) | (nd[comp] == 1)
 
     chosen: list[IntArray] = []
@@ -134,22 +134,36 @@ def gnn(pairs: Pairs, n: int, m: int) -> IntArray:
         chosen.append(order[first])
     hidx = np.flatnonzero(~simple)
     if hidx.size:
-        hidx = hidx[np.argsort(comp[hidx], kind="stable")]
-        hc = comp[hidx]
-        bounds = np.flatnonzero(np.r_[True, hc[1:] != hc[:-1], True])
-        for a, b in zip(bounds[:-1], bounds[1:], strict=False):
-            idx = hidx[a:b]
-            tr, ti_loc = np.unique(ti[idx], return_inverse=True)
-            de, dj_loc = np.unique(dj[idx], return_inverse=True)
-            C = np.zeros((tr.size, de.size))
-            C[ti_loc, dj_loc] = cost[idx]
-            pair_of = np.full((tr.size, de.size), -1, np.intp)
-            pair_of[ti_loc, dj_loc] = idx
-            rr, cc = linear_sum_assignment(C)
-            sel = pair_of[rr, cc]
-            chosen.append(sel[sel >= 0])
+        tr, ti_loc = np.unique(ti[hidx], return_inverse=True)
+        de, dj_loc = np.unique(dj[hidx], return_inverse=True)
+        if tr.size * de.size <= _DENSE_MAX:
+            # All remaining clusters in one matrix: entries between clusters are 0 (= "not
+            # assigned"), so the optimum of the whole is the sum of the clusters' optima.
+            chosen.append(_assign(hidx, ti_loc, dj_loc, tr.size, de.size, cost))
+        else:
+            hc = comp[hidx]
+            order = np.argsort(hc, kind="stable")
+            bounds = np.flatnonzero(np.r_[True, hc[order][1:] != hc[order][:-1], True])
+            for a, b in itertools.pairwise(bounds):
+                sub = order[a:b]
+                _, tl = np.unique(ti_loc[sub], return_inverse=True)
+                _, dl = np.unique(dj_loc[sub], return_inverse=True)
+                chosen.append(_assign(hidx[sub], tl, dl, int(tl.max()) + 1, int(dl.max()) + 1,
+                                      cost))
     out = np.concatenate(chosen) if len(chosen) > 1 else chosen[0]
     return np.sort(out)
+
+
+def _assign(idx: IntArray, tl: IntArray, dl: IntArray, nt: int, nd: int,
+            cost: FloatArray) -> IntArray:
+    """Optimal choice among pairs ``idx`` (local track ``tl``, detection ``dl``) by LSA."""
+    C = np.zeros((nt, nd))
+    C[tl, dl] = cost[idx]
+    pair_of = np.full((nt, nd), -1, np.intp)
+    pair_of[tl, dl] = idx
+    rr, cc = linear_sum_assignment(C)
+    sel = pair_of[rr, cc]
+    return sel[sel >= 0]
 
 
 def _components(

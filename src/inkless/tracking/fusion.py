@@ -38,7 +38,7 @@ def covariance_intersection(
     criterion: Literal["trace", "det"] = "trace",
     iterations: int = 60,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Fuse pairs of estimates ``(xa (k, d), Pa (k, d, d))`` and ``(xb, Pb)``; returns ``(x, P, w)``.
+    """Fuse estimate pairs ``(xa (k, d), Pa (k, d, d))``, ``(xb, Pb)``; returns ``(x, P, w)``.
 
     Single estimates ``(d,)``, ``(d, d)`` are accepted and give unbatched results. ``w (k,)`` is
     the weight of ``a``; ``iterations`` of golden section give ``w`` to ``0.618^iterations``.

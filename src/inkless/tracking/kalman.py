@@ -35,7 +35,7 @@ def ncv_transition(dt: float) -> FloatArray:
 
 
 def ncv_process_noise(dt: float, q: float) -> FloatArray:
-    """``(6, 6)`` process noise of continuous white acceleration of PSD ``q`` (m^2/s^3) over ``dt`` s.
+    """``(6, 6)`` process noise of white acceleration of PSD ``q`` (m^2/s^3) over ``dt`` s.
 
     ``Q = q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]`` (Bar-Shalom et al. 2001, eq. 6.2.2-12).
     """
@@ -94,7 +94,7 @@ def update(
 
 
 def nees(x: FloatArray, P: FloatArray, x_true: FloatArray) -> FloatArray:
-    """Normalised estimation error squared ``e^T P^-1 e`` per row, ``e = x - x_true`` (dimensionless).
+    """Normalised estimation error squared ``e^T P^-1 e`` per row, ``e = x - x_true``.
 
     For a consistent filter it is chi-square distributed with ``x.shape[1]`` degrees of freedom
     (Bar-Shalom et al. 2001, sec. 5.4.2).

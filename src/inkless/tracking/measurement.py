@@ -72,7 +72,7 @@ def converted_measurement(
     E_sece = 0.5 * le4 * np.sin(2 * e)
 
     Ep = np.stack([r * E_ce * E_sa, r * E_ce * E_ca, r * E_se], axis=-1)  # E[p | measured]
-    Epp = np.empty(r.shape + (3, 3))
+    Epp = np.empty((*r.shape, 3, 3))
     Epp[..., 0, 0] = Er2 * E_ce2 * E_sa2
     Epp[..., 1, 1] = Er2 * E_ce2 * E_ca2
     Epp[..., 2, 2] = Er2 * E_se2

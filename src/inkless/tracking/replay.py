@@ -29,7 +29,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class CartesianSensor:
-    """A sensor as the tracker sees it: position (ENU m), coverage radius (m), per-axis noise (m)."""
+    """A sensor as the tracker sees it: position (ENU, m), coverage radius (m), axis noise (m)."""
 
     id: int
     pos: tuple[float, float, float]
@@ -41,14 +41,16 @@ class CartesianSensor:
 class Picture:
     """Online air picture: one row per confirmed track per scan.
 
-    ``time (k,)`` s, ``track_id (k,)``, ``x (k, 6)`` ENU state; plus the tracking-loop wall time
-    (s), the detections processed, and the final track table.
+    ``time (k,)`` s, ``track_id (k,)``, ``x (k, 6)`` ENU state; plus the tracking loop's wall and
+    CPU time (s), the wall time of every scan (s), the detections processed, the final table.
     """
 
     time: FloatArray
     track_id: NDArray[np.int64]
     x: FloatArray
     seconds: float
+    cpu_seconds: float
+    scan_seconds: FloatArray
     detections: int
     final: Tracks
 
@@ -97,25 +99,30 @@ def replay(
 
     tracks = Tracks.empty(t=float(times[0]) if times.size else 0.0)
     out_t, out_id, out_x = [], [], []
-    elapsed = 0.0
+    scan_s = np.zeros(times.size)
+    c0 = time.process_time()
     for k, tk in enumerate(times):
         t0 = time.perf_counter()
         for s in range(len(sensors)):
             a, b = start[k * len(sensors) + s], start[k * len(sensors) + s + 1]
             R = np.broadcast_to(R1[s], (b - a, 3, 3))
             tracks = step(tracks, float(tk), zz[a:b], R, config=cfg, pd=pds[s])
-        elapsed += time.perf_counter() - t0
+        scan_s[k] = time.perf_counter() - t0
         c = in_picture(tracks, cfg)
         out_t.append(np.full(int(c.sum()), tk))
         out_id.append(tracks.id[c])
         out_x.append(tracks.x[c])
+    cpu = time.process_time() - c0
     if not out_t:
-        return Picture(np.empty(0), np.empty(0, np.int64), np.empty((0, 6)), 0.0, 0, tracks)
+        return Picture(np.empty(0), np.empty(0, np.int64), np.empty((0, 6)), 0.0, cpu, scan_s, 0,
+                       tracks)
     return Picture(
         time=np.concatenate(out_t),
         track_id=np.concatenate(out_id),
         x=np.concatenate(out_x),
-        seconds=elapsed,
+        seconds=float(scan_s.sum()),
+        cpu_seconds=cpu,
+        scan_seconds=scan_s,
         detections=int(tt.size),
         final=tracks,
     )

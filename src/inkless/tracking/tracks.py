@@ -89,7 +89,7 @@ class Tracks:
         return int(sum(c.itemsize * int(np.prod(c.shape[1:], dtype=np.int64)) for c in cols))
 
     def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> Tracks:
-        """A table with only ``rows`` (integer indices or a boolean mask), same ``t``, ``next_id``."""
+        """The table restricted to ``rows`` (indices or a boolean mask); same ``t``, ``next_id``."""
         return Tracks(
             id=self.id[rows], x=self.x[rows], P=self.P[rows], hits=self.hits[rows],
             misses=self.misses[rows], looks=self.looks[rows], status=self.status[rows],
