@@ -23,13 +23,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.assignment.feasibility import Feasibility, feasibility
+from inkless.assignment.feasibility import envelope_windows, feasibility
 from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.problem import WTAProblem
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import THREAT_CLASSES, Scenario
-from inkless.scenario.tables import FireUnitTable, Tables, compile_tables
+from inkless.scenario.tables import Tables, compile_tables
 from inkless.sensing import coverage_grid
 from inkless.simulation import Raid, SensorPlatforms, civil_routes, generate_raid
 from inkless.threat import value_at_risk
@@ -132,8 +132,18 @@ def run(
         truth_alt,
         raid.cls,
     )
-    threat_speed = raid.max_speed()
     flyout = units.r_max / units.speed
+    first, window_last = envelope_windows(units, truth, truth_alt, raid.cls)
+    # a shot fired at tick k meets the threat no later than flyout seconds after k
+    window_open = first - np.ceil(flyout / dt).astype(np.int64)[:, None] - 1
+    # A threat can matter to a decision only between the first opening and the last closing of
+    # its windows over all units; ticks when no live threat is in such a span and no
+    # interceptor is due are skipped.
+    has_window = window_last >= 0
+    active_lo = np.where(has_window, window_open, np.iinfo(np.int64).max).min(
+        axis=0, initial=np.iinfo(np.int64).max
+    )
+    active_hi = window_last.max(axis=0, initial=-1)
     all_units = np.arange(len(units.id))
     tick = 0
     while tick <= last_tick:
@@ -157,27 +167,25 @@ def run(
             alive[j], fate[j], end_time[j] = False, LANDED, raid.impact_time[j]
             events.append((float(raid.impact_time[j]), "impact", j, -1))
 
-        # 3. Truth of the threats in flight (a slice of the precomputed grid).
-        rows = np.flatnonzero(alive & (raid.launch_time <= t))
+        # 3. Skip ahead while nothing can be decided or settled.
         pending = flight.result[: flight.n] == PENDING
-        if len(rows) == 0 and not pending.any():
-            later = raid.launch_time[alive & (raid.launch_time > t)]
-            if len(later) == 0:
+        active = alive & (active_lo <= tick) & (tick <= active_hi)
+        if not active.any() or tick >= ticks:
+            later = [
+                active_lo[alive & (active_lo > tick)],
+                np.ceil(flight.intercept_time[: flight.n][pending] / dt),
+            ]
+            if not any(len(x) for x in later):
+                landing_ticks = np.ceil(raid.impact_time[alive] / dt)
+                later = [landing_ticks[landing_ticks > tick]]
+            if not any(len(x) for x in later):
                 break
-            tick = max(tick + 1, int(np.ceil(later.min() / dt)))
+            tick = max(tick + 1, int(min(x.min() for x in later if len(x))))
             continue
-        fate[rows] = IN_FLIGHT
-        if tick >= ticks:
-            tick += 1
-            continue
-        pos = truth[tick, rows]
+        rows = np.flatnonzero(active)
 
         # 4. Sensing: the perfect picture holds what some sensor covers.
-        seen = held_grid[tick, rows]
-        for j in rows[seen & np.isnan(detect[rows])].tolist():
-            detect[j] = t
-            events.append((t, "detect", j, -1))
-        held, held_pos = rows[seen], pos[seen]
+        held = rows[held_grid[tick, rows]]
 
         # 5. Threat evaluation.
         inair = np.bincount(flight.threat[: flight.n][pending], minlength=n)
@@ -186,20 +194,28 @@ def run(
             raid.hit_asset[held], raid.lethality[held], remaining, settings.engage_undefended
         )
         keep = (room > 0) & (value > 0)
-        cand, cand_pos, value, room = held[keep], held_pos[keep], value[keep], room[keep]
+        cand, value, room = held[keep], value[keep], room[keep]
 
         # 6. Assignment: feasibility of every unit within reach, then the solver on the
         #    available ones (rounds left, a free channel, reloaded).
         if len(cand):
-            dist = np.linalg.norm(units.ecef[:, None, :] - cand_pos[None, :, :], axis=2)
-            reach = (units.pk[:, raid.cls[cand]] > 0) & (
-                dist <= units.r_max[:, None] + threat_speed[cand][None, :] * (flyout[:, None] + dt)
-            )
+            reach = (window_open[:, cand] <= tick) & (tick <= window_last[:, cand])
             near_u, near_t = reach.any(axis=1), reach.any(axis=0)
             if near_t.any():
-                us, cand, value, room = all_units[near_u], cand[near_t], value[near_t], room[near_t]
-                fz = _feasibility(
-                    units, us, cand, raid.cls[cand], tick, dt, truth, truth_alt, flyout
+                us, cand = all_units[near_u], cand[near_t]
+                value, room, pairs = value[near_t], room[near_t], reach[near_u][:, near_t]
+                look = int(np.ceil(min(float(flyout[us].max()), 900.0) / dt)) + 2
+                stop = min(tick + look, ticks)
+                fz = feasibility(
+                    units,
+                    us,
+                    cand,
+                    raid.cls[cand],
+                    pairs,
+                    t,
+                    dt * np.arange(tick, stop),
+                    truth[tick:stop],
+                    truth_alt[tick:stop],
                 )
                 geo = fz.feasible
                 free = np.minimum(rounds[us], units.channels[us] - busy[us])
@@ -248,6 +264,15 @@ def run(
                         events.append((t, "fire", jj, uu))
         tick += 1
 
+    # Detection: the first tick some sensor held the threat, while it was still in flight.
+    seen = held_grid.any(axis=0)
+    first_held = np.where(seen, held_grid.argmax(axis=0) * dt, np.nan)
+    end = np.where(np.isnan(end_time), np.inf, end_time)
+    detected = seen & (first_held <= np.minimum(end, settings.duration_s))
+    detect[detected] = first_held[detected]
+    events += [(float(detect[j]), "detect", j, -1) for j in np.flatnonzero(detected).tolist()]
+    launched = raid.launch_time <= min(tick * dt, settings.duration_s)
+    fate[launched & (fate == NOT_LAUNCHED)] = IN_FLIGHT
     events.sort(key=lambda e: e[0])
     return Record(
         scenario=scenario,
@@ -266,44 +291,3 @@ def run(
         civil=civil_routes(scenario),
         t_end=min(tick * dt, settings.duration_s),
     )
-
-
-def _feasibility(
-    units: FireUnitTable,
-    us: I64,
-    cand: I64,
-    cls: I64,
-    tick: int,
-    dt: float,
-    truth: F64,
-    truth_alt: F64,
-    flyout: F64,
-) -> Feasibility:
-    """Feasibility of units ``us`` against threats ``cand``, one call per threat class so that
-    each looks ahead only as far as the longest flyout of the units that can engage that class
-    (pairs with no kill probability stay infeasible)."""
-    m, k = len(us), len(cand)
-    t_int, t_last = np.full((m, k), np.nan), np.full((m, k), np.nan)
-    point = np.full((m, k, 3), np.nan)
-    pk = units.pk[us][:, cls]
-    ticks = truth.shape[0]
-    for c in np.unique(cls).tolist():
-        cols = np.flatnonzero(cls == c)
-        rows = np.flatnonzero(pk[:, cols[0]] > 0)
-        if len(rows) == 0:
-            continue
-        look = int(np.ceil(min(float(flyout[us[rows]].max()), 900.0) / dt)) + 2
-        stop = min(tick + look, ticks)
-        times = dt * np.arange(tick, stop)
-        f = feasibility(
-            units,
-            us[rows],
-            tick * dt,
-            times,
-            truth[tick:stop, cand[cols]].transpose(1, 0, 2),
-            cls[cols],
-            truth_alt[tick:stop, cand[cols]].T,
-        )
-        sel = np.ix_(rows, cols)
-        t_int[sel], t_last[sel], point[sel] = f.t_intercept, f.t_last_fire, f.point
-    return Feasibility(t_intercept=t_int, point=point, t_last_fire=t_last, pk=pk)

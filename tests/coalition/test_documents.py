@@ -68,8 +68,9 @@ def test_signed_statement_round_trips_and_detects_change() -> None:
     assert st.fields() == {"kind": "document", "a": 1, "signer_key_id": st.signer_key_id}
     assert st.text == canonical_json(st.fields())
     assert signature_valid(st, key.public_key())
-    altered = SignedStatement(st.kind, st.text.replace('"a":1', '"a":2'), st.signature,
-                              st.signer_key_id)
+    altered = SignedStatement(
+        st.kind, st.text.replace('"a":1', '"a":2'), st.signature, st.signer_key_id
+    )
     assert not signature_valid(altered, key.public_key())
 
 

@@ -107,9 +107,7 @@ def test_a_dropped_entry_is_named(book: Book, tamper: Any) -> None:
     assert "in_reply_to" in messages(book.path)
 
 
-def test_dropping_the_tail_is_caught_against_a_head_held_elsewhere(
-    book: Book, tamper: Any
-) -> None:
+def test_dropping_the_tail_is_caught_against_a_head_held_elsewhere(book: Book, tamper: Any) -> None:
     head = verify_ledger(book.path).head
     rows = tamper["rows"](book.path)
     tamper["write_rows"](book.path, rows[:-1])
@@ -120,7 +118,7 @@ def test_dropping_the_tail_is_caught_against_a_head_held_elsewhere(
 def test_a_reordering_is_named(book: Book, tamper: Any) -> None:
     rows = tamper["rows"](book.path)
     # entries 2 and 3 trade places: each keeps its position's seq, takes the other's content
-    swapped = rows[:1] + [dict(rows[2], seq=2), dict(rows[1], seq=3)] + rows[3:]
+    swapped = [*rows[:1], dict(rows[2], seq=2), dict(rows[1], seq=3), *rows[3:]]
     tamper["write_rows"](book.path, swapped)
     assert problem_entries(book.path) & {2, 3}
     tamper["write_rows"](book.path, tamper["rechain"](swapped))
@@ -132,7 +130,7 @@ def test_an_inserted_entry_is_named(book: Book, tamper: Any) -> None:
     rows = tamper["rows"](book.path)
     copy = dict(rows[5])
     # the table cannot hold one seq twice; renumbered, the chain breaks after the copy
-    inserted = rows[:6] + [copy] + rows[6:]
+    inserted = [*rows[:6], copy, *rows[6:]]
     renumbered = [dict(r, seq=i + 1) for i, r in enumerate(inserted)]
     tamper["write_rows"](book.path, renumbered)
     assert problem_entries(book.path) & {7, 8}
@@ -146,7 +144,7 @@ def test_a_forged_signature_is_named(book: Book, tamper: Any) -> None:
     forged = dict(rows[5])
     forged["statement"] = forged["statement"].replace("asks for the reply", "demands the reply")
     forged["signature"] = Ed25519PrivateKey.generate().sign(forged["statement"].encode()).hex()
-    tamper["write_rows"](book.path, tamper["rechain"](rows[:5] + [forged] + rows[6:]))
+    tamper["write_rows"](book.path, tamper["rechain"]([*rows[:5], forged, *rows[6:]]))
     text = messages(book.path)
     assert "entry 6: " in text and "signature does not verify" in text
 
@@ -156,9 +154,15 @@ def test_an_unendorsed_key_is_named(book: Book, tamper: Any) -> None:
     stranger = Ed25519PrivateKey.generate()
     fields = document_fields("consent", "H", "P", T0, {"text": "forged consent"})
     st = sign_statement(fields, stranger)
-    row = {"seq": 10, "kind": st.kind, "statement": st.text, "signature": st.signature,
-           "signer_key_id": st.signer_key_id, "recorded_at": "2024-04-10T09:00:00Z"}
-    tamper["write_rows"](book.path, tamper["rechain"](rows + [row]))
+    row = {
+        "seq": 10,
+        "kind": st.kind,
+        "statement": st.text,
+        "signature": st.signature,
+        "signer_key_id": st.signer_key_id,
+        "recorded_at": "2024-04-10T09:00:00Z",
+    }
+    tamper["write_rows"](book.path, tamper["rechain"]([*rows, row]))
     assert "entry 10: signer key" in messages(book.path)
     assert "not endorsed" in messages(book.path)
 
@@ -178,15 +182,21 @@ def test_a_document_signed_by_a_key_not_valid_at_its_time_is_named(
     rows = tamper["rows"](book.path)
     late = document_fields("notification", "P", "H", T0 + timedelta(days=2), {"text": "late"})
     st = sign_statement(late, old_p)
-    row = {"seq": 0, "kind": st.kind, "statement": st.text, "signature": st.signature,
-           "signer_key_id": st.signer_key_id, "recorded_at": "2024-04-12T09:00:00Z"}
-    tamper["write_rows"](book.path, tamper["rechain"](rows + [row]))
+    row = {
+        "seq": 0,
+        "kind": st.kind,
+        "statement": st.text,
+        "signature": st.signature,
+        "signer_key_id": st.signer_key_id,
+        "recorded_at": "2024-04-12T09:00:00Z",
+    }
+    tamper["write_rows"](book.path, tamper["rechain"]([*rows, row]))
     text = messages(book.path)
     assert f"entry {len(rows) + 1}: " in text and "was ended at 2024-04-11T08:00:00Z" in text
     early = document_fields("notification", "P", "H", T0 - timedelta(days=1), {"text": "early"})
     st = sign_statement(early, old_p)
     row = dict(row, statement=st.text, signature=st.signature)
-    tamper["write_rows"](book.path, tamper["rechain"](rows + [row]))
+    tamper["write_rows"](book.path, tamper["rechain"]([*rows, row]))
     assert "is valid only from 2024-04-10T08:00:00Z" in messages(book.path)
 
 
@@ -244,8 +254,12 @@ def test_a_ledger_that_does_not_verify_refuses_appends(book: Book, tamper: Any) 
     rows[3]["recorded_at"] = tamper["flip"](rows[3]["recorded_at"], 0)
     tamper["write_rows"](book.path, rows)
     with book.open() as led, pytest.raises(IntegrityError, match="entry 4"):
-        append_document(led, {"type": "consent", "author": "H", "recipient": "P"}, book.keys,
-                        T0 + timedelta(hours=1))
+        append_document(
+            led,
+            {"type": "consent", "author": "H", "recipient": "P"},
+            book.keys,
+            T0 + timedelta(hours=1),
+        )
 
 
 def test_documents_are_recorded_in_time_order(book: Book) -> None:
@@ -271,8 +285,14 @@ def test_airspace_grants_go_on_record_with_their_window(tmp_path: Path) -> None:
             preconditions=(Precondition(document="airspace_grant", from_member="H"),)
         ),
     )
-    grant = AirspaceGrant(grantor_state="H", grantee_member="P", region_id="R1", what="engage",
-                          valid_from=0.0, valid_until=7200.0)
+    grant = AirspaceGrant(
+        grantor_state="H",
+        grantee_member="P",
+        region_id="R1",
+        what="engage",
+        valid_from=0.0,
+        valid_until=7200.0,
+    )
     path, keys = tmp_path / "g.db", KeyStore(tmp_path / "k")
     late = T0 + timedelta(hours=3)  # the grant ended at T0 + 2 h
     with Ledger(path, create=True) as led, pytest.raises(InputError, match="expired at"):
@@ -284,7 +304,13 @@ def test_airspace_grants_go_on_record_with_their_window(tmp_path: Path) -> None:
         rec = plan_on_ledger(led, keys, [host, guest], T0, T0, grants=[grant])
     body = rec.appended[-1].fields()["body"]
     assert body["grants"] == [
-        {"grantor_state": "H", "grantee_member": "P", "region_id": "R1", "what": "engage",
-         "valid_from": "2024-04-10T08:00:00Z", "valid_until": "2024-04-10T10:00:00Z"}
+        {
+            "grantor_state": "H",
+            "grantee_member": "P",
+            "region_id": "R1",
+            "what": "engage",
+            "valid_from": "2024-04-10T08:00:00Z",
+            "valid_until": "2024-04-10T10:00:00Z",
+        }
     ]
     assert verify_ledger(path).ok

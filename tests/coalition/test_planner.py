@@ -75,9 +75,7 @@ def exchange_valid(members: Sequence[Member], docs: Sequence[Letter]) -> bool:
         if prohibited(by_id[d.author], d.type, by_id[d.recipient]):
             return False
         seen.add(d)
-    return all(
-        precondition_met(m, p, by_id, docs) for m in members for p in m.rules.preconditions
-    )
+    return all(precondition_met(m, p, by_id, docs) for m in members for p in m.rules.preconditions)
 
 
 def letters_of(plan_steps) -> list[Letter]:  # type: ignore[no-untyped-def]
@@ -222,7 +220,9 @@ def test_letters_on_record_shorten_the_plan() -> None:
 
 def test_rules_naming_unknown_members_are_bad_input() -> None:
     lost = Member(
-        "P", "partner", rules=MemberRules(preconditions=(Precondition(document=RFS, from_member="X"),))
+        "P",
+        "partner",
+        rules=MemberRules(preconditions=(Precondition(document=RFS, from_member="X"),)),
     )
     with pytest.raises(InputError, match="unknown member 'X'"):
         plan_exchange([HOST, lost])
@@ -236,8 +236,9 @@ TYPES = [RFS, RTBI, ACK]
 @st.composite
 def small_coalitions(draw: st.DrawFn) -> list[Member]:
     ids = ["A", "B", "C"]
-    roles = draw(st.lists(st.sampled_from(["host", "partner", "orchestrator"]), min_size=3,
-                          max_size=3))
+    roles = draw(
+        st.lists(st.sampled_from(["host", "partner", "orchestrator"]), min_size=3, max_size=3)
+    )
     members = []
     for mid, role in zip(ids, roles, strict=True):
         others = [x for x in ids if x != mid]
@@ -263,8 +264,9 @@ def small_coalitions(draw: st.DrawFn) -> list[Member]:
         )
         eqs = draw(
             st.lists(
-                st.tuples(st.sampled_from(TYPES), st.sampled_from(TYPES),
-                          st.sampled_from([None, *TYPES])).filter(lambda t: t[0] != t[1]),
+                st.tuples(
+                    st.sampled_from(TYPES), st.sampled_from(TYPES), st.sampled_from([None, *TYPES])
+                ).filter(lambda t: t[0] != t[1]),
                 max_size=1,
             )
         )

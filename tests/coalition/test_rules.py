@@ -102,8 +102,14 @@ def test_grant_times_are_utc_or_seconds() -> None:
 
 def test_granted_regions_respect_window_and_kind() -> None:
     grants = [
-        AirspaceGrant(grantor_state="X", grantee_member="Y", region_id="R1", what="engage",
-                      valid_from=0.0, valid_until=100.0),
+        AirspaceGrant(
+            grantor_state="X",
+            grantee_member="Y",
+            region_id="R1",
+            what="engage",
+            valid_from=0.0,
+            valid_until=100.0,
+        ),
         AirspaceGrant(grantor_state="X", grantee_member="Y", region_id="R2", what="transit"),
         AirspaceGrant(grantor_state="X", grantee_member="Z", region_id="R3", what="engage"),
     ]
@@ -144,9 +150,7 @@ def test_release_rules() -> None:
     owner = Member(
         "A",
         "partner",
-        rules=MemberRules(
-            caveats=Caveats(release=(ReleaseRule(what="tracks", to=("host", "C")),))
-        ),
+        rules=MemberRules(caveats=Caveats(release=(ReleaseRule(what="tracks", to=("host", "C")),))),
     )
     host, c, d = Member("H", "host"), Member("C", "partner"), Member("D", "partner")
     orch = Member("O", "orchestrator")
@@ -173,14 +177,21 @@ def test_cross_reference_problems_are_located() -> None:
         Member("B", "host"),
     ]
     grants = [
-        AirspaceGrant(grantor_state="B", grantee_member="A", region_id="R1", what="engage",
-                      valid_from=100.0, valid_until=50.0),
+        AirspaceGrant(
+            grantor_state="B",
+            grantee_member="A",
+            region_id="R1",
+            what="engage",
+            valid_from=100.0,
+            valid_until=50.0,
+        ),
         AirspaceGrant(grantor_state="B", grantee_member="A", region_id="R2", what="engage"),
     ]
     found = dict(coalition_problems(members, grants, {"R1": "B", "R2": "C"}, ["City"]))
     assert "unknown member 'Z'" in found[("members", 0, "rules", "preconditions", 0, "from_member")]
-    assert "unknown region 'nowhere'" in found[
-        ("members", 0, "rules", "caveats", "engage_only_in", "regions", 0)
-    ]
+    assert (
+        "unknown region 'nowhere'"
+        in found[("members", 0, "rules", "caveats", "engage_only_in", "regions", 0)]
+    )
     assert "ends before it starts" in found[("grants", 0, "valid_until")]
     assert "does not own region 'R2'" in found[("grants", 1, "grantor_state")]

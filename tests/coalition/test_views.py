@@ -37,9 +37,12 @@ T0 = datetime(2024, 4, 10, 8, 0, 0, tzinfo=UTC)
 SECRET = bytes(range(32))
 # airspace_grant letters carry the scenario's grants, which these random coalitions do not have
 TYPES = [t for t in DocumentType if t != DocumentType.AIRSPACE_GRANT]
-# Names are upper-case words without T and Z (which appear in UTC times); ids are "mem<digit>".
-# Neither can occur by chance in anything else a view holds (lower-case words, hex, digits).
-NAME = st.text(alphabet="ABCDEFGHIJKLMNOPQRSUVWXY", min_size=4, max_size=8)
+# Names are upper-case words without T and Z (which appear in UTC times), between the markers
+# "Nm" and "mN" (so no name is an SQL keyword stored in the file, like NULL); ids are
+# "mem<digit>". Neither can occur by chance in anything else a view or the ledger holds.
+NAME = st.text(alphabet="ABCDEFGHIJKLMNOPQRSUVWXY", min_size=1, max_size=6).map(
+    lambda s: f"Nm{s}mN"
+)
 
 
 def test_pseudonym_is_hmac_sha256_of_the_id() -> None:
@@ -56,23 +59,46 @@ def coalitions(draw: st.DrawFn, max_members: int = 6) -> list[Member]:
     ids = [f"mem{i}" for i in range(n)]
     names = draw(st.lists(NAME, min_size=n, max_size=n, unique=True))
     assume(not any(a != b and a in b for a in names for b in names))
-    roles = ["orchestrator", *draw(st.lists(st.sampled_from(["host", "partner"]), min_size=n - 1,
-                                             max_size=n - 1))]
+    roles = [
+        "orchestrator",
+        *draw(st.lists(st.sampled_from(["host", "partner"]), min_size=n - 1, max_size=n - 1)),
+    ]
     members = []
     for mid, name, role in zip(ids, names, roles, strict=True):
         others = [x for x in ids if x != mid]
         reason = f"law of {name}"  # reasons may name their own state
-        pre = draw(st.lists(st.builds(Precondition, document=st.sampled_from(TYPES),
-                                      from_member=st.sampled_from(others),
-                                      reason=st.just(reason)), max_size=2))
-        pro = draw(st.lists(st.builds(Prohibition, document=st.sampled_from(TYPES),
-                                      reason=st.just(reason)), max_size=2))
-        eq = draw(st.lists(st.builds(Equivalence, counts_as=st.sampled_from(TYPES[:1]),
-                                     document=st.sampled_from(TYPES[1:]),
-                                     in_reply_to=st.sampled_from([None, *TYPES]),
-                                     reason=st.just(reason)), max_size=1))
-        rules = MemberRules(preconditions=tuple(pre), prohibitions=tuple(pro),
-                            equivalences=tuple(eq))
+        pre = draw(
+            st.lists(
+                st.builds(
+                    Precondition,
+                    document=st.sampled_from(TYPES),
+                    from_member=st.sampled_from(others),
+                    reason=st.just(reason),
+                ),
+                max_size=2,
+            )
+        )
+        pro = draw(
+            st.lists(
+                st.builds(Prohibition, document=st.sampled_from(TYPES), reason=st.just(reason)),
+                max_size=2,
+            )
+        )
+        eq = draw(
+            st.lists(
+                st.builds(
+                    Equivalence,
+                    counts_as=st.sampled_from(TYPES[:1]),
+                    document=st.sampled_from(TYPES[1:]),
+                    in_reply_to=st.sampled_from([None, *TYPES]),
+                    reason=st.just(reason),
+                ),
+                max_size=1,
+            )
+        )
+        rules = MemberRules(
+            preconditions=tuple(pre), prohibitions=tuple(pro), equivalences=tuple(eq)
+        )
         members.append(Member(mid, role, draw(st.booleans()), rules, name))  # type: ignore[arg-type]
     return members
 
@@ -89,8 +115,10 @@ def test_no_view_names_an_anonymous_member_to_another(members: list[Member]) -> 
     plan = plan_exchange(members)
     for viewer in members:
         text = json.dumps(
-            [directory_view(members, viewer.id, SECRET),
-             plan_view(plan, members, viewer.id, SECRET)]
+            [
+                directory_view(members, viewer.id, SECRET),
+                plan_view(plan, members, viewer.id, SECRET),
+            ]
         )
         for m in hidden_from(viewer, members):
             assert m.name not in text, (viewer.id, m.id)

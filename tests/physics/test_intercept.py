@@ -83,18 +83,20 @@ def brute_force(unit, speed, r_min, r_max, alt_min, alt_max, t_now, times, targe
     t_last = np.full((m, n), np.nan)
     for a in range(m):
         for b in range(n):
+            met = False
             for j in range(k):
                 if times[j] < t_now or np.isnan(talt[b, j]):
                     continue
                 d = float(np.sqrt(np.sum((target[b, j] - unit[a]) ** 2)))
-                if not (r_min[a] <= d <= r_max[a] and alt_min[a] <= talt[b, j] <= alt_max[a]):
-                    continue
+                inside = r_min[a] <= d <= r_max[a] and alt_min[a] <= talt[b, j] <= alt_max[a]
                 fire = times[j] - d / speed[a]
-                if np.isnan(t_last[a, b]) or fire > t_last[a, b]:
+                if fire >= t_now and not met:
+                    met = True  # the interceptor fired now meets the threat here
+                    if inside:
+                        j_int[a, b] = j
+                        t_int[a, b] = times[j]
+                if inside and (np.isnan(t_last[a, b]) or fire > t_last[a, b]):
                     t_last[a, b] = fire
-                if fire >= t_now and j_int[a, b] < 0:
-                    j_int[a, b] = j
-                    t_int[a, b] = times[j]
     return t_int, j_int, t_last
 
 

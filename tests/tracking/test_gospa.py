@@ -80,3 +80,11 @@ def test_gospa_over_time_groups_by_time() -> None:
         ref = gospa(X[te == t], Y[tt == t], c=1000.0)
         assert g["total"][k] == pytest.approx(ref.total)
         assert g["n_missed"][k] == ref.n_missed and g["n_false"][k] == ref.n_false
+
+
+def test_gospa_over_time_with_no_estimates() -> None:
+    times, g = gospa_over_time(np.empty(0), np.empty((0, 3)), np.array([0.0, 0.0, 1.0]),
+                               np.zeros((3, 3)), c=1000.0)
+    np.testing.assert_array_equal(times, [0.0, 1.0])
+    np.testing.assert_array_equal(g["total"], [1000.0, 500.0])
+    np.testing.assert_array_equal(g["n_missed"], [2, 1])

@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from inkless.errors import InputError
@@ -28,7 +30,7 @@ def _random_pairs(rng: np.random.Generator, n: int, m: int, density: float) -> P
     ti, dj = np.nonzero(mask)
     cost = -rng.uniform(0.1, 10.0, ti.size)
     z = np.zeros(ti.size)
-    return Pairs(ti.astype(np.intp), dj.astype(np.intp), cost, z, z)
+    return Pairs(ti.astype(np.intp), dj.astype(np.intp), cost, z, z, np.zeros((ti.size, 3, 3)))
 
 
 def _brute_force_best(pairs: Pairs, n: int, m: int) -> float:
@@ -195,3 +197,39 @@ def test_bytes_per_track_is_constant() -> None:
     total = sum(a.nbytes for a in (tr.id, tr.x, tr.P, tr.hits, tr.misses, tr.looks, tr.status,
                                    tr.quality, tr.t_update))
     assert total == tr.bytes_per_track * len(tr)
+
+
+def test_gnn_per_cluster_path_matches_dense(monkeypatch: pytest.MonkeyPatch) -> None:
+    import inkless.tracking.association as assoc
+
+    rng = np.random.default_rng(12)
+    for _ in range(10):
+        n, m = (int(v) for v in rng.integers(20, 60, size=2))
+        pairs = _random_pairs(rng, n, m, 0.05)
+        dense = pairs.cost[gnn(pairs, n, m)].sum()
+        monkeypatch.setattr(assoc, "_DENSE_MAX", 0)  # force one assignment per cluster
+        looped = pairs.cost[gnn(pairs, n, m)].sum()
+        monkeypatch.undo()
+        assert looped == pytest.approx(dense)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_targets=st.integers(0, 12),
+       sigma=st.floats(5.0, 500.0))
+def test_covariances_stay_symmetric_positive_definite(seed: int, n_targets: int,
+                                                      sigma: float) -> None:
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(-20e3, 20e3, (n_targets, 3))
+    vel = rng.normal(0, 300, (n_targets, 3))
+    tr = Tracks.empty()
+    for k in range(6):
+        for _ in range(2):  # two sensors per scan
+            p = start + vel * 2.0 * k
+            z = np.concatenate([p + rng.normal(0, sigma, p.shape),
+                                rng.uniform(-30e3, 30e3, (rng.poisson(3), 3))])
+            R = np.broadcast_to(np.eye(3) * sigma**2, (len(z), 3, 3))
+            tr = step(tr, 2.0 * k, z, R)
+            np.testing.assert_allclose(tr.P, tr.P.transpose(0, 2, 1), rtol=0, atol=1e-9)
+            if len(tr):
+                assert np.linalg.eigvalsh(tr.P)[:, 0].min() > 0.0
+                assert np.all(np.isfinite(tr.x)) and np.all(np.isfinite(tr.quality))

@@ -47,6 +47,7 @@ import numpy as np
 from inkless.assignment.fast import improve_assignment
 from inkless.assignment.greedy import mmr_assignment
 from inkless.assignment.problem import (
+    BoolArray,
     FloatArray,
     IntArray,
     Solution,
@@ -237,26 +238,32 @@ class _Model:
         tol: float = 0.0,
     ) -> int:
         """Add the cuts of ``families`` at point ``z`` (copies); with ``s`` (T,), only those
-        violated by more than ``tol`` (relative to V_j). Returns the number added."""
+        violated by more than ``tol`` (relative to V_j). Returns the number added.
+
+        At a 0/1 point the submodular cuts use S = the copies fired; at a fractional point
+        each target's S is the best of the prefixes of its copies ranked by z (most violated).
+        """
         pr, cp = self.problem, self.cp
         n_t = pr.n_targets
         v = pr.values
         added = 0
         cuts: list[tuple[FloatArray, FloatArray]] = []
-        y = np.bincount(cp.j, self.q * z, minlength=n_t)
         if "tangent" in families:
+            y = np.bincount(cp.j, self.q * z, minlength=n_t)
             e = v * np.exp(y)
             cuts.append((-e[cp.j] * self.q, e * (1.0 - y)))
-        in_s = z > 0.5
-        g_s = v * np.exp(np.bincount(cp.j, self.q * in_s, minlength=n_t))
-        if "sub1" in families:
-            coef = np.where(in_s, 0.0, g_s[cp.j] * self.p)
-            cuts.append((coef, g_s))
-        if "sub2" in families:
-            back = g_s[cp.j] * self.p / cp.f
-            coef = np.where(in_s, back, v[cp.j] * self.p)
-            rhs = g_s + np.bincount(cp.j, back * in_s, minlength=n_t)
-            cuts.append((coef, rhs))
+        fractional = s is not None and bool(np.any(np.abs(z - np.round(z)) > 1e-6))
+        for family in ("sub1", "sub2"):
+            if family not in families:
+                continue
+            in_s = self._best_sets(z, s, family) if fractional and s is not None else z > 0.5
+            g_s = v * np.exp(np.bincount(cp.j, self.q * in_s, minlength=n_t))
+            if family == "sub1":
+                cuts.append((np.where(in_s, 0.0, g_s[cp.j] * self.p), g_s))
+            else:
+                back = g_s[cp.j] * self.p / cp.f
+                coef = np.where(in_s, back, v[cp.j] * self.p)
+                cuts.append((coef, g_s + np.bincount(cp.j, back * in_s, minlength=n_t)))
         has = np.diff(cp.start) > 0
         for coef, rhs in cuts:
             if s is None:
@@ -268,6 +275,35 @@ class _Model:
                 self._add_cut_rows(targets, coef, rhs)
                 added += len(targets)
         return added
+
+    def _best_sets(self, z: FloatArray, s: FloatArray, family: str) -> BoolArray:
+        """Per target, the prefix S of its copies ranked by z that the cut violates most."""
+        pr, cp = self.problem, self.cp
+        n_t = pr.n_targets
+        v = pr.values
+        order = np.lexsort((-z, cp.j))
+        rank = np.empty(cp.n, dtype=np.int64)
+        rank[order] = np.arange(cp.n) - cp.start[cp.j[order]]
+        pz = self.p * z
+        p_all = np.bincount(cp.j, pz, minlength=n_t)
+        rounds = float(np.bincount(cp.j, z, minlength=n_t).max())
+        k_max = int(min(np.diff(cp.start).max(), max(6, np.ceil(rounds) + 2)))
+        best = np.full(n_t, -np.inf)
+        best_k = np.zeros(n_t, dtype=np.int64)
+        for k in range(k_max + 1):
+            in_s = rank < k
+            g_k = v * np.exp(np.bincount(cp.j, self.q * in_s, minlength=n_t))
+            out_pz = p_all - np.bincount(cp.j, pz * in_s, minlength=n_t)
+            if family == "sub1":
+                viol = g_k * (1.0 - out_pz) - s
+            else:
+                back = np.bincount(cp.j, (self.p / cp.f) * (1.0 - z) * in_s, minlength=n_t)
+                viol = g_k * (1.0 + back) - v * out_pz - s
+            better = viol > best
+            best[better] = viol[better]
+            best_k[better] = k
+        mask: BoolArray = rank < best_k[cp.j]
+        return mask
 
     def solve(self, time_left: float) -> tuple[FloatArray | None, float]:
         """Run HiGHS; returns (column values or None, objective bound)."""

@@ -1,10 +1,10 @@
 """Engagement feasibility for every (fire unit, threat) pair, as arrays over all pairs at once.
 
-Where it sits: assignment, before a solver. For each available unit and candidate threat, the
-intercept point and time of an interceptor fired now at the unit's mean flyout speed, inside
-its range and altitude envelope and before impact
-(:func:`inkless.physics.intercept.earliest_intercept` on the threat's predicted track sampled
-over a look-ahead window), and the kill probability of the pair.
+Where it sits: assignment, before a solver. For each unit and candidate threat, the intercept
+point and time of an interceptor fired now at the unit's mean flyout speed, inside its range
+and altitude envelope and before impact (on the threat's predicted track sampled over a
+look-ahead window), and the kill probability of the pair. ``envelope_windows`` bounds, once per
+run, the ticks at which a pair can be feasible at all, so each tick computes few pairs.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.physics.geodesy import altitude
-from inkless.physics.intercept import earliest_intercept
+from inkless.physics.intercept import pairwise_intercept
 from inkless.scenario.tables import FireUnitTable
 
-__all__ = ["Feasibility", "feasibility"]
+__all__ = ["Feasibility", "envelope_windows", "feasibility"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -26,12 +25,11 @@ I64 = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Feasibility:
-    """Pairs (units ``u`` x threats ``k``): ``t_intercept (u,k)`` s (NaN: infeasible),
-    ``point (u,k,3)`` ECEF m of the intercept, ``t_last_fire (u,k)``, ``pk (u,k)``."""
+    """Pairs (units ``u`` x threats ``k``): ``t_intercept (u,k)`` s (NaN: infeasible now),
+    ``point (u,k,3)`` ECEF m of the intercept, ``pk (u,k)`` single-shot kill probability."""
 
     t_intercept: F64
     point: F64
-    t_last_fire: F64
     pk: F64
 
     @property
@@ -41,30 +39,70 @@ class Feasibility:
 
 def feasibility(
     units: FireUnitTable,
-    rows: I64,
+    us: I64,
+    cand: I64,
+    threat_cls: I64,
+    pairs: NDArray[np.bool_],
     t: float,
     times: F64,
     predicted: F64,
-    threat_cls: I64,
-    predicted_alt: F64 | None = None,
+    predicted_alt: F64,
 ) -> Feasibility:
-    """Feasibility of units ``rows`` against threats whose predicted ECEF positions at ``times``
-    are ``predicted (k, len(times), 3)`` (NaN where the threat is not in flight), with heights
-    ``predicted_alt (k, len(times))`` when known."""
-    alt = altitude(predicted) if predicted_alt is None else predicted_alt
-    t_int, j, t_last = earliest_intercept(
-        units.ecef[rows],
-        units.speed[rows],
-        units.r_min[rows],
-        units.r_max[rows],
-        units.alt_min[rows],
-        units.alt_max[rows],
-        t,
-        times,
-        predicted,
-        alt,
+    """Feasibility now (time ``t``, s) of units ``us`` against threats ``cand`` for the pairs
+    marked in ``pairs (len(us), len(cand))``; the others are infeasible.
+
+    ``predicted (len(times), n, 3)`` ECEF m and ``predicted_alt (len(times), n)`` m are every
+    threat's predicted track at the look-ahead ``times`` (NaN where not in flight), indexed by
+    ``cand``; ``times[0]`` is ``t``. Computed over the marked pairs only
+    (:func:`inkless.physics.intercept.pairwise_intercept`).
+    """
+    ui, ci = np.nonzero(pairs)
+    u, j = us[ui], cand[ci]
+    tgt = np.swapaxes(predicted[:, j], 0, 1)
+    t_int, jj = pairwise_intercept(
+        units.ecef[u], units.speed[u], units.r_min[u], units.r_max[u], units.alt_min[u],
+        units.alt_max[u], t, times, tgt, predicted_alt[:, j].T,
     )
-    jj = np.clip(j, 0, len(times) - 1)
-    point = predicted[np.arange(predicted.shape[0])[None, :], jj]
-    pk = units.pk[rows][:, threat_cls]
-    return Feasibility(t_intercept=t_int, point=point, t_last_fire=t_last, pk=pk)
+    shape = (len(us), len(cand))
+    t_full = np.full(shape, np.nan)
+    t_full[ui, ci] = t_int
+    point = np.full((*shape, 3), np.nan)
+    point[ui, ci] = tgt[np.arange(len(j)), np.maximum(jj, 0)]
+    return Feasibility(t_intercept=t_full, point=point, pk=units.pk[us][:, threat_cls])
+
+
+def envelope_windows(
+    units: FireUnitTable,
+    truth: NDArray[np.floating],
+    truth_alt: NDArray[np.floating],
+    threat_cls: I64,
+) -> tuple[I64, I64]:
+    """First and last tick at which each threat is inside each unit's range and altitude
+    envelope, ``(m, n)`` each (-1 when never); pairs with no kill probability count as never.
+
+    ``truth (ticks, n, 3)`` ECEF m and ``truth_alt (ticks, n)`` m, NaN where not in flight. A
+    shot can only be feasible at tick ``k`` if the window ``[first - flyout, last]`` contains
+    ``k``, which lets the per-tick feasibility skip most pairs.
+    """
+    m, n = len(units.id), truth.shape[1]
+    first = np.full((m, n), -1)
+    last = np.full((m, n), -1)
+    jj, kk = np.nonzero(np.isfinite(truth_alt.T))  # threat-major: each threat's ticks in order
+    tgt, alt = truth[kk, jj], truth_alt[kk, jj]
+    for u in range(m):
+        take = np.flatnonzero(units.pk[u, threat_cls[jj]] > 0)
+        d = tgt[take] - units.ecef[u].astype(tgt.dtype)
+        r2 = np.einsum("nk,nk->n", d, d)
+        h = alt[take]
+        inside = take[
+            (r2 >= units.r_min[u] ** 2) & (r2 <= units.r_max[u] ** 2)
+            & (h >= units.alt_min[u]) & (h <= units.alt_max[u])
+        ]
+        if len(inside) == 0:
+            continue
+        k, j = kk[inside], jj[inside]
+        starts = np.flatnonzero(np.r_[True, j[1:] != j[:-1]])
+        ends = np.r_[starts[1:] - 1, len(j) - 1]
+        first[u, j[starts]] = k[starts]
+        last[u, j[ends]] = k[ends]
+    return first, last

@@ -13,6 +13,8 @@ uniform-cost search and the first goal state found is a shortest exchange. Actio
 only where relevant (a document that can meet, or be answered so as to meet, some precondition)
 and expanded only while a precondition they serve is unmet; neither prunes a shortest plan, since
 removing a letter that serves no unmet precondition keeps a plan valid and makes it shorter.
+Preconditions that share no candidate letter are searched separately (problem decomposition), so
+the state space grows with the largest group of entangled rules, not with the coalition's size.
 
 Since documents are never withdrawn and prohibitions do not depend on the state, an exchange
 exists exactly when each precondition has at least one route that no prohibition blocks; when one
@@ -268,43 +270,77 @@ def plan_exchange(
         return Plan((), tuple(conflicts), 0)
 
     start = frozenset(on_record)
-    actions = sorted(serves, key=Letter.key)
+    path: list[Letter] = []
+    expanded = 0
+    for component in _components(len(goals), serves):
+        found, n = _search(start, goals, component, serves, max_states - expanded)
+        path += found
+        expanded += n
+    return Plan(_steps(tuple(path), start, goals), (), expanded)
+
+
+def _components(n: int, serves: dict[Letter, set[int]]) -> list[set[int]]:
+    """Groups of preconditions that share a candidate letter (union-find). Groups that share none
+    are independent: a shortest exchange is the union of each group's shortest exchange."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for gs in serves.values():
+        first, *rest = sorted(gs)
+        for g in rest:
+            parent[find(g)] = find(first)
+    groups: dict[int, set[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), set()).add(i)
+    return sorted(groups.values(), key=min)
+
+
+def _search(
+    start: frozenset[Letter],
+    goals: list[_Goal],
+    component: set[int],
+    serves: dict[Letter, set[int]],
+    budget: int,
+) -> tuple[list[Letter], int]:
+    """Breadth-first search for the fewest letters that meet every goal in ``component``."""
+    actions = sorted((a for a, gs in serves.items() if gs & component), key=Letter.key)
 
     def unmet(state: frozenset[Letter]) -> set[int]:
-        return {gi for gi, g in enumerate(goals) if not g.met(state)}
+        return {gi for gi in component if not goals[gi].met(state)}
 
-    path: tuple[Letter, ...] = ()
+    if not unmet(start):
+        return [], 0
+    queue: deque[tuple[frozenset[Letter], tuple[Letter, ...]]] = deque([(start, ())])
+    seen = {start}
     expanded = 0
-    if unmet(start):
-        queue: deque[tuple[frozenset[Letter], tuple[Letter, ...]]] = deque([(start, ())])
-        seen = {start}
-        found: tuple[Letter, ...] | None = None
-        while queue and found is None:
-            state, so_far = queue.popleft()
-            expanded += 1
-            if expanded > max_states:
-                raise InputError(
-                    f"planner: more than {max_states} states without a plan; simplify the rules "
-                    "or plan for fewer members at once"
-                )
-            todo = unmet(state)
-            for a in actions:
-                if a in state or not (serves[a] & todo):
-                    continue
-                if a.in_reply_to is not None and a.in_reply_to not in state:
-                    continue
-                nxt = state | {a}
-                if nxt in seen:
-                    continue
-                seen.add(nxt)
-                if not unmet(nxt):
-                    found = (*so_far, a)
-                    break
-                queue.append((nxt, (*so_far, a)))
-        if found is None:  # cannot happen when every goal has a route; kept as a guard
-            raise InputError("planner: no exchange found although every precondition has a route")
-        path = found
-    return Plan(_steps(path, start, goals), (), expanded)
+    while queue:
+        state, so_far = queue.popleft()
+        expanded += 1
+        if expanded > budget:
+            raise InputError(
+                "planner: too many states without a plan; simplify the rules or plan for fewer "
+                "members at once"
+            )
+        todo = unmet(state)
+        for a in actions:
+            if a in state or not (serves[a] & todo):
+                continue
+            if a.in_reply_to is not None and a.in_reply_to not in state:
+                continue
+            nxt = state | {a}
+            if nxt in seen:
+                continue
+            seen.add(nxt)
+            if not unmet(nxt):
+                return [*so_far, a], expanded
+            queue.append((nxt, (*so_far, a)))
+    # cannot happen when every goal has a route; kept as a guard
+    raise InputError("planner: no exchange found although every precondition has a route")
 
 
 def _steps(

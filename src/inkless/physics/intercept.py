@@ -19,7 +19,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from inkless.errors import InputError
 
-__all__ = ["earliest_intercept", "intercept_straight"]
+__all__ = [
+    "pairwise_intercept","earliest_intercept", "intercept_straight"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -87,9 +88,11 @@ def earliest_intercept(
     Returns:
         ``(t_int, j, t_last_fire)``, each ``(m, n)``:
 
-        * ``t_int``: earliest sample time ``times[j] >= t_now`` at which the threat is alive, in
-          the envelope and reachable by an interceptor fired at ``t_now``
-          (``|target[:, j] - unit| / speed <= times[j] - t_now``); NaN when there is none;
+        * ``t_int``: the meeting time of an interceptor fired at ``t_now``: the first sample
+          ``times[j] >= t_now`` at which the threat is alive and reachable
+          (``|target[:, j] - unit| / speed <= times[j] - t_now``), provided that sample is inside
+          the envelope; NaN otherwise (an interceptor flies at its mean speed and cannot loiter,
+          so a threat that will enter the envelope later is not engageable *now*);
         * ``j``: that sample's index, -1 when there is none;
         * ``t_last_fire``: the latest fire time that still meets the threat inside the envelope,
           ``max_j (times[j] - |target[:, j] - unit| / speed)`` over alive, in-envelope samples
@@ -145,12 +148,47 @@ def earliest_intercept(
                 & (alt <= ahi[i0:i1, None, None])
             )
             fire = np.subtract(tk, dist * inv_speed[i0:i1, None, None], out=dist)
+            # The interceptor fired now meets the threat at the first sample it can reach (the
+            # crossing); the shot is feasible only if that meeting point is in the envelope.
+            reach = fire >= t_now  # False where not alive (NaN)
+            first = np.argmax(reach, axis=-1)
+            has = np.take_along_axis(reach & env, first[..., None], axis=-1)[..., 0]
             fire[~env] = -np.inf
             last = fire.max(axis=-1)
-            reach = fire >= t_now
-            first = np.argmax(reach, axis=-1)
-            has = np.take_along_axis(reach, first[..., None], axis=-1)[..., 0]
             t_last[i0:i1, n0:n1] = np.where(np.isfinite(last), last, np.nan)
             t_int[i0:i1, n0:n1] = np.where(has, tk[first], np.nan)
             j_int[i0:i1, n0:n1] = np.where(has, first + j0, -1)
     return t_int, j_int, t_last
+
+
+def pairwise_intercept(
+    unit: Array,
+    speed: Array,
+    r_min: Array,
+    r_max: Array,
+    alt_min: Array,
+    alt_max: Array,
+    t_now: float,
+    times: Array,
+    target: Array,
+    target_alt: Array,
+) -> tuple[Array, IntArray]:
+    """:func:`earliest_intercept` for ``P`` given (unit, threat) pairs instead of all of them.
+
+    ``unit (P,3)`` and the envelope arrays ``(P,)`` describe the shooter of each pair,
+    ``target (P,k,3)`` and ``target_alt (P,k)`` its threat at ``times (k,)`` (increasing, the first
+    at or after ``t_now``). Returns ``(t_int (P,), j (P,))`` with the same meaning: the meeting
+    sample of an interceptor fired at ``t_now`` if it lies in the envelope, else NaN and -1.
+    """
+    d = target - unit[:, None, :]
+    dist = np.sqrt(np.einsum("pki,pki->pk", d, d))
+    with np.errstate(invalid="ignore"):
+        reach = (times[None, :] - dist / speed[:, None]) >= t_now  # False where not alive
+        env = (
+            (dist >= r_min[:, None]) & (dist <= r_max[:, None])
+            & (target_alt >= alt_min[:, None]) & (target_alt <= alt_max[:, None])
+        )
+    first = np.argmax(reach, axis=1)
+    rows = np.arange(len(first))
+    ok = reach[rows, first] & env[rows, first]
+    return np.where(ok, times[first], np.nan), np.where(ok, first, -1)

@@ -72,48 +72,52 @@ def coverage_grid(
     sensor_range: F64,
     min_el: F64,
     max_el: F64,
-    target: F64,
-    target_alt: F64,
+    target: NDArray[np.floating],
+    target_alt: NDArray[np.floating],
     target_cls: NDArray[np.int64],
-    chunk: int = 20000,
 ) -> NDArray[np.bool_]:
     """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k``.
 
     The same geometry as :func:`coverage`, over a whole precomputed truth grid at once:
     ``sensor`` is (positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)``,
     heights ``(ticks, s)`` m), broadcast views for fixed sensors; ``target (ticks, n, 3)`` and
-    ``target_alt (ticks, n)`` with NaN where an object is not in flight. Only in-flight samples
-    are computed, in chunks of ``chunk`` samples to bound memory.
+    ``target_alt (ticks, n)`` with NaN where an object is not in flight. One sensor at a time:
+    the range test runs on every in-flight sample, elevation and horizon only on those in range.
     """
     sen_pos, sen_up, sen_alt = sensor
     ticks, n = target.shape[:2]
     held = np.zeros((ticks, n), dtype=bool)
     kk, jj = np.nonzero(np.isfinite(target_alt))
-    sin_lo, sin_hi = np.sin(min_el)[:, None], np.sin(max_el)[:, None]
-    for a in range(0, len(kk), chunk):
-        k, j = kk[a : a + chunk], jj[a : a + chunk]
-        tgt = target[k, j]  # (N, 3)
-        sen = np.swapaxes(sen_pos[k], 0, 1)  # (s, N, 3)
-        d = tgt[None] - sen
-        r = np.sqrt(np.einsum("snk,snk->sn", d, d))
-        h_s = np.maximum(sen_alt[k].T, 0.0)  # (s, N)
-        h_t = np.maximum(target_alt[k, j], 0.0)
-        sen_norm = np.sqrt(np.einsum("snk,snk->sn", sen, sen))
-        tgt_norm = np.sqrt(np.einsum("nk,nk->n", tgt, tgt))
+    tgt_all = target[kk, jj]
+    h_t_all = np.maximum(target_alt[kk, jj], 0.0)
+    for i in range(sen_pos.shape[1]):
+        fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
+        pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
+        d = tgt_all - pos.astype(tgt_all.dtype)
+        r2 = np.einsum("nk,nk->n", d, d)
+        lim = sensor_range[i, target_cls[jj]]
+        near = np.flatnonzero(r2 <= lim * lim)
+        if len(near) == 0:
+            continue
+        dn = d[near].astype(np.float64)
+        r = np.sqrt(np.einsum("nk,nk->n", dn, dn))
+        up = sen_up[0, i] if fixed else sen_up[kk[near], i]
+        h_s = np.maximum(sen_alt[0, i] if fixed else sen_alt[kk[near], i], 0.0)
+        ps = pos if fixed else pos[near]
+        tn = tgt_all[near].astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sin_el = np.einsum("snk,snk->sn", d, np.swapaxes(sen_up[k], 0, 1)) / r
-            cos_angle = np.einsum("snk,nk->sn", sen, tgt) / (sen_norm * tgt_norm[None])
-        horizon = (
-            np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s)
-            + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[None]
+            sin_el = np.einsum("nk,nk->n", dn, np.broadcast_to(up, dn.shape)) / r
+            cos_angle = np.einsum("nk,nk->n", np.broadcast_to(ps, tn.shape), tn) / (
+                np.linalg.norm(ps, axis=-1) * np.linalg.norm(tn, axis=-1)
+            )
+        horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s) + np.sqrt(
+            2.0 * EFFECTIVE_EARTH_RADIUS * h_t_all[near]
         )
         # ground range <= horizon, written on the cosine of the central angle (no arccos)
-        visible = cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))
         seen = (
-            (r <= sensor_range[:, target_cls[j]])
-            & (sin_el >= sin_lo)
-            & (sin_el <= sin_hi)
-            & visible
+            (sin_el >= np.sin(min_el[i]))
+            & (sin_el <= np.sin(max_el[i]))
+            & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi)))
         )
-        held[k, j] = seen.any(axis=0)
+        held[kk[near[seen]], jj[near[seen]]] = True
     return held

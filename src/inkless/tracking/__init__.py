@@ -6,22 +6,25 @@ Frame: local ENU, metres, z up; state ``[x, y, z, vx, vy, vz]``; time in s since
 
 Modules: ``tracks`` (the struct-of-arrays table), ``kalman`` (batched NCV predict/update),
 ``measurement`` (unbiased converted radar measurements), ``association`` (gating and GNN on
-clusters), ``tracker`` (one step and its config), ``gospa`` (GOSPA metric), ``fusion``
-(covariance intersection).
+clusters), ``tracker`` (one step and its config), ``replay`` (the loop over recorded scans),
+``gospa`` (GOSPA metric), ``fusion`` (covariance intersection).
 """
 
 from inkless.tracking.fusion import covariance_intersection
 from inkless.tracking.gospa import Gospa, gospa, gospa_over_time
 from inkless.tracking.kalman import nees, predict, update
 from inkless.tracking.measurement import cartesian_noise, converted_measurement
+from inkless.tracking.replay import CartesianSensor, Picture, replay
 from inkless.tracking.tracker import PdFunction, TrackerConfig, coverage_pd, in_picture, step
 from inkless.tracking.tracks import CONFIRMED, TENTATIVE, Tracks
 
 __all__ = [
     "CONFIRMED",
     "TENTATIVE",
+    "CartesianSensor",
     "Gospa",
     "PdFunction",
+    "Picture",
     "TrackerConfig",
     "Tracks",
     "cartesian_noise",
@@ -33,6 +36,7 @@ __all__ = [
     "in_picture",
     "nees",
     "predict",
+    "replay",
     "step",
     "update",
 ]

@@ -58,6 +58,8 @@ class Pairs(NamedTuple):
     """Squared Mahalanobis distance of the innovation."""
     logdet: FloatArray
     """``ln |S|`` of the innovation covariance (S in m^2)."""
+    Sinv: FloatArray
+    """``(k, 3, 3)`` inverse innovation covariance, 1/m^2."""
 
 
 def gate(
@@ -77,9 +79,8 @@ def gate(
     probability of each track by this sensor (clipped to [0.01, 0.99] in the cost).
     """
     n, m = x.shape[0], z.shape[0]
-    empty_i = np.empty(0, np.intp)
     if n == 0 or m == 0:
-        return Pairs(empty_i, empty_i, np.empty(0), np.empty(0), np.empty(0))
+        return _no_pairs()
     pos = x[:, :3]
     Ppos = P[:, :3, :3]
     tr_t = np.trace(Ppos, axis1=1, axis2=2)
@@ -95,7 +96,7 @@ def gate(
     ti = np.concatenate(ti_parts) if len(ti_parts) > 1 else ti_parts[0]
     dj = np.concatenate(dj_parts) if len(dj_parts) > 1 else dj_parts[0]
     if ti.size == 0:
-        return Pairs(empty_i, empty_i, np.empty(0), np.empty(0), np.empty(0))
+        return _no_pairs()
     S = Ppos[ti] + R[dj]
     Sinv, det = inv3(S)
     nu = z[dj] - pos[ti]
@@ -104,7 +105,12 @@ def gate(
     p = np.clip(pd[ti], 0.01, 0.99)
     cost = 0.5 * (d2 + logdet + _LOG_2PI_3) + log_clutter_density - np.log(p) + np.log1p(-p)
     keep = (d2 < gate_d2) & (cost < 0.0)
-    return Pairs(ti[keep], dj[keep], cost[keep], d2[keep], logdet[keep])
+    return Pairs(ti[keep], dj[keep], cost[keep], d2[keep], logdet[keep], Sinv[keep])
+
+
+def _no_pairs() -> Pairs:
+    e = np.empty(0, np.intp)
+    return Pairs(e, e, np.empty(0), np.empty(0), np.empty(0), np.empty((0, 3, 3)))
 
 
 def gnn(pairs: Pairs, n: int, m: int) -> IntArray:

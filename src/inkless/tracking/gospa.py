@@ -96,8 +96,10 @@ def gospa_over_time(
     """
     te = np.asarray(t_est, dtype=float)
     tt = np.asarray(t_true, dtype=float)
-    X = np.asarray(estimates, dtype=float).reshape(te.size, -1)
-    Y = np.asarray(truths, dtype=float).reshape(tt.size, -1)
+    X = np.asarray(estimates, dtype=float)
+    Y = np.asarray(truths, dtype=float)
+    X = X.reshape(te.size, X.size // max(te.size, 1))
+    Y = Y.reshape(tt.size, Y.size // max(tt.size, 1))
     times = np.unique(np.concatenate([te, tt]))
     dtype = np.dtype([("total", "f8"), ("localisation", "f8"), ("missed", "f8"), ("false", "f8"),
                       ("n_missed", "i8"), ("n_false", "i8")])
