@@ -173,6 +173,17 @@ def _summary(res: dict[str, Any]) -> None:
     out.print(line)
 
 
+def _mount() -> None:
+    """Sub-commands that live in ``inkless.commands``."""
+    from inkless.commands.coalition import coalition_app, ledger_app
+
+    app.add_typer(coalition_app, name="coalition")
+    app.add_typer(ledger_app, name="ledger")
+
+
+_mount()
+
+
 def main() -> None:
     """Entry point of the ``inkless`` script."""
     try:

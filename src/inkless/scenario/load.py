@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from inkless.coalition import Member, coalition_problems
 from inkless.errors import ScenarioError
 
 from .model import Scenario
@@ -60,6 +61,8 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     except ValidationError as e:
         problems += [(tuple(err["loc"]), _message(err)) for err in e.errors()]
     problems += _cross_references(data)
+    if scenario is not None and not problems:
+        problems += _coalition_references(scenario)
     if problems:
         located = sorted(
             {(_line(node, loc), _dotted(loc) or "(top)", msg) for loc, msg in problems}
@@ -162,6 +165,20 @@ def _unique(
                 )
             seen.add(ident)
     return seen
+
+
+def _coalition_references(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Members' rules and grants against the members, regions and assets of the scenario."""
+    members = [
+        Member(id=m.id, role=m.role, anonymous=m.anonymous, rules=m.rules, name=m.name)
+        for m in scenario.members
+    ]
+    return coalition_problems(
+        members,
+        scenario.grants,
+        region_owners={r.id: r.owner for r in scenario.regions},
+        asset_names=[a.name for a in scenario.assets],
+    )
 
 
 def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:

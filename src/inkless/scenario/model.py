@@ -9,7 +9,7 @@ simulation and every later stage use. Units are in field names here (``altitude_
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from inkless.coalition import AirspaceGrant, MemberRules
 
 __all__ = [
     "TARGET_CLASSES",
@@ -117,8 +119,9 @@ class Member(_Frozen):
     role: Literal["host", "orchestrator", "partner"] = Field(
         description="host, orchestrator or partner."
     )
-    rules: dict[str, Any] = Field(
-        default_factory=dict, description="Legal preconditions, prohibitions and caveats."
+    rules: MemberRules = Field(
+        default_factory=MemberRules,
+        description="Legal preconditions, prohibitions, equivalences and national caveats.",
     )
 
 
@@ -331,7 +334,9 @@ class Scenario(_Frozen):
     settings: Settings
     members: list[Member] = Field(min_length=1)
     regions: list[Region] = Field(default_factory=list)
-    grants: list[dict[str, Any]] = Field(default_factory=list)
+    grants: list[AirspaceGrant] = Field(
+        default_factory=list, description="Airspace grants between states (transit or engage)."
+    )
     assets: list[Asset] = Field(min_length=1)
     interceptors: list[InterceptorType] = Field(default_factory=list)
     sensors: list[Sensor] = Field(default_factory=list)
