@@ -150,10 +150,10 @@ def run(
         t = tick * dt
         # 1. Interceptors due by now.
         for row in resolve(flight, t, alive, raid.impact_time, rng).tolist():
-            u, j = int(flight.unit[row]), int(flight.threat[row])
-            busy[u] -= 1
+            shooter, j = int(flight.unit[row]), int(flight.threat[row])
+            busy[shooter] -= 1
             kind = {KILL: "intercept", MISS: "miss", LOST: "lost"}[int(flight.result[row])]
-            events.append((float(flight.intercept_time[row]), kind, j, u))
+            events.append((float(flight.intercept_time[row]), kind, j, shooter))
             if flight.result[row] == KILL:
                 fate[j], end_time[j] = KILLED, flight.intercept_time[row]
 

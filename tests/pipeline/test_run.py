@@ -74,7 +74,8 @@ def test_engagement_geometry_inside_envelope() -> None:
     for e in r["engagements"]:
         u = units[e["unit_id"]]
         k = kinds[u.interceptor]
-        a = np.array(pymap3d.geodetic2ecef(u.position.lat_deg, u.position.lon_deg, u.position.alt_m))
+        p = u.position
+        a = np.array(pymap3d.geodetic2ecef(p.lat_deg, p.lon_deg, p.alt_m))
         b = np.array(pymap3d.geodetic2ecef(e["intercept_lat"], e["intercept_lon"],
                                            e["intercept_alt_m"]))
         dist = float(np.linalg.norm(b - a))

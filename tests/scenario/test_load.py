@@ -101,7 +101,9 @@ def test_every_problem_at_once() -> None:
 def test_duplicate_ids() -> None:
     text = GOOD.replace("  - {id: A, name: Alpha, role: host}\n",
                         "  - {id: A, name: Alpha, role: host}\n  - {id: A, name: B, role: partner}\n")
-    assert problems(text) == ["s.yaml:5: members[1].id: 'A' is used twice; ids must be unique"]
+    assert problems(text) == [
+        "s.yaml:5: members[1].id: 'A' is used twice; ids must be unique"
+    ]
 
 
 def test_yaml_syntax_error_names_line() -> None:

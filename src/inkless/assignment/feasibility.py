@@ -44,9 +44,9 @@ def feasibility(
     threat_cls: I64,
     pairs: NDArray[np.bool_],
     t: float,
-    times: F64,
-    predicted: F64,
-    predicted_alt: F64,
+    times: NDArray[np.floating],
+    predicted: NDArray[np.floating],
+    predicted_alt: NDArray[np.floating],
 ) -> Feasibility:
     """Feasibility now (time ``t``, s) of units ``us`` against threats ``cand`` for the pairs
     marked in ``pairs (len(us), len(cand))``; the others are infeasible.

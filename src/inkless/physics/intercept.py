@@ -20,7 +20,10 @@ from numpy.typing import ArrayLike, NDArray
 from inkless.errors import InputError
 
 __all__ = [
-    "pairwise_intercept","earliest_intercept", "intercept_straight"]
+    "earliest_intercept",
+    "intercept_straight",
+    "pairwise_intercept",
+]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -169,9 +172,9 @@ def pairwise_intercept(
     alt_min: Array,
     alt_max: Array,
     t_now: float,
-    times: Array,
-    target: Array,
-    target_alt: Array,
+    times: NDArray[np.floating],
+    target: NDArray[np.floating],
+    target_alt: NDArray[np.floating],
 ) -> tuple[Array, IntArray]:
     """:func:`earliest_intercept` for ``P`` given (unit, threat) pairs instead of all of them.
 
