@@ -130,7 +130,7 @@ def test_plan_reports_bad_rules_with_their_location(tmp_path: Path) -> None:
     f.write_text(SCENARIO.replace("from_member: H,", "from_member: Nobody,"))
     r = run("coalition", "plan", str(f))
     assert r.exit_code == 2
-    assert "members.1.rules.preconditions.0.from_member: unknown member 'Nobody'" in r.stderr
+    assert "members[1].rules.preconditions[0].from_member: unknown member 'Nobody'" in r.stderr
 
 
 def test_plan_on_a_ledger_signs_appends_and_verifies(ledger: Path, tmp_path: Path) -> None:
