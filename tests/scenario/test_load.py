@@ -99,8 +99,8 @@ def test_every_problem_at_once() -> None:
 
 
 def test_duplicate_ids() -> None:
-    text = GOOD.replace("  - {id: A, name: Alpha, role: host}\n",
-                        "  - {id: A, name: Alpha, role: host}\n  - {id: A, name: B, role: partner}\n")
+    alpha = "  - {id: A, name: Alpha, role: host}\n"
+    text = GOOD.replace(alpha, alpha + "  - {id: A, name: B, role: partner}\n")
     assert problems(text) == [
         "s.yaml:5: members[1].id: 'A' is used twice; ids must be unique"
     ]

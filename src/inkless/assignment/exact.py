@@ -201,6 +201,23 @@ class _Model:
                            2 * np.arange(len(later)), col, val)
         self._count_secants()
         self.add_cuts(np.zeros(cp.n), None, families=("tangent",))
+        import os
+        ratio = float(os.environ.get("WTA_GRID", "0"))
+        if ratio > 0:
+            self._tangent_grid(ratio)
+
+    def _tangent_grid(self, ratio: float, floor: float = 1e-4) -> None:
+        """Tangents of V_j exp(y) at survival fractions 1, ratio, ratio^2, ... >= floor."""
+        pr, cp = self.problem, self.cp
+        n_t = pr.n_targets
+        has = np.flatnonzero(np.diff(cp.start) > 0)
+        y_min = np.minimum.reduceat(np.r_[self.q, 0.0], cp.start[:-1])  # unused detail
+        del y_min
+        m = int(np.ceil(np.log(floor) / np.log(ratio)))
+        for k in range(1, m + 1):
+            y0 = k * np.log(ratio)
+            e = pr.values * np.exp(y0)
+            self._add_cut_rows(has, -e[cp.j] * self.q, e * (1.0 - y0) + np.zeros(n_t))
 
     def _count_secants(self) -> None:
         pr, cp = self.problem, self.cp
