@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from inkless.assignment.feasibility import envelope_windows, feasibility
 from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.problem import WTAProblem
+from inkless.coalition import Gates, PairQuery
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import THREAT_CLASSES, Scenario
@@ -35,7 +36,9 @@ from inkless.simulation import Raid, SensorPlatforms, civil_routes, generate_rai
 from inkless.threat import value_at_risk
 
 __all__ = [
+    "BLOCKED_CAVEAT",
     "BLOCKED_CHANNELS",
+    "BLOCKED_INACTIVE",
     "BLOCKED_RELOAD",
     "BLOCKED_ROUNDS",
     "BLOCKED_UNASSIGNED",
@@ -53,6 +56,7 @@ I64 = NDArray[np.int64]
 NOT_LAUNCHED, IN_FLIGHT, KILLED, LANDED = 0, 1, 2, 3
 #: Why a geometrically feasible shot was not taken (bits of ``Record.blocked``).
 BLOCKED_ROUNDS, BLOCKED_CHANNELS, BLOCKED_RELOAD, BLOCKED_UNASSIGNED = 1, 2, 4, 8
+BLOCKED_CAVEAT, BLOCKED_INACTIVE = 16, 32
 Event = tuple[float, str, int, int]  # (time s, kind, threat row or -1, unit row or -1)
 Solver = Literal["greedy", "fast", "exact"]
 
@@ -73,6 +77,8 @@ class Record:
     damage: F64  # value destroyed by each threat's impact
     feasible_ever: NDArray[np.bool_]  # some unit had a feasible shot at some tick
     blocked: I64  # BLOCKED_* bits: why a feasible shot was not taken at some tick
+    caveat_blocks: dict[tuple[int, int], tuple[float, int]]  # (unit, threat): (first t, rule+1)
+    gates: Gates
     events: list[Event] = field(default_factory=list)
     civil: RouteTable | None = None
     t_end: float = 0.0
@@ -84,18 +90,21 @@ def run(
     replication: int = 0,
     solver: Solver = "greedy",
     picture: Literal["perfect"] = "perfect",
+    gates: Gates | None = None,
 ) -> Record:
     """Simulate the scenario once; return the record.
 
     The generator is PCG64 seeded by ``SeedSequence(seed, spawn_key=(replication,))``, which is
     what ``SeedSequence(seed).spawn(R)[replication]`` gives: replication r of a Monte Carlo run
-    is the same whatever R is.
+    is the same whatever R is. ``gates`` (default: no rules) says from when each member's
+    forces act and which shots its rules allow.
     """
     if picture != "perfect":
         raise ValueError(f"unknown picture {picture!r}")
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
     settings = scenario.settings
     tables = compile_tables(scenario)
+    gates = gates or Gates.open(len(tables.members))
     raid = generate_raid(scenario, tables, rng)
     units, sensors = tables.units, tables.sensors
     n = len(raid)
@@ -109,6 +118,7 @@ def run(
     damage = np.zeros(n)
     feasible_ever = np.zeros(n, dtype=bool)
     blocked = np.zeros(n, dtype=np.int64)
+    caveat_blocks: dict[tuple[int, int], tuple[float, int]] = {}
     remaining = tables.assets.value.copy()
     rounds = units.rounds.copy()
     busy = np.zeros(len(units.id), dtype=np.int64)
@@ -131,6 +141,8 @@ def run(
         truth,
         truth_alt,
         raid.cls,
+        sensor_active_from=gates.member_active_from[sensors.owner],
+        dt=dt,
     )
     flyout = units.r_max / units.speed
     first, window_last = envelope_windows(units, truth, truth_alt, raid.cls)
@@ -218,23 +230,31 @@ def run(
                     truth_alt[tick:stop],
                 )
                 geo = fz.feasible
+                codes = gates.blocking(
+                    PairQuery(
+                        t, us, units.owner[us], raid.cls[cand], raid.hit_asset[cand], fz.point
+                    )
+                )
+                for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
+                    caveat_blocks.setdefault((int(us[uu]), int(cand[jj])), (t, int(codes[uu, jj])))
+                feasible_ever[cand[geo.any(axis=0)]] = True
+                blocked[cand[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= BLOCKED_CAVEAT
+                geo &= codes == 0
                 free = np.minimum(rounds[us], units.channels[us] - busy[us])
-                avail = (free > 0) & (ready[us] <= t)
+                active = gates.active(units.owner[us], t)
+                avail = (free > 0) & (ready[us] <= t) & active
                 ok = geo & avail[:, None]
                 some_geo, some_ok = geo.any(axis=0), ok.any(axis=0)
-                feasible_ever[cand[some_geo]] = True
                 stuck = some_geo & ~some_ok
-                if stuck.any():
+                if stuck.any():  # every unit that could shoot fails on something: record what
                     g = geo[:, stuck]
-                    blocked[cand[stuck]] |= np.where(
-                        (g & (rounds[us] > 0)[:, None]).any(axis=0),
-                        np.where(
-                            (g & (busy[us] < units.channels[us])[:, None]).any(axis=0),
-                            BLOCKED_RELOAD,
-                            BLOCKED_CHANNELS,
-                        ),
-                        BLOCKED_ROUNDS,
-                    )
+                    for bit, bad in (
+                        (BLOCKED_ROUNDS, rounds[us] == 0),
+                        (BLOCKED_CHANNELS, busy[us] >= units.channels[us]),
+                        (BLOCKED_RELOAD, ready[us] > t),
+                        (BLOCKED_INACTIVE, ~active),
+                    ):
+                        blocked[cand[stuck]] |= np.where((g & bad[:, None]).any(axis=0), bit, 0)
                 if some_ok.any():
                     counts = np.where(units.reload[us] > 0, np.minimum(free, 1), free)
                     problem = WTAProblem.make(
@@ -287,6 +307,8 @@ def run(
         damage=damage,
         feasible_ever=feasible_ever,
         blocked=blocked,
+        caveat_blocks=caveat_blocks,
+        gates=gates,
         events=events,
         civil=civil_routes(scenario),
         t_end=min(tick * dt, settings.duration_s),

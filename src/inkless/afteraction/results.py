@@ -16,7 +16,9 @@ import numpy as np
 from inkless.engagement import RESULT_NAMES
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.pipeline import (
+    BLOCKED_CAVEAT,
     BLOCKED_CHANNELS,
+    BLOCKED_INACTIVE,
     BLOCKED_RELOAD,
     BLOCKED_ROUNDS,
     BLOCKED_UNASSIGNED,
@@ -70,6 +72,17 @@ def leak_causes(record: Record) -> list[str]:
             out.append("not engaged: falls where nothing is defended")
         elif np.isnan(record.detect_time[j]):
             out.append("never detected")
+        elif record.blocked[j] & BLOCKED_CAVEAT:
+            rules = sorted(
+                {
+                    record.gates.rules[code - 1]
+                    for (_, jj), (_, code) in record.caveat_blocks.items()
+                    if jj == j and code <= len(record.gates.rules)
+                }
+            )
+            out.append("blocked by a caveat" + (f": {', '.join(rules)}" if rules else ""))
+        elif record.blocked[j] & BLOCKED_INACTIVE:
+            out.append("shooters' member not yet allowed to act (legal basis)")
         elif record.blocked[j] & BLOCKED_ROUNDS:
             out.append("out of rounds")
         elif record.blocked[j] & BLOCKED_CHANNELS:

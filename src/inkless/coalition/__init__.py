@@ -15,6 +15,7 @@ caveats as eligibility masks. Modules, in the order data flows through them:
 """
 
 from .documents import SignedStatement, canonical_json, document_fields, key_id, sign_statement
+from .gates import Gates, PairQuery
 from .keys import KeyStore, OfficeKeys
 from .ledger import Entry, Ledger, LedgerState, Problem, VerifyReport, replay, verify_ledger
 from .planner import Letter, Plan, PlanStep, describe_step, plan_exchange
@@ -45,6 +46,7 @@ __all__ = [
     "EngageArea",
     "Entry",
     "Equivalence",
+    "Gates",
     "KeyStore",
     "Ledger",
     "LedgerState",
@@ -52,6 +54,7 @@ __all__ = [
     "Member",
     "MemberRules",
     "OfficeKeys",
+    "PairQuery",
     "Plan",
     "PlanStep",
     "Precondition",

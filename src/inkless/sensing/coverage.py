@@ -75,14 +75,18 @@ def coverage_grid(
     target: NDArray[np.floating],
     target_alt: NDArray[np.floating],
     target_cls: NDArray[np.int64],
+    sensor_active_from: F64 | None = None,
+    dt: float = 1.0,
 ) -> NDArray[np.bool_]:
-    """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k``.
+    """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k`` (time ``k * dt``).
 
     The same geometry as :func:`coverage`, over a whole precomputed truth grid at once:
     ``sensor`` is (positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)``,
     heights ``(ticks, s)`` m), broadcast views for fixed sensors; ``target (ticks, n, 3)`` and
     ``target_alt (ticks, n)`` with NaN where an object is not in flight. One sensor at a time:
     the range test runs on every in-flight sample, elevation and horizon only on those in range.
+    A sensor contributes only from ``sensor_active_from[i]`` seconds on (its member's legal
+    basis; default: from the start).
     """
     sen_pos, sen_up, sen_alt = sensor
     ticks, n = target.shape[:2]
@@ -97,6 +101,8 @@ def coverage_grid(
         r2 = np.einsum("nk,nk->n", d, d)
         lim = sensor_range[i, target_cls[jj]]
         near = np.flatnonzero(r2 <= lim * lim)
+        if sensor_active_from is not None:
+            near = near[kk[near] * dt >= sensor_active_from[i]]
         if len(near) == 0:
             continue
         dn = d[near].astype(np.float64)

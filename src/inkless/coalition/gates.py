@@ -1,0 +1,64 @@
+"""What the coalition allows the defence to do: the record the pipeline obeys.
+
+Where it sits: coalition, read by the pipeline every tick. A member's sensors and fire units join
+the defence from the time its legal basis holds (``member_active_from``); a shot of a unit at a
+threat is allowed unless a rule blocks it (``allow``, evaluated on arrays of pairs: which member
+shoots, at what class of threat, where the intercept happens, which asset the threat endangers).
+``Gates.open(members)`` allows everything from time zero: the coalition without rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Gates", "PairQuery"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class PairQuery:
+    """Candidate shots at time ``t`` (s): ``m`` units x ``k`` threats.
+
+    ``member (m,)`` index of each unit's member; ``threat_cls (k,)`` class index (ballistic 0,
+    cruise 1, drone 2); ``asset (k,)`` the asset each threat endangers (-1: none);
+    ``point (m, k, 3)`` ECEF metres of each intercept (NaN where infeasible).
+    """
+
+    t: float
+    unit: I64
+    member: I64
+    threat_cls: I64
+    asset: I64
+    point: F64
+
+
+@dataclass(frozen=True)
+class Gates:
+    """``member_active_from (members,)``: seconds after the epoch from which each member's forces
+    act (0: from the start, ``inf``: never); ``allow(query) -> (m, k) int``: 0 where the shot is
+    allowed, else ``1 + r`` for the first rule ``rules[r]`` that blocks it."""
+
+    member_active_from: F64
+    rules: tuple[str, ...] = ()
+    allow: Callable[[PairQuery], I64] | None = field(default=None, compare=False)
+
+    @classmethod
+    def open(cls, members: int) -> Gates:
+        """No rule: every member acts from time zero and every shot is allowed."""
+        return cls(member_active_from=np.zeros(members))
+
+    def active(self, member: I64, t: float) -> NDArray[np.bool_]:
+        """Whether each of the given members' forces act at time ``t``."""
+        return np.asarray(self.member_active_from[member] <= t)
+
+    def blocking(self, query: PairQuery) -> I64:
+        """``(m, k)`` rule codes (0: allowed)."""
+        if self.allow is None:
+            return np.zeros((len(query.unit), len(query.threat_cls)), dtype=np.int64)
+        return np.asarray(self.allow(query), dtype=np.int64)

@@ -1,0 +1,46 @@
+"""The pipeline obeys the coalition's gates: legal-basis times and caveats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from inkless.afteraction.results import results
+from inkless.coalition import Gates, PairQuery
+from inkless.pipeline import run
+from inkless.scenario import load_scenario
+
+BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
+
+
+def test_member_acts_only_from_its_legal_basis() -> None:
+    sc = load_scenario(BASICS)
+    open_ = results(run(sc, 5))
+    assert any(e["member"] == "HOST" for e in open_["engagements"])
+    start = 2400.0  # HOST may act only from the ballistic wave on
+    gated = results(run(sc, 5, gates=Gates(member_active_from=np.array([start, 0.0]))))
+    host = [e for e in gated["engagements"] if e["member"] == "HOST"]
+    assert host and min(e["fire_time_s"] for e in host) >= start
+    nobody = results(run(sc, 5, gates=Gates(member_active_from=np.full(2, np.inf))))
+    assert nobody["interceptors"]["fired"] == 0
+    assert nobody["threats"]["leaked"] == nobody["threats"]["launched"]
+    assert {i["cause"] for i in nobody["impacts"]} == {"never detected"}
+
+
+def test_caveat_blocks_and_is_named() -> None:
+    sc = load_scenario(BASICS)
+    seen: list[PairQuery] = []
+
+    def no_drones(q: PairQuery) -> np.ndarray:
+        seen.append(q)
+        return np.where(q.threat_cls[None, :] == 2, 1, 0).repeat(len(q.unit), axis=0)
+
+    gates = Gates(member_active_from=np.zeros(2), rules=("no drones",), allow=no_drones)
+    res = results(run(sc, 5, gates=gates))
+    assert seen and all(q.point.shape == (len(q.unit), len(q.threat_cls), 3) for q in seen)
+    assert not any(e["threat_class"] == "drone" for e in res["engagements"])
+    drones = [i for i in res["impacts"] if i["threat_class"] == "drone"]
+    assert len(drones) == res["threats"]["by_class"]["drone"]["launched"]
+    assert {i["cause"] for i in drones} == {"blocked by a caveat: no drones"}
+    assert any(e["threat_class"] != "drone" for e in res["engagements"])
