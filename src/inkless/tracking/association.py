@@ -2,9 +2,10 @@
 
 Two stages, both over arrays:
 
-1. ``gate``: a cheap Euclidean pre-gate on the ``n x m`` track-detection distance matrix (exact:
-   ``d^2 = nu^T S^-1 nu >= |nu|^2 / trace(S)``, so nothing inside the Mahalanobis gate is lost),
-   then the Mahalanobis distance and the association cost on the surviving pairs only.
+1. ``gate``: a cheap Euclidean pre-gate by a sweep along x over the sorted detections (exact:
+   ``d^2 = nu^T S^-1 nu >= |nu|^2 / trace(S)``, so nothing inside the Mahalanobis gate is lost;
+   no ``n x m`` matrix is formed), then the Mahalanobis distance and the association cost on the
+   surviving pairs only.
 2. ``gnn``: the gate graph is split into connected components (clusters); a cluster with one track
    or one detection is solved by a vectorised minimum, the others each by
    ``scipy.optimize.linear_sum_assignment``. Big problems therefore cost about as much as many
@@ -31,7 +32,6 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
 from inkless.tracking.kalman import inv3
 
@@ -41,7 +41,6 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 _LOG_2PI_3 = 3.0 * np.log(2.0 * np.pi)
-_CHUNK = 1 << 21  # track x detection entries per pre-gate block (16 MiB of float64)
 _DENSE_MAX = 10_000  # entries of one dense assignment matrix over all non-trivial clusters
 
 
@@ -83,29 +82,42 @@ def gate(
         return _no_pairs()
     pos = x[:, :3]
     Ppos = P[:, :3, :3]
-    tr_t = np.trace(Ppos, axis1=1, axis2=2)
-    tr_d = np.trace(R, axis1=1, axis2=2)
-    # Pre-gate: |nu|^2 <= gate * trace(S) = gate * (tr_t + tr_d); blocks bound the memory.
-    rows = max(1, _CHUNK // m)
-    ti_parts, dj_parts = [], []
-    for s in range(0, n, rows):
-        d2e = cdist(pos[s:s + rows], z, "sqeuclidean")
-        ii, jj = np.nonzero(d2e <= gate_d2 * (tr_t[s:s + rows, None] + tr_d[None, :]))
-        ti_parts.append(ii + s)
-        dj_parts.append(jj)
-    ti = np.concatenate(ti_parts) if len(ti_parts) > 1 else ti_parts[0]
-    dj = np.concatenate(dj_parts) if len(dj_parts) > 1 else dj_parts[0]
+    ti, dj, nu = _pregate(pos, z, gate_d2 * np.trace(Ppos, axis1=1, axis2=2),
+                          gate_d2 * np.trace(R, axis1=1, axis2=2))
     if ti.size == 0:
         return _no_pairs()
-    S = Ppos[ti] + R[dj]
-    Sinv, det = inv3(S)
-    nu = z[dj] - pos[ti]
-    d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+    Sinv, det = inv3(Ppos[ti] + R[dj])
+    d2 = np.einsum("ki,ki->k", (Sinv @ nu[:, :, None])[:, :, 0], nu)
     logdet = np.log(det)
     p = np.clip(pd[ti], 0.01, 0.99)
     cost = 0.5 * (d2 + logdet + _LOG_2PI_3) + log_clutter_density - np.log(p) + np.log1p(-p)
     keep = (d2 < gate_d2) & (cost < 0.0)
     return Pairs(ti[keep], dj[keep], cost[keep], d2[keep], logdet[keep], Sinv[keep])
+
+
+def _pregate(
+    pos: FloatArray, z: FloatArray, g_t: FloatArray, g_d: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Pairs with ``|z_j - pos_i|^2 <= g_t[i] + g_d[j]`` and their ``z_j - pos_i``, by a sweep
+    along x (no n x m matrix).
+
+    With ``g = gate * trace``, this keeps every pair inside the Mahalanobis gate, since
+    ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S) >= |nu|^2 / trace(S)``. Detections are sorted by x;
+    each track takes the window ``|dx| <= sqrt(g_t[i] + max g_d)`` by binary search, and the
+    windows are expanded and tested in 3-D. Cost ~ (n + m) log m + the window sizes.
+    """
+    order = np.argsort(z[:, 0], kind="stable")
+    zx = z[order, 0]
+    r = np.sqrt(g_t + g_d.max())
+    lo = np.searchsorted(zx, pos[:, 0] - r, "left")
+    cnt = np.searchsorted(zx, pos[:, 0] + r, "right") - lo
+    total = int(cnt.sum())
+    ti = np.repeat(np.arange(pos.shape[0]), cnt)
+    start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+    dj = order[start + np.arange(total)]
+    d = z[dj] - pos[ti]
+    keep = np.einsum("ki,ki->k", d, d) <= g_t[ti] + g_d[dj]
+    return ti[keep], dj[keep], d[keep]
 
 
 def _no_pairs() -> Pairs:
