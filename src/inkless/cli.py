@@ -86,15 +86,43 @@ def run_command(
     assignment: Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")] = (
         Assignment.greedy
     ),
+    view: Annotated[
+        str | None,
+        typer.Option("--view", help="Write the outputs as this member may see them."),
+    ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option("--ledger", help="Legal bases from the documents on this ledger file."),
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            help="Keys directory (coalition secret for pseudonyms; default LEDGER.keys, "
+            "else SCENARIO.keys).",
+        ),
+    ] = None,
+    rule_costs: Annotated[
+        bool,
+        typer.Option(
+            "--rule-costs/--no-rule-costs",
+            help="Rerun with each blocking caveat or late legal basis lifted (what it cost).",
+        ),
+    ] = True,
 ) -> None:
     """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
     from inkless.afteraction import summarise, write_report
     from inkless.afteraction.results import map_data, write_events_csv
+    from inkless.afteraction.views import write_view
+    from inkless.commands.coalition import coalition_summary, run_audience
     from inkless.scenario import load_scenario
-    from inkless.wargame import run_replications
+    from inkless.wargame import legal_record, run_replications, scenario_gates
+    from inkless.wargame import rule_costs as costs_of_rules
 
     try:
         sc = load_scenario(scenario)
+        audience = run_audience(sc, scenario, view, ledger, keys) if view else None
+        legal = legal_record(sc, ledger, keys)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -119,17 +147,31 @@ def run_command(
                 replications,
                 solver=assignment.value,
                 progress=lambda: bar.advance(task),
+                gates=scenario_gates(sc, legal),
             )
+            res_coalition: dict[str, Any] = {"record": legal.source}
+            if rule_costs:
+                bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
+                res_coalition["costs"] = costs_of_rules(
+                    sc, seed_, record, reps, legal, solver=assignment.value
+                )
         res = reps[0] if replications == 1 else summarise(reps)
         res["replications"] = replications
         res["seed"] = seed_
         res["settings"]["picture"] = picture.value
-        (out_dir / "results.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-        write_events_csv(out_dir / "events.csv", record)
-        write_report(out_dir / "report.html", res, map_data(record))
+        res["coalition"].update(res_coalition)
+        if audience is not None:
+            res = write_view(out_dir, record, res, audience)
+        else:
+            (out_dir / "results.json").write_text(
+                json.dumps(res, indent=2) + "\n", encoding="utf-8"
+            )
+            write_events_csv(out_dir / "events.csv", record)
+            write_report(out_dir / "report.html", res, map_data(record))
     except InklessError as e:
         raise _fail(e) from None
     _summary(res)
+    coalition_summary(out, res)
     out.print(
         f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
     )

@@ -233,3 +233,32 @@ def test_covariances_stay_symmetric_positive_definite(seed: int, n_targets: int,
             if len(tr):
                 assert np.linalg.eigvalsh(tr.P)[:, 0].min() > 0.0
                 assert np.all(np.isfinite(tr.x)) and np.all(np.isfinite(tr.quality))
+
+
+def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check() -> None:
+    from inkless.tracking.association import gate
+
+    rng = np.random.default_rng(21)
+    for _ in range(20):
+        n, m = (int(v) for v in rng.integers(1, 60, size=2))
+        x = np.zeros((n, 6))
+        x[:, :3] = rng.uniform(-20e3, 20e3, (n, 3))
+        A = rng.normal(size=(n, 6, 6)) * rng.uniform(10, 3000, (n, 1, 1))
+        P = A @ A.transpose(0, 2, 1) + np.eye(6)
+        z = rng.uniform(-20e3, 20e3, (m, 3))
+        B = rng.normal(size=(m, 3, 3)) * rng.uniform(10, 300, (m, 1, 1))
+        R = B @ B.transpose(0, 2, 1) + np.eye(3)
+        pd = rng.uniform(0.5, 0.95, n)
+        got = gate(x, P, z, R, gate_d2=21.1, log_clutter_density=-28.0, pd=pd)
+        S = P[:, None, :3, :3] + R[None, :, :, :]  # dense (n, m, 3, 3)
+        nu = z[None, :, :] - x[:, None, :3]
+        d2 = np.einsum("nmi,nmi->nm", nu, np.linalg.solve(S, nu[..., None])[..., 0])
+        _, logdet = np.linalg.slogdet(S)
+        cost = (0.5 * (d2 + logdet + 3 * np.log(2 * np.pi)) - 28.0
+                - np.log(pd)[:, None] + np.log1p(-pd)[:, None])
+        want = np.argwhere((d2 < 21.1) & (cost < 0))
+        order = np.lexsort((got.dj, got.ti))
+        np.testing.assert_array_equal(np.c_[got.ti, got.dj][order], want)
+        np.testing.assert_allclose(got.d2[order], d2[want[:, 0], want[:, 1]], rtol=1e-8)
+        np.testing.assert_allclose(got.cost[order], cost[want[:, 0], want[:, 1]], rtol=1e-8,
+                                   atol=1e-8)

@@ -39,7 +39,7 @@ MAX_TABLE_ROWS = 5000
 _KNOWN = frozenset({
     "scenario", "seed", "seeds", "replications", "threats", "interceptors", "engagements",
     "impacts", "value_damaged", "civil_engagements", "members", "epoch", "duration_s",
-    "replications_summary",
+    "replications_summary", "coalition", "view",
 })
 
 
@@ -361,6 +361,8 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "impacts": imp_rows, "impact_total": len(impacts),
         "max_rows": MAX_TABLE_ROWS,
         "extra": extra,
+        "coalition": _coalition(results.get("coalition"), names, epoch),
+        "view": str(_mapping(results.get("view")).get("member") or ""),
         "map_png": _b64(figures.map_png(geometry, threat_colours=threat_colours,
                                             member_colours=member_colours)),
         "detail_png": _b64(figures.map_png(
@@ -374,6 +376,53 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
             member_colours=member_colours)),
         "outcome_png": _b64(figures.outcome_png(by_class)) if by_class else "",
         "map_extent": _box_text(geometry.extent()),
+    }
+
+
+def _coalition(sec: Any, names: Mapping[str, str], epoch: dt.datetime | None
+               ) -> dict[str, Any] | None:
+    """The coalition section's view model: legal bases, caveat blocks per rule, rule costs."""
+    if not isinstance(sec, Mapping):
+        return None
+
+    def who(mid: Any) -> str:
+        return names.get(str(mid), str(mid))
+
+    basis = []
+    for b in _records(sec.get("legal_basis")):
+        t = b.get("acts_from_s")
+        acts = "never" if t is None else "from the start" if t == 0 else fmt_time(t, epoch)
+        letters = "; ".join(
+            f"{who(x.get('author'))} → {who(x.get('recipient'))}: {x.get('type')} "
+            f"({fmt_time(x.get('on_record_s'), epoch)})"
+            for x in _records(b.get("letters"))
+        )
+        unmet = "; ".join(str(u) for u in b.get("unmet") or [])
+        basis.append({"member": who(b.get("member")), "acts": acts, "never": t is None,
+                      "letters": letters or ("no preconditions" if not b.get("preconditions")
+                                             else "—"),
+                      "unmet": unmet})
+    blocked = [{"rule": str(r), "pairs": fmt_num(n)}
+               for r, n in _mapping(sec.get("blocked_by_rule")).items()]
+    costs = []
+    for c in _records(sec.get("costs")):
+        row: dict[str, Any] = {"rule": str(c.get("rule")), "pairs": fmt_num(c.get("blocked_pairs"))}
+        for key, digits in (("leaked", 2), ("value_damaged", 2), ("interceptor_cost", 1)):
+            f = _mapping(c.get(key))
+            row[key] = {
+                "with": fmt_num(f.get("with_rule"), digits),
+                "without": fmt_num(f.get("rule_lifted"), digits),
+                "cost": fmt_num(f.get("cost"), digits),
+                "bad": _positive(f.get("cost")),
+            }
+        costs.append(row)
+    return {
+        "record": str(sec.get("record") or ""),
+        "basis": basis,
+        "blocked": blocked,
+        "blocked_total": len(_records(sec.get("blocked"))),
+        "costs": costs,
+        "costs_given": "costs" in sec,
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from inkless.coalition import basis_json
 from inkless.engagement import RESULT_NAMES
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.pipeline import (
@@ -31,7 +32,14 @@ from inkless.units import deg_from_rad
 
 from .mapdata import MapData
 
-__all__ = ["RESULTS_VERSION", "leak_causes", "map_data", "results", "write_events_csv"]
+__all__ = [
+    "RESULTS_VERSION",
+    "coalition_section",
+    "leak_causes",
+    "map_data",
+    "results",
+    "write_events_csv",
+]
 
 RESULTS_VERSION = 1
 _EVENT_COLUMNS = (
@@ -193,6 +201,44 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
         "friendly_engagements": 0,
         "engagements": engagements,
         "impacts": impacts,
+        "coalition": coalition_section(record),
+    }
+
+
+def coalition_section(record: Record) -> dict[str, Any]:
+    """What the coalition's rules did in the run: each member's ``legal_basis`` (when its forces
+    acted, from which letters; ``acts_from_s`` null: never), the caveat ``rules`` in force, the
+    shots that were possible but ``blocked`` by a caveat (first time per unit and threat) and
+    their count per rule, and how many threats a not-yet-active shooter could have engaged."""
+    g, raid, units, members = record.gates, record.raid, record.tables.units, record.tables.members
+    if g.basis:
+        basis = [basis_json(b) for b in g.basis]
+    else:
+        basis = [
+            {"member": m, "acts_from_s": None if np.isinf(t) else _r(t)}
+            for m, t in zip(members, g.member_active_from.tolist(), strict=True)
+        ]
+    blocked = []
+    by_rule: dict[str, int] = {}
+    for (u, j), (t, code) in sorted(record.caveat_blocks.items(), key=lambda kv: (kv[1], kv[0])):
+        rule = g.rules[code - 1] if 0 < code <= len(g.rules) else f"rule {code}"
+        by_rule[rule] = by_rule.get(rule, 0) + 1
+        blocked.append(
+            {
+                "time_s": _r(t),
+                "unit_id": units.id[u],
+                "member": members[units.owner[u]],
+                "threat_id": raid.id[j],
+                "threat_class": THREAT_CLASSES[raid.cls[j]],
+                "rule": rule,
+            }
+        )
+    return {
+        "legal_basis": basis,
+        "rules": list(g.rules),
+        "blocked": blocked,
+        "blocked_by_rule": by_rule,
+        "threats_blocked_by_legal_basis": int(((record.blocked & BLOCKED_INACTIVE) > 0).sum()),
     }
 
 

@@ -147,10 +147,8 @@ def improve_assignment(
     j = np.arange(n_t)
     fails = 0
     for t in range(_MAX_PASSES):
-        if t % 2 == 0:
-            giving = None
-        else:
-            giving = ((j * _PHI1 + (t // 2) * _PHI2) % 1.0) < _SUBSET_FRACTION
+        # even passes: every target gives a round; odd: a low-discrepancy subset of them
+        giving = None if t % 2 == 0 else (j * _PHI1 + (t // 2) * _PHI2) % 1.0 < _SUBSET_FRACTION
         improved = _exchange_pass(x, surv, left, room, f, allowed, shot, t // 2, giving)
         if improved:
             surv = _survival(problem.values, f, x)  # no drift from repeated division

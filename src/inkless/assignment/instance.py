@@ -40,7 +40,9 @@ def load_instance(path: str | Path) -> WTAProblem:
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot be read ({e.__class__.__name__}); check the file") from None
+        raise InputError(
+            f"{path}: cannot be read ({e.__class__.__name__}); check the file"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

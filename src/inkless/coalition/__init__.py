@@ -12,13 +12,40 @@ caveats as eligibility masks. Modules, in the order data flows through them:
 - ``ledger``     SQLite hash chain: append in one transaction, verify everything
 - ``views``      pseudonyms and what an output meant for one member may show
 - ``record``     plan against the ledger, sign and append (what the command line calls)
+- ``gating``     legal-basis times from the letters on record, caveats as eligibility masks:
+                 the :class:`Gates` the simulation obeys
 """
 
 from .documents import SignedStatement, canonical_json, document_fields, key_id, sign_statement
-from .gates import Gates, PairQuery
+from .gates import Gates, MemberBasis, PairQuery, TimedLetter
+from .gating import (
+    CAVEAT_KINDS,
+    LEGAL_BASIS,
+    CaveatMask,
+    CoalitionSettings,
+    LetterOnRecord,
+    PlannedExchange,
+    RegionShape,
+    basis_json,
+    build_gates,
+    caveat_rules,
+    inside_polygon,
+    ledger_letters,
+    legal_basis,
+    record_letters,
+    record_problems,
+    rule_member,
+)
 from .keys import KeyStore, OfficeKeys
 from .ledger import Entry, Ledger, LedgerState, Problem, VerifyReport, replay, verify_ledger
-from .planner import Letter, Plan, PlanStep, describe_step, plan_exchange
+from .planner import (
+    Letter,
+    Plan,
+    PlanStep,
+    describe_step,
+    plan_exchange,
+    precondition_met_by,
+)
 from .record import RecordedPlan, Renewal, append_document, ledger_members, plan_on_ledger
 from .rules import (
     AirspaceGrant,
@@ -37,11 +64,22 @@ from .rules import (
     granted_regions,
     releasable,
 )
-from .views import directory_view, ledger_identity, ledger_view, plan_view, pseudonym
+from .views import (
+    directory_view,
+    ledger_identity,
+    ledger_view,
+    plan_view,
+    pseudonym,
+    sees_identity,
+)
 
 __all__ = [
+    "CAVEAT_KINDS",
+    "LEGAL_BASIS",
     "AirspaceGrant",
+    "CaveatMask",
     "Caveats",
+    "CoalitionSettings",
     "DocumentType",
     "EngageArea",
     "Entry",
@@ -51,39 +89,55 @@ __all__ = [
     "Ledger",
     "LedgerState",
     "Letter",
+    "LetterOnRecord",
     "Member",
+    "MemberBasis",
     "MemberRules",
     "OfficeKeys",
     "PairQuery",
     "Plan",
     "PlanStep",
+    "PlannedExchange",
     "Precondition",
     "Problem",
     "Prohibition",
     "RecordedPlan",
+    "RegionShape",
     "ReleaseRule",
     "Renewal",
     "SignedStatement",
+    "TimedLetter",
     "VerifyReport",
     "append_document",
+    "basis_json",
+    "build_gates",
     "canonical_json",
     "caveat_allows",
+    "caveat_rules",
     "coalition_problems",
     "describe_step",
     "directory_view",
     "document_fields",
     "grant_window_s",
     "granted_regions",
+    "inside_polygon",
     "key_id",
     "ledger_identity",
+    "ledger_letters",
     "ledger_members",
     "ledger_view",
+    "legal_basis",
     "plan_exchange",
     "plan_on_ledger",
     "plan_view",
+    "precondition_met_by",
     "pseudonym",
+    "record_letters",
+    "record_problems",
     "releasable",
     "replay",
+    "rule_member",
+    "sees_identity",
     "sign_statement",
     "verify_ledger",
 ]

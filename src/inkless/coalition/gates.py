@@ -9,13 +9,16 @@ shoots, at what class of threat, where the intercept happens, which asset the th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Gates", "PairQuery"]
+from .planner import Letter
+
+__all__ = ["Gates", "MemberBasis", "PairQuery", "TimedLetter"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -39,14 +42,40 @@ class PairQuery:
 
 
 @dataclass(frozen=True)
+class TimedLetter:
+    """A letter on record over ``[start_s, end_s)`` (seconds since the epoch); ``source`` says
+    where it comes from (``documents[2]``, ``exchange step 1``, ``ledger entry 7 doc-...``)."""
+
+    letter: Letter
+    start_s: float
+    end_s: float = math.inf
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class MemberBasis:
+    """When a member's forces act and why: ``acts_from_s`` (0: from the start, ``inf``: never);
+    ``letters`` that meet its ``preconditions`` from then on; ``unmet`` preconditions, described,
+    when it never acts."""
+
+    member: str
+    acts_from_s: float
+    preconditions: int = 0
+    letters: tuple[TimedLetter, ...] = ()
+    unmet: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Gates:
     """``member_active_from (members,)``: seconds after the epoch from which each member's forces
     act (0: from the start, ``inf``: never); ``allow(query) -> (m, k) int``: 0 where the shot is
-    allowed, else ``1 + r`` for the first rule ``rules[r]`` that blocks it."""
+    allowed, else ``1 + r`` for the first rule ``rules[r]`` that blocks it. ``basis``: why each
+    member acts when it does (for the after-action; empty for hand-made gates)."""
 
     member_active_from: F64
     rules: tuple[str, ...] = ()
     allow: Callable[[PairQuery], I64] | None = field(default=None, compare=False)
+    basis: tuple[MemberBasis, ...] = field(default=(), compare=False)
 
     @classmethod
     def open(cls, members: int) -> Gates:

@@ -38,6 +38,7 @@ __all__ = [
     "describe_precondition",
     "describe_step",
     "plan_exchange",
+    "precondition_met_by",
     "prohibition_of",
 ]
 
@@ -161,28 +162,40 @@ class _Goal:
     pre: Precondition
     authors: tuple[Member, ...]
 
-    def met(self, state: frozenset[Letter]) -> bool:
+    def met(self, state: Iterable[Letter]) -> bool:
+        return any(self._meets(d) for d in state)
+
+    def met_by(self, state: Iterable[Letter]) -> Letter | None:
+        """The first letter of ``state`` (in :meth:`Letter.key` order) that meets this goal."""
+        return next((d for d in sorted(state, key=Letter.key) if self._meets(d)), None)
+
+    def _meets(self, d: Letter) -> bool:
         m, p = self.member, self.pre
-        ids = {a.id for a in self.authors}
-        for d in state:
-            if d.recipient != m.id or d.author not in ids:
+        if d.recipient != m.id or d.author not in {a.id for a in self.authors}:
+            return False
+        if d.type == p.document:
+            return True
+        for e in m.rules.equivalences:
+            if e.counts_as != p.document or e.document != d.type:
                 continue
-            if d.type == p.document:
+            if e.in_reply_to is None:
                 return True
-            for e in m.rules.equivalences:
-                if e.counts_as != p.document or e.document != d.type:
-                    continue
-                if e.in_reply_to is None:
-                    return True
-                r = d.in_reply_to
-                if (
-                    r is not None
-                    and r.type == e.in_reply_to
-                    and r.author == m.id
-                    and r.recipient == d.author
-                ):
-                    return True
+            r = d.in_reply_to
+            if r is not None and r.type == e.in_reply_to and r.author == m.id and (
+                r.recipient == d.author
+            ):
+                return True
         return False
+
+
+def precondition_met_by(
+    members: Sequence[Member], member: Member, index: int, letters: Iterable[Letter]
+) -> Letter | None:
+    """The letter among ``letters`` that meets ``member``'s precondition number ``index``
+    (directly or through one of its equivalences), or ``None``. Deterministic: the first in
+    :meth:`Letter.key` order."""
+    p = member.rules.preconditions[index]
+    return _Goal(member, index, p, _authors(members, member, p)).met_by(letters)
 
 
 def _authors(members: Sequence[Member], m: Member, p: Precondition) -> tuple[Member, ...]:

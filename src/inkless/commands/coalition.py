@@ -1,4 +1,6 @@
-"""Command line for the coalition: ``coalition keys|plan`` and ``ledger append|show|verify``.
+"""Command line for the coalition: ``coalition keys|plan|whatif`` and
+``ledger append|show|verify``; and the coalition's part of ``inkless run`` (its terminal summary,
+the audience of ``--view``).
 
 Mounted by ``inkless.cli`` as ``app.add_typer(coalition_app, name="coalition")`` and
 ``app.add_typer(ledger_app, name="ledger")``; until then runnable as
@@ -38,7 +40,7 @@ from inkless.coalition.documents import parse_utc
 from inkless.coalition.record import append_document
 from inkless.errors import InklessError, InputError, IntegrityError
 
-__all__ = ["coalition_app", "ledger_app"]
+__all__ = ["coalition_app", "coalition_summary", "ledger_app", "run_audience"]
 
 coalition_app = typer.Typer(
     help="Member office keys and the letter-exchange planner.", no_args_is_help=True
@@ -394,6 +396,176 @@ def verify_command(
     if not report.ok:
         _fail(IntegrityError(*(f"ledger {file}: {p}" for p in report.problems)))
     typer.echo(f"ledger {file}: {report.entries} entries verify; head {report.head}")
+
+
+# -- what-if --------------------------------------------------------------------------------------
+
+
+@coalition_app.command("whatif")
+def whatif_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    without: Annotated[
+        list[str] | None,
+        typer.Option("--without", help="Leave this member's forces out (repeatable)."),
+    ] = None,
+    lift: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lift-caveat",
+            help="Lift a rule MEMBER:KIND (threat_classes, protect_assets, engage_only_in, "
+            "legal_basis) (repeatable).",
+        ),
+    ] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with-caveat",
+            help="Add or replace a caveat MEMBER:KIND=V1,V2 (e.g. GBR:threat_classes=drone; "
+            "JOR:engage_only_in=own,granted,REGION) (repeatable).",
+        ),
+    ] = None,
+    each_member: Annotated[
+        bool,
+        typer.Option("--each-member", help="Also one variant per member: the coalition minus it."),
+    ] = False,
+    replications: Annotated[int, typer.Option(min=1, help="Seeded replications per arm.")] = 1,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option("--ledger", help="Legal bases from the documents on this ledger file."),
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option("--keys", help="Keys directory (default LEDGER.keys).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rerun the same seeds with the coalition composed otherwise; print the change in leakers,
+    value damaged and interceptor cost (what each member or rule is worth)."""
+    from inkless.wargame.counterfactual import (
+        Composition,
+        legal_record,
+        parse_added_caveat,
+        scenario_gates,
+        whatif,
+    )
+
+    def run() -> dict[str, Any]:
+        sc = _load_scenario(scenario)
+        comps = []
+        if without or lift or add:
+            comps.append(
+                Composition(
+                    tuple(without or ()),
+                    tuple(lift or ()),
+                    tuple(parse_added_caveat(a) for a in add or ()),
+                )
+            )
+        if each_member:
+            forces = {u.owner for u in sc.fire_units} | {x.owner for x in sc.sensors}
+            comps += [Composition(without=(m.id,)) for m in sc.members if m.id in forces]
+        if not comps:
+            raise InputError(
+                "whatif: nothing to change; give --without MEMBER, --lift-caveat MEMBER:KIND, "
+                "--with-caveat MEMBER:KIND=VALUES or --each-member"
+            )
+        legal = legal_record(sc, ledger, keys)
+        for c in comps:  # every bad name reported before anything runs
+            scenario_gates(sc, legal, c)
+        return whatif(sc, sc.settings.seed if seed is None else seed, replications, comps, legal)
+
+    out = _guard(run)
+    if as_json:
+        _dump(out)
+        return
+    typer.echo(
+        f"{out['scenario']}: {out['replications']} replication(s) per arm from seed "
+        f"{out['seed']}; letters on record: {out['record']}"
+    )
+    base = out["baseline"]
+    typer.echo(
+        f"  baseline: leaked {base['leaked']:.2f}, value damaged {base['value_damaged']:.2f}, "
+        f"interceptor cost {base['interceptor_cost']:.2f}"
+    )
+    for v in out["variants"]:
+        parts = []
+        for name, label in (
+            ("leaked", "leaked"),
+            ("value_damaged", "value damaged"),
+            ("interceptor_cost", "interceptor cost"),
+        ):
+            f = v["figures"][name]
+            ci = f" [{f['ci95'][0]:+.2f}, {f['ci95'][1]:+.2f}]" if "ci95" in f else ""
+            parts.append(f"{label} {f['variant']:.2f} ({f['change']:+.2f}{ci})")
+        typer.echo(f"  {v['composition']}: " + "; ".join(parts))
+
+
+# -- inkless run: the coalition's part ------------------------------------------------------------
+
+
+def run_audience(
+    sc: Any, scenario: Path, view: str, ledger: Path | None, keys: Path | None
+) -> Any:
+    """The audience of ``inkless run --view MEMBER``; the coalition secret (for pseudonyms)
+    comes from ``keys``, else ``LEDGER.keys``, else ``SCENARIO.keys`` (made on first use), and
+    only when some member is anonymous."""
+    from inkless.afteraction.views import Audience
+    from inkless.wargame.counterfactual import coalition_members
+
+    members = coalition_members(sc)
+    Audience.of(members, view, b"")  # an unknown member fails before the secret is made
+    secret = b""
+    if any(m.anonymous for m in members):
+        if keys is None:
+            keys = (ledger or scenario).with_name((ledger or scenario).name + ".keys")
+        secret = KeyStore(keys).secret(create=True)
+    return Audience.of(members, view, secret)
+
+
+def _when(t: Any) -> str:
+    if t is None:
+        return "never"
+    if t == 0:
+        return "from the start"
+    s = round(float(t))
+    return f"T+{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def coalition_summary(console: Any, res: dict[str, Any]) -> None:
+    """Print the coalition's part of a run to ``console`` (a rich Console): legal bases that
+    were not immediate, and what each rule cost."""
+    from rich.table import Table
+
+    sec = res.get("coalition") or {}
+    names = {str(m.get("id")): str(m.get("name") or m.get("id")) for m in res.get("members", [])}
+    late = [b for b in sec.get("legal_basis", []) if b.get("acts_from_s") != 0]
+    if late:
+        t = Table(title=f"legal basis (letters on record: {sec.get('record', '?')})")
+        for col in ("member", "forces act", "letters"):
+            t.add_column(col)
+        for b in late:
+            letters = ", ".join(
+                f"{x['type']} {x['author']}->{x['recipient']}" for x in b.get("letters", [])
+            )
+            t.add_row(names.get(b["member"], b["member"]), _when(b.get("acts_from_s")),
+                      letters or "; ".join(b.get("unmet", [])) or "-")
+        console.print(t)
+    costs = sec.get("costs")
+    if costs:
+        t = Table(title="what each rule cost (rerun with it lifted; cost = with - lifted)")
+        for col in ("rule", "shots blocked", "leaked", "value damaged", "interceptor cost (M$)"):
+            t.add_column(col, justify="left" if col == "rule" else "right")
+        for c in costs:
+            cells = [
+                f"{c[k]['with_rule']:.1f} / {c[k]['rule_lifted']:.1f} ({c[k]['cost']:+.1f})"
+                for k in ("leaked", "value_damaged", "interceptor_cost")
+            ]
+            t.add_row(c["rule"], str(c["blocked_pairs"]), *cells)
+        console.print(t)
+    elif sec.get("blocked_by_rule"):
+        blocked = ", ".join(f"{r} {n}" for r, n in sec["blocked_by_rule"].items())
+        console.print(f"shots blocked by caveats: {blocked}")
+    elif costs is not None:
+        console.print("coalition: no caveat blocked a shot and no legal basis came late")
 
 
 def _main() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from inkless.coalition import Member, coalition_problems
+from inkless.coalition import Member, coalition_problems, record_problems
 from inkless.errors import ScenarioError
 
 from .model import Scenario
@@ -178,7 +178,7 @@ def _coalition_references(scenario: Scenario) -> list[tuple[Loc, str]]:
         scenario.grants,
         region_owners={r.id: r.owner for r in scenario.regions},
         asset_names=[a.name for a in scenario.assets],
-    )
+    ) + record_problems(members, scenario.coalition, scenario.settings.epoch)
 
 
 def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
@@ -237,4 +237,22 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
                     f"(settings.duration_s = {duration})",
                 )
             )
+    problems += _region_references(data)  # roe.corridors and civil.closures name regions
+    return problems
+
+
+def _region_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
+    """Launch corridors (``roe.corridors``) and airspace closures (``civil.closures``) must name
+    a region of ``regions``."""
+    regions = {r.get("id") for _, r in _items(data, "regions")}
+    known = ", ".join(sorted(str(r) for r in regions)) or "none defined"
+    problems: list[tuple[Loc, str]] = []
+    for section, key in (("roe", "corridors"), ("civil", "closures")):
+        parent = data.get(section) if isinstance(data.get(section), dict) else {}
+        for i, item in _items(parent, key):
+            ref = item.get("region")
+            if isinstance(ref, str) and ref not in regions:
+                problems.append(
+                    ((section, key, i, "region"), f"unknown region {ref!r}; known: {known}")
+                )
     return problems

@@ -20,13 +20,19 @@ from pydantic import (
     model_validator,
 )
 
-from inkless.coalition import AirspaceGrant, MemberRules
+from inkless.coalition import AirspaceGrant, CoalitionSettings, MemberRules
 
 __all__ = [
     "TARGET_CLASSES",
     "THREAT_CLASSES",
     "Asset",
     "CivilFlight",
+    "CivilRecording",
+    "Closure",
+    "Corridor",
+    "HostileRule",
+    "Identification",
+    "Roe",
     "FireUnit",
     "InterceptorType",
     "LaunchArea",
@@ -123,6 +129,12 @@ class Member(_Frozen):
         default_factory=MemberRules,
         description="Legal preconditions, prohibitions, equivalences and national caveats.",
     )
+    shares: Literal["detections", "tracks", "none"] = Field(
+        "detections",
+        description="What its sensors give the coalition picture: every detection (centralised "
+        "measurement fusion), only its own tracks (track-to-track fusion by covariance "
+        "intersection), or nothing.",
+    )
 
 
 class Region(_Frozen):
@@ -166,6 +178,13 @@ class InterceptorType(_Frozen):
         description="Single-shot kill probability per threat class (absent class: 0)."
     )
     unit_cost_musd: float = Field(0.0, ge=0.0, description="Cost of one round, millions of USD.")
+    seeker_basket_m: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0e5,
+        description="On a tracked picture, the kill draw counts only if the threat is this close "
+        "to the predicted intercept point at the intercept time, m; absent: 2000.",
+    )
 
     @field_validator("pk")
     @classmethod
@@ -320,10 +339,161 @@ class CivilFlight(_Frozen):
     altitude_m: float = Field(gt=0.0, le=20000.0)
     speed_mps: float = Field(gt=0.0, le=350.0)
     departure_s: float = Field(0.0, ge=0.0)
+    # Identification and airspace (issue 6); see docs/identification.md.
+    icao24: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F]{6}$",
+        description="24-bit ICAO address, 6 hex digits; default: derived from the callsign.",
+    )
+    cooperative: bool = Field(True, description="Broadcasts ADS-B position reports.")
+    departs: bool = Field(
+        False,
+        description="Takes off at the first waypoint (its alt_m is the runway height) and climbs "
+        "to altitude_m below 250 kt; otherwise it is at altitude_m from the first waypoint.",
+    )
+
+
+class CivilRecording(_Frozen):
+    """Civil traffic replayed from recorded ADS-B trajectories (JSON, as the ``traffic``
+    package's samples: timestamp ms, icao24, callsign, latitude, longitude, altitude ft,
+    groundspeed kt, track deg, vertical_rate ft/min; optionally gzip-compressed)."""
+
+    path: str = Field(min_length=1, description="File; relative to `package` when given.")
+    package: str | None = Field(
+        None, description="Read `path` inside this installed Python distribution (e.g. traffic)."
+    )
+    time_offset_s: float = Field(
+        0.0, description="Scenario time of the recording's first sample, s (negative: skip)."
+    )
+    callsigns: list[str] | None = Field(None, description="Keep only these callsigns.")
+    max_flights: int | None = Field(None, ge=1, description="Keep the first N aircraft.")
+    cooperative: bool = Field(True, description="The recorded aircraft broadcast ADS-B.")
+
+
+class Closure(_Frozen):
+    """A NOTAM-like airspace closure: civil flights avoid `region` from `from_s` (to `until_s`)."""
+
+    region: Id = Field(description="A region id from `regions`.")
+    from_s: float = Field(0.0, ge=0.0, description="In force from, s after the epoch.")
+    until_s: float | None = Field(None, gt=0.0, description="Until, s; absent: to the end.")
+    margin_km: float = Field(10.0, ge=0.0, le=200.0, description="Distance kept from it, km.")
 
 
 class Civil(_Frozen):
     flights: list[CivilFlight] = Field(default_factory=list)
+    recording: CivilRecording | None = Field(None, description="Recorded civil traffic.")
+    closures: list[Closure] = Field(default_factory=list, description="Airspace closures.")
+
+
+#: Evidence names the rules of engagement may require (see docs/identification.md).
+EvidenceName = Literal[
+    "ballistic_profile",
+    "cruise_profile",
+    "drone_profile",
+    "origin_in_corridor",
+    "no_cooperative",
+    "civil_contradicted",
+]
+
+
+class Corridor(_Frozen):
+    """A launch corridor: a track that first appears inside `region` from `from_s` on has its
+    point of origin in the corridor."""
+
+    region: Id = Field(description="A region id from `regions`.")
+    from_s: float = Field(0.0, ge=0.0)
+    until_s: float | None = Field(None, gt=0.0)
+
+
+class HostileRule(_Frozen):
+    """One row of the hostile declaration table: all of `requires` declares a track hostile as
+    a `threat_class`. Every rule needs a kinematic threat profile, so cooperative reports alone
+    can never declare a track hostile."""
+
+    threat_class: ThreatClass
+    requires: list[EvidenceName] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _kinematic(self) -> HostileRule:
+        if not {"ballistic_profile", "cruise_profile", "drone_profile"} & set(self.requires):
+            raise ValueError(
+                "requires at least one of ballistic_profile, cruise_profile, drone_profile"
+            )
+        return self
+
+
+def _default_hostile_rules() -> list[HostileRule]:
+    return [
+        HostileRule(threat_class="ballistic", requires=["ballistic_profile"]),
+        HostileRule(threat_class="cruise", requires=["cruise_profile", "no_cooperative"]),
+        HostileRule(threat_class="drone", requires=["drone_profile", "no_cooperative"]),
+    ]
+
+
+class Roe(_Frozen):
+    """Rules of engagement set by the coalition, the same for every member: which evidence
+    declares a track hostile (rows tried in order; the first that holds gives the class)."""
+
+    hostile: list[HostileRule] = Field(default_factory=_default_hostile_rules)
+    corridors: list[Corridor] = Field(default_factory=list, description="Launch corridors.")
+
+
+class Identification(_Frozen):
+    """Identification settings: kinematic bands, correlation gates, cooperative reports."""
+
+    ballistic_min_speed_mps: float = Field(700.0, gt=0.0)
+    ballistic_min_altitude_m: float = Field(25000.0, gt=0.0)
+    ballistic_min_climb_mps: float = Field(150.0, gt=0.0)
+    low_altitude_m: float = Field(
+        3000.0, gt=0.0, description="Below it civil aircraft fly under 250 kt (FL100 rule)."
+    )
+    low_speed_limit_mps: float = Field(
+        165.0, gt=0.0, description="Civil ground speed limit below low_altitude_m, with margin."
+    )
+    cruise_max_altitude_m: float = Field(1500.0, gt=0.0)
+    drone_max_speed_mps: float = Field(
+        75.0, gt=0.0, description="Slower tracks are drones, not civil aircraft."
+    )
+    drone_max_altitude_m: float = Field(5000.0, gt=0.0)
+    civil_max_speed_mps: float = Field(320.0, gt=0.0)
+    civil_max_altitude_m: float = Field(15600.0, gt=0.0, description="FL510: business jets.")
+    civil_max_climb_mps: float = Field(40.0, gt=0.0)
+    max_velocity_sigma_mps: float = Field(
+        30.0, gt=0.0, description="A track is assessed once its velocity is known this well."
+    )
+    confidence_sigmas: float = Field(3.0, ge=0.0, description="Margin of the threat profiles.")
+    hostile_confirm_scans: int = Field(
+        2, ge=1, le=20, description="Consecutive identifications a rule must hold to declare."
+    )
+    gate_probability: float = Field(0.999, gt=0.5, lt=1.0)
+    report_memory_s: float = Field(30.0, ge=0.0, description="Correlation outlives dropouts.")
+    adsb_sigma_m: float = Field(30.0, gt=0.0, description="ADS-B horizontal position noise.")
+    adsb_sigma_alt_m: float = Field(15.0, gt=0.0)
+    adsb_sigma_mps: float = Field(2.0, gt=0.0)
+    adsb_dropout: float = Field(0.1, ge=0.0, le=1.0, description="Chance a report is missed.")
+    filed_sigma_m: float = Field(8000.0, gt=0.0, description="Along-route timing tolerance.")
+    filed_sigma_alt_m: float = Field(300.0, gt=0.0)
+    iff_reply_probability: float = Field(0.95, ge=0.0, le=1.0)
+    iff_sigma_m: float = Field(100.0, gt=0.0)
+    airborne_unit_min_alt_m: float = Field(
+        3000.0, gt=0.0, description="Fire units placed this high are aircraft (answer IFF)."
+    )
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Identification:
+        if self.cruise_max_altitude_m > self.low_altitude_m:
+            raise ValueError("cruise_max_altitude_m must not exceed low_altitude_m")
+        if self.low_speed_limit_mps > self.civil_max_speed_mps:
+            raise ValueError("low_speed_limit_mps must not exceed civil_max_speed_mps")
+        if self.drone_max_speed_mps >= self.low_speed_limit_mps:
+            raise ValueError("drone_max_speed_mps must be below low_speed_limit_mps")
+        if self.civil_max_speed_mps >= self.ballistic_min_speed_mps:
+            raise ValueError("civil_max_speed_mps must be below ballistic_min_speed_mps")
+        if self.civil_max_altitude_m >= self.ballistic_min_altitude_m:
+            raise ValueError("civil_max_altitude_m must be below ballistic_min_altitude_m")
+        if self.civil_max_climb_mps >= self.ballistic_min_climb_mps:
+            raise ValueError("civil_max_climb_mps must be below ballistic_min_climb_mps")
+        return self
 
 
 class Scenario(_Frozen):
@@ -337,9 +507,17 @@ class Scenario(_Frozen):
     grants: list[AirspaceGrant] = Field(
         default_factory=list, description="Airspace grants between states (transit or engage)."
     )
+    coalition: CoalitionSettings = Field(
+        default_factory=CoalitionSettings,
+        description="The letters on record and when (documents, or the planner's exchange from a "
+        "time): from when each member's legal basis holds. Default: the planned exchange, on "
+        "record at the epoch.",
+    )
     assets: list[Asset] = Field(min_length=1)
     interceptors: list[InterceptorType] = Field(default_factory=list)
     sensors: list[Sensor] = Field(default_factory=list)
     fire_units: list[FireUnit] = Field(default_factory=list)
     raid: Raid
     civil: Civil = Field(default_factory=Civil)
+    roe: Roe = Field(default_factory=Roe, description="Hostile declaration rules (coalition).")
+    identification: Identification = Field(default_factory=Identification)

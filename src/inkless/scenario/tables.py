@@ -21,6 +21,7 @@ from .model import TARGET_CLASSES, THREAT_CLASSES, Point, Scenario, Sensor
 __all__ = [
     "CLASS_INDEX",
     "RCS_DEFAULT_M2",
+    "SEEKER_BASKET_DEFAULT_M",
     "AssetTable",
     "FireUnitTable",
     "SensorTable",
@@ -35,6 +36,10 @@ CLASS_INDEX = {name: i for i, name in enumerate(THREAT_CLASSES)}
 #: Radar cross-section used with a sensor's reference range when a class has no range_km
 #: (illustrative orders of magnitude: re-entry vehicle, cruise missile, small drone, airliner).
 RCS_DEFAULT_M2 = np.array([0.1, 0.1, 0.5, 20.0])
+#: Seeker basket of an interceptor type that gives none, m: on a tracked picture a shot can kill
+#: only a threat this close to the predicted intercept point (notional, of the order of the
+#: acquisition range of an active terminal seeker against a small target).
+SEEKER_BASKET_DEFAULT_M = 2000.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class FireUnitTable:
     rounds: I64
     channels: I64
     reload: F64  # least time between two launches, s
+    basket: F64  # seeker basket radius, m (tracked picture: kill only this close to the aim point)
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,9 @@ def compile_tables(scenario: Scenario) -> Tables:
         rounds=np.array([x.rounds for x in u], dtype=np.int64),
         channels=np.array([x.channels for x in u], dtype=np.int64),
         reload=np.array([x.reload_s for x in u], dtype=float),
+        basket=np.array(
+            [k.seeker_basket_m or SEEKER_BASKET_DEFAULT_M for k in kinds], dtype=float
+        ),
     )
 
     s = scenario.sensors

@@ -173,7 +173,9 @@ def step(
     x = x.copy() if x is tracks.x else x
     P = P.copy() if P is tracks.P else P
     if ta.size:
-        x[ta], P[ta] = update(x[ta], P[ta], z[db], R[db], pairs.Sinv[sel])
+        x[ta], P[ta] = update(np.take(x, ta, axis=0), np.take(P, ta, axis=0),
+                              np.take(z, db, axis=0), np.take(R, db, axis=0),
+                              np.take(pairs.Sinv, sel, axis=0))
     hit = np.zeros(n, bool)
     hit[ta] = True
     look = hit | (p > 0.0)

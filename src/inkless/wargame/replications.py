@@ -14,15 +14,20 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from inkless.afteraction.results import results
+from inkless.coalition import Gates
 from inkless.pipeline import Record, Solver, run
 from inkless.scenario.model import Scenario
+
+from .counterfactual import scenario_gates
 
 __all__ = ["replicate", "run_replications"]
 
 
-def replicate(scenario: Scenario, seed: int, replication: int, solver: Solver) -> dict[str, Any]:
+def replicate(
+    scenario: Scenario, seed: int, replication: int, solver: Solver, gates: Gates | None = None
+) -> dict[str, Any]:
     """One replication's results dict (what a worker returns)."""
-    return results(run(scenario, seed, replication, solver=solver), solver=solver)
+    return results(run(scenario, seed, replication, solver=solver, gates=gates), solver=solver)
 
 
 def run_replications(
@@ -32,12 +37,16 @@ def run_replications(
     solver: Solver = "greedy",
     workers: int | None = None,
     progress: Callable[[], None] | None = None,
+    gates: Gates | None = None,
 ) -> tuple[Record, list[dict[str, Any]]]:
     """Run replication 0 here (its record feeds the report) and the rest on a process pool.
 
-    Returns the record of replication 0 and every replication's results, in order.
+    ``gates``: what the coalition allows (default: the scenario's own rules and letters on
+    record, :func:`~inkless.wargame.counterfactual.scenario_gates`). Returns the record of
+    replication 0 and every replication's results, in order.
     """
-    first = run(scenario, seed, 0, solver=solver)
+    gates = gates if gates is not None else scenario_gates(scenario)
+    first = run(scenario, seed, 0, solver=solver, gates=gates)
     out = [results(first, solver=solver)]
     if progress:
         progress()
@@ -46,7 +55,8 @@ def run_replications(
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [
-                pool.submit(replicate, scenario, seed, r, solver) for r in range(1, replications)
+                pool.submit(replicate, scenario, seed, r, solver, gates)
+                for r in range(1, replications)
             ]
             for fut in futures:
                 out.append(fut.result())

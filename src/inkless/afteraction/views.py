@@ -1,0 +1,542 @@
+"""Outputs as one member may see them: ``inkless run ... --view MEMBER``.
+
+Where it sits: after-action, between a run's full outputs (the orchestrator's view: results dict,
+event rows, :class:`MapData`) and the files written for one member. Nothing here recomputes the
+run; it filters and relabels what the run produced, with the ownership of each datum taken from
+the run (:class:`Provenance`) and the release rules from the members' caveats
+(:func:`inkless.coalition.releasable`: a member always sees its own data, the orchestrator
+everything; a kind of data an owner does not list goes to no one else).
+
+Who owns what (``kind`` is the releasability vocabulary of the caveats):
+
+- a threat's *track* (its map path, its ``launch`` and ``detect`` rows): the members whose
+  sensors held it; kind ``tracks``;
+- a *shot* (``engagements[]``, the ``assign``/``fire``/``intercept``/``miss``/``lost`` rows,
+  the interceptor's path and intercept point, ``interceptors.by_member``/``by_type``, caveat
+  blocks): the firing unit's member; kind ``engagements``;
+- a *caveat rule* and what it cost (``coalition.costs``): the rule's member; ``engagements``;
+- a *legal basis* and its letters (``coalition.legal_basis``): the member; ``documents``;
+- *sensor and fire-unit sites* on the map: their member; ``sensor_positions``;
+- *impacts*, value damaged, defended assets, civil traffic: public (the defended state reports
+  them).
+
+A track is shown if some member whose sensors held the threat releases tracks to the viewer; its
+``detect`` row then carries the first time (and the position) at which such a member's sensors
+held it, not the coalition's first detection. Counts are recomputed from what is shown:
+``threats.launched`` are the threats the viewer knows of (a released track, a released shot or an
+impact), ``intercepted`` the kills among released shots, ``in_flight_at_end`` the known threats it
+saw neither intercepted nor land. A leak ``cause`` names only rules the viewer may see. With
+replications, the statistics that mix in data the viewer may not see are left out.
+
+Anonymous members other than the viewer appear only as their stable pseudonym (HMAC of the id
+under the coalition secret, :func:`inkless.coalition.pseudonym`), their units and sensors as
+``PSEUDONYM.unitK`` / ``PSEUDONYM.sensorK``; their names never. Sections of the results this
+module does not know are left out of a view (deny by default), and every string of every output
+is finally scrubbed of the ids and names of hidden members.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.coalition import Member, pseudonym, releasable, rule_member, sees_identity
+from inkless.errors import InputError
+from inkless.physics.geodesy import geodetic_from_ecef
+from inkless.pipeline import Record
+from inkless.scenario.model import THREAT_CLASSES
+from inkless.sensing import coverage_grid
+from inkless.simulation import SensorPlatforms
+from inkless.units import deg_from_rad
+
+from .mapdata import MapData
+from .report import write_report
+from .results import map_data, write_events_csv
+
+__all__ = [
+    "Audience",
+    "Provenance",
+    "events_view",
+    "map_view",
+    "provenance",
+    "results_view",
+    "write_view",
+]
+
+F64 = NDArray[np.float64]
+
+#: Top-level keys of the results a view keeps (filtered where they hold owned data).
+_KEEP = frozenset({
+    "results_version", "scenario", "seed", "seeds", "replication", "replications", "cost_unit",
+    "epoch", "duration_s", "settings", "value_damaged", "value_defended", "civil_engagements",
+    "friendly_engagements",
+})
+_ENGAGEMENT_EVENTS = frozenset({"assign", "fire", "intercept", "miss", "lost"})
+_CAVEAT_PREFIX = "blocked by a caveat"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a view is for: the coalition's ``members`` (rules, roles, anonymity), the ``viewer``
+    and the coalition ``secret`` that keys pseudonyms."""
+
+    members: tuple[Member, ...]
+    viewer: Member
+    secret: bytes
+
+    @classmethod
+    def of(cls, members: Sequence[Member], viewer: str, secret: bytes) -> Audience:
+        """The audience ``viewer`` (a member id); raises :class:`InputError` if unknown."""
+        for m in members:
+            if m.id == viewer:
+                return cls(tuple(members), m, secret)
+        raise InputError(
+            f"--view {viewer}: unknown member; known: {', '.join(m.id for m in members)}"
+        )
+
+    def member(self, member_id: str) -> Member | None:
+        for m in self.members:
+            if m.id == member_id:
+                return m
+        return None
+
+    def hidden(self) -> list[Member]:
+        """Members whose identity the viewer may not see."""
+        return [m for m in self.members if not sees_identity(m, self.viewer)]
+
+    def label(self, member_id: str) -> str:
+        """``member_id`` as the viewer may see it: the id, or the pseudonym."""
+        m = self.member(member_id)
+        if m is None or sees_identity(m, self.viewer):
+            return member_id
+        return pseudonym(m.id, self.secret)
+
+    def sees(self, owner_id: str, kind: str) -> bool:
+        """Whether data of ``kind`` owned by ``owner_id`` may go to the viewer (unknown owner:
+        no, unless the viewer is the orchestrator)."""
+        m = self.member(owner_id)
+        if m is None:
+            return self.viewer.role == "orchestrator"
+        return releasable(m, kind, self.viewer)
+
+    def rule_label(self, rule: str) -> str:
+        """A rule name ``MEMBER:kind`` with the member relabelled."""
+        owner, _, kind = rule.partition(":")
+        return f"{self.label(owner)}:{kind}"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who owns which datum of one run (replication 0), from its record.
+
+    ``first_held (members, n)``: seconds at which each member's sensors first held each threat
+    while it flew (``inf``: never), ``held_at (members, n, 3)``: latitude and longitude (degrees)
+    and height (m) there. Units and sensors: ids, member ids, interceptor types, round costs.
+    """
+
+    members: tuple[str, ...]
+    threat_id: tuple[str, ...]
+    threat_class: tuple[str, ...]
+    launch_time: F64
+    end_time: F64
+    first_held: F64
+    held_at: F64
+    unit_id: tuple[str, ...]
+    unit_member: tuple[str, ...]
+    unit_type: tuple[str, ...]
+    unit_cost: F64
+    sensor_id: tuple[str, ...]
+    sensor_member: tuple[str, ...]
+
+    def known(self, aud: Audience) -> NDArray[np.bool_]:
+        """``(n,)`` whether the viewer may see each threat's track."""
+        ok = np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
+        if not ok.any():
+            return np.zeros(len(self.threat_id), dtype=bool)
+        return np.asarray(np.isfinite(self.first_held[ok]).any(axis=0))
+
+    def detect(self, aud: Audience) -> tuple[F64, F64]:
+        """``(n,)`` the first time the viewer's releasable sensors held each threat (``inf``:
+        never) and ``(n, 3)`` where."""
+        ok = np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
+        n = len(self.threat_id)
+        if not ok.any():
+            return np.full(n, np.inf), np.full((n, 3), np.nan)
+        held = np.where(ok[:, None], self.first_held, np.inf)
+        who = held.argmin(axis=0)
+        return held[who, np.arange(n)], self.held_at[who, np.arange(n)]
+
+
+def provenance(record: Record) -> Provenance:
+    """Ownership of a run's data: the perfect picture's coverage recomputed per member (each
+    sensor from its member's legal-basis time, as in the pipeline), unit and sensor owners."""
+    sc, raid, tables, gates = record.scenario, record.raid, record.tables, record.gates
+    members, sensors, units = tables.members, tables.sensors, tables.units
+    n = len(raid)
+    dt = sc.settings.scan_period_s
+    last_tick = int(np.floor(sc.settings.duration_s / dt))
+    ticks = min(last_tick, int(np.ceil(np.nanmax(raid.impact_time, initial=0.0) / dt))) + 1
+    end = np.where(np.isnan(record.end_time), np.inf, record.end_time)
+    first_held = np.full((len(members), n), np.inf)
+    if len(sensors.id) and n:
+        truth, truth_alt = raid.grid(dt, ticks)
+        pos, up, alt = SensorPlatforms(sensors).grid(dt, ticks)
+        for i in range(len(sensors.id)):
+            s = slice(i, i + 1)
+            held = coverage_grid(
+                (pos[:, s], up[:, s], alt[:, s]),
+                sensors.range[s],
+                sensors.min_el[s],
+                sensors.max_el[s],
+                truth,
+                truth_alt,
+                raid.cls,
+                sensor_active_from=gates.member_active_from[sensors.owner[s]],
+                dt=dt,
+            )
+            seen = held.any(axis=0)
+            first = np.where(seen, held.argmax(axis=0) * dt, np.inf)
+            first = np.where(first <= np.minimum(end, sc.settings.duration_s), first, np.inf)
+            o = int(sensors.owner[i])
+            first_held[o] = np.minimum(first_held[o], first)
+    held_at = np.full((len(members), n, 3), np.nan)
+    for m, j in zip(*np.nonzero(np.isfinite(first_held)), strict=True):
+        ecef = raid.state(float(first_held[m, j]), np.array([j]))[0]
+        lat, lon, h = geodetic_from_ecef(ecef)
+        held_at[m, j] = (deg_from_rad(lat[0]), deg_from_rad(lon[0]), h[0])
+    return Provenance(
+        members=members,
+        threat_id=tuple(raid.id),
+        threat_class=tuple(THREAT_CLASSES[c] for c in raid.cls),
+        launch_time=np.asarray(raid.launch_time, dtype=float),
+        end_time=np.where(
+            np.isnan(record.end_time), record.t_end, np.minimum(record.end_time, raid.impact_time)
+        ),
+        first_held=first_held,
+        held_at=held_at,
+        unit_id=tuple(units.id),
+        unit_member=tuple(members[o] for o in units.owner),
+        unit_type=tuple(units.interceptor),
+        unit_cost=np.asarray(units.cost, dtype=float),
+        sensor_id=tuple(sensors.id),
+        sensor_member=tuple(members[o] for o in sensors.owner),
+    )
+
+
+# -- labels -----------------------------------------------------------------------------------
+
+
+def _site_labels(ids: Sequence[str], owners: Sequence[str], aud: Audience, what: str
+                 ) -> dict[str, str]:
+    """Unit or sensor ids as the viewer may see them (``PSEUDONYM.unitK`` for hidden members)."""
+    out: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for i, o in zip(ids, owners, strict=True):
+        label = aud.label(o)
+        if label == o:
+            out[i] = i
+        else:
+            count[o] = count.get(o, 0) + 1
+            out[i] = f"{label}.{what}{count[o]}"
+    return out
+
+
+class _Scrub:
+    """Replaces the ids and names of hidden members in any string by their pseudonyms."""
+
+    def __init__(self, aud: Audience) -> None:
+        self.subs: list[tuple[re.Pattern[str], str]] = []
+        for m in aud.hidden():
+            p = pseudonym(m.id, aud.secret)
+            if m.name:
+                self.subs.append((re.compile(re.escape(m.name)), p))
+            self.subs.append(
+                (re.compile(rf"(?<![A-Za-z0-9_.\-]){re.escape(m.id)}(?![A-Za-z0-9_\-])"), p)
+            )
+
+    def text(self, s: str) -> str:
+        for pat, rep in self.subs:
+            s = pat.sub(rep, s)
+        return s
+
+    def any(self, v: Any) -> Any:
+        if not self.subs:
+            return v
+        if isinstance(v, str):
+            return self.text(v)
+        if isinstance(v, Mapping):
+            return {self.text(str(k)): self.any(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [self.any(x) for x in v]
+        return v
+
+
+def _cause(cause: str, aud: Audience) -> str:
+    """A leak cause with only the rules the viewer may see."""
+    if not cause.startswith(_CAVEAT_PREFIX):
+        return cause
+    _, _, tail = cause.partition(": ")
+    rules = [r.strip() for r in tail.split(",") if r.strip()]
+    shown = [aud.rule_label(r) for r in rules if aud.sees(rule_member(r), "engagements")]
+    if shown:
+        return f"{_CAVEAT_PREFIX}: {', '.join(shown)}"
+    return "not engaged (details withheld)" if rules else _CAVEAT_PREFIX
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+def results_view(res: Mapping[str, Any], prov: Provenance, aud: Audience) -> dict[str, Any]:
+    """The results dict as ``aud.viewer`` may see it (see the module docstring)."""
+    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    cost = dict(zip(prov.unit_id, prov.unit_cost.tolist(), strict=True))
+    kind = dict(zip(prov.unit_id, prov.unit_type, strict=True))
+    out: dict[str, Any] = {k: copy.deepcopy(v) for k, v in res.items() if k in _KEEP}
+    out["view"] = {"member": aud.viewer.id, "role": aud.viewer.role}
+    out["members"] = [
+        {
+            "id": aud.label(str(m.get("id"))),
+            "name": m.get("name") if aud.label(str(m.get("id"))) == m.get("id") else None,
+            "role": m.get("role"),
+            "anonymous": m.get("anonymous"),
+        }
+        for m in res.get("members", [])
+    ]
+    shots = [e for e in res.get("engagements", []) if aud.sees(str(e.get("member")), "engagements")]
+    out["engagements"] = [
+        {**e, "member": aud.label(e["member"]), "unit_id": units.get(e["unit_id"], e["unit_id"])}
+        for e in shots
+    ]
+    out["impacts"] = [{**i, "cause": _cause(str(i.get("cause", "")), aud)}
+                      for i in res.get("impacts", [])]
+
+    known_track = prov.known(aud)
+    index = {t: j for j, t in enumerate(prov.threat_id)}
+    known = set(np.array(prov.threat_id)[known_track].tolist()) if len(index) else set()
+    known |= {str(e["threat_id"]) for e in shots} | {str(i["threat_id"]) for i in out["impacts"]}
+    killed = {str(e["threat_id"]) for e in shots if e.get("result") == "kill"}
+    leaked = {str(i["threat_id"]) for i in out["impacts"]}
+    by_class: dict[str, dict[str, int]] = {}
+    for name in res.get("threats", {}).get("by_class", {}):
+        mine = {t for t in known if t in index and prov.threat_class[index[t]] == name}
+        by_class[name] = {
+            "launched": len(mine), "intercepted": len(mine & killed), "leaked": len(mine & leaked)
+        }
+    out["threats"] = {
+        "launched": len(known),
+        "intercepted": len(killed),
+        "leaked": len(leaked),
+        "in_flight_at_end": len(known - killed - leaked),
+        "by_class": by_class,
+    }
+    by_member: dict[str, dict[str, Any]] = {}
+    for mid, v in res.get("interceptors", {}).get("by_member", {}).items():
+        if aud.sees(str(mid), "engagements"):
+            by_member[aud.label(str(mid))] = copy.deepcopy(v)
+    by_type: dict[str, dict[str, Any]] = {}
+    for e in shots:
+        entry = by_type.setdefault(kind.get(e["unit_id"], "?"), {"fired": 0, "cost": 0.0})
+        entry["fired"] += 1
+        entry["cost"] = round(entry["cost"] + cost.get(e["unit_id"], 0.0), 6)
+    out["interceptors"] = {
+        "fired": len(shots),
+        "cost": round(sum(cost.get(e["unit_id"], 0.0) for e in shots), 6),
+        "by_member": by_member,
+        "by_type": by_type,
+    }
+    if "coalition" in res:
+        out["coalition"] = _coalition_view(res["coalition"], aud, units)
+    if "replications_summary" in res:
+        out["replications_summary"] = _summary_view(res["replications_summary"], aud, prov)
+    scrubbed: dict[str, Any] = _Scrub(aud).any(out)
+    return scrubbed
+
+
+def _coalition_view(sec: Mapping[str, Any], aud: Audience, units: Mapping[str, str]
+                    ) -> dict[str, Any]:
+    everything = all(aud.sees(m.id, "engagements") for m in aud.members)
+    basis = []
+    for b in sec.get("legal_basis", []):
+        mid = str(b.get("member"))
+        if not aud.sees(mid, "documents"):
+            continue
+        row = {**b, "member": aud.label(mid)}
+        if "letters" in b:
+            row["letters"] = [
+                {**x, "author": aud.label(x["author"]), "recipient": aud.label(x["recipient"])}
+                for x in b["letters"]
+            ]
+        if "unmet" in b:
+            m = aud.member(mid)
+            row["unmet"] = list(b["unmet"]) if m is not None and sees_identity(
+                m, aud.viewer) else [f"{len(b['unmet'])} precondition(s) (withheld)"]
+        basis.append(row)
+    out: dict[str, Any] = {"legal_basis": basis}
+    if "record" in sec:
+        out["record"] = sec["record"]
+    out["rules"] = [aud.rule_label(r) for r in sec.get("rules", [])
+                    if aud.sees(rule_member(r), "engagements")]
+    out["blocked"] = [
+        {**b, "member": aud.label(b["member"]), "unit_id": units.get(b["unit_id"], b["unit_id"]),
+         "rule": aud.rule_label(b["rule"])}
+        for b in sec.get("blocked", []) if aud.sees(str(b.get("member")), "engagements")
+    ]
+    out["blocked_by_rule"] = {
+        aud.rule_label(r): n for r, n in sec.get("blocked_by_rule", {}).items()
+        if aud.sees(rule_member(r), "engagements")
+    }
+    if everything and "threats_blocked_by_legal_basis" in sec:
+        out["threats_blocked_by_legal_basis"] = sec["threats_blocked_by_legal_basis"]
+    if "costs" in sec:
+        out["costs"] = [
+            {**c, "rule": aud.rule_label(c["rule"]), "member": aud.label(c["member"])}
+            for c in sec["costs"] if aud.sees(str(c.get("member")), "engagements")
+        ]
+    return out
+
+
+def _summary_view(summary: Mapping[str, Any], aud: Audience, prov: Provenance
+                  ) -> dict[str, Any]:
+    """Replication statistics: all of them when the viewer may see every member's shots and
+    tracks; otherwise only public figures and the members whose shots it may see."""
+    everything = all(
+        aud.sees(m.id, "engagements") and aud.sees(m.id, "tracks") for m in aud.members
+    )
+    inter = summary.get("interceptors", {})
+    by_member = {aud.label(str(k)): v for k, v in inter.get("by_member", {}).items()
+                 if aud.sees(str(k), "engagements")}
+    if everything:
+        out = copy.deepcopy(dict(summary))
+        out["interceptors"] = {**copy.deepcopy(dict(inter)), "by_member": by_member}
+        return out
+    threats = summary.get("threats", {})
+    return {
+        "threats": {
+            "leaked": threats.get("leaked"),
+            "by_class": {c: {"leaked": v.get("leaked")}
+                         for c, v in threats.get("by_class", {}).items()},
+        },
+        "interceptors": {"by_member": copy.deepcopy(by_member)},
+        "value_damaged": summary.get("value_damaged"),
+        "civil_engagements": summary.get("civil_engagements"),
+    }
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+def events_view(
+    rows: Iterable[Mapping[str, str]], prov: Provenance, aud: Audience
+) -> list[dict[str, str]]:
+    """The rows of ``events.csv`` as the viewer may see them, in time order. Kinds this module
+    does not know are left out."""
+    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    known = prov.known(aud)
+    first, where = prov.detect(aud)
+    index = {t: j for j, t in enumerate(prov.threat_id)}
+    out: list[dict[str, str]] = []
+    for row in rows:
+        kind = row.get("event", "")
+        j = index.get(row.get("threat_id", ""), -1)
+        if kind == "launch":
+            if j >= 0 and known[j]:
+                out.append(dict(row))
+        elif kind == "detect":
+            if j >= 0 and known[j] and np.isfinite(first[j]):
+                lat, lon, alt = where[j]
+                out.append({**row, "time_s": f"{first[j]:.3f}", "lat": f"{lat:.5f}",
+                            "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
+        elif kind in _ENGAGEMENT_EVENTS:
+            member = row.get("member", "")
+            if aud.sees(member, "engagements"):
+                out.append({**row, "member": aud.label(member),
+                            "unit_id": units.get(row.get("unit_id", ""), row.get("unit_id", ""))})
+        elif kind == "impact":
+            out.append(dict(row))
+    out.sort(key=lambda r: float(r.get("time_s") or 0.0))
+    scrub = _Scrub(aud)
+    return [{k: scrub.text(v) for k, v in r.items()} for r in out]
+
+
+# -- map ----------------------------------------------------------------------------------------
+
+
+def map_view(md: MapData, view_results: Mapping[str, Any], prov: Provenance, aud: Audience
+             ) -> MapData:
+    """The map and timeline as the viewer may see them; ``view_results`` is its results view
+    (intercept points come from its released shots)."""
+    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    sensors = _site_labels(prov.sensor_id, prov.sensor_member, aud, "sensor")
+    known = prov.known(aud)
+    shown = {t for t, k in zip(prov.threat_id, known.tolist(), strict=True) if k}
+    in_air = {}
+    for name in md.in_air:
+        mine = known & (np.array(prov.threat_class) == name)
+        t = md.times_s
+        in_air[name] = ((prov.launch_time[mine, None] <= t) & (t < prov.end_time[mine, None])
+                        ).sum(axis=0).astype(float)
+    scrub = _Scrub(aud)
+    return MapData(
+        threat_paths=[
+            (scrub.text(p.threat_id), p.threat_class, p.lat, p.lon)
+            for p in md.threat_paths if p.threat_id in shown
+        ],
+        interceptor_paths=[
+            (units.get(p.unit_id, p.unit_id), aud.label(p.member), p.lat, p.lon)
+            for p in md.interceptor_paths if aud.sees(p.member, "engagements")
+        ],
+        civil_paths=[(scrub.text(c.callsign), c.lat, c.lon) for c in md.civil_paths],
+        assets=[(scrub.text(a.name), a.lat, a.lon, a.radius_m, a.value) for a in md.assets],
+        sensors=[
+            (sensors.get(s.id, s.id), aud.label(s.member), s.lat, s.lon, s.range_m)
+            for s in md.sensors if aud.sees(s.member, "sensor_positions")
+        ],
+        fire_units=[
+            (units.get(f.id, f.id), aud.label(f.member), f.lat, f.lon, f.max_range_m)
+            for f in md.fire_units if aud.sees(f.member, "sensor_positions")
+        ],
+        intercepts=[
+            (e["intercept_lat"], e["intercept_lon"])
+            for e in view_results.get("engagements", []) if e.get("result") == "kill"
+        ],
+        impacts=md.impacts,
+        times_s=md.times_s,
+        in_air=in_air,
+        bbox=(md.bbox[0], md.bbox[1], md.bbox[2], md.bbox[3]) if md.bbox is not None else None,
+    )
+
+
+# -- files ------------------------------------------------------------------------------------
+
+
+def write_view(out_dir: Path, record: Record, res: Mapping[str, Any], aud: Audience
+               ) -> dict[str, Any]:
+    """Write ``results.json``, ``events.csv`` and ``report.html`` into ``out_dir`` as
+    ``aud.viewer`` may see them; returns the results view. The full event log is written to a
+    private temporary directory and filtered from there."""
+    prov = provenance(record)
+    view = results_view(res, prov, aud)
+    with tempfile.TemporaryDirectory(prefix="inkless-view-") as tmp:
+        full = Path(tmp) / "events.csv"
+        write_events_csv(full, record)
+        with full.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            columns = list(reader.fieldnames or [])
+            rows = events_view(reader, prov, aud)
+    (out_dir / "results.json").write_text(json.dumps(view, indent=2) + "\n", encoding="utf-8")
+    with (out_dir / "events.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    write_report(out_dir / "report.html", view, map_view(map_data(record), view, prov, aud))
+    return view

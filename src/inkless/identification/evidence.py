@@ -1,0 +1,283 @@
+"""Evidence about tracks: kinematic profiles and correlation with cooperative information.
+
+Where it sits: identification; :func:`~inkless.identification.identify` calls these on the whole
+track table at once. Tracks are in the picture's local ENU frame (metres, m/s) with origin
+``rules.origin``; cooperative information arrives in ECEF and is rotated into that frame once.
+
+Kinematics (:func:`kinematics`): each track's position is taken to geodetic latitude, longitude
+and height above the ellipsoid, its velocity split into climb (along the local vertical) and
+ground speed; standard deviations of speed, height and climb follow from the track covariance
+projected on the same directions (first order).
+
+Profiles (:func:`profile_bits`), with ``k = confidence_sigmas``:
+
+* ballistic: ``speed - k sd >= ballistic_min_speed`` or ``alt - k sd >= ballistic_min_altitude``
+  or ``climb - k sd >= ballistic_min_climb``;
+* cruise: ``alt + k sd <= cruise_max_altitude`` and ``speed - k sd > low_speed_limit``;
+* drone: ``speed + k sd <= drone_max_speed`` and ``alt + k sd <= drone_max_altitude``;
+* civil kinematics (nominal values): ``drone_max_speed < speed``, ``speed <= low_speed_limit``
+  below ``low_altitude`` (civil aircraft keep under 250 kt below FL100: ICAO Doc 4444, 14 CFR
+  91.117) and ``<= civil_max_speed`` above, ``alt <= civil_max_altitude``,
+  ``|climb| <= civil_max_climb``;
+* non-civil kinematics: outside that envelope by the margin (or a ballistic profile). Between
+  the two a track is ambiguous: neither neutral nor contradicting a civil report.
+
+A track is *assessed* once the rms standard deviation of its velocity is at most
+``max_velocity_sigma_mps``; before that no profile is set.
+
+The settings are validated so that civil kinematics and every threat profile are disjoint: a
+track that flies like a civil aircraft can match no threat profile and the reverse, whatever
+reports say (property-tested).
+
+Correlation (:func:`correlate`): a track and a report (or IFF reply, or filed-route position)
+correlate when the squared Mahalanobis distance of their positions, with the sum of the track's
+position covariance and the report's, is within the chi-square gate (Blackman & Popoli, *Design
+and Analysis of Modern Tracking Systems*, 1999, sec. 6.3); the nearest report in the gate wins.
+ADS-B reports must also agree in velocity (same test on velocities), else they are
+``report_inconsistent`` and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.physics.geodesy import (
+    ecef_from_enu,
+    ecef_from_geodetic,
+    enu_rotation,
+    geodetic_from_ecef,
+)
+from inkless.scenario.model import Identification
+from inkless.simulation.adsb import AdsbReports, IffReplies
+
+from .categories import (
+    ASSESSED,
+    BALLISTIC_PROFILE,
+    CIVIL_KINEMATICS,
+    CRUISE_PROFILE,
+    DRONE_PROFILE,
+    NON_CIVIL_KINEMATICS,
+)
+
+__all__ = [
+    "Evidence",
+    "Kinematics",
+    "correlate",
+    "gated_pairs",
+    "item_cov",
+    "kinematics",
+    "nearest",
+    "profile_bits",
+    "to_enu",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+U32 = NDArray[np.uint32]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Cooperative information received at the time of an identification (ECEF).
+
+    ``adsb``: civil position reports; ``iff``: authenticated IFF replies; ``filed_pos``,
+    ``filed_vel`` ``(f, 3)``: where airspace control expects the civil flights on filed plans
+    (m, m/s).
+    """
+
+    adsb: AdsbReports
+    iff: IffReplies
+    filed_pos: F64
+    filed_vel: F64
+
+    @classmethod
+    def none(cls, t: float = 0.0) -> Evidence:
+        """No cooperative information at all."""
+        return cls(AdsbReports.empty(t), IffReplies.empty(t), np.empty((0, 3)), np.empty((0, 3)))
+
+
+@dataclass(frozen=True)
+class Kinematics:
+    """Per track: geodetic ``lat``, ``lon`` (rad), ``alt`` (m); ``speed``, ``ground_speed``,
+    ``climb`` (m/s); standard deviations ``sd_speed``, ``sd_alt``, ``sd_climb`` and
+    ``sd_vel`` (rms per axis of the velocity covariance)."""
+
+    lat: F64
+    lon: F64
+    alt: F64
+    speed: F64
+    ground_speed: F64
+    climb: F64
+    sd_speed: F64
+    sd_alt: F64
+    sd_climb: F64
+    sd_vel: F64
+
+
+def _up_enu(lat: F64, lon: F64, r0: F64) -> F64:
+    """Local geodetic up at each track, expressed in the origin's ENU frame, ``(n, 3)``."""
+    cl = np.cos(lat)
+    up_ecef = np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
+    out: F64 = up_ecef @ r0.T
+    return out
+
+
+def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics:
+    """Kinematic features of tracks with ENU states ``x (n,6)`` and covariances ``P (n,6,6)``
+    in the frame at geodetic ``origin`` (rad, rad, m)."""
+    lat0, lon0, alt0 = origin
+    ecef = ecef_from_enu(x[:, :3], lat0, lon0, alt0).reshape(-1, 3)
+    lat, lon, alt = geodetic_from_ecef(ecef)
+    r0 = enu_rotation(lat0, lon0)
+    up = _up_enu(lat, lon, r0)
+    v = x[:, 3:6]
+    climb = np.einsum("ni,ni->n", v, up)
+    speed = np.linalg.norm(v, axis=1)
+    ground = np.linalg.norm(v - climb[:, None] * up, axis=1)
+    pvv, ppp = P[:, 3:6, 3:6], P[:, 0:3, 0:3]
+    vhat = v / np.maximum(speed, 1e-9)[:, None]
+
+    def sd(cov: F64, d: F64) -> F64:
+        out: F64 = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", d, cov, d), 0.0))
+        return out
+
+    return Kinematics(
+        lat=lat,
+        lon=lon,
+        alt=alt,
+        speed=speed,
+        ground_speed=ground,
+        climb=climb,
+        sd_speed=sd(pvv, vhat),
+        sd_alt=sd(ppp, up),
+        sd_climb=sd(pvv, up),
+        sd_vel=np.sqrt(np.maximum(np.trace(pvv, axis1=1, axis2=2), 0.0) / 3.0),
+    )
+
+
+def profile_bits(k: Kinematics, s: Identification) -> U32:
+    """``(n,) uint32`` bits ASSESSED, BALLISTIC/CRUISE/DRONE_PROFILE and CIVIL_KINEMATICS (see the
+    module docstring); profiles are only set on assessed tracks."""
+    m = s.confidence_sigmas
+    assessed = k.sd_vel <= s.max_velocity_sigma_mps
+    ballistic = (
+        (k.speed - m * k.sd_speed >= s.ballistic_min_speed_mps)
+        | (k.alt - m * k.sd_alt >= s.ballistic_min_altitude_m)
+        | (k.climb - m * k.sd_climb >= s.ballistic_min_climb_mps)
+    )
+    cruise = (k.alt + m * k.sd_alt <= s.cruise_max_altitude_m) & (
+        k.speed - m * k.sd_speed > s.low_speed_limit_mps
+    )
+    drone = (k.speed + m * k.sd_speed <= s.drone_max_speed_mps) & (
+        k.alt + m * k.sd_alt <= s.drone_max_altitude_m
+    )
+    limit = np.where(k.alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
+    civil = (
+        (k.speed > s.drone_max_speed_mps)
+        & (k.speed <= limit)
+        & (k.alt <= s.civil_max_altitude_m)
+        & (np.abs(k.climb) <= s.civil_max_climb_mps)
+    )
+    # Confidently outside the civil envelope (the same bounds with the margin).
+    limit_hi = np.where(
+        k.alt - m * k.sd_alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps
+    )
+    non_civil = (
+        (k.speed + m * k.sd_speed <= s.drone_max_speed_mps)
+        | (k.speed - m * k.sd_speed > limit_hi)
+        | (k.alt - m * k.sd_alt > s.civil_max_altitude_m)
+        | (np.abs(k.climb) - m * k.sd_climb > s.civil_max_climb_mps)
+    )
+    bits = np.zeros(len(k.speed), dtype=np.uint32)
+    bits |= np.where(assessed, ASSESSED, 0).astype(np.uint32)
+    bits |= np.where(assessed & ballistic, BALLISTIC_PROFILE, 0).astype(np.uint32)
+    bits |= np.where(assessed & cruise & ~ballistic, CRUISE_PROFILE, 0).astype(np.uint32)
+    bits |= np.where(assessed & drone & ~ballistic, DRONE_PROFILE, 0).astype(np.uint32)
+    bits |= np.where(assessed & civil, CIVIL_KINEMATICS, 0).astype(np.uint32)
+    bits |= np.where(assessed & (non_civil | ballistic), NON_CIVIL_KINEMATICS, 0).astype(np.uint32)
+    return bits
+
+
+def to_enu(
+    pos: F64, origin: tuple[float, float, float]
+) -> tuple[F64, F64]:
+    """ECEF points ``(m,3)`` in the origin's ENU frame, and the rotation ECEF -> ENU."""
+    lat0, lon0, alt0 = origin
+    r0 = enu_rotation(lat0, lon0)
+    p0 = ecef_from_geodetic(lat0, lon0, alt0).reshape(3)
+    out: F64 = (np.asarray(pos, float).reshape(-1, 3) - p0) @ r0.T
+    return out, r0
+
+
+def item_cov(pos_ecef: F64, sigma_h: F64, sigma_v: F64, r0: F64) -> F64:
+    """Covariances ``(m,3,3)`` in the origin's ENU frame of items with horizontal and vertical
+    standard deviations (m) at ECEF points (the vertical is the spherical normal there)."""
+    p = np.asarray(pos_ecef, float).reshape(-1, 3)
+    u = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1.0)
+    u = u @ r0.T
+    sh2, sv2 = np.asarray(sigma_h) ** 2, np.asarray(sigma_v) ** 2
+    eye = np.eye(3)[None]
+    uu = u[:, :, None] * u[:, None, :]
+    out: F64 = sh2[:, None, None] * (eye - uu) + sv2[:, None, None] * uu
+    return out
+
+
+def gated_pairs(
+    track_pos: F64,
+    track_cov: F64,
+    item_pos: F64,
+    item_covs: F64,
+    gate: float,
+) -> tuple[I64, I64, F64]:
+    """Every (track, item) pair inside the chi-square gate: ``(track (k,), item (k,), d2 (k,))``.
+
+    ``track_pos (n,3)``, ``track_cov (n,3,3)``, ``item_pos (m,3)``, ``item_covs (m,3,3)`` in one
+    frame. Pairs farther apart than the gate allows for the sum of the covariance traces (an
+    upper bound of the largest eigenvalue) are dropped before any inversion.
+    """
+    empty = np.empty(0, np.int64)
+    if len(track_pos) == 0 or len(item_pos) == 0:
+        return empty, empty, np.empty(0)
+    diff = item_pos[None, :, :] - track_pos[:, None, :]
+    e2 = np.einsum("nmi,nmi->nm", diff, diff)
+    bound = gate * (
+        np.trace(track_cov, axis1=1, axis2=2)[:, None] + np.trace(item_covs, axis1=1, axis2=2)
+    )
+    ti, mj = np.nonzero(e2 <= bound)
+    if len(ti) == 0:
+        return empty, empty, np.empty(0)
+    S = track_cov[ti] + item_covs[mj]
+    d = diff[ti, mj]
+    d2 = np.einsum("ki,ki->k", d, np.linalg.solve(S, d[..., None])[..., 0])
+    ok = d2 <= gate
+    return ti[ok].astype(np.int64), mj[ok].astype(np.int64), d2[ok]
+
+
+def nearest(ti: I64, mj: I64, d2: F64, n: int) -> tuple[I64, F64]:
+    """Per track (``n`` of them), the item of smallest ``d2`` among the pairs, or -1 and inf."""
+    best = np.full(n, -1, dtype=np.int64)
+    d2best = np.full(n, np.inf)
+    if len(ti):
+        order = np.lexsort((d2, ti))
+        ti, mj, d2 = ti[order], mj[order], d2[order]
+        first = np.r_[True, ti[1:] != ti[:-1]]
+        best[ti[first]] = mj[first]
+        d2best[ti[first]] = d2[first]
+    return best, d2best
+
+
+def correlate(
+    track_pos: F64,
+    track_cov: F64,
+    item_pos: F64,
+    item_covs: F64,
+    gate: float,
+) -> tuple[I64, F64]:
+    """For each track the nearest item (Mahalanobis) inside the gate: ``(best (n,), d2 (n,))``,
+    -1 and inf where none correlates (see :func:`gated_pairs`)."""
+    ti, mj, d2 = gated_pairs(track_pos, track_cov, item_pos, item_covs, gate)
+    return nearest(ti, mj, d2, len(track_pos))

@@ -1,0 +1,330 @@
+"""One identification step: every track's identity from its evidence, vectorised.
+
+Where it sits: ``tracking`` -> **identification** -> ``threat``. :func:`identify` takes the track
+table at time ``t`` (ENU, see :mod:`inkless.tracking.tracks`), the cooperative information
+received then (:class:`~inkless.identification.evidence.Evidence`), the run's
+:class:`~inkless.identification.rules.Rules` and the previous :class:`Identities` (matched by
+track id), and returns the new table. No Python loop runs over tracks.
+
+Decision, per track, in this order (categories of APP-6 / STANAG 1241):
+
+1. **friend** — an authenticated IFF reply correlates (within ``report_memory_s``);
+2. **hostile** — some row of the rules of engagement has held (all its evidence present, no
+   civil identification, no IFF) in ``hostile_confirm_scans`` consecutive identifications; or
+   the track was hostile and neither a civil identification nor IFF holds now (a declaration
+   stands until contrary evidence);
+3. **assumed friend** — was friend or assumed friend, IFF lost since, no threat profile;
+4. not yet assessed (velocity not known to ``max_velocity_sigma_mps``) — keeps its previous
+   category, **pending** for a new track;
+5. **neutral** — correlated with a consistent ADS-B report or a filed civil route, and its
+   kinematics are civil;
+6. **suspect** — a threat profile short of a declaration, or a civil correlation that its
+   kinematics contradict (a spoofed or faulty report);
+7. **unknown** — otherwise.
+
+A correlated civil report therefore makes a track neutral only when the track also flies like a
+civil aircraft, and the settings keep civil kinematics disjoint from every threat profile (see
+:mod:`~inkless.identification.evidence`): a report riding on a missile leaves it hostile, and a
+jet's faulty report cannot give it a threat profile, which every rule requires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.simulation.civil import inside_region
+
+from .categories import (
+    ADSB,
+    ASSESSED,
+    ASSUMED_FRIEND,
+    CIVIL_CONTRADICTED,
+    CIVIL_KINEMATICS,
+    FILED_ROUTE,
+    FRIEND,
+    HOSTILE,
+    IFF,
+    NEUTRAL,
+    NO_COOPERATIVE,
+    NON_CIVIL_KINEMATICS,
+    ORIGIN_IN_CORRIDOR,
+    PENDING,
+    REPORT_INCONSISTENT,
+    SUSPECT,
+    THREAT_PROFILES,
+    UNKNOWN,
+)
+from .evidence import Evidence, gated_pairs, item_cov, kinematics, nearest, profile_bits, to_enu
+from .rules import Rules
+
+__all__ = ["Identities", "TrackArrays", "identify"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+I8 = NDArray[np.int8]
+U32 = NDArray[np.uint32]
+B = NDArray[np.bool_]
+
+
+class TrackArrays(Protocol):
+    """What identification reads of a track table (``inkless.tracking.Tracks`` has it):
+    ``id (n,)``, ENU state ``x (n,6)`` m and m/s, covariance ``P (n,6,6)``."""
+
+    @property
+    def id(self) -> I64: ...
+
+    @property
+    def x(self) -> F64: ...
+
+    @property
+    def P(self) -> F64: ...
+
+
+@dataclass(frozen=True)
+class Identities:
+    """Identity of every track at time ``t``, one row per track (struct of arrays), rows in the
+    order of the track table given to :func:`identify`.
+
+    Attributes:
+        track_id: ``(n,) int64`` track numbers.
+        category: ``(n,) int8`` PENDING ... HOSTILE (:mod:`~inkless.identification.categories`).
+        evidence: ``(n,) uint32`` evidence bits observed at ``t``.
+        basis: ``(n,) uint32`` evidence bits when the current category was set.
+        t_set: ``(n,)`` s, when the current category was set.
+        t_hostile: ``(n,)`` s, when the current hostile declaration was made (NaN if not hostile).
+        threat_class: ``(n,) int64`` class the declaring rule names (ballistic 0, cruise 1,
+            drone 2), -1 unless hostile.
+        rule: ``(n,) int64`` row of the rules of engagement that declared it, -1 unless hostile.
+        icao24: ``(n,) int64`` address of the correlated ADS-B report, -1 for none.
+        first_t: ``(n,)`` s, when the track was first identified (its first appearance).
+        in_corridor: ``(n,) bool`` it first appeared inside an open launch corridor.
+        t_adsb, t_filed, t_iff: ``(n,)`` s, last correlation with each source (-inf: never).
+        streak: ``(n,) int64`` consecutive identifications in which a hostile rule held.
+        t: time of the table, s since the scenario epoch.
+    """
+
+    track_id: I64
+    category: I8
+    evidence: U32
+    basis: U32
+    t_set: F64
+    t_hostile: F64
+    threat_class: I64
+    rule: I64
+    icao24: I64
+    first_t: F64
+    in_corridor: B
+    t_adsb: F64
+    t_filed: F64
+    t_iff: F64
+    streak: I64
+    t: float = 0.0
+
+    def __len__(self) -> int:
+        return int(self.track_id.shape[0])
+
+    @classmethod
+    def empty(cls, t: float = 0.0) -> Identities:
+        """No track."""
+        f, i = np.empty(0), np.empty(0, np.int64)
+        return cls(i, np.empty(0, np.int8), np.empty(0, np.uint32), np.empty(0, np.uint32), f,
+                   f, i, i, i, f, np.empty(0, bool), f, f, f, i, float(t))
+
+    def take(self, rows: NDArray[np.intp] | B) -> Identities:
+        """The rows ``rows`` (indices or mask)."""
+        cols = {
+            f.name: getattr(self, f.name)[rows] for f in fields(self) if f.name != "t"
+        }
+        return Identities(**cols, t=self.t)
+
+
+def _align(track_id: I64, previous: Identities | None) -> I64:
+    """Row of each track in ``previous`` (-1 for a new track)."""
+    if previous is None or len(previous) == 0:
+        return np.full(len(track_id), -1, dtype=np.int64)
+    order = np.argsort(previous.track_id, kind="stable")
+    ids = previous.track_id[order]
+    k = np.clip(np.searchsorted(ids, track_id), 0, len(ids) - 1)
+    return np.where(ids[k] == track_id, order[k], -1).astype(np.int64)
+
+
+def _carry(prev: NDArray[Any] | None, row: I64, fresh: NDArray[Any]) -> NDArray[Any]:
+    """``prev[row]`` where the track existed, else ``fresh``."""
+    if prev is None or len(prev) == 0:
+        return fresh
+    return np.where(row >= 0, prev[np.maximum(row, 0)], fresh)
+
+
+def identify(
+    tracks: TrackArrays,
+    t: float,
+    evidence: Evidence,
+    rules: Rules,
+    previous: Identities | None = None,
+) -> Identities:
+    """Identities of ``tracks`` (ENU frame at ``rules.origin``) at time ``t`` (s).
+
+    Pure function: the result depends only on the arguments (no generator is drawn from).
+    """
+    s = rules.settings
+    track_id = np.asarray(tracks.id, dtype=np.int64)
+    x = np.asarray(tracks.x, dtype=float).reshape(-1, 6)
+    P = np.asarray(tracks.P, dtype=float).reshape(-1, 6, 6)
+    n = len(track_id)
+    row = _align(track_id, previous)
+    new = row < 0
+    p = previous
+
+    def carry(name: str, fresh: NDArray[Any]) -> NDArray[Any]:
+        return _carry(None if p is None else getattr(p, name), row, fresh)
+
+    kin = kinematics(x, P, rules.origin)
+    bits = profile_bits(kin, s)
+
+    # Region and time of first appearance.
+    first_t = carry("first_t", np.full(n, float(t)))
+    corridor = np.zeros(n, dtype=bool)
+    for c in range(len(rules.corridor_lat)):
+        if rules.corridor_from[c] <= t < rules.corridor_until[c] and new.any():
+            corridor[new] |= inside_region(
+                kin.lat[new], kin.lon[new], rules.corridor_lat[c], rules.corridor_lon[c]
+            )
+    in_corridor = carry("in_corridor", corridor).astype(bool)
+
+    pos, ppp, vel, pvv = x[:, :3], P[:, :3, :3], x[:, 3:6], P[:, 3:6, 3:6]
+    eye = np.eye(3)[None]
+
+    # ADS-B: position gate, then the velocities must agree.
+    a = evidence.adsb
+    t_adsb = carry("t_adsb", np.full(n, -np.inf))
+    icao = carry("icao24", np.full(n, -1, dtype=np.int64))
+    inconsistent = np.zeros(n, dtype=bool)
+    if len(a) and n:
+        a_pos, r0 = to_enu(a.pos, rules.origin)
+        a_vel = a.vel @ r0.T
+        a_pos = a_pos + (t - a.t) * a_vel
+        ti, mj, d2 = gated_pairs(pos, ppp, a_pos, item_cov(a.pos, a.sigma_h, a.sigma_v, r0),
+                                 rules.gate_pos)
+        dv = a_vel[mj] - vel[ti]
+        sv = pvv[ti] + (a.sigma_vel[mj] ** 2)[:, None, None] * eye
+        d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
+        ok = d2v <= rules.gate_vel
+        best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
+        inconsistent[ti[~ok]] = True
+        hit = best >= 0
+        inconsistent &= ~hit
+        t_adsb = np.where(hit, float(t), t_adsb)
+        icao = np.where(hit, a.icao24[np.maximum(best, 0)], icao)
+
+    # IFF replies (authenticated; position gate only).
+    f = evidence.iff
+    t_iff = carry("t_iff", np.full(n, -np.inf))
+    if len(f) and n:
+        f_pos, r0 = to_enu(f.pos, rules.origin)
+        cov = (f.sigma**2)[:, None, None] * np.eye(3)[None]
+        ti, mj, d2 = gated_pairs(pos, ppp, f_pos, cov, rules.gate_pos)
+        best, _ = nearest(ti, mj, d2, n)
+        t_iff = np.where(best >= 0, float(t), t_iff)
+
+    # Filed civil routes: position along the plan (timing tolerance), heading and speed.
+    t_filed = carry("t_filed", np.full(n, -np.inf))
+    if len(evidence.filed_pos) and n:
+        r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
+        r_vel = evidence.filed_vel @ r0.T
+        m = len(r_pos)
+        cov = item_cov(evidence.filed_pos, np.full(m, s.filed_sigma_m),
+                       np.full(m, s.filed_sigma_alt_m), r0)
+        ti, mj, d2 = gated_pairs(pos, ppp, r_pos, cov, rules.gate_pos)
+        dv = r_vel[mj] - vel[ti]
+        tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + 10.0  # m/s: wind, speed changes
+        sv = pvv[ti] + (tol**2)[:, None, None] * eye
+        d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
+        ok = d2v <= rules.gate_vel
+        best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
+        t_filed = np.where(best >= 0, float(t), t_filed)
+
+    memory = s.report_memory_s
+    adsb_b = (t - t_adsb) <= memory
+    filed_b = (t - t_filed) <= memory
+    iff_b = (t - t_iff) <= memory
+    icao = np.where(adsb_b, icao, -1)
+    assessed = (bits & ASSESSED) > 0
+    civil_kin = (bits & CIVIL_KINEMATICS) > 0
+    profile = (bits & THREAT_PROFILES) > 0
+    civil_corr = adsb_b | filed_b
+    civil_ok = civil_corr & assessed & civil_kin
+    contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
+    no_coop = ~civil_ok & ~iff_b
+    for flag, bit in (
+        (in_corridor, ORIGIN_IN_CORRIDOR),
+        (adsb_b, ADSB),
+        (filed_b, FILED_ROUTE),
+        (iff_b, IFF),
+        (no_coop, NO_COOPERATIVE),
+        (contradicted, CIVIL_CONTRADICTED),
+        (inconsistent, REPORT_INCONSISTENT),
+    ):
+        bits |= np.where(flag, bit, 0).astype(np.uint32)
+
+    # Rules of engagement: the first row whose evidence is all present.
+    req = rules.hostile_requires
+    holds = (bits[:, None] & req[None, :]) == req[None, :]
+    any_rule = holds.any(axis=1) if len(req) else np.zeros(n, dtype=bool)
+    first_rule = np.where(any_rule, holds.argmax(axis=1) if len(req) else 0, -1)
+    prev_cat = carry("category", np.full(n, PENDING, dtype=np.int8)).astype(np.int8)
+    holding = assessed & any_rule & ~civil_ok & ~iff_b
+    streak = np.where(holding, carry("streak", np.zeros(n, np.int64)) + 1, 0).astype(np.int64)
+    declare = holding & (streak >= s.hostile_confirm_scans)
+    hostile = (declare | (prev_cat == HOSTILE)) & ~civil_ok & ~iff_b
+    was_friend = (prev_cat == FRIEND) | (prev_cat == ASSUMED_FRIEND)
+    cat = np.select(
+        [
+            iff_b,
+            hostile,
+            was_friend & ~profile,
+            ~assessed,
+            civil_ok,
+            contradicted | profile,
+        ],
+        [FRIEND, HOSTILE, ASSUMED_FRIEND, prev_cat, NEUTRAL, SUSPECT],
+        default=UNKNOWN,
+    ).astype(np.int8)
+
+    changed = new | (cat != prev_cat)
+    t_set = np.where(changed, float(t), carry("t_set", np.full(n, float(t))))
+    basis = np.where(changed, bits, carry("basis", bits)).astype(np.uint32)
+    is_h = cat == HOSTILE
+    t_hostile = np.where(
+        is_h,
+        np.where(prev_cat == HOSTILE, carry("t_hostile", np.full(n, float(t))), float(t)),
+        np.nan,
+    )
+    rule_now = np.where(holding, first_rule, carry("rule", np.full(n, -1, dtype=np.int64)))
+    rule_now = np.where(is_h, rule_now, -1).astype(np.int64)
+    cls = (
+        np.where(rule_now >= 0, rules.hostile_class[np.maximum(rule_now, 0)], -1)
+        if len(req)
+        else np.full(n, -1, dtype=np.int64)
+    )
+    return Identities(
+        track_id=track_id,
+        category=cat,
+        evidence=bits,
+        basis=basis,
+        t_set=t_set.astype(float),
+        t_hostile=t_hostile.astype(float),
+        threat_class=cls.astype(np.int64),
+        rule=rule_now,
+        icao24=icao.astype(np.int64),
+        first_t=first_t.astype(float),
+        in_corridor=in_corridor,
+        t_adsb=t_adsb.astype(float),
+        t_filed=t_filed.astype(float),
+        t_iff=t_iff.astype(float),
+        streak=streak,
+        t=float(t),
+    )

@@ -1,0 +1,206 @@
+"""Identification quality: correct identity over track-time, declaration delays, leakers due to
+late declaration, and identities over time for the report.
+
+Where it sits: identification, used by the after-action. The pipeline appends each member's
+identities and the truth row of each track (which it knows from the simulation; identification
+itself never sees it) to an :class:`IdentityLog` at every decision time.
+
+Correct identity of a track at a time: a threat's track is hostile; a civil aircraft's track is
+neutral; a coalition aircraft's track is friend or assumed friend. Pending, unknown and suspect
+are never correct. False tracks (no truth object) are left out of the fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .categories import (
+    ASSUMED_FRIEND,
+    CATEGORY_NAMES,
+    FRIEND,
+    HOSTILE,
+    NEUTRAL,
+    TRUTH_CIVIL,
+    TRUTH_COALITION,
+    TRUTH_KIND_NAMES,
+    TRUTH_THREAT,
+)
+from .identify import Identities
+
+__all__ = [
+    "IdentityHistory",
+    "IdentityLog",
+    "correct_fraction",
+    "correct_identity",
+    "declaration_delays",
+    "first_hostile_time",
+    "identification_results",
+    "identity_timeline",
+    "leaked_due_to_late_declaration",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class IdentityHistory:
+    """Flat columns, one row per (decision time, member, track): ``t`` s, ``member`` index,
+    ``track_id``, ``truth`` row (-1: false track), ``category``, ``weight`` s (the track-time the
+    row stands for: the decision period)."""
+
+    t: F64
+    member: I64
+    track_id: I64
+    truth: I64
+    category: NDArray[np.int8]
+    weight: F64
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+
+@dataclass
+class IdentityLog:
+    """Accumulates identities during a run; :meth:`history` gives the frozen columns."""
+
+    _parts: list[tuple[F64, I64, I64, I64, NDArray[np.int8], F64]] = field(default_factory=list)
+
+    def append(
+        self, member: int, identities: Identities, truth_rows: ArrayLike, weight_s: float
+    ) -> None:
+        """Log one member's identities at ``identities.t``; ``truth_rows (n,)`` the truth row of
+        each track (-1 for a false track); ``weight_s`` the time this sample stands for (s)."""
+        n = len(identities)
+        self._parts.append(
+            (
+                np.full(n, identities.t),
+                np.full(n, member, dtype=np.int64),
+                identities.track_id.astype(np.int64),
+                np.asarray(truth_rows, dtype=np.int64).reshape(n),
+                identities.category.astype(np.int8),
+                np.full(n, float(weight_s)),
+            )
+        )
+
+    def history(self) -> IdentityHistory:
+        if not self._parts:
+            e = np.empty(0)
+            i = np.empty(0, np.int64)
+            return IdentityHistory(e, i, i, i, np.empty(0, np.int8), e)
+        cols = [np.concatenate(c) for c in zip(*self._parts, strict=True)]
+        return IdentityHistory(*cols)
+
+
+def correct_identity(category: ArrayLike, truth_kind: ArrayLike) -> B:
+    """Whether each identity is the right one for its truth kind (module docstring)."""
+    c = np.asarray(category)
+    k = np.asarray(truth_kind)
+    out: B = (
+        ((k == TRUTH_THREAT) & (c == HOSTILE))
+        | ((k == TRUTH_CIVIL) & (c == NEUTRAL))
+        | ((k == TRUTH_COALITION) & ((c == FRIEND) | (c == ASSUMED_FRIEND)))
+    )
+    return out
+
+
+def correct_fraction(
+    history: IdentityHistory, truth_kind: ArrayLike, members: int
+) -> tuple[float | None, list[float | None]]:
+    """Fraction of track-time with the correct identity: over the coalition (all members'
+    pictures together) and per member; None where there is no track-time."""
+    kind = np.asarray(truth_kind)
+    real = history.truth >= 0
+    w = history.weight[real]
+    ok = correct_identity(history.category[real], kind[history.truth[real]])
+    m = history.member[real]
+
+    def frac(mask: B) -> float | None:
+        total = float(w[mask].sum())
+        return float((w[mask] * ok[mask]).sum() / total) if total > 0 else None
+
+    return frac(np.ones(len(w), dtype=bool)), [frac(m == i) for i in range(members)]
+
+
+def first_hostile_time(history: IdentityHistory, n_truth: int, member: int | None = None) -> F64:
+    """``(n_truth,)`` first time any track of each truth row was hostile (NaN: never), in any
+    member's picture or in ``member``'s."""
+    sel = (history.truth >= 0) & (history.category == HOSTILE)
+    if member is not None:
+        sel &= history.member == member
+    out = np.full(n_truth, np.inf)
+    np.minimum.at(out, history.truth[sel], history.t[sel])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def declaration_delays(history: IdentityHistory, detect_time: ArrayLike) -> F64:
+    """``(n,)`` time from first detection to hostile declaration of each threat (truth rows
+    ``0..n-1`` are the threats, ``detect_time (n,)`` s, NaN if never detected); NaN for a threat
+    never declared or never detected. Never negative (a declaration is made on a detection)."""
+    det = np.asarray(detect_time, dtype=float)
+    first = first_hostile_time(history, len(det))
+    out: F64 = np.maximum(first - det, 0.0)
+    return out
+
+
+def leaked_due_to_late_declaration(landed: ArrayLike, engaged: ArrayLike,
+                                   withheld: ArrayLike) -> B:
+    """``(n,) bool`` per threat: it landed, was never engaged, and at some decision time a
+    feasible, available shot at it was withheld only because it was not yet declared hostile
+    (the pipeline's ``BLOCKED_NOT_HOSTILE`` bit)."""
+    out: B = (
+        np.asarray(landed, bool) & ~np.asarray(engaged, bool) & np.asarray(withheld, bool)
+    )
+    return out
+
+
+def identification_results(
+    history: IdentityHistory,
+    truth_kind: ArrayLike,
+    detect_time: ArrayLike,
+    late_leakers: ArrayLike,
+    members: tuple[str, ...],
+) -> dict[str, Any]:
+    """The ``identification`` block of ``results.json``: ``correct_fraction`` (coalition),
+    ``correct_fraction_by_member`` {member: fraction}, ``mean_declaration_delay_s`` (over threats
+    declared), ``declared`` and ``detected`` threat counts, ``leaked_due_to_late_declaration``
+    (count). Fractions and means are None when undefined."""
+    overall, per = correct_fraction(history, truth_kind, len(members))
+    delays = declaration_delays(history, detect_time)
+    ok = np.isfinite(delays)
+    return {
+        "correct_fraction": None if overall is None else round(overall, 6),
+        "correct_fraction_by_member": {
+            m: None if f is None else round(f, 6) for m, f in zip(members, per, strict=True)
+        },
+        "mean_declaration_delay_s": round(float(delays[ok].mean()), 3) if ok.any() else None,
+        "detected": int(np.isfinite(np.asarray(detect_time, float)).sum()),
+        "declared": int(ok.sum()),
+        "leaked_due_to_late_declaration": int(np.asarray(late_leakers, bool).sum()),
+    }
+
+
+def identity_timeline(
+    history: IdentityHistory, truth_kind: ArrayLike
+) -> tuple[F64, dict[str, dict[str, F64]]]:
+    """For the report: at each logged time, how many tracks of each truth kind (threat, civil,
+    coalition, false) were in each category, over all members. Returns ``(times (T,),
+    {kind: {category: counts (T,)}})``."""
+    kind = np.asarray(truth_kind)
+    times, ti = np.unique(history.t, return_inverse=True)
+    k = np.where(history.truth >= 0, kind[np.maximum(history.truth, 0)], -1)
+    out: dict[str, dict[str, F64]] = {}
+    for kv, kname in [*enumerate(TRUTH_KIND_NAMES), (-1, "false")]:
+        sel = k == kv
+        if not sel.any():
+            continue
+        out[kname] = {}
+        for c, cname in enumerate(CATEGORY_NAMES):
+            m = sel & (history.category == c)
+            out[kname][cname] = np.bincount(ti[m], minlength=len(times)).astype(float)
+    return times, out

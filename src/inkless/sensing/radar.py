@@ -1,0 +1,325 @@
+"""Radar detections: what each sensor reports at its scans, with noise, misses and false alarms.
+
+Where it sits: sensing, between the truth (``simulation``) and tracking. The pipeline hands over
+a block of decision ticks at a time: the truth positions of every object (threats, civil
+aircraft) at those ticks, the sensor platforms, and which sensors scan at which tick; this module
+returns every report of those scans as one struct of arrays, :class:`Detections`, sorted by
+(tick, sensor). Everything is a pure function of its inputs and the generator it is given.
+
+Model, per scan of sensor ``i`` at time ``t``:
+
+* **coverage**: an object is detectable when it is inside the sensor's range for its class,
+  between its elevation limits and above the radar horizon of the 4/3-Earth
+  (:func:`inkless.sensing.coverage_grid`, the same geometry as the perfect picture), and when the
+  sensor's member acts at ``t`` (its legal basis);
+* **detection**: each detectable object is reported with probability ``pd`` (independent draws);
+* **noise**: the report is range, azimuth (from north, clockwise) and elevation (from the
+  horizontal) in the sensor's own local East-North-Up frame at its geodetic position, each with
+  independent Gaussian noise ``sigma_range``, ``sigma_az``, ``sigma_el``; so cross-range accuracy
+  falls with range. Converting the polar report to Cartesian is the tracker's measurement model
+  (:func:`inkless.tracking.converted_measurement`, which lies above this layer); each detection
+  carries what the conversion needs: its sigmas, the sensor's position in the common ENU frame
+  and the rotation from the sensor's local frame to it;
+* **false alarms**: a Poisson number with mean ``false_alarms_per_scan`` per scan, uniform over
+  the sensor's coverage volume (range up to the longest range of any class, uniform in volume;
+  azimuth uniform; sine of elevation uniform between the limits; the horizon is ignored).
+
+Scan times are **quantised to decision ticks**: sensor ``i`` scans at tick ``k`` (time ``k dt``)
+when one of its scan instants ``j * scan_period`` falls in ``((k - 1) dt, k dt]``, so a sensor
+slower than the decision cycle skips ticks and one faster than it scans once per tick (its extra
+looks within a tick are dropped). This lets the detections reuse the truth grid the pipeline
+already holds; the sensors still report at different times (a 10 s radar every other 5 s tick).
+
+Interceptors are not reported (the picture holds threats and civil traffic only). Each detection
+carries the row of the object that produced it (``truth``, -1 for a false alarm): the simulation
+uses it to score the picture and as the identity stand-in, never the tracker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation
+from inkless.scenario.tables import SensorTable
+
+from .coverage import coverage, coverage_grid
+
+__all__ = [
+    "BALLISTIC_SPEED",
+    "Detections",
+    "EnuFrame",
+    "clutter_density",
+    "detect",
+    "expected_pd",
+    "scan_ticks",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Tracks faster than this (m/s) are taken as ballistic for the expected detection probability
+#: (and the gravity-aware prediction of the tracking stage): no air-breathing threat or airliner
+#: flies this fast, every ballistic missile in the model does (burnout speeds of km/s).
+BALLISTIC_SPEED = 600.0
+_CLUTTER_FLOOR = 1e-18  # m^-3: one false alarm per million km^3, for sensors that report none
+
+
+@dataclass(frozen=True, slots=True)
+class EnuFrame:
+    """A local East-North-Up Cartesian frame at a geodetic origin (radians, m above WGS-84).
+
+    ``origin`` is the origin in ECEF (m); ``rot`` (3, 3) takes ECEF vectors to ENU
+    (``enu = rot @ (ecef - origin)``). Positions in the frame are plain Cartesian metres: it is
+    exact at any distance (a rotation and a translation of ECEF), only "up" stops meaning
+    vertical far from the origin.
+    """
+
+    lat: float
+    lon: float
+    alt: float
+    origin: F64
+    rot: F64
+
+    @classmethod
+    def at(cls, lat: float, lon: float, alt: float = 0.0) -> EnuFrame:
+        """The frame with its origin at geodetic ``lat``, ``lon`` (rad) and ``alt`` (m)."""
+        origin = np.asarray(ecef_from_geodetic(lat, lon, alt), dtype=float).reshape(3)
+        rot = np.asarray(enu_rotation(lat, lon), dtype=float)
+        origin.setflags(write=False)
+        rot.setflags(write=False)
+        return cls(float(lat), float(lon), float(alt), origin, rot)
+
+    def from_ecef(self, ecef: NDArray[np.floating]) -> F64:
+        """ENU positions (m, ``(..., 3)``) of ECEF positions."""
+        return np.asarray((np.asarray(ecef, dtype=float) - self.origin) @ self.rot.T)
+
+    def to_ecef(self, enu: NDArray[np.floating]) -> F64:
+        """ECEF positions (m, ``(..., 3)``) of ENU positions."""
+        return np.asarray(np.asarray(enu, dtype=float) @ self.rot + self.origin)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Detections:
+    """Radar reports, one row each (struct of arrays), sorted by (time, sensor).
+
+    Attributes:
+        t: ``(m,)`` time of the scan, s since the epoch.
+        sensor: ``(m,)`` sensor row (``Tables.sensors``); ``member`` its member row.
+        range_m, az, el: ``(m,)`` measured slant range (m), azimuth from north clockwise and
+            elevation from the horizontal (rad), in the sensor's local ENU frame at ``t``.
+        sigma: ``(m, 3)`` noise standard deviations of range (m), azimuth and elevation (rad).
+        sensor_pos: ``(m, 3)`` the sensor's position in the common ENU frame, m.
+        to_common: ``(m, 3, 3)`` rotation from the sensor's local ENU frame to the common one.
+        truth: ``(m,)`` object row that produced the report (threat rows, then civil rows after
+            them), -1 for a false alarm. For scoring and the identity stand-in only.
+    """
+
+    t: F64
+    sensor: I64
+    member: I64
+    range_m: F64
+    az: F64
+    el: F64
+    sigma: F64
+    sensor_pos: F64
+    to_common: F64
+    truth: I64
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @classmethod
+    def empty(cls) -> Detections:
+        """No detections."""
+        e, i = np.empty(0), np.empty(0, np.int64)
+        return cls(e, i, i, e, e, e, np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3, 3)), i)
+
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_] | slice) -> Detections:
+        """The detections at ``rows`` (indices, a mask or a slice)."""
+        return Detections(
+            self.t[rows], self.sensor[rows], self.member[rows], self.range_m[rows],
+            self.az[rows], self.el[rows], self.sigma[rows], self.sensor_pos[rows],
+            self.to_common[rows], self.truth[rows],
+        )
+
+    @classmethod
+    def concatenate(cls, parts: list[Detections]) -> Detections:
+        """One table from several (in the given order)."""
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+
+def scan_ticks(scan_period: F64, dt: float, ticks: int) -> NDArray[np.bool_]:
+    """``(ticks, s)``: sensor ``i`` scans at tick ``k`` (time ``k dt``), see the module docstring.
+
+    Every sensor scans at tick 0; then at tick ``k`` when ``floor(k dt / P) > floor((k-1) dt / P)``
+    for its scan period ``P`` (s).
+    """
+    k = np.arange(ticks, dtype=float)[:, None]
+    period = np.asarray(scan_period, dtype=float)[None, :]
+    now = np.floor(k * dt / period + 1e-9)
+    before = np.floor((k - 1.0) * dt / period + 1e-9)
+    out = now > before
+    out[0] = True
+    return np.asarray(out)
+
+
+def _local_rotation(pos: F64, up: F64) -> F64:
+    """``(..., 3, 3)`` ECEF -> local ENU rotations of sensors at ECEF ``pos`` with geodetic ``up``
+    unit vectors (rows: east, north, up)."""
+    lon = np.arctan2(pos[..., 1], pos[..., 0])
+    east = np.stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)], axis=-1)
+    north = np.cross(up, east)
+    return np.stack([east, north, up], axis=-2)
+
+
+def _coverage_limit(sensors: SensorTable) -> F64:
+    """Longest range of any class per sensor, m: the extent of its coverage volume."""
+    return np.asarray(sensors.range.max(axis=1), dtype=float)
+
+
+def clutter_density(sensors: SensorTable) -> F64:
+    """False alarms per m^3 per scan of each sensor ``(s,)``: the mean count spread over its
+    coverage volume ``(2 pi / 3) R^3 (sin el_max - sin el_min)`` (``R`` its longest range);
+    at least 1e-18 per m^3 (a tracker needs a positive density)."""
+    r = _coverage_limit(sensors)
+    vol = 2.0 * np.pi / 3.0 * r**3 * (np.sin(sensors.max_el) - np.sin(sensors.min_el))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lam = np.where(vol > 0.0, sensors.false_alarms / vol, 0.0)
+    return np.asarray(np.maximum(lam, _CLUTTER_FLOOR))
+
+
+def detect(
+    scanning: NDArray[np.bool_],
+    times: F64,
+    platform: tuple[F64, F64, F64],
+    sensors: SensorTable,
+    active_from: F64,
+    objects: NDArray[np.floating],
+    objects_alt: NDArray[np.floating],
+    object_col: I64,
+    frame: EnuFrame,
+    rng: np.random.Generator,
+) -> Detections:
+    """Every report of the scans in one block of ``B`` ticks (see the module docstring).
+
+    Args:
+        scanning: ``(B, s)`` which sensor scans at which tick of the block (:func:`scan_ticks`).
+        times: ``(B,)`` the ticks' times, s, equally spaced.
+        platform: the sensors at the ticks: ECEF positions ``(B, s, 3)`` m, geodetic up unit
+            vectors ``(B, s, 3)``, heights ``(B, s)`` m (from
+            :meth:`inkless.simulation.SensorPlatforms.grid`; broadcast views for fixed sensors).
+        sensors: the sensor table (ranges, elevation limits, noise, ``pd``, false alarms).
+        active_from: ``(s,)`` time from which each sensor's member acts, s (``inf``: never).
+        objects: ``(B, n, 3)`` ECEF positions of every object, m; NaN where not in flight.
+        objects_alt: ``(B, n)`` heights above the ellipsoid, m (NaN where not in flight).
+        object_col: ``(n,)`` column of each object in the sensors' range table (threat class
+            index, 3 for civil aircraft).
+        frame: the common ENU frame the tracker works in.
+        rng: the generator; the draws depend only on the inputs, in sensor order.
+
+    Returns the detections sorted by (time, sensor), object order within a scan.
+    """
+    pos, up, alt = platform
+    n_ticks, n_sensors = scanning.shape
+    dt = float(times[1] - times[0]) if n_ticks > 1 else 1.0
+    t0 = float(times[0]) if n_ticks else 0.0
+    limit = _coverage_limit(sensors)
+    parts: list[Detections] = []
+    for i in range(n_sensors):
+        rows = np.flatnonzero(scanning[:, i] & (times >= active_from[i]))
+        if rows.size == 0:
+            continue
+        one = (pos[:, i : i + 1], up[:, i : i + 1], alt[:, i : i + 1])
+        held = coverage_grid(
+            one, sensors.range[i : i + 1], sensors.min_el[i : i + 1], sensors.max_el[i : i + 1],
+            objects, objects_alt, object_col, sensor_active_from=active_from[i : i + 1] - t0,
+            dt=dt,
+        )
+        held[~scanning[:, i]] = False
+        bb, jj = np.nonzero(held)
+        seen = rng.random(bb.size) < sensors.pd[i]
+        bb, jj = bb[seen], jj[seen]
+        fixed = pos.strides[0] == 0
+        # the sensor's local ENU rotation at each tick (one matrix when it does not move)
+        rot_all = _local_rotation(pos[:1, i] if fixed else pos[:, i], up[:1, i] if fixed else
+                                  up[:, i])
+        at = np.zeros_like(bb) if fixed else bb
+        # True polar coordinates in the sensor's local ENU frame, then noise on each.
+        d = objects[bb, jj].astype(np.float64) - pos[bb, i].astype(np.float64)
+        local = np.einsum("kij,kj->ki", rot_all[at], d)
+        rng_true = np.linalg.norm(local, axis=1)
+        az_true = np.arctan2(local[:, 0], local[:, 1])
+        el_true = np.arcsin(np.clip(local[:, 2] / np.maximum(rng_true, 1e-9), -1.0, 1.0))
+        sig = np.array([sensors.sigma_range[i], sensors.sigma_az[i], sensors.sigma_el[i]])
+        noise = rng.standard_normal((bb.size, 3)) * sig
+        r_m = np.abs(rng_true + noise[:, 0])
+        az_m = az_true + noise[:, 1]
+        el_m = el_true + noise[:, 2]
+        truth = jj.astype(np.int64)
+        # False alarms: Poisson per scan, uniform over the coverage volume.
+        fa = rng.poisson(sensors.false_alarms[i], rows.size) if sensors.false_alarms[i] > 0 else (
+            np.zeros(rows.size, np.int64))
+        if fa.sum():
+            fb = np.repeat(rows, fa)
+            k = fb.size
+            u = rng.random((k, 3))
+            s_lo, s_hi = np.sin(sensors.min_el[i]), np.sin(sensors.max_el[i])
+            r_m = np.r_[r_m, limit[i] * np.cbrt(u[:, 0])]
+            az_m = np.r_[az_m, 2.0 * np.pi * u[:, 1]]
+            el_m = np.r_[el_m, np.arcsin(s_lo + (s_hi - s_lo) * u[:, 2])]
+            bb = np.r_[bb, fb]
+            truth = np.r_[truth, np.full(k, -1, np.int64)]
+        m = bb.size
+        if m == 0:
+            continue
+        rot = rot_all[np.zeros(m, np.int64) if fixed else bb]
+        to_common = np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(rot, 1, 2))
+        spos = frame.from_ecef(pos[bb, i].astype(np.float64))
+        parts.append(Detections(
+            t=times[bb].astype(float), sensor=np.full(m, i, np.int64),
+            member=np.full(m, sensors.owner[i], np.int64), range_m=r_m, az=az_m, el=el_m,
+            sigma=np.broadcast_to(sig, (m, 3)).copy(), sensor_pos=spos, to_common=to_common,
+            truth=truth,
+        ))
+    out = Detections.concatenate(parts)
+    order = np.lexsort((out.sensor, out.t))
+    return out.take(order)
+
+
+def expected_pd(
+    frame: EnuFrame,
+    sensor_ecef: F64,
+    sensor_range: F64,
+    min_el: float,
+    max_el: float,
+    pd: float,
+) -> Callable[[F64, F64], F64]:
+    """The detection probability a tracker should expect of one sensor: ``f(pos, vel) -> (n,)``.
+
+    ``pos``, ``vel`` ``(n, 3)`` are track states in ``frame`` (m, m/s). ``pd`` inside the coverage
+    of :func:`inkless.sensing.coverage` (range, elevation limits, horizon), 0 outside. The class
+    of a track is not known to the tracker, so its range is guessed from kinematics: a track
+    faster than :data:`BALLISTIC_SPEED` gets the ballistic range, any other the shorter of the
+    cruise and drone ranges (the conservative choice: a slow track is never charged a miss by a
+    sensor that may not see it). ``sensor_range`` is the sensor's row of the range table (m,
+    ballistic, cruise, drone, civil).
+    """
+    table = np.array([[sensor_range[0], min(sensor_range[1], sensor_range[2])]])
+    s = np.asarray(sensor_ecef, dtype=float).reshape(1, 3)
+    lo, hi = np.array([min_el]), np.array([max_el])
+
+    def pd_of(pos: F64, vel: F64) -> F64:
+        if pos.shape[0] == 0:
+            return np.zeros(0)
+        ecef = frame.to_ecef(pos)
+        col = (np.einsum("ni,ni->n", vel, vel) <= BALLISTIC_SPEED**2).astype(np.int64)
+        seen = coverage(s, table, lo, hi, ecef, col)[0]
+        return np.where(seen, pd, 0.0)
+
+    return pd_of

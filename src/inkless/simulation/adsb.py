@@ -1,0 +1,317 @@
+"""Cooperative surveillance: ADS-B position reports of civil aircraft and IFF replies of
+coalition aircraft, simulated from the truth with the run's generator.
+
+Where it sits: simulation, after :mod:`~inkless.simulation.civil`; ``identification`` correlates
+these with tracks. Frames: ECEF metres and m/s; time in seconds since the scenario epoch.
+
+ADS-B (RTCA DO-260B): a cooperative civil aircraft broadcasts its GNSS position, barometric
+altitude and velocity about twice a second; the defence receives, at each decision time, the
+latest report of each aircraft unless it is lost (``dropout``, independently per aircraft and
+time). Position noise is Gaussian, ``sigma_m`` horizontally (NACp 9 is 30 m at 95 %) and
+``sigma_alt_m`` vertically (25 ft quantisation and baro-geometric differences); velocity noise
+``sigma_mps`` per axis. A report can be forged or faulty: :func:`forged_reports` makes reports
+at given positions (spoofing: a transmitter on a threat, or a position shifted by a GNSS fault)
+to append with :meth:`AdsbReports.concat`.
+
+Coalition aircraft (:func:`coalition_aircraft`): every airborne sensor (``kind: airborne``,
+fixed or on a route) and every fire unit placed at or above
+``identification.airborne_unit_min_alt_m`` (a fighter on combat air patrol); an airborne sensor
+and a fire unit of the same member at the same fixed position are one aircraft. A patrol is
+modelled at its station (the orbit is not flown). They are truth objects like civil aircraft
+(radars see them with the civil range column) and answer IFF interrogation (Mode 5, NATO STANAG
+4193): each aircraft replies with probability ``p_reply`` at each decision time with its
+position (Mode 5 level 2), noise ``sigma_m``. Mode 5 replies are cryptographically
+authenticated: the adversary cannot forge them, so no forged-reply helper exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from inkless.physics.geodesy import altitude
+from inkless.physics.route import RouteTable
+from inkless.scenario.model import Scenario
+from inkless.scenario.tables import Tables
+
+__all__ = [
+    "AdsbReports",
+    "CoalitionAircraft",
+    "IffReplies",
+    "coalition_aircraft",
+    "forged_reports",
+    "simulate_adsb",
+    "simulate_iff",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
+
+
+def _local_axes(ecef: F64) -> tuple[F64, F64, F64]:
+    """East, north, up unit vectors ``(m, 3)`` at ECEF points (spherical-normal approximation
+    of the geodetic up: within 0.2 degrees, ample for noise directions)."""
+    r = np.linalg.norm(ecef, axis=-1, keepdims=True)
+    up = ecef / np.where(r > 0, r, 1.0)
+    east = np.cross(np.array([0.0, 0.0, 1.0]), up)
+    en = np.linalg.norm(east, axis=-1, keepdims=True)
+    east = np.where(en > 1e-12, east / np.where(en > 1e-12, en, 1.0), np.array([1.0, 0.0, 0.0]))
+    north = np.cross(up, east)
+    return east, north, up
+
+
+@dataclass(frozen=True)
+class AdsbReports:
+    """ADS-B reports received at one time, one row each (struct of arrays).
+
+    ``pos (m,3)`` ECEF m and ``vel (m,3)`` m/s as reported; ``icao24 (m,)`` address;
+    ``sigma_h``, ``sigma_v`` (m,) position noise (horizontal, vertical) m and ``sigma_vel (m,)``
+    m/s the receiver assumes; ``source (m,)`` the civil traffic row that sent it (truth, for
+    scoring only; -1 for a forged report).
+    """
+
+    t: float
+    pos: F64
+    vel: F64
+    icao24: I64
+    sigma_h: F64
+    sigma_v: F64
+    sigma_vel: F64
+    source: I64
+
+    def __len__(self) -> int:
+        return int(self.icao24.shape[0])
+
+    @classmethod
+    def empty(cls, t: float = 0.0) -> AdsbReports:
+        z = np.empty(0)
+        return cls(t, np.empty((0, 3)), np.empty((0, 3)), np.empty(0, np.int64), z, z, z,
+                   np.empty(0, np.int64))
+
+    def concat(self, other: AdsbReports) -> AdsbReports:
+        """Both sets of reports (the time of ``self``)."""
+        return AdsbReports(
+            self.t,
+            np.concatenate([self.pos, other.pos]),
+            np.concatenate([self.vel, other.vel]),
+            np.concatenate([self.icao24, other.icao24]),
+            np.concatenate([self.sigma_h, other.sigma_h]),
+            np.concatenate([self.sigma_v, other.sigma_v]),
+            np.concatenate([self.sigma_vel, other.sigma_vel]),
+            np.concatenate([self.source, other.source]),
+        )
+
+
+def simulate_adsb(
+    pos: F64,
+    vel: F64,
+    active: B,
+    cooperative: B,
+    icao24: I64,
+    t: float,
+    rng: np.random.Generator,
+    *,
+    sigma_m: float = 30.0,
+    sigma_alt_m: float = 15.0,
+    sigma_mps: float = 2.0,
+    dropout: float = 0.1,
+) -> AdsbReports:
+    """Reports received at ``t`` (s) from civil aircraft with true ECEF ``pos``/``vel``
+    ``(c, 3)``; only ``active & cooperative`` rows report, each lost with probability
+    ``dropout``. Draws from ``rng`` in a fixed order (dropouts, then noise)."""
+    rows = np.flatnonzero(active & cooperative)
+    keep = rng.random(len(rows)) >= dropout
+    rows = rows[keep]
+    m = len(rows)
+    east, north, up = _local_axes(pos[rows])
+    noise = rng.normal(size=(m, 3))
+    p = (
+        pos[rows]
+        + sigma_m * (noise[:, :1] * east + noise[:, 1:2] * north)
+        + sigma_alt_m * noise[:, 2:3] * up
+    )
+    v = vel[rows] + sigma_mps * rng.normal(size=(m, 3))
+    return AdsbReports(
+        t=float(t),
+        pos=p,
+        vel=v,
+        icao24=np.asarray(icao24, dtype=np.int64)[rows],
+        sigma_h=np.full(m, sigma_m),
+        sigma_v=np.full(m, sigma_alt_m),
+        sigma_vel=np.full(m, sigma_mps),
+        source=rows.astype(np.int64),
+    )
+
+
+def forged_reports(
+    t: float,
+    pos: F64,
+    vel: F64,
+    icao24: I64,
+    *,
+    sigma_m: float = 30.0,
+    sigma_alt_m: float = 15.0,
+    sigma_mps: float = 2.0,
+    source: I64 | None = None,
+) -> AdsbReports:
+    """Reports at exactly the given ECEF positions and velocities: a spoofer's broadcasts (e.g.
+    riding on a threat) or a faulty transponder's (a true aircraft's report with a shifted
+    position). They claim the usual accuracy, which is what a receiver is told."""
+    pos = np.asarray(pos, float).reshape(-1, 3)
+    m = len(pos)
+    return AdsbReports(
+        t=float(t),
+        pos=pos,
+        vel=np.asarray(vel, float).reshape(-1, 3),
+        icao24=np.asarray(icao24, dtype=np.int64).reshape(-1),
+        sigma_h=np.full(m, sigma_m),
+        sigma_v=np.full(m, sigma_alt_m),
+        sigma_vel=np.full(m, sigma_mps),
+        source=np.full(m, -1, np.int64) if source is None else np.asarray(source, np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class IffReplies:
+    """Authenticated IFF replies received at one time: ``pos (k,3)`` ECEF m, ``sigma (k,)`` m,
+    ``source (k,)`` the coalition aircraft row that replied (truth, for scoring only)."""
+
+    t: float
+    pos: F64
+    sigma: F64
+    source: I64
+
+    def __len__(self) -> int:
+        return int(self.source.shape[0])
+
+    @classmethod
+    def empty(cls, t: float = 0.0) -> IffReplies:
+        return cls(t, np.empty((0, 3)), np.empty(0), np.empty(0, np.int64))
+
+
+def simulate_iff(
+    pos: F64,
+    active: B,
+    t: float,
+    rng: np.random.Generator,
+    *,
+    p_reply: float = 0.95,
+    sigma_m: float = 100.0,
+) -> IffReplies:
+    """Mode 5 replies at ``t`` of coalition aircraft at true ECEF ``pos (a,3)``."""
+    rows = np.flatnonzero(active)
+    rows = rows[rng.random(len(rows)) < p_reply]
+    noise = rng.normal(scale=sigma_m, size=(len(rows), 3))
+    return IffReplies(
+        t=float(t),
+        pos=pos[rows] + noise,
+        sigma=np.full(len(rows), sigma_m),
+        source=rows.astype(np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class CoalitionAircraft:
+    """Coalition aircraft, one row each: ``id`` (the sensor or fire unit ids it carries, joined
+    by '+'), ``owner (a,)`` member index, ``sensor (a,)`` / ``unit (a,)`` rows in the tables
+    (-1: none); fixed ECEF ``fixed (a,3)`` (NaN for route-flying rows, whose route is row
+    ``route_row`` of ``routes``)."""
+
+    id: tuple[str, ...]
+    owner: I64
+    sensor: I64
+    unit: I64
+    fixed: F64
+    route_row: I64
+    routes: RouteTable | None
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def state(self, t: float) -> tuple[F64, F64, B]:
+        """``(ecef (a,3), vel (a,3), active (a,))``: every aircraft is always in the air."""
+        pos = self.fixed.copy()
+        vel = np.zeros_like(pos)
+        if self.routes is not None:
+            r, v, _ = self.routes.state(t)
+            flying = self.route_row >= 0
+            pos[flying], vel[flying] = r[self.route_row[flying]], v[self.route_row[flying]]
+        return pos, vel, np.ones(len(self), dtype=bool)
+
+    def grid(self, dt: float, ticks: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Positions ``(ticks, a, 3)`` ECEF m and heights ``(ticks, a)`` m at ``k * dt``."""
+        pos = np.broadcast_to(self.fixed, (ticks, *self.fixed.shape)).copy()
+        if self.routes is not None:
+            flying = np.flatnonzero(self.route_row >= 0)
+            times = np.broadcast_to(dt * np.arange(ticks), (len(flying), ticks))
+            r, _ = self.routes.sample(self.route_row[flying], times)
+            pos[:, flying] = np.swapaxes(r, 0, 1)
+        return pos.astype(np.float32), altitude(pos).astype(np.float32)
+
+
+def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
+    """The coalition's aircraft: airborne sensors and fire units at or above
+    ``scenario.identification.airborne_unit_min_alt_m`` (see the module docstring)."""
+    sensors, units = tables.sensors, tables.units
+    min_alt = scenario.identification.airborne_unit_min_alt_m
+    ids: list[str] = []
+    owner: list[int] = []
+    srow: list[int] = []
+    urow: list[int] = []
+    fixed: list[F64] = []
+    routes: list[tuple[F64, F64, F64, float, float]] = []
+    rrow: list[int] = []
+    at: dict[tuple[float, ...], int] = {}  # (owner, x, y, z) of fixed airborne sensors
+    for i, kind in enumerate(sensors.kind):
+        if kind != "airborne":
+            continue
+        ids.append(sensors.id[i])
+        owner.append(int(sensors.owner[i]))
+        srow.append(i)
+        urow.append(-1)
+        route = sensors.route[i]
+        if route is None:
+            fixed.append(sensors.ecef[i])
+            rrow.append(-1)
+            at[(float(sensors.owner[i]), *np.round(sensors.ecef[i], 0).tolist())] = len(ids) - 1
+        else:
+            fixed.append(np.full(3, np.nan))
+            rrow.append(len(routes))
+            routes.append(route)
+    for j in np.flatnonzero(units.alt >= min_alt).tolist():
+        key = (float(units.owner[j]), *np.round(units.ecef[j], 0).tolist())
+        if key in at and urow[at[key]] < 0:
+            k = at[key]
+            urow[k] = j
+            ids[k] = f"{ids[k]}+{units.id[j]}"
+            continue
+        ids.append(units.id[j])
+        owner.append(int(units.owner[j]))
+        srow.append(-1)
+        urow.append(j)
+        fixed.append(units.ecef[j])
+        rrow.append(-1)
+    table = (
+        RouteTable.build(
+            [r[0] for r in routes],
+            [r[1] for r in routes],
+            [r[2] for r in routes],
+            np.array([r[3] for r in routes]),
+            np.array([r[4] for r in routes]),
+        )
+        if routes
+        else None
+    )
+    return CoalitionAircraft(
+        id=tuple(ids),
+        owner=np.array(owner, dtype=np.int64),
+        sensor=np.array(srow, dtype=np.int64),
+        unit=np.array(urow, dtype=np.int64),
+        fixed=np.array(fixed, dtype=float).reshape(-1, 3),
+        route_row=np.array(rrow, dtype=np.int64),
+        routes=table,
+    )
+

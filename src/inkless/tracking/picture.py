@@ -1,0 +1,572 @@
+"""The coalition air picture: per-member trackers, fusion across members, releasability, views.
+
+Where it sits: tracking, fed by ``sensing`` (radar reports per scan) and read by the pipeline
+(threat evaluation, assignment) and the after-action. Frame: the common ENU frame of
+:class:`inkless.sensing.EnuFrame`, metres and m/s; time in s since the epoch.
+
+How the picture is built (each member's ``shares`` setting in the scenario says which way):
+
+* **centralised measurement fusion**: the reports of every sensor of the members that share
+  detections go, scan by scan and sensor by sensor, into ONE tracker
+  (:func:`inkless.tracking.step`, each sensor's batch in turn at its time);
+* **track-to-track fusion**: a member that shares only tracks runs its own tracker on its own
+  sensors; at each decision time its confirmed tracks are associated with the picture
+  (chi-square gate on position, global nearest neighbour by ``linear_sum_assignment``) and fused
+  by covariance intersection (:func:`inkless.tracking.covariance_intersection`: the
+  cross-correlation between the two trackers' errors is unknown); the others are added;
+* a member that shares nothing contributes nothing (its sensors still feed its own tracker, so
+  its own view holds what it sees itself).
+
+Ballistic motion: a track faster than :data:`inkless.sensing.BALLISTIC_SPEED` is predicted with
+gravity as a known control input (``x += v dt + g dt^2 / 2``, ``v += g dt``, ``g = -mu r/|r|^3``
+at the track's position, Kepler's point-mass Earth as the truth uses), applied around the
+tracker's near-constant-velocity prediction; the covariance is the NCV one. Without it a
+ballistic track lags by kilometres (a constant 9.8 m/s^2 that the NCV model's small process noise
+cannot follow) and breaks.
+
+Provenance and releasability: every track carries the bitmask of the members whose sensors
+contributed to it (bit ``k``: member row ``k``); the fused picture's releasability label is the
+bitmask of members it may be released to: those to whom *every* contributor releases its tracks
+(:func:`inkless.coalition.releasable`, data kind ``tracks``: a fused track reveals all its
+sources). :func:`member_view` returns only the rows releasable to one member, with anonymous
+members shown under their pseudonym.
+
+Simulation labels (never used by the tracker): each detection's truth object travels with it;
+each track counts its detections per kind of object (the threat classes, civil, false alarm) and
+keeps the object that produced most of them (Boyer-Moore streaming majority vote, which is that
+object whenever it produced more than half). They score the picture and stand in for
+identification, which is not built yet: the identity stand-in of a track is the kind that
+produced most of its detections (``kind``). The detection that updated or started each track is
+recovered exactly from the tracker's input and output (see :func:`track_scan`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
+
+from inkless.coalition import Member, pseudonym, releasable
+from inkless.physics.ballistic import MU_EARTH
+from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, expected_pd
+
+from .fusion import covariance_intersection
+from .kalman import predict, update
+from .measurement import converted_measurement
+from .tracker import TrackerConfig, in_picture, step
+from .tracks import Tracks
+
+__all__ = [
+    "KIND_CIVIL",
+    "KIND_FALSE",
+    "N_KINDS",
+    "PICTURE_CONFIG",
+    "CoalitionPicture",
+    "CoalitionTracker",
+    "LabelledTracks",
+    "MemberView",
+    "assemble",
+    "can_release",
+    "fuse",
+    "gravity_enu",
+    "measurements",
+    "member_view",
+    "picture_rows",
+    "predict_to",
+    "release_bits",
+    "track_scan",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+U64 = NDArray[np.uint64]
+PdOf = Callable[[F64, F64], F64]
+
+#: Columns of the per-track detection counts: threat classes 0-2, then these two.
+KIND_CIVIL, KIND_FALSE = 3, 4
+N_KINDS = 5
+_FUSION_GATE = 21.11  # chi-square 99.99 % point, 3 dof, on the position difference
+_LOCAL_ID = 40  # ids of tracks added by a track-sharing member: (member + 1) << 40 | local id
+
+
+# ----------------------------------------------------------------------------- measurements
+def measurements(det: Detections) -> tuple[F64, F64]:
+    """Cartesian positions ``z (m, 3)`` and covariances ``R (m, 3, 3)`` in the common frame.
+
+    The unbiased converted measurement of each polar report in its sensor's local frame
+    (:func:`inkless.tracking.converted_measurement`), rotated into the common ENU frame:
+    ``z = C z_local + s``, ``R = C R_local C^T`` (``C`` the detection's ``to_common``).
+    """
+    if len(det) == 0:
+        return np.empty((0, 3)), np.empty((0, 3, 3))
+    z_loc, r_loc = converted_measurement(
+        det.range_m, det.az, det.el, det.sigma[:, 0], det.sigma[:, 1], det.sigma[:, 2],
+        np.zeros(3),
+    )
+    c = det.to_common
+    z = np.einsum("kij,kj->ki", c, z_loc) + det.sensor_pos
+    cov = c @ r_loc @ np.swapaxes(c, 1, 2)
+    return z, 0.5 * (cov + np.swapaxes(cov, 1, 2))
+
+
+# ----------------------------------------------------------------------------- prediction
+def gravity_enu(frame: EnuFrame, pos: F64) -> F64:
+    """Point-mass gravity ``-mu r / |r|^3`` (m/s^2) at ENU positions ``pos (n, 3)``, in ENU."""
+    r = frame.to_ecef(pos)
+    g = -MU_EARTH * r / np.linalg.norm(r, axis=1, keepdims=True) ** 3
+    return np.asarray(g @ frame.rot.T)
+
+
+def _fast(x: F64) -> NDArray[np.bool_]:
+    return np.asarray(np.einsum("ni,ni->n", x[:, 3:], x[:, 3:]) > BALLISTIC_SPEED**2)
+
+
+def _with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
+    """The table shifted so that the NCV prediction over ``dt`` adds gravity to fast tracks:
+    ``v += g dt`` and ``x -= g dt^2 / 2`` now, so ``x + v dt`` later is ``x + v dt + g dt^2/2``."""
+    if dt <= 0.0 or len(tracks) == 0:
+        return tracks
+    fast = _fast(tracks.x)
+    if not fast.any():
+        return tracks
+    g = gravity_enu(frame, tracks.x[fast, :3])
+    x = tracks.x.copy()
+    x[fast, 3:] += g * dt
+    x[fast, :3] -= 0.5 * g * dt * dt
+    return dataclasses.replace(tracks, x=x)
+
+
+def predict_to(tracks: Tracks, t: float, q: float, frame: EnuFrame) -> tuple[F64, F64]:
+    """States ``(n, 6)`` and covariances ``(n, 6, 6)`` of every track predicted to ``t`` (s),
+    gravity-aware (module docstring)."""
+    dt = float(t) - tracks.t
+    shifted = _with_gravity(tracks, dt, frame)
+    return predict(shifted.x, shifted.P, dt, q)
+
+
+# ----------------------------------------------------------------------------- labelled tracks
+@dataclass(frozen=True, slots=True, eq=False)
+class LabelledTracks:
+    """One tracker's table and, row-aligned, what the simulation knows about each track.
+
+    Attributes:
+        tracks: the tracker's table (:class:`inkless.tracking.Tracks`).
+        members: ``(n,) uint64`` provenance: bit ``k`` set when a sensor of member row ``k``
+            contributed a detection.
+        votes: ``(n, N_KINDS) int32`` detections per kind of object that produced them
+            (ballistic, cruise, drone, civil, false alarm). Simulation only.
+        obj: ``(n,) int64`` streaming-majority object row (-1: false alarm). Simulation only.
+        run: ``(n,) int32`` the majority vote's counter.
+    """
+
+    tracks: Tracks
+    members: U64
+    votes: NDArray[np.int32]
+    obj: I64
+    run: NDArray[np.int32]
+
+    @classmethod
+    def empty(cls, t: float = 0.0) -> LabelledTracks:
+        """No tracks at time ``t`` (s)."""
+        return cls(Tracks.empty(t), np.zeros(0, np.uint64), np.zeros((0, N_KINDS), np.int32),
+                   np.zeros(0, np.int64), np.zeros(0, np.int32))
+
+    def __len__(self) -> int:
+        return len(self.tracks)
+
+
+def _associations(before: Tracks, after: Tracks, dt: float, z: F64, R: F64, q: float) -> I64:
+    """Which detection of the batch updated or started each row of ``after`` (-1: none).
+
+    Exact recovery from the tracker's input and output: a new track (id at or above
+    ``before.next_id``) starts from the k-th unassociated detection in batch order with its
+    position equal to it; a kept track whose hit count rose was updated by one of the others, and
+    its updated state equals the Kalman update of its prediction with that detection (checked for
+    the nearest detection first, then for all of them; any row still unmatched takes the closest
+    update, by ``linear_sum_assignment``).
+    """
+    out = np.full(len(after), -1, np.int64)
+    m = z.shape[0]
+    if m == 0 or len(after) == 0:
+        return out
+    born = np.flatnonzero(after.id >= before.next_id)
+    free = np.zeros(m, bool)
+    if born.size:
+        same = (after.x[born, None, :3] == z[None, :, :]).all(axis=2)
+        jb = np.argmax(same, axis=1)
+        out[born] = jb
+        free[jb] = True
+    kept = np.flatnonzero(after.id < before.next_id)
+    old = np.searchsorted(before.id, after.id[kept])
+    hit = after.hits[kept] > before.hits[old]
+    rows, old = kept[hit], old[hit]
+    taken = np.flatnonzero(~free)
+    if rows.size == 0 or taken.size == 0:
+        return out
+    if rows.size == 1 and taken.size == 1:
+        out[rows] = taken
+        return out
+    xp, Pp = predict(before.x[old], before.P[old], dt, q)
+    target = after.x[rows]
+    near = taken[np.argmin(cdist(target[:, :3], z[taken]), axis=1)]
+    xu, _ = update(xp, Pp, z[near], R[near])
+    tol = 1e-6 * (1.0 + np.abs(target))
+    ok = (np.abs(xu - target) <= tol).all(axis=1)
+    _, first = np.unique(near, return_index=True)
+    unique = np.zeros(rows.size, bool)
+    unique[first] = True
+    ok &= unique & (np.bincount(near, minlength=m)[near] == 1)
+    out[rows[ok]] = near[ok]
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        rest = np.setdiff1d(taken, near[ok])
+        if rest.size:
+            k, r = bad.size, rest.size
+            xb = np.repeat(xp[bad], r, axis=0)
+            Pb = np.repeat(Pp[bad], r, axis=0)
+            zu, _ = update(xb, Pb, np.tile(z[rest], (k, 1)), np.tile(R[rest], (k, 1, 1)))
+            err = np.abs(zu.reshape(k, r, 6) - target[bad, None, :]).sum(axis=2)
+            bi, ri = linear_sum_assignment(err)
+            out[rows[bad[bi]]] = rest[ri]
+    return out
+
+
+def track_scan(
+    held: LabelledTracks,
+    t: float,
+    det: Detections,
+    z: F64,
+    R: F64,
+    kind: I64,
+    member: int,
+    config: TrackerConfig,
+    pd: PdOf,
+    frame: EnuFrame,
+) -> LabelledTracks:
+    """One sensor's scan at ``t`` (s) into a labelled tracker (pure: returns the new table).
+
+    ``det`` are the scan's reports (for their truth labels), ``z``, ``R`` their Cartesian form
+    (:func:`measurements`), ``kind (m,)`` the kind of object behind each report (threat class,
+    ``KIND_CIVIL`` or ``KIND_FALSE``; simulation only), ``member`` the sensor's member row,
+    ``pd`` the detection probability to expect of the sensor for track positions and velocities
+    (:func:`inkless.sensing.expected_pd`). Gravity is applied to fast tracks (module docstring).
+    """
+    before = held.tracks
+    dt = float(t) - before.t
+    shifted = _with_gravity(before, dt, frame)
+    vel = shifted.x[:, 3:]
+    after = step(shifted, t, z, R, config=config, pd=lambda pos: pd(pos, vel))
+    det_of = _associations(shifted, after, dt, z, R, config.q)
+    n = len(after)
+    kept = after.id < before.next_id
+    old = np.searchsorted(before.id, after.id[kept])
+    members = np.zeros(n, np.uint64)
+    votes = np.zeros((n, N_KINDS), np.int32)
+    obj = np.full(n, -1, np.int64)
+    run = np.zeros(n, np.int32)
+    members[kept], votes[kept] = held.members[old], held.votes[old]
+    obj[kept], run[kept] = held.obj[old], held.run[old]
+    rows = np.flatnonzero(det_of >= 0)
+    if rows.size:
+        d = det_of[rows]
+        members[rows] |= np.uint64(1 << member)
+        votes[rows, kind[d]] += 1
+        label = det.truth[d]
+        empty = run[rows] == 0
+        agree = obj[rows] == label
+        obj[rows] = np.where(empty, label, obj[rows])
+        run[rows] = np.where(empty | agree, run[rows] + 1, run[rows] - 1)
+    return LabelledTracks(after, members, votes, obj, run)
+
+
+# ----------------------------------------------------------------------------- the picture
+@dataclass(frozen=True, slots=True, eq=False)
+class CoalitionPicture:
+    """The fused air picture at time ``t`` (s): one row per confirmed track, ENU frame.
+
+    Attributes:
+        id: ``(n,) int64`` track numbers (stable while a track lives; a track-sharing member's
+            own tracks that match nothing carry ``(member + 1) << 40 | its id``).
+        x, P: ``(n, 6)`` state (m, m/s) and ``(n, 6, 6)`` covariance at ``t``.
+        quality: ``(n,)`` track score (log odds that the track is a real target).
+        members: ``(n,) uint64`` provenance bits (member rows whose sensors contributed).
+        release: ``(n,) uint64`` releasability: bit ``r`` set when member row ``r`` may
+            receive the track (:func:`release_bits`).
+        votes, obj: simulation labels (see :class:`LabelledTracks`), never shown to a member.
+    """
+
+    t: float
+    id: I64
+    x: F64
+    P: F64
+    quality: F64
+    members: U64
+    release: U64
+    votes: NDArray[np.int32]
+    obj: I64
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    @property
+    def kind(self) -> I64:
+        """Identity stand-in per track: the kind of object (threat class 0-2, ``KIND_CIVIL``,
+        ``KIND_FALSE``) that produced most of its detections. Simulation only; the
+        identification stage replaces it."""
+        return np.asarray(np.argmax(self.votes, axis=1), dtype=np.int64) if len(self) else (
+            np.zeros(0, np.int64))
+
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> CoalitionPicture:
+        """The picture restricted to ``rows``."""
+        return CoalitionPicture(self.t, self.id[rows], self.x[rows], self.P[rows],
+                                self.quality[rows], self.members[rows], self.release[rows],
+                                self.votes[rows], self.obj[rows])
+
+    @classmethod
+    def empty(cls, t: float) -> CoalitionPicture:
+        """No tracks at ``t``."""
+        return cls(float(t), np.zeros(0, np.int64), np.zeros((0, 6)), np.zeros((0, 6, 6)),
+                   np.zeros(0), np.zeros(0, np.uint64), np.zeros(0, np.uint64),
+                   np.zeros((0, N_KINDS), np.int32), np.zeros(0, np.int64))
+
+
+def picture_rows(held: LabelledTracks, t: float, config: TrackerConfig,
+                 frame: EnuFrame) -> CoalitionPicture:
+    """A tracker's air picture at ``t``: its confirmed tracks in the picture
+    (:func:`inkless.tracking.in_picture`), predicted to ``t``; releasability not yet set."""
+    show = np.flatnonzero(in_picture(held.tracks, config))
+    sub = held.tracks.take(show)
+    x, P = predict_to(sub, t, config.q, frame)
+    return CoalitionPicture(float(t), sub.id, x, P, sub.quality, held.members[show],
+                            np.zeros(show.size, np.uint64), held.votes[show], held.obj[show])
+
+
+def fuse(a: CoalitionPicture, b: CoalitionPicture, member: int,
+         gate_d2: float = _FUSION_GATE, iterations: int = 30) -> CoalitionPicture:
+    """Track-to-track fusion of member ``member``'s picture ``b`` into the picture ``a`` (same
+    time): pairs inside the chi-square gate on the position difference (``(Pa + Pb)`` as its
+    covariance) are chosen by global nearest neighbour and fused by covariance intersection
+    (trace criterion); ``b``'s other tracks are added under ids ``(member + 1) << 40 | id``.
+    A fused track keeps ``a``'s id, the union of the provenance, the sum of the votes and the
+    majority object of the side with more detections."""
+    ids_b = (np.int64(member + 1) << np.int64(_LOCAL_ID)) | b.id
+    if len(a) == 0 or len(b) == 0:
+        return _concat(a, dataclasses.replace(b, id=ids_b))
+    d = a.x[:, None, :3] - b.x[None, :, :3]
+    S = a.P[:, None, :3, :3] + b.P[None, :, :3, :3]
+    d2 = np.einsum("abi,abi->ab", d, np.linalg.solve(S, d[..., None])[..., 0])
+    cost = np.where(d2 < gate_d2, d2, np.inf)
+    ia, ib = _gnn(cost)
+    out = a
+    if ia.size:
+        x, P, _ = covariance_intersection(a.x[ia], a.P[ia], b.x[ib], b.P[ib],
+                                          iterations=iterations)
+        na, nb = a.votes[ia].sum(axis=1), b.votes[ib].sum(axis=1)
+        xs, Ps = a.x.copy(), a.P.copy()
+        xs[ia], Ps[ia] = x, P
+        members, votes, obj, quality = (a.members.copy(), a.votes.copy(), a.obj.copy(),
+                                        a.quality.copy())
+        members[ia] |= b.members[ib]
+        votes[ia] += b.votes[ib]
+        obj[ia] = np.where(nb > na, b.obj[ib], a.obj[ia])
+        quality[ia] = np.maximum(a.quality[ia], b.quality[ib])
+        out = CoalitionPicture(a.t, a.id, xs, Ps, quality, members, a.release, votes, obj)
+    rest = np.setdiff1d(np.arange(len(b)), ib)
+    extra = dataclasses.replace(b.take(rest), id=ids_b[rest])
+    return _concat(out, extra)
+
+
+def _gnn(cost: F64) -> tuple[I64, I64]:
+    """Minimum-cost one-to-one pairs among the finite entries of ``cost``."""
+    ra, rb = np.nonzero(np.isfinite(cost))
+    if ra.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ua, la = np.unique(ra, return_inverse=True)
+    ub, lb = np.unique(rb, return_inverse=True)
+    big = float(cost[ra, rb].max()) + 1.0
+    dense = np.full((ua.size, ub.size), 2.0 * big)
+    dense[la, lb] = cost[ra, rb]
+    ii, jj = linear_sum_assignment(dense)
+    keep = dense[ii, jj] < 2.0 * big
+    return ua[ii[keep]].astype(np.int64), ub[jj[keep]].astype(np.int64)
+
+
+def _concat(a: CoalitionPicture, b: CoalitionPicture) -> CoalitionPicture:
+    return CoalitionPicture(
+        a.t, *(np.concatenate([getattr(a, f), getattr(b, f)])
+               for f in ("id", "x", "P", "quality", "members", "release", "votes", "obj")))
+
+
+def can_release(members: Sequence[Member]) -> NDArray[np.bool_]:
+    """``(M, M)``: member row ``o``'s tracks may go to member row ``r``
+    (:func:`inkless.coalition.releasable`, data kind ``tracks``)."""
+    return np.array([[releasable(o, "tracks", r) for r in members] for o in members], dtype=bool)
+
+
+def release_bits(provenance: U64, allowed: NDArray[np.bool_]) -> U64:
+    """Releasability label of tracks with the given provenance bits: bit ``r`` set when every
+    contributor ``o`` may release tracks to ``r`` (``allowed (M, M)``, see :func:`can_release`)."""
+    out = np.zeros(provenance.shape, np.uint64)
+    M = allowed.shape[0]
+    weights = np.uint64(1) << np.arange(M, dtype=np.uint64)
+    for r in range(M):
+        senders = np.uint64(int((weights * allowed[:, r]).sum()))
+        ok = (provenance & ~senders) == 0
+        out |= np.where(ok, np.uint64(1 << r), np.uint64(0))
+    return out
+
+
+def assemble(
+    central: CoalitionPicture,
+    shared_tracks: Sequence[tuple[int, CoalitionPicture]],
+    allowed: NDArray[np.bool_],
+) -> CoalitionPicture:
+    """The coalition picture: the centralised tracker's picture with every track-sharing
+    member's picture fused in (member order), labelled with its releasability."""
+    pic = central
+    for member, own in shared_tracks:
+        pic = fuse(pic, own, member)
+    return dataclasses.replace(pic, release=release_bits(pic.members, allowed))
+
+
+# ----------------------------------------------------------------------------- member views
+@dataclass(frozen=True, slots=True, eq=False)
+class MemberView:
+    """The picture as one member may receive it (no simulation labels).
+
+    ``members`` bit ``k`` of a row says that the coalition member shown as ``labels[k]``
+    contributed to it: its id, or its pseudonym when it is anonymous and the viewer is neither
+    itself nor the orchestrator.
+    """
+
+    viewer: str
+    t: float
+    id: I64
+    x: F64
+    P: F64
+    quality: F64
+    members: U64
+    labels: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.id.shape[0])
+
+    def contributors(self, row: int) -> tuple[str, ...]:
+        """Labels of the members that contributed to track ``row`` (for reports)."""
+        bits = int(self.members[row])
+        return tuple(lab for k, lab in enumerate(self.labels) if bits >> k & 1)
+
+
+def member_view(picture: CoalitionPicture, viewer: int, members: Sequence[Member],
+                secret: bytes) -> MemberView:
+    """Only the tracks of ``picture`` releasable to member row ``viewer`` (its ``release`` bit),
+    with provenance labels as that member may see them (anonymous members under
+    :func:`inkless.coalition.pseudonym` of ``secret``)."""
+    me = members[viewer]
+    rows = np.flatnonzero((picture.release >> np.uint64(viewer)) & np.uint64(1))
+    labels = tuple(
+        m.id if (not m.anonymous or m.id == me.id or me.role == "orchestrator")
+        else pseudonym(m.id, secret)
+        for m in members
+    )
+    return MemberView(me.id, picture.t, picture.id[rows], picture.x[rows], picture.P[rows],
+                      picture.quality[rows], picture.members[rows], labels)
+
+
+# ----------------------------------------------------------------------------- the trackers
+#: Tracker parameters of the coalition picture: the tracker's defaults, with more process noise
+#: than its benchmark needs so that cruise missiles and drones turning at their waypoints
+#: (instantaneous heading changes of tens of degrees) stay inside the gate.
+PICTURE_CONFIG = TrackerConfig(q=5.0)
+
+
+class CoalitionTracker:
+    """Every tracker of the coalition, fed scan by scan; the picture on demand.
+
+    One tracker takes the detections of all members that share detections; each member that
+    shares only tracks, or nothing, runs its own on its own sensors. Sensors report in the order
+    of the sensor table within a time. ``clutter`` is each sensor's false-alarm density per m^3
+    (:func:`inkless.sensing.clutter_density`); ``ranges``, ``min_el``, ``max_el``, ``pd`` its
+    coverage for the expected detection probability (:func:`inkless.sensing.expected_pd`).
+    The state is a few track tables; every step is a pure function of them.
+    """
+
+    def __init__(
+        self,
+        frame: EnuFrame,
+        owner: I64,
+        ranges: F64,
+        min_el: F64,
+        max_el: F64,
+        pd: F64,
+        clutter: F64,
+        shares: Sequence[str],
+        allowed: NDArray[np.bool_],
+        config: TrackerConfig = PICTURE_CONFIG,
+    ) -> None:
+        self.frame, self.owner, self.ranges = frame, owner, ranges
+        self.min_el, self.max_el, self.pd = min_el, max_el, pd
+        self.shares, self.allowed, self.config = tuple(shares), allowed, config
+        self.configs = [dataclasses.replace(config, clutter_density=float(c)) for c in clutter]
+        self.reach = ranges.max(axis=1)
+        self.central = LabelledTracks.empty()
+        self.own = {m: LabelledTracks.empty() for m, s in enumerate(self.shares)
+                    if s != "detections"}
+
+    def _key(self, member: int) -> int:
+        return -1 if self.shares[member] == "detections" else member
+
+    def scan(self, t: float, det: Detections, kind: I64, sensors: I64, sensor_ecef: F64) -> None:
+        """Feed the scans at ``t`` (s) of ``sensors (k,)`` (rows, increasing), at ECEF
+        ``sensor_ecef (k, 3)``: their reports ``det`` (sorted by sensor), ``kind (m,)`` the kind
+        of object behind each report (simulation only)."""
+        z, R = measurements(det)
+        bounds = np.searchsorted(det.sensor, np.r_[sensors, sensors[-1] + 1] if sensors.size
+                                 else np.zeros(1, np.int64))
+        for k, i in enumerate(sensors.tolist()):
+            a, b = int(bounds[k]), int(bounds[k + 1])
+            member = int(self.owner[i])
+            key = self._key(member)
+            held = self.central if key < 0 else self.own[key]
+            if a == b and not self._may_look(held, t, sensor_ecef[k], float(self.reach[i])):
+                continue
+            pd_of = expected_pd(self.frame, sensor_ecef[k], self.ranges[i],
+                                float(self.min_el[i]), float(self.max_el[i]), float(self.pd[i]))
+            held = track_scan(held, t, det.take(slice(a, b)), z[a:b], R[a:b], kind[a:b], member,
+                              self.configs[i], pd_of, self.frame)
+            if key < 0:
+                self.central = held
+            else:
+                self.own[key] = held
+
+    def _may_look(self, held: LabelledTracks, t: float, sensor_ecef: F64, reach: float) -> bool:
+        """Whether a track may be inside the sensor's longest range at ``t`` (an empty scan
+        changes nothing else: skipping it is exact, the track score's decay composes)."""
+        if len(held) == 0:
+            return False
+        x = held.tracks.x
+        pos = x[:, :3] + x[:, 3:] * (t - held.tracks.t)
+        s = self.frame.from_ecef(sensor_ecef)
+        return bool((np.einsum("ni,ni->n", pos - s, pos - s) <= (1.05 * reach) ** 2).any())
+
+    def picture(self, t: float) -> CoalitionPicture:
+        """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`)."""
+        central = picture_rows(self.central, t, self.config, self.frame)
+        shared = [(m, picture_rows(self.own[m], t, self.config, self.frame))
+                  for m in sorted(self.own) if self.shares[m] == "tracks"]
+        return assemble(central, shared, self.allowed)
+
+    def view(self, picture: CoalitionPicture, member: int) -> CoalitionPicture:
+        """What member row ``member`` holds at the picture's time: the rows releasable to it,
+        plus (for a member that shares nothing) its own tracks fused in."""
+        rows = (picture.release >> np.uint64(member)) & np.uint64(1)
+        mine = picture.take(rows.astype(bool))
+        if self.shares[member] == "none":
+            own = picture_rows(self.own[member], picture.t, self.config, self.frame)
+            mine = fuse(mine, own, member)
+        return mine
