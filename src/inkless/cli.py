@@ -218,7 +218,9 @@ def _summary(res: dict[str, Any]) -> None:
 def _mount() -> None:
     """Sub-commands that live in ``inkless.commands``."""
     from inkless.commands.coalition import coalition_app, ledger_app
+    from inkless.commands.track import track
 
+    app.command("track")(track)
     app.add_typer(coalition_app, name="coalition")
     app.add_typer(ledger_app, name="ledger")
 

@@ -582,10 +582,10 @@ class _TrackedWorld:
         obj_ok[: self.n] &= alive
         truth_rows = np.flatnonzero(obj_ok & self.coalition_cover[tick])
         truth_pos = self.frame.from_ecef(self.objects[tick, truth_rows].astype(np.float64))
-        self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
+        scored = self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
         for m, mid in enumerate(self.member_logs):
             if self.shares[m] != "none" and bool(((pic.release >> np.uint64(m)) & 1).all()):
-                self.member_logs[mid].add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
+                self.member_logs[mid].add_scored(t, scored)  # it holds the coalition picture
                 continue
             view = self.tracker.view(pic, m)
             rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))

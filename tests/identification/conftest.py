@@ -72,7 +72,7 @@ class KnownAssociationTracker:
     isotropic Gaussian noise ``sigma_m``; a mover's track starts at its first detection."""
 
     def __init__(
-        self, n: int, sigma_m: float, rng: np.random.Generator, q: float = 5.0,
+        self, n: int, sigma_m: float, rng: np.random.Generator, q: float = 1.0,
         origin: tuple[float, float, float] = ORIGIN,
     ):
         self.n, self.sigma, self.rng, self.q, self.origin = n, sigma_m, rng, q, origin

@@ -2,9 +2,10 @@
 
 * ``engageable`` passes exactly the tracks declared hostile, whatever the categories hold;
 * identities of random tracks under random cooperative evidence: a track flying inside the civil
-  envelope is never hostile, and a track with a threat profile is never neutral, whatever the
-  reports say (spoofed, faulty, or on target);
-* the kinematic bands are disjoint for any valid settings;
+  envelope without a threat profile is never hostile, a track with a threat profile is never
+  neutral, and a hostile track always has a threat profile, whatever the reports say (spoofed,
+  faulty, or on target);
+* the civil envelope and the missile profiles are disjoint for any valid settings;
 * identification is row-wise: a track's identity does not depend on the other tracks;
 * the after-action count of non-hostile engagements against a brute-force count.
 """
@@ -29,7 +30,12 @@ from inkless.identification import (
     non_hostile_engagements,
     profile_bits,
 )
-from inkless.identification.categories import CIVIL_KINEMATICS, THREAT_PROFILES
+from inkless.identification.categories import (
+    BALLISTIC_PROFILE,
+    CIVIL_KINEMATICS,
+    CRUISE_PROFILE,
+    THREAT_PROFILES,
+)
 from inkless.physics.geodesy import ecef_from_enu, enu_rotation
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import Identification
@@ -48,6 +54,7 @@ identification: {hostile_confirm_scans: 1}
 """
 )
 RULES = compile_rules(SCENARIO, ORIGIN)
+MISSILE = BALLISTIC_PROFILE | CRUISE_PROFILE
 
 
 @given(arrays(np.int8, st.integers(0, 200), elements=st.integers(-128, 127)))
@@ -117,7 +124,7 @@ def test_reports_never_turn_civil_flight_hostile_or_threat_neutral(
     bits = profile_bits(kinematics(x, P, ORIGIN), SCENARIO.identification)
     civil = (bits & CIVIL_KINEMATICS) > 0
     threat = (bits & THREAT_PROFILES) > 0
-    assert not (engageable(ids) & civil).any()
+    assert not (engageable(ids) & civil & ~threat).any()
     assert not ((ids.category == NEUTRAL) & threat).any()
     # hostile only with a threat profile (no memory of an earlier profile in two calls)
     assert (threat[engageable(ids)]).all()
@@ -131,7 +138,9 @@ def valid_settings(draw: st.DrawFn) -> Identification:
         low_altitude_m=low_alt,
         cruise_max_altitude_m=draw(st.floats(50.0, low_alt)),
         low_speed_limit_mps=low_v,
+        drone_min_speed_mps=draw(st.floats(0.0, 9.0)),
         drone_max_speed_mps=draw(st.floats(10.0, low_v - 1.0)),
+        civil_min_speed_mps=draw(st.floats(0.0, low_v - 1.0)),
         drone_max_altitude_m=draw(st.floats(100.0, 8000.0)),
         civil_max_speed_mps=draw(st.floats(low_v, 600.0)),
         ballistic_min_speed_mps=draw(st.floats(601.0, 3000.0)),
@@ -145,10 +154,10 @@ def valid_settings(draw: st.DrawFn) -> Identification:
 
 @settings(max_examples=100, deadline=None)
 @given(valid_settings(), st.data())
-def test_civil_and_threat_bands_are_disjoint(s: Identification, data: st.DataObject) -> None:
+def test_civil_and_missile_bands_are_disjoint(s: Identification, data: st.DataObject) -> None:
     x, P = random_tracks(data.draw, 30)
     bits = profile_bits(kinematics(x, P, ORIGIN), s)
-    both = ((bits & CIVIL_KINEMATICS) > 0) & ((bits & THREAT_PROFILES) > 0)
+    both = ((bits & CIVIL_KINEMATICS) > 0) & ((bits & MISSILE) > 0)
     assert not both.any()
 
 

@@ -94,7 +94,10 @@ def one(
         (PATROL, "", False, True, FRIEND, -1),
         # a civil report riding on a missile: kinematics contradict it, still hostile
         (CRUISE_WEST, "", True, False, HOSTILE, 1),
-        (DRONE_EAST, "", True, False, HOSTILE, 2),
+        # on a drone: as slow as a light aircraft, so not declared under the default table
+        # (no_cooperative does not hold) but never neutral; a corridor rule declares it
+        (DRONE_EAST, "", True, False, SUSPECT, -1),
+        (DRONE_EAST, CORRIDOR_ROE % 0, True, False, HOSTILE, 2),
         # IFF outranks everything
         (DRONE_EAST, "", False, True, FRIEND, -1),
         # launch corridor required: origin inside it and open, or only suspect

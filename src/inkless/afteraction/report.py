@@ -416,10 +416,16 @@ def _coalition(sec: Any, names: Mapping[str, str], epoch: dt.datetime | None
                 "bad": _positive(f.get("cost")),
             }
         costs.append(row)
+    shots = [{
+        "time": fmt_time(b.get("time_s"), epoch), "unit": str(b.get("unit_id", "—")),
+        "member": who(b.get("member")), "threat": str(b.get("threat_id", "—")),
+        "threat_class": str(b.get("threat_class", "—")), "rule": str(b.get("rule", "—")),
+    } for b in _records(sec.get("blocked"))[:MAX_TABLE_ROWS]]
     return {
         "record": str(sec.get("record") or ""),
         "basis": basis,
         "blocked": blocked,
+        "shots": shots,
         "blocked_total": len(_records(sec.get("blocked"))),
         "costs": costs,
         "costs_given": "costs" in sec,

@@ -428,11 +428,16 @@ def solve_exact(
     if cp.n == 0:  # nothing worth firing: x = 0 is optimal
         x0 = np.zeros(problem.p.shape, dtype=np.int64)
         val = objective_value(problem, x0)
-        return _solution(x0, val, val, t0, rel_gap)
+        return _solution(x0, val, val, t0, True)
     model = _Model(problem, cp)
     z_best = _z_of_x(cp, x_best)
     model.add_cuts(z_best, None)
     lower = -np.inf
+    # the objective is >= 0; closed: within rel_gap, or within what the model cannot resolve
+    tiny = 1e-9 * max(float(problem.values.sum()), 1.0)
+
+    def closed() -> bool:
+        return upper - max(lower, 0.0) <= rel_gap * abs(upper) + tiny
 
     # root: strengthen the LP relaxation by separation at its optimum
     last = -np.inf
@@ -443,7 +448,7 @@ def solve_exact(
         if col is None:
             break
         lower = max(lower, bound - slack)
-        if bound - last <= 1e-7 * max(1.0, abs(bound)):
+        if closed() or bound - last <= 1e-7 * max(1.0, abs(bound)):
             break
         last = bound
         if model.add_cuts(col[: cp.n], col[cp.n :], tol=_CUT_TOL) == 0:
@@ -451,7 +456,7 @@ def solve_exact(
 
     model.make_integer(rel_gap / 10.0)
     z_last: FloatArray | None = None
-    while (upper - lower) > rel_gap * max(abs(upper), 1e-12) and left() > 0:
+    while not closed() and left() > 0:
         model.set_start(z_best)
         col, bound = model.solve(left())
         lower = max(lower, bound - slack)
@@ -472,10 +477,10 @@ def solve_exact(
         if added == 0 or (z_last is not None and np.array_equal(z_now, z_last)):
             break  # the MILP optimum is exact (to tolerance): its bound is final
         z_last = z_now
-    return _solution(x_best, upper, lower, t0, rel_gap)
+    return _solution(x_best, upper, max(lower, 0.0), t0, closed())
 
 
-def _solution(x: IntArray, upper: float, lower: float, t0: float, rel_gap: float) -> Solution:
+def _solution(x: IntArray, upper: float, lower: float, t0: float, closed: bool) -> Solution:
     lower = min(lower, upper)
     gap = (upper - lower) / max(abs(upper), 1e-12) if np.isfinite(lower) else np.inf
     return Solution(
@@ -485,5 +490,5 @@ def _solution(x: IntArray, upper: float, lower: float, t0: float, rel_gap: float
         solver="exact",
         bound=float(lower) if np.isfinite(lower) else None,
         gap=float(gap) if np.isfinite(gap) else None,
-        status="optimal" if gap <= rel_gap else "time_limit",
+        status="optimal" if closed else "time_limit",
     )

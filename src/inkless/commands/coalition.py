@@ -551,12 +551,16 @@ def coalition_summary(console: Any, res: dict[str, Any]) -> None:
         console.print(t)
     costs = sec.get("costs")
     if costs:
-        t = Table(title="what each rule cost (rerun with it lifted; cost = with - lifted)")
-        for col in ("rule", "shots blocked", "leaked", "value damaged", "interceptor cost (M$)"):
-            t.add_column(col, justify="left" if col == "rule" else "right")
+        t = Table(
+            title="what each rule cost: with it / lifted (cost), same seeds",
+            caption="cost = figure with the rule - figure with it lifted",
+        )
+        t.add_column("rule", no_wrap=True)
+        for col in ("shots blocked", "leaked", "value damaged", "interceptors (M$)"):
+            t.add_column(col, justify="right")
         for c in costs:
             cells = [
-                f"{c[k]['with_rule']:.1f} / {c[k]['rule_lifted']:.1f} ({c[k]['cost']:+.1f})"
+                f"{c[k]['with_rule']:.4g}/{c[k]['rule_lifted']:.4g} ({c[k]['cost']:+.3g})"
                 for k in ("leaked", "value_damaged", "interceptor_cost")
             ]
             t.add_row(c["rule"], str(c["blocked_pairs"]), *cells)

@@ -14,8 +14,9 @@ Profiles (:func:`profile_bits`), with ``k = confidence_sigmas``:
 * ballistic: ``speed - k sd >= ballistic_min_speed`` or ``alt - k sd >= ballistic_min_altitude``
   or ``climb - k sd >= ballistic_min_climb``;
 * cruise: ``alt + k sd <= cruise_max_altitude`` and ``speed - k sd > low_speed_limit``;
-* drone: ``speed + k sd <= drone_max_speed`` and ``alt + k sd <= drone_max_altitude``;
-* civil kinematics (nominal values): ``drone_max_speed < speed``, ``speed <= low_speed_limit``
+* drone: ``drone_min_speed <= speed -+ k sd <= drone_max_speed`` and
+  ``alt + k sd <= drone_max_altitude``;
+* civil kinematics (nominal values): ``civil_min_speed < speed``, ``speed <= low_speed_limit``
   below ``low_altitude`` (civil aircraft keep under 250 kt below FL100: ICAO Doc 4444, 14 CFR
   91.117) and ``<= civil_max_speed`` above, ``alt <= civil_max_altitude``,
   ``|climb| <= civil_max_climb``;
@@ -25,9 +26,13 @@ Profiles (:func:`profile_bits`), with ``k = confidence_sigmas``:
 A track is *assessed* once the rms standard deviation of its velocity is at most
 ``max_velocity_sigma_mps``; before that no profile is set.
 
-The settings are validated so that civil kinematics and every threat profile are disjoint: a
-track that flies like a civil aircraft can match no threat profile and the reverse, whatever
-reports say (property-tested).
+The settings are validated so that civil kinematics are disjoint from the ballistic and cruise
+profiles: whatever reports say, a track flying like a civil aircraft can never look like a missile
+and the reverse (property-tested). Slow low fliers are ambiguous: a drone and a light aircraft, or
+an airliner rotating into a headwind, fly alike between ``civil_min_speed`` and
+``drone_max_speed``; there a track can have civil kinematics *and* the drone profile, and
+identification makes it neither neutral nor, when a civil report correlates, hostile under the
+default rules (it is suspect: an operator's call).
 
 Correlation (:func:`correlate`): a track and a report (or IFF reply, or filed-route position)
 correlate when the squared Mahalanobis distance of their positions, with the sum of the track's
@@ -172,12 +177,14 @@ def profile_bits(k: Kinematics, s: Identification) -> U32:
     cruise = (k.alt + m * k.sd_alt <= s.cruise_max_altitude_m) & (
         k.speed - m * k.sd_speed > s.low_speed_limit_mps
     )
-    drone = (k.speed + m * k.sd_speed <= s.drone_max_speed_mps) & (
-        k.alt + m * k.sd_alt <= s.drone_max_altitude_m
+    drone = (
+        (k.speed + m * k.sd_speed <= s.drone_max_speed_mps)
+        & (k.speed - m * k.sd_speed >= s.drone_min_speed_mps)
+        & (k.alt + m * k.sd_alt <= s.drone_max_altitude_m)
     )
     limit = np.where(k.alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
     civil = (
-        (k.speed > s.drone_max_speed_mps)
+        (k.speed > s.civil_min_speed_mps)
         & (k.speed <= limit)
         & (k.alt <= s.civil_max_altitude_m)
         & (np.abs(k.climb) <= s.civil_max_climb_mps)
@@ -187,7 +194,7 @@ def profile_bits(k: Kinematics, s: Identification) -> U32:
         k.alt - m * k.sd_alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps
     )
     non_civil = (
-        (k.speed + m * k.sd_speed <= s.drone_max_speed_mps)
+        (k.speed + m * k.sd_speed <= s.civil_min_speed_mps)
         | (k.speed - m * k.sd_speed > limit_hi)
         | (k.alt - m * k.sd_alt > s.civil_max_altitude_m)
         | (np.abs(k.climb) - m * k.sd_climb > s.civil_max_climb_mps)

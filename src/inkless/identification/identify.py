@@ -16,16 +16,19 @@ Decision, per track, in this order (categories of APP-6 / STANAG 1241):
 3. **assumed friend** — was friend or assumed friend, IFF lost since, no threat profile;
 4. not yet assessed (velocity not known to ``max_velocity_sigma_mps``) — keeps its previous
    category, **pending** for a new track;
-5. **neutral** — correlated with a consistent ADS-B report or a filed civil route, and its
-   kinematics are civil;
+5. **neutral** — correlated with a consistent ADS-B report or a filed civil route, its
+   kinematics civil and no threat profile;
 6. **suspect** — a threat profile short of a declaration, or a civil correlation that its
    kinematics contradict (a spoofed or faulty report);
 7. **unknown** — otherwise.
 
 A correlated civil report therefore makes a track neutral only when the track also flies like a
-civil aircraft, and the settings keep civil kinematics disjoint from every threat profile (see
-:mod:`~inkless.identification.evidence`): a report riding on a missile leaves it hostile, and a
-jet's faulty report cannot give it a threat profile, which every rule requires.
+civil aircraft and like no threat; the settings keep civil kinematics disjoint from the missile
+profiles (see :mod:`~inkless.identification.evidence`): a report riding on a missile leaves it
+hostile, and a jet's faulty report cannot give it a threat profile, which every rule requires.
+The evidence ``no_cooperative`` means no civil report with civil kinematics and no IFF, so a slow
+low flier with a consistent civil report (an airliner at rotation, or a drone with a forged
+report) is not declared hostile under the default rules: it stays suspect.
 """
 
 from __future__ import annotations
@@ -210,7 +213,7 @@ def identify(
         ti, mj, d2 = gated_pairs(pos, ppp, a_pos, item_cov(a.pos, a.sigma_h, a.sigma_v, r0),
                                  rules.gate_pos)
         dv = a_vel[mj] - vel[ti]
-        sv = pvv[ti] + (a.sigma_vel[mj] ** 2)[:, None, None] * eye
+        sv = pvv[ti] + (a.sigma_vel[mj] ** 2 + s.velocity_tolerance_mps**2)[:, None, None] * eye
         d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
         ok = d2v <= rules.gate_vel
         best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
@@ -240,7 +243,8 @@ def identify(
                        np.full(m, s.filed_sigma_alt_m), r0)
         ti, mj, d2 = gated_pairs(pos, ppp, r_pos, cov, rules.gate_pos)
         dv = r_vel[mj] - vel[ti]
-        tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + 10.0  # m/s: wind, speed changes
+        # m/s: wind and speed changes along the plan, and the tracker's lag in turns
+        tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + s.velocity_tolerance_mps
         sv = pvv[ti] + (tol**2)[:, None, None] * eye
         d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
         ok = d2v <= rules.gate_vel
@@ -256,9 +260,10 @@ def identify(
     civil_kin = (bits & CIVIL_KINEMATICS) > 0
     profile = (bits & THREAT_PROFILES) > 0
     civil_corr = adsb_b | filed_b
-    civil_ok = civil_corr & assessed & civil_kin
+    civil_like = civil_corr & assessed & civil_kin  # a civil report and civil kinematics
+    civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
     contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
-    no_coop = ~civil_ok & ~iff_b
+    no_coop = ~civil_like & ~iff_b
     for flag, bit in (
         (in_corridor, ORIGIN_IN_CORRIDOR),
         (adsb_b, ADSB),

@@ -451,17 +451,19 @@ class Identification(_Frozen):
         165.0, gt=0.0, description="Civil ground speed limit below low_altitude_m, with margin."
     )
     cruise_max_altitude_m: float = Field(1500.0, gt=0.0)
-    drone_max_speed_mps: float = Field(
-        75.0, gt=0.0, description="Slower tracks are drones, not civil aircraft."
-    )
+    drone_min_speed_mps: float = Field(15.0, ge=0.0, description="Slower tracks are not drones.")
+    drone_max_speed_mps: float = Field(65.0, gt=0.0, description="Faster tracks are not drones.")
     drone_max_altitude_m: float = Field(5000.0, gt=0.0)
+    civil_min_speed_mps: float = Field(
+        30.0, ge=0.0, description="Slower tracks are not civil aircraft in flight."
+    )
     civil_max_speed_mps: float = Field(320.0, gt=0.0)
     civil_max_altitude_m: float = Field(15600.0, gt=0.0, description="FL510: business jets.")
     civil_max_climb_mps: float = Field(40.0, gt=0.0)
     max_velocity_sigma_mps: float = Field(
         30.0, gt=0.0, description="A track is assessed once its velocity is known this well."
     )
-    confidence_sigmas: float = Field(3.0, ge=0.0, description="Margin of the threat profiles.")
+    confidence_sigmas: float = Field(2.5, ge=0.0, description="Margin of the threat profiles.")
     hostile_confirm_scans: int = Field(
         2, ge=1, le=20, description="Consecutive identifications a rule must hold to declare."
     )
@@ -470,6 +472,9 @@ class Identification(_Frozen):
     adsb_sigma_m: float = Field(30.0, gt=0.0, description="ADS-B horizontal position noise.")
     adsb_sigma_alt_m: float = Field(15.0, gt=0.0)
     adsb_sigma_mps: float = Field(2.0, gt=0.0)
+    velocity_tolerance_mps: float = Field(
+        15.0, ge=0.0, description="Added to velocity gates: a tracker lags a turning aircraft."
+    )
     adsb_dropout: float = Field(0.1, ge=0.0, le=1.0, description="Chance a report is missed.")
     filed_sigma_m: float = Field(8000.0, gt=0.0, description="Along-route timing tolerance.")
     filed_sigma_alt_m: float = Field(300.0, gt=0.0)
@@ -487,6 +492,10 @@ class Identification(_Frozen):
             raise ValueError("low_speed_limit_mps must not exceed civil_max_speed_mps")
         if self.drone_max_speed_mps >= self.low_speed_limit_mps:
             raise ValueError("drone_max_speed_mps must be below low_speed_limit_mps")
+        if self.drone_min_speed_mps >= self.drone_max_speed_mps:
+            raise ValueError("drone_min_speed_mps must be below drone_max_speed_mps")
+        if self.civil_min_speed_mps >= self.low_speed_limit_mps:
+            raise ValueError("civil_min_speed_mps must be below low_speed_limit_mps")
         if self.civil_max_speed_mps >= self.ballistic_min_speed_mps:
             raise ValueError("civil_max_speed_mps must be below ballistic_min_speed_mps")
         if self.civil_max_altitude_m >= self.ballistic_min_altitude_m:

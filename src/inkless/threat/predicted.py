@@ -59,11 +59,16 @@ def _up(ecef: F64) -> F64:
 
 
 def ballistic_impact(
-    pos: F64, vel: F64, horizon_s: float = 2400.0, samples: int = 48, newton: int = 8
+    pos: F64, vel: F64, horizon_s: float = 2400.0, samples: int = 24, newton: int = 4
 ) -> tuple[F64, F64, F64]:
     """Time to go (s), ECEF impact point and velocity of Keplerian arcs from ``pos``, ``vel``
     ``(n, 3)`` (m, m/s), at height 0 above the ellipsoid; NaN where the arc does not come down
-    within ``horizon_s`` (and time to go 0 at the state itself when it is already below 0)."""
+    within ``horizon_s`` (and time to go 0 at the state itself when it is already below 0).
+
+    The first sample of ``samples`` equal steps below 0 brackets the crossing; Newton steps on
+    the height from the linear interpolation in the bracket (kept inside it, else bisection)
+    converge quadratically: 4 steps take a 100 s bracket to well under a millisecond.
+    """
     n = pos.shape[0]
     t_go, r_imp, v_imp = np.full(n, np.nan), np.full((n, 3), np.nan), np.full((n, 3), np.nan)
     if n == 0:
@@ -72,15 +77,16 @@ def ballistic_impact(
     r, _ = propagate(pos, vel, np.broadcast_to(grid, (n, grid.size)))
     h = altitude(r)
     below = h <= 0.0
-    some = below.any(axis=1)
-    k = np.argmax(below, axis=1)
-    rows = np.flatnonzero(some)
+    rows = np.flatnonzero(below.any(axis=1))
     if rows.size == 0:
         return t_go, r_imp, v_imp
-    kk = k[rows]
-    lo = grid[np.maximum(kk - 1, 0)]
-    hi = grid[kk]
-    t = np.where(kk == 0, 0.0, 0.5 * (lo + hi))
+    kk = np.argmax(below[rows], axis=1)
+    now = kk == 0
+    k0 = np.maximum(kk - 1, 0)
+    lo, hi = grid[k0], grid[kk]
+    h_lo, h_hi = h[rows, k0], h[rows, kk]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(now, 0.0, lo + (hi - lo) * h_lo / (h_lo - h_hi))
     p0, v0 = pos[rows], vel[rows]
     for _ in range(newton):
         rr, vv = propagate(p0, v0, t)
@@ -90,8 +96,8 @@ def ballistic_impact(
         lo = np.where(hh > 0.0, t, lo)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = t - hh / rate
-        inside = np.isfinite(step) & (step > lo) & (step < hi)
-        t = np.where(kk == 0, 0.0, np.where(inside, step, 0.5 * (lo + hi)))
+        inside = np.isfinite(step) & (step >= lo) & (step <= hi)
+        t = np.where(now, 0.0, np.where(inside, step, 0.5 * (lo + hi)))
     rr, vv = propagate(p0, v0, t)
     t_go[rows], r_imp[rows], v_imp[rows] = t, rr, vv
     return t_go, r_imp, v_imp
@@ -134,7 +140,7 @@ def evaluate_tracks(
         ok = np.isfinite(t_go)
         v_up = np.einsum("ni,ni->n", v_imp, _up(np.nan_to_num(r_imp)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            back = np.where(v_up < 0.0, asset_alt[None, :] / -v_up[:, None], 0.0)  # (nb, a) s
+            back = np.where(v_up[:, None] < 0.0, asset_alt[None, :] / -v_up[:, None], 0.0)  # s
         at_h = r_imp[:, None, :] - v_imp[:, None, :] * back[..., None]
         miss = np.linalg.norm(at_h - asset_ecef[None], axis=2)
         ratio = miss / (asset_radius + margin_m)[None, :]

@@ -27,12 +27,36 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
-from .gospa import gospa
+from .gospa import Gospa, gospa
 
-__all__ = ["PictureLog"]
+__all__ = ["PictureLog", "Scored", "score"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+
+
+Scored = tuple[Gospa, I64, NDArray[np.bool_]]
+"""GOSPA of one time, the track id holding each object (-1: none) and which objects are present."""
+
+
+def score(est_id: I64, est_pos: F64, truth_row: I64, truth_pos: F64, n_objects: int, c: float,
+          p: float = 1.0) -> Scored | None:
+    """GOSPA of tracks ``est_id (n,)`` at ``est_pos (n, 3)`` against objects ``truth_row (m,)``
+    at ``truth_pos (m, 3)`` and which track holds each of the ``n_objects`` objects (the optimal
+    assignment, pairs closer than ``c``); None when both sets are empty."""
+    n, m = est_pos.shape[0], truth_pos.shape[0]
+    if n == 0 and m == 0:
+        return None
+    g = gospa(est_pos, truth_pos, c, p)
+    now = np.full(n_objects, -1, np.int64)
+    if n and m:
+        D = cdist(est_pos, truth_pos)
+        r, k = linear_sum_assignment(np.minimum(D, c))
+        real = D[r, k] < c
+        now[truth_row[k[real]]] = est_id[r[real]]
+    present = np.zeros(n_objects, bool)
+    present[truth_row] = True
+    return g, now, present
 
 
 class PictureLog:
@@ -50,23 +74,23 @@ class PictureLog:
         self.breaks = 0
         self.swaps = 0
 
-    def add(self, t: float, est_id: I64, est_pos: F64, truth_row: I64, truth_pos: F64) -> None:
+    def add(
+        self, t: float, est_id: I64, est_pos: F64, truth_row: I64, truth_pos: F64
+    ) -> Scored | None:
         """Score the picture at time ``t`` (s): tracks ``est_id (n,)`` at ``est_pos (n, 3)``,
-        objects ``truth_row (m,)`` at ``truth_pos (m, 3)``."""
-        n, m = est_pos.shape[0], truth_pos.shape[0]
-        if n == 0 and m == 0:
+        objects ``truth_row (m,)`` at ``truth_pos (m, 3)``. Returns the score, which
+        :meth:`add_scored` can put in another log that holds the same picture."""
+        scored = score(est_id, est_pos, truth_row, truth_pos, self._last.shape[0], self.c, self.p)
+        self.add_scored(t, scored)
+        return scored
+
+    def add_scored(self, t: float, scored: Scored | None) -> None:
+        """Add a score computed by :func:`score` (None: nothing to score at ``t``)."""
+        if scored is None:
             self._held[:] = False
             return
-        g = gospa(est_pos, truth_pos, self.c, self.p)
-        now = np.full(self._last.shape, -1, np.int64)
-        if n and m:
-            D = cdist(est_pos, truth_pos)
-            r, k = linear_sum_assignment(np.minimum(D, self.c))
-            real = D[r, k] < self.c
-            now[truth_row[k[real]]] = est_id[r[real]]
+        g, now, present = scored
         held_now = now >= 0
-        present = np.zeros(self._held.shape, bool)
-        present[truth_row] = True
         self.swaps += int((held_now & (self._last >= 0) & (now != self._last)).sum())
         self.breaks += int((present & self._held & ~held_now).sum())
         self._last = np.where(held_now, now, self._last)

@@ -325,17 +325,23 @@ def _candidates(
     scenario: Scenario, record: Record, reps: Sequence[dict[str, Any]]
 ) -> list[tuple[str, int]]:
     """Rules worth a counterfactual, with the (unit, threat) pairs they blocked in replication 0:
-    caveats that blocked a shot in some replication; legal bases of members with forces that
-    came after the first launch (or never)."""
+    caveats that blocked a shot in some replication; legal bases that came after the first
+    launch (or never) of members with sensors, or with fire units when a not-yet-active shooter
+    could have engaged some threat."""
     blocked: dict[str, int] = {}
+    inactive = False
     for i, res in enumerate(reps):
-        for rule, n in (res.get("coalition") or {}).get("blocked_by_rule", {}).items():
+        sec = res.get("coalition") or {}
+        for rule, n in sec.get("blocked_by_rule", {}).items():
             blocked[rule] = blocked.get(rule, 0) + (n if i == 0 else 0)
+        inactive |= sec.get("threats_blocked_by_legal_basis", 0) > 0
     first_launch = float(np.min(record.raid.launch_time, initial=np.inf))
-    forces = {u.owner for u in scenario.fire_units} | {s.owner for s in scenario.sensors}
+    shooters = {u.owner for u in scenario.fire_units}
+    watchers = {s.owner for s in scenario.sensors}
     out = [(r, blocked[r]) for r in record.gates.rules if r in blocked]
     for b in record.gates.basis:
-        if b.member in forces and b.acts_from_s > max(first_launch, 0.0):
+        late = b.acts_from_s > max(first_launch, 0.0)
+        if late and (b.member in watchers or (inactive and b.member in shooters)):
             out.append((f"{b.member}:{LEGAL_BASIS}", 0))
     return out
 
