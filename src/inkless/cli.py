@@ -219,8 +219,10 @@ def _mount() -> None:
     """Sub-commands that live in ``inkless.commands``."""
     from inkless.commands.coalition import coalition_app, ledger_app
     from inkless.commands.track import track
+    from inkless.commands.wta import app as wta_app
 
     app.command("track")(track)
+    app.add_typer(wta_app, name="wta")
     app.add_typer(coalition_app, name="coalition")
     app.add_typer(ledger_app, name="ledger")
 

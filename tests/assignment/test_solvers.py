@@ -100,7 +100,8 @@ def test_exact_matches_brute_force(problem: WTAProblem) -> None:
     assert sol.objective <= optimum + tol
     assert sol.objective >= optimum - 1e-9  # an assignment cannot beat the optimum
     assert sol.bound <= optimum + 1e-7  # the bound is proven
-    assert sol.gap <= 1e-4
+    # closed to 1e-4 relative, or to 1e-9 of the total value for near-zero optima
+    assert sol.gap <= 1e-4 or sol.objective - sol.bound <= 1e-9 * float(problem.values.sum())
 
 
 def test_exact_and_fast_equal_linear_assignment_when_one_round_per_target() -> None:

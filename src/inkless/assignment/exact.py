@@ -85,6 +85,7 @@ class _Copies:
     k: IntArray
     f: FloatArray
     start: IntArray  # (T+1,) copies of target j are start[j]:start[j+1]
+    slack: float  # how far the model may over-estimate the optimum (value units)
 
     @property
     def n(self) -> int:
@@ -107,7 +108,9 @@ def _copies(problem: WTAProblem) -> _Copies:
         shot = problem.shot_cost[:, None]
         pays = np.ceil(np.log(shot / vp) / log_f)
         pays = np.where(shot <= 0, np.inf, np.where(vp <= shot, 0.0, pays))
-    n = np.minimum(np.minimum(upto, beyond), pays + 1).astype(np.int64)
+    wanted = np.minimum(upto, pays + 1)
+    n = np.minimum(wanted, beyond).astype(np.int64)
+    cut_short = (beyond < wanted).any(axis=0)
     pi, pj = np.nonzero(n > 0)
     reps = n[pi, pj]
     ci, cj = np.repeat(pi, reps), np.repeat(pj, reps)
@@ -117,7 +120,11 @@ def _copies(problem: WTAProblem) -> _Copies:
     order = np.lexsort((ck, ci, cj))
     ci, cj, ck = ci[order], cj[order], ck[order]
     start = np.searchsorted(cj, np.arange(n_t + 1))
-    return _Copies(i=ci, j=cj, k=ck, f=f[ci, cj], start=start.astype(np.int64))
+    # the model may over-estimate survival by 1e-12 V_j where p = 1 (the floor) and by
+    # _NEGLIGIBLE V_j where rounds were left out: the bound is lowered by that much
+    slack = float(problem.values @ (_MIN_SURVIVAL * (problem.p >= 1.0).any(axis=0)
+                                    + _NEGLIGIBLE * cut_short))
+    return _Copies(i=ci, j=cj, k=ck, f=f[ci, cj], start=start.astype(np.int64), slack=slack)
 
 
 def _rows_for_targets(
@@ -400,8 +407,9 @@ def solve_exact(
     """Solve ``problem`` to a proven relative gap ``rel_gap`` or until ``time_limit`` (s).
 
     ``start`` (W, T) is an optional feasible assignment to begin from (default: the fast
-    heuristic's). Returns ``status="optimal"`` with ``gap <= rel_gap``, else ``"time_limit"``;
-    ``bound`` is a proven lower bound on the optimum either way.
+    heuristic's). Returns ``status="optimal"`` when ``objective - bound <= rel_gap * objective
+    + 1e-9 * sum(values)`` (the absolute term only matters for optima near zero), else
+    ``"time_limit"``; ``bound`` is a proven lower bound on the optimum either way.
     """
     if not rel_gap > 0:
         raise InputError(f"solve_exact: rel_gap = {rel_gap}; use a positive tolerance")
@@ -422,9 +430,7 @@ def solve_exact(
             raise InputError(f"solve_exact: start is infeasible: {bad[0]}; pass a feasible x")
     upper = objective_value(problem, x_best)
     cp = _copies(problem)
-    # the model may over-estimate survival by 1e-12 V_j (the floor for p = 1) and, through the
-    # rounds it leaves out, by _NEGLIGIBLE V_j per target: lower the bound by both
-    slack = (_NEGLIGIBLE + _MIN_SURVIVAL) * float(problem.values.sum())
+    slack = cp.slack
     if cp.n == 0:  # nothing worth firing: x = 0 is optimal
         x0 = np.zeros(problem.p.shape, dtype=np.int64)
         val = objective_value(problem, x0)

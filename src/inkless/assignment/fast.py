@@ -13,11 +13,12 @@ loses at most one round and gains at most one, the change of the objective is a 
 with ``S'_k`` the expected surviving value of target k after the removals; a round may also stay
 out (cost 0). The best re-insertion is therefore a rectangular linear assignment problem, solved
 exactly (Crouse 2016, "On implementing 2D rectangular assignment algorithms", IEEE TAES 52(4),
-through ``scipy.optimize.linear_sum_assignment``). This neighbourhood contains every cyclic and
-path exchange of rounds over distinct targets, the neighbourhood of Ahuja, Kumar, Jha & Orlin
-(2007), "Exact and heuristic algorithms for the weapon-target assignment problem", Operations
-Research 55(6), 1136-1146, §5 (very large-scale neighbourhood search), and is searched here in one
-assignment solve instead of a search for negative subset-disjoint cycles. Passes alternate
+through ``scipy.optimize.linear_sum_assignment``). For the removed rounds this neighbourhood
+contains every cyclic and path exchange between distinct targets, the multi-exchange
+neighbourhood of Ahuja, Kumar, Jha & Orlin (2007), "Exact and heuristic algorithms for the
+weapon-target assignment problem", Operations Research 55(6), 1136-1146 (very large-scale
+neighbourhood search), and is searched here by one assignment solve instead of a search for
+negative subset-disjoint cycles in an improvement graph. Passes alternate
 between R = every target (rotating which round leaves) and R = about 70 % of the targets (so that
 the others can gain a round without losing one); the search stops after two passes in a row
 without improvement, or at the time limit. A move is taken only when it lowers the objective, so
@@ -25,6 +26,11 @@ the result is never worse than greedy.
 
 Work per pass: O(W T) numpy to build the cost matrix and one assignment solve (O(n^3) worst case,
 n = rounds moved). Shapes: ``p`` (W, T), ``x`` (W, T) int.
+
+Measured against the exact solver's certified optima on the shared generator's instances (seeds
+1-5, 2 shared cores, ``benchmarks/bench_wta.py``): 40x40, 80x80 and 80x80 with 30 % ineligible
+pairs all solved to optimality in 2-6 ms; 200x100 within 0.5 % on average (max 0.76 %) in
+20-35 ms; greedy alone is 4-7 % off.
 """
 
 from __future__ import annotations

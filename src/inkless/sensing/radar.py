@@ -43,10 +43,17 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation
+from inkless.physics.geodesy import (
+    EARTH_MEAN_RADIUS,
+    WGS84_A,
+    WGS84_B,
+    ecef_from_geodetic,
+    enu_rotation,
+    geodetic_from_ecef,
+)
 from inkless.scenario.tables import SensorTable
 
-from .coverage import coverage, coverage_grid
+from .coverage import EFFECTIVE_EARTH_RADIUS, coverage_grid
 
 __all__ = [
     "BALLISTIC_SPEED",
@@ -302,24 +309,53 @@ def expected_pd(
 ) -> Callable[[F64, F64], F64]:
     """The detection probability a tracker should expect of one sensor: ``f(pos, vel) -> (n,)``.
 
-    ``pos``, ``vel`` ``(n, 3)`` are track states in ``frame`` (m, m/s). ``pd`` inside the coverage
-    of :func:`inkless.sensing.coverage` (range, elevation limits, horizon), 0 outside. The class
-    of a track is not known to the tracker, so its range is guessed from kinematics: a track
-    faster than :data:`BALLISTIC_SPEED` gets the ballistic range, any other the shorter of the
-    cruise and drone ranges (the conservative choice: a slow track is never charged a miss by a
-    sensor that may not see it). ``sensor_range`` is the sensor's row of the range table (m,
-    ballistic, cruise, drone, civil).
+    ``pos``, ``vel`` ``(n, 3)`` are track states in ``frame`` (m, m/s). ``pd`` inside the
+    coverage (range, elevation limits, 4/3-Earth radar horizon, as :func:`coverage`), 0 outside.
+    The class of a track is not known to the tracker, so its range is guessed from kinematics: a
+    track faster than :data:`BALLISTIC_SPEED` gets the ballistic range, any other the shorter of
+    the cruise and drone ranges (the conservative choice: a slow track is never charged a miss by
+    a sensor that may not see it). ``sensor_range`` is the sensor's row of the range table (m;
+    ballistic, cruise, drone, civil). The track's height is its geocentric radius less the
+    ellipsoid's radius at its geocentric latitude (metres off at most, for a coverage test).
     """
-    table = np.array([[sensor_range[0], min(sensor_range[1], sensor_range[2])]])
-    s = np.asarray(sensor_ecef, dtype=float).reshape(1, 3)
-    lo, hi = np.array([min_el]), np.array([max_el])
+    s_ecef = np.asarray(sensor_ecef, dtype=float).reshape(3)
+    s_enu = frame.from_ecef(s_ecef)
+    s_norm = float(np.linalg.norm(s_ecef))
+    up = frame.rot @ _geodetic_up(s_ecef)  # the sensor's local vertical, in the frame
+    r_fast, r_slow = float(sensor_range[0]), float(min(sensor_range[1], sensor_range[2]))
+    sin_lo, sin_hi = np.sin(min_el), np.sin(max_el)
+    h_s = max(_height(s_ecef[None])[0], 0.0)
+    k2 = 2.0 * EFFECTIVE_EARTH_RADIUS
 
     def pd_of(pos: F64, vel: F64) -> F64:
         if pos.shape[0] == 0:
             return np.zeros(0)
-        ecef = frame.to_ecef(pos)
-        col = (np.einsum("ni,ni->n", vel, vel) <= BALLISTIC_SPEED**2).astype(np.int64)
-        seen = coverage(s, table, lo, hi, ecef, col)[0]
+        d = pos - s_enu
+        r2 = np.einsum("ni,ni->n", d, d)
+        fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2
+        lim = np.where(fast, r_fast, r_slow)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_el = (d @ up) / np.sqrt(r2)
+            ecef = frame.to_ecef(pos)
+            rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
+            h_t = np.maximum(_height(ecef, rn), 0.0)
+            cos_angle = (ecef @ s_ecef) / (rn * s_norm)
+        horizon = np.sqrt(k2 * h_s) + np.sqrt(k2 * h_t)
+        seen = ((r2 <= lim * lim) & (sin_el >= sin_lo) & (sin_el <= sin_hi)
+                & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))))
         return np.where(seen, pd, 0.0)
 
     return pd_of
+
+
+def _geodetic_up(ecef: F64) -> F64:
+    lat, lon, _ = geodetic_from_ecef(ecef)
+    return np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _height(ecef: F64, rn: F64 | None = None) -> F64:
+    """Geocentric radius less the WGS-84 radius at the geocentric latitude, m."""
+    rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef)) if rn is None else rn
+    s2 = (ecef[:, 2] / rn) ** 2
+    radius = WGS84_A * WGS84_B / np.sqrt(WGS84_B**2 * (1.0 - s2) + WGS84_A**2 * s2)
+    return np.asarray(rn - radius)

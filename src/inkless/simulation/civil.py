@@ -7,7 +7,7 @@ the flights of ``civil.recording``); :func:`civil_routes` keeps giving the scena
 
 Flight model. A flight flies its waypoints at ``speed_mps`` and ``altitude_m``. One that
 ``departs`` takes off at its first waypoint and climbs below the 250 kt limit under 10,000 ft
-(ICAO Doc 4444 / 14 CFR 91.117): to 3,000 m at 130 m/s and 12 m/s climb, to 4,500 m at 150 m/s
+(ICAO Doc 4444 / 14 CFR 91.117): to 10,000 ft at 125 m/s and 12 m/s climb, to 4,500 m at 150 m/s
 and 10 m/s, then to ``altitude_m`` at ``speed_mps`` and 10 m/s. Descent is not modelled.
 
 Airspace closures (NOTAM-like, ``civil.closures``). A flight whose planned path would be inside
@@ -47,7 +47,7 @@ from inkless.errors import InputError
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS, geodetic_from_ecef, surface_distance
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import CivilFlight, Closure, Region, Scenario
-from inkless.units import DEG
+from inkless.units import DEG, FT
 
 from .traffic import RecordedFlights, read_recording
 
@@ -70,7 +70,7 @@ CLOSURE_ACTIONS: tuple[Action, ...] = ("none", "reroute", "hold", "cancel", "ret
 
 #: Departure climb segments: (top altitude m, ground speed m/s or None for the cruise speed,
 #: climb rate m/s).
-_CLIMB = ((3000.0, 130.0, 12.0), (4500.0, 150.0, 10.0), (np.inf, None, 10.0))
+_CLIMB = ((10000 * FT, 125.0, 12.0), (4500.0, 150.0, 10.0), (np.inf, None, 10.0))
 _SAMPLE_S = 10.0  # closure conflicts are looked for every 10 s of flight
 
 
@@ -389,7 +389,8 @@ def _apply_closure(
     inside = inside_region(la, lo, plat, plon)
     if not inside.any():
         return plan, "none", np.nan
-    t_in = float(times[int(np.argmax(inside))])
+    # last sample outside before the first inside (a hold until the end then never enters early)
+    t_in = float(times[max(int(np.argmax(inside)) - 1, 0)])
     obstacle = _Obstacle.of(region, closure.margin_km * 1000.0)
     # Decision point: where the flight is when the closure takes effect (or at departure).
     t_d = t_from
@@ -435,7 +436,17 @@ def _apply_closure(
         back_len = _leg_lengths(back_lat[len(past_lat):], back_lon[len(past_lat):])
         dur = np.r_[head_dur, back_len / max(speed, 1.0)]
         return _Plan(back_lat, back_lon, back_alt, dur, plan.depart), "return", t_d
-    # Reroute: every remaining leg that crosses the obstacle goes around it.
+    # Reroute: waypoints inside the closed region are skipped (each skipped leg's time goes to
+    # the next one, at its speed), then every leg that crosses the region goes around it.
+    rx, ry, rf = obstacle.plane.xy(rest_lat, rest_lon)
+    skip = rf & obstacle.contains(rx, ry)
+    skip[0] = skip[-1] = False
+    if skip.any():
+        keep = np.flatnonzero(~skip)
+        speed_of = _leg_lengths(rest_lat, rest_lon) / np.maximum(rest_dur, 1e-9)
+        rest_lat, rest_lon, rest_alt = rest_lat[keep], rest_lon[keep], rest_alt[keep]
+        # the leg arriving at each kept waypoint keeps the speed of the original last leg
+        rest_dur = _leg_lengths(rest_lat, rest_lon) / np.maximum(speed_of[keep[1:] - 1], 1e-9)
     new_lat, new_lon, new_alt, new_dur = [rest_lat[0]], [rest_lon[0]], [rest_alt[0]], []
     for j in range(len(rest_lat) - 1):
         a_lat, a_lon, b_lat, b_lon = rest_lat[j], rest_lon[j], rest_lat[j + 1], rest_lon[j + 1]

@@ -79,6 +79,7 @@ __all__ = [
     "picture_rows",
     "predict_to",
     "release_bits",
+    "score_at",
     "track_scan",
 ]
 
@@ -256,15 +257,36 @@ def track_scan(
     ``pd`` the detection probability to expect of the sensor for track positions and velocities
     (:func:`inkless.sensing.expected_pd`). Gravity is applied to fast tracks (module docstring).
     """
+    dt = float(t) - held.tracks.t
+    shifted = _with_gravity(held.tracks, dt, frame)
+    p = pd(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:])
+    return _scan(held, shifted, t, det, z, R, kind, member, config, p)
+
+
+def _scan(
+    held: LabelledTracks,
+    shifted: Tracks,
+    t: float,
+    det: Detections,
+    z: F64,
+    R: F64,
+    kind: I64,
+    member: int,
+    config: TrackerConfig,
+    p: F64,
+) -> LabelledTracks:
+    """:func:`track_scan` on the gravity-shifted table with the detection probability ``p``
+    of each track (at its predicted position) already known."""
     before = held.tracks
     dt = float(t) - before.t
-    shifted = _with_gravity(before, dt, frame)
-    vel = shifted.x[:, 3:]
-    after = step(shifted, t, z, R, config=config, pd=lambda pos: pd(pos, vel))
-    det_of = _associations(shifted, after, dt, z, R, config.q)
+    after = step(shifted, t, z, R, config=config, pd=lambda _: p)
     n = len(after)
     kept = after.id < before.next_id
     old = np.searchsorted(before.id, after.id[kept])
+    if z.shape[0] == 0:  # no report: tracks were only deleted
+        return LabelledTracks(after, held.members[old], held.votes[old], held.obj[old],
+                              held.run[old])
+    det_of = _associations(shifted, after, dt, z, R, config.q)
     members = np.zeros(n, np.uint64)
     votes = np.zeros((n, N_KINDS), np.int32)
     obj = np.full(n, -1, np.int64)
@@ -338,12 +360,25 @@ class CoalitionPicture:
 def picture_rows(held: LabelledTracks, t: float, config: TrackerConfig,
                  frame: EnuFrame) -> CoalitionPicture:
     """A tracker's air picture at ``t``: its confirmed tracks in the picture
-    (:func:`inkless.tracking.in_picture`), predicted to ``t``; releasability not yet set."""
-    show = np.flatnonzero(in_picture(held.tracks, config))
+    (:func:`inkless.tracking.in_picture`, on the scores decayed to ``t``, :func:`score_at`),
+    predicted to ``t``; releasability not yet set."""
+    quality = score_at(held.tracks, t, config)
+    show = np.flatnonzero(in_picture(dataclasses.replace(held.tracks, quality=quality), config))
     sub = held.tracks.take(show)
     x, P = predict_to(sub, t, config.q, frame)
-    return CoalitionPicture(float(t), sub.id, x, P, sub.quality, held.members[show],
+    return CoalitionPicture(float(t), sub.id, x, P, quality[show], held.members[show],
                             np.zeros(show.size, np.uint64), held.votes[show], held.obj[show])
+
+
+def score_at(tracks: Tracks, t: float, config: TrackerConfig) -> F64:
+    """Track scores decayed to ``t`` (s) as the tracker's next step would decay them: the
+    existence probability times ``exp(-death_rate (t - tracks.t))`` (log odds). A track that no
+    sensor expects to see is not stepped, so without this it would stay in the picture forever."""
+    dt = float(t) - tracks.t
+    if dt <= 0.0:
+        return tracks.quality
+    r = np.exp(-config.death_rate * dt) / (1.0 + np.exp(-tracks.quality))
+    return np.asarray(np.clip(np.log(r) - np.log1p(-r), -50.0, config.score_cap))
 
 
 def fuse(a: CoalitionPicture, b: CoalitionPicture, member: int,
@@ -513,7 +548,6 @@ class CoalitionTracker:
         self.min_el, self.max_el, self.pd = min_el, max_el, pd
         self.shares, self.allowed, self.config = tuple(shares), allowed, config
         self.configs = [dataclasses.replace(config, clutter_density=float(c)) for c in clutter]
-        self.reach = ranges.max(axis=1)
         self.central = LabelledTracks.empty()
         self.own = {m: LabelledTracks.empty() for m, s in enumerate(self.shares)
                     if s != "detections"}
@@ -524,7 +558,11 @@ class CoalitionTracker:
     def scan(self, t: float, det: Detections, kind: I64, sensors: I64, sensor_ecef: F64) -> None:
         """Feed the scans at ``t`` (s) of ``sensors (k,)`` (rows, increasing), at ECEF
         ``sensor_ecef (k, 3)``: their reports ``det`` (sorted by sensor), ``kind (m,)`` the kind
-        of object behind each report (simulation only)."""
+        of object behind each report (simulation only).
+
+        A scan without reports that no track expects to be seen by (detection probability 0 for
+        every track) changes nothing but the time of the table, so it is skipped (exact: the
+        track score's decay over time composes)."""
         z, R = measurements(det)
         bounds = np.searchsorted(det.sensor, np.r_[sensors, sensors[-1] + 1] if sensors.size
                                  else np.zeros(1, np.int64))
@@ -533,26 +571,21 @@ class CoalitionTracker:
             member = int(self.owner[i])
             key = self._key(member)
             held = self.central if key < 0 else self.own[key]
-            if a == b and not self._may_look(held, t, sensor_ecef[k], float(self.reach[i])):
+            if a == b and len(held) == 0:
                 continue
+            dt = t - held.tracks.t
+            shifted = _with_gravity(held.tracks, dt, self.frame)
             pd_of = expected_pd(self.frame, sensor_ecef[k], self.ranges[i],
                                 float(self.min_el[i]), float(self.max_el[i]), float(self.pd[i]))
-            held = track_scan(held, t, det.take(slice(a, b)), z[a:b], R[a:b], kind[a:b], member,
-                              self.configs[i], pd_of, self.frame)
+            p = pd_of(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:])
+            if a == b and not p.any():
+                continue
+            held = _scan(held, shifted, t, det.take(slice(a, b)), z[a:b], R[a:b], kind[a:b],
+                         member, self.configs[i], p)
             if key < 0:
                 self.central = held
             else:
                 self.own[key] = held
-
-    def _may_look(self, held: LabelledTracks, t: float, sensor_ecef: F64, reach: float) -> bool:
-        """Whether a track may be inside the sensor's longest range at ``t`` (an empty scan
-        changes nothing else: skipping it is exact, the track score's decay composes)."""
-        if len(held) == 0:
-            return False
-        x = held.tracks.x
-        pos = x[:, :3] + x[:, 3:] * (t - held.tracks.t)
-        s = self.frame.from_ecef(sensor_ecef)
-        return bool((np.einsum("ni,ni->n", pos - s, pos - s) <= (1.05 * reach) ** 2).any())
 
     def picture(self, t: float) -> CoalitionPicture:
         """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`)."""

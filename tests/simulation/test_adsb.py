@@ -1,0 +1,95 @@
+"""Simulated ADS-B reports and IFF replies: who reports, dropout rate and noise statistics
+(binomial and chi-square bounds), determinism; the coalition's aircraft of the April example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from inkless.physics.geodesy import ecef_from_geodetic
+from inkless.scenario import load_scenario
+from inkless.scenario.tables import compile_tables
+from inkless.simulation.adsb import coalition_aircraft, forged_reports, simulate_adsb, simulate_iff
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def aircraft(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    lat = np.radians(rng.uniform(20, 40, n))
+    lon = np.radians(rng.uniform(30, 50, n))
+    pos = ecef_from_geodetic(lat, lon, rng.uniform(1000, 12000, n)).reshape(-1, 3)
+    return pos, rng.normal(scale=150.0, size=(n, 3))
+
+
+def test_who_reports_and_how_often() -> None:
+    rng = np.random.default_rng(0)
+    n = 4000
+    pos, vel = aircraft(n, rng)
+    active = rng.random(n) < 0.8
+    coop = rng.random(n) < 0.9
+    r = simulate_adsb(pos, vel, active, coop, np.arange(n), 12.0, np.random.default_rng(1),
+                      dropout=0.2)
+    assert set(r.source.tolist()) <= set(np.flatnonzero(active & coop).tolist())
+    eligible = int((active & coop).sum())
+    lo, hi = stats.binom.interval(1 - 1e-6, eligible, 0.8)
+    assert lo <= len(r) <= hi
+    np.testing.assert_array_equal(r.icao24, r.source)
+    assert r.t == 12.0
+
+
+def test_noise_statistics() -> None:
+    rng = np.random.default_rng(3)
+    n = 5000
+    pos, vel = aircraft(n, rng)
+    on = np.ones(n, dtype=bool)
+    r = simulate_adsb(pos, vel, on, on, np.arange(n), 0.0, np.random.default_rng(4),
+                      sigma_m=30.0, sigma_alt_m=15.0, sigma_mps=2.0, dropout=0.0)
+    d = r.pos - pos
+    up = pos / np.linalg.norm(pos, axis=1, keepdims=True)
+    v = (d * up).sum(axis=1)
+    h = d - v[:, None] * up
+    # sums of squares against chi-square bounds with 2n and n degrees of freedom
+    q = 1e-6
+    assert stats.chi2.ppf(q, 2 * n) <= (h**2).sum() / 30.0**2 <= stats.chi2.ppf(1 - q, 2 * n)
+    assert stats.chi2.ppf(q, n) <= (v**2).sum() / 15.0**2 <= stats.chi2.ppf(1 - q, n)
+    dv = (r.vel - vel).ravel()
+    assert stats.chi2.ppf(q, 3 * n) <= (dv**2).sum() / 2.0**2 <= stats.chi2.ppf(1 - q, 3 * n)
+
+
+def test_same_seed_same_reports() -> None:
+    pos, vel = aircraft(100, np.random.default_rng(5))
+    on = np.ones(100, dtype=bool)
+    a = simulate_adsb(pos, vel, on, on, np.arange(100), 0.0, np.random.default_rng(9))
+    b = simulate_adsb(pos, vel, on, on, np.arange(100), 0.0, np.random.default_rng(9))
+    np.testing.assert_array_equal(a.pos, b.pos)
+    np.testing.assert_array_equal(a.source, b.source)
+
+
+def test_forged_reports_concat() -> None:
+    f = forged_reports(5.0, np.zeros((2, 3)), np.ones((2, 3)), [1, 2])
+    e = simulate_adsb(np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0, bool), np.zeros(0, bool),
+                      np.zeros(0, np.int64), 5.0, np.random.default_rng(0))
+    both = e.concat(f)
+    assert len(both) == 2 and (both.source == -1).all() and both.sigma_h.tolist() == [30.0] * 2
+
+
+def test_iff_reply_rate() -> None:
+    pos, _ = aircraft(3000, np.random.default_rng(6))
+    r = simulate_iff(pos, np.ones(3000, dtype=bool), 0.0, np.random.default_rng(7), p_reply=0.9)
+    lo, hi = stats.binom.interval(1 - 1e-6, 3000, 0.9)
+    assert lo <= len(r) <= hi
+    assert np.abs(r.pos - pos[r.source]).max() < 100.0 * 6
+
+
+def test_coalition_aircraft_of_the_april_example() -> None:
+    sc = load_scenario(EXAMPLES / "april-2024.yaml")
+    ca = coalition_aircraft(sc, compile_tables(sc))
+    # the AWACS, three patrols carrying their radar, four patrols without one
+    assert len(ca) == 8
+    assert "usa-cap-1-radar+usa-cap-1" in ca.id and "usa-awacs" in ca.id
+    pos, vel, active = ca.state(100.0)
+    assert active.all() and np.isfinite(pos).all() and (vel == 0).all()
+    grid, alt = ca.grid(10.0, 3)
+    assert grid.shape == (3, 8, 3) and np.allclose(alt.min(), 6000.0, atol=1.0)
