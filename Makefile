@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Recorded ADS-B samples for the tests: only the package's data files are read, never its
+	# code, so its (heavy) dependencies are not installed.
+	$(BIN)/python -m pip install --quiet --no-deps 'traffic==2.13'
 	touch $(STAMP)
 
 run: $(STAMP)

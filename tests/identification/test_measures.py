@@ -19,6 +19,7 @@ from inkless.identification import (
     IdentityLog,
     correct_fraction,
     declaration_delays,
+    declared_too_late,
     identification_results,
     identity_timeline,
     leaked_due_to_late_declaration,
@@ -91,3 +92,16 @@ def test_timeline_counts() -> None:
     np.testing.assert_array_equal(counts["false"]["hostile"], [1, 1, 0, 0])
     np.testing.assert_array_equal(counts["coalition"]["friend"], [0, 0, 0, 1])
     assert counts["civil"]["neutral"].sum() == 2 and FRIEND != NEUTRAL
+
+
+def test_declared_too_late_from_times() -> None:
+    nan = np.nan
+    landed = [True, True, True, True, True, False]
+    engaged = [False, False, False, True, False, False]
+    detect = [10.0, 10.0, 10.0, 10.0, 200.0, 10.0]
+    declared = [150.0, 50.0, nan, 150.0, 250.0, 150.0]
+    last_fire = [100.0, 100.0, 100.0, 100.0, 100.0, 100.0]
+    got = declared_too_late(landed, engaged, detect, declared, last_fire)
+    # late; in time; never declared; engaged anyway; detected too late to matter; intercepted
+    assert got.tolist() == [True, False, True, False, False, False]
+    assert not declared_too_late([True], [False], [0.0], [nan], [nan]).any()

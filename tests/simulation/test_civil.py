@@ -180,7 +180,7 @@ civil:
     t = np.arange(60.0, 2000.0, 1.0)
     pos, _ = rt.positions(t)
     vel = np.gradient(pos[0], t, axis=0)
-    lat, lon, alt = geo(rt, t)
+    _lat, _lon, alt = geo(rt, t)
     up = pos[0] / np.linalg.norm(pos[0], axis=1, keepdims=True)
     ground = np.linalg.norm(vel - (vel * up).sum(axis=1, keepdims=True) * up, axis=1)
     low = alt[0] < 10000 * FT

@@ -100,10 +100,10 @@ def test_replay_passes_through_the_samples() -> None:
         )
     mid = 0.5 * (rec.t[a] + rec.t[a + 1])
     pos, _, _ = flights.state(float(mid))
-    lat, lon, alt = pymap3d.ecef2geodetic(*pos[f], deg=False)
+    _lat, _lon, alt = pymap3d.ecef2geodetic(*pos[f], deg=False)
     assert alt == pytest.approx(0.5 * (rec.alt[a] + rec.alt[a + 1]), abs=1e-3)
     assert not flights.state(float(rec.t[b - 1]) + 1.0)[2][f]
-    grid, h = flights.grid(1.0, int(rec.t[b - 1]) + 3)
+    grid, _h = flights.grid(1.0, int(rec.t[b - 1]) + 3)
     assert np.isnan(grid[-1, f]).all() and np.isfinite(grid[int(rec.t[a]) + 1, f]).all()
 
 
@@ -126,10 +126,10 @@ civil:
     )
     traffic = civil_traffic(sc)
     assert len(traffic) == 26 and traffic.callsign[0] == "OWN1"
-    pos, vel, active = traffic.state(300.0)
+    pos, _vel, active = traffic.state(300.0)
     assert active[0] and active[1:].any()
     assert np.isfinite(pos[active]).all() and np.isnan(pos[~active]).all()
-    lat, lon, alt = pymap3d.ecef2geodetic(*pos[active].T)
+    lat, _lon, alt = pymap3d.ecef2geodetic(*pos[active].T)
     assert (alt > 8000).all() and (np.abs(lat - 46.8) < 3).all()
 
 

@@ -36,7 +36,8 @@ def invoke(*args: str) -> Any:
 
 def test_whatif_prints_the_change_per_composition(tmp_path: Path) -> None:
     path = write(tmp_path)
-    r = invoke("coalition", "whatif", str(path), "--without", "ALLY", "--seed", "7", "--json")
+    r = invoke("coalition", "whatif", str(path), "--without", "ALLY", "--seed", "7", "--json",
+               "--workers", "1")
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     (v,) = out["variants"]
@@ -46,7 +47,7 @@ def test_whatif_prints_the_change_per_composition(tmp_path: Path) -> None:
         assert f["change"] == round(f["variant"] - f["baseline"], 6)
         assert f["baseline"] == out["baseline"][name]
     text = invoke("coalition", "whatif", str(path), "--without", "ALLY", "--seed", "7",
-                  "--with-caveat", "HOST:threat_classes=ballistic")
+                  "--with-caveat", "HOST:threat_classes=ballistic", "--workers", "1")
     assert text.exit_code == 0, text.stderr
     assert "without ALLY; adding HOST:threat_classes=ballistic: leaked" in text.stdout
     assert "baseline: leaked" in text.stdout

@@ -430,6 +430,9 @@ def whatif_command(
     ] = False,
     replications: Annotated[int, typer.Option(min=1, help="Seeded replications per arm.")] = 1,
     seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes for the reruns (default: CPUs).")
+    ] = None,
     ledger: Annotated[
         Path | None,
         typer.Option("--ledger", help="Legal bases from the documents on this ledger file."),
@@ -471,7 +474,8 @@ def whatif_command(
         legal = legal_record(sc, ledger, keys)
         for c in comps:  # every bad name reported before anything runs
             scenario_gates(sc, legal, c)
-        return whatif(sc, sc.settings.seed if seed is None else seed, replications, comps, legal)
+        seed_ = sc.settings.seed if seed is None else seed
+        return whatif(sc, seed_, replications, comps, legal, workers=workers)
 
     out = _guard(run)
     if as_json:

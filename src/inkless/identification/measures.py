@@ -37,6 +37,7 @@ __all__ = [
     "correct_fraction",
     "correct_identity",
     "declaration_delays",
+    "declared_too_late",
     "first_hostile_time",
     "identification_results",
     "identity_timeline",
@@ -155,6 +156,28 @@ def leaked_due_to_late_declaration(landed: ArrayLike, engaged: ArrayLike,
     (the pipeline's ``BLOCKED_NOT_HOSTILE`` bit)."""
     out: B = (
         np.asarray(landed, bool) & ~np.asarray(engaged, bool) & np.asarray(withheld, bool)
+    )
+    return out
+
+
+def declared_too_late(
+    landed: ArrayLike,
+    engaged: ArrayLike,
+    detect_time: ArrayLike,
+    declared_time: ArrayLike,
+    last_fire_time: ArrayLike,
+) -> B:
+    """``(n,) bool`` per threat, from times alone: it landed, was never engaged, was detected
+    while a shot could still be fired (``detect_time <= last_fire_time``), but was declared
+    hostile only after the last moment a shot could be fired (or never). ``last_fire_time``
+    (s) is the latest fire time of any unit that still meets the threat in its envelope (e.g.
+    the last envelope tick minus the unit's flyout time; NaN or -inf: never engageable)."""
+    det = np.asarray(detect_time, float)
+    dec = np.asarray(declared_time, float)
+    last = np.nan_to_num(np.asarray(last_fire_time, float), nan=-np.inf)
+    late = ~(dec <= last)  # NaN (never declared) is late
+    out: B = (
+        np.asarray(landed, bool) & ~np.asarray(engaged, bool) & (det <= last) & late
     )
     return out
 

@@ -47,9 +47,9 @@ from inkless.physics.geodesy import (
     EARTH_MEAN_RADIUS,
     WGS84_A,
     WGS84_B,
+    WGS84_E2,
     ecef_from_geodetic,
     enu_rotation,
-    geodetic_from_ecef,
 )
 from inkless.scenario.tables import SensorTable
 
@@ -349,7 +349,11 @@ def expected_pd(
 
 
 def _geodetic_up(ecef: F64) -> F64:
-    lat, lon, _ = geodetic_from_ecef(ecef)
+    """Geodetic up unit vector at ECEF ``ecef (3,)``, latitude by Bowring's formula (as the
+    coverage geometry of :mod:`inkless.sensing.coverage`)."""
+    x, y, z = (float(v) for v in ecef)
+    lat = np.arctan2(z, np.hypot(x, y) * (1.0 - WGS84_E2))
+    lon = np.arctan2(y, x)
     return np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 

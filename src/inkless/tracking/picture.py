@@ -197,11 +197,15 @@ def _associations(before: Tracks, after: Tracks, dt: float, z: F64, R: F64, q: f
         return out
     born = np.flatnonzero(after.id >= before.next_id)
     free = np.zeros(m, bool)
-    if born.size:
-        same = (after.x[born, None, :3] == z[None, :, :]).all(axis=2)
-        jb = np.argmax(same, axis=1)
-        out[born] = jb
-        free[jb] = True
+    if born.size:  # births copy their detection's position: match on the exact east coordinate
+        jb = np.flatnonzero(np.isin(z[:, 0], after.x[born, 0]))
+        if jb.size == born.size:
+            out[born] = jb
+            free[jb] = True
+        else:  # identical east coordinates (never in practice): match on all three
+            jb = np.argmax((after.x[born, None, :3] == z[None, :, :]).all(axis=2), axis=1)
+            out[born] = jb
+            free[jb] = True
     kept = np.flatnonzero(after.id < before.next_id)
     old = np.searchsorted(before.id, after.id[kept])
     hit = after.hits[kept] > before.hits[old]
@@ -216,12 +220,8 @@ def _associations(before: Tracks, after: Tracks, dt: float, z: F64, R: F64, q: f
     target = after.x[rows]
     near = taken[np.argmin(cdist(target[:, :3], z[taken]), axis=1)]
     xu, _ = update(xp, Pp, z[near], R[near])
-    tol = 1e-6 * (1.0 + np.abs(target))
-    ok = (np.abs(xu - target) <= tol).all(axis=1)
-    _, first = np.unique(near, return_index=True)
-    unique = np.zeros(rows.size, bool)
-    unique[first] = True
-    ok &= unique & (np.bincount(near, minlength=m)[near] == 1)
+    ok = (np.abs(xu - target) <= 1e-6 * (1.0 + np.abs(target))).all(axis=1)
+    ok &= np.bincount(near, minlength=m)[near] == 1
     out[rows[ok]] = near[ok]
     bad = np.flatnonzero(~ok)
     if bad.size:
@@ -548,6 +548,10 @@ class CoalitionTracker:
         self.min_el, self.max_el, self.pd = min_el, max_el, pd
         self.shares, self.allowed, self.config = tuple(shares), allowed, config
         self.configs = [dataclasses.replace(config, clutter_density=float(c)) for c in clutter]
+        # a track farther than this from a sensor (plus a 5 % margin for a tick's motion) is
+        # outside its coverage: the cheap first test before the expected detection probability
+        self.reach2 = (1.05 * ranges.max(axis=1) + 20.0 * BALLISTIC_SPEED) ** 2
+        self._pd_cache: dict[int, tuple[tuple[float, ...], PdOf]] = {}
         self.central = LabelledTracks.empty()
         self.own = {m: LabelledTracks.empty() for m, s in enumerate(self.shares)
                     if s != "detections"}
@@ -562,7 +566,7 @@ class CoalitionTracker:
 
         A scan without reports that no track expects to be seen by (detection probability 0 for
         every track) changes nothing but the time of the table, so it is skipped (exact: the
-        track score's decay over time composes)."""
+        track score's decay over time composes, see :func:`score_at`)."""
         z, R = measurements(det)
         bounds = np.searchsorted(det.sensor, np.r_[sensors, sensors[-1] + 1] if sensors.size
                                  else np.zeros(1, np.int64))
@@ -571,13 +575,18 @@ class CoalitionTracker:
             member = int(self.owner[i])
             key = self._key(member)
             held = self.central if key < 0 else self.own[key]
-            if a == b and len(held) == 0:
+            if len(held) == 0 and a == b:
                 continue
             dt = t - held.tracks.t
+            x = held.tracks.x
+            pos = x[:, :3] + x[:, 3:] * dt
+            s_enu = self.frame.from_ecef(sensor_ecef[k])
+            near = np.einsum("ni,ni->n", pos - s_enu, pos - s_enu) <= self.reach2[i]
+            if a == b and not near.any():
+                continue
             shifted = _with_gravity(held.tracks, dt, self.frame)
-            pd_of = expected_pd(self.frame, sensor_ecef[k], self.ranges[i],
-                                float(self.min_el[i]), float(self.max_el[i]), float(self.pd[i]))
-            p = pd_of(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:])
+            p = self._pd(i, sensor_ecef[k])(shifted.x[:, :3] + shifted.x[:, 3:] * dt,
+                                            shifted.x[:, 3:])
             if a == b and not p.any():
                 continue
             held = _scan(held, shifted, t, det.take(slice(a, b)), z[a:b], R[a:b], kind[a:b],
@@ -586,6 +595,16 @@ class CoalitionTracker:
                 self.central = held
             else:
                 self.own[key] = held
+
+    def _pd(self, i: int, sensor_ecef: F64) -> PdOf:
+        """Expected detection probability of sensor ``i`` at ``sensor_ecef`` (kept while the
+        sensor does not move)."""
+        key = (i, *sensor_ecef.tolist())
+        if self._pd_cache.get(i, (None,))[0] != key:
+            f = expected_pd(self.frame, sensor_ecef, self.ranges[i], float(self.min_el[i]),
+                            float(self.max_el[i]), float(self.pd[i]))
+            self._pd_cache[i] = (key, f)
+        return self._pd_cache[i][1]
 
     def picture(self, t: float) -> CoalitionPicture:
         """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`)."""
