@@ -161,7 +161,7 @@ def run_command(
         res["settings"]["picture"] = picture.value
         res["coalition"].update(res_coalition)
         if audience is not None:
-            res = write_view(out_dir, record, res, audience)
+            write_view(out_dir, record, res, audience)  # the terminal shows the full run
         else:
             (out_dir / "results.json").write_text(
                 json.dumps(res, indent=2) + "\n", encoding="utf-8"
@@ -172,6 +172,8 @@ def run_command(
         raise _fail(e) from None
     _summary(res)
     coalition_summary(out, res)
+    if view:
+        out.print(f"outputs written as {view} may see them (--view)")
     out.print(
         f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
     )

@@ -83,3 +83,35 @@ def test_run_reports_what_each_rule_cost(tmp_path: Path) -> None:
     assert "What each rule cost" in html and "HOST:threat_classes" in html
     assert "what each rule cost" in r.stdout and "HOST:threat_classes" in r.stdout
     assert any("blocked by a caveat: HOST:threat_classes" in i["cause"] for i in res["impacts"])
+
+
+def test_run_reads_legal_bases_from_the_ledger_and_views_use_its_pseudonyms(
+    tmp_path: Path,
+) -> None:
+    d = yaml.safe_load(write(tmp_path).read_text())
+    d["members"] += [
+        {"id": "CELL", "name": "Coordination Cell", "role": "orchestrator"},
+        {"id": "QUIET", "name": "Quiet Friend", "role": "partner", "anonymous": True,
+         "rules": {"preconditions": [{"document": "consent", "from_role": "orchestrator"}]}},
+    ]
+    d["members"][1]["rules"] = {
+        "preconditions": [{"document": "consent", "from_member": "HOST"}]
+    }
+    path = tmp_path / "ledgered.yaml"
+    path.write_text(yaml.safe_dump(d))
+    book = tmp_path / "book.db"
+    r = invoke("coalition", "plan", str(path), "--ledger", str(book), "--at",
+               "2025-01-01T01:00:00Z")  # the scenario's epoch is 2025-01-01T00:00:00Z
+    assert r.exit_code == 0, r.stderr
+    r = invoke("run", str(path), "--out", str(tmp_path / "out"), "--ledger", str(book),
+               "--view", "HOST", "--no-rule-costs", "--seed", "7")
+    assert r.exit_code == 0, r.stderr
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    basis = {b["member"]: b for b in res["coalition"]["legal_basis"]}
+    assert basis["ALLY"]["acts_from_s"] == 3600.0
+    assert basis["ALLY"]["letters"][0]["source"].startswith("ledger entry ")
+    shown = invoke("ledger", "show", str(book), "--json")
+    roster = [e["statement"] for e in json.loads(shown.stdout) if e["kind"] == "roster"][-1]
+    on_ledger = {m["id"] for m in roster["members"] if m["anonymous"]}
+    in_view = {m["id"] for m in res["members"] if m["anonymous"]}
+    assert on_ledger == in_view and all(x.startswith("anon-") for x in in_view)

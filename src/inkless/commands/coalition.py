@@ -556,18 +556,20 @@ def coalition_summary(console: Any, res: dict[str, Any]) -> None:
     costs = sec.get("costs")
     if costs:
         t = Table(
-            title="what each rule cost: with it / lifted (cost), same seeds",
-            caption="cost = figure with the rule - figure with it lifted",
+            title="what each rule cost (same seeds, rerun with the rule lifted)",
+            caption="cost = figure with the rule - figure with it lifted; see the report",
         )
         t.add_column("rule", no_wrap=True)
-        for col in ("shots blocked", "leaked", "value damaged", "interceptors (M$)"):
+        for col in ("shots blocked", "leakers", "value damaged", "interceptor cost (M$)"):
             t.add_column(col, justify="right")
         for c in costs:
-            cells = [
-                f"{c[k]['with_rule']:.4g}/{c[k]['rule_lifted']:.4g} ({c[k]['cost']:+.3g})"
-                for k in ("leaked", "value_damaged", "interceptor_cost")
-            ]
-            t.add_row(c["rule"], str(c["blocked_pairs"]), *cells)
+            t.add_row(
+                c["rule"],
+                str(c["blocked_pairs"]),
+                f"{c['leaked']['cost']:+.2f}",
+                f"{c['value_damaged']['cost']:+.2f}",
+                f"{c['interceptor_cost']['cost']:+.2f}",
+            )
         console.print(t)
     elif sec.get("blocked_by_rule"):
         blocked = ", ".join(f"{r} {n}" for r, n in sec["blocked_by_rule"].items())

@@ -59,6 +59,7 @@ __all__ = [
     "BALLISTIC_SPEED",
     "Detections",
     "EnuFrame",
+    "ExpectedPd",
     "clutter_density",
     "detect",
     "expected_pd",
@@ -299,6 +300,66 @@ def detect(
     return out.take(order)
 
 
+class ExpectedPd:
+    """The detection probability a tracker should expect of each of ``s`` sensors.
+
+    ``ExpectedPd(...)(pos, vel, rows)`` gives ``(len(rows), n)``: for track states ``pos``,
+    ``vel`` ``(n, 3)`` in ``frame`` (m, m/s), the sensor's ``pd`` inside its coverage (range,
+    elevation limits, 4/3-Earth radar horizon, as :func:`coverage`), 0 outside. The class of a
+    track is not known to the tracker, so its range is guessed from kinematics: a track faster
+    than :data:`BALLISTIC_SPEED` gets the ballistic range, any other the shorter of the cruise
+    and drone ranges (the conservative choice: a slow track is never charged a miss by a sensor
+    that may not see it). A track's height is its geocentric radius less the ellipsoid's radius
+    at its geocentric latitude (metres off at most, for a coverage test).
+
+    Args:
+        frame: the tracker's frame.
+        sensor_ecef: ``(s, 3)`` sensor positions, ECEF m.
+        sensor_range: ``(s, 4)`` range table rows (m; ballistic, cruise, drone, civil).
+        min_el, max_el: ``(s,)`` elevation limits, rad.
+        pd: ``(s,)`` detection probability inside the coverage.
+    """
+
+    def __init__(self, frame: EnuFrame, sensor_ecef: F64, sensor_range: F64, min_el: F64,
+                 max_el: F64, pd: F64) -> None:
+        s_ecef = np.asarray(sensor_ecef, dtype=float).reshape(-1, 3)
+        self.frame = frame
+        self.ecef = s_ecef
+        self.enu = frame.from_ecef(s_ecef)
+        self.norm = np.linalg.norm(s_ecef, axis=1)
+        self.up = np.stack([_geodetic_up(e) for e in s_ecef]) @ frame.rot.T if len(s_ecef) else (
+            np.zeros((0, 3)))
+        rng = np.asarray(sensor_range, dtype=float).reshape(-1, 4)
+        self.r_fast, self.r_slow = rng[:, 0], np.minimum(rng[:, 1], rng[:, 2])
+        self.sin_lo, self.sin_hi = np.sin(min_el), np.sin(max_el)
+        self.horizon_s = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS
+                                 * np.maximum(_height(s_ecef), 0.0)) if len(s_ecef) else (
+            np.zeros(0))
+        self.pd = np.asarray(pd, dtype=float)
+
+    def __call__(self, pos: F64, vel: F64, rows: I64 | None = None) -> F64:
+        """``(len(rows), n)`` expected detection probabilities (all sensors if ``rows`` is
+        None)."""
+        rows = np.arange(self.ecef.shape[0]) if rows is None else rows
+        if pos.shape[0] == 0:
+            return np.zeros((rows.size, 0))
+        d = pos[None, :, :] - self.enu[rows, None, :]
+        r2 = np.einsum("sni,sni->sn", d, d)
+        fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2
+        lim = np.where(fast[None, :], self.r_fast[rows, None], self.r_slow[rows, None])
+        ecef = self.frame.to_ecef(pos)
+        rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_el = np.einsum("sni,si->sn", d, self.up[rows]) / np.sqrt(r2)
+            cos_angle = (self.ecef[rows] @ ecef.T) / (self.norm[rows, None] * rn[None, :])
+        h_t = np.maximum(_height(ecef, rn), 0.0)
+        horizon = self.horizon_s[rows, None] + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[None]
+        seen = ((r2 <= lim * lim) & (sin_el >= self.sin_lo[rows, None])
+                & (sin_el <= self.sin_hi[rows, None])
+                & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))))
+        return np.where(seen, self.pd[rows, None], 0.0)
+
+
 def expected_pd(
     frame: EnuFrame,
     sensor_ecef: F64,
@@ -307,43 +368,12 @@ def expected_pd(
     max_el: float,
     pd: float,
 ) -> Callable[[F64, F64], F64]:
-    """The detection probability a tracker should expect of one sensor: ``f(pos, vel) -> (n,)``.
-
-    ``pos``, ``vel`` ``(n, 3)`` are track states in ``frame`` (m, m/s). ``pd`` inside the
-    coverage (range, elevation limits, 4/3-Earth radar horizon, as :func:`coverage`), 0 outside.
-    The class of a track is not known to the tracker, so its range is guessed from kinematics: a
-    track faster than :data:`BALLISTIC_SPEED` gets the ballistic range, any other the shorter of
-    the cruise and drone ranges (the conservative choice: a slow track is never charged a miss by
-    a sensor that may not see it). ``sensor_range`` is the sensor's row of the range table (m;
-    ballistic, cruise, drone, civil). The track's height is its geocentric radius less the
-    ellipsoid's radius at its geocentric latitude (metres off at most, for a coverage test).
-    """
-    s_ecef = np.asarray(sensor_ecef, dtype=float).reshape(3)
-    s_enu = frame.from_ecef(s_ecef)
-    s_norm = float(np.linalg.norm(s_ecef))
-    up = frame.rot @ _geodetic_up(s_ecef)  # the sensor's local vertical, in the frame
-    r_fast, r_slow = float(sensor_range[0]), float(min(sensor_range[1], sensor_range[2]))
-    sin_lo, sin_hi = np.sin(min_el), np.sin(max_el)
-    h_s = max(_height(s_ecef[None])[0], 0.0)
-    k2 = 2.0 * EFFECTIVE_EARTH_RADIUS
+    """:class:`ExpectedPd` of one sensor as a function ``f(pos, vel) -> (n,)``."""
+    one = ExpectedPd(frame, np.reshape(sensor_ecef, (1, 3)), np.reshape(sensor_range, (1, 4)),
+                     np.array([min_el]), np.array([max_el]), np.array([pd]))
 
     def pd_of(pos: F64, vel: F64) -> F64:
-        if pos.shape[0] == 0:
-            return np.zeros(0)
-        d = pos - s_enu
-        r2 = np.einsum("ni,ni->n", d, d)
-        fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2
-        lim = np.where(fast, r_fast, r_slow)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sin_el = (d @ up) / np.sqrt(r2)
-            ecef = frame.to_ecef(pos)
-            rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
-            h_t = np.maximum(_height(ecef, rn), 0.0)
-            cos_angle = (ecef @ s_ecef) / (rn * s_norm)
-        horizon = np.sqrt(k2 * h_s) + np.sqrt(k2 * h_t)
-        seen = ((r2 <= lim * lim) & (sin_el >= sin_lo) & (sin_el <= sin_hi)
-                & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))))
-        return np.where(seen, pd, 0.0)
+        return one(pos, vel)[0]
 
     return pd_of
 

@@ -53,7 +53,7 @@ from scipy.spatial.distance import cdist
 
 from inkless.coalition import Member, pseudonym, releasable
 from inkless.physics.ballistic import MU_EARTH
-from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, expected_pd
+from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 
 from .fusion import covariance_intersection
 from .kalman import predict, update
@@ -151,34 +151,46 @@ def predict_to(tracks: Tracks, t: float, q: float, frame: EnuFrame) -> tuple[F64
 
 
 # ----------------------------------------------------------------------------- labelled tracks
+_MEMBERS, _VOTES, _OBJ, _RUN = 0, slice(1, 1 + N_KINDS), 1 + N_KINDS, 2 + N_KINDS
+_LABEL_COLUMNS = 3 + N_KINDS
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class LabelledTracks:
     """One tracker's table and, row-aligned, what the simulation knows about each track.
 
-    Attributes:
-        tracks: the tracker's table (:class:`inkless.tracking.Tracks`).
-        members: ``(n,) uint64`` provenance: bit ``k`` set when a sensor of member row ``k``
-            contributed a detection.
-        votes: ``(n, N_KINDS) int32`` detections per kind of object that produced them
-            (ballistic, cruise, drone, civil, false alarm). Simulation only.
-        obj: ``(n,) int64`` streaming-majority object row (-1: false alarm). Simulation only.
-        run: ``(n,) int32`` the majority vote's counter.
+    ``labels (n, 8) int64`` holds, per track: the provenance bits (bit ``k`` set when a sensor of
+    member row ``k`` contributed a detection), the detections per kind of object that produced
+    them (ballistic, cruise, drone, civil, false alarm; simulation only), the streaming-majority
+    object row (-1: false alarm; simulation only) and the majority vote's counter. One array, so
+    that following the tracker's row changes costs one gather.
     """
 
     tracks: Tracks
-    members: U64
-    votes: NDArray[np.int32]
-    obj: I64
-    run: NDArray[np.int32]
+    labels: I64
 
     @classmethod
     def empty(cls, t: float = 0.0) -> LabelledTracks:
         """No tracks at time ``t`` (s)."""
-        return cls(Tracks.empty(t), np.zeros(0, np.uint64), np.zeros((0, N_KINDS), np.int32),
-                   np.zeros(0, np.int64), np.zeros(0, np.int32))
+        return cls(Tracks.empty(t), np.zeros((0, _LABEL_COLUMNS), np.int64))
 
     def __len__(self) -> int:
         return len(self.tracks)
+
+    @property
+    def members(self) -> U64:
+        """``(n,) uint64`` provenance bits."""
+        return self.labels[:, _MEMBERS].astype(np.uint64)
+
+    @property
+    def votes(self) -> NDArray[np.int32]:
+        """``(n, N_KINDS)`` detections per kind of object (simulation only)."""
+        return self.labels[:, _VOTES].astype(np.int32)
+
+    @property
+    def obj(self) -> I64:
+        """``(n,)`` majority object row, -1 for a false alarm (simulation only)."""
+        return self.labels[:, _OBJ]
 
 
 def _associations(before: Tracks, after: Tracks, dt: float, z: F64, R: F64, q: float) -> I64:
@@ -278,32 +290,28 @@ def _scan(
     """:func:`track_scan` on the gravity-shifted table with the detection probability ``p``
     of each track (at its predicted position) already known."""
     before = held.tracks
-    dt = float(t) - before.t
     after = step(shifted, t, z, R, config=config, pd=lambda _: p)
     n = len(after)
     kept = after.id < before.next_id
     old = np.searchsorted(before.id, after.id[kept])
     if z.shape[0] == 0:  # no report: tracks were only deleted
-        return LabelledTracks(after, held.members[old], held.votes[old], held.obj[old],
-                              held.run[old])
-    det_of = _associations(shifted, after, dt, z, R, config.q)
-    members = np.zeros(n, np.uint64)
-    votes = np.zeros((n, N_KINDS), np.int32)
-    obj = np.full(n, -1, np.int64)
-    run = np.zeros(n, np.int32)
-    members[kept], votes[kept] = held.members[old], held.votes[old]
-    obj[kept], run[kept] = held.obj[old], held.run[old]
+        return LabelledTracks(after, held.labels[old])
+    labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
+    labels[kept] = held.labels[old]
+    det_of = _associations(shifted, after, float(t) - before.t, z, R, config.q)
     rows = np.flatnonzero(det_of >= 0)
     if rows.size:
         d = det_of[rows]
-        members[rows] |= np.uint64(1 << member)
-        votes[rows, kind[d]] += 1
-        label = det.truth[d]
-        empty = run[rows] == 0
-        agree = obj[rows] == label
-        obj[rows] = np.where(empty, label, obj[rows])
-        run[rows] = np.where(empty | agree, run[rows] + 1, run[rows] - 1)
-    return LabelledTracks(after, members, votes, obj, run)
+        lab = labels[rows]
+        lab[:, _MEMBERS] |= 1 << member
+        lab[np.arange(rows.size), 1 + kind[d]] += 1
+        truth = det.truth[d]
+        empty = lab[:, _RUN] == 0
+        agree = lab[:, _OBJ] == truth
+        lab[:, _OBJ] = np.where(empty, truth, lab[:, _OBJ])
+        lab[:, _RUN] += np.where(empty | agree, 1, -1)
+        labels[rows] = lab
+    return LabelledTracks(after, labels)
 
 
 # ----------------------------------------------------------------------------- the picture
@@ -366,8 +374,10 @@ def picture_rows(held: LabelledTracks, t: float, config: TrackerConfig,
     show = np.flatnonzero(in_picture(dataclasses.replace(held.tracks, quality=quality), config))
     sub = held.tracks.take(show)
     x, P = predict_to(sub, t, config.q, frame)
-    return CoalitionPicture(float(t), sub.id, x, P, quality[show], held.members[show],
-                            np.zeros(show.size, np.uint64), held.votes[show], held.obj[show])
+    lab = held.labels[show]
+    return CoalitionPicture(float(t), sub.id, x, P, quality[show],
+                            lab[:, _MEMBERS].astype(np.uint64), np.zeros(show.size, np.uint64),
+                            lab[:, _VOTES].astype(np.int32), lab[:, _OBJ])
 
 
 def score_at(tracks: Tracks, t: float, config: TrackerConfig) -> F64:
@@ -446,14 +456,11 @@ def can_release(members: Sequence[Member]) -> NDArray[np.bool_]:
 def release_bits(provenance: U64, allowed: NDArray[np.bool_]) -> U64:
     """Releasability label of tracks with the given provenance bits: bit ``r`` set when every
     contributor ``o`` may release tracks to ``r`` (``allowed (M, M)``, see :func:`can_release`)."""
-    out = np.zeros(provenance.shape, np.uint64)
     M = allowed.shape[0]
     weights = np.uint64(1) << np.arange(M, dtype=np.uint64)
-    for r in range(M):
-        senders = np.uint64(int((weights * allowed[:, r]).sum()))
-        ok = (provenance & ~senders) == 0
-        out |= np.where(ok, np.uint64(1 << r), np.uint64(0))
-    return out
+    senders = (weights[:, None] * allowed).sum(axis=0).astype(np.uint64)  # (M,) per recipient
+    ok = (provenance[:, None] & ~senders[None, :]) == 0
+    return np.asarray((ok * weights[None, :]).sum(axis=1), dtype=np.uint64)
 
 
 def assemble(
@@ -548,10 +555,8 @@ class CoalitionTracker:
         self.min_el, self.max_el, self.pd = min_el, max_el, pd
         self.shares, self.allowed, self.config = tuple(shares), allowed, config
         self.configs = [dataclasses.replace(config, clutter_density=float(c)) for c in clutter]
-        # a track farther than this from a sensor (plus a 5 % margin for a tick's motion) is
-        # outside its coverage: the cheap first test before the expected detection probability
-        self.reach2 = (1.05 * ranges.max(axis=1) + 20.0 * BALLISTIC_SPEED) ** 2
-        self._pd_cache: dict[int, tuple[tuple[float, ...], PdOf]] = {}
+        self._sensor_ecef: F64 | None = None
+        self._expect: ExpectedPd | None = None
         self.central = LabelledTracks.empty()
         self.own = {m: LabelledTracks.empty() for m, s in enumerate(self.shares)
                     if s != "detections"}
@@ -564,47 +569,63 @@ class CoalitionTracker:
         ``sensor_ecef (k, 3)``: their reports ``det`` (sorted by sensor), ``kind (m,)`` the kind
         of object behind each report (simulation only).
 
-        A scan without reports that no track expects to be seen by (detection probability 0 for
-        every track) changes nothing but the time of the table, so it is skipped (exact: the
-        track score's decay over time composes, see :func:`score_at`)."""
+        The expected detection probabilities of a tracker's sensors are evaluated once per time,
+        at the tracks' predicted positions before the first scan (tracks started by an earlier
+        scan at the same time get theirs on their own). A scan without reports that no track
+        expects to be seen by (probability 0 for every track) changes nothing but the time of
+        the table, so it is skipped (exact: the track score's decay composes, :func:`score_at`).
+        """
+        if not sensors.size:
+            return
         z, R = measurements(det)
-        bounds = np.searchsorted(det.sensor, np.r_[sensors, sensors[-1] + 1] if sensors.size
-                                 else np.zeros(1, np.int64))
-        for k, i in enumerate(sensors.tolist()):
-            a, b = int(bounds[k]), int(bounds[k + 1])
-            member = int(self.owner[i])
-            key = self._key(member)
+        bounds: I64 = np.asarray(np.searchsorted(det.sensor, np.r_[sensors, sensors[-1] + 1]))
+        known_ecef = self._sensor_ecef
+        if known_ecef is None or not np.array_equal(known_ecef[sensors], sensor_ecef):
+            ecef = np.full((len(self.owner), 3), np.nan) if known_ecef is None else (
+                known_ecef.copy())
+            ecef[sensors] = sensor_ecef
+            self._sensor_ecef = ecef
+            ok = np.isfinite(ecef[:, 0])
+            self._expect = ExpectedPd(self.frame, np.where(ok[:, None], ecef, 0.0), self.ranges,
+                                      self.min_el, self.max_el, np.where(ok, self.pd, 0.0))
+        expect = self._expect
+        assert expect is not None
+        keys = np.array([self._key(int(m)) for m in self.owner[sensors].tolist()])
+        for key in np.unique(keys).tolist():
+            mine = np.flatnonzero(keys == key)
             held = self.central if key < 0 else self.own[key]
-            if len(held) == 0 and a == b:
-                continue
-            dt = t - held.tracks.t
-            x = held.tracks.x
-            pos = x[:, :3] + x[:, 3:] * dt
-            s_enu = self.frame.from_ecef(sensor_ecef[k])
-            near = np.einsum("ni,ni->n", pos - s_enu, pos - s_enu) <= self.reach2[i]
-            if a == b and not near.any():
-                continue
-            shifted = _with_gravity(held.tracks, dt, self.frame)
-            p = self._pd(i, sensor_ecef[k])(shifted.x[:, :3] + shifted.x[:, 3:] * dt,
-                                            shifted.x[:, 3:])
-            if a == b and not p.any():
-                continue
-            held = _scan(held, shifted, t, det.take(slice(a, b)), z[a:b], R[a:b], kind[a:b],
-                         member, self.configs[i], p)
+            start = held.tracks
+            dt0 = t - start.t
+            shifted0 = _with_gravity(start, dt0, self.frame)
+            p0 = expect(shifted0.x[:, :3] + shifted0.x[:, 3:] * dt0, shifted0.x[:, 3:],
+                        sensors[mine])
+            for row, k in enumerate(mine.tolist()):
+                i = int(sensors[k])
+                a, b = int(bounds[k]), int(bounds[k + 1])
+                if held.tracks is start:
+                    shifted, p = shifted0, p0[row]
+                else:
+                    dt = t - held.tracks.t
+                    shifted = _with_gravity(held.tracks, dt, self.frame)
+                    p = np.zeros(len(shifted))
+                    if len(start):
+                        at = np.minimum(np.searchsorted(start.id, shifted.id), len(start) - 1)
+                        known = start.id[at] == shifted.id
+                        p[known] = p0[row, at[known]]
+                    else:
+                        known = np.zeros(len(shifted), bool)
+                    new = np.flatnonzero(~known)
+                    if new.size:
+                        xs = shifted.x[new]
+                        p[new] = expect(xs[:, :3] + xs[:, 3:] * dt, xs[:, 3:], np.array([i]))[0]
+                if a == b and not p.any():
+                    continue
+                held = _scan(held, shifted, t, det.take(slice(a, b)), z[a:b], R[a:b],
+                             kind[a:b], int(self.owner[i]), self.configs[i], p)
             if key < 0:
                 self.central = held
             else:
                 self.own[key] = held
-
-    def _pd(self, i: int, sensor_ecef: F64) -> PdOf:
-        """Expected detection probability of sensor ``i`` at ``sensor_ecef`` (kept while the
-        sensor does not move)."""
-        key = (i, *sensor_ecef.tolist())
-        if self._pd_cache.get(i, (None,))[0] != key:
-            f = expected_pd(self.frame, sensor_ecef, self.ranges[i], float(self.min_el[i]),
-                            float(self.max_el[i]), float(self.pd[i]))
-            self._pd_cache[i] = (key, f)
-        return self._pd_cache[i][1]
 
     def picture(self, t: float) -> CoalitionPicture:
         """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`)."""

@@ -54,7 +54,7 @@ from inkless.coalition import (
     rule_member,
 )
 from inkless.errors import InputError
-from inkless.pipeline import Record, Solver, run
+from inkless.pipeline import Picture, Record, Solver, run
 from inkless.scenario.model import Scenario
 
 __all__ = [
@@ -269,9 +269,15 @@ def figures(res: dict[str, Any]) -> dict[str, float]:
 
 
 def _one(
-    scenario: Scenario, seed: int, replication: int, solver: Solver, gates: Gates
+    scenario: Scenario,
+    seed: int,
+    replication: int,
+    solver: Solver,
+    gates: Gates,
+    picture: Picture = "perfect",
 ) -> dict[str, float]:
-    return figures(results(run(scenario, seed, replication, solver=solver, gates=gates), solver))
+    record = run(scenario, seed, replication, solver=solver, picture=picture, gates=gates)
+    return figures(results(record, solver))
 
 
 def run_arms(
@@ -281,6 +287,7 @@ def run_arms(
     arms: Sequence[Gates],
     solver: Solver = "greedy",
     workers: int | None = None,
+    picture: Picture = "perfect",
 ) -> list[list[dict[str, float]]]:
     """The figures of replications ``0..R-1`` under each of ``arms`` (gates), in order; on a
     process pool when there is more than one run."""
@@ -289,11 +296,14 @@ def run_arms(
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers <= 1 or len(tasks) <= 1:
         for a, r in tasks:
-            out[a][r] = _one(scenario, seed, r, solver, arms[a])
+            out[a][r] = _one(scenario, seed, r, solver, arms[a], picture)
         return out
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [(a, r, pool.submit(_one, scenario, seed, r, solver, arms[a])) for a, r in tasks]
+        futures = [
+            (a, r, pool.submit(_one, scenario, seed, r, solver, arms[a], picture))
+            for a, r in tasks
+        ]
         for a, r, fut in futures:
             out[a][r] = fut.result()
     return out
@@ -354,19 +364,21 @@ def rule_costs(
     legal: LegalRecord,
     solver: Solver = "greedy",
     workers: int | None = None,
+    picture: Picture = "perfect",
 ) -> list[dict[str, Any]]:
     """What each rule cost (see the module docstring): one row per rule that blocked something,
     ``{rule, member, kind, blocked_pairs, replications, leaked, value_damaged,
     interceptor_cost}``, each figure ``{with_rule, rule_lifted, cost[, ci95]}``.
 
     ``record`` is replication 0's record and ``reps`` every replication's results dict (with
-    its ``coalition`` section), run with ``scenario_gates(scenario, legal)``.
+    its ``coalition`` section), run with ``scenario_gates(scenario, legal)`` and the same
+    ``solver`` and ``picture``.
     """
     rules = _candidates(scenario, record, reps)
     if not rules:
         return []
     arms = [scenario_gates(scenario, legal, Composition(lift=(r,))) for r, _ in rules]
-    lifted = run_arms(scenario, seed, len(reps), arms, solver, workers)
+    lifted = run_arms(scenario, seed, len(reps), arms, solver, workers, picture)
     base = [figures(res) for res in reps]
     out = []
     for (rule, pairs), runs in zip(rules, lifted, strict=True):
@@ -391,12 +403,13 @@ def whatif(
     legal: LegalRecord | None = None,
     solver: Solver = "greedy",
     workers: int | None = None,
+    picture: Picture = "perfect",
 ) -> dict[str, Any]:
     """The baseline coalition against each composition, same seeds: per composition the means
     of each figure and the mean paired change (variant - baseline) with its 95 % CI."""
     legal = legal if legal is not None else legal_record(scenario)
     arms = [scenario_gates(scenario, legal, c) for c in (Composition(), *compositions)]
-    runs = run_arms(scenario, seed, replications, arms, solver, workers)
+    runs = run_arms(scenario, seed, replications, arms, solver, workers, picture)
     return {
         "scenario": scenario.name,
         "seed": seed,
