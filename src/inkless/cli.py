@@ -33,6 +33,7 @@ err = Console(stderr=True)
 
 
 class Picture(StrEnum):
+    tracked = "tracked"
     perfect = "perfect"
 
 
@@ -81,8 +82,19 @@ def run_command(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     replications: Annotated[int, typer.Option(min=1, help="Seeded replications.")] = 1,
     picture: Annotated[
-        Picture, typer.Option(help="Picture the defence decides on.")
-    ] = Picture.perfect,
+        Picture,
+        typer.Option(
+            help="Picture the defence decides on: the fused tracks of the coalition's radars "
+            "(tracked) or every covered threat exactly (perfect, the upper bound)."
+        ),
+    ] = Picture.tracked,
+    compare_perfect: Annotated[
+        bool,
+        typer.Option(
+            "--compare-perfect",
+            help="Also run the perfect picture with the same seeds; compare leakers and cost.",
+        ),
+    ] = False,
     assignment: Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")] = (
         Assignment.greedy
     ),
@@ -112,7 +124,7 @@ def run_command(
 ) -> None:
     """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
     from inkless.afteraction import summarise, write_report
-    from inkless.afteraction.results import map_data, write_events_csv
+    from inkless.afteraction.results import comparison_section, map_data, write_events_csv
     from inkless.afteraction.views import write_view
     from inkless.commands.coalition import coalition_summary, run_audience
     from inkless.scenario import load_scenario
@@ -148,17 +160,30 @@ def run_command(
                 solver=assignment.value,
                 progress=lambda: bar.advance(task),
                 gates=scenario_gates(sc, legal),
+                picture=picture.value,
             )
+            if compare_perfect and picture != Picture.perfect:
+                bar.update(task, description=f"{sc.name}: the perfect picture (same seeds)",
+                           completed=0)
+                _, perfect_reps = run_replications(
+                    sc, seed_, replications, solver=assignment.value,
+                    progress=lambda: bar.advance(task), gates=scenario_gates(sc, legal),
+                    picture="perfect",
+                )
             res_coalition: dict[str, Any] = {"record": legal.source}
             if rule_costs:
                 bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
                 res_coalition["costs"] = costs_of_rules(
-                    sc, seed_, record, reps, legal, solver=assignment.value
+                    sc, seed_, record, reps, legal, solver=assignment.value,
+                    picture=picture.value,
                 )
         res = reps[0] if replications == 1 else summarise(reps)
         res["replications"] = replications
         res["seed"] = seed_
         res["settings"]["picture"] = picture.value
+        if compare_perfect and picture != Picture.perfect:
+            perfect = perfect_reps[0] if replications == 1 else summarise(perfect_reps)
+            res["comparison"] = comparison_section(res, perfect)
         res["coalition"].update(res_coalition)
         if audience is not None:
             write_view(out_dir, record, res, audience)  # the terminal shows the full run
@@ -171,6 +196,24 @@ def run_command(
     except InklessError as e:
         raise _fail(e) from None
     _summary(res)
+    if "picture" in res:  # the tracked picture's quality
+        pq = res["picture"]
+        out.print(
+            f"air picture: mean GOSPA {pq['mean_gospa_m']:.0f} m (c = 1 km), "
+            f"{pq['missed']:.2f} objects missed and {pq['false']:.2f} false tracks per time, "
+            f"{pq['track_breaks']} track breaks, {pq['track_swaps']} swaps"
+        )
+    if "comparison" in res:  # --compare-perfect
+        cmp = res["comparison"]
+        t = Table(title="tracked against perfect picture (same seeds"
+                  + (f", means of {replications} replications)" if replications > 1 else ")"))
+        for col in ("", "tracked", "perfect", "difference"):
+            t.add_column(col, justify="right" if col else "left")
+        for key in ("intercepted", "leaked", "value_damaged", "interceptors_fired",
+                    "interceptor_cost"):
+            t.add_row(key.replace("_", " "), *(f"{cmp[k][key]:g}" for k in
+                                                ("tracked", "perfect", "difference")))
+        out.print(t)
     coalition_summary(out, res)
     if view:
         out.print(f"outputs written as {view} may see them (--view)")

@@ -65,8 +65,9 @@ from inkless.tracking.picture import (
     CoalitionPicture,
     CoalitionTracker,
     can_release,
+    measurements,
 )
-from inkless.tracking.quality import PictureLog
+from inkless.tracking.quality import PictureLog, Scored
 
 __all__ = [
     "BLOCKED_CAVEAT",
@@ -356,6 +357,8 @@ def run(
             world.midcourse(flight, pic, t)
             # 5. Threat evaluation on the tracks.
             cand, room = world.candidates(pic, flight, max_shots)
+            reachable = world.may_reach(pic, cand, flyout, dt)
+            cand, room = cand[reachable], room[reachable]
             if cand.size:
                 threat = world.evaluate(pic, cand, t, remaining)
                 keep = np.flatnonzero(threat.value > 0)
@@ -484,6 +487,7 @@ class _TrackedWorld:
         sensors, assets = tables.sensors, tables.assets
         self.n = n
         self.frame = EnuFrame.at(float(assets.lat.mean()), float(assets.lon.mean()), 0.0)
+        self.units_enu = self.frame.from_ecef(tables.units.ecef)
         civil = civil_routes(scenario)
         if civil is not None:
             cpos, calt = civil.positions(dt * np.arange(ticks))
@@ -531,13 +535,14 @@ class _TrackedWorld:
         cap = int(tables.units.rounds.sum())
         self.shot_track = np.full(cap, -1, np.int64)
         self.miss_distance = np.full(cap, np.nan)
-        self._block: tuple[int, Detections] | None = None
+        self._block: tuple[int, tuple[Detections, F64, F64, I64]] | None = None
         self._samples: list[tuple[F64, I64, F64, I64]] = []
         self._every = max(1, round(_SAMPLE_S / dt))
 
     # --- 4. sensing, tracking, scoring ----------------------------------------------------
-    def _detections(self, tick: int) -> Detections:
-        """The block of detections that holds ``tick`` (simulated once per block)."""
+    def _detections(self, tick: int) -> tuple[Detections, F64, F64, I64]:
+        """The block of detections that holds ``tick`` (simulated once per block), their
+        Cartesian form ``z``, ``R`` in the common frame and the kind of object behind each."""
         k0 = tick - tick % _BLOCK
         if self._block is None or self._block[0] != k0:
             k1 = min(k0 + _BLOCK, self.scans.shape[0])
@@ -546,24 +551,26 @@ class _TrackedWorld:
                          (plat[0], plat[1], plat[2]), self.tables.sensors, self.active_from,
                          self.objects[k0:k1], self.objects_alt[k0:k1], self.object_col,
                          self.frame, self.rng)
-            self._block = (k0, det)
+            z, R = measurements(det)
+            kind = np.where(det.truth < 0, KIND_FALSE, self.kind_of[np.maximum(det.truth, 0)])
+            self._block = (k0, (det, z, R, kind))
         return self._block[1]
 
     def observe(self, tick: int, t: float, alive: NDArray[np.bool_]) -> CoalitionPicture:
         """Scans due at this tick into the trackers; the picture at ``t``, scored."""
-        block = self._detections(tick)
+        block, z, R, kind = self._detections(tick)
         lo, hi = np.searchsorted(block.t, [t - 1e-6, t + 1e-6])
-        det = block.take(slice(int(lo), int(hi)))
+        rows = slice(int(lo), int(hi))
+        det, z, R, kind = block.take(rows), z[rows], R[rows], kind[rows]
         if len(det):
             # a threat destroyed by now is no longer seen (it is alive until its kill)
             row = det.truth
             gone = (row >= 0) & (row < self.n) & ~alive[np.clip(row, 0, self.n - 1)]
             if gone.any():
-                det = det.take(~gone)
+                det, z, R, kind = det.take(~gone), z[~gone], R[~gone], kind[~gone]
         sensors = np.flatnonzero(self.scans[tick] & (t >= self.active_from))
         if sensors.size:
-            kind = np.where(det.truth < 0, KIND_FALSE, self.kind_of[np.maximum(det.truth, 0)])
-            self.tracker.scan(t, det, kind, sensors, self.platform[0][tick, sensors])
+            self.tracker.scan(t, det, kind, sensors, self.platform[0][tick, sensors], z, R)
         pic = self.tracker.picture(t)
         self._score(tick, t, pic, alive)
         threat = (pic.kind < KIND_CIVIL) & (pic.obj >= 0) & (pic.obj < self.n)
@@ -577,15 +584,26 @@ class _TrackedWorld:
 
     def _score(self, tick: int, t: float, pic: CoalitionPicture, alive: NDArray[np.bool_]) -> None:
         """GOSPA of the coalition picture and of what each member holds, against the objects in
-        flight (threats alive, civil aircraft) that the sensors feeding each picture cover."""
+        flight (threats alive, civil aircraft) that the sensors feeding each picture cover.
+        Members that hold the same tracks against the same objects share one computation."""
         obj_ok = np.isfinite(self.objects_alt[tick])
         obj_ok[: self.n] &= alive
         truth_rows = np.flatnonzero(obj_ok & self.coalition_cover[tick])
         truth_pos = self.frame.from_ecef(self.objects[tick, truth_rows].astype(np.float64))
         scored = self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
+        done: dict[bytes, Scored | None] = {}
         for m, mid in enumerate(self.member_logs):
-            if self.shares[m] != "none" and bool(((pic.release >> np.uint64(m)) & 1).all()):
-                self.member_logs[mid].add_scored(t, scored)  # it holds the coalition picture
+            shows = ((pic.release >> np.uint64(m)) & np.uint64(1)).astype(bool)
+            if self.shares[m] != "none":
+                key = shows.tobytes()
+                if shows.all():
+                    self.member_logs[mid].add_scored(t, scored)  # the coalition picture
+                elif key in done:
+                    self.member_logs[mid].add_scored(t, done[key])
+                else:
+                    view = pic.take(shows)
+                    done[key] = self.member_logs[mid].add(t, view.id, view.x[:, :3], truth_rows,
+                                                          truth_pos)
                 continue
             view = self.tracker.view(pic, m)
             rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
@@ -622,19 +640,38 @@ class _TrackedWorld:
                               self.scenario.settings.engage_undefended)
         return _Threats(tt.asset, value, tt.t_impact, ballistic, pos, vel)
 
+    def may_reach(self, pic: CoalitionPicture, rows: I64, flyout: F64, dt: float
+                  ) -> NDArray[np.bool_]:
+        """Candidates some unit able to kill their class might reach within its look-ahead
+        (``min(flyout, 900 s)`` and two ticks): a threat moving at speed ``v`` travels at most
+        ``(v + 10 T) T`` in ``T`` s (a ballistic one gains at most ``g`` per second), so a pair
+        farther apart than that plus the unit's maximum range is out of reach. A cheap bound
+        before the threat evaluation and the predicted paths."""
+        if rows.size == 0:
+            return np.zeros(0, bool)
+        units = self.tables.units
+        horizon = np.minimum(flyout, 900.0) + 2.0 * dt  # (u,)
+        pos, vel = pic.x[rows, :3], pic.x[rows, 3:]
+        speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
+        d = np.sqrt(((self.units_enu[:, None, :] - pos[None]) ** 2).sum(axis=2))  # (u, c)
+        travel = (speed[None, :] + 10.0 * horizon[:, None]) * horizon[:, None]
+        able = units.pk[:, pic.kind[rows]] > 0
+        return np.asarray((able & (d - travel <= units.r_max[:, None])).any(axis=0))
+
     def within_reach(self, us: I64, ecef: F64) -> NDArray[np.bool_]:
         """``(len(us), k)``: the predicted path comes within a unit's maximum range (a bound
         by the sphere around the path's samples, so no feasible pair is dropped)."""
         units = self.tables.units
-        ok = np.isfinite(ecef[..., 0])
-        if not ok.any():
-            return np.zeros((len(us), ecef.shape[1]), bool)
-        lo = np.nanmin(np.where(ok[..., None], ecef, np.nan), axis=0)
-        hi = np.nanmax(np.where(ok[..., None], ecef, np.nan), axis=0)
+        out = np.zeros((len(us), ecef.shape[1]), bool)
+        cols = np.flatnonzero(np.isfinite(ecef[..., 0]).any(axis=0))
+        if cols.size == 0:
+            return out
+        path = ecef[:, cols]
+        lo, hi = np.nanmin(path, axis=0), np.nanmax(path, axis=0)
         centre, radius = 0.5 * (lo + hi), 0.5 * np.linalg.norm(hi - lo, axis=1)
         d = np.linalg.norm(units.ecef[us][:, None, :] - centre[None], axis=2)
-        with np.errstate(invalid="ignore"):
-            return np.asarray((d - radius[None]) <= units.r_max[us][:, None])
+        out[:, cols] = (d - radius[None]) <= units.r_max[us][:, None]
+        return out
 
     # --- 7. engagement ---------------------------------------------------------------------
     def midcourse(self, flight: InFlight, pic: CoalitionPicture, t: float) -> None:

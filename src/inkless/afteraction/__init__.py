@@ -27,6 +27,7 @@ from inkless.afteraction.mapdata import (
     Point,
     Sensor,
     ThreatPath,
+    TrackPath,
 )
 from inkless.afteraction.report import render_report, write_report
 from inkless.afteraction.summary import confidence_interval, summarise
@@ -42,6 +43,7 @@ __all__ = [
     "Point",
     "Sensor",
     "ThreatPath",
+    "TrackPath",
     "borders",
     "coastlines",
     "confidence_interval",

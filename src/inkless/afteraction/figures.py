@@ -35,6 +35,7 @@ __all__ = [
     "MEMBER_COLOURS",
     "THREAT_COLOURS",
     "colour_map",
+    "gospa_png",
     "map_png",
     "outcome_png",
     "timeline_png",
@@ -60,6 +61,7 @@ _GRID = "#c5ced8"
 _KILL = "#2b9348"
 _MISS = "#9aa5b1"
 _HIT = "#c1121f"
+_FALSE = "#e85d04"
 
 _RC: dict[Any, Any] = {
     "font.family": "DejaVu Sans",
@@ -291,6 +293,19 @@ def map_png(
         if g.threat_paths:
             handles.append(Line2D([], [], marker="o", ls="none", color=_MUTED, markersize=3.5,
                                   markeredgecolor="white", label="Threat launch point"))
+        if g.track_paths:  # the tracked picture, over the truth
+            real = [np.column_stack([p.lon, p.lat]) for p in g.track_paths
+                    if p.identity != "false" and len(p.lat) > 1]
+            false = [np.column_stack([p.lon, p.lat]) for p in g.track_paths
+                     if p.identity == "false" and len(p.lat) > 1]
+            ax.add_collection(LineCollection(real, colors=_INK, linewidths=0.45, alpha=0.7,
+                                             zorder=2.2))
+            handles.append(Line2D([], [], color=_INK, lw=0.8, label="Track (coalition picture)"))
+            if false:
+                ax.add_collection(LineCollection(false, colors=_FALSE, linewidths=0.6,
+                                                 linestyles=(0, (1, 1)), zorder=2.2))
+                handles.append(Line2D([], [], color=_FALSE, lw=0.8, ls=(0, (1, 1)),
+                                      label="False track"))
         for member in [m for m in member_col if m in set(members)]:
             col = member_col[member]
             paths = [np.column_stack([p.lon, p.lat]) for p in g.interceptor_paths
@@ -487,4 +502,45 @@ def outcome_png(by_class: Mapping[str, Mapping[str, Any]], dpi: int = 150) -> by
         ax.set_axisbelow(True)
         ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3)
         ax.set_xlabel("threats")
+        return _png(fig, dpi)
+
+
+def gospa_png(
+    times_s: FloatArray,
+    series: Mapping[str, FloatArray],
+    c_m: float,
+    epoch: str | None = None,
+    member_colours: Mapping[str, str] | None = None,
+    dpi: int = 150,
+) -> bytes:
+    """GOSPA of the tracked picture over time as PNG bytes: the coalition's picture (bold) and
+    each member's where it differs (thin, member colour); time as T+ from the epoch (with the
+    UTC clock time when ``epoch`` is given); ``c_m`` the cut-off, m (each missed object or false
+    track adds ``c/2``)."""
+    t = np.asarray(times_s, dtype=np.float64)
+    colours = _extend(member_colours, [k for k in series if k != "coalition"], MEMBER_COLOURS)
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(9.0, 3.2))
+        ax = fig.add_subplot()
+        base = series.get("coalition")
+        for name, values in series.items():
+            v = np.asarray(values, dtype=np.float64)
+            if name == "coalition":
+                continue
+            if base is not None and np.array_equal(v, base):
+                continue  # holds the coalition's picture: the same line
+            ax.plot(t / 3600.0, v / 1000.0, lw=0.7, color=colours[name], alpha=0.8,
+                    label=f"{name}'s picture")
+        if base is not None:
+            ax.plot(t / 3600.0, np.asarray(base) / 1000.0, lw=1.2, color=_INK,
+                    label="Coalition picture")
+        ax.set_xlabel("hours after the epoch" + (f" ({str(epoch)[:16]}Z)" if epoch else ""))
+        ax.set_ylabel("GOSPA (km)")
+        ax.grid(True, color=_GRID, linewidth=0.4)
+        ax.set_ylim(bottom=0.0)
+        ax.set_title(f"Picture quality: GOSPA (c = {c_m / 1000.0:g} km, p = 1, alpha = 2)",
+                     loc="left")
+        if t.size:
+            ax.set_xlim(t.min() / 3600.0, t.max() / 3600.0)
+        ax.legend(loc="upper left", ncols=2)
         return _png(fig, dpi)

@@ -33,6 +33,7 @@ __all__ = [
     "Point",
     "Sensor",
     "ThreatPath",
+    "TrackPath",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -43,6 +44,16 @@ class ThreatPath(NamedTuple):
 
     threat_id: str
     threat_class: str
+    lat: FloatArray
+    lon: FloatArray
+
+
+class TrackPath(NamedTuple):
+    """A track of the coalition's air picture: ``lat``/``lon`` (k,) degrees over its life; its
+    identity (a threat class, ``civil`` or ``false``)."""
+
+    track_id: str
+    identity: str
     lat: FloatArray
     lon: FloatArray
 
@@ -147,6 +158,10 @@ class MapData:
         times_s: (k,) sample times of the timeline, seconds since the scenario epoch, increasing.
         in_air: threat class -> (k,) number of threats of that class in flight at ``times_s``.
         bbox: map box; ``None`` fits the box to everything above (see :meth:`extent`).
+        track_paths: the tracked picture's tracks (drawn over the threat paths); none on the
+            perfect picture.
+        gospa_times_s: (j,) times at which the tracked picture was scored, s since the epoch.
+        gospa_m: picture name (``coalition``, member ids) -> (j,) GOSPA at those times, m.
     """
 
     threat_paths: tuple[ThreatPath, ...]
@@ -160,6 +175,9 @@ class MapData:
     times_s: FloatArray
     in_air: Mapping[str, FloatArray]
     bbox: BBox | None
+    track_paths: tuple[TrackPath, ...]
+    gospa_times_s: FloatArray
+    gospa_m: Mapping[str, FloatArray]
 
     def __init__(
         self,
@@ -174,6 +192,9 @@ class MapData:
         times_s: ArrayLike = (),
         in_air: Mapping[str, ArrayLike] | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        track_paths: Iterable[tuple[str, str, ArrayLike, ArrayLike]] = (),
+        gospa_times_s: ArrayLike = (),
+        gospa_m: Mapping[str, ArrayLike] | None = None,
     ) -> None:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
@@ -222,6 +243,25 @@ class MapData:
             counts_by_class[str(cls)] = c
         put("in_air", counts_by_class)
         put("bbox", BBox(*bbox).checked() if bbox is not None else None)
+        put(
+            "track_paths",
+            tuple(
+                TrackPath(str(t), str(c), *_path_arrays(la, lo, f"track_paths[{i}]"))
+                for i, (t, c, la, lo) in enumerate(track_paths)
+            ),
+        )
+        g_times = _arr(gospa_times_s, "picture.gospa_times_s")
+        put("gospa_times_s", g_times)
+        series = {}
+        for name, values in (gospa_m or {}).items():
+            v = _arr(values, f"picture.gospa_m[{name!r}]")
+            if v.shape != g_times.shape:
+                raise InputError(
+                    f"picture.gospa_m[{name!r}]: {len(v)} values for {len(g_times)} times; "
+                    "give one value per time"
+                )
+            series[str(name)] = v
+        put("gospa_m", series)
 
     def extent(self, margin: float = 0.08, min_span_deg: float = 1.0) -> BBox:
         """The map box: :attr:`bbox` if given, else everything drawn plus a margin.

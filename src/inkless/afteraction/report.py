@@ -39,7 +39,7 @@ MAX_TABLE_ROWS = 5000
 _KNOWN = frozenset({
     "scenario", "seed", "seeds", "replications", "threats", "interceptors", "engagements",
     "impacts", "value_damaged", "civil_engagements", "members", "epoch", "duration_s",
-    "replications_summary", "coalition", "view",
+    "replications_summary", "coalition", "view", "picture", "comparison",
 })
 
 
@@ -362,6 +362,13 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "max_rows": MAX_TABLE_ROWS,
         "extra": extra,
         "coalition": _coalition(results.get("coalition"), names, epoch),
+        "picture": _picture(results.get("picture"), names),
+        "gospa_png": _b64(figures.gospa_png(
+            geometry.gospa_times_s, geometry.gospa_m,
+            float(_mapping(_mapping(results.get("picture")).get("gospa")).get("c_m") or 1000.0),
+            epoch=results.get("epoch"), member_colours=member_colours))
+        if geometry.gospa_m else "",
+        "comparison": _comparison(results.get("comparison")),
         "view": str(_mapping(results.get("view")).get("member") or ""),
         "map_png": _b64(figures.map_png(geometry, threat_colours=threat_colours,
                                             member_colours=member_colours)),
@@ -430,6 +437,62 @@ def _coalition(sec: Any, names: Mapping[str, str], epoch: dt.datetime | None
         "costs": costs,
         "costs_given": "costs" in sec,
     }
+
+
+_PICTURE_FIGURES = (
+    ("mean_gospa_m", "Mean GOSPA (m)", 0),
+    ("mean_localisation_m", "of which localisation (m)", 0),
+    ("missed", "Objects missed per time", 2),
+    ("false", "False tracks per time", 2),
+    ("track_breaks", "Track breaks", 0),
+    ("track_swaps", "Track swaps", 0),
+)
+
+
+def _picture(sec: Any, names: Mapping[str, str]) -> dict[str, Any] | None:
+    """The tracked picture's quality: the coalition's and each member's figures, side by side."""
+    if not isinstance(sec, Mapping):
+        return None
+    by_member = _mapping(sec.get("by_member"))
+    shares = _mapping(sec.get("shares"))
+    columns = [{"name": "Coalition", "share": ""}] + [
+        {"name": names.get(str(m), str(m)), "share": str(shares.get(m, ""))} for m in by_member]
+    rows = []
+    for key, label, digits in _PICTURE_FIGURES:
+        values = [sec.get(key)] + [_mapping(v).get(key) for v in by_member.values()]
+        rows.append({"label": label, "values": [fmt_num(v, digits) for v in values]})
+    g = _mapping(sec.get("gospa"))
+    return {
+        "columns": columns,
+        "rows": rows,
+        "times": fmt_num(sec.get("scored_times")),
+        "c_m": fmt_num(g.get("c_m")),
+        "basket": fmt_num(sec.get("shots_outside_basket")),
+    }
+
+
+def _comparison(sec: Any) -> dict[str, Any] | None:
+    """Tracked against perfect picture, same seeds."""
+    if not isinstance(sec, Mapping):
+        return None
+    tracked, perfect, diff = (_mapping(sec.get(k)) for k in ("tracked", "perfect", "difference"))
+    rows = []
+    for key, label, digits, worse_if_up in (
+        ("intercepted", "Threats intercepted", 2, False),
+        ("leaked", "Threats leaked", 2, True),
+        ("value_damaged", "Value damaged", 2, True),
+        ("interceptors_fired", "Interceptors fired", 2, True),
+        ("interceptor_cost", "Interceptor cost", 2, True),
+    ):
+        d = _float_or_none(diff.get(key))
+        rows.append({
+            "label": label, "tracked": fmt_num(tracked.get(key), digits),
+            "perfect": fmt_num(perfect.get(key), digits),
+            "diff": ("+" if d is not None and d > 0 else "") + fmt_num(d, digits),
+            "bad": d is not None and (d > 0 if worse_if_up else d < 0),
+        })
+    reps = sec.get("replications")
+    return {"rows": rows, "replications": int(reps) if isinstance(reps, int | float) else 1}
 
 
 def _seed_text(results: Mapping[str, Any]) -> str:

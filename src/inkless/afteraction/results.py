@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from inkless.coalition import basis_json
-from inkless.engagement import RESULT_NAMES
+from inkless.engagement import MISS, RESULT_NAMES
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.pipeline import (
     BLOCKED_CAVEAT,
@@ -23,6 +23,8 @@ from inkless.pipeline import (
     BLOCKED_RELOAD,
     BLOCKED_ROUNDS,
     BLOCKED_UNASSIGNED,
+    GOSPA_C_M,
+    GOSPA_P,
     KILLED,
     LANDED,
     Record,
@@ -35,8 +37,10 @@ from .mapdata import MapData
 __all__ = [
     "RESULTS_VERSION",
     "coalition_section",
+    "comparison_section",
     "leak_causes",
     "map_data",
+    "picture_section",
     "results",
     "write_events_csv",
 ]
@@ -150,6 +154,8 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
             zip(fired_units.tolist(), flight.threat[: flight.n].tolist(), strict=True)
         )
     ]
+    if record.tracked is not None:
+        _tracked_engagements(record, engagements)
     causes = leak_causes(record)
     landed = np.flatnonzero(record.fate == LANDED)
     landed = landed[np.argsort(raid.impact_time[landed], kind="stable")]
@@ -175,7 +181,10 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
         "cost_unit": "MUSD",
         "epoch": sc.settings.epoch.isoformat().replace("+00:00", "Z"),
         "duration_s": _r(record.t_end),
-        "settings": {"picture": picture, "assignment": solver},
+        "settings": {
+            "picture": record.picture if record.tracked is not None else picture,
+            "assignment": solver,
+        },
         "members": [
             {"id": m.id, "name": m.name, "role": m.role, "anonymous": m.anonymous}
             for m in sc.members
@@ -202,6 +211,60 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
         "engagements": engagements,
         "impacts": impacts,
         "coalition": coalition_section(record),
+        **({"picture": picture_section(record)} if record.tracked is not None else {}),
+    }
+
+
+def _tracked_engagements(record: Record, engagements: list[dict[str, Any]]) -> None:
+    """On the tracked picture: the track each shot was fired at, and why a shot that found its
+    threat missed it (the threat outside the seeker basket of the aim point)."""
+    basket = record.tables.units.basket
+    flight = record.flight
+    miss = record.miss_distance if record.miss_distance is not None else np.full(flight.n, np.nan)
+    track = record.shot_track if record.shot_track is not None else np.full(flight.n, -1)
+    for k, e in enumerate(engagements):
+        e["track_id"] = int(track[k])
+        d = float(miss[k])
+        if np.isfinite(d):
+            e["miss_distance_m"] = _r(d, 1)
+            if e["result"] == "miss" and d > basket[flight.unit[k]]:
+                e["reason"] = (f"outside the seeker basket: the threat was {d / 1000.0:.1f} km "
+                               "from the aim point")
+
+
+def picture_section(record: Record) -> dict[str, Any]:
+    """The tracked picture's quality (``results.json`` key ``picture``): GOSPA per decision time
+    against the objects in flight that the coalition's sensors cover (threats alive, civil
+    aircraft; c = 1000 m, p = 1, alpha = 2), averaged over the times scored; the mean number of
+    missed objects and false tracks per time; track breaks and swaps (CLEAR MOT fragmentations
+    and identity switches) over the run; the same per member for the picture it holds (the
+    tracks releasable to it); each member's sharing setting; shots that missed because the
+    threat was outside the seeker basket."""
+    tr = record.tracked
+    assert tr is not None
+
+    def figures(summary: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "mean_gospa_m": _r(summary["mean_gospa_m"], 3),
+            "mean_localisation_m": _r(summary["mean_localisation_m"], 3),
+            "missed": _r(summary["missed"], 4),
+            "false": _r(summary["false"], 4),
+            "track_breaks": int(summary["track_breaks"]),
+            "track_swaps": int(summary["track_swaps"]),
+        }
+
+    flight, basket = record.flight, record.tables.units.basket
+    miss = record.miss_distance if record.miss_distance is not None else np.zeros(0)
+    used = slice(0, flight.n)
+    outside = (flight.result[used] == MISS) & (miss[used] > basket[flight.unit[used]])
+    coalition = tr.coalition.summary()
+    return {
+        "gospa": {"c_m": GOSPA_C_M, "p": GOSPA_P, "alpha": 2},
+        **figures(coalition),
+        "scored_times": int(coalition["scored_times"]),
+        "shares": dict(zip(record.tables.members, tr.shares, strict=True)),
+        "by_member": {m: figures(log.summary()) for m, log in tr.by_member.items()},
+        "shots_outside_basket": int(outside.sum()),
     }
 
 
@@ -378,4 +441,71 @@ def map_data(record: Record, samples: int = 48) -> MapData:
         ],
         times_s=times,
         in_air=in_air,
+        **_picture_geometry(record),
     )
+
+
+_IDENTITIES = (*THREAT_CLASSES, "civil", "false")
+
+
+def _picture_geometry(record: Record, points: int = 60) -> dict[str, Any]:
+    """The tracked picture for the map (each track's samples, at most ``points`` per track)
+    and the GOSPA series (coalition and members, 0 where a picture had nothing to score)."""
+    tr = record.tracked
+    if tr is None:
+        return {}
+    order = np.lexsort((tr.samples_t, tr.samples_id))
+    ids, ecef, kind = tr.samples_id[order], tr.samples_ecef[order], tr.samples_kind[order]
+    lat, lon, _ = _latlonalt(ecef) if len(ids) else (np.zeros(0), np.zeros(0), np.zeros(0))
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, int)
+    ends = np.r_[starts[1:], len(ids)]
+    paths = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if b - a < 2:
+            continue
+        take = np.unique(np.linspace(a, b - 1, min(points, b - a)).round().astype(int))
+        identity = _IDENTITIES[int(np.bincount(kind[a:b]).argmax())]
+        paths.append((str(ids[a]), identity, lat[take], lon[take]))
+    logs = {"coalition": tr.coalition, **tr.by_member}
+    scored = np.unique(np.concatenate([log.times for log in logs.values()]))
+    dt = record.scenario.settings.scan_period_s
+    # every decision time between the first and the last scored one: GOSPA 0 where a picture
+    # had nothing to score (no track, no object)
+    ticks = np.rint(scored / dt).astype(np.int64)
+    times = dt * np.arange(ticks.min(), ticks.max() + 1) if ticks.size else np.zeros(0)
+    series = {}
+    for name, log in logs.items():
+        v = np.zeros(times.size)
+        v[np.rint(log.times / dt).astype(np.int64) - (ticks.min() if ticks.size else 0)] = (
+            log.total)
+        series[name] = v
+    return {"track_paths": paths, "gospa_times_s": times, "gospa_m": series}
+
+
+def comparison_section(tracked: dict[str, Any], perfect: dict[str, Any]) -> dict[str, Any]:
+    """What the picture changed (``results.json`` key ``comparison``): the headline figures of
+    the same seed(s) decided on the tracked and on the perfect picture, and the difference
+    (tracked - perfect). With replications, each figure is the mean over them."""
+
+    def figures(res: dict[str, Any]) -> dict[str, float]:
+        summary = res.get("replications_summary")
+        if summary:
+            th, it = summary["threats"], summary["interceptors"]
+            vals = {"intercepted": th["intercepted"]["mean"], "leaked": th["leaked"]["mean"],
+                    "interceptors_fired": it["fired"]["mean"],
+                    "interceptor_cost": it["cost"]["mean"],
+                    "value_damaged": summary["value_damaged"]["mean"]}
+        else:
+            th, it = res["threats"], res["interceptors"]
+            vals = {"intercepted": th["intercepted"], "leaked": th["leaked"],
+                    "interceptors_fired": it["fired"], "interceptor_cost": it["cost"],
+                    "value_damaged": res["value_damaged"]}
+        return {k: _r(v, 6) for k, v in vals.items()}
+
+    a, b = figures(tracked), figures(perfect)
+    return {
+        "replications": int(tracked.get("replications") or 1),
+        "tracked": a,
+        "perfect": b,
+        "difference": {k: _r(a[k] - b[k], 6) for k in a},
+    }

@@ -15,7 +15,7 @@ from typing import Any
 
 from inkless.afteraction.results import results
 from inkless.coalition import Gates
-from inkless.pipeline import Record, Solver, run
+from inkless.pipeline import Picture, Record, Solver, run
 from inkless.scenario.model import Scenario
 
 from .counterfactual import scenario_gates
@@ -24,10 +24,16 @@ __all__ = ["replicate", "run_replications"]
 
 
 def replicate(
-    scenario: Scenario, seed: int, replication: int, solver: Solver, gates: Gates | None = None
+    scenario: Scenario,
+    seed: int,
+    replication: int,
+    solver: Solver,
+    gates: Gates | None = None,
+    picture: Picture = "perfect",
 ) -> dict[str, Any]:
     """One replication's results dict (what a worker returns)."""
-    return results(run(scenario, seed, replication, solver=solver, gates=gates), solver=solver)
+    record = run(scenario, seed, replication, solver=solver, picture=picture, gates=gates)
+    return results(record, solver=solver)
 
 
 def run_replications(
@@ -38,15 +44,17 @@ def run_replications(
     workers: int | None = None,
     progress: Callable[[], None] | None = None,
     gates: Gates | None = None,
+    picture: Picture = "perfect",
 ) -> tuple[Record, list[dict[str, Any]]]:
     """Run replication 0 here (its record feeds the report) and the rest on a process pool.
 
     ``gates``: what the coalition allows (default: the scenario's own rules and letters on
-    record, :func:`~inkless.wargame.counterfactual.scenario_gates`). Returns the record of
-    replication 0 and every replication's results, in order.
+    record, :func:`~inkless.wargame.counterfactual.scenario_gates`); ``picture``: the picture the
+    defence decides on (:func:`inkless.pipeline.run`). Returns the record of replication 0 and
+    every replication's results, in order.
     """
     gates = gates if gates is not None else scenario_gates(scenario)
-    first = run(scenario, seed, 0, solver=solver, gates=gates)
+    first = run(scenario, seed, 0, solver=solver, picture=picture, gates=gates)
     out = [results(first, solver=solver)]
     if progress:
         progress()
@@ -55,7 +63,7 @@ def run_replications(
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [
-                pool.submit(replicate, scenario, seed, r, solver, gates)
+                pool.submit(replicate, scenario, seed, r, solver, gates, picture)
                 for r in range(1, replications)
             ]
             for fut in futures:

@@ -1,0 +1,159 @@
+"""Radar reports: noise against the configured sigmas, detection probability, false-alarm rate,
+scan quantisation, and the tracker's expected detection probability.
+
+Truth polar coordinates come from pymap3d's ``ecef2aer`` (an outside geodesy: azimuth from north
+clockwise, elevation from the geodetic horizontal), never from the module under test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pymap3d
+import pytest
+from scipy import stats
+
+from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
+from inkless.scenario.tables import SensorTable
+from inkless.sensing import Detections, EnuFrame, ExpectedPd, coverage, detect, scan_ticks
+
+D = np.pi / 180.0
+SENSOR = (32.0, 35.0, 100.0)  # lat, lon deg, alt m
+
+
+def table(n: int = 1, **over: object) -> SensorTable:
+    """A sensor table of ``n`` identical fixed ground radars at SENSOR."""
+    lat, lon, alt = SENSOR
+    ecef = np.tile(ecef_from_geodetic(lat * D, lon * D, alt).reshape(1, 3), (n, 1))
+    base = SensorTable(
+        id=tuple(f"s{i}" for i in range(n)), owner=np.zeros(n, np.int64), kind=("ground",) * n,
+        ecef=ecef, route=(None,) * n, range=np.full((n, 4), 400e3), min_el=np.zeros(n),
+        max_el=np.full(n, np.pi / 2), scan_period=np.full(n, 5.0),
+        sigma_range=np.full(n, 50.0), sigma_az=np.full(n, 0.2 * D),
+        sigma_el=np.full(n, 0.3 * D), pd=np.full(n, 1.0), false_alarms=np.zeros(n),
+    )
+    return replace(base, **over)  # type: ignore[arg-type]
+
+
+def platform(sensors: SensorTable, ticks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lat, lon, alt = geodetic_from_ecef(sensors.ecef)
+    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+    s = len(sensors.id)
+    return (np.broadcast_to(sensors.ecef, (ticks, s, 3)), np.broadcast_to(up, (ticks, s, 3)),
+            np.broadcast_to(alt, (ticks, s)))
+
+
+def targets(ticks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Four fixed objects at 60-250 km, 1-12 km high, all inside the coverage."""
+    pts = [(32.5, 35.5, 5000.0), (31.0, 34.0, 12000.0), (33.5, 36.5, 9000.0), (32.0, 35.6, 1000.0)]
+    ecef = np.array([ecef_from_geodetic(a * D, b * D, h) for a, b, h in pts]).reshape(-1, 3)
+    alt = np.array([h for _, _, h in pts])
+    return np.broadcast_to(ecef, (ticks, 4, 3)).copy(), np.broadcast_to(alt, (ticks, 4)).copy()
+
+
+def run_detect(sensors: SensorTable, ticks: int, seed: int = 1,
+               objects: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[Detections, np.ndarray, EnuFrame]:
+    obj, alt = targets(ticks) if objects is None else objects
+    frame = EnuFrame.at(32.0 * D, 35.0 * D)
+    scanning = np.ones((ticks, len(sensors.id)), bool)
+    return detect(scanning, 5.0 * np.arange(ticks), platform(sensors, ticks), sensors,
+                  np.zeros(len(sensors.id)), obj, alt, np.full(obj.shape[1], 1), frame,
+                  np.random.default_rng(seed)), obj, frame
+
+
+def test_polar_noise_matches_the_sigmas() -> None:
+    sensors = table()
+    det, obj, _ = run_detect(sensors, 3000)
+    assert len(det) == 4 * 3000  # pd = 1: every object every scan
+    lat, lon, alt = SENSOR
+    az, el, rng = pymap3d.ecef2aer(obj[0, :, 0], obj[0, :, 1], obj[0, :, 2], lat, lon, alt)
+    j = det.truth
+    e = np.stack([det.range_m - rng[j], (det.az - np.radians(az[j]) + np.pi) % (2 * np.pi) - np.pi,
+                  det.el - np.radians(el[j])], axis=1)
+    sig = np.array([50.0, 0.2 * D, 0.3 * D])
+    n = e.shape[0]
+    # means within 4 standard errors; variances within the chi-square 99.99 % bounds
+    assert np.all(np.abs(e.mean(axis=0)) < 4 * sig / np.sqrt(n))
+    ratio = (e**2).mean(axis=0) / sig**2
+    lo, hi = stats.chi2.ppf([5e-5, 1 - 5e-5], n) / n
+    assert np.all((lo < ratio) & (ratio < hi)), ratio
+    # the reports carry the sigmas and the sensor, as the tracker needs them
+    assert np.allclose(det.sigma, sig)
+    assert np.all(det.sensor == 0)
+
+
+def test_detection_probability() -> None:
+    pd = 0.7
+    det, _, _ = run_detect(table(pd=np.array([pd])), 2000)
+    n = 4 * 2000
+    assert abs(len(det) - pd * n) < 4 * np.sqrt(n * pd * (1 - pd))
+
+
+def test_false_alarm_rate_and_their_spread() -> None:
+    lam, ticks = 3.0, 4000
+    sensors = table(false_alarms=np.array([lam]), pd=np.array([0.0]))
+    det, _, _ = run_detect(sensors, ticks)
+    fa = det.truth < 0
+    assert fa.all()
+    counts = np.bincount(np.rint(det.t / 5.0).astype(int), minlength=ticks)
+    # Poisson: mean and variance both lam (4 standard errors)
+    assert abs(counts.mean() - lam) < 4 * np.sqrt(lam / ticks)
+    assert abs(counts.var() - lam) < 4 * lam * np.sqrt(2.0 / ticks) + 0.05
+    # uniform in the coverage volume: (r / R)^3, azimuth and sin(el) uniform on [0, 1]
+    u = [(det.range_m / 400e3) ** 3, det.az / (2 * np.pi), np.sin(det.el)]
+    for x in u:
+        assert stats.kstest(x, "uniform").pvalue > 1e-4
+
+
+def test_nothing_is_seen_outside_the_coverage() -> None:
+    ticks = 200
+    # 500 km north at 10 km (beyond the 400 km range); 220 km north at 50 m (below the horizon,
+    # about 70 km for a 100 m radar and a 50 m target on the 4/3 Earth)
+    obj = ecef_from_geodetic(np.array([36.5, 34.0]) * D, np.array([35.0, 35.0]) * D,
+                             np.array([10000.0, 50.0])).reshape(-1, 3)
+    alt_ = np.array([10000.0, 50.0])
+    det, _, _ = run_detect(table(), ticks, objects=(np.broadcast_to(obj, (ticks, 2, 3)).copy(),
+                                                    np.broadcast_to(alt_, (ticks, 2)).copy()))
+    assert len(det) == 0
+
+
+def test_scan_ticks_quantise_scan_instants_up_to_the_next_tick() -> None:
+    dt, ticks = 5.0, 400
+    periods = np.array([4.0, 5.0, 10.0, 12.0, 7.5])
+    got = scan_ticks(periods, dt, ticks)
+    for i, period in enumerate(periods):
+        instants = period * np.arange(int(ticks * dt / period) + 2)
+        want = np.zeros(ticks, bool)
+        k = np.ceil(instants / dt - 1e-9).astype(int)  # the tick at or after each instant
+        want[k[k < ticks]] = True
+        assert np.array_equal(got[:, i], want), period
+    assert got[:, 2].sum() == ticks // 2  # a 10 s radar every other 5 s tick
+
+
+def test_expected_pd_agrees_with_the_coverage_geometry() -> None:
+    rng = np.random.default_rng(3)
+    frame = EnuFrame.at(32.0 * D, 35.0 * D)
+    s = ecef_from_geodetic(31.9 * D, 34.9 * D, 100.0).reshape(1, 3)
+    ranges = np.array([[900e3, 200e3, 150e3, 400e3]])
+    f = ExpectedPd(frame, s, ranges, np.array([0.0]), np.array([np.pi / 2]), np.array([0.9]))
+    n = 20000
+    ecef = ecef_from_geodetic(rng.uniform(28, 36, n) * D, rng.uniform(30, 42, n) * D,
+                              rng.choice([50.0, 1500.0, 10000.0, 100e3], n))
+    fast = rng.random(n) < 0.5
+    vel = np.where(fast[:, None], [[2000.0, 0.0, 0.0]], [[100.0, 0.0, 0.0]])
+    p = f(frame.from_ecef(ecef), vel)[0]
+    # fast tracks get the ballistic range, slow ones the shorter of cruise and drone
+    ref = coverage(s, np.array([[900e3, 150e3]]), np.array([0.0]), np.array([np.pi / 2]), ecef,
+                   np.where(fast, 0, 1))[0]
+    assert 500 < ref.sum() < n - 500
+    assert np.array_equal(p > 0, ref)
+    assert set(np.unique(p)) <= {0.0, 0.9}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_same_generator_same_reports(seed: int) -> None:
+    a, _, _ = run_detect(table(pd=np.array([0.8]), false_alarms=np.array([1.0])), 50, seed)
+    b, _, _ = run_detect(table(pd=np.array([0.8]), false_alarms=np.array([1.0])), 50, seed)
+    assert np.array_equal(a.range_m, b.range_m) and np.array_equal(a.truth, b.truth)

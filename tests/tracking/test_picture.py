@@ -1,0 +1,208 @@
+"""The coalition picture: converted reports in the common frame, gravity-aware prediction, labels
+that follow the tracker, track-to-track fusion, releasability and member views.
+
+Outside authorities: pymap3d (ENU of the truth), scipy's ODE solver (two-body motion),
+``inkless.coalition.releasable`` (the coalition's own rule, re-evaluated member by member), and
+brute force.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymap3d
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from scipy.integrate import solve_ivp
+
+from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, pseudonym, releasable
+from inkless.physics.geodesy import ecef_from_geodetic
+from inkless.sensing import Detections, EnuFrame
+from inkless.tracking import Tracks
+from inkless.tracking.picture import (
+    PICTURE_CONFIG,
+    CoalitionPicture,
+    LabelledTracks,
+    can_release,
+    fuse,
+    measurements,
+    member_view,
+    predict_to,
+    release_bits,
+    track_scan,
+)
+
+D = np.pi / 180.0
+MU = 3.986004418e14
+FRAME = EnuFrame.at(32.0 * D, 35.0 * D, 0.0)
+
+
+def polar_reports(truth_ecef: np.ndarray, rng: np.random.Generator, sig: np.ndarray,
+                  sensor: tuple[float, float, float] = (31.0, 34.5, 50.0)) -> Detections:
+    """Noisy reports of ``truth_ecef (m, 3)`` by a radar at ``sensor`` (truth polar coordinates
+    from pymap3d), rotated as the sensing stage describes them."""
+    lat, lon, alt = sensor
+    az, el, r = pymap3d.ecef2aer(truth_ecef[:, 0], truth_ecef[:, 1], truth_ecef[:, 2], lat, lon,
+                                 alt)
+    m = truth_ecef.shape[0]
+    noise = rng.standard_normal((m, 3)) * sig
+    s_ecef = np.array(pymap3d.geodetic2ecef(lat, lon, alt))
+    # the sensor's local east, north, up axes as ECEF vectors; then into the common frame
+    local_to_ecef = np.stack([np.array(pymap3d.enu2uvw(*axis, lat, lon))
+                              for axis in np.eye(3)], axis=1)
+    to_common = FRAME.rot @ local_to_ecef
+    return Detections(
+        t=np.zeros(m), sensor=np.zeros(m, np.int64), member=np.zeros(m, np.int64),
+        range_m=r + noise[:, 0], az=np.radians(az) + noise[:, 1], el=np.radians(el) + noise[:, 2],
+        sigma=np.broadcast_to(sig, (m, 3)).copy(),
+        sensor_pos=np.broadcast_to(FRAME.from_ecef(s_ecef), (m, 3)).copy(),
+        to_common=np.broadcast_to(to_common, (m, 3, 3)).copy(), truth=np.arange(m),
+    )
+
+
+def test_converted_reports_are_consistent_in_the_common_frame() -> None:
+    """NEES of z against the truth (ENU by pymap3d) is chi-square with 3 dof."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    truth = ecef_from_geodetic(rng.uniform(31.5, 33.5, n) * D, rng.uniform(35.5, 38.0, n) * D,
+                               rng.uniform(500.0, 15000.0, n)).reshape(-1, 3)
+    det = polar_reports(truth, rng, np.array([60.0, 0.3 * D, 0.4 * D]))
+    z, R = measurements(det)
+    e, nn, u = pymap3d.ecef2enu(truth[:, 0], truth[:, 1], truth[:, 2], 32.0, 35.0, 0.0)
+    err = z - np.stack([e, nn, u], axis=1)
+    nees = np.einsum("ki,kij,kj->k", err, np.linalg.inv(R), err)
+    lo, hi = stats.chi2.ppf([1e-4, 1 - 1e-4], 3 * n) / n
+    assert lo < nees.mean() < hi
+    assert stats.kstest(nees, stats.chi2(3).cdf).pvalue > 1e-4
+
+
+def test_gravity_aware_prediction_follows_two_body_motion() -> None:
+    """A fast track predicted 5 s ahead lands within a metre of the two-body trajectory."""
+    r0 = ecef_from_geodetic(32.5 * D, 38.0 * D, 150e3).reshape(3)
+    v_enu = np.array([-2200.0, -300.0, -800.0])
+    v0 = v_enu @ FRAME.rot  # ENU -> ECEF vector
+    x = np.r_[FRAME.from_ecef(r0), v_enu][None]
+    tracks = Tracks(id=np.array([0]), x=x, P=np.broadcast_to(np.eye(6), (1, 6, 6)).copy(),
+                    hits=np.ones(1, np.int32), misses=np.zeros(1, np.int32),
+                    looks=np.ones(1, np.int32), status=np.ones(1, np.int8), quality=np.zeros(1),
+                    t_update=np.zeros(1), t=0.0, next_id=1)
+
+    def two_body(_: float, y: np.ndarray) -> np.ndarray:
+        return np.r_[y[3:], -MU * y[:3] / np.linalg.norm(y[:3]) ** 3]
+
+    sol = solve_ivp(two_body, (0.0, 5.0), np.r_[r0, v0], rtol=1e-11, atol=1e-6)
+    want = FRAME.from_ecef(sol.y[:3, -1])
+    got, _ = predict_to(tracks, 5.0, 0.5, FRAME)
+    assert np.linalg.norm(got[0, :3] - want) < 1.0
+    # a slow track is predicted at constant velocity
+    slow = Tracks(**{**{f: getattr(tracks, f) for f in tracks.__slots__},
+                     "x": np.r_[x[0, :3], 50.0, 0.0, 0.0][None]})
+    got, _ = predict_to(slow, 5.0, 0.5, FRAME)
+    assert np.allclose(got[0, :3], x[0, :3] + [250.0, 0.0, 0.0])
+
+
+def test_labels_follow_the_tracker() -> None:
+    """Three targets far apart: every confirmed track counts one labelled detection per hit,
+    all of its own target, and carries the reporting member's bit."""
+    rng = np.random.default_rng(7)
+    start = ecef_from_geodetic(np.array([31.0, 32.0, 33.0]) * D, np.array([36.0, 36.5, 37.0]) * D,
+                               np.array([3000.0, 6000.0, 9000.0])).reshape(-1, 3)
+    vel = np.array([[-200.0, 0.0, 0.0], [-150.0, 100.0, 0.0], [0.0, -220.0, 0.0]])
+    held = LabelledTracks.empty()
+    sig = np.array([50.0, 0.2 * D, 0.2 * D])
+    for k in range(30):
+        t = 5.0 * k
+        truth = FRAME.to_ecef(FRAME.from_ecef(start) + vel * t)
+        seen = rng.random(3) < 0.9
+        det = polar_reports(truth[seen], rng, sig)
+        det = Detections(**{**{f: getattr(det, f) for f in det.__slots__},
+                            "truth": np.flatnonzero(seen)})
+        z, R = measurements(det)
+        held = track_scan(held, t, det, z, R, np.full(len(det), 2), 3, PICTURE_CONFIG,
+                          lambda pos, v: np.full(pos.shape[0], 0.9), FRAME)
+    conf = held.tracks.confirmed
+    assert conf.sum() == 3
+    assert np.array_equal(held.votes.sum(axis=1), held.tracks.hits)
+    truth_now = FRAME.from_ecef(FRAME.to_ecef(FRAME.from_ecef(start) + vel * 145.0))
+    nearest = np.argmin(np.linalg.norm(held.tracks.x[conf, None, :3] - truth_now[None], axis=2),
+                        axis=1)
+    assert np.array_equal(held.obj[conf], nearest)
+    assert np.all(held.votes[conf][:, 2] == held.tracks.hits[conf])
+    assert np.all(held.members[conf] == np.uint64(1 << 3))
+
+
+def picture(x: np.ndarray, members: int, sd: float = 100.0) -> CoalitionPicture:
+    n = x.shape[0]
+    P = np.broadcast_to(np.diag([sd**2] * 3 + [25.0] * 3), (n, 6, 6)).copy()
+    votes = np.zeros((n, 5), np.int32)
+    votes[:, 2] = 5
+    return CoalitionPicture(0.0, np.arange(n, dtype=np.int64), x, P, np.full(n, 5.0),
+                            np.full(n, np.uint64(members)), np.zeros(n, np.uint64), votes,
+                            np.arange(n, dtype=np.int64))
+
+
+def test_track_to_track_fusion() -> None:
+    rng = np.random.default_rng(11)
+    truth = np.array([[0.0, 0, 5000, 100, 0, 0], [50e3, 0, 5000, 0, 100, 0],
+                      [0, 60e3, 3000, -100, 0, 0]])
+    a = picture(truth + rng.normal(0, [100] * 3 + [5] * 3, (3, 6)), 0b01)
+    b = picture(np.r_[truth, [[-80e3, 0, 4000, 0, 0, 0]]] + rng.normal(0, [150] * 3 + [5] * 3,
+                                                                       (4, 6)), 0b10, sd=150.0)
+    f = fuse(a, b, member=1)
+    assert len(f) == 4
+    assert np.array_equal(f.id[:3], a.id)  # matched tracks keep the picture's numbers
+    assert f.id[3] == (2 << 40) | 3  # the member's own track, under its encoded number
+    assert np.all(f.members[:3] == 0b11) and f.members[3] == 0b10
+    assert np.all(f.votes[:3, 2] == 10)
+    # covariance intersection: never larger (trace) than the better of the two estimates
+    tr = np.trace(f.P[:3], axis1=1, axis2=2)
+    assert np.all(tr <= np.minimum(np.trace(a.P, axis1=1, axis2=2),
+                                   np.trace(b.P[:3], axis1=1, axis2=2)) + 1e-6)
+    assert np.all(np.linalg.eigvalsh(f.P) > 0)
+
+
+def members_strategy() -> st.SearchStrategy[list[Member]]:
+    roles = st.sampled_from(["host", "orchestrator", "partner"])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> list[Member]:
+        n = draw(st.integers(2, 6))
+        ids = [f"M{i}" for i in range(n)]
+        out = []
+        for i in range(n):
+            release = None
+            if draw(st.booleans()):
+                to = draw(st.lists(st.sampled_from([*ids, "host", "partner", "orchestrator"]),
+                                   max_size=3, unique=True))
+                release = (ReleaseRule(what="tracks", to=tuple(to)),)
+            out.append(Member(id=ids[i], role=draw(roles), anonymous=draw(st.booleans()),
+                              rules=MemberRules(caveats=Caveats(release=release)),
+                              name=f"member {i}"))
+        return out
+
+    return build()
+
+
+@settings(max_examples=150, deadline=None)
+@given(members=members_strategy(), data=st.data())
+def test_a_members_view_holds_only_what_is_releasable_to_it(members: list[Member],
+                                                            data: st.DataObject) -> None:
+    n = len(members)
+    k = data.draw(st.integers(0, 12))
+    prov = np.array([data.draw(st.integers(1, 2**n - 1)) for _ in range(k)], dtype=np.uint64)
+    pic = picture(np.zeros((k, 6)), 1)
+    pic = CoalitionPicture(0.0, np.arange(k, dtype=np.int64), pic.x, pic.P, pic.quality, prov,
+                           release_bits(prov, can_release(members)), pic.votes, pic.obj)
+    secret = b"coalition-secret"
+    for v, viewer in enumerate(members):
+        view = member_view(pic, v, members, secret)
+        shown = set(view.id.tolist())
+        for row in range(k):
+            owners = [members[o] for o in range(n) if int(prov[row]) >> o & 1]
+            allowed = all(releasable(o, "tracks", viewer) for o in owners)
+            assert (row in shown) == allowed
+        for m, label in zip(members, view.labels, strict=True):
+            hidden = m.anonymous and m.id != viewer.id and viewer.role != "orchestrator"
+            assert label == (pseudonym(m.id, secret) if hidden else m.id)
+        # no simulation label travels in a view
+        assert not hasattr(view, "obj") and not hasattr(view, "votes")
