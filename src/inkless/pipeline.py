@@ -644,9 +644,9 @@ class _TrackedWorld:
                   ) -> NDArray[np.bool_]:
         """Candidates some unit able to kill their class might reach within its look-ahead
         (``min(flyout, 900 s)`` and two ticks): a threat moving at speed ``v`` travels at most
-        ``(v + 10 T) T`` in ``T`` s (a ballistic one gains at most ``g`` per second), so a pair
-        farther apart than that plus the unit's maximum range is out of reach. A cheap bound
-        before the threat evaluation and the predicted paths."""
+        ``v T`` in ``T`` s, a ballistic one ``(v + 10 T) T`` (it gains at most ``g`` per
+        second), so a pair farther apart than that plus the unit's maximum range is out of
+        reach. A cheap bound before the threat evaluation and the predicted paths."""
         if rows.size == 0:
             return np.zeros(0, bool)
         units = self.tables.units
@@ -654,7 +654,8 @@ class _TrackedWorld:
         pos, vel = pic.x[rows, :3], pic.x[rows, 3:]
         speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
         d = np.sqrt(((self.units_enu[:, None, :] - pos[None]) ** 2).sum(axis=2))  # (u, c)
-        travel = (speed[None, :] + 10.0 * horizon[:, None]) * horizon[:, None]
+        falls = (pic.kind[rows] == BALLISTIC)[None, :]
+        travel = (speed[None, :] + np.where(falls, 10.0 * horizon[:, None], 0.0)) * horizon[:, None]
         able = units.pk[:, pic.kind[rows]] > 0
         return np.asarray((able & (d - travel <= units.r_max[:, None])).any(axis=0))
 

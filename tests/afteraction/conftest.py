@@ -177,7 +177,7 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
         "value_damaged": sum(i["value_damaged"] for i in impacts),
         "civil_engagements": 0,
         "caveats": {"model": "synthetic test data", "pk_source": "invented", "notes": ["a", "b"]},
-        "picture": {"tracks": {"formed": 51, "false": 2}, "fusion": "covariance intersection"},
+        "sensing": {"tracks": {"formed": 51, "false": 2}, "fusion": "covariance intersection"},
         "friendly_engagements": 0,
     }
     geometry = MapData(

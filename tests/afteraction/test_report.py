@@ -141,7 +141,7 @@ def test_extra_sections_render_generically(written: tuple[str, str]) -> None:
     page = _parse(written[0])
     caveats = dict((r[0], r[1]) for r in page.tables["sec-caveats"][0])
     assert caveats == {"model": "synthetic test data", "pk_source": "invented", "notes": "a, b"}
-    picture = dict((r[0], r[1]) for r in page.tables["sec-picture"][0])
+    picture = dict((r[0], r[1]) for r in page.tables["sec-sensing"][0])
     assert picture == {"tracks.formed": "51", "tracks.false": "2",
                        "fusion": "covariance intersection"}
     assert len(page.tables["sec-other"]) == 1  # scalars gathered into one table

@@ -514,23 +514,25 @@ def gospa_png(
     dpi: int = 150,
 ) -> bytes:
     """GOSPA of the tracked picture over time as PNG bytes: the coalition's picture (bold) and
-    each member's where it differs (thin, member colour); time as T+ from the epoch (with the
-    UTC clock time when ``epoch`` is given); ``c_m`` the cut-off, m (each missed object or false
-    track adds ``c/2``)."""
+    the picture members hold where it differs (thin, one line per distinct picture, in the first
+    holder's colour); time in hours after the epoch; ``c_m`` the cut-off, m (each missed object
+    or false track adds ``c/2``)."""
     t = np.asarray(times_s, dtype=np.float64)
     colours = _extend(member_colours, [k for k in series if k != "coalition"], MEMBER_COLOURS)
     with mpl.rc_context(_RC):
         fig = Figure(figsize=(9.0, 3.2))
         ax = fig.add_subplot()
         base = series.get("coalition")
+        groups: dict[bytes, list[str]] = {}  # members holding the same picture: one line
         for name, values in series.items():
             v = np.asarray(values, dtype=np.float64)
-            if name == "coalition":
-                continue
-            if base is not None and np.array_equal(v, base):
-                continue  # holds the coalition's picture: the same line
-            ax.plot(t / 3600.0, v / 1000.0, lw=0.7, color=colours[name], alpha=0.8,
-                    label=f"{name}'s picture")
+            if name == "coalition" or (base is not None and np.array_equal(v, base)):
+                continue  # the coalition's picture: its line
+            groups.setdefault(v.tobytes(), []).append(name)
+        for names in groups.values():
+            v = np.asarray(series[names[0]], dtype=np.float64)
+            ax.plot(t / 3600.0, v / 1000.0, lw=0.8, color=colours[names[0]], alpha=0.85,
+                    label=f"picture held by {', '.join(names)}")
         if base is not None:
             ax.plot(t / 3600.0, np.asarray(base) / 1000.0, lw=1.2, color=_INK,
                     label="Coalition picture")

@@ -59,7 +59,7 @@ def _up(ecef: F64) -> F64:
 
 
 def ballistic_impact(
-    pos: F64, vel: F64, horizon_s: float = 2400.0, samples: int = 24, newton: int = 4
+    pos: F64, vel: F64, horizon_s: float = 2400.0, samples: int = 16, newton: int = 4
 ) -> tuple[F64, F64, F64]:
     """Time to go (s), ECEF impact point and velocity of Keplerian arcs from ``pos``, ``vel``
     ``(n, 3)`` (m, m/s), at height 0 above the ellipsoid; NaN where the arc does not come down
@@ -67,7 +67,7 @@ def ballistic_impact(
 
     The first sample of ``samples`` equal steps below 0 brackets the crossing; Newton steps on
     the height from the linear interpolation in the bracket (kept inside it, else bisection)
-    converge quadratically: 4 steps take a 100 s bracket to well under a millisecond.
+    converge quadratically: 4 steps take a 150 s bracket to well under a millisecond.
     """
     n = pos.shape[0]
     t_go, r_imp, v_imp = np.full(n, np.nan), np.full((n, 3), np.nan), np.full((n, 3), np.nan)
