@@ -40,8 +40,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.assignment import solve
 from inkless.assignment.feasibility import envelope_windows, feasibility
-from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.problem import WTAProblem
 from inkless.coalition import Gates, Member, PairQuery
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
@@ -291,7 +291,8 @@ def run(
             exchange_rate=settings.exchange_rate,
             max_per_target=room,
         )
-        x = solve_greedy(problem).x  # TODO: solve(problem, solver)
+        # exact is for planning: bounded to one decision period per cycle in the loop
+        x = solve(problem, solver, time_limit=dt if solver == "exact" else None).x
         blocked[keys[some_ok & (x.sum(axis=0) == 0)]] |= BLOCKED_UNASSIGNED
         wi, tj = np.nonzero(x)
         shots = x[wi, tj]
