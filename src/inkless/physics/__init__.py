@@ -36,7 +36,7 @@ from inkless.physics.geodesy import (
     initial_bearing,
     surface_distance,
 )
-from inkless.physics.intercept import earliest_intercept, intercept_straight
+from inkless.physics.intercept import intercept_straight, pairwise_intercept
 from inkless.physics.route import RouteTable
 
 __all__ = [
@@ -51,7 +51,6 @@ __all__ = [
     "apogee_radius",
     "arc_for_apogee",
     "destination",
-    "earliest_intercept",
     "ecef_from_enu",
     "ecef_from_geodetic",
     "enu_from_ecef",
@@ -61,6 +60,7 @@ __all__ = [
     "intercept_straight",
     "lambert_arc",
     "minimum_energy_arc",
+    "pairwise_intercept",
     "propagate",
     "surface_distance",
 ]

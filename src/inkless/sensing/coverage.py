@@ -29,6 +29,38 @@ def _up(ecef: F64) -> F64:
     return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
 
 
+def _visible(
+    d: F64,
+    ps: F64,
+    up: F64,
+    h_s: F64,
+    tgt: F64,
+    h_t: NDArray[np.floating],
+    min_el: float,
+    max_el: float,
+) -> NDArray[np.bool_]:
+    """Elevation limits and the radar horizon for objects already within range.
+
+    ``d (N,3)`` sensor-to-object vectors, ``ps``/``up`` sensor positions and up vectors
+    (``(3,)`` or ``(N,3)``), ``h_s``/``h_t`` heights, all SI; the ground range is compared with
+    the horizon on the cosine of the central angle (no arccos).
+    """
+    r = np.sqrt(np.einsum("nk,nk->n", d, d))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sin_el = np.einsum("nk,nk->n", d, np.broadcast_to(up, d.shape)) / r
+        cos_angle = np.einsum("nk,nk->n", np.broadcast_to(ps, tgt.shape), tgt) / (
+            np.linalg.norm(ps, axis=-1) * np.linalg.norm(tgt, axis=-1)
+        )
+    horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * np.maximum(h_s, 0.0)) + np.sqrt(
+        2.0 * EFFECTIVE_EARTH_RADIUS * np.maximum(h_t, 0.0)
+    )
+    return np.asarray(
+        (sin_el >= np.sin(min_el))
+        & (sin_el <= np.sin(max_el))
+        & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi)))
+    )
+
+
 def coverage(
     sensor: F64,
     sensor_range: F64,
@@ -44,27 +76,22 @@ def coverage(
     ``sensor_range (s, C)`` metres per class column, ``target_cls (n,)`` the column of each
     object; ``min_el``, ``max_el`` (s,) radians; ``target_alt (n,)`` heights when known.
     """
-    d = target[None, :, :] - sensor[:, None, :]
-    r = np.linalg.norm(d, axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sin_el = np.einsum("snk,sk->sn", d, _up(sensor)) / r
-        h_s = np.maximum(altitude(sensor), 0.0)
-        h_t = np.maximum(altitude(target) if target_alt is None else target_alt, 0.0)
-        cos_angle = np.einsum("sk,nk->sn", sensor, target) / np.outer(
-            np.linalg.norm(sensor, axis=1), np.linalg.norm(target, axis=1)
+    h_t = altitude(target) if target_alt is None else target_alt
+    seen = np.zeros((len(sensor), len(target)), dtype=bool)
+    for i in range(len(sensor)):
+        d = target - sensor[i]
+        near = np.flatnonzero(np.linalg.norm(d, axis=1) <= sensor_range[i, target_cls])
+        seen[i, near] = _visible(
+            d[near],
+            sensor[i],
+            _up(sensor[i]),
+            altitude(sensor[i]),
+            target[near],
+            h_t[near],
+            min_el[i],
+            max_el[i],
         )
-    ground = EARTH_MEAN_RADIUS * np.arccos(np.clip(cos_angle, -1.0, 1.0))
-    horizon = (
-        np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s)[:, None]
-        + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[None, :]
-    )
-    seen = (
-        (r <= sensor_range[:, target_cls])
-        & (sin_el >= np.sin(min_el)[:, None])
-        & (sin_el <= np.sin(max_el)[:, None])
-        & (ground <= horizon)
-    )
-    return np.asarray(seen, dtype=bool)
+    return seen
 
 
 def coverage_grid(
@@ -93,7 +120,7 @@ def coverage_grid(
     held = np.zeros((ticks, n), dtype=bool)
     kk, jj = np.nonzero(np.isfinite(target_alt))
     tgt_all = target[kk, jj]
-    h_t_all = np.maximum(target_alt[kk, jj], 0.0)
+    h_t_all = target_alt[kk, jj]
     for i in range(sen_pos.shape[1]):
         fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
         pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
@@ -105,25 +132,17 @@ def coverage_grid(
             near = near[kk[near] * dt >= sensor_active_from[i]]
         if len(near) == 0:
             continue
-        dn = d[near].astype(np.float64)
-        r = np.sqrt(np.einsum("nk,nk->n", dn, dn))
         up = sen_up[0, i] if fixed else sen_up[kk[near], i]
-        h_s = np.maximum(sen_alt[0, i] if fixed else sen_alt[kk[near], i], 0.0)
-        ps = pos if fixed else pos[near]
-        tn = tgt_all[near].astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sin_el = np.einsum("nk,nk->n", dn, np.broadcast_to(up, dn.shape)) / r
-            cos_angle = np.einsum("nk,nk->n", np.broadcast_to(ps, tn.shape), tn) / (
-                np.linalg.norm(ps, axis=-1) * np.linalg.norm(tn, axis=-1)
-            )
-        horizon = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_s) + np.sqrt(
-            2.0 * EFFECTIVE_EARTH_RADIUS * h_t_all[near]
-        )
-        # ground range <= horizon, written on the cosine of the central angle (no arccos)
-        seen = (
-            (sin_el >= np.sin(min_el[i]))
-            & (sin_el <= np.sin(max_el[i]))
-            & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi)))
+        h_s = sen_alt[0, i] if fixed else sen_alt[kk[near], i]
+        seen = _visible(
+            d[near].astype(np.float64),
+            pos if fixed else pos[near],
+            up,
+            h_s,
+            tgt_all[near].astype(np.float64),
+            h_t_all[near],
+            min_el[i],
+            max_el[i],
         )
         held[kk[near[seen]], jj[near[seen]]] = True
     return held

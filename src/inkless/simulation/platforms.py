@@ -37,14 +37,6 @@ class SensorPlatforms:
             else None
         )
 
-    def ecef(self, t: float) -> F64:
-        """``(s, 3)`` ECEF metres at time ``t`` (s)."""
-        if self._table is None:
-            return self._fixed
-        out = self._fixed.copy()
-        out[self._rows] = self._table.state(t)[0]
-        return out
-
     def grid(self, dt: float, ticks: int) -> tuple[F64, F64, F64]:
         """Positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)`` and
         heights ``(ticks, s)`` m at the tick times ``k * dt`` (read-only broadcast views when
