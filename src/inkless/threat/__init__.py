@@ -1,12 +1,28 @@
-"""Threat evaluation: what each threat puts at risk (on the perfect picture, or from tracks)."""
+"""Threat evaluation: what each threat puts at risk (on the perfect picture, or from tracks).
 
+Tracked picture, with covariance: :func:`impact_ellipse` (ballistic impact point, time and their
+uncertainty), :func:`asset_probabilities` (probability of each track coming down on each asset,
+the most likely asset, time to go), :func:`expected_value_at_risk`. Mean states only:
+:func:`evaluate_tracks`; perfect picture: :func:`value_at_risk`.
+"""
+
+from .ellipse import ImpactEllipse, covariance_to_ecef, impact_ellipse
 from .predicted import TrackThreat, ballistic_impact, evaluate_tracks, position_at, predicted_path
-from .value import value_at_risk
+from .probability import P_NEGLIGIBLE, AssetRisk, asset_probabilities, disc_probability
+from .value import expected_value_at_risk, value_at_risk
 
 __all__ = [
+    "P_NEGLIGIBLE",
+    "AssetRisk",
+    "ImpactEllipse",
     "TrackThreat",
+    "asset_probabilities",
     "ballistic_impact",
+    "covariance_to_ecef",
+    "disc_probability",
     "evaluate_tracks",
+    "expected_value_at_risk",
+    "impact_ellipse",
     "position_at",
     "predicted_path",
     "value_at_risk",
