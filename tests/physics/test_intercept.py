@@ -1,12 +1,20 @@
-"""Intercept geometry against closed forms (head-on and tail chases), the quadratic collision
-course, and a brute-force loop over every unit, threat and sample."""
+"""Intercept geometry against closed forms (head-on and tail chases, the quadratic collision
+course, a straight track crossing a circular envelope, shoot-look-shoot head on) and brute
+force (a loop over every unit, threat and sample; single shots over a grid of launch times)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
-from inkless.physics.intercept import intercept_straight, pairwise_intercept
+from inkless.errors import InputError
+from inkless.physics.intercept import (
+    DEFAULT_MAX_SHOTS,
+    intercept_straight,
+    pairwise_engagement,
+    pairwise_intercept,
+)
 
 
 def test_straight_closed_forms() -> None:
@@ -141,3 +149,189 @@ def test_threat_entering_the_envelope_later_is_not_engageable_now() -> None:
     assert np.isnan(t_int[0])  # meets it at ~57 km, outside the 40 km envelope
     later, _ = pairwise_intercept(*args, 380.0, times, target, np.full((1, times.size), 1e3))
     assert 380.0 < later[0] < 430.0  # meets it just inside 40 km
+
+
+def _engage(unit, speed, r_min, r_max, alt_min, alt_max, t_now, times, target, talt, look_s=10.0,  # type: ignore[no-untyped-def]
+            max_shots=1000):
+    """``pairwise_engagement`` with one pair per row (``target (P,k,3)``, ``talt (P,k)``)."""
+    p = np.arange(unit.shape[0])
+    return pairwise_engagement(unit, speed, r_min, r_max, alt_min, alt_max, t_now, times,
+                               np.swapaxes(target, 0, 1), talt.T, p, p, look_s, max_shots)
+
+
+def test_latest_launch_against_a_straight_crossing_closed_form() -> None:
+    """A target at constant velocity crossing a unit's circular envelope (radius R, interceptor
+    faster than the target): the last meeting inside the envelope is where the target leaves
+    the circle, at the larger root of |p0 + v t|^2 = R^2, so the latest launch is
+    t_exit - R / speed; on the sample grid it is g at the last sample inside the circle. A
+    track that ends (impact) inside the circle: g at its last sample."""
+    rng = np.random.default_rng(5)
+    n = 300
+    radius = rng.uniform(20e3, 80e3, n)
+    speed = rng.uniform(800.0, 2500.0, n)
+    heading = rng.uniform(0, 2 * np.pi, n)
+    v = rng.uniform(150.0, 700.0, n)[:, None] * np.stack(
+        [np.cos(heading), np.sin(heading), np.zeros(n)], axis=1)
+    miss = rng.uniform(-0.9, 0.9, n) * radius  # crossing distance from the unit
+    normal = np.stack([-np.sin(heading), np.cos(heading), np.zeros(n)], axis=1)
+    p0 = miss[:, None] * normal - 1.5 * radius[:, None] * v / np.linalg.norm(v, axis=1)[:, None]
+    dt, t_now = 0.5, 3.0
+    times = t_now + dt * np.arange(3000)
+    target = p0[:, None, :] + v[:, None, :] * (times - t_now)[None, :, None]
+    ends = rng.uniform(size=n) < 0.3  # a third of the tracks end (impact) inside the circle
+    # closed form: exit time of the circle
+    a = np.einsum("ni,ni->n", v, v)
+    b = 2 * np.einsum("ni,ni->n", p0, v)
+    c = np.einsum("ni,ni->n", p0, p0) - radius**2
+    t_exit = t_now + (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)
+    t_entry = t_now + (-b - np.sqrt(b * b - 4 * a * c)) / (2 * a)
+    t_end = np.where(ends, 0.5 * (t_entry + t_exit), np.inf)
+    alive = times[None, :] < t_end[:, None]
+    target[~alive] = np.nan
+    talt = np.where(alive, 1000.0, np.nan)
+    wide = (np.zeros(n), radius, np.zeros(n), np.full(n, 5e3))
+    e = _engage(np.zeros((n, 3)), speed, *wide, t_now, times, target, talt)
+    last_t = np.minimum(t_exit, np.where(ends, t_end - 1e-9, np.inf))
+    i_last = np.floor((last_t - t_now) / dt).astype(int)
+    t_last = times[i_last]
+    p_last = p0 + v * (t_last - t_now)[:, None]
+    inside = np.linalg.norm(p_last, axis=1) <= radius
+    assert inside.mean() > 0.99  # sample at the grid point before the exit is inside
+    want = t_last - np.linalg.norm(p_last, axis=1) / speed
+    np.testing.assert_allclose(e.t_latest_launch[inside], want[inside], rtol=0, atol=1e-9)
+    # and within one sample of the continuous latest launch, never after it
+    t_stop = np.where(ends, t_end, t_exit)
+    cont = t_stop - np.linalg.norm(p0 + v * (t_stop - t_now)[:, None], axis=1) / speed
+    slack = dt * (1 + np.linalg.norm(v, axis=1) / speed)
+    assert np.all(e.t_latest_launch <= cont + 1e-9)
+    assert np.all(e.t_latest_launch >= cont - slack - 1e-9)
+
+
+def test_shoot_look_shoot_against_a_head_on_closed_form() -> None:
+    """Head-on approach at v towards a unit (interceptor speed s): a shot launched at s_n meets
+    the target at T_n = (x0 + s s_n) / (s + v); the next leaves at T_n + look while no later
+    than the latest launch t_end - (x0 - v t_end) / s (the track ends at t_end, in range)."""
+    x0, v, s, look, t_end = 100e3, 300.0, 1000.0, 20.0, 300.0
+    dt = 0.01
+    times = np.arange(0.0, 400.0, dt)
+    x = np.where(times < t_end, x0 - v * times, np.nan)
+    target = np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=-1)[None]
+    talt = np.where(times < t_end, 1000.0, np.nan)[None]
+    env = (np.zeros(1), np.array([150e3]), np.zeros(1), np.array([5e3]))
+    e = _engage(np.zeros((1, 3)), np.array([s]), *env, 0.0, times, target, talt, look)
+    latest = t_end - (x0 - v * t_end) / s
+    assert e.t_latest_launch[0] == pytest.approx(latest, abs=dt * 2)
+    launch, count, margins = 0.0, 0, []
+    while launch <= latest:
+        count += 1
+        launch = (x0 + s * launch) / (s + v) + look
+        margins.append(abs(launch - latest))
+    assert min(margins) > 1.0  # no launch near the boundary: sampling cannot change the count
+    assert count == 5  # by hand: launches at 0, 96.9, 171.5, 228.8, 273.0 s; next 306.9 s
+    assert e.shots[0] == count
+    assert e.t_intercept[0] == pytest.approx(x0 / (s + v), abs=dt)
+    for cap in (1, 3):  # the count stops at max_shots
+        capped = _engage(np.zeros((1, 3)), np.array([s]), *env, 0.0, times, target, talt, look,
+                         max_shots=cap)
+        assert capped.shots[0] == cap
+
+
+def brute_latest_and_shots(args, t_now, times, target, talt, look):  # type: ignore[no-untyped-def]
+    """By single shots (:func:`pairwise_intercept`, checked against brute force above) for P
+    pairs: the last feasible launch on a 0.05 s grid (-inf: none), feasibility of a launch at
+    given times, and the shoot-look-shoot count (fire again a look time after each hit)."""
+    n_pairs = target.shape[0]
+
+    def shot(at: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        launch = np.broadcast_to(np.asarray(at, dtype=float), (n_pairs,))
+        out = np.full(n_pairs, np.nan)
+        for s in np.unique(launch[np.isfinite(launch)]):
+            rows = np.flatnonzero(launch == s)
+            out[rows] = pairwise_intercept(*(a[rows] for a in args), float(s), times,
+                                           target[rows], talt[rows])[0]
+        return out
+
+    last_ok = np.full(n_pairs, -np.inf)
+    for s in np.arange(t_now, times[-1] + 1e-9, 0.05):
+        last_ok[np.isfinite(shot(s))] = s
+    count = np.zeros(n_pairs, dtype=int)
+    launch = np.full(n_pairs, t_now)
+    while True:
+        t_hit = shot(launch)
+        hit = np.isfinite(t_hit)
+        if not hit.any():
+            break
+        count[hit] += 1
+        launch = np.where(hit, t_hit + look, np.nan)
+    return last_ok, shot, count
+
+
+def check_against_single_shots(args, t_now, times, target, talt, look):  # type: ignore[no-untyped-def]
+    e = _engage(*args, t_now, times, target, talt, look)
+    last_ok, shot, count = brute_latest_and_shots(args, t_now, times, target, talt, look)
+    finite = np.isfinite(e.t_latest_launch)
+    assert np.all(last_ok[~finite] == -np.inf)  # no launch at all works
+    assert np.all(last_ok[finite] <= e.t_latest_launch[finite])  # none later works
+    assert np.all(np.isfinite(shot(np.where(finite, e.t_latest_launch, np.nan))[finite]))
+    assert np.all(np.isnan(shot(np.nextafter(e.t_latest_launch, np.inf))[finite]))
+    np.testing.assert_array_equal(e.shots, count)
+    np.testing.assert_array_equal(e.t_intercept, shot(t_now))
+    capped = _engage(*args, t_now, times, target, talt, look, max_shots=DEFAULT_MAX_SHOTS)
+    np.testing.assert_array_equal(capped.shots, np.minimum(count, DEFAULT_MAX_SHOTS))
+    return e, count
+
+
+def test_latest_launch_and_shots_against_single_shots_over_launch_times() -> None:
+    """No feasible launch is later than the latest launch time, a shot fired exactly then is
+    feasible, and the shoot-look-shoot count is that of firing single shots in turn. Slow
+    interceptors (some threats outrun them), climbing and diving tracks and gaps in flight."""
+    rng = np.random.default_rng(33)
+    m, n, k = 6, 9, 80
+    unit = rng.uniform(-20e3, 20e3, (m, 3))
+    speed = rng.uniform(300.0, 1500.0, m)
+    env = (rng.uniform(0.0, 10e3, m), rng.uniform(30e3, 90e3, m), rng.uniform(0.0, 2e3, m),
+           rng.uniform(8e3, 25e3, m))
+    t_now = 11.0
+    times = t_now + np.arange(k) * 4.0
+    start = rng.uniform(-60e3, 60e3, (n, 3))
+    vel = rng.normal(0, 500.0, (n, 3))
+    target = start[:, None] + vel[:, None] * (times - t_now)[None, :, None]
+    talt = rng.uniform(2e3, 15e3, n)[:, None] + rng.normal(0, 20.0, n)[:, None] * (times - t_now)
+    dead = rng.random((n, k)) < 0.1
+    dead[:, -10:] |= rng.random((n, 1)) < 0.5
+    target[dead], talt[dead] = np.nan, np.nan
+    u, j = np.repeat(np.arange(m), n), np.tile(np.arange(n), m)
+    args = (unit[u], speed[u], *(a[u] for a in env))
+    e, count = check_against_single_shots(args, t_now, times, target[j], talt[j], 7.0)
+    finite = np.isfinite(e.t_latest_launch)
+    assert finite.sum() >= 10 and (~finite).sum() >= 10 and count.max() > DEFAULT_MAX_SHOTS
+
+
+def test_latest_launch_is_a_record_of_the_launch_deadline() -> None:
+    """A launch meets the threat at the first sample it can reach: a later in-envelope sample
+    whose deadline g_i is below an earlier one is never met. Latest launch deadlines by hand:
+    g = times - dist / speed = [50, 105, 80] s with the middle sample above the envelope; a
+    launch in (50, 105] meets it there, so the latest launch is 50 s, not 80 s."""
+    speed = 1000.0
+    times = np.array([100.0, 110.0, 120.0])
+    dist = speed * (times - np.array([50.0, 105.0, 80.0]))
+    target = np.stack([dist, np.zeros(3), np.zeros(3)], axis=-1)[None]
+    talt = np.array([[5e3, 30e3, 5e3]])
+    args = (np.zeros((1, 3)), np.array([speed]), np.zeros(1), np.array([100e3]), np.zeros(1),
+            np.array([20e3]))
+    e, count = check_against_single_shots(args, 0.0, times, target, talt, 7.0)
+    assert e.t_latest_launch[0] == 50.0
+    assert e.t_intercept[0] == 100.0 and count[0] == 1
+    # the same track entirely in the envelope: every sample is a record, the latest is 105 s
+    e2 = _engage(*args, 0.0, times, target, np.full((1, 3), 5e3), 7.0)
+    assert e2.t_latest_launch[0] == 105.0
+
+
+def test_engagement_rejects_a_bad_look_time_or_shot_cap() -> None:
+    one = np.ones(1)
+    args = (np.zeros((1, 3)), one, one, one, one, one, 0.0, np.zeros(1), np.zeros((1, 1, 3)),
+            np.zeros((1, 1)), np.zeros(1, int), np.zeros(1, int))
+    with pytest.raises(InputError, match="look_s"):
+        pairwise_engagement(*args, 0.0)
+    with pytest.raises(InputError, match="max_shots"):
+        pairwise_engagement(*args, 10.0, 0)

@@ -11,11 +11,24 @@ One problem table, three solvers (modules named for the method)::
       fast     greedy + ejection exchanges solved as assignments    (fast.py)
       exact    outer-approximation MILP in HiGHS, certified bound   (exact.py)
     load_instance("x.json")         -> WTAProblem ("wta-static-v1")  (instance.py)
+    explain(problem, x)             -> Explanation: value saved, cost, alternatives per
+                                       engagement; why each threat was left  (explanation.py)
 """
 
 from __future__ import annotations
 
 from inkless.assignment.exact import solve_exact
+from inkless.assignment.explanation import (
+    COST_EXCEEDS_VALUE,
+    ENGAGED,
+    NO_SHOOTER,
+    NO_WEAPON_FREE,
+    NOT_CHOSEN,
+    REASONS,
+    WORTH_MORE_ELSEWHERE,
+    Explanation,
+    explain,
+)
 from inkless.assignment.fast import solve_fast
 from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.instance import load_instance
@@ -23,10 +36,19 @@ from inkless.assignment.problem import UNLIMITED, Solution, WTAProblem, objectiv
 from inkless.errors import InputError
 
 __all__ = [
+    "COST_EXCEEDS_VALUE",
+    "ENGAGED",
+    "NOT_CHOSEN",
+    "NO_SHOOTER",
+    "NO_WEAPON_FREE",
+    "REASONS",
     "SOLVERS",
     "UNLIMITED",
+    "WORTH_MORE_ELSEWHERE",
+    "Explanation",
     "Solution",
     "WTAProblem",
+    "explain",
     "load_instance",
     "objective_value",
     "solve",

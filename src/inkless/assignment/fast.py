@@ -12,9 +12,11 @@ loses at most one round and gains at most one, the change of the objective is a 
 
 with ``S'_k`` the expected surviving value of target k after the removals; a round may also stay
 out (cost 0). The best re-insertion is therefore a rectangular linear assignment problem, solved
-exactly (Crouse 2016, "On implementing 2D rectangular assignment algorithms", IEEE TAES 52(4),
-through ``scipy.optimize.linear_sum_assignment``). For the removed rounds this neighbourhood
-contains every cyclic and path exchange between distinct targets, the multi-exchange
+exactly (:func:`_best_insertion`: dense matrices by Crouse 2016, "On implementing 2D rectangular
+assignment algorithms", IEEE TAES 52(4), ``scipy.optimize.linear_sum_assignment``; sparse ones,
+as in re-plans where each threat is in reach of a few units, by LAPJVsp, Volgenant 1996,
+``scipy.sparse.csgraph.min_weight_full_bipartite_matching``). For the removed rounds this
+neighbourhood contains every cyclic and path exchange between distinct targets, the multi-exchange
 neighbourhood of Ahuja, Kumar, Jha & Orlin (2007), "Exact and heuristic algorithms for the
 weapon-target assignment problem", Operations Research 55(6), 1136-1146 (very large-scale
 neighbourhood search), and is searched here by one assignment solve instead of a search for
@@ -25,7 +27,8 @@ without improvement, or at the time limit. A move is taken only when it lowers t
 the result is never worse than greedy.
 
 Work per pass: O(W T) numpy to build the cost matrix and one assignment solve (O(n^3) worst case,
-n = rounds moved). Shapes: ``p`` (W, T), ``x`` (W, T) int.
+n = rounds moved) over the rows and columns where some round pays. Shapes: ``p`` (W, T), ``x``
+(W, T) int.
 
 Measured against the exact solver's certified optima on the shared generator's instances (seeds
 1-5, 2 shared cores, ``benchmarks/bench_wta.py``): 40x40, 80x80 and 80x80 with 30 % ineligible
@@ -39,6 +42,8 @@ import time
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from inkless.assignment.greedy import mmr_assignment
 from inkless.assignment.problem import (
@@ -55,6 +60,7 @@ _MIN_SURVIVAL = 1e-12  # 1 - p is floored here inside the search (p = 1 would di
 _PATIENCE = 2  # passes in a row without improvement before stopping
 _MAX_PASSES = 64
 _SUBSET_FRACTION = 0.7  # share of targets that give up a round on the "subset" passes
+_SPARSE = 0.3  # share of paying (round, target) entries up to which a sparse solver may be used
 _PHI1, _PHI2 = 0.6180339887498949, 0.7548776662466927  # low-discrepancy sequence for subsets
 
 
@@ -64,6 +70,43 @@ def _survival(values: FloatArray, f: FloatArray, x: IntArray) -> FloatArray:
     s = values.astype(np.float64).copy()
     np.multiply.at(s, aj, f[ai, aj] ** x[ai, aj])
     return s
+
+
+def _best_insertion(cost: FloatArray, weapon: IntArray, n_pays: int) -> tuple[IntArray, IntArray]:
+    """Rows (rounds) and the columns (targets) they go to in the cheapest assignment with at
+    most one round per row and per column, where a round may also stay out at cost 0; entries
+    ``>= 0`` of ``cost`` (r, k) never pay (forbidden pairs are given 0). ``weapon`` (r,) is each
+    round's weapon row, ``n_pays`` the number of entries ``< 0``.
+
+    By default ``linear_sum_assignment`` (Crouse 2016) on the matrix clipped at 0: a round that
+    sits on a column at cost 0 stays out, so no private out column is needed, and a round left
+    without a column (more rows than columns) stays out too. Many rounds of one weapon make
+    identical rows, on which that solver slows down; when they are many and the matrix is sparse
+    (a salvo re-plan, where each threat is in reach of a few units), LAPJVsp (Volgenant 1996,
+    ``min_weight_full_bipartite_matching``) on the paying entries plus a private out column per
+    row, the weights lifted to >= 1 as it needs non-zero ones (each row is matched once: a
+    common lift keeps the optimum), is faster.
+    """
+    n_rows, n_cols = cost.shape
+    sparse = n_pays <= _SPARSE * n_rows * n_cols and 2 * len(np.unique(weapon)) <= n_rows
+    if not sparse:
+        r, c = linear_sum_assignment(np.minimum(cost, 0.0))
+    else:
+        gi, gk = np.nonzero(cost < 0.0)  # row-major: sorted by row, then column
+        w = cost[gi, gk]
+        lift = 1.0 - float(w.min(initial=0.0))
+        # CSR by hand: each row's paying entries, then its out column (entry e lands at e + row)
+        ends = np.cumsum(np.bincount(gi, minlength=n_rows) + 1)
+        data = np.empty(int(ends[-1]))
+        index = np.empty(int(ends[-1]), dtype=np.int64)
+        data[np.arange(len(gi)) + gi], index[np.arange(len(gi)) + gi] = w + lift, gk
+        data[ends - 1], index[ends - 1] = lift, n_cols + np.arange(n_rows)
+        graph = csr_matrix((data, index, np.r_[0, ends]), shape=(n_rows, n_cols + n_rows))
+        r, c = min_weight_full_bipartite_matching(graph)
+        keep = c < n_cols
+        r, c = r[keep], c[keep]
+    placed = cost[r, c] < 0.0
+    return r[placed], c[placed]
 
 
 def _exchange_pass(
@@ -82,7 +125,6 @@ def _exchange_pass(
     ``giving`` (T,) bool marks targets that give up a round (None: all that have one); ``turn``
     rotates which of a target's rounds is taken. Returns True when the objective went down.
     """
-    n_t = x.shape[1]
     tj, wi = np.nonzero(x.T)  # assigned (target, row) pairs, sorted by target
     if len(tj):
         first = np.flatnonzero(np.r_[True, tj[1:] != tj[:-1]])
@@ -104,27 +146,26 @@ def _exchange_pass(
     room_after = room.copy()
     room_after[rj] += 1
     removal = float(after[rj].sum() - surv[rj].sum() - shot[ri].sum())
-    cost = after[None, :] * (f[rows] - 1.0) + shot[rows][:, None]
-    ok = allowed[rows] & (room_after > 0)[None, :]
-    if len(spare) or shot.any() or not allowed[ri, rj].all():
-        # a round may stay out: one private zero-cost column per row
-        cost = np.where(ok, cost, np.inf)
-        stay_out = np.where(np.eye(n, dtype=bool), 0.0, np.inf)
-        cost = np.concatenate([cost, stay_out], axis=1)
-    else:
-        # every removed round can go back where it was, so a finite penalty larger than any
-        # gain keeps forbidden pairs out without the extra columns (a faster solve)
-        cost = np.where(ok, cost, (2 * n + 1) * (float(after.max()) + 1.0))
-    r, c = linear_sum_assignment(cost)
-    delta = removal + float(cost[r, c].sum())
+    # costs per weapon row (a row's rounds share them), then one matrix row per round
+    weapons, of = np.unique(rows, return_inverse=True)
+    ok = allowed[weapons] & (room_after > 0)[None, :]
+    cost = np.where(ok, after[None, :] * (f[weapons] - 1.0) + shot[weapons][:, None], 0.0)
+    pays = cost < 0.0
+    cols = np.flatnonzero(pays.any(axis=0))
+    live = np.flatnonzero(np.asarray(pays.any(axis=1))[of])
+    if len(cols) == 0:
+        return False
+    sub = cost[np.ix_(of[live], cols)]  # only columns and rows where some round pays
+    n_pays = int(np.count_nonzero(pays, axis=1)[of[live]].sum())
+    r, c = _best_insertion(sub, rows[live], n_pays)
+    delta = removal + float(sub[r, c].sum())
     if not delta < -1e-12 * max(1.0, float(surv.sum())):
         return False
     x[ri, rj] -= 1
     left[ri] += 1
     room[rj] += 1
     surv[rj] = after[rj]
-    placed = c < n_t
-    wk, tk = rows[r[placed]], c[placed]
+    wk, tk = rows[live[r]], cols[c]
     x[wk, tk] += 1  # targets tk are distinct
     np.subtract.at(left, wk, 1)
     room[tk] -= 1

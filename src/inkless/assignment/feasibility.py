@@ -3,7 +3,9 @@
 Where it sits: assignment, before a solver. For each unit and candidate threat, the intercept
 point and time of an interceptor fired now at the unit's mean flyout speed, inside its range
 and altitude envelope and before impact (on the threat's predicted track sampled over a
-look-ahead window), and the kill probability of the pair. ``envelope_windows`` bounds, once per
+look-ahead window), the latest time a shot can still leave, how many shoot-look-shoot cycles fit
+before then, and the kill probability of the pair
+(:func:`inkless.physics.intercept.pairwise_engagement`). ``envelope_windows`` bounds, once per
 run, the ticks at which a pair can be feasible at all, so each tick computes few pairs.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.physics.intercept import pairwise_intercept
+from inkless.physics.intercept import DEFAULT_LOOK_S, DEFAULT_MAX_SHOTS, pairwise_engagement
 from inkless.scenario.tables import FireUnitTable
 
 __all__ = ["Feasibility", "envelope_windows", "feasibility"]
@@ -26,11 +28,17 @@ I64 = NDArray[np.int64]
 @dataclass(frozen=True)
 class Feasibility:
     """Pairs (units ``u`` x threats ``k``): ``t_intercept (u,k)`` s (NaN: infeasible now),
-    ``point (u,k,3)`` ECEF m of the intercept, ``pk (u,k)`` single-shot kill probability."""
+    ``point (u,k,3)`` ECEF m of the intercept, ``pk (u,k)`` single-shot kill probability,
+    ``t_latest_launch (u,k)`` s the last time a shot fired could still meet the threat inside the
+    envelope before its predicted track ends (NaN: none at or after now), ``shots_fit (u,k)``
+    int the shoot-look-shoot cycles (time of flight + look time each) that fit from now to the
+    latest launch, counted up to ``max_shots`` (0: infeasible now)."""
 
     t_intercept: F64
     point: F64
     pk: F64
+    t_latest_launch: F64
+    shots_fit: I64
 
     @property
     def feasible(self) -> NDArray[np.bool_]:
@@ -47,28 +55,36 @@ def feasibility(
     times: NDArray[np.floating],
     predicted: NDArray[np.floating],
     predicted_alt: NDArray[np.floating],
+    look_s: float = DEFAULT_LOOK_S,
+    max_shots: int = DEFAULT_MAX_SHOTS,
 ) -> Feasibility:
     """Feasibility now (time ``t``, s) of units ``us`` against threats ``cand`` for the pairs
     marked in ``pairs (len(us), len(cand))``; the others are infeasible.
 
     ``predicted (len(times), n, 3)`` ECEF m and ``predicted_alt (len(times), n)`` m are every
     threat's predicted track at the look-ahead ``times`` (NaN where not in flight), indexed by
-    ``cand``; ``times[0]`` is ``t``. Computed over the marked pairs only
-    (:func:`inkless.physics.intercept.pairwise_intercept`).
+    ``cand``; ``times[0]`` is ``t``. ``look_s`` (s) is the look (kill assessment) time of a
+    shoot-look-shoot cycle (default ``DEFAULT_LOOK_S``, notional); shots are counted up to
+    ``max_shots``. Computed over the marked pairs only
+    (:func:`inkless.physics.intercept.pairwise_engagement`).
     """
     ui, ci = np.nonzero(pairs)
-    u, j = us[ui], cand[ci]
-    tgt = np.swapaxes(predicted[:, j], 0, 1)
-    t_int, jj = pairwise_intercept(
-        units.ecef[u], units.speed[u], units.r_min[u], units.r_max[u], units.alt_min[u],
-        units.alt_max[u], t, times, tgt, predicted_alt[:, j].T,
+    j = cand[ci]
+    e = pairwise_engagement(
+        units.ecef, units.speed, units.r_min, units.r_max, units.alt_min, units.alt_max, t,
+        times, predicted, predicted_alt, us[ui], j, look_s, max_shots,
     )
     shape = (len(us), len(cand))
     t_full = np.full(shape, np.nan)
-    t_full[ui, ci] = t_int
+    t_full[ui, ci] = e.t_intercept
+    latest = np.full(shape, np.nan)
+    latest[ui, ci] = e.t_latest_launch
+    shots = np.zeros(shape, dtype=np.int64)
+    shots[ui, ci] = e.shots
     point = np.full((*shape, 3), np.nan)
-    point[ui, ci] = tgt[np.arange(len(j)), np.maximum(jj, 0)]
-    return Feasibility(t_intercept=t_full, point=point, pk=units.pk[us][:, threat_cls])
+    point[ui, ci] = predicted[np.maximum(e.sample, 0), j]
+    return Feasibility(t_intercept=t_full, point=point, pk=units.pk[us][:, threat_cls],
+                       t_latest_launch=latest, shots_fit=shots)
 
 
 def envelope_windows(
