@@ -128,11 +128,13 @@ def run_command(
     from inkless.afteraction.views import write_view
     from inkless.commands.coalition import coalition_summary, run_audience
     from inkless.scenario import load_scenario
+    from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record, run_replications, scenario_gates
     from inkless.wargame import rule_costs as costs_of_rules
 
     try:
-        sc = load_scenario(scenario)
+        # a recording named relative to the scenario file is read from the file's folder
+        sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
         audience = run_audience(sc, scenario, view, ledger, keys) if view else None
         legal = legal_record(sc, ledger, keys)
         try:
@@ -203,6 +205,21 @@ def run_command(
             f"{pq['missed']:.2f} objects missed and {pq['false']:.2f} false tracks per time, "
             f"{pq['track_breaks']} track breaks, {pq['track_swaps']} swaps"
         )
+    idn = res.get("identification") or {}
+    if res.get("settings", {}).get("picture") == "tracked" and idn:
+        delay = idn.get("mean_declaration_delay_s")
+        frac = idn.get("correct_fraction")
+        out.print(
+            f"identification: {idn.get('declared', 0)} of {idn.get('detected', 0)} threats "
+            f"detected declared hostile"
+            + (f", mean delay {delay:.0f} s" if delay is not None else "")
+            + (f"; correct identity {100 * frac:.1f} % of track-time" if frac is not None else "")
+            + f"; {idn.get('leaked_due_to_late_declaration', 0)} leaked declared too late; "
+            f"friendly engagements {res.get('friendly_engagements', 0)}"
+        )
+    if res.get("closures"):
+        out.print("airspace closures: " + ", ".join(
+            f"{c['callsign']} {c['action']}" for c in res["closures"]))
     if "comparison" in res:  # --compare-perfect
         cmp = res["comparison"]
         t = Table(title="tracked against perfect picture (same seeds"

@@ -2,34 +2,50 @@
 
 Each tick (every ``settings.scan_period_s``):
 
-1. engagement  - interceptors due by now are settled (kill draws from the run's generator);
-2. simulation  - threats whose impact time has come land and damage what they hit;
-3. simulation  - truth positions of the threats in flight;
-4. sensing     - on the **perfect** picture: which threats some coalition sensor covers (it
-                 holds exactly those, with true positions and identities); on the **tracked**
-                 picture: the scans due at this tick report (noise, misses, false alarms), each
-                 member's trackers take them and the coalition picture is fused
-                 (:mod:`inkless.tracking.picture`) and scored against the truth (GOSPA);
-5. threat      - value at risk of each held threat (perfect: from its true impact point; tracked:
-                 predicted from the track, :mod:`inkless.threat.predicted`);
-6. assignment  - feasibility of every (available unit, threat) pair on the true (perfect) or
-                 predicted (tracked) trajectory, the coalition's gates and a solver's assignment;
-7. engagement  - interceptors fired.
+1. engagement     - interceptors due by now are settled (kill draws from the run's generator);
+2. simulation     - threats whose impact time has come land and damage what they hit;
+3. simulation     - truth positions of the threats in flight (and, on the tracked picture, of
+                    the civil traffic and the coalition's aircraft);
+4. sensing        - on the **perfect** picture: which threats some coalition sensor covers (it
+                    holds exactly those, with true positions and identities); on the **tracked**
+                    picture: the scans due at this tick report (noise, misses, false alarms;
+                    an airborne sensor never reports its own aircraft), each member's trackers
+                    take them and the coalition picture is fused (:mod:`inkless.tracking.picture`)
+                    and scored against the truth (GOSPA);
+5. identification - tracked picture: every track's identity
+                    (:func:`inkless.identification.identify`) from its kinematics and the
+                    cooperative information received at this tick:
+                    ADS-B reports of the civil traffic, IFF replies of the coalition's aircraft
+                    (:mod:`inkless.simulation.adsb`) and the civil flights' filed (amended) plans,
+                    under the coalition's rules of engagement (``roe``), the same for every member;
+6. threat         - value at risk of each candidate (perfect: from its true impact point; tracked:
+                    predicted from the track, :mod:`inkless.threat.predicted`, for the class the
+                    identification declared and that class's lethality in the scenario's order of
+                    battle);
+7. assignment     - feasibility of every (available unit, threat) pair on the true (perfect) or
+                    predicted (tracked) trajectory, the coalition's gates and a solver's assignment;
+8. engagement     - interceptors fired.
 
-On the tracked picture the candidates are the confirmed coalition tracks whose identity is a
-threat class. Identification is not built yet: the identity STAND-IN is the class of the truth
-objects that produced most of the track's detections (civil and false-alarm tracks are never
-candidates); the identification stage will replace it. Interceptors receive midcourse updates:
-at every tick until the intercept the aim point is the track's predicted position at the
-intercept time. The kill draw counts only if the true threat is within the interceptor type's
-seeker basket of the aim point at the intercept time (``seeker_basket_m``, default 2 km): a
-poor picture costs misses. A kill is seen (kill assessment): the killed track is not engaged
-again.
+The hard interlock: on the tracked picture the only candidates are the tracks declared hostile
+(:func:`inkless.identification.engageable`); nothing the simulation knows about a track (the
+truth object behind its detections) enters a decision. The truth is used only for scoring and
+the after-action: the picture's GOSPA, the identities' correctness, the object each interceptor
+was fired at (``IdentityRecord.shot_truth``: a civil or coalition aircraft, or nothing for a
+false track, is counted and named by the after-action; such an interceptor finds no threat and
+is ``lost``), and the counterfactual behind the leak cause "declared too late": a threat whose
+track was not (yet) hostile while some unit had a feasible, available shot at it (evaluated for
+its true class) gets ``BLOCKED_NOT_HOSTILE``.
+
+Interceptors receive midcourse updates: at every tick until the intercept the aim point is the
+track's predicted position at the intercept time (with the motion model of the class it was
+fired at). The kill draw counts only if the true threat is within the interceptor type's seeker
+basket of the aim point at the intercept time (``seeker_basket_m``, default 2 km): a poor picture
+costs misses. A kill is seen (kill assessment): the killed track is not engaged again.
 
 Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
 is a pure function of (scenario, seed): the generator is made here from the seed and passed down
-(the tracked picture's sensor draws come from a child generator spawned from it, so the kill
-draws come in the same order as on the perfect picture).
+(the tracked picture's sensor draws and its cooperative reports come from two child generators
+spawned from it, so the kill draws come in the same order as on the perfect picture).
 """
 
 from __future__ import annotations
@@ -41,12 +57,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inkless.assignment import solve
-from inkless.assignment.feasibility import envelope_windows, feasibility
+from inkless.assignment.feasibility import Feasibility, envelope_windows, feasibility
 from inkless.assignment.problem import WTAProblem
 from inkless.coalition import Gates, Member, PairQuery
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
 from inkless.errors import InputError
-from inkless.physics.route import RouteTable
+from inkless.identification import (
+    TRUTH_CIVIL,
+    TRUTH_COALITION,
+    TRUTH_THREAT,
+    Evidence,
+    Identities,
+    IdentityHistory,
+    IdentityLog,
+    compile_rules,
+    correct_fraction,
+    correct_fraction_held,
+    engageable,
+    identify,
+)
 from inkless.scenario.model import THREAT_CLASSES, Scenario
 from inkless.scenario.tables import Tables, compile_tables
 from inkless.sensing import (
@@ -57,7 +86,15 @@ from inkless.sensing import (
     detect,
     scan_ticks,
 )
-from inkless.simulation import BALLISTIC, Raid, SensorPlatforms, civil_routes, generate_raid
+from inkless.simulation import BALLISTIC, Raid, SensorPlatforms, generate_raid
+from inkless.simulation.adsb import (
+    AdsbReports,
+    IffReplies,
+    coalition_aircraft,
+    simulate_adsb,
+    simulate_iff,
+)
+from inkless.simulation.civil import CivilTraffic, civil_traffic
 from inkless.threat import evaluate_tracks, position_at, predicted_path, value_at_risk
 from inkless.tracking.picture import (
     KIND_CIVIL,
@@ -73,6 +110,7 @@ __all__ = [
     "BLOCKED_CAVEAT",
     "BLOCKED_CHANNELS",
     "BLOCKED_INACTIVE",
+    "BLOCKED_NOT_HOSTILE",
     "BLOCKED_RELOAD",
     "BLOCKED_ROUNDS",
     "BLOCKED_UNASSIGNED",
@@ -83,6 +121,7 @@ __all__ = [
     "NOT_LAUNCHED",
     "PICTURES",
     "Event",
+    "IdentityRecord",
     "PictureRecord",
     "Record",
     "run",
@@ -94,6 +133,9 @@ NOT_LAUNCHED, IN_FLIGHT, KILLED, LANDED = 0, 1, 2, 3
 #: Why a geometrically feasible shot was not taken (bits of ``Record.blocked``).
 BLOCKED_ROUNDS, BLOCKED_CHANNELS, BLOCKED_RELOAD, BLOCKED_UNASSIGNED = 1, 2, 4, 8
 BLOCKED_CAVEAT, BLOCKED_INACTIVE = 16, 32
+#: Tracked picture: a feasible, available shot was withheld because the track was not declared
+#: hostile (yet); the after-action's leak cause "declared too late".
+BLOCKED_NOT_HOSTILE = 64
 Event = tuple[float, str, int, int]  # (time s, kind, threat row or -1, unit row or -1)
 Solver = Literal["greedy", "fast", "exact"]
 Picture = Literal["perfect", "tracked"]
@@ -110,10 +152,11 @@ class PictureRecord:
 
     ``coalition`` and ``by_member`` (member id -> log of the picture that member holds: the
     tracks releasable to it) score the picture at every tick against the objects in flight that
-    the sensors feeding it cover (threats alive and civil aircraft); ``samples_*`` are the
-    coalition picture's tracks every ``_SAMPLE_S`` seconds: time (s), track id, ECEF position
-    (m), identity stand-in (threat class, 3 civil, 4 false alarm). ``shares`` is each member's
-    sharing setting; ``frame`` the common ENU frame.
+    the sensors feeding it cover (threats alive, civil and coalition aircraft); ``samples_*`` are
+    the coalition picture's tracks every ``_SAMPLE_S`` seconds: time (s), track id, ECEF position
+    (m), the kind of truth object behind the track's detections (threat class, 3 civil or
+    coalition aircraft, 4 false alarm: after-action only). ``shares`` is each member's sharing
+    setting; ``frame`` the common ENU frame.
     """
 
     coalition: PictureLog
@@ -127,8 +170,50 @@ class PictureRecord:
 
 
 @dataclass
+class IdentityRecord:
+    """Identification over the run and what each interceptor was fired at (after-action).
+
+    Truth objects are the rows of the tracked picture's world: the raid's threats (rows
+    ``0..n-1``, as in ``raid``), then the civil traffic (:class:`CivilTraffic` rows), then the
+    coalition's aircraft (:func:`inkless.simulation.adsb.coalition_aircraft` rows).
+    ``truth_kind (N,)`` is TRUTH_THREAT / TRUTH_CIVIL / TRUTH_COALITION and ``truth_name`` the
+    threat id, callsign or aircraft id of each; ``shot_truth (e,)`` the truth row of the object
+    behind the track each interceptor was fired at (-1: a false track; on the perfect picture,
+    the threat row). ``coalition`` is the coalition picture's identities at every tick (member
+    0), ``held (rows,) uint64`` which members hold each of its rows (bit ``m``: member row
+    ``m``, a track released to it), ``own`` the identities of the views of members that share
+    nothing (member column: the member row); None on the perfect picture, where identities are
+    the truth.
+    """
+
+    truth_kind: NDArray[np.int8]
+    truth_name: tuple[str, ...]
+    shot_truth: I64
+    coalition: IdentityHistory | None = None
+    held: NDArray[np.uint64] | None = None
+    own: IdentityHistory | None = None
+
+    def by_member(self, members: int) -> list[float | None]:
+        """Fraction of track-time with the correct identity in each member's picture."""
+        if self.coalition is None or self.held is None:
+            return [None] * members
+        out = correct_fraction_held(self.coalition, self.truth_kind, self.held, members)
+        if self.own is not None and len(self.own):  # members sharing nothing: their views
+            own = correct_fraction(self.own, self.truth_kind, members)[1]
+            for m in np.unique(self.own.member).tolist():
+                out[m] = own[m]
+        return out
+
+
+@dataclass
 class Record:
-    """Everything a run produced, for the after-action (rows index ``raid``, ``tables.units``)."""
+    """Everything a run produced, for the after-action (rows index ``raid``, ``tables.units``).
+
+    ``flight.threat`` is the threat row each interceptor was fired at, -1 when the track fired
+    at had no threat behind it (tracked picture; ``identity.shot_truth`` says what it was).
+    ``traffic`` is the civil traffic as flown (closures applied); ``identity`` the
+    identification record.
+    """
 
     scenario: Scenario
     tables: Tables
@@ -145,7 +230,8 @@ class Record:
     caveat_blocks: dict[tuple[int, int], tuple[float, int]]  # (unit, threat): (first t, rule+1)
     gates: Gates
     events: list[Event] = field(default_factory=list)
-    civil: RouteTable | None = None
+    traffic: CivilTraffic | None = None
+    identity: IdentityRecord | None = None
     t_end: float = 0.0
     picture: str = "perfect"
     # Tracked picture only: per interceptor row, the track it was fired at and the distance
@@ -184,13 +270,18 @@ def run(
     platforms = SensorPlatforms(sensors)
     max_shots = np.array([settings.max_shots_per_threat.get(c, 1) for c in THREAT_CLASSES])
 
-    alive = np.ones(n, dtype=bool)  # neither killed nor landed (maybe not launched yet)
+    # Per-threat arrays hold one more row, -1 (a shot at a track with no threat behind it):
+    # never alive, never landing; ``alive`` is the view of the threats' rows.
+    alive_x = np.r_[np.ones(n, dtype=bool), False]
+    alive = alive_x[:n]  # neither killed nor landed (maybe not launched yet)
+    impact_x = np.r_[raid.impact_time, np.inf]
     fate = np.zeros(n, dtype=np.int64)
     end_time = np.full(n, np.nan)
     detect = np.full(n, np.nan)
     damage = np.zeros(n)
-    feasible_ever = np.zeros(n, dtype=bool)
-    blocked = np.zeros(n, dtype=np.int64)
+    feasible_ever = np.zeros(n + 1, dtype=bool)
+    engaged = np.zeros(n + 1, dtype=bool)  # some interceptor was fired at it
+    blocked = np.zeros(n + 1, dtype=np.int64)
     caveat_blocks: dict[tuple[int, int], tuple[float, int]] = {}
     remaining = tables.assets.value.copy()
     rounds = units.rounds.copy()
@@ -208,9 +299,11 @@ def run(
     truth, truth_alt = raid.grid(dt, ticks)
     flyout = units.r_max / units.speed
     all_units = np.arange(len(units.id))
+    traffic = civil_traffic(scenario)
     if tracked:
-        world = _TrackedWorld(scenario, tables, raid, platforms, gates, truth, truth_alt, dt,
-                              rng.spawn(1)[0])
+        sense_rng, coop_rng = rng.spawn(2)
+        world = _TrackedWorld(scenario, tables, raid, traffic, platforms, gates, truth, truth_alt,
+                              dt, sense_rng, coop_rng)
         held_grid = np.zeros((ticks, n), dtype=bool)
         active_lo = np.full(n, np.iinfo(np.int64).max)
         active_hi = np.full(n, -1)
@@ -238,6 +331,49 @@ def run(
         )
         active_hi = window_last.max(axis=0, initial=-1)
 
+    def shootable(
+        t: float,
+        us: I64,
+        idx: I64,
+        cls: I64,
+        asset: I64,
+        pairs: NDArray[np.bool_],
+        times: NDArray[np.floating],
+        predicted: NDArray[np.floating],
+        predicted_alt: NDArray[np.floating],
+    ) -> tuple[Feasibility, I64, I64, NDArray[np.bool_], NDArray[np.bool_]]:
+        """Feasibility of units ``us`` against the columns ``idx`` of ``predicted`` (classes
+        ``cls``), the gates' codes, the units' free rounds and channels, and whether each unit
+        is available (rounds, a channel, reloaded, its member acting)."""
+        fz = feasibility(units, us, idx, cls, pairs, t, times, predicted, predicted_alt)
+        codes = gates.blocking(PairQuery(t, us, units.owner[us], cls, asset, fz.point))
+        free = np.minimum(rounds[us], units.channels[us] - busy[us])
+        active = gates.active(units.owner[us], t)
+        avail = (free > 0) & (ready[us] <= t) & active
+        return fz, codes, free, active, avail
+
+    def withhold(
+        t: float,
+        us: I64,
+        keys: I64,
+        idx: I64,
+        cls: I64,
+        asset: I64,
+        pairs: NDArray[np.bool_],
+        times: NDArray[np.floating],
+        predicted: NDArray[np.floating],
+        predicted_alt: NDArray[np.floating],
+    ) -> None:
+        """Tracked picture, after-action only: the threats ``keys`` whose tracks are not
+        declared hostile get ``BLOCKED_NOT_HOSTILE`` where some available unit had a feasible
+        shot that the gates allow (arguments as for :func:`decide`). Decides nothing."""
+        fz, codes, _, _, avail = shootable(t, us, idx, cls, asset, pairs, times, predicted,
+                                           predicted_alt)
+        geo = fz.feasible
+        feasible_ever[keys[geo.any(axis=0)]] = True
+        ok = geo & (codes == 0) & avail[:, None]
+        blocked[keys[ok.any(axis=0)]] |= BLOCKED_NOT_HOSTILE
+
     def decide(
         t: float,
         tick: int,
@@ -252,21 +388,21 @@ def run(
         times: NDArray[np.floating],
         predicted: NDArray[np.floating],
         predicted_alt: NDArray[np.floating],
-        track: I64 | None,
+        track: tuple[I64, I64] | None,
     ) -> None:
-        """Steps 6-7 for candidates ``keys`` (threat rows; ``idx`` their columns of
-        ``predicted``) and units ``us``: feasibility, gates, availability, assignment, fire."""
-        fz = feasibility(units, us, idx, cls, pairs, t, times, predicted, predicted_alt)
+        """Steps 7-8 for candidates ``keys`` (threat rows, -1 for none; ``idx`` their columns
+        of ``predicted``) and units ``us``: feasibility, gates, availability, assignment, fire.
+        ``track`` (tracked picture): the candidates' track ids and the truth object behind each
+        (after-action only)."""
+        fz, codes, free, active, avail = shootable(t, us, idx, cls, asset, pairs, times,
+                                                   predicted, predicted_alt)
         geo = fz.feasible
-        codes = gates.blocking(PairQuery(t, us, units.owner[us], cls, asset, fz.point))
         for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
-            caveat_blocks.setdefault((int(us[uu]), int(keys[jj])), (t, int(codes[uu, jj])))
+            if keys[jj] >= 0:
+                caveat_blocks.setdefault((int(us[uu]), int(keys[jj])), (t, int(codes[uu, jj])))
         feasible_ever[keys[geo.any(axis=0)]] = True
         blocked[keys[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= BLOCKED_CAVEAT
         geo &= codes == 0
-        free = np.minimum(rounds[us], units.channels[us] - busy[us])
-        active = gates.active(units.owner[us], t)
-        avail = (free > 0) & (ready[us] <= t) & active
         ok = geo & avail[:, None]
         some_geo, some_ok = geo.any(axis=0), ok.any(axis=0)
         stuck = some_geo & ~some_ok
@@ -301,8 +437,9 @@ def run(
         u = us[wi]
         first_row = flight.n
         flight.fire(u, keys[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj])
+        engaged[keys[tj]] = True
         if track is not None:
-            world.shot_track[first_row : flight.n] = track[tj]
+            world.fired(slice(first_row, flight.n), track[0][tj], track[1][tj], cls[tj])
         np.add.at(rounds, u, -1)
         np.add.at(busy, u, 1)
         ready[u] = t + units.reload[u]
@@ -310,13 +447,49 @@ def run(
             events.append((t, "assign", jj, uu))
             events.append((t, "fire", jj, uu))
 
+    def on_tracks(t: float, tick: int, pic: CoalitionPicture, rows: I64, cls: I64, room: I64,
+                  engage: bool) -> None:
+        """Steps 6-8 on the tracked picture for its rows ``rows`` taken as threats of classes
+        ``cls`` with room for ``room`` more interceptors: threat evaluation on the tracks, then
+        feasibility on the predicted tracks and either the assignment (``engage``) or, for
+        tracks not declared hostile, the after-action's record of shots withheld."""
+        reachable = world.may_reach(pic, rows, cls, flyout, dt)
+        rows, cls, room = rows[reachable], cls[reachable], room[reachable]
+        if not rows.size:
+            return
+        threat = world.evaluate(pic, rows, cls, t, remaining)
+        keep = np.flatnonzero(threat.value > 0)
+        kinds = cls[keep]
+        usable = units.pk[:, kinds] > 0
+        near_u = usable.any(axis=1)
+        if not (keep.size and near_u.any()):
+            return
+        us = all_units[near_u]
+        look = int(np.ceil(min(float(flyout[us].max()), 900.0) / dt)) + 2
+        times = dt * np.arange(tick, min(tick + look, ticks))
+        ecef, alt = predicted_path(t, times, threat.pos[keep], threat.vel[keep],
+                                   threat.ballistic[keep], threat.t_end[keep])
+        pairs = usable[near_u] & world.within_reach(us, ecef)
+        idx = np.flatnonzero(pairs.any(axis=0))
+        if not idx.size:
+            return
+        sel = rows[keep[idx]]
+        keys = world.threat_row(pic.obj[sel])  # bookkeeping only: -1 if not a threat
+        if engage:
+            decide(t, tick, us, keys, idx, kinds[idx], threat.asset[keep[idx]],
+                   threat.value[keep[idx]], room[keep[idx]], pairs[:, idx], times, ecef, alt,
+                   (pic.id[sel], pic.obj[sel]))
+        else:
+            withhold(t, us, keys, idx, kinds[idx], threat.asset[keep[idx]], pairs[:, idx],
+                     times, ecef, alt)
+
     tick = 0
     while tick <= last_tick:
         t = tick * dt
         # 1. Interceptors due by now (tracked: only a threat inside the seeker basket can die).
         if tracked:
-            world.basket_check(flight, t, truth)
-        for row in resolve(flight, t, alive, raid.impact_time, rng).tolist():
+            world.basket_check(flight, t)
+        for row in resolve(flight, t, alive_x, impact_x, rng).tolist():
             shooter, j = int(flight.unit[row]), int(flight.threat[row])
             busy[shooter] -= 1
             kind = {KILL: "intercept", MISS: "miss", LOST: "lost"}[int(flight.result[row])]
@@ -353,33 +526,17 @@ def run(
             continue
 
         if tracked:
-            # 4. Sensing and tracking: the fused picture, scored; midcourse updates from it.
+            # 4. Sensing and tracking: the fused picture, scored.
             pic = world.observe(tick, t, alive)
+            # 5. Identification; midcourse updates on the picture.
+            ids = world.identify(pic, tick, t)
             world.midcourse(flight, pic, t)
-            # 5. Threat evaluation on the tracks.
-            cand, room = world.candidates(pic, flight, max_shots)
-            reachable = world.may_reach(pic, cand, flyout, dt)
-            cand, room = cand[reachable], room[reachable]
-            if cand.size:
-                threat = world.evaluate(pic, cand, t, remaining)
-                keep = np.flatnonzero(threat.value > 0)
-                kinds = pic.kind[cand[keep]]
-                usable = units.pk[:, kinds] > 0
-                near_u = usable.any(axis=1)
-                # 6. Assignment on the predicted tracks.
-                if keep.size and near_u.any():
-                    us = all_units[near_u]
-                    look = int(np.ceil(min(float(flyout[us].max()), 900.0) / dt)) + 2
-                    times = dt * np.arange(tick, min(tick + look, ticks))
-                    ecef, alt = predicted_path(t, times, threat.pos[keep], threat.vel[keep],
-                                               threat.ballistic[keep], threat.t_end[keep])
-                    pairs = usable[near_u] & world.within_reach(us, ecef)
-                    idx = np.flatnonzero(pairs.any(axis=0))
-                    if idx.size:
-                        rows_ = cand[keep[idx]]
-                        decide(t, tick, us, pic.obj[rows_], idx, kinds[idx],
-                               threat.asset[keep[idx]], threat.value[keep[idx]],
-                               room[keep[idx]], pairs[:, idx], times, ecef, alt, pic.id[rows_])
+            # 6-8. The tracks declared hostile (the interlock), then, for the after-action only,
+            #      the threats' tracks not declared hostile (yet) that could have been engaged.
+            cand, room = world.candidates(pic, ids, flight, max_shots)
+            on_tracks(t, tick, pic, cand, ids.threat_class[cand], room, True)
+            held, true_cls = world.withheld(pic, ids, alive & ~engaged[:n], blocked)
+            on_tracks(t, tick, pic, held, true_cls, np.ones_like(held), False)
             tick += 1
             continue
         rows = np.flatnonzero(active)
@@ -437,18 +594,35 @@ def run(
         end_time=end_time,
         detect_time=detect,
         damage=damage,
-        feasible_ever=feasible_ever,
-        blocked=blocked,
+        feasible_ever=feasible_ever[:n].copy(),
+        blocked=blocked[:n].copy(),
         caveat_blocks=caveat_blocks,
         gates=gates,
         events=events,
-        civil=civil_routes(scenario),
+        traffic=traffic,
+        identity=world.identity(flight.n) if tracked else IdentityRecord(
+            np.full(n, TRUTH_THREAT, np.int8), raid.id, flight.threat[: flight.n].copy()),
         t_end=min(tick * dt, settings.duration_s),
         picture=picture,
         shot_track=world.shot_track[: flight.n].copy() if tracked else None,
         miss_distance=world.miss_distance[: flight.n].copy() if tracked else None,
         tracked=world.record() if tracked else None,
     )
+
+
+def _class_lethality(scenario: Scenario) -> F64:
+    """``(3,)`` the lethality the defence assumes for a threat of each class (ballistic, cruise,
+    drone): the count-weighted mean over the scenario's waves of that class (its order of
+    battle), the schema's default 0.5 for a class with no wave. On the tracked picture the
+    value at risk of a track declared hostile is computed with its declared class's."""
+    total = np.zeros(len(THREAT_CLASSES))
+    count = np.zeros(len(THREAT_CLASSES))
+    for w in scenario.raid.waves:
+        c = THREAT_CLASSES.index(w.threat_class)
+        total[c] += w.count * w.lethality
+        count[c] += w.count
+    out: F64 = np.where(count > 0, total / np.maximum(count, 1), 0.5)
+    return out
 
 
 @dataclass
@@ -465,10 +639,13 @@ class _Threats:
 
 
 class _TrackedWorld:
-    """The tracked picture's side of a run: detections, trackers, picture, scores, shots.
+    """The tracked picture's side of a run: detections, trackers, picture, scores,
+    identities, shots.
 
-    Holds the sensing and tracking state between ticks; every computation is an array function
-    of the modules it calls (sensing.radar, tracking.picture, threat.predicted).
+    Holds the sensing, tracking and identification state between ticks; every computation is an
+    array function of the modules it calls (sensing.radar, tracking.picture, identification,
+    threat.predicted). The truth objects are the raid's threats, then the civil traffic, then
+    the coalition's aircraft (:class:`IdentityRecord`).
     """
 
     def __init__(
@@ -476,30 +653,41 @@ class _TrackedWorld:
         scenario: Scenario,
         tables: Tables,
         raid: Raid,
+        traffic: CivilTraffic,
         platforms: SensorPlatforms,
         gates: Gates,
         truth: NDArray[np.float32],
         truth_alt: NDArray[np.float32],
         dt: float,
         rng: np.random.Generator,
+        coop_rng: np.random.Generator,
     ) -> None:
         self.scenario, self.tables, self.raid, self.dt, self.rng = scenario, tables, raid, dt, rng
+        self.traffic, self.coop_rng = traffic, coop_rng
         ticks, n = truth.shape[:2]
         sensors, assets = tables.sensors, tables.assets
         self.n = n
         self.frame = EnuFrame.at(float(assets.lat.mean()), float(assets.lon.mean()), 0.0)
         self.units_enu = self.frame.from_ecef(tables.units.ecef)
-        civil = civil_routes(scenario)
-        if civil is not None:
-            cpos, calt = civil.positions(dt * np.arange(ticks))
-            objects = np.concatenate([truth, np.swapaxes(cpos, 0, 1).astype(np.float32)], axis=1)
-            objects_alt = np.concatenate([truth_alt, calt.T.astype(np.float32)], axis=1)
-        else:
-            objects, objects_alt = truth, truth_alt
-        self.objects, self.objects_alt = objects, objects_alt
+        self.air = air = coalition_aircraft(scenario, tables)
+        cpos, calt = traffic.grid(dt, ticks)
+        apos, aalt = air.grid(dt, ticks)
+        self.objects = objects = np.concatenate([truth, cpos, apos], axis=1)
+        self.objects_alt = np.concatenate([truth_alt, calt, aalt], axis=1)
         n_obj = objects.shape[1]
+        first_air = n + len(traffic)
+        self.civil, self.aircraft = slice(n, first_air), slice(first_air, n_obj)
+        self.civil_vel = traffic.velocity_grid(dt, ticks)
+        # radars see civil and coalition aircraft with their civil range column
         self.object_col = np.r_[raid.cls, np.full(n_obj - n, 3)].astype(np.int64)
         self.kind_of = np.r_[raid.cls, np.full(n_obj - n, KIND_CIVIL)].astype(np.int64)
+        self.truth_kind = np.r_[np.full(n, TRUTH_THREAT), np.full(len(traffic), TRUTH_CIVIL),
+                                np.full(len(air), TRUTH_COALITION)].astype(np.int8)
+        self.truth_name = (*raid.id, *traffic.callsign, *air.id)
+        # an airborne sensor does not report the aircraft carrying it
+        self.own_object = np.full(len(sensors.id), -2, np.int64)
+        carried = np.flatnonzero(air.sensor >= 0)
+        self.own_object[air.sensor[carried]] = first_air + carried
         self.platform = platforms.grid(dt, ticks)
         self.scans = scan_ticks(sensors.scan_period, dt, ticks)
         self.active_from = gates.member_active_from[sensors.owner]
@@ -513,18 +701,8 @@ class _TrackedWorld:
         )
         # Which objects each member's sensors cover at each tick (the truth a picture is scored
         # against): the coalition's is what the sharing members cover.
-        self.cover = []
-        for m in range(len(members)):
-            cols = np.flatnonzero(sensors.owner == m)
-            if cols.size == 0:
-                self.cover.append(np.zeros((ticks, n_obj), bool))
-                continue
-            sub = tuple(a[:, cols] for a in self.platform)
-            self.cover.append(coverage_grid(
-                (sub[0], sub[1], sub[2]), sensors.range[cols], sensors.min_el[cols],
-                sensors.max_el[cols], objects, objects_alt, self.object_col,
-                sensor_active_from=self.active_from[cols], dt=dt,
-            ))
+        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks)
+                      for m in range(len(members))]
         sharing = [m for m in range(len(members)) if self.shares[m] != "none"]
         self.coalition_cover = np.zeros((ticks, n_obj), bool)
         for m in sharing:
@@ -535,10 +713,44 @@ class _TrackedWorld:
         self.killed_tracks: set[int] = set()
         cap = int(tables.units.rounds.sum())
         self.shot_track = np.full(cap, -1, np.int64)
+        self.shot_truth = np.full(cap, -1, np.int64)
+        self.shot_class = np.full(cap, -1, np.int64)
         self.miss_distance = np.full(cap, np.nan)
+        # identification: the coalition's rules, each picture's last identities and their logs
+        self.rules = compile_rules(scenario, (self.frame.lat, self.frame.lon, self.frame.alt))
+        self.lethality = _class_lethality(scenario)
+        self._ids: Identities | None = None
+        self._member_ids: dict[int, Identities | None] = {}
+        self._views: dict[int, CoalitionPicture] = {}
+        self.id_log, self.member_id_log = IdentityLog(), IdentityLog()
+        self._release: list[NDArray[np.uint64]] = []
         self._block: tuple[int, tuple[Detections, F64, F64, I64]] | None = None
         self._samples: list[tuple[F64, I64, F64, I64]] = []
         self._every = max(1, round(_SAMPLE_S / dt))
+
+    def _coverage(self, cols: I64, ticks: int) -> NDArray[np.bool_]:
+        """``(ticks, N)``: the objects the sensors ``cols`` cover at each tick; an airborne
+        sensor does not cover its own aircraft."""
+        n_obj = self.objects.shape[1]
+        if cols.size == 0:
+            return np.zeros((ticks, n_obj), bool)
+        sensors = self.tables.sensors
+
+        def grid(c: I64, objects: NDArray[np.float32], alt: NDArray[np.float32],
+                 col: I64) -> NDArray[np.bool_]:
+            sub = tuple(a[:, c] for a in self.platform)
+            out: NDArray[np.bool_] = coverage_grid(
+                (sub[0], sub[1], sub[2]), sensors.range[c], sensors.min_el[c], sensors.max_el[c],
+                objects, alt, col, sensor_active_from=self.active_from[c], dt=self.dt)
+            return out
+
+        cover = grid(cols, self.objects, self.objects_alt, self.object_col)
+        for c in cols[self.own_object[cols] >= 0].tolist():
+            o = int(self.own_object[c])
+            others = cols[cols != c]
+            cover[:, o] = grid(others, self.objects[:, o : o + 1], self.objects_alt[:, o : o + 1],
+                               self.object_col[o : o + 1])[:, 0] if others.size else False
+        return cover
 
     # --- 4. sensing, tracking, scoring ----------------------------------------------------
     def _detections(self, tick: int) -> tuple[Detections, F64, F64, I64]:
@@ -552,6 +764,9 @@ class _TrackedWorld:
                          (plat[0], plat[1], plat[2]), self.tables.sensors, self.active_from,
                          self.objects[k0:k1], self.objects_alt[k0:k1], self.object_col,
                          self.frame, self.rng)
+            own = det.truth == self.own_object[det.sensor]
+            if own.any():
+                det = det.take(~own)
             z, R = measurements(det)
             kind = np.where(det.truth < 0, KIND_FALSE, self.kind_of[np.maximum(det.truth, 0)])
             self._block = (k0, (det, z, R, kind))
@@ -574,8 +789,7 @@ class _TrackedWorld:
             self.tracker.scan(t, det, kind, sensors, self.platform[0][tick, sensors], z, R)
         pic = self.tracker.picture(t)
         self._score(tick, t, pic, alive)
-        threat = (pic.kind < KIND_CIVIL) & (pic.obj >= 0) & (pic.obj < self.n)
-        objs = pic.obj[threat]
+        objs = pic.obj[(pic.obj >= 0) & (pic.obj < self.n)]
         new = objs[np.isnan(self.first_held[objs])]
         self.first_held[new] = t
         if tick % self._every == 0 and len(pic):
@@ -606,48 +820,117 @@ class _TrackedWorld:
                     done[key] = self.member_logs[mid].add(t, view.id, view.x[:, :3], truth_rows,
                                                           truth_pos)
                 continue
-            view = self.tracker.view(pic, m)
+            view = self._views[m] = self.tracker.view(pic, m)
             rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
             pos = self.frame.from_ecef(self.objects[tick, rows].astype(np.float64))
             self.member_logs[mid].add(t, view.id, view.x[:, :3], rows, pos)
 
-    # --- 5. threat evaluation ------------------------------------------------------------
-    def candidates(self, pic: CoalitionPicture, flight: InFlight,
+    # --- 5. identification ------------------------------------------------------------------
+    def _evidence(self, tick: int, t: float) -> Evidence:
+        """The cooperative information received at ``t`` (tick ``tick``): ADS-B reports of the
+        civil traffic, IFF replies of the coalition's aircraft (drawn from the run's cooperative
+        generator) and the civil flights' filed plans (the scenario flights fly their filed,
+        amended plans). Truth positions come from the run's grids."""
+        s = self.scenario.identification
+        traffic, air = self.traffic, self.air
+        adsb, filed = AdsbReports.empty(t), (np.empty((0, 3)), np.empty((0, 3)))
+        pos = self.objects[tick, self.civil].astype(np.float64)
+        active = np.isfinite(pos[:, 0])
+        if active.any():
+            vel = self.civil_vel[tick].astype(np.float64)
+            adsb = simulate_adsb(pos, vel, active, traffic.cooperative, traffic.icao24, t,
+                                 self.coop_rng, sigma_m=s.adsb_sigma_m,
+                                 sigma_alt_m=s.adsb_sigma_alt_m, sigma_mps=s.adsb_sigma_mps,
+                                 dropout=s.adsb_dropout)
+            nf = traffic.n_flights
+            filed = (pos[:nf][active[:nf]], vel[:nf][active[:nf]])
+        iff = IffReplies.empty(t)
+        if len(air):
+            pos = self.objects[tick, self.aircraft].astype(np.float64)
+            iff = simulate_iff(pos, np.isfinite(pos[:, 0]), t, self.coop_rng,
+                               p_reply=s.iff_reply_probability, sigma_m=s.iff_sigma_m)
+        return Evidence(adsb, iff, *filed)
+
+    def identify(self, pic: CoalitionPicture, tick: int, t: float) -> Identities:
+        """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules; logged
+        with the truth behind each track (after-action), for the coalition picture and for the
+        picture each member holds. Identification is row-wise (a track's identity depends only
+        on its own row and the evidence), so a member that holds a subset of the coalition
+        picture holds the same identities; a member sharing nothing identifies its own view."""
+        ev = self._evidence(tick, t)
+        ids = self._ids = identify(pic, t, ev, self.rules, self._ids)
+        self.id_log.append(0, ids, pic.obj, self.dt)
+        self._release.append(pic.release)
+        for m in range(len(self.shares)):
+            if self.shares[m] == "none":
+                view = self._views[m]
+                mine = self._member_ids[m] = identify(view, t, ev, self.rules,
+                                                      self._member_ids.get(m))
+                self.member_id_log.append(m, mine, view.obj, self.dt)
+        return ids
+
+    # --- 6. threat evaluation ------------------------------------------------------------
+    def candidates(self, pic: CoalitionPicture, ids: Identities, flight: InFlight,
                    max_shots: I64) -> tuple[I64, I64]:
         """Rows of the picture that may be engaged and how many more interceptors each may get:
-        identity stand-in a threat class, the track not seen killed, fewer interceptors in the
-        air at it than its class allows."""
-        kind = pic.kind
-        ok = (kind < KIND_CIVIL) & (pic.obj >= 0) & (pic.obj < self.n)
+        declared hostile (the interlock, :func:`inkless.identification.engageable`), the track
+        not seen killed, fewer interceptors in the air at it than its declared class allows."""
+        ok = engageable(ids) & (ids.threat_class >= 0)
         if self.killed_tracks:
             ok &= ~np.isin(pic.id, np.fromiter(self.killed_tracks, np.int64))
         rows = np.flatnonzero(ok)
         pending = flight.result[: flight.n] == PENDING
         aimed = np.sort(self.shot_track[: flight.n][pending])
-        ids = pic.id[rows]
-        inair = np.searchsorted(aimed, ids, "right") - np.searchsorted(aimed, ids, "left")
-        room = max_shots[kind[rows]] - inair
+        ids_ = pic.id[rows]
+        inair = np.searchsorted(aimed, ids_, "right") - np.searchsorted(aimed, ids_, "left")
+        room = max_shots[ids.threat_class[rows]] - inair
         return rows[room > 0], room[room > 0]
 
-    def evaluate(self, pic: CoalitionPicture, rows: I64, t: float, remaining: F64) -> _Threats:
+    def withheld(self, pic: CoalitionPicture, ids: Identities, open_: NDArray[np.bool_],
+                 blocked: I64) -> tuple[I64, I64]:
+        """After-action only: rows of the picture not declared hostile whose truth is a threat
+        still open (in flight, never engaged: ``open_``) and not yet marked
+        ``BLOCKED_NOT_HOSTILE``, with the threat's true class (the counterfactual "had it been
+        declared")."""
+        obj = pic.obj
+        real = (obj >= 0) & (obj < self.n) & ~engageable(ids)
+        j = np.where(real, obj, 0)
+        real &= open_[j] & ((blocked[j] & BLOCKED_NOT_HOSTILE) == 0)
+        rows = np.flatnonzero(real)
+        return rows, self.raid.cls[obj[rows]]
+
+    def threat_row(self, obj: I64) -> I64:
+        """The threat row of truth objects (-1 for a civil or coalition aircraft or none):
+        the bookkeeping of what an interceptor was fired at."""
+        out: I64 = np.where((obj >= 0) & (obj < self.n), obj, -1)
+        return out
+
+    def fired(self, rows: slice, track: I64, truth: I64, cls: I64) -> None:
+        """Interceptor rows ``rows`` were fired at tracks ``track`` declared of classes ``cls``;
+        ``truth`` is the object behind each track, kept for the after-action."""
+        self.shot_track[rows], self.shot_truth[rows], self.shot_class[rows] = track, truth, cls
+
+    def evaluate(self, pic: CoalitionPicture, rows: I64, cls: I64, t: float,
+                 remaining: F64) -> _Threats:
         """Asset at risk, value and predicted end of flight of each candidate, from its track
-        (:func:`inkless.threat.evaluate_tracks`); the value is that of the asset at risk."""
+        (:func:`inkless.threat.evaluate_tracks`) taken as a threat of class ``cls``; the value
+        is that of the asset at risk times the class's lethality (:func:`_class_lethality`)."""
         assets = self.tables.assets
         pos = self.frame.to_ecef(pic.x[rows, :3])
         vel = pic.x[rows, 3:] @ self.frame.rot
-        ballistic = pic.kind[rows] == BALLISTIC
+        ballistic = cls == BALLISTIC
         tt = evaluate_tracks(t, pos, vel, ballistic, assets.ecef, assets.alt, assets.radius)
-        value = value_at_risk(tt.asset, self.raid.lethality[pic.obj[rows]], remaining,
+        value = value_at_risk(tt.asset, self.lethality[cls], remaining,
                               self.scenario.settings.engage_undefended)
         return _Threats(tt.asset, value, tt.t_impact, ballistic, pos, vel)
 
-    def may_reach(self, pic: CoalitionPicture, rows: I64, flyout: F64, dt: float
+    def may_reach(self, pic: CoalitionPicture, rows: I64, cls: I64, flyout: F64, dt: float
                   ) -> NDArray[np.bool_]:
-        """Candidates some unit able to kill their class might reach within its look-ahead
-        (``min(flyout, 900 s)`` and two ticks): a threat moving at speed ``v`` travels at most
-        ``v T`` in ``T`` s, a ballistic one ``(v + 10 T) T`` (it gains at most ``g`` per
-        second), so a pair farther apart than that plus the unit's maximum range is out of
-        reach. A cheap bound before the threat evaluation and the predicted paths."""
+        """Candidates (of classes ``cls``) some unit able to kill their class might reach within
+        its look-ahead (``min(flyout, 900 s)`` and two ticks): a threat moving at speed ``v``
+        travels at most ``v T`` in ``T`` s, a ballistic one ``(v + 10 T) T`` (it gains at most
+        ``g`` per second), so a pair farther apart than that plus the unit's maximum range is
+        out of reach. A cheap bound before the threat evaluation and the predicted paths."""
         if rows.size == 0:
             return np.zeros(0, bool)
         units = self.tables.units
@@ -655,9 +938,9 @@ class _TrackedWorld:
         pos, vel = pic.x[rows, :3], pic.x[rows, 3:]
         speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
         d = np.sqrt(((self.units_enu[:, None, :] - pos[None]) ** 2).sum(axis=2))  # (u, c)
-        falls = (pic.kind[rows] == BALLISTIC)[None, :]
+        falls = (cls == BALLISTIC)[None, :]
         travel = (speed[None, :] + np.where(falls, 10.0 * horizon[:, None], 0.0)) * horizon[:, None]
-        able = units.pk[:, pic.kind[rows]] > 0
+        able = units.pk[:, cls] > 0
         return np.asarray((able & (d - travel <= units.r_max[:, None])).any(axis=0))
 
     def within_reach(self, us: I64, ecef: F64) -> NDArray[np.bool_]:
@@ -675,10 +958,11 @@ class _TrackedWorld:
         out[:, cols] = (d - radius[None]) <= units.r_max[us][:, None]
         return out
 
-    # --- 7. engagement ---------------------------------------------------------------------
+    # --- 8. engagement ---------------------------------------------------------------------
     def midcourse(self, flight: InFlight, pic: CoalitionPicture, t: float) -> None:
         """Aim every interceptor in the air at its track's predicted position at its intercept
-        time, while the track is in the picture (midcourse updates)."""
+        time, while the track is in the picture (midcourse updates), with the motion model of
+        the class the track was declared when the interceptor was fired."""
         rows = np.flatnonzero((flight.result[: flight.n] == PENDING)
                               & (flight.intercept_time[: flight.n] > t))
         if rows.size == 0 or len(pic) == 0:
@@ -691,21 +975,23 @@ class _TrackedWorld:
             return
         pos = self.frame.to_ecef(pic.x[at, :3])
         vel = pic.x[at, 3:] @ self.frame.rot
-        flight.point[rows] = position_at(pos, vel, pic.kind[at] == BALLISTIC,
+        flight.point[rows] = position_at(pos, vel, self.shot_class[rows] == BALLISTIC,
                                          flight.intercept_time[rows] - t)
 
-    def basket_check(self, flight: InFlight, t: float, truth: NDArray[np.float32]) -> None:
-        """Interceptors due by ``t``: the distance from the true threat to the aim point at the
-        intercept time; outside the seeker basket the kill draw cannot succeed (pk 0)."""
+    def basket_check(self, flight: InFlight, t: float) -> None:
+        """Interceptors due by ``t``: the distance from the true object behind the track fired
+        at to the aim point at the intercept time (infinite for a false track); outside the
+        seeker basket the kill draw cannot succeed (pk 0)."""
         due = np.flatnonzero((flight.result[: flight.n] == PENDING)
                              & (flight.intercept_time[: flight.n] <= t)
                              & np.isnan(self.miss_distance[: flight.n]))
         if due.size == 0:
             return
         k = np.rint(flight.intercept_time[due] / self.dt).astype(np.int64)
-        k = np.minimum(k, truth.shape[0] - 1)
-        true = truth[k, flight.threat[due]].astype(np.float64)
-        miss = np.linalg.norm(true - flight.point[due], axis=1)
+        k = np.minimum(k, self.objects.shape[0] - 1)
+        obj = self.shot_truth[due]
+        true = self.objects[k, np.maximum(obj, 0)].astype(np.float64)
+        miss = np.where(obj >= 0, np.linalg.norm(true - flight.point[due], axis=1), np.inf)
         self.miss_distance[due] = miss
         outside = ~(miss <= self.tables.units.basket[flight.unit[due]])
         flight.pk[due[outside]] = 0.0
@@ -717,3 +1003,9 @@ class _TrackedWorld:
         else:
             t, i, e, k = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros(0, np.int64)
         return PictureRecord(self.log, self.member_logs, t, i, e, k, self.shares, self.frame)
+
+    def identity(self, fired: int) -> IdentityRecord:
+        """Identification's record for the after-action (``fired`` interceptors)."""
+        held = np.concatenate(self._release) if self._release else np.zeros(0, np.uint64)
+        return IdentityRecord(self.truth_kind, self.truth_name, self.shot_truth[:fired].copy(),
+                              self.id_log.history(), held, self.member_id_log.history())

@@ -18,6 +18,7 @@ from inkless.identification import (
     Identities,
     IdentityLog,
     correct_fraction,
+    correct_fraction_held,
     declaration_delays,
     declared_too_late,
     identification_results,
@@ -105,3 +106,14 @@ def test_declared_too_late_from_times() -> None:
     # late; in time; never declared; engaged anyway; detected too late to matter; intercepted
     assert got.tolist() == [True, False, True, False, False, False]
     assert not declared_too_late([True], [False], [0.0], [nan], [nan]).any()
+
+
+def test_correct_fraction_held_by_hand() -> None:
+    """Rows of one picture held by members through bits: member A (bit 0) holds the threat and
+    the civil track, B (bit 1) only the civil track, C (bit 2) nothing."""
+    lg = IdentityLog()
+    lg.append(0, ids(0.0, [10, 11], [PENDING, NEUTRAL]), [0, 2], 5.0)
+    lg.append(0, ids(5.0, [10, 11], [HOSTILE, NEUTRAL]), [0, 2], 5.0)
+    held = np.array([0b001, 0b011, 0b001, 0b011], np.uint64)
+    # A: pend x, neu ok, hos ok, neu ok -> 15 of 20 s; B: neu ok, neu ok -> 1
+    assert correct_fraction_held(lg.history(), KIND, held, 3) == [0.75, 1.0, None]

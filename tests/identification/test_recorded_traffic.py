@@ -72,3 +72,52 @@ def test_recorded_airliners_are_neutral(
     assert len(cats) > 100
     assert not (cats == SUSPECT).any()
     assert (cats == NEUTRAL).mean() >= 0.97
+
+
+RAID_IN_SWITZERLAND = """
+name: recorded-raid
+settings: {epoch: 2025-01-01T00:00:00Z, duration_s: 1200, scan_period_s: 10}
+members: [{id: A, name: A, role: host}]
+assets: [{name: zurich, owner: A, position: {lat_deg: 47.40, lon_deg: 8.55}, value: 100,
+          radius_m: 5000}]
+interceptors:
+  - {id: sam, min_range_km: 2, max_range_km: 80, min_altitude_km: 0.02, max_altitude_km: 20,
+     speed_mps: 1000, pk: {cruise: 0.9, drone: 0.9}, unit_cost_musd: 1}
+sensors:
+  - {id: radar, owner: A, kind: ground, position: {lat_deg: 47.35, lon_deg: 8.60, alt_m: 800},
+     min_elevation_deg: -2,
+     range_km: {ballistic: 400, cruise: 150, drone: 120, civil: 300}, scan_period_s: 10}
+fire_units:
+  - {id: sam-1, owner: A, position: {lat_deg: 47.40, lon_deg: 8.60}, interceptor: sam,
+     rounds: 12, channels: 4}
+raid: {waves: [{id: cm, threat_class: cruise, count: 3, launch_points: [{lat_deg: 47.9,
+       lon_deg: 9.9}], launch_window_s: [0, 60], speed_mps: 230, altitude_m: 150}]}
+civil:
+  recording: {package: traffic, path: data/samples/collections/switzerland.json.gz,
+              time_offset_s: -300, max_flights: 25}
+"""
+
+
+@pytest.mark.skipif(not HAVE, reason="the traffic wheel is not installed")
+def test_a_raid_through_recorded_traffic() -> None:
+    """The whole loop with civil traffic from the recording: the recorded airliners are tracked
+    and identified neutral (from their simulated ADS-B reports), the cruise missiles hostile and
+    intercepted, and no airliner is engaged."""
+    from inkless.afteraction.results import results
+    from inkless.identification import TRUTH_CIVIL
+    from inkless.pipeline import run
+
+    rec = run(parse_scenario(RAID_IN_SWITZERLAND), 5, picture="tracked")
+    assert rec.traffic is not None and rec.traffic.recorded is not None
+    assert rec.traffic.n_flights == 0 and len(rec.traffic) == 25
+    ident = rec.identity
+    assert ident is not None and ident.coalition is not None
+    h, kind = ident.coalition, ident.truth_kind
+    civil = (h.truth >= 0) & (kind[np.maximum(h.truth, 0)] == TRUTH_CIVIL)
+    assert len(np.unique(h.truth[civil])) >= 5  # recorded airliners were in the picture
+    assert not (h.category[civil] == HOSTILE).any()
+    assert (h.category[civil] == NEUTRAL).mean() >= 0.8
+    res = results(rec)
+    assert res["civil_engagements"] == 0 and res["friendly_engagements"] == 0
+    assert res["threats"]["intercepted"] >= 2
+    assert res["identification"]["declared"] == 3

@@ -84,7 +84,7 @@ def test_fire_only_at_held_threats_before_impact() -> None:
         j, u = int(fl.threat[k]), int(fl.unit[k])
         assert rec.detect_time[j] <= fl.fire_time[k]
         assert fl.intercept_time[k] < raid.impact_time[j]
-        assert units.pk[u, raid.cls[j]] > 0  # the identity stand-in is the true class here
+        assert units.pk[u, raid.cls[j]] > 0  # declared as its true class here
 
 
 def test_same_seed_same_results() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "THREAT_COLOURS",
     "colour_map",
     "gospa_png",
+    "identity_png",
     "map_png",
     "outcome_png",
     "timeline_png",
@@ -545,4 +546,54 @@ def gospa_png(
         if t.size:
             ax.set_xlim(t.min() / 3600.0, t.max() / 3600.0)
         ax.legend(loc="upper left", ncols=2)
+        return _png(fig, dpi)
+
+
+#: Identity colours: hostile red, suspect orange, neutral grey-green, friends blue, undecided
+#: greys (the affiliation colours of APP-6 / MIL-STD-2525, muted).
+_IDENTITY_COLOURS = {
+    "pending": "#d9dee4", "unknown": "#f2e394", "assumed_friend": "#9ecae1",
+    "friend": "#3182bd", "neutral": "#74a57f", "suspect": "#f4a259", "hostile": "#c1121f",
+}
+_KIND_TITLES = {"threat": "Tracks of threats", "civil": "Tracks of civil aircraft",
+                "coalition": "Tracks of coalition aircraft", "false": "False tracks"}
+
+
+def identity_png(
+    times_s: FloatArray,
+    identities: Mapping[str, Mapping[str, FloatArray]],
+    epoch: str | None = None,
+    dpi: int = 150,
+) -> bytes:
+    """Identities over time as PNG bytes: one panel per kind of truth object behind the tracks
+    (threats, civil aircraft, coalition aircraft, false tracks), the number of coalition tracks
+    holding each identity at each decision time, stacked; time in hours after the epoch."""
+    t = np.asarray(times_s, dtype=np.float64) / 3600.0
+    kinds = [k for k in _KIND_TITLES if k in identities] + [
+        k for k in identities if k not in _KIND_TITLES]
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(9.0, 1.0 + 1.7 * max(len(kinds), 1)))
+        axes = fig.subplots(max(len(kinds), 1), 1, sharex=True, squeeze=False)[:, 0]
+        for ax, kind in zip(axes, kinds, strict=False):
+            counts = identities[kind]
+            names = [c for c in _IDENTITY_COLOURS if c in counts and np.any(counts[c] > 0)]
+            if names and t.size:
+                ax.stackplot(t, *[np.asarray(counts[c], dtype=np.float64) for c in names],
+                             labels=[c.replace("_", " ") for c in names],
+                             colors=[_IDENTITY_COLOURS[c] for c in names], linewidth=0.0,
+                             step=None)
+                ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                          fontsize=7.5)
+            ax.set_title(_KIND_TITLES.get(kind, kind), loc="left", fontsize=9.5)
+            ax.set_ylabel("tracks")
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+            ax.grid(True, axis="y", color=_GRID, linewidth=0.4)
+            ax.spines[["top", "right"]].set_visible(False)
+        if not kinds:
+            axes[0].text(0.5, 0.5, "no tracks identified", transform=axes[0].transAxes,
+                         ha="center", color=_MUTED)
+        axes[-1].set_xlabel("hours after the epoch" + (f" ({str(epoch)[:16]}Z)" if epoch else ""))
+        if t.size:
+            axes[-1].set_xlim(t.min(), t.max())
         return _png(fig, dpi)

@@ -162,6 +162,10 @@ class MapData:
             perfect picture.
         gospa_times_s: (j,) times at which the tracked picture was scored, s since the epoch.
         gospa_m: picture name (``coalition``, member ids) -> (j,) GOSPA at those times, m.
+        identity_times_s: (i,) decision times at which the tracked picture was identified.
+        identities: truth kind (``threat``, ``civil``, ``coalition``, ``false``) -> identity
+            (``pending`` ... ``hostile``) -> (i,) number of coalition tracks of that kind holding
+            that identity at those times.
     """
 
     threat_paths: tuple[ThreatPath, ...]
@@ -178,6 +182,8 @@ class MapData:
     track_paths: tuple[TrackPath, ...]
     gospa_times_s: FloatArray
     gospa_m: Mapping[str, FloatArray]
+    identity_times_s: FloatArray
+    identities: Mapping[str, Mapping[str, FloatArray]]
 
     def __init__(
         self,
@@ -195,6 +201,8 @@ class MapData:
         track_paths: Iterable[tuple[str, str, ArrayLike, ArrayLike]] = (),
         gospa_times_s: ArrayLike = (),
         gospa_m: Mapping[str, ArrayLike] | None = None,
+        identity_times_s: ArrayLike = (),
+        identities: Mapping[str, Mapping[str, ArrayLike]] | None = None,
     ) -> None:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
@@ -262,6 +270,20 @@ class MapData:
                 )
             series[str(name)] = v
         put("gospa_m", series)
+        i_times = _arr(identity_times_s, "identification.identity_times_s")
+        put("identity_times_s", i_times)
+        kinds: dict[str, dict[str, FloatArray]] = {}
+        for kind, by_identity in (identities or {}).items():
+            kinds[str(kind)] = {}
+            for identity, counts in by_identity.items():
+                c = _arr(counts, f"identification.identities[{kind!r}][{identity!r}]")
+                if c.shape != i_times.shape:
+                    raise InputError(
+                        f"identification.identities[{kind!r}][{identity!r}]: {len(c)} counts "
+                        f"for {len(i_times)} times; give one count per time"
+                    )
+                kinds[str(kind)][str(identity)] = c
+        put("identities", kinds)
 
     def extent(self, margin: float = 0.08, min_span_deg: float = 1.0) -> BBox:
         """The map box: :attr:`bbox` if given, else everything drawn plus a margin.

@@ -39,8 +39,11 @@ MAX_TABLE_ROWS = 5000
 _KNOWN = frozenset({
     "scenario", "seed", "seeds", "replications", "threats", "interceptors", "engagements",
     "impacts", "value_damaged", "civil_engagements", "members", "epoch", "duration_s",
-    "replications_summary", "coalition", "view", "picture", "comparison",
+    "replications_summary", "coalition", "view", "picture", "comparison", "identification",
 })
+#: Shown in the identification section when the results have one.
+_IDENTIFICATION_KEYS = frozenset({
+    "friendly_engagements", "civil_engaged", "friendly_engaged", "closures"})
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -318,8 +321,10 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
 
     extra: list[dict[str, Any]] = []
     other: list[tuple[str, str]] = []  # scalars and plain lists, one table at the end
+    known = _KNOWN | (_IDENTIFICATION_KEYS if isinstance(results.get("identification"), Mapping)
+                      else frozenset())
     for key, value in results.items():
-        if key in _KNOWN:
+        if key in known:
             continue
         if isinstance(value, Mapping):
             extra.append({"id": f"sec-{_slug(key)}", "title": _title(str(key)), "kind": "kv",
@@ -369,6 +374,10 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
             epoch=results.get("epoch"), member_colours=member_colours))
         if geometry.gospa_m else "",
         "comparison": _comparison(results.get("comparison")),
+        "identification": _identification(results, names, epoch),
+        "identity_png": _b64(figures.identity_png(
+            geometry.identity_times_s, geometry.identities, epoch=results.get("epoch")))
+        if geometry.identities else "",
         "view": str(_mapping(results.get("view")).get("member") or ""),
         "map_png": _b64(figures.map_png(geometry, threat_colours=threat_colours,
                                             member_colours=member_colours)),
@@ -469,6 +478,61 @@ def _picture(sec: Any, names: Mapping[str, str]) -> dict[str, Any] | None:
         "c_m": fmt_num(g.get("c_m")),
         "basket": fmt_num(sec.get("shots_outside_basket")),
     }
+
+
+def _identification(results: Mapping[str, Any], names: Mapping[str, str],
+                    epoch: dt.datetime | None) -> dict[str, Any] | None:
+    """Identification quality (coalition and each member), non-hostile engagements and the
+    flights the closures affected."""
+    sec = results.get("identification")
+    if not isinstance(sec, Mapping):
+        return None
+    by_member = _mapping(sec.get("correct_fraction_by_member"))
+    columns = ["Coalition"] + [names.get(str(m), str(m)) for m in by_member]
+
+    def pct(v: Any) -> str:
+        return fmt_pct(v, 1.0) if isinstance(v, numbers.Real) else "—"
+
+    def one(v: Any, digits: int = 0) -> list[str]:
+        return [fmt_num(v, digits)] + [""] * len(by_member)
+
+    rows = [
+        {"label": "Track-time with the correct identity",
+         "values": [pct(sec.get("correct_fraction"))] + [pct(v) for v in by_member.values()]},
+        {"label": "Threats detected", "values": one(sec.get("detected"))},
+        {"label": "Threats declared hostile", "values": one(sec.get("declared"))},
+        {"label": "Mean declaration delay (s)",
+         "values": one(sec.get("mean_declaration_delay_s"), 1)},
+        {"label": "Leaked: declared too late",
+         "values": one(sec.get("leaked_due_to_late_declaration"))},
+        {"label": "Civil engagements", "values": one(results.get("civil_engagements"))},
+        {"label": "Friendly engagements", "values": one(results.get("friendly_engagements"))},
+    ]
+    engaged = [str(x) for x in [*(results.get("civil_engaged") or []),
+                                *(results.get("friendly_engaged") or [])]]
+    civil = results.get("civil_engagements")
+    friendly = results.get("friendly_engagements")
+    closures = [{
+        "callsign": str(c.get("callsign", "—")), "action": str(c.get("action", "—")),
+        "region": str(c.get("region") or "—"), "decided": fmt_time(c.get("decided_s"), epoch),
+        "delay": _signed_duration(c.get("delay_s")),
+    } for c in _records(results.get("closures"))]
+    return {
+        "columns": columns,
+        "rows": rows,
+        "engaged": ", ".join(engaged),
+        "engaged_text": f"{fmt_num(civil)} civil and {fmt_num(friendly)} friendly engagements",
+        "perfect": _mapping(results.get("settings")).get("picture") == "perfect",
+        "closures": closures,
+    }
+
+
+def _signed_duration(seconds: Any) -> str:
+    """A delay: ``fmt_duration`` with a sign when negative (earlier), a dash when absent."""
+    v = _float_or_none(seconds)
+    if v is None or not math.isfinite(v):
+        return "—"
+    return ("−" if v < 0 else "") + fmt_duration(abs(v))
 
 
 def _comparison(sec: Any) -> dict[str, Any] | None:

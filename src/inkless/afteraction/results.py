@@ -15,11 +15,19 @@ import numpy as np
 
 from inkless.coalition import basis_json
 from inkless.engagement import MISS, RESULT_NAMES
+from inkless.identification import (
+    TRUTH_KIND_NAMES,
+    identification_results,
+    identity_timeline,
+    leaked_due_to_late_declaration,
+    non_hostile_engagements,
+)
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.pipeline import (
     BLOCKED_CAVEAT,
     BLOCKED_CHANNELS,
     BLOCKED_INACTIVE,
+    BLOCKED_NOT_HOSTILE,
     BLOCKED_RELOAD,
     BLOCKED_ROUNDS,
     BLOCKED_UNASSIGNED,
@@ -30,6 +38,7 @@ from inkless.pipeline import (
     Record,
 )
 from inkless.scenario.model import THREAT_CLASSES
+from inkless.simulation.civil import closure_report
 from inkless.units import deg_from_rad
 
 from .mapdata import MapData
@@ -38,6 +47,7 @@ __all__ = [
     "RESULTS_VERSION",
     "coalition_section",
     "comparison_section",
+    "identification_section",
     "leak_causes",
     "map_data",
     "picture_section",
@@ -68,11 +78,19 @@ def _latlonalt(ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return deg_from_rad(lat), deg_from_rad(lon), alt
 
 
+def _engaged(record: Record) -> np.ndarray:
+    """``(n,) bool``: some interceptor was fired at the threat (a shot at a track with no
+    threat behind it, row -1, engages none)."""
+    flight = record.flight
+    engaged = np.zeros(len(record.raid) + 1, dtype=bool)
+    engaged[flight.threat[: flight.n]] = True
+    return engaged[:-1]
+
+
 def leak_causes(record: Record) -> list[str]:
     """Why each threat was not intercepted (empty string for the intercepted ones)."""
-    raid, flight = record.raid, record.flight
-    engaged = np.zeros(len(raid), dtype=bool)
-    engaged[flight.threat[: flight.n]] = True
+    raid = record.raid
+    engaged = _engaged(record)
     undefended_ok = record.scenario.settings.engage_undefended
     out = []
     for j in range(len(raid)):
@@ -84,6 +102,8 @@ def leak_causes(record: Record) -> list[str]:
             out.append("not engaged: falls where nothing is defended")
         elif np.isnan(record.detect_time[j]):
             out.append("never detected")
+        elif record.blocked[j] & BLOCKED_NOT_HOSTILE:
+            out.append("declared too late: not declared hostile while a shot was possible")
         elif record.blocked[j] & BLOCKED_CAVEAT:
             rules = sorted(
                 {
@@ -137,10 +157,11 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
         entry["cost"] = _r(entry["cost"] + units.cost[u], 6)
 
     lat, lon, alt = _latlonalt(flight.point[: flight.n])
+    target_id, target_class = _targets(record)
     engagements = [
         {
-            "threat_id": raid.id[j],
-            "threat_class": THREAT_CLASSES[raid.cls[j]],
+            "threat_id": target_id[k],
+            "threat_class": target_class[k],
             "unit_id": units.id[u],
             "member": members[units.owner[u]],
             "fire_time_s": _r(flight.fire_time[k]),
@@ -150,9 +171,7 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
             "intercept_lon": _r(lon[k], 5),
             "intercept_alt_m": _r(alt[k], 1),
         }
-        for k, (u, j) in enumerate(
-            zip(fired_units.tolist(), flight.threat[: flight.n].tolist(), strict=True)
-        )
+        for k, u in enumerate(fired_units.tolist())
     ]
     if record.tracked is not None:
         _tracked_engagements(record, engagements)
@@ -206,13 +225,78 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
         },
         "value_damaged": _r(record.damage.sum(), 6),
         "value_defended": _r(tables.assets.value.sum(), 6),
-        "civil_engagements": 0,
-        "friendly_engagements": 0,
+        **_non_hostile(record),
+        "identification": identification_section(record),
+        "closures": closure_report(record.traffic) if record.traffic is not None else [],
         "engagements": engagements,
         "impacts": impacts,
         "coalition": coalition_section(record),
         **({"picture": picture_section(record)} if record.tracked is not None else {}),
     }
+
+
+def _targets(record: Record) -> tuple[list[str], list[str]]:
+    """What each interceptor was fired at: the threat's id and class; for a shot at a track
+    with no threat behind it (tracked picture; never by design), the civil callsign or the
+    coalition aircraft's id and ``civil`` / ``coalition``, or ``false track`` and ``none``."""
+    raid, flight, ident = record.raid, record.flight, record.identity
+    ids, classes = [], []
+    for k, j in enumerate(flight.threat[: flight.n].tolist()):
+        if j >= 0:
+            ids.append(raid.id[j])
+            classes.append(THREAT_CLASSES[raid.cls[j]])
+            continue
+        obj = int(ident.shot_truth[k]) if ident is not None else -1
+        if obj < 0 or ident is None:
+            ids.append("false track")
+            classes.append("none")
+        else:
+            ids.append(ident.truth_name[obj])
+            classes.append(TRUTH_KIND_NAMES[int(ident.truth_kind[obj])])
+    return ids, classes
+
+
+def _non_hostile(record: Record) -> dict[str, Any]:
+    """``civil_engagements`` and ``friendly_engagements`` (interceptors fired at a track whose
+    truth is a civil or a coalition aircraft: 0 by design, the interlock) and the names of the
+    aircraft engaged (``civil_engaged``, ``friendly_engaged``), from the truth behind each
+    track fired at (:func:`inkless.identification.non_hostile_engagements`)."""
+    ident = record.identity
+    if ident is None:  # a record without identification: only threats were ever engaged
+        return {"civil_engagements": 0, "friendly_engagements": 0, "civil_engaged": [],
+                "friendly_engaged": []}
+    return non_hostile_engagements(ident.shot_truth, ident.truth_kind, ident.truth_name)
+
+
+def _late_leakers(record: Record) -> np.ndarray:
+    """``(n,) bool``: threats that leaked because they were declared hostile too late (landed,
+    never engaged, a feasible and available shot withheld while not declared hostile)."""
+    return leaked_due_to_late_declaration(record.fate == LANDED, _engaged(record),
+                                          (record.blocked & BLOCKED_NOT_HOSTILE) > 0)
+
+
+def identification_section(record: Record) -> dict[str, Any]:
+    """Identification quality (``results.json`` key ``identification``): fraction of track-time
+    with the correct identity (coalition picture, and the picture each member holds), mean time
+    from first detection to hostile declaration over the threats declared, threats detected and
+    declared, leakers declared too late. On the perfect picture identities are the truth: every
+    held threat is known hostile when first held (fraction 1, delay 0)."""
+    ident = record.identity
+    detect = record.detect_time
+    late = _late_leakers(record)
+    members = record.tables.members
+    if record.tracked is None or ident is None or ident.coalition is None:
+        detected = int(np.isfinite(detect).sum())
+        return {
+            "correct_fraction": 1.0 if detected else None,
+            "correct_fraction_by_member": {},
+            "mean_declaration_delay_s": 0.0 if detected else None,
+            "detected": detected,
+            "declared": detected,
+            "leaked_due_to_late_declaration": int(late.sum()),
+        }
+    return identification_results(ident.coalition, ident.truth_kind, detect, late,
+                                  tuple(members), by_member=ident.by_member(len(members)))
 
 
 def _tracked_engagements(record: Record, engagements: list[dict[str, Any]]) -> None:
@@ -368,17 +452,7 @@ def map_data(record: Record, samples: int = 48) -> MapData:
         )
         for k, u in enumerate(flight.unit[: flight.n].tolist())
     ]
-    civil = []
-    if record.civil is not None:
-        rt = record.civil
-        for i, f in enumerate(record.scenario.civil.flights):
-            civil.append(
-                (
-                    f.callsign,
-                    deg_from_rad(rt.lat[i, : rt.n_wp[i]]),
-                    deg_from_rad(rt.lon[i, : rt.n_wp[i]]),
-                )
-            )
+    civil = _civil_paths(record, samples)
     sensor_pos = np.where(np.isnan(sensors.ecef), 0.0, sensors.ecef)
     for i, route in enumerate(sensors.route):
         if route is not None:
@@ -442,7 +516,46 @@ def map_data(record: Record, samples: int = 48) -> MapData:
         times_s=times,
         in_air=in_air,
         **_picture_geometry(record),
+        **_identity_geometry(record),
     )
+
+
+def _civil_paths(record: Record, samples: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Ground tracks of the civil traffic as flown (degrees): a scenario flight's waypoints
+    (amended by closures; none for a cancelled flight), a recorded flight's samples (at most
+    ``samples`` of them)."""
+    tr = record.traffic
+    if tr is None:
+        return []
+    out = []
+    if tr.routes is not None:
+        rt = tr.routes
+        for i in range(tr.n_flights):
+            if tr.flown[i]:
+                k = rt.n_wp[i]
+                out.append((tr.callsign[i], deg_from_rad(rt.lat[i, :k]),
+                            deg_from_rad(rt.lon[i, :k])))
+    if tr.recorded is not None:
+        rec = tr.recorded.rec
+        for f in range(len(rec.callsign)):
+            a, b = int(rec.start[f]), int(rec.start[f + 1])
+            if b - a < 2:
+                continue
+            take = np.unique(np.linspace(a, b - 1, min(samples, b - a)).round().astype(int))
+            out.append((tr.callsign[tr.n_flights + f], deg_from_rad(rec.lat[take]),
+                        deg_from_rad(rec.lon[take])))
+    return out
+
+
+def _identity_geometry(record: Record) -> dict[str, Any]:
+    """Identities over time for the report (tracked picture): at each decision time, how many
+    coalition tracks of each truth kind (threat, civil, coalition, false) held each identity
+    (:func:`inkless.identification.identity_timeline`)."""
+    ident = record.identity
+    if record.tracked is None or ident is None or ident.coalition is None:
+        return {}
+    times, counts = identity_timeline(ident.coalition, ident.truth_kind)
+    return {"identity_times_s": times, "identities": counts}
 
 
 _IDENTITIES = (*THREAT_CLASSES, "civil", "false")

@@ -98,7 +98,7 @@ def summarise(replications: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
             threats: {launched, intercepted, leaked, by_class: {CLASS: {launched, ...}}}
             interceptors: {fired, cost, by_member: {ID: {fired, cost}}, by_type: {TYPE: {...}}}
-            value_damaged, civil_engagements
+            value_damaged, civil_engagements, friendly_engagements
 
         The top-level counts stay those of the first replication, so they agree with its lists.
 
@@ -131,5 +131,6 @@ def summarise(replications: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "interceptors": interceptors,
         "value_damaged": _stat(reps, ("value_damaged",)),
         "civil_engagements": _stat(reps, ("civil_engagements",)),
+        "friendly_engagements": _stat(reps, ("friendly_engagements",)),
     }
     return out

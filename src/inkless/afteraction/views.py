@@ -79,7 +79,7 @@ F64 = NDArray[np.float64]
 _KEEP = frozenset({
     "results_version", "scenario", "seed", "seeds", "replication", "replications", "cost_unit",
     "epoch", "duration_s", "settings", "value_damaged", "value_defended", "civil_engagements",
-    "friendly_engagements",
+    "friendly_engagements", "civil_engaged", "closures",
 })
 _ENGAGEMENT_EVENTS = frozenset({"assign", "fire", "intercept", "miss", "lost"})
 _CAVEAT_PREFIX = "blocked by a caveat"

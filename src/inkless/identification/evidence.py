@@ -45,15 +45,17 @@ ADS-B reports must also agree in velocity (same test on velocities), else they a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
 from inkless.physics.geodesy import (
-    ecef_from_enu,
+    WGS84_A,
+    WGS84_B,
+    WGS84_E2,
     ecef_from_geodetic,
     enu_rotation,
-    geodetic_from_ecef,
 )
 from inkless.scenario.model import Identification
 from inkless.simulation.adsb import AdsbReports, IffReplies
@@ -107,15 +109,14 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Kinematics:
-    """Per track: geodetic ``lat``, ``lon`` (rad), ``alt`` (m); ``speed``, ``ground_speed``,
-    ``climb`` (m/s); standard deviations ``sd_speed``, ``sd_alt``, ``sd_climb`` and
-    ``sd_vel`` (rms per axis of the velocity covariance)."""
+    """Per track: geodetic ``lat``, ``lon`` (rad), ``alt`` (m); ``speed`` and ``climb`` (m/s);
+    standard deviations ``sd_speed``, ``sd_alt``, ``sd_climb`` and ``sd_vel`` (rms per axis of
+    the velocity covariance)."""
 
     lat: F64
     lon: F64
     alt: F64
     speed: F64
-    ground_speed: F64
     climb: F64
     sd_speed: F64
     sd_alt: F64
@@ -123,44 +124,59 @@ class Kinematics:
     sd_vel: F64
 
 
-def _up_enu(lat: F64, lon: F64, r0: F64) -> F64:
-    """Local geodetic up at each track, expressed in the origin's ENU frame, ``(n, 3)``."""
-    cl = np.cos(lat)
-    up_ecef = np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
-    out: F64 = up_ecef @ r0.T
-    return out
+@lru_cache(maxsize=16)
+def _frame(lat0: float, lon0: float, alt0: float) -> tuple[F64, F64]:
+    """The rotation ECEF -> ENU ``(3,3)`` and the ECEF position ``(3,)`` of the frame at the
+    geodetic origin (rad, rad, m); computed once per origin (read-only)."""
+    r0 = np.asarray(enu_rotation(lat0, lon0), dtype=float)
+    p0 = np.asarray(ecef_from_geodetic(lat0, lon0, alt0), dtype=float).reshape(3)
+    r0.setflags(write=False)
+    p0.setflags(write=False)
+    return r0, p0
+
+
+def _geodetic(ecef: F64) -> tuple[F64, F64, F64, F64]:
+    """Geodetic latitude, longitude (rad), height (m) and the local up unit vector ``(n,3)``
+    (ECEF) of ECEF points ``(n,3)``: Bowring's single step (Bowring, "Transformation from
+    spatial to geographical coordinates", Survey Review 23(181), 1976), good to about 1e-9 rad
+    and a micrometre in height from the ground to 1,000 km (the height by the stable formula
+    of :func:`inkless.physics.geodesy.altitude`)."""
+    x, y, z = ecef[:, 0], ecef[:, 1], ecef[:, 2]
+    p = np.maximum(np.hypot(x, y), 1e-9)
+    theta = np.arctan2(z * WGS84_A, p * WGS84_B)
+    st, ct = np.sin(theta), np.cos(theta)
+    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
+    lat = np.arctan2(z + ep2 * WGS84_B * st**3, p - WGS84_E2 * WGS84_A * ct**3)
+    sl, cl = np.sin(lat), np.cos(lat)
+    alt = p * cl + z * sl - WGS84_A * np.sqrt(1.0 - WGS84_E2 * sl * sl)
+    up = np.stack([cl * x / p, cl * y / p, sl], axis=-1)
+    return lat, np.arctan2(y, x), alt, up
 
 
 def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics:
     """Kinematic features of tracks with ENU states ``x (n,6)`` and covariances ``P (n,6,6)``
     in the frame at geodetic ``origin`` (rad, rad, m)."""
-    lat0, lon0, alt0 = origin
-    ecef = ecef_from_enu(x[:, :3], lat0, lon0, alt0).reshape(-1, 3)
-    lat, lon, alt = geodetic_from_ecef(ecef)
-    r0 = enu_rotation(lat0, lon0)
-    up = _up_enu(lat, lon, r0)
+    r0, p0 = _frame(float(origin[0]), float(origin[1]), float(origin[2]))
+    lat, lon, alt, up_ecef = _geodetic(x[:, :3] @ r0 + p0)
+    up = up_ecef @ r0.T  # local up in the tracks' frame
     v = x[:, 3:6]
-    climb = np.einsum("ni,ni->n", v, up)
-    speed = np.linalg.norm(v, axis=1)
-    ground = np.linalg.norm(v - climb[:, None] * up, axis=1)
-    pvv, ppp = P[:, 3:6, 3:6], P[:, 0:3, 0:3]
-    vhat = v / np.maximum(speed, 1e-9)[:, None]
-
-    def sd(cov: F64, d: F64) -> F64:
-        out: F64 = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", d, cov, d), 0.0))
-        return out
-
+    speed = np.sqrt(np.einsum("ni,ni->n", v, v))
+    pvv = P[:, 3:6, 3:6]
+    # directions along the velocity and up; variances d^T P d
+    d = np.stack([v / np.maximum(speed, 1e-9)[:, None], up], axis=1)
+    var_v = np.einsum("nki,nij,nkj->nk", d, pvv, d)
+    var_alt = np.einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up)
+    sd = np.sqrt(np.maximum(np.c_[var_v, var_alt, np.einsum("nii->n", pvv) / 3.0], 0.0))
     return Kinematics(
         lat=lat,
         lon=lon,
         alt=alt,
         speed=speed,
-        ground_speed=ground,
-        climb=climb,
-        sd_speed=sd(pvv, vhat),
-        sd_alt=sd(ppp, up),
-        sd_climb=sd(pvv, up),
-        sd_vel=np.sqrt(np.maximum(np.trace(pvv, axis1=1, axis2=2), 0.0) / 3.0),
+        climb=np.einsum("ni,ni->n", v, up),
+        sd_speed=sd[:, 0],
+        sd_alt=sd[:, 2],
+        sd_climb=sd[:, 1],
+        sd_vel=sd[:, 3],
     )
 
 
@@ -199,23 +215,28 @@ def profile_bits(k: Kinematics, s: Identification) -> U32:
         | (k.alt - m * k.sd_alt > s.civil_max_altitude_m)
         | (np.abs(k.climb) - m * k.sd_climb > s.civil_max_climb_mps)
     )
-    bits = np.zeros(len(k.speed), dtype=np.uint32)
-    bits |= np.where(assessed, ASSESSED, 0).astype(np.uint32)
-    bits |= np.where(assessed & ballistic, BALLISTIC_PROFILE, 0).astype(np.uint32)
-    bits |= np.where(assessed & cruise & ~ballistic, CRUISE_PROFILE, 0).astype(np.uint32)
-    bits |= np.where(assessed & drone & ~ballistic, DRONE_PROFILE, 0).astype(np.uint32)
-    bits |= np.where(assessed & civil, CIVIL_KINEMATICS, 0).astype(np.uint32)
-    bits |= np.where(assessed & (non_civil | ballistic), NON_CIVIL_KINEMATICS, 0).astype(np.uint32)
+    flags = np.stack(
+        [np.ones_like(assessed), ballistic, cruise & ~ballistic, drone & ~ballistic, civil,
+         non_civil | ballistic],
+        axis=1,
+    ) & assessed[:, None]
+    bits: U32 = (flags @ _PROFILE_BITS).astype(np.uint32)
     return bits
+
+
+#: The bits :func:`profile_bits` stacks, in its order.
+_PROFILE_BITS = np.array(
+    [ASSESSED, BALLISTIC_PROFILE, CRUISE_PROFILE, DRONE_PROFILE, CIVIL_KINEMATICS,
+     NON_CIVIL_KINEMATICS],
+    dtype=np.uint32,
+)
 
 
 def to_enu(
     pos: F64, origin: tuple[float, float, float]
 ) -> tuple[F64, F64]:
     """ECEF points ``(m,3)`` in the origin's ENU frame, and the rotation ECEF -> ENU."""
-    lat0, lon0, alt0 = origin
-    r0 = enu_rotation(lat0, lon0)
-    p0 = ecef_from_geodetic(lat0, lon0, alt0).reshape(3)
+    r0, p0 = _frame(float(origin[0]), float(origin[1]), float(origin[2]))
     out: F64 = (np.asarray(pos, float).reshape(-1, 3) - p0) @ r0.T
     return out, r0
 

@@ -145,6 +145,14 @@ class Identities:
         return Identities(**cols, t=self.t)
 
 
+#: The evidence bits of the correlation flags, in the order :func:`identify` stacks them.
+_FLAG_BITS = np.array(
+    [ORIGIN_IN_CORRIDOR, ADSB, FILED_ROUTE, IFF, NO_COOPERATIVE, CIVIL_CONTRADICTED,
+     REPORT_INCONSISTENT],
+    dtype=np.uint32,
+)
+
+
 def _align(track_id: I64, previous: Identities | None) -> I64:
     """Row of each track in ``previous`` (-1 for a new track)."""
     if previous is None or len(previous) == 0:
@@ -153,13 +161,6 @@ def _align(track_id: I64, previous: Identities | None) -> I64:
     ids = previous.track_id[order]
     k = np.clip(np.searchsorted(ids, track_id), 0, len(ids) - 1)
     return np.where(ids[k] == track_id, order[k], -1).astype(np.int64)
-
-
-def _carry(prev: NDArray[Any] | None, row: I64, fresh: NDArray[Any]) -> NDArray[Any]:
-    """``prev[row]`` where the track existed, else ``fresh``."""
-    if prev is None or len(prev) == 0:
-        return fresh
-    return np.where(row >= 0, prev[np.maximum(row, 0)], fresh)
 
 
 def identify(
@@ -180,10 +181,15 @@ def identify(
     n = len(track_id)
     row = _align(track_id, previous)
     new = row < 0
-    p = previous
+    p = previous if previous is not None and len(previous) else None
+    had, at = ~new, np.maximum(row, 0)
 
     def carry(name: str, fresh: NDArray[Any]) -> NDArray[Any]:
-        return _carry(None if p is None else getattr(p, name), row, fresh)
+        """The previous value where the track existed, else ``fresh``."""
+        if p is None:
+            return fresh
+        out: NDArray[Any] = np.where(had, getattr(p, name)[at], fresh)
+        return out
 
     kin = kinematics(x, P, rules.origin)
     bits = profile_bits(kin, s)
@@ -229,9 +235,8 @@ def identify(
     if len(f) and n:
         f_pos, r0 = to_enu(f.pos, rules.origin)
         cov = (f.sigma**2)[:, None, None] * np.eye(3)[None]
-        ti, mj, d2 = gated_pairs(pos, ppp, f_pos, cov, rules.gate_pos)
-        best, _ = nearest(ti, mj, d2, n)
-        t_iff = np.where(best >= 0, float(t), t_iff)
+        ti, _, _ = gated_pairs(pos, ppp, f_pos, cov, rules.gate_pos)
+        t_iff[ti] = float(t)  # some reply in the gate
 
     # Filed civil routes: position along the plan (timing tolerance), heading and speed.
     t_filed = carry("t_filed", np.full(n, -np.inf))
@@ -247,9 +252,7 @@ def identify(
         tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + s.velocity_tolerance_mps
         sv = pvv[ti] + (tol**2)[:, None, None] * eye
         d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
-        ok = d2v <= rules.gate_vel
-        best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
-        t_filed = np.where(best >= 0, float(t), t_filed)
+        t_filed[ti[d2v <= rules.gate_vel]] = float(t)  # some plan in both gates
 
     memory = s.report_memory_s
     adsb_b = (t - t_adsb) <= memory
@@ -264,16 +267,10 @@ def identify(
     civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
     contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
     no_coop = ~civil_like & ~iff_b
-    for flag, bit in (
-        (in_corridor, ORIGIN_IN_CORRIDOR),
-        (adsb_b, ADSB),
-        (filed_b, FILED_ROUTE),
-        (iff_b, IFF),
-        (no_coop, NO_COOPERATIVE),
-        (contradicted, CIVIL_CONTRADICTED),
-        (inconsistent, REPORT_INCONSISTENT),
-    ):
-        bits |= np.where(flag, bit, 0).astype(np.uint32)
+    flags = np.stack(
+        [in_corridor, adsb_b, filed_b, iff_b, no_coop, contradicted, inconsistent], axis=1
+    )
+    bits |= (flags @ _FLAG_BITS).astype(np.uint32)
 
     # Rules of engagement: the first row whose evidence is all present.
     req = rules.hostile_requires
@@ -286,18 +283,13 @@ def identify(
     declare = holding & (streak >= s.hostile_confirm_scans)
     hostile = (declare | (prev_cat == HOSTILE)) & ~civil_ok & ~iff_b
     was_friend = (prev_cat == FRIEND) | (prev_cat == ASSUMED_FRIEND)
-    cat = np.select(
-        [
-            iff_b,
-            hostile,
-            was_friend & ~profile,
-            ~assessed,
-            civil_ok,
-            contradicted | profile,
-        ],
-        [FRIEND, HOSTILE, ASSUMED_FRIEND, prev_cat, NEUTRAL, SUSPECT],
-        default=UNKNOWN,
-    ).astype(np.int8)
+    # the first condition that holds, in this order (nested from the last)
+    cat = np.where(contradicted | profile, SUSPECT, UNKNOWN).astype(np.int8)
+    cat = np.where(civil_ok, NEUTRAL, cat)
+    cat = np.where(~assessed, prev_cat, cat)
+    cat = np.where(was_friend & ~profile, ASSUMED_FRIEND, cat)
+    cat = np.where(hostile, HOSTILE, cat)
+    cat = np.where(iff_b, FRIEND, cat).astype(np.int8)
 
     changed = new | (cat != prev_cat)
     t_set = np.where(changed, float(t), carry("t_set", np.full(n, float(t))))

@@ -35,6 +35,7 @@ __all__ = [
     "IdentityHistory",
     "IdentityLog",
     "correct_fraction",
+    "correct_fraction_held",
     "correct_identity",
     "declaration_delays",
     "declared_too_late",
@@ -128,6 +129,26 @@ def correct_fraction(
     return frac(np.ones(len(w), dtype=bool)), [frac(m == i) for i in range(members)]
 
 
+def correct_fraction_held(
+    history: IdentityHistory, truth_kind: ArrayLike, held: ArrayLike, members: int
+) -> list[float | None]:
+    """Per member, the fraction of track-time with the correct identity over the rows of
+    ``history`` the member holds: ``held (rows,) uint64``, bit ``m`` set when member ``m``
+    holds that row's track (the coalition picture's tracks released to it: identification is
+    row-wise, so it holds the same identity); None where a member holds no track-time."""
+    kind = np.asarray(truth_kind)
+    real = history.truth >= 0
+    w = history.weight[real]
+    ok = correct_identity(history.category[real], kind[history.truth[real]])
+    bits = np.asarray(held, dtype=np.uint64)[real]
+    out: list[float | None] = []
+    for m in range(members):
+        mine = ((bits >> np.uint64(m)) & np.uint64(1)).astype(bool)
+        total = float(w[mine].sum())
+        out.append(float((w[mine] * ok[mine]).sum() / total) if total > 0 else None)
+    return out
+
+
 def first_hostile_time(history: IdentityHistory, n_truth: int, member: int | None = None) -> F64:
     """``(n_truth,)`` first time any track of each truth row was hostile (NaN: never), in any
     member's picture or in ``member``'s."""
@@ -188,12 +209,20 @@ def identification_results(
     detect_time: ArrayLike,
     late_leakers: ArrayLike,
     members: tuple[str, ...],
+    by_member: list[float | None] | None = None,
 ) -> dict[str, Any]:
     """The ``identification`` block of ``results.json``: ``correct_fraction`` (coalition),
     ``correct_fraction_by_member`` {member: fraction}, ``mean_declaration_delay_s`` (over threats
     declared), ``declared`` and ``detected`` threat counts, ``leaked_due_to_late_declaration``
-    (count). Fractions and means are None when undefined."""
+    (count). Fractions and means are None when undefined.
+
+    ``history`` holds the identities the declarations are taken from; the fractions per member
+    are ``by_member`` when given (e.g. :func:`correct_fraction_held` of each member's own
+    picture; the coalition fraction stays that of ``history``), else from ``history``'s member
+    column."""
     overall, per = correct_fraction(history, truth_kind, len(members))
+    if by_member is not None:
+        per = by_member
     delays = declaration_delays(history, detect_time)
     ok = np.isfinite(delays)
     return {

@@ -60,6 +60,7 @@ __all__ = [
     "closure_report",
     "icao_from_callsign",
     "inside_region",
+    "with_base_dir",
 ]
 
 F64 = NDArray[np.float64]
@@ -548,21 +549,29 @@ class CivilTraffic:
         pos = np.full((len(self), 3), np.nan)
         vel = np.full((len(self), 3), np.nan)
         active = np.zeros(len(self), dtype=bool)
-        if self.routes is not None:
-            r, v, a = self.routes.state(t)
+        rt, rec = self.routes, self.recorded
+        # (the interpolation is skipped when no flight of a table is in the air)
+        if rt is not None and ((rt.depart <= t) & (t < rt.arrival)).any():
+            r, v, a = rt.state(t)
             a = a & self.flown[: self.n_flights]
             pos[: self.n_flights][a], vel[: self.n_flights][a] = r[a], v[a]
             active[: self.n_flights] = a
-        if self.recorded is not None:
-            r, v, a = self.recorded.state(t)
+        if rec is not None and ((rec.t0 <= t) & (t <= rec.t1)).any():
+            r, v, a = rec.state(t)
             pos[self.n_flights :], vel[self.n_flights :], active[self.n_flights :] = r, v, a
         return pos, vel, active
 
-    def filed(self, t: float) -> tuple[F64, F64]:
+    def filed(self, t: float, state: tuple[F64, F64, B] | None = None) -> tuple[F64, F64]:
         """Planned ECEF position and velocity at ``t`` of the scenario flights whose filed
-        (amended) plan has them in the air, ``(f, 3)`` each: what airspace control expects."""
+        (amended) plan has them in the air, ``(f, 3)`` each: what airspace control expects.
+        ``state``: :meth:`state` at ``t`` if already known (the scenario flights fly their
+        filed plans, so their rows of it are the plan)."""
         if self.routes is None:
             return np.empty((0, 3)), np.empty((0, 3))
+        if state is not None:
+            nf = self.n_flights
+            a = state[2][:nf]
+            return state[0][:nf][a], state[1][:nf][a]
         r, v, a = self.routes.state(t)
         a &= self.flown[: self.n_flights]
         return r[a], v[a]
@@ -586,6 +595,27 @@ class CivilTraffic:
         return pos, alt
 
 
+    def velocity_grid(self, dt: float, ticks: int) -> NDArray[np.float32]:
+        """ECEF velocities ``(ticks, c, 3)`` m/s at ``k * dt``, NaN where not active (float32).
+        A scenario flight's is the difference of its positions over the next 0.1 s (over the
+        last 0.1 s as it arrives): the velocity of the leg it is on, as :meth:`state` gives; a
+        recorded flight's is its interpolated recorded velocity."""
+        vel = np.full((ticks, len(self), 3), np.nan, dtype=np.float32)
+        times = dt * np.arange(ticks, dtype=float)
+        if self.routes is not None and self.n_flights:
+            h = 0.1
+            at = np.swapaxes(self.routes.positions(times)[0], 0, 1)
+            ahead = np.swapaxes(self.routes.positions(times + h)[0], 0, 1)
+            back = np.swapaxes(self.routes.positions(times - h)[0], 0, 1)
+            v = np.where(np.isnan(ahead), at - back, ahead - at) / h
+            v[:, ~self.flown[: self.n_flights]] = np.nan
+            v[np.isnan(at)] = np.nan
+            vel[:, : self.n_flights] = v
+        if self.recorded is not None:
+            vel[:, self.n_flights :] = self.recorded.velocity_grid(dt, ticks)
+        return vel
+
+
 def _recording_path(scenario: Scenario, base_dir: Path | None) -> Path:
     rec = scenario.civil.recording
     assert rec is not None
@@ -607,6 +637,19 @@ def _recording_path(scenario: Scenario, base_dir: Path | None) -> Path:
         return Path(str(dist.locate_file(rec.path)))
     p = Path(rec.path)
     return p if p.is_absolute() or base_dir is None else base_dir / p
+
+
+def with_base_dir(scenario: Scenario, base_dir: str | Path) -> Scenario:
+    """The scenario with a relative ``civil.recording.path`` (one not inside a package) made
+    absolute against ``base_dir``, the scenario file's folder: what ``inkless run`` does, so that
+    a scenario names its recording relative to itself and every replication and rerun (in other
+    processes too) reads the same file. Unchanged otherwise."""
+    rec = scenario.civil.recording
+    if rec is None or rec.package is not None or Path(rec.path).is_absolute():
+        return scenario
+    path = str((Path(base_dir) / rec.path).resolve())
+    civil = scenario.civil.model_copy(update={"recording": rec.model_copy(update={"path": path})})
+    return scenario.model_copy(update={"civil": civil})
 
 
 def civil_traffic(scenario: Scenario, base_dir: str | Path | None = None) -> CivilTraffic:

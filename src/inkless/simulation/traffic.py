@@ -363,6 +363,16 @@ class RecordedFlights:
         )
 
 
+    def velocity_grid(self, dt: float, ticks: int) -> NDArray[np.float32]:
+        """ECEF velocities ``(ticks, n, 3)`` m/s at ``k * dt``; NaN where a flight is not
+        active (float32)."""
+        times = np.broadcast_to(dt * np.arange(ticks, dtype=float), (self.n, ticks))
+        lat, lon, _, ve, vn, vu, active = self._at(times)
+        vel = _ecef_velocity(lat, lon, ve, vn, vu)
+        vel[~active] = np.nan
+        return np.swapaxes(vel, 0, 1).astype(np.float32)
+
+
 def _ecef_velocity(lat: F64, lon: F64, ve: F64, vn: F64, vu: F64) -> F64:
     """ECEF velocity of local east/north/up components at geodetic ``lat``, ``lon`` (rad)."""
     sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
