@@ -96,7 +96,7 @@ def run_command(
         ),
     ] = False,
     assignment: Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")] = (
-        Assignment.greedy
+        Assignment.fast
     ),
     view: Annotated[
         str | None,

@@ -56,7 +56,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.assignment import solve
+from inkless.assignment import COST_EXCEEDS_VALUE, explain, solve
 from inkless.assignment.feasibility import Feasibility, envelope_windows, feasibility
 from inkless.assignment.problem import WTAProblem
 from inkless.coalition import Gates, Member, PairQuery
@@ -95,7 +95,13 @@ from inkless.simulation.adsb import (
     simulate_iff,
 )
 from inkless.simulation.civil import CivilTraffic, civil_traffic
-from inkless.threat import evaluate_tracks, position_at, predicted_path, value_at_risk
+from inkless.threat import (
+    asset_probabilities,
+    expected_value_at_risk,
+    position_at,
+    predicted_path,
+    value_at_risk,
+)
 from inkless.tracking.picture import (
     KIND_CIVIL,
     KIND_FALSE,
@@ -109,6 +115,7 @@ from inkless.tracking.quality import PictureLog, Scored
 __all__ = [
     "BLOCKED_CAVEAT",
     "BLOCKED_CHANNELS",
+    "BLOCKED_COST",
     "BLOCKED_INACTIVE",
     "BLOCKED_NOT_HOSTILE",
     "BLOCKED_RELOAD",
@@ -123,6 +130,7 @@ __all__ = [
     "Event",
     "IdentityRecord",
     "PictureRecord",
+    "Reasons",
     "Record",
     "run",
 ]
@@ -136,6 +144,9 @@ BLOCKED_CAVEAT, BLOCKED_INACTIVE = 16, 32
 #: Tracked picture: a feasible, available shot was withheld because the track was not declared
 #: hostile (yet); the after-action's leak cause "declared too late".
 BLOCKED_NOT_HOSTILE = 64
+#: Every available shot at it would have cost more (exchange rate x interceptor cost) than the
+#: value it saves: the coalition's exchange rate chose not to spend the round.
+BLOCKED_COST = 128
 Event = tuple[float, str, int, int]  # (time s, kind, threat row or -1, unit row or -1)
 Solver = Literal["greedy", "fast", "exact"]
 Picture = Literal["perfect", "tracked"]
@@ -206,6 +217,41 @@ class IdentityRecord:
 
 
 @dataclass
+class Reasons:
+    """Why each interceptor was fired (rows of ``InFlight``), from the assignment's explanation
+    (:func:`inkless.assignment.explain`) and the pair's feasibility, in the value units of the
+    scenario's assets.
+
+    ``value_at_risk`` the threat's value at risk at the decision; ``value_saved`` the expected
+    value this round saves given the other rounds at the threat; ``cost`` the exchange rate times
+    the interceptor's cost; ``alternatives`` how many other available units could have fired at
+    it; ``alt_unit`` the best of them (unit row, -1: none) and ``alt_value_saved`` what it would
+    have saved (NaN: none); ``latest_launch_s`` the last time a shot from this unit could still
+    meet the threat (s since the epoch) and ``shots_fit`` how many shoot-look-shoot cycles fit
+    before then (capped at 4).
+    """
+
+    value_at_risk: F64
+    value_saved: F64
+    cost: F64
+    alternatives: I64
+    alt_unit: I64
+    alt_value_saved: F64
+    latest_launch_s: F64
+    shots_fit: I64
+
+    @classmethod
+    def empty(cls, capacity: int) -> Reasons:
+        nan, neg = np.full(capacity, np.nan), np.full(capacity, -1, np.int64)
+        return cls(nan.copy(), nan.copy(), nan.copy(), neg.copy(), neg.copy(), nan.copy(),
+                   nan.copy(), neg.copy())
+
+    def take(self, n: int) -> Reasons:
+        """The first ``n`` rows (the interceptors fired)."""
+        return Reasons(*(getattr(self, f)[:n].copy() for f in self.__dataclass_fields__))
+
+
+@dataclass
 class Record:
     """Everything a run produced, for the after-action (rows index ``raid``, ``tables.units``).
 
@@ -230,6 +276,7 @@ class Record:
     caveat_blocks: dict[tuple[int, int], tuple[float, int]]  # (unit, threat): (first t, rule+1)
     gates: Gates
     events: list[Event] = field(default_factory=list)
+    reasons: Reasons | None = None
     traffic: CivilTraffic | None = None
     identity: IdentityRecord | None = None
     t_end: float = 0.0
@@ -245,7 +292,7 @@ def run(
     scenario: Scenario,
     seed: int,
     replication: int = 0,
-    solver: Solver = "greedy",
+    solver: Solver = "fast",
     picture: Picture = "perfect",
     gates: Gates | None = None,
 ) -> Record:
@@ -288,6 +335,7 @@ def run(
     busy = np.zeros(len(units.id), dtype=np.int64)
     ready = np.zeros(len(units.id))
     flight = InFlight(capacity=int(rounds.sum()))
+    reasons = Reasons.empty(flight.capacity)
     events: list[Event] = []
     for j in np.argsort(raid.launch_time, kind="stable").tolist():
         if raid.launch_time[j] <= settings.duration_s:
@@ -429,14 +477,26 @@ def run(
         )
         # exact is for planning: bounded to one decision period per cycle in the loop
         x = solve(problem, solver, time_limit=dt if solver == "exact" else None).x
-        blocked[keys[some_ok & (x.sum(axis=0) == 0)]] |= BLOCKED_UNASSIGNED
-        wi, tj = np.nonzero(x)
-        shots = x[wi, tj]
-        wi, tj = np.repeat(wi, shots), np.repeat(tj, shots)
-        # 7. Fire.
+        why = explain(problem, x)
+        left = some_ok & (x.sum(axis=0) == 0)
+        blocked[keys[left & (why.reason == COST_EXCEEDS_VALUE)]] |= BLOCKED_COST
+        blocked[keys[left & (why.reason != COST_EXCEEDS_VALUE)]] |= BLOCKED_UNASSIGNED
+        e = np.repeat(np.arange(len(why.weapon)), why.rounds)  # engagement of each round
+        wi, tj = why.weapon[e], why.target[e]
+        # 8. Fire, with the reasons.
         u = us[wi]
         first_row = flight.n
         flight.fire(u, keys[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj])
+        fired = slice(first_row, flight.n)
+        best = why.best_alternative[e]
+        reasons.value_at_risk[fired] = value[tj]
+        reasons.value_saved[fired] = why.saved[e] / why.rounds[e]
+        reasons.cost[fired] = why.cost[e] / why.rounds[e]
+        reasons.alternatives[fired] = why.alternatives[e]
+        reasons.alt_unit[fired] = np.where(best >= 0, us[np.maximum(best, 0)], -1)
+        reasons.alt_value_saved[fired] = why.alternative_saved[e]
+        reasons.latest_launch_s[fired] = fz.t_latest_launch[wi, tj]
+        reasons.shots_fit[fired] = fz.shots_fit[wi, tj]
         engaged[keys[tj]] = True
         if track is not None:
             world.fired(slice(first_row, flight.n), track[0][tj], track[1][tj], cls[tj])
@@ -599,6 +659,7 @@ def run(
         caveat_blocks=caveat_blocks,
         gates=gates,
         events=events,
+        reasons=reasons.take(flight.n),
         traffic=traffic,
         identity=world.identity(flight.n) if tracked else IdentityRecord(
             np.full(n, TRUTH_THREAT, np.int8), raid.id, flight.threat[: flight.n].copy()),
@@ -912,17 +973,21 @@ class _TrackedWorld:
 
     def evaluate(self, pic: CoalitionPicture, rows: I64, cls: I64, t: float,
                  remaining: F64) -> _Threats:
-        """Asset at risk, value and predicted end of flight of each candidate, from its track
-        (:func:`inkless.threat.evaluate_tracks`) taken as a threat of class ``cls``; the value
-        is that of the asset at risk times the class's lethality (:func:`_class_lethality`)."""
+        """Most likely asset, expected value at risk and predicted end of flight of each
+        candidate, from its track and covariance taken as a threat of class ``cls``
+        (:func:`inkless.threat.asset_probabilities`: the impact ellipse of a ballistic track,
+        the cross-track miss of the others); the value is the sum over assets of the
+        probability of a hit times the asset's remaining value times the class's lethality
+        (:func:`_class_lethality`)."""
         assets = self.tables.assets
         pos = self.frame.to_ecef(pic.x[rows, :3])
         vel = pic.x[rows, 3:] @ self.frame.rot
         ballistic = cls == BALLISTIC
-        tt = evaluate_tracks(t, pos, vel, ballistic, assets.ecef, assets.alt, assets.radius)
-        value = value_at_risk(tt.asset, self.lethality[cls], remaining,
-                              self.scenario.settings.engage_undefended)
-        return _Threats(tt.asset, value, tt.t_impact, ballistic, pos, vel)
+        risk = asset_probabilities(t, pos, vel, pic.P[rows], ballistic, assets.ecef, assets.alt,
+                                   assets.radius, rot=self.frame.rot)
+        value = expected_value_at_risk(risk.prob, self.lethality[cls], remaining,
+                                       self.scenario.settings.engage_undefended)
+        return _Threats(risk.asset, value, risk.t_impact, ballistic, pos, vel)
 
     def may_reach(self, pic: CoalitionPicture, rows: I64, cls: I64, flyout: F64, dt: float
                   ) -> NDArray[np.bool_]:

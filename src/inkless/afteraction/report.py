@@ -303,6 +303,7 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "fire": fmt_time(e.get("fire_time_s"), epoch),
         "intercept": fmt_time(e.get("intercept_time_s"), epoch),
         "result": str(e.get("result", "—")), "reason": str(e.get("reason") or ""),
+        "why": _why_text(e.get("why"), e.get("fire_time_s")),
     } for e in engagements[:MAX_TABLE_ROWS]]
     kills = sum(1 for e in engagements if e.get("result") == "kill")
 
@@ -582,6 +583,26 @@ def _positive(value: Any) -> bool:
 
 def _float_or_none(value: Any) -> float | None:
     return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+
+
+def _why_text(why: Any, fired: Any) -> str:
+    """One line for an engagement's ``why`` (results.json): what the round saves against what
+    it costs, the alternatives and the time left to fire."""
+    if not isinstance(why, dict):
+        return ""
+    text = (f"saves {fmt_num(why.get('value_saved'), 1)} of {fmt_num(why.get('value_at_risk'), 1)}"
+            f" at risk for {fmt_num(why.get('cost'), 1)}")
+    n_alt = why.get("alternatives") or 0
+    if n_alt and why.get("best_alternative_unit"):
+        text += (f"; {n_alt} other shooter{'s' if n_alt != 1 else ''}, best "
+                 f"{why['best_alternative_unit']} would save "
+                 f"{fmt_num(why.get('best_alternative_value_saved'), 1)}")
+    else:
+        text += "; no other shooter"
+    latest = why.get("latest_launch_s")
+    if isinstance(latest, int | float) and isinstance(fired, int | float):
+        text += f"; {latest - fired:.0f} s to spare, {why.get('shots_fit')} shot(s) fit"
+    return text
 
 
 def _sort_time(value: Any) -> float:

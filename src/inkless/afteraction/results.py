@@ -26,6 +26,7 @@ from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.pipeline import (
     BLOCKED_CAVEAT,
     BLOCKED_CHANNELS,
+    BLOCKED_COST,
     BLOCKED_INACTIVE,
     BLOCKED_NOT_HOSTILE,
     BLOCKED_RELOAD,
@@ -71,6 +72,11 @@ _EVENT_COLUMNS = (
 
 def _r(x: float, nd: int = 3) -> float:
     return round(float(x), nd)
+
+
+def _r_or_none(x: float, nd: int = 3) -> float | None:
+    """``x`` rounded, None when not a finite number (JSON has no NaN)."""
+    return round(float(x), nd) if np.isfinite(x) else None
 
 
 def _latlonalt(ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,12 +129,14 @@ def leak_causes(record: Record) -> list[str]:
             out.append("shooters reloading")
         elif record.blocked[j] & BLOCKED_UNASSIGNED:
             out.append("not assigned: rounds went to higher-value threats")
+        elif record.blocked[j] & BLOCKED_COST:
+            out.append("not engaged: a shot would cost more than the value it saves")
         else:
             out.append("no feasible shooter")
     return out
 
 
-def results(record: Record, solver: str = "greedy", picture: str = "perfect") -> dict[str, Any]:
+def results(record: Record, solver: str = "fast", picture: str = "perfect") -> dict[str, Any]:
     """The documented results dict of one replication."""
     sc, raid, tables, flight = record.scenario, record.raid, record.tables, record.flight
     units, members = tables.units, tables.members
@@ -173,6 +181,8 @@ def results(record: Record, solver: str = "greedy", picture: str = "perfect") ->
         }
         for k, u in enumerate(fired_units.tolist())
     ]
+    if record.reasons is not None:
+        _why(record, engagements)
     if record.tracked is not None:
         _tracked_engagements(record, engagements)
     causes = leak_causes(record)
@@ -297,6 +307,26 @@ def identification_section(record: Record) -> dict[str, Any]:
         }
     return identification_results(ident.coalition, ident.truth_kind, detect, late,
                                   tuple(members), by_member=ident.by_member(len(members)))
+
+
+def _why(record: Record, engagements: list[dict[str, Any]]) -> None:
+    """Each engagement's ``why`` (docs/results.md): the value at risk, the expected value the
+    round saves given the others at the threat, its exchange-rate cost, the alternatives the
+    assignment had and the best of them, the latest launch time and the shots that fitted."""
+    why, ids = record.reasons, record.tables.units.id
+    assert why is not None
+    for k, e in enumerate(engagements):
+        alt = int(why.alt_unit[k])
+        e["why"] = {
+            "value_at_risk": _r(why.value_at_risk[k], 4),
+            "value_saved": _r(why.value_saved[k], 4),
+            "cost": _r(why.cost[k], 4),
+            "alternatives": int(why.alternatives[k]),
+            "best_alternative_unit": ids[alt] if alt >= 0 else None,
+            "best_alternative_value_saved": _r_or_none(why.alt_value_saved[k], 4),
+            "latest_launch_s": _r_or_none(why.latest_launch_s[k]),
+            "shots_fit": int(why.shots_fit[k]),
+        }
 
 
 def _tracked_engagements(record: Record, engagements: list[dict[str, Any]]) -> None:

@@ -285,7 +285,7 @@ def run_arms(
     seed: int,
     replications: int,
     arms: Sequence[Gates],
-    solver: Solver = "greedy",
+    solver: Solver = "fast",
     workers: int | None = None,
     picture: Picture = "perfect",
 ) -> list[list[dict[str, float]]]:
@@ -362,7 +362,7 @@ def rule_costs(
     record: Record,
     reps: Sequence[dict[str, Any]],
     legal: LegalRecord,
-    solver: Solver = "greedy",
+    solver: Solver = "fast",
     workers: int | None = None,
     picture: Picture = "perfect",
 ) -> list[dict[str, Any]]:
@@ -401,7 +401,7 @@ def whatif(
     replications: int,
     compositions: Sequence[Composition],
     legal: LegalRecord | None = None,
-    solver: Solver = "greedy",
+    solver: Solver = "fast",
     workers: int | None = None,
     picture: Picture = "perfect",
 ) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def run_replications(
     scenario: Scenario,
     seed: int,
     replications: int,
-    solver: Solver = "greedy",
+    solver: Solver = "fast",
     workers: int | None = None,
     progress: Callable[[], None] | None = None,
     gates: Gates | None = None,
