@@ -17,6 +17,7 @@ import pytest
 from inkless.afteraction.results import results
 from inkless.pipeline import run
 from inkless.scenario import Scenario, load_scenario
+from inkless.scenario.model import THREAT_CLASSES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -65,3 +66,26 @@ def test_a_prohibitive_exchange_rate_fires_nothing_and_says_so() -> None:
     causes = Counter(i["cause"] for i in r["impacts"])
     assert causes["not engaged: a shot would cost more than the value it saves"] > 0
     assert not any(c.startswith("not assigned") for c in causes)
+
+
+def test_replanning_keeps_commitments_and_picks_up_misses() -> None:
+    """Re-planning every cycle: interceptors in the air are never re-aimed at another threat nor
+    doubled beyond the class's cap (``max_shots_per_threat``), and a threat that survives a miss
+    is engaged again after the miss is seen (shoot-look-shoot)."""
+    sc = basics()
+    cap = sc.settings.max_shots_per_threat
+    reengaged = 0
+    for rep in range(4):
+        rec = run(sc, 11, rep, solver="fast")
+        fl, raid = rec.flight, rec.raid
+        rows = range(fl.n)
+        for j in set(fl.threat[: fl.n].tolist()):
+            mine = [k for k in rows if fl.threat[k] == j]
+            for k in mine:  # at every launch, the interceptors then in the air at j
+                t = fl.fire_time[k]
+                in_air = sum(fl.fire_time[i] <= t < fl.intercept_time[i] for i in mine)
+                assert in_air <= cap.get(THREAT_CLASSES[raid.cls[j]], 1)
+            misses = [fl.intercept_time[k] for k in mine if fl.result[k] == 2]
+            if misses and any(fl.fire_time[k] >= min(misses) for k in mine):
+                reengaged += 1
+    assert reengaged > 0

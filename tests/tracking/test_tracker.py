@@ -19,7 +19,10 @@ from inkless.tracking import (
     Tracks,
     coverage_pd,
     in_picture,
+    predict,
     step,
+    step_sources,
+    update,
 )
 from inkless.tracking.association import Pairs, gnn
 from inkless.tracking.replay import CartesianSensor, replay
@@ -235,9 +238,14 @@ def test_covariances_stay_symmetric_positive_definite(seed: int, n_targets: int,
                 assert np.all(np.isfinite(tr.x)) and np.all(np.isfinite(tr.quality))
 
 
-def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check() -> None:
+@pytest.mark.parametrize("sweep", [False, True])
+def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check(
+        sweep: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import inkless.tracking.association as assoc
     from inkless.tracking.association import gate
 
+    if sweep:  # the pre-gate's sweep along x, used on big batches
+        monkeypatch.setattr(assoc, "_DENSE_PREGATE", 0)
     rng = np.random.default_rng(21)
     for _ in range(20):
         n, m = (int(v) for v in rng.integers(1, 60, size=2))
@@ -262,3 +270,38 @@ def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check() -> None:
         np.testing.assert_allclose(got.d2[order], d2[want[:, 0], want[:, 1]], rtol=1e-8)
         np.testing.assert_allclose(got.cost[order], cost[want[:, 0], want[:, 1]], rtol=1e-8,
                                    atol=1e-8)
+
+
+def test_step_sources_name_the_detection_behind_each_track() -> None:
+    """Brute force: a row with a source was updated by exactly that detection (its state is the
+    Kalman update of its prediction with it) or born on it; a row without kept its prediction."""
+    rng = np.random.default_rng(5)
+    cfg = TrackerConfig()
+    sigma = 50.0
+    start = rng.uniform(-30e3, 30e3, (8, 3))
+    vel = rng.normal(0, 200, (8, 3))
+    tr = Tracks.empty()
+    for k in range(8):
+        p = start + vel * 2.0 * k
+        seen = rng.random(8) < 0.8
+        z = np.concatenate([p[seen] + rng.normal(0, sigma, (seen.sum(), 3)),
+                            rng.uniform(-40e3, 40e3, (2, 3))])[rng.permutation(seen.sum() + 2)]
+        R = np.broadcast_to(np.eye(3) * sigma**2, (len(z), 3, 3))
+        new, src = step_sources(tr, 2.0 * k, z, R, config=cfg)
+        assert src.shape == (len(new),)
+        used = src[src >= 0]
+        assert np.unique(used).size == used.size  # one track per detection
+        xp, Pp = predict(tr.x, tr.P, 2.0 * k - tr.t, cfg.q)
+        for row in range(len(new)):
+            old = np.flatnonzero(tr.id == new.id[row])
+            j = int(src[row])
+            if old.size == 0:  # born on its detection
+                np.testing.assert_array_equal(new.x[row, :3], z[j])
+                continue
+            if j < 0:
+                np.testing.assert_allclose(new.x[row], xp[old[0]], rtol=1e-12)
+            else:
+                xu, _ = update(xp[old], Pp[old], z[j][None], R[j][None])
+                np.testing.assert_allclose(new.x[row], xu[0], rtol=1e-9, atol=1e-6)
+        assert np.array_equal(step(tr, 2.0 * k, z, R, config=cfg).x, new.x)
+        tr = new

@@ -15,7 +15,14 @@ from inkless.tracking.gospa import Gospa, gospa, gospa_over_time
 from inkless.tracking.kalman import nees, predict, update
 from inkless.tracking.measurement import cartesian_noise, converted_measurement
 from inkless.tracking.replay import CartesianSensor, Picture, replay
-from inkless.tracking.tracker import PdFunction, TrackerConfig, coverage_pd, in_picture, step
+from inkless.tracking.tracker import (
+    PdFunction,
+    TrackerConfig,
+    coverage_pd,
+    in_picture,
+    step,
+    step_sources,
+)
 from inkless.tracking.tracks import CONFIRMED, TENTATIVE, Tracks
 
 __all__ = [
@@ -38,5 +45,6 @@ __all__ = [
     "predict",
     "replay",
     "step",
+    "step_sources",
     "update",
 ]

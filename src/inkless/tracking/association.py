@@ -42,6 +42,7 @@ IntArray = NDArray[np.intp]
 
 _LOG_2PI_3 = 3.0 * np.log(2.0 * np.pi)
 _DENSE_MAX = 10_000  # entries of one dense assignment matrix over all non-trivial clusters
+_DENSE_PREGATE = 4096  # track-detection pairs up to which the pre-gate tests every pair
 
 
 class Pairs(NamedTuple):
@@ -105,9 +106,16 @@ def _pregate(
     With ``g = gate * trace``, this keeps every pair inside the Mahalanobis gate, since
     ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S) >= |nu|^2 / trace(S)``. Detections are sorted by x;
     each track takes the window ``|dx| <= sqrt(g_t[i] + max g_d)`` by binary search, and the
-    windows are expanded and tested in 3-D. Cost ~ (n + m) log m + the window sizes.
+    windows are expanded and tested in 3-D. Cost ~ (n + m) log m + the window sizes. Up to
+    ``_DENSE_PREGATE`` track-detection pairs, the dozen calls of the sweep cost more than the
+    3-D test of every pair, which is done instead (same pairs, same order).
     """
     order = np.argsort(z[:, 0], kind="stable")
+    if pos.shape[0] * z.shape[0] <= _DENSE_PREGATE:
+        d_all = z[order][None, :, :] - pos[:, None, :]
+        near = np.einsum("nmi,nmi->nm", d_all, d_all) <= g_t[:, None] + g_d[order][None, :]
+        ti, jj = np.nonzero(near)
+        return ti, order[jj], d_all[ti, jj]
     zx = z[order, 0]
     r = np.sqrt(g_t + g_d.max())
     lo = np.searchsorted(zx, pos[:, 0] - r, "left")
@@ -137,10 +145,13 @@ def gnn(pairs: Pairs, n: int, m: int) -> IntArray:
     if k == 0:
         return np.empty(0, np.intp)
     ti, dj, cost = pairs.ti, pairs.dj, pairs.cost
+    per_t, per_d = np.bincount(ti, minlength=n), np.bincount(dj, minlength=m)
+    if per_t.max() == 1 and per_d.max() == 1:  # no conflict (the usual case): every pair
+        return np.arange(k)
     comp, lab_t, lab_d = _components(ti, dj, n, m)
     # tracks and detections per component (only those in some pair); labels are track rows < n
-    nt = np.bincount(lab_t[np.bincount(ti, minlength=n) > 0], minlength=n)
-    nd = np.bincount(lab_d[np.bincount(dj, minlength=m) > 0], minlength=n)
+    nt = np.bincount(lab_t[per_t > 0], minlength=n)
+    nd = np.bincount(lab_d[per_d > 0], minlength=n)
     simple = (nt[comp] == 1) | (nd[comp] == 1)
 
     chosen: list[IntArray] = []

@@ -22,7 +22,7 @@ from scipy.spatial.distance import cdist
 
 from inkless.errors import InputError
 
-__all__ = ["Gospa", "gospa", "gospa_over_time"]
+__all__ = ["Gospa", "gospa", "gospa_over_time", "gospa_pairs"]
 
 FloatArray = NDArray[np.float64]
 
@@ -53,6 +53,14 @@ def gospa(
         p: order, ``1 <= p < inf``.
         alpha: must be 2 (the only value with the missed/false decomposition).
     """
+    return gospa_pairs(estimates, truths, c, p, alpha)[0]
+
+
+def gospa_pairs(
+    estimates: ArrayLike, truths: ArrayLike, c: float, p: float = 1.0, alpha: float = 2.0
+) -> tuple[Gospa, NDArray[np.intp], NDArray[np.intp]]:
+    """:func:`gospa` and its optimal assignment: the rows of the estimates and of the truths
+    paired (closer than ``c``), as two ``(k,)`` arrays."""
     if alpha != 2.0:
         raise InputError(f"gospa: alpha={alpha}; only alpha=2 is implemented")
     if not c > 0.0 or not p >= 1.0:
@@ -62,18 +70,20 @@ def gospa(
     n = X.shape[0] if X.size else 0
     m = Y.shape[0] if Y.size else 0
     unit = c**p / 2.0
+    r = k = np.zeros(0, np.intp)
     if n == 0 or m == 0:
         loc, n_miss, n_false = 0.0, m, n
     else:
         D = np.minimum(cdist(X.reshape(n, -1), Y.reshape(m, -1)), c) ** p
         r, k = linear_sum_assignment(D)
         real = D[r, k] < c**p
-        loc = float(D[r[real], k[real]].sum())
+        r, k = r[real], k[real]
+        loc = float(D[r, k].sum())
         n_pairs = int(real.sum())
         n_miss, n_false = m - n_pairs, n - n_pairs
     missed, false = unit * n_miss, unit * n_false
     total = (loc + missed + false) ** (1.0 / p)
-    return Gospa(float(total), loc, missed, false, n_miss, n_false)
+    return Gospa(float(total), loc, missed, false, n_miss, n_false), r, k
 
 
 def gospa_over_time(

@@ -40,8 +40,8 @@ each track counts its detections per kind of object (the threat classes, civil, 
 keeps the object that produced most of them (Boyer-Moore streaming majority vote, which is that
 object whenever it produced more than half). They score the picture and stand in for
 identification, which is not built yet: the identity stand-in of a track is the kind that
-produced most of its detections (``kind``). The detection that updated or started each track is
-recovered exactly from the tracker's input and output (see :func:`track_scan`).
+produced most of its detections (``kind``). The tracker step says which detection updated or
+started each track (:func:`inkless.tracking.step_sources`).
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ from inkless.physics.ballistic import MU_EARTH
 from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 
 from .fusion import covariance_intersection
-from .kalman import inv3, predict, update
+from .kalman import inv3, predict
 from .measurement import converted_measurement
-from .tracker import TrackerConfig, in_picture, step
+from .tracker import TrackerConfig, in_picture, step_sources
 from .tracks import Tracks
 
 __all__ = [
@@ -199,65 +199,6 @@ class LabelledTracks:
         return self.labels[:, _OBJ]
 
 
-def _associations(before: Tracks, after: Tracks, dt: float, z: F64, R: F64, q: float) -> I64:
-    """Which detection of the batch updated or started each row of ``after`` (-1: none).
-
-    Exact recovery from the tracker's input and output: a new track (id at or above
-    ``before.next_id``) starts from the k-th unassociated detection in batch order with its
-    position equal to it; a kept track whose hit count rose was updated by one of the others, and
-    its updated state equals the Kalman update of its prediction with that detection (checked for
-    the nearest detection first, then for all of them; any row still unmatched takes the closest
-    update, by ``linear_sum_assignment``).
-    """
-    out = np.full(len(after), -1, np.int64)
-    m = z.shape[0]
-    if m == 0 or len(after) == 0:
-        return out
-    born = np.flatnonzero(after.id >= before.next_id)
-    free = np.zeros(m, bool)
-    if born.size:  # births copy their detection's position: match on the exact east coordinate
-        jb = np.flatnonzero(np.isin(z[:, 0], after.x[born, 0]))
-        if jb.size == born.size:
-            out[born] = jb
-            free[jb] = True
-        else:  # identical east coordinates (never in practice): match on all three
-            jb = np.argmax((after.x[born, None, :3] == z[None, :, :]).all(axis=2), axis=1)
-            out[born] = jb
-            free[jb] = True
-    kept = np.flatnonzero(after.id < before.next_id)
-    old = np.searchsorted(before.id, after.id[kept])
-    hit = after.hits[kept] > before.hits[old]
-    rows, old = kept[hit], old[hit]
-    taken = np.flatnonzero(~free)
-    if rows.size == 0 or taken.size == 0:
-        return out
-    if rows.size == 1 and taken.size == 1:
-        out[rows] = taken
-        return out
-    xp, Pp = predict(before.x[old], before.P[old], dt, q)
-    target = after.x[rows]
-    near = taken[np.argmin(cdist(target[:, :3], z[taken]), axis=1)]
-    # the Kalman update of the state alone (the covariance is not needed to compare)
-    Sinv, _ = inv3(Pp[:, :3, :3] + R[near])
-    nu = z[near] - xp[:, :3]
-    xu = xp + (Pp[:, :, :3] @ (Sinv @ nu[:, :, None]))[:, :, 0]
-    ok = (np.abs(xu - target) <= 1e-6 * (1.0 + np.abs(target))).all(axis=1)
-    ok &= np.bincount(near, minlength=m)[near] == 1
-    out[rows[ok]] = near[ok]
-    bad = np.flatnonzero(~ok)
-    if bad.size:
-        rest = np.setdiff1d(taken, near[ok])
-        if rest.size:
-            k, r = bad.size, rest.size
-            xb = np.repeat(xp[bad], r, axis=0)
-            Pb = np.repeat(Pp[bad], r, axis=0)
-            zu, _ = update(xb, Pb, np.tile(z[rest], (k, 1)), np.tile(R[rest], (k, 1, 1)))
-            err = np.abs(zu.reshape(k, r, 6) - target[bad, None, :]).sum(axis=2)
-            bi, ri = linear_sum_assignment(err)
-            out[rows[bad[bi]]] = rest[ri]
-    return out
-
-
 def track_scan(
     held: LabelledTracks,
     t: float,
@@ -304,7 +245,7 @@ def _scan(
     simulation knows of each (``truth`` object row, ``kinds (m, N_KINDS)`` reports per kind of
     object merged in it, member ``bits``) and the detection probability ``p`` of each track."""
     before = held.tracks
-    after = step(shifted, t, z, R, config=config, pd=lambda _: p)
+    after, det_of = step_sources(shifted, t, z, R, config=config, pd=lambda _: p)
     n = len(after)
     kept = after.id < before.next_id
     old = np.searchsorted(before.id, after.id[kept])
@@ -312,7 +253,6 @@ def _scan(
         return LabelledTracks(after, held.labels[old])
     labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
     labels[kept] = held.labels[old]
-    det_of = _associations(shifted, after, float(t) - before.t, z, R, config.q)
     rows = np.flatnonzero(det_of >= 0)
     if rows.size:
         d = det_of[rows]
@@ -352,7 +292,7 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
     near &= group[:, None] < group[None, :]  # each pair once, never within a sensor
     ii, jj = np.nonzero(near)
     if ii.size:
-        Sinv, _ = inv3(R[ii] + R[jj])
+        Sinv, _ = inv3(np.take(R, ii, axis=0) + np.take(R, jj, axis=0))
         nu = z[ii] - z[jj]
         d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
         ok = d2 < gate_d2
@@ -373,11 +313,9 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
     into = np.full(m, -1, np.int64)
     labels = np.unique(comp[clean])
     info, _ = inv3(R)
-    Isum = np.zeros((labels.size, 3, 3))
-    Iz = np.zeros((labels.size, 3))
     at = np.searchsorted(labels, comp[clean])
-    np.add.at(Isum, at, info[clean])
-    np.add.at(Iz, at, np.einsum("kij,kj->ki", info[clean], z[clean]))
+    Isum = _sum_by(at, info[clean], labels.size)
+    Iz = _sum_by(at, np.einsum("kij,kj->ki", info[clean], z[clean]), labels.size)
     Rc, _ = inv3(Isum)
     zs, Rs = [np.einsum("kij,kj->ki", Rc, Iz)], [0.5 * (Rc + np.swapaxes(Rc, 1, 2))]
     into[clean] = at
@@ -390,6 +328,16 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
         Rs.append(Rcc)
         k += zc.shape[0]
     return np.concatenate(zs), np.concatenate(Rs), into
+
+
+def _sum_by(at: I64, values: F64, n: int) -> F64:
+    """``(n, ...)``: row ``a`` is the sum of the rows ``values[i]`` with ``at[i] == a``, added in
+    order (as ``np.add.at``, at the cost of one ``bincount`` over the flattened entries)."""
+    flat = values.reshape(values.shape[0], -1)
+    w = flat.shape[1]
+    key = (at[:, None] * w + np.arange(w)).ravel()
+    out = np.bincount(key, weights=flat.ravel(), minlength=n * w)
+    return out.reshape((n, *values.shape[1:]))
 
 
 def _first_per_key(key: I64, value: F64) -> NDArray[np.bool_]:
@@ -746,7 +694,9 @@ class CoalitionTracker:
             dt = t - start.t
             shifted = _with_gravity(start, dt, self.frame)
             p_each = expect(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:], mine)
-            rows = np.flatnonzero(np.isin(det.sensor, mine))
+            batch = np.zeros(len(self.owner), bool)
+            batch[mine] = True
+            rows = np.flatnonzero(batch[det.sensor])
             if rows.size == 0 and not p_each.any():
                 continue
             zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])

@@ -7,8 +7,8 @@ picture's track positions are compared with the truth positions of the objects i
 * GOSPA with cut-off ``c``, order ``p`` and ``alpha = 2`` (:func:`inkless.tracking.gospa`;
   Rahmathullah, García-Fernández & Svensson, FUSION 2017), with its number of missed objects and
   false tracks;
-* the same optimal assignment (``linear_sum_assignment`` on the distances truncated at ``c``;
-  pairs closer than ``c`` count) says which track holds which object; over time it gives the
+* the same optimal assignment (GOSPA's own, :func:`inkless.tracking.gospa.gospa_pairs`; pairs
+  closer than ``c`` count) says which track holds which object; over time it gives the
   identity measures of CLEAR MOT (Bernardin & Stiefelhagen, "Evaluating multiple object tracking
   performance: the CLEAR MOT metrics", EURASIP J. Image and Video Processing, 2008):
   a **track swap** (identity switch) when an object is held by a different track than the last
@@ -24,10 +24,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
-from .gospa import Gospa, gospa
+from .gospa import Gospa, gospa_pairs
 
 __all__ = ["PictureLog", "Scored", "score"]
 
@@ -47,13 +45,9 @@ def score(est_id: I64, est_pos: F64, truth_row: I64, truth_pos: F64, n_objects: 
     n, m = est_pos.shape[0], truth_pos.shape[0]
     if n == 0 and m == 0:
         return None
-    g = gospa(est_pos, truth_pos, c, p)
+    g, r, k = gospa_pairs(est_pos, truth_pos, c, p)
     now = np.full(n_objects, -1, np.int64)
-    if n and m:
-        D = cdist(est_pos, truth_pos)
-        r, k = linear_sum_assignment(np.minimum(D, c))
-        real = D[r, k] < c
-        now[truth_row[k[real]]] = est_id[r[real]]
+    now[truth_row[k]] = est_id[r]
     present = np.zeros(n_objects, bool)
     present[truth_row] = True
     return g, now, present
@@ -91,8 +85,8 @@ class PictureLog:
             return
         g, now, present = scored
         held_now = now >= 0
-        self.swaps += int((held_now & (self._last >= 0) & (now != self._last)).sum())
-        self.breaks += int((present & self._held & ~held_now).sum())
+        self.swaps += int(np.count_nonzero(held_now & (self._last >= 0) & (now != self._last)))
+        self.breaks += int(np.count_nonzero(present & self._held & ~held_now))
         self._last = np.where(held_now, now, self._last)
         self._held = held_now
         self._rows.append((float(t), g.total, g.localisation, g.n_missed, g.n_false))

@@ -44,7 +44,7 @@ from inkless.tracking.association import gate, gnn
 from inkless.tracking.kalman import predict, update
 from inkless.tracking.tracks import CONFIRMED, TENTATIVE, Tracks
 
-__all__ = ["PdFunction", "TrackerConfig", "coverage_pd", "in_picture", "step"]
+__all__ = ["PdFunction", "TrackerConfig", "coverage_pd", "in_picture", "step", "step_sources"]
 
 FloatArray = NDArray[np.float64]
 PdFunction = Callable[[FloatArray], FloatArray]
@@ -136,6 +136,24 @@ def step(
 ) -> Tracks:
     """Process one sensor batch at time ``t`` (s): returns the new track table (pure function).
 
+    The arguments are those of :func:`step_sources`, which also says which detection updated or
+    started each track.
+    """
+    return step_sources(tracks, t, z, R, config=config, pd=pd)[0]
+
+
+def step_sources(
+    tracks: Tracks,
+    t: float,
+    z: FloatArray,
+    R: FloatArray,
+    *,
+    config: TrackerConfig | None = None,
+    pd: float | PdFunction | None = None,
+) -> tuple[Tracks, NDArray[np.int64]]:
+    """One sensor batch at time ``t`` (s), as :func:`step`: the new track table and, per row of
+    it, the row of ``z`` that updated or started the track (-1: none).
+
     Args:
         tracks: the table after the previous batch (``Tracks.empty()`` to start).
         t: time of the batch, s since the scenario epoch; not earlier than ``tracks.t``.
@@ -217,6 +235,8 @@ def step(
     P0[:, 3, 3], P0[:, 4, 4], P0[:, 5, 5] = np.square(cfg.init_vel_std)
     new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
 
+    source = np.full(n, -1, np.int64)
+    source[ta] = db
     return Tracks(
         id=np.concatenate([tracks.id[keep], tracks.next_id + np.arange(k, dtype=np.int64)]),
         x=np.concatenate([x[keep], x0]),
@@ -229,7 +249,7 @@ def step(
         t_update=np.concatenate([t_update[keep], np.full(k, float(t))]),
         t=float(t),
         next_id=tracks.next_id + k,
-    )
+    ), np.concatenate([source[keep], np.flatnonzero(free)])
 
 
 def in_picture(tracks: Tracks, config: TrackerConfig | None = None) -> NDArray[np.bool_]:
