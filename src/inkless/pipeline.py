@@ -2,7 +2,7 @@
 
 Each tick (every ``settings.scan_period_s``):
 
-1. engagement     - interceptors due by now are settled (kill draws from the run's generator);
+1. engagement     - interceptors due by now are settled (kill draws: common random numbers);
 2. simulation     - threats whose impact time has come land and damage what they hit;
 3. simulation     - truth positions of the threats in flight (and, on the tracked picture, of
                     the civil traffic and the coalition's aircraft);
@@ -45,7 +45,11 @@ costs misses. A kill is seen (kill assessment): the killed track is not engaged 
 Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
 is a pure function of (scenario, seed): the generator is made here from the seed and passed down
 (the tracked picture's sensor draws and its cooperative reports come from two child generators
-spawned from it, so the kill draws come in the same order as on the perfect picture).
+spawned from it). Kill draws are common random numbers (:class:`inkless.engagement.KillDraws`,
+drawn once after the raid): the k-th interceptor fired at a threat has the same luck in every
+run of the same seed, on either picture and whatever rules apply, so counterfactual reruns
+(rule costs, what-ifs, the perfect-picture comparison) differ by their cause, not by the order
+in which draws were consumed.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from inkless.assignment import COST_EXCEEDS_VALUE, explain, solve
 from inkless.assignment.feasibility import Feasibility, envelope_windows, feasibility
 from inkless.assignment.problem import WTAProblem
 from inkless.coalition import Gates, Member, PairQuery
-from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, resolve
+from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, KillDraws, resolve
 from inkless.errors import InputError
 from inkless.identification import (
     TRUTH_CIVIL,
@@ -312,6 +316,7 @@ def run(
     tables = compile_tables(scenario)
     gates = gates or Gates.open(len(tables.members))
     raid = generate_raid(scenario, tables, rng)
+    kill_draws = KillDraws.draw(rng, len(raid) + 1)  # the last row: shots at no threat
     units, sensors = tables.units, tables.sensors
     n = len(raid)
     platforms = SensorPlatforms(sensors)
@@ -486,7 +491,8 @@ def run(
         # 8. Fire, with the reasons.
         u = us[wi]
         first_row = flight.n
-        flight.fire(u, keys[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj])
+        flight.fire(u, keys[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj],
+                    kill_draws.take(keys[tj]))
         fired = slice(first_row, flight.n)
         best = why.best_alternative[e]
         reasons.value_at_risk[fired] = value[tj]
@@ -549,7 +555,7 @@ def run(
         # 1. Interceptors due by now (tracked: only a threat inside the seeker basket can die).
         if tracked:
             world.basket_check(flight, t)
-        for row in resolve(flight, t, alive_x, impact_x, rng).tolist():
+        for row in resolve(flight, t, alive_x, impact_x).tolist():
             shooter, j = int(flight.unit[row]), int(flight.threat[row])
             busy[shooter] -= 1
             kind = {KILL: "intercept", MISS: "miss", LOST: "lost"}[int(flight.result[row])]

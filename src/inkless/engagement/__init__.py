@@ -1,5 +1,5 @@
-"""Engagement: interceptors in flight, kill draws, outcomes."""
+"""Engagement: interceptors in flight, kill draws (common random numbers), outcomes."""
 
-from .flyout import KILL, LOST, MISS, PENDING, RESULT_NAMES, InFlight, resolve
+from .flyout import KILL, LOST, MISS, PENDING, RESULT_NAMES, InFlight, KillDraws, resolve
 
-__all__ = ["KILL", "LOST", "MISS", "PENDING", "RESULT_NAMES", "InFlight", "resolve"]
+__all__ = ["KILL", "LOST", "MISS", "PENDING", "RESULT_NAMES", "InFlight", "KillDraws", "resolve"]
