@@ -30,9 +30,10 @@ slower than the decision cycle skips ticks and one faster than it scans once per
 looks within a tick are dropped). This lets the detections reuse the truth grid the pipeline
 already holds; the sensors still report at different times (a 10 s radar every other 5 s tick).
 
-Interceptors are not reported (the picture holds threats and civil traffic only). Each detection
-carries the row of the object that produced it (``truth``, -1 for a false alarm): the simulation
-uses it to score the picture and as the identity stand-in, never the tracker.
+Interceptors are not reported (the picture holds threats, civil traffic and coalition
+aircraft). Each detection carries the row of the object that produced it (``truth``, -1 for a
+false alarm): the simulation uses it to score the picture and the identities, never the tracker
+or a decision.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class Detections:
         sensor_pos: ``(m, 3)`` the sensor's position in the common ENU frame, m.
         to_common: ``(m, 3, 3)`` rotation from the sensor's local ENU frame to the common one.
         truth: ``(m,)`` object row that produced the report (threat rows, then civil rows after
-            them), -1 for a false alarm. For scoring and the identity stand-in only.
+            them), -1 for a false alarm. For scoring only.
     """
 
     t: F64

@@ -38,10 +38,10 @@ members shown under their pseudonym.
 Simulation labels (never used by the tracker): each detection's truth object travels with it;
 each track counts its detections per kind of object (the threat classes, civil, false alarm) and
 keeps the object that produced most of them (Boyer-Moore streaming majority vote, which is that
-object whenever it produced more than half). They score the picture and stand in for
-identification, which is not built yet: the identity stand-in of a track is the kind that
-produced most of its detections (``kind``). The tracker step says which detection updated or
-started each track (:func:`inkless.tracking.step_sources`).
+object whenever it produced more than half). They score the picture and the identification in
+the after-action (``kind``: the kind that produced most of a track's detections); decisions use
+the identification stage's identities, never these labels. The tracker step says which
+detection updated or started each track (:func:`inkless.tracking.step_sources`).
 """
 
 from __future__ import annotations
@@ -430,9 +430,9 @@ class CoalitionPicture:
 
     @property
     def kind(self) -> I64:
-        """Identity stand-in per track: the kind of object (threat class 0-2, ``KIND_CIVIL``,
-        ``KIND_FALSE``) that produced most of its detections. Simulation only; the
-        identification stage replaces it."""
+        """Truth label per track: the kind of object (threat class 0-2, ``KIND_CIVIL``,
+        ``KIND_FALSE``) that produced most of its detections. Simulation only: for scoring and
+        the after-action, never for a decision (identities come from the identification)."""
         return np.asarray(np.argmax(self.votes, axis=1), dtype=np.int64) if len(self) else (
             np.zeros(0, np.int64))
 
