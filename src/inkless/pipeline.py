@@ -385,70 +385,37 @@ def run(
         active_hi = window_last.max(axis=0, initial=-1)
 
     def shootable(
-        t: float,
-        us: I64,
-        idx: I64,
-        cls: I64,
-        asset: I64,
-        pairs: NDArray[np.bool_],
-        times: NDArray[np.floating],
-        predicted: NDArray[np.floating],
-        predicted_alt: NDArray[np.floating],
+        t: float, o: _Options
     ) -> tuple[Feasibility, I64, I64, NDArray[np.bool_], NDArray[np.bool_]]:
-        """Feasibility of units ``us`` against the columns ``idx`` of ``predicted`` (classes
-        ``cls``), the gates' codes, the units' free rounds and channels, and whether each unit
-        is available (rounds, a channel, reloaded, its member acting)."""
-        fz = feasibility(units, us, idx, cls, pairs, t, times, predicted, predicted_alt)
-        codes = gates.blocking(PairQuery(t, us, units.owner[us], cls, asset, fz.point))
+        """Feasibility of the options' pairs, the gates' codes, the units' free rounds and
+        channels, and whether each unit is available (rounds, a channel, reloaded, its member
+        acting)."""
+        us = o.us
+        fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt)
+        codes = gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
         free = np.minimum(rounds[us], units.channels[us] - busy[us])
         active = gates.active(units.owner[us], t)
         avail = (free > 0) & (ready[us] <= t) & active
         return fz, codes, free, active, avail
 
-    def withhold(
-        t: float,
-        us: I64,
-        keys: I64,
-        idx: I64,
-        cls: I64,
-        asset: I64,
-        pairs: NDArray[np.bool_],
-        times: NDArray[np.floating],
-        predicted: NDArray[np.floating],
-        predicted_alt: NDArray[np.floating],
-    ) -> None:
+    def withhold(t: float, keys: I64, o: _Options) -> None:
         """Tracked picture, after-action only: the threats ``keys`` whose tracks are not
         declared hostile get ``BLOCKED_NOT_HOSTILE`` where some available unit had a feasible
         shot that the gates allow (arguments as for :func:`decide`). Decides nothing."""
-        fz, codes, _, _, avail = shootable(t, us, idx, cls, asset, pairs, times, predicted,
-                                           predicted_alt)
+        fz, codes, _, _, avail = shootable(t, o)
         geo = fz.feasible
         feasible_ever[keys[geo.any(axis=0)]] = True
         ok = geo & (codes == 0) & avail[:, None]
         blocked[keys[ok.any(axis=0)]] |= BLOCKED_NOT_HOSTILE
 
-    def decide(
-        t: float,
-        tick: int,
-        us: I64,
-        keys: I64,
-        idx: I64,
-        cls: I64,
-        asset: I64,
-        value: F64,
-        room: I64,
-        pairs: NDArray[np.bool_],
-        times: NDArray[np.floating],
-        predicted: NDArray[np.floating],
-        predicted_alt: NDArray[np.floating],
-        track: tuple[I64, I64] | None,
-    ) -> None:
-        """Steps 7-8 for candidates ``keys`` (threat rows, -1 for none; ``idx`` their columns
-        of ``predicted``) and units ``us``: feasibility, gates, availability, assignment, fire.
-        ``track`` (tracked picture): the candidates' track ids and the truth object behind each
-        (after-action only)."""
-        fz, codes, free, active, avail = shootable(t, us, idx, cls, asset, pairs, times,
-                                                   predicted, predicted_alt)
+    def decide(t: float, keys: I64, value: F64, room: I64, o: _Options,
+               track: tuple[I64, I64] | None) -> None:
+        """Steps 7-8 for candidates ``keys`` (threat rows, -1 for none) with values at risk
+        ``value`` and room for ``room`` more interceptors, on the options ``o``: feasibility,
+        gates, availability, assignment, fire. ``track`` (tracked picture): the candidates'
+        track ids and the truth object behind each (after-action only)."""
+        us, cls = o.us, o.cls
+        fz, codes, free, active, avail = shootable(t, o)
         geo = fz.feasible
         for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
             if keys[jj] >= 0:
@@ -541,13 +508,13 @@ def run(
             return
         sel = rows[keep[idx]]
         keys = world.threat_row(pic.obj[sel])  # bookkeeping only: -1 if not a threat
+        o = _Options(us, idx, kinds[idx], threat.asset[keep[idx]], pairs[:, idx], times, ecef,
+                     alt)
         if engage:
-            decide(t, tick, us, keys, idx, kinds[idx], threat.asset[keep[idx]],
-                   threat.value[keep[idx]], room[keep[idx]], pairs[:, idx], times, ecef, alt,
+            decide(t, keys, threat.value[keep[idx]], room[keep[idx]], o,
                    (pic.id[sel], pic.obj[sel]))
         else:
-            withhold(t, us, keys, idx, kinds[idx], threat.asset[keep[idx]], pairs[:, idx],
-                     times, ecef, alt)
+            withhold(t, keys, o)
 
     tick = 0
     while tick <= last_tick:
@@ -629,9 +596,9 @@ def run(
                 value, room, pairs = value[near_t], room[near_t], reach[near_u][:, near_t]
                 look = int(np.ceil(min(float(flyout[us].max()), 900.0) / dt)) + 2
                 stop = min(tick + look, ticks)
-                decide(t, tick, us, cand, cand, raid.cls[cand], raid.hit_asset[cand], value,
-                       room, pairs, dt * np.arange(tick, stop), truth[tick:stop],
-                       truth_alt[tick:stop], None)
+                o = _Options(us, cand, raid.cls[cand], raid.hit_asset[cand], pairs,
+                             dt * np.arange(tick, stop), truth[tick:stop], truth_alt[tick:stop])
+                decide(t, cand, value, room, o, None)
         tick += 1
 
     if tracked:
@@ -690,6 +657,23 @@ def _class_lethality(scenario: Scenario) -> F64:
         count[c] += w.count
     out: F64 = np.where(count > 0, total / np.maximum(count, 1), 0.5)
     return out
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The shots a decision weighs: units ``us`` (rows) x candidates (columns ``idx`` of the
+    predicted paths; threat classes ``cls``, assets at risk ``asset``), ``pairs (us, k)`` those
+    worth computing; ``times`` (s) the look-ahead, ``ecef (times, paths, 3)`` m and
+    ``alt (times, paths)`` m the predicted paths (NaN where not in flight)."""
+
+    us: I64
+    idx: I64
+    cls: I64
+    asset: I64
+    pairs: NDArray[np.bool_]
+    times: NDArray[np.floating]
+    ecef: NDArray[np.floating]
+    alt: NDArray[np.floating]
 
 
 @dataclass
