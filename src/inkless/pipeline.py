@@ -391,7 +391,8 @@ def run(
         channels, and whether each unit is available (rounds, a channel, reloaded, its member
         acting)."""
         us = o.us
-        fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt)
+        fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt,
+                         detail=False)
         codes = gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
         free = np.minimum(rounds[us], units.channels[us] - busy[us])
         active = gates.active(units.owner[us], t)
@@ -462,14 +463,17 @@ def run(
                     kill_draws.take(keys[tj]))
         fired = slice(first_row, flight.n)
         best = why.best_alternative[e]
+        chosen = np.zeros_like(o.pairs)
+        chosen[wi, tj] = True
+        late = feasibility(units, us, o.idx, cls, chosen, t, o.times, o.ecef, o.alt)
         reasons.value_at_risk[fired] = value[tj]
         reasons.value_saved[fired] = why.saved[e] / why.rounds[e]
         reasons.cost[fired] = why.cost[e] / why.rounds[e]
         reasons.alternatives[fired] = why.alternatives[e]
         reasons.alt_unit[fired] = np.where(best >= 0, us[np.maximum(best, 0)], -1)
         reasons.alt_value_saved[fired] = why.alternative_saved[e]
-        reasons.latest_launch_s[fired] = fz.t_latest_launch[wi, tj]
-        reasons.shots_fit[fired] = fz.shots_fit[wi, tj]
+        reasons.latest_launch_s[fired] = late.t_latest_launch[wi, tj]
+        reasons.shots_fit[fired] = late.shots_fit[wi, tj]
         engaged[keys[tj]] = True
         if track is not None:
             world.fired(slice(first_row, flight.n), track[0][tj], track[1][tj], cls[tj])

@@ -335,3 +335,28 @@ def test_engagement_rejects_a_bad_look_time_or_shot_cap() -> None:
         pairwise_engagement(*args, 0.0)
     with pytest.raises(InputError, match="max_shots"):
         pairwise_engagement(*args, 10.0, 0)
+
+
+@pytest.mark.parametrize("k", [80, 2000])  # a table small enough for the direct form, and not
+def test_shot_now_is_the_same_with_or_without_the_detail(k: int) -> None:
+    """The cheap screening form (``detail=False``, direct below one block) gives the shot now of
+    the full computation, pair for pair, gaps in flight and a float32 track included."""
+    rng = np.random.default_rng(5)
+    m, n = 7, 11
+    unit = rng.uniform(-20e3, 20e3, (m, 3))
+    speed = rng.uniform(300.0, 1500.0, m)
+    env = (rng.uniform(0.0, 10e3, m), rng.uniform(30e3, 90e3, m), rng.uniform(0.0, 2e3, m),
+           rng.uniform(8e3, 25e3, m))
+    times = 3.0 + np.arange(k) * 2.0
+    path = (rng.uniform(-60e3, 60e3, (1, n, 3))
+            + rng.normal(0, 400.0, (1, n, 3)) * (times - 3.0)[:, None, None]).astype(np.float32)
+    alt = (rng.uniform(2e3, 15e3, (1, n)) + 0 * times[:, None]).astype(np.float32)
+    gone = rng.random((k, n)) < 0.1
+    path[gone], alt[gone] = np.nan, np.nan
+    pu, pj = np.repeat(np.arange(m), n), np.tile(np.arange(n), m)
+    full = pairwise_engagement(unit, speed, *env, 3.0, times, path, alt, pu, pj)
+    cheap = pairwise_engagement(unit, speed, *env, 3.0, times, path, alt, pu, pj, detail=False)
+    np.testing.assert_array_equal(cheap.t_intercept, full.t_intercept)
+    np.testing.assert_array_equal(cheap.sample, full.sample)
+    assert np.isfinite(full.t_intercept).sum() >= 5
+    assert np.isnan(cheap.t_latest_launch).all() and (cheap.shots == 0).all()

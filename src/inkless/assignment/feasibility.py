@@ -57,6 +57,7 @@ def feasibility(
     predicted_alt: NDArray[np.floating],
     look_s: float = DEFAULT_LOOK_S,
     max_shots: int = DEFAULT_MAX_SHOTS,
+    detail: bool = True,
 ) -> Feasibility:
     """Feasibility now (time ``t``, s) of units ``us`` against threats ``cand`` for the pairs
     marked in ``pairs (len(us), len(cand))``; the others are infeasible.
@@ -66,13 +67,15 @@ def feasibility(
     ``cand``; ``times[0]`` is ``t``. ``look_s`` (s) is the look (kill assessment) time of a
     shoot-look-shoot cycle (default ``DEFAULT_LOOK_S``, notional); shots are counted up to
     ``max_shots``. Computed over the marked pairs only
-    (:func:`inkless.physics.intercept.pairwise_engagement`).
+    (:func:`inkless.physics.intercept.pairwise_engagement`); with ``detail=False`` the latest
+    launch (NaN) and the shots (0) are not computed: screen many pairs cheaply, then ask the
+    detail for the pairs that fire.
     """
     ui, ci = np.nonzero(pairs)
     j = cand[ci]
     e = pairwise_engagement(
         units.ecef, units.speed, units.r_min, units.r_max, units.alt_min, units.alt_max, t,
-        times, predicted, predicted_alt, us[ui], j, look_s, max_shots,
+        times, predicted, predicted_alt, us[ui], j, look_s, max_shots, detail,
     )
     shape = (len(us), len(cand))
     t_full = np.full(shape, np.nan)

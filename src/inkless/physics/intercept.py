@@ -102,6 +102,7 @@ def pairwise_engagement(
     pair_threat: IntArray,
     look_s: float = DEFAULT_LOOK_S,
     max_shots: int = DEFAULT_MAX_SHOTS,
+    detail: bool = True,
 ) -> Engagements:
     """Intercept now, latest launch time and shoot-look-shoot shots for ``P`` (unit, threat)
     pairs: unit ``pair_unit[p]`` (a row of ``unit (m,3)`` ECEF m and of the envelope and speed
@@ -129,6 +130,10 @@ def pairwise_engagement(
       the track leaves the envelope and comes back), or at ``max_shots`` (the count then means
       "at least that many"). ``shots`` is 0 when a shot now is infeasible.
 
+    With ``detail=False`` only the shot now is computed (``t_intercept``, ``sample``; the
+    latest launch stays NaN and ``shots`` 0): the cheap form for screening many pairs, the
+    detail being wanted only for the few pairs that fire.
+
     Both look no further than the last sample: a threat still in the envelope then may allow
     later launches than ``t_latest_launch`` says; sample far enough ahead (the pipeline looks
     the longest flyout ahead, at most 900 s).
@@ -148,6 +153,10 @@ def pairwise_engagement(
         shots=np.zeros(n_pairs, dtype=np.int64),
     )
     if n_pairs == 0 or k == 0:
+        return out
+    if not detail and n_pairs * k <= _BLOCK:  # one small table: the direct form is cheaper
+        _shot_now(out, unit, speed, (r_min, r_max, alt_min, alt_max), t_now, times, path,
+                  path_alt, pair_unit, pair_threat)
         return out
     # float64 copies, one row per threat: exact (float32 widens exactly), gathered by rows
     planes = np.transpose(path, (2, 1, 0)).astype(np.float64)  # (3, n, k)
@@ -190,19 +199,43 @@ def pairwise_engagement(
             np.divide(dist, bounds[4][u][:, None], out=g)
             np.subtract(tt[:kb], g, out=g)  # g: latest launch to meet the threat at a sample
         _block_shots(res, slice(lo, hi), g, env, tmp, flag, float(t_now), tt[:kb],
-                     float(look_s), max_shots)
+                     float(look_s), max_shots, detail)
         lo = hi
     for name in ("t_intercept", "sample", "t_latest_launch", "shots"):
         getattr(out, name)[order] = getattr(res, name)
     return out
 
 
+def _shot_now(
+    out: Engagements, unit: NDArray[np.floating], speed: NDArray[np.floating],
+    envelope: tuple[NDArray[np.floating], ...], t_now: float, times: NDArray[np.floating],
+    path: NDArray[np.floating], path_alt: NDArray[np.floating], pair_unit: IntArray,
+    pair_threat: IntArray,
+) -> None:
+    """The shot now of every pair at once over its ``(P, k)`` table (the method of
+    :func:`pairwise_engagement`, without the latest launch and the shots) into ``out``."""
+    r_min, r_max, alt_min, alt_max = (np.asarray(a)[pair_unit][:, None] for a in envelope)
+    d = np.swapaxes(path[:, pair_threat], 0, 1) - np.asarray(unit)[pair_unit][:, None, :]
+    dist = np.sqrt(np.einsum("pki,pki->pk", d, d))
+    alt = path_alt[:, pair_threat].T
+    with np.errstate(invalid="ignore"):
+        reach = (times[None, :] - dist / np.asarray(speed)[pair_unit][:, None]) >= t_now
+        env = (dist >= r_min) & (dist <= r_max) & (alt >= alt_min) & (alt <= alt_max)
+    first = np.argmax(reach, axis=1)
+    rows = np.arange(len(first))
+    hit = reach[rows, first] & env[rows, first]
+    out.t_intercept[:] = np.where(hit, times[first], np.nan)
+    out.sample[:] = np.where(hit, first, -1)
+
+
 def _block_shots(
     out: Engagements, rows: slice, g: Array, env: NDArray[np.bool_], tmp: Array,
     flag: NDArray[np.bool_], t_now: float, times: Array, look_s: float, max_shots: int,
+    detail: bool,
 ) -> None:
-    """The shot now, the latest launch time and the shoot-look-shoot count of one block of
-    pairs (``(b, k)`` arrays; ``tmp`` and ``flag`` are scratch) into ``out[rows]``."""
+    """The shot now and (``detail``) the latest launch time and the shoot-look-shoot count of
+    one block of pairs (``(b, k)`` arrays; ``tmp`` and ``flag`` are scratch) into
+    ``out[rows]``."""
     idx = np.arange(g.shape[0])
     with np.errstate(invalid="ignore"):
         reach = np.greater_equal(g, t_now, out=flag)  # False where not in flight (NaN)
@@ -210,6 +243,8 @@ def _block_shots(
     hit = reach[idx, first] & env[idx, first]
     out.t_intercept[rows] = np.where(hit, times[first], np.nan)
     out.sample[rows] = np.where(hit, first, -1)
+    if not detail:
+        return
 
     tmp.fill(-np.inf)
     np.copyto(tmp, g, where=env)
@@ -272,5 +307,5 @@ def pairwise_intercept(
     """
     p = np.arange(unit.shape[0])
     e = pairwise_engagement(unit, speed, r_min, r_max, alt_min, alt_max, t_now, times,
-                            np.swapaxes(target, 0, 1), target_alt.T, p, p)
+                            np.swapaxes(target, 0, 1), target_alt.T, p, p, detail=False)
     return e.t_intercept, e.sample
