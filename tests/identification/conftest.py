@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from inkless.physics.ballistic import minimum_energy_arc, propagate
 from inkless.physics.geodesy import ecef_from_geodetic, enu_from_ecef, enu_rotation
 from inkless.physics.route import RouteTable
+from inkless.scenario import Scenario, parse_scenario
 from inkless.tracking.kalman import predict, update
 from inkless.units import DEG
 
@@ -238,3 +239,24 @@ def make_track() -> Any:
 @pytest.fixture(scope="session")
 def tracker_class() -> Any:
     return KnownAssociationTracker
+
+
+# --- a scenario whose civil traffic is a recording in the installed `traffic` wheel -----------
+
+RECORDED = """
+name: recorded
+settings: {epoch: 2025-01-01T00:00:00Z, duration_s: 3600}
+members: [{id: A, name: A, role: host}]
+assets: [{name: x, owner: A, position: {lat_deg: 47, lon_deg: 8}, value: 1, radius_m: 100}]
+raid: {waves: [{id: w, threat_class: drone, count: 1, launch_points: [{lat_deg: 47, lon_deg: 9}],
+       launch_window_s: [0, 10], speed_mps: 50}]}
+civil:
+  recording: {package: traffic, path: %s, time_offset_s: %s, max_flights: %s}
+"""
+
+
+@pytest.fixture
+def recorded() -> Callable[[str, float, int], Scenario]:
+    """``recorded(path, time_offset_s, max_flights)``: a one-drone scenario over Switzerland
+    whose civil traffic is the recording ``path`` of the `traffic` wheel."""
+    return lambda path, offset, flights: parse_scenario(RECORDED % (path, offset, flights))

@@ -6,25 +6,15 @@ from __future__ import annotations
 
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from inkless.scenario import load_scenario, parse_scenario
+from inkless.scenario import load_scenario
 from inkless.simulation.civil import CivilTraffic, civil_traffic
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "airliner-in-the-raid.yaml"
-RECORDED = """
-name: r
-settings: {epoch: 2025-01-01T00:00:00Z, duration_s: 3600}
-members: [{id: A, name: A, role: host}]
-assets: [{name: x, owner: A, position: {lat_deg: 47, lon_deg: 8}, value: 1, radius_m: 100}]
-raid: {waves: [{id: w, threat_class: drone, count: 1, launch_points: [{lat_deg: 47, lon_deg: 9}],
-       launch_window_s: [0, 10], speed_mps: 50}]}
-civil:
-  recording: {package: traffic, path: data/samples/collections/switzerland.json.gz,
-              time_offset_s: -300, max_flights: 20}
-"""
 
 
 def worst(traffic: CivilTraffic, dt: float, ticks: int) -> tuple[float, int]:
@@ -54,7 +44,8 @@ def test_route_velocity_grid_matches_the_state() -> None:
     not any(d.metadata["Name"] == "traffic" for d in metadata.distributions()),
     reason="the traffic wheel is not installed",
 )
-def test_recorded_velocity_grid_matches_the_state() -> None:
-    err, n = worst(civil_traffic(parse_scenario(RECORDED)), 10.0, 120)
+def test_recorded_velocity_grid_matches_the_state(recorded: Any) -> None:
+    sc = recorded("data/samples/collections/switzerland.json.gz", -300, 20)
+    err, n = worst(civil_traffic(sc), 10.0, 120)
     assert n > 500
     assert err < 0.01

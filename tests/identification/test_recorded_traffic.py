@@ -26,16 +26,6 @@ try:
 except metadata.PackageNotFoundError:  # pragma: no cover
     HAVE = False
 
-SCENARIO = """
-name: recorded
-settings: {epoch: 2025-01-01T00:00:00Z, duration_s: 3600}
-members: [{id: A, name: A, role: host}]
-assets: [{name: x, owner: A, position: {lat_deg: 47, lon_deg: 8}, value: 1, radius_m: 100}]
-raid: {waves: [{id: w, threat_class: drone, count: 1, launch_points: [{lat_deg: 47, lon_deg: 9}],
-       launch_window_s: [0, 10], speed_mps: 50}]}
-civil:
-  recording: {package: traffic, path: %s, time_offset_s: %s, max_flights: %s}
-"""
 
 
 @pytest.mark.skipif(not HAVE, reason="the traffic wheel is not installed")
@@ -47,9 +37,10 @@ civil:
     ],
 )
 def test_recorded_airliners_are_neutral(
-    tracker_class: Any, path: str, offset: float, flights: int, origin: tuple[float, float]
+    tracker_class: Any, recorded: Any, path: str, offset: float, flights: int,
+    origin: tuple[float, float],
 ) -> None:
-    sc = parse_scenario(SCENARIO % (path, offset, flights))
+    sc = recorded(path, offset, flights)
     o = (origin[0] * DEG, origin[1] * DEG, 0.0)
     traffic = civil_traffic(sc)
     rules = compile_rules(sc, o)
