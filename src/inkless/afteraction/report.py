@@ -48,7 +48,8 @@ _IDENTIFICATION_KEYS = frozenset({
 
 # ----------------------------------------------------------------------------- formatting
 def fmt_num(value: Any, digits: int = 2) -> str:
-    """A number for a table: thousands separators, at most ``digits`` decimals, no trailing 0."""
+    """A number for a table: thousands separators, rounded to ``digits`` decimals (half to
+    even), trailing zeros of the decimals dropped; whole numbers exactly."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -60,8 +61,10 @@ def fmt_num(value: Any, digits: int = 2) -> str:
         return str(v)
     if v == int(v) and abs(v) < 1e15:
         return f"{int(v):,}"
-    text = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    text = f"{v:,.{max(digits, 0)}f}"
+    if "." in text:  # only decimals lose their trailing zeros
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def fmt_pct(num: Any, den: Any) -> str:
@@ -94,20 +97,27 @@ def fmt_time(seconds: Any, epoch: dt.datetime | None) -> str:
     sign = "-" if s < 0 else "+"
     whole = round(abs(s))
     text = f"T{sign}{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    if epoch is not None:
-        text += f" ({(epoch + dt.timedelta(seconds=s)).strftime('%H:%M:%S')}Z)"
+    if epoch is not None:  # the same instant rounded the same way
+        clock = epoch + dt.timedelta(seconds=whole if s >= 0 else -whole)
+        text += f" ({clock.strftime('%H:%M:%S')}Z)"
     return text
 
 
 def fmt_duration(seconds: Any) -> str:
-    """A duration in seconds as ``1 h 05 min`` / ``12 min 30 s``."""
+    """A duration in seconds as ``1 h 05 min`` (to the nearest minute) / ``12 min 30 s``
+    (to the nearest second), with a minus sign (U+2212) when negative."""
     if not isinstance(seconds, numbers.Real) or isinstance(seconds, bool):
         return "—"
-    s = round(float(seconds))
-    h, m, sec = s // 3600, s % 3600 // 60, s % 60
-    if h:
-        return f"{h} h {m:02d} min"
-    return f"{m} min {sec:02d} s" if m else f"{sec} s"
+    v = float(seconds)
+    if not math.isfinite(v):
+        return "—"
+    s = round(abs(v))
+    sign = "−" if v < 0 and s else ""
+    if s >= 3600:
+        h, m = divmod(round(s / 60), 60)
+        return f"{sign}{h} h {m:02d} min"
+    m, sec = divmod(s, 60)
+    return f"{sign}{m} min {sec:02d} s" if m else f"{sign}{sec} s"
 
 
 def _title(key: str) -> str:
@@ -529,11 +539,9 @@ def _identification(results: Mapping[str, Any], names: Mapping[str, str],
 
 
 def _signed_duration(seconds: Any) -> str:
-    """A delay: ``fmt_duration`` with a sign when negative (earlier), a dash when absent."""
+    """A delay: ``fmt_duration`` (signed when negative: earlier), a dash when absent."""
     v = _float_or_none(seconds)
-    if v is None or not math.isfinite(v):
-        return "—"
-    return ("−" if v < 0 else "") + fmt_duration(abs(v))
+    return "—" if v is None else fmt_duration(v)
 
 
 def _comparison(sec: Any) -> dict[str, Any] | None:
