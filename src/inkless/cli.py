@@ -137,6 +137,8 @@ def run_command(
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
         audience = run_audience(sc, scenario, view, ledger, keys) if view else None
         legal = legal_record(sc, ledger, keys)
+        for note in legal.notes:  # a change of office holder not yet on the ledger
+            err.print(note, markup=False, highlight=False, soft_wrap=True)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:

@@ -81,7 +81,7 @@ from inkless.identification import (
     identify,
 )
 from inkless.scenario.model import THREAT_CLASSES, Scenario
-from inkless.scenario.tables import Tables, compile_tables
+from inkless.scenario.tables import SensorTable, Tables, compile_tables
 from inkless.sensing import (
     Detections,
     EnuFrame,
@@ -292,6 +292,28 @@ class Record:
     tracked: PictureRecord | None = None
 
 
+def _held_while_acting(platform: tuple[F64, F64, F64], sensors: SensorTable,
+                       truth: NDArray[np.floating], truth_alt: NDArray[np.floating], cls: I64,
+                       gates: Gates, dt: float) -> NDArray[np.bool_]:
+    """``(ticks, n)`` the perfect picture's coverage: :func:`coverage_grid` over the sensors
+    while their member's forces act (from its first time; a member whose legal basis lapses
+    and resumes is masked tick by tick)."""
+    stop = gates.interrupted[sensors.owner]
+    held: NDArray[np.bool_] = coverage_grid(
+        tuple(a[:, ~stop] for a in platform) if stop.any() else platform,  # type: ignore[arg-type]
+        sensors.range[~stop], sensors.min_el[~stop], sensors.max_el[~stop], truth, truth_alt, cls,
+        sensor_active_from=gates.first_active[sensors.owner[~stop]], dt=dt)
+    if stop.any():
+        acting = gates.acting_grid(dt * np.arange(truth.shape[0]))
+        for m in np.unique(sensors.owner[stop]).tolist():
+            c = np.flatnonzero(sensors.owner == m)
+            held |= coverage_grid(
+                (platform[0][:, c], platform[1][:, c], platform[2][:, c]), sensors.range[c],
+                sensors.min_el[c], sensors.max_el[c], truth, truth_alt, cls, dt=dt,
+            ) & acting[:, m, None]
+    return held
+
+
 def run(
     scenario: Scenario,
     seed: int,
@@ -361,17 +383,8 @@ def run(
         active_lo = np.full(n, np.iinfo(np.int64).max)
         active_hi = np.full(n, -1)
     else:
-        held_grid = coverage_grid(
-            platforms.grid(dt, ticks),
-            sensors.range,
-            sensors.min_el,
-            sensors.max_el,
-            truth,
-            truth_alt,
-            raid.cls,
-            sensor_active_from=gates.member_active_from[sensors.owner],
-            dt=dt,
-        )
+        held_grid = _held_while_acting(platforms.grid(dt, ticks), sensors, truth, truth_alt,
+                                       raid.cls, gates, dt)
         first, window_last = envelope_windows(units, truth, truth_alt, raid.cls)
         # a shot fired at tick k meets the threat no later than flyout seconds after k
         window_open = first - np.ceil(flyout / dt).astype(np.int64)[:, None] - 1
@@ -745,7 +758,9 @@ class _TrackedWorld:
         self.own_object[air.sensor[carried]] = first_air + carried
         self.platform = platforms.grid(dt, ticks)
         self.scans = scan_ticks(sensors.scan_period, dt, ticks)
-        self.active_from = gates.member_active_from[sensors.owner]
+        # a member's sensors report only while its forces act (a lapsed basis stops them)
+        self.active_from = gates.first_active[sensors.owner]
+        self.scans &= gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner]
         members = scenario.members
         self.shares = tuple(m.shares for m in members)
         coalition_members = [Member(id=m.id, role=m.role, anonymous=m.anonymous, rules=m.rules,
@@ -756,7 +771,8 @@ class _TrackedWorld:
         )
         # Which objects each member's sensors cover at each tick (the truth a picture is scored
         # against): the coalition's is what the sharing members cover.
-        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks)
+        acting = gates.acting_grid(dt * np.arange(ticks))
+        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks) & acting[:, m, None]
                       for m in range(len(members))]
         sharing = [m for m in range(len(members)) if self.shares[m] != "none"]
         self.coalition_cover = np.zeros((ticks, n_obj), bool)

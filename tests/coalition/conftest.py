@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from inkless.coalition import (
     Equivalence,
@@ -24,6 +26,7 @@ from inkless.coalition import (
     Prohibition,
     plan_on_ledger,
 )
+from inkless.commands.coalition import coalition_app, ledger_app
 
 T0 = datetime(2024, 4, 10, 8, 0, 0, tzinfo=UTC)
 
@@ -178,3 +181,81 @@ def tamper() -> dict[str, Callable[..., Any]]:
         "flip": flip,
         "hash": independent_entry_hash,
     }
+
+
+# -- the command line: a scenario with two letters and a secret friend, and its ledger ---------
+
+SCENARIO = """
+name: two letters and a secret friend
+settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 3600}
+members:
+  - id: H
+    name: Host State
+    role: host
+    rules:
+      prohibitions: [{document: request_for_support, reason: never asks for foreign forces}]
+  - id: P
+    name: Partner State
+    role: partner
+    rules:
+      preconditions:
+        - {document: request_for_support, from_member: H, reason: acts only when invited}
+      equivalences:
+        - counts_as: request_for_support
+          document: acknowledgement_of_legal_process
+          in_reply_to: request_to_be_invited
+  - id: O
+    name: Coordination Cell
+    role: orchestrator
+  - id: Q
+    name: Quiet Friend
+    role: partner
+    anonymous: true
+    rules:
+      preconditions: [{document: consent, from_role: host}]
+assets:
+  - {name: City, owner: H, position: {lat_deg: 31.7, lon_deg: 35.2}, value: 10, radius_m: 5000}
+raid:
+  waves:
+    - id: w1
+      threat_class: drone
+      count: 1
+      launch_points: [{lat_deg: 33.0, lon_deg: 44.0}]
+      launch_window_s: [0, 10]
+      speed_mps: 50
+"""
+
+AT = "2024-04-13T12:00:00Z"
+LATER = "2024-04-13T13:00:00Z"
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.add_typer(coalition_app, name="coalition")
+    app.add_typer(ledger_app, name="ledger")
+    return app
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli(), list(args))
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    f = tmp_path / "scenario.yaml"
+    f.write_text(SCENARIO)
+    return f
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, scenario: Path) -> Path:
+    path = tmp_path / "ledger.db"
+    r = run("coalition", "plan", str(scenario), "--ledger", str(path), "--at", AT)
+    assert r.exit_code == 0, r.output
+    return path
+
+
+def head(path: Path) -> tuple[int, str]:
+    r = run("ledger", "verify", str(path), "--json")
+    data = json.loads(r.stdout)
+    return data["entries"], data["head"]

@@ -419,6 +419,10 @@ def _coalition(sec: Any, names: Mapping[str, str], epoch: dt.datetime | None
     for b in _records(sec.get("legal_basis")):
         t = b.get("acts_from_s")
         acts = "never" if t is None else "from the start" if t == 0 else fmt_time(t, epoch)
+        spans = b.get("acts") or []
+        if len(spans) > 1 or (spans and spans[-1][1] is not None):  # stopped and resumed
+            acts = ", ".join(f"{fmt_time(a, epoch)} – "
+                             f"{'end' if z is None else fmt_time(z, epoch)}" for a, z in spans)
         letters = "; ".join(
             f"{who(x.get('author'))} → {who(x.get('recipient'))}: {x.get('type')} "
             f"({fmt_time(x.get('on_record_s'), epoch)})"

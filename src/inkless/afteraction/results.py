@@ -98,8 +98,6 @@ def leak_causes(record: Record) -> list[str]:
     raid = record.raid
     engaged = _engaged(record)
     undefended_ok = record.scenario.settings.engage_undefended
-    unseen = ("never detected: the coalition has no sensor" if len(record.tables.sensors.id) == 0
-              else "never detected")
     out = []
     for j in range(len(raid)):
         if record.fate[j] == KILLED:
@@ -109,7 +107,7 @@ def leak_causes(record: Record) -> list[str]:
         elif raid.hit_asset[j] < 0 and not undefended_ok:
             out.append("not engaged: falls where nothing is defended")
         elif np.isnan(record.detect_time[j]):
-            out.append(unseen)
+            out.append("never detected")
         elif record.blocked[j] & BLOCKED_NOT_HOSTILE:
             out.append("declared too late: not declared hostile while a shot was possible")
         elif record.blocked[j] & BLOCKED_CAVEAT:
@@ -386,7 +384,9 @@ def picture_section(record: Record) -> dict[str, Any]:
 
 def coalition_section(record: Record) -> dict[str, Any]:
     """What the coalition's rules did in the run: each member's ``legal_basis`` (when its forces
-    acted, from which letters; ``acts_from_s`` null: never), the caveat ``rules`` in force, the
+    acted, from which letters; ``acts_from_s``: from when for the rest of the run, null: not at
+    the end; ``acts``: every ``[from, to]`` interval in which they acted, ``to`` null: to the
+    end), the caveat ``rules`` in force, the
     shots that were possible but ``blocked`` by a caveat (first time per unit and threat) and
     their count per rule, and how many threats a not-yet-active shooter could have engaged."""
     g, raid, units, members = record.gates, record.raid, record.tables.units, record.tables.members
@@ -394,7 +394,11 @@ def coalition_section(record: Record) -> dict[str, Any]:
         basis = [basis_json(b) for b in g.basis]
     else:
         basis = [
-            {"member": m, "acts_from_s": None if np.isinf(t) else _r(t)}
+            {
+                "member": m,
+                "acts_from_s": None if np.isinf(t) else _r(t),
+                "acts": [] if np.isinf(t) else [[_r(t), None]],
+            }
             for m, t in zip(members, g.member_active_from.tolist(), strict=True)
         ]
     blocked = []
@@ -603,7 +607,7 @@ def _picture_geometry(record: Record, points: int = 60) -> dict[str, Any]:
     ids, ecef, kind = tr.samples_id[order], tr.samples_ecef[order], tr.samples_kind[order]
     lat, lon, _ = _latlonalt(ecef) if len(ids) else (np.zeros(0), np.zeros(0), np.zeros(0))
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(ids)] if len(ids) else starts  # no track: no path
+    ends = np.r_[starts[1:], len(ids)]
     paths = []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         if b - a < 2:

@@ -201,9 +201,9 @@ def provenance(record: Record) -> Provenance:
                 truth,
                 truth_alt,
                 raid.cls,
-                sensor_active_from=gates.member_active_from[sensors.owner[s]],
+                sensor_active_from=gates.first_active[sensors.owner[s]],
                 dt=dt,
-            )
+            ) & gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner[s]]  # while it acts
             seen = held.any(axis=0)
             first = np.where(seen, held.argmax(axis=0) * dt, np.inf)
             first = np.where(first <= np.minimum(end, sc.settings.duration_s), first, np.inf)

@@ -1,7 +1,9 @@
 """What the coalition allows the defence to do: the record the pipeline obeys.
 
-Where it sits: coalition, read by the pipeline every tick. A member's sensors and fire units join
-the defence from the time its legal basis holds (``member_active_from``); a shot of a unit at a
+Where it sits: coalition, read by the pipeline every tick. A member's sensors and fire units act
+while its legal basis holds (``member_acts``: intervals; it may lapse when an office changes
+hands and resume when the letters are renewed; ``member_active_from``: from when it holds for
+the rest of the run); a shot of a unit at a
 threat is allowed unless a rule blocks it (``allow``, evaluated on arrays of pairs: which member
 shoots, at what class of threat, where the intercept happens, which asset the threat endangers).
 ``Gates.open(members)`` allows everything from time zero: the coalition without rules.
@@ -52,39 +54,81 @@ class TimedLetter:
     source: str = ""
 
 
+Interval = tuple[float, float]
+
+
 @dataclass(frozen=True)
 class MemberBasis:
-    """When a member's forces act and why: ``acts_from_s`` (0: from the start, ``inf``: never);
-    ``letters`` that meet its ``preconditions`` from then on; ``unmet`` preconditions, described,
-    when it never acts."""
+    """When a member's forces act and why: ``acts_from_s``, from when they act for the rest of
+    the run (0: from the start, ``inf``: not at the end); ``acts``, every interval ``[from, to)``
+    in which they act (s since the epoch, from 0; ``to`` may be ``inf``); ``letters`` that meet
+    its ``preconditions`` in those intervals; ``unmet`` preconditions, described, when it does
+    not act at the end."""
 
     member: str
     acts_from_s: float
     preconditions: int = 0
     letters: tuple[TimedLetter, ...] = ()
     unmet: tuple[str, ...] = ()
+    acts: tuple[Interval, ...] = ((0.0, math.inf),)
 
 
 @dataclass(frozen=True)
 class Gates:
     """``member_active_from (members,)``: seconds after the epoch from which each member's forces
-    act (0: from the start, ``inf``: never); ``allow(query) -> (m, k) int``: 0 where the shot is
-    allowed, else ``1 + r`` for the first rule ``rules[r]`` that blocks it. ``basis``: why each
-    member acts when it does (for the after-action; empty for hand-made gates)."""
+    act for the rest of the run (0: from the start, ``inf``: not at the end); ``member_acts``:
+    per member, the intervals ``[from, to)`` in which they act (empty: from
+    ``member_active_from`` on); ``allow(query) -> (m, k) int``: 0 where the shot is allowed,
+    else ``1 + r`` for the first rule ``rules[r]`` that blocks it. ``basis``: why each member
+    acts when it does (for the after-action; empty for hand-made gates)."""
 
     member_active_from: F64
     rules: tuple[str, ...] = ()
     allow: Callable[[PairQuery], I64] | None = field(default=None, compare=False)
     basis: tuple[MemberBasis, ...] = field(default=(), compare=False)
+    member_acts: tuple[tuple[Interval, ...], ...] = ()
 
     @classmethod
     def open(cls, members: int) -> Gates:
         """No rule: every member acts from time zero and every shot is allowed."""
         return cls(member_active_from=np.zeros(members))
 
+    def acting(self, t: float) -> NDArray[np.bool_]:
+        """``(members,)`` whether each member's forces act at time ``t`` (s)."""
+        if not self.member_acts:
+            return np.asarray(self.member_active_from <= t)
+        return np.array([any(a <= t < b for a, b in iv) for iv in self.member_acts], dtype=bool)
+
     def active(self, member: I64, t: float) -> NDArray[np.bool_]:
         """Whether each of the given members' forces act at time ``t``."""
-        return np.asarray(self.member_active_from[member] <= t)
+        return self.acting(t)[member]
+
+    @property
+    def first_active(self) -> F64:
+        """``(members,)`` the first time each member's forces act (``inf``: never)."""
+        if not self.member_acts:
+            return self.member_active_from
+        return np.array([iv[0][0] if iv else math.inf for iv in self.member_acts], dtype=float)
+
+    @property
+    def interrupted(self) -> NDArray[np.bool_]:
+        """``(members,)`` whose forces stop at some time (a lapsed legal basis): acting is not
+        just "from ``first_active`` on"."""
+        out = np.zeros(len(self.member_active_from), dtype=bool)
+        for m, iv in enumerate(self.member_acts):
+            out[m] = len(iv) > 1 or (len(iv) == 1 and math.isfinite(iv[0][1]))
+        return out
+
+    def acting_grid(self, times: NDArray[np.floating]) -> NDArray[np.bool_]:
+        """``(len(times), members)`` whether each member's forces act at each time (s)."""
+        times = np.asarray(times, dtype=float)
+        if not self.member_acts:
+            return np.asarray(times[:, None] >= self.member_active_from[None, :])
+        out = np.zeros((len(times), len(self.member_acts)), dtype=bool)
+        for m, iv in enumerate(self.member_acts):
+            for a, b in iv:
+                out[:, m] |= (times >= a) & (times < b)
+        return out
 
     def blocking(self, query: PairQuery) -> I64:
         """``(m, k)`` rule codes (0: allowed)."""

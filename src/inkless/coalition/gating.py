@@ -4,14 +4,17 @@ Where it sits: coalition, below the scenario, so it takes plain inputs (members 
 regions as polygons, grants, asset names, the epoch) and returns a :class:`~.gates.Gates`. The
 war-game layer adapts a scenario to these inputs; the pipeline reads the gates every tick.
 
-**Legal basis.** A member's forces act from the first time ``t`` from which, for the rest of the
-run, every one of its preconditions is met (directly or through an accepted equivalence, exactly
-as the planner judges it: :func:`~.planner.precondition_met_by`) by the letters on record at
-``t``. A letter is on record over ``[start, end)``: from when it was written (or recorded) until,
-for a letter on the ledger, the validity of the office-holder key that signed it ended (a reply
-lapses with the letter it answers; see ``LedgerState.current_documents``). A member without
-preconditions acts from the start; one whose preconditions never hold never acts. Times are
-seconds since the epoch; a basis that holds before the epoch holds from 0.
+**Legal basis.** A member's forces act while every one of its preconditions is met (directly or
+through an accepted equivalence, exactly as the planner judges it:
+:func:`~.planner.precondition_met_by`) by the letters on record: in the intervals ``acts``, and
+for the rest of the run from ``acts_from_s``. A letter is on record from when it was written (or
+recorded) until it lapses: when the office holder who signed it leaves office (a rotated key on
+the ledger, an ``office_changes`` entry in the scenario), and a reply when the letter it answers
+lapses (see ``LedgerState.lapses``). By default a lapsed letter no longer counts, so the
+member's forces stop until the new holder renews it; a precondition that
+``survives_office_change`` keeps counting it. A member without preconditions acts from the
+start; one whose preconditions never hold never acts. Times are seconds since the epoch; a
+basis that holds before the epoch holds from 0.
 
 Where the letters come from (:class:`CoalitionSettings`, the scenario's ``coalition`` section):
 ``documents``, an explicit list of letters with the time each went on record; or ``exchange``,
@@ -51,8 +54,9 @@ from inkless.errors import InputError, IntegrityError
 from inkless.physics.geodesy import WGS84_A, WGS84_B, WGS84_E2
 from inkless.units import DEG
 
+from .documents import SignedStatement
 from .gates import Gates, MemberBasis, PairQuery, TimedLetter
-from .ledger import Entry, replay
+from .ledger import Entry, Problem, replay
 from .planner import (
     Letter,
     describe_precondition,
@@ -70,6 +74,7 @@ __all__ = [
     "CoalitionSettings",
     "LetterOnRecord",
     "MemberBasis",
+    "OfficeChange",
     "PlannedExchange",
     "RegionShape",
     "TimedLetter",
@@ -173,6 +178,29 @@ class PlannedExchange(_Model):
         return _utc(v)
 
 
+class OfficeChange(_Model):
+    """A member's office holder changes (a new minister takes office): the letters its former
+    holder signed, and the replies to them, lapse then (unless the precondition they meet
+    ``survives_office_change``)."""
+
+    member: str
+    """Member id whose office changes hands."""
+    at: datetime | float
+    """When: ISO 8601 UTC, or seconds since the scenario epoch."""
+    holder: str = ""
+    """Who takes office (for the record)."""
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _iso(cls, v: object) -> object:
+        return _iso_or_seconds(v)
+
+    @field_validator("at")
+    @classmethod
+    def _tz(cls, v: datetime | float) -> datetime | float:
+        return _utc(v)
+
+
 class CoalitionSettings(_Model):
     """Which letters are on record, and when: the source of each member's legal basis.
 
@@ -184,6 +212,8 @@ class CoalitionSettings(_Model):
     """The letters on record; members whose preconditions they do not meet never act."""
     exchange: PlannedExchange | None = None
     """Or: the planner's exchange, from ``start``, one letter every ``delay_s``."""
+    office_changes: tuple[OfficeChange, ...] = ()
+    """Changes of office holder: a letter signed before one by the same member lapses at it."""
 
     @model_validator(mode="after")
     def _one_source(self) -> CoalitionSettings:
@@ -213,10 +243,16 @@ def record_problems(
     """Cross-references of the ``coalition`` section against the members, as ``(location,
     message)`` pairs (location from ``coalition``); empty if sound."""
     problems: list[tuple[Loc, str]] = []
-    if settings.documents is None:
-        return problems
     by_id = {m.id: m for m in members}
     known = ", ".join(sorted(by_id)) or "none"
+    for i, c in enumerate(settings.office_changes):
+        if c.member not in by_id:
+            problems.append(
+                (("coalition", "office_changes", i, "member"), f"unknown member {c.member!r}; "
+                 f"known: {known}")
+            )  # fmt: skip
+    if settings.documents is None:
+        return problems
     labels: dict[str, int] = {}
     for i, d in enumerate(settings.documents):
         loc: Loc = ("coalition", "documents", i)
@@ -269,46 +305,69 @@ def record_letters(
 ) -> list[TimedLetter]:
     """The letters on record according to the scenario's ``coalition`` section (see the module
     docstring); assumes :func:`record_problems` found nothing. With a planned exchange that does
-    not exist (conflicting rules), no letters."""
+    not exist (conflicting rules), no letters. A letter lapses at the first change of its
+    author's office holder after it was written (``office_changes``), a reply also when the
+    letter it answers lapses."""
+    changes = [(c.member, _seconds(c.at, epoch)) for c in settings.office_changes]
+
+    def lapse(author: str, start: float, parent: TimedLetter | None) -> float:
+        own = min((t for who, t in changes if who == author and t > start), default=math.inf)
+        return own if parent is None else min(own, parent.end_s)
+
+    out: list[TimedLetter] = []
     if settings.documents is not None:
-        out: list[TimedLetter] = []
-        by_label: dict[str, Letter] = {}
+        by_label: dict[str, TimedLetter] = {}
         for i, d in enumerate(settings.documents):
-            reply = by_label.get(d.in_reply_to) if d.in_reply_to is not None else None
-            letter = Letter(d.type, d.author, d.recipient, reply)
+            parent = by_label.get(d.in_reply_to) if d.in_reply_to is not None else None
+            letter = Letter(d.type, d.author, d.recipient, parent.letter if parent else None)
+            start = _seconds(d.at, epoch)
+            x = TimedLetter(letter, start, lapse(d.author, start, parent), f"documents[{i}]")
             if d.id is not None:
-                by_label[d.id] = letter
-            out.append(TimedLetter(letter, _seconds(d.at, epoch), source=f"documents[{i}]"))
+                by_label[d.id] = x
+            out.append(x)
         return out
     ex = settings.exchange or PlannedExchange()
     plan = plan_exchange(members)
     if not plan.ok:
         return []
-    start = _seconds(ex.start, epoch)
-    letters: dict[int, Letter] = {}
-    out = []
+    first = _seconds(ex.start, epoch)
+    steps: dict[int, TimedLetter] = {}
     for s in plan.steps:
-        reply = letters.get(s.in_reply_to) if s.in_reply_to is not None else None
-        letters[s.step] = Letter(s.type, s.author, s.recipient, reply)
-        at = start + s.step * ex.delay_s
-        out.append(TimedLetter(letters[s.step], at, source=f"exchange step {s.step}"))
+        parent = steps.get(s.in_reply_to) if s.in_reply_to is not None else None
+        letter = Letter(s.type, s.author, s.recipient, parent.letter if parent else None)
+        at = first + s.step * ex.delay_s
+        steps[s.step] = TimedLetter(
+            letter, at, lapse(s.author, at, parent), f"exchange step {s.step}"
+        )
+        out.append(steps[s.step])
     return out
 
 
 def ledger_letters(
-    entries: Sequence[Entry], ids: Mapping[str, str], epoch: datetime
+    entries: Sequence[Entry],
+    ids: Mapping[str, str],
+    epoch: datetime,
+    extra: Sequence[SignedStatement] = (),
 ) -> list[TimedLetter]:
     """The documents of a ledger as letters between scenario members, each on record from its
-    ``issued_at`` until the validity of the key that signed it ended (a reply: also until the
-    letter it answers lapses). ``ids`` maps ledger identity -> scenario member id (see
-    ``record.ledger_members``); documents between others are left out. Raises
+    ``issued_at`` until it lapses (``LedgerState.lapses``: the validity of the key that signed
+    it ended, or the letter it answers lapsed). ``ids`` maps ledger identity -> scenario member
+    id (see ``record.ledger_members``); documents between others are left out. ``extra``: key
+    statements not yet on the ledger (a rotation in the keys directory, see
+    ``record.unrecorded_key_statements``), applied after the entries. Raises
     :class:`IntegrityError` if the ledger does not verify."""
     state, problems = replay(entries)
+    for s in extra:
+        found = state.check(s)
+        problems += [Problem(None, f"key statement not on the ledger: {p}") for p in found]
+        if not found:
+            state.apply(s, 0)
     if problems:
         raise IntegrityError(
             f"ledger: does not verify ({problems[0]}); legal bases are read only from a ledger "
             "that verifies (see `inkless ledger verify`)"
         )
+    lapses = state.lapses()
     by_doc: dict[str, TimedLetter] = {}
     out: list[TimedLetter] = []
     for d in sorted(state.documents.values(), key=lambda d: d.seq):
@@ -320,12 +379,7 @@ def ledger_letters(
         if f["in_reply_to"] is not None and parent is None:
             continue
         start = _seconds(_utc_time(f["issued_at"]), epoch)
-        end = math.inf
-        key = state.keys.get(f["signer_key_id"])
-        if key is not None and key.valid_until is not None:
-            end = _seconds(_utc_time(key.valid_until), epoch)
-        if parent is not None:
-            end = min(end, parent.end_s)
+        end = _seconds(_utc_time(lapses[d.id][0]), epoch) if d.id in lapses else math.inf
         letter = Letter(
             DocumentType(f["type"]), author, recipient, parent.letter if parent else None
         )
@@ -343,55 +397,69 @@ def _utc_time(s: str) -> datetime:
 
 
 def legal_basis(members: Sequence[Member], letters: Sequence[TimedLetter]) -> list[MemberBasis]:
-    """Each member's legal basis from the letters on record (see the module docstring).
+    """Each member's legal basis from the letters on record (see the module docstring): the
+    intervals in which its forces act, and from when they act for the rest of the run.
 
-    The set of letters on record is constant between consecutive start/end times, so the basis
-    is evaluated once at each of them; the answer is the earliest such time after which it
-    holds at every later one.
+    A letter counts for a precondition over ``[start_s, end_s)``, or from ``start_s`` on if the
+    precondition ``survives_office_change`` (``end_s`` is when the letter lapsed with its
+    signer's office). The letters that count are constant between consecutive start/end times,
+    so the basis is evaluated once at each of them; consecutive times where it holds make one
+    interval, clipped to start at 0.
     """
     times = sorted({t for x in letters for t in (x.start_s, x.end_s) if math.isfinite(t)})
 
-    def on_record(t: float) -> list[TimedLetter]:
-        return [x for x in letters if x.start_s <= t < x.end_s]
+    def counting(t: float, survives: bool) -> list[Letter]:
+        return [x.letter for x in letters if x.start_s <= t and (survives or t < x.end_s)]
 
     out = []
     for m in members:
-        n = len(m.rules.preconditions)
+        pres = m.rules.preconditions
+        n = len(pres)
         if n == 0:
             out.append(MemberBasis(m.id, 0.0))
             continue
 
-        def holds(t: float, m: Member = m, n: int = n) -> bool:
-            state = [x.letter for x in on_record(t)]
-            return all(precondition_met_by(members, m, j, state) is not None for j in range(n))
-
-        since = math.inf
-        for t in reversed(times):
-            if not holds(t):
-                break
-            since = t
-        if math.isinf(since):
-            state = [x.letter for x in on_record(times[-1])] if times else []
-            unmet = tuple(
-                describe_precondition(m, p)
+        def met(t: float, m: Member = m) -> list[Letter | None]:
+            return [
+                precondition_met_by(members, m, j, counting(t, p.survives_office_change))
                 for j, p in enumerate(m.rules.preconditions)
-                if precondition_met_by(members, m, j, state) is None
-            )
-            out.append(MemberBasis(m.id, math.inf, n, (), unmet))
-            continue
-        valid = on_record(since)
+            ]
+
+        acts: list[tuple[float, float]] = []
         used: list[TimedLetter] = []
-        for j in range(n):
-            hit = precondition_met_by(members, m, j, [x.letter for x in valid])
-            chain = []
-            while hit is not None:  # the letter and the letters it answers
-                chain.append(hit)
-                hit = hit.in_reply_to
-            for x in valid:
-                if x.letter in chain and x not in used:
-                    used.append(x)
+        for i, t in enumerate(times):
+            hits = met(t)
+            if any(h is None for h in hits):
+                continue
+            end = times[i + 1] if i + 1 < len(times) else math.inf
+            if end <= 0.0:
+                continue
+            if acts and acts[-1][1] == t:
+                acts[-1] = (acts[-1][0], end)
+            else:
+                acts.append((max(t, 0.0), end))
+            for p, hit in zip(pres, hits, strict=True):  # what meets it, and what that answers
+                chain = []
+                while hit is not None:
+                    chain.append(hit)
+                    hit = hit.in_reply_to
+                for x in letters:
+                    if (
+                        x.letter in chain
+                        and x.start_s <= t
+                        and (p.survives_office_change or t < x.end_s)
+                        and x not in used
+                    ):
+                        used.append(x)
+        since = acts[-1][0] if acts and math.isinf(acts[-1][1]) else math.inf
+        unmet: tuple[str, ...] = ()
+        if math.isinf(since):
+            last = met(times[-1]) if times else [None] * n
+            unmet = tuple(
+                describe_precondition(m, p) for p, h in zip(pres, last, strict=True) if h is None
+            )
         used.sort(key=lambda x: (x.start_s, x.source))
-        out.append(MemberBasis(m.id, max(since, 0.0), n, tuple(used)))
+        out.append(MemberBasis(m.id, since, n, tuple(used), unmet, tuple(acts)))
     return out
 
 
@@ -572,15 +640,24 @@ def build_gates(
     _check_names(ids, rules_all, without, lift)
     basis = legal_basis(members, letters)
     active = np.array([b.acts_from_s for b in basis], dtype=float)
+    acts = [b.acts for b in basis]
     for mid in lift:
         owner, kind = mid.split(":", 1)
         if kind == LEGAL_BASIS:
             active[index[owner]] = 0.0
+            acts[index[owner]] = ((0.0, math.inf),)
     for mid in without:
         active[index[mid]] = math.inf
+        acts[index[mid]] = ()
     rules = [r for r in rules_all if r not in set(lift)]
     mask = _mask(members, rules, regions, grants, asset_names, epoch) if rules else None
-    return Gates(member_active_from=active, rules=tuple(rules), allow=mask, basis=tuple(basis))
+    return Gates(
+        member_active_from=active,
+        rules=tuple(rules),
+        allow=mask,
+        basis=tuple(basis),
+        member_acts=tuple(acts),
+    )
 
 
 def _check_names(
@@ -661,10 +738,12 @@ def _mask(
 
 
 def basis_json(b: MemberBasis) -> dict[str, Any]:
-    """A member's legal basis as JSON (``acts_from_s`` null: never)."""
+    """A member's legal basis as JSON (``acts_from_s`` null: not at the end of the run; ``acts``:
+    the ``[from, to]`` intervals in which its forces act, ``to`` null: to the end)."""
     return {
         "member": b.member,
         "acts_from_s": None if math.isinf(b.acts_from_s) else round(b.acts_from_s, 3),
+        "acts": [[round(a, 3), None if math.isinf(z) else round(z, 3)] for a, z in b.acts],
         "preconditions": b.preconditions,
         "letters": [
             {
@@ -672,6 +751,7 @@ def basis_json(b: MemberBasis) -> dict[str, Any]:
                 "author": x.letter.author,
                 "recipient": x.letter.recipient,
                 "on_record_s": round(x.start_s, 3),
+                "lapsed_s": None if math.isinf(x.end_s) else round(x.end_s, 3),
                 "source": x.source,
             }
             for x in b.letters

@@ -143,6 +143,14 @@ class KeyStore:
             )
         return self.path / member
 
+    def members(self) -> list[str]:
+        """The member offices that have keys here, sorted."""
+        if not self.path.is_dir():
+            return []
+        return sorted(
+            d.name for d in self.path.iterdir() if _ID_RE.match(d.name) and self.has(d.name)
+        )
+
     def has(self, member: str) -> bool:
         """Whether keys for ``member`` exist here."""
         return (self._dir(member) / "statements.json").exists()

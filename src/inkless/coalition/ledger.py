@@ -31,7 +31,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -222,6 +222,17 @@ class LedgerState:
     documents: dict[str, RecordedDocument] = field(default_factory=dict)
     statements: set[str] = field(default_factory=set)
     last_time: str | None = None
+
+    def copy(self) -> LedgerState:
+        """A copy that can be applied to without changing this one (records are shared)."""
+        return replace(
+            self,
+            roster=dict(self.roster),
+            roots=dict(self.roots),
+            keys=dict(self.keys),
+            documents=dict(self.documents),
+            statements=set(self.statements),
+        )
 
     # -- checks ---------------------------------------------------------------------------------
 
@@ -476,49 +487,54 @@ class LedgerState:
 
     # -- renewal --------------------------------------------------------------------------------
 
-    def stale_documents(self, at: str) -> list[tuple[RecordedDocument, str]]:
-        """Documents that no longer carry a legal basis at ``at`` and have not been renewed: those
-        signed by a holder key whose validity ended at or before ``at`` (a new office holder), and
-        replies to them. A document is renewed once a current one of the same type, author and
-        recipient is on record."""
-        stale: dict[str, str] = {}
+    def lapses(self) -> dict[str, tuple[str, str]]:
+        """Document id -> ``(time, reason)`` for every document that lapses: one signed by an
+        office-holder key whose validity ended (a new office holder; it lapses at the key's
+        ``valid_until``), and a reply to a lapsing letter (it lapses with that letter, or at its
+        own signer's end if earlier). Documents are replayed in ledger order, so a reply's
+        letter is always seen first."""
+        out: dict[str, tuple[str, str]] = {}
         for d in self.documents.values():
             f = d.fields
             k = self.keys.get(f["signer_key_id"])
-            if k is not None and k.valid_until is not None and k.valid_until <= at:
-                stale[d.id] = (
+            own = None
+            if k is not None and k.valid_until is not None:
+                own = (
+                    k.valid_until,
                     f"signed by {k.member}'s office-holder key {k.key_id}, whose validity ended "
-                    f"at {k.valid_until}"
+                    f"at {k.valid_until} (a new office holder)",
                 )
-            elif f["in_reply_to"] in stale:
-                stale[d.id] = f"answers {f['in_reply_to']}, which must be renewed"
+            parent = out.get(f["in_reply_to"]) if f["in_reply_to"] is not None else None
+            if parent is not None and (own is None or parent[0] < own[0]):
+                own = (
+                    parent[0],
+                    f"answers {f['in_reply_to']}, which lapsed then and must be renewed",
+                )
+            if own is not None:
+                out[d.id] = own
+        return out
+
+    def stale_documents(self, at: str) -> list[tuple[RecordedDocument, str]]:
+        """Documents that no longer carry a legal basis at ``at`` and have not been renewed:
+        those lapsed by then (see :meth:`lapses`). A document is renewed once a current one of
+        the same type, author and recipient is on record."""
+        lapsed = {i: why for i, (t, why) in self.lapses().items() if t <= at}
         current = {
             (d.fields["type"], d.fields["author"], d.fields["recipient"])
             for d in self.documents.values()
-            if d.id not in stale
+            if d.id not in lapsed
         }
         return [
-            (d, stale[d.id])
+            (d, lapsed[d.id])
             for d in self.documents.values()
-            if d.id in stale
+            if d.id in lapsed
             and (d.fields["type"], d.fields["author"], d.fields["recipient"]) not in current
         ]
 
     def current_documents(self, at: str) -> list[RecordedDocument]:
-        """Documents on record whose legal basis still holds at ``at`` (see
-        :meth:`stale_documents`)."""
-        stale: set[str] = set()
-        out = []
-        for d in self.documents.values():
-            f = d.fields
-            k = self.keys.get(f["signer_key_id"])
-            if (k is not None and k.valid_until is not None and k.valid_until <= at) or f[
-                "in_reply_to"
-            ] in stale:
-                stale.add(d.id)
-            else:
-                out.append(d)
-        return out
+        """Documents on record whose legal basis still holds at ``at`` (see :meth:`lapses`)."""
+        lapses = self.lapses()
+        return [d for d in self.documents.values() if d.id not in lapses or at < lapses[d.id][0]]
 
 
 def _coordinator(members: Sequence[Member]) -> str | None:
@@ -813,9 +829,12 @@ class Ledger:
         return entries
 
     @contextmanager
-    def transaction(self, before_commit: Callable[[], None] | None = None) -> Iterator[Appender]:
+    def transaction(
+        self, before_commit: Callable[[], None] | None = None, *, commit: bool = True
+    ) -> Iterator[Appender]:
         """One atomic append: lock the ledger, verify what is there, yield an :class:`Appender`,
-        commit on success and roll back on any exception (nothing is written then).
+        commit on success and roll back on any exception (nothing is written then). With
+        ``commit=False`` (a dry run) everything is checked and appended, then rolled back.
 
         ``before_commit`` is called after the last insert and before ``COMMIT`` (a seam for
         fault-injection tests). Raises :class:`IntegrityError` if the ledger does not verify.
@@ -834,7 +853,7 @@ class Ledger:
             yield Appender(con, state, entries, self._clock)
             if before_commit is not None:
                 before_commit()
-            con.execute("COMMIT")
+            con.execute("COMMIT" if commit else "ROLLBACK")
         except BaseException:
             con.execute("ROLLBACK")
             raise

@@ -35,8 +35,10 @@ __all__ = [
     "append_document",
     "ledger_members",
     "plan_on_ledger",
+    "record_keys",
     "roster_fields",
     "sync_keys",
+    "unrecorded_key_statements",
 ]
 
 
@@ -62,6 +64,11 @@ class RecordedPlan:
     appended: tuple[Entry, ...]
     step_documents: Mapping[int, str]
     step_renews: Mapping[int, str] = field(default_factory=dict)
+    step_times: Mapping[int, str] = field(default_factory=dict)
+    """Step number -> when its letter is (or would be) signed, UTC."""
+    notes: tuple[str, ...] = ()
+    """Key changes from the keys directory that were put on record first (or, in a dry run,
+    would be)."""
 
 
 def _translate_rules(rules: MemberRules, ids: Mapping[str, str], keep_reasons: bool) -> MemberRules:
@@ -162,6 +169,99 @@ def _sync_statements(tx: Appender, keys: KeyStore, office: OfficeKeys) -> None:
             tx.append(s)
 
 
+def _holder_changes(statements: Sequence[SignedStatement], state: LedgerState) -> list[str]:
+    """``"MEMBER's office holder changed at T"`` for each endorsement among ``statements`` that
+    ends a key the ledger ``state`` holds as open."""
+    out = []
+    for s in statements:
+        f = s.fields()
+        old = state.keys.get(f["key_id"]) if f["kind"] == "key_endorsement" else None
+        if old is not None and old.valid_until is None and f["valid_until"] is not None:
+            out.append(f"{f['member']}'s office holder changed at {f['valid_until']}")
+    return out
+
+
+def unrecorded_key_statements(
+    state: LedgerState, keys: KeyStore, ledger: str = "the ledger"
+) -> tuple[list[SignedStatement], list[str]]:
+    """The key statements in ``keys`` of offices on the ledger (``state``) that the ledger lacks
+    (a rotation made without ``--ledger``), checked in order against the ledger, and one line
+    per office saying so (``ledger`` names the file in it). ``state`` is not changed. Raises
+    :class:`InputError` when the keys are not the ledger's (another root) or do not check."""
+    work = state.copy()
+    extra: list[SignedStatement] = []
+    notes: list[str] = []
+    for member in keys.members():
+        if member not in state.roots:
+            continue
+        office = keys.load(member)
+        if office.root_key_id != state.roots[member][0]:
+            raise InputError(
+                f"keys: {member}'s root key in {keys.path} ({office.root_key_id}) is not the one "
+                f"on {ledger} ({state.roots[member][0]}); wrong key: use the keys directory that "
+                "made the ledger"
+            )
+        new = [s for s in office.statements if s.text not in state.statements]
+        for s in new:
+            problems = work.check(s)
+            if problems:
+                raise InputError(f"keys: {member} in {keys.path}: " + "; ".join(problems))
+        changes = _holder_changes(new, work)
+        for s in new:
+            work.apply(s, 0)
+        extra += new
+        if changes:
+            notes.append(
+                f"{ledger}: {'; '.join(changes)} (in {keys.path}, not yet on the ledger): "
+                f"applied, the former holder's letters lapse from then; record it with "
+                f"`inkless coalition keys --keys {keys.path} --member {member} --ledger {ledger}`"
+            )
+    return extra, notes
+
+
+def record_keys(
+    ledger: Ledger, keys: KeyStore, member: str, at: datetime, *, rotate: bool = False
+) -> tuple[OfficeKeys, list[Entry], list[str]]:
+    """Put ``member``'s key statements on ``ledger`` (made at ``at`` if missing), after rotating
+    its office holder at ``at`` if ``rotate``: the keys, the entries appended and one line per
+    holder change recorded. One transaction. A rotation is refused if the holder signed
+    something on the ledger at or after ``at``; the keys directory is rotated before the append,
+    so if the append fails the message says how to record it later."""
+    with ledger.transaction() as tx:
+        first = len(tx.entries)
+        on = tx.state.roots.get(member)
+        if rotate:
+            office = keys.load(member)
+            if on is not None and on[0] != office.root_key_id:
+                _sync_statements(tx, keys, office)  # raises: wrong key
+            t = utc_iso(at)
+            late = [
+                d for d in tx.state.documents.values()
+                if d.fields["signer_key_id"] == office.holder_key_id and d.fields["issued_at"] >= t
+            ]  # fmt: skip
+            if late:
+                raise InputError(
+                    f"keys: cannot rotate {member} at {t}: its office holder signed entry "
+                    f"{late[-1].seq} at {late[-1].fields['issued_at']}; rotate at a later time"
+                )
+            office = keys.rotate(member, at)
+        else:
+            office, _ = keys.ensure(member, at)
+        before = tx.state.copy()
+        try:
+            _sync_statements(tx, keys, office)
+        except InputError as e:
+            if rotate:
+                raise InputError(
+                    f"{e} (the rotation is made in {keys.path} but not on {ledger.path}; record it "
+                    f"with `inkless coalition keys --keys {keys.path} --member {member} --ledger "
+                    f"{ledger.path}`)"
+                ) from None
+            raise
+        added = tx.entries[first:]
+        return office, added, _holder_changes([e.signed() for e in added], before)
+
+
 def _on_record(
     state: LedgerState, at: str, reverse: Mapping[str, str]
 ) -> tuple[dict[Letter, str], list[RecordedDocument]]:
@@ -193,18 +293,25 @@ def plan_on_ledger(
     *,
     grants: Sequence[AirspaceGrant] = (),
     write: bool = True,
+    delay_s: float = 0.0,
     before_commit: Callable[[], None] | None = None,
 ) -> RecordedPlan:
     """Plan the exchange from what is on the ledger at ``at`` and, if ``write``, sign it with the
     members' office keys (made on first use) and append it, with a new roster when the members or
-    their rules changed. One transaction: on any error nothing is appended.
+    their rules changed. One transaction: on any error nothing is appended. Key changes in the
+    keys directory (a rotation) are put on record first, so the plan renews what they lapse;
+    without ``write`` (a dry run) they are applied, the plan is made, and nothing is written.
+    Letter ``k`` (1-based) is signed at ``at + (k - 1) * delay_s`` (a reply some time after its
+    letter).
 
     An ``airspace_grant`` letter carries the scenario's ``grants`` from its author to its
     recipient (times as UTC); there must be at least one, and none may have expired at ``at``.
     """
     made: list[str] = []
     try:
-        return _plan_on_ledger(ledger, keys, members, epoch, at, grants, write, before_commit, made)
+        return _plan_on_ledger(
+            ledger, keys, members, epoch, at, grants, write, delay_s, before_commit, made
+        )
     except BaseException:
         for member in made:  # keys made for an append that did not happen
             keys.discard_new(member)
@@ -219,20 +326,25 @@ def _plan_on_ledger(
     at: datetime,
     grants: Sequence[AirspaceGrant],
     write: bool,
+    delay_s: float,
     before_commit: Callable[[], None] | None,
     made: list[str],
 ) -> RecordedPlan:
+    if not (0.0 <= delay_s <= 30 * 86400.0):
+        raise InputError(f"--delay-s: {delay_s} s is not between 0 and 30 days; give the time "
+                         "between letters in seconds")
     secret = keys.secret(create=write)
     ledger_of = ledger_members(members, secret)
     ids = {sid: m.id for sid, m in ledger_of.items()}
     reverse = {lid: sid for sid, lid in ids.items()}
     t = utc_iso(at)
-    with ledger.transaction(before_commit) as tx:
+    with ledger.transaction(before_commit, commit=write) as tx:
         first = len(tx.entries)
-        if write:  # key changes made in the directory (a rotation) go on record first
-            for lid in ids.values():
-                if keys.has(lid):
-                    _sync_statements(tx, keys, keys.load(lid))
+        before = tx.state.copy()
+        for lid in ids.values():  # key changes made in the directory (a rotation) go first
+            if keys.has(lid):
+                _sync_statements(tx, keys, keys.load(lid))
+        notes = tuple(_holder_changes([e.signed() for e in tx.entries[first:]], before))
         state = tx.state
         on_record, _ = _on_record(state, t, reverse)
         renew = tuple(
@@ -247,8 +359,11 @@ def _plan_on_ledger(
             for d, reason in state.stale_documents(t)
         )
         plan = plan_exchange(members, on_record)
+        times = {s.step: at + timedelta(seconds=(s.step - 1) * delay_s) for s in plan.steps}
+        step_times = {k: utc_iso(v) for k, v in times.items()}
         if not plan.ok or not write:
-            return RecordedPlan(plan, renew, tuple(tx.entries[first:]), {})
+            appended = tuple(tx.entries[first:]) if write else ()
+            return RecordedPlan(plan, renew, appended, {}, {}, step_times, notes)
         lmembers = list(ledger_of.values())
         payload = _roster_payload(lmembers)
         epoch_text = utc_iso(epoch) if epoch is not None else None
@@ -281,13 +396,16 @@ def _plan_on_ledger(
             if old is not None:
                 body["renews"] = old
                 step_renews[step.step] = old
-            office = sync_keys(tx, keys, ids[step.author], at, create=True, made=made)
+            when = times[step.step]
+            office = sync_keys(tx, keys, ids[step.author], when, create=True, made=made)
             fields = document_fields(
-                step.type, ids[step.author], ids[step.recipient], at, body, reply
+                step.type, ids[step.author], ids[step.recipient], when, body, reply
             )
             tx.append(sign_statement(fields, office.holder))
             step_docs[step.step] = fields["id"]
-        return RecordedPlan(plan, renew, tuple(tx.entries[first:]), step_docs, step_renews)
+        return RecordedPlan(
+            plan, renew, tuple(tx.entries[first:]), step_docs, step_renews, step_times, notes
+        )
 
 
 def _grants_body(

@@ -94,6 +94,10 @@ class Precondition(_Rule):
     """Role the author must hold (host, orchestrator or partner); absent: any role."""
     reason: str = ""
     """The legal basis, cited in plans and conflicts (e.g. "constitution, art. 24")."""
+    survives_office_change: bool = False
+    """Whether a letter that meets it keeps counting after the office holder who signed it (or
+    signed the letter it answers) has left office. By default it lapses then, and the member's
+    forces stop acting until the letter is renewed by the new holder."""
 
 
 class Prohibition(_Rule):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -36,8 +36,8 @@ from inkless.coalition import (
     replay,
     verify_ledger,
 )
-from inkless.coalition.documents import parse_utc
-from inkless.coalition.record import append_document
+from inkless.coalition.documents import parse_utc, utc_iso
+from inkless.coalition.record import append_document, record_keys, unrecorded_key_statements
 from inkless.errors import InklessError, InputError, IntegrityError
 
 __all__ = ["coalition_app", "coalition_summary", "ledger_app", "run_audience"]
@@ -87,15 +87,32 @@ def keys_command(
     rotate: Annotated[
         bool, typer.Option("--rotate", help="New office holder: endorse a new key, end the old.")
     ] = False,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger",
+            help="Put the keys (and a rotation) on record on this ledger at once; the former "
+            "holder's letters lapse from --at.",
+        ),
+    ] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Make a member office's root and holder keys, or rotate its holder key."""
+    """Make a member office's root and holder keys, or rotate its holder key (a new office
+    holder); with ``--ledger``, append the key statements to the ledger in the same step."""
 
     def run() -> dict[str, Any]:
         store = KeyStore(keys)
         when = _now(at)
-        if rotate:
+        recorded: list[dict[str, Any]] = []
+        changes: list[str] = []
+        if ledger is not None:
+            existed = store.has(member)
+            with Ledger(ledger) as book:
+                office, added, changes = record_keys(book, store, member, when, rotate=rotate)
+            action = "rotated" if rotate else ("exists" if existed else "made")
+            recorded = [{"entry": e.seq, "kind": e.kind, "hash": e.entry_hash} for e in added]
+        elif rotate:
             office, action = store.rotate(member, when), "rotated"
         else:
             office, made = store.ensure(member, when)
@@ -108,16 +125,29 @@ def keys_command(
             "holder_key_id": office.holder_key_id,
             "holder_valid_from": valid_from,
             "keys": str(keys),
+            "ledger": None if ledger is None else str(ledger),
+            "appended": recorded,
+            "holder_changes": changes,
         }
 
     out = _guard(run)
     if as_json:
         _dump(out)
-    else:
-        typer.echo(
-            f"{out['member']}: keys {out['action']} in {out['keys']}: root {out['root_key_id']}, "
-            f"office holder {out['holder_key_id']} valid from {out['holder_valid_from']}"
+        return
+    typer.echo(
+        f"{out['member']}: keys {out['action']} in {out['keys']}: root {out['root_key_id']}, "
+        f"office holder {out['holder_key_id']} valid from {out['holder_valid_from']}"
+    )
+    if out["ledger"] is not None:
+        added = out["appended"]
+        what = (
+            f"appended entries {added[0]['entry']}-{added[-1]['entry']}"
+            if added
+            else "nothing to append (already on record)"
         )
+        typer.echo(f"ledger {out['ledger']}: {what}")
+        for c in out["holder_changes"]:
+            typer.echo(f"ledger {out['ledger']}: {c}; the former holder's letters lapse then")
 
 
 # -- plan -------------------------------------------------------------------------------------
@@ -180,6 +210,7 @@ def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
                 "purpose": describe_step(s, members),
                 "document_id": rec.step_documents.get(s.step),
                 "renews": rec.step_renews.get(s.step),
+                "issued_at": rec.step_times.get(s.step),
             }
             for s in plan.steps
         ],
@@ -198,6 +229,7 @@ def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
         "appended": [
             {"entry": e.seq, "kind": e.kind, "entry_hash": e.entry_hash} for e in rec.appended
         ],
+        "key_changes": list(rec.notes),
         "states_expanded": plan.states,
     }
 
@@ -215,6 +247,21 @@ def plan_command(
         typer.Option("--keys", help="Keys directory (default: LEDGER.keys next to the ledger)."),
     ] = None,
     at: AtOpt = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With --ledger: list what must be renewed and the plan; write nothing.",
+        ),
+    ] = False,
+    delay_s: Annotated[
+        float,
+        typer.Option(
+            "--delay-s",
+            help="Seconds between letters: letter k is signed at --at + (k-1) * delay "
+            "(e.g. 1800: the reply half an hour after the letter).",
+        ),
+    ] = 0.0,
 ) -> None:
     """The shortest exchange of letters after which every member's preconditions hold."""
 
@@ -222,13 +269,27 @@ def plan_command(
         members, grants, epoch = _members(_load_scenario(scenario))
         when = _now(at)
         if ledger is None:
-            return RecordedPlan(plan_exchange(members), (), (), {}), members
+            if dry_run:
+                raise InputError(
+                    "--dry-run: give --ledger LEDGER (a plan without one writes nothing)"
+                )
+            plan = plan_exchange(members)
+            times = {
+                s.step: utc_iso(when + timedelta(seconds=(s.step - 1) * delay_s))
+                for s in plan.steps
+            }
+            return RecordedPlan(plan, (), (), {}, {}, times), members
         store = KeyStore(keys if keys is not None else ledger.with_name(ledger.name + ".keys"))
-        with Ledger(ledger, create=True) as book:
-            return plan_on_ledger(book, store, members, epoch, when, grants=grants), members
+        with Ledger(ledger, create=not dry_run) as book:
+            rec = plan_on_ledger(
+                book, store, members, epoch, when, grants=grants, write=not dry_run,
+                delay_s=delay_s,
+            )  # fmt: skip
+            return rec, members
 
     rec, members = _guard(run)
     out = _plan_json(rec, members)
+    out["dry_run"] = dry_run
     if as_json:
         _dump(out)
     else:
@@ -238,6 +299,9 @@ def plan_command(
 
 
 def _print_plan(out: dict[str, Any]) -> None:
+    for c in out["key_changes"]:
+        verb = "would go on record first" if out["dry_run"] else "put on record first"
+        typer.echo(f"key change: {c} ({verb})")
     if not out["ok"]:
         typer.echo("No exchange of documents satisfies every member; conflicting rules:")
         for c in out["conflicts"]:
@@ -256,9 +320,12 @@ def _print_plan(out: dict[str, Any]) -> None:
     for s in steps:
         reply = f", in reply to {s['in_reply_to']}" if s["in_reply_to"] else ""
         reply += f", renews {s['renews']}" if s["renews"] else ""
-        typer.echo(f"  {s['step']}. {s['author']} -> {s['recipient']}: {s['type']}{reply}")
+        when = f" at {s['issued_at']}" if s["issued_at"] else ""
+        typer.echo(f"  {s['step']}. {s['author']} -> {s['recipient']}: {s['type']}{reply}{when}")
         typer.echo(f"     {s['purpose']}")
-    if out["appended"]:
+    if out["dry_run"]:
+        typer.echo("dry run: nothing written")
+    elif out["appended"]:
         first, last = out["appended"][0], out["appended"][-1]
         typer.echo(f"appended entries {first['entry']}-{last['entry']}; head {last['entry_hash']}")
 
@@ -321,6 +388,30 @@ def _entry_json(e: Any) -> dict[str, Any]:
     }
 
 
+KeysOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--keys",
+        help="Keys directory: apply key changes (a rotation) it holds that the ledger lacks, "
+        "and say so.",
+    ),
+]
+
+
+def _unrecorded(file: Path, state: Any, keys: Path | None) -> Any:
+    """``state`` with the key statements in ``keys`` that the ledger lacks applied; each change
+    of office holder found is said in one line on stderr."""
+    if keys is None:
+        return state
+    extra, notes = unrecorded_key_statements(state, KeyStore(keys), str(file))
+    for n in notes:
+        typer.echo(n, err=True)
+    state = state.copy()
+    for st in extra:
+        state.apply(st, 0)
+    return state
+
+
 @ledger_app.command("show")
 def show_command(
     file: Annotated[Path, typer.Argument(help="Ledger file.")],
@@ -329,24 +420,36 @@ def show_command(
         str | None,
         typer.Option("--view", help="Show it as this member (ledger identity) may see it."),
     ] = None,
+    keys: KeysOpt = None,
 ) -> None:
-    """List the ledger's entries (unverified; see ``ledger verify``)."""
+    """List the ledger's entries (unverified; see ``ledger verify``); a document that lapsed (its
+    signer's office holder changed, or it answers one that lapsed) is marked with the time."""
 
     def run() -> list[dict[str, Any]]:
         with Ledger(file) as book:
             entries = book.entries()
-        if view is None:
-            return [_entry_json(e) for e in entries]
         state, problems = replay(entries)
-        if problems:
-            raise IntegrityError(
-                f"ledger {file}: {problems[0]}; a view needs a ledger that verifies"
-            )
-        if view not in state.roster:
-            raise InputError(
-                f"--view: {view!r} is not on the roster; known: {', '.join(sorted(state.roster))}"
-            )
-        return ledger_view(entries, state, view)
+        if view is None:
+            out = [_entry_json(e) for e in entries]
+        else:
+            if problems:
+                raise IntegrityError(
+                    f"ledger {file}: {problems[0]}; a view needs a ledger that verifies"
+                )
+            if view not in state.roster:
+                raise InputError(
+                    f"--view: {view!r} is not on the roster; known: "
+                    f"{', '.join(sorted(state.roster))}"
+                )
+            out = ledger_view(entries, state, view)
+        if not problems:  # lapses are known only on a ledger that verifies
+            lapses = _unrecorded(file, state, keys).lapses()
+            for e in out:
+                st = e.get("statement")
+                if e.get("kind") == "document" and isinstance(st, dict) and st.get("id") in lapses:
+                    at_, why = lapses[st["id"]]
+                    e["lapsed"] = {"at": at_, "reason": why}
+        return out
 
     out = _guard(run)
     if as_json:
@@ -365,6 +468,8 @@ def show_command(
             what = f"{s.get('author')} -> {s.get('recipient')}: {s.get('type')} {s.get('id')}"
             if s.get("in_reply_to"):
                 what += f" (reply to {s['in_reply_to']})"
+            if e.get("lapsed"):
+                what += f"  [lapsed at {e['lapsed']['at']}: {e['lapsed']['reason']}]"
         elif e["kind"] == "roster":
             what = "members " + ", ".join(str(m.get("id")) for m in s.get("members", []))
         elif e["kind"] == "key_endorsement":
@@ -385,9 +490,19 @@ def verify_command(
             "--head", help="Head hash held elsewhere: detects entries dropped at the end."
         ),
     ] = None,
+    keys: KeysOpt = None,
 ) -> None:
-    """Check every entry: chain, hashes, signatures, keys valid at their time, members, rules."""
+    """Check every entry: chain, hashes, signatures, keys valid at their time, members, rules;
+    with ``--keys``, also the key changes the keys directory holds that the ledger lacks."""
     report = _guard(lambda: verify_ledger(file, head))
+    if report.ok and keys is not None:
+
+        def pending() -> None:
+            with Ledger(file) as book:
+                state, _ = replay(book.entries())
+            _unrecorded(file, state, keys)
+
+        _guard(pending)
     if as_json:
         _dump(report.to_json())
         if not report.ok:
@@ -472,6 +587,8 @@ def whatif_command(
                 "--with-caveat MEMBER:KIND=VALUES or --each-member"
             )
         legal = legal_record(sc, ledger, keys)
+        for note in legal.notes:
+            typer.echo(note, err=True)
         for c in comps:  # every bad name reported before anything runs
             scenario_gates(sc, legal, c)
         seed_ = sc.settings.seed if seed is None else seed
@@ -550,7 +667,14 @@ def coalition_summary(console: Any, res: dict[str, Any]) -> None:
             letters = ", ".join(
                 f"{x['type']} {x['author']}->{x['recipient']}" for x in b.get("letters", [])
             )
-            t.add_row(names.get(b["member"], b["member"]), _when(b.get("acts_from_s")),
+            spans = b.get("acts") or []
+            acts = _when(b.get("acts_from_s"))
+            if len(spans) > 1 or (spans and spans[-1][1] is not None):  # stopped and resumed
+                acts = ", ".join(
+                    f"{_when(a) if a else 'start'}-{'end' if z is None else _when(z)}"
+                    for a, z in spans
+                )
+            t.add_row(names.get(b["member"], b["member"]), acts,
                       letters or "; ".join(b.get("unmet", [])) or "-")
         console.print(t)
     costs = sec.get("costs")

@@ -51,8 +51,10 @@ from inkless.coalition import (
     ledger_letters,
     ledger_members,
     record_letters,
+    replay,
     rule_member,
 )
+from inkless.coalition.record import unrecorded_key_statements
 from inkless.errors import InputError
 from inkless.pipeline import Picture, Record, Solver, run
 from inkless.scenario.model import Scenario
@@ -106,6 +108,9 @@ class LegalRecord:
 
     letters: tuple[TimedLetter, ...]
     source: str
+    notes: tuple[str, ...] = ()
+    """One line per change of office holder found in the keys directory but not yet on the
+    ledger (applied: the former holder's letters lapse from then)."""
 
 
 def legal_record(
@@ -113,7 +118,8 @@ def legal_record(
 ) -> LegalRecord:
     """The letters on record: from the scenario's ``coalition`` section, or from the documents
     on ``ledger`` (its members' ledger identities mapped back to the scenario's ids with the
-    coalition secret in ``keys``, default ``LEDGER.keys``). Raises :class:`InputError` or
+    coalition secret in ``keys``, default ``LEDGER.keys``); a change of office holder in ``keys``
+    that the ledger lacks is applied and said in ``notes``. Raises :class:`InputError` or
     :class:`~inkless.errors.IntegrityError` (a ledger that does not verify)."""
     members = coalition_members(scenario)
     epoch = scenario.settings.epoch
@@ -125,7 +131,12 @@ def legal_record(
     ids = {lm.id: sid for sid, lm in ledger_members(members, secret).items()}
     with Ledger(ledger) as book:
         entries = book.entries()
-    return LegalRecord(tuple(ledger_letters(entries, ids, epoch)), f"ledger {ledger}")
+    state, problems = replay(entries)
+    extra, notes = (
+        unrecorded_key_statements(state, store, str(ledger)) if not problems else ([], [])
+    )
+    letters = ledger_letters(entries, ids, epoch, extra)
+    return LegalRecord(tuple(letters), f"ledger {ledger}", tuple(notes))
 
 
 @dataclass(frozen=True)
