@@ -98,6 +98,8 @@ def leak_causes(record: Record) -> list[str]:
     raid = record.raid
     engaged = _engaged(record)
     undefended_ok = record.scenario.settings.engage_undefended
+    unseen = ("never detected: the coalition has no sensor" if len(record.tables.sensors.id) == 0
+              else "never detected")
     out = []
     for j in range(len(raid)):
         if record.fate[j] == KILLED:
@@ -107,7 +109,7 @@ def leak_causes(record: Record) -> list[str]:
         elif raid.hit_asset[j] < 0 and not undefended_ok:
             out.append("not engaged: falls where nothing is defended")
         elif np.isnan(record.detect_time[j]):
-            out.append("never detected")
+            out.append(unseen)
         elif record.blocked[j] & BLOCKED_NOT_HOSTILE:
             out.append("declared too late: not declared hostile while a shot was possible")
         elif record.blocked[j] & BLOCKED_CAVEAT:
@@ -607,7 +609,7 @@ def _picture_geometry(record: Record, points: int = 60) -> dict[str, Any]:
     ids, ecef, kind = tr.samples_id[order], tr.samples_ecef[order], tr.samples_kind[order]
     lat, lon, _ = _latlonalt(ecef) if len(ids) else (np.zeros(0), np.zeros(0), np.zeros(0))
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(ids)]
+    ends = np.r_[starts[1:], len(ids)] if len(ids) else starts  # no track: no path
     paths = []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         if b - a < 2:
