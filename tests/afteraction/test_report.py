@@ -184,3 +184,60 @@ def test_minimal_results_render(tmp_path: Path) -> None:
     html = path.read_text(encoding="utf-8")
     assert "&lt;empty&gt;" in html and "<empty>" not in html
     assert re.search(r"No engagements", html)
+
+
+MISDECLARED = {"threat_as_neutral_s": 35.0, "threat_as_friend_s": 0.0,
+               "civil_as_suspect_s": 1234.5, "civil_as_hostile_s": 0.0,
+               "friend_as_suspect_s": 10.0, "friend_as_hostile_s": 0.0}
+MISDECLARED_LABELS = {
+    "threat_as_neutral_s": "Threats held neutral (track-s)",
+    "threat_as_friend_s": "Threats held friend (track-s)",
+    "civil_as_suspect_s": "Civil aircraft held suspect (track-s)",
+    "civil_as_hostile_s": "Civil aircraft held hostile (track-s)",
+    "friend_as_suspect_s": "Coalition aircraft held suspect (track-s)",
+    "friend_as_hostile_s": "Coalition aircraft held hostile (track-s)",
+}
+
+
+def _with_identification(results: dict[str, Any], misdeclared: dict[str, float]
+                         ) -> dict[str, Any]:
+    r = copy.deepcopy(results)
+    r["settings"] = {"picture": "tracked"}
+    r["identification"] = {
+        "correct_fraction": 0.9, "correct_fraction_by_member": {}, "detected": 3,
+        "declared": 3, "mean_declaration_delay_s": 12.0, "leaked_due_to_late_declaration": 0,
+        "misdeclared": dict(misdeclared)}
+    return r
+
+
+def test_identification_shows_misdeclared_track_seconds(run: tuple[dict[str, Any], MapData],
+                                                        tmp_path: Path) -> None:
+    results, geometry = run
+    path = tmp_path / "i.html"
+    write_report(path, _with_identification(results, MISDECLARED), geometry)
+    rows = {r[0]: r[1:] for r in _parse(path.read_text(encoding="utf-8"))
+            .tables["identification"][0][1:]}
+    for key, label in MISDECLARED_LABELS.items():
+        assert float(rows[label][0].replace(",", "")) == pytest.approx(MISDECLARED[key],
+                                                                       abs=0.5)
+    assert "identification.misdeclared" not in path.read_text(encoding="utf-8")
+
+
+def test_replications_show_misdeclared_mean_and_ci(run: tuple[dict[str, Any], MapData],
+                                                   tmp_path: Path) -> None:
+    results, geometry = run
+    reps = []
+    for k, neutral in enumerate([0.0, 35.0, 10.0, 5.0]):
+        r = _with_identification(results, {**MISDECLARED, "threat_as_neutral_s": neutral})
+        r["seed"] = k
+        reps.append(r)
+    path = tmp_path / "r.html"
+    write_report(path, summarise(reps), geometry)
+    rows = {r[0]: r[1:] for r in _parse(path.read_text(encoding="utf-8"))
+            .tables["replications"][0][1:]}
+    x = np.array([0.0, 35.0, 10.0, 5.0])
+    lo, hi = stats.t.interval(0.95, 3, loc=x.mean(), scale=stats.sem(x))
+    row = rows[MISDECLARED_LABELS["threat_as_neutral_s"]]
+    assert row[0] == "12.5"
+    assert row[1] == f"{lo:.1f} – {hi:.1f}"
+    assert row[2] == "0 – 35"

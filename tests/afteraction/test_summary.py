@@ -97,3 +97,23 @@ def test_summarise_errors_are_input_errors() -> None:
     bad[1]["threats"]["launched"] = "many"
     with pytest.raises(InputError, match=r"replications\[1\]\.threats\.launched"):
         summarise(bad)
+
+
+def test_summarise_misdeclared_track_seconds() -> None:
+    """``identification.misdeclared`` is summarised like the headline figures (each pair's
+    mean, CI and values), and only when the replications carry it."""
+    reps = copy.deepcopy(REPS)
+    seconds = [[0.0, 30.0], [10.0, 0.0], [25.0, 5.0], [5.0, 5.0]]
+    for rep, (neutral, suspect) in zip(reps, seconds, strict=True):
+        rep["identification"] = {"misdeclared": {
+            "threat_as_neutral_s": neutral, "threat_as_friend_s": 0.0,
+            "civil_as_suspect_s": suspect, "civil_as_hostile_s": 0.0,
+            "friend_as_suspect_s": 0.0, "friend_as_hostile_s": 0.0}}
+    s = summarise(reps)["replications_summary"]["identification"]["misdeclared"]
+    assert list(s) == list(reps[0]["identification"]["misdeclared"])
+    x = np.array([0.0, 10.0, 25.0, 5.0])
+    lo, hi = stats.t.interval(0.95, 3, loc=x.mean(), scale=stats.sem(x))
+    assert s["threat_as_neutral_s"]["mean"] == pytest.approx(10.0)
+    assert s["threat_as_neutral_s"]["ci95"] == pytest.approx([lo, hi])
+    assert s["civil_as_suspect_s"]["values"] == [30.0, 0.0, 5.0, 5.0]
+    assert "identification" not in summarise(copy.deepcopy(REPS))["replications_summary"]

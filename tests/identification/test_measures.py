@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inkless.identification import (
     ASSUMED_FRIEND,
@@ -25,6 +28,7 @@ from inkless.identification import (
     identity_timeline,
     leaked_due_to_late_declaration,
 )
+from inkless.identification.measures import MISDECLARED_KEYS, misdeclared
 
 KIND = np.array([TRUTH_THREAT, TRUTH_THREAT, TRUTH_CIVIL, TRUTH_COALITION], dtype=np.int8)
 
@@ -117,3 +121,37 @@ def test_correct_fraction_held_by_hand() -> None:
     held = np.array([0b001, 0b011, 0b001, 0b011], np.uint64)
     # A: pend x, neu ok, hos ok, neu ok -> 15 of 20 s; B: neu ok, neu ok -> 1
     assert correct_fraction_held(lg.history(), KIND, held, 3) == [0.75, 1.0, None]
+
+
+def test_misdeclared_track_seconds_by_hand() -> None:
+    """log(): the civil track suspect for 5 s; nothing else misdeclared (pending, unknown and
+    hostile false tracks are not in any pair)."""
+    out = misdeclared(log().history(), KIND)
+    assert out == {"threat_as_neutral_s": 0.0, "threat_as_friend_s": 0.0,
+                   "civil_as_suspect_s": 5.0, "civil_as_hostile_s": 0.0,
+                   "friend_as_suspect_s": 0.0, "friend_as_hostile_s": 0.0}
+    res = identification_results(log().history(), KIND, [0.0, 8.0], [False, False], ("A", "B"))
+    assert res["misdeclared"] == out
+
+
+@given(st.lists(st.tuples(st.integers(-1, 3), st.integers(PENDING, HOSTILE),
+                          st.sampled_from([1.0, 2.5, 5.0, 10.0])), max_size=40))
+def test_misdeclared_is_the_sum_over_rows(rows: list[tuple[int, int, float]]) -> None:
+    """Against a row-by-row count: each pair's track-seconds are the weights of the rows whose
+    truth kind and category are that pair's (friend: friend or assumed friend)."""
+    lg = IdentityLog()
+    for k, (truth, cat, w) in enumerate(rows):
+        lg.append(0, ids(float(k), [k], [cat]), [truth], w)
+    want = dict.fromkeys(MISDECLARED_KEYS, 0.0)
+    names = {TRUTH_THREAT: "threat", TRUTH_CIVIL: "civil", TRUTH_COALITION: "friend"}
+    declared = {NEUTRAL: "neutral", FRIEND: "friend", ASSUMED_FRIEND: "friend",
+                SUSPECT: "suspect", HOSTILE: "hostile"}
+    for truth, cat, w in rows:
+        if truth < 0 or cat not in declared:
+            continue
+        key = f"{names[int(KIND[truth])]}_as_{declared[cat]}_s"
+        if key in want:
+            want[key] += w
+    got = misdeclared(lg.history(), KIND)
+    assert list(got) == list(MISDECLARED_KEYS)
+    assert got == pytest.approx(want)

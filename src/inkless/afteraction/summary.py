@@ -99,6 +99,7 @@ def summarise(replications: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             threats: {launched, intercepted, leaked, by_class: {CLASS: {launched, ...}}}
             interceptors: {fired, cost, by_member: {ID: {fired, cost}}, by_type: {TYPE: {...}}}
             value_damaged, civil_engagements, friendly_engagements
+            identification: {misdeclared: {PAIR: ...}}  (when the replications carry it)
 
         The top-level counts stay those of the first replication, so they agree with its lists.
 
@@ -133,4 +134,8 @@ def summarise(replications: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "civil_engagements": _stat(reps, ("civil_engagements",)),
         "friendly_engagements": _stat(reps, ("friendly_engagements",)),
     }
+    pairs = _keys(reps, "identification", "misdeclared")
+    if pairs:
+        out["replications_summary"]["identification"] = {"misdeclared": {
+            k: _stat(reps, ("identification", "misdeclared", k)) for k in pairs}}
     return out

@@ -33,6 +33,7 @@ from .evidence import Evidence, Kinematics, kinematics, profile_bits
 from .identify import Identities, TrackArrays, identify
 from .interlock import engageable, non_hostile_engagements
 from .measures import (
+    MISDECLARED_KEYS,
     IdentityHistory,
     IdentityLog,
     correct_fraction,
@@ -44,6 +45,7 @@ from .measures import (
     identification_results,
     identity_timeline,
     leaked_due_to_late_declaration,
+    misdeclared,
 )
 from .rules import Rules, compile_rules
 
@@ -53,6 +55,7 @@ __all__ = [
     "EVIDENCE_NAMES",
     "FRIEND",
     "HOSTILE",
+    "MISDECLARED_KEYS",
     "NEUTRAL",
     "PENDING",
     "SUSPECT",
@@ -83,6 +86,7 @@ __all__ = [
     "identity_timeline",
     "kinematics",
     "leaked_due_to_late_declaration",
+    "misdeclared",
     "non_hostile_engagements",
     "profile_bits",
 ]

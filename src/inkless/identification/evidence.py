@@ -241,16 +241,46 @@ def to_enu(
     return out, r0
 
 
-def item_cov(pos_ecef: F64, sigma_h: F64, sigma_v: F64, r0: F64) -> F64:
-    """Covariances ``(m,3,3)`` in the origin's ENU frame of items with horizontal and vertical
-    standard deviations (m) at ECEF points (the vertical is the spherical normal there)."""
+def item_cov(
+    pos_ecef: F64,
+    sigma_h: F64,
+    sigma_v: F64,
+    r0: F64,
+    vel_ecef: F64 | None = None,
+    sigma_along: F64 | None = None,
+) -> F64:
+    """Covariances ``(m,3,3)`` in the origin's ENU frame (rotation ``r0`` from ECEF) of items at
+    ECEF points ``(m,3)`` with horizontal and vertical standard deviations ``sigma_h``,
+    ``sigma_v (m,)`` m; the vertical is the spherical normal at the point.
+
+    With ``vel_ecef (m,3)`` m/s and ``sigma_along (m,)`` m (a filed route: where the plan puts
+    the aircraft now and its velocity), the horizontal is split: ``sigma_along`` along the
+    ground track (the horizontal part of the velocity: timing), ``sigma_h`` across it
+    (navigation). An item slower than 1 m/s over the ground has no direction and gets
+    ``sigma_along`` in every horizontal direction::
+
+        P = sa^2 a a^T + sh^2 (I - u u^T - a a^T) + sv^2 u u^T
+
+    with ``u`` the vertical and ``a`` the unit ground track."""
     p = np.asarray(pos_ecef, float).reshape(-1, 3)
     u = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1.0)
     u = u @ r0.T
-    sh2, sv2 = np.asarray(sigma_h) ** 2, np.asarray(sigma_v) ** 2
+    sh2, sv2 = np.asarray(sigma_h, float) ** 2, np.asarray(sigma_v, float) ** 2
     eye = np.eye(3)[None]
     uu = u[:, :, None] * u[:, None, :]
     out: F64 = sh2[:, None, None] * (eye - uu) + sv2[:, None, None] * uu
+    if vel_ecef is None or sigma_along is None:
+        return out
+    v = np.asarray(vel_ecef, float).reshape(-1, 3) @ r0.T
+    g = v - np.einsum("ni,ni->n", v, u)[:, None] * u  # ground velocity
+    speed = np.linalg.norm(g, axis=1)
+    moving = speed >= 1.0
+    a = np.where(moving[:, None], g / np.maximum(speed, 1.0)[:, None], 0.0)
+    aa = a[:, :, None] * a[:, None, :]
+    sa2 = np.asarray(sigma_along, float) ** 2
+    # along the track sa^2 instead of sh^2; no track: sa^2 all round
+    extra = np.where(moving[:, None, None], aa, eye - uu)
+    out = out + (sa2 - sh2)[:, None, None] * extra
     return out
 
 

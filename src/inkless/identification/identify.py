@@ -238,14 +238,16 @@ def identify(
         ti, _, _ = gated_pairs(pos, ppp, f_pos, cov, rules.gate_pos)
         t_iff[ti] = float(t)  # some reply in the gate
 
-    # Filed civil routes: position along the plan (timing tolerance), heading and speed.
+    # Filed civil routes: position along the plan (timing tolerance along the route, navigation
+    # tolerance across it), heading and speed.
     t_filed = carry("t_filed", np.full(n, -np.inf))
     if len(evidence.filed_pos) and n:
         r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
         r_vel = evidence.filed_vel @ r0.T
         m = len(r_pos)
-        cov = item_cov(evidence.filed_pos, np.full(m, s.filed_sigma_m),
-                       np.full(m, s.filed_sigma_alt_m), r0)
+        cov = item_cov(evidence.filed_pos, np.full(m, s.filed_cross_sigma_m),
+                       np.full(m, s.filed_sigma_alt_m), r0, vel_ecef=evidence.filed_vel,
+                       sigma_along=np.full(m, s.filed_sigma_m))
         ti, mj, d2 = gated_pairs(pos, ppp, r_pos, cov, rules.gate_pos)
         dv = r_vel[mj] - vel[ti]
         # m/s: wind and speed changes along the plan, and the tracker's lag in turns

@@ -8,6 +8,10 @@ itself never sees it) to an :class:`IdentityLog` at every decision time.
 Correct identity of a track at a time: a threat's track is hostile; a civil aircraft's track is
 neutral; a coalition aircraft's track is friend or assumed friend. Pending, unknown and suspect
 are never correct. False tracks (no truth object) are left out of the fraction.
+
+Misdeclared track-time (:func:`misdeclared`): the track-seconds of the dangerous errors, per
+(truth, declared) pair: a threat held neutral or friend (it would not be engaged), a civil or a
+coalition aircraft held suspect or hostile (one step from, or open to, engagement).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .categories import (
     FRIEND,
     HOSTILE,
     NEUTRAL,
+    SUSPECT,
     TRUTH_CIVIL,
     TRUTH_COALITION,
     TRUTH_KIND_NAMES,
@@ -43,6 +48,7 @@ __all__ = [
     "identification_results",
     "identity_timeline",
     "leaked_due_to_late_declaration",
+    "misdeclared",
 ]
 
 F64 = NDArray[np.float64]
@@ -149,6 +155,40 @@ def correct_fraction_held(
     return out
 
 
+#: The keys of :func:`misdeclared`, in order: (truth kind, declared categories) of each.
+MISDECLARED_KEYS = (
+    "threat_as_neutral_s",
+    "threat_as_friend_s",
+    "civil_as_suspect_s",
+    "civil_as_hostile_s",
+    "friend_as_suspect_s",
+    "friend_as_hostile_s",
+)
+_MISDECLARED = (
+    (TRUTH_THREAT, (NEUTRAL,)),
+    (TRUTH_THREAT, (FRIEND, ASSUMED_FRIEND)),
+    (TRUTH_CIVIL, (SUSPECT,)),
+    (TRUTH_CIVIL, (HOSTILE,)),
+    (TRUTH_COALITION, (SUSPECT,)),
+    (TRUTH_COALITION, (HOSTILE,)),
+)
+
+
+def misdeclared(history: IdentityHistory, truth_kind: ArrayLike) -> dict[str, float]:
+    """Track-seconds (s) of ``history`` per misdeclaration, keys :data:`MISDECLARED_KEYS`: the
+    summed ``weight`` of the rows whose truth is a threat declared neutral, or friend / assumed
+    friend; a civil aircraft declared suspect, or hostile; a coalition aircraft declared
+    suspect, or hostile. False tracks are in no pair. Rounded to the millisecond."""
+    kind = np.asarray(truth_kind)
+    real = history.truth >= 0
+    k = kind[history.truth[real]]
+    c, w = history.category[real], history.weight[real]
+    return {
+        key: round(float(w[(k == truth) & np.isin(c, cats)].sum()), 3)
+        for key, (truth, cats) in zip(MISDECLARED_KEYS, _MISDECLARED, strict=True)
+    }
+
+
 def first_hostile_time(history: IdentityHistory, n_truth: int, member: int | None = None) -> F64:
     """``(n_truth,)`` first time any track of each truth row was hostile (NaN: never), in any
     member's picture or in ``member``'s."""
@@ -214,7 +254,8 @@ def identification_results(
     """The ``identification`` block of ``results.json``: ``correct_fraction`` (coalition),
     ``correct_fraction_by_member`` {member: fraction}, ``mean_declaration_delay_s`` (over threats
     declared), ``declared`` and ``detected`` threat counts, ``leaked_due_to_late_declaration``
-    (count). Fractions and means are None when undefined.
+    (count), ``misdeclared`` {pair: track-seconds} (:func:`misdeclared` of ``history``).
+    Fractions and means are None when undefined.
 
     ``history`` holds the identities the declarations are taken from; the fractions per member
     are ``by_member`` when given (e.g. :func:`correct_fraction_held` of each member's own
@@ -234,6 +275,7 @@ def identification_results(
         "detected": int(np.isfinite(np.asarray(detect_time, float)).sum()),
         "declared": int(ok.sum()),
         "leaked_due_to_late_declaration": int(np.asarray(late_leakers, bool).sum()),
+        "misdeclared": misdeclared(history, truth_kind),
     }
 
 

@@ -477,6 +477,9 @@ class Identification(_Frozen):
     )
     adsb_dropout: float = Field(0.1, ge=0.0, le=1.0, description="Chance a report is missed.")
     filed_sigma_m: float = Field(8000.0, gt=0.0, description="Along-route timing tolerance.")
+    filed_cross_sigma_m: float = Field(
+        1500.0, gt=0.0, description="Across-route navigation tolerance (RNAV 2: 95 % in 2 NM)."
+    )
     filed_sigma_alt_m: float = Field(300.0, gt=0.0)
     iff_reply_probability: float = Field(0.95, ge=0.0, le=1.0)
     iff_sigma_m: float = Field(100.0, gt=0.0)
