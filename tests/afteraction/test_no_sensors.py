@@ -46,5 +46,8 @@ def test_no_sensor_run_completes_and_says_why(tmp_path: Path, picture: str) -> N
     causes = {i["cause"] for i in res["impacts"]}
     assert causes == {"never detected: the coalition has no sensor"}
     assert res["identification"]["detected"] == 0
+    assert res["identification"]["misdeclared"] == {  # exactly these keys, nothing misdeclared
+        "threat_as_neutral_s": 0.0, "threat_as_friend_s": 0.0, "civil_as_suspect_s": 0.0,
+        "civil_as_hostile_s": 0.0, "friend_as_suspect_s": 0.0, "friend_as_hostile_s": 0.0}
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "never detected: the coalition has no sensor" in html
