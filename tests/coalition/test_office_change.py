@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,8 @@ from inkless.coalition import (
     CoalitionSettings,
     DocumentType,
     Equivalence,
+    KeyStore,
+    Ledger,
     Letter,
     Member,
     MemberBasis,
@@ -24,10 +27,13 @@ from inkless.coalition import (
     TimedLetter,
     basis_json,
     build_gates,
+    ledger_letters,
     legal_basis,
+    plan_on_ledger,
     record_letters,
     record_problems,
 )
+from inkless.coalition.record import record_keys
 
 RTBI = DocumentType.REQUEST_TO_BE_INVITED
 ACK = DocumentType.ACKNOWLEDGEMENT_OF_LEGAL_PROCESS
@@ -167,3 +173,21 @@ def test_the_intervals_agree_with_a_brute_force_judgement(
     assert all(a >= 0.0 for a, _ in acts)
     last_open = acts and math.isinf(acts[-1][1])
     assert p.acts_from_s == (acts[-1][0] if last_open else math.inf)
+
+
+def test_on_the_ledger_a_surviving_letter_needs_no_renewal(tmp_path: Path) -> None:
+    t0 = datetime(2024, 4, 10, 8, 0, tzinfo=UTC)
+    day = timedelta(days=1)
+    for survives, renewals in ((True, 0), (False, 2)):
+        members = [HOST, partner(survives)]
+        keys = KeyStore(tmp_path / f"keys-{survives}")
+        path = tmp_path / f"ledger-{survives}.db"
+        with Ledger(path, create=True) as led:
+            plan_on_ledger(led, keys, members, t0, t0)
+            record_keys(led, keys, "P", t0 + day, rotate=True)  # a new minister
+            rec = plan_on_ledger(led, keys, members, t0, t0 + 2 * day, write=False)
+            entries = led.entries()
+        assert len(rec.renew) == renewals and len(rec.plan.steps) == renewals
+        letters = ledger_letters(entries, {"H": "H", "P": "P"}, t0)
+        (p,) = [b for b in legal_basis(members, letters) if b.member == "P"]
+        assert p.acts == (((0.0, math.inf),) if survives else ((0.0, 86400.0),))

@@ -24,8 +24,8 @@ from .documents import (
     utc_iso,
 )
 from .keys import KeyStore, OfficeKeys
-from .ledger import Appender, Entry, Ledger, LedgerState, RecordedDocument
-from .planner import Letter, Plan, describe_step, plan_exchange
+from .ledger import Appender, Entry, Ledger, LedgerState
+from .planner import Letter, Plan, describe_step, plan_exchange, precondition_met_by
 from .rules import AirspaceGrant, DocumentType, Member, MemberRules
 from .views import ledger_identity
 
@@ -263,25 +263,36 @@ def record_keys(
 
 
 def _on_record(
-    state: LedgerState, at: str, reverse: Mapping[str, str]
-) -> tuple[dict[Letter, str], list[RecordedDocument]]:
-    """Current documents between scenario members, as letters (scenario ids) -> document id."""
-    letters: dict[str, Letter] = {}
-    out: dict[Letter, str] = {}
-    docs = state.current_documents(at)
-    for d in docs:
+    state: LedgerState, at: str, reverse: Mapping[str, str], members: Sequence[Member]
+) -> tuple[dict[Letter, str], set[str]]:
+    """Documents between scenario members that count at ``at``, as letters (scenario ids) ->
+    document id: the current ones, and the lapsed ones that meet a precondition which
+    ``survives_office_change`` (with the letters they answer); the ids of the latter."""
+    lapses = state.lapses()
+    every: dict[str, Letter] = {}
+    for d in state.documents.values():
         f = d.fields
         if f["author"] not in reverse or f["recipient"] not in reverse:
             continue
-        reply = letters.get(f["in_reply_to"]) if f["in_reply_to"] is not None else None
+        reply = every.get(f["in_reply_to"]) if f["in_reply_to"] is not None else None
         if f["in_reply_to"] is not None and reply is None:
             continue
-        letter = Letter(
+        every[d.id] = Letter(
             DocumentType(f["type"]), reverse[f["author"]], reverse[f["recipient"]], reply
         )
-        letters[d.id] = letter
-        out[letter] = d.id
-    return out, docs
+    current = {i: x for i, x in every.items() if i not in lapses or at < lapses[i][0]}
+    kept: set[str] = set()
+    for m in members:
+        for j, p in enumerate(m.rules.preconditions):
+            hit = precondition_met_by(members, m, j, every.values())
+            if not p.survives_office_change or hit is None or hit in current.values():
+                continue
+            chain = []
+            while hit is not None:
+                chain.append(hit)
+                hit = hit.in_reply_to
+            kept |= {i for i, x in every.items() if x in chain and i not in current}
+    return {x: i for i, x in every.items() if i in current or i in kept}, kept
 
 
 def plan_on_ledger(
@@ -346,7 +357,7 @@ def _plan_on_ledger(
                 _sync_statements(tx, keys, keys.load(lid))
         notes = tuple(_holder_changes([e.signed() for e in tx.entries[first:]], before))
         state = tx.state
-        on_record, _ = _on_record(state, t, reverse)
+        on_record, kept = _on_record(state, t, reverse, members)
         renew = tuple(
             Renewal(
                 d.seq,
@@ -357,6 +368,7 @@ def _plan_on_ledger(
                 reason,
             )
             for d, reason in state.stale_documents(t)
+            if d.id not in kept  # a precondition it meets survives the change of office
         )
         plan = plan_exchange(members, on_record)
         times = {s.step: at + timedelta(seconds=(s.step - 1) * delay_s) for s in plan.steps}
