@@ -39,6 +39,7 @@ __all__ = [
     "identity_png",
     "map_png",
     "outcome_png",
+    "saturation_png",
     "timeline_png",
 ]
 
@@ -596,4 +597,71 @@ def identity_png(
         axes[-1].set_xlabel("hours after the epoch" + (f" ({str(epoch)[:16]}Z)" if epoch else ""))
         if t.size:
             axes[-1].set_xlim(t.min(), t.max())
+        return _png(fig, dpi)
+
+
+def saturation_png(
+    units: Sequence[Mapping[str, Any]],
+    engagements: Sequence[Mapping[str, Any]],
+    epoch: str | None = None,
+    dpi: int = 150,
+    max_units: int = 16,
+) -> bytes:
+    """Saturation as PNG bytes: for each unit of ``units`` (the results' ``fire_units``
+    entries), its fire channels over time (a bar shaded by the share busy, red while every
+    channel is busy, a cross when its last round went) over its rounds left (one step line per
+    unit, from its ``engagements``' ``fire_time_s``). Time runs as h:mm after the epoch."""
+    rows = list(units)[:max_units]
+    fires: dict[str, list[float]] = {}
+    for e in engagements:
+        if isinstance(e.get("fire_time_s"), int | float):
+            fires.setdefault(str(e.get("unit_id")), []).append(float(e["fire_time_s"]))
+    ends = [float(u["channels_busy"][-1][0]) for u in rows if u.get("channels_busy")]
+    starts = [float(u["channels_busy"][0][0]) for u in rows if u.get("channels_busy")]
+    t_lo = min(starts, default=0.0)
+    t_hi = max(ends, default=60.0)
+    pad = max(0.05 * (t_hi - t_lo), 30.0)
+    t_lo, t_hi = max(t_lo - pad, 0.0), t_hi + pad
+    t0 = _epoch(epoch)
+    shade = mpl.colormaps["Blues"]
+    with mpl.rc_context(_RC):
+        fig = Figure(figsize=(10.0, 1.6 + 0.32 * len(rows) + 2.4))
+        ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={
+            "height_ratios": [max(len(rows), 1) * 0.32 + 0.4, 2.4], "hspace": 0.1})
+        for k, u in enumerate(rows):
+            y = len(rows) - 1 - k
+            steps = u.get("channels_busy") or []
+            channels = max(int(u.get("channels") or 1), 1)
+            for (a, b), (c, _) in zip(steps, [*steps[1:], [t_hi, 0]], strict=True):
+                if b <= 0:
+                    continue
+                colour = _HIT if b >= channels else shade(0.25 + 0.5 * b / channels)
+                ax1.broken_barh([(a / 60.0, (c - a) / 60.0)], (y - 0.35, 0.7), color=colour,
+                                linewidth=0)
+            dry = u.get("out_of_rounds_s")
+            if isinstance(dry, int | float):
+                ax1.plot([dry / 60.0], [y], marker="x", color=_INK, markersize=6)
+            times = np.sort(np.array(fires.get(str(u.get("unit_id")), []), dtype=np.float64))
+            left = int(u.get("rounds") or 0) - np.arange(times.size + 1)
+            ax2.step(np.r_[t_lo, times, t_hi] / 60.0, np.r_[left, left[-1]], where="post",
+                     linewidth=1.0, label=str(u.get("unit_id")))
+        ax1.set_yticks(range(len(rows)), [str(u.get("unit_id")) for u in reversed(rows)],
+                       fontsize=7.5)
+        ax1.set_ylim(-0.6, max(len(rows), 1) - 0.4)
+        ax1.set_title("Fire channels busy (red: every channel busy; x: last round fired)",
+                      loc="left")
+        ax2.set_ylabel("rounds left")
+        ax2.set_ylim(bottom=0)
+        ax2.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+        ax2.grid(True, axis="y", color=_GRID, linewidth=0.5)
+        if rows:
+            ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                       fontsize=7)
+        for ax in (ax1, ax2):
+            ax.spines[["top", "right"]].set_visible(False)
+        ax2.set_xlim(t_lo / 60.0, t_hi / 60.0)
+        ax2.xaxis.set_major_locator(MultipleLocator(_clock_step(t_hi - t_lo, 10) / 60.0))
+        ax2.xaxis.set_major_formatter(FuncFormatter(_elapsed))
+        ax2.set_xlabel("time after the epoch, h:mm" + (
+            f" (epoch {t0.strftime('%Y-%m-%d %H:%M:%S')} UTC)" if t0 else ""))
         return _png(fig, dpi)

@@ -40,6 +40,7 @@ _KNOWN = frozenset({
     "scenario", "seed", "seeds", "replications", "threats", "interceptors", "engagements",
     "impacts", "value_damaged", "civil_engagements", "members", "epoch", "duration_s",
     "replications_summary", "coalition", "view", "picture", "comparison", "identification",
+    "fire_units",
 })
 #: ``identification.misdeclared`` pairs and their labels (identification section, statistics).
 _MISDECLARED = (
@@ -389,6 +390,7 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "max_rows": MAX_TABLE_ROWS,
         "extra": extra,
         "coalition": _coalition(results.get("coalition"), names, epoch),
+        "saturation": _saturation(results, names, epoch),
         "picture": _picture(results.get("picture"), names),
         "gospa_png": _b64(figures.gospa_png(
             geometry.gospa_times_s, geometry.gospa_m,
@@ -415,6 +417,36 @@ def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
         "outcome_png": _b64(figures.outcome_png(by_class)) if by_class else "",
         "map_extent": _box_text(geometry.extent()),
     }
+
+
+def _saturation(results: Mapping[str, Any], names: Mapping[str, str],
+                epoch: dt.datetime | None) -> dict[str, Any] | None:
+    """The units that fired, saturated first (every channel busy, or out of rounds), with the
+    figure of channels busy and rounds left over time; ``None`` without ``fire_units``."""
+    from inkless.afteraction import figures
+
+    units = [u for u in _records(results.get("fire_units")) if u.get("fired")]
+    if not units:
+        return None
+
+    def saturated(u: Mapping[str, Any]) -> bool:
+        return bool(u.get("channels_full_s")) or u.get("out_of_rounds_s") is not None
+
+    units.sort(key=lambda u: (not saturated(u), _sort_time(u.get("first_full_s")),
+                              -float(u.get("fired") or 0)))
+    rows = [{
+        "unit": str(u.get("unit_id")), "member": names.get(str(u.get("member")),
+                                                           str(u.get("member"))),
+        "channels": fmt_num(u.get("channels")), "peak": fmt_num(u.get("peak_channels_busy")),
+        "full": fmt_duration(u.get("channels_full_s")) if u.get("channels_full_s") else "—",
+        "first_full": fmt_time(u.get("first_full_s"), epoch),
+        "rounds": fmt_num(u.get("rounds")), "fired": fmt_num(u.get("fired")),
+        "left": fmt_num(u.get("rounds_left")), "dry": fmt_time(u.get("out_of_rounds_s"), epoch),
+        "saturated": saturated(u),
+    } for u in units]
+    return {"rows": rows, "saturated": sum(r["saturated"] for r in rows),
+            "png": _b64(figures.saturation_png(units, _records(results.get("engagements")),
+                                               epoch=results.get("epoch")))}
 
 
 def _coalition(sec: Any, names: Mapping[str, str], epoch: dt.datetime | None

@@ -44,6 +44,7 @@ from inkless.simulation.civil import closure_report
 from inkless.units import deg_from_rad
 
 from .mapdata import MapData
+from .saturation import fire_units
 
 __all__ = [
     "RESULTS_VERSION",
@@ -243,6 +244,7 @@ def results(record: Record, solver: str = "fast", picture: str = "perfect") -> d
         "closures": closure_report(record.traffic) if record.traffic is not None else [],
         "engagements": engagements,
         "impacts": impacts,
+        "fire_units": fire_units(record),
         "coalition": coalition_section(record),
         **({"picture": picture_section(record)} if record.tracked is not None else {}),
     }
