@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pymap3d
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -20,9 +21,13 @@ from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
 from inkless.tracking import Tracks, update
 from inkless.tracking.picture import (
+    KIND_CIVIL,
     PICTURE_CONFIG,
     CoalitionPicture,
+    CoalitionTracker,
     LabelledTracks,
+    TrackNumbers,
+    assemble,
     can_release,
     fuse,
     measurements,
@@ -243,3 +248,133 @@ def test_a_members_view_holds_only_what_is_releasable_to_it(members: list[Member
             assert label == (pseudonym(m.id, secret) if hidden else m.id)
         # no simulation label travels in a view
         assert not hasattr(view, "obj") and not hasattr(view, "votes")
+
+
+# ----------------------------------------------------------------------------- track numbers
+def at(pic: CoalitionPicture, t: float, rows: list[int] | None = None,
+       ids: list[int] | None = None) -> CoalitionPicture:
+    """``pic`` at time ``t``, only its ``rows``, renumbered ``ids`` (source track ids)."""
+    sub = pic.take(np.arange(len(pic)) if rows is None else np.array(rows, np.int64))
+    new_ids = sub.id if ids is None else np.array(ids, np.int64)
+    return CoalitionPicture(float(t), new_ids, sub.x, sub.P, sub.quality, sub.members,
+                            sub.release, sub.votes, sub.obj)
+
+
+ALL = np.ones((2, 2), bool)
+
+
+def test_a_members_track_keeps_the_number_of_the_track_it_was_joined_to() -> None:
+    """The centralised track 5 is joined by member 1's track 9; once 5 is gone (killed), 9 is
+    still shown as 5, so what was done on 5 stays with the object."""
+    truth = np.array([[0.0, 0, 50e3, 2000, 0, -1000], [80e3, 0, 50e3, 2000, 0, -1000]])
+    a = picture(truth, 0b01)
+    b = picture(truth, 0b10, sd=300.0)
+    pic, nums = assemble(at(a, 0, [0], [5]), [(1, at(b, 0, [0], [9]))], ALL)
+    assert pic.id.tolist() == [5]
+    pic, nums = assemble(at(a, 5, [], []), [(1, at(b, 5, [0], [9]))], ALL, nums)
+    assert pic.id.tolist() == [5]  # before: (2 << 40) | 9, a new track the defence engaged again
+
+
+def test_a_centralised_track_joining_a_members_track_takes_the_older_number() -> None:
+    """Member 1's track 9 is shown alone first (its own number); the centralised track 7
+    that joins it later is shown under that number, and keeps it once 9 has gone."""
+    truth = np.array([[0.0, 0, 50e3, 2000, 0, -1000]])
+    a, b = picture(truth, 0b01), picture(truth, 0b10, sd=300.0)
+    own = (2 << 40) | 9
+    pic, nums = assemble(at(a, 0, [], []), [(1, at(b, 0, [0], [9]))], ALL)
+    assert pic.id.tolist() == [own]
+    pic, nums = assemble(at(a, 5, [0], [7]), [(1, at(b, 5, [0], [9]))], ALL, nums)
+    assert pic.id.tolist() == [own]
+    pic, nums = assemble(at(a, 10, [0], [7]), [(1, at(b, 10, [], []))], ALL, nums)
+    assert pic.id.tolist() == [own]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_track_numbers_are_distinct_and_kept(data: st.DataObject) -> None:
+    """Random pictures of a centralised tracker and two members over time (tracks of 6
+    objects appearing, vanishing, some far off): every picture's numbers are distinct, and a
+    row whose sources were all shown before under one number keeps it when no other row
+    took it."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    truth = np.c_[rng.uniform(-50e3, 50e3, (6, 3)), np.zeros((6, 3))]
+    nums: TrackNumbers | None = None
+    last: dict[tuple[int, int], int] = {}
+    for k in range(data.draw(st.integers(2, 8))):
+        srcs = []
+        for src in range(3):
+            show = np.flatnonzero(rng.random(6) < 0.6)
+            off = rng.random(show.size) < 0.15  # a track far from its object: a new pair
+            p = picture(truth[show] + off[:, None] * np.r_[20e3, 0, 0, 0, 0, 0], 1 << src)
+            srcs.append(at(p, float(k), ids=show.tolist()))
+        pic, nums = assemble(srcs[0], [(1, srcs[1]), (2, srcs[2])], np.ones((3, 3), bool), nums)
+        assert np.unique(pic.id).size == len(pic)
+        keys = [srcs[0].id, (2 << 40) | srcs[1].id, (3 << 40) | srcs[2].id]
+        shown = dict(zip(nums.key.tolist(), nums.number.tolist(), strict=True))
+        for key in np.concatenate(keys).tolist():
+            assert shown[key] in pic.id  # every source track's entry is a number shown now
+        last = {k_: v for k_, v in shown.items()}
+    assert last
+
+
+# ----------------------------------------------------------------------------- members' views
+def coalition(b_shares: str) -> tuple[list[Member], list[str]]:
+    """Host A shares detections; partner B shares ``b_shares`` and releases its tracks only to
+    the orchestrator O (who has no sensor)."""
+    only_o = MemberRules(caveats=Caveats(release=(ReleaseRule(what="tracks", to=("O",)),)))
+    members = [Member(id="A", role="host", name="A"),
+               Member(id="B", role="partner", name="B", rules=only_o),
+               Member(id="O", role="orchestrator", name="O")]
+    return members, ["detections", b_shares, "detections"]
+
+
+SITES = ((31.0, 34.6, 50.0), (31.6, 36.6, 50.0))  # radars of A and B, lat, lon deg, alt m
+
+
+@pytest.mark.parametrize("b_shares", ["detections", "tracks"])
+def test_a_member_holds_what_its_own_radar_sees(b_shares: str) -> None:
+    """Eight aircraft, some seen by both radars: A's view holds every aircraft its own radar
+    covers (before: those B's radar also saw were dropped from it entirely, B's tracks not
+    being releasable to A), and none of B's alone; the orchestrator holds them all."""
+    members, shares = coalition(b_shares)
+    allowed = can_release(members)
+    site_ecef = np.stack([ecef_from_geodetic(la * D, lo * D, h).reshape(3) for la, lo, h in SITES])
+    rng = np.random.default_rng(3)
+    start = ecef_from_geodetic(rng.uniform(30.6, 32.0, 8) * D, rng.uniform(34.6, 37.2, 8) * D,
+                               np.full(8, 8000.0)).reshape(-1, 3)
+    vel = np.c_[rng.uniform(-150, 150, (8, 2)), np.zeros(8)]
+    reach = 150e3
+    tracker = CoalitionTracker(FRAME, np.array([0, 1]), np.full((2, 4), reach), np.zeros(2),
+                               np.full(2, 1.5), np.full(2, 0.9), np.full(2, 1e-12), shares,
+                               allowed)
+    sig = np.array([40.0, 0.2 * D, 0.2 * D])
+    ever = np.zeros((2, 8), bool)  # some time inside the radar's reach
+    for k in range(24):
+        t = 5.0 * k
+        truth = FRAME.to_ecef(FRAME.from_ecef(start) + vel * t)
+        dets = []
+        for s, site in enumerate(SITES):
+            near = np.linalg.norm(truth - site_ecef[s], axis=1) < reach
+            ever[s] |= near
+            seen = np.flatnonzero(near & (rng.random(8) < 0.9))
+            d = polar_reports(truth[seen], rng, sig, site)
+            dets.append(Detections(**{**{f: getattr(d, f) for f in d.__slots__},
+                                      "sensor": np.full(seen.size, s),
+                                      "member": np.full(seen.size, s), "truth": seen}))
+        det = Detections(**{f: np.concatenate([getattr(d, f) for d in dets])
+                            for f in dets[0].__slots__})
+        tracker.scan(t, det, np.full(len(det), KIND_CIVIL), np.array([0, 1]), site_ecef)
+    pic = tracker.picture(t)
+    now = FRAME.from_ecef(truth)
+    covered = [np.linalg.norm(truth - site_ecef[s], axis=1) < reach - 5e3 for s in range(2)]
+    assert (covered[0] & covered[1]).any() and (covered[1] & ~ever[0]).any()
+
+    def held(p: CoalitionPicture) -> np.ndarray:
+        d = np.linalg.norm(p.x[:, None, :3] - now[None], axis=2)
+        return (d < 2e3).any(axis=0)
+
+    a_view, o_view = tracker.view(pic, 0), tracker.view(pic, 2)
+    assert np.all(held(a_view)[covered[0]])
+    assert not held(a_view)[covered[1] & ~ever[0]].any()
+    assert np.all(held(o_view)[covered[0] | covered[1]])
+    assert np.all(a_view.members & np.uint64(0b10) == 0)  # nothing of B's in A's view

@@ -74,6 +74,7 @@ __all__ = [
     "CoalitionTracker",
     "LabelledTracks",
     "MemberView",
+    "TrackNumbers",
     "assemble",
     "can_release",
     "fuse",
@@ -483,32 +484,55 @@ def fuse(a: CoalitionPicture, b: CoalitionPicture, member: int,
     covariance) are chosen by global nearest neighbour and fused by covariance intersection
     (trace criterion); ``b``'s other tracks are added under ids ``(member + 1) << 40 | id``.
     A fused track keeps ``a``'s id, the union of the provenance, the sum of the votes and the
-    majority object of the side with more detections."""
-    ids_b = (np.int64(member + 1) << np.int64(_LOCAL_ID)) | b.id
+    majority object of the side with more detections. Without memory: :func:`assemble` keeps
+    the track numbers from one time to the next."""
+    ia, ib = _associate(a, b, np.full(len(b), -1, np.int64), gate_d2, gate_d2)
+    joined = _join(a, b, ia, ib, iterations)
+    rest = np.setdiff1d(np.arange(len(b)), ib)
+    return _concat(joined, dataclasses.replace(b.take(rest), id=_own_numbers(member, b.id[rest])))
+
+
+def _own_numbers(member: int, ids: I64) -> I64:
+    """A source track's own number: the centralised tracker's id (``member`` -1), or
+    ``(member + 1) << 40 | id`` for a track-sharing member's."""
+    return (np.int64(member + 1) << np.int64(_LOCAL_ID)) | ids
+
+
+def _associate(a: CoalitionPicture, b: CoalitionPicture, prior: I64, gate_d2: float,
+               hold_d2: float) -> tuple[I64, I64]:
+    """One-to-one pairs ``(ia, ib)`` of rows of ``a`` and ``b`` (same time) that are one object:
+    global nearest neighbour on the squared Mahalanobis distance of the position difference
+    (covariance ``Pa + Pb``), inside the chi-square gate ``gate_d2``; a pair already joined
+    before (``prior[j] == a.id[i]``, ``prior`` the number ``b``'s row ``j`` was last shown
+    under, -1 none) stays inside the wider ``hold_d2`` and is preferred to any new pair (track
+    continuity; its cost is lowered by ``hold_d2``)."""
     if len(a) == 0 or len(b) == 0:
-        return _concat(a, dataclasses.replace(b, id=ids_b))
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     d = a.x[:, None, :3] - b.x[None, :, :3]
     S = a.P[:, None, :3, :3] + b.P[None, :, :3, :3]
     d2 = np.einsum("abi,abi->ab", d, np.linalg.solve(S, d[..., None])[..., 0])
-    cost = np.where(d2 < gate_d2, d2, np.inf)
-    ia, ib = _gnn(cost)
-    out = a
-    if ia.size:
-        x, P, _ = covariance_intersection(a.x[ia], a.P[ia], b.x[ib], b.P[ib],
-                                          iterations=iterations)
-        na, nb = a.votes[ia].sum(axis=1), b.votes[ib].sum(axis=1)
-        xs, Ps = a.x.copy(), a.P.copy()
-        xs[ia], Ps[ia] = x, P
-        members, votes, obj, quality = (a.members.copy(), a.votes.copy(), a.obj.copy(),
-                                        a.quality.copy())
-        members[ia] |= b.members[ib]
-        votes[ia] += b.votes[ib]
-        obj[ia] = np.where(nb > na, b.obj[ib], a.obj[ia])
-        quality[ia] = np.maximum(a.quality[ia], b.quality[ib])
-        out = CoalitionPicture(a.t, a.id, xs, Ps, quality, members, a.release, votes, obj)
-    rest = np.setdiff1d(np.arange(len(b)), ib)
-    extra = dataclasses.replace(b.take(rest), id=ids_b[rest])
-    return _concat(out, extra)
+    held = (prior[None, :] == a.id[:, None]) & (prior[None, :] >= 0) & (d2 < hold_d2)
+    cost = np.where(held, d2, np.where(d2 < gate_d2, d2 + hold_d2, np.inf))
+    return _gnn(cost)
+
+
+def _join(a: CoalitionPicture, b: CoalitionPicture, ia: I64, ib: I64,
+          iterations: int) -> CoalitionPicture:
+    """``a`` with its rows ``ia`` fused with ``b``'s rows ``ib`` by covariance intersection
+    (trace criterion): ``a``'s ids, the union of the provenance, the better score, the sum of
+    the votes and the majority object of the side with more detections."""
+    if ia.size == 0:
+        return a
+    x, P, _ = covariance_intersection(a.x[ia], a.P[ia], b.x[ib], b.P[ib], iterations=iterations)
+    na, nb = a.votes[ia].sum(axis=1), b.votes[ib].sum(axis=1)
+    xs, Ps = a.x.copy(), a.P.copy()
+    xs[ia], Ps[ia] = x, P
+    members, votes, obj, quality = a.members.copy(), a.votes.copy(), a.obj.copy(), a.quality.copy()
+    members[ia] |= b.members[ib]
+    votes[ia] += b.votes[ib]
+    obj[ia] = np.where(nb > na, b.obj[ib], a.obj[ia])
+    quality[ia] = np.maximum(a.quality[ia], b.quality[ib])
+    return CoalitionPicture(a.t, a.id, xs, Ps, quality, members, a.release, votes, obj)
 
 
 def _gnn(cost: F64) -> tuple[I64, I64]:
@@ -548,17 +572,163 @@ def release_bits(provenance: U64, allowed: NDArray[np.bool_]) -> U64:
     return np.asarray((ok * weights[None, :]).sum(axis=1), dtype=np.uint64)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class TrackNumbers:
+    """System track numbers: the number each source track is shown under in a picture.
+
+    A picture joins the tracks of several trackers (sources): the centralised tracker's and
+    each track-sharing member's. ``key (k,)``, sorted, is a source track's own number (the
+    centralised tracker's id, ``(member + 1) << 40 | id`` for a member's), ``number (k,)`` the
+    number it is shown under and ``born (k,)`` the time (s) that number was first shown;
+    ``fresh`` counts the numbers issued when a track's own number is taken. A track keeps its
+    number while it lives, joined to other tracks or alone, so that what was done on that
+    number (shots in the air at it, a kill seen on it) stays with the object; when two tracks
+    shown under different numbers are joined, the older number stays and the younger is merged
+    into it (every source track shown under it moves to the older one).
+    """
+
+    key: I64
+    number: I64
+    born: F64
+    fresh: int = 0
+
+    @classmethod
+    def empty(cls) -> TrackNumbers:
+        """No track numbered yet."""
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.key.shape[0])
+
+    def of(self, keys: I64) -> tuple[I64, F64]:
+        """Number (-1: none yet) and its birth time (s; NaN) of each source track ``keys``."""
+        if len(self) == 0:
+            return np.full(keys.shape, -1, np.int64), np.full(keys.shape, np.nan)
+        at = np.minimum(np.searchsorted(self.key, keys), len(self) - 1)
+        found = self.key[at] == keys
+        return np.where(found, self.number[at], -1), np.where(found, self.born[at], np.nan)
+
+    def keep(self, keys: I64) -> TrackNumbers:
+        """Only the source tracks ``keys`` (those still held by their trackers)."""
+        ok = np.isin(self.key, keys)
+        return TrackNumbers(self.key[ok], self.number[ok], self.born[ok], self.fresh)
+
+
+_FRESH = np.int64(((1 << 22) - 1) << _LOCAL_ID)  # numbers issued when a track's own is taken
+_HOLD_GATE = 44.8  # chi-square 1 - 1e-9 point, 3 dof: a pair joined before stays joined inside
+
+
 def assemble(
     central: CoalitionPicture,
     shared_tracks: Sequence[tuple[int, CoalitionPicture]],
     allowed: NDArray[np.bool_],
-) -> CoalitionPicture:
+    numbers: TrackNumbers | None = None,
+    gate_d2: float = _FUSION_GATE,
+    hold_d2: float = _HOLD_GATE,
+    iterations: int = 30,
+) -> tuple[CoalitionPicture, TrackNumbers]:
     """The coalition picture: the centralised tracker's picture with every track-sharing
-    member's picture fused in (member order), labelled with its releasability."""
-    pic = central
-    for member, own in shared_tracks:
-        pic = fuse(pic, own, member)
-    return dataclasses.replace(pic, release=release_bits(pic.members, allowed))
+    member's picture fused in (member order, :func:`fuse`'s association and covariance
+    intersection), labelled with its releasability, and the track numbers after it.
+
+    Track numbers (``numbers``: those of the last picture, :class:`TrackNumbers`): every row
+    is shown under the number its source tracks were shown under before, so that a member's
+    track that was joined to a centralised track keeps that track's number once it is alone
+    (its centralised twin lost or killed), and a centralised track that joins a member's track
+    shown alone before takes the older of the two numbers. A pair joined before is kept inside
+    the wider gate ``hold_d2`` and preferred to new pairs; new pairs need ``gate_d2``.
+    Numbers in one picture are distinct: a row whose number another row holds gets its own
+    number, or a fresh one if that is taken too. Source tracks not in this picture keep
+    their entries (the caller drops those no tracker holds, :meth:`TrackNumbers.keep`).
+    """
+    t = central.t
+    numbers = numbers or TrackNumbers.empty()
+    fresh = numbers.fresh
+    keys = [central.id]
+    own_c = central.id
+    prior, born = numbers.of(own_c)
+    ids = np.where(prior >= 0, prior, own_c)
+    row_born = np.where(prior >= 0, born, t)
+    pic = dataclasses.replace(central, id=ids)
+    losers, winners = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    row_keys: list[I64] = [np.arange(len(central))]  # picture row of each key in ``keys``
+    for member, b in shared_tracks:
+        own = _own_numbers(member, b.id)
+        prior, pborn = numbers.of(own)
+        prior = _follow(prior, losers, winners)
+        ia, ib = _associate(pic, b, prior, gate_d2, hold_d2)
+        pic = _join(pic, b, ia, ib, iterations)
+        # a joined pair shown under two numbers: the older stays, the younger merges into it
+        p, cur = prior[ib], pic.id[ia]
+        merge = (p >= 0) & (p != cur) & ~np.isin(p, pic.id)
+        older = merge & ((pborn[ib] < row_born[ia]) | ((pborn[ib] == row_born[ia]) & (p < cur)))
+        ids = pic.id.copy()
+        ids[ia] = np.where(older, p, cur)
+        row_born[ia] = np.where(older, pborn[ib], row_born[ia])
+        losers = np.r_[losers, np.where(older, cur, p)[merge]]
+        winners = np.r_[winners, ids[ia][merge]]
+        # the member's other tracks: under their number when no row holds it, else their own
+        rest = np.setdiff1d(np.arange(len(b)), ib)
+        p = prior[rest]
+        free = (p >= 0) & ~np.isin(p, ids)
+        free &= _first_of_each(np.where(free, p, -1 - np.arange(rest.size)))
+        extra = dataclasses.replace(b.take(rest), id=np.where(free, p, own[rest]))
+        n_before = len(pic)
+        pic = _concat(dataclasses.replace(pic, id=ids), extra)
+        row_born = np.r_[row_born, np.where(free, pborn[rest], t)]
+        at = np.empty(len(b), np.int64)
+        at[ib], at[rest] = ia, n_before + np.arange(rest.size)
+        keys.append(own)
+        row_keys.append(at)
+    ids, fresh = _distinct(pic.id, np.concatenate(keys), np.concatenate(row_keys), fresh)
+    row_born = np.where(ids == pic.id, row_born, t)
+    pic = dataclasses.replace(pic, id=ids, release=release_bits(pic.members, allowed))
+    # the new entries: every source track shown now; the others keep theirs, merges applied
+    key = np.concatenate(keys)
+    at = np.concatenate(row_keys)
+    old = ~np.isin(numbers.key, key)
+    key = np.r_[key, numbers.key[old]]
+    number = np.r_[ids[at], _follow(numbers.number[old], losers, winners)]
+    born = np.r_[row_born[at], numbers.born[old]]
+    order = np.argsort(key, kind="stable")
+    return pic, TrackNumbers(key[order], number[order], born[order], fresh)
+
+
+def _follow(number: I64, losers: I64, winners: I64) -> I64:
+    """``number`` with every merged number replaced by the one it was merged into (chains
+    followed: a winner may itself be merged later in the same picture)."""
+    out = number.copy()
+    for lose, win in zip(losers.tolist(), winners.tolist(), strict=True):
+        out[out == lose] = win
+        winners = np.where(winners == lose, win, winners)
+    return out
+
+
+def _first_of_each(values: I64) -> NDArray[np.bool_]:
+    """``(n,)``: the first occurrence of each value."""
+    _, first = np.unique(values, return_index=True)
+    out = np.zeros(values.size, bool)
+    out[first] = True
+    return out
+
+
+def _distinct(ids: I64, keys: I64, rows: I64, fresh: int) -> tuple[I64, int]:
+    """The picture's numbers made distinct: a row whose number an earlier row holds takes the
+    own number of its first source track (``keys``, on picture rows ``rows``), or a fresh
+    number if that is taken too. Returns the numbers and the fresh-number counter."""
+    dup = ~_first_of_each(ids)
+    if not dup.any():
+        return ids, fresh
+    out = ids.copy()
+    first_key = np.full(ids.size, -1, np.int64)
+    first_key[rows[::-1]] = keys[::-1]
+    for r in np.flatnonzero(dup).tolist():
+        want = int(first_key[r])
+        if want < 0 or np.any(out == want):
+            want = int(_FRESH | np.int64(fresh))
+            fresh += 1
+        out[r] = want
+    return out, fresh
 
 
 # ----------------------------------------------------------------------------- member views
@@ -615,15 +785,20 @@ PICTURE_CONFIG = TrackerConfig(q=0.1)
 
 
 class CoalitionTracker:
-    """Every tracker of the coalition, fed scan by scan; the picture on demand.
+    """Every tracker of the coalition, fed scan by scan; the pictures on demand.
 
-    One tracker takes the detections of all members that share detections; each member that
-    shares only tracks, or nothing, runs its own on its own sensors. The reports of a tracker's
-    sensors at one time are merged per object (:func:`merge_reports`) and processed as one
-    batch. ``clutter`` is each sensor's false-alarm density per m^3
-    (:func:`inkless.sensing.clutter_density`); ``ranges``, ``min_el``, ``max_el``, ``pd`` its
-    coverage for the expected detection probability (:class:`inkless.sensing.ExpectedPd`).
-    The state is a few track tables; every step is a pure function of them.
+    One tracker takes the detections of all members that share detections (the centralised
+    tracker); each member that shares only tracks, or nothing, runs its own on its own sensors.
+    A member to whom some detection-sharing member does not release its tracks holds the
+    track built from what it may see: one more tracker takes the detections of the
+    detection-sharing members that release to it (one per distinct such set), and its picture
+    is that tracker's with the track-sharing members' pictures released to it fused in
+    (:meth:`view`). The reports of a tracker's sensors at one time are merged per object
+    (:func:`merge_reports`) and processed as one batch. ``clutter`` is each sensor's
+    false-alarm density per m^3 (:func:`inkless.sensing.clutter_density`); ``ranges``,
+    ``min_el``, ``max_el``, ``pd`` its coverage for the expected detection probability
+    (:class:`inkless.sensing.ExpectedPd`). The state is a few track tables and the track
+    numbers of each picture (:class:`TrackNumbers`); every step is a pure function of them.
     """
 
     def __init__(
@@ -643,16 +818,38 @@ class CoalitionTracker:
         self.min_el, self.max_el, self.pd = min_el, max_el, pd
         self.shares, self.allowed, self.config = tuple(shares), allowed, config
         self.configs = [dataclasses.replace(config, clutter_density=float(c)) for c in clutter]
-        self._keys = np.array([self._key(int(m)) for m in owner.tolist()], np.int64)
         self._configs: dict[tuple[int, ...], TrackerConfig] = {}
         self._sensor_ecef: F64 | None = None
         self._expect: ExpectedPd | None = None
-        self.central = LabelledTracks.empty()
-        self.own = {m: LabelledTracks.empty() for m, s in enumerate(self.shares)
-                    if s != "detections"}
+        n = len(self.shares)
+        central = tuple(m for m in range(n) if self.shares[m] == "detections")
+        # the trackers, by the members whose sensors feed them: the centralised one first, then
+        # each member's own (sharing tracks or nothing), then the restricted centralised ones
+        self.feeds: list[tuple[int, ...]] = [central]
+        self.feeds += [(m,) for m in range(n) if self.shares[m] != "detections"]
+        # what each member may see: (detection sharers releasing to it, track sharers, own)
+        self._sees: list[tuple[int, tuple[int, ...], int]] = []
+        for v in range(n):
+            dets = tuple(o for o in central if allowed[o, v])
+            if dets and dets != central and dets not in self.feeds:
+                self.feeds.append(dets)
+            base = self.feeds.index(dets) if dets else -1
+            tracks = tuple(m for m in range(n) if self.shares[m] == "tracks" and allowed[m, v])
+            self._sees.append((base, tracks, v if self.shares[v] == "none" else -1))
+        self.tables = [LabelledTracks.empty() for _ in self.feeds]
+        self.numbers = TrackNumbers.empty()
+        self._view_numbers: dict[tuple[int, tuple[int, ...], int], TrackNumbers] = {}
+        self._views: dict[tuple[int, tuple[int, ...], int], CoalitionPicture] = {}
+        self._rows: dict[int, CoalitionPicture] = {}
 
-    def _key(self, member: int) -> int:
-        return -1 if self.shares[member] == "detections" else member
+    @property
+    def central(self) -> LabelledTracks:
+        """The centralised tracker's table (the detections of every member sharing them)."""
+        return self.tables[0]
+
+    def own(self, member: int) -> LabelledTracks:
+        """The own tracker of a member that shares only tracks, or nothing."""
+        return self.tables[self.feeds.index((member,))]
 
     def scan(self, t: float, det: Detections, kind: I64, sensors: I64, sensor_ecef: F64,
              z: F64 | None = None, R: F64 | None = None) -> None:
@@ -686,10 +883,11 @@ class CoalitionTracker:
                                       np.where(ok, self.pd, 0.0))
         expect = self._expect
         assert expect is not None
-        keys = self._keys[sensors]
-        for key in np.unique(keys).tolist():
-            mine = sensors[keys == key]
-            held = self.central if key < 0 else self.own[key]
+        for k, feed in enumerate(self.feeds):
+            mine = sensors[np.isin(self.owner[sensors], feed)]
+            if not mine.size:
+                continue
+            held = self.tables[k]
             start = held.tracks
             dt = t - start.t
             shifted = _with_gravity(start, dt, self.frame)
@@ -700,21 +898,17 @@ class CoalitionTracker:
             if rows.size == 0 and not p_each.any():
                 continue
             zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
-            k = zf.shape[0]
-            first = np.full(k, rows.size, np.int64)
+            m = zf.shape[0]
+            first = np.full(m, rows.size, np.int64)
             np.minimum.at(first, into, np.arange(rows.size))
-            kinds = np.zeros((k, N_KINDS), np.int64)
+            kinds = np.zeros((m, N_KINDS), np.int64)
             np.add.at(kinds, (into, kind[rows]), 1)
-            bits = np.zeros(k, np.int64)
+            bits = np.zeros(m, np.int64)
             np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
             # seen by at least one of the sensors; false alarms from any of them
             p = 1.0 - np.prod(1.0 - p_each, axis=0)
-            held = _scan(held, shifted, t, zf, Rf, det.truth[rows][first], kinds, bits,
-                         self._config(mine), p)
-            if key < 0:
-                self.central = held
-            else:
-                self.own[key] = held
+            self.tables[k] = _scan(held, shifted, t, zf, Rf, det.truth[rows][first], kinds, bits,
+                                   self._config(mine), p)
 
     def _config(self, sensors: I64) -> TrackerConfig:
         """Tracker parameters for a merged batch of ``sensors``: the false-alarm densities add."""
@@ -725,19 +919,80 @@ class CoalitionTracker:
             cfg = self._configs[key] = dataclasses.replace(self.config, clutter_density=lam)
         return cfg
 
+    def _picture_rows(self, k: int, t: float) -> CoalitionPicture:
+        """Tracker ``k``'s picture at ``t`` (:func:`picture_rows`), once per time."""
+        rows = self._rows.get(k)
+        if rows is None or rows.t != t:
+            rows = self._rows[k] = picture_rows(self.tables[k], t, self.config, self.frame)
+        return rows
+
+    def _assemble(self, base: int, tracks: tuple[int, ...], own: int, t: float,
+                  numbers: TrackNumbers) -> tuple[CoalitionPicture, TrackNumbers]:
+        """A picture at ``t``: tracker ``base``'s (-1: none) with the pictures of the members
+        ``tracks`` and ``own`` (-1: none) fused in, numbered after ``numbers``; the numbers
+        of source tracks no tracker holds any more are dropped."""
+        central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
+        members = [*tracks, *([own] if own >= 0 else [])]
+        shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
+        pic, numbers = assemble(central, shared, self.allowed, numbers)
+        held = [self.tables[base].tracks.id if base >= 0 else np.zeros(0, np.int64)]
+        held += [_own_numbers(m, self.own(m).tracks.id) for m in members]
+        return pic, numbers.keep(np.concatenate(held))
+
     def picture(self, t: float) -> CoalitionPicture:
-        """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`)."""
-        central = picture_rows(self.central, t, self.config, self.frame)
-        shared = [(m, picture_rows(self.own[m], t, self.config, self.frame))
-                  for m in sorted(self.own) if self.shares[m] == "tracks"]
-        return assemble(central, shared, self.allowed)
+        """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`;
+        its track numbers follow from the last call)."""
+        tracks = tuple(m for m in range(len(self.shares)) if self.shares[m] == "tracks")
+        pic, self.numbers = self._assemble(0 if self.feeds[0] else -1, tracks, -1, t,
+                                           self.numbers)
+        return pic
 
     def view(self, picture: CoalitionPicture, member: int) -> CoalitionPicture:
-        """What member row ``member`` holds at the picture's time: the rows releasable to it,
-        plus (for a member that shares nothing) its own tracks fused in."""
-        rows = (picture.release >> np.uint64(member)) & np.uint64(1)
-        mine = picture.take(rows.astype(bool))
-        if self.shares[member] == "none":
-            own = picture_rows(self.own[member], picture.t, self.config, self.frame)
-            mine = fuse(mine, own, member)
-        return mine
+        """What member row ``member`` holds at the picture's time: the track built from what
+        it may see. That is the coalition ``picture`` itself when every contributor releases to
+        it; otherwise the centralised tracker of the detection-sharing members that release to
+        it, the pictures of the track-sharing members that do fused in and, for a member that
+        shares nothing, its own tracks too (track numbers kept per such picture; the view of
+        members who may see the same sources is computed once per time)."""
+        base, tracks, own = key = self._sees[member]
+        everything = tuple(m for m in range(len(self.shares)) if self.shares[m] == "tracks")
+        if base == (0 if self.feeds[0] else -1) and tracks == everything and own < 0:
+            return picture
+        view = self._views.get(key)
+        if view is None or view.t != picture.t:
+            numbers = self._view_numbers.get(key, TrackNumbers.empty())
+            view, self._view_numbers[key] = self._assemble(base, tracks, own, picture.t, numbers)
+            self._views[key] = view
+        return view
+
+    def last_update(self, ids: I64) -> F64:
+        """Time (s) of the last detection associated with each coalition picture track ``ids``:
+        the latest of its source tracks' (every tracker's track shown under that number,
+        :class:`TrackNumbers`), NaN for a number no tracker holds."""
+        out = np.full(ids.shape, np.nan)
+        nums = self.numbers
+        if len(nums) == 0 or ids.size == 0:
+            return out
+        member = (nums.key >> np.int64(_LOCAL_ID)) - 1  # -1: the centralised tracker
+        t_upd = np.full(len(nums), np.nan)
+        for m in np.unique(member).tolist():
+            held = self.central if m < 0 else self.own(int(m))
+            if not len(held.tracks):
+                continue
+            sel = np.flatnonzero(member == m)
+            local = nums.key[sel] & np.int64((1 << _LOCAL_ID) - 1)
+            at = np.minimum(np.searchsorted(held.tracks.id, local), len(held.tracks) - 1)
+            found = held.tracks.id[at] == local
+            t_upd[sel[found]] = held.tracks.t_update[at[found]]
+        order = np.argsort(nums.number, kind="stable")
+        num, t_upd = nums.number[order], t_upd[order]
+        ok = np.isfinite(t_upd)
+        num, t_upd = num[ok], t_upd[ok]
+        if num.size == 0:
+            return out
+        starts = np.flatnonzero(np.r_[True, num[1:] != num[:-1]])
+        latest = np.maximum.reduceat(t_upd, starts)
+        at = np.minimum(np.searchsorted(num[starts], ids), starts.size - 1)
+        found = num[starts][at] == ids
+        out[found] = latest[at[found]]
+        return out
