@@ -40,7 +40,9 @@ Interceptors receive midcourse updates: at every tick until the intercept the ai
 track's predicted position at the intercept time (with the motion model of the class it was
 fired at). The kill draw counts only if the true threat is within the interceptor type's seeker
 basket of the aim point at the intercept time (``seeker_basket_m``, default 2 km): a poor picture
-costs misses. A kill is seen (kill assessment): the killed track is not engaged again.
+costs misses. A kill is seen (kill assessment): the killed track is not engaged again unless a
+detection updates it after the kill (it then follows another object, e.g. the next missile in
+trail) and it is re-examined like any other track.
 
 Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
 is a pure function of (scenario, seed): the generator is made here from the seed and passed down
@@ -117,6 +119,7 @@ from inkless.tracking.picture import (
 from inkless.tracking.quality import PictureLog, Scored
 
 __all__ = [
+    "BLOCKED_ASSESSED_KILLED",
     "BLOCKED_CAVEAT",
     "BLOCKED_CHANNELS",
     "BLOCKED_COST",
@@ -151,6 +154,9 @@ BLOCKED_NOT_HOSTILE = 64
 #: Every available shot at it would have cost more (exchange rate x interceptor cost) than the
 #: value it saves: the coalition's exchange rate chose not to spend the round.
 BLOCKED_COST = 128
+#: Tracked picture: a hostile track was withheld as the threat already killed on it (kill
+#: assessment) while its detections came from another threat that a unit could have engaged.
+BLOCKED_ASSESSED_KILLED = 256
 Event = tuple[float, str, int, int]  # (time s, kind, threat row or -1, unit row or -1)
 Solver = Literal["greedy", "fast", "exact"]
 Picture = Literal["perfect", "tracked"]
@@ -158,6 +164,7 @@ PICTURES: tuple[str, ...] = ("perfect", "tracked")
 #: GOSPA parameters of the picture quality: cut-off c (m), order p, alpha = 2.
 GOSPA_C_M, GOSPA_P = 1000.0, 1.0
 _BLOCK = 64  # ticks of detections simulated at once
+_NEVER = np.iinfo(np.int64).max  # the first tick of a threat no unit can ever engage
 _SAMPLE_S = 20.0  # the tracked picture is kept for the map every this many seconds
 
 
@@ -380,7 +387,7 @@ def run(
         world = _TrackedWorld(scenario, tables, raid, traffic, platforms, gates, truth, truth_alt,
                               dt, sense_rng, coop_rng)
         held_grid = np.zeros((ticks, n), dtype=bool)
-        active_lo = np.full(n, np.iinfo(np.int64).max)
+        active_lo = np.full(n, _NEVER)
         active_hi = np.full(n, -1)
     else:
         held_grid = _held_while_acting(platforms.grid(dt, ticks), sensors, truth, truth_alt,
@@ -392,9 +399,7 @@ def run(
         # closing of its windows over all units; ticks when no live threat is in such a span and
         # no interceptor is due are skipped.
         has_window = window_last >= 0
-        active_lo = np.where(has_window, window_open, np.iinfo(np.int64).max).min(
-            axis=0, initial=np.iinfo(np.int64).max
-        )
+        active_lo = np.where(has_window, window_open, _NEVER).min(axis=0, initial=_NEVER)
         active_hi = window_last.max(axis=0, initial=-1)
 
     def shootable(
@@ -412,15 +417,16 @@ def run(
         avail = (free > 0) & (ready[us] <= t) & active
         return fz, codes, free, active, avail
 
-    def withhold(t: float, keys: I64, o: _Options) -> None:
-        """Tracked picture, after-action only: the threats ``keys`` whose tracks are not
-        declared hostile get ``BLOCKED_NOT_HOSTILE`` where some available unit had a feasible
-        shot that the gates allow (arguments as for :func:`decide`). Decides nothing."""
+    def withhold(t: float, keys: I64, o: _Options, bit: int) -> None:
+        """Tracked picture, after-action only: the threats ``keys`` whose tracks the defence
+        withholds (not declared hostile, or assessed killed) get ``bit`` where some available
+        unit had a feasible shot that the gates allow (arguments as for :func:`decide`).
+        Decides nothing."""
         fz, codes, _, _, avail = shootable(t, o)
         geo = fz.feasible
         feasible_ever[keys[geo.any(axis=0)]] = True
         ok = geo & (codes == 0) & avail[:, None]
-        blocked[keys[ok.any(axis=0)]] |= BLOCKED_NOT_HOSTILE
+        blocked[keys[ok.any(axis=0)]] |= bit
 
     def decide(t: float, keys: I64, value: F64, room: I64, o: _Options,
                track: tuple[I64, I64] | None) -> None:
@@ -498,11 +504,12 @@ def run(
             events.append((t, "fire", jj, uu))
 
     def on_tracks(t: float, tick: int, pic: CoalitionPicture, rows: I64, cls: I64, room: I64,
-                  engage: bool) -> None:
+                  withheld: int = 0) -> None:
         """Steps 6-8 on the tracked picture for its rows ``rows`` taken as threats of classes
         ``cls`` with room for ``room`` more interceptors: threat evaluation on the tracks, then
-        feasibility on the predicted tracks and either the assignment (``engage``) or, for
-        tracks not declared hostile, the after-action's record of shots withheld."""
+        feasibility on the predicted tracks and either the assignment or, for tracks the
+        defence withholds (``withheld``: the ``BLOCKED_*`` bit saying why), the after-action's
+        record of shots withheld."""
         reachable = world.may_reach(pic, rows, cls, flyout, dt)
         rows, cls, room = rows[reachable], cls[reachable], room[reachable]
         if not rows.size:
@@ -527,11 +534,11 @@ def run(
         keys = world.threat_row(pic.obj[sel])  # bookkeeping only: -1 if not a threat
         o = _Options(us, idx, kinds[idx], threat.asset[keep[idx]], pairs[:, idx], times, ecef,
                      alt)
-        if engage:
+        if withheld:
+            withhold(t, keys, o, withheld)
+        else:
             decide(t, keys, threat.value[keep[idx]], room[keep[idx]], o,
                    (pic.id[sel], pic.obj[sel]))
-        else:
-            withhold(t, keys, o)
 
     tick = 0
     while tick <= last_tick:
@@ -547,7 +554,7 @@ def run(
             if flight.result[row] == KILL:
                 fate[j], end_time[j] = KILLED, flight.intercept_time[row]
                 if tracked:
-                    world.killed_tracks.add(int(world.shot_track[row]))
+                    world.killed[int(world.shot_track[row])] = float(flight.intercept_time[row])
 
         # 2. Impacts.
         landing = np.flatnonzero(alive & (raid.impact_time <= t))
@@ -563,16 +570,17 @@ def run(
         pending = flight.result[: flight.n] == PENDING
         active = alive & (active_lo <= tick) & (tick <= active_hi)
         if not (tracked and tick < ticks) and (not active.any() or tick >= ticks):
-            later = [
-                active_lo[alive & (active_lo > tick)],
+            # the next tick something happens: a window opens (a threat with none never opens
+            # one), an interceptor is due, a threat lands
+            later = np.concatenate([
+                active_lo[alive & (active_lo < _NEVER)],
                 np.ceil(flight.intercept_time[: flight.n][pending] / dt),
-            ]
-            if not any(len(x) for x in later):
-                landing_ticks = np.ceil(raid.impact_time[alive] / dt)
-                later = [landing_ticks[landing_ticks > tick]]
-            if not any(len(x) for x in later):
+                np.ceil(raid.impact_time[alive] / dt),
+            ])
+            later = later[later > tick]
+            if not later.size:
                 break
-            tick = max(tick + 1, int(min(x.min() for x in later if len(x))))
+            tick = int(later.min())
             continue
 
         if tracked:
@@ -584,9 +592,10 @@ def run(
             # 6-8. The tracks declared hostile (the interlock), then, for the after-action only,
             #      the threats' tracks not declared hostile (yet) that could have been engaged.
             cand, room = world.candidates(pic, ids, flight, max_shots)
-            on_tracks(t, tick, pic, cand, ids.threat_class[cand], room, True)
-            held, true_cls = world.withheld(pic, ids, alive & ~engaged[:n], blocked)
-            on_tracks(t, tick, pic, held, true_cls, np.ones_like(held), False)
+            on_tracks(t, tick, pic, cand, ids.threat_class[cand], room)
+            for bit in (BLOCKED_NOT_HOSTILE, BLOCKED_ASSESSED_KILLED):
+                held, true_cls = world.withheld(pic, ids, alive & ~engaged[:n], blocked, bit)
+                on_tracks(t, tick, pic, held, true_cls, np.ones_like(held), bit)
             tick += 1
             continue
         rows = np.flatnonzero(active)
@@ -781,7 +790,9 @@ class _TrackedWorld:
         self.log = PictureLog(n_obj, GOSPA_C_M, GOSPA_P)
         self.member_logs = {m.id: PictureLog(n_obj, GOSPA_C_M, GOSPA_P) for m in members}
         self.first_held = np.full(n, np.nan)
-        self.killed_tracks: set[int] = set()
+        # kill assessment: track id -> time of the kill seen on it (the track is not engaged
+        # again unless a detection updates it after that time: then it follows another object)
+        self.killed: dict[int, float] = {}
         cap = int(tables.units.rounds.sum())
         self.shot_track = np.full(cap, -1, np.int64)
         self.shot_truth = np.full(cap, -1, np.int64)
@@ -877,21 +888,19 @@ class _TrackedWorld:
         truth_rows = np.flatnonzero(obj_ok & self.coalition_cover[tick])
         truth_pos = self.frame.from_ecef(self.objects[tick, truth_rows].astype(np.float64))
         scored = self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
-        done: dict[bytes, Scored | None] = {}
+        done: dict[int, Scored | None] = {}
         for m, mid in enumerate(self.member_logs):
-            shows = ((pic.release >> np.uint64(m)) & np.uint64(1)).astype(bool)
-            if self.shares[m] != "none":
-                key = shows.tobytes()
-                if shows.all():
-                    self.member_logs[mid].add_scored(t, scored)  # the coalition picture
-                elif key in done:
-                    self.member_logs[mid].add_scored(t, done[key])
-                else:
-                    view = pic.take(shows)
-                    done[key] = self.member_logs[mid].add(t, view.id, view.x[:, :3], truth_rows,
-                                                          truth_pos)
-                continue
+            # the track built from what the member may see (one object per distinct view)
             view = self._views[m] = self.tracker.view(pic, m)
+            if self.shares[m] != "none":
+                if view is pic:
+                    self.member_logs[mid].add_scored(t, scored)  # the coalition picture
+                elif id(view) in done:
+                    self.member_logs[mid].add_scored(t, done[id(view)])
+                else:
+                    done[id(view)] = self.member_logs[mid].add(t, view.id, view.x[:, :3],
+                                                               truth_rows, truth_pos)
+                continue
             rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
             pos = self.frame.from_ecef(self.objects[tick, rows].astype(np.float64))
             self.member_logs[mid].add(t, view.id, view.x[:, :3], rows, pos)
@@ -946,9 +955,7 @@ class _TrackedWorld:
         """Rows of the picture that may be engaged and how many more interceptors each may get:
         declared hostile (the interlock, :func:`inkless.identification.engageable`), the track
         not seen killed, fewer interceptors in the air at it than its declared class allows."""
-        ok = engageable(ids) & (ids.threat_class >= 0)
-        if self.killed_tracks:
-            ok &= ~np.isin(pic.id, np.fromiter(self.killed_tracks, np.int64))
+        ok = engageable(ids) & (ids.threat_class >= 0) & ~self.assessed_killed(pic)
         rows = np.flatnonzero(ok)
         pending = flight.result[: flight.n] == PENDING
         aimed = np.sort(self.shot_track[: flight.n][pending])
@@ -957,16 +964,34 @@ class _TrackedWorld:
         room = max_shots[ids.threat_class[rows]] - inair
         return rows[room > 0], room[room > 0]
 
+    def assessed_killed(self, pic: CoalitionPicture) -> NDArray[np.bool_]:
+        """``(len(pic),)``: the track was seen killed and no detection has updated it since
+        the kill. A killed track that a later detection updates follows another object (the
+        one it was fired at is gone): it is re-examined, i.e. dropped from the killed ones."""
+        if not self.killed:
+            return np.zeros(len(pic), bool)
+        killed = np.fromiter(self.killed, np.int64)
+        rows = np.flatnonzero(np.isin(pic.id, killed))
+        if rows.size:
+            t_kill = np.array([self.killed[int(i)] for i in pic.id[rows].tolist()])
+            updated = self.tracker.last_update(pic.id[rows]) > t_kill
+            for i in pic.id[rows[updated]].tolist():
+                del self.killed[int(i)]
+        return np.isin(pic.id, np.fromiter(self.killed, np.int64))
+
     def withheld(self, pic: CoalitionPicture, ids: Identities, open_: NDArray[np.bool_],
-                 blocked: I64) -> tuple[I64, I64]:
-        """After-action only: rows of the picture not declared hostile whose truth is a threat
-        still open (in flight, never engaged: ``open_``) and not yet marked
-        ``BLOCKED_NOT_HOSTILE``, with the threat's true class (the counterfactual "had it been
-        declared")."""
+                 blocked: I64, bit: int) -> tuple[I64, I64]:
+        """After-action only: rows of the picture whose truth is a threat still open (in
+        flight, never engaged: ``open_``) and not yet marked ``bit`` that the defence withholds
+        for that reason: ``BLOCKED_NOT_HOSTILE``, the track is not declared hostile;
+        ``BLOCKED_ASSESSED_KILLED``, it is hostile but still taken for the threat killed on it.
+        With the threat's true class (the counterfactual "had it been engaged")."""
         obj = pic.obj
-        real = (obj >= 0) & (obj < self.n) & ~engageable(ids)
+        hostile = engageable(ids)
+        why = ~hostile if bit == BLOCKED_NOT_HOSTILE else hostile & self.assessed_killed(pic)
+        real = (obj >= 0) & (obj < self.n) & why
         j = np.where(real, obj, 0)
-        real &= open_[j] & ((blocked[j] & BLOCKED_NOT_HOSTILE) == 0)
+        real &= open_[j] & ((blocked[j] & bit) == 0)
         rows = np.flatnonzero(real)
         return rows, self.raid.cls[obj[rows]]
 
