@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	# Recorded ADS-B samples for the tests: only the package's data files are read, never its
 	# code, so its (heavy) dependencies are not installed.
 	$(BIN)/python -m pip install --quiet --no-deps 'traffic==2.13'
@@ -26,11 +26,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-$(VENV)/.bench-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	touch $@
-
-bench: $(VENV)/.bench-installed
+bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -4,12 +4,10 @@ analytic great-circle velocity, the recording's interpolated one)."""
 
 from __future__ import annotations
 
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from inkless.scenario import load_scenario
 from inkless.simulation.civil import CivilTraffic, civil_traffic
@@ -40,10 +38,6 @@ def test_route_velocity_grid_matches_the_state() -> None:
     assert err < 0.05  # m/s at 230 m/s: float32 and the chord of a 0.1 s arc
 
 
-@pytest.mark.skipif(
-    not any(d.metadata["Name"] == "traffic" for d in metadata.distributions()),
-    reason="the traffic wheel is not installed",
-)
 def test_recorded_velocity_grid_matches_the_state(recorded: Any) -> None:
     sc = recorded("data/samples/collections/switzerland.json.gz", -300, 20)
     err, n = worst(civil_traffic(sc), 10.0, 120)

@@ -7,7 +7,6 @@ how civil aircraft fly.
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -20,15 +19,7 @@ from inkless.simulation.adsb import IffReplies, simulate_adsb
 from inkless.simulation.civil import civil_traffic
 from inkless.units import DEG
 
-try:
-    metadata.distribution("traffic")
-    HAVE = True
-except metadata.PackageNotFoundError:  # pragma: no cover
-    HAVE = False
 
-
-
-@pytest.mark.skipif(not HAVE, reason="the traffic wheel is not installed")
 @pytest.mark.parametrize(
     ("path", "offset", "flights", "origin"),
     [
@@ -89,7 +80,6 @@ civil:
 """
 
 
-@pytest.mark.skipif(not HAVE, reason="the traffic wheel is not installed")
 def test_a_raid_through_recorded_traffic() -> None:
     """The whole loop with civil traffic from the recording: the recorded airliners are tracked
     and identified neutral (from their simulated ADS-B reports), the cruise missiles hostile and

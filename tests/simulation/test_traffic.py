@@ -1,8 +1,8 @@
 """The recorded-traffic reader on the sample files shipped in the installed ``traffic`` wheel
 (read with gzip and json here as the outside reference; nothing is downloaded or copied).
 
-Skipped when the ``traffic`` distribution is not installed (only its data files are used: it
-does not need to import).
+``make test`` installs the ``traffic`` distribution without its dependencies (only its data
+files are used: it does not need to import); without it these tests fail, they never skip.
 """
 
 from __future__ import annotations
@@ -23,16 +23,10 @@ from inkless.scenario import parse_scenario
 from inkless.simulation.civil import civil_traffic
 from inkless.simulation.traffic import RecordedFlights, read_recording
 
-try:
-    _DIST = metadata.distribution("traffic")
-except metadata.PackageNotFoundError:  # pragma: no cover - depends on the environment
-    _DIST = None
-needs_traffic = pytest.mark.skipif(_DIST is None, reason="the traffic wheel is not installed")
-
 
 def sample(name: str) -> Path:
-    assert _DIST is not None
-    return Path(str(_DIST.locate_file(f"traffic/data/samples/{name}")))
+    dist = metadata.distribution("traffic")  # installed by `make test` (--no-deps)
+    return Path(str(dist.locate_file(f"traffic/data/samples/{name}")))
 
 
 @cache
@@ -41,7 +35,6 @@ def raw(name: str) -> Any:
         return json.load(f)
 
 
-@needs_traffic
 def test_records_layout_units_and_aircraft() -> None:
     rows = raw("collections/switzerland.json.gz")
     rec = read_recording(sample("collections/switzerland.json.gz"), time_offset_s=100.0)
@@ -65,7 +58,6 @@ def test_records_layout_units_and_aircraft() -> None:
         assert rec.vertical_rate[k] == pytest.approx(r["vertical_rate"] * 0.3048 / 60)
 
 
-@needs_traffic
 def test_columns_layout_with_nulls_and_gaps() -> None:
     data = raw("noisy/noisy_spoofing.json.gz")  # pandas "columns" layout
     lat = list(data["latitude"].values())
@@ -81,7 +73,6 @@ def test_columns_layout_with_nulls_and_gaps() -> None:
     assert len(rec) == 1 + int((np.diff(np.sort(np.unique(ts))) > 120_000).sum())
 
 
-@needs_traffic
 def test_replay_passes_through_the_samples() -> None:
     rec = read_recording(sample("noisy/noisy_takeoff.json.gz"), time_offset_s=0.0)
     flights = RecordedFlights(rec)
@@ -107,7 +98,6 @@ def test_replay_passes_through_the_samples() -> None:
     assert np.isnan(grid[-1, f]).all() and np.isfinite(grid[int(rec.t[a]) + 1, f]).all()
 
 
-@needs_traffic
 def test_scenario_takes_civil_traffic_from_a_recording() -> None:
     sc = parse_scenario(
         """

@@ -46,7 +46,6 @@ def test_gospa_rejects_other_alpha() -> None:
 
 
 def test_gospa_matches_stonesoup() -> None:
-    pytest.importorskip("stonesoup")
     from stonesoup.measures import Euclidean
     from stonesoup.metricgenerator.ospametric import GOSPAMetric
     from stonesoup.types.state import State

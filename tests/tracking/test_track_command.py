@@ -16,8 +16,6 @@ from typer.testing import CliRunner
 from inkless.commands.track import app
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "tracking"
-pytestmark = pytest.mark.skipif(not (SHARED / "make_scenario.py").is_file(),
-                                reason="shared/bench/tracking not present")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +69,6 @@ def test_truth_labels_are_not_read(scenario: Path, tmp_path: Path) -> None:
 
 
 def test_score_matches_the_reference_script(scenario: Path, tmp_path: Path) -> None:
-    pytest.importorskip("stonesoup")
     ours = _track(scenario, tmp_path / "tracks.csv")
     res = subprocess.run([sys.executable, str(SHARED / "stonesoup_reference.py"), str(scenario),
                           "--score-tracks", str(tmp_path / "tracks.csv")],
