@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import chi2
 
 from inkless.identification import NEUTRAL, TRUTH_CIVIL
-from inkless.identification.evidence import item_cov, to_enu
+from inkless.identification.evidence import gated_pairs, item_cov, to_enu
 from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation
 from inkless.pipeline import run
 from inkless.scenario import parse_scenario
@@ -138,3 +139,42 @@ def test_drones_abeam_a_climbing_airliner_are_never_neutral(seed: int) -> None:
     civil = (h.truth >= 0) & (ident.truth_kind[np.maximum(h.truth, 0)] == TRUTH_CIVIL)
     assert civil.sum() > 20
     assert (h.category[civil] == NEUTRAL).mean() > 0.8
+
+
+@pytest.mark.parametrize(("along_m", "cross_m", "gated"), [
+    (0.0, 1000.0, True),  # on the route: a drone there at the right time is the accepted limit
+    (20000.0, 0.0, True),  # 20 km early or late on the plan: timing
+    (0.0, 26000.0, False),  # abeam: outside the navigation tolerance
+    (0.0, 5000.0, True),
+    (0.0, 7000.0, False),
+])
+def test_gate_distance_is_the_closed_form(along_m: float, cross_m: float, gated: bool) -> None:
+    """A track at ``along_m`` ahead and ``cross_m`` to the side of where the plan puts the
+    aircraft (same height, isotropic track sigma 200 m): the squared Mahalanobis distance is
+    along^2 / (8000^2 + 200^2) + cross^2 / (1500^2 + 200^2), and the 99.9 % gate (16.27) keeps
+    it or not."""
+    heading = 0.7  # rad from north
+    plan_enu = np.array([10_000.0, -5_000.0, 3000.0])
+    ground = np.array([np.sin(heading), np.cos(heading), 0.0])
+    r0 = np.asarray(enu_rotation(ORIGIN[0], ORIGIN[1]), float)
+    p0 = np.asarray(ecef_from_geodetic(*ORIGIN), float).reshape(3)
+    plan_ecef = (r0.T @ plan_enu + p0).reshape(1, 3)
+    pos, _ = to_enu(plan_ecef, ORIGIN)
+    # the plan's ground track in its own local frame, so that "along" is truly horizontal there
+    up = pos[0] + r0 @ p0
+    up = up / np.linalg.norm(up)
+    g = ground - (ground @ up) * up
+    g /= np.linalg.norm(g)
+    c = np.cross(up, g)
+    vel_ecef = (r0.T @ (140.0 * g)).reshape(1, 3)
+    cov = item_cov(plan_ecef, np.array([1500.0]), np.array([300.0]), r0, vel_ecef=vel_ecef,
+                   sigma_along=np.array([8000.0]))
+    track = (pos[0] + along_m * g + cross_m * c).reshape(1, 3)
+    P = np.eye(3)[None] * 200.0**2
+    d2_want = along_m**2 / (8000.0**2 + 200.0**2) + cross_m**2 / (1500.0**2 + 200.0**2)
+    gate = float(chi2.ppf(0.999, 3))  # the default gate_probability, 3 degrees of freedom
+    ti, _, d2 = gated_pairs(track, P, pos, cov, gate)
+    assert (len(ti) == 1) == gated
+    assert (d2_want <= gate) == gated
+    if gated:
+        assert d2[0] == pytest.approx(d2_want, rel=1e-9)
