@@ -159,3 +159,26 @@ def test_destination_closed_form_due_north_and_east_on_equator() -> None:
     ang = 1000 * KM / R_MEAN
     np.testing.assert_allclose(la, [ang, 0.0], atol=1e-12)
     np.testing.assert_allclose(lo, [0.0, ang], atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lat=st.floats(-89.9, 89.9),
+    lon=st.floats(-180.0, 180.0),
+    alt=st.sampled_from([0.0, 10.0, 1e4, 1e5]),
+)
+def test_up_vector_is_pymap3d_enu_up(lat: float, lon: float, alt: float) -> None:
+    """The up vector against pymap3d's ENU frame: the ECEF direction of ENU (0, 0, 1) at the
+    geodetic point: exact on the ellipsoid; above it, the latitude error of ``atan2(z, p (1 -
+    e^2))`` is about ``e^2 h sin(2 lat) / (2 R)``, bounded here by ``e^2 h / (2 b)``."""
+    import pymap3d
+
+    x, y, z = pymap3d.geodetic2ecef(lat, lon, alt)
+    ref = np.array(pymap3d.enu2uvw(0.0, 0.0, 1.0, lat, lon))
+    up = g.up_from_ecef(np.array([x, y, z]))
+    assert up.shape == (3,)
+    angle = float(np.linalg.norm(up - ref))  # the chord: the angle, for small ones
+    assert angle <= 1e-12 + g.WGS84_E2 * alt / (2.0 * g.WGS84_B)
+    many = g.up_from_ecef(np.array([[x, y, z]] * 4).reshape(2, 2, 3))
+    assert many.shape == (2, 2, 3)
+    np.testing.assert_allclose(many[1, 1], up, atol=0.0)

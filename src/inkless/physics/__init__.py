@@ -35,6 +35,7 @@ from inkless.physics.geodesy import (
     geodetic_from_ecef,
     initial_bearing,
     surface_distance,
+    up_from_ecef,
 )
 from inkless.physics.intercept import intercept_straight, pairwise_intercept
 from inkless.physics.route import RouteTable
@@ -63,4 +64,5 @@ __all__ = [
     "pairwise_intercept",
     "propagate",
     "surface_distance",
+    "up_from_ecef",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "geodetic_from_ecef",
     "initial_bearing",
     "surface_distance",
+    "up_from_ecef",
 ]
 
 Array = NDArray[np.float64]
@@ -99,6 +100,22 @@ def altitude(xyz: ArrayLike) -> Array:
     sl, cl = np.sin(lat), np.cos(lat)
     result: Array = p * cl + z * sl - WGS84_A * np.sqrt(1.0 - WGS84_E2 * sl * sl)
     return result
+
+
+def up_from_ecef(xyz: ArrayLike) -> Array:
+    """Geodetic up unit vectors (the ellipsoid normal, ``xyz.shape``) at ECEF points ``xyz`` (m).
+
+    Latitude ``atan2(z, p (1 - e^2))``: exact on the ellipsoid's surface (the normal through a
+    surface point); ``h`` metres above it the direction is off by at most ``e^2 h / (2 b)`` rad
+    (5e-5 rad at 100 km; checked against pymap3d in the tests). The one up vector of the code
+    base (coverage geometry, radar frames, threat evaluation).
+    """
+    p3 = _f64(xyz)
+    x, y, z = p3[..., 0], p3[..., 1], p3[..., 2]
+    lat = np.arctan2(z, np.hypot(x, y) * (1.0 - WGS84_E2))
+    lon = np.arctan2(y, x)
+    cl = np.cos(lat)
+    return np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
 
 
 def enu_rotation(lat0: ArrayLike, lon0: ArrayLike) -> Array:

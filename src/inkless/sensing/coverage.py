@@ -12,21 +12,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.physics.geodesy import EARTH_MEAN_RADIUS, altitude
+from inkless.physics.geodesy import EARTH_MEAN_RADIUS, altitude, up_from_ecef
 
 __all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage", "coverage_grid"]
 
 F64 = NDArray[np.float64]
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
-
-
-def _up(ecef: F64) -> F64:
-    """Geodetic up unit vectors (approximated by the ellipsoid normal via Bowring's latitude)."""
-    x, y, z = ecef[..., 0], ecef[..., 1], ecef[..., 2]
-    p = np.hypot(x, y)
-    lat = np.arctan2(z, p * (1.0 - 6.69437999014e-3))
-    lon = np.arctan2(y, x)
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
 
 
 def _visible(
@@ -84,7 +75,7 @@ def coverage(
         seen[i, near] = _visible(
             d[near],
             sensor[i],
-            _up(sensor[i]),
+            up_from_ecef(sensor[i]),
             altitude(sensor[i]),
             target[near],
             h_t[near],

@@ -48,9 +48,9 @@ from inkless.physics.geodesy import (
     EARTH_MEAN_RADIUS,
     WGS84_A,
     WGS84_B,
-    WGS84_E2,
     ecef_from_geodetic,
     enu_rotation,
+    up_from_ecef,
 )
 from inkless.scenario.tables import SensorTable
 
@@ -328,7 +328,7 @@ class ExpectedPd:
         self.ecef = s_ecef
         self.enu = frame.from_ecef(s_ecef)
         self.norm = np.linalg.norm(s_ecef, axis=1)
-        self.up = np.stack([_geodetic_up(e) for e in s_ecef]) @ frame.rot.T if len(s_ecef) else (
+        self.up = up_from_ecef(s_ecef) @ frame.rot.T if len(s_ecef) else (
             np.zeros((0, 3)))
         rng = np.asarray(sensor_range, dtype=float).reshape(-1, 4)
         self.r_fast, self.r_slow = rng[:, 0], np.minimum(rng[:, 1], rng[:, 2])
@@ -377,15 +377,6 @@ def expected_pd(
         return one(pos, vel)[0]
 
     return pd_of
-
-
-def _geodetic_up(ecef: F64) -> F64:
-    """Geodetic up unit vector at ECEF ``ecef (3,)``, latitude by Bowring's formula (as the
-    coverage geometry of :mod:`inkless.sensing.coverage`)."""
-    x, y, z = (float(v) for v in ecef)
-    lat = np.arctan2(z, np.hypot(x, y) * (1.0 - WGS84_E2))
-    lon = np.arctan2(y, x)
-    return np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
 def _height(ecef: F64, rn: F64 | None = None) -> F64:

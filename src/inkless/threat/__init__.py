@@ -2,12 +2,12 @@
 
 Tracked picture, with covariance: :func:`impact_ellipse` (ballistic impact point, time and their
 uncertainty), :func:`asset_probabilities` (probability of each track coming down on each asset,
-the most likely asset, time to go), :func:`expected_value_at_risk`. Mean states only:
-:func:`evaluate_tracks`; perfect picture: :func:`value_at_risk`.
+the most likely asset, time to go), :func:`expected_value_at_risk`; predicted paths for the
+feasibility of shots: :func:`predicted_path`. Perfect picture: :func:`value_at_risk`.
 """
 
 from .ellipse import ImpactEllipse, covariance_to_ecef, impact_ellipse
-from .predicted import TrackThreat, ballistic_impact, evaluate_tracks, position_at, predicted_path
+from .predicted import ballistic_impact, position_at, predicted_path
 from .probability import P_NEGLIGIBLE, AssetRisk, asset_probabilities, disc_probability
 from .value import expected_value_at_risk, value_at_risk
 
@@ -15,12 +15,10 @@ __all__ = [
     "P_NEGLIGIBLE",
     "AssetRisk",
     "ImpactEllipse",
-    "TrackThreat",
     "asset_probabilities",
     "ballistic_impact",
     "covariance_to_ecef",
     "disc_probability",
-    "evaluate_tracks",
     "expected_value_at_risk",
     "impact_ellipse",
     "position_at",

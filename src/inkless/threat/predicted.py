@@ -1,63 +1,36 @@
-"""Threat evaluation from tracks: where each tracked threat is going and what it puts at risk.
+"""Where tracked threats are going: Keplerian impact prediction and predicted paths.
 
 Where it sits: threat evaluation on the tracked picture, after tracking (and identification),
 before assignment. Inputs are track states, never the truth: positions and velocities in ECEF
 (m, m/s) at the decision time ``t`` (s since the epoch), and each track's class.
 
 * **Ballistic** tracks fly a Keplerian arc (:func:`inkless.physics.ballistic.propagate`, the
-  model the raid itself flies): the state is propagated on a grid of times ahead until the height
-  above the ellipsoid changes sign, and the crossing is refined by safeguarded Newton steps on
-  ``h(t)`` (derivative: the velocity along the local vertical). The predicted impact point, moved
-  back along the final velocity to each asset's height, is compared with the asset's radius plus
-  ``margin_m``.
+  model the raid itself flies): :func:`ballistic_impact` propagates the state on a grid of times
+  ahead until the height above the ellipsoid changes sign and refines the crossing by
+  safeguarded Newton steps on ``h(t)`` (derivative: the velocity along the local vertical).
 * **Cruise missiles and drones** are extrapolated at constant velocity (a straight line in
-  ECEF). For every asset, the horizontal closest approach of the line (in the asset's local
-  horizontal plane) ahead of the track within ``horizon_s``; the asset is at risk when the miss
-  distance is within its radius plus ``margin_m`` plus ``angular_margin`` times the distance
-  flown to that point: the route ahead is unknown (turns at waypoints, a heading error), so the
-  cross-track uncertainty grows with the distance ahead.
+  ECEF).
 
-The asset at risk is the one passed closest relative to its allowance; the predicted impact time
-is the ground crossing (ballistic) or the closest approach to that asset (others).
-:func:`predicted_path` samples the same predictions on a grid of future times for the
-feasibility of shots, NaN after the predicted impact.
+:func:`predicted_path` samples these predictions on a grid of future times for the feasibility
+of shots, NaN after the predicted impact; :func:`position_at` gives one instant per track (the
+interceptors' midcourse aim points). What each prediction puts at risk, with the track's
+covariance, is :mod:`inkless.threat.probability`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from inkless.physics.ballistic import propagate
-from inkless.physics.geodesy import altitude
+from inkless.physics.geodesy import altitude, up_from_ecef
 
-__all__ = ["TrackThreat", "ballistic_impact", "evaluate_tracks", "position_at", "predicted_path"]
+__all__ = ["ballistic_impact", "position_at", "predicted_path"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 _T_TOL = 1e-7  # s: a Newton step this small ends the impact-time iteration (quadratic: done)
-
-
-@dataclass(frozen=True)
-class TrackThreat:
-    """Per track: ``asset (n,)`` row at risk (-1: none), ``t_impact (n,)`` predicted impact or
-    closest-approach time (s since the epoch; NaN: none within the horizon), ``point (n, 3)`` the
-    predicted impact or closest-approach point (ECEF m; NaN when none)."""
-
-    asset: I64
-    t_impact: F64
-    point: F64
-
-
-def _up(ecef: F64) -> F64:
-    """Geodetic up unit vectors (Bowring's latitude, as the coverage geometry uses)."""
-    x, y, z = ecef[..., 0], ecef[..., 1], ecef[..., 2]
-    lat = np.arctan2(z, np.hypot(x, y) * (1.0 - 6.69437999014e-3))
-    lon = np.arctan2(y, x)
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
 
 
 def ballistic_impact(
@@ -100,7 +73,7 @@ def ballistic_impact(
         ta = t[act]
         rr, vv = propagate(p0[act], v0[act], ta)
         hh = altitude(rr)
-        rate = np.einsum("ni,ni->n", vv, _up(rr))
+        rate = np.einsum("ni,ni->n", vv, up_from_ecef(rr))
         hi[act] = hia = np.where(hh <= 0.0, ta, hi[act])
         lo[act] = loa = np.where(hh > 0.0, ta, lo[act])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -111,75 +84,6 @@ def ballistic_impact(
     rr, vv = propagate(p0, v0, t)
     t_go[rows], r_imp[rows], v_imp[rows] = t, rr, vv
     return t_go, r_imp, v_imp
-
-
-def evaluate_tracks(
-    t: float,
-    pos: F64,
-    vel: F64,
-    ballistic: NDArray[np.bool_],
-    asset_ecef: F64,
-    asset_alt: F64,
-    asset_radius: F64,
-    margin_m: float = 1000.0,
-    angular_margin: float = 0.1,
-    horizon_s: float = 14400.0,
-) -> TrackThreat:
-    """The asset each track puts at risk and when (module docstring).
-
-    Args:
-        t: decision time, s since the epoch.
-        pos, vel: ``(n, 3)`` track positions (ECEF m) and velocities (m/s) at ``t``.
-        ballistic: ``(n,)`` which tracks fly Keplerian arcs (the others: constant velocity).
-        asset_ecef, asset_alt, asset_radius: defended assets' centres (ECEF m), heights (m) and
-            radii (m), ``(a, 3)``, ``(a,)``, ``(a,)``.
-        margin_m: added to every asset's radius, m.
-        angular_margin: cross-track allowance per metre flown ahead (rad), cruise and drones.
-        horizon_s: how far ahead a constant-velocity track is extrapolated, s.
-    """
-    n, a = pos.shape[0], asset_ecef.shape[0]
-    asset = np.full(n, -1, np.int64)
-    t_imp = np.full(n, np.nan)
-    point = np.full((n, 3), np.nan)
-    if n == 0 or a == 0:
-        return TrackThreat(asset, t_imp, point)
-    up_a = _up(asset_ecef)
-    b = np.flatnonzero(ballistic)
-    if b.size:
-        t_go, r_imp, v_imp = ballistic_impact(pos[b], vel[b])
-        ok = np.isfinite(t_go)
-        v_up = np.einsum("ni,ni->n", v_imp, _up(np.nan_to_num(r_imp)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            back = np.where(v_up[:, None] < 0.0, asset_alt[None, :] / -v_up[:, None], 0.0)  # s
-        at_h = r_imp[:, None, :] - v_imp[:, None, :] * back[..., None]
-        miss = np.linalg.norm(at_h - asset_ecef[None], axis=2)
-        ratio = miss / (asset_radius + margin_m)[None, :]
-        best = np.argmin(np.where(np.isfinite(ratio), ratio, np.inf), axis=1)
-        hit = ok & (ratio[np.arange(b.size), best] <= 1.0)
-        asset[b[hit]] = best[hit]
-        t_imp[b[ok]] = t + t_go[ok]
-        point[b[ok]] = r_imp[ok]
-    c = np.flatnonzero(~ballistic)
-    if c.size:
-        d = pos[c, None, :] - asset_ecef[None]  # (nc, a, 3)
-        v = np.broadcast_to(vel[c, None, :], d.shape)
-        dh = d - np.einsum("cai,ai->ca", d, up_a)[..., None] * up_a[None]
-        vh = v - np.einsum("cai,ai->ca", v, up_a)[..., None] * up_a[None]
-        v2 = np.einsum("cai,cai->ca", vh, vh)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.where(v2 > 1e-6, -np.einsum("cai,cai->ca", dh, vh) / v2, 0.0)
-        s = np.clip(s, 0.0, horizon_s)
-        miss = np.linalg.norm(dh + vh * s[..., None], axis=2)
-        allow = asset_radius[None, :] + margin_m + angular_margin * np.sqrt(v2) * s
-        ratio = miss / allow
-        best = np.argmin(ratio, axis=1)
-        rows = np.arange(c.size)
-        hit = ratio[rows, best] <= 1.0
-        asset[c[hit]] = best[hit]
-        s_best = s[rows, best]
-        t_imp[c[hit]] = t + s_best[hit]
-        point[c[hit]] = pos[c[hit]] + vel[c[hit]] * s_best[hit, None]
-    return TrackThreat(asset, t_imp, point)
 
 
 def predicted_path(

@@ -5,16 +5,16 @@ before value at risk (:func:`inkless.threat.value.expected_value_at_risk`) and a
 Inputs are track states and covariances, never the truth.
 
 * **Ballistic** tracks: the impact ellipse (:func:`inkless.threat.ellipse.impact_ellipse`); the
-  mean impact is moved back along the final velocity to each asset's height (as
-  :func:`inkless.threat.predicted.evaluate_tracks` does) and the probability is the integral of
-  the 2-D Gaussian (east, north) over the asset's disc, :func:`disc_probability`. The ground
-  covariance is used at the asset's height too: an asset a few hundred metres up is reached a
-  fraction of a second earlier, which changes the ellipse by far less than its size.
+  mean impact is moved back along the final velocity to each asset's height and the probability
+  is the integral of the 2-D Gaussian (east, north) over the asset's disc,
+  :func:`disc_probability`. The ground covariance is used at the asset's height too: an asset a
+  few hundred metres up is reached a fraction of a second earlier, which changes the ellipse by
+  far less than its size.
 * **Cruise missiles and drones** fly straight ahead (constant ECEF velocity, as in
-  :func:`evaluate_tracks`): for each asset, the horizontal closest approach at ``tau`` s ahead
-  (``0 <= tau <= horizon_s``) and the miss ``m`` along the unit horizontal axis ``e`` from the
-  asset to that point (the cross-track axis; when the line passes through the asset, the
-  horizontal normal to the velocity). The miss is Gaussian with variance
+  :func:`inkless.threat.predicted.predicted_path`): for each asset, the horizontal closest
+  approach at ``tau`` s ahead (``0 <= tau <= horizon_s``) and the miss ``m`` along the unit
+  horizontal axis ``e`` from the asset to that point (the cross-track axis; when the line passes
+  through the asset, the horizontal normal to the velocity). The miss is Gaussian with variance
   ``e^T (P_pp + tau (P_pv + P_vp) + tau^2 P_vv) e`` (the state's uncertainty carried to the
   closest approach) plus ``(angular_margin * distance flown)^2`` (the route ahead is unknown:
   turns at waypoints, heading errors; a 1-sigma cross-track allowance per metre flown), and the
@@ -33,9 +33,9 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from inkless.errors import InputError
+from inkless.physics.geodesy import up_from_ecef
 
 from .ellipse import ImpactEllipse, covariance_to_ecef, east_north, impact_ellipse
-from .predicted import _up
 
 __all__ = ["P_NEGLIGIBLE", "AssetRisk", "asset_probabilities", "disc_probability"]
 
@@ -143,7 +143,7 @@ def _route(
     horizon_s: float,
 ) -> tuple[F64, F64]:
     """Probabilities and closest-approach times ahead ``(c, a)`` of straight-line tracks."""
-    up_a = _up(asset_ecef)  # (a, 3)
+    up_a = up_from_ecef(asset_ecef)  # (a, 3)
     d = pos[:, None, :] - asset_ecef[None]  # (c, a, 3)
     dh = d - np.einsum("cai,ai->ca", d, up_a)[..., None] * up_a[None]
     vh = vel[:, None, :] - np.einsum("ci,ai->ca", vel, up_a)[..., None] * up_a[None]
