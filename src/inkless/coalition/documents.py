@@ -34,6 +34,12 @@ from inkless.errors import InputError
 from .rules import DocumentType
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_INT",
+    "MAX_STATEMENT_BYTES",
+    "SKEW_S",
+    "TIME_FIRST",
+    "TIME_LAST",
     "SignedStatement",
     "canonical_json",
     "document_fields",
@@ -45,16 +51,37 @@ __all__ = [
     "public_hex",
     "sign_statement",
     "signature_valid",
+    "time_problem",
     "utc_iso",
 ]
+
+#: Limits of what may be signed and stored (see docs/limits.md): a statement's canonical text in
+#: bytes, how deep objects and arrays nest, and the largest integer (JSON-safe, 2**53).
+MAX_STATEMENT_BYTES = 64 * 1024
+MAX_DEPTH = 32
+MAX_INT = 2**53
+#: Every time on the ledger lies in [TIME_FIRST, TIME_LAST); an appended statement may be dated
+#: at most SKEW_S seconds past the wall clock (records of past events and of planned exchanges
+#: may carry any earlier time).
+TIME_FIRST = "1970-01-01T00:00:00Z"
+TIME_LAST = "2100-01-01T00:00:00Z"
+SKEW_S = 300.0
 
 _UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
-def _check_json(obj: Any, where: str) -> None:
+def _check_json(obj: Any, where: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise InputError(
+            f"{where}: nested deeper than {MAX_DEPTH} levels; flatten the document"
+        )
     if obj is None or isinstance(obj, bool | str):
         return
     if isinstance(obj, int):
+        if abs(obj) > MAX_INT:
+            raise InputError(
+                f"{where}: an integer beyond +-2**53; write large numbers as strings"
+            )
         return
     if isinstance(obj, float):
         raise InputError(
@@ -63,13 +90,13 @@ def _check_json(obj: Any, where: str) -> None:
         )
     if isinstance(obj, list | tuple):
         for i, v in enumerate(obj):
-            _check_json(v, f"{where}[{i}]")
+            _check_json(v, f"{where}[{i}]", depth + 1)
         return
     if isinstance(obj, dict):
         for k, v in obj.items():
             if not isinstance(k, str):
                 raise InputError(f"{where}: key {k!r} is not a string; use string keys")
-            _check_json(v, f"{where}.{k}")
+            _check_json(v, f"{where}.{k}", depth + 1)
         return
     raise InputError(f"{where}: {type(obj).__name__} cannot be signed; use JSON values only")
 
@@ -85,7 +112,8 @@ def utc_iso(t: datetime) -> str:
     """``t`` as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds, truncated); ``t`` must be aware."""
     if t.tzinfo is None:
         raise InputError(f"time {t.isoformat()}: has no UTC offset; give e.g. 2024-04-13T20:00:00Z")
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = t.astimezone(UTC)
+    return f"{u.year:04d}-" + u.strftime("%m-%dT%H:%M:%SZ")  # %Y does not pad years < 1000
 
 
 def parse_utc(s: str, where: str = "time") -> datetime:
@@ -100,6 +128,16 @@ def parse_utc(s: str, where: str = "time") -> datetime:
     if t.tzinfo is None:
         raise InputError(f"{where}: {s!r} has no UTC offset; append Z (UTC)")
     return t.astimezone(UTC)
+
+
+def time_problem(s: str, where: str) -> str | None:
+    """Why the canonical UTC time ``s`` may not be on the ledger (``None``: it may): outside
+    [1970, 2100)."""
+    if s < TIME_FIRST:
+        return f"{where} {s} is before 1970; give a time from 1970 to 2100"
+    if s >= TIME_LAST:
+        return f"{where} {s} is after 2100; give a time from 1970 to 2100"
+    return None
 
 
 def is_canonical_utc(s: object) -> bool:

@@ -43,7 +43,36 @@ from inkless.errors import InputError
 
 from .documents import SignedStatement, key_id, public_hex, sign_statement, utc_iso
 
-__all__ = ["KeyStore", "OfficeKeys", "endorsement_fields", "root_fields"]
+__all__ = [
+    "SECRET_BYTES",
+    "KeyStore",
+    "OfficeKeys",
+    "check_secret",
+    "endorsement_fields",
+    "root_fields",
+]
+
+#: Length of the coalition secret, bytes.
+SECRET_BYTES = 32
+
+
+def check_secret(value: bytes, where: str = "the coalition secret") -> None:
+    """Raise :class:`InputError` unless ``value`` is at least ``SECRET_BYTES`` bytes with at least
+    16 distinct byte values (see :meth:`KeyStore.secret`); says how to make one."""
+    if len(value) < SECRET_BYTES or len(set(value)) < 16:
+        raise InputError(
+            f"{where}: the coalition secret must be {SECRET_BYTES} random bytes (this one is "
+            f"{len(value)} bytes, {len(set(value))} distinct); make one with `python3 -c "
+            f"'import secrets; print(secrets.token_hex(32))' > secret.hex` in the keys folder "
+            "(every pseudonym changes with it)"
+        )
+
+
+def _os_error(e: OSError, where: Path) -> InputError:
+    return InputError(
+        f"keys: {e.filename or where}: {e.strerror or e}; --keys must be a folder that may be "
+        "written"
+    )
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -121,18 +150,28 @@ class KeyStore:
         self.path = Path(path)
 
     def secret(self, create: bool = True) -> bytes:
-        """The coalition secret that keys pseudonyms; made (32 random bytes) on first use."""
+        """The coalition secret that keys pseudonyms; made (32 random bytes) on first use.
+        Raises :class:`InputError` for one that is shorter or does not look random (fewer than
+        16 distinct byte values, which 32 random bytes have with a probability below 1e-9):
+        every pseudonym made from it could be computed by anyone."""
         f = self.path / "secret.hex"
-        if f.exists():
-            try:
-                return bytes.fromhex(f.read_text(encoding="ascii").strip())
-            except (ValueError, UnicodeDecodeError):
-                raise InputError(f"{f}: not a hex secret; restore it from a backup") from None
-        if not create:
-            raise InputError(f"{f}: missing; the coalition secret is made by `coalition plan`")
-        self.path.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_bytes(32)
-        _write_private(f, value.hex().encode("ascii"))
+        try:
+            if f.exists():
+                try:
+                    value = bytes.fromhex(f.read_text(encoding="ascii").strip())
+                except (ValueError, UnicodeDecodeError):
+                    raise InputError(f"{f}: not a hex secret; restore it from a backup") from None
+                check_secret(value, str(f))
+                return value
+            if not create:
+                raise InputError(
+                    f"{f}: missing; the coalition secret is made by `coalition plan`"
+                )
+            self.path.mkdir(parents=True, exist_ok=True)
+            value = secrets.token_bytes(SECRET_BYTES)
+            _write_private(f, value.hex().encode("ascii"))
+        except OSError as e:
+            raise _os_error(e, self.path) from None
         return value
 
     def _dir(self, member: str) -> Path:
@@ -169,18 +208,19 @@ class KeyStore:
                 SignedStatement(s["kind"], s["text"], s["signature"], s["signer_key_id"])
                 for s in raw
             )
+            current = None
+            for s in statements:
+                fields = s.fields()
+                if fields["kind"] == "key_endorsement" and fields["valid_until"] is None:
+                    current = fields["key_id"]
         except FileNotFoundError:
             raise InputError(
                 f"keys: no keys for {member} in {self.path}; make them with "
                 f"`inkless coalition keys --keys {self.path} --member {member}`"
             ) from None
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise InputError(f"keys: {d} is damaged ({e}); restore it from a backup") from None
-        current = None
-        for s in statements:
-            fields = s.fields()
-            if fields["kind"] == "key_endorsement" and fields["valid_until"] is None:
-                current = fields["key_id"]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
+            why = " ".join(str(e).split())[:200]
+            raise InputError(f"keys: {d} is damaged ({why}); restore it from a backup") from None
         if current is None or current not in holders:
             raise InputError(f"keys: {d} has no current holder key; rotate to make one")
         return OfficeKeys(member, root, holders[current], holders, statements)

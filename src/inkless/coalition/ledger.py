@@ -42,6 +42,8 @@ from pydantic import ValidationError
 from inkless.errors import InputError, IntegrityError
 
 from .documents import (
+    MAX_STATEMENT_BYTES,
+    SKEW_S,
     SignedStatement,
     canonical_json,
     document_id,
@@ -49,6 +51,7 @@ from .documents import (
     key_id,
     public_from_hex,
     signature_valid,
+    time_problem,
     utc_iso,
 )
 from .planner import prohibition_of
@@ -238,10 +241,16 @@ class LedgerState:
 
     def check(self, s: SignedStatement) -> list[str]:
         """Problems with appending ``s`` now (empty: it may be appended)."""
+        size = len(s.text.encode("utf-8"))
+        if size > MAX_STATEMENT_BYTES:
+            return [
+                f"statement is {size} bytes; the limit is {MAX_STATEMENT_BYTES} bytes: put large "
+                "attachments elsewhere and sign their SHA-256"
+            ]
         try:
             f = s.fields()
-        except ValueError:
-            return ["statement is not a JSON object"]
+        except (ValueError, RecursionError):
+            return ["statement is not a JSON object (or an integer or nesting beyond the limits)"]
         try:
             if canonical_json(f) != s.text:
                 return ["statement is not in canonical form (altered or re-serialised)"]
@@ -263,6 +272,11 @@ class LedgerState:
             return ["statement's signer_key_id differs from the entry's"]
         if not is_canonical_utc(f["issued_at"]):
             return [f"issued_at {f['issued_at']!r} is not a UTC time YYYY-MM-DDTHH:MM:SSZ"]
+        times = [("issued_at", f["issued_at"])]
+        times += [(k, f[k]) for k in ("valid_from", "valid_until", "epoch") if f.get(k)]
+        bad = [why for k, t in times if is_canonical_utc(t) and (why := time_problem(t, k))]
+        if bad:
+            return bad
         if s.text in self.statements:
             return ["the same statement is already on the ledger"]
         check = {
@@ -445,11 +459,17 @@ class LedgerState:
                 until = g.valid_until
             elif self.epoch is not None:
                 epoch = datetime.strptime(self.epoch, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-                until = epoch + timedelta(seconds=g.valid_until)
+                try:
+                    until = epoch + timedelta(seconds=g.valid_until)
+                except OverflowError:
+                    until = datetime.max.replace(tzinfo=UTC)
             else:
                 problems.append(f"{where} gives seconds but the roster has no epoch; use UTC")
                 continue
-            if utc_iso(until) <= f["issued_at"]:
+            why = time_problem(utc_iso(until), f"{where}.valid_until")
+            if why is not None:
+                problems.append(why)
+            elif utc_iso(until) <= f["issued_at"]:
                 problems.append(
                     f"{where} expired at {utc_iso(until)}, before the letter "
                     f"({f['issued_at']}); give a window that is still open"
@@ -641,6 +661,15 @@ class VerifyReport:
         }
 
 
+def _rollback(con: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if any (a failed write may have ended it already)."""
+    try:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if readonly:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
@@ -737,14 +766,25 @@ class Appender:
         """Hash of the last entry (``GENESIS`` when empty)."""
         return self.entries[-1].entry_hash if self.entries else GENESIS
 
+    def now(self) -> datetime:
+        """The ledger's clock, read under the lock (whole seconds): the signing time of
+        statements made without an explicit time, so that concurrent appenders stay in order."""
+        return self._clock().replace(microsecond=0)
+
     def append(self, s: SignedStatement) -> Entry:
         """Check ``s`` against the ledger so far and add it; raises :class:`InputError` (one
         line) when it may not be appended, leaving the transaction to be rolled back."""
         problems = self.state.check(s)
+        now = self._clock()
+        if not problems and s.fields()["issued_at"] > utc_iso(now + timedelta(seconds=SKEW_S)):
+            problems = [
+                f"issued_at {s.fields()['issued_at']} is past the wall clock ({utc_iso(now)}); "
+                "a statement may be dated up to now (give an earlier --at)"
+            ]
         if problems:
             raise InputError(f"ledger append: {s.kind}: " + "; ".join(problems))
         seq = len(self.entries) + 1
-        recorded_at = utc_iso(self._clock())
+        recorded_at = utc_iso(now)
         prev = self.head
         h = entry_hash(seq, s.kind, s.text, s.signature, s.signer_key_id, recorded_at, prev)
         e = Entry(seq, s.kind, s.text, s.signature, s.signer_key_id, recorded_at, prev, h)
@@ -782,18 +822,23 @@ class Ledger:
     ) -> None:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        if new and not create:
-            raise InputError(
-                f"{self.path}: no such ledger; create one with "
-                f"`inkless coalition plan SCENARIO --ledger {self.path}`"
-            )
-        if new:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            new = not self.path.exists() or self.path.stat().st_size == 0
+            if self.path.is_dir():
+                raise InputError(f"{self.path}: is a directory, not a ledger; check the path")
+            if new and not create:
+                raise InputError(
+                    f"{self.path}: no such ledger; create one with "
+                    f"`inkless coalition plan SCENARIO --ledger {self.path}`"
+                )
+            if new:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self._con = _connect(self.path, readonly=False)
-        except sqlite3.Error as e:
-            raise InputError(f"{self.path}: cannot open the ledger ({e}); check the path") from None
+        except (OSError, sqlite3.Error) as e:
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise InputError(
+                f"{self.path}: cannot open the ledger ({why}); check the path and its folders"
+            ) from None
         try:
             self._con.execute("PRAGMA synchronous=FULL")
             if new:
@@ -804,12 +849,26 @@ class Ledger:
                 self._con.execute(SCHEMA)
                 self._con.execute("COMMIT")
             problems = _schema_problems(self._con)
-        except sqlite3.DatabaseError as e:
+        except sqlite3.OperationalError as e:
+            self._con.close()
+            raise InputError(
+                f"{self.path}: cannot use the ledger ({e}); check that it and its folder may be "
+                "written"
+            ) from None
+        except sqlite3.Error as e:
+            self._con.close()
             raise InputError(f"{self.path}: not an inkless ledger ({e})") from None
         if problems:
             self._con.close()
             raise IntegrityError(f"ledger {self.path}: {problems[0]}")
-        self._con.execute("PRAGMA journal_mode=WAL")
+        try:
+            self._con.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.Error as e:
+            self._con.close()
+            raise InputError(
+                f"{self.path}: cannot use it as a ledger ({e}); check that it and its folder may "
+                "be written"
+            ) from None
 
     def close(self) -> None:
         """Close the file."""
@@ -840,7 +899,13 @@ class Ledger:
         fault-injection tests). Raises :class:`IntegrityError` if the ledger does not verify.
         """
         con = self._con
-        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise InputError(
+                f"ledger {self.path}: cannot lock it for writing ({e}); nothing appended; check "
+                "that it and its folder may be written"
+            ) from None
         try:
             entries, bad = _read_entries(con)
             state, problems = replay(entries)
@@ -854,6 +919,12 @@ class Ledger:
             if before_commit is not None:
                 before_commit()
             con.execute("COMMIT" if commit else "ROLLBACK")
+        except sqlite3.Error as e:
+            _rollback(con)
+            raise InputError(
+                f"ledger {self.path}: cannot write ({e}); nothing appended; check that it and its "
+                "folder may be written"
+            ) from None
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise

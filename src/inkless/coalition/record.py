@@ -23,7 +23,7 @@ from .documents import (
     sign_statement,
     utc_iso,
 )
-from .keys import KeyStore, OfficeKeys
+from .keys import KeyStore, OfficeKeys, check_secret
 from .ledger import Appender, Entry, Ledger, LedgerState
 from .planner import Letter, Plan, describe_step, plan_exchange, precondition_met_by
 from .rules import AirspaceGrant, DocumentType, Member, MemberRules
@@ -92,6 +92,8 @@ def ledger_members(members: Sequence[Member], secret: bytes) -> dict[str, Member
     """Scenario id -> the member as it appears on the ledger: under its ledger identity, with the
     ids in its rules translated, and, for an anonymous member, its legal reasons left out (they
     could reveal it) and no name."""
+    if any(m.anonymous for m in members):
+        check_secret(secret)  # never a pseudonym anyone could compute
     ids = {m.id: ledger_identity(m, secret) for m in members}
     clash = {m.id for m in members if not m.anonymous} & {ids[m.id] for m in members if m.anonymous}
     if clash:
@@ -220,7 +222,7 @@ def unrecorded_key_statements(
 
 
 def record_keys(
-    ledger: Ledger, keys: KeyStore, member: str, at: datetime, *, rotate: bool = False
+    ledger: Ledger, keys: KeyStore, member: str, at: datetime | None, *, rotate: bool = False
 ) -> tuple[OfficeKeys, list[Entry], list[str]]:
     """Put ``member``'s key statements on ``ledger`` (made at ``at`` if missing), after rotating
     its office holder at ``at`` if ``rotate``: the keys, the entries appended and one line per
@@ -228,6 +230,7 @@ def record_keys(
     something on the ledger at or after ``at``; the keys directory is rotated before the append,
     so if the append fails the message says how to record it later."""
     with ledger.transaction() as tx:
+        at = at or tx.now()
         first = len(tx.entries)
         on = tx.state.roots.get(member)
         if rotate:
@@ -300,18 +303,20 @@ def plan_on_ledger(
     keys: KeyStore,
     members: Sequence[Member],
     epoch: datetime | None,
-    at: datetime,
+    at: datetime | None,
     *,
     grants: Sequence[AirspaceGrant] = (),
     write: bool = True,
     delay_s: float = 0.0,
     before_commit: Callable[[], None] | None = None,
 ) -> RecordedPlan:
-    """Plan the exchange from what is on the ledger at ``at`` and, if ``write``, sign it with the
-    members' office keys (made on first use) and append it, with a new roster when the members or
-    their rules changed. One transaction: on any error nothing is appended. Key changes in the
-    keys directory (a rotation) are put on record first, so the plan renews what they lapse;
-    without ``write`` (a dry run) they are applied, the plan is made, and nothing is written.
+    """Plan the exchange from what is on the ledger at ``at`` (``None``: now, read under the
+    ledger's lock, so that concurrent appenders stay in time order) and, if ``write``, sign it
+    with the members' office keys (made on first use) and append it, with a new roster when the
+    members or their rules changed. One transaction: on any error nothing is appended. Key
+    changes in the keys directory (a rotation) are put on record first, so the plan renews what
+    they lapse; without ``write`` (a dry run) they are applied, the plan is made, and nothing is
+    written.
     Letter ``k`` (1-based) is signed at ``at + (k - 1) * delay_s`` (a reply some time after its
     letter).
 
@@ -334,7 +339,7 @@ def _plan_on_ledger(
     keys: KeyStore,
     members: Sequence[Member],
     epoch: datetime | None,
-    at: datetime,
+    at: datetime | None,
     grants: Sequence[AirspaceGrant],
     write: bool,
     delay_s: float,
@@ -348,8 +353,9 @@ def _plan_on_ledger(
     ledger_of = ledger_members(members, secret)
     ids = {sid: m.id for sid, m in ledger_of.items()}
     reverse = {lid: sid for sid, lid in ids.items()}
-    t = utc_iso(at)
     with ledger.transaction(before_commit, commit=write) as tx:
+        at = at or tx.now()  # the signing time, taken under the lock
+        t = utc_iso(at)
         first = len(tx.entries)
         before = tx.state.copy()
         for lid in ids.values():  # key changes made in the directory (a rotation) go first
@@ -478,16 +484,16 @@ def append_document(
     ledger: Ledger,
     raw: Mapping[str, Any],
     keys: KeyStore | None,
-    at: datetime,
+    at: datetime | None,
     *,
     before_commit: Callable[[], None] | None = None,
 ) -> list[Entry]:
     """Append one document, given either unsigned (``type``, ``author``, ``recipient``, optional
     ``body``, ``in_reply_to``, ``issued_at``; signed here with the author's current office key
-    from ``keys``, issued at ``at`` unless given) or already signed (``{"statement": {...},
-    "signature": hex}``). Authors and recipients are ledger identities. Returns the entries
-    appended (the author's new key statements, then the document). Raises :class:`InputError`
-    (nothing appended) for anything the ledger refuses.
+    from ``keys``, issued at ``at`` unless given; ``at`` ``None``: now, under the lock) or
+    already signed (``{"statement": {...}, "signature": hex}``). Authors and recipients are
+    ledger identities. Returns the entries appended (the author's new key statements, then the
+    document). Raises :class:`InputError` (nothing appended) for anything the ledger refuses.
     """
     with ledger.transaction(before_commit) as tx:
         first = len(tx.entries)
@@ -535,7 +541,11 @@ def append_document(
         reply = raw.get("in_reply_to")
         if reply is not None and not isinstance(reply, str):
             raise _bad("in_reply_to must be a document id (a string)")
-        when = parse_utc(raw["issued_at"], "document.issued_at") if raw.get("issued_at") else at
+        when = (
+            parse_utc(raw["issued_at"], "document.issued_at")
+            if raw.get("issued_at")
+            else at or tx.now()  # the signing time, taken under the lock
+        )
         if keys is None:
             raise _bad("it is not signed; give --keys DIR to sign it")
         office = sync_keys(tx, keys, author, when, create=False)

@@ -13,6 +13,7 @@ stderr, ledger unchanged).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,14 @@ from inkless.coalition import (
     replay,
     verify_ledger,
 )
-from inkless.coalition.documents import parse_utc, utc_iso
+from inkless.coalition.documents import (
+    MAX_DEPTH,
+    MAX_STATEMENT_BYTES,
+    SKEW_S,
+    parse_utc,
+    time_problem,
+    utc_iso,
+)
 from inkless.coalition.record import append_document, record_keys, unrecorded_key_statements
 from inkless.errors import InklessError, InputError, IntegrityError
 
@@ -62,15 +70,40 @@ def _fail(e: InklessError) -> NoReturn:
 
 
 def _guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``; report an :class:`InklessError` as lines on stderr and exit with its code."""
+    """Run ``fn``; report an :class:`InklessError` as lines on stderr and exit with its code; a
+    file-system or SQLite failure not caught closer to its cause as one line, exit 2 (a ledger
+    append is one transaction: nothing was appended)."""
     try:
         return fn()
     except InklessError as e:
         _fail(e)
+    except (OSError, sqlite3.Error) as e:
+        where = getattr(e, "filename", None)
+        why = getattr(e, "strerror", None) or " ".join(str(e).split())
+        prefix = f"{where}: " if where else ""
+        _fail(InputError(f"{prefix}{why}; check the path and its permissions"))
+
+
+def _at(at: str | None) -> datetime | None:
+    """``--at`` parsed and bounded (1970..2100; see ``documents.time_problem``), or ``None``:
+    the time is taken when the ledger is locked."""
+    if not at:
+        return None
+    t = parse_utc(at, "--at")
+    why = time_problem(utc_iso(t), "--at")
+    if why is not None:
+        raise InputError(why)
+    now = datetime.now(UTC)
+    if t > now + timedelta(seconds=SKEW_S):
+        raise InputError(
+            f"--at {utc_iso(t)} is past the wall clock ({utc_iso(now)}); a ledger records what "
+            "has happened: give a time up to now"
+        )
+    return t
 
 
 def _now(at: str | None) -> datetime:
-    return parse_utc(at, "--at") if at else datetime.now(UTC).replace(microsecond=0)
+    return _at(at) or datetime.now(UTC).replace(microsecond=0)
 
 
 def _dump(data: Any) -> None:
@@ -103,19 +136,18 @@ def keys_command(
 
     def run() -> dict[str, Any]:
         store = KeyStore(keys)
-        when = _now(at)
         recorded: list[dict[str, Any]] = []
         changes: list[str] = []
         if ledger is not None:
             existed = store.has(member)
             with Ledger(ledger) as book:
-                office, added, changes = record_keys(book, store, member, when, rotate=rotate)
+                office, added, changes = record_keys(book, store, member, _at(at), rotate=rotate)
             action = "rotated" if rotate else ("exists" if existed else "made")
             recorded = [{"entry": e.seq, "kind": e.kind, "hash": e.entry_hash} for e in added]
         elif rotate:
-            office, action = store.rotate(member, when), "rotated"
+            office, action = store.rotate(member, _now(at)), "rotated"
         else:
-            office, made = store.ensure(member, when)
+            office, made = store.ensure(member, _now(at))
             action = "made" if made else "exists"
         valid_from, _ = office.window(office.holder_key_id)
         return {
@@ -267,8 +299,8 @@ def plan_command(
 
     def run() -> tuple[RecordedPlan, list[Member]]:
         members, grants, epoch = _members(_load_scenario(scenario))
-        when = _now(at)
         if ledger is None:
+            when = _now(at)
             if dry_run:
                 raise InputError(
                     "--dry-run: give --ledger LEDGER (a plan without one writes nothing)"
@@ -282,7 +314,7 @@ def plan_command(
         store = KeyStore(keys if keys is not None else ledger.with_name(ledger.name + ".keys"))
         with Ledger(ledger, create=not dry_run) as book:
             rec = plan_on_ledger(
-                book, store, members, epoch, when, grants=grants, write=not dry_run,
+                book, store, members, epoch, _at(at), grants=grants, write=not dry_run,
                 delay_s=delay_s,
             )  # fmt: skip
             return rec, members
@@ -347,16 +379,26 @@ def append_command(
 
     def run() -> list[dict[str, Any]]:
         try:
+            if document.stat().st_size > MAX_STATEMENT_BYTES or not document.is_file():
+                raise InputError(
+                    f"{document}: a regular file of at most {MAX_STATEMENT_BYTES} bytes is the "
+                    "limit for a document; put large attachments elsewhere and sign their SHA-256"
+                )
             raw = json.loads(document.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError(f"{document}: no such file; check the path") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise InputError(f"{document}: not a JSON document ({e}); fix the file") from None
+        except RecursionError:
+            raise InputError(
+                f"{document}: nested deeper than {MAX_DEPTH} levels; flatten the document"
+            ) from None
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            why = " ".join(str(e).split())[:160]
+            raise InputError(f"{document}: not a JSON document ({why}); fix the file") from None
         if not isinstance(raw, dict):
             raise InputError(f"{document}: must be a JSON object")
         store = KeyStore(keys) if keys is not None else None
         with Ledger(file) as book:
-            added = append_document(book, raw, store, _now(at))
+            added = append_document(book, raw, store, _at(at))
         return [
             {"entry": e.seq, "kind": e.kind, "id": e.fields().get("id"), "hash": e.entry_hash}
             for e in added
