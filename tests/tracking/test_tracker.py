@@ -157,6 +157,26 @@ def test_coverage_pd_spares_targets_outside_a_sensor() -> None:
     assert len(out) == 0
 
 
+def test_one_missed_look_does_not_delete_a_confirmed_track() -> None:
+    """A batch of many sensors expects to see a track with probability ~1 (``1 - prod(1 -
+    p_i)``): one look without a detection in the gate (the track's error, common to every
+    sensor, as much as a missed detection) must not delete a confirmed track at its best score
+    (the miss is charged ``ln(1 - Pd)`` with Pd at most 0.99, as a hit is); the next one may.
+    Before, ``ln(1e-6)`` took any track below the deletion score at once: in a dense salvo the
+    track broke, a new one started and the threat was engaged twice."""
+    cfg = TrackerConfig(q=0.1, clutter_density=1e-17)
+    p = np.array([[10e3, 20e3, 50e3]])
+    R = np.broadcast_to(np.eye(3) * 30.0**2, (1, 3, 3))
+    tr = Tracks.empty()
+    for k in range(30):
+        tr = step(tr, 5.0 * k, p, R, config=cfg)
+    assert tr.confirmed.all() and tr.quality[0] > 20.0  # as sure as a track gets
+    empty_z, empty_R = np.empty((0, 3)), np.empty((0, 3, 3))
+    once = step(tr, 150.0, empty_z, empty_R, config=cfg, pd=1.0 - 1e-11)
+    assert len(once) == 1 and once.misses.tolist() == [1]
+    assert len(step(once, 155.0, empty_z, empty_R, config=cfg, pd=1.0 - 1e-11)) == 0
+
+
 def test_step_rejects_time_going_backwards() -> None:
     tr = Tracks.empty(t=10.0)
     with pytest.raises(InputError, match="time order"):

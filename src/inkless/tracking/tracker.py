@@ -200,11 +200,14 @@ def step_sources(
     miss = look & ~hit
     # Track score = log odds that the track is a real target: decays with the target's chance of
     # ending over dt, falls by ln(1 - Pd) on a miss, rises by ln(Pd N(nu; 0, S) / lambda) on a hit.
+    # Pd is taken at most 0.99 both ways: a batch of several sensors expects ~1, but a look with
+    # nothing in the gate is as often the track's own error (common to every sensor) as missed
+    # detections, and ln(1e-6) would delete a track at its best score after one such look.
     quality = tracks.quality
     if dt > 0.0:
         r = np.exp(-cfg.death_rate * dt) / (1.0 + np.exp(-quality))
         quality = np.log(r) - np.log1p(-r)
-    quality = quality + np.where(miss, np.log1p(-np.minimum(p, 0.999999)), 0.0)
+    quality = quality + np.where(miss, np.log1p(-np.minimum(p, 0.99)), 0.0)
     pc = np.clip(p[ta], 0.01, 0.99)
     quality[ta] += np.log1p(-pc) - pairs.cost[sel]
     quality = np.clip(quality, -50.0, cfg.score_cap)
