@@ -219,6 +219,10 @@ def run_command(
             + f"; {idn.get('leaked_due_to_late_declaration', 0)} leaked declared too late; "
             f"friendly engagements {res.get('friendly_engagements', 0)}"
         )
+        wrong = {k: v for k, v in (idn.get("misdeclared") or {}).items() if v}
+        if wrong:
+            out.print("misdeclared track-seconds: " + ", ".join(
+                f"{k.removesuffix('_s').replace('_', ' ')} {v:,.0f}" for k, v in wrong.items()))
     if res.get("closures"):
         out.print("airspace closures: " + ", ".join(
             f"{c['callsign']} {c['action']}" for c in res["closures"]))

@@ -5,12 +5,19 @@ declared neutral)."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chi2
+from typer.testing import CliRunner
 
+from inkless.cli import app
 from inkless.identification import NEUTRAL, TRUTH_CIVIL
 from inkless.identification.evidence import gated_pairs, item_cov, to_enu
 from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation
@@ -178,3 +185,28 @@ def test_gate_distance_is_the_closed_form(along_m: float, cross_m: float, gated:
     assert (d2_want <= gate) == gated
     if gated:
         assert d2[0] == pytest.approx(d2_want, rel=1e-9)
+
+
+def test_terminal_misdeclared_line_parses_back(tmp_path: Path) -> None:
+    """``inkless run`` prints the nonzero misdeclared track-seconds of results.json, to the
+    second. The scenario: drones abeam a climbing airliner under the old, isotropic 8 km
+    filed-route gate (``filed_cross_sigma_m`` 8000), which declares some of them neutral."""
+    scenario = yaml.safe_load(abeam_scenario())
+    scenario["identification"] = {"filed_cross_sigma_m": 8000.0}
+    path = tmp_path / "abeam.yaml"
+    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    r = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path), "--seed", "0",
+                                     "--no-rule-costs"], terminal_width=200)
+    assert r.exit_code == 0, r.stdout
+    res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    wrong = {k: v for k, v in res["identification"]["misdeclared"].items() if v}
+    assert wrong.get("threat_as_neutral_s", 0.0) > 0
+    m = re.search(r"misdeclared track-seconds: (.*)", r.stdout)
+    assert m, r.stdout
+    printed = {}
+    for part in m[1].split(", "):
+        name, _, value = part.rpartition(" ")
+        printed[name.replace(" ", "_") + "_s"] = float(value.replace(",", ""))
+    assert printed.keys() == wrong.keys()
+    for k, v in wrong.items():
+        assert abs(printed[k] - v) <= 0.5
