@@ -9,13 +9,17 @@ import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inkless.afteraction.results import results
 from inkless.coalition import (
     CoalitionSettings,
     DocumentType,
     Equivalence,
+    Gates,
     KeyStore,
     Ledger,
     Letter,
@@ -34,6 +38,8 @@ from inkless.coalition import (
     record_problems,
 )
 from inkless.coalition.record import record_keys
+from inkless.pipeline import run
+from inkless.scenario import load_scenario
 
 RTBI = DocumentType.REQUEST_TO_BE_INVITED
 ACK = DocumentType.ACKNOWLEDGEMENT_OF_LEGAL_PROCESS
@@ -191,3 +197,29 @@ def test_on_the_ledger_a_surviving_letter_needs_no_renewal(tmp_path: Path) -> No
         letters = ledger_letters(entries, {"H": "H", "P": "P"}, t0)
         (p,) = [b for b in legal_basis(members, letters) if b.member == "P"]
         assert p.acts == (((0.0, math.inf),) if survives else ((0.0, 86400.0),))
+
+
+BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
+
+
+@pytest.mark.parametrize("picture", ["perfect", "tracked"])
+def test_a_run_across_the_change_stops_and_resumes_the_members_forces(picture: str) -> None:
+    """examples/basics.yaml with HOST's basis lapsing at 2600 s and renewed at 3000 s (its fire
+    units and sensors stop in between) and ALLY's lapsing at 1500 s for good."""
+    sc = load_scenario(BASICS)
+    gap = (2600.0, 3000.0)
+    open_ = run(sc, 5, picture=picture)  # type: ignore[arg-type]
+    fires = [e["fire_time_s"] for e in results(open_)["engagements"] if e["member"] == "HOST"]
+    assert any(gap[0] <= t < gap[1] for t in fires)  # without the lapse it fires in the gap
+    gates = Gates(
+        member_active_from=np.array([gap[1], math.inf]),
+        member_acts=(((0.0, gap[0]), (gap[1], math.inf)), ((0.0, 1500.0),)),
+    )
+    rec = run(sc, 5, picture=picture, gates=gates)  # type: ignore[arg-type]
+    fires = [e["fire_time_s"] for e in results(rec)["engagements"] if e["member"] == "HOST"]
+    assert not any(gap[0] <= t < gap[1] for t in fires)
+    assert any(t < gap[0] for t in fires) and any(t >= gap[1] for t in fires)
+    if picture == "perfect":  # no sensor acts in the gap, so nothing is first held then
+        held = rec.detect_time[np.isfinite(rec.detect_time)]
+        assert not ((held >= gap[0]) & (held < gap[1])).any()
+        assert ((open_.detect_time >= gap[0]) & (open_.detect_time < gap[1])).any()
