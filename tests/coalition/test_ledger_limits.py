@@ -97,17 +97,23 @@ def test_plan_at_an_impossible_time_is_one_line(ledger: Path, scenario: Path) ->
     assert head(ledger) == before
 
 
-def test_a_grant_valid_for_ever_is_refused_in_one_line(ledger: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("window", "why"),
+    [({"valid_until": 10**12}, "after 2100"), ({"valid_from": -(10**12)}, "before 1970")],
+)
+def test_a_grant_out_of_time_is_refused_in_one_line(
+    ledger: Path, tmp_path: Path, window: dict[str, int], why: str
+) -> None:
     doc = {"type": "airspace_grant", "author": "H", "recipient": "P",
            "body": {"grants": [{"grantor_state": "H", "grantee_member": "P", "region_id": "R1",
-                                "what": "engage", "valid_until": 10**12}]}}  # fmt: skip
+                                "what": "engage", **window}]}}  # fmt: skip
     f = tmp_path / "grant.json"
     f.write_text(json.dumps(doc))
     before = head(ledger)
     keys = ledger.with_name("ledger.db.keys")
     r = run("ledger", "append", str(ledger), str(f), "--keys", str(keys), "--at", AT)
     one_line_exit_2(r)
-    assert "2100" in r.stderr
+    assert why in r.stderr
     assert head(ledger) == before
 
 

@@ -453,25 +453,31 @@ class LedgerState:
                     f"{where} is by {g.grantor_state}; only it or the roster's keeper "
                     f"({self.coordinator}) may record it"
                 )
-            if g.valid_until is None:
-                continue
-            if isinstance(g.valid_until, datetime):
-                until = g.valid_until
-            elif self.epoch is not None:
-                epoch = datetime.strptime(self.epoch, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-                try:
-                    until = epoch + timedelta(seconds=g.valid_until)
-                except OverflowError:
-                    until = datetime.max.replace(tzinfo=UTC)
-            else:
-                problems.append(f"{where} gives seconds but the roster has no epoch; use UTC")
-                continue
-            why = time_problem(utc_iso(until), f"{where}.valid_until")
-            if why is not None:
-                problems.append(why)
-            elif utc_iso(until) <= f["issued_at"]:
+            times: dict[str, str] = {}
+            for name in ("valid_from", "valid_until"):
+                v = getattr(g, name)
+                if v is None:
+                    continue
+                if isinstance(v, datetime):
+                    t = v
+                elif self.epoch is None:
+                    problems.append(f"{where} gives seconds but the roster has no epoch; use UTC")
+                    continue
+                else:
+                    epoch = datetime.strptime(self.epoch, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+                    try:
+                        t = epoch + timedelta(seconds=v)
+                    except OverflowError:
+                        t = (datetime.max if v > 0 else datetime.min).replace(tzinfo=UTC)
+                why = time_problem(utc_iso(t), f"{where}.{name}")
+                if why is not None:
+                    problems.append(why)
+                else:
+                    times[name] = utc_iso(t)
+            until = times.get("valid_until")
+            if until is not None and until <= f["issued_at"]:
                 problems.append(
-                    f"{where} expired at {utc_iso(until)}, before the letter "
+                    f"{where} expired at {until}, before the letter "
                     f"({f['issued_at']}); give a window that is still open"
                 )
         return problems
