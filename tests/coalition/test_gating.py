@@ -150,6 +150,11 @@ def test_legal_basis_read_from_the_ledger_lapses_with_a_rotated_key_until_renewe
     with book.open() as led:  # the exchange is renewed two days in
         plan_on_ledger(led, book.keys, members, T0, T0 + 2 * DAY)
     assert basis_of_p() == 2 * 86400.0
+    # a run over the whole span: the partner acts, stops with the host's old minister, resumes
+    with book.open() as led:
+        letters = ledger_letters(led.entries(), ids, T0)
+    (p,) = [b for b in legal_basis(members, letters) if b.member == "P"]
+    assert p.acts == ((0.0, 86400.0), (2 * 86400.0, math.inf))
 
 
 SCENARIO = """
