@@ -141,3 +141,25 @@ def test_renewed_letters_carry_their_own_times(ledger: Path, keys: Path, scenari
     assert all(e.get("lapsed") is None for e in shown[-2:])
     assert run("ledger", "verify", str(ledger)).exit_code == 0
     assert AT < LATER
+
+
+def test_a_rotation_dated_before_what_the_holder_signed_is_refused(
+    ledger: Path, keys: Path, scenario: Path
+) -> None:
+    # P notifies at 12:30; a rotation dated 12:15 would lapse that retroactively
+    f = ledger.with_name("note.json")
+    f.write_text(json.dumps({"type": "notification", "author": "P", "recipient": "H"}))
+    r = run("ledger", "append", str(ledger), str(f), "--keys", str(keys), "--at",
+            "2024-04-13T12:30:00Z")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    r = run("coalition", "keys", "--keys", str(keys), "--member", "P", "--rotate", "--at",
+            "2024-04-13T12:15:00Z", "--ledger", str(ledger))  # fmt: skip
+    assert r.exit_code == 2 and "rotate at a later time" in r.stderr  # refused before rotating
+    run("coalition", "keys", "--keys", str(keys), "--member", "P", "--rotate", "--at",
+        "2024-04-13T12:15:00Z")  # fmt: skip
+    before = head(ledger)
+    r = run("ledger", "verify", str(ledger), "--keys", str(keys))
+    assert r.exit_code == 2 and "not before its end" in r.stderr, r.output
+    r = run("coalition", "plan", str(scenario), "--ledger", str(ledger), "--at", LATER)
+    assert r.exit_code == 2 and "not before its end" in r.stderr and r.stderr.count("\n") == 1
+    assert head(ledger) == before

@@ -340,6 +340,16 @@ class LedgerState:
                 problems.append(
                     f"key {kid} ended at {old.valid_until}; an ended key cannot be extended"
                 )
+        if until is not None:  # no end before what the key has already signed
+            late = [
+                d for d in self.documents.values()
+                if d.fields["signer_key_id"] == kid and d.fields["issued_at"] >= until
+            ]  # fmt: skip
+            if late:
+                problems.append(
+                    f"key {kid} signed document {late[-1].id} at {late[-1].fields['issued_at']}, "
+                    f"not before its end {until}; end it later"
+                )
         return problems
 
     def holder_problem(self, kid: str, member: str, at: str) -> str | None:
