@@ -52,7 +52,7 @@ def test_good_file_loads() -> None:
 BAD = [
     ("count: 2", "count: 0", "s.yaml:15: raid.waves[0].count: must be at least 1, got 0"),
     ("speed_mps: 50", "speed_mps: -5",
-     "s.yaml:16: raid.waves[0].speed_mps: must be greater than 0, got -5"),
+     "s.yaml:16: raid.waves[0].speed_mps: must be at least 1, got -5"),
     ("lat_deg: 31, lon_deg: 35}, value", "lat_deg: 95, lon_deg: 35}, value",
      "s.yaml:6: assets[0].position.lat_deg: must be at most 90, got 95"),
     ("max_range_km: 100", "min_range_km: 200, max_range_km: 100",

@@ -4,21 +4,35 @@ Each problem is one line ``FILE:LINE: location: what is wrong`` (``raid.waves[2]
 at least 1, got 0``); the line is found by walking the YAML node tree along the location.
 Field checks come from pydantic; cross-references (unknown member, unknown interceptor type,
 duplicate ids, launch windows past the end of the run) are checked here on the raw data so that
-they are reported together with the field problems.
+they are reported together with the field problems. The file limits (size, nesting depth), the
+civil recording (a regular file of bounded size) and the memory a run will need are checked here
+too (:mod:`.limits`, ``docs/limits.md``): a file that validates runs.
 """
 
 from __future__ import annotations
 
+import math
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from yaml._yaml import CParser
 
 from inkless.coalition import Member, coalition_problems, record_problems
 from inkless.errors import ScenarioError
 
+from .limits import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_PROBLEMS,
+    MAX_RECORDING_BYTES,
+    MAX_RUN_BYTES,
+    MAX_SAMPLES,
+    Size,
+)
 from .model import Scenario
 
 __all__ = ["load_scenario", "parse_scenario"]
@@ -27,32 +41,145 @@ Loc = tuple[str | int, ...]
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file; raise :class:`ScenarioError` listing every problem."""
+    """Load and validate a scenario file; raise :class:`ScenarioError` listing every problem.
+
+    The file must be a regular file of at most ``MAX_FILE_BYTES`` (no device, FIFO or folder);
+    a relative civil recording is looked for beside it."""
     path = Path(path)
+    name = one_line(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_FILE_BYTES, "a scenario file").decode("utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file; check the path") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: cannot be read ({e.__class__.__name__}: {e})") from None
-    return parse_scenario(text, str(path))
+        raise ScenarioError(f"{name}:1: no such file; check the path") from None
+    except UnicodeDecodeError as e:
+        line = e.object[: e.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{name}:{line}: not UTF-8 text (byte {e.object[e.start]:#04x}); save it as UTF-8"
+        ) from None
+    except (OSError, ValueError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ScenarioError(f"{name}:1: cannot be read ({one_line(why)})") from None
+    return parse_scenario(text, str(path), base_dir=path.parent)
 
 
-def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Validate scenario YAML text; ``source`` names it in messages."""
+def read_regular(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Raises ``ValueError`` (a device, FIFO, folder, or too big) or ``OSError``; never blocks on
+    a FIFO (the file is opened non-blocking and checked before it is read)."""
+    import os
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"not a regular file; give {what}, not a device, FIFO or folder")
+        if st.st_size > limit:
+            raise ValueError(f"{st.st_size} bytes, more than the limit of {limit}")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"more than the limit of {limit} bytes")
+    return data
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and control character escaped (``\\n``, ``\\x00``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A YAML document refused with a complete message (problem and fix) at a mark."""
+
+
+class _Loader(
+    yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver, CParser
+):
+    """The safe loader with a bounded nesting depth and located construction errors: libyaml's
+    parser (C, about five times faster than PyYAML's) feeding PyYAML's composer (Python), so
+    that the depth is counted before it can exhaust a stack."""
+
+    depth = 0
+
+    def __init__(self, text: str) -> None:
+        CParser.__init__(self, text)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        yaml.composer.Composer.__init__(self)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark: Any = self.peek_event().start_mark  # type: ignore[union-attr]
+                raise _Refused(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels; flatten it", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as e:
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            raise _Refused(
+                None,
+                None,
+                f"cannot read {_short(str(node.value))!r} as a {tag} ({e}); fix the value or "
+                "remove the tag",
+                node.start_mark,
+            ) from None
+
+
+def _compose(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for lines) and the data of one YAML document, or a located error."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"{source}:1: {len(text)} characters, more than the limit of {MAX_FILE_BYTES}; "
+            "split the scenario or give civil traffic as a recording"
+        )
+    loader: _Loader | None = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _Loader(text)  # the reader refuses unprintable characters here
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        where = f"{source}:{mark.line + 1}" if mark else source
+        line = mark.line + 1 if mark else 1
+        what = one_line(str(e.problem))
+        if not isinstance(e, _Refused):
+            what = f"YAML syntax error: {what}; fix the syntax there"
+        raise ScenarioError(f"{source}:{line}: {what}") from None
+    except yaml.reader.ReaderError as e:  # libyaml gives the byte offset in UTF-8
+        line = text.encode("utf-8", "surrogatepass")[: e.position].count(b"\n") + 1
+        char = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or " ")
         raise ScenarioError(
-            f"{where}: YAML syntax error: {e.problem}; fix the syntax there"
+            f"{source}:{line}: character U+{char:04X} is not allowed in a YAML file; remove it"
         ) from None
     except yaml.YAMLError as e:
-        raise ScenarioError(f"{source}: YAML error: {e}") from None
+        raise ScenarioError(f"{source}:1: YAML error: {one_line(str(e))}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return node, data
+
+
+def parse_scenario(
+    text: str, source: str = "<scenario>", base_dir: str | Path | None = None
+) -> Scenario:
+    """Validate scenario YAML text; ``source`` names it in messages; ``base_dir``: the folder a
+    relative civil recording path is relative to (default: the working directory)."""
+    source = one_line(source)
+    node, data = _compose(text, source)
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: must be a mapping with settings, members, assets and raid")
+        raise ScenarioError(
+            f"{source}:1: must be a mapping with settings, members, assets and raid"
+        )
 
     problems: list[tuple[Loc, str]] = []
     scenario: Scenario | None = None
@@ -63,11 +190,23 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     problems += _cross_references(data)
     if scenario is not None and not problems:
         problems += _coalition_references(scenario)
+    if scenario is not None and not problems:
+        problems += _size_problems(scenario)
+    if scenario is not None and not problems:
+        problems += _recording_problems(scenario, base_dir)
     if problems:
+        lines = _Lines(node)
         located = sorted(
-            {(_line(node, loc), _dotted(loc) or "(top)", msg) for loc, msg in problems}
+            {(lines.line(loc), _dotted(loc) or "(top)", msg) for loc, msg in problems}
         )
-        raise ScenarioError(*(f"{source}:{n}: {where}: {msg}" for n, where, msg in located))
+        shown = [f"{source}:{n}: {where}: {one_line(msg)}" for n, where, msg in located]
+        if len(shown) > MAX_PROBLEMS:
+            n = located[MAX_PROBLEMS][0]
+            shown = [
+                *shown[:MAX_PROBLEMS],
+                f"{source}:{n}: and {len(shown) - MAX_PROBLEMS} more problems; fix these first",
+            ]
+        raise ScenarioError(*shown)
     assert scenario is not None  # no problems means validation succeeded
     return scenario
 
@@ -75,31 +214,43 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 def _dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
+        part = part if isinstance(part, int) else one_line(str(part))
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def _line(node: yaml.Node | None, loc: Loc) -> int:
-    """1-based line of the deepest YAML node found along ``loc``."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for part in loc:
-        child = None
+class _Lines:
+    """1-based lines of locations in a YAML node tree; each mapping indexed once, so that
+    thousands of problems in one mapping cost linear time."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self.root = root
+        self.keys: dict[int, dict[str, yaml.Node]] = {}
+
+    def child(self, node: yaml.Node, part: str | int) -> yaml.Node | None:
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(part):
-                    child = v
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode)
-            and isinstance(part, int)
-            and 0 <= part < len(node.value)
-        ):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
+            keys = self.keys.get(id(node))
+            if keys is None:
+                keys = {}
+                for k, v in node.value:
+                    keys.setdefault(str(k.value), v)
+                self.keys[id(node)] = keys
+            return keys.get(str(part))
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            return node.value[part] if 0 <= part < len(node.value) else None
+        return None
+
+    def line(self, loc: Loc) -> int:
+        """1-based line of the deepest YAML node found along ``loc``."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else 1
+        for part in loc:
+            child = self.child(node, part) if node is not None else None
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
 
 
 _TEMPLATES = {
@@ -256,3 +407,79 @@ def _region_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
                     ((section, key, i, "region"), f"unknown region {ref!r}; known: {known}")
                 )
     return problems
+
+
+def _size_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """A run's grids against :data:`MAX_SAMPLES` and :data:`MAX_RUN_BYTES`, refused before it
+    runs, located at the field that drives the size (:class:`~.limits.Size`)."""
+    st, waves, units = scenario.settings, scenario.raid.waves, scenario.fire_units
+    rec = scenario.civil.recording
+    size = Size(
+        ticks=math.floor(st.duration_s / st.scan_period_s) + 1,
+        threats=sum(w.count for w in waves),
+        units=len(units),
+        rounds=sum(u.rounds for u in units),
+        civil=len(scenario.civil.flights) + (rec.max_flights or 0 if rec else 0),
+    )
+    biggest_wave: Loc = ("raid", "waves", max(range(len(waves)), key=lambda i: waves[i].count),
+                         "count")
+    ticks = (f"{size.ticks} decision ticks (settings.duration_s {st.duration_s:g} s / "
+             f"settings.scan_period_s {st.scan_period_s:g} s)")
+    if size.samples > MAX_SAMPLES:
+        where: Loc = ("settings", "scan_period_s") if size.ticks >= size.threats else biggest_wave
+        return [(where, f"a run needs {ticks} x {size.threats} threats = {size.samples:.3g} "
+                        f"samples, more than the limit of {MAX_SAMPLES:.3g}; lower the wave "
+                        "counts, shorten duration_s or lengthen scan_period_s")]
+    need = size.run_bytes()
+    if need > MAX_RUN_BYTES:
+        driver = size.driver()
+        if driver == "threats":
+            where, fix = biggest_wave, "lower the wave counts or shorten duration_s"
+        elif driver == "rounds":
+            i = max(range(len(units)), key=lambda i: units[i].rounds)
+            where, fix = ("fire_units", i, "rounds"), "lower the fire units' rounds"
+        elif driver == "units":
+            where, fix = ("fire_units",), "use fewer fire units or fewer threats"
+        else:
+            where, fix = ("civil", "flights"), "use fewer civil flights or shorten duration_s"
+        return [(where, f"a run would need about {need / 2**30:.1f} GiB ({ticks}, "
+                        f"{size.threats} threats, {size.units} fire units, {size.rounds} rounds, "
+                        f"{size.civil} civil flights), more than the limit of "
+                        f"{MAX_RUN_BYTES / 2**30:.0f} GiB; {fix}")]
+    return []
+
+
+def _recording_problems(scenario: Scenario, base_dir: str | Path | None) -> list[tuple[Loc, str]]:
+    """A civil recording must be a non-empty regular file of at most ``MAX_RECORDING_BYTES``
+    (a device such as ``/dev/zero`` would be read without end). Its content is read by the run."""
+    rec = scenario.civil.recording
+    if rec is None:
+        return []
+    path = Path(rec.path)
+    if rec.package is not None:
+        from importlib import metadata
+
+        try:
+            dist = metadata.distribution(rec.package)
+        except (metadata.PackageNotFoundError, ValueError):
+            return [(("civil", "recording", "package"),
+                     f"{rec.package!r} is not installed; install it (pip install "
+                     f"{rec.package}) or give a file path")]
+        inside = Path(str(dist.locate_file(rec.package.replace("-", "_")))) / rec.path
+        path = inside if inside.exists() else Path(str(dist.locate_file(rec.path)))
+    elif not path.is_absolute():
+        path = Path(base_dir or ".") / path
+    where: Loc = ("civil", "recording", "path")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return [(where, f"no such recording {str(path)!r}; check the path")]
+    except (OSError, ValueError) as e:
+        return [(where, f"cannot read {str(path)!r} ({getattr(e, 'strerror', None) or e})")]
+    if not stat.S_ISREG(st.st_mode):
+        return [(where, f"{str(path)!r} is not a regular file; give a JSON or gzip-compressed "
+                        "JSON file of ADS-B samples, not a device, FIFO or folder")]
+    if not 0 < st.st_size <= MAX_RECORDING_BYTES:
+        return [(where, f"{str(path)!r} has {st.st_size} bytes; a recording must have 1 to "
+                        f"{MAX_RECORDING_BYTES} bytes")]
+    return []

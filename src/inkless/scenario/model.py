@@ -22,6 +22,8 @@ from pydantic import (
 
 from inkless.coalition import AirspaceGrant, CoalitionSettings, MemberRules
 
+from .limits import EPOCH_FIRST, EPOCH_LAST, MAX_TIME_S
+
 __all__ = [
     "TARGET_CLASSES",
     "THREAT_CLASSES",
@@ -57,8 +59,14 @@ TARGET_CLASSES: tuple[TargetClass, ...] = (*THREAT_CLASSES, "civil")
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 
 
+#: Seconds after the epoch (launches, departures, closures): finite and at most MAX_TIME_S.
+Seconds = Annotated[float, Field(ge=0.0, le=MAX_TIME_S)]
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Frozen, no unknown field, every float finite (``.inf`` and ``.nan`` are refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Point(_Frozen):
@@ -72,9 +80,11 @@ class Point(_Frozen):
 class Route(_Frozen):
     """Waypoints flown at constant ground speed along great circles (altitude linear per leg)."""
 
-    waypoints: list[Point] = Field(min_length=2, description="At least two points.")
-    speed_mps: float = Field(gt=0.0, le=8000.0, description="Ground speed, m/s.")
-    depart_s: float = Field(0.0, ge=0.0, description="Departure, seconds after the epoch.")
+    waypoints: list[Point] = Field(
+        min_length=2, max_length=10_000, description="At least two points."
+    )
+    speed_mps: float = Field(ge=0.1, le=8000.0, description="Ground speed, m/s.")
+    depart_s: Seconds = Field(0.0, description="Departure, seconds after the epoch.")
 
 
 class Settings(_Frozen):
@@ -83,9 +93,9 @@ class Settings(_Frozen):
     epoch: datetime = Field(description="Scenario time zero, ISO 8601 with a UTC offset.")
     duration_s: float = Field(gt=0.0, le=7 * 86400.0, description="Simulated time, seconds.")
     scan_period_s: float = Field(
-        5.0, gt=0.0, le=600.0, description="Decision cycle: the defence re-plans every period, s."
+        5.0, ge=0.1, le=600.0, description="Decision cycle: the defence re-plans every period, s."
     )
-    seed: int = Field(0, ge=0, description="Seed of the run's random generator.")
+    seed: int = Field(0, ge=0, lt=2**63, description="Seed of the run's random generator.")
     max_shots_per_threat: dict[ThreatClass, int] = Field(
         default_factory=dict,
         description="Interceptors in the air at once against one threat, per class (default 1).",
@@ -105,14 +115,29 @@ class Settings(_Frozen):
     def _utc(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("must carry a UTC offset, e.g. 2024-04-13T20:00:00Z")
+        if not EPOCH_FIRST <= v < EPOCH_LAST:
+            raise ValueError(
+                f"must be from {EPOCH_FIRST:%Y-%m-%d} to before {EPOCH_LAST:%Y-%m-%d} (UTC), "
+                f"got {v.isoformat()}"
+            )
         return v
+
+    @model_validator(mode="after")
+    def _ends_in_range(self) -> Settings:
+        end = self.epoch.timestamp() + self.duration_s
+        if end >= EPOCH_LAST.timestamp():
+            raise ValueError(
+                f"the run ends after {EPOCH_LAST:%Y-%m-%d} (epoch + duration_s); "
+                "move the epoch earlier or shorten duration_s"
+            )
+        return self
 
     @field_validator("max_shots_per_threat")
     @classmethod
     def _shots(cls, v: dict[str, int]) -> dict[str, int]:
         for k, n in v.items():
-            if n < 1:
-                raise ValueError(f"{k} must be at least 1, got {n}")
+            if not 1 <= n <= 100:
+                raise ValueError(f"{k} must be from 1 to 100, got {n}")
         return v
 
 
@@ -120,7 +145,11 @@ class Member(_Frozen):
     """A coalition member: a state or an organisation that brings forces."""
 
     id: Id = Field(description="Short identifier used across the file.")
-    name: str = Field(min_length=1, description="Display name (hidden from others when anonymous).")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Display name (hidden from others when anonymous).",
+    )
     anonymous: bool = Field(False, description="Appears to other members only under a pseudonym.")
     role: Literal["host", "orchestrator", "partner"] = Field(
         description="host, orchestrator or partner."
@@ -141,9 +170,11 @@ class Region(_Frozen):
     """An airspace region: a lat/lon polygon owned by a member or a third state."""
 
     id: Id
-    owner: str = Field(min_length=1, description="A member id or the name of a third state.")
+    owner: str = Field(
+        min_length=1, max_length=200, description="A member id or the name of a third state."
+    )
     polygon_deg: list[tuple[float, float]] = Field(
-        min_length=3, description="Vertices as [lat, lon] pairs, degrees."
+        min_length=3, max_length=10_000, description="Vertices as [lat, lon] pairs, degrees."
     )
 
     @field_validator("polygon_deg")
@@ -158,10 +189,10 @@ class Region(_Frozen):
 class Asset(_Frozen):
     """A defended asset: what the coalition protects."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     owner: Id
     position: Point
-    value: float = Field(gt=0.0, description="Value in the scenario's value units.")
+    value: float = Field(gt=0.0, le=1.0e12, description="Value in the scenario's value units.")
     radius_m: float = Field(gt=0.0, le=1.0e5, description="A warhead landing within it damages it.")
 
 
@@ -177,7 +208,9 @@ class InterceptorType(_Frozen):
     pk: dict[ThreatClass, float] = Field(
         description="Single-shot kill probability per threat class (absent class: 0)."
     )
-    unit_cost_musd: float = Field(0.0, ge=0.0, description="Cost of one round, millions of USD.")
+    unit_cost_musd: float = Field(
+        0.0, ge=0.0, le=1.0e6, description="Cost of one round, millions of USD."
+    )
     seeker_basket_m: float | None = Field(
         None,
         gt=0.0,
@@ -231,13 +264,13 @@ class Sensor(_Frozen):
         description="Lowest elevation seen, degrees; default 0 (ground, ship), -90 (airborne).",
     )
     max_elevation_deg: float = Field(90.0, ge=-90.0, le=90.0)
-    scan_period_s: float = Field(10.0, gt=0.0, le=600.0)
-    sigma_range_m: float = Field(50.0, ge=0.0)
+    scan_period_s: float = Field(10.0, ge=0.1, le=600.0)
+    sigma_range_m: float = Field(50.0, ge=0.0, le=1.0e5)
     sigma_azimuth_deg: float = Field(0.2, ge=0.0, le=10.0)
     sigma_elevation_deg: float = Field(0.2, ge=0.0, le=10.0)
     pd: float = Field(0.9, ge=0.0, le=1.0, description="Detection probability per scan.")
     false_alarms_per_scan: float = Field(
-        0.0, ge=0.0, description="Mean false alarms per scan, uniform over the coverage."
+        0.0, ge=0.0, le=1000.0, description="Mean false alarms per scan, uniform over the coverage."
     )
 
     @model_validator(mode="after")
@@ -263,9 +296,11 @@ class FireUnit(_Frozen):
     owner: Id
     position: Point
     interceptor: Id = Field(description="An interceptor type id from `interceptors`.")
-    rounds: int = Field(ge=0, description="Ready rounds.")
-    channels: int = Field(1, ge=1, description="Engagements it can guide at once.")
-    reload_s: float = Field(0.0, ge=0.0, description="Least time between two launches, s.")
+    rounds: int = Field(ge=0, le=10_000, description="Ready rounds.")
+    channels: int = Field(1, ge=1, le=1000, description="Engagements it can guide at once.")
+    reload_s: float = Field(
+        0.0, ge=0.0, le=86400.0, description="Least time between two launches, s."
+    )
 
 
 class LaunchArea(_Frozen):
@@ -281,23 +316,34 @@ class Wave(_Frozen):
 
     id: Id
     threat_class: ThreatClass
-    count: int = Field(ge=1, le=100000)
-    launch_points: list[Point] | None = Field(None, description="Launch sites (round robin).")
+    count: int = Field(ge=1, le=10_000)
+    launch_points: list[Point] | None = Field(
+        None, min_length=1, max_length=10_000, description="Launch sites (round robin)."
+    )
     launch_area: LaunchArea | None = Field(None, description="Or a launch area.")
     launch_window_s: tuple[float, float] = Field(
         description="[start, end] of launches, seconds after the epoch."
     )
     aim_assets: list[str] | None = Field(
-        None, description="Asset names aimed at, drawn by value; absent: all assets."
+        None,
+        min_length=1,
+        max_length=1000,
+        description="Asset names aimed at, drawn by value; absent: all assets.",
     )
-    aim_points: list[Point] | None = Field(None, description="Or fixed aim points.")
+    aim_points: list[Point] | None = Field(
+        None, min_length=1, max_length=10_000, description="Or fixed aim points."
+    )
     cep_m: float = Field(0.0, ge=0.0, le=1.0e5, description="Circular error probable, m.")
-    speed_mps: float | None = Field(None, gt=0.0, le=8000.0, description="Cruise and drone speed.")
+    speed_mps: float | None = Field(
+        None, ge=1.0, le=8000.0, description="Cruise and drone speed, m/s."
+    )
     altitude_m: float | None = Field(None, gt=0.0, le=30000.0, description="Cruise altitude.")
     apogee_km: float | None = Field(
         None, gt=0.0, le=3000.0, description="Ballistic apogee; absent: minimum-energy arc."
     )
-    via: list[Point] = Field(default_factory=list, description="Route points before the target.")
+    via: list[Point] = Field(
+        default_factory=list, max_length=1000, description="Route points before the target."
+    )
     lethality: float = Field(
         0.5, ge=0.0, le=1.0, description="Fraction of an asset's remaining value one hit destroys."
     )
@@ -308,6 +354,8 @@ class Wave(_Frozen):
         start, end = v
         if start < 0:
             raise ValueError(f"starts before the epoch ({start:g} s); use seconds after the epoch")
+        if end > MAX_TIME_S:
+            raise ValueError(f"ends after {MAX_TIME_S:g} s ({end:g} s); shorten it")
         if end < start:
             raise ValueError(f"ends ({end:g} s) before it starts ({start:g} s)")
         return v
@@ -328,17 +376,17 @@ class Wave(_Frozen):
 
 
 class Raid(_Frozen):
-    waves: list[Wave] = Field(min_length=1)
+    waves: list[Wave] = Field(min_length=1, max_length=1000)
 
 
 class CivilFlight(_Frozen):
     """A civil flight along a filed route at a cruise altitude."""
 
     callsign: str = Field(min_length=1, max_length=12)
-    route: list[Point] = Field(min_length=2)
+    route: list[Point] = Field(min_length=2, max_length=1000)
     altitude_m: float = Field(gt=0.0, le=20000.0)
-    speed_mps: float = Field(gt=0.0, le=350.0)
-    departure_s: float = Field(0.0, ge=0.0)
+    speed_mps: float = Field(ge=1.0, le=350.0)
+    departure_s: Seconds = 0.0
     # Identification and airspace (issue 6); see docs/identification.md.
     icao24: str | None = Field(
         None,
@@ -363,10 +411,17 @@ class CivilRecording(_Frozen):
         None, description="Read `path` inside this installed Python distribution (e.g. traffic)."
     )
     time_offset_s: float = Field(
-        0.0, description="Scenario time of the recording's first sample, s (negative: skip)."
+        0.0,
+        ge=-MAX_TIME_S,
+        le=MAX_TIME_S,
+        description="Scenario time of the recording's first sample, s (negative: skip).",
     )
-    callsigns: list[str] | None = Field(None, description="Keep only these callsigns.")
-    max_flights: int | None = Field(None, ge=1, description="Keep the first N aircraft.")
+    callsigns: list[str] | None = Field(
+        None, max_length=10_000, description="Keep only these callsigns."
+    )
+    max_flights: int | None = Field(
+        None, ge=1, le=10_000, description="Keep the first N aircraft."
+    )
     cooperative: bool = Field(True, description="The recorded aircraft broadcast ADS-B.")
 
 
@@ -374,15 +429,19 @@ class Closure(_Frozen):
     """A NOTAM-like airspace closure: civil flights avoid `region` from `from_s` (to `until_s`)."""
 
     region: Id = Field(description="A region id from `regions`.")
-    from_s: float = Field(0.0, ge=0.0, description="In force from, s after the epoch.")
-    until_s: float | None = Field(None, gt=0.0, description="Until, s; absent: to the end.")
+    from_s: Seconds = Field(0.0, description="In force from, s after the epoch.")
+    until_s: float | None = Field(
+        None, gt=0.0, le=MAX_TIME_S, description="Until, s; absent: to the end."
+    )
     margin_km: float = Field(10.0, ge=0.0, le=200.0, description="Distance kept from it, km.")
 
 
 class Civil(_Frozen):
-    flights: list[CivilFlight] = Field(default_factory=list)
+    flights: list[CivilFlight] = Field(default_factory=list, max_length=10_000)
     recording: CivilRecording | None = Field(None, description="Recorded civil traffic.")
-    closures: list[Closure] = Field(default_factory=list, description="Airspace closures.")
+    closures: list[Closure] = Field(
+        default_factory=list, max_length=1000, description="Airspace closures."
+    )
 
 
 #: Evidence names the rules of engagement may require (see docs/identification.md).
@@ -401,8 +460,8 @@ class Corridor(_Frozen):
     point of origin in the corridor."""
 
     region: Id = Field(description="A region id from `regions`.")
-    from_s: float = Field(0.0, ge=0.0)
-    until_s: float | None = Field(None, gt=0.0)
+    from_s: Seconds = 0.0
+    until_s: float | None = Field(None, gt=0.0, le=MAX_TIME_S)
 
 
 class HostileRule(_Frozen):
@@ -511,11 +570,11 @@ class Identification(_Frozen):
 class Scenario(_Frozen):
     """One scenario file: coalition, what it defends, its sensors and fire units, the raid."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=100_000)
     settings: Settings
-    members: list[Member] = Field(min_length=1)
-    regions: list[Region] = Field(default_factory=list)
+    members: list[Member] = Field(min_length=1, max_length=100)
+    regions: list[Region] = Field(default_factory=list, max_length=1000)
     grants: list[AirspaceGrant] = Field(
         default_factory=list, description="Airspace grants between states (transit or engage)."
     )
@@ -525,10 +584,10 @@ class Scenario(_Frozen):
         "time): from when each member's legal basis holds. Default: the planned exchange, on "
         "record at the epoch.",
     )
-    assets: list[Asset] = Field(min_length=1)
-    interceptors: list[InterceptorType] = Field(default_factory=list)
-    sensors: list[Sensor] = Field(default_factory=list)
-    fire_units: list[FireUnit] = Field(default_factory=list)
+    assets: list[Asset] = Field(min_length=1, max_length=1000)
+    interceptors: list[InterceptorType] = Field(default_factory=list, max_length=1000)
+    sensors: list[Sensor] = Field(default_factory=list, max_length=1000)
+    fire_units: list[FireUnit] = Field(default_factory=list, max_length=1000)
     raid: Raid
     civil: Civil = Field(default_factory=Civil)
     roe: Roe = Field(default_factory=Roe, description="Hostile declaration rules (coalition).")

@@ -1,0 +1,85 @@
+"""The limits a scenario file must keep, in one place (documented in ``docs/limits.md``).
+
+Where it sits: the boundary. ``model.py`` uses the field limits, ``load.py`` the file limits and
+:func:`run_bytes`, the estimate of the memory a run of a scenario will need, so that a file that
+will not fit is refused before it runs, naming the field that drives the size. A file that
+validates runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+__all__ = [
+    "EPOCH_FIRST",
+    "EPOCH_LAST",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_PROBLEMS",
+    "MAX_RECORDING_BYTES",
+    "MAX_RUN_BYTES",
+    "MAX_SAMPLES",
+    "MAX_TIME_S",
+    "Size",
+]
+
+#: Scenario file: bytes of text, nesting depth of mappings and lists, problems listed.
+MAX_FILE_BYTES = 8 << 20
+MAX_DEPTH = 64
+MAX_PROBLEMS = 50
+#: A civil recording (before decompression), bytes; it must be a regular file.
+MAX_RECORDING_BYTES = 256 << 20
+#: The scenario's epoch and every instant of the run lie in [EPOCH_FIRST, EPOCH_LAST): the
+#: report, the figures and the ledger draw dates in this range.
+EPOCH_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_LAST = datetime(2100, 1, 1, tzinfo=UTC)
+#: Any time in seconds after the epoch (launch windows, departures, closures), s: 100 days.
+MAX_TIME_S = 100 * 86400.0
+#: Memory a run may plan for, bytes, and (decision tick x threat) samples of the truth grid.
+MAX_RUN_BYTES = 4 << 30
+MAX_SAMPLES = 20_000_000
+
+# Bytes per element of the arrays a perfect-picture run holds (float32 ECEF truth and heights,
+# the coverage grid, the envelope windows and their intermediates; measured on the examples with
+# tracemalloc and rounded up), per (tick, threat) sample, per (unit, threat) pair, per round in
+# stock (interceptors in flight and their reasons), per (tick, civil flight) sample.
+_PER_SAMPLE = 160
+_PER_PAIR = 96
+_PER_ROUND = 512
+_PER_CIVIL_SAMPLE = 64
+
+
+@dataclass(frozen=True)
+class Size:
+    """What drives a run's size: decision ticks, threats, fire units, rounds, civil flights."""
+
+    ticks: int
+    threats: int
+    units: int
+    rounds: int
+    civil: int
+
+    @property
+    def samples(self) -> int:
+        """(tick, threat) samples of the truth and coverage grids."""
+        return self.ticks * self.threats
+
+    def run_bytes(self) -> int:
+        """Estimated peak memory of a run, bytes (an upper bound of the grid-sized arrays)."""
+        return (
+            _PER_SAMPLE * self.samples
+            + _PER_PAIR * self.units * self.threats
+            + _PER_ROUND * self.rounds
+            + _PER_CIVIL_SAMPLE * self.ticks * self.civil
+        )
+
+    def driver(self) -> str:
+        """The term that dominates :meth:`run_bytes`: 'threats', 'units', 'rounds' or 'civil'."""
+        terms = {
+            "threats": _PER_SAMPLE * self.samples,
+            "units": _PER_PAIR * self.units * self.threats,
+            "rounds": _PER_ROUND * self.rounds,
+            "civil": _PER_CIVIL_SAMPLE * self.ticks * self.civil,
+        }
+        return max(terms, key=lambda k: terms[k])
