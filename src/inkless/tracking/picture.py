@@ -17,7 +17,10 @@ How the picture is built (each member's ``shares`` setting in the scenario says 
   sensors; at each decision time its confirmed tracks are associated with the picture
   (chi-square gate on position, global nearest neighbour by ``linear_sum_assignment``) and fused
   by covariance intersection (:func:`inkless.tracking.covariance_intersection`: the
-  cross-correlation between the two trackers' errors is unknown); the others are added;
+  cross-correlation between the two trackers' errors is unknown); the others are added. Track
+  numbers persist across fusion (:class:`TrackNumbers`): a member's track joined to a
+  coalition track keeps that number when it is alone again, so that shots and kills stay with
+  the object and a duplicate is never engaged as a new threat;
 * a member that shares nothing contributes nothing (its sensors still feed its own tracker, so
   its own view holds what it sees itself).
 
@@ -33,7 +36,9 @@ contributed to it (bit ``k``: member row ``k``); the fused picture's releasabili
 bitmask of members it may be released to: those to whom *every* contributor releases its tracks
 (:func:`inkless.coalition.releasable`, data kind ``tracks``: a fused track reveals all its
 sources). :func:`member_view` returns only the rows releasable to one member, with anonymous
-members shown under their pseudonym.
+members shown under their pseudonym. What a member holds itself is the track built from what
+it may see (:meth:`CoalitionTracker.view`): its own sensors and what the others release to it,
+never less than its own sensors alone would give.
 
 Simulation labels (never used by the tracker): each detection's truth object travels with it;
 each track counts its detections per kind of object (the threat classes, civil, false alarm) and
