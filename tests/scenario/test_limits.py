@@ -62,7 +62,7 @@ CAUSES = [
      "b.yaml:8: settings.scan_period_s: must be at least 0.1"),
     ("speed_mps: 50", "speed_mps: 1.0e-308",
      "b.yaml:93: raid.waves[0].speed_mps: must be at least 1"),
-    ("count: 8", "count: 100000", "b.yaml:90: raid.waves[0].count: must be at most 10000"),
+    ("count: 8", "count: 100000", "b.yaml:90: raid.waves[0].count: must be at most 5000"),
     ("{ballistic: 2}", "{ballistic: 100000000000000000000}",
      "b.yaml:10: settings.max_shots_per_threat: ballistic must be from 1 to 100"),
     ("seed: 7", "seed: 100000000000000000000", "b.yaml:9: settings.seed: must be less than"),
@@ -125,8 +125,8 @@ def test_a_missing_recording_is_refused_at_validation(tmp_path: Path) -> None:
 
 
 def test_a_run_too_big_for_memory_is_refused_naming_the_field() -> None:
-    # 10 000 threats in each of two waves over 1 441 decision ticks: 2.9e7 samples
-    text = BASICS.replace("count: 8", "count: 10000")
+    # 3 000 threats in each of two waves over 1 441 decision ticks: 8.7e6 samples
+    text = BASICS.replace("count: 8", "count: 3000")
     (msg,) = refused(text)
     assert msg.startswith("b.yaml:90: raid.waves[0].count: a run needs 1441 decision ticks"), msg
     assert "settings.scan_period_s" in msg and "settings.duration_s" in msg

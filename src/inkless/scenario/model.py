@@ -316,7 +316,7 @@ class Wave(_Frozen):
 
     id: Id
     threat_class: ThreatClass
-    count: int = Field(ge=1, le=10_000)
+    count: int = Field(ge=1, le=5000)
     launch_points: list[Point] | None = Field(
         None, min_length=1, max_length=10_000, description="Launch sites (round robin)."
     )
