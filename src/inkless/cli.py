@@ -19,7 +19,10 @@ from rich.table import Table
 
 from inkless.errors import InklessError, InputError
 
-__all__ = ["app", "main"]
+__all__ = ["MAX_REPLICATIONS", "app", "main"]
+
+#: Upper bound of ``inkless run --replications`` (docs/limits.md): each replication is a whole run.
+MAX_REPLICATIONS = 1000
 
 app = typer.Typer(
     name="inkless",
@@ -80,7 +83,9 @@ def run_command(
         "out"
     ),
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    replications: Annotated[int, typer.Option(min=1, help="Seeded replications.")] = 1,
+    replications: Annotated[
+        int, typer.Option(help=f"Seeded replications, 1 to {MAX_REPLICATIONS}.")
+    ] = 1,
     picture: Annotated[
         Picture,
         typer.Option(
@@ -133,21 +138,26 @@ def run_command(
     from inkless.wargame import rule_costs as costs_of_rules
 
     try:
+        if not 1 <= replications <= MAX_REPLICATIONS:
+            raise InputError(
+                f"--replications: must be from 1 to {MAX_REPLICATIONS}, got {replications}; "
+                "run a larger study as several runs with different --seed"
+            )
+        if view is not None and not view.strip():
+            raise InputError("--view: empty; give a member id, or leave --view out for the "
+                             "full outputs")
+        if keys is not None and keys.exists() and not keys.is_dir():
+            raise InputError(f"--keys {keys}: not a directory; give the keys directory")
         # a recording named relative to the scenario file is read from the file's folder
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
-        audience = run_audience(sc, scenario, view, ledger, keys) if view else None
+        audience = run_audience(sc, scenario, view, ledger, keys) if view is not None else None
         legal = legal_record(sc, ledger, keys)
         for note in legal.notes:  # a change of office holder not yet on the ledger
             err.print(note, markup=False, highlight=False, soft_wrap=True)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(
-                f"--out {out_dir}: cannot create the directory ({e.strerror})"
-            ) from None
+        _writable(out_dir)
         seed_ = sc.settings.seed if seed is None else seed
-        if seed_ < 0:
-            raise InputError(f"--seed: must be at least 0, got {seed_}")
+        if not 0 <= seed_ < 2**63:
+            raise InputError(f"--seed: must be from 0 to 2**63 - 1, got {seed_}")
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -189,14 +199,18 @@ def run_command(
             perfect = perfect_reps[0] if replications == 1 else summarise(perfect_reps)
             res["comparison"] = comparison_section(res, perfect)
         res["coalition"].update(res_coalition)
-        if audience is not None:
-            write_view(out_dir, record, res, audience)  # the terminal shows the full run
-        else:
-            (out_dir / "results.json").write_text(
-                json.dumps(res, indent=2) + "\n", encoding="utf-8"
-            )
-            write_events_csv(out_dir / "events.csv", record)
-            write_report(out_dir / "report.html", res, map_data(record))
+        try:
+            if audience is not None:
+                write_view(out_dir, record, res, audience)  # the terminal shows the full run
+            else:
+                (out_dir / "results.json").write_text(
+                    json.dumps(res, indent=2) + "\n", encoding="utf-8"
+                )
+                write_events_csv(out_dir / "events.csv", record)
+                write_report(out_dir / "report.html", res, map_data(record))
+        except OSError as e:
+            where = e.filename or out_dir
+            raise InputError(f"--out {out_dir}: cannot write {where} ({e.strerror or e})") from None
     except InklessError as e:
         raise _fail(e) from None
     _summary(res)
@@ -238,11 +252,27 @@ def run_command(
                                                 ("tracked", "perfect", "difference")))
         out.print(t)
     coalition_summary(out, res)
-    if view:
+    if audience is not None:
         out.print(f"outputs written as {view} may see them (--view)")
     out.print(
         f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
     )
+
+
+def _writable(out_dir: Path) -> None:
+    """Create ``out_dir`` and check that files can be written in it, before a long run."""
+    import tempfile
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"--out {out_dir}: cannot create the directory ({e.strerror})") from None
+    try:
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as e:
+        raise InputError(f"--out {out_dir}: cannot write there ({e.strerror}); give a "
+                         "directory you may write to") from None
 
 
 def _summary(res: dict[str, Any]) -> None:
