@@ -139,6 +139,8 @@ def test_renewed_letters_carry_their_own_times(ledger: Path, keys: Path, scenari
     docs = [e["statement"] for e in shown if e["kind"] == "document"]
     assert [d["issued_at"] for d in docs[-2:]] == ["2024-04-13T14:00:00Z", "2024-04-13T14:30:00Z"]
     assert all(e.get("lapsed") is None for e in shown[-2:])
+    old = [e for e in shown if e.get("lapsed")]  # the former minister's letter and its reply
+    assert [e["lapsed"]["renewed_by"] for e in old] == [d["id"] for d in docs[-2:]]
     assert run("ledger", "verify", str(ledger)).exit_code == 0
     assert AT < LATER
 

@@ -486,11 +486,16 @@ def show_command(
             out = ledger_view(entries, state, view)
         if not problems:  # lapses are known only on a ledger that verifies
             lapses = _unrecorded(file, state, keys).lapses()
+            renewed = {
+                d.fields["body"].get("renews"): d.id
+                for d in state.documents.values()
+                if isinstance(d.fields["body"].get("renews"), str)
+            }
             for e in out:
                 st = e.get("statement")
                 if e.get("kind") == "document" and isinstance(st, dict) and st.get("id") in lapses:
                     at_, why = lapses[st["id"]]
-                    e["lapsed"] = {"at": at_, "reason": why}
+                    e["lapsed"] = {"at": at_, "reason": why, "renewed_by": renewed.get(st["id"])}
         return out
 
     out = _guard(run)
@@ -511,7 +516,9 @@ def show_command(
             if s.get("in_reply_to"):
                 what += f" (reply to {s['in_reply_to']})"
             if e.get("lapsed"):
-                what += f"  [lapsed at {e['lapsed']['at']}: {e['lapsed']['reason']}]"
+                lapse = e["lapsed"]
+                by = f"; renewed by {lapse['renewed_by']}" if lapse["renewed_by"] else ""
+                what += f"  [lapsed at {lapse['at']}: {lapse['reason']}{by}]"
         elif e["kind"] == "roster":
             what = "members " + ", ".join(str(m.get("id")) for m in s.get("members", []))
         elif e["kind"] == "key_endorsement":
