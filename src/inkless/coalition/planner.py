@@ -9,16 +9,26 @@ Method: breadth-first search over a STRIPS-like state space (Fikes & Nilsson 197
 Norvig, *AIMA* 4th ed., §3.4.1 and §11.2). A state is the set of documents on record; an action
 writes one document (a reply only once the letter it answers is on record); the goal is that every
 precondition is met directly or through an accepted equivalence. All actions cost one, so BFS is
-uniform-cost search and the first goal state found is a shortest exchange. Actions are grounded
-only where relevant (a document that can meet, or be answered so as to meet, some precondition)
-and expanded only while a precondition they serve is unmet; neither prunes a shortest plan, since
-removing a letter that serves no unmet precondition keeps a plan valid and makes it shorter.
-Preconditions that share no candidate letter are searched separately (problem decomposition), so
-the state space grows with the largest group of entangled rules, not with the coalition's size.
+uniform-cost search and the first goal state found is a shortest exchange.
+
+Actions are grounded only where relevant, and none of the restrictions prunes a shortest plan:
+- plain letters come from the preconditions' routes (a letter that meets one, or the letter an
+  equivalence wants answered); a reply is written only where an equivalence reads it as a reply,
+  but then to *any* letter of the right type, author and recipient, on record or written before
+  (itself possibly a reply), since a rule reads of the letter answered only those three. Any other
+  reply can be written plain instead, and its parent dropped.
+- a letter is written only while a precondition it can serve (meet, or be answered so as to meet)
+  is unmet: otherwise it, and its replies written plain, could be left out of a shortest plan.
+- preconditions are searched separately only when no letter type, author and recipient serves
+  two of them (problem decomposition); a letter then changes nothing in another group, so the
+  groups' shortest exchanges add up to a shortest one. The state space grows with the largest
+  group of entangled rules, not with the coalition's size.
+A shortest plan has no idle letter: each meets a precondition or is answered by one that does.
 
 Since documents are never withdrawn and prohibitions do not depend on the state, an exchange
-exists exactly when each precondition has at least one route that no prohibition blocks; when one
-has none, :func:`plan_exchange` names the rules that conflict instead of searching.
+exists exactly when each precondition not already met on record has at least one route that no
+prohibition blocks; when one has none, :func:`plan_exchange` names the rules that conflict instead
+of searching.
 """
 
 from __future__ import annotations
@@ -208,9 +218,12 @@ def _authors(members: Sequence[Member], m: Member, p: Precondition) -> tuple[Mem
     )
 
 
-def _routes(goal: _Goal) -> tuple[list[tuple[Letter, ...]], list[str]]:
-    """Unblocked ways to meet ``goal`` (each a chain of letters, first to last) and, for the
-    blocked ones, the rule that blocks each."""
+def _routes(
+    goal: _Goal, on_record: frozenset[Letter]
+) -> tuple[list[tuple[Letter, ...]], list[str]]:
+    """Unblocked ways to meet ``goal`` (each a chain of the letters to write, first to last; a
+    reply may answer a letter ``on_record``) and, for the blocked ones, the rule that blocks
+    each."""
     m, p = goal.member, goal.pre
     routes: list[tuple[Letter, ...]] = []
     blocked: list[str] = []
@@ -233,10 +246,13 @@ def _routes(goal: _Goal) -> tuple[list[tuple[Letter, ...]], list[str]]:
                     blocked.append(f"{m.id} accepts {e.document.value} instead, but {reply_why}")
                 continue
             first_why = prohibition_of(m, e.in_reply_to, a)
+            first = Letter(e.in_reply_to, m.id, a.id)
+            asked = [r for r in on_record if _sig(r) == _sig(first)]
+            if reply_why is None and asked:
+                routes += [(Letter(e.document, a.id, m.id, r),) for r in asked]
             if first_why is None and reply_why is None:
-                first = Letter(e.in_reply_to, m.id, a.id)
                 routes.append((first, Letter(e.document, a.id, m.id, first)))
-            else:
+            elif not (reply_why is None and asked):
                 blocked.append(
                     f"{m.id} accepts {e.document.value} from {a.id} answering its own "
                     f"{e.in_reply_to.value} instead, but {first_why or reply_why}"
@@ -270,32 +286,79 @@ def plan_exchange(
         for m in members
         for j, p in enumerate(m.rules.preconditions)
     ]
+    start = frozenset(on_record)
     conflicts: list[str] = []
-    serves: dict[Letter, set[int]] = {}
+    words = _Vocabulary()
     for gi, g in enumerate(goals):
-        routes, blocked = _routes(g)
+        if g.met(start):
+            continue
+        routes, blocked = _routes(g, start)
         if not routes:
             conflicts.append("; ".join([describe_precondition(g.member, g.pre), *blocked]))
-        for chain in routes:
-            for letter in chain:
-                serves.setdefault(letter, set()).add(gi)
+        words.add(gi, routes)
     if conflicts:
         return Plan((), tuple(conflicts), 0)
 
-    start = frozenset(on_record)
     path: list[Letter] = []
     expanded = 0
-    for component in _components(len(goals), serves):
-        found, n = _search(start, goals, component, serves, max_states - expanded)
+    for component in _components(words.serves):
+        found, n = _search(start, goals, component, words, max_states - expanded)
         path += found
         expanded += n
     return Plan(_steps(tuple(path), start, goals), (), expanded)
 
 
-def _components(n: int, serves: dict[Letter, set[int]]) -> list[set[int]]:
-    """Groups of preconditions that share a candidate letter (union-find). Groups that share none
-    are independent: a shortest exchange is the union of each group's shortest exchange."""
-    parent = list(range(n))
+_Sig = tuple[DocumentType, str, str]
+"""A letter's type, author and recipient: all that any rule reads of a letter, or of the letter
+it answers."""
+
+
+def _sig(d: Letter) -> _Sig:
+    return d.type, d.author, d.recipient
+
+
+class _Vocabulary:
+    """The letters the search may write, from the goals' routes.
+
+    ``plain``: the routes' letters that answer nothing. ``answers``: for the type, author and
+    recipient of a letter that a route answers, the types of the replies that may answer it (any
+    letter with that signature, on record or written in the plan, even itself a reply, so that one
+    letter can meet one precondition and be the letter another's equivalence wants answered).
+    ``serves``: for each signature, the goals that a letter with it can meet or be answered so as
+    to meet (what a rule reads of a letter is its signature and its parent's)."""
+
+    def __init__(self) -> None:
+        self.plain: set[Letter] = set()
+        self.answers: dict[_Sig, set[DocumentType]] = {}
+        self.serves: dict[_Sig, set[int]] = {}
+
+    def add(self, goal: int, routes: Iterable[tuple[Letter, ...]]) -> None:
+        for chain in routes:
+            for d in chain:
+                if d.in_reply_to is None:
+                    self.plain.add(d)
+                else:
+                    self.answers.setdefault(_sig(d.in_reply_to), set()).add(d.type)
+                    self.serves.setdefault(_sig(d.in_reply_to), set()).add(goal)
+                self.serves.setdefault(_sig(d), set()).add(goal)
+
+    def letters(self, state: frozenset[Letter], todo: set[int]) -> list[Letter]:
+        """The letters not in ``state`` that may be written next and serve a goal in ``todo``,
+        in :meth:`Letter.key` order."""
+        out = {d for d in self.plain if d not in state}
+        for r in state:
+            for t in self.answers.get(_sig(r), ()):
+                d = Letter(t, r.recipient, r.author, r)
+                if d not in state:
+                    out.add(d)
+        return sorted((d for d in out if self.serves[_sig(d)] & todo), key=Letter.key)
+
+
+def _components(serves: dict[_Sig, set[int]]) -> list[set[int]]:
+    """Groups of goals linked through letter signatures that serve several (union-find). Groups
+    that share none are independent: no letter of one changes what another's letters do, so a
+    shortest exchange is the union of each group's shortest exchange."""
+    parent: dict[int, int] = {g: g for gs in serves.values() for g in gs}
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -308,7 +371,7 @@ def _components(n: int, serves: dict[Letter, set[int]]) -> list[set[int]]:
         for g in rest:
             parent[find(g)] = find(first)
     groups: dict[int, set[int]] = {}
-    for i in range(n):
+    for i in sorted(parent):
         groups.setdefault(find(i), set()).add(i)
     return sorted(groups.values(), key=min)
 
@@ -317,17 +380,14 @@ def _search(
     start: frozenset[Letter],
     goals: list[_Goal],
     component: set[int],
-    serves: dict[Letter, set[int]],
+    words: _Vocabulary,
     budget: int,
 ) -> tuple[list[Letter], int]:
     """Breadth-first search for the fewest letters that meet every goal in ``component``."""
-    actions = sorted((a for a, gs in serves.items() if gs & component), key=Letter.key)
 
     def unmet(state: frozenset[Letter]) -> set[int]:
         return {gi for gi in component if not goals[gi].met(state)}
 
-    if not unmet(start):
-        return [], 0
     queue: deque[tuple[frozenset[Letter], tuple[Letter, ...]]] = deque([(start, ())])
     seen = {start}
     expanded = 0
@@ -339,12 +399,7 @@ def _search(
                 "planner: too many states without a plan; simplify the rules or plan for fewer "
                 "members at once"
             )
-        todo = unmet(state)
-        for a in actions:
-            if a in state or not (serves[a] & todo):
-                continue
-            if a.in_reply_to is not None and a.in_reply_to not in state:
-                continue
+        for a in words.letters(state, unmet(state)):
             nxt = state | {a}
             if nxt in seen:
                 continue
