@@ -11,15 +11,26 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from inkless.coalition import KeyStore, Ledger, ledger_letters, replay
-from inkless.coalition.record import unrecorded_key_statements
+from inkless.coalition import (
+    KeyStore,
+    Ledger,
+    append_document,
+    ledger_letters,
+    plan_on_ledger,
+    replay,
+    verify_ledger,
+)
+from inkless.coalition.record import record_keys, unrecorded_key_statements
 
-from .conftest import AT, LATER, head, run
+from .conftest import AT, HOST, LATER, ORCH, PARTNER, T0, head, run
 
 LAPSE = "2024-04-13T13:00:00Z"  # == LATER: the partner's new minister takes office
 
@@ -165,3 +176,60 @@ def test_a_rotation_dated_before_what_the_holder_signed_is_refused(
     r = run("coalition", "plan", str(scenario), "--ledger", str(ledger), "--at", LATER)
     assert r.exit_code == 2 and "not before its end" in r.stderr and r.stderr.count("\n") == 1
     assert head(ledger) == before
+
+
+# -- property: any sequence of plans, notifications and rotations -------------------------------
+
+_OP = st.one_of(
+    st.tuples(st.just("rotate"), st.sampled_from(["H", "P"]), st.booleans()),
+    st.tuples(st.just("notify"), st.sampled_from(["H", "P"]), st.just(False)),
+    st.tuples(st.just("plan"), st.just(""), st.just(False)),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=st.lists(st.tuples(_OP, st.integers(1, 600)), min_size=1, max_size=7))
+def test_the_ledger_verifies_and_lapses_follow_the_keys_after_any_sequence(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[tuple[str, str, bool], int]]
+) -> None:
+    d = tmp_path_factory.mktemp("seq")
+    keys, path = KeyStore(d / "k"), d / "l.db"
+    members = [HOST, PARTNER, ORCH]
+    t = T0
+    with Ledger(path, create=True) as led:
+        plan_on_ledger(led, keys, members, T0, t)
+        for (op, who, record), minutes in ops:
+            t += timedelta(minutes=minutes)
+            if op == "rotate" and record:
+                record_keys(led, keys, who, t, rotate=True)
+            elif op == "rotate":
+                keys.rotate(who, t)
+            elif op == "notify":
+                append_document(led, {"type": "notification", "author": who, "recipient": "O",
+                                      "body": {"m": minutes}}, keys, t)  # fmt: skip
+            else:
+                plan_on_ledger(led, keys, members, T0, t)
+            assert verify_ledger(path).ok
+        entries = led.entries()
+    # brute force: each holder key's end from the keys directory's own statements
+    end: dict[str, str | None] = {}
+    for member in ("H", "P", "O"):
+        if keys.has(member):
+            for s in keys.load(member).statements:
+                f = s.fields()
+                if f["kind"] == "key_endorsement":
+                    end[f["key_id"]] = f["valid_until"]
+    state, problems = replay(entries)
+    assert not problems
+    extra, _ = unrecorded_key_statements(state, keys)
+    for s in extra:
+        state.apply(s, 0)
+    want: dict[str, str] = {}
+    for doc in state.documents.values():
+        f = doc.fields
+        ends = [e for e in (end.get(f["signer_key_id"]), want.get(f["in_reply_to"] or "")) if e]
+        if ends:
+            want[doc.id] = min(ends)
+    assert {i: at for i, (at, _) in state.lapses().items()} == want
