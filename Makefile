@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# Thousands of mutated scenarios (tests/fuzz/fuzzer.py): prints the counts of tracebacks, hangs
+# and run crashes after validation; fails if any is nonzero. FUZZ_ARGS="--validations N --runs M".
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/fuzzer.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
