@@ -1,0 +1,237 @@
+"""EUROCONTROL ASTERIX in and out: radar plots as CAT048, the coalition picture as CAT062.
+
+Where it sits: an adapter at the edge of the flow. ``inkless run --asterix-out`` writes what the
+run made; ``inkless track --asterix`` reads plots back in. Encoding and decoding of the wire
+format is done by ``libasterix`` (MIT; editions CAT048 1.32 and CAT062 1.20), which wraps values
+that do not fit an item silently: every value is therefore checked here against the item's
+range first, and a plot or track outside it is left out, counted and logged, never written
+wrongly (docs/interop.md, "ASTERIX").
+
+Units: SI and radians in the arrays; the wire units (NM, ft, degrees, ft/min, 1/128 s) only
+inside this module. Time of day is seconds since midnight UTC and wraps at 86 400 s
+(:func:`unwrap_time_of_day` undoes it on the way in).
+
+Sources: EUROCONTROL ASTERIX Part 4 CAT048 edition 1.32 (I048/010, 020, 040, 110, 140) and
+Part 9 CAT062 edition 1.20 (I062/010, 015, 040, 070, 080, 105, 130, 185, 220).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import asterix.generated as gen
+import numpy as np
+from asterix.base import Bits
+from numpy.typing import NDArray
+
+__all__ = [
+    "CAT048_MAX_HEIGHT_M", "CAT048_MAX_RHO_M", "CAT062_MAX_ALT_M", "CAT062_MAX_CLIMB_MPS",
+    "DAY_S", "Encoded", "Plots", "decode_cat048", "encode_cat048", "encode_cat062",
+    "enu_from_polar", "polar_from_enu", "split_blocks", "unwrap_time_of_day",
+]
+
+log = logging.getLogger("inkless.interop")
+
+F64 = NDArray[np.float64]
+Cat048 = gen.Cat_048_1_32
+Cat062 = gen.Cat_062_1_20
+
+NM_M = 1852.0  # international nautical mile, m
+FT_M = 0.3048  # international foot, m
+DAY_S = 86_400.0
+#: I048/040 RHO: 16 bits, LSB 1/256 NM: the slant range must stay below 256 NM.
+CAT048_MAX_RHO_M = (65535 / 256) * NM_M
+#: I048/110 3DH: 14-bit two's complement, LSB 25 ft: -204 800 .. +204 775 ft (about 62.4 km).
+CAT048_MAX_HEIGHT_M = 8191 * 25 * FT_M
+CAT048_MIN_HEIGHT_M = -8192 * 25 * FT_M
+#: I062/130: -1 500 ft .. 150 000 ft (about 45.7 km), LSB 6.25 ft.
+CAT062_MAX_ALT_M = 150_000 * FT_M
+CAT062_MIN_ALT_M = -1_500 * FT_M
+#: I062/220: 16-bit two's complement, LSB 6.25 ft/min: +-204 794 ft/min (about 1 040 m/s).
+CAT062_MAX_CLIMB_MPS = 32767 * 6.25 * FT_M / 60.0
+#: I062/185: 16-bit two's complement, LSB 0.25 m/s: +-8 191.75 m/s per axis.
+CAT062_MAX_V_MPS = 32767 * 0.25
+#: I048/140, I062/070: 24 bits, LSB 1/128 s (the item wraps at midnight, 86 400 s).
+TOD_LSB_S = 1.0 / 128.0
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One data block and which input rows went into it (``kept``); the rest were out of range."""
+
+    block: bytes
+    kept: NDArray[np.bool_]
+
+    @property
+    def dropped(self) -> int:
+        return int((~self.kept).sum())
+
+
+@dataclass(frozen=True, slots=True)
+class Plots:
+    """CAT048 plots read back: one row per target report (SI units, radians)."""
+
+    sac: NDArray[np.int64]
+    sic: NDArray[np.int64]
+    time_of_day_s: F64
+    rho_m: F64
+    theta_rad: F64
+    height_m: F64  # NaN: no I048/110 in the record
+
+
+def time_of_day(t_utc_s: float) -> float:
+    """Seconds since midnight UTC of ``t_utc_s`` (seconds since any midnight), wrapped at 86 400."""
+    return float(np.mod(t_utc_s, DAY_S))
+
+
+def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64,
+                  height_m: F64, where: str = "CAT048") -> Encoded:
+    """One CAT048 data block: the plots of one scan of one radar (primary 3-D radar plots).
+
+    ``rho_m`` slant range, ``theta_rad`` azimuth clockwise from true north, ``height_m`` height
+    above mean sea level (I048/110); ``t_utc_s`` the scan's time (seconds since a midnight UTC;
+    written modulo a day). Plots whose range or height fall outside the items' ranges are left
+    out and logged (one line, with ``where``).
+    """
+    rho, th, h = (np.asarray(a, dtype=np.float64) for a in (rho_m, theta_rad, height_m))
+    kept = ((rho >= 0.0) & (rho < CAT048_MAX_RHO_M) & (h >= CAT048_MIN_HEIGHT_M)
+            & (h <= CAT048_MAX_HEIGHT_M) & np.isfinite(th))
+    if not kept.all():
+        log.warning("%s: %d plot(s) left out: slant range >= 256 NM or height outside "
+                    "-62.4..62.4 km (I048/040, I048/110); they still go out as CoT",
+                    where, int((~kept).sum()))
+    tod = time_of_day(t_utc_s)
+    records = [Cat048.cv_record.create({
+        "010": (("SAC", sac), ("SIC", sic)),
+        "140": (tod, "s"),
+        "020": ((("TYP", 1), 0, 0, 0, 0, None),),  # single PSR detection, real target
+        "040": (("RHO", (float(r) / NM_M, "NM")),
+                ("THETA", (float(np.degrees(a) % 360.0), "°"))),
+        "110": (0, ("3DH", (float(z) / FT_M, "ft"))),
+    }) for r, a, z in zip(rho[kept], th[kept], h[kept], strict=True)]
+    return Encoded(Cat048.create(records).unparse().to_bytes(), kept)
+
+
+def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.int64],
+                  lat_rad: F64, lon_rad: F64, alt_m: F64, v_enu_mps: F64,
+                  where: str = "CAT062") -> Encoded:
+    """One CAT062 data block: the system tracks of one picture update.
+
+    ``lat_rad``/``lon_rad`` WGS-84 (I062/105), ``alt_m`` geometric altitude (I062/130),
+    ``v_enu_mps (n, 3)`` east, north, up velocity (I062/185 x = east, y = north; I062/220 the
+    up component). Track numbers are written modulo 65 536 (16 bits). Tracks outside the
+    items' ranges (altitude above ~45.7 km, climb faster than ~1 040 m/s) are left out, logged.
+    """
+    lat, lon, alt = (np.asarray(a, dtype=np.float64) for a in (lat_rad, lon_rad, alt_m))
+    v = np.asarray(v_enu_mps, dtype=np.float64).reshape(-1, 3)
+    kept = ((alt >= CAT062_MIN_ALT_M) & (alt <= CAT062_MAX_ALT_M)
+            & (np.abs(v[:, 2]) <= CAT062_MAX_CLIMB_MPS)
+            & (np.abs(v[:, :2]) <= CAT062_MAX_V_MPS).all(axis=1)
+            & np.isfinite(lat) & np.isfinite(lon))
+    if not kept.all():
+        log.warning("%s: %d track(s) left out: altitude outside -457 m..45.7 km (I062/130) or "
+                    "climb rate beyond 1 040 m/s (I062/220); they still go out as CoT",
+                    where, int((~kept).sum()))
+    tod = time_of_day(t_utc_s)
+    records = []
+    for i in np.flatnonzero(kept):
+        records.append(Cat062.cv_record.create({
+            "010": (("SAC", sac), ("SIC", sic)),
+            "015": 0,
+            "070": (tod, "s"),
+            "105": (("LAT", (float(np.degrees(lat[i])), "°")),
+                    ("LON", (float(np.degrees(lon[i])), "°"))),
+            "185": (("VX", (float(v[i, 0]), "m/s")), ("VY", (float(v[i, 1]), "m/s"))),
+            "040": int(track_number[i]) % 65536,
+            "080": ((0, 0, 0, ("SRC", 1), 0, None),),  # multisensor, geometric altitude, confirmed
+            "130": (float(alt[i]) / FT_M, "ft"),
+            "220": (float(v[i, 2]) / FT_M * 60.0, "ft/min"),
+        }))
+    return Encoded(Cat062.create(records).unparse().to_bytes(), kept)
+
+
+def split_blocks(data: bytes, where: str) -> Iterator[tuple[int, bytes]]:
+    """The ``(category, records)`` of each data block in ``data``; a truncated or malformed
+    block is logged (one line) and the rest of ``data`` is skipped (its length cannot be
+    trusted)."""
+    i = 0
+    while i < len(data):
+        if len(data) - i < 3:
+            log.warning("%s: byte %d: truncated data block (%d bytes, header needs 3); skipped",
+                        where, i, len(data) - i)
+            return
+        cat, n = data[i], int.from_bytes(data[i + 1:i + 3], "big")
+        if n < 3 or i + n > len(data):
+            log.warning("%s: byte %d: data block length %d does not fit the %d bytes left; "
+                        "skipped the rest", where, i, n, len(data) - i)
+            return
+        yield cat, data[i + 3:i + n]
+        i += n
+
+
+def decode_cat048(data: bytes, where: str) -> Plots:
+    """Read every CAT048 target report in ``data`` (files or UDP datagrams of data blocks).
+
+    Blocks of another category, blocks whose records do not parse, and records without
+    I048/010, I048/140 or I048/040 are logged (one line each) and skipped; the rest is read.
+    """
+    rows: list[tuple[int, int, float, float, float, float]] = []
+    for k, (cat, body) in enumerate(split_blocks(data, where)):
+        if cat != 48:
+            log.warning("%s: block %d: category %d is not read here (only CAT048); skipped",
+                        where, k, cat)
+            continue
+        recs = Cat048.cv_uap.parse(Bits.from_bytes(body))
+        if isinstance(recs, ValueError):
+            log.warning("%s: block %d: corrupt CAT048 records (%s); block skipped", where, k, recs)
+            continue
+        for r in recs:
+            i010, i140, i040 = r.get_item("010"), r.get_item("140"), r.get_item("040")
+            if i010 is None or i140 is None or i040 is None:
+                log.warning("%s: block %d: a record lacks I048/010, 140 or 040; skipped", where, k)
+                continue
+            i110 = r.get_item("110")
+            h = (i110.variation.get_item("3DH").variation.content.as_quantity("ft") * FT_M
+                 if i110 is not None else np.nan)
+            rows.append((
+                i010.variation.get_item("SAC").variation.content.as_uint(),
+                i010.variation.get_item("SIC").variation.content.as_uint(),
+                i140.variation.content.as_quantity("s"),
+                i040.variation.get_item("RHO").variation.content.as_quantity("NM") * NM_M,
+                np.radians(i040.variation.get_item("THETA").variation.content.as_quantity("°")),
+                h,
+            ))
+    a = np.array(rows, dtype=np.float64).reshape(-1, 6)
+    return Plots(a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2], a[:, 3], a[:, 4],
+                 a[:, 5])
+
+
+def unwrap_time_of_day(tod_s: F64) -> F64:
+    """Times of day in arrival order made monotonic across midnight: each fall of more than
+    half a day adds 86 400 s (a stream is assumed never to jump back more than 12 h)."""
+    tod = np.asarray(tod_s, dtype=np.float64)
+    falls = np.concatenate([[0.0], np.diff(tod)]) < -DAY_S / 2
+    return tod + DAY_S * np.cumsum(falls)
+
+
+def polar_from_enu(sensor_enu: F64, xyz_enu: F64) -> tuple[F64, F64, F64]:
+    """Slant range (m), azimuth clockwise from north (rad, [0, 2 pi)) and height (m, the up
+    coordinate) of ``xyz_enu (n, 3)`` seen from ``sensor_enu (3,)``: local flat frame, as in
+    the tracking benchmark format (no refraction, no earth curvature)."""
+    d = np.asarray(xyz_enu, dtype=np.float64).reshape(-1, 3) - np.asarray(sensor_enu)
+    rho = np.linalg.norm(d, axis=1)
+    theta = np.mod(np.arctan2(d[:, 0], d[:, 1]), 2 * np.pi)
+    return rho, theta, np.asarray(xyz_enu, dtype=np.float64).reshape(-1, 3)[:, 2]
+
+
+def enu_from_polar(sensor_enu: F64, rho_m: F64, theta_rad: F64, height_m: F64) -> F64:
+    """Inverse of :func:`polar_from_enu`: ENU positions ``(n, 3)`` from slant range, azimuth and
+    height (the horizontal range is ``sqrt(rho^2 - dz^2)``, 0 when quantisation makes it
+    imaginary)."""
+    s = np.asarray(sensor_enu, dtype=np.float64)
+    dz = np.asarray(height_m) - s[2]
+    r_h = np.sqrt(np.maximum(np.asarray(rho_m) ** 2 - dz**2, 0.0))
+    return np.column_stack([s[0] + r_h * np.sin(theta_rad), s[1] + r_h * np.cos(theta_rad),
+                            np.asarray(height_m, dtype=np.float64)])

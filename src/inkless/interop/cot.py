@@ -1,0 +1,278 @@
+"""Cursor-on-Target: the coalition picture as CoT events for TAK clients, and CoT read back in.
+
+Where it sits: an adapter at the edge of the flow (``inkless cot send`` replays a run's
+``tracks.csv``; the live service will stream the same events). One event per track and update:
+
+- ``type`` from identity and class (MIL-STD-2525 letter codes, :func:`cot_type`; the table is
+  in docs/interop.md);
+- ``point`` WGS-84 lat/lon (degrees) and height above the ellipsoid (m), ``ce`` (circular
+  1-sigma, m) and ``le`` (vertical 1-sigma, m) from the track covariance (:func:`ce_le`);
+- ``how="m-f"`` (machine, fused), ``stale`` = time + a multiple of the update period, and
+  ``<track course speed>`` (degrees true, m/s) in ``<detail>``.
+
+Framing (:func:`frame`): CoT XML (MITRE CoT event schema 2.0), or TAK protocol version 1:
+the TakMessage protobuf with the "mesh" header ``0xbf 0x01 0xbf`` for UDP and the "stream"
+header ``0xbf`` + varint length for TCP/TLS (takproto's ``protocol.txt``, TAK Product Center).
+
+Incoming XML is parsed with ``defusedxml`` (no entity expansion: an XML bomb is refused);
+a malformed event or a point off the globe is one logged line and ``None``, never an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+from xml.sax.saxutils import quoteattr
+
+import defusedxml.ElementTree as DET
+import numpy as np
+from defusedxml import DefusedXmlException
+from numpy.typing import NDArray
+
+from inkless.errors import InputError
+
+__all__ = ["CotEvent", "Sender", "ce_le", "cot_type", "frame", "open_sender", "parse_event",
+           "split_stream", "to_proto", "to_xml"]
+
+log = logging.getLogger("inkless.interop")
+
+#: Affiliation letter of each identity category (inkless.identification.categories order:
+#: pending, unknown, assumed friend, friend, neutral, suspect, hostile). MIL-STD-2525B
+#: standard identity; CoT spells it in the second atom of ``type``.
+AFFILIATION = ("p", "u", "a", "f", "n", "s", "h")
+#: Battle dimension and function after ``a-X-A`` per class (MIL-STD-2525B air tracks, as the
+#: CoT type tree spells them): ballistic and cruise missiles in flight, a fixed-wing drone
+#: (one-way attack drone), a civil fixed-wing aircraft.
+CLASS_FUNCTION = {"ballistic": "W-M-B", "cruise": "W-M-C-M", "drone": "M-F-Q", "civil": "C-F"}
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def cot_type(identity: int, cls: str) -> str:
+    """CoT ``type`` of an air track: ``a-<affiliation>-A[-<function>]``.
+
+    A friend or assumed friend is ``a-f-A``/``a-a-A`` whatever its class; a neutral track of
+    class "civil" is ``a-n-A-C-F``; any other identity keeps its class's function when the
+    class is known (``a-h-A-W-M-B``), else the bare air dimension (``a-u-A``).
+    """
+    aff = AFFILIATION[identity] if 0 <= identity < len(AFFILIATION) else "u"
+    fn = CLASS_FUNCTION.get(cls)
+    if aff in ("f", "a") or fn is None or (cls == "civil") != (aff == "n"):
+        return f"a-{aff}-A"
+    return f"a-{aff}-A-{fn}"
+
+
+def ce_le(cov_enu: NDArray[np.float64]) -> tuple[float, float]:
+    """CoT ``ce`` and ``le`` (m) of an ENU position covariance ``(3, 3)`` (m^2).
+
+    ``ce`` is the circular 1-sigma of the horizontal error, ``sqrt((var_e + var_n) / 2)`` (the
+    radius whose circular normal has the same mean squared error), ``le`` the vertical 1-sigma
+    ``sqrt(var_u)`` (CoT event schema: "ce: circular 1-sigma error", "le: linear 1-sigma
+    error"). A non-finite covariance gives 9999999.0, the schema's "unknown".
+    """
+    c = np.asarray(cov_enu, dtype=np.float64)
+    if c.shape != (3, 3) or not np.isfinite(c).all():
+        return 9999999.0, 9999999.0
+    return (float(math.sqrt(max(0.5 * (c[0, 0] + c[1, 1]), 0.0))),
+            float(math.sqrt(max(c[2, 2], 0.0))))
+
+
+@dataclass(frozen=True, slots=True)
+class CotEvent:
+    """One CoT event (degrees, m, m/s; UTC times)."""
+
+    uid: str
+    type: str
+    time: datetime
+    stale: datetime
+    lat_deg: float
+    lon_deg: float
+    hae_m: float
+    ce_m: float = 9999999.0
+    le_m: float = 9999999.0
+    how: str = "m-f"
+    course_deg: float | None = None
+    speed_mps: float | None = None
+    callsign: str | None = None
+
+
+def _ts(t: datetime) -> str:
+    return t.astimezone(UTC).strftime(TIME_FORMAT)[:-4] + "Z"  # milliseconds
+
+
+def to_xml(ev: CotEvent) -> bytes:
+    """The event as CoT XML (one ``<event>`` element, UTF-8, with the XML declaration)."""
+    detail = ""
+    if ev.course_deg is not None and ev.speed_mps is not None:
+        detail += f'<track course="{ev.course_deg:.1f}" speed="{ev.speed_mps:.2f}"/>'
+    if ev.callsign:
+        detail += f"<contact callsign={quoteattr(ev.callsign)}/>"
+    t = _ts(ev.time)
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>"
+        f"<event version=\"2.0\" uid={quoteattr(ev.uid)} type={quoteattr(ev.type)} "
+        f'how={quoteattr(ev.how)} time="{t}" start="{t}" stale="{_ts(ev.stale)}">'
+        f'<point lat="{ev.lat_deg:.7f}" lon="{ev.lon_deg:.7f}" hae="{ev.hae_m:.1f}" '
+        f'ce="{ev.ce_m:.1f}" le="{ev.le_m:.1f}"/>'
+        f"<detail>{detail}</detail></event>"
+    ).encode()
+
+
+def to_proto(ev: CotEvent) -> bytes:
+    """The event as a serialised TAK protocol v1 ``TakMessage`` (no header)."""
+    from takproto.proto import TakMessage
+
+    msg = TakMessage()
+    e = msg.cotEvent
+    e.type, e.uid, e.how = ev.type, ev.uid, ev.how
+    ms = int(ev.time.timestamp() * 1000)
+    e.sendTime, e.startTime, e.staleTime = ms, ms, int(ev.stale.timestamp() * 1000)
+    e.lat, e.lon, e.hae, e.ce, e.le = ev.lat_deg, ev.lon_deg, ev.hae_m, ev.ce_m, ev.le_m
+    if ev.course_deg is not None and ev.speed_mps is not None:
+        e.detail.track.course, e.detail.track.speed = ev.course_deg, ev.speed_mps
+    if ev.callsign:
+        e.detail.contact.callsign = ev.callsign
+    return bytes(msg.SerializeToString())
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def frame(ev: CotEvent, proto: bool, stream: bool) -> bytes:
+    """Bytes on the wire: XML, or TAK protocol v1 (``stream``: TCP/TLS, else UDP mesh)."""
+    if not proto:
+        return to_xml(ev)
+    body = to_proto(ev)
+    return (b"\xbf" + _varint(len(body)) + body) if stream else (b"\xbf\x01\xbf" + body)
+
+
+def _point(where: str, p: object) -> tuple[float, float, float, float, float] | None:
+    try:
+        vals = [float(p.get(k, "9999999.0")) for k in ("lat", "lon", "hae", "ce", "le")]  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        log.warning("%s: <point> has a value that is not a number; event skipped", where)
+        return None
+    lat, lon, hae, ce, le = vals
+    if not all(math.isfinite(v) for v in vals) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        log.warning("%s: <point lat=%s lon=%s> is off the globe (lat -90..90, lon -180..180); "
+                    "event skipped", where, lat, lon)
+        return None
+    return lat, lon, hae, ce, le
+
+
+def _time(s: str | None) -> datetime:
+    if not s:
+        raise ValueError("missing time")
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def parse_event(data: bytes, where: str) -> CotEvent | None:
+    """Parse one CoT XML event safely; ``None`` (and one logged line) when it is not usable."""
+    try:
+        root = DET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as e:
+        log.warning("%s: refused unsafe XML (%s); event skipped", where, type(e).__name__)
+        return None
+    except DET.ParseError as e:
+        log.warning("%s: not well-formed XML (%s); event skipped", where, e)
+        return None
+    if root.tag != "event":
+        log.warning("%s: root element <%s> is not <event>; skipped", where, root.tag)
+        return None
+    uid, typ = root.get("uid"), root.get("type")
+    p = root.find("point")
+    if not uid or not typ or p is None:
+        log.warning("%s: <event> needs uid, type and <point>; event skipped", where)
+        return None
+    pt = _point(f"{where}: uid {uid}", p)
+    if pt is None:
+        return None
+    try:
+        t, stale = _time(root.get("time")), _time(root.get("stale"))
+    except ValueError:
+        log.warning("%s: uid %s: time or stale is not an ISO 8601 time; event skipped", where, uid)
+        return None
+    tr = root.find("detail/track")
+    contact = root.find("detail/contact")
+    course = speed = None
+    if tr is not None:
+        try:
+            course, speed = float(tr.get("course", "")), float(tr.get("speed", ""))
+        except ValueError:
+            course = speed = None
+    return CotEvent(uid, typ, t, stale, *pt, how=root.get("how") or "",
+                    course_deg=course, speed_mps=speed,
+                    callsign=contact.get("callsign") if contact is not None else None)
+
+
+def split_stream(buffer: bytes) -> tuple[list[bytes], bytes]:
+    """Split a TCP byte stream of concatenated XML events into whole events and the rest."""
+    out: list[bytes] = []
+    while True:
+        end = buffer.find(b"</event>")
+        if end < 0:
+            return out, buffer
+        cut = end + len(b"</event>")
+        out.append(buffer[:cut].strip())
+        buffer = buffer[cut:]
+
+
+class Sender:
+    """Sends framed events to a ``tcp://``, ``tls://`` or ``udp://HOST:PORT`` URL (pytak's
+    spelling); ``close()`` when done."""
+
+    def __init__(self, url: str, proto: bool, tls_context: ssl.SSLContext | None = None):
+        u = urlsplit(url)
+        if u.scheme not in ("tcp", "tls", "udp") or not u.hostname or not u.port:
+            raise InputError(f"--to {url}: give tcp://HOST:PORT, tls://HOST:PORT or "
+                             "udp://HOST:PORT")
+        self.url, self.proto, self.stream = url, proto, u.scheme != "udp"
+        self._addr = (u.hostname, u.port)
+        try:
+            if u.scheme == "udp":
+                self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            else:
+                raw = socket.create_connection(self._addr, timeout=10.0)
+                if u.scheme == "tls":
+                    ctx = tls_context or ssl.create_default_context()
+                    self._sock = ctx.wrap_socket(raw, server_hostname=u.hostname)
+                else:
+                    self._sock = raw
+        except OSError as e:
+            raise InputError(f"--to {url}: cannot connect ({e.strerror or e}); is the TAK "
+                             "server listening there?") from None
+
+    def send(self, ev: CotEvent) -> None:
+        data = frame(ev, self.proto, self.stream)
+        try:
+            if self.stream:
+                self._sock.sendall(data)
+            else:
+                self._sock.sendto(data, self._addr)
+        except OSError as e:
+            raise InputError(f"--to {self.url}: send failed ({e.strerror or e}); the server "
+                             "closed the connection?") from None
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+def open_sender(url: str, proto: bool = False) -> Sender:
+    """A :class:`Sender` for ``url`` (raises ``InputError`` with a one-line reason)."""
+    return Sender(url, proto)
+
+
+def rebase(times: Iterable[datetime], now: datetime) -> timedelta:
+    """The shift that moves the earliest of ``times`` to ``now`` (replays are shown live)."""
+    return now - min(times)

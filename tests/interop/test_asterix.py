@@ -1,0 +1,134 @@
+"""ASTERIX out and in, judged by Wireshark's dissector (Debian ``tshark``), field for field."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inkless.interop.asterix import (
+    CAT048_MAX_HEIGHT_M,
+    CAT048_MAX_RHO_M,
+    CAT062_MAX_ALT_M,
+    CAT062_MAX_CLIMB_MPS,
+    DAY_S,
+    FT_M,
+    NM_M,
+    decode_cat048,
+    encode_cat048,
+    encode_cat062,
+    enu_from_polar,
+    polar_from_enu,
+    unwrap_time_of_day,
+)
+
+from .pcap import tshark_fields, write_pcap
+
+PORT = 8600
+
+
+def _plots(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rho = rng.uniform(0.0, 1.1 * CAT048_MAX_RHO_M, n)
+    theta = rng.uniform(0.0, 2 * np.pi, n)
+    h = rng.uniform(-1000.0, 1.2 * CAT048_MAX_HEIGHT_M, n)
+    return rho, theta, h
+
+
+def test_cat048_fields_as_wireshark_reads_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    scans = [(7, 12, 86_399.0 + 2.0 * k) for k in range(4)]  # crosses midnight
+    blocks, want = [], []
+    for sac, sic, t in scans:
+        rho, theta, h = _plots(rng, 40)
+        enc = encode_cat048(sac, sic, t, rho, theta, h)
+        assert enc.dropped == int(((rho >= CAT048_MAX_RHO_M) | (h > CAT048_MAX_HEIGHT_M)).sum())
+        assert enc.dropped > 0
+        blocks.append(enc.block)
+        want.append((sac, sic, t % DAY_S, rho[enc.kept], theta[enc.kept], h[enc.kept]))
+    pcap = tmp_path / "cat048.pcap"
+    write_pcap(pcap, blocks, PORT)
+    got = tshark_fields(pcap, PORT, ["asterix.category", "asterix.048_010_SAC",
+                                     "asterix.048_010_SIC", "asterix.048_140_VALUE",
+                                     "asterix.048_020_TYP", "asterix.048_040_RHO",
+                                     "asterix.048_040_THETA", "asterix.048_110_3DH"])
+    assert len(got) == len(scans)
+    for (sac, sic, tod, rho, theta, h), (cat, s_ac, s_ic, t, typ, r, a, z) in zip(want, got,
+                                                                                  strict=True):
+        n = len(rho)
+        assert cat == ["48"]
+        assert [int(x, 0) for x in s_ac] == [sac] * n and [int(x, 0) for x in s_ic] == [sic] * n
+        assert np.allclose(np.array(t, float), tod, atol=0.5 / 128)
+        assert [int(x, 0) for x in typ] == [1] * n
+        assert np.allclose(np.array(r, float) * NM_M, rho, atol=0.5 / 256 * NM_M + 1e-6)
+        dth = (np.radians(np.array(a, float)) - theta + np.pi) % (2 * np.pi) - np.pi
+        assert np.abs(dth).max() <= np.radians(0.5 * 360 / 65536) + 1e-9
+        assert np.allclose(np.array(z, float) * FT_M, h, atol=0.5 * 25 * FT_M + 1e-6)
+
+
+def test_cat062_fields_as_wireshark_reads_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    n = 60
+    lat = np.radians(rng.uniform(-89, 89, n))
+    lon = np.radians(rng.uniform(-179, 179, n))
+    alt = rng.uniform(-400.0, 1.3 * CAT062_MAX_ALT_M, n)
+    v = rng.uniform(-900.0, 900.0, (n, 3))
+    v[::7, 2] = 1.2 * CAT062_MAX_CLIMB_MPS
+    tn = rng.integers(0, 200_000, n)
+    enc = encode_cat062(3, 4, 1234.5, tn, lat, lon, alt, v)
+    k = enc.kept
+    out = (alt > CAT062_MAX_ALT_M) | (np.abs(v[:, 2]) > CAT062_MAX_CLIMB_MPS)
+    assert enc.dropped == int(out.sum()) > 0
+    pcap = tmp_path / "cat062.pcap"
+    write_pcap(pcap, [enc.block], PORT)
+    (row,) = tshark_fields(pcap, PORT, [
+        "asterix.category", "asterix.062_010_SAC", "asterix.062_010_SIC", "asterix.062_070_VALUE",
+        "asterix.062_040_VALUE", "asterix.062_105_LAT", "asterix.062_105_LON",
+        "asterix.062_130_VALUE", "asterix.062_185_VX", "asterix.062_185_VY",
+        "asterix.062_220_VALUE", "asterix.062_080_SRC"])
+    cat, sac, sic, t, tnum, la, lo, z, vx, vy, vz, src = (
+        np.array([float(int(x, 0)) if x.startswith("0x") else float(x) for x in c]) for c in row)
+    m = int(k.sum())
+    assert cat.tolist() == [62] and sac.tolist() == [3] * m and sic.tolist() == [4] * m
+    assert np.allclose(t, 1234.5, atol=0.5 / 128)
+    assert tnum.astype(int).tolist() == (tn[k] % 65536).tolist()
+    assert np.allclose(np.radians(la), lat[k], atol=np.radians(90 / 2**25))
+    assert np.allclose(np.radians(lo), lon[k], atol=np.radians(90 / 2**25))
+    assert np.allclose(z * FT_M, alt[k], atol=0.5 * 6.25 * FT_M + 1e-6)
+    assert np.allclose(vx, v[k, 0], atol=0.125 + 1e-9)
+    assert np.allclose(vy, v[k, 1], atol=0.125 + 1e-9)
+    assert np.allclose(vz * FT_M / 60, v[k, 2], atol=0.5 * 6.25 * FT_M / 60 + 1e-9)
+    assert src.tolist() == [1] * m
+
+
+def test_cat048_round_trip_and_bad_blocks(caplog: pytest.LogCaptureFixture) -> None:
+    rng = np.random.default_rng(6)
+    rho, theta, h = _plots(rng, 30)
+    good = encode_cat048(1, 2, 86_399.5, rho, theta, h).block
+    good2 = encode_cat048(1, 2, 86_401.5, rho, theta, h).block
+    corrupt = bytes([48]) + (12).to_bytes(2, "big") + b"\xff" * 9  # FSPEC runs off the end
+    other = bytes([99, 0, 5, 1, 2])
+    data = good + corrupt + other + good2 + good[:20]  # truncated last block
+    with caplog.at_level(logging.WARNING, logger="inkless.interop"):
+        p = decode_cat048(data, "feed")
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("corrupt CAT048" in s for s in lines), lines
+    assert any("category 99" in s for s in lines), lines
+    assert any("does not fit" in s for s in lines), lines
+    assert all("\n" not in s for s in lines)
+    kept = (rho < CAT048_MAX_RHO_M) & (h <= CAT048_MAX_HEIGHT_M)
+    m = int(kept.sum())
+    assert len(p.rho_m) == 2 * m
+    assert np.allclose(p.rho_m[:m], rho[kept], atol=0.5 / 256 * NM_M + 1e-6)
+    t = unwrap_time_of_day(p.time_of_day_s)
+    assert np.allclose(t[:m], 86_399.5) and np.allclose(t[m:], 86_401.5)
+
+
+def test_polar_enu_inverse() -> None:
+    rng = np.random.default_rng(7)
+    s = np.array([1000.0, -2000.0, 50.0])
+    xyz = rng.uniform(-50_000, 50_000, (100, 3))
+    xyz[:, 2] = np.abs(xyz[:, 2])
+    back = enu_from_polar(s, *polar_from_enu(s, xyz))
+    assert np.allclose(back, xyz, atol=1e-6)
