@@ -149,12 +149,19 @@ def load_recording(directory: Path) -> Recording:
     return Recording(meta.dt, meta.steps, sensors, config, det, truth)
 
 
-def run_track(directory: Path, config: TrackerConfig | None = None) -> TrackRun:
+def run_track(directory: Path, config: TrackerConfig | None = None,
+              asterix: Path | None = None) -> TrackRun:
     """Track ``directory``'s detections and score the picture; raises ``InputError`` on bad input.
 
-    ``config`` overrides the tracker parameters derived from ``scenario.json``.
+    ``config`` overrides the tracker parameters derived from ``scenario.json``; ``asterix`` (a
+    CAT048 file or a directory of ``*.ast``) replaces ``detections.csv`` as the plots' source.
     """
     rec = load_recording(directory)
+    if asterix is not None:
+        from inkless.interop.asterix import read_detections
+
+        files = sorted(asterix.glob("*.ast")) if asterix.is_dir() else [asterix]
+        rec = replace(rec, det=read_detections(files, rec.sensors))
     cfg = config if config is not None else rec.config
     scans = np.arange(rec.steps) * rec.dt if rec.steps else None
     pic = replay(rec.det[:, 0], rec.det[:, 1], rec.det[:, 2:5], rec.sensors, config=cfg,
@@ -190,10 +197,24 @@ def track(
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     tracks_out: Annotated[Path | None, typer.Option(
         "--tracks-out", help="Write the online picture: time,track_id,x,y,z,vx,vy,vz.")] = None,
+    asterix: Annotated[Path | None, typer.Option(
+        "--asterix", help="Read the plots from CAT048 (a file, or a directory of *.ast) "
+        "instead of detections.csv; sensors from DIR/scenario.json (SIC = sensor id).")] = None,
+    asterix_out: Annotated[Path | None, typer.Option(
+        "--asterix-out", help="Also write DIR's detections as CAT048: one sensor-<id>.ast per "
+        "sensor, one data block per scan.")] = None,
 ) -> None:
     """Track recorded detections (first five columns only) and score against truth with GOSPA."""
     try:
-        run = run_track(directory)
+        if asterix_out is not None:
+            from inkless.interop.asterix import write_detections
+
+            rec = load_recording(directory)
+            left = sum(write_detections(rec.det, rec.sensors, asterix_out).values())
+            if left:
+                typer.echo(f"{asterix_out}: {left} plot(s) outside CAT048's ranges left out",
+                           err=True)
+        run = run_track(directory, asterix=asterix)
         if tracks_out is not None:
             write_tracks(tracks_out, run.picture)
     except InklessError as e:

@@ -18,18 +18,23 @@ Part 9 CAT062 edition 1.20 (I062/010, 015, 040, 070, 080, 105, 130, 185, 220).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import asterix.generated as gen
 import numpy as np
 from asterix.base import Bits
 from numpy.typing import NDArray
 
+from inkless.errors import InputError
+from inkless.tracking.replay import CartesianSensor
+
 __all__ = [
     "CAT048_MAX_HEIGHT_M", "CAT048_MAX_RHO_M", "CAT062_MAX_ALT_M", "CAT062_MAX_CLIMB_MPS",
     "DAY_S", "Encoded", "Plots", "decode_cat048", "encode_cat048", "encode_cat062",
-    "enu_from_polar", "polar_from_enu", "split_blocks", "unwrap_time_of_day",
+    "enu_from_polar", "polar_from_enu", "read_detections", "split_blocks", "unwrap_time_of_day",
+    "write_detections",
 ]
 
 log = logging.getLogger("inkless.interop")
@@ -235,3 +240,69 @@ def enu_from_polar(sensor_enu: F64, rho_m: F64, theta_rad: F64, height_m: F64) -
     r_h = np.sqrt(np.maximum(np.asarray(rho_m) ** 2 - dz**2, 0.0))
     return np.column_stack([s[0] + r_h * np.sin(theta_rad), s[1] + r_h * np.cos(theta_rad),
                             np.asarray(height_m, dtype=np.float64)])
+
+
+#: SAC written for the sensors of a recording (tracking benchmark directory) and of a run:
+#: 0 is no real system area (docs/interop.md, "SAC/SIC"); SIC is the sensor's id (0..255).
+RECORDING_SAC = 0
+
+
+def write_detections(det: F64, sensors: Sequence[CartesianSensor], out_dir: Path) -> dict[int, int]:
+    """Write recorded detections ``(m, 5)`` (time s, sensor id, ENU x, y, z m) as CAT048: one
+    file ``sensor-<id>.ast`` per sensor, one data block per scan (a scan with no plot still
+    gets an empty block so that readers see the look). SAC 0, SIC = sensor id, time of day =
+    the recording's time (from midnight). Returns the plots left out of range per sensor."""
+    by_id = {s.id: s for s in sensors}
+    bad = [i for i in by_id if not 0 <= i <= 255]
+    if bad:
+        raise InputError(f"sensor id {bad[0]}: SIC is one byte (0..255); renumber the sensors")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"{out_dir}: cannot create ({e.strerror}); check --asterix-out") from None
+    dropped: dict[int, int] = {}
+    scans = np.unique(det[:, 0])
+    for sid, sensor in sorted(by_id.items()):
+        mine = det[det[:, 1].astype(np.int64) == sid]
+        blocks, dropped[sid] = [], 0
+        for t in scans:
+            rows = mine[mine[:, 0] == t]
+            rho, theta, h = polar_from_enu(np.asarray(sensor.pos), rows[:, 2:5])
+            enc = encode_cat048(RECORDING_SAC, sid, float(t), rho, theta, h,
+                                where=f"sensor {sid} t={t:g}s")
+            blocks.append(enc.block)
+            dropped[sid] += enc.dropped
+        path = out_dir / f"sensor-{sid}.ast"
+        try:
+            path.write_bytes(b"".join(blocks))
+        except OSError as e:
+            raise InputError(f"{path}: cannot write ({e.strerror}); check --asterix-out") from None
+    return dropped
+
+
+def read_detections(paths: Sequence[Path], sensors: Sequence[CartesianSensor]) -> F64:
+    """Detections ``(m, 5)`` (time s, sensor id, ENU x, y, z m) from CAT048 files: each file's
+    times are unwrapped across midnight, plots are placed from their sensor (SIC = sensor id)
+    with :func:`enu_from_polar`, and rows are ordered by time then sensor (file order kept
+    inside a scan). Plots from an unknown SAC/SIC are logged and skipped."""
+    by_id = {s.id: s for s in sensors}
+    parts = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror}); check --asterix") from None
+        p = decode_cat048(data, str(path))
+        known = (p.sac == RECORDING_SAC) & np.isin(p.sic, list(by_id))
+        if not known.all():
+            log.warning("%s: %d plot(s) from SAC/SIC not in the scenario's sensors (SAC %d, SIC "
+                        "= sensor id); skipped", path, int((~known).sum()), RECORDING_SAC)
+        t = unwrap_time_of_day(p.time_of_day_s)
+        for sid in np.unique(p.sic[known]).tolist():
+            m = known & (p.sic == sid)
+            s = by_id[int(sid)]
+            h = np.where(np.isnan(p.height_m[m]), s.pos[2], p.height_m[m])
+            xyz = enu_from_polar(np.asarray(s.pos), p.rho_m[m], p.theta_rad[m], h)
+            parts.append(np.column_stack([t[m], np.full(int(m.sum()), sid), xyz]))
+    det = np.concatenate(parts) if parts else np.empty((0, 5))
+    return det[np.lexsort((det[:, 1], det[:, 0]))] if len(det) else det
