@@ -1,0 +1,150 @@
+"""The one runner of war-game reruns: every (arm, replication) a task on Dask distributed.
+
+Where it sits: war-game, above the pipeline and the after-action. ``inkless wargame`` (sweeps),
+``inkless run --replications``, the rule costs and ``coalition whatif`` all hand their runs to
+:func:`run_tasks`, on a ``LocalCluster`` of ``workers`` processes (default: one per CPU) or on an
+existing cluster at ``scheduler`` (``tcp://HOST:PORT``), so they all scale the same way.
+
+Determinism: a task is the pure function :func:`run_results` (or :func:`run_figures`) of
+(scenario, gates, seed, replication, solver, picture): replication ``r`` draws from
+``SeedSequence(seed, spawn_key=(r,))`` inside :func:`inkless.pipeline.run`, never from the worker
+that runs it; results are returned in task order whatever the order they finish in (Dask:
+https://distributed.dask.org/en/stable/client.html, ``Client.submit`` and ``as_completed``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from inkless.afteraction.results import results
+from inkless.coalition import Gates
+from inkless.errors import InputError
+from inkless.pipeline import Picture, Solver, run
+from inkless.scenario.model import Scenario
+
+__all__ = ["Arm", "Done", "connect", "run_figures", "run_results", "run_tasks"]
+
+#: Called as each task ends: (task index, its value or None, its exception or None).
+Done = Callable[[int, Any, BaseException | None], None]
+
+
+@dataclass(frozen=True)
+class Arm:
+    """What one arm of a comparison runs: a scenario, what the coalition allows, the solver and
+    the picture; its replications differ only by their index."""
+
+    scenario: Scenario
+    gates: Gates | None = None
+    solver: Solver = "fast"
+    picture: Picture = "perfect"
+
+
+def run_results(arm: Arm, seed: int, replication: int) -> dict[str, Any]:
+    """One replication's results dict (``docs/results.md``)."""
+    record = run(arm.scenario, seed, replication, solver=arm.solver, picture=arm.picture,
+                 gates=arm.gates)
+    return results(record, solver=arm.solver)
+
+
+def run_figures(arm: Arm, seed: int, replication: int) -> dict[str, float]:
+    """One replication's compared figures (:data:`~.counterfactual.FIGURES`)."""
+    from .counterfactual import figures
+
+    return figures(run_results(arm, seed, replication))
+
+
+@contextmanager
+def connect(
+    workers: int | None = None, scheduler: str | None = None, processes: bool = True
+) -> Iterator[Any]:
+    """A Dask ``Client``: of the cluster at ``scheduler``, or of a ``LocalCluster`` of
+    ``workers`` single-threaded workers (default one per CPU; ``processes=False``: threads of
+    this process, for tests) closed on exit. Raises :class:`InputError` when the scheduler
+    cannot be reached."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise InputError(
+                f"--scheduler {scheduler}: cannot connect ({str(e).splitlines()[0]}); start "
+                "one with `dask scheduler` and `dask worker ADDRESS`, or leave --scheduler out "
+                "for a local cluster"
+            ) from None
+        with client:
+            yield client
+        return
+    n = workers or os.cpu_count() or 1
+    with (
+        LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                     dashboard_address=None, silence_logs=logging.ERROR) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def run_tasks(
+    client: Any,
+    fn: Callable[..., Any],
+    arms: Sequence[Any],
+    tasks: Sequence[tuple[int, int, int]],
+    done: Done | None = None,
+) -> list[Any]:
+    """``fn(arms[a], seed, r)`` for each task ``(a, seed, r)`` on ``client``'s cluster.
+
+    Each arm is sent to the cluster once. Returns, in task order, each task's value or the
+    exception it raised (a failed task does not stop the others); ``done`` is called as each
+    task ends, in the order they end."""
+    from distributed import as_completed
+
+    if not tasks:
+        return []
+    used = sorted({a for a, _, _ in tasks})
+    shared = dict(zip(used, client.scatter([arms[a] for a in used], hash=False), strict=True))
+    futures = [client.submit(fn, shared[a], seed, r, pure=False) for a, seed, r in tasks]
+    index = {f.key: i for i, f in enumerate(futures)}
+    out: list[Any] = [None] * len(tasks)
+    for fut in as_completed(futures):
+        i = index[fut.key]
+        if fut.status == "error":
+            exc = fut.exception()
+            out[i] = exc
+            if done:
+                done(i, None, exc)
+        else:
+            out[i] = fut.result()
+            if done:
+                done(i, out[i], None)
+        fut.release()
+    return out
+
+
+def run_local_or_cluster(
+    fn: Callable[..., Any],
+    arms: Sequence[Any],
+    tasks: Sequence[tuple[int, int, int]],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    done: Done | None = None,
+) -> list[Any]:
+    """:func:`run_tasks` on a cluster, or here in this process when there is one task or one
+    worker and no ``scheduler`` (no cluster to start). The first failure is raised."""
+    if scheduler is None and (len(tasks) <= 1 or workers == 1):
+        out = []
+        for i, (a, seed, r) in enumerate(tasks):
+            out.append(fn(arms[a], seed, r))
+            if done:
+                done(i, out[-1], None)
+        return out
+    with connect(workers, scheduler) as client:
+        out = run_tasks(client, fn, arms, tasks, done)
+    for v in out:
+        if isinstance(v, BaseException):
+            raise v
+    return out
