@@ -1,6 +1,6 @@
 """Gating: legal-basis times from the letters on record (scenario, planned exchange, ledger with
-key rotation) and caveats as eligibility masks, against hand-computed cases; point-in-polygon
-against matplotlib, latitude against pymap3d."""
+key rotation) and caveats as eligibility masks, against hand-computed cases (the point-in-polygon
+and latitude kernels are tested in tests/physics)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pymap3d
 import pytest
-from matplotlib.path import Path as MplPath
 
 from inkless.coalition import (
     AirspaceGrant,
@@ -30,8 +28,6 @@ from inkless.coalition import (
     RegionShape,
     TimedLetter,
     build_gates,
-    inside_polygon,
-    latlon_from_ecef,
     ledger_letters,
     legal_basis,
     plan_on_ledger,
@@ -312,28 +308,3 @@ def test_gates_survive_pickling_for_worker_processes() -> None:
     q = query(0.0, [0], [0, 2, 2], [-1, -1, -1], [[IN_B, IN_B, IN_A]])
     again = pickle.loads(pickle.dumps(gates))
     np.testing.assert_array_equal(again.blocking(q), gates.blocking(q))
-
-
-def test_point_in_polygon_agrees_with_matplotlib() -> None:
-    rng = np.random.default_rng(5)
-    for _ in range(20):
-        n = int(rng.integers(3, 12))
-        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
-        radii = rng.uniform(0.3, 1.0, n)
-        plat, plon = 31.0 + radii * np.sin(angles), 35.0 + radii * np.cos(angles)
-        lat, lon = rng.uniform(29.8, 32.2, 2000), rng.uniform(33.8, 36.2, 2000)
-        reference = MplPath(np.column_stack([plon, plat])).contains_points(
-            np.column_stack([lon, lat])
-        )
-        np.testing.assert_array_equal(inside_polygon(lat, lon, plat, plon), reference)
-
-
-def test_latitude_and_longitude_agree_with_pymap3d() -> None:
-    rng = np.random.default_rng(2)
-    xyz = ecef_from_geodetic(
-        rng.uniform(-1.5, 1.5, 500), rng.uniform(-3.1, 3.1, 500), rng.uniform(-100, 2e6, 500)
-    )
-    lat, lon = latlon_from_ecef(xyz)
-    rlat, rlon, _ = pymap3d.ecef2geodetic(xyz[:, 0], xyz[:, 1], xyz[:, 2], deg=False)
-    np.testing.assert_allclose(lat, rlat, atol=1e-8)
-    np.testing.assert_allclose(lon, rlon, atol=1e-12)

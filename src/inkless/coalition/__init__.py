@@ -12,31 +12,27 @@ caveats as eligibility masks. Modules, in the order data flows through them:
 - ``ledger``     SQLite hash chain: append in one transaction, verify everything
 - ``views``      pseudonyms and what an output meant for one member may show
 - ``record``     plan against the ledger, sign and append (what the command line calls)
-- ``gating``     legal-basis times from the letters on record, caveats as eligibility masks:
-                 the :class:`Gates` the simulation obeys
+- ``basis``      legal-basis times from the letters on record
+- ``caveats``    caveats as eligibility masks over candidate shots
+- ``gates``      the :class:`Gates` the simulation obeys, built from the two
 """
 
-from .documents import SignedStatement, canonical_json, document_fields, key_id, sign_statement
-from .gates import Gates, MemberBasis, PairQuery, TimedLetter
-from .gating import (
-    CAVEAT_KINDS,
+from .basis import (
     LEGAL_BASIS,
-    CaveatMask,
     CoalitionSettings,
     LetterOnRecord,
+    MemberBasis,
     PlannedExchange,
-    RegionShape,
+    TimedLetter,
     basis_json,
-    build_gates,
-    caveat_rules,
-    inside_polygon,
-    latlon_from_ecef,
     ledger_letters,
     legal_basis,
     record_letters,
     record_problems,
-    rule_member,
 )
+from .caveats import CAVEAT_KINDS, CaveatMask, PairQuery, RegionShape, caveat_rules, rule_member
+from .documents import SignedStatement, canonical_json, document_fields, key_id, sign_statement
+from .gates import Gates, build_gates
 from .keys import KeyStore, OfficeKeys
 from .ledger import Entry, Ledger, LedgerState, Problem, VerifyReport, replay, verify_ledger
 from .planner import (
@@ -121,9 +117,7 @@ __all__ = [
     "document_fields",
     "grant_window_s",
     "granted_regions",
-    "inside_polygon",
     "key_id",
-    "latlon_from_ecef",
     "ledger_identity",
     "ledger_letters",
     "ledger_members",

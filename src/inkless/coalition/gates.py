@@ -1,76 +1,33 @@
-"""What the coalition allows the defence to do: the record the pipeline obeys.
+"""What the coalition allows the defence to do: the record the pipeline obeys, and how it is
+built from the coalition's rules.
 
 Where it sits: coalition, read by the pipeline every tick. A member's sensors and fire units act
 while its legal basis holds (``member_acts``: intervals; it may lapse when an office changes
 hands and resume when the letters are renewed; ``member_active_from``: from when it holds for
-the rest of the run); a shot of a unit at a
-threat is allowed unless a rule blocks it (``allow``, evaluated on arrays of pairs: which member
-shoots, at what class of threat, where the intercept happens, which asset the threat endangers).
+the rest of the run; :mod:`~.basis`); a shot of a unit at a threat is allowed unless a caveat
+blocks it (``allow``, evaluated on arrays of pairs: which member shoots, at what class of threat,
+where the intercept happens, which asset the threat endangers; :mod:`~.caveats`).
 ``Gates.open(members)`` allows everything from time zero: the coalition without rules.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .planner import Letter
+from inkless.arrays import F64, I64
+from inkless.errors import InputError
 
-__all__ = ["Gates", "MemberBasis", "PairQuery", "TimedLetter"]
+from .basis import LEGAL_BASIS, Interval, MemberBasis, TimedLetter, legal_basis
+from .caveats import PairQuery, RegionShape, caveat_mask, caveat_rules
+from .rules import AirspaceGrant, Member
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class PairQuery:
-    """Candidate shots at time ``t`` (s): ``m`` units x ``k`` threats.
-
-    ``member (m,)`` index of each unit's member; ``threat_cls (k,)`` class index (ballistic 0,
-    cruise 1, drone 2); ``asset (k,)`` the asset each threat endangers (-1: none);
-    ``point (m, k, 3)`` ECEF metres of each intercept (NaN where infeasible).
-    """
-
-    t: float
-    unit: I64
-    member: I64
-    threat_cls: I64
-    asset: I64
-    point: F64
-
-
-@dataclass(frozen=True)
-class TimedLetter:
-    """A letter on record over ``[start_s, end_s)`` (seconds since the epoch); ``source`` says
-    where it comes from (``documents[2]``, ``exchange step 1``, ``ledger entry 7 doc-...``)."""
-
-    letter: Letter
-    start_s: float
-    end_s: float = math.inf
-    source: str = ""
-
-
-Interval = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class MemberBasis:
-    """When a member's forces act and why: ``acts_from_s``, from when they act for the rest of
-    the run (0: from the start, ``inf``: not at the end); ``acts``, every interval ``[from, to)``
-    in which they act (s since the epoch, from 0; ``to`` may be ``inf``); ``letters`` that meet
-    its ``preconditions`` in those intervals; ``unmet`` preconditions, described, when it does
-    not act at the end."""
-
-    member: str
-    acts_from_s: float
-    preconditions: int = 0
-    letters: tuple[TimedLetter, ...] = ()
-    unmet: tuple[str, ...] = ()
-    acts: tuple[Interval, ...] = ((0.0, math.inf),)
+__all__ = ["Gates", "build_gates"]
 
 
 @dataclass(frozen=True)
@@ -135,3 +92,67 @@ class Gates:
         if self.allow is None:
             return np.zeros((len(query.unit), len(query.threat_cls)), dtype=np.int64)
         return np.asarray(self.allow(query), dtype=np.int64)
+
+
+def build_gates(
+    members: Sequence[Member],
+    letters: Sequence[TimedLetter] = (),
+    *,
+    regions: Sequence[RegionShape] = (),
+    grants: Sequence[AirspaceGrant] = (),
+    asset_names: Sequence[str] = (),
+    epoch: datetime,
+    without: Collection[str] = (),
+    lift: Collection[str] = (),
+) -> Gates:
+    """The gates of a coalition: each member's legal-basis time (:func:`legal_basis`) and its
+    caveats as a :class:`CaveatMask` (see the module docstring).
+
+    ``members`` in the order of the simulation's member index (the scenario's order); ``letters``
+    on record; ``regions`` with polygons; ``grants`` (windows converted with ``epoch``);
+    ``asset_names`` in the order of the asset index. What-ifs: members in ``without`` never act;
+    rules named in ``lift`` (``MEMBER:kind``, including ``MEMBER:legal_basis``) are left out.
+    Raises :class:`InputError` for an unknown member or rule.
+    """
+    ids = [m.id for m in members]
+    index = {mid: i for i, mid in enumerate(ids)}
+    rules_all = caveat_rules(members)
+    _check_names(ids, rules_all, without, lift)
+    basis = legal_basis(members, letters)
+    active = np.array([b.acts_from_s for b in basis], dtype=float)
+    acts = [b.acts for b in basis]
+    for mid in lift:
+        owner, kind = mid.split(":", 1)
+        if kind == LEGAL_BASIS:
+            active[index[owner]] = 0.0
+            acts[index[owner]] = ((0.0, math.inf),)
+    for mid in without:
+        active[index[mid]] = math.inf
+        acts[index[mid]] = ()
+    rules = [r for r in rules_all if r not in set(lift)]
+    mask = caveat_mask(members, rules, regions, grants, asset_names, epoch) if rules else None
+    return Gates(
+        member_active_from=active,
+        rules=tuple(rules),
+        allow=mask,
+        basis=tuple(basis),
+        member_acts=tuple(acts),
+    )
+
+
+def _check_names(
+    ids: Sequence[str], rules: Sequence[str], without: Iterable[str], lift: Iterable[str]
+) -> None:
+    known = ", ".join(ids)
+    problems = [
+        f"--without {mid}: unknown member; known: {known}" for mid in without if mid not in ids
+    ]
+    liftable = [*rules, *(f"{mid}:{LEGAL_BASIS}" for mid in ids)]
+    for r in lift:
+        if r not in liftable:
+            problems.append(
+                f"--lift-caveat {r}: no such rule; rules: {', '.join(rules) or 'none'} (or "
+                "MEMBER:legal_basis)"
+            )
+    if problems:
+        raise InputError(*problems)

@@ -50,13 +50,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.physics.geodesy import (
-    WGS84_A,
-    WGS84_B,
-    WGS84_E2,
-    ecef_from_geodetic,
-    enu_rotation,
-)
+from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_from_ecef_bowring
 from inkless.scenario.model import Identification
 from inkless.simulation.adsb import AdsbReports, IffReplies
 
@@ -137,20 +131,13 @@ def _frame(lat0: float, lon0: float, alt0: float) -> tuple[F64, F64]:
 
 def _geodetic(ecef: F64) -> tuple[F64, F64, F64, F64]:
     """Geodetic latitude, longitude (rad), height (m) and the local up unit vector ``(n,3)``
-    (ECEF) of ECEF points ``(n,3)``: Bowring's single step (Bowring, "Transformation from
-    spatial to geographical coordinates", Survey Review 23(181), 1976), good to about 1e-9 rad
-    and a micrometre in height from the ground to 1,000 km (the height by the stable formula
-    of :func:`inkless.physics.geodesy.altitude`)."""
-    x, y, z = ecef[:, 0], ecef[:, 1], ecef[:, 2]
-    p = np.maximum(np.hypot(x, y), 1e-9)
-    theta = np.arctan2(z * WGS84_A, p * WGS84_B)
-    st, ct = np.sin(theta), np.cos(theta)
-    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
-    lat = np.arctan2(z + ep2 * WGS84_B * st**3, p - WGS84_E2 * WGS84_A * ct**3)
+    (ECEF) of ECEF points ``(n,3)``, by :func:`inkless.physics.geodesy.geodetic_from_ecef_bowring`
+    (1e-9 rad and a micrometre from the ground to 1,000 km)."""
+    lat, lon, alt = geodetic_from_ecef_bowring(ecef)
     sl, cl = np.sin(lat), np.cos(lat)
-    alt = p * cl + z * sl - WGS84_A * np.sqrt(1.0 - WGS84_E2 * sl * sl)
-    up = np.stack([cl * x / p, cl * y / p, sl], axis=-1)
-    return lat, np.arctan2(y, x), alt, up
+    p = np.maximum(np.hypot(ecef[:, 0], ecef[:, 1]), 1e-9)
+    up = np.stack([cl * ecef[:, 0] / p, cl * ecef[:, 1] / p, sl], axis=-1)
+    return lat, lon, alt, up
 
 
 def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics:

@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 
 from inkless.errors import InputError
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS, geodetic_from_ecef, surface_distance
+from inkless.physics.polygon import inside_polygon
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import CivilFlight, Closure, Region, Scenario
 from inkless.units import DEG, FT
@@ -140,21 +141,14 @@ def inside_region(lat: F64, lon: F64, polygon_lat: F64, polygon_lon: F64) -> B:
     ``polygon_lat``, ``polygon_lon`` (radians) are joined by great-circle edges.
 
     Method: gnomonic projection at the polygon's centroid (great circles become straight lines),
-    then the even-odd ray-crossing test (Shimrat 1962, CACM algorithm 112), vectorised over
-    points and edges. Points more than 90 degrees from the centroid are outside.
+    then the even-odd test of :func:`inkless.physics.polygon.inside_polygon`. Points more than 90
+    degrees from the centroid are outside; a region across the antimeridian is handled.
     """
     plat, plon = np.asarray(polygon_lat, float), np.asarray(polygon_lon, float)
     plane = _plane_of(plat, plon)
     px, py, _ = plane.xy(plat, plon)
     x, y, front = plane.xy(np.asarray(lat, float), np.asarray(lon, float))
-    x1, y1 = px[:, None], py[:, None]
-    x2, y2 = np.roll(px, -1)[:, None], np.roll(py, -1)[:, None]
-    xf, yf = x.reshape(1, -1), y.reshape(1, -1)
-    straddle = (y1 > yf) != (y2 > yf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xc = x1 + (yf - y1) * (x2 - x1) / (y2 - y1)
-    crossings = (straddle & (xf < xc)).sum(axis=0)
-    out: B = ((crossings % 2) == 1).reshape(np.shape(x)) & front
+    out: B = inside_polygon(x, y, px, py) & front
     return out
 
 

@@ -1,8 +1,8 @@
-"""From the coalition's rules to the gates the simulation obeys: legal-basis times, caveat masks.
+"""A member's legal basis: which letters are on record, and when its forces act.
 
 Where it sits: coalition, below the scenario, so it takes plain inputs (members with their rules,
-regions as polygons, grants, asset names, the epoch) and returns a :class:`~.gates.Gates`. The
-war-game layer adapts a scenario to these inputs; the pipeline reads the gates every tick.
+the letters with their times, the epoch); :func:`~.gates.build_gates` puts the result in the
+:class:`~.gates.Gates` the pipeline reads every tick.
 
 **Legal basis.** A member's forces act while every one of its preconditions is met (directly or
 through an accepted equivalence, exactly as the planner judges it:
@@ -22,40 +22,21 @@ the planner's shortest exchange executed from ``start``, letter ``k`` (1-based) 
 ``start + k * delay_s``; or, when neither is given, the planner's exchange on record at the epoch
 (every member whose rules can be satisfied acts from the start). :func:`ledger_letters` reads
 them from a ledger file instead.
-
-**Caveats.** Each caveat a member has is one rule, named ``MEMBER:threat_classes``,
-``MEMBER:protect_assets`` or ``MEMBER:engage_only_in``; a shot by one of its units is blocked by
-the first of its rules that fails (in that order), and :class:`CaveatMask` evaluates all of them
-on the arrays of a :class:`~.gates.PairQuery` at once. ``engage_only_in`` is judged at the
-intercept point: its geodetic latitude and longitude are tested against every region polygon
-(even-odd ray crossing: W. R. Franklin, *PNPOLY*, 1970s, after M. Shimrat, "Algorithm 112:
-Position of point relative to polygon", CACM 5(8), 1962), with the polygon's edges straight in
-(latitude, longitude) degrees -- adequate for regions of a few hundred kilometres that do not
-cross the antimeridian or a pole. The point must lie, in every region containing it, where the
-member may engage: regions it owns (``own_airspace``), regions listed, regions it holds an
-``engage`` grant for at the time of the shot (``where_granted``, grants' windows ``[from,
-until)``); or, outside every region, only if ``outside_regions``. ``transit`` grants do not gate
-shots (interceptor fly-out through airspace is not modelled).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from inkless.errors import InputError, IntegrityError
-from inkless.physics.geodesy import WGS84_A, WGS84_B, WGS84_E2
-from inkless.units import DEG
+from inkless.errors import IntegrityError
 
 from .documents import SignedStatement
-from .gates import Gates, MemberBasis, PairQuery, TimedLetter
 from .ledger import Entry, Problem, replay
 from .planner import (
     Letter,
@@ -64,44 +45,57 @@ from .planner import (
     precondition_met_by,
     prohibition_of,
 )
-from .rules import AirspaceGrant, DocumentType, Member, grant_window_s
+from .rules import DocumentType, Member
 
 __all__ = [
-    "CAVEAT_KINDS",
     "LEGAL_BASIS",
-    "THREAT_CLASS_NAMES",
-    "CaveatMask",
     "CoalitionSettings",
     "LetterOnRecord",
     "MemberBasis",
     "OfficeChange",
     "PlannedExchange",
-    "RegionShape",
     "TimedLetter",
     "basis_json",
-    "build_gates",
-    "caveat_rules",
-    "inside_polygon",
-    "latlon_from_ecef",
     "ledger_letters",
     "legal_basis",
     "record_letters",
     "record_problems",
-    "rule_member",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-B = NDArray[np.bool_]
-
-#: Threat classes by index, as in :class:`~.gates.PairQuery` (ballistic 0, cruise 1, drone 2).
-THREAT_CLASS_NAMES: tuple[str, ...] = ("ballistic", "cruise", "drone")
-#: The caveats that gate shots, in the order they are checked.
-CAVEAT_KINDS: tuple[str, ...] = ("threat_classes", "protect_assets", "engage_only_in")
 #: The pseudo-rule ``MEMBER:legal_basis``: lifting it lets the member act from the start.
 LEGAL_BASIS = "legal_basis"
 
 Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class TimedLetter:
+    """A letter on record over ``[start_s, end_s)`` (seconds since the epoch); ``source`` says
+    where it comes from (``documents[2]``, ``exchange step 1``, ``ledger entry 7 doc-...``)."""
+
+    letter: Letter
+    start_s: float
+    end_s: float = math.inf
+    source: str = ""
+
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class MemberBasis:
+    """When a member's forces act and why: ``acts_from_s``, from when they act for the rest of
+    the run (0: from the start, ``inf``: not at the end); ``acts``, every interval ``[from, to)``
+    in which they act (s since the epoch, from 0; ``to`` may be ``inf``); ``letters`` that meet
+    its ``preconditions`` in those intervals; ``unmet`` preconditions, described, when it does
+    not act at the end."""
+
+    member: str
+    acts_from_s: float
+    preconditions: int = 0
+    letters: tuple[TimedLetter, ...] = ()
+    unmet: tuple[str, ...] = ()
+    acts: tuple[Interval, ...] = ((0.0, math.inf),)
 
 
 # -- the scenario's ``coalition`` section (boundary models) ------------------------------------
@@ -461,280 +455,6 @@ def legal_basis(members: Sequence[Member], letters: Sequence[TimedLetter]) -> li
         used.sort(key=lambda x: (x.start_s, x.source))
         out.append(MemberBasis(m.id, since, n, tuple(used), unmet, tuple(acts)))
     return out
-
-
-# -- caveats as masks -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegionShape:
-    """A region: its id, its owner (member id or third state) and its polygon's vertices in
-    degrees (``lat_deg``, ``lon_deg``, same length, at least 3, closed implicitly)."""
-
-    id: str
-    owner: str
-    lat_deg: tuple[float, ...]
-    lon_deg: tuple[float, ...]
-
-
-def inside_polygon(lat: F64, lon: F64, poly_lat: F64, poly_lon: F64) -> B:
-    """Whether each point (``lat``, ``lon``, any shape, same units as the polygon) is inside the
-    polygon, by the even-odd rule (PNPOLY ray crossing; see the module docstring). NaN: outside.
-    Points outside the polygon's bounding box are decided without the edge loop."""
-    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-    inside = np.zeros(lat.shape, dtype=bool)
-    box = (
-        (lat >= poly_lat.min()) & (lat <= poly_lat.max())
-        & (lon >= poly_lon.min()) & (lon <= poly_lon.max())
-    )
-    if not box.any():
-        return inside
-    y, x = lat[box], lon[box]
-    hit = np.zeros(y.shape, dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i in range(len(poly_lat)):
-            y1, x1 = poly_lat[i], poly_lon[i]
-            y0, x0 = poly_lat[i - 1], poly_lon[i - 1]
-            crosses = (y1 > y) != (y0 > y)
-            x_at = (x0 - x1) * (y - y1) / (y0 - y1) + x1
-            hit ^= crosses & (x < x_at)
-    inside[box] = hit
-    return inside
-
-
-def latlon_from_ecef(xyz: F64) -> tuple[F64, F64]:
-    """Geodetic latitude and longitude (radians) of ECEF points (m, ``(..., 3)``) by Bowring's
-    closed form with one step (B. R. Bowring, "Transformation from spatial to geographical
-    coordinates", Survey Review 23(181), 1976): well under a metre on the ground up to a few
-    thousand kilometres of height, far finer than any region's outline."""
-    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
-    p = np.hypot(x, y)
-    theta = np.arctan2(z * WGS84_A, p * WGS84_B)
-    ep2 = (WGS84_A**2 - WGS84_B**2) / WGS84_B**2
-    lat = np.arctan2(
-        z + ep2 * WGS84_B * np.sin(theta) ** 3, p - WGS84_E2 * WGS84_A * np.cos(theta) ** 3
-    )
-    return lat, np.arctan2(y, x)
-
-
-def rule_member(rule: str) -> str:
-    """The member id of a rule name ``MEMBER:kind``."""
-    return rule.split(":", 1)[0]
-
-
-def caveat_rules(members: Sequence[Member]) -> list[str]:
-    """The caveat rules of the coalition, ``MEMBER:kind``, in checking order."""
-    out = []
-    for m in members:
-        cav = m.rules.caveats
-        for kind in CAVEAT_KINDS:
-            if getattr(cav, kind) is not None:
-                out.append(f"{m.id}:{kind}")
-    return out
-
-
-@dataclass(frozen=True)
-class CaveatMask:
-    """The coalition's caveats as arrays; called with a :class:`~.gates.PairQuery`, returns the
-    ``(m, k)`` rule codes (0 allowed, ``1 + r`` blocked first by rule ``r``), all pairs at once.
-
-    ``code (members, 3)``: ``1 + r`` of each member's threat-class, asset and area rule (0: none).
-    Per member: ``class_ok (members, 3)``, ``asset_ok (members, assets)``, ``area_ok (members,
-    regions)`` (regions owned or listed), ``where_granted``, ``outside_ok (members,)``. Engage
-    grants: ``grant_member``, ``grant_region``, ``grant_from``, ``grant_until`` (seconds since
-    the epoch). Region outlines as edges in radians: ``edges (E, 4)`` rows ``(lat0, lon0, lat1,
-    lon1)``, ``edge_region (E,)``. A plain frozen record of arrays, so gates can be sent to
-    worker processes.
-    """
-
-    code: I64
-    class_ok: B
-    asset_ok: B
-    area_ok: B
-    where_granted: B
-    outside_ok: B
-    grant_member: I64
-    grant_region: I64
-    grant_from: F64
-    grant_until: F64
-    edges: F64
-    edge_region: I64
-
-    def allowed_regions(self, t: float) -> B:
-        """``(members, regions)`` where each member may engage at time ``t`` (s)."""
-        ok = self.area_ok.copy()
-        g = (self.grant_from <= t) & (t < self.grant_until)
-        g &= self.where_granted[self.grant_member]
-        ok[self.grant_member[g], self.grant_region[g]] = True
-        return ok
-
-    def inside(self, lat: F64, lon: F64) -> B:
-        """``(regions, P)`` whether each point (radians, ``(P,)``) is inside each region (even-odd
-        rule over all edges at once)."""
-        y0, x0, y1, x1 = (self.edges[:, c, None] for c in range(4))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            crosses = (y1 > lat) != (y0 > lat)
-            x_at = (x0 - x1) * (lat - y1) / (y0 - y1) + x1
-            hits = (crosses & (lon < x_at)).astype(np.float64)
-        one_hot = self.edge_region[None, :] == np.arange(self.area_ok.shape[1])[:, None]
-        return np.asarray(np.rint(one_hot.astype(np.float64) @ hits).astype(np.int64) % 2 == 1)
-
-    def __call__(self, q: PairQuery) -> I64:
-        m, k = len(q.member), len(q.threat_cls)
-        out = np.zeros((m, k), dtype=np.int64)
-        point = np.asarray(q.point, dtype=float)
-        code_m = self.code[np.asarray(q.member, dtype=np.int64)]  # (m, 3)
-        # only pairs with an intercept (finite point) of units whose member has a rule matter
-        ui, tj = np.nonzero(np.isfinite(point[..., 0]) & (code_m.max(axis=1) > 0)[:, None])
-        if len(ui) == 0:
-            return out
-        mem = np.asarray(q.member, dtype=np.int64)[ui]
-        code = code_m[ui]  # (P, 3)
-        fail_class = ~self.class_ok[mem, np.asarray(q.threat_cls, dtype=np.int64)[tj]]
-        asset = np.asarray(q.asset, dtype=np.int64)[tj]
-        fail_asset = np.zeros(len(ui), dtype=bool)
-        if self.asset_ok.shape[1]:
-            fail_asset = ~self.asset_ok[mem, np.maximum(asset, 0)] & (asset >= 0)
-        fail_area = np.zeros(len(ui), dtype=bool)
-        judged = code[:, 2] > 0
-        if judged.any():
-            lat, lon = latlon_from_ecef(point[ui[judged], tj[judged]])
-            who = mem[judged]
-            if len(self.edges):
-                inside = self.inside(lat, lon)  # (regions, P')
-                allowed = self.allowed_regions(q.t)[who].T
-                violate = (inside & ~allowed).any(axis=0)
-                fail_area[judged] = np.where(inside.any(axis=0), violate, ~self.outside_ok[who])
-            else:  # no regions at all: every point is outside
-                fail_area[judged] = ~self.outside_ok[who]
-        c = np.where(fail_area & (code[:, 2] > 0), code[:, 2], 0)
-        c = np.where(fail_asset & (code[:, 1] > 0), code[:, 1], c)
-        c = np.where(fail_class & (code[:, 0] > 0), code[:, 0], c)
-        out[ui, tj] = c
-        return out
-
-
-def build_gates(
-    members: Sequence[Member],
-    letters: Sequence[TimedLetter] = (),
-    *,
-    regions: Sequence[RegionShape] = (),
-    grants: Sequence[AirspaceGrant] = (),
-    asset_names: Sequence[str] = (),
-    epoch: datetime,
-    without: Collection[str] = (),
-    lift: Collection[str] = (),
-) -> Gates:
-    """The gates of a coalition: each member's legal-basis time (:func:`legal_basis`) and its
-    caveats as a :class:`CaveatMask` (see the module docstring).
-
-    ``members`` in the order of the simulation's member index (the scenario's order); ``letters``
-    on record; ``regions`` with polygons; ``grants`` (windows converted with ``epoch``);
-    ``asset_names`` in the order of the asset index. What-ifs: members in ``without`` never act;
-    rules named in ``lift`` (``MEMBER:kind``, including ``MEMBER:legal_basis``) are left out.
-    Raises :class:`InputError` for an unknown member or rule.
-    """
-    ids = [m.id for m in members]
-    index = {mid: i for i, mid in enumerate(ids)}
-    rules_all = caveat_rules(members)
-    _check_names(ids, rules_all, without, lift)
-    basis = legal_basis(members, letters)
-    active = np.array([b.acts_from_s for b in basis], dtype=float)
-    acts = [b.acts for b in basis]
-    for mid in lift:
-        owner, kind = mid.split(":", 1)
-        if kind == LEGAL_BASIS:
-            active[index[owner]] = 0.0
-            acts[index[owner]] = ((0.0, math.inf),)
-    for mid in without:
-        active[index[mid]] = math.inf
-        acts[index[mid]] = ()
-    rules = [r for r in rules_all if r not in set(lift)]
-    mask = _mask(members, rules, regions, grants, asset_names, epoch) if rules else None
-    return Gates(
-        member_active_from=active,
-        rules=tuple(rules),
-        allow=mask,
-        basis=tuple(basis),
-        member_acts=tuple(acts),
-    )
-
-
-def _check_names(
-    ids: Sequence[str], rules: Sequence[str], without: Iterable[str], lift: Iterable[str]
-) -> None:
-    known = ", ".join(ids)
-    problems = [
-        f"--without {mid}: unknown member; known: {known}" for mid in without if mid not in ids
-    ]
-    liftable = [*rules, *(f"{mid}:{LEGAL_BASIS}" for mid in ids)]
-    for r in lift:
-        if r not in liftable:
-            problems.append(
-                f"--lift-caveat {r}: no such rule; rules: {', '.join(rules) or 'none'} (or "
-                "MEMBER:legal_basis)"
-            )
-    if problems:
-        raise InputError(*problems)
-
-
-def _mask(
-    members: Sequence[Member],
-    rules: Sequence[str],
-    regions: Sequence[RegionShape],
-    grants: Sequence[AirspaceGrant],
-    asset_names: Sequence[str],
-    epoch: datetime,
-) -> CaveatMask:
-    index = {m.id: i for i, m in enumerate(members)}
-    region_index = {r.id: i for i, r in enumerate(regions)}
-    nm, nr, na = len(members), len(regions), len(asset_names)
-    code = np.zeros((nm, len(CAVEAT_KINDS)), dtype=np.int64)
-    for r, rule in enumerate(rules):
-        code[index[rule_member(rule)], CAVEAT_KINDS.index(rule.split(":", 1)[1])] = r + 1
-    class_ok = np.ones((nm, len(THREAT_CLASS_NAMES)), dtype=bool)
-    asset_ok = np.ones((nm, na), dtype=bool)
-    area_ok = np.zeros((nm, nr), dtype=bool)
-    where_granted = np.zeros(nm, dtype=bool)
-    outside_ok = np.ones(nm, dtype=bool)
-    for i, m in enumerate(members):
-        cav = m.rules.caveats
-        if cav.threat_classes is not None:
-            class_ok[i] = [c in cav.threat_classes for c in THREAT_CLASS_NAMES]
-        if cav.protect_assets is not None:
-            asset_ok[i] = [a in cav.protect_assets for a in asset_names]
-        area = cav.engage_only_in
-        if area is not None:
-            for j, reg in enumerate(regions):
-                area_ok[i, j] = (area.own_airspace and reg.owner == m.id) or reg.id in area.regions
-            where_granted[i] = area.where_granted
-            outside_ok[i] = area.outside_regions
-    engage = [
-        (g, grant_window_s(g, epoch))
-        for g in grants
-        if g.what == "engage" and g.grantee_member in index and g.region_id in region_index
-    ]
-    edges, edge_region = [], []
-    for j, reg in enumerate(regions):
-        la = np.asarray(reg.lat_deg, dtype=float) * DEG
-        lo = np.asarray(reg.lon_deg, dtype=float) * DEG
-        for e in range(len(la)):
-            edges.append((la[e - 1], lo[e - 1], la[e], lo[e]))
-            edge_region.append(j)
-    return CaveatMask(
-        code=code,
-        class_ok=class_ok,
-        asset_ok=asset_ok,
-        area_ok=area_ok,
-        where_granted=where_granted,
-        outside_ok=outside_ok,
-        grant_member=np.array([index[g.grantee_member] for g, _ in engage], dtype=np.int64),
-        grant_region=np.array([region_index[g.region_id] for g, _ in engage], dtype=np.int64),
-        grant_from=np.array([w[0] for _, w in engage], dtype=float),
-        grant_until=np.array([w[1] for _, w in engage], dtype=float),
-        edges=np.array(edges, dtype=float).reshape(-1, 4),
-        edge_region=np.array(edge_region, dtype=np.int64),
-    )
 
 
 def basis_json(b: MemberBasis) -> dict[str, Any]:

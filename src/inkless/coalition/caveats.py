@@ -1,0 +1,236 @@
+"""A member's caveats as eligibility masks: which of its units' shots a rule blocks.
+
+Where it sits: coalition, below the scenario; :func:`~.gates.build_gates` puts a
+:class:`CaveatMask` in the :class:`~.gates.Gates` the pipeline asks about every candidate shot
+(a :class:`PairQuery`).
+
+**Caveats.** Each caveat a member has is one rule, named ``MEMBER:threat_classes``,
+``MEMBER:protect_assets`` or ``MEMBER:engage_only_in``; a shot by one of its units is blocked by
+the first of its rules that fails (in that order), and :class:`CaveatMask` evaluates all of them
+on the arrays of a :class:`~.gates.PairQuery` at once. ``engage_only_in`` is judged at the
+intercept point: its geodetic latitude and longitude are tested against every region polygon
+(even-odd ray crossing: W. R. Franklin, *PNPOLY*, 1970s, after M. Shimrat, "Algorithm 112:
+Position of point relative to polygon", CACM 5(8), 1962), with the polygon's edges straight in
+(latitude, longitude) degrees -- adequate for regions of a few hundred kilometres that do not
+cross the antimeridian or a pole. The point must lie, in every region containing it, where the
+member may engage: regions it owns (``own_airspace``), regions listed, regions it holds an
+``engage`` grant for at the time of the shot (``where_granted``, grants' windows ``[from,
+until)``); or, outside every region, only if ``outside_regions``. ``transit`` grants do not gate
+shots (interceptor fly-out through airspace is not modelled).
+The polygon test is :func:`inkless.physics.polygon.inside_polygon`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from inkless.arrays import F64, I64, B
+from inkless.physics.geodesy import geodetic_from_ecef_bowring
+from inkless.physics.polygon import inside_polygon
+from inkless.units import DEG
+
+from .rules import AirspaceGrant, Member, grant_window_s
+
+__all__ = [
+    "CAVEAT_KINDS",
+    "THREAT_CLASS_NAMES",
+    "CaveatMask",
+    "PairQuery",
+    "RegionShape",
+    "caveat_mask",
+    "caveat_rules",
+    "rule_member",
+]
+
+#: Threat classes by index, as in :class:`PairQuery` (ballistic 0, cruise 1, drone 2).
+THREAT_CLASS_NAMES: tuple[str, ...] = ("ballistic", "cruise", "drone")
+#: The caveats that gate shots, in the order they are checked.
+CAVEAT_KINDS: tuple[str, ...] = ("threat_classes", "protect_assets", "engage_only_in")
+
+
+@dataclass(frozen=True)
+class PairQuery:
+    """Candidate shots at time ``t`` (s): ``m`` units x ``k`` threats.
+
+    ``member (m,)`` index of each unit's member; ``threat_cls (k,)`` class index (ballistic 0,
+    cruise 1, drone 2); ``asset (k,)`` the asset each threat endangers (-1: none);
+    ``point (m, k, 3)`` ECEF metres of each intercept (NaN where infeasible).
+    """
+
+    t: float
+    unit: I64
+    member: I64
+    threat_cls: I64
+    asset: I64
+    point: F64
+
+
+@dataclass(frozen=True)
+class RegionShape:
+    """A region: its id, its owner (member id or third state) and its polygon's vertices in
+    degrees (``lat_deg``, ``lon_deg``, same length, at least 3, closed implicitly)."""
+
+    id: str
+    owner: str
+    lat_deg: tuple[float, ...]
+    lon_deg: tuple[float, ...]
+
+
+def rule_member(rule: str) -> str:
+    """The member id of a rule name ``MEMBER:kind``."""
+    return rule.split(":", 1)[0]
+
+
+def caveat_rules(members: Sequence[Member]) -> list[str]:
+    """The caveat rules of the coalition, ``MEMBER:kind``, in checking order."""
+    out = []
+    for m in members:
+        cav = m.rules.caveats
+        for kind in CAVEAT_KINDS:
+            if getattr(cav, kind) is not None:
+                out.append(f"{m.id}:{kind}")
+    return out
+
+
+@dataclass(frozen=True)
+class CaveatMask:
+    """The coalition's caveats as arrays; called with a :class:`~.gates.PairQuery`, returns the
+    ``(m, k)`` rule codes (0 allowed, ``1 + r`` blocked first by rule ``r``), all pairs at once.
+
+    ``code (members, 3)``: ``1 + r`` of each member's threat-class, asset and area rule (0: none).
+    Per member: ``class_ok (members, 3)``, ``asset_ok (members, assets)``, ``area_ok (members,
+    regions)`` (regions owned or listed), ``where_granted``, ``outside_ok (members,)``. Engage
+    grants: ``grant_member``, ``grant_region``, ``grant_from``, ``grant_until`` (seconds since
+    the epoch). Region outlines as edges in radians: ``edges (E, 4)`` rows ``(lat0, lon0, lat1,
+    lon1)``, ``edge_region (E,)``. A plain frozen record of arrays, so gates can be sent to
+    worker processes.
+    """
+
+    code: I64
+    class_ok: B
+    asset_ok: B
+    area_ok: B
+    where_granted: B
+    outside_ok: B
+    grant_member: I64
+    grant_region: I64
+    grant_from: F64
+    grant_until: F64
+    edges: F64
+    edge_region: I64
+
+    def allowed_regions(self, t: float) -> B:
+        """``(members, regions)`` where each member may engage at time ``t`` (s)."""
+        ok = self.area_ok.copy()
+        g = (self.grant_from <= t) & (t < self.grant_until)
+        g &= self.where_granted[self.grant_member]
+        ok[self.grant_member[g], self.grant_region[g]] = True
+        return ok
+
+    def inside(self, lat: F64, lon: F64) -> B:
+        """``(regions, P)`` whether each point (radians, ``(P,)``) is inside each region."""
+        out = np.zeros((self.area_ok.shape[1], len(lat)), dtype=bool)
+        for j in range(len(out)):
+            vertex = self.edges[self.edge_region == j, 2:4]  # each edge's end, in order
+            out[j] = inside_polygon(lon, lat, vertex[:, 1], vertex[:, 0])
+        return out
+
+    def __call__(self, q: PairQuery) -> I64:
+        m, k = len(q.member), len(q.threat_cls)
+        out = np.zeros((m, k), dtype=np.int64)
+        point = np.asarray(q.point, dtype=float)
+        code_m = self.code[np.asarray(q.member, dtype=np.int64)]  # (m, 3)
+        # only pairs with an intercept (finite point) of units whose member has a rule matter
+        ui, tj = np.nonzero(np.isfinite(point[..., 0]) & (code_m.max(axis=1) > 0)[:, None])
+        if len(ui) == 0:
+            return out
+        mem = np.asarray(q.member, dtype=np.int64)[ui]
+        code = code_m[ui]  # (P, 3)
+        fail_class = ~self.class_ok[mem, np.asarray(q.threat_cls, dtype=np.int64)[tj]]
+        asset = np.asarray(q.asset, dtype=np.int64)[tj]
+        fail_asset = np.zeros(len(ui), dtype=bool)
+        if self.asset_ok.shape[1]:
+            fail_asset = ~self.asset_ok[mem, np.maximum(asset, 0)] & (asset >= 0)
+        fail_area = np.zeros(len(ui), dtype=bool)
+        judged = code[:, 2] > 0
+        if judged.any():
+            lat, lon, _ = geodetic_from_ecef_bowring(point[ui[judged], tj[judged]])
+            who = mem[judged]
+            if len(self.edges):
+                inside = self.inside(lat, lon)  # (regions, P')
+                allowed = self.allowed_regions(q.t)[who].T
+                violate = (inside & ~allowed).any(axis=0)
+                fail_area[judged] = np.where(inside.any(axis=0), violate, ~self.outside_ok[who])
+            else:  # no regions at all: every point is outside
+                fail_area[judged] = ~self.outside_ok[who]
+        c = np.where(fail_area & (code[:, 2] > 0), code[:, 2], 0)
+        c = np.where(fail_asset & (code[:, 1] > 0), code[:, 1], c)
+        c = np.where(fail_class & (code[:, 0] > 0), code[:, 0], c)
+        out[ui, tj] = c
+        return out
+
+
+def caveat_mask(
+    members: Sequence[Member],
+    rules: Sequence[str],
+    regions: Sequence[RegionShape],
+    grants: Sequence[AirspaceGrant],
+    asset_names: Sequence[str],
+    epoch: datetime,
+) -> CaveatMask:
+    """The caveat ``rules`` (``MEMBER:kind``, from :func:`caveat_rules`) of ``members`` as a
+    :class:`CaveatMask`: ``regions`` with polygons, ``engage`` grants with windows converted with
+    ``epoch``, ``asset_names`` in the order of the asset index."""
+    index = {m.id: i for i, m in enumerate(members)}
+    region_index = {r.id: i for i, r in enumerate(regions)}
+    nm, nr, na = len(members), len(regions), len(asset_names)
+    code = np.zeros((nm, len(CAVEAT_KINDS)), dtype=np.int64)
+    for r, rule in enumerate(rules):
+        code[index[rule_member(rule)], CAVEAT_KINDS.index(rule.split(":", 1)[1])] = r + 1
+    class_ok = np.ones((nm, len(THREAT_CLASS_NAMES)), dtype=bool)
+    asset_ok = np.ones((nm, na), dtype=bool)
+    area_ok = np.zeros((nm, nr), dtype=bool)
+    where_granted = np.zeros(nm, dtype=bool)
+    outside_ok = np.ones(nm, dtype=bool)
+    for i, m in enumerate(members):
+        cav = m.rules.caveats
+        if cav.threat_classes is not None:
+            class_ok[i] = [c in cav.threat_classes for c in THREAT_CLASS_NAMES]
+        if cav.protect_assets is not None:
+            asset_ok[i] = [a in cav.protect_assets for a in asset_names]
+        area = cav.engage_only_in
+        if area is not None:
+            for j, reg in enumerate(regions):
+                area_ok[i, j] = (area.own_airspace and reg.owner == m.id) or reg.id in area.regions
+            where_granted[i] = area.where_granted
+            outside_ok[i] = area.outside_regions
+    engage = [
+        (g, grant_window_s(g, epoch))
+        for g in grants
+        if g.what == "engage" and g.grantee_member in index and g.region_id in region_index
+    ]
+    edges, edge_region = [], []
+    for j, reg in enumerate(regions):
+        la = np.asarray(reg.lat_deg, dtype=float) * DEG
+        lo = np.asarray(reg.lon_deg, dtype=float) * DEG
+        for e in range(len(la)):
+            edges.append((la[e - 1], lo[e - 1], la[e], lo[e]))
+            edge_region.append(j)
+    return CaveatMask(
+        code=code,
+        class_ok=class_ok,
+        asset_ok=asset_ok,
+        area_ok=area_ok,
+        where_granted=where_granted,
+        outside_ok=outside_ok,
+        grant_member=np.array([index[g.grantee_member] for g, _ in engage], dtype=np.int64),
+        grant_region=np.array([region_index[g.region_id] for g, _ in engage], dtype=np.int64),
+        grant_from=np.array([w[0] for _, w in engage], dtype=float),
+        grant_until=np.array([w[1] for _, w in engage], dtype=float),
+        edges=np.array(edges, dtype=float).reshape(-1, 4),
+        edge_region=np.array(edge_region, dtype=np.int64),
+    )
