@@ -25,6 +25,7 @@ from inkless.tracking.picture import (
     PICTURE_CONFIG,
     CoalitionPicture,
     CoalitionTracker,
+    EndedTracks,
     LabelledTracks,
     TrackNumbers,
     assemble,
@@ -34,6 +35,7 @@ from inkless.tracking.picture import (
     member_view,
     merge_reports,
     predict_to,
+    reacquire,
     release_bits,
     track_scan,
 )
@@ -378,3 +380,27 @@ def test_a_member_holds_what_its_own_radar_sees(b_shares: str) -> None:
     assert not held(a_view)[covered[1] & ~ever[0]].any()
     assert np.all(held(o_view)[covered[0] | covered[1]])
     assert np.all(a_view.members & np.uint64(0b10) == 0)  # nothing of B's in A's view
+
+
+def test_a_new_track_where_a_track_ended_takes_its_number_back() -> None:
+    """Track 5 (a drone at 50 m/s) is shown, then its tracker deletes it; 20 s later track 9
+    starts where 5 would be: it is shown as 5 (a shot in the air at 5 goes on covering the
+    object instead of a second shot at a 'new' threat). A new track 20 km off keeps its own
+    number."""
+    truth = np.array([[0.0, 0, 1200, 50, 0, 0]])
+    shown, ended = EndedTracks.empty(), EndedTracks.empty()
+    nums: TrackNumbers | None = None
+    for t, ids in ((0.0, [5]), (5.0, [5]), (10.0, [])):
+        x = truth + np.r_[50.0 * t, 0, 0, 0, 0, 0]
+        p = at(picture(x, 0b01, sd=300.0), t, [0] if ids else [], ids)
+        pic, nums = assemble(p, [], ALL, nums)
+        nums = nums.keep(p.id)  # the tracker holds only the tracks it shows here
+        pic, nums, shown, ended = reacquire(pic, nums, shown, ended, 0.1, FRAME)
+    assert len(ended) == 1
+    x = np.r_[truth[0, :3] + [50.0 * 30.0, 0, 0], truth[0, 3:]]
+    far = x + np.r_[20e3, 0, 0, 0, 0, 0]
+    p = at(picture(np.stack([far, x]), 0b01, sd=300.0), 30.0, ids=[8, 9])
+    pic, nums = assemble(p, [], ALL, nums)
+    pic, nums, shown, ended = reacquire(pic, nums, shown, ended, 0.1, FRAME)
+    assert pic.id.tolist() == [8, 5]
+    assert len(ended) == 0

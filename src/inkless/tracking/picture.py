@@ -77,6 +77,7 @@ __all__ = [
     "PICTURE_CONFIG",
     "CoalitionPicture",
     "CoalitionTracker",
+    "EndedTracks",
     "LabelledTracks",
     "MemberView",
     "TrackNumbers",
@@ -89,6 +90,7 @@ __all__ = [
     "merge_reports",
     "picture_rows",
     "predict_to",
+    "reacquire",
     "release_bits",
     "score_at",
     "track_scan",
@@ -613,6 +615,18 @@ class TrackNumbers:
         found = self.key[at] == keys
         return np.where(found, self.number[at], -1), np.where(found, self.born[at], np.nan)
 
+    def first_shown(self, number: I64) -> F64:
+        """Birth time (s) of each of ``number`` (infinite for a number no entry holds)."""
+        order = np.argsort(self.number, kind="stable")
+        num, born = self.number[order], self.born[order]
+        out = np.full(number.shape, np.inf)
+        if num.size == 0:
+            return out
+        at = np.minimum(np.searchsorted(num, number), num.size - 1)
+        found = num[at] == number
+        out[found] = born[at[found]]
+        return out
+
     def keep(self, keys: I64) -> TrackNumbers:
         """Only the source tracks ``keys`` (those still held by their trackers)."""
         ok = np.isin(self.key, keys)
@@ -736,6 +750,101 @@ def _distinct(ids: I64, keys: I64, rows: I64, fresh: int) -> tuple[I64, int]:
     return out, fresh
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class EndedTracks:
+    """Numbers whose every source track has ended (deleted by its tracker), with the last state
+    shown under each: ``number (g,)``, ``born (g,)`` (s), ``x (g, 6)``, ``P (g, 6, 6)`` at
+    ``t (g,)`` (s), kept :data:`_REACQUIRE_S` so that a new track of the same object takes the
+    number back (:func:`reacquire`)."""
+
+    number: I64
+    born: F64
+    x: F64
+    P: F64
+    t: F64
+
+    @classmethod
+    def empty(cls) -> EndedTracks:
+        """None."""
+        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros((0, 6)), np.zeros((0, 6, 6)),
+                   np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.number.shape[0])
+
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> EndedTracks:
+        """Only ``rows``."""
+        return EndedTracks(self.number[rows], self.born[rows], self.x[rows], self.P[rows],
+                           self.t[rows])
+
+
+_REACQUIRE_S = 60.0  # how long the number of a track that ended waits for a new track
+
+
+def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
+              ended: EndedTracks, q: float, frame: EnuFrame, gate_d2: float = _FUSION_GATE,
+              ) -> tuple[CoalitionPicture, TrackNumbers, EndedTracks, EndedTracks]:
+    """Track continuity across a tracker's break: a track first shown at ``pic.t`` that is,
+    inside the chi-square gate ``gate_d2`` on position (covariance the sum of both, the ended
+    track predicted to ``pic.t`` with gravity for fast ones and process noise ``q``), a track
+    whose number ended in the last :data:`_REACQUIRE_S` seconds (global nearest neighbour, one
+    to one) is shown under that number, which keeps its birth time.
+
+    ``shown`` holds the last state shown under every number still held; a number no source
+    track holds any more (``numbers``, already cleared of ended source tracks) moves from it to
+    ``ended``. Returns the picture, numbers, last shown states and ended tracks after it."""
+    t = pic.t
+    held = np.isin(shown.number, numbers.number)
+    ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[~held]])
+                          for f in ("number", "born", "x", "P", "t")))
+    ended = ended.take(t - ended.t <= _REACQUIRE_S)
+    shown = shown.take(held)
+    if len(ended) and len(pic):
+        new = np.flatnonzero(numbers.first_shown(pic.id) >= t)
+        if new.size:
+            x, P = _predict_rows(ended.x, ended.P, t - ended.t, q, frame)
+            d = pic.x[new, None, :3] - x[None, :, :3]
+            S = pic.P[new, None, :3, :3] + P[None, :, :3, :3]
+            d2 = np.einsum("abi,abi->ab", d, np.linalg.solve(S, d[..., None])[..., 0])
+            i, j = _gnn(np.where(d2 < gate_d2, d2, np.inf))
+            if i.size:
+                rows, back = new[i], ended.number[j]
+                ids = pic.id.copy()
+                ids[rows] = back
+                num, born = numbers.number.copy(), numbers.born.copy()
+                for a, b, bb in zip(pic.id[rows].tolist(), back.tolist(),
+                                    ended.born[j].tolist(), strict=True):
+                    was = numbers.number == a
+                    num[was], born[was] = b, bb
+                keep = np.ones(len(ended), bool)
+                keep[j] = False
+                pic, ended = dataclasses.replace(pic, id=ids), ended.take(keep)
+                numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
+    # the last state shown under each number: this picture's rows replace theirs
+    old = ~np.isin(shown.number, pic.id)
+    born_now = numbers.first_shown(pic.id)
+    shown = EndedTracks(np.r_[shown.number[old], pic.id], np.r_[shown.born[old], born_now],
+                        np.r_[shown.x[old], pic.x], np.r_[shown.P[old], pic.P],
+                        np.r_[shown.t[old], np.full(len(pic), t)])
+    return pic, numbers, shown, ended
+
+
+def _predict_rows(x: F64, P: F64, dt: F64, q: float, frame: EnuFrame) -> tuple[F64, F64]:
+    """States ``x (g, 6)``, ``P (g, 6, 6)`` each predicted ``dt (g,)`` s ahead: gravity for
+    fast ones (module docstring) and the NCV model with process noise ``q``."""
+    xs, Ps = x.copy(), P.copy()
+    for step in np.unique(dt).tolist():
+        rows = np.flatnonzero(dt == step)
+        xr = x[rows].copy()
+        fast = _fast(xr)
+        if fast.any() and step > 0.0:
+            g = gravity_enu(frame, xr[fast, :3])
+            xr[fast, 3:] += g * step
+            xr[fast, :3] -= 0.5 * g * step * step
+        xs[rows], Ps[rows] = predict(xr, P[rows], step, q)
+    return xs, Ps
+
+
 # ----------------------------------------------------------------------------- member views
 @dataclass(frozen=True, slots=True, eq=False)
 class MemberView:
@@ -846,6 +955,7 @@ class CoalitionTracker:
         self._view_numbers: dict[tuple[int, tuple[int, ...], int], TrackNumbers] = {}
         self._views: dict[tuple[int, tuple[int, ...], int], CoalitionPicture] = {}
         self._rows: dict[int, CoalitionPicture] = {}
+        self._last: dict[tuple[int, tuple[int, ...], int], tuple[EndedTracks, EndedTracks]] = {}
 
     @property
     def central(self) -> LabelledTracks:
@@ -942,7 +1052,13 @@ class CoalitionTracker:
         pic, numbers = assemble(central, shared, self.allowed, numbers)
         held = [self.tables[base].tracks.id if base >= 0 else np.zeros(0, np.int64)]
         held += [_own_numbers(m, self.own(m).tracks.id) for m in members]
-        return pic, numbers.keep(np.concatenate(held))
+        numbers = numbers.keep(np.concatenate(held))
+        key = (base, tuple(tracks), own)
+        shown, ended = self._last.get(key, (EndedTracks.empty(), EndedTracks.empty()))
+        pic, numbers, shown, ended = reacquire(pic, numbers, shown, ended, self.config.q,
+                                               self.frame)
+        self._last[key] = (shown, ended)
+        return pic, numbers
 
     def picture(self, t: float) -> CoalitionPicture:
         """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`;
