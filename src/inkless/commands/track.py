@@ -150,18 +150,23 @@ def load_recording(directory: Path) -> Recording:
 
 
 def run_track(directory: Path, config: TrackerConfig | None = None,
-              asterix: Path | None = None) -> TrackRun:
+              asterix: str | None = None) -> TrackRun:
     """Track ``directory``'s detections and score the picture; raises ``InputError`` on bad input.
 
     ``config`` overrides the tracker parameters derived from ``scenario.json``; ``asterix`` (a
-    CAT048 file or a directory of ``*.ast``) replaces ``detections.csv`` as the plots' source.
+    CAT048 file, a directory of ``*.ast`` or ``udp://HOST:PORT``, read until 5 s without a
+    datagram) replaces ``detections.csv`` as the plots' source.
     """
     rec = load_recording(directory)
     if asterix is not None:
-        from inkless.interop.asterix import read_detections
+        from inkless.interop.asterix import read_detections, read_files, receive_udp
 
-        files = sorted(asterix.glob("*.ast")) if asterix.is_dir() else [asterix]
-        rec = replace(rec, det=read_detections(files, rec.sensors))
+        if asterix.startswith("udp://"):
+            streams = [receive_udp(asterix)]
+        else:
+            src = Path(asterix)
+            streams = read_files(sorted(src.glob("*.ast")) if src.is_dir() else [src])
+        rec = replace(rec, det=read_detections(streams, rec.sensors))
     cfg = config if config is not None else rec.config
     scans = np.arange(rec.steps) * rec.dt if rec.steps else None
     pic = replay(rec.det[:, 0], rec.det[:, 1], rec.det[:, 2:5], rec.sensors, config=cfg,
@@ -197,8 +202,9 @@ def track(
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     tracks_out: Annotated[Path | None, typer.Option(
         "--tracks-out", help="Write the online picture: time,track_id,x,y,z,vx,vy,vz.")] = None,
-    asterix: Annotated[Path | None, typer.Option(
-        "--asterix", help="Read the plots from CAT048 (a file, or a directory of *.ast) "
+    asterix: Annotated[str | None, typer.Option(
+        "--asterix", help="Read the plots from CAT048 (a file, a directory of *.ast, or "
+        "udp://HOST:PORT until 5 s pass without a datagram) "
         "instead of detections.csv; sensors from DIR/scenario.json (SIC = sensor id).")] = None,
     asterix_out: Annotated[Path | None, typer.Option(
         "--asterix-out", help="Also write DIR's detections as CAT048: one sensor-<id>.ast per "

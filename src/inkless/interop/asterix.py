@@ -18,9 +18,11 @@ Part 9 CAT062 edition 1.20 (I062/010, 015, 040, 070, 080, 105, 130, 185, 220).
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asterix.generated as gen
 import numpy as np
@@ -33,7 +35,8 @@ from inkless.tracking.replay import CartesianSensor
 __all__ = [
     "CAT048_MAX_HEIGHT_M", "CAT048_MAX_RHO_M", "CAT062_MAX_ALT_M", "CAT062_MAX_CLIMB_MPS",
     "DAY_S", "Encoded", "Plots", "decode_cat048", "encode_cat048", "encode_cat062",
-    "enu_from_polar", "polar_from_enu", "read_detections", "split_blocks", "unwrap_time_of_day",
+    "enu_from_polar", "polar_from_enu", "read_detections", "read_files", "receive_udp",
+    "split_blocks", "unwrap_time_of_day",
     "write_detections",
 ]
 
@@ -280,26 +283,64 @@ def write_detections(det: F64, sensors: Sequence[CartesianSensor], out_dir: Path
     return dropped
 
 
-def read_detections(paths: Sequence[Path], sensors: Sequence[CartesianSensor]) -> F64:
-    """Detections ``(m, 5)`` (time s, sensor id, ENU x, y, z m) from CAT048 files: each file's
-    times are unwrapped across midnight, plots are placed from their sensor (SIC = sensor id)
-    with :func:`enu_from_polar`, and rows are ordered by time then sensor (file order kept
-    inside a scan). Plots from an unknown SAC/SIC are logged and skipped."""
-    by_id = {s.id: s for s in sensors}
-    parts = []
+def read_files(paths: Sequence[Path]) -> list[tuple[str, list[bytes]]]:
+    """Each CAT048 file as one stream ``(name, [bytes])`` for :func:`read_detections`."""
+    out = []
     for path in paths:
         try:
-            data = path.read_bytes()
+            out.append((str(path), [path.read_bytes()]))
         except OSError as e:
             raise InputError(f"{path}: cannot read ({e.strerror}); check --asterix") from None
-        p = decode_cat048(data, str(path))
-        known = (p.sac == RECORDING_SAC) & np.isin(p.sic, list(by_id))
+    return out
+
+
+def receive_udp(url: str, idle_s: float = 5.0) -> tuple[str, list[bytes]]:
+    """Datagrams received on ``udp://HOST:PORT`` until none came for ``idle_s`` seconds (one
+    stream for :func:`read_detections`; each datagram is decoded on its own)."""
+    u = urlsplit(url)
+    if u.scheme != "udp" or not u.hostname or u.port is None:
+        raise InputError(f"--asterix {url}: give a file, a directory or udp://HOST:PORT")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((u.hostname, u.port))
+    except OSError as e:
+        sock.close()
+        raise InputError(f"--asterix {url}: cannot listen ({e.strerror}); is the port "
+                         "free?") from None
+    sock.settimeout(idle_s)
+    got: list[bytes] = []
+    try:
+        while True:
+            got.append(sock.recv(65535))
+    except TimeoutError:
+        pass
+    finally:
+        sock.close()
+    return url, got
+
+
+def read_detections(streams: Sequence[tuple[str, Sequence[bytes]]],
+                    sensors: Sequence[CartesianSensor]) -> F64:
+    """Detections ``(m, 5)`` (time s, sensor id, ENU x, y, z m) from CAT048 streams (a file,
+    or a UDP port's datagrams, :func:`read_files`, :func:`receive_udp`): each stream's times
+    are unwrapped across midnight, plots are placed from their sensor (SIC = sensor id) with
+    :func:`enu_from_polar`, and rows are ordered by time then sensor (arrival order kept inside
+    a scan). Plots from an unknown SAC/SIC are logged and skipped."""
+    by_id = {s.id: s for s in sensors}
+    parts = []
+    for name, chunks in streams:
+        ps = [decode_cat048(c, name if len(chunks) == 1 else f"{name}: datagram {k}")
+              for k, c in enumerate(chunks)]
+        p = Plots(*(np.concatenate([getattr(q, f) for q in ps]) if ps else np.empty(0)
+                    for f in Plots.__slots__))  # type: ignore[arg-type]
+        sac, sic = p.sac.astype(np.int64), p.sic.astype(np.int64)
+        known = (sac == RECORDING_SAC) & np.isin(sic, list(by_id))
         if not known.all():
             log.warning("%s: %d plot(s) from SAC/SIC not in the scenario's sensors (SAC %d, SIC "
-                        "= sensor id); skipped", path, int((~known).sum()), RECORDING_SAC)
+                        "= sensor id); skipped", name, int((~known).sum()), RECORDING_SAC)
         t = unwrap_time_of_day(p.time_of_day_s)
-        for sid in np.unique(p.sic[known]).tolist():
-            m = known & (p.sic == sid)
+        for sid in np.unique(sic[known]).tolist():
+            m = known & (sic == sid)
             s = by_id[int(sid)]
             h = np.where(np.isnan(p.height_m[m]), s.pos[2], p.height_m[m])
             xyz = enu_from_polar(np.asarray(s.pos), p.rho_m[m], p.theta_rad[m], h)
