@@ -9,7 +9,9 @@ caveats as eligibility masks. Modules, in the order data flows through them:
 - ``planner``    shortest letter exchange by breadth-first search, or the conflicting rules
 - ``documents``  canonical JSON, document ids, Ed25519 signing
 - ``keys``       member office keys on disk: root, endorsed office holders, rotation
-- ``ledger``     SQLite hash chain: append in one transaction, verify everything
+- ``statements`` the fields of each kind of signed statement; is one well formed
+- ``state``      replay a chain of entries: what the statements establish (keys, roster, letters)
+- ``ledger``     the SQLite store: append in one transaction, verify everything
 - ``views``      pseudonyms and what an output meant for one member may show
 - ``record``     plan against the ledger, sign and append (what the command line calls)
 - ``basis``      legal-basis times from the letters on record
@@ -34,7 +36,7 @@ from .caveats import CAVEAT_KINDS, CaveatMask, PairQuery, RegionShape, caveat_ru
 from .documents import SignedStatement, canonical_json, document_fields, key_id, sign_statement
 from .gates import Gates, build_gates
 from .keys import KeyStore, OfficeKeys
-from .ledger import Entry, Ledger, LedgerState, Problem, VerifyReport, replay, verify_ledger
+from .ledger import Ledger, VerifyReport, verify_ledger
 from .planner import (
     Letter,
     Plan,
@@ -61,6 +63,7 @@ from .rules import (
     granted_regions,
     releasable,
 )
+from .state import Entry, LedgerState, Problem, replay
 from .views import (
     directory_view,
     ledger_identity,

@@ -37,7 +37,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from inkless.errors import IntegrityError
 
 from .documents import SignedStatement
-from .ledger import Entry, Problem, replay
 from .planner import (
     Letter,
     describe_precondition,
@@ -46,6 +45,7 @@ from .planner import (
     prohibition_of,
 )
 from .rules import DocumentType, Member
+from .state import Entry, Problem, replay
 
 __all__ = [
     "LEGAL_BASIS",

@@ -24,9 +24,10 @@ from .documents import (
     utc_iso,
 )
 from .keys import KeyStore, OfficeKeys, check_secret
-from .ledger import Appender, Entry, Ledger, LedgerState
+from .ledger import Appender, Ledger
 from .planner import Letter, Plan, describe_step, plan_exchange, precondition_met_by
 from .rules import AirspaceGrant, DocumentType, Member, MemberRules
+from .state import Entry, LedgerState
 from .views import ledger_identity
 
 __all__ = [

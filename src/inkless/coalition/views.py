@@ -19,9 +19,9 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
-from .ledger import Entry, LedgerState
 from .planner import Plan, describe_step
 from .rules import Member
+from .state import Entry, LedgerState
 
 __all__ = [
     "directory_view",
