@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from inkless.coalition import basis_json
-from inkless.engagement import MISS, RESULT_NAMES
+from inkless.engagement import KILL, MISS, RESULT_NAMES
 from inkless.identification import (
     MISDECLARED_KEYS,
     TRUTH_KIND_NAMES,
@@ -25,6 +25,7 @@ from inkless.identification import (
 )
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.pipeline import (
+    BLOCKED_ASSESSED_KILLED,
     BLOCKED_CAVEAT,
     BLOCKED_CHANNELS,
     BLOCKED_COST,
@@ -52,6 +53,7 @@ __all__ = [
     "comparison_section",
     "identification_section",
     "leak_causes",
+    "lost_to_duplicates",
     "map_data",
     "picture_section",
     "results",
@@ -95,6 +97,25 @@ def _engaged(record: Record) -> np.ndarray:
     return engaged[:-1]
 
 
+def lost_to_duplicates(record: Record) -> int:
+    """Interceptors wasted on a duplicate track (tracked picture; 0 on the perfect one): fired
+    at a track whose truth object is a threat, they did not kill it, and another interceptor
+    fired at a *different* track of the same threat was in the air at the same time or had
+    already killed it when they were fired (the duplicate track made the defence engage one
+    threat twice). Truth is used here for scoring only."""
+    fl, track = record.flight, record.shot_track
+    if track is None or fl.n == 0:
+        return 0
+    j, tr = fl.threat[: fl.n], track[: fl.n]
+    fire, end = fl.fire_time[: fl.n], fl.intercept_time[: fl.n]
+    kill = fl.result[: fl.n] == KILL
+    other = (j[:, None] == j[None, :]) & (j[:, None] >= 0) & (tr[:, None] != tr[None, :])
+    # k's flight [fire, end] overlaps k''s, or k' killed the threat before k was fired
+    with_it = (fire[None, :] <= end[:, None]) & (fire[:, None] <= end[None, :])
+    before = kill[None, :] & (end[None, :] <= fire[:, None])
+    return int((~kill & (other & (with_it | before)).any(axis=1)).sum())
+
+
 def leak_causes(record: Record) -> list[str]:
     """Why each threat was not intercepted (empty string for the intercepted ones)."""
     raid = record.raid
@@ -112,6 +133,9 @@ def leak_causes(record: Record) -> list[str]:
             out.append("not engaged: falls where nothing is defended")
         elif np.isnan(record.detect_time[j]):
             out.append(unseen)
+        elif record.blocked[j] & BLOCKED_ASSESSED_KILLED:
+            out.append("assessed killed: its hostile track was taken for a threat already "
+                       "killed while a shot was possible")
         elif record.blocked[j] & BLOCKED_NOT_HOSTILE:
             out.append("declared too late: not declared hostile while a shot was possible")
         elif record.blocked[j] & BLOCKED_CAVEAT:
@@ -236,6 +260,7 @@ def results(record: Record, solver: str = "fast", picture: str = "perfect") -> d
             "cost": _r(units.cost[fired_units].sum(), 6),
             "by_member": by_member,
             "by_type": by_type,
+            "lost_to_duplicates": lost_to_duplicates(record),
         },
         "value_damaged": _r(record.damage.sum(), 6),
         "value_defended": _r(tables.assets.value.sum(), 6),
