@@ -21,6 +21,7 @@ from inkless.interop.asterix import (
     encode_cat062,
     enu_from_polar,
     polar_from_enu,
+    split_blocks,
     unwrap_time_of_day,
 )
 
@@ -132,3 +133,22 @@ def test_polar_enu_inverse() -> None:
     xyz[:, 2] = np.abs(xyz[:, 2])
     back = enu_from_polar(s, *polar_from_enu(s, xyz))
     assert np.allclose(back, xyz, atol=1e-6)
+
+
+def test_a_scan_of_more_plots_than_a_block_holds(tmp_path: Path) -> None:
+    """A data block's LEN is 16 bits: 5 000 plots of one scan go out as several blocks, all
+    decoded by Wireshark (one libasterix block of 5 000 would overflow LEN)."""
+    rng = np.random.default_rng(8)
+    n = 5000
+    rho, theta = rng.uniform(0, 400e3, n), rng.uniform(0, 2 * np.pi, n)
+    enc = encode_cat048(1, 2, 10.0, rho, theta, np.full(n, 5000.0))
+    assert enc.dropped == 0
+    pcap = tmp_path / "big.pcap"
+    blocks = [bytes([c]) + (len(b) + 3).to_bytes(2, "big") + b
+              for c, b in split_blocks(enc.block, "big")]
+    assert len(blocks) == 5
+    write_pcap(pcap, blocks, PORT)  # one datagram per block
+    rows = tshark_fields(pcap, PORT, ["asterix.category", "asterix.048_040_RHO"])
+    r = np.array([float(x) for row in rows for x in row[1]])
+    assert len(r) == n
+    assert np.allclose(r * NM_M, rho, atol=0.5 / 256 * NM_M + 1e-6)

@@ -22,6 +22,7 @@ import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asterix.generated as gen
@@ -94,9 +95,21 @@ def time_of_day(t_utc_s: float) -> float:
     return float(np.mod(t_utc_s, DAY_S))
 
 
+#: Records per data block: the block's LEN is 16 bits (65 535 bytes); a CAT048 record here is
+#: 17 bytes and a CAT062 record 36, so 1 000 records always fit.
+MAX_RECORDS = 1000
+
+
+def _blocks(cat: type[Cat048] | type[Cat062], records: list[Any]) -> bytes:
+    """Data blocks of at most :data:`MAX_RECORDS` records (one block when there are fewer)."""
+    parts = [records[i:i + MAX_RECORDS] for i in range(0, len(records), MAX_RECORDS)] or [[]]
+    return b"".join(cat.create(p).unparse().to_bytes() for p in parts)
+
+
 def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64,
                   height_m: F64, where: str = "CAT048") -> Encoded:
-    """One CAT048 data block: the plots of one scan of one radar (primary 3-D radar plots).
+    """One CAT048 data block: the plots of one scan of one radar (primary 3-D radar plots;
+    one block per 1 000 plots when there are more).
 
     ``rho_m`` slant range, ``theta_rad`` azimuth clockwise from true north, ``height_m`` height
     above mean sea level (I048/110); ``t_utc_s`` the scan's time (seconds since a midnight UTC;
@@ -119,13 +132,13 @@ def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64
                 ("THETA", (float(np.degrees(a) % 360.0), "°"))),
         "110": (0, ("3DH", (float(z) / FT_M, "ft"))),
     }) for r, a, z in zip(rho[kept], th[kept], h[kept], strict=True)]
-    return Encoded(Cat048.create(records).unparse().to_bytes(), kept)
+    return Encoded(_blocks(Cat048, records), kept)
 
 
 def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.int64],
                   lat_rad: F64, lon_rad: F64, alt_m: F64, v_enu_mps: F64,
                   where: str = "CAT062") -> Encoded:
-    """One CAT062 data block: the system tracks of one picture update.
+    """One CAT062 data block: the system tracks of one picture update (one per 1 000 tracks).
 
     ``lat_rad``/``lon_rad`` WGS-84 (I062/105), ``alt_m`` geometric altitude (I062/130),
     ``v_enu_mps (n, 3)`` east, north, up velocity (I062/185 x = east, y = north; I062/220 the
@@ -157,7 +170,7 @@ def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.i
             "130": (float(alt[i]) / FT_M, "ft"),
             "220": (float(v[i, 2]) / FT_M * 60.0, "ft/min"),
         }))
-    return Encoded(Cat062.create(records).unparse().to_bytes(), kept)
+    return Encoded(_blocks(Cat062, records), kept)
 
 
 def split_blocks(data: bytes, where: str) -> Iterator[tuple[int, bytes]]:
