@@ -53,12 +53,10 @@ import highspy
 import numpy as np
 from highspy._core import _Highs
 
+from inkless.arrays import F64, I64, B
 from inkless.assignment.fast import improve_assignment
 from inkless.assignment.greedy import mmr_assignment
 from inkless.assignment.problem import (
-    BoolArray,
-    FloatArray,
-    IntArray,
     Solution,
     WTAProblem,
     objective_value,
@@ -80,11 +78,11 @@ _GRID_RATIO, _GRID_FLOOR = 0.6, 1e-4
 class _Copies:
     """Binary round copies, sorted by target: row, target, copy index, survival factor."""
 
-    i: IntArray
-    j: IntArray
-    k: IntArray
-    f: FloatArray
-    start: IntArray  # (T+1,) copies of target j are start[j]:start[j+1]
+    i: I64
+    j: I64
+    k: I64
+    f: F64
+    start: I64  # (T+1,) copies of target j are start[j]:start[j+1]
     slack: float  # how far the model may over-estimate the optimum (value units)
 
     @property
@@ -128,8 +126,8 @@ def _copies(problem: WTAProblem) -> _Copies:
 
 
 def _rows_for_targets(
-    cp: _Copies, targets: IntArray, coef: FloatArray, rhs: FloatArray
-) -> tuple[FloatArray, IntArray, IntArray, FloatArray]:
+    cp: _Copies, targets: I64, coef: F64, rhs: F64
+) -> tuple[F64, I64, I64, F64]:
     """Cut rows ``s_j + sum_{c at j} coef_c z_c >= rhs_j`` for ``targets``, as CSR arrays.
 
     Tiny coefficients are dropped and the right-hand side lowered by them (z <= 1), so HiGHS
@@ -187,7 +185,7 @@ class _Model:
         self._static_rows()
 
     def _add_rows(
-        self, lower: FloatArray, upper: FloatArray, starts: IntArray, col: IntArray, val: FloatArray
+        self, lower: F64, upper: F64, starts: I64, col: I64, val: F64
     ) -> None:
         if len(lower):
             self.h.addRows(
@@ -200,7 +198,7 @@ class _Model:
                 np.asarray(val, dtype=np.float64),
             )
 
-    def _group_rows(self, key: IntArray, cap: IntArray) -> None:
+    def _group_rows(self, key: I64, cap: I64) -> None:
         """Rows ``sum_{c: key_c = g} z_c <= cap_g`` for groups whose copies exceed the cap."""
         n_g = len(cap)
         size = np.bincount(key, minlength=n_g)
@@ -269,7 +267,7 @@ class _Model:
             coef = -slope[cp.j]
             self._add_cut_rows(targets, coef, rhs)
 
-    def _add_cut_rows(self, targets: IntArray, coef: FloatArray, rhs: FloatArray) -> None:
+    def _add_cut_rows(self, targets: I64, coef: F64, rhs: F64) -> None:
         b, starts, col, val = _rows_for_targets(self.cp, targets, coef, rhs)
         keep_rows = b > _TINY  # s_j >= 0 already
         if not keep_rows.all():
@@ -279,8 +277,8 @@ class _Model:
 
     def add_cuts(
         self,
-        z: FloatArray,
-        s: FloatArray | None,
+        z: F64,
+        s: F64 | None,
         families: tuple[str, ...] = ("tangent", "sub1", "sub2"),
         tol: float = 0.0,
     ) -> int:
@@ -294,7 +292,7 @@ class _Model:
         n_t = pr.n_targets
         v = pr.values
         added = 0
-        cuts: list[tuple[FloatArray, FloatArray]] = []
+        cuts: list[tuple[F64, F64]] = []
         if "tangent" in families:
             y = np.bincount(cp.j, self.q * z, minlength=n_t)
             e = v * np.exp(y)
@@ -323,7 +321,7 @@ class _Model:
                 added += len(targets)
         return added
 
-    def _best_sets(self, z: FloatArray, s: FloatArray, family: str) -> BoolArray:
+    def _best_sets(self, z: F64, s: F64, family: str) -> B:
         """Per target, the prefix S of its copies ranked by z that the cut violates most."""
         pr, cp = self.problem, self.cp
         n_t = pr.n_targets
@@ -349,10 +347,10 @@ class _Model:
             better = viol > best
             best[better] = viol[better]
             best_k[better] = k
-        mask: BoolArray = rank < best_k[cp.j]
+        mask: B = rank < best_k[cp.j]
         return mask
 
-    def solve(self, time_left: float) -> tuple[FloatArray | None, float]:
+    def solve(self, time_left: float) -> tuple[F64 | None, float]:
         """Run HiGHS; returns (column values or None, objective bound)."""
         self.h.setOptionValue("time_limit", max(time_left, 1e-3))
         self.h.run()
@@ -361,7 +359,7 @@ class _Model:
         values = np.asarray(sol.col_value) if sol.value_valid else None
         return values, float(info.mip_dual_bound if self._is_mip else info.objective_function_value)
 
-    def saved_points(self) -> list[FloatArray]:
+    def saved_points(self) -> list[F64]:
         """Column values of every improving solution HiGHS met in the last MILP run."""
         return [np.asarray(o.col_value) for o in self.h.getSavedMipSolutions()]
 
@@ -380,7 +378,7 @@ class _Model:
         self.h.setOptionValue("mip_improving_solution_save", True)
         self._is_mip = True
 
-    def set_start(self, z: FloatArray) -> None:
+    def set_start(self, z: F64) -> None:
         pr, cp = self.problem, self.cp
         s = pr.values * np.exp(np.bincount(cp.j, self.q * z, minlength=pr.n_targets))
         start = highspy.HighsSolution()
@@ -388,11 +386,11 @@ class _Model:
         self.h.setSolution(start)
 
 
-def _z_of_x(cp: _Copies, x: IntArray) -> FloatArray:
+def _z_of_x(cp: _Copies, x: I64) -> F64:
     return (x[cp.i, cp.j] > cp.k).astype(np.float64)
 
 
-def _x_of_z(cp: _Copies, z: FloatArray, shape: tuple[int, int]) -> IntArray:
+def _x_of_z(cp: _Copies, z: F64, shape: tuple[int, int]) -> I64:
     x = np.zeros(shape, dtype=np.int64)
     np.add.at(x, (cp.i, cp.j), (z > 0.5).astype(np.int64))
     return x
@@ -402,7 +400,7 @@ def solve_exact(
     problem: WTAProblem,
     time_limit: float | None = None,
     rel_gap: float = 1e-4,
-    start: IntArray | None = None,
+    start: I64 | None = None,
 ) -> Solution:
     """Solve ``problem`` to a proven relative gap ``rel_gap`` or until ``time_limit`` (s).
 
@@ -461,7 +459,7 @@ def solve_exact(
             break
 
     model.make_integer(rel_gap / 10.0)
-    z_last: FloatArray | None = None
+    z_last: F64 | None = None
     while not closed() and left() > 0:
         model.set_start(z_best)
         col, bound = model.solve(left())
@@ -486,7 +484,7 @@ def solve_exact(
     return _solution(x_best, upper, max(lower, 0.0), t0, closed())
 
 
-def _solution(x: IntArray, upper: float, lower: float, t0: float, closed: bool) -> Solution:
+def _solution(x: I64, upper: float, lower: float, t0: float, closed: bool) -> Solution:
     lower = min(lower, upper)
     gap = (upper - lower) / max(abs(upper), 1e-12) if np.isfinite(lower) else np.inf
     return Solution(

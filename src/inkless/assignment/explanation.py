@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from inkless.assignment.problem import BoolArray, FloatArray, IntArray, WTAProblem
+from inkless.arrays import F64, I64, B
+from inkless.assignment.problem import WTAProblem
 from inkless.errors import InputError
 
 __all__ = [
@@ -75,19 +76,19 @@ class Explanation:
     (-1: none) and ``best_net`` that net saving (NaN: none).
     """
 
-    weapon: IntArray
-    target: IntArray
-    rounds: IntArray
-    saved: FloatArray
-    cost: FloatArray
-    alternatives: IntArray
-    best_alternative: IntArray
-    alternative_saved: FloatArray
-    alternative_cost: FloatArray
-    alternative_free: IntArray
-    reason: IntArray
-    best_weapon: IntArray
-    best_net: FloatArray
+    weapon: I64
+    target: I64
+    rounds: I64
+    saved: F64
+    cost: F64
+    alternatives: I64
+    best_alternative: I64
+    alternative_saved: F64
+    alternative_cost: F64
+    alternative_free: I64
+    reason: I64
+    best_weapon: I64
+    best_net: F64
 
 
 def explain(problem: WTAProblem, x: ArrayLike) -> Explanation:
@@ -105,8 +106,8 @@ def explain(problem: WTAProblem, x: ArrayLike) -> Explanation:
     values, p, shot = problem.values, problem.p, problem.shot_cost
     f = 1.0 - p
     left = problem.counts - xi.sum(axis=1)
-    may: BoolArray = problem.eligible & (p > 0) & (problem.max_per_target > 0)[None, :]
-    can: BoolArray = may & (problem.counts > 0)[:, None]  # ... and has a round this cycle
+    may: B = problem.eligible & (p > 0) & (problem.max_per_target > 0)[None, :]
+    can: B = may & (problem.counts > 0)[:, None]  # ... and has a round this cycle
 
     # Engagements: the chance that the other rounds at the target all miss, exactly when some
     # p = 1 (a product over the non-zero factors and a count of the zero ones).

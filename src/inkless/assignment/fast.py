@@ -45,10 +45,9 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from inkless.arrays import F64, I64
 from inkless.assignment.greedy import mmr_assignment
 from inkless.assignment.problem import (
-    FloatArray,
-    IntArray,
     Solution,
     WTAProblem,
     objective_value,
@@ -64,7 +63,7 @@ _SPARSE = 0.3  # share of paying (round, target) entries up to which a sparse so
 _PHI1, _PHI2 = 0.6180339887498949, 0.7548776662466927  # low-discrepancy sequence for subsets
 
 
-def _survival(values: FloatArray, f: FloatArray, x: IntArray) -> FloatArray:
+def _survival(values: F64, f: F64, x: I64) -> F64:
     """(T,) expected surviving value of each target under ``x`` with survival factors ``f``."""
     ai, aj = np.nonzero(x)
     s = values.astype(np.float64).copy()
@@ -72,7 +71,7 @@ def _survival(values: FloatArray, f: FloatArray, x: IntArray) -> FloatArray:
     return s
 
 
-def _best_insertion(cost: FloatArray, weapon: IntArray, n_pays: int) -> tuple[IntArray, IntArray]:
+def _best_insertion(cost: F64, weapon: I64, n_pays: int) -> tuple[I64, I64]:
     """Rows (rounds) and the columns (targets) they go to in the cheapest assignment with at
     most one round per row and per column, where a round may also stay out at cost 0; entries
     ``>= 0`` of ``cost`` (r, k) never pay (forbidden pairs are given 0). ``weapon`` (r,) is each
@@ -110,13 +109,13 @@ def _best_insertion(cost: FloatArray, weapon: IntArray, n_pays: int) -> tuple[In
 
 
 def _exchange_pass(
-    x: IntArray,
-    surv: FloatArray,
-    left: IntArray,
-    room: IntArray,
-    f: FloatArray,
+    x: I64,
+    surv: F64,
+    left: I64,
+    room: I64,
+    f: F64,
     allowed: np.ndarray,
-    shot: FloatArray,
+    shot: F64,
     turn: int,
     giving: np.ndarray | None,
 ) -> bool:
@@ -174,8 +173,8 @@ def _exchange_pass(
 
 
 def improve_assignment(
-    problem: WTAProblem, x0: IntArray, deadline: float | None = None
-) -> IntArray:
+    problem: WTAProblem, x0: I64, deadline: float | None = None
+) -> I64:
     """Ejection-exchange search from feasible ``x0`` (W, T); returns an ``x`` no worse than it.
 
     ``deadline`` is a ``time.perf_counter()`` value after which no new pass starts.

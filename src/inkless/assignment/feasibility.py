@@ -16,13 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64
 from inkless.physics.intercept import DEFAULT_LOOK_S, DEFAULT_MAX_SHOTS, pairwise_engagement
 from inkless.scenario.tables import FireUnitTable
 
 __all__ = ["Feasibility", "envelope_windows", "feasibility"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ import time
 
 import numpy as np
 
-from inkless.assignment.problem import IntArray, Solution, WTAProblem, objective_value
+from inkless.arrays import I64
+from inkless.assignment.problem import Solution, WTAProblem, objective_value
 
 __all__ = ["solve_greedy"]
 
 
-def mmr_assignment(problem: WTAProblem) -> IntArray:
+def mmr_assignment(problem: WTAProblem) -> I64:
     """The MMR assignment ``x`` (W, T) int; ties go to the lowest row, then the lowest target."""
     p = problem.p
     n_w, n_t = p.shape

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64, I64, B
 from inkless.errors import InputError
 
 __all__ = ["UNLIMITED", "Solution", "WTAProblem", "objective_value"]
@@ -34,9 +35,6 @@ __all__ = ["UNLIMITED", "Solution", "WTAProblem", "objective_value"]
 UNLIMITED = 2**31 - 1
 """``max_per_target`` entry meaning "no cap on rounds at this target"."""
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 
 def _frozen(a: NDArray[Any]) -> NDArray[Any]:
@@ -45,7 +43,7 @@ def _frozen(a: NDArray[Any]) -> NDArray[Any]:
     return a
 
 
-def _as_float(where: str, name: str, a: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+def _as_float(where: str, name: str, a: ArrayLike, shape: tuple[int, ...]) -> F64:
     try:
         arr = np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError) as e:
@@ -59,7 +57,7 @@ def _as_float(where: str, name: str, a: ArrayLike, shape: tuple[int, ...]) -> Fl
     return arr
 
 
-def _as_int(where: str, name: str, a: ArrayLike, shape: tuple[int, ...]) -> IntArray:
+def _as_int(where: str, name: str, a: ArrayLike, shape: tuple[int, ...]) -> I64:
     arr = _as_float(where, name, a, shape)
     if np.any(arr != np.round(arr)):
         raise InputError(f"{where}: {name} must hold whole numbers; round them")
@@ -84,13 +82,13 @@ class WTAProblem:
         max_per_target: (T,) int, cap on rounds at target j (``UNLIMITED``: none).
     """
 
-    values: FloatArray
-    p: FloatArray
-    counts: IntArray
-    eligible: BoolArray
-    cost: FloatArray
+    values: F64
+    p: F64
+    counts: I64
+    eligible: B
+    cost: F64
     exchange_rate: float
-    max_per_target: IntArray
+    max_per_target: I64
 
     @classmethod
     def make(
@@ -180,7 +178,7 @@ class WTAProblem:
         return int(self.p.shape[1])
 
     @property
-    def shot_cost(self) -> FloatArray:
+    def shot_cost(self) -> F64:
         """(W,) cost of one round of each row in value units: ``exchange_rate * cost``."""
         return self.exchange_rate * self.cost
 
@@ -230,7 +228,7 @@ class Solution:
             or ``"time_limit"`` (stopped by the time limit with the gap above tolerance).
     """
 
-    x: IntArray
+    x: I64
     objective: float
     seconds: float
     solver: str

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64
+
 __all__ = ["KILL", "LOST", "MISS", "PENDING", "InFlight", "KillDraws", "resolve"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 PENDING, KILL, MISS, LOST = 0, 1, 2, 3
 RESULT_NAMES = {KILL: "kill", MISS: "miss", LOST: "lost", PENDING: "pending"}
 

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64, U32
 from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_from_ecef_bowring
 from inkless.scenario.model import Identification
 from inkless.simulation.adsb import AdsbReports, IffReplies
@@ -75,10 +75,6 @@ __all__ = [
     "to_enu",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-U32 = NDArray[np.uint32]
-B = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

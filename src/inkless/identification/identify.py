@@ -39,6 +39,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I8, I64, U32, B
 from inkless.simulation.civil import inside_region
 
 from .categories import (
@@ -66,11 +67,6 @@ from .rules import Rules
 
 __all__ = ["Identities", "TrackArrays", "identify"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-I8 = NDArray[np.int8]
-U32 = NDArray[np.uint32]
-B = NDArray[np.bool_]
 
 
 class TrackArrays(Protocol):

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64, I64, B
+
 from .categories import (
     ASSUMED_FRIEND,
     CATEGORY_NAMES,
@@ -51,9 +53,6 @@ __all__ = [
     "misdeclared",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-B = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

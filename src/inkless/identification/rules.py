@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.stats import chi2
 
+from inkless.arrays import F64, I64, U32
 from inkless.scenario.model import THREAT_CLASSES, HostileRule, Identification, Scenario
 from inkless.units import DEG
 
@@ -21,9 +21,6 @@ from .categories import EVIDENCE_NAMES
 
 __all__ = ["Rules", "compile_rules", "rule_table"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-U32 = NDArray[np.uint32]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64
 from inkless.errors import InputError
 from inkless.physics.geodesy import altitude
 
@@ -48,7 +49,6 @@ __all__ = [
     "stumpff",
 ]
 
-Array = NDArray[np.float64]
 
 MU_EARTH = 3.986004418e14  # m^3/s^2, WGS-84 / IERS gravitational parameter
 _SQRT_MU = float(np.sqrt(MU_EARTH))
@@ -57,17 +57,17 @@ _FOUR_PI2 = 4.0 * np.pi**2
 _COLINEAR = 1e-9  # |sin(transfer angle)| below this: launch and aim points colinear with centre
 
 
-def _f64(x: ArrayLike) -> Array:
+def _f64(x: ArrayLike) -> F64:
     return np.asarray(x, dtype=np.float64)
 
 
-def _norm(v: Array) -> Array:
-    result: Array = np.sqrt(np.einsum("...i,...i->...", v, v))
+def _norm(v: F64) -> F64:
+    result: F64 = np.sqrt(np.einsum("...i,...i->...", v, v))
     return result
 
 
-def _dot(a: Array, b: Array) -> Array:
-    result: Array = np.einsum("...i,...i->...", a, b)
+def _dot(a: F64, b: F64) -> F64:
+    result: F64 = np.einsum("...i,...i->...", a, b)
     return result
 
 
@@ -77,14 +77,14 @@ _C_SERIES = np.array([(-1.0) ** k / _FACT[2 * k + 2] for k in range(10)])
 _S_SERIES = np.array([(-1.0) ** k / _FACT[2 * k + 3] for k in range(10)])
 
 
-def _poly(coef: NDArray[np.float64], z: Array) -> Array:
+def _poly(coef: NDArray[np.float64], z: F64) -> F64:
     out = np.full_like(z, coef[-1])
     for c in coef[-2::-1]:
         out = out * z + c
     return out
 
 
-def stumpff(z: ArrayLike) -> tuple[Array, Array]:
+def stumpff(z: ArrayLike) -> tuple[F64, F64]:
     """Stumpff functions ``C(z)``, ``S(z)`` of the universal-variable formulation (BMW 4.5;
     Vallado eq. 2-58), for any real ``z`` (elliptic z > 0, hyperbolic z < 0), without loss of
     precision near z = 0 (Taylor series for |z| < 1, closed forms elsewhere, each evaluated only
@@ -104,22 +104,22 @@ def stumpff(z: ArrayLike) -> tuple[Array, Array]:
     return c, s
 
 
-def _stumpff_elliptic(z: Array) -> tuple[Array, Array]:
+def _stumpff_elliptic(z: F64) -> tuple[F64, F64]:
     sz = np.sqrt(z)
     return (1.0 - np.cos(sz)) / z, (sz - np.sin(sz)) / (z * sz)
 
 
-def _stumpff_hyperbolic(z: Array) -> tuple[Array, Array]:
+def _stumpff_hyperbolic(z: F64) -> tuple[F64, F64]:
     sz = np.sqrt(-z)
     with np.errstate(over="ignore", invalid="ignore"):
         return (np.cosh(sz) - 1.0) / -z, (np.sinh(sz) - sz) / (-z * sz)
 
 
-def _stumpff_series(z: Array) -> tuple[Array, Array]:
+def _stumpff_series(z: F64) -> tuple[F64, F64]:
     return _poly(_C_SERIES, z), _poly(_S_SERIES, z)
 
 
-def _stumpff_derivatives(z: Array, c: Array, s: Array) -> tuple[Array, Array]:
+def _stumpff_derivatives(z: F64, c: F64, s: F64) -> tuple[F64, F64]:
     """dC/dz and dS/dz (BMW eq. 5.3-21/22), series near zero."""
     small = np.abs(z) < 1.0
     zs = np.where(small, 1.0, z)
@@ -131,7 +131,7 @@ def _stumpff_derivatives(z: Array, c: Array, s: Array) -> tuple[Array, Array]:
     return np.where(small, dc_small, dc_big), np.where(small, ds_small, ds_big)
 
 
-def _geometry(r0: Array, r1: Array, where: str) -> tuple[Array, Array, Array, Array, Array]:
+def _geometry(r0: F64, r1: F64, where: str) -> tuple[F64, F64, F64, F64, F64]:
     """Norms, cos and sin of the short-way transfer angle, unit normal of the arc plane."""
     r0n, r1n = _norm(r0), _norm(r1)
     cross = np.cross(r0, r1)
@@ -150,7 +150,7 @@ def _geometry(r0: Array, r1: Array, where: str) -> tuple[Array, Array, Array, Ar
     return r0n, r1n, cos_dnu, sin_dnu, normal
 
 
-def minimum_energy_arc(r0: ArrayLike, r1: ArrayLike) -> tuple[Array, Array]:
+def minimum_energy_arc(r0: ArrayLike, r1: ArrayLike) -> tuple[F64, F64]:
     """The minimum-energy (minimum burnout speed) Keplerian arc from ``r0`` to ``r1``.
 
     Args:
@@ -179,7 +179,7 @@ def minimum_energy_arc(r0: ArrayLike, r1: ArrayLike) -> tuple[Array, Array]:
     return v0, tof
 
 
-def _lambert_tof(z: Array, r_sum: Array, big_a: Array) -> tuple[Array, Array, Array]:
+def _lambert_tof(z: F64, r_sum: F64, big_a: F64) -> tuple[F64, F64, F64]:
     """Time of flight t(z), dt/dz and y(z) of the universal-variable Lambert formulation
     (BMW 5.3-9 to 5.3-13, 5.3-23); t = -inf where y(z) < 0 (z below the admissible range)."""
     c, s = stumpff(z)
@@ -197,7 +197,7 @@ def _lambert_tof(z: Array, r_sum: Array, big_a: Array) -> tuple[Array, Array, Ar
     return t, np.where(ok, dt, np.nan), y
 
 
-def lambert_arc(r0: ArrayLike, r1: ArrayLike, tof: ArrayLike) -> Array:
+def lambert_arc(r0: ArrayLike, r1: ArrayLike, tof: ArrayLike) -> F64:
     """Burnout velocity (ECEF m/s, ``(n, 3)``) of the Keplerian arc that leaves ``r0`` and reaches
     ``r1`` (ECEF metres, ``(n, 3)``) after ``tof`` seconds (``(n,)``, > 0).
 
@@ -241,13 +241,13 @@ def lambert_arc(r0: ArrayLike, r1: ArrayLike, tof: ArrayLike) -> Array:
     _, _, y = _lambert_tof(z, r_sum, big_a)
     f = 1.0 - y / r0n
     g = big_a * np.sqrt(y / MU_EARTH)
-    v0: Array = (a1 - f[..., None] * a0) / g[..., None]
+    v0: F64 = (a1 - f[..., None] * a0) / g[..., None]
     return v0
 
 
 def _arc_through_apsis(
-    a0: Array, a1: Array, ra: Array, geometry: tuple[Array, Array, Array, Array, Array]
-) -> tuple[Array, Array, Array]:
+    a0: F64, a1: F64, ra: F64, geometry: tuple[F64, F64, F64, F64, F64]
+) -> tuple[F64, F64, F64]:
     """Arc from a0 to a1 whose apoapsis (radius ra) lies between them: (v0, tof, r_apogee)."""
     r0n, r1n, cos_dnu, sin_dnu, normal = geometry
     dnu = np.arctan2(sin_dnu, cos_dnu)
@@ -285,7 +285,7 @@ def _arc_through_apsis(
     return v0, tof, r_apo
 
 
-def arc_for_apogee(r0: ArrayLike, r1: ArrayLike, apogee_alt_m: ArrayLike) -> tuple[Array, Array]:
+def arc_for_apogee(r0: ArrayLike, r1: ArrayLike, apogee_alt_m: ArrayLike) -> tuple[F64, F64]:
     """The Keplerian arc from ``r0`` to ``r1`` whose apogee has the given altitude.
 
     Args:
@@ -341,7 +341,7 @@ def arc_for_apogee(r0: ArrayLike, r1: ArrayLike, apogee_alt_m: ArrayLike) -> tup
     return v0, tof
 
 
-def apogee_radius(r0: ArrayLike, v0: ArrayLike) -> Array:
+def apogee_radius(r0: ArrayLike, v0: ArrayLike) -> F64:
     """Apoapsis radius ``a (1 + e)`` (metres from the Earth's centre, ``(n,)``) of the two-body
     orbit through position ``r0`` (m) with velocity ``v0`` (m/s); ``inf`` for parabolic and
     hyperbolic orbits. This is the orbit's apoapsis, which lies on the flown arc of every arc
@@ -354,11 +354,11 @@ def apogee_radius(r0: ArrayLike, v0: ArrayLike) -> Array:
     e = _norm(evec)
     with np.errstate(divide="ignore", invalid="ignore"):
         a = -MU_EARTH / (2.0 * energy)
-        result: Array = np.where((energy < 0.0) & (e < 1.0), a * (1.0 + e), np.inf)
+        result: F64 = np.where((energy < 0.0) & (e < 1.0), a * (1.0 + e), np.inf)
     return result
 
 
-def propagate(r0: ArrayLike, v0: ArrayLike, dt: ArrayLike) -> tuple[Array, Array]:
+def propagate(r0: ArrayLike, v0: ArrayLike, dt: ArrayLike) -> tuple[F64, F64]:
     """Two-body state after ``dt`` seconds from ECEF position ``r0`` (m) and velocity ``v0`` (m/s).
 
     Shapes: ``r0, v0 (n, 3)`` with ``dt (n,)`` give ``(n, 3)``; with ``dt (n, k)`` (k times per
@@ -383,7 +383,7 @@ def propagate(r0: ArrayLike, v0: ArrayLike, dt: ArrayLike) -> tuple[Array, Array
     r_peri0 = np.maximum(h2 / MU_EARTH / (1.0 + ecc), 1.0)
     shape = np.broadcast_shapes(rn0.shape, tt.shape)
 
-    def flat(a: Array) -> Array:
+    def flat(a: F64) -> F64:
         return np.broadcast_to(a, shape).ravel()
 
     rn, alpha, tt_f = flat(rn0), flat(alpha0), flat(tt)
@@ -402,7 +402,7 @@ def propagate(r0: ArrayLike, v0: ArrayLike, dt: ArrayLike) -> tuple[Array, Array
     return r, v
 
 
-def _solve_kepler_chi(rn: Array, sigma: Array, alpha: Array, r_peri: Array, target: Array) -> Array:
+def _solve_kepler_chi(rn: F64, sigma: F64, alpha: F64, r_peri: F64, target: F64) -> F64:
     """Universal anomaly chi with F(chi) = sqrt(mu) dt (flat arrays; BMW eq. 4.4-14).
 
     Safeguarded Halley iteration (cubic convergence): F increases with slope r >= r_p, so chi

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 import pymap3d as pm
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
+
+from inkless.arrays import F64
 
 __all__ = [
     "EARTH_MEAN_RADIUS",
@@ -43,7 +45,6 @@ __all__ = [
     "up_from_ecef",
 ]
 
-Array = NDArray[np.float64]
 
 WGS84_A = 6378137.0  # semi-major axis, metres
 WGS84_F = 1.0 / 298.257223563  # flattening
@@ -53,11 +54,11 @@ _EP2 = WGS84_E2 / (1.0 - WGS84_E2)  # second eccentricity squared
 EARTH_MEAN_RADIUS = (2.0 * WGS84_A + WGS84_B) / 3.0  # IUGG mean radius R1, metres (6371008.77)
 
 
-def _f64(x: ArrayLike) -> Array:
+def _f64(x: ArrayLike) -> F64:
     return np.asarray(x, dtype=np.float64)
 
 
-def ecef_from_geodetic(lat: ArrayLike, lon: ArrayLike, alt: ArrayLike) -> Array:
+def ecef_from_geodetic(lat: ArrayLike, lon: ArrayLike, alt: ArrayLike) -> F64:
     """ECEF position (metres, shape ``(..., 3)``) of geodetic ``lat``, ``lon`` (radians), ``alt``
     (metres above the WGS-84 ellipsoid). The three inputs broadcast together."""
     la, lo, h = np.broadcast_arrays(_f64(lat), _f64(lon), _f64(alt))
@@ -65,7 +66,7 @@ def ecef_from_geodetic(lat: ArrayLike, lon: ArrayLike, alt: ArrayLike) -> Array:
     return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
 
 
-def geodetic_from_ecef(xyz: ArrayLike) -> tuple[Array, Array, Array]:
+def geodetic_from_ecef(xyz: ArrayLike) -> tuple[F64, F64, F64]:
     """Geodetic ``(lat, lon, alt)`` of ECEF positions ``xyz`` (metres, ``(..., 3)``).
 
     Latitude and longitude in radians (longitude in (-pi, pi]), altitude in metres above the
@@ -85,7 +86,7 @@ def geodetic_from_ecef(xyz: ArrayLike) -> tuple[Array, Array, Array]:
     )
 
 
-def _bowring(p: Array, z: Array) -> tuple[Array, Array]:
+def _bowring(p: F64, z: F64) -> tuple[F64, F64]:
     """Geodetic latitude (rad) and height (m) from the distance to the axis ``p`` and ``z``
     (m): Bowring's single step, then the stable height formula (see
     :func:`geodetic_from_ecef_bowring`)."""
@@ -93,11 +94,11 @@ def _bowring(p: Array, z: Array) -> tuple[Array, Array]:
     st, ct = np.sin(theta), np.cos(theta)
     lat = np.arctan2(z + _EP2 * WGS84_B * st**3, p - WGS84_E2 * WGS84_A * ct**3)
     sl, cl = np.sin(lat), np.cos(lat)
-    alt: Array = p * cl + z * sl - WGS84_A * np.sqrt(1.0 - WGS84_E2 * sl * sl)
+    alt: F64 = p * cl + z * sl - WGS84_A * np.sqrt(1.0 - WGS84_E2 * sl * sl)
     return lat, alt
 
 
-def geodetic_from_ecef_bowring(xyz: ArrayLike) -> tuple[Array, Array, Array]:
+def geodetic_from_ecef_bowring(xyz: ArrayLike) -> tuple[F64, F64, F64]:
     """Geodetic ``(lat, lon, alt)`` (rad, rad, m; each ``xyz.shape[:-1]``) of ECEF points ``xyz``
     (m, ``(..., 3)``): the fast path of the code base, in closed form.
 
@@ -113,14 +114,14 @@ def geodetic_from_ecef_bowring(xyz: ArrayLike) -> tuple[Array, Array, Array]:
     return lat, np.arctan2(y, x), alt
 
 
-def altitude(xyz: ArrayLike) -> Array:
+def altitude(xyz: ArrayLike) -> F64:
     """Height above the WGS-84 ellipsoid (metres, ``xyz.shape[:-1]``) of ECEF points ``xyz``,
     by :func:`geodetic_from_ecef_bowring`'s method without the longitude."""
     p3 = _f64(xyz)
     return _bowring(np.hypot(p3[..., 0], p3[..., 1]), p3[..., 2])[1]
 
 
-def up_from_ecef(xyz: ArrayLike) -> Array:
+def up_from_ecef(xyz: ArrayLike) -> F64:
     """Geodetic up unit vectors (the ellipsoid normal, ``xyz.shape``) at ECEF points ``xyz`` (m).
 
     Latitude ``atan2(z, p (1 - e^2))``: exact on the ellipsoid's surface (the normal through a
@@ -136,7 +137,7 @@ def up_from_ecef(xyz: ArrayLike) -> Array:
     return np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
 
 
-def enu_rotation(lat0: ArrayLike, lon0: ArrayLike) -> Array:
+def enu_rotation(lat0: ArrayLike, lon0: ArrayLike) -> F64:
     """Rotation ``R`` (``(..., 3, 3)``; ``(3, 3)`` for scalar inputs) taking an ECEF vector to
     the local East-North-Up frame at geodetic ``lat0``, ``lon0`` (radians):
     ``enu = R @ (ecef - ecef0)``. Rows are the east, north and up unit vectors in ECEF."""
@@ -149,7 +150,7 @@ def enu_rotation(lat0: ArrayLike, lon0: ArrayLike) -> Array:
     return np.stack([east, north, up], axis=-2)
 
 
-def enu_from_ecef(xyz: ArrayLike, lat0: ArrayLike, lon0: ArrayLike, alt0: ArrayLike) -> Array:
+def enu_from_ecef(xyz: ArrayLike, lat0: ArrayLike, lon0: ArrayLike, alt0: ArrayLike) -> F64:
     """Local East-North-Up coordinates (metres, ``(..., 3)``) of ECEF points ``xyz`` relative to
     the origin at geodetic ``lat0``, ``lon0`` (radians), ``alt0`` (metres)."""
     p = _f64(xyz)
@@ -159,7 +160,7 @@ def enu_from_ecef(xyz: ArrayLike, lat0: ArrayLike, lon0: ArrayLike, alt0: ArrayL
     return np.stack(np.broadcast_arrays(e, n, u), axis=-1)
 
 
-def ecef_from_enu(enu: ArrayLike, lat0: ArrayLike, lon0: ArrayLike, alt0: ArrayLike) -> Array:
+def ecef_from_enu(enu: ArrayLike, lat0: ArrayLike, lon0: ArrayLike, alt0: ArrayLike) -> F64:
     """ECEF positions (metres, ``(..., 3)``) of local East-North-Up points ``enu`` (metres)
     relative to the origin at geodetic ``lat0``, ``lon0`` (radians), ``alt0`` (metres)."""
     v = _f64(enu)
@@ -169,30 +170,30 @@ def ecef_from_enu(enu: ArrayLike, lat0: ArrayLike, lon0: ArrayLike, alt0: ArrayL
     return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
 
 
-def surface_distance(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Array:
+def surface_distance(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> F64:
     """Great-circle distance (metres) between two points (radians) on the SPHERE of the mean
     Earth radius (haversine formula; Sinnott 1984, Sky & Telescope 68(2)). Not the ellipsoidal
     geodesic: the difference is at most about 0.5 %."""
     p1, l1, p2, l2 = _f64(lat1), _f64(lon1), _f64(lat2), _f64(lon2)
     h = np.sin(0.5 * (p2 - p1)) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(0.5 * (l2 - l1)) ** 2
-    result: Array = 2.0 * EARTH_MEAN_RADIUS * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    result: F64 = 2.0 * EARTH_MEAN_RADIUS * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     return result
 
 
-def initial_bearing(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Array:
+def initial_bearing(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> F64:
     """Initial great-circle bearing (radians clockwise from north, in (-pi, pi]) from point 1
     to point 2 (radians), on the mean-radius sphere."""
     p1, l1, p2, l2 = _f64(lat1), _f64(lon1), _f64(lat2), _f64(lon2)
     dl = l2 - l1
     y = np.sin(dl) * np.cos(p2)
     x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
-    result: Array = np.arctan2(y, x)
+    result: F64 = np.arctan2(y, x)
     return result
 
 
 def destination(
     lat: ArrayLike, lon: ArrayLike, bearing: ArrayLike, distance: ArrayLike
-) -> tuple[Array, Array]:
+) -> tuple[F64, F64]:
     """Point reached from ``lat``, ``lon`` (radians) by travelling ``distance`` metres along the
     great circle with initial ``bearing`` (radians clockwise from north), on the SPHERE of the
     mean Earth radius. Returns ``(lat2, lon2)`` in radians, longitude wrapped to [-pi, pi)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64, I64
 from inkless.errors import InputError
 
 __all__ = [
@@ -32,8 +33,6 @@ __all__ = [
     "pairwise_intercept",
 ]
 
-Array = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 DEFAULT_LOOK_S = 10.0
 """Default look (kill assessment) time of a shoot-look-shoot cycle, s: about two radar scans of
@@ -46,7 +45,7 @@ DEFAULT_MAX_SHOTS = 4
 a count equal to it means "at least that many"."""
 
 
-def intercept_straight(unit: ArrayLike, speed: ArrayLike, p0: ArrayLike, v: ArrayLike) -> Array:
+def intercept_straight(unit: ArrayLike, speed: ArrayLike, p0: ArrayLike, v: ArrayLike) -> F64:
     """Earliest time ``t >= 0`` (s) at which an interceptor leaving ``unit`` (ECEF m) at time 0
     with constant ``speed`` (m/s) can meet a target at ``p0`` (m) at time 0 moving at constant
     velocity ``v`` (m/s); NaN when it never can. Broadcasts over leading dimensions.
@@ -68,7 +67,7 @@ def intercept_straight(unit: ArrayLike, speed: ArrayLike, p0: ArrayLike, v: Arra
     ok = (disc >= 0.0) & (den > 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(ok, 2.0 * c / np.where(ok, den, 1.0), np.nan)
-    result: Array = np.where(c == 0.0, 0.0, t)
+    result: F64 = np.where(c == 0.0, 0.0, t)
     return result
 
 
@@ -81,10 +80,10 @@ class Engagements:
     the envelope before its track ends); ``shots`` (int) of a shoot-look-shoot sequence that fit.
     """
 
-    t_intercept: Array
-    sample: IntArray
-    t_latest_launch: Array
-    shots: IntArray
+    t_intercept: F64
+    sample: I64
+    t_latest_launch: F64
+    shots: I64
 
 
 def pairwise_engagement(
@@ -98,8 +97,8 @@ def pairwise_engagement(
     times: NDArray[np.floating],
     path: NDArray[np.floating],
     path_alt: NDArray[np.floating],
-    pair_unit: IntArray,
-    pair_threat: IntArray,
+    pair_unit: I64,
+    pair_threat: I64,
     look_s: float = DEFAULT_LOOK_S,
     max_shots: int = DEFAULT_MAX_SHOTS,
     detail: bool = True,
@@ -209,8 +208,8 @@ def pairwise_engagement(
 def _shot_now(
     out: Engagements, unit: NDArray[np.floating], speed: NDArray[np.floating],
     envelope: tuple[NDArray[np.floating], ...], t_now: float, times: NDArray[np.floating],
-    path: NDArray[np.floating], path_alt: NDArray[np.floating], pair_unit: IntArray,
-    pair_threat: IntArray,
+    path: NDArray[np.floating], path_alt: NDArray[np.floating], pair_unit: I64,
+    pair_threat: I64,
 ) -> None:
     """The shot now of every pair at once over its ``(P, k)`` table (the method of
     :func:`pairwise_engagement`, without the latest launch and the shots) into ``out``."""
@@ -229,8 +228,8 @@ def _shot_now(
 
 
 def _block_shots(
-    out: Engagements, rows: slice, g: Array, env: NDArray[np.bool_], tmp: Array,
-    flag: NDArray[np.bool_], t_now: float, times: Array, look_s: float, max_shots: int,
+    out: Engagements, rows: slice, g: F64, env: NDArray[np.bool_], tmp: F64,
+    flag: NDArray[np.bool_], t_now: float, times: F64, look_s: float, max_shots: int,
     detail: bool,
 ) -> None:
     """The shot now and (``detail``) the latest launch time and the shoot-look-shoot count of
@@ -283,17 +282,17 @@ def _block_shots(
 
 
 def pairwise_intercept(
-    unit: Array,
-    speed: Array,
-    r_min: Array,
-    r_max: Array,
-    alt_min: Array,
-    alt_max: Array,
+    unit: F64,
+    speed: F64,
+    r_min: F64,
+    r_max: F64,
+    alt_min: F64,
+    alt_max: F64,
     t_now: float,
     times: NDArray[np.floating],
     target: NDArray[np.floating],
     target_alt: NDArray[np.floating],
-) -> tuple[Array, IntArray]:
+) -> tuple[F64, I64]:
     """When and where an interceptor fired now meets its threat, for ``P`` (unit, threat) pairs.
 
     ``unit (P,3)`` and the envelope arrays ``(P,)`` describe the shooter of each pair,

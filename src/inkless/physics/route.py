@@ -33,6 +33,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64, IP, B
 from inkless.errors import InputError
 from inkless.physics.geodesy import (
     WGS84_A,
@@ -43,9 +44,6 @@ from inkless.physics.geodesy import (
 
 __all__ = ["RouteTable"]
 
-Array = NDArray[np.float64]
-IntArray = NDArray[np.intp]
-BoolArray = NDArray[np.bool_]
 
 _ANTIPODAL = 1e-9  # legs within this angle (radians) of pi have no defined great circle
 
@@ -53,11 +51,11 @@ _ANTIPODAL = 1e-9  # legs within this angle (radians) of pi have no defined grea
 class _Where(NamedTuple):
     """Movers located at sample times: spherical position, altitude, rates (all ``(n, k)``)."""
 
-    lat: Array
-    lon: Array
-    alt: Array
-    du: Array  # (n, k, 3), rad/s on the unit sphere
-    climb: Array  # m/s
+    lat: F64
+    lon: F64
+    alt: F64
+    du: F64  # (n, k, 3), rad/s on the unit sphere
+    climb: F64  # m/s
 
 
 _T = TypeVar("_T", bound=np.generic)
@@ -68,7 +66,7 @@ def _frozen(a: NDArray[_T]) -> NDArray[_T]:
     return a
 
 
-def _unit_sphere(lat: Array, lon: Array) -> Array:
+def _unit_sphere(lat: F64, lon: F64) -> F64:
     cl = np.cos(lat)
     return np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
 
@@ -92,17 +90,17 @@ class RouteTable:
         leg_w: unit tangent at the leg's start towards its end, ``(n, W-1, 3)``.
     """
 
-    lat: Array
-    lon: Array
-    alt: Array
-    t_wp: Array
-    n_wp: IntArray
-    speed: Array
-    depart: Array
-    arrival: Array
-    leg_angle: Array
-    leg_u: Array
-    leg_w: Array
+    lat: F64
+    lon: F64
+    alt: F64
+    t_wp: F64
+    n_wp: IP
+    speed: F64
+    depart: F64
+    arrival: F64
+    leg_angle: F64
+    leg_u: F64
+    leg_w: F64
 
     @property
     def n(self) -> int:
@@ -201,7 +199,7 @@ class RouteTable:
             leg_w=_frozen(leg_w),
         )
 
-    def _locate(self, t: Array) -> _Where:
+    def _locate(self, t: F64) -> _Where:
         """Leg, fraction and point on the sphere of every mover at times ``t`` ``(n, k)``;
         clamped to the first waypoint before departure and to the last one after arrival."""
         n, k = t.shape
@@ -234,7 +232,7 @@ class RouteTable:
         )
 
     @staticmethod
-    def _velocity(w: _Where) -> Array:
+    def _velocity(w: _Where) -> F64:
         """ECEF velocity: the time derivative of ``ecef_from_geodetic(lat, lon, alt)``,
         ``(M + h) dlat/dt north + (N + h) cos(lat) dlon/dt east + dh/dt up``."""
         sl, cl = np.sin(w.lat), np.cos(w.lat)
@@ -247,14 +245,14 @@ class RouteTable:
         w2 = 1.0 - WGS84_E2 * sl * sl
         n_curv = WGS84_A / np.sqrt(w2)  # prime-vertical radius of curvature
         m_curv = WGS84_A * (1.0 - WGS84_E2) / w2**1.5  # meridian radius of curvature
-        vel: Array = (
+        vel: F64 = (
             ((m_curv + w.alt) * dlat)[..., None] * north
             + ((n_curv + w.alt) * clat_dlon)[..., None] * east
             + w.climb[..., None] * up
         )
         return vel
 
-    def state(self, t: float) -> tuple[Array, Array, BoolArray]:
+    def state(self, t: float) -> tuple[F64, F64, B]:
         """Every mover at time ``t`` (seconds since the scenario epoch).
 
         Returns:
@@ -267,7 +265,7 @@ class RouteTable:
         active = (self.depart <= t) & (t < self.arrival)
         return ecef[:, 0], self._velocity(w)[:, 0], active
 
-    def positions(self, times: ArrayLike) -> tuple[Array, Array]:
+    def positions(self, times: ArrayLike) -> tuple[F64, F64]:
         """Look-ahead positions of every mover on a time grid.
 
         Args:
@@ -287,7 +285,7 @@ class RouteTable:
         alt = np.where(active, alt, np.nan)
         return ecef, alt
 
-    def sample(self, rows: ArrayLike, t: ArrayLike) -> tuple[Array, Array]:
+    def sample(self, rows: ArrayLike, t: ArrayLike) -> tuple[F64, F64]:
         """ECEF positions (m) ``(r, k, 3)`` and heights above the ellipsoid (m) ``(r, k)`` of
         movers ``rows (r,)`` at their own times ``t (r, k)`` (s); clamped to the first and last
         waypoints outside the flight."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.units import DEG, KM
 
@@ -29,8 +30,6 @@ __all__ = [
     "compile_tables",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 CLASS_INDEX = {name: i for i, name in enumerate(THREAT_CLASSES)}
 #: Radar cross-section used with a sensor's reference range when a class has no range_km

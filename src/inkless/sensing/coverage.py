@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS, altitude, up_from_ecef
 
 __all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage", "coverage_grid"]
 
-F64 = NDArray[np.float64]
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
 
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64
 from inkless.physics.geodesy import (
     EARTH_MEAN_RADIUS,
     WGS84_A,
@@ -67,8 +68,6 @@ __all__ = [
     "scan_ticks",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 #: Tracks faster than this (m/s) are taken as ballistic for the expected detection probability
 #: (and the gravity-aware prediction of the tracking stage): no air-breathing threat or airliner

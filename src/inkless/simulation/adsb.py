@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64, B
 from inkless.physics.geodesy import altitude
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import Scenario
@@ -46,9 +47,6 @@ __all__ = [
     "simulate_iff",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-B = NDArray[np.bool_]
 
 
 def _local_axes(ecef: F64) -> tuple[F64, F64, F64]:

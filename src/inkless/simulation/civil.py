@@ -43,6 +43,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64, B
 from inkless.errors import InputError
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS, geodetic_from_ecef, surface_distance
 from inkless.physics.polygon import inside_polygon
@@ -64,9 +65,6 @@ __all__ = [
     "with_base_dir",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-B = NDArray[np.bool_]
 Action = Literal["none", "reroute", "hold", "cancel", "return", "continue"]
 CLOSURE_ACTIONS: tuple[Action, ...] = ("none", "reroute", "hold", "cancel", "return", "continue")
 

@@ -7,15 +7,14 @@ after it arrives (:meth:`RouteTable.state`); an orbit is written as a long route
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
+from inkless.arrays import F64
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.physics.route import RouteTable
 from inkless.scenario.tables import SensorTable
 
 __all__ = ["SensorPlatforms"]
 
-F64 = NDArray[np.float64]
 
 
 class SensorPlatforms:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F32, F64, I64
 from inkless.physics.ballistic import arc_for_apogee, minimum_energy_arc, propagate
 from inkless.physics.geodesy import (
     altitude,
@@ -35,9 +36,6 @@ from inkless.units import DEG, KM
 
 __all__ = ["BALLISTIC", "CRUISE", "DRONE", "Raid", "generate_raid"]
 
-F64 = NDArray[np.float64]
-F32 = NDArray[np.float32]
-I64 = NDArray[np.int64]
 BALLISTIC, CRUISE, DRONE = CLASS_INDEX["ballistic"], CLASS_INDEX["cruise"], CLASS_INDEX["drone"]
 _SIGMA_PER_CEP = 1.0 / math.sqrt(2.0 * math.log(2.0))
 _TERMINAL_LEG = 15 * KM  # cruise missiles and drones descend over the last 15 km

@@ -33,14 +33,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64
 from inkless.errors import InputError
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.units import DEG, FT, KT, MIN
 
 __all__ = ["RecordedFlights", "Recording", "read_recording", "recording_from_rows"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 _COLUMNS = (
     "timestamp",

@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from inkless.arrays import F64
 from inkless.errors import InputError
 from inkless.physics.ballistic import propagate
 from inkless.physics.geodesy import WGS84_E2
@@ -39,7 +39,6 @@ from .predicted import ballistic_impact
 
 __all__ = ["ImpactEllipse", "covariance_to_ecef", "east_north", "impact_ellipse"]
 
-F64 = NDArray[np.float64]
 
 _STEP = np.array([10.0, 10.0, 10.0, 0.05, 0.05, 0.05])  # central-difference steps, m and m/s
 

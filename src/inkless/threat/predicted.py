@@ -22,13 +22,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64
 from inkless.physics.ballistic import propagate
 from inkless.physics.geodesy import altitude, up_from_ecef
 
 __all__ = ["ballistic_impact", "position_at", "predicted_path"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 _T_TOL = 1e-7  # s: a Newton step this small ends the impact-time iteration (quadratic: done)
 

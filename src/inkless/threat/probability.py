@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from inkless.arrays import F64, I64
 from inkless.errors import InputError
 from inkless.physics.geodesy import up_from_ecef
 
@@ -39,8 +40,6 @@ from .ellipse import ImpactEllipse, covariance_to_ecef, east_north, impact_ellip
 
 __all__ = ["P_NEGLIGIBLE", "AssetRisk", "asset_probabilities", "disc_probability"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 P_NEGLIGIBLE = 0.01  # below this probability on every asset, a threat threatens nothing defended
 

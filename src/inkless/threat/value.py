@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64
+
 from .probability import P_NEGLIGIBLE
 
 __all__ = ["expected_value_at_risk", "value_at_risk"]
 
-F64 = NDArray[np.float64]
 
 
 def value_at_risk(

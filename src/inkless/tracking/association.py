@@ -30,15 +30,13 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from inkless.arrays import F64, IP
 from inkless.tracking.kalman import inv3
 
 __all__ = ["Pairs", "gate", "gnn"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
 
 _LOG_2PI_3 = 3.0 * np.log(2.0 * np.pi)
 _DENSE_MAX = 10_000  # entries of one dense assignment matrix over all non-trivial clusters
@@ -48,29 +46,29 @@ _DENSE_PREGATE = 4096  # track-detection pairs up to which the pre-gate tests ev
 class Pairs(NamedTuple):
     """Gated track-detection pairs as parallel ``(k,)`` arrays."""
 
-    ti: IntArray
+    ti: IP
     """Track row of each pair."""
-    dj: IntArray
+    dj: IP
     """Detection row of each pair."""
-    cost: FloatArray
+    cost: F64
     """Association cost (module docstring), always negative."""
-    d2: FloatArray
+    d2: F64
     """Squared Mahalanobis distance of the innovation."""
-    logdet: FloatArray
+    logdet: F64
     """``ln |S|`` of the innovation covariance (S in m^2)."""
-    Sinv: FloatArray
+    Sinv: F64
     """``(k, 3, 3)`` inverse innovation covariance, 1/m^2."""
 
 
 def gate(
-    x: FloatArray,
-    P: FloatArray,
-    z: FloatArray,
-    R: FloatArray,
+    x: F64,
+    P: F64,
+    z: F64,
+    R: F64,
     *,
     gate_d2: float,
     log_clutter_density: float,
-    pd: FloatArray,
+    pd: F64,
 ) -> Pairs:
     """Candidate pairs of tracks ``(x (n,6), P (n,6,6))`` and detections ``(z (m,3), R (m,3,3))``.
 
@@ -98,8 +96,8 @@ def gate(
 
 
 def _pregate(
-    pos: FloatArray, z: FloatArray, g_t: FloatArray, g_d: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray]:
+    pos: F64, z: F64, g_t: F64, g_d: F64
+) -> tuple[IP, IP, F64]:
     """Pairs with ``|z_j - pos_i|^2 <= g_t[i] + g_d[j]`` and their ``z_j - pos_i``, by a sweep
     along x (no n x m matrix).
 
@@ -134,7 +132,7 @@ def _no_pairs() -> Pairs:
     return Pairs(e, e, np.empty(0), np.empty(0), np.empty(0), np.empty((0, 3, 3)))
 
 
-def gnn(pairs: Pairs, n: int, m: int) -> IntArray:
+def gnn(pairs: Pairs, n: int, m: int) -> IP:
     """Global nearest neighbour: indices into ``pairs`` of the chosen pairs.
 
     Minimises the total cost of a one-to-one choice among the candidate pairs (all costs are
@@ -154,7 +152,7 @@ def gnn(pairs: Pairs, n: int, m: int) -> IntArray:
     nd = np.bincount(lab_d[per_d > 0], minlength=n)
     simple = (nt[comp] == 1) | (nd[comp] == 1)
 
-    chosen: list[IntArray] = []
+    chosen: list[IP] = []
     sidx = np.flatnonzero(simple)
     if sidx.size:
         # One track (or one detection) per component: its best pair is the optimum.
@@ -184,8 +182,8 @@ def gnn(pairs: Pairs, n: int, m: int) -> IntArray:
     return np.sort(out)
 
 
-def _assign(idx: IntArray, tl: IntArray, dl: IntArray, nt: int, nd: int,
-            cost: FloatArray) -> IntArray:
+def _assign(idx: IP, tl: IP, dl: IP, nt: int, nd: int,
+            cost: F64) -> IP:
     """Optimal choice among pairs ``idx`` (local track ``tl``, detection ``dl``) by LSA."""
     C = np.zeros((nt, nd))
     C[tl, dl] = cost[idx]
@@ -197,8 +195,8 @@ def _assign(idx: IntArray, tl: IntArray, dl: IntArray, nt: int, nd: int,
 
 
 def _components(
-    ti: IntArray, dj: IntArray, n: int, m: int
-) -> tuple[IntArray, IntArray, IntArray]:
+    ti: IP, dj: IP, n: int, m: int
+) -> tuple[IP, IP, IP]:
     """Connected components of the bipartite gate graph by min-label propagation.
 
     Returns the component of each pair and the labels of tracks ``(n,)`` and detections ``(m,)``

@@ -19,13 +19,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from inkless.arrays import F64
 from inkless.errors import InputError
 
 __all__ = ["covariance_intersection"]
 
-FloatArray = NDArray[np.float64]
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -37,7 +37,7 @@ def covariance_intersection(
     *,
     criterion: Literal["trace", "det"] = "trace",
     iterations: int = 60,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> tuple[F64, F64, F64]:
     """Fuse estimate pairs ``(xa (k, d), Pa (k, d, d))``, ``(xb, Pb)``; returns ``(x, P, w)``.
 
     Single estimates ``(d,)``, ``(d, d)`` are accepted and give unbatched results. ``w (k,)`` is
@@ -57,7 +57,7 @@ def covariance_intersection(
         raise InputError(f"covariance_intersection: criterion {criterion!r}; use 'trace' or 'det'")
     Ia, Ib = np.linalg.inv(Pa_), np.linalg.inv(Pb_)
 
-    def objective(w: FloatArray) -> FloatArray:
+    def objective(w: F64) -> F64:
         info = w[:, None, None] * Ia + (1.0 - w)[:, None, None] * Ib
         if criterion == "det":
             return -np.linalg.slogdet(info)[1]

@@ -20,11 +20,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
+from inkless.arrays import F64
 from inkless.errors import InputError
 
 __all__ = ["Gospa", "gospa", "gospa_over_time", "gospa_pairs"]
 
-FloatArray = NDArray[np.float64]
 
 
 class Gospa(NamedTuple):
@@ -93,7 +93,7 @@ def gospa_over_time(
     truths: ArrayLike,
     c: float,
     p: float = 1.0,
-) -> tuple[FloatArray, NDArray[np.void]]:
+) -> tuple[F64, NDArray[np.void]]:
     """GOSPA at every time present in either set (alpha = 2).
 
     Args:

@@ -22,21 +22,21 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numpy.typing import NDArray
+
+from inkless.arrays import F64
 
 __all__ = ["inv3", "ncv_process_noise", "ncv_transition", "nees", "predict", "update"]
 
-FloatArray = NDArray[np.float64]
 
 
-def ncv_transition(dt: float) -> FloatArray:
+def ncv_transition(dt: float) -> F64:
     """``(6, 6)`` NCV transition matrix over ``dt`` seconds: ``[[I, dt I], [0, I]]``."""
     F = np.eye(6)
     F[0, 3] = F[1, 4] = F[2, 5] = dt
     return F
 
 
-def ncv_process_noise(dt: float, q: float) -> FloatArray:
+def ncv_process_noise(dt: float, q: float) -> F64:
     """``(6, 6)`` process noise of white acceleration of PSD ``q`` (m^2/s^3) over ``dt`` s.
 
     ``Q = q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]`` (Bar-Shalom et al. 2001, eq. 6.2.2-12).
@@ -48,7 +48,7 @@ def ncv_process_noise(dt: float, q: float) -> FloatArray:
     return q * Q
 
 
-def predict(x: FloatArray, P: FloatArray, dt: float, q: float) -> tuple[FloatArray, FloatArray]:
+def predict(x: F64, P: F64, dt: float, q: float) -> tuple[F64, F64]:
     """Predict every state ``dt`` seconds ahead with the NCV model; returns new ``(x, P)``."""
     if dt == 0.0:
         return x, P
@@ -59,7 +59,7 @@ def predict(x: FloatArray, P: FloatArray, dt: float, q: float) -> tuple[FloatArr
 
 
 @lru_cache(maxsize=64)
-def _model(dt: float, q: float) -> tuple[FloatArray, FloatArray]:
+def _model(dt: float, q: float) -> tuple[F64, F64]:
     F, Q = ncv_transition(dt), ncv_process_noise(dt, q)
     F.flags.writeable = Q.flags.writeable = False
     return F, Q
@@ -75,7 +75,7 @@ _B2 = np.array([(r + 2) % 3 * 3 + (c + 1) % 3 for r, c in _RC])
 _T = np.array([c * 3 + r for r, c in _RC])
 
 
-def inv3(S: FloatArray) -> tuple[FloatArray, FloatArray]:
+def inv3(S: F64) -> tuple[F64, F64]:
     """Inverse and determinant of a stack of 3x3 matrices ``(k, 3, 3)`` by cofactors.
 
     Several times faster than ``numpy.linalg.inv`` for hundreds of small matrices; the caller
@@ -88,8 +88,8 @@ def inv3(S: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def update(
-    x: FloatArray, P: FloatArray, z: FloatArray, R: FloatArray, Sinv: FloatArray | None = None
-) -> tuple[FloatArray, FloatArray]:
+    x: F64, P: F64, z: F64, R: F64, Sinv: F64 | None = None
+) -> tuple[F64, F64]:
     """Kalman update of states ``(k, 6)`` with position measurements ``z (k, 3)``, ``R (k, 3, 3)``.
 
     Row ``i`` of ``z`` updates row ``i`` of ``x``; ``H = [I 0]``. ``Sinv``, the inverse innovation
@@ -106,7 +106,7 @@ def update(
     return xu, Pu
 
 
-def nees(x: FloatArray, P: FloatArray, x_true: FloatArray) -> FloatArray:
+def nees(x: F64, P: F64, x_true: F64) -> F64:
     """Normalised estimation error squared ``e^T P^-1 e`` per row, ``e = x - x_true``.
 
     For a consistent filter it is chi-square distributed with ``x.shape[1]`` degrees of freedom

@@ -15,11 +15,12 @@ east), elevation from the horizontal, both in radians; the sensor axes are align
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
+
+from inkless.arrays import F64
 
 __all__ = ["cartesian_noise", "converted_measurement"]
 
-FloatArray = NDArray[np.float64]
 
 
 def converted_measurement(
@@ -30,7 +31,7 @@ def converted_measurement(
     sigma_az: ArrayLike,
     sigma_el: ArrayLike,
     sensor_pos: ArrayLike,
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[F64, F64]:
     """Unbiased converted position ``z (m, 3)`` and its covariance ``R (m, 3, 3)``, ENU metres.
 
     Args:
@@ -87,7 +88,7 @@ def converted_measurement(
     return z, R
 
 
-def cartesian_noise(noise_std: ArrayLike, m: int) -> FloatArray:
+def cartesian_noise(noise_std: ArrayLike, m: int) -> F64:
     """``(m, 3, 3)`` diagonal measurement covariance from per-axis standard deviations (m).
 
     The result is a read-only broadcast view: no memory per detection.

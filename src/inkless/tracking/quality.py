@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from inkless.arrays import F64, I64
+
 from .gospa import Gospa, gospa_pairs
 
 __all__ = ["PictureLog", "Scored", "score"]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 
 
 Scored = tuple[Gospa, I64, NDArray[np.bool_]]

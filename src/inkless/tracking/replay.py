@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64
 from inkless.errors import InputError
 from inkless.tracking.measurement import cartesian_noise
 from inkless.tracking.tracker import TrackerConfig, coverage_pd, in_picture, step
@@ -24,7 +25,6 @@ from inkless.tracking.tracks import Tracks
 
 __all__ = ["CartesianSensor", "Picture", "replay"]
 
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +45,12 @@ class Picture:
     CPU time (s), the wall time of every scan (s), the detections processed, the final table.
     """
 
-    time: FloatArray
+    time: F64
     track_id: NDArray[np.int64]
-    x: FloatArray
+    x: F64
     seconds: float
     cpu_seconds: float
-    scan_seconds: FloatArray
+    scan_seconds: F64
     detections: int
     final: Tracks
 

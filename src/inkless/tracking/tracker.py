@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inkless.arrays import F64
 from inkless.errors import InputError
 from inkless.tracking.association import gate, gnn
 from inkless.tracking.kalman import predict, update
@@ -46,8 +47,7 @@ from inkless.tracking.tracks import CONFIRMED, TENTATIVE, Tracks
 
 __all__ = ["PdFunction", "TrackerConfig", "coverage_pd", "in_picture", "step", "step_sources"]
 
-FloatArray = NDArray[np.float64]
-PdFunction = Callable[[FloatArray], FloatArray]
+PdFunction = Callable[[F64], F64]
 """Detection probability of each track given its predicted ENU positions ``(n, 3)`` -> ``(n,)``."""
 
 
@@ -118,7 +118,7 @@ def coverage_pd(sensor_pos: ArrayLike, max_range: float, pd: float) -> PdFunctio
     centre = np.asarray(sensor_pos, dtype=float).reshape(1, 3)
     r2 = float(max_range) ** 2
 
-    def pd_of(pos: FloatArray) -> FloatArray:
+    def pd_of(pos: F64) -> F64:
         d2 = np.einsum("ni,ni->n", pos - centre, pos - centre)
         return np.where(d2 <= r2, pd, 0.0)
 
@@ -128,8 +128,8 @@ def coverage_pd(sensor_pos: ArrayLike, max_range: float, pd: float) -> PdFunctio
 def step(
     tracks: Tracks,
     t: float,
-    z: FloatArray,
-    R: FloatArray,
+    z: F64,
+    R: F64,
     *,
     config: TrackerConfig | None = None,
     pd: float | PdFunction | None = None,
@@ -145,8 +145,8 @@ def step(
 def step_sources(
     tracks: Tracks,
     t: float,
-    z: FloatArray,
-    R: FloatArray,
+    z: F64,
+    R: F64,
     *,
     config: TrackerConfig | None = None,
     pd: float | PdFunction | None = None,
