@@ -38,6 +38,7 @@ from inkless.scenario import parse_scenario
 from inkless.wargame import legal_record, rule_costs, run_replications
 
 BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
+ENGAGEMENT_EVENTS = ("assign", "fire", "intercept", "miss", "lost")
 SECRET = bytes(range(32))
 IDS = ("MHOSTX", "MALLYX", "MQUIETX", "MCELLX")
 ROLES = {"MHOSTX": "host", "MALLYX": "partner", "MQUIETX": "partner", "MCELLX": "orchestrator"}
@@ -224,21 +225,43 @@ def test_no_output_for_a_member_holds_what_it_may_not_see(
     assert all(sees[owner(e["member"]).id]["engagements"] for e in view["engagements"])
     fires = [r for r in rows if r["event"] == "fire"]
     assert len(fires) == len(shots)
-    assert all(sees[owner(r["member"]).id]["engagements"] for r in rows if r["member"])
+    assert all(sees[owner(r["member"]).id]["engagements"] for r in rows
+               if r["member"] and r["event"] != "detect")
     assert sorted(p.member for p in geo.interceptor_paths) == sorted(
         e["member"] for e in view["engagements"])
-    # 3. tracks: shown exactly when a member whose sensors held the threat releases them
+    # 3. tracks: shown exactly when a member whose sensors held the threat releases them; a
+    # shot the viewer may see comes after a detection, "a partner"'s when its own is later
     held = full.prov.first_held
     for j, tid in enumerate(full.prov.threat_id):
         known = any(sees[mid]["tracks"] and held[i, j] < float("inf")
                     for i, mid in enumerate(full.prov.members))
-        shown = [r for r in rows if r["threat_id"] == tid and r["event"] in ("launch", "detect")]
-        assert (len(shown) == 2) == known and (not shown or known), (tid, viewer.id)
-        if known:
-            (det,) = [r for r in shown if r["event"] == "detect"]
-            t = min(held[i, j] for i, mid in enumerate(full.prov.members) if sees[mid]["tracks"])
-            assert float(det["time_s"]) == pytest.approx(t)
+        mine = [r for r in rows if r["threat_id"] == tid]
+        shown = [r for r in mine if r["event"] == "launch"]
+        assert (len(shown) == 1) == known, (tid, viewer.id)
+        shot = min((float(r["time_s"]) for r in mine if r["event"] in ENGAGEMENT_EVENTS),
+                   default=float("inf"))
+        dets = [r for r in mine if r["event"] == "detect"]
+        assert len(dets) == (1 if known or shot < float("inf") else 0), (tid, viewer.id)
+        t = min((held[i, j] for i, mid in enumerate(full.prov.members) if sees[mid]["tracks"]),
+                default=float("inf"))
+        if dets:
+            assert float(dets[0]["time_s"]) == pytest.approx(min(t, shot))
+            assert (dets[0]["member"] == "a partner") == (shot < t), (tid, viewer.id)
+            assert mine.index(dets[0]) < min(
+                (k for k, r in enumerate(mine) if r["event"] in ENGAGEMENT_EVENTS),
+                default=len(mine)), "a shot before its detection"
         assert any(p.threat_id == tid for p in geo.threat_paths) == known
+    # 3b. the counts are those of the view's own rows
+    ids = {r["threat_id"] for r in rows if r["threat_id"]}
+    kills = {r["threat_id"] for r in rows if r["event"] == "intercept"}
+    impacts = {r["threat_id"] for r in rows if r["event"] == "impact"}
+    ends = {r["threat_id"] for r in rows if r["event"] == "track_end"}
+    th = view["threats"]
+    assert (th["launched"], th["intercepted"], th["leaked"], th["track_ended"]) == (
+        len(ids), len(kills), len(impacts), len(ends))
+    assert th["in_flight_at_end"] == len(ids - kills - impacts - ends)
+    if viewer.role == "orchestrator":
+        assert not ends and th["in_flight_at_end"] == res["threats"]["in_flight_at_end"]
     # 4. sites, legal bases, blocks and rule costs only of owners that release them
     assert all(sees[owner(s.member).id]["sensor_positions"] for s in geo.sensors)
     assert all(sees[owner(f.member).id]["sensor_positions"] for f in geo.fire_units)

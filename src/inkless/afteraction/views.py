@@ -22,11 +22,16 @@ Who owns what (``kind`` is the releasability vocabulary of the caveats):
 
 A track is shown if some member whose sensors held the threat releases tracks to the viewer; its
 ``detect`` row then carries the first time (and the position) at which such a member's sensors
-held it, not the coalition's first detection. Counts are recomputed from what is shown:
-``threats.launched`` are the threats the viewer knows of (a released track, a released shot or an
-impact), ``intercepted`` the kills among released shots, ``in_flight_at_end`` the known threats it
-saw neither intercepted nor land. A leak ``cause`` names only rules the viewer may see. With
-replications, the statistics that mix in data the viewer may not see are left out.
+held it, not the coalition's first detection. No event depends on data the viewer may not see:
+a shot it may see (always its own) at a threat it has not yet seen detected shows the threat as
+detected by ``a partner`` at the time of the shot, so no shot precedes its detection; a released
+track that ends before the run does (its threat killed by a shot the viewer may not see, or out
+of the releasing sensors' cover) gets a ``track_end`` row at the last time such sensors held it.
+Counts are computed on the view's own rows: ``threats.launched`` are the threats the viewer knows
+of (a released track, a released shot or an impact), ``intercepted`` the kills among released
+shots, ``track_ended`` the released tracks that ended unexplained, and ``in_flight_at_end`` the
+rest. A leak ``cause`` names only rules the viewer may see. With replications, the statistics
+that mix in data the viewer may not see are left out.
 
 Anonymous members other than the viewer appear only as their stable pseudonym (HMAC of the id
 under the coalition secret, :func:`inkless.coalition.pseudonym`), their units and sensors as
@@ -42,7 +47,7 @@ import csv
 import json
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +87,8 @@ _KEEP = frozenset({
     "friendly_engagements", "civil_engaged", "closures",
 })
 _ENGAGEMENT_EVENTS = frozenset({"assign", "fire", "intercept", "miss", "lost"})
+#: Who detected a threat first, in a view where that member's track may not be shown.
+PARTNER = "a partner"
 _CAVEAT_PREFIX = "blocked by a caveat"
 
 
@@ -141,7 +148,10 @@ class Provenance:
 
     ``first_held (members, n)``: seconds at which each member's sensors first held each threat
     while it flew (``inf``: never), ``held_at (members, n, 3)``: latitude and longitude (degrees)
-    and height (m) there. Units and sensors: ids, member ids, interceptor types, round costs.
+    and height (m) there; ``last_held (members, n)``: the last such time (``-inf``: never).
+    Units and sensors: ids, member ids, interceptor types, round costs. ``t_end``: the end of the
+    run, s; ``dt``: the decision period, s; ``position(t, j)``: threat ``j`` at time ``t``
+    (latitude and longitude in degrees, height in m).
     """
 
     members: tuple[str, ...]
@@ -151,6 +161,10 @@ class Provenance:
     end_time: F64
     first_held: F64
     held_at: F64
+    last_held: F64
+    t_end: float
+    dt: float
+    position: Callable[[float, int], tuple[float, float, float]]
     unit_id: tuple[str, ...]
     unit_member: tuple[str, ...]
     unit_type: tuple[str, ...]
@@ -176,6 +190,18 @@ class Provenance:
         who = held.argmin(axis=0)
         return held[who, np.arange(n)], self.held_at[who, np.arange(n)]
 
+    def track_end(self, aud: Audience) -> F64:
+        """``(n,)`` the time at which each threat's released track ended before the end of the
+        run (the last time the viewer's releasable sensors held it), NaN where it did not (held
+        to the end, or never held)."""
+        ok = np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
+        n = len(self.threat_id)
+        if not ok.any():
+            return np.full(n, np.nan)
+        last = np.where(ok[:, None], self.last_held, -np.inf).max(axis=0)
+        ended = np.isfinite(last) & (last < self.t_end - self.dt)
+        return np.where(ended, last, np.nan)
+
 
 def provenance(record: Record) -> Provenance:
     """Ownership of a run's data: the perfect picture's coverage recomputed per member (each
@@ -188,6 +214,7 @@ def provenance(record: Record) -> Provenance:
     ticks = min(last_tick, int(np.ceil(np.nanmax(raid.impact_time, initial=0.0) / dt))) + 1
     end = np.where(np.isnan(record.end_time), np.inf, record.end_time)
     first_held = np.full((len(members), n), np.inf)
+    last_held = np.full((len(members), n), -np.inf)
     if len(sensors.id) and n:
         truth, truth_alt = raid.grid(dt, ticks)
         pos, up, alt = SensorPlatforms(sensors).grid(dt, ticks)
@@ -207,13 +234,21 @@ def provenance(record: Record) -> Provenance:
             seen = held.any(axis=0)
             first = np.where(seen, held.argmax(axis=0) * dt, np.inf)
             first = np.where(first <= np.minimum(end, sc.settings.duration_s), first, np.inf)
+            last = np.where(seen, (ticks - 1 - held[::-1].argmax(axis=0)) * dt, -np.inf)
+            last = np.where(np.isfinite(first), np.minimum(last, end), -np.inf)
             o = int(sensors.owner[i])
             first_held[o] = np.minimum(first_held[o], first)
+            last_held[o] = np.maximum(last_held[o], last)
     held_at = np.full((len(members), n, 3), np.nan)
     for m, j in zip(*np.nonzero(np.isfinite(first_held)), strict=True):
         ecef = raid.state(float(first_held[m, j]), np.array([j]))[0]
         lat, lon, h = geodetic_from_ecef(ecef)
         held_at[m, j] = (deg_from_rad(lat[0]), deg_from_rad(lon[0]), h[0])
+
+    def position(t: float, j: int) -> tuple[float, float, float]:
+        lat, lon, h = geodetic_from_ecef(raid.state(t, np.array([j]))[0])
+        return float(deg_from_rad(lat[0])), float(deg_from_rad(lon[0])), float(h[0])
+
     return Provenance(
         members=members,
         threat_id=tuple(raid.id),
@@ -224,6 +259,10 @@ def provenance(record: Record) -> Provenance:
         ),
         first_held=first_held,
         held_at=held_at,
+        last_held=last_held,
+        t_end=float(record.t_end),
+        dt=float(dt),
+        position=position,
         unit_id=tuple(units.id),
         unit_member=tuple(members[o] for o in units.owner),
         unit_type=tuple(units.interceptor),
@@ -324,11 +363,13 @@ def results_view(res: Mapping[str, Any], prov: Provenance, aud: Audience) -> dic
     index = {t: j for j, t in enumerate(prov.threat_id)}
     known = set(np.array(prov.threat_id)[known_track].tolist()) if len(index) else set()
     known |= {str(e["threat_id"]) for e in shots} | {str(i["threat_id"]) for i in out["impacts"]}
-    killed = {str(e["threat_id"]) for e in shots if e.get("result") == "kill"}
-    leaked = {str(i["threat_id"]) for i in out["impacts"]}
+    known &= set(index)
+    killed = {str(e["threat_id"]) for e in shots if e.get("result") == "kill"} & known
+    leaked = {str(i["threat_id"]) for i in out["impacts"]} & known
+    ended = _ended(prov, aud, known_track, killed | leaked)
     by_class: dict[str, dict[str, int]] = {}
     for name in res.get("threats", {}).get("by_class", {}):
-        mine = {t for t in known if t in index and prov.threat_class[index[t]] == name}
+        mine = {t for t in known if prov.threat_class[index[t]] == name}
         by_class[name] = {
             "launched": len(mine), "intercepted": len(mine & killed), "leaked": len(mine & leaked)
         }
@@ -336,7 +377,8 @@ def results_view(res: Mapping[str, Any], prov: Provenance, aud: Audience) -> dic
         "launched": len(known),
         "intercepted": len(killed),
         "leaked": len(leaked),
-        "in_flight_at_end": len(known - killed - leaked),
+        "track_ended": len(ended),
+        "in_flight_at_end": len(known - killed - leaked - set(ended)),
         "by_class": by_class,
     }
     by_member: dict[str, dict[str, Any]] = {}
@@ -360,6 +402,17 @@ def results_view(res: Mapping[str, Any], prov: Provenance, aud: Audience) -> dic
         out["replications_summary"] = _summary_view(res["replications_summary"], aud, prov)
     scrubbed: dict[str, Any] = _Scrub(aud).any(out)
     return scrubbed
+
+
+def _ended(prov: Provenance, aud: Audience, known_track: NDArray[np.bool_],
+           explained: set[str]) -> dict[str, float]:
+    """Threats whose released track ended before the run did, with neither an intercept the
+    viewer may see nor an impact to explain it: threat id -> the track's last time, s."""
+    end = prov.track_end(aud)
+    return {
+        t: float(end[j]) for j, t in enumerate(prov.threat_id)
+        if known_track[j] and np.isfinite(end[j]) and t not in explained
+    }
 
 
 def _coalition_view(sec: Mapping[str, Any], aud: Audience, units: Mapping[str, str]
@@ -444,6 +497,20 @@ def events_view(
     known = prov.known(aud)
     first, where = prov.detect(aud)
     index = {t: j for j, t in enumerate(prov.threat_id)}
+    rows = list(rows)
+    # the first shot the viewer may see at each threat, and the threats it saw end
+    shot = np.full(len(index), np.inf)
+    explained: set[str] = set()
+    for row in rows:
+        kind, j = row.get("event", ""), index.get(row.get("threat_id", ""), -1)
+        if j < 0:
+            continue
+        if kind in _ENGAGEMENT_EVENTS and aud.sees(row.get("member", ""), "engagements"):
+            shot[j] = min(shot[j], float(row.get("time_s") or 0.0))
+            if kind == "intercept":
+                explained.add(prov.threat_id[j])
+        elif kind == "impact":
+            explained.add(prov.threat_id[j])
     out: list[dict[str, str]] = []
     for row in rows:
         kind = row.get("event", "")
@@ -452,10 +519,16 @@ def events_view(
             if j >= 0 and known[j]:
                 out.append(dict(row))
         elif kind == "detect":
-            if j >= 0 and known[j] and np.isfinite(first[j]):
+            if j < 0:
+                continue
+            if known[j] and first[j] <= shot[j]:
                 lat, lon, alt = where[j]
                 out.append({**row, "time_s": f"{first[j]:.3f}", "lat": f"{lat:.5f}",
                             "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
+            elif np.isfinite(shot[j]):  # a partner's track the viewer may not see
+                lat, lon, alt = prov.position(float(shot[j]), j)
+                out.append({**row, "time_s": f"{shot[j]:.3f}", "member": PARTNER,
+                            "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
         elif kind in _ENGAGEMENT_EVENTS:
             member = row.get("member", "")
             if aud.sees(member, "engagements"):
@@ -463,7 +536,15 @@ def events_view(
                             "unit_id": units.get(row.get("unit_id", ""), row.get("unit_id", ""))})
         elif kind == "impact":
             out.append(dict(row))
-    out.sort(key=lambda r: float(r.get("time_s") or 0.0))
+    for tid, t in _ended(prov, aud, known, explained).items():
+        j = index[tid]
+        lat, lon, alt = prov.position(t, j)
+        out.append({"time_s": f"{t:.3f}", "event": "track_end", "threat_id": tid,
+                    "threat_class": prov.threat_class[j], "unit_id": "", "member": "",
+                    "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
+    # in time order; at one time a threat's launch and detection before what was done about it
+    rank = {"launch": 0, "detect": 1}
+    out.sort(key=lambda r: (float(r.get("time_s") or 0.0), rank.get(r.get("event", ""), 2)))
     scrub = _Scrub(aud)
     return [{k: scrub.text(v) for k, v in r.items()} for r in out]
 
