@@ -1,12 +1,18 @@
 """The boundary models: validation with clear messages, defaults that mean "no rule", caveat and
-releasability predicates, grant windows."""
+releasability predicates, grant windows; the caveat masks the pipeline uses against a scalar
+oracle (``caveat_allows``, one member, one shot), itself checked by a hand-made truth table."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Literal
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from inkless.coalition import (
@@ -15,15 +21,78 @@ from inkless.coalition import (
     EngageArea,
     Member,
     MemberRules,
+    PairQuery,
+    RegionShape,
     ReleaseRule,
-    caveat_allows,
+    build_gates,
     coalition_problems,
     grant_window_s,
-    granted_regions,
     releasable,
 )
+from inkless.physics.geodesy import ecef_from_geodetic
+from inkless.units import DEG
 
 EPOCH = datetime(2024, 4, 13, 20, 0, 0, tzinfo=UTC)
+
+
+# -- the scalar oracle: one member, one shot -----------------------------------------------------
+
+
+def granted_regions(
+    grants: Iterable[AirspaceGrant],
+    member_id: str,
+    what: Literal["transit", "engage"],
+    t_s: float,
+    epoch: datetime,
+) -> frozenset[str]:
+    """Region ids where ``member_id`` holds a grant for ``what`` active at ``t_s`` (s since epoch).
+
+    An ``engage`` grant also permits transit.
+    """
+    out: set[str] = set()
+    for g in grants:
+        if g.grantee_member != member_id or (what == "engage" and g.what != "engage"):
+            continue
+        start, end = grant_window_s(g, epoch)
+        if start <= t_s < end:
+            out.add(g.region_id)
+    return frozenset(out)
+
+
+def caveat_allows(
+    member: Member,
+    threat_class: str,
+    region_ids: Iterable[str],
+    asset: str | None,
+    *,
+    own_regions: frozenset[str] = frozenset(),
+    granted: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether ``member``'s caveats let it engage a threat of ``threat_class`` protecting ``asset``
+    with the intercept inside ``region_ids`` (every region containing the intercept point; empty:
+    outside all regions). ``own_regions`` are the regions it owns; ``granted`` the regions where it
+    holds an active ``engage`` grant (see :func:`granted_regions`). ``asset=None``: the defended
+    asset is not known, so an asset restriction does not block.
+    """
+    cav = member.rules.caveats
+    if cav.threat_classes is not None and threat_class not in cav.threat_classes:
+        return False
+    if cav.protect_assets is not None and asset is not None and asset not in cav.protect_assets:
+        return False
+    area = cav.engage_only_in
+    if area is None:
+        return True
+    regions = set(region_ids)
+    if not regions:
+        return area.outside_regions
+    allowed = set(area.regions)
+    if area.own_airspace:
+        allowed |= own_regions
+    if area.where_granted:
+        allowed |= granted
+    return regions <= allowed
+
+
 
 
 def test_empty_rules_mean_no_rule() -> None:
@@ -195,3 +264,68 @@ def test_cross_reference_problems_are_located() -> None:
     )
     assert "ends before it starts" in found[("grants", 0, "valid_until")]
     assert "does not own region 'R2'" in found[("grants", 1, "grantor_state")]
+
+
+# -- the caveat masks against the oracle ----------------------------------------------------------
+
+# Three unit squares side by side (degrees): A owned by M0, B by a third state, C by M1.
+REGIONS = [
+    RegionShape(rid, owner, (30.0, 30.0, 31.0, 31.0), (lo, lo + 1.0, lo + 1.0, lo))
+    for rid, owner, lo in (("A", "M0", 35.0), ("B", "Elsewhere", 36.0), ("C", "M1", 37.0))
+]
+POINTS = {"A": (30.5, 35.5), "B": (30.5, 36.5), "C": (30.5, 37.5), "": (35.0, 40.0)}
+CLASSES, ASSETS = ("ballistic", "cruise", "drone"), ("port", "base")
+
+
+def _subset(items: tuple[str, ...]) -> st.SearchStrategy[tuple[str, ...] | None]:
+    return st.none() | st.lists(st.sampled_from(items), unique=True).map(tuple)
+
+
+caveats_st = st.builds(
+    Caveats,
+    threat_classes=_subset(CLASSES),
+    protect_assets=_subset(ASSETS),
+    engage_only_in=st.none()
+    | st.builds(
+        EngageArea,
+        own_airspace=st.booleans(),
+        regions=st.lists(st.sampled_from("ABC"), unique=True).map(tuple),
+        where_granted=st.booleans(),
+        outside_regions=st.booleans(),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cavs=st.lists(caveats_st, min_size=2, max_size=2), t=st.sampled_from([0.0, 1500.0]))
+def test_caveat_masks_agree_with_the_scalar_oracle(cavs: list[Caveats], t: float) -> None:
+    """Every (member, class, asset, where) shot: the gates block it iff the oracle says no."""
+    members = [Member(f"M{i}", "partner", rules=MemberRules(caveats=c)) for i, c in enumerate(cavs)]
+    grants = [
+        AirspaceGrant(grantor_state="Elsewhere", grantee_member="M1", region_id="B",
+                      what="engage", valid_from=1000.0, valid_until=2000.0),
+        AirspaceGrant(grantor_state="Elsewhere", grantee_member="M0", region_id="B",
+                      what="transit"),
+    ]  # fmt: skip
+    gates = build_gates(members, epoch=EPOCH, regions=REGIONS, grants=grants, asset_names=ASSETS)
+    shots = [
+        (c, a, w) for c in range(3) for a in (-1, 0, 1) for w in POINTS
+    ]  # one threat per (class, asset, where)
+    pts = np.stack([ecef_from_geodetic(POINTS[w][0] * DEG, POINTS[w][1] * DEG, 5000.0)
+                    for _, _, w in shots])  # fmt: skip
+    q = PairQuery(
+        t,
+        np.arange(2),
+        np.arange(2),
+        np.array([c for c, _, _ in shots]),
+        np.array([a for _, a, _ in shots]),
+        np.broadcast_to(pts, (2, len(shots), 3)).copy(),
+    )
+    blocked = gates.blocking(q) > 0
+    for i, m in enumerate(members):
+        own = frozenset(r.id for r in REGIONS if r.owner == m.id)
+        granted = granted_regions(grants, m.id, "engage", t, EPOCH)
+        for k, (c, a, w) in enumerate(shots):
+            want = caveat_allows(m, CLASSES[c], [w] if w else [], ASSETS[a] if a >= 0 else None,
+                                 own_regions=own, granted=granted)  # fmt: skip
+            assert blocked[i, k] == (not want), (m.id, CLASSES[c], a, w)

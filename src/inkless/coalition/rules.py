@@ -10,8 +10,8 @@ member needs on record, addressed to it, before its forces act; a *prohibition* 
 the member never issues; an *equivalence* names a document its legal process accepts in place of a
 required one (optionally only as a reply to a letter the member itself wrote). Caveats say where
 the member may engage, which threat classes, which defended assets it may protect and which data
-it releases to whom. :func:`caveat_allows` and :func:`releasable` turn them into yes/no answers
-that the assignment and the shared picture will vectorise into masks.
+it releases to whom. :func:`releasable` turns release rules into yes/no answers; the other
+caveats are evaluated on arrays of candidate shots by :class:`~.caveats.CaveatMask`.
 
 Times: a grant's window is given as ISO 8601 UTC datetimes or as seconds since the scenario epoch;
 :func:`grant_window_s` converts it once to seconds since the epoch.
@@ -42,10 +42,8 @@ __all__ = [
     "Prohibition",
     "ReleaseRule",
     "Role",
-    "caveat_allows",
     "coalition_problems",
     "grant_window_s",
-    "granted_regions",
     "releasable",
 ]
 
@@ -264,61 +262,6 @@ class Member:
     anonymous: bool = False
     rules: MemberRules = field(default_factory=MemberRules)
     name: str = ""
-
-
-def granted_regions(
-    grants: Iterable[AirspaceGrant],
-    member_id: str,
-    what: Literal["transit", "engage"],
-    t_s: float,
-    epoch: datetime,
-) -> frozenset[str]:
-    """Region ids where ``member_id`` holds a grant for ``what`` active at ``t_s`` (s since epoch).
-
-    An ``engage`` grant also permits transit.
-    """
-    out: set[str] = set()
-    for g in grants:
-        if g.grantee_member != member_id or (what == "engage" and g.what != "engage"):
-            continue
-        start, end = grant_window_s(g, epoch)
-        if start <= t_s < end:
-            out.add(g.region_id)
-    return frozenset(out)
-
-
-def caveat_allows(
-    member: Member,
-    threat_class: str,
-    region_ids: Iterable[str],
-    asset: str | None,
-    *,
-    own_regions: frozenset[str] = frozenset(),
-    granted: frozenset[str] = frozenset(),
-) -> bool:
-    """Whether ``member``'s caveats let it engage a threat of ``threat_class`` protecting ``asset``
-    with the intercept inside ``region_ids`` (every region containing the intercept point; empty:
-    outside all regions). ``own_regions`` are the regions it owns; ``granted`` the regions where it
-    holds an active ``engage`` grant (see :func:`granted_regions`). ``asset=None``: the defended
-    asset is not known, so an asset restriction does not block.
-    """
-    cav = member.rules.caveats
-    if cav.threat_classes is not None and threat_class not in cav.threat_classes:
-        return False
-    if cav.protect_assets is not None and asset is not None and asset not in cav.protect_assets:
-        return False
-    area = cav.engage_only_in
-    if area is None:
-        return True
-    regions = set(region_ids)
-    if not regions:
-        return area.outside_regions
-    allowed = set(area.regions)
-    if area.own_airspace:
-        allowed |= own_regions
-    if area.where_granted:
-        allowed |= granted
-    return regions <= allowed
 
 
 def releasable(owner: Member, what: str, recipient: Member) -> bool:
