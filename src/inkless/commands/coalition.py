@@ -595,7 +595,13 @@ def whatif_command(
     replications: Annotated[int, typer.Option(min=1, help="Seeded replications per arm.")] = 1,
     seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes for the reruns (default: CPUs).")
+        int | None, typer.Option(min=1, help="Local Dask workers for the reruns, one process "
+                                 "each (default: CPUs).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run the reruns on the Dask cluster at this address "
+                     "(tcp://HOST:PORT)."),
     ] = None,
     ledger: Annotated[
         Path | None,
@@ -608,6 +614,7 @@ def whatif_command(
 ) -> None:
     """Rerun the same seeds with the coalition composed otherwise; print the change in leakers,
     value damaged and interceptor cost (what each member or rule is worth)."""
+    from inkless.commands.wargame import check_cluster
     from inkless.wargame.counterfactual import (
         Composition,
         legal_record,
@@ -617,6 +624,7 @@ def whatif_command(
     )
 
     def run() -> dict[str, Any]:
+        check_cluster(workers, scheduler)
         sc = _load_scenario(scenario)
         comps = []
         if without or lift or add:
@@ -641,7 +649,8 @@ def whatif_command(
         for c in comps:  # every bad name reported before anything runs
             scenario_gates(sc, legal, c)
         seed_ = sc.settings.seed if seed is None else seed
-        return whatif(sc, seed_, replications, comps, legal, workers=workers)
+        return whatif(sc, seed_, replications, comps, legal, workers=workers,
+                      scheduler=scheduler)
 
     out = _guard(run)
     if as_json:

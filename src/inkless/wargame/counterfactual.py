@@ -16,16 +16,14 @@ same seeds with one thing changed:
 Paired comparison on common random numbers: replication ``r`` of both arms uses
 ``SeedSequence(seed, spawn_key=(r,))``, so differences come from the change and not from the
 draws (Law, *Simulation Modeling and Analysis*, 5th ed., sec. 11.2, common random numbers); the
-95 % interval is Student's t on the paired differences. Reruns go to a pool of spawned processes
-when there is more than one; the results do not depend on the number of workers.
+95 % interval is Student's t on the paired differences. Reruns go to the war-game runner
+(:class:`~.runner.Cluster`, Dask); the results do not depend on the number of workers.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,6 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from inkless.afteraction.results import results
 from inkless.afteraction.summary import confidence_interval
 from inkless.coalition import (
     CAVEAT_KINDS,
@@ -56,8 +53,10 @@ from inkless.coalition import (
 )
 from inkless.coalition.record import unrecorded_key_statements
 from inkless.errors import InputError
-from inkless.pipeline import Picture, Record, Solver, run
+from inkless.pipeline import Picture, Record, Solver
 from inkless.scenario.model import Scenario
+
+from .runner import Arm, Cluster, run_figures
 
 __all__ = [
     "FIGURES",
@@ -279,18 +278,6 @@ def figures(res: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _one(
-    scenario: Scenario,
-    seed: int,
-    replication: int,
-    solver: Solver,
-    gates: Gates,
-    picture: Picture = "perfect",
-) -> dict[str, float]:
-    record = run(scenario, seed, replication, solver=solver, picture=picture, gates=gates)
-    return figures(results(record, solver))
-
-
 def run_arms(
     scenario: Scenario,
     seed: int,
@@ -299,25 +286,16 @@ def run_arms(
     solver: Solver = "fast",
     workers: int | None = None,
     picture: Picture = "perfect",
+    scheduler: str | None = None,
+    cluster: Cluster | None = None,
 ) -> list[list[dict[str, float]]]:
-    """The figures of replications ``0..R-1`` under each of ``arms`` (gates), in order; on a
-    process pool when there is more than one run."""
-    tasks = [(a, r) for a in range(len(arms)) for r in range(replications)]
-    out: list[list[dict[str, float]]] = [[{} for _ in range(replications)] for _ in arms]
-    workers = min(workers or os.cpu_count() or 1, len(tasks))
-    if workers <= 1 or len(tasks) <= 1:
-        for a, r in tasks:
-            out[a][r] = _one(scenario, seed, r, solver, arms[a], picture)
-        return out
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [
-            (a, r, pool.submit(_one, scenario, seed, r, solver, arms[a], picture))
-            for a, r in tasks
-        ]
-        for a, r, fut in futures:
-            out[a][r] = fut.result()
-    return out
+    """The figures of replications ``0..R-1`` under each of ``arms`` (gates), in order; on
+    ``cluster`` (default a :class:`~.runner.Cluster` of ``workers`` or at ``scheduler``)."""
+    tasks = [(a, seed, r) for a in range(len(arms)) for r in range(replications)]
+    runs = [Arm(scenario, g, solver, picture) for g in arms]
+    with nullcontext(cluster) if cluster is not None else Cluster(workers, scheduler) as c:
+        flat = c.run(run_figures, runs, tasks)
+    return [flat[a * replications:(a + 1) * replications] for a in range(len(arms))]
 
 
 def _compare(
@@ -376,6 +354,8 @@ def rule_costs(
     solver: Solver = "fast",
     workers: int | None = None,
     picture: Picture = "perfect",
+    scheduler: str | None = None,
+    cluster: Cluster | None = None,
 ) -> list[dict[str, Any]]:
     """What each rule cost (see the module docstring): one row per rule that blocked something,
     ``{rule, member, kind, blocked_pairs, replications, leaked, value_damaged,
@@ -389,7 +369,8 @@ def rule_costs(
     if not rules:
         return []
     arms = [scenario_gates(scenario, legal, Composition(lift=(r,))) for r, _ in rules]
-    lifted = run_arms(scenario, seed, len(reps), arms, solver, workers, picture)
+    lifted = run_arms(scenario, seed, len(reps), arms, solver, workers, picture, scheduler,
+                      cluster)
     base = [figures(res) for res in reps]
     out = []
     for (rule, pairs), runs in zip(rules, lifted, strict=True):
@@ -415,12 +396,15 @@ def whatif(
     solver: Solver = "fast",
     workers: int | None = None,
     picture: Picture = "perfect",
+    scheduler: str | None = None,
+    cluster: Cluster | None = None,
 ) -> dict[str, Any]:
     """The baseline coalition against each composition, same seeds: per composition the means
     of each figure and the mean paired change (variant - baseline) with its 95 % CI."""
     legal = legal if legal is not None else legal_record(scenario)
     arms = [scenario_gates(scenario, legal, c) for c in (Composition(), *compositions)]
-    runs = run_arms(scenario, seed, replications, arms, solver, workers, picture)
+    runs = run_arms(scenario, seed, replications, arms, solver, workers, picture, scheduler,
+                    cluster)
     return {
         "scenario": scenario.name,
         "seed": seed,

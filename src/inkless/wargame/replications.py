@@ -1,16 +1,14 @@
-"""Monte Carlo replications of a scenario over local processes.
+"""Monte Carlo replications of a scenario on the war-game runner (:mod:`.runner`, Dask).
 
 Replication ``r`` of seed ``s`` uses ``SeedSequence(s, spawn_key=(r,))`` (see
 :func:`inkless.pipeline.run`), so results do not depend on the number of workers or on the order
-in which replications finish. Workers are spawned processes (no fork of the caller's state).
+in which replications finish.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 from inkless.afteraction.results import results
@@ -19,6 +17,7 @@ from inkless.pipeline import Picture, Record, Solver, run
 from inkless.scenario.model import Scenario
 
 from .counterfactual import scenario_gates
+from .runner import Arm, Cluster, run_results
 
 __all__ = ["replicate", "run_replications"]
 
@@ -31,9 +30,8 @@ def replicate(
     gates: Gates | None = None,
     picture: Picture = "perfect",
 ) -> dict[str, Any]:
-    """One replication's results dict (what a worker returns)."""
-    record = run(scenario, seed, replication, solver=solver, picture=picture, gates=gates)
-    return results(record, solver=solver)
+    """One replication's results dict."""
+    return run_results(Arm(scenario, gates, solver, picture), seed, replication)
 
 
 def run_replications(
@@ -45,29 +43,25 @@ def run_replications(
     progress: Callable[[], None] | None = None,
     gates: Gates | None = None,
     picture: Picture = "perfect",
+    scheduler: str | None = None,
+    cluster: Cluster | None = None,
 ) -> tuple[Record, list[dict[str, Any]]]:
-    """Run replication 0 here (its record feeds the report) and the rest on a process pool.
+    """Run replication 0 here (its record feeds the report) and the rest on the runner.
 
     ``gates``: what the coalition allows (default: the scenario's own rules and letters on
     record, :func:`~inkless.wargame.counterfactual.scenario_gates`); ``picture``: the picture the
-    defence decides on (:func:`inkless.pipeline.run`). Returns the record of replication 0 and
-    every replication's results, in order.
+    defence decides on (:func:`inkless.pipeline.run`); ``cluster``: where the rest run (default
+    a :class:`~.runner.Cluster` of ``workers`` or at ``scheduler``, for this call). Returns the
+    record of replication 0 and every replication's results, in order.
     """
     gates = gates if gates is not None else scenario_gates(scenario)
     first = run(scenario, seed, 0, solver=solver, picture=picture, gates=gates)
     out = [results(first, solver=solver)]
     if progress:
         progress()
-    if replications > 1:
-        workers = workers or min(os.cpu_count() or 1, replications - 1)
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [
-                pool.submit(replicate, scenario, seed, r, solver, gates, picture)
-                for r in range(1, replications)
-            ]
-            for fut in futures:
-                out.append(fut.result())
-                if progress:
-                    progress()
+    arm = Arm(scenario, gates, solver, picture)
+    tasks = [(0, seed, r) for r in range(1, replications)]
+    with nullcontext(cluster) if cluster is not None else Cluster(workers, scheduler) as c:
+        out += c.run(run_results, [arm], tasks,
+                     (lambda i, v, e: progress()) if progress else None)
     return first, out

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from inkless.errors import InputError
 from inkless.pipeline import Picture, Solver, run
 from inkless.scenario.model import Scenario
 
-__all__ = ["Arm", "Done", "connect", "run_figures", "run_results", "run_tasks"]
+__all__ = ["Arm", "Cluster", "Done", "connect", "run_figures", "run_results", "run_tasks"]
 
 #: Called as each task ends: (task index, its value or None, its exception or None).
 Done = Callable[[int, Any, BaseException | None], None]
@@ -70,7 +70,7 @@ def connect(
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError(
                 f"--scheduler {scheduler}: cannot connect ({str(e).splitlines()[0]}); start "
@@ -125,26 +125,49 @@ def run_tasks(
     return out
 
 
-def run_local_or_cluster(
-    fn: Callable[..., Any],
-    arms: Sequence[Any],
-    tasks: Sequence[tuple[int, int, int]],
-    workers: int | None = None,
-    scheduler: str | None = None,
-    done: Done | None = None,
-) -> list[Any]:
-    """:func:`run_tasks` on a cluster, or here in this process when there is one task or one
-    worker and no ``scheduler`` (no cluster to start). The first failure is raised."""
-    if scheduler is None and (len(tasks) <= 1 or workers == 1):
-        out = []
-        for i, (a, seed, r) in enumerate(tasks):
-            out.append(fn(arms[a], seed, r))
-            if done:
-                done(i, out[-1], None)
+class Cluster:
+    """Where a command's reruns go, shared by all its steps (replications, the perfect picture,
+    the rule costs): the cluster at ``scheduler``, or a ``LocalCluster`` of ``workers``
+    processes started on first use; nothing is started when a batch has one task, or when
+    ``workers`` is 1 and there is no ``scheduler`` (the tasks run here, in order);
+    ``processes=False``: a local cluster of threads (for tests). Use it as a context manager;
+    the local cluster is closed on exit."""
+
+    def __init__(
+        self, workers: int | None = None, scheduler: str | None = None, processes: bool = True
+    ) -> None:
+        self.workers, self.scheduler, self.processes = workers, scheduler, processes
+        self._stack = ExitStack()
+        self._client: Any = None
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        self._client = None
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        arms: Sequence[Any],
+        tasks: Sequence[tuple[int, int, int]],
+        done: Done | None = None,
+    ) -> list[Any]:
+        """:func:`run_tasks`, here or on the cluster; the first failure (in task order) is
+        raised once every task has ended."""
+        if self.scheduler is None and (len(tasks) <= 1 or self.workers == 1):
+            out = []
+            for i, (a, seed, r) in enumerate(tasks):
+                out.append(fn(arms[a], seed, r))
+                if done:
+                    done(i, out[-1], None)
+            return out
+        if self._client is None:
+            self._client = self._stack.enter_context(
+                connect(self.workers, self.scheduler, self.processes))
+        out = run_tasks(self._client, fn, arms, tasks, done)
+        for v in out:
+            if isinstance(v, BaseException):
+                raise v
         return out
-    with connect(workers, scheduler) as client:
-        out = run_tasks(client, fn, arms, tasks, done)
-    for v in out:
-        if isinstance(v, BaseException):
-            raise v
-    return out
