@@ -34,11 +34,11 @@ an airliner rotating into a headwind, fly alike between ``civil_min_speed`` and
 identification makes it neither neutral nor, when a civil report correlates, hostile under the
 default rules (it is suspect: an operator's call).
 
-Correlation (:func:`correlate`): a track and a report (or IFF reply, or filed-route position)
-correlate when the squared Mahalanobis distance of their positions, with the sum of the track's
-position covariance and the report's, is within the chi-square gate (Blackman & Popoli, *Design
-and Analysis of Modern Tracking Systems*, 1999, sec. 6.3); the nearest report in the gate wins.
-ADS-B reports must also agree in velocity (same test on velocities), else they are
+Correlation (:func:`gated_pairs`, then :func:`nearest`): a track and a report (or IFF reply, or
+filed-route position) correlate when the squared Mahalanobis distance of their positions, with the
+sum of the track's position covariance and the report's, is within the chi-square gate (Blackman &
+Popoli, *Design and Analysis of Modern Tracking Systems*, 1999, sec. 6.3); the nearest report in the
+gate wins. ADS-B reports must also agree in velocity (same test on velocities), else they are
 ``report_inconsistent`` and ignored.
 """
 
@@ -66,7 +66,6 @@ from .categories import (
 __all__ = [
     "Evidence",
     "Kinematics",
-    "correlate",
     "gated_pairs",
     "item_cov",
     "kinematics",
@@ -309,16 +308,3 @@ def nearest(ti: I64, mj: I64, d2: F64, n: int) -> tuple[I64, F64]:
         best[ti[first]] = mj[first]
         d2best[ti[first]] = d2[first]
     return best, d2best
-
-
-def correlate(
-    track_pos: F64,
-    track_cov: F64,
-    item_pos: F64,
-    item_covs: F64,
-    gate: float,
-) -> tuple[I64, F64]:
-    """For each track the nearest item (Mahalanobis) inside the gate: ``(best (n,), d2 (n,))``,
-    -1 and inf where none correlates (see :func:`gated_pairs`)."""
-    ti, mj, d2 = gated_pairs(track_pos, track_cov, item_pos, item_covs, gate)
-    return nearest(ti, mj, d2, len(track_pos))
