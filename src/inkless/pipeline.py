@@ -62,11 +62,21 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.assignment import COST_EXCEEDS_VALUE, explain, solve
+from inkless.assignment import COST_EXCEEDS_VALUE, explain, may_reach, solve, within_reach
 from inkless.assignment.feasibility import Feasibility, envelope_windows, feasibility
 from inkless.assignment.problem import WTAProblem
 from inkless.coalition import Gates, Member, PairQuery
-from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, KillDraws, resolve
+from inkless.engagement import (
+    KILL,
+    LOST,
+    MISS,
+    PENDING,
+    InFlight,
+    KillDraws,
+    basket_check,
+    midcourse,
+    resolve,
+)
 from inkless.errors import InputError
 from inkless.identification import (
     TRUTH_CIVIL,
@@ -92,7 +102,7 @@ from inkless.sensing import (
     detect,
     scan_ticks,
 )
-from inkless.simulation import BALLISTIC, Raid, SensorPlatforms, generate_raid
+from inkless.simulation import Raid, SensorPlatforms, generate_raid
 from inkless.simulation.adsb import (
     AdsbReports,
     IffReplies,
@@ -101,13 +111,7 @@ from inkless.simulation.adsb import (
     simulate_iff,
 )
 from inkless.simulation.civil import CivilTraffic, civil_traffic
-from inkless.threat import (
-    asset_probabilities,
-    expected_value_at_risk,
-    position_at,
-    predicted_path,
-    value_at_risk,
-)
+from inkless.threat import class_lethality, evaluate_tracks, predicted_path, value_at_risk
 from inkless.tracking.picture import (
     KIND_CIVIL,
     KIND_FALSE,
@@ -510,11 +514,15 @@ def run(
         feasibility on the predicted tracks and either the assignment or, for tracks the
         defence withholds (``withheld``: the ``BLOCKED_*`` bit saying why), the after-action's
         record of shots withheld."""
-        reachable = world.may_reach(pic, rows, cls, flyout, dt)
+        reachable = may_reach(units, world.units_enu, pic.x[rows, :3], pic.x[rows, 3:], cls,
+                              flyout, dt)
         rows, cls, room = rows[reachable], cls[reachable], room[reachable]
         if not rows.size:
             return
-        threat = world.evaluate(pic, rows, cls, t, remaining)
+        threat = evaluate_tracks(t, world.frame.to_ecef(pic.x[rows, :3]),
+                                 pic.x[rows, 3:] @ world.frame.rot, pic.P[rows], cls,
+                                 tables.assets, remaining, world.lethality,
+                                 settings.engage_undefended, world.frame.rot)
         keep = np.flatnonzero(threat.value > 0)
         kinds = cls[keep]
         usable = units.pk[:, kinds] > 0
@@ -526,7 +534,7 @@ def run(
         times = dt * np.arange(tick, min(tick + look, ticks))
         ecef, alt = predicted_path(t, times, threat.pos[keep], threat.vel[keep],
                                    threat.ballistic[keep], threat.t_end[keep])
-        pairs = usable[near_u] & world.within_reach(us, ecef)
+        pairs = usable[near_u] & within_reach(units, us, ecef)
         idx = np.flatnonzero(pairs.any(axis=0))
         if not idx.size:
             return
@@ -545,7 +553,8 @@ def run(
         t = tick * dt
         # 1. Interceptors due by now (tracked: only a threat inside the seeker basket can die).
         if tracked:
-            world.basket_check(flight, t)
+            basket_check(flight, t, dt, world.objects, world.shot_truth, units.basket,
+                         world.miss_distance)
         for row in resolve(flight, t, alive_x, impact_x).tolist():
             shooter, j = int(flight.unit[row]), int(flight.threat[row])
             busy[shooter] -= 1
@@ -588,7 +597,8 @@ def run(
             pic = world.observe(tick, t, alive)
             # 5. Identification; midcourse updates on the picture.
             ids = world.identify(pic, tick, t)
-            world.midcourse(flight, pic, t)
+            midcourse(flight, world.shot_track, world.shot_class, t, pic.id,
+                      world.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ world.frame.rot)
             # 6-8. The tracks declared hostile (the interlock), then, for the after-action only,
             #      the threats' tracks not declared hostile (yet) that could have been engaged.
             cand, room = world.candidates(pic, ids, flight, max_shots)
@@ -670,21 +680,6 @@ def run(
     )
 
 
-def _class_lethality(scenario: Scenario) -> F64:
-    """``(3,)`` the lethality the defence assumes for a threat of each class (ballistic, cruise,
-    drone): the count-weighted mean over the scenario's waves of that class (its order of
-    battle), the schema's default 0.5 for a class with no wave. On the tracked picture the
-    value at risk of a track declared hostile is computed with its declared class's."""
-    total = np.zeros(len(THREAT_CLASSES))
-    count = np.zeros(len(THREAT_CLASSES))
-    for w in scenario.raid.waves:
-        c = THREAT_CLASSES.index(w.threat_class)
-        total[c] += w.count * w.lethality
-        count[c] += w.count
-    out: F64 = np.where(count > 0, total / np.maximum(count, 1), 0.5)
-    return out
-
-
 @dataclass(frozen=True)
 class _Options:
     """The shots a decision weighs: units ``us`` (rows) x candidates (columns ``idx`` of the
@@ -700,19 +695,6 @@ class _Options:
     times: NDArray[np.floating]
     ecef: NDArray[np.floating]
     alt: NDArray[np.floating]
-
-
-@dataclass
-class _Threats:
-    """Threat evaluation of candidate tracks: asset at risk, value, predicted end of flight (s),
-    whether each flies a ballistic arc, ECEF position (m) and velocity (m/s) at the decision."""
-
-    asset: I64
-    value: F64
-    t_end: F64
-    ballistic: NDArray[np.bool_]
-    pos: F64
-    vel: F64
 
 
 class _TrackedWorld:
@@ -800,7 +782,7 @@ class _TrackedWorld:
         self.miss_distance = np.full(cap, np.nan)
         # identification: the coalition's rules, each picture's last identities and their logs
         self.rules = compile_rules(scenario, (self.frame.lat, self.frame.lon, self.frame.alt))
-        self.lethality = _class_lethality(scenario)
+        self.lethality = class_lethality(scenario)
         self._ids: Identities | None = None
         self._member_ids: dict[int, Identities | None] = {}
         self._views: dict[int, CoalitionPicture] = {}
@@ -1006,96 +988,7 @@ class _TrackedWorld:
         ``truth`` is the object behind each track, kept for the after-action."""
         self.shot_track[rows], self.shot_truth[rows], self.shot_class[rows] = track, truth, cls
 
-    def evaluate(self, pic: CoalitionPicture, rows: I64, cls: I64, t: float,
-                 remaining: F64) -> _Threats:
-        """Most likely asset, expected value at risk and predicted end of flight of each
-        candidate, from its track and covariance taken as a threat of class ``cls``
-        (:func:`inkless.threat.asset_probabilities`: the impact ellipse of a ballistic track,
-        the cross-track miss of the others); the value is the sum over assets of the
-        probability of a hit times the asset's remaining value times the class's lethality
-        (:func:`_class_lethality`)."""
-        assets = self.tables.assets
-        pos = self.frame.to_ecef(pic.x[rows, :3])
-        vel = pic.x[rows, 3:] @ self.frame.rot
-        ballistic = cls == BALLISTIC
-        risk = asset_probabilities(t, pos, vel, pic.P[rows], ballistic, assets.ecef, assets.alt,
-                                   assets.radius, rot=self.frame.rot)
-        value = expected_value_at_risk(risk.prob, self.lethality[cls], remaining,
-                                       self.scenario.settings.engage_undefended)
-        return _Threats(risk.asset, value, risk.t_impact, ballistic, pos, vel)
-
-    def may_reach(self, pic: CoalitionPicture, rows: I64, cls: I64, flyout: F64, dt: float
-                  ) -> NDArray[np.bool_]:
-        """Candidates (of classes ``cls``) some unit able to kill their class might reach within
-        its look-ahead (``min(flyout, 900 s)`` and two ticks): a threat moving at speed ``v``
-        travels at most ``v T`` in ``T`` s, a ballistic one ``(v + 10 T) T`` (it gains at most
-        ``g`` per second), so a pair farther apart than that plus the unit's maximum range is
-        out of reach. A cheap bound before the threat evaluation and the predicted paths."""
-        if rows.size == 0:
-            return np.zeros(0, bool)
-        units = self.tables.units
-        horizon = np.minimum(flyout, 900.0) + 2.0 * dt  # (u,)
-        pos, vel = pic.x[rows, :3], pic.x[rows, 3:]
-        speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
-        d = np.sqrt(((self.units_enu[:, None, :] - pos[None]) ** 2).sum(axis=2))  # (u, c)
-        falls = (cls == BALLISTIC)[None, :]
-        travel = (speed[None, :] + np.where(falls, 10.0 * horizon[:, None], 0.0)) * horizon[:, None]
-        able = units.pk[:, cls] > 0
-        return np.asarray((able & (d - travel <= units.r_max[:, None])).any(axis=0))
-
-    def within_reach(self, us: I64, ecef: F64) -> NDArray[np.bool_]:
-        """``(len(us), k)``: the predicted path comes within a unit's maximum range (a bound
-        by the sphere around the path's samples, so no feasible pair is dropped)."""
-        units = self.tables.units
-        out = np.zeros((len(us), ecef.shape[1]), bool)
-        cols = np.flatnonzero(np.isfinite(ecef[..., 0]).any(axis=0))
-        if cols.size == 0:
-            return out
-        path = ecef[:, cols]
-        lo, hi = np.nanmin(path, axis=0), np.nanmax(path, axis=0)
-        centre, radius = 0.5 * (lo + hi), 0.5 * np.linalg.norm(hi - lo, axis=1)
-        d = np.linalg.norm(units.ecef[us][:, None, :] - centre[None], axis=2)
-        out[:, cols] = (d - radius[None]) <= units.r_max[us][:, None]
-        return out
-
     # --- 8. engagement ---------------------------------------------------------------------
-    def midcourse(self, flight: InFlight, pic: CoalitionPicture, t: float) -> None:
-        """Aim every interceptor in the air at its track's predicted position at its intercept
-        time, while the track is in the picture (midcourse updates), with the motion model of
-        the class the track was declared when the interceptor was fired."""
-        rows = np.flatnonzero((flight.result[: flight.n] == PENDING)
-                              & (flight.intercept_time[: flight.n] > t))
-        if rows.size == 0 or len(pic) == 0:
-            return
-        order = np.argsort(pic.id)
-        at = np.minimum(np.searchsorted(pic.id[order], self.shot_track[rows]), len(pic) - 1)
-        found = pic.id[order][at] == self.shot_track[rows]
-        rows, at = rows[found], order[at[found]]
-        if rows.size == 0:
-            return
-        pos = self.frame.to_ecef(pic.x[at, :3])
-        vel = pic.x[at, 3:] @ self.frame.rot
-        flight.point[rows] = position_at(pos, vel, self.shot_class[rows] == BALLISTIC,
-                                         flight.intercept_time[rows] - t)
-
-    def basket_check(self, flight: InFlight, t: float) -> None:
-        """Interceptors due by ``t``: the distance from the true object behind the track fired
-        at to the aim point at the intercept time (infinite for a false track); outside the
-        seeker basket the kill draw cannot succeed (pk 0)."""
-        due = np.flatnonzero((flight.result[: flight.n] == PENDING)
-                             & (flight.intercept_time[: flight.n] <= t)
-                             & np.isnan(self.miss_distance[: flight.n]))
-        if due.size == 0:
-            return
-        k = np.rint(flight.intercept_time[due] / self.dt).astype(np.int64)
-        k = np.minimum(k, self.objects.shape[0] - 1)
-        obj = self.shot_truth[due]
-        true = self.objects[k, np.maximum(obj, 0)].astype(np.float64)
-        miss = np.where(obj >= 0, np.linalg.norm(true - flight.point[due], axis=1), np.inf)
-        self.miss_distance[due] = miss
-        outside = ~(miss <= self.tables.units.basket[flight.unit[due]])
-        flight.pk[due[outside]] = 0.0
-
     def record(self) -> PictureRecord:
         """The picture's record for the after-action."""
         if self._samples:

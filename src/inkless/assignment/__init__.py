@@ -33,6 +33,7 @@ from inkless.assignment.fast import solve_fast
 from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.instance import load_instance
 from inkless.assignment.problem import UNLIMITED, Solution, WTAProblem, objective_value
+from inkless.assignment.reach import may_reach, within_reach
 from inkless.errors import InputError
 
 __all__ = [
@@ -50,11 +51,13 @@ __all__ = [
     "WTAProblem",
     "explain",
     "load_instance",
+    "may_reach",
     "objective_value",
     "solve",
     "solve_exact",
     "solve_fast",
     "solve_greedy",
+    "within_reach",
 ]
 
 SOLVERS: tuple[str, ...] = ("fast", "greedy", "exact")

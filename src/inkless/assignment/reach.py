@@ -1,0 +1,57 @@
+"""Reach screens: cheap bounds that drop (unit, track) pairs no shot can join, before the
+threat evaluation and the feasibility of shots.
+
+Where it sits: assignment, on the tracked picture, before :mod:`inkless.assignment.feasibility`.
+Both screens are conservative: a pair they drop is infeasible, so the feasibility computed on
+the pairs that remain is the feasibility of all pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inkless.arrays import F64, I64, B
+from inkless.scenario.tables import FireUnitTable
+from inkless.simulation import BALLISTIC
+
+__all__ = ["BALLISTIC_GAIN_MPS2", "may_reach", "within_reach"]
+
+#: A ballistic threat gains at most this much speed per second (gravity, 9.8 m/s^2, rounded up).
+BALLISTIC_GAIN_MPS2 = 10.0
+
+
+def may_reach(units: FireUnitTable, units_enu: F64, pos: F64, vel: F64, cls: I64, flyout: F64,
+              dt: float) -> B:
+    """``(c,)``: candidates some unit able to kill their class (``units.pk[:, cls] > 0``) might
+    reach within its look-ahead ``T = min(flyout, 900 s) + 2 dt``.
+
+    A threat moving at speed ``v`` travels at most ``v T`` in ``T`` s, a ballistic one
+    ``(v + g T) T``; a pair farther apart than that plus the unit's maximum range
+    is out of reach. ``units_enu (u, 3)``, ``pos``, ``vel`` ``(c, 3)`` in one ENU frame (m,
+    m/s); ``flyout (u,)`` s.
+    """
+    if cls.size == 0:
+        return np.zeros(0, bool)
+    horizon = np.minimum(flyout, 900.0) + 2.0 * dt  # (u,)
+    speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
+    d = np.sqrt(((units_enu[:, None, :] - pos[None]) ** 2).sum(axis=2))  # (u, c)
+    gain = np.where((cls == BALLISTIC)[None, :], BALLISTIC_GAIN_MPS2 * horizon[:, None], 0.0)
+    travel = (speed[None, :] + gain) * horizon[:, None]
+    able = units.pk[:, cls] > 0
+    return np.asarray((able & (d - travel <= units.r_max[:, None])).any(axis=0))
+
+
+def within_reach(units: FireUnitTable, us: I64, ecef: F64) -> B:
+    """``(len(us), k)``: the predicted paths ``ecef (times, k, 3)`` (m, NaN where not in
+    flight) come within each unit's maximum range: a bound by the sphere around each path's
+    samples (the box's centre and half diagonal), so no feasible pair is dropped."""
+    out = np.zeros((len(us), ecef.shape[1]), bool)
+    cols = np.flatnonzero(np.isfinite(ecef[..., 0]).any(axis=0))
+    if cols.size == 0:
+        return out
+    path = ecef[:, cols]
+    lo, hi = np.nanmin(path, axis=0), np.nanmax(path, axis=0)
+    centre, radius = 0.5 * (lo + hi), 0.5 * np.linalg.norm(hi - lo, axis=1)
+    d = np.linalg.norm(units.ecef[us][:, None, :] - centre[None], axis=2)
+    out[:, cols] = (d - radius[None]) <= units.r_max[us][:, None]
+    return out
