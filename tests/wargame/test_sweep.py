@@ -113,6 +113,31 @@ def test_a_failed_task_is_named_and_the_others_go_on() -> None:
     assert sorted(ended) == [(0, True), (1, True), (2, True), (3, True), (4, True), (5, False)]
 
 
+def test_a_failed_sweep_task_is_named_the_others_are_written_and_a_rerun_retries_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inkless.wargame import sweep as sweep_module
+
+    real = sweep_module.sweep_row
+
+    def broken(arm: Any, seed: int, r: int) -> dict[str, float]:
+        if arm.scenario.fire_units[0].rounds == 4 and r == 1:  # inventory-0.5: 8 -> 4
+            raise ValueError("the magazine jammed")
+        return real(arm, seed, r)
+
+    plan = load_sweep(sweep_file(tmp_path))
+    monkeypatch.setattr(sweep_module, "sweep_row", broken)
+    with connect(2, processes=False) as client:
+        outcome = run_sweep(plan, tmp_path, client)
+        assert outcome.failed == [("half-without-ALLY", 1, "ValueError: the magazine jammed"),
+                                  ("inventory-0.5", 1, "ValueError: the magazine jammed")]
+        assert len(table(tmp_path / "results.parquet")) == 7
+        monkeypatch.setattr(sweep_module, "sweep_row", real)
+        again = run_sweep(plan, tmp_path, client)
+    assert sorted(again.ran) == [("half-without-ALLY", 1), ("inventory-0.5", 1)]
+    assert not again.failed and len(table(tmp_path / "results.parquet")) == 9
+
+
 def test_paired_differences_are_paired_t_against_scipy() -> None:
     rng = np.random.default_rng(3)
     base = rng.poisson(5, 8).astype(float)

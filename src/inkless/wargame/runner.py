@@ -83,7 +83,7 @@ def connect(
     n = workers or os.cpu_count() or 1
     with (
         LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                     dashboard_address=None, silence_logs=logging.ERROR) as cluster,
+                     dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
         Client(cluster) as client,
     ):
         yield client
