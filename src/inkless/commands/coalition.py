@@ -1,10 +1,10 @@
-"""Command line for the coalition: ``coalition keys|plan|whatif`` and
-``ledger append|show|verify``; and the coalition's part of ``inkless run`` (its terminal summary,
-the audience of ``--view``).
+"""Command line for the coalition: ``coalition keys|plan|whatif``, and the coalition's part of
+``inkless run`` (its terminal summary, the audience of ``--view``). The ledger's commands are in
+:mod:`inkless.commands.ledger` (``ledger_app`` is re-exported here for the callers).
 
-Mounted by ``inkless.cli`` as ``app.add_typer(coalition_app, name="coalition")`` and
-``app.add_typer(ledger_app, name="ledger")``; until then runnable as
-``python -m inkless.commands.coalition coalition plan SCENARIO`` (and ``... ledger verify FILE``).
+Mounted by ``inkless.cli`` as ``app.add_typer(coalition_app, name="coalition")``; also runnable
+as ``python -m inkless.commands.coalition coalition plan SCENARIO`` (and ``... ledger verify
+FILE``).
 
 Exit codes: 0 done; 1 verification failed or no exchange exists; 2 bad input (one line on
 stderr, ledger unchanged).
@@ -12,12 +12,10 @@ stderr, ledger unchanged).
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -31,84 +29,21 @@ from inkless.coalition import (
     RecordedPlan,
     coalition_problems,
     describe_step,
-    ledger_view,
     plan_exchange,
     plan_on_ledger,
-    replay,
-    verify_ledger,
 )
-from inkless.coalition.documents import (
-    MAX_DEPTH,
-    MAX_STATEMENT_BYTES,
-    SKEW_S,
-    parse_utc,
-    time_problem,
-    utc_iso,
-)
-from inkless.coalition.record import append_document, record_keys, unrecorded_key_statements
-from inkless.errors import InklessError, InputError, IntegrityError
+from inkless.coalition.documents import utc_iso
+from inkless.coalition.record import record_keys
+from inkless.errors import InputError
+
+from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time
+from .ledger import ledger_app
 
 __all__ = ["coalition_app", "coalition_summary", "ledger_app", "run_audience"]
 
 coalition_app = typer.Typer(
     help="Member office keys and the letter-exchange planner.", no_args_is_help=True
 )
-ledger_app = typer.Typer(help="The signed, hash-chained ledger.", no_args_is_help=True)
-
-T = TypeVar("T")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-AtOpt = Annotated[
-    str | None,
-    typer.Option("--at", help="Signing time, ISO 8601 UTC (default: now)."),
-]
-
-
-def _fail(e: InklessError) -> NoReturn:
-    typer.echo(str(e), err=True)
-    raise typer.Exit(e.exit_code)
-
-
-def _guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``; report an :class:`InklessError` as lines on stderr and exit with its code; a
-    file-system or SQLite failure not caught closer to its cause as one line, exit 2 (a ledger
-    append is one transaction: nothing was appended)."""
-    try:
-        return fn()
-    except InklessError as e:
-        _fail(e)
-    except (OSError, sqlite3.Error) as e:
-        where = getattr(e, "filename", None)
-        why = getattr(e, "strerror", None) or " ".join(str(e).split())
-        prefix = f"{where}: " if where else ""
-        _fail(InputError(f"{prefix}{why}; check the path and its permissions"))
-
-
-def _at(at: str | None) -> datetime | None:
-    """``--at`` parsed and bounded (1970..2100; see ``documents.time_problem``), or ``None``:
-    the time is taken when the ledger is locked."""
-    if not at:
-        return None
-    t = parse_utc(at, "--at")
-    why = time_problem(utc_iso(t), "--at")
-    if why is not None:
-        raise InputError(why)
-    now = datetime.now(UTC)
-    if t > now + timedelta(seconds=SKEW_S):
-        raise InputError(
-            f"--at {utc_iso(t)} is past the wall clock ({utc_iso(now)}); a ledger records what "
-            "has happened: give a time up to now"
-        )
-    return t
-
-
-def _now(at: str | None) -> datetime:
-    return _at(at) or datetime.now(UTC).replace(microsecond=0)
-
-
-def _dump(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
 
 # -- keys -------------------------------------------------------------------------------------
 
@@ -141,13 +76,15 @@ def keys_command(
         if ledger is not None:
             existed = store.has(member)
             with Ledger(ledger) as book:
-                office, added, changes = record_keys(book, store, member, _at(at), rotate=rotate)
+                office, added, changes = record_keys(
+                    book, store, member, signing_time(at), rotate=rotate
+                )
             action = "rotated" if rotate else ("exists" if existed else "made")
             recorded = [{"entry": e.seq, "kind": e.kind, "hash": e.entry_hash} for e in added]
         elif rotate:
-            office, action = store.rotate(member, _now(at)), "rotated"
+            office, action = store.rotate(member, signing_now(at)), "rotated"
         else:
-            office, made = store.ensure(member, _now(at))
+            office, made = store.ensure(member, signing_now(at))
             action = "made" if made else "exists"
         valid_from, _ = office.window(office.holder_key_id)
         return {
@@ -162,9 +99,9 @@ def keys_command(
             "holder_changes": changes,
         }
 
-    out = _guard(run)
+    out = guard(run)
     if as_json:
-        _dump(out)
+        dump(out)
         return
     typer.echo(
         f"{out['member']}: keys {out['action']} in {out['keys']}: root {out['root_key_id']}, "
@@ -300,7 +237,7 @@ def plan_command(
     def run() -> tuple[RecordedPlan, list[Member]]:
         members, grants, epoch = _members(_load_scenario(scenario))
         if ledger is None:
-            when = _now(at)
+            when = signing_now(at)
             if dry_run:
                 raise InputError(
                     "--dry-run: give --ledger LEDGER (a plan without one writes nothing)"
@@ -314,16 +251,16 @@ def plan_command(
         store = KeyStore(keys if keys is not None else ledger.with_name(ledger.name + ".keys"))
         with Ledger(ledger, create=not dry_run) as book:
             rec = plan_on_ledger(
-                book, store, members, epoch, _at(at), grants=grants, write=not dry_run,
+                book, store, members, epoch, signing_time(at), grants=grants, write=not dry_run,
                 delay_s=delay_s,
             )  # fmt: skip
             return rec, members
 
-    rec, members = _guard(run)
+    rec, members = guard(run)
     out = _plan_json(rec, members)
     out["dry_run"] = dry_run
     if as_json:
-        _dump(out)
+        dump(out)
     else:
         _print_plan(out)
     if not rec.plan.ok:
@@ -360,206 +297,6 @@ def _print_plan(out: dict[str, Any]) -> None:
     elif out["appended"]:
         first, last = out["appended"][0], out["appended"][-1]
         typer.echo(f"appended entries {first['entry']}-{last['entry']}; head {last['entry_hash']}")
-
-
-# -- ledger -----------------------------------------------------------------------------------
-
-
-@ledger_app.command("append")
-def append_command(
-    file: Annotated[Path, typer.Argument(help="Ledger file.")],
-    document: Annotated[Path, typer.Argument(help="Document JSON (unsigned, or signed).")],
-    keys: Annotated[
-        Path | None, typer.Option("--keys", help="Keys directory holding the author's keys.")
-    ] = None,
-    at: AtOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Sign a document with its author's office key and append it to the ledger."""
-
-    def run() -> list[dict[str, Any]]:
-        try:
-            if document.stat().st_size > MAX_STATEMENT_BYTES or not document.is_file():
-                raise InputError(
-                    f"{document}: a regular file of at most {MAX_STATEMENT_BYTES} bytes is the "
-                    "limit for a document; put large attachments elsewhere and sign their SHA-256"
-                )
-            raw = json.loads(document.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{document}: no such file; check the path") from None
-        except RecursionError:
-            raise InputError(
-                f"{document}: nested deeper than {MAX_DEPTH} levels; flatten the document"
-            ) from None
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            why = " ".join(str(e).split())[:160]
-            raise InputError(f"{document}: not a JSON document ({why}); fix the file") from None
-        if not isinstance(raw, dict):
-            raise InputError(f"{document}: must be a JSON object")
-        store = KeyStore(keys) if keys is not None else None
-        with Ledger(file) as book:
-            added = append_document(book, raw, store, _at(at))
-        return [
-            {"entry": e.seq, "kind": e.kind, "id": e.fields().get("id"), "hash": e.entry_hash}
-            for e in added
-        ]
-
-    out = _guard(run)
-    if as_json:
-        _dump(out)
-    else:
-        for e in out:
-            what = f" {e['id']}" if e["id"] else ""
-            typer.echo(f"appended entry {e['entry']}: {e['kind']}{what}; hash {e['hash']}")
-
-
-def _entry_json(e: Any) -> dict[str, Any]:
-    try:
-        statement: Any = e.fields()
-    except ValueError:
-        statement = e.statement
-    return {
-        "seq": e.seq,
-        "kind": e.kind,
-        "statement": statement,
-        "signature": e.signature,
-        "signer_key_id": e.signer_key_id,
-        "recorded_at": e.recorded_at,
-        "prev_hash": e.prev_hash,
-        "entry_hash": e.entry_hash,
-    }
-
-
-KeysOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--keys",
-        help="Keys directory: apply key changes (a rotation) it holds that the ledger lacks, "
-        "and say so.",
-    ),
-]
-
-
-def _unrecorded(file: Path, state: Any, keys: Path | None) -> Any:
-    """``state`` with the key statements in ``keys`` that the ledger lacks applied; each change
-    of office holder found is said in one line on stderr."""
-    if keys is None:
-        return state
-    extra, notes = unrecorded_key_statements(state, KeyStore(keys), str(file))
-    for n in notes:
-        typer.echo(n, err=True)
-    state = state.copy()
-    for st in extra:
-        state.apply(st, 0)
-    return state
-
-
-@ledger_app.command("show")
-def show_command(
-    file: Annotated[Path, typer.Argument(help="Ledger file.")],
-    as_json: JsonOpt = False,
-    view: Annotated[
-        str | None,
-        typer.Option("--view", help="Show it as this member (ledger identity) may see it."),
-    ] = None,
-    keys: KeysOpt = None,
-) -> None:
-    """List the ledger's entries (unverified; see ``ledger verify``); a document that lapsed (its
-    signer's office holder changed, or it answers one that lapsed) is marked with the time."""
-
-    def run() -> list[dict[str, Any]]:
-        with Ledger(file) as book:
-            entries = book.entries()
-        state, problems = replay(entries)
-        if view is None:
-            out = [_entry_json(e) for e in entries]
-        else:
-            if problems:
-                raise IntegrityError(
-                    f"ledger {file}: {problems[0]}; a view needs a ledger that verifies"
-                )
-            if view not in state.roster:
-                raise InputError(
-                    f"--view: {view!r} is not on the roster; known: "
-                    f"{', '.join(sorted(state.roster))}"
-                )
-            out = ledger_view(entries, state, view)
-        if not problems:  # lapses are known only on a ledger that verifies
-            lapses = _unrecorded(file, state, keys).lapses()
-            renewed = {
-                d.fields["body"].get("renews"): d.id
-                for d in state.documents.values()
-                if isinstance(d.fields["body"].get("renews"), str)
-            }
-            for e in out:
-                st = e.get("statement")
-                if e.get("kind") == "document" and isinstance(st, dict) and st.get("id") in lapses:
-                    at_, why = lapses[st["id"]]
-                    e["lapsed"] = {"at": at_, "reason": why, "renewed_by": renewed.get(st["id"])}
-        return out
-
-    out = _guard(run)
-    if as_json:
-        _dump(out)
-        return
-    for e in out:
-        if e.get("withheld"):
-            typer.echo(f"{e['seq']:>5}  (withheld)  {e['entry_hash'][:16]}")
-            continue
-        s = e["statement"]
-        if not isinstance(s, dict):
-            typer.echo(f"{e['seq']:>5}  {e['kind']:<15} (unreadable statement)")
-            continue
-        when = s.get("issued_at", "")
-        if e["kind"] == "document":
-            what = f"{s.get('author')} -> {s.get('recipient')}: {s.get('type')} {s.get('id')}"
-            if s.get("in_reply_to"):
-                what += f" (reply to {s['in_reply_to']})"
-            if e.get("lapsed"):
-                lapse = e["lapsed"]
-                by = f"; renewed by {lapse['renewed_by']}" if lapse["renewed_by"] else ""
-                what += f"  [lapsed at {lapse['at']}: {lapse['reason']}{by}]"
-        elif e["kind"] == "roster":
-            what = "members " + ", ".join(str(m.get("id")) for m in s.get("members", []))
-        elif e["kind"] == "key_endorsement":
-            until = s.get("valid_until") or "open"
-            what = f"{s.get('member')} holder {s.get('key_id')} [{s.get('valid_from')}, {until})"
-        else:
-            what = f"{s.get('member')} root {s.get('key_id')}"
-        typer.echo(f"{e['seq']:>5}  {when}  {e['kind']:<15}  {what}")
-
-
-@ledger_app.command("verify")
-def verify_command(
-    file: Annotated[Path, typer.Argument(help="Ledger file.")],
-    as_json: JsonOpt = False,
-    head: Annotated[
-        str | None,
-        typer.Option(
-            "--head", help="Head hash held elsewhere: detects entries dropped at the end."
-        ),
-    ] = None,
-    keys: KeysOpt = None,
-) -> None:
-    """Check every entry: chain, hashes, signatures, keys valid at their time, members, rules;
-    with ``--keys``, also the key changes the keys directory holds that the ledger lacks."""
-    report = _guard(lambda: verify_ledger(file, head))
-    if report.ok and keys is not None:
-
-        def pending() -> None:
-            with Ledger(file) as book:
-                state, _ = replay(book.entries())
-            _unrecorded(file, state, keys)
-
-        _guard(pending)
-    if as_json:
-        _dump(report.to_json())
-        if not report.ok:
-            raise typer.Exit(IntegrityError.exit_code)
-        return
-    if not report.ok:
-        _fail(IntegrityError(*(f"ledger {file}: {p}" for p in report.problems)))
-    typer.echo(f"ledger {file}: {report.entries} entries verify; head {report.head}")
 
 
 # -- what-if --------------------------------------------------------------------------------------
@@ -652,9 +389,9 @@ def whatif_command(
         return whatif(sc, seed_, replications, comps, legal, workers=workers,
                       scheduler=scheduler)
 
-    out = _guard(run)
+    out = guard(run)
     if as_json:
-        _dump(out)
+        dump(out)
         return
     typer.echo(
         f"{out['scenario']}: {out['replications']} replication(s) per arm from seed "
