@@ -16,6 +16,7 @@ __all__ = [
     "EPOCH_LAST",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
+    "MAX_KEYS",
     "MAX_PROBLEMS",
     "MAX_RECORDING_BYTES",
     "MAX_RUN_BYTES",
@@ -24,9 +25,11 @@ __all__ = [
     "Size",
 ]
 
-#: Scenario file: bytes of text, nesting depth of mappings and lists, problems listed.
+#: Scenario file: bytes of text, nesting depth of mappings and lists, keys of one mapping (no
+#: scenario mapping has more than a few dozen fields), problems listed.
 MAX_FILE_BYTES = 8 << 20
 MAX_DEPTH = 64
+MAX_KEYS = 1000
 MAX_PROBLEMS = 50
 #: A civil recording (before decompression), bytes; it must be a regular file.
 MAX_RECORDING_BYTES = 256 << 20

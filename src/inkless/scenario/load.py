@@ -27,6 +27,7 @@ from inkless.errors import ScenarioError
 from .limits import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
+    MAX_KEYS,
     MAX_PROBLEMS,
     MAX_RECORDING_BYTES,
     MAX_RUN_BYTES,
@@ -119,6 +120,13 @@ class _Loader(
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        if len(node.value) > MAX_KEYS:
+            raise _Refused(None, None, f"a mapping with {len(node.value)} keys, more than "
+                           f"{MAX_KEYS}; remove the keys that are not fields", node.start_mark)
+        return node
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
