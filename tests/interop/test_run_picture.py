@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from inkless.cli import app
-from inkless.interop.picture import COLUMNS, cot_events, read_tracks_csv
+from inkless.interop.picture import COLUMNS, cot_events, read_tracks_csv, run_events
 
 from .pcap import tshark_fields, write_pcap
 
@@ -76,13 +76,26 @@ def test_cot_send_over_udp(run_dir: Path) -> None:
                                    f"udp://127.0.0.1:{port}", "--speed", "0", "--protobuf"])
     assert res.exit_code == 0, res.output
     tab = read_tracks_csv(run_dir / "out" / "tracks.csv")
-    want = cot_events(tab, timedelta(0))
+    want = sorted(cot_events(tab, timedelta(0))
+                  + run_events(run_dir / "out" / "events.csv", tab.epoch, timedelta(0)),
+                  key=lambda p: p[0])
     got = [takproto.parse_proto(bytearray(rx.recvfrom(65535)[0])).cotEvent for _ in want]
     rx.close()
     assert [g.uid for g in got] == [e.uid for _, e in want]
     assert [g.type for g in got] == [e.type for _, e in want]
-    ends = [g for g in got if g.staleTime == g.sendTime]  # a track that ends goes stale
+    tracks = [g for g in got if g.uid.startswith("inkless.track.")]
+    ends = [g for g in tracks if g.staleTime == g.sendTime]  # a track that ends goes stale
     assert len(ends) == len(set(tab.track_id.tolist()))
+    with (run_dir / "out" / "events.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    points = [r for r in rows if r["event"] in ("intercept", "impact")]
+    markers = [g for g in got if g.type == "b-m-p-s-m"]
+    assert len(markers) == len(points) > 0
+    points.sort(key=lambda r: float(r["time_s"]))
+    assert [(round(g.lat, 5), round(g.lon, 5)) for g in markers] == [
+        (float(r["lat"]), float(r["lon"])) for r in points]
+    units = {g.uid for g in got if g.type in ("a-f-G-U-C-D-M", "a-f-A-M-F")}
+    assert units == {f"inkless.unit.{r['unit_id']}" for r in rows if r["event"] == "fire"}
 
 
 def test_cot_send_bad_url(run_dir: Path) -> None:

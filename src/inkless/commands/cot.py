@@ -38,9 +38,10 @@ def send(
     proto: Annotated[bool, typer.Option(
         "--protobuf/--xml", help="TAK protocol v1 protobuf instead of CoT XML.")] = False,
 ) -> None:
-    """Send every track of the run's picture as a CoT event; a track that ends goes stale."""
+    """Send every track of the run's picture as a CoT event (a track that ends goes stale),
+    the fire units, and the intercept and impact points of events.csv."""
     from inkless.interop.cot import open_sender
-    from inkless.interop.picture import cot_events, read_tracks_csv
+    from inkless.interop.picture import cot_events, read_tracks_csv, run_events
 
     try:
         if not speed >= 0.0:
@@ -52,6 +53,10 @@ def send(
         t0 = float(tab.t_s.min()) if len(tab) else 0.0
         shift = datetime.now(UTC) - (tab.epoch + timedelta(seconds=t0))
         events = cot_events(tab, shift, member)
+        # fire units, intercept and impact points: not for a member (releasability unknown)
+        if member is None and (run_dir / "events.csv").exists():
+            events = sorted(events + run_events(run_dir / "events.csv", tab.epoch, shift),
+                            key=lambda p: p[0])
         tx = open_sender(to, proto=proto)
         start = time.monotonic()
         try:
@@ -66,5 +71,5 @@ def send(
     except InklessError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(e.exit_code) from None
-    typer.echo(f"sent {len(events)} CoT events ({len(set(e.uid for _, e in events))} tracks) "
-               f"to {to}")
+    tracks = len({e.uid for _, e in events if e.uid.startswith("inkless.track.")})
+    typer.echo(f"sent {len(events)} CoT events ({tracks} tracks) to {to}")

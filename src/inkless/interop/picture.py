@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from inkless.pipeline import Record
 
 __all__ = ["COLUMNS", "PictureTable", "cat062_blocks", "cot_events", "picture_table",
-           "read_tracks_csv", "write_run_picture", "write_tracks_csv"]
+           "read_tracks_csv", "run_events", "write_run_picture", "write_tracks_csv"]
 
 F64 = NDArray[np.float64]
 COV = ("cov_ee", "cov_en", "cov_eu", "cov_nn", "cov_nu", "cov_uu")
@@ -230,3 +230,46 @@ def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -
         notes.append(f"wrote {asterix_out / 'picture.ast'} (CAT062; {left} track reports outside "
                      "its ranges left out)")
     return notes
+
+
+#: CoT types of the run's other objects (docs/interop.md): a friendly air-defence missile unit
+#: on the ground (MIL-STD-2525B S*GPUCDM--), a friendly military fixed-wing aircraft (a combat
+#: air patrol: a unit that fired from above 500 m), and a spot-map marker for intercept and
+#: impact points.
+UNIT_GROUND, UNIT_AIR, MARKER = "a-f-G-U-C-D-M", "a-f-A-M-F", "b-m-p-s-m"
+MARKER_STALE_S = 600.0
+
+
+def run_events(path: Path, epoch: datetime, shift: timedelta) -> list[tuple[float, CotEvent]]:
+    """CoT events of ``events.csv``: each fire unit where it first fired (it stays until the
+    run's end), and every intercept and impact point as a marker (stale after 10 min)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror}); run `inkless run` first") from None
+    out: list[tuple[float, CotEvent]] = []
+    seen: set[str] = set()
+    try:
+        end = max((float(r["time_s"]) for r in rows), default=0.0)
+        for k, r in enumerate(rows):
+            t_s, kind = float(r["time_s"]), r["event"]
+            if kind not in ("fire", "intercept", "impact") or not r["lat"]:
+                continue
+            t = epoch + shift + timedelta(seconds=t_s)
+            lat, lon, alt = float(r["lat"]), float(r["lon"]), float(r["alt_m"])
+            if kind == "fire":
+                if r["unit_id"] in seen:
+                    continue
+                seen.add(r["unit_id"])
+                out.append((t_s, CotEvent(
+                    f"inkless.unit.{r['unit_id']}", UNIT_AIR if alt > 500.0 else UNIT_GROUND, t,
+                    t + timedelta(seconds=end - t_s + 60.0), lat, lon, alt, how="h-e",
+                    callsign=f"{r['unit_id']} ({r['member']})")))
+            else:
+                out.append((t_s, CotEvent(
+                    f"inkless.{kind}.{k}", MARKER, t, t + timedelta(seconds=MARKER_STALE_S),
+                    lat, lon, alt, how="m-f", callsign=f"{kind} {r['threat_id']}")))
+    except (KeyError, ValueError) as e:
+        raise InputError(f"{path}: {e}; the file is not an events.csv of `inkless run`") from None
+    return out
