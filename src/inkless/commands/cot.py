@@ -37,6 +37,10 @@ def send(
         "--speed", help="Replay speed: 1 real time, 10 ten times faster, 0 no pause.")] = 1.0,
     proto: Annotated[bool, typer.Option(
         "--protobuf/--xml", help="TAK protocol v1 protobuf instead of CoT XML.")] = False,
+    ca: Annotated[Path | None, typer.Option(
+        "--ca", help="tls://: the server's CA certificate, PEM (default: the system's).")] = None,
+    cert: Annotated[Path | None, typer.Option(
+        "--cert", help="tls://: this client's certificate and key, one PEM file.")] = None,
 ) -> None:
     """Send every track of the run's picture as a CoT event (a track that ends goes stale),
     the fire units, and the intercept and impact points of events.csv."""
@@ -57,7 +61,7 @@ def send(
         if member is None and (run_dir / "events.csv").exists():
             events = sorted(events + run_events(run_dir / "events.csv", tab.epoch, shift),
                             key=lambda p: p[0])
-        tx = open_sender(to, proto=proto)
+        tx = open_sender(to, proto=proto, ca=ca, cert=cert)
         start = time.monotonic()
         try:
             for t, ev in events:

@@ -27,6 +27,7 @@ import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
@@ -38,7 +39,7 @@ from numpy.typing import NDArray
 from inkless.errors import InputError
 
 __all__ = ["CotEvent", "Sender", "ce_le", "cot_type", "frame", "open_sender", "parse_event",
-           "split_stream", "to_proto", "to_xml"]
+           "split_stream", "tls_context", "to_proto", "to_xml"]
 
 log = logging.getLogger("inkless.interop")
 
@@ -249,6 +250,9 @@ class Sender:
                     self._sock = ctx.wrap_socket(raw, server_hostname=u.hostname)
                 else:
                     self._sock = raw
+        except ssl.SSLError as e:
+            raise InputError(f"--to {url}: TLS failed ({e.reason or e}); check --ca and "
+                             "--cert") from None
         except OSError as e:
             raise InputError(f"--to {url}: cannot connect ({e.strerror or e}); is the TAK "
                              "server listening there?") from None
@@ -268,9 +272,26 @@ class Sender:
         self._sock.close()
 
 
-def open_sender(url: str, proto: bool = False) -> Sender:
+def tls_context(ca: Path | None = None, cert: Path | None = None) -> ssl.SSLContext:
+    """Client TLS context: the server checked against ``ca`` (PEM; default: the system store),
+    and ``cert`` (PEM holding the client certificate and its key) offered when given, as TAK
+    servers ask of their clients."""
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca) if ca else None)
+        if cert is not None:
+            ctx.load_cert_chain(str(cert))
+    except (OSError, ssl.SSLError) as e:
+        where = cert if cert is not None and ca is None else (ca or cert)
+        raise InputError(f"{where}: cannot load ({getattr(e, 'strerror', None) or e}); give "
+                         "PEM files (--ca: the server's CA; --cert: certificate and key)") from None
+    return ctx
+
+
+def open_sender(url: str, proto: bool = False, ca: Path | None = None,
+                cert: Path | None = None) -> Sender:
     """A :class:`Sender` for ``url`` (raises ``InputError`` with a one-line reason)."""
-    return Sender(url, proto)
+    ctx = tls_context(ca, cert) if url.startswith("tls://") else None
+    return Sender(url, proto, ctx)
 
 
 def rebase(times: Iterable[datetime], now: datetime) -> timedelta:
