@@ -25,7 +25,7 @@ from inkless.coalition import (
     Prohibition,
     plan_exchange,
 )
-from inkless.coalition.rules import Role
+from inkless.coalition.members import Role
 
 from .test_planner import precondition_met, prohibited
 

@@ -5,7 +5,7 @@ Where it sits: below the scenario (which embeds :class:`MemberRules` and :class:
 and above physics; the simulation and the assignment will read legal bases from the ledger and
 caveats as eligibility masks. Modules, in the order data flows through them:
 
-- ``rules``      boundary models (pydantic) and the caveat / releasability predicates
+- ``members``    members and their rules: boundary models (pydantic), releasability
 - ``planner``    shortest letter exchange by breadth-first search, or the conflicting rules
 - ``documents``  canonical JSON, document ids, Ed25519 signing
 - ``keys``       member office keys on disk: root, endorsed office holders, rotation
@@ -37,16 +37,7 @@ from .documents import SignedStatement, canonical_json, document_fields, key_id,
 from .gates import Gates, build_gates
 from .keys import KeyStore, OfficeKeys
 from .ledger import Ledger, VerifyReport, verify_ledger
-from .planner import (
-    Letter,
-    Plan,
-    PlanStep,
-    describe_step,
-    plan_exchange,
-    precondition_met_by,
-)
-from .record import RecordedPlan, Renewal, append_document, ledger_members, plan_on_ledger
-from .rules import (
+from .members import (
     AirspaceGrant,
     Caveats,
     DocumentType,
@@ -61,6 +52,15 @@ from .rules import (
     grant_window_s,
     releasable,
 )
+from .planner import (
+    Letter,
+    Plan,
+    PlanStep,
+    describe_step,
+    plan_exchange,
+    precondition_met_by,
+)
+from .record import RecordedPlan, Renewal, append_document, ledger_members, plan_on_ledger
 from .state import Entry, LedgerState, Problem, replay
 from .views import (
     directory_view,

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from inkless.errors import IntegrityError
 
 from .documents import SignedStatement
+from .members import DocumentType, Member
 from .planner import (
     Letter,
     describe_precondition,
@@ -44,7 +45,6 @@ from .planner import (
     precondition_met_by,
     prohibition_of,
 )
-from .rules import DocumentType, Member
 from .state import Entry, Problem, replay
 
 __all__ = [

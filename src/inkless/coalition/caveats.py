@@ -33,7 +33,7 @@ from inkless.physics.geodesy import geodetic_from_ecef_bowring
 from inkless.physics.polygon import inside_polygon
 from inkless.units import DEG
 
-from .rules import AirspaceGrant, Member, grant_window_s
+from .members import AirspaceGrant, Member, grant_window_s
 
 __all__ = [
     "CAVEAT_KINDS",

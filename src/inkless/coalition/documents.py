@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from inkless.errors import InputError
 
-from .rules import DocumentType
+from .members import DocumentType
 
 __all__ = [
     "MAX_DEPTH",

@@ -25,7 +25,7 @@ from inkless.errors import InputError
 
 from .basis import LEGAL_BASIS, Interval, MemberBasis, TimedLetter, legal_basis
 from .caveats import PairQuery, RegionShape, caveat_mask, caveat_rules
-from .rules import AirspaceGrant, Member
+from .members import AirspaceGrant, Member
 
 __all__ = ["Gates", "build_gates"]
 

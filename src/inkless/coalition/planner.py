@@ -1,7 +1,7 @@
 """The letter-exchange planner: the shortest exchange of documents after which every member's
 preconditions hold and no member breaks one of its own prohibitions.
 
-Where it sits: it reads the members' rules (:mod:`inkless.coalition.rules`) and the documents
+Where it sits: it reads the members' rules (:mod:`inkless.coalition.members`) and the documents
 already on record (from the ledger), and says who writes what to whom, in which order. The
 command signs the result and appends it to the ledger.
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from inkless.errors import InputError
 
-from .rules import DocumentType, Member, Precondition, coalition_problems
+from .members import DocumentType, Member, Precondition, coalition_problems
 
 __all__ = [
     "Letter",

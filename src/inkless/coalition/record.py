@@ -25,8 +25,8 @@ from .documents import (
 )
 from .keys import KeyStore, OfficeKeys, check_secret
 from .ledger import Appender, Ledger
+from .members import AirspaceGrant, DocumentType, Member, MemberRules
 from .planner import Letter, Plan, describe_step, plan_exchange, precondition_met_by
-from .rules import AirspaceGrant, DocumentType, Member, MemberRules
 from .state import Entry, LedgerState
 from .views import ledger_identity
 

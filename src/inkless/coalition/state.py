@@ -30,8 +30,8 @@ from .documents import (
     time_problem,
     utc_iso,
 )
+from .members import ROLES, AirspaceGrant, DocumentType, Member, MemberRules, coalition_problems
 from .planner import prohibition_of
-from .rules import ROLES, AirspaceGrant, DocumentType, Member, MemberRules, coalition_problems
 from .statements import MEMBER_FIELDS, statement_problems
 
 __all__ = [

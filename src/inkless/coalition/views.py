@@ -19,8 +19,8 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
+from .members import Member
 from .planner import Plan, describe_step
-from .rules import Member
 from .state import Entry, LedgerState
 
 __all__ = [
