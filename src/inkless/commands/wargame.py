@@ -77,7 +77,7 @@ def wargame(
             Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
-                TextColumn("left"), TimeRemainingColumn(), console=err, transient=True,
+                TimeRemainingColumn(), TextColumn("left"), console=err, transient=True,
             ) as bar,
             (connect(workers, scheduler) if pending(plan, out_dir) else nullcontext()) as client,
         ):
