@@ -14,9 +14,9 @@ import pymap3d
 import pytest
 from scipy import stats
 
-from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
+from inkless.physics.geodesy import altitude, ecef_from_geodetic, geodetic_from_ecef, up_from_ecef
 from inkless.scenario.tables import SensorTable
-from inkless.sensing import Detections, EnuFrame, ExpectedPd, coverage, detect, scan_ticks
+from inkless.sensing import Detections, EnuFrame, ExpectedPd, coverage_grid, detect, scan_ticks
 
 D = np.pi / 180.0
 SENSOR = (32.0, 35.0, 100.0)  # lat, lon deg, alt m
@@ -145,8 +145,10 @@ def test_expected_pd_agrees_with_the_coverage_geometry() -> None:
     vel = np.where(fast[:, None], [[2000.0, 0.0, 0.0]], [[100.0, 0.0, 0.0]])
     p = f(frame.from_ecef(ecef), vel)[0]
     # fast tracks get the ballistic range, slow ones the shorter of cruise and drone
-    ref = coverage(s, np.array([[900e3, 150e3]]), np.array([0.0]), np.array([np.pi / 2]), ecef,
-                   np.where(fast, 0, 1))[0]
+    frame_s = (s[None], up_from_ecef(s)[None], altitude(s)[None])
+    ref = coverage_grid(frame_s, np.array([[900e3, 150e3]]), np.array([0.0]),
+                        np.array([np.pi / 2]), ecef[None], altitude(ecef)[None],
+                        np.where(fast, 0, 1))[0]  # fmt: skip
     assert 500 < ref.sum() < n - 500
     assert np.array_equal(p > 0, ref)
     assert set(np.unique(p)) <= {0.0, 0.9}

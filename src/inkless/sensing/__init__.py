@@ -1,11 +1,11 @@
 """Sensing: what the coalition's sensors can see (coverage) and what they report (detections).
 
-``coverage`` / ``coverage_grid``: the geometry (range per class, elevation limits, radar horizon);
+``coverage_grid``: the geometry (range per class, elevation limits, radar horizon);
 ``radar``: noisy reports per scan with misses and false alarms (:func:`detect`), the common ENU
 frame (:class:`EnuFrame`) and what a tracker should expect of each sensor (:func:`expected_pd`).
 """
 
-from .coverage import EFFECTIVE_EARTH_RADIUS, coverage, coverage_grid
+from .coverage import EFFECTIVE_EARTH_RADIUS, coverage_grid
 from .radar import (
     BALLISTIC_SPEED,
     Detections,
@@ -24,7 +24,6 @@ __all__ = [
     "EnuFrame",
     "ExpectedPd",
     "clutter_density",
-    "coverage",
     "coverage_grid",
     "detect",
     "expected_pd",

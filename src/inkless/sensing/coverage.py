@@ -13,9 +13,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inkless.arrays import F64
-from inkless.physics.geodesy import EARTH_MEAN_RADIUS, altitude, up_from_ecef
+from inkless.physics.geodesy import EARTH_MEAN_RADIUS
 
-__all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage", "coverage_grid"]
+__all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage_grid"]
 
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
 
@@ -52,39 +52,6 @@ def _visible(
     )
 
 
-def coverage(
-    sensor: F64,
-    sensor_range: F64,
-    min_el: F64,
-    max_el: F64,
-    target: F64,
-    target_cls: NDArray[np.int64],
-    target_alt: F64 | None = None,
-) -> NDArray[np.bool_]:
-    """``seen (s, n)``: object ``j`` is inside sensor ``i``'s coverage.
-
-    ``sensor (s,3)`` and ``target (n,3)`` are ECEF metres (NaN rows are never seen);
-    ``sensor_range (s, C)`` metres per class column, ``target_cls (n,)`` the column of each
-    object; ``min_el``, ``max_el`` (s,) radians; ``target_alt (n,)`` heights when known.
-    """
-    h_t = altitude(target) if target_alt is None else target_alt
-    seen = np.zeros((len(sensor), len(target)), dtype=bool)
-    for i in range(len(sensor)):
-        d = target - sensor[i]
-        near = np.flatnonzero(np.linalg.norm(d, axis=1) <= sensor_range[i, target_cls])
-        seen[i, near] = _visible(
-            d[near],
-            sensor[i],
-            up_from_ecef(sensor[i]),
-            altitude(sensor[i]),
-            target[near],
-            h_t[near],
-            min_el[i],
-            max_el[i],
-        )
-    return seen
-
-
 def coverage_grid(
     sensor: tuple[F64, F64, F64],
     sensor_range: F64,
@@ -98,7 +65,7 @@ def coverage_grid(
 ) -> NDArray[np.bool_]:
     """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k`` (time ``k * dt``).
 
-    The same geometry as :func:`coverage`, over a whole precomputed truth grid at once:
+    Range per class, elevation limits and the radar horizon, over a whole truth grid at once:
     ``sensor`` is (positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)``,
     heights ``(ticks, s)`` m), broadcast views for fixed sensors; ``target (ticks, n, 3)`` and
     ``target_alt (ticks, n)`` with NaN where an object is not in flight. One sensor at a time:
