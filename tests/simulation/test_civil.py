@@ -214,3 +214,24 @@ def test_inside_region_against_matplotlib() -> None:
     # great-circle edges and straight lat/lon edges differ only within ~1 km of the edges
     differ = mine != ref
     assert differ.mean() < 0.01
+
+
+def test_inside_region_across_the_antimeridian() -> None:
+    """A square from 179 E to 179 W: matplotlib on longitudes unwrapped to [0, 360) is the
+    reference, away from the edges (great-circle and straight edges differ there by < 0.002
+    deg); the same square shifted to 0 E gives the same answers (the projection does not care
+    where the antimeridian is)."""
+    rng = np.random.default_rng(4)
+    poly = np.array([[10.0, 179.0], [10.0, -179.0], [12.0, -179.0], [12.0, 179.0]])
+    lat, lon = rng.uniform(9.0, 13.0, 4000), rng.uniform(177.0, 183.0, 4000)
+    lon = (lon + 180.0) % 360.0 - 180.0  # as the scenario gives them: in [-180, 180)
+    mine = inside_region(lat * DEG, lon * DEG, poly[:, 0] * DEG, poly[:, 1] * DEG)
+    unwrapped = np.c_[lon % 360.0, lat]
+    ref = MplPath(np.c_[poly[:, 1] % 360.0, poly[:, 0]]).contains_points(unwrapped)
+    far = (np.abs(lat - 10.0) > 0.01) & (np.abs(lat - 12.0) > 0.01)
+    far &= (np.abs(lon % 360.0 - 179.0) > 0.01) & (np.abs(lon % 360.0 - 181.0) > 0.01)
+    np.testing.assert_array_equal(mine[far], ref[far])
+    assert 500 < mine.sum() < 3500
+    shifted = inside_region(lat * DEG, (lon % 360.0 - 180.0) * DEG, poly[:, 0] * DEG,
+                            (poly[:, 1] % 360.0 - 180.0) * DEG)  # fmt: skip
+    np.testing.assert_array_equal(shifted[far], mine[far])
