@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
@@ -38,8 +39,11 @@ from numpy.typing import NDArray
 
 from inkless.errors import InputError
 
-__all__ = ["CotEvent", "Sender", "ce_le", "cot_type", "frame", "open_sender", "parse_event",
-           "split_stream", "tls_context", "to_proto", "to_xml"]
+if TYPE_CHECKING:
+    from inkless.simulation.adsb import IffReplies
+
+__all__ = ["CotEvent", "Sender", "ce_le", "cot_type", "frame", "friendly_replies", "open_sender",
+           "parse_event", "split_stream", "tls_context", "to_proto", "to_xml"]
 
 log = logging.getLogger("inkless.interop")
 
@@ -297,3 +301,34 @@ def open_sender(url: str, proto: bool = False, ca: Path | None = None,
 def rebase(times: Iterable[datetime], now: datetime) -> timedelta:
     """The shift that moves the earliest of ``times`` to ``now`` (replays are shown live)."""
     return now - min(times)
+
+
+#: Floor of a self-report's position sigma (m): a TAK device's GPS fix with its latency.
+MIN_REPORT_SIGMA_M = 30.0
+
+
+def friendly_replies(events: Iterable[CotEvent], at: datetime, max_age_s: float = 30.0,
+                     ) -> IffReplies:
+    """Friendly self-reports from a TAK feed as cooperative "friend" evidence, like
+    authenticated IFF replies (:class:`inkless.simulation.adsb.IffReplies`) at ``at``.
+
+    Kept: events whose type is a friendly air atom (``a-f-A...``), not stale at ``at`` and at
+    most ``max_age_s`` old. Position ECEF from the WGS-84 point; sigma the larger of ``ce`` and
+    ``le`` (at least :data:`MIN_REPORT_SIGMA_M`; an unknown 9999999 error drops the report).
+    ``source`` is -1: no truth row stands behind a report from outside.
+    """
+    from inkless.physics.geodesy import ecef_from_geodetic
+    from inkless.simulation.adsb import IffReplies
+
+    keep = [e for e in events
+            if e.type.startswith("a-f-A") and e.stale > at
+            and 0.0 <= (at - e.time).total_seconds() <= max_age_s
+            and max(e.ce_m, e.le_m) < 9999999.0]
+    t = at.timestamp()
+    if not keep:
+        return IffReplies.empty(t)
+    lat = np.radians([e.lat_deg for e in keep])
+    lon = np.radians([e.lon_deg for e in keep])
+    pos = ecef_from_geodetic(lat, lon, np.array([e.hae_m for e in keep])).reshape(-1, 3)
+    sigma = np.maximum([max(e.ce_m, e.le_m) for e in keep], MIN_REPORT_SIGMA_M)
+    return IffReplies(t, pos, sigma, np.full(len(keep), -1, np.int64))
