@@ -187,7 +187,11 @@ def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
     gaps = np.diff(np.unique(tab.t_s))
     period = float(np.median(gaps)) if len(gaps) else 20.0
     out: list[tuple[float, CotEvent]] = []
-    for i in np.flatnonzero(keep).tolist():
+    rows = np.flatnonzero(keep)
+    order = rows[np.lexsort((tab.t_s[rows], tab.track_id[rows]))]
+    last = set(order[np.r_[tab.track_id[order][1:] != tab.track_id[order][:-1], True]].tolist()
+               if len(order) else [])  # each track's last kept report
+    for i in rows.tolist():
         t = tab.epoch + shift + timedelta(seconds=float(tab.t_s[i]))
         v = tab.v_enu[i]
         has_v = bool(np.isfinite(v[:2]).all())
@@ -199,8 +203,7 @@ def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
             course_deg=math.degrees(math.atan2(v[0], v[1])) % 360.0 if has_v else None,
             speed_mps=float(math.hypot(v[0], v[1])) if has_v else None)
         out.append((float(tab.t_s[i]), ev))
-        nxt = (tab.track_id == tab.track_id[i]) & (tab.t_s > tab.t_s[i]) & keep
-        if not nxt.any():  # the track ends: one more report, already stale
+        if i in last:  # the track ends: one more report, already stale
             te = t + timedelta(seconds=period)
             out.append((float(tab.t_s[i]) + period,
                         CotEvent(ev.uid, ev.type, te, te, ev.lat_deg, ev.lon_deg, ev.hae_m,
