@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-import inkless.pipeline as pipeline
+import inkless.engine.tracked as tracked
 from inkless.afteraction.results import results
 from inkless.identification import NEUTRAL, Evidence
 from inkless.identification.categories import ADSB, CIVIL_CONTRADICTED
@@ -39,8 +39,8 @@ def cruise_only() -> Scenario:
 
 def spoofed_run(monkeypatch: pytest.MonkeyPatch, spoof: bool) -> tuple[Any, list[Any]]:
     seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    evidence = pipeline._TrackedWorld._evidence
-    identify = pipeline._TrackedWorld.identify
+    evidence = tracked.TrackedPicture._evidence
+    identify = tracked.TrackedPicture.identify
 
     def forged(self: Any, tick: int, t: float) -> Evidence:
         ev = evidence(self, tick, t)
@@ -55,8 +55,8 @@ def spoofed_run(monkeypatch: pytest.MonkeyPatch, spoof: bool) -> tuple[Any, list
         return ids
 
     if spoof:
-        monkeypatch.setattr(pipeline._TrackedWorld, "_evidence", forged)
-    monkeypatch.setattr(pipeline._TrackedWorld, "identify", logged)
+        monkeypatch.setattr(tracked.TrackedPicture, "_evidence", forged)
+    monkeypatch.setattr(tracked.TrackedPicture, "identify", logged)
     return run(cruise_only(), 11, picture="tracked"), seen
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-import inkless.pipeline as pipeline
+import inkless.engine.tracked as tracked
 from inkless.afteraction.results import results
 from inkless.identification import FRIEND
 from inkless.pipeline import BLOCKED_NOT_HOSTILE, LANDED, Picture, run
@@ -114,13 +114,13 @@ def test_an_airborne_radar_does_not_see_its_own_aircraft(monkeypatch: Any) -> No
     even with the aircraft's reference point a metre from the antenna (at exactly the radar's
     position the range is 0 and nothing is seen anyway), while a second coalition aircraft
     nearby is, as friend (it answers IFF)."""
-    real = pipeline.coalition_aircraft
+    real = tracked.coalition_aircraft
 
     def offset(scenario: Scenario, tables: Any) -> Any:
         air = real(scenario, tables)
         return dataclasses.replace(air, fixed=air.fixed + np.array([1.0, 0.0, 0.0]))
 
-    monkeypatch.setattr(pipeline, "coalition_aircraft", offset)
+    monkeypatch.setattr(tracked, "coalition_aircraft", offset)
     data = yaml.safe_load(SCENARIO)
     data["sensors"] = [{"id": "awacs", "owner": "A", "kind": "airborne",
                         "position": {"lat_deg": 32.0, "lon_deg": 35.05, "alt_m": 9000},

@@ -1,0 +1,306 @@
+"""The engine: one decision cycle after another, on any picture.
+
+Each cycle (every ``settings.scan_period_s``), :meth:`Engine.step`:
+
+1. settle   - interceptors due by now (the picture's seeker check first; kill draws are common
+              random numbers, :class:`inkless.engagement.KillDraws`);
+2. land     - threats whose impact time has come land and damage what they hit;
+3. skip     - if the picture is idle (nothing can be observed or decided), jump to the next
+              tick when something happens: a window opens, an interceptor is due, a threat
+              lands;
+4. observe  - the picture's candidates (:class:`inkless.engine.picture.Picture`): sensing,
+              tracking, identification and threat evaluation live behind it;
+5. decide   - per candidate set: feasibility of the shots, the coalition's gates, the units'
+              availability, the solver's assignment (or, for candidates the defence withholds,
+              the after-action's note of where a shot was possible);
+6. fire     - interceptors launched, with why each was fired.
+
+Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
+is a pure function of (scenario, seed): the generator is made here from the seed and passed
+down (the tracked picture's sensor draws and its cooperative reports come from two child
+generators spawned from it). Kill draws are common random numbers: the k-th interceptor fired
+at a threat has the same luck in every run of the same seed, on either picture and whatever
+rules apply, so counterfactual reruns differ by their cause, not by the order of the draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inkless.arrays import I64, B
+from inkless.assignment import COST_EXCEEDS_VALUE, Explanation, explain, solve
+from inkless.assignment.feasibility import Feasibility, feasibility
+from inkless.assignment.problem import WTAProblem
+from inkless.coalition import Gates, PairQuery
+from inkless.engagement import KILL, LOST, MISS, PENDING, KillDraws, resolve
+from inkless.errors import InputError
+from inkless.scenario.model import THREAT_CLASSES, Scenario
+from inkless.scenario.tables import compile_tables
+from inkless.simulation import SensorPlatforms, generate_raid
+from inkless.simulation.civil import civil_traffic
+
+from .perfect import PerfectPicture
+from .picture import Picture
+from .record import (
+    BLOCKED_CAVEAT,
+    BLOCKED_CHANNELS,
+    BLOCKED_COST,
+    BLOCKED_INACTIVE,
+    BLOCKED_RELOAD,
+    BLOCKED_ROUNDS,
+    BLOCKED_UNASSIGNED,
+    IN_FLIGHT,
+    KILLED,
+    NOT_LAUNCHED,
+    PICTURES,
+    PictureName,
+    Record,
+    Solver,
+)
+from .state import NEVER, Candidates, DefenceState, Notes, Options, ThreatState
+from .tracked import TrackedPicture
+
+__all__ = ["Engine", "run"]
+
+_RESULT_EVENT = {KILL: "intercept", MISS: "miss", LOST: "lost"}
+
+
+class Engine:
+    """One run of the defence on a scenario (module docstring). ``picture``: ``perfect`` (the
+    defence holds every covered threat exactly) or ``tracked`` (it decides on the fused,
+    identified tracks); ``gates`` (default: no rules) say when each member's forces act and
+    which shots its rules allow.
+
+    The generator is PCG64 seeded by ``SeedSequence(seed, spawn_key=(replication,))``, which is
+    what ``SeedSequence(seed).spawn(R)[replication]`` gives: replication r of a Monte Carlo run
+    is the same whatever R is.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int = 0,
+                 solver: Solver = "fast", picture: PictureName = "perfect",
+                 gates: Gates | None = None) -> None:
+        if picture not in PICTURES:
+            raise InputError(
+                f"run: unknown picture {picture!r}; use one of {', '.join(PICTURES)}")
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication,)))
+        self.scenario, self.seed, self.replication = scenario, seed, replication
+        self.solver, self.picture_name = solver, picture
+        self.settings = s = scenario.settings
+        self.tables = tables = compile_tables(scenario)
+        self.gates = gates or Gates.open(len(tables.members))
+        self.raid = raid = generate_raid(scenario, tables, rng)
+        self.kill_draws = KillDraws.draw(rng, len(raid) + 1)  # the last row: shots at no threat
+        self.units = units = tables.units
+        n = len(raid)
+        self.threats = ThreatState.start(raid, tables.assets.value)
+        self.defence = DefenceState.start(units, n)
+        self.notes = Notes.start(n, self.defence.flight.capacity)
+        for j in np.argsort(raid.launch_time, kind="stable").tolist():
+            if raid.launch_time[j] <= s.duration_s:
+                self.notes.events.append((float(raid.launch_time[j]), "launch", j, -1))
+        self.dt = dt = s.scan_period_s
+        self.last_tick = int(np.floor(s.duration_s / dt))
+        ticks = min(self.last_tick, int(np.ceil(np.nanmax(raid.impact_time, initial=0.0) / dt))) + 1
+        truth, truth_alt = raid.grid(dt, ticks)
+        flyout = units.r_max / units.speed
+        max_shots = np.array([s.max_shots_per_threat.get(c, 1) for c in THREAT_CLASSES])
+        platforms = SensorPlatforms(tables.sensors)
+        self.traffic = civil_traffic(scenario)
+        self.picture: Picture
+        if picture == "tracked":
+            sense_rng, coop_rng = rng.spawn(2)
+            self.picture = TrackedPicture(scenario, tables, raid, self.traffic, platforms,
+                                          self.gates, truth, truth_alt, dt, sense_rng, coop_rng,
+                                          flyout, max_shots, self.notes.blocked)
+        else:
+            self.picture = PerfectPicture(tables, raid, platforms, self.gates, truth, truth_alt,
+                                          dt, flyout, max_shots, s.engage_undefended)
+
+    def run(self) -> Record:
+        """Every decision cycle from the epoch to the end (or until nothing is left to
+        happen); the record."""
+        tick = 0
+        while tick <= self.last_tick:
+            nxt = self.step(tick)
+            if nxt is None:
+                break
+            tick = nxt
+        return self.record(tick)
+
+    def step(self, tick: int) -> int | None:
+        """One decision cycle at tick ``tick`` (module docstring); the next tick to step, None
+        when nothing is left to happen."""
+        t = tick * self.dt
+        self.settle(t)
+        self.threats.land(self.raid, t, self.notes.events)
+        if self.picture.idle(tick, self.threats):
+            return self.next_tick(tick)
+        for c in self.picture.observe(tick, t, self.threats, self.defence):
+            if c.withheld:
+                self.withhold(t, c)
+            else:
+                self.decide(t, c)
+        return tick + 1
+
+    # --- 1. settle --------------------------------------------------------------------------
+    def settle(self, t: float) -> None:
+        """Interceptors due by ``t`` (s): the picture's seeker check, the kill draws, the
+        channels freed, kills seen (kill assessment)."""
+        flight, threats = self.defence.flight, self.threats
+        self.picture.check(flight, t)
+        for row in resolve(flight, t, threats.alive_x, threats.impact_x).tolist():
+            shooter, j = int(flight.unit[row]), int(flight.threat[row])
+            self.defence.busy[shooter] -= 1
+            result = int(flight.result[row])
+            self.notes.events.append((float(flight.intercept_time[row]), _RESULT_EVENT[result],
+                                      j, shooter))
+            if result == KILL:
+                threats.fate[j], threats.end_time[j] = KILLED, flight.intercept_time[row]
+                self.picture.killed(row, float(flight.intercept_time[row]))
+
+    # --- 3. skip ----------------------------------------------------------------------------
+    def next_tick(self, tick: int) -> int | None:
+        """The next tick something happens after ``tick``: a window opens (a threat with none
+        never opens one), an interceptor is due, a threat lands; None if nothing will."""
+        flight, alive, lo = self.defence.flight, self.threats.alive, self.picture.active_lo
+        pending = flight.result[: flight.n] == PENDING
+        later = np.concatenate([
+            lo[alive & (lo < NEVER)],
+            np.ceil(flight.intercept_time[: flight.n][pending] / self.dt),
+            np.ceil(self.raid.impact_time[alive] / self.dt),
+        ])
+        later = later[later > tick]
+        return int(later.min()) if later.size else None
+
+    # --- 5. decide --------------------------------------------------------------------------
+    def shootable(self, t: float, o: Options) -> tuple[Feasibility, I64, I64, B, B]:
+        """Feasibility of the options' pairs, the gates' codes, the units' free rounds and
+        channels, whether each unit's member acts and whether each unit is available (rounds, a
+        channel, reloaded, its member acting)."""
+        units, us, d = self.units, o.us, self.defence
+        fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt,
+                         detail=False)
+        codes = self.gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
+        free = d.free(units, us)
+        active = self.gates.active(units.owner[us], t)
+        avail = (free > 0) & (d.ready[us] <= t) & active
+        return fz, codes, free, active, avail
+
+    def withhold(self, t: float, c: Candidates) -> None:
+        """After-action only: the threats ``c.keys`` the defence withholds get the bit
+        ``c.withheld`` where some available unit had a feasible shot the gates allow."""
+        fz, codes, _, _, avail = self.shootable(t, c.options)
+        geo, keys, notes = fz.feasible, c.keys, self.notes
+        notes.feasible_ever[keys[geo.any(axis=0)]] = True
+        ok = geo & (codes == 0) & avail[:, None]
+        notes.blocked[keys[ok.any(axis=0)]] |= c.withheld
+
+    def decide(self, t: float, c: Candidates) -> None:
+        """Feasibility, gates, availability, assignment; then fire (with why), noting for the
+        after-action why a feasible shot was not taken."""
+        o, keys, units, d, notes = c.options, c.keys, self.units, self.defence, self.notes
+        us = o.us
+        fz, codes, free, active, avail = self.shootable(t, o)
+        geo = fz.feasible
+        for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
+            if keys[jj] >= 0:
+                notes.caveat_blocks.setdefault((int(us[uu]), int(keys[jj])),
+                                               (t, int(codes[uu, jj])))
+        notes.feasible_ever[keys[geo.any(axis=0)]] = True
+        notes.blocked[keys[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= (
+            BLOCKED_CAVEAT)
+        geo &= codes == 0
+        ok = geo & avail[:, None]
+        some_geo, some_ok = geo.any(axis=0), ok.any(axis=0)
+        stuck = some_geo & ~some_ok
+        if stuck.any():  # every unit that could shoot fails on something: record what
+            g = geo[:, stuck]
+            for bit, bad in (
+                (BLOCKED_ROUNDS, d.rounds[us] == 0),
+                (BLOCKED_CHANNELS, d.busy[us] >= units.channels[us]),
+                (BLOCKED_RELOAD, d.ready[us] > t),
+                (BLOCKED_INACTIVE, ~active),
+            ):
+                notes.blocked[keys[stuck]] |= np.where((g & bad[:, None]).any(axis=0), bit, 0)
+        if not some_ok.any():
+            return
+        counts = np.where(units.reload[us] > 0, np.minimum(free, 1), free)
+        problem = WTAProblem.make(values=c.value, p=np.where(ok, fz.pk, 0.0),
+                                  counts=np.maximum(counts, 0), eligible=ok, cost=units.cost[us],
+                                  exchange_rate=self.settings.exchange_rate,
+                                  max_per_target=c.room)
+        # exact is for planning: bounded to one decision period per cycle in the loop
+        x = solve(problem, self.solver, time_limit=self.dt if self.solver == "exact" else None).x
+        why = explain(problem, x)
+        left = some_ok & (x.sum(axis=0) == 0)
+        notes.blocked[keys[left & (why.reason == COST_EXCEEDS_VALUE)]] |= BLOCKED_COST
+        notes.blocked[keys[left & (why.reason != COST_EXCEEDS_VALUE)]] |= BLOCKED_UNASSIGNED
+        self.fire(t, c, fz, why)
+
+    # --- 6. fire ----------------------------------------------------------------------------
+    def fire(self, t: float, c: Candidates, fz: Feasibility, why: Explanation) -> None:
+        """Launch the rounds of the explained assignment ``why``, with the reasons."""
+        o, keys, flight, notes = c.options, c.keys, self.defence.flight, self.notes
+        us = o.us
+        e = np.repeat(np.arange(len(why.weapon)), why.rounds)  # engagement of each round
+        wi, tj = why.weapon[e], why.target[e]
+        u = us[wi]
+        first_row = flight.n
+        flight.fire(u, keys[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj],
+                    self.kill_draws.take(keys[tj]))
+        fired = slice(first_row, flight.n)
+        best = why.best_alternative[e]
+        chosen = np.zeros_like(o.pairs)
+        chosen[wi, tj] = True
+        late = feasibility(self.units, us, o.idx, o.cls, chosen, t, o.times, o.ecef, o.alt)
+        r = notes.reasons
+        r.value_at_risk[fired] = c.value[tj]
+        r.value_saved[fired] = why.saved[e] / why.rounds[e]
+        r.cost[fired] = why.cost[e] / why.rounds[e]
+        r.alternatives[fired] = why.alternatives[e]
+        r.alt_unit[fired] = np.where(best >= 0, us[np.maximum(best, 0)], -1)
+        r.alt_value_saved[fired] = why.alternative_saved[e]
+        r.latest_launch_s[fired] = late.t_latest_launch[wi, tj]
+        r.shots_fit[fired] = late.shots_fit[wi, tj]
+        self.defence.engaged[keys[tj]] = True
+        if c.track is not None:
+            self.picture.fired(fired, c, tj)
+        self.defence.launch(self.units, u, t)
+        for uu, jj in zip(u.tolist(), keys[tj].tolist(), strict=True):
+            notes.events.append((t, "assign", jj, uu))
+            notes.events.append((t, "fire", jj, uu))
+
+    # --- the record -------------------------------------------------------------------------
+    def record(self, tick: int) -> Record:
+        """The run's record for the after-action, the run having stopped at ``tick``."""
+        raid, s, flight, notes, threats = (self.raid, self.settings, self.defence.flight,
+                                           self.notes, self.threats)
+        n = len(raid)
+        detect = self.picture.detections(threats.end_time, s.duration_s)
+        detected = np.isfinite(detect)
+        notes.events += [(float(detect[j]), "detect", j, -1)
+                         for j in np.flatnonzero(detected).tolist()]
+        launched = raid.launch_time <= min(tick * self.dt, s.duration_s)
+        threats.fate[launched & (threats.fate == NOT_LAUNCHED)] = IN_FLIGHT
+        notes.events.sort(key=lambda e: e[0])
+        tracked = self.picture if isinstance(self.picture, TrackedPicture) else None
+        return Record(
+            scenario=self.scenario, tables=self.tables, raid=raid, seed=self.seed,
+            replication=self.replication, flight=flight, fate=threats.fate,
+            end_time=threats.end_time, detect_time=detect, damage=threats.damage,
+            feasible_ever=notes.feasible_ever[:n].copy(), blocked=notes.blocked[:n].copy(),
+            caveat_blocks=notes.caveat_blocks, gates=self.gates, events=notes.events,
+            reasons=notes.reasons.take(flight.n), traffic=self.traffic,
+            identity=self.picture.identity(flight), t_end=min(tick * self.dt, s.duration_s),
+            picture=self.picture_name,
+            shot_track=tracked.shot_track[: flight.n].copy() if tracked else None,
+            miss_distance=tracked.miss_distance[: flight.n].copy() if tracked else None,
+            tracked=tracked.record() if tracked else None,
+        )
+
+
+def run(scenario: Scenario, seed: int, replication: int = 0, solver: Solver = "fast",
+        picture: PictureName = "perfect", gates: Gates | None = None) -> Record:
+    """Simulate the scenario once (:class:`Engine`); return the record."""
+    return Engine(scenario, seed, replication, solver, picture, gates).run()
+

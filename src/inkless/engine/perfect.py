@@ -1,0 +1,133 @@
+"""The perfect picture: the defence holds exactly the threats some coalition sensor covers, with
+their true positions, impact points and classes (the upper bound of any picture).
+
+Where it sits: one of the engine's pictures (:class:`inkless.engine.picture.Picture`). Its
+candidates are the covered threats whose engagement window is open (some unit can still meet
+them), with their true values at risk and their true paths for the feasibility of shots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from inkless.arrays import F32, F64, I64, B
+from inkless.assignment.feasibility import envelope_windows
+from inkless.coalition import Gates
+from inkless.engagement import PENDING, InFlight
+from inkless.identification import TRUTH_THREAT
+from inkless.scenario.tables import SensorTable, Tables
+from inkless.sensing import coverage_grid
+from inkless.simulation import Raid, SensorPlatforms
+from inkless.threat import value_at_risk
+
+from .record import IdentityRecord
+from .state import NEVER, Candidates, DefenceState, Options, ThreatState
+
+__all__ = ["PerfectPicture", "held_while_acting"]
+
+
+def held_while_acting(platform: tuple[F64, F64, F64], sensors: SensorTable,
+                      truth: F32, truth_alt: F32, cls: I64, gates: Gates, dt: float) -> B:
+    """``(ticks, n)`` the perfect picture's coverage: :func:`coverage_grid` over the sensors
+    while their member's forces act (from its first time; a member whose legal basis lapses
+    and resumes is masked tick by tick)."""
+    stop = gates.interrupted[sensors.owner]
+    held: B = coverage_grid(
+        tuple(a[:, ~stop] for a in platform) if stop.any() else platform,  # type: ignore[arg-type]
+        sensors.range[~stop], sensors.min_el[~stop], sensors.max_el[~stop], truth, truth_alt, cls,
+        sensor_active_from=gates.first_active[sensors.owner[~stop]], dt=dt)
+    if stop.any():
+        acting = gates.acting_grid(dt * np.arange(truth.shape[0]))
+        for m in np.unique(sensors.owner[stop]).tolist():
+            c = np.flatnonzero(sensors.owner == m)
+            held |= coverage_grid(
+                (platform[0][:, c], platform[1][:, c], platform[2][:, c]), sensors.range[c],
+                sensors.min_el[c], sensors.max_el[c], truth, truth_alt, cls, dt=dt,
+            ) & acting[:, m, None]
+    return held
+
+
+class PerfectPicture:
+    """Truth of the threats the coalition's sensors cover (module docstring)."""
+
+    def __init__(self, tables: Tables, raid: Raid, platforms: SensorPlatforms, gates: Gates,
+                 truth: F32, truth_alt: F32, dt: float, flyout: F64, max_shots: I64,
+                 engage_undefended: bool) -> None:
+        units = tables.units
+        self.raid, self.units, self.dt, self.flyout = raid, units, dt, flyout
+        self.truth, self.truth_alt, self.ticks = truth, truth_alt, truth.shape[0]
+        self.max_shots, self.engage_undefended = max_shots, engage_undefended
+        self.held = held_while_acting(platforms.grid(dt, self.ticks), tables.sensors, truth,
+                                      truth_alt, raid.cls, gates, dt)
+        first, self.window_last = envelope_windows(units, truth, truth_alt, raid.cls)
+        # a shot fired at tick k meets the threat no later than flyout seconds after k
+        self.window_open = first - np.ceil(flyout / dt).astype(np.int64)[:, None] - 1
+        # A threat can matter to a decision only between the first opening and the last closing
+        # of its windows over all units; ticks when no live threat is in such a span are idle.
+        has_window = self.window_last >= 0
+        self.active_lo = np.where(has_window, self.window_open, NEVER).min(axis=0, initial=NEVER)
+        self.active_hi = self.window_last.max(axis=0, initial=-1)
+
+    def _active(self, tick: int, threats: ThreatState) -> B:
+        out: B = threats.alive & (self.active_lo <= tick) & (tick <= self.active_hi)
+        return out
+
+    def idle(self, tick: int, threats: ThreatState) -> bool:
+        """Nothing can be decided at ``tick``: no live threat in its engagement span."""
+        return tick >= self.ticks or not self._active(tick, threats).any()
+
+    def observe(self, tick: int, t: float, threats: ThreatState,
+                defence: DefenceState) -> Iterator[Candidates]:
+        """The covered threats in their engagement span with room for another interceptor and
+        value at risk, with the units whose window is open on them."""
+        raid, flight = self.raid, defence.flight
+        rows = np.flatnonzero(self._active(tick, threats))
+        held = rows[self.held[tick, rows]]
+        pending = flight.result[: flight.n] == PENDING
+        inair = np.bincount(flight.threat[: flight.n][pending], minlength=len(raid))
+        room = self.max_shots[raid.cls[held]] - inair[held]
+        value = value_at_risk(raid.hit_asset[held], raid.lethality[held], threats.remaining,
+                              self.engage_undefended)
+        keep = (room > 0) & (value > 0)
+        cand, value, room = held[keep], value[keep], room[keep]
+        if not len(cand):
+            return
+        reach = (self.window_open[:, cand] <= tick) & (tick <= self.window_last[:, cand])
+        near_u, near_t = reach.any(axis=1), reach.any(axis=0)
+        if not near_t.any():
+            return
+        us, cand = np.flatnonzero(near_u), cand[near_t]
+        look = int(np.ceil(min(float(self.flyout[us].max()), 900.0) / self.dt)) + 2
+        stop = min(tick + look, self.ticks)
+        o = Options(us, cand, raid.cls[cand], raid.hit_asset[cand], reach[near_u][:, near_t],
+                    self.dt * np.arange(tick, stop), self.truth[tick:stop],
+                    self.truth_alt[tick:stop])
+        yield Candidates(cand, value[near_t], room[near_t], o)
+
+    # --- hooks the tracked picture needs; the truth needs none --------------------------------
+    def check(self, flight: InFlight, t: float) -> None:
+        """Interceptors due by ``t``: on the truth every aim point is the threat itself."""
+
+    def killed(self, row: int, t: float) -> None:
+        """A kill is seen at once: the threat is gone from the truth."""
+
+    def fired(self, rows: slice, c: Candidates, cols: I64) -> None:
+        """Nothing to remember of what was fired at: the threat rows say it."""
+
+    def detections(self, end_time: F64, duration_s: float) -> F64:
+        """Per threat, the first time some sensor held it while still in flight (NaN: never)."""
+        seen = self.held.any(axis=0)
+        first = np.where(seen, self.held.argmax(axis=0) * self.dt, np.nan)
+        end = np.where(np.isnan(end_time), np.inf, end_time)
+        out = np.full(len(self.raid), np.nan)
+        detected = seen & (first <= np.minimum(end, duration_s))
+        out[detected] = first[detected]
+        return out
+
+    def identity(self, flight: InFlight) -> IdentityRecord:
+        """Identities are the truth: every object a threat, every shot at its threat."""
+        n = len(self.raid)
+        return IdentityRecord(np.full(n, TRUTH_THREAT, np.int8), self.raid.id,
+                              flight.threat[: flight.n].copy())
