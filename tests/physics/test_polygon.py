@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.path import Path as MplPath
 
-from inkless.physics.polygon import inside_polygon
+from inkless.physics.polygon import inside_polygon, inside_polygons
 
 coord = st.floats(-50.0, 50.0, allow_nan=False, allow_infinity=False)
 
@@ -76,3 +76,28 @@ def test_tiling_polygons_hold_every_boundary_point_once(n: int, m: int, seed: in
         True,
         False,
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    polys=st.lists(st.lists(st.tuples(coord, coord), min_size=3, max_size=8), min_size=1,
+                   max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+)  # fmt: skip
+def test_many_polygons_in_one_pass_agree_with_one_at_a_time(
+    polys: list[list[tuple[float, float]]], seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(-60.0, 60.0, 300), rng.uniform(-60.0, 60.0, 300)
+    x[:3], y[:3] = polys[0][0]  # a vertex, on purpose: the same half-open rule
+    edges = [
+        (p[i - 1][0], p[i - 1][1], p[i][0], p[i][1], k)
+        for k, p in enumerate(polys)
+        for i in range(len(p))
+    ]
+    x0, y0, x1, y1, which = (np.array(c) for c in zip(*edges, strict=True))
+    many = inside_polygons(x, y, x0, y0, x1, y1, which.astype(np.int64), len(polys))
+    assert many.shape == (len(polys), 300)
+    for k, p in enumerate(polys):
+        px, py = (np.array(c, dtype=float) for c in zip(*p, strict=True))
+        np.testing.assert_array_equal(many[k], inside_polygon(x, y, px, py))

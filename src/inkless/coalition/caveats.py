@@ -17,7 +17,7 @@ member may engage: regions it owns (``own_airspace``), regions listed, regions i
 ``engage`` grant for at the time of the shot (``where_granted``, grants' windows ``[from,
 until)``); or, outside every region, only if ``outside_regions``. ``transit`` grants do not gate
 shots (interceptor fly-out through airspace is not modelled).
-The polygon test is :func:`inkless.physics.polygon.inside_polygon`.
+The polygon test is :func:`inkless.physics.polygon.inside_polygons`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 
 from inkless.arrays import F64, I64, B
 from inkless.physics.geodesy import geodetic_from_ecef_bowring
-from inkless.physics.polygon import inside_polygon
+from inkless.physics.polygon import inside_polygons
 from inkless.units import DEG
 
 from .members import AirspaceGrant, Member, grant_window_s
@@ -133,11 +133,9 @@ class CaveatMask:
 
     def inside(self, lat: F64, lon: F64) -> B:
         """``(regions, P)`` whether each point (radians, ``(P,)``) is inside each region."""
-        out = np.zeros((self.area_ok.shape[1], len(lat)), dtype=bool)
-        for j in range(len(out)):
-            vertex = self.edges[self.edge_region == j, 2:4]  # each edge's end, in order
-            out[j] = inside_polygon(lon, lat, vertex[:, 1], vertex[:, 0])
-        return out
+        e = self.edges
+        n = self.area_ok.shape[1]
+        return inside_polygons(lon, lat, e[:, 1], e[:, 0], e[:, 3], e[:, 2], self.edge_region, n)
 
     def __call__(self, q: PairQuery) -> I64:
         m, k = len(q.member), len(q.threat_cls)
