@@ -37,7 +37,7 @@ from .record import (
     Solver,
 )
 from .state import Candidates, DefenceState, Notes, Options, ThreatState
-from .tracked import TrackedPicture
+from .tracked import FedPicture, Reports, TrackedPicture
 
 __all__ = [
     "BLOCKED_ASSESSED_KILLED",
@@ -60,6 +60,7 @@ __all__ = [
     "DefenceState",
     "Engine",
     "Event",
+    "FedPicture",
     "IdentityRecord",
     "Notes",
     "Options",
@@ -69,6 +70,7 @@ __all__ = [
     "PictureRecord",
     "Reasons",
     "Record",
+    "Reports",
     "Solver",
     "ThreatState",
     "TrackedPicture",

@@ -58,7 +58,7 @@ from .record import (
     Solver,
 )
 from .state import NEVER, Candidates, DefenceState, Notes, Options, ThreatState
-from .tracked import TrackedPicture
+from .tracked import FedPicture, Reports, TrackedPicture
 
 __all__ = ["Engine", "run"]
 
@@ -69,7 +69,8 @@ class Engine:
     """One run of the defence on a scenario (module docstring). ``picture``: ``perfect`` (the
     defence holds every covered threat exactly) or ``tracked`` (it decides on the fused,
     identified tracks); ``gates`` (default: no rules) say when each member's forces act and
-    which shots its rules allow.
+    which shots its rules allow. ``fed``: the tracked picture takes the reports given to
+    :meth:`step` (:class:`inkless.engine.tracked.FedPicture`) instead of simulating sensors.
 
     The generator is PCG64 seeded by ``SeedSequence(seed, spawn_key=(replication,))``, which is
     what ``SeedSequence(seed).spawn(R)[replication]`` gives: replication r of a Monte Carlo run
@@ -78,7 +79,7 @@ class Engine:
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0,
                  solver: Solver = "fast", picture: PictureName = "perfect",
-                 gates: Gates | None = None) -> None:
+                 gates: Gates | None = None, fed: bool = False) -> None:
         if picture not in PICTURES:
             raise InputError(
                 f"run: unknown picture {picture!r}; use one of {', '.join(PICTURES)}")
@@ -109,9 +110,10 @@ class Engine:
         self.picture: Picture
         if picture == "tracked":
             sense_rng, coop_rng = rng.spawn(2)
-            self.picture = TrackedPicture(scenario, tables, raid, self.traffic, platforms,
-                                          self.gates, truth, truth_alt, dt, sense_rng, coop_rng,
-                                          flyout, max_shots, self.notes.blocked)
+            kind = FedPicture if fed else TrackedPicture
+            self.picture = kind(scenario, tables, raid, self.traffic, platforms, self.gates,
+                                truth, truth_alt, dt, sense_rng, coop_rng, flyout, max_shots,
+                                self.notes.blocked)
         else:
             self.picture = PerfectPicture(tables, raid, platforms, self.gates, truth, truth_alt,
                                           dt, flyout, max_shots, s.engage_undefended)
@@ -127,10 +129,15 @@ class Engine:
             tick = nxt
         return self.record(tick)
 
-    def step(self, tick: int) -> int | None:
-        """One decision cycle at tick ``tick`` (module docstring); the next tick to step, None
-        when nothing is left to happen."""
+    def step(self, tick: int, inputs: Reports | None = None) -> int | None:
+        """One decision cycle at tick ``tick`` (module docstring) with what came in from
+        outside since the last (``inputs``: reports for a fed picture); the next tick to step,
+        None when nothing is left to happen."""
         t = tick * self.dt
+        if inputs is not None:
+            if not isinstance(self.picture, FedPicture):
+                raise InputError("step: reports given to an engine whose picture is not fed")
+            self.picture.push(inputs)
         self.settle(t)
         self.threats.land(self.raid, t, self.notes.events)
         if self.picture.idle(tick, self.threats):

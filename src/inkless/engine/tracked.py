@@ -23,6 +23,8 @@ updates it after the kill (it then follows another object) and it is re-examined
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -75,10 +77,29 @@ from .record import (
 )
 from .state import NEVER, Candidates, DefenceState, Options, ThreatState
 
-__all__ = ["TrackedPicture"]
+__all__ = ["FedPicture", "Reports", "TrackedPicture"]
 
 _BLOCK = 64  # ticks of detections simulated at once
 _SAMPLE_S = 20.0  # the tracked picture is kept for the map every this many seconds
+
+
+@dataclass(frozen=True)
+class Reports:
+    """What the coalition receives at one decision time ``t`` (s): the sensors' reports
+    ``det`` (sorted by sensor; their Cartesian form ``z (m, 3)``, ``R (m, 3, 3)`` in the
+    common ENU frame, :func:`inkless.tracking.picture.measurements`; ``kind (m,)`` the kind of
+    object behind each, simulation only), the sensors that scanned (``sensors (k,)`` rows,
+    increasing) and their ECEF positions ``sensor_ecef (k, 3)`` m, and the cooperative
+    evidence (ADS-B, IFF, filed plans)."""
+
+    t: float
+    det: Detections
+    z: F64
+    R: F64
+    kind: I64
+    sensors: I64
+    sensor_ecef: F64
+    evidence: Evidence
 
 
 class TrackedPicture:
@@ -225,21 +246,28 @@ class TrackedPicture:
             self._block = (k0, (det, z, R, kind))
         return self._block[1]
 
-    def _sense(self, tick: int, t: float, alive: NDArray[np.bool_]) -> CoalitionPicture:
-        """Scans due at this tick into the trackers; the picture at ``t``, scored."""
+    def reports(self, tick: int, t: float, alive: NDArray[np.bool_]) -> Reports:
+        """What the coalition receives at ``t`` (tick ``tick``), simulated: the reports of the
+        scans due now (a threat destroyed by now is no longer seen: it is alive until its
+        kill), the scanning sensors and where they are, the cooperative evidence."""
         block, z, R, kind = self._detections(tick)
         lo, hi = np.searchsorted(block.t, [t - 1e-6, t + 1e-6])
         rows = slice(int(lo), int(hi))
         det, z, R, kind = block.take(rows), z[rows], R[rows], kind[rows]
         if len(det):
-            # a threat destroyed by now is no longer seen (it is alive until its kill)
             row = det.truth
             gone = (row >= 0) & (row < self.n) & ~alive[np.clip(row, 0, self.n - 1)]
             if gone.any():
                 det, z, R, kind = det.take(~gone), z[~gone], R[~gone], kind[~gone]
         sensors = np.flatnonzero(self.scans[tick] & (t >= self.active_from))
-        if sensors.size:
-            self.tracker.scan(t, det, kind, sensors, self.platform[0][tick, sensors], z, R)
+        return Reports(t, det, z, R, kind, sensors, self.platform[0][tick, sensors],
+                       self._evidence(tick, t))
+
+    def _sense(self, tick: int, t: float, alive: NDArray[np.bool_], got: Reports
+               ) -> CoalitionPicture:
+        """The reports into the trackers; the picture at ``t``, scored."""
+        if got.sensors.size:
+            self.tracker.scan(t, got.det, got.kind, got.sensors, got.sensor_ecef, got.z, got.R)
         pic = self.tracker.picture(t)
         self._score(tick, t, pic, alive)
         objs = pic.obj[(pic.obj >= 0) & (pic.obj < self.n)]
@@ -302,13 +330,13 @@ class TrackedPicture:
                                p_reply=s.iff_reply_probability, sigma_m=s.iff_sigma_m)
         return Evidence(adsb, iff, *filed)
 
-    def identify(self, pic: CoalitionPicture, tick: int, t: float) -> Identities:
-        """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules; logged
+    def identify(self, pic: CoalitionPicture, tick: int, t: float, ev: Evidence) -> Identities:
+        """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules and the
+        cooperative evidence ``ev``; logged
         with the truth behind each track (after-action), for the coalition picture and for the
         picture each member holds. Identification is row-wise (a track's identity depends only
         on its own row and the evidence), so a member that holds a subset of the coalition
         picture holds the same identities; a member sharing nothing identifies its own view."""
-        ev = self._evidence(tick, t)
         ids = self._ids = identify(pic, t, ev, self.rules, self._ids)
         self.id_log.append(0, ids, pic.obj, self.dt)
         self._release.append(pic.release)
@@ -404,8 +432,9 @@ class TrackedPicture:
         for the after-action only, the threats' tracks the defence withholds (not declared
         hostile yet, or assessed killed) that could have been engaged."""
         flight = defence.flight
-        pic = self._sense(tick, t, threats.alive)
-        ids = self.identify(pic, tick, t)
+        got = self.reports(tick, t, threats.alive)
+        pic = self._sense(tick, t, threats.alive, got)
+        ids = self.identify(pic, tick, t, got.evidence)
         midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
                   self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
         rows, room = self._hostile(pic, ids, flight)
@@ -468,3 +497,30 @@ class TrackedPicture:
         held = np.concatenate(self._release) if self._release else np.zeros(0, np.uint64)
         return IdentityRecord(self.truth_kind, self.truth_name, self.shot_truth[:fired].copy(),
                               self.id_log.history(), held, self.member_id_log.history())
+
+
+class FedPicture(TrackedPicture):
+    """The tracked picture fed from outside: reports pushed in (member nodes' plots with their
+    sensor, ASTERIX, ...) go through the same trackers, fusion and identification, in place of
+    the simulated sensors and cooperative reports. A decision time with nothing pushed has no
+    scan and no evidence (tracks coast). Fed the reports a simulated run received, it decides
+    as that run did."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox: dict[float, Reports] = {}
+
+    def push(self, reports: Reports) -> None:
+        """Reports for the decision time ``reports.t`` (s); one set per time."""
+        self._inbox[reports.t] = reports
+
+    def reports(self, tick: int, t: float, alive: NDArray[np.bool_]) -> Reports:
+        """What was pushed for ``t``, or nothing."""
+        got = self._inbox.pop(t, None)
+        if got is not None:
+            return got
+        empty = Detections.empty()
+        z, R = measurements(empty)
+        return Reports(t, empty, z, R, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                       np.zeros((0, 3)), Evidence(AdsbReports.empty(t), IffReplies.empty(t),
+                                                  np.empty((0, 3)), np.empty((0, 3))))
