@@ -7,7 +7,7 @@ Where it sits: coalition, below the scenario; :func:`~.gates.build_gates` puts a
 **Caveats.** Each caveat a member has is one rule, named ``MEMBER:threat_classes``,
 ``MEMBER:protect_assets`` or ``MEMBER:engage_only_in``; a shot by one of its units is blocked by
 the first of its rules that fails (in that order), and :class:`CaveatMask` evaluates all of them
-on the arrays of a :class:`~.gates.PairQuery` at once. ``engage_only_in`` is judged at the
+on the arrays of a :class:`PairQuery` at once. ``engage_only_in`` is judged at the
 intercept point: its geodetic latitude and longitude are tested against every region polygon
 (even-odd ray crossing: W. R. Franklin, *PNPOLY*, 1970s, after M. Shimrat, "Algorithm 112:
 Position of point relative to polygon", CACM 5(8), 1962), with the polygon's edges straight in
@@ -16,8 +16,9 @@ cross the antimeridian or a pole. The point must lie, in every region containing
 member may engage: regions it owns (``own_airspace``), regions listed, regions it holds an
 ``engage`` grant for at the time of the shot (``where_granted``, grants' windows ``[from,
 until)``); or, outside every region, only if ``outside_regions``. ``transit`` grants do not gate
-shots (interceptor fly-out through airspace is not modelled).
-The polygon test is :func:`inkless.physics.polygon.inside_polygons`.
+shots (interceptor fly-out through airspace is not modelled). The polygon test is
+:func:`inkless.physics.polygon.inside_polygons`; latitude is Bowring's
+(:func:`inkless.physics.geodesy.geodetic_from_ecef_bowring`).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def caveat_rules(members: Sequence[Member]) -> list[str]:
 
 @dataclass(frozen=True)
 class CaveatMask:
-    """The coalition's caveats as arrays; called with a :class:`~.gates.PairQuery`, returns the
+    """The coalition's caveats as arrays; called with a :class:`PairQuery`, returns the
     ``(m, k)`` rule codes (0 allowed, ``1 + r`` blocked first by rule ``r``), all pairs at once.
 
     ``code (members, 3)``: ``1 + r`` of each member's threat-class, asset and area rule (0: none).
