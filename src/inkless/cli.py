@@ -69,11 +69,15 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    sweep: Annotated[bool, typer.Option("--sweep", help="The sweep file's schema.")] = False,
+) -> None:
     """Print the scenario file's JSON Schema (for editors: completion and checking)."""
     from inkless.scenario import Scenario
+    from inkless.wargame.sweep import Sweep
 
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2) + "\n")
+    model = Sweep if sweep else Scenario
+    sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
 
 
 @app.command("run")
@@ -126,16 +130,28 @@ def run_command(
             help="Rerun with each blocking caveat or late legal basis lifted (what it cost).",
         ),
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Local Dask workers for the replications and "
+                     "reruns, one process each (default: CPUs)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run the replications and reruns on the Dask cluster "
+                     "at this address (tcp://HOST:PORT)."),
+    ] = None,
 ) -> None:
     """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
     from inkless.afteraction import summarise, write_report
     from inkless.afteraction.results import comparison_section, map_data, write_events_csv
     from inkless.afteraction.views import write_view
     from inkless.commands.coalition import coalition_summary, run_audience
+    from inkless.commands.wargame import check_cluster
     from inkless.scenario import load_scenario
     from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record, run_replications, scenario_gates
     from inkless.wargame import rule_costs as costs_of_rules
+    from inkless.wargame.runner import Cluster
 
     try:
         if not 1 <= replications <= MAX_REPLICATIONS:
@@ -158,6 +174,7 @@ def run_command(
         seed_ = sc.settings.seed if seed is None else seed
         if not 0 <= seed_ < 2**63:
             raise InputError(f"--seed: must be from 0 to 2**63 - 1, got {seed_}")
+        check_cluster(workers, scheduler)
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -165,7 +182,7 @@ def run_command(
             TimeElapsedColumn(),
             console=err,
             transient=True,
-        ) as bar:
+        ) as bar, Cluster(workers, scheduler) as cluster:
             task = bar.add_task(f"{sc.name}: replications", total=replications)
             record, reps = run_replications(
                 sc,
@@ -175,6 +192,7 @@ def run_command(
                 progress=lambda: bar.advance(task),
                 gates=scenario_gates(sc, legal),
                 picture=picture.value,
+                cluster=cluster,
             )
             if compare_perfect and picture != Picture.perfect:
                 bar.update(task, description=f"{sc.name}: the perfect picture (same seeds)",
@@ -182,14 +200,14 @@ def run_command(
                 _, perfect_reps = run_replications(
                     sc, seed_, replications, solver=assignment.value,
                     progress=lambda: bar.advance(task), gates=scenario_gates(sc, legal),
-                    picture="perfect",
+                    picture="perfect", cluster=cluster,
                 )
             res_coalition: dict[str, Any] = {"record": legal.source}
             if rule_costs:
                 bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
                 res_coalition["costs"] = costs_of_rules(
                     sc, seed_, record, reps, legal, solver=assignment.value,
-                    picture=picture.value,
+                    picture=picture.value, cluster=cluster,
                 )
         res = reps[0] if replications == 1 else summarise(reps)
         res["replications"] = replications
@@ -317,9 +335,11 @@ def _mount() -> None:
     """Sub-commands that live in ``inkless.commands``."""
     from inkless.commands.coalition import coalition_app, ledger_app
     from inkless.commands.track import track
+    from inkless.commands.wargame import wargame
     from inkless.commands.wta import app as wta_app
 
     app.command("track")(track)
+    app.command("wargame")(wargame)
     app.add_typer(wta_app, name="wta")
     app.add_typer(coalition_app, name="coalition")
     app.add_typer(ledger_app, name="ledger")
