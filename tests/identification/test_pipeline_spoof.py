@@ -49,8 +49,8 @@ def spoofed_run(monkeypatch: pytest.MonkeyPatch, spoof: bool) -> tuple[Any, list
         fake = forged_reports(t, pos[rows], vel[rows], 0xA00000 + rows)
         return Evidence(ev.adsb.concat(fake), ev.iff, ev.filed_pos, ev.filed_vel)
 
-    def logged(self: Any, pic: Any, tick: int, t: float) -> Any:
-        ids = identify(self, pic, tick, t)
+    def logged(self: Any, pic: Any, tick: int, t: float, ev: Evidence) -> Any:
+        ids = identify(self, pic, tick, t, ev)
         seen.append((pic.obj.copy(), ids.category.copy(), ids.evidence.copy()))
         return ids
 
