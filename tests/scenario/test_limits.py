@@ -65,6 +65,8 @@ CAUSES = [
     ("{ballistic: 2}", "{ballistic: 100000000000000000000}",
      "b.yaml:10: settings.max_shots_per_threat: ballistic must be from 1 to 100"),
     ("seed: 7", "seed: 100000000000000000000", "b.yaml:9: settings.seed: must be less than"),
+    ("cep_m: 300", "cep_m: 300\n      apogee_km: 1.0e-9",
+     "b.yaml:110: raid.waves[2].apogee_km: must be at least 25 km"),
 ]
 
 

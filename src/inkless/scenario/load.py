@@ -199,7 +199,7 @@ def parse_scenario(
     if scenario is not None and not problems:
         problems += _coalition_references(scenario)
     if scenario is not None and not problems:
-        problems += _size_problems(scenario)
+        problems += _size_problems(scenario) + _apogee_problems(scenario)
     if scenario is not None and not problems:
         problems += _recording_problems(scenario, base_dir)
     if problems:
@@ -455,6 +455,32 @@ def _size_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
                         f"{size.civil} civil flights), more than the limit of "
                         f"{MAX_RUN_BYTES / 2**30:.0f} GiB; {fix}")]
     return []
+
+
+#: An apogee must clear the higher end point by this much, m: the ellipsoid's radius differs by
+#: up to 21.4 km between the end point's latitude and the apogee's (WGS-84 a - b).
+_APOGEE_MARGIN_M = 25_000.0
+
+
+def _apogee_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """A ballistic wave's ``apogee_km`` must be above its launch and aim points (else no
+    ballistic arc has it; :func:`inkless.physics.ballistic.arc_for_apogee`)."""
+    problems: list[tuple[Loc, str]] = []
+    heights = {a.name: a.position.alt_m for a in scenario.assets}
+    for i, w in enumerate(scenario.raid.waves):
+        if w.apogee_km is None:
+            continue
+        ends = [p.alt_m for p in w.launch_points or []] + [0.0]
+        if w.aim_points is not None:
+            ends += [p.alt_m for p in w.aim_points]
+        else:
+            ends += [heights.get(n, 0.0) for n in (w.aim_assets or heights)]
+        need = max(ends) + _APOGEE_MARGIN_M
+        if w.apogee_km * 1000.0 < need:
+            problems.append((("raid", "waves", i, "apogee_km"),
+                             f"must be at least {need / 1000:g} km ({_APOGEE_MARGIN_M / 1000:g} km "
+                             f"above the highest launch or aim point), got {w.apogee_km:g}"))
+    return problems
 
 
 def _recording_problems(scenario: Scenario, base_dir: str | Path | None) -> list[tuple[Loc, str]]:
