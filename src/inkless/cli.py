@@ -140,6 +140,11 @@ def run_command(
         typer.Option("--scheduler", help="Run the replications and reruns on the Dask cluster "
                      "at this address (tcp://HOST:PORT)."),
     ] = None,
+    asterix_out: Annotated[
+        Path | None,
+        typer.Option("--asterix-out", help="Also write the coalition picture as ASTERIX CAT062 "
+                     "(DIR/picture.ast)."),
+    ] = None,
 ) -> None:
     """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
     from inkless.afteraction import summarise, write_report
@@ -226,6 +231,9 @@ def run_command(
                 )
                 write_events_csv(out_dir / "events.csv", record)
                 write_report(out_dir / "report.html", res, map_data(record))
+                from inkless.interop.picture import write_run_picture
+
+                notes = write_run_picture(out_dir, record, asterix_out)
         except OSError as e:
             where = e.filename or out_dir
             raise InputError(f"--out {out_dir}: cannot write {where} ({e.strerror or e})") from None
@@ -275,6 +283,8 @@ def run_command(
     out.print(
         f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
     )
+    for note in notes if audience is None else []:
+        out.print(note, markup=False, highlight=False)
 
 
 def _writable(out_dir: Path) -> None:
@@ -334,6 +344,7 @@ def _summary(res: dict[str, Any]) -> None:
 def _mount() -> None:
     """Sub-commands that live in ``inkless.commands``."""
     from inkless.commands.coalition import coalition_app, ledger_app
+    from inkless.commands.cot import app as cot_app
     from inkless.commands.track import track
     from inkless.commands.wargame import wargame
     from inkless.commands.wta import app as wta_app
@@ -343,6 +354,7 @@ def _mount() -> None:
     app.add_typer(wta_app, name="wta")
     app.add_typer(coalition_app, name="coalition")
     app.add_typer(ledger_app, name="ledger")
+    app.add_typer(cot_app, name="cot")
 
 
 _mount()
