@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint fuzz clean
+.PHONY: run test bench lint interop-tools goldens fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,11 +23,28 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint interop-tools
 	$(BIN)/pytest
+
+# What tests/interop needs besides .venv: taky (a TAK server, MIT) in its own virtualenv, and
+# Wireshark's ASTERIX dissector (Debian tshark, installed without the setuid question).
+TAKY_VENV := .venv-taky
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(TAKY_VENV)/bin/taky:
+	$(PY) -m venv $(TAKY_VENV)
+	$(TAKY_VENV)/bin/python -m pip install --quiet 'taky==0.10'
+
+interop-tools: $(TAKY_VENV)/bin/taky
+	command -v tshark >/dev/null || { \
+	  echo 'wireshark-common wireshark-common/install-setuid boolean false' | $(SUDO) debconf-set-selections; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y tshark; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# Re-record the examples' golden results (tests/golden/): only when figures are meant to move.
+goldens: $(STAMP)
+	$(BIN)/python tests/golden/record.py
 
 # Thousands of mutated scenarios (tests/fuzz/fuzzer.py): prints the counts of tracebacks, hangs
 # and run crashes after validation; fails if any is nonzero. FUZZ_ARGS="--validations N --runs M".
@@ -35,4 +52,4 @@ fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz/fuzzer.py $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TAKY_VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -3,10 +3,8 @@
 Twelve low cruise missiles in trail within two minutes: a track fired at one missile that kills
 it is sometimes updated afterwards by the detections of the next one (a swap). Such a track must
 be engaged again: it follows a live threat. A track that no detection updates after its kill
-stays withheld, and a leak it causes is named ("assessed killed").
-
-Known limit: the truth behind a track (its streaming-majority object, for scoring only) lags a
-swap, so the first shot after the swap can be scored at the dead threat and be ``lost``.
+stays withheld, and a leak it causes is named ("assessed killed"). The interceptor fired at the swapped track
+meets the live missile (:func:`inkless.engagement.basket_check`, tests/engine/test_seeker.py).
 """
 
 from __future__ import annotations

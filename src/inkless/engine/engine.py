@@ -154,7 +154,7 @@ class Engine:
         """Interceptors due by ``t`` (s): the picture's seeker check, the kill draws, the
         channels freed, kills seen (kill assessment)."""
         flight, threats = self.defence.flight, self.threats
-        self.picture.check(flight, t)
+        self.picture.check(flight, t, threats.alive)
         for row in resolve(flight, t, threats.alive_x, threats.impact_x).tolist():
             shooter, j = int(flight.unit[row]), int(flight.threat[row])
             self.defence.busy[shooter] -= 1

@@ -107,7 +107,7 @@ class PerfectPicture:
         yield Candidates(cand, value[near_t], room[near_t], o)
 
     # --- hooks the tracked picture needs; the truth needs none --------------------------------
-    def check(self, flight: InFlight, t: float) -> None:
+    def check(self, flight: InFlight, t: float, alive: B) -> None:
         """Interceptors due by ``t``: on the truth every aim point is the threat itself."""
 
     def killed(self, row: int, t: float) -> None:

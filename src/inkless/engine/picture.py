@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from inkless.arrays import F64, I64
+from inkless.arrays import F64, I64, B
 from inkless.engagement import InFlight
 
 from .record import IdentityRecord
@@ -43,8 +43,9 @@ class Picture(Protocol):
         the next is computed (later ones may read what the earlier decisions changed)."""
         ...
 
-    def check(self, flight: InFlight, t: float) -> None:
-        """Before settling the interceptors due by ``t``: what their seekers find."""
+    def check(self, flight: InFlight, t: float, alive: B) -> None:
+        """Before settling the interceptors due by ``t``: what their seekers find (``alive``:
+        the threats still in the air)."""
         ...
 
     def killed(self, row: int, t: float) -> None:

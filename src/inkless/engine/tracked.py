@@ -185,6 +185,7 @@ class TrackedPicture:
         # kill assessment: track id -> time of the kill seen on it (the track is not engaged
         # again unless a detection updates it after that time: then it follows another object)
         self.killed_at: dict[int, float] = {}
+        self._killed_on: tuple[CoalitionPicture, NDArray[np.bool_]] | None = None  # last answer
         cap = int(tables.units.rounds.sum())
         self.shot_track = np.full(cap, -1, np.int64)
         self.shot_truth = np.full(cap, -1, np.int64)
@@ -369,6 +370,8 @@ class TrackedPicture:
         one it was fired at is gone): it is re-examined, i.e. dropped from the killed ones."""
         if not self.killed_at:
             return np.zeros(len(pic), bool)
+        if self._killed_on is not None and self._killed_on[0] is pic:  # asked again this tick
+            return self._killed_on[1]
         killed = np.fromiter(self.killed_at, np.int64)
         rows = np.flatnonzero(np.isin(pic.id, killed))
         if rows.size:
@@ -376,7 +379,9 @@ class TrackedPicture:
             updated = self.tracker.last_update(pic.id[rows]) > t_kill
             for i in pic.id[rows[updated]].tolist():
                 del self.killed_at[int(i)]
-        return np.isin(pic.id, np.fromiter(self.killed_at, np.int64))
+        out = np.isin(pic.id, np.fromiter(self.killed_at, np.int64))
+        self._killed_on = (pic, out)
+        return out
 
     def _withheld(self, pic: CoalitionPicture, ids: Identities, open_: NDArray[np.bool_],
                   bit: int) -> tuple[I64, I64]:
@@ -411,11 +416,14 @@ class TrackedPicture:
     def killed(self, row: int, t: float) -> None:
         """Interceptor ``row`` killed its threat at ``t`` (s): kill assessment on its track."""
         self.killed_at[int(self.shot_track[row])] = t
+        self._killed_on = None
 
-    def check(self, flight: InFlight, t: float) -> None:
-        """Interceptors due by ``t``: only a threat inside the seeker basket can die."""
-        basket_check(flight, t, self.dt, self.objects, self.shot_truth, self.tables.units.basket,
-                     self.miss_distance)
+    def check(self, flight: InFlight, t: float, alive: NDArray[np.bool_]) -> None:
+        """Interceptors due by ``t``: what their seekers find in the basket of the aim point
+        among the objects (``alive``: the threats still in the air)."""
+        units = self.tables.units
+        basket_check(flight, t, self.dt, self.objects, self.shot_truth, units.basket,
+                     self.miss_distance, alive, self.raid.cls, units.pk)
 
     def idle(self, tick: int, threats: ThreatState) -> bool:
         """Sensors scan at every tick while anything can fly: idle only past the truth grid."""
@@ -451,6 +459,8 @@ class TrackedPicture:
         ``room`` more interceptors: reach screen, threat evaluation on the tracks, predicted
         paths and the units that might reach them (``withheld``: 0 to engage, else the
         ``BLOCKED_*`` bit of why the defence withholds them)."""
+        if not rows.size:
+            return
         units, flyout, dt = self.tables.units, self.flyout, self.dt
         reachable = may_reach(units, self.units_enu, pic.x[rows, :3], pic.x[rows, 3:], cls,
                               flyout, dt)
