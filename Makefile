@@ -37,7 +37,8 @@ $(TAKY_VENV)/bin/taky:
 interop-tools: $(TAKY_VENV)/bin/taky
 	command -v tshark >/dev/null || { \
 	  echo 'wireshark-common wireshark-common/install-setuid boolean false' | $(SUDO) debconf-set-selections; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y tshark; }
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
