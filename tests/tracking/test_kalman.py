@@ -4,10 +4,12 @@ against its chi-square bounds (Bar-Shalom, Li & Kirubarajan 2001, sec. 5.4)."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from inkless.tracking import TrackerConfig, Tracks, nees, predict, step
-from inkless.tracking.kalman import inv3, ncv_process_noise, ncv_transition
+from inkless.tracking.kalman import inv3, ncv_process_noise, ncv_transition, spread
 
 
 def test_process_noise_matches_integral_of_white_acceleration() -> None:
@@ -80,3 +82,34 @@ def test_nees_of_tracker_within_chi_square_bounds() -> None:
     n_all = runs * values_arr.size
     lo_all, hi_all = stats.chi2.ppf([0.001, 0.999], 6 * n_all) / n_all
     assert lo_all < values_arr.mean() < hi_all
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1.0, 1e-3, 1e4]))
+@settings(max_examples=60, deadline=None)
+def test_spread_bounds_the_largest_eigenvalue(seed: int, scale: float) -> None:
+    """Authority: numpy's ``eigvalsh``. The bound holds for round, elongated and singular
+    covariances, and is no looser than the trace (which the gates used before)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(40, 3, 3)) * scale
+    A[:10, :, 2] = 0.0  # singular
+    A[10:20] *= np.array([1.0, 1e-3, 1e-3])  # elongated
+    S = A @ A.transpose(0, 2, 1)
+    S[20:30] = np.eye(3) * rng.uniform(0.1, 10.0, (10, 1, 1)) * scale**2  # round
+    bound = spread(S)
+    lam = np.linalg.eigvalsh(S)[:, -1]
+    assert np.all(bound >= lam)
+    assert np.all(bound <= np.trace(S, axis1=1, axis2=2) * (1 + 1e-9))
+    np.testing.assert_allclose(bound[20:30], lam[20:30], rtol=1e-8)  # tight when round
+
+
+def test_inv3_determinant_is_the_row_sum_numpy_gives() -> None:
+    """The determinant is the first row's cofactor expansion added as ``.sum(axis=1)`` adds:
+    bit for bit (the tracker's figures depend on it)."""
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(500, 3, 3)) * rng.lognormal(0.0, 3.0, (500, 1, 1))
+    S = A @ A.transpose(0, 2, 1)
+    _, det = inv3(S)
+    s = S.reshape(-1, 9)
+    cof = np.stack([s[:, 4] * s[:, 8] - s[:, 5] * s[:, 7], s[:, 5] * s[:, 6] - s[:, 3] * s[:, 8],
+                    s[:, 3] * s[:, 7] - s[:, 4] * s[:, 6]], axis=1)
+    np.testing.assert_array_equal(det, (s[:, :3] * cof).sum(axis=1))

@@ -404,3 +404,13 @@ def test_a_new_track_where_a_track_ended_takes_its_number_back() -> None:
     pic, nums, shown, ended = reacquire(pic, nums, shown, ended, 0.1, FRAME)
     assert pic.id.tolist() == [8, 5]
     assert len(ended) == 0
+
+
+@given(st.lists(st.integers(-5, 5), max_size=12), st.lists(st.integers(-5, 5), max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_membership_is_numpys_isin(a: list[int], b: list[int]) -> None:
+    """Authority: ``np.isin`` (the picture's bookkeeping uses a cheaper binary search)."""
+    from inkless.tracking.picture import _isin
+
+    x, y = np.array(a, np.int64), np.array(b, np.int64)
+    np.testing.assert_array_equal(_isin(x, y), np.isin(x, y))

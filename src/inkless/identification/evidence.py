@@ -53,6 +53,7 @@ from inkless.arrays import F64, I64, U32
 from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_from_ecef_bowring
 from inkless.scenario.model import Identification
 from inkless.simulation.adsb import AdsbReports, IffReplies
+from inkless.tracking.kalman import spread
 
 from .categories import (
     ASSESSED,
@@ -276,17 +277,16 @@ def gated_pairs(
     """Every (track, item) pair inside the chi-square gate: ``(track (k,), item (k,), d2 (k,))``.
 
     ``track_pos (n,3)``, ``track_cov (n,3,3)``, ``item_pos (m,3)``, ``item_covs (m,3,3)`` in one
-    frame. Pairs farther apart than the gate allows for the sum of the covariance traces (an
-    upper bound of the largest eigenvalue) are dropped before any inversion.
+    frame. Pairs farther apart than the gate allows for the sum of upper bounds of the
+    covariances' largest eigenvalues (:func:`inkless.tracking.kalman.spread`) are dropped before
+    any inversion.
     """
     empty = np.empty(0, np.int64)
     if len(track_pos) == 0 or len(item_pos) == 0:
         return empty, empty, np.empty(0)
     diff = item_pos[None, :, :] - track_pos[:, None, :]
     e2 = np.einsum("nmi,nmi->nm", diff, diff)
-    bound = gate * (
-        np.trace(track_cov, axis1=1, axis2=2)[:, None] + np.trace(item_covs, axis1=1, axis2=2)
-    )
+    bound = gate * (spread(track_cov)[:, None] + spread(item_covs))
     ti, mj = np.nonzero(e2 <= bound)
     if len(ti) == 0:
         return empty, empty, np.empty(0)

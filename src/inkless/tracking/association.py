@@ -3,8 +3,9 @@
 Two stages, both over arrays:
 
 1. ``gate``: a cheap Euclidean pre-gate by a sweep along x over the sorted detections (exact:
-   ``d^2 = nu^T S^-1 nu >= |nu|^2 / trace(S)``, so nothing inside the Mahalanobis gate is lost;
-   no ``n x m`` matrix is formed), then the Mahalanobis distance and the association cost on the
+   ``d^2 = nu^T S^-1 nu >= |nu|^2 / lambda_max(S)``, with ``lambda_max`` bounded above by
+   :func:`inkless.tracking.kalman.spread`, so nothing inside the Mahalanobis gate is lost; no
+   ``n x m`` matrix is formed), then the Mahalanobis distance and the association cost on the
    surviving pairs only.
 2. ``gnn``: the gate graph is split into connected components (clusters); a cluster with one track
    or one detection is solved by a vectorised minimum, the others each by
@@ -33,7 +34,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from inkless.arrays import F64, IP
-from inkless.tracking.kalman import inv3
+from inkless.tracking.kalman import inv3, spread
 
 __all__ = ["Pairs", "gate", "gnn"]
 
@@ -81,8 +82,7 @@ def gate(
         return _no_pairs()
     pos = x[:, :3]
     Ppos = P[:, :3, :3]
-    ti, dj, nu = _pregate(pos, z, gate_d2 * np.trace(Ppos, axis1=1, axis2=2),
-                          gate_d2 * np.trace(R, axis1=1, axis2=2))
+    ti, dj, nu = _pregate(pos, z, gate_d2 * spread(Ppos), gate_d2 * spread(R))
     if ti.size == 0:
         return _no_pairs()
     # np.take: row gathers of 2-D/3-D arrays, several times faster than fancy indexing
@@ -101,12 +101,14 @@ def _pregate(
     """Pairs with ``|z_j - pos_i|^2 <= g_t[i] + g_d[j]`` and their ``z_j - pos_i``, by a sweep
     along x (no n x m matrix).
 
-    With ``g = gate * trace``, this keeps every pair inside the Mahalanobis gate, since
-    ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S) >= |nu|^2 / trace(S)``. Detections are sorted by x;
-    each track takes the window ``|dx| <= sqrt(g_t[i] + max g_d)`` by binary search, and the
-    windows are expanded and tested in 3-D. Cost ~ (n + m) log m + the window sizes. Up to
-    ``_DENSE_PREGATE`` track-detection pairs, the dozen calls of the sweep cost more than the
-    3-D test of every pair, which is done instead (same pairs, same order).
+    With ``g = gate * spread`` (:func:`inkless.tracking.kalman.spread`, an upper bound of
+    ``lambda_max``), this keeps every pair inside the Mahalanobis gate, since
+    ``nu^T S^-1 nu >= |nu|^2 / lambda_max(S) >= |nu|^2 / (spread(P) + spread(R))``.
+    Detections are sorted by x; each track takes the window ``|dx| <= sqrt(g_t[i] + max g_d)``
+    by binary search, and the windows are expanded and tested in 3-D. Cost ~ (n + m) log m +
+    the window sizes. Up to ``_DENSE_PREGATE`` track-detection pairs, the dozen calls of the
+    sweep cost more than the 3-D test of every pair, which is done instead (same pairs, same
+    order).
     """
     order = np.argsort(z[:, 0], kind="stable")
     if pos.shape[0] * z.shape[0] <= _DENSE_PREGATE:

@@ -65,7 +65,7 @@ from inkless.physics.ballistic import MU_EARTH
 from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 
 from .fusion import covariance_intersection
-from .kalman import inv3, predict
+from .kalman import inv3, predict, spread
 from .measurement import converted_measurement
 from .tracker import TrackerConfig, in_picture, step_sources
 from .tracks import Tracks
@@ -107,6 +107,18 @@ N_KINDS = 5
 _FUSION_GATE = 21.11  # chi-square 99.99 % point, 3 dof, on the position difference
 _MERGE_GATE = 21.11  # the same, for merging reports of one object by several sensors
 _LOCAL_ID = 40  # ids of tracks added by a track-sharing member: (member + 1) << 40 | local id
+
+
+def _isin(a: I64, b: I64) -> NDArray[np.bool_]:
+    """``np.isin(a, b)`` for integer arrays, by binary search in ``b`` sorted (the same answer,
+    without ``np.isin``'s fixed cost, which dominates on the few dozen tracks of a picture)."""
+    if a.size == 0 or b.size == 0:
+        return np.zeros(a.shape, bool)
+    s = np.sort(b)
+    at = np.searchsorted(s, a)
+    at[at == s.size] = 0
+    out: NDArray[np.bool_] = s[at] == a
+    return out
 
 
 # ----------------------------------------------------------------------------- measurements
@@ -295,7 +307,7 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
     m = z.shape[0]
     if m <= 1 or np.all(group == group[0]):
         return z, R, np.arange(m, dtype=np.int64)
-    tr = np.trace(R, axis1=1, axis2=2)
+    tr = spread(R)  # exact pre-test (kalman.spread), before any inversion
     near = cdist(z, z, "sqeuclidean") <= gate_d2 * (tr[:, None] + tr[None, :])
     near &= group[:, None] < group[None, :]  # each pair once, never within a sensor
     ii, jj = np.nonzero(near)
@@ -320,10 +332,10 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
     clean = (size == sensors)[comp]
     into = np.full(m, -1, np.int64)
     labels = np.unique(comp[clean])
-    info, _ = inv3(R)
+    info, _ = inv3(R[clean])
     at = np.searchsorted(labels, comp[clean])
-    Isum = _sum_by(at, info[clean], labels.size)
-    Iz = _sum_by(at, np.einsum("kij,kj->ki", info[clean], z[clean]), labels.size)
+    Isum = _sum_by(at, info, labels.size)
+    Iz = _sum_by(at, np.einsum("kij,kj->ki", info, z[clean]), labels.size)
     Rc, _ = inv3(Isum)
     zs, Rs = [np.einsum("kij,kj->ki", Rc, Iz)], [0.5 * (Rc + np.swapaxes(Rc, 1, 2))]
     into[clean] = at
@@ -629,7 +641,7 @@ class TrackNumbers:
 
     def keep(self, keys: I64) -> TrackNumbers:
         """Only the source tracks ``keys`` (those still held by their trackers)."""
-        ok = np.isin(self.key, keys)
+        ok = _isin(self.key, keys)
         return TrackNumbers(self.key[ok], self.number[ok], self.born[ok], self.fresh)
 
 
@@ -679,22 +691,22 @@ def assemble(
         pic = _join(pic, b, ia, ib, iterations)
         # a joined pair shown under two numbers: the older stays, the younger merges into it
         p, cur = prior[ib], pic.id[ia]
-        merge = (p >= 0) & (p != cur) & ~np.isin(p, pic.id)
+        merge = (p >= 0) & (p != cur) & ~_isin(p, pic.id)
         older = merge & ((pborn[ib] < row_born[ia]) | ((pborn[ib] == row_born[ia]) & (p < cur)))
         ids = pic.id.copy()
         ids[ia] = np.where(older, p, cur)
         row_born[ia] = np.where(older, pborn[ib], row_born[ia])
-        losers = np.r_[losers, np.where(older, cur, p)[merge]]
-        winners = np.r_[winners, ids[ia][merge]]
+        losers = np.concatenate([losers, np.where(older, cur, p)[merge]])
+        winners = np.concatenate([winners, ids[ia][merge]])
         # the member's other tracks: under their number when no row holds it, else their own
         rest = np.setdiff1d(np.arange(len(b)), ib)
         p = prior[rest]
-        free = (p >= 0) & ~np.isin(p, ids)
+        free = (p >= 0) & ~_isin(p, ids)
         free &= _first_of_each(np.where(free, p, -1 - np.arange(rest.size)))
         extra = dataclasses.replace(b.take(rest), id=np.where(free, p, own[rest]))
         n_before = len(pic)
         pic = _concat(dataclasses.replace(pic, id=ids), extra)
-        row_born = np.r_[row_born, np.where(free, pborn[rest], t)]
+        row_born = np.concatenate([row_born, np.where(free, pborn[rest], t)])
         at = np.empty(len(b), np.int64)
         at[ib], at[rest] = ia, n_before + np.arange(rest.size)
         keys.append(own)
@@ -705,10 +717,10 @@ def assemble(
     # the new entries: every source track shown now; the others keep theirs, merges applied
     key = np.concatenate(keys)
     at = np.concatenate(row_keys)
-    old = ~np.isin(numbers.key, key)
-    key = np.r_[key, numbers.key[old]]
-    number = np.r_[ids[at], _follow(numbers.number[old], losers, winners)]
-    born = np.r_[row_born[at], numbers.born[old]]
+    old = ~_isin(numbers.key, key)
+    key = np.concatenate([key, numbers.key[old]])
+    number = np.concatenate([ids[at], _follow(numbers.number[old], losers, winners)])
+    born = np.concatenate([row_born[at], numbers.born[old]])
     order = np.argsort(key, kind="stable")
     return pic, TrackNumbers(key[order], number[order], born[order], fresh)
 
@@ -794,7 +806,7 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
     track holds any more (``numbers``, already cleared of ended source tracks) moves from it to
     ``ended``. Returns the picture, numbers, last shown states and ended tracks after it."""
     t = pic.t
-    held = np.isin(shown.number, numbers.number)
+    held = _isin(shown.number, numbers.number)
     ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[~held]])
                           for f in ("number", "born", "x", "P", "t")))
     ended = ended.take(t - ended.t <= _REACQUIRE_S)
@@ -821,11 +833,12 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 pic, ended = dataclasses.replace(pic, id=ids), ended.take(keep)
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
     # the last state shown under each number: this picture's rows replace theirs
-    old = ~np.isin(shown.number, pic.id)
+    old = ~_isin(shown.number, pic.id)
     born_now = numbers.first_shown(pic.id)
-    shown = EndedTracks(np.r_[shown.number[old], pic.id], np.r_[shown.born[old], born_now],
-                        np.r_[shown.x[old], pic.x], np.r_[shown.P[old], pic.P],
-                        np.r_[shown.t[old], np.full(len(pic), t)])
+    cat = np.concatenate
+    shown = EndedTracks(cat([shown.number[old], pic.id]), cat([shown.born[old], born_now]),
+                        cat([shown.x[old], pic.x]), cat([shown.P[old], pic.P]),
+                        cat([shown.t[old], np.full(len(pic), t)]))
     return pic, numbers, shown, ended
 
 
@@ -951,6 +964,9 @@ class CoalitionTracker:
             tracks = tuple(m for m in range(n) if self.shares[m] == "tracks" and allowed[m, v])
             self._sees.append((base, tracks, v if self.shares[v] == "none" else -1))
         self.tables = [LabelledTracks.empty() for _ in self.feeds]
+        self._fed = np.zeros((len(self.feeds), n), bool)  # tracker k takes member m's sensors
+        for k, feed in enumerate(self.feeds):
+            self._fed[k, list(feed)] = True
         self.numbers = TrackNumbers.empty()
         self._view_numbers: dict[tuple[int, tuple[int, ...], int], TrackNumbers] = {}
         self._views: dict[tuple[int, tuple[int, ...], int], CoalitionPicture] = {}
@@ -998,8 +1014,11 @@ class CoalitionTracker:
                                       np.where(ok, self.pd, 0.0))
         expect = self._expect
         assert expect is not None
-        for k, feed in enumerate(self.feeds):
-            mine = sensors[np.isin(self.owner[sensors], feed)]
+        owners = self.owner[sensors]
+        # the merged batch of a set of sensors (trackers fed by the same sensors share it)
+        merged: dict[tuple[int, ...], tuple[F64, F64, I64, I64, I64]] = {}
+        for k in range(len(self.feeds)):
+            mine = sensors[self._fed[k, owners]]
             if not mine.size:
                 continue
             held = self.tables[k]
@@ -1007,23 +1026,37 @@ class CoalitionTracker:
             dt = t - start.t
             shifted = _with_gravity(start, dt, self.frame)
             p_each = expect(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:], mine)
-            batch = np.zeros(len(self.owner), bool)
-            batch[mine] = True
-            rows = np.flatnonzero(batch[det.sensor])
-            if rows.size == 0 and not p_each.any():
+            key = tuple(mine.tolist())
+            batch_of = merged.get(key)
+            if batch_of is None:
+                batch = np.zeros(len(self.owner), bool)
+                batch[mine] = True
+                rows = np.flatnonzero(batch[det.sensor])
+                if rows.size == 0 and not p_each.any():
+                    continue
+                batch_of = merged[key] = self._merged(det, z, R, kind, rows)
+            elif batch_of[0].shape[0] == 0 and not p_each.any():
                 continue
-            zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
-            m = zf.shape[0]
-            first = np.full(m, rows.size, np.int64)
-            np.minimum.at(first, into, np.arange(rows.size))
-            kinds = np.zeros((m, N_KINDS), np.int64)
-            np.add.at(kinds, (into, kind[rows]), 1)
-            bits = np.zeros(m, np.int64)
-            np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
+            zf, Rf, truth, kinds, bits = batch_of
             # seen by at least one of the sensors; false alarms from any of them
             p = 1.0 - np.prod(1.0 - p_each, axis=0)
-            self.tables[k] = _scan(held, shifted, t, zf, Rf, det.truth[rows][first], kinds, bits,
+            self.tables[k] = _scan(held, shifted, t, zf, Rf, truth, kinds, bits,
                                    self._config(mine), p)
+
+    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, rows: I64
+                ) -> tuple[F64, F64, I64, I64, I64]:
+        """The reports ``rows`` merged per object (:func:`merge_reports`) with their simulation
+        labels: ``z``, ``R``, the object of each merged report's first report, its reports per
+        kind of object ``(m, N_KINDS)`` and its members' bits."""
+        zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
+        m = zf.shape[0]
+        first = np.full(m, rows.size, np.int64)
+        np.minimum.at(first, into, np.arange(rows.size))
+        kinds = np.zeros((m, N_KINDS), np.int64)
+        np.add.at(kinds, (into, kind[rows]), 1)
+        bits = np.zeros(m, np.int64)
+        np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
+        return zf, Rf, det.truth[rows][first], kinds, bits
 
     def _config(self, sensors: I64) -> TrackerConfig:
         """Tracker parameters for a merged batch of ``sensors``: the false-alarm densities add."""
