@@ -82,6 +82,15 @@ def test_nesting_deeper_than_the_limit_is_refused_not_a_recursion_error() -> Non
         assert msg.startswith("b.yaml:115: "), msg
 
 
+def test_a_region_id_of_the_wrong_type_is_a_problem_not_a_traceback() -> None:
+    """Found by ``make fuzz`` (a region id replaced by a mapping: unhashable in the
+    cross-reference check)."""
+    text = BASICS + ("regions:\n  - {id: {a: 1}, owner: HOST,"
+                     " polygon_deg: [[0, 0], [0, 1], [1, 1]]}\n")
+    problems = refused(text)
+    assert any(p.startswith("b.yaml:116: regions[0].id: ") for p in problems), problems
+
+
 def test_nul_byte_gives_one_line_with_its_line_number() -> None:
     i = BASICS.index("assets:")
     (msg,) = refused("é" * 3 + BASICS[:i] + "\x00" + BASICS[i:])  # after multibyte characters

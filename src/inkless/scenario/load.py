@@ -403,7 +403,7 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
 def _region_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     """Launch corridors (``roe.corridors``) and airspace closures (``civil.closures``) must name
     a region of ``regions``."""
-    regions = {r.get("id") for _, r in _items(data, "regions")}
+    regions = {r["id"] for _, r in _items(data, "regions") if isinstance(r.get("id"), str)}
     known = ", ".join(sorted(str(r) for r in regions)) or "none defined"
     problems: list[tuple[Loc, str]] = []
     for section, key in (("roe", "corridors"), ("civil", "closures")):
