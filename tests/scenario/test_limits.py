@@ -91,6 +91,12 @@ def test_a_region_id_of_the_wrong_type_is_a_problem_not_a_traceback() -> None:
     assert any(p.startswith("b.yaml:116: regions[0].id: ") for p in problems), problems
 
 
+@pytest.mark.parametrize("aims", ["3", "true", "{a: 1}"])
+def test_aim_assets_of_the_wrong_type_is_a_problem_not_a_traceback(aims: str) -> None:
+    problems = refused(edit("      cep_m: 30\n", f"      cep_m: 30\n      aim_assets: {aims}\n"))
+    assert any(p.startswith("b.yaml:96: raid.waves[0].aim_assets: ") for p in problems), problems
+
+
 def test_nul_byte_gives_one_line_with_its_line_number() -> None:
     i = BASICS.index("assets:")
     (msg,) = refused("é" * 3 + BASICS[:i] + "\x00" + BASICS[i:])  # after multibyte characters

@@ -373,7 +373,8 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     settings = data["settings"] if isinstance(data.get("settings"), dict) else {}
     duration = settings.get("duration_s")
     for i, wave in _items(raid, "waves"):
-        for j, name in enumerate(wave.get("aim_assets") or []):
+        aims = wave.get("aim_assets")
+        for j, name in enumerate(aims if isinstance(aims, list) else []):
             if isinstance(name, str) and name not in assets:
                 problems.append(
                     (
