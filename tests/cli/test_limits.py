@@ -101,15 +101,6 @@ def test_out_where_an_output_cannot_be_written(tiny: Path, tmp_path: Path) -> No
     one_line_error(code, stderr, f"--out {tmp_path / 'o'}: cannot write")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
-def test_out_read_only(tiny: Path, tmp_path: Path) -> None:
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    code, _, stderr = run("run", str(tiny), "--out", str(ro), *FAST)
-    one_line_error(code, stderr, f"--out {ro}: cannot write there")
-
-
 def test_run_and_validate_refuse_a_fifo_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "s.yaml"
     os.mkfifo(fifo)
