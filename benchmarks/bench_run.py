@@ -36,7 +36,7 @@ import json, os, resource, sys, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 t0 = time.perf_counter()
 from inkless.afteraction.results import results
-from inkless.pipeline import run
+from inkless.engine import run
 from inkless.scenario import load_scenario
 t1 = time.perf_counter()
 sc = load_scenario(sys.argv[1])

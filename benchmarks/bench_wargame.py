@@ -25,7 +25,7 @@ GOAL = 1.6
 
 def _warm() -> None:
     import inkless.afteraction.results
-    import inkless.pipeline  # noqa: F401
+    import inkless.engine  # noqa: F401
 
 
 def timed(sweep: Path, workers: int) -> tuple[float, list[Any]]:

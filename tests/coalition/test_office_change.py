@@ -38,7 +38,7 @@ from inkless.coalition import (
     record_problems,
 )
 from inkless.coalition.record import record_keys
-from inkless.pipeline import run
+from inkless.engine import run
 from inkless.scenario import load_scenario
 
 RTBI = DocumentType.REQUEST_TO_BE_INVITED

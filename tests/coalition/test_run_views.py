@@ -33,7 +33,7 @@ from inkless.afteraction.views import (
     results_view,
 )
 from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, pseudonym
-from inkless.pipeline import Record
+from inkless.engine import Record
 from inkless.scenario import parse_scenario
 from inkless.wargame import legal_record, rule_costs, run_replications
 

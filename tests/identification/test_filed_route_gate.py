@@ -18,10 +18,10 @@ from scipy.stats import chi2
 from typer.testing import CliRunner
 
 from inkless.cli import app
+from inkless.engine import run
 from inkless.identification import NEUTRAL, TRUTH_CIVIL
 from inkless.identification.evidence import gated_pairs, item_cov, to_enu
 from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation
-from inkless.pipeline import run
 from inkless.scenario import parse_scenario
 from inkless.units import DEG
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inkless.afteraction.results import results
+from inkless.engine import run
 from inkless.identification import TRUTH_CIVIL, TRUTH_COALITION, TRUTH_THREAT
-from inkless.pipeline import run
 from inkless.scenario import parse_scenario
 
 BASE: dict[str, Any] = {

@@ -19,9 +19,9 @@ import yaml
 
 import inkless.engine.tracked as tracked
 from inkless.afteraction.results import results
+from inkless.engine import run
 from inkless.identification import NEUTRAL, Evidence
 from inkless.identification.categories import ADSB, CIVIL_CONTRADICTED
-from inkless.pipeline import run
 from inkless.scenario import Scenario, parse_scenario
 from inkless.simulation.adsb import forged_reports
 

@@ -85,8 +85,8 @@ def test_a_raid_through_recorded_traffic() -> None:
     and identified neutral (from their simulated ADS-B reports), the cruise missiles hostile and
     intercepted, and no airliner is engaged."""
     from inkless.afteraction.results import results
+    from inkless.engine import run
     from inkless.identification import TRUTH_CIVIL
-    from inkless.pipeline import run
 
     rec = run(parse_scenario(RAID_IN_SWITZERLAND), 5, picture="tracked")
     assert rec.traffic is not None and rec.traffic.recorded is not None

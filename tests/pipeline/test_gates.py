@@ -8,7 +8,7 @@ import numpy as np
 
 from inkless.afteraction.results import results
 from inkless.coalition import Gates, PairQuery
-from inkless.pipeline import run
+from inkless.engine import run
 from inkless.scenario import load_scenario
 
 BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"

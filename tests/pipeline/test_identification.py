@@ -18,8 +18,9 @@ import yaml
 
 import inkless.engine.tracked as tracked
 from inkless.afteraction.results import results
+from inkless.engine import BLOCKED_NOT_HOSTILE, LANDED, run
+from inkless.engine import PictureName as Picture
 from inkless.identification import FRIEND
-from inkless.pipeline import BLOCKED_NOT_HOSTILE, LANDED, Picture, run
 from inkless.scenario import Scenario, parse_scenario
 
 SCENARIO = """

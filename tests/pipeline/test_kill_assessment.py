@@ -24,7 +24,7 @@ import yaml
 
 from inkless.afteraction.results import leak_causes
 from inkless.engagement import KILL, LOST
-from inkless.pipeline import BLOCKED_ASSESSED_KILLED, Record, run
+from inkless.engine import BLOCKED_ASSESSED_KILLED, Record, run
 from inkless.scenario import parse_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

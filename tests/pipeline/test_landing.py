@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inkless.pipeline import IN_FLIGHT, KILLED, LANDED, NOT_LAUNCHED, run
+from inkless.engine import IN_FLIGHT, KILLED, LANDED, NOT_LAUNCHED, run
 from inkless.scenario import Scenario, parse_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

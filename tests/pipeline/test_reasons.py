@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from inkless.afteraction.results import results
-from inkless.pipeline import run
+from inkless.engine import run
 from inkless.scenario import Scenario, load_scenario
 from inkless.scenario.model import THREAT_CLASSES
 

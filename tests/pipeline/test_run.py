@@ -16,7 +16,7 @@ import pymap3d
 import pytest
 
 from inkless.afteraction.results import results
-from inkless.pipeline import run
+from inkless.engine import run
 from inkless.scenario import Scenario, load_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

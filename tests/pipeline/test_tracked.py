@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from inkless.afteraction.results import results
 from inkless.cli import app
 from inkless.engagement import KILL, MISS
-from inkless.pipeline import Record, run
+from inkless.engine import Record, run
 from inkless.scenario import Scenario, load_scenario, parse_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -20,7 +20,7 @@ import yaml
 
 from inkless.afteraction.results import lost_to_duplicates, results
 from inkless.engagement import KILL, LOST
-from inkless.pipeline import Record, run
+from inkless.engine import Record, run
 from inkless.scenario import Scenario, parse_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from inkless.afteraction.results import results
+from inkless.engine import run
 from inkless.errors import InputError
-from inkless.pipeline import run
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import Scenario
 from inkless.wargame import run_replications

@@ -1,6 +1,6 @@
 """A run's record as the documented outputs: ``results.json`` (dict), ``events.csv``, map data.
 
-Where it sits: after-action; reads a :class:`inkless.pipeline.Record`. Output units are in key
+Where it sits: after-action; reads a :class:`inkless.engine.Record`. Output units are in key
 names (``time_s``, ``alt_m``, degrees for ``lat``/``lon``, costs in millions of USD). Keys are
 stable and documented in ``docs/results.md``.
 """
@@ -15,16 +15,7 @@ import numpy as np
 
 from inkless.coalition import basis_json
 from inkless.engagement import KILL, MISS, RESULT_NAMES
-from inkless.identification import (
-    MISDECLARED_KEYS,
-    TRUTH_KIND_NAMES,
-    identification_results,
-    identity_timeline,
-    leaked_due_to_late_declaration,
-    non_hostile_engagements,
-)
-from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
-from inkless.pipeline import (
+from inkless.engine import (
     BLOCKED_ASSESSED_KILLED,
     BLOCKED_CAVEAT,
     BLOCKED_CHANNELS,
@@ -40,6 +31,15 @@ from inkless.pipeline import (
     LANDED,
     Record,
 )
+from inkless.identification import (
+    MISDECLARED_KEYS,
+    TRUTH_KIND_NAMES,
+    identification_results,
+    identity_timeline,
+    leaked_due_to_late_declaration,
+    non_hostile_engagements,
+)
+from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.scenario.model import THREAT_CLASSES
 from inkless.simulation.civil import closure_report
 from inkless.units import deg_from_rad

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.pipeline import Record
+from inkless.engine import Record
 
 __all__ = ["UnitLoad", "busy_steps", "fire_units", "unit_load"]
 

@@ -56,9 +56,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inkless.coalition import Member, pseudonym, releasable, rule_member, sees_identity
+from inkless.engine import Record
 from inkless.errors import InputError
 from inkless.physics.geodesy import geodetic_from_ecef
-from inkless.pipeline import Record
 from inkless.scenario.model import THREAT_CLASSES
 from inkless.sensing import coverage_grid
 from inkless.simulation import SensorPlatforms

@@ -33,7 +33,7 @@ from .asterix import encode_cat062
 from .cot import CotEvent, ce_le, cot_type
 
 if TYPE_CHECKING:
-    from inkless.pipeline import Record
+    from inkless.engine import Record
 
 __all__ = ["COLUMNS", "PictureTable", "cat062_blocks", "cot_events", "picture_table",
            "read_tracks_csv", "run_events", "write_run_picture", "write_tracks_csv"]

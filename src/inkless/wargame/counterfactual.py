@@ -52,8 +52,9 @@ from inkless.coalition import (
     rule_member,
 )
 from inkless.coalition.record import unrecorded_key_statements
+from inkless.engine import PictureName as Picture
+from inkless.engine import Record, Solver
 from inkless.errors import InputError
-from inkless.pipeline import Picture, Record, Solver
 from inkless.scenario.model import Scenario
 
 from .runner import Arm, Cluster, run_figures

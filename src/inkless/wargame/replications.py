@@ -1,7 +1,7 @@
 """Monte Carlo replications of a scenario on the war-game runner (:mod:`.runner`, Dask).
 
 Replication ``r`` of seed ``s`` uses ``SeedSequence(s, spawn_key=(r,))`` (see
-:func:`inkless.pipeline.run`), so results do not depend on the number of workers or on the order
+:func:`inkless.engine.run`), so results do not depend on the number of workers or on the order
 in which replications finish.
 """
 
@@ -13,7 +13,8 @@ from typing import Any
 
 from inkless.afteraction.results import results
 from inkless.coalition import Gates
-from inkless.pipeline import Picture, Record, Solver, run
+from inkless.engine import PictureName as Picture
+from inkless.engine import Record, Solver, run
 from inkless.scenario.model import Scenario
 
 from .counterfactual import scenario_gates
@@ -50,7 +51,7 @@ def run_replications(
 
     ``gates``: what the coalition allows (default: the scenario's own rules and letters on
     record, :func:`~inkless.wargame.counterfactual.scenario_gates`); ``picture``: the picture the
-    defence decides on (:func:`inkless.pipeline.run`); ``cluster``: where the rest run (default
+    defence decides on (:func:`inkless.engine.run`); ``cluster``: where the rest run (default
     a :class:`~.runner.Cluster` of ``workers`` or at ``scheduler``, for this call). Returns the
     record of replication 0 and every replication's results, in order.
     """

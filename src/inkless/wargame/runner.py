@@ -7,7 +7,7 @@ existing cluster at ``scheduler`` (``tcp://HOST:PORT``), so they all scale the s
 
 Determinism: a task is the pure function :func:`run_results` (or :func:`run_figures`) of
 (scenario, gates, seed, replication, solver, picture): replication ``r`` draws from
-``SeedSequence(seed, spawn_key=(r,))`` inside :func:`inkless.pipeline.run`, never from the worker
+``SeedSequence(seed, spawn_key=(r,))`` inside :func:`inkless.engine.run`, never from the worker
 that runs it; results are returned in task order whatever the order they finish in (Dask:
 https://distributed.dask.org/en/stable/client.html, ``Client.submit`` and ``as_completed``).
 """
@@ -23,8 +23,9 @@ from typing import Any
 
 from inkless.afteraction.results import results
 from inkless.coalition import Gates
+from inkless.engine import PictureName as Picture
+from inkless.engine import Solver, run
 from inkless.errors import InputError
-from inkless.pipeline import Picture, Solver, run
 from inkless.scenario.model import Scenario
 
 __all__ = ["Arm", "Cluster", "Done", "connect", "run_figures", "run_results", "run_tasks"]
