@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.integrate import solve_ivp
 
-from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, pseudonym, releasable
+from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, releasable
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
-from inkless.tracking import Tracks, update
+from inkless.tracking import TrackerConfig, Tracks, update
 from inkless.tracking.picture import (
     KIND_CIVIL,
     PICTURE_CONFIG,
@@ -28,16 +28,16 @@ from inkless.tracking.picture import (
     EndedTracks,
     LabelledTracks,
     TrackNumbers,
+    _isin,
+    _scan,
+    _with_gravity,
     assemble,
     can_release,
-    fuse,
     measurements,
-    member_view,
     merge_reports,
     predict_to,
     reacquire,
     release_bits,
-    track_scan,
 )
 
 D = np.pi / 180.0
@@ -109,6 +109,20 @@ def test_gravity_aware_prediction_follows_two_body_motion() -> None:
     assert np.allclose(got[0, :3], x[0, :3] + [250.0, 0.0, 0.0])
 
 
+def track_scan(held: LabelledTracks, t: float, det: Detections, z: np.ndarray, R: np.ndarray,
+               kind: np.ndarray, member: int, config: TrackerConfig, pd: float) -> LabelledTracks:
+    """One sensor's scan into a labelled tracker, every report its own batch entry: ``kind``
+    of object behind each report, ``member`` the sensor's member row, ``pd`` the detection
+    probability expected of every track."""
+    dt = t - held.tracks.t
+    shifted = _with_gravity(held.tracks, dt, FRAME)
+    m = z.shape[0]
+    kinds = np.zeros((m, 5), np.int64)
+    kinds[np.arange(m), kind] = 1
+    return _scan(held, shifted, t, z, R, det.truth, kinds, np.full(m, 1 << member, np.int64),
+                 config, np.full(len(held), pd))
+
+
 def test_labels_follow_the_tracker() -> None:
     """Three targets far apart: every confirmed track counts one labelled detection per hit,
     all of its own target, and carries the reporting member's bit."""
@@ -126,8 +140,7 @@ def test_labels_follow_the_tracker() -> None:
         det = Detections(**{**{f: getattr(det, f) for f in det.__slots__},
                             "truth": np.flatnonzero(seen)})
         z, R = measurements(det)
-        held = track_scan(held, t, det, z, R, np.full(len(det), 2), 3, PICTURE_CONFIG,
-                          lambda pos, v: np.full(pos.shape[0], 0.9), FRAME)
+        held = track_scan(held, t, det, z, R, np.full(len(det), 2), 3, PICTURE_CONFIG, 0.9)
     conf = held.tracks.confirmed
     assert conf.sum() == 3
     assert np.array_equal(held.votes.sum(axis=1), held.tracks.hits)
@@ -192,7 +205,7 @@ def test_track_to_track_fusion() -> None:
     a = picture(truth + rng.normal(0, [100] * 3 + [5] * 3, (3, 6)), 0b01)
     b = picture(np.r_[truth, [[-80e3, 0, 4000, 0, 0, 0]]] + rng.normal(0, [150] * 3 + [5] * 3,
                                                                        (4, 6)), 0b10, sd=150.0)
-    f = fuse(a, b, member=1)
+    f, _ = assemble(a, [(1, b)], np.ones((2, 2), bool))
     assert len(f) == 4
     assert np.array_equal(f.id[:3], a.id)  # matched tracks keep the picture's numbers
     assert f.id[3] == (2 << 40) | 3  # the member's own track, under its encoded number
@@ -229,27 +242,22 @@ def members_strategy() -> st.SearchStrategy[list[Member]]:
 
 @settings(max_examples=150, deadline=None)
 @given(members=members_strategy(), data=st.data())
-def test_a_members_view_holds_only_what_is_releasable_to_it(members: list[Member],
-                                                            data: st.DataObject) -> None:
+def test_release_bits_follow_the_coalitions_rule(members: list[Member],
+                                                 data: st.DataObject) -> None:
+    """A track goes to a member (its release bit) exactly when every contributor releases its
+    tracks to that member (authority: ``releasable``, member by member)."""
     n = len(members)
     k = data.draw(st.integers(0, 12))
     prov = np.array([data.draw(st.integers(1, 2**n - 1)) for _ in range(k)], dtype=np.uint64)
     pic = picture(np.zeros((k, 6)), 1)
     pic = CoalitionPicture(0.0, np.arange(k, dtype=np.int64), pic.x, pic.P, pic.quality, prov,
                            release_bits(prov, can_release(members)), pic.votes, pic.obj)
-    secret = b"coalition-secret"
     for v, viewer in enumerate(members):
-        view = member_view(pic, v, members, secret)
-        shown = set(view.id.tolist())
+        shown = set(np.flatnonzero((pic.release >> np.uint64(v)) & np.uint64(1)).tolist())
         for row in range(k):
             owners = [members[o] for o in range(n) if int(prov[row]) >> o & 1]
             allowed = all(releasable(o, "tracks", viewer) for o in owners)
             assert (row in shown) == allowed
-        for m, label in zip(members, view.labels, strict=True):
-            hidden = m.anonymous and m.id != viewer.id and viewer.role != "orchestrator"
-            assert label == (pseudonym(m.id, secret) if hidden else m.id)
-        # no simulation label travels in a view
-        assert not hasattr(view, "obj") and not hasattr(view, "votes")
 
 
 # ----------------------------------------------------------------------------- track numbers
@@ -410,7 +418,5 @@ def test_a_new_track_where_a_track_ended_takes_its_number_back() -> None:
 @settings(max_examples=200, deadline=None)
 def test_membership_is_numpys_isin(a: list[int], b: list[int]) -> None:
     """Authority: ``np.isin`` (the picture's bookkeeping uses a cheaper binary search)."""
-    from inkless.tracking.picture import _isin
-
     x, y = np.array(a, np.int64), np.array(b, np.int64)
     np.testing.assert_array_equal(_isin(x, y), np.isin(x, y))

@@ -35,10 +35,9 @@ Provenance and releasability: every track carries the bitmask of the members who
 contributed to it (bit ``k``: member row ``k``); the fused picture's releasability label is the
 bitmask of members it may be released to: those to whom *every* contributor releases its tracks
 (:func:`inkless.coalition.releasable`, data kind ``tracks``: a fused track reveals all its
-sources). :func:`member_view` returns only the rows releasable to one member, with anonymous
-members shown under their pseudonym. What a member holds itself is the track built from what
-it may see (:meth:`CoalitionTracker.view`): its own sensors and what the others release to it,
-never less than its own sensors alone would give.
+sources). What a member holds itself is the track built from what it may see
+(:meth:`CoalitionTracker.view`): its own sensors and what the others release to it, never less
+than its own sensors alone would give.
 
 Simulation labels (never used by the tracker): each detection's truth object travels with it;
 each track counts its detections per kind of object (the threat classes, civil, false alarm) and
@@ -52,7 +51,7 @@ detection updated or started each track (:func:`inkless.tracking.step_sources`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,7 +59,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
-from inkless.coalition import Member, pseudonym, releasable
+from inkless.coalition import Member, releasable
 from inkless.physics.ballistic import MU_EARTH
 from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 
@@ -79,27 +78,22 @@ __all__ = [
     "CoalitionTracker",
     "EndedTracks",
     "LabelledTracks",
-    "MemberView",
     "TrackNumbers",
     "assemble",
     "can_release",
-    "fuse",
     "gravity_enu",
     "measurements",
-    "member_view",
     "merge_reports",
     "picture_rows",
     "predict_to",
     "reacquire",
     "release_bits",
     "score_at",
-    "track_scan",
 ]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
-PdOf = Callable[[F64, F64], F64]
 
 #: Columns of the per-track detection counts: threat classes 0-2, then these two.
 KIND_CIVIL, KIND_FALSE = 3, 4
@@ -217,36 +211,6 @@ class LabelledTracks:
     def obj(self) -> I64:
         """``(n,)`` majority object row, -1 for a false alarm (simulation only)."""
         return self.labels[:, _OBJ]
-
-
-def track_scan(
-    held: LabelledTracks,
-    t: float,
-    det: Detections,
-    z: F64,
-    R: F64,
-    kind: I64,
-    member: int,
-    config: TrackerConfig,
-    pd: PdOf,
-    frame: EnuFrame,
-) -> LabelledTracks:
-    """One sensor's scan at ``t`` (s) into a labelled tracker (pure: returns the new table).
-
-    ``det`` are the scan's reports (for their truth labels), ``z``, ``R`` their Cartesian form
-    (:func:`measurements`), ``kind (m,)`` the kind of object behind each report (threat class,
-    ``KIND_CIVIL`` or ``KIND_FALSE``; simulation only), ``member`` the sensor's member row,
-    ``pd`` the detection probability to expect of the sensor for track positions and velocities
-    (:func:`inkless.sensing.expected_pd`). Gravity is applied to fast tracks (module docstring).
-    """
-    dt = float(t) - held.tracks.t
-    shifted = _with_gravity(held.tracks, dt, frame)
-    p = pd(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:])
-    m = z.shape[0]
-    kinds = np.zeros((m, N_KINDS), np.int64)
-    kinds[np.arange(m), kind] = 1
-    return _scan(held, shifted, t, z, R, det.truth, kinds, np.full(m, 1 << member, np.int64),
-                 config, p)
 
 
 def _scan(
@@ -496,21 +460,6 @@ def score_at(tracks: Tracks, t: float, config: TrackerConfig) -> F64:
     return np.asarray(np.clip(np.log(r) - np.log1p(-r), -50.0, config.score_cap))
 
 
-def fuse(a: CoalitionPicture, b: CoalitionPicture, member: int,
-         gate_d2: float = _FUSION_GATE, iterations: int = 30) -> CoalitionPicture:
-    """Track-to-track fusion of member ``member``'s picture ``b`` into the picture ``a`` (same
-    time): pairs inside the chi-square gate on the position difference (``(Pa + Pb)`` as its
-    covariance) are chosen by global nearest neighbour and fused by covariance intersection
-    (trace criterion); ``b``'s other tracks are added under ids ``(member + 1) << 40 | id``.
-    A fused track keeps ``a``'s id, the union of the provenance, the sum of the votes and the
-    majority object of the side with more detections. Without memory: :func:`assemble` keeps
-    the track numbers from one time to the next."""
-    ia, ib = _associate(a, b, np.full(len(b), -1, np.int64), gate_d2, gate_d2)
-    joined = _join(a, b, ia, ib, iterations)
-    rest = np.setdiff1d(np.arange(len(b)), ib)
-    return _concat(joined, dataclasses.replace(b.take(rest), id=_own_numbers(member, b.id[rest])))
-
-
 def _own_numbers(member: int, ids: I64) -> I64:
     """A source track's own number: the centralised tracker's id (``member`` -1), or
     ``(member + 1) << 40 | id`` for a track-sharing member's."""
@@ -659,8 +608,10 @@ def assemble(
     iterations: int = 30,
 ) -> tuple[CoalitionPicture, TrackNumbers]:
     """The coalition picture: the centralised tracker's picture with every track-sharing
-    member's picture fused in (member order, :func:`fuse`'s association and covariance
-    intersection), labelled with its releasability, and the track numbers after it.
+    member's picture fused in (member order: pairs inside the chi-square gate ``gate_d2`` on
+    the position difference, covariance ``Pa + Pb``, chosen by global nearest neighbour and
+    fused by covariance intersection, trace criterion; the member's other tracks added),
+    labelled with its releasability, and the track numbers after it.
 
     Track numbers (``numbers``: those of the last picture, :class:`TrackNumbers`): every row
     is shown under the number its source tracks were shown under before, so that a member's
@@ -856,50 +807,6 @@ def _predict_rows(x: F64, P: F64, dt: F64, q: float, frame: EnuFrame) -> tuple[F
             xr[fast, :3] -= 0.5 * g * step * step
         xs[rows], Ps[rows] = predict(xr, P[rows], step, q)
     return xs, Ps
-
-
-# ----------------------------------------------------------------------------- member views
-@dataclass(frozen=True, slots=True, eq=False)
-class MemberView:
-    """The picture as one member may receive it (no simulation labels).
-
-    ``members`` bit ``k`` of a row says that the coalition member shown as ``labels[k]``
-    contributed to it: its id, or its pseudonym when it is anonymous and the viewer is neither
-    itself nor the orchestrator.
-    """
-
-    viewer: str
-    t: float
-    id: I64
-    x: F64
-    P: F64
-    quality: F64
-    members: U64
-    labels: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return int(self.id.shape[0])
-
-    def contributors(self, row: int) -> tuple[str, ...]:
-        """Labels of the members that contributed to track ``row`` (for reports)."""
-        bits = int(self.members[row])
-        return tuple(lab for k, lab in enumerate(self.labels) if bits >> k & 1)
-
-
-def member_view(picture: CoalitionPicture, viewer: int, members: Sequence[Member],
-                secret: bytes) -> MemberView:
-    """Only the tracks of ``picture`` releasable to member row ``viewer`` (its ``release`` bit),
-    with provenance labels as that member may see them (anonymous members under
-    :func:`inkless.coalition.pseudonym` of ``secret``)."""
-    me = members[viewer]
-    rows = np.flatnonzero((picture.release >> np.uint64(viewer)) & np.uint64(1))
-    labels = tuple(
-        m.id if (not m.anonymous or m.id == me.id or me.role == "orchestrator")
-        else pseudonym(m.id, secret)
-        for m in members
-    )
-    return MemberView(me.id, picture.t, picture.id[rows], picture.x[rows], picture.P[rows],
-                      picture.quality[rows], picture.members[rows], labels)
 
 
 # ----------------------------------------------------------------------------- the trackers
