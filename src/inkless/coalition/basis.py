@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inkless.errors import IntegrityError
 
 from .documents import SignedStatement
-from .members import DocumentType, Member
+from .members import DocumentType, EpochTime, Member, seconds_since
 from .planner import (
     Letter,
     describe_precondition,
@@ -105,26 +105,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
-def _iso_or_seconds(v: object) -> object:
-    if isinstance(v, str):
-        try:
-            return datetime.fromisoformat(v)
-        except ValueError:
-            raise ValueError(
-                f"{v!r} is not an ISO 8601 time; write e.g. 2024-04-13T20:00:00Z, or a number of "
-                "seconds since the scenario epoch"
-            ) from None
-    return v
-
-
-def _utc(v: datetime | float) -> datetime | float:
-    if isinstance(v, datetime) and v.tzinfo is None:
-        raise ValueError("must carry a UTC offset, e.g. 2024-04-13T20:00:00Z")
-    if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError("must be a finite number of seconds")
-    return v
-
-
 class LetterOnRecord(_Model):
     """A letter on record: who wrote what to whom, and when it went on record."""
 
@@ -134,42 +114,22 @@ class LetterOnRecord(_Model):
     """Member id of the author."""
     recipient: str
     """Member id of the recipient."""
-    at: datetime | float
+    at: EpochTime
     """When it is on record: ISO 8601 UTC, or seconds since the scenario epoch (may be before)."""
     id: str | None = None
     """A label, so that a later letter can answer this one (``in_reply_to``)."""
     in_reply_to: str | None = None
     """The ``id`` of an earlier letter in the list that this one answers."""
 
-    @field_validator("at", mode="before")
-    @classmethod
-    def _iso(cls, v: object) -> object:
-        return _iso_or_seconds(v)
-
-    @field_validator("at")
-    @classmethod
-    def _tz(cls, v: datetime | float) -> datetime | float:
-        return _utc(v)
-
 
 class PlannedExchange(_Model):
     """The planner's shortest exchange, executed: letter ``k`` (1-based) on record at
     ``start + k * delay_s``."""
 
-    start: datetime | float = 0.0
+    start: EpochTime = 0.0
     """When the exchange begins: ISO 8601 UTC, or seconds since the epoch."""
     delay_s: float = Field(0.0, ge=0.0, le=30 * 86400.0)
     """Time each letter takes to be written and put on record, seconds."""
-
-    @field_validator("start", mode="before")
-    @classmethod
-    def _iso(cls, v: object) -> object:
-        return _iso_or_seconds(v)
-
-    @field_validator("start")
-    @classmethod
-    def _tz(cls, v: datetime | float) -> datetime | float:
-        return _utc(v)
 
 
 class OfficeChange(_Model):
@@ -179,20 +139,10 @@ class OfficeChange(_Model):
 
     member: str
     """Member id whose office changes hands."""
-    at: datetime | float
+    at: EpochTime
     """When: ISO 8601 UTC, or seconds since the scenario epoch."""
     holder: str = ""
     """Who takes office (for the record)."""
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _iso(cls, v: object) -> object:
-        return _iso_or_seconds(v)
-
-    @field_validator("at")
-    @classmethod
-    def _tz(cls, v: datetime | float) -> datetime | float:
-        return _utc(v)
 
 
 class CoalitionSettings(_Model):
@@ -223,12 +173,6 @@ class CoalitionSettings(_Model):
 
 
 # -- letters with times -------------------------------------------------------------------------
-
-
-def _seconds(v: datetime | float, epoch: datetime) -> float:
-    if isinstance(v, datetime):
-        return (v - epoch).total_seconds()
-    return float(v)
 
 
 def record_problems(
@@ -279,7 +223,7 @@ def record_problems(
                             "reply goes back the other way",
                         )
                     )
-                elif _seconds(d.at, epoch) < _seconds(first.at, epoch):
+                elif seconds_since(d.at, epoch) < seconds_since(first.at, epoch):
                     problems.append(
                         ((*loc, "at"), f"is before the letter it answers ({d.in_reply_to!r})")
                     )
@@ -302,7 +246,7 @@ def record_letters(
     not exist (conflicting rules), no letters. A letter lapses at the first change of its
     author's office holder after it was written (``office_changes``), a reply also when the
     letter it answers lapses."""
-    changes = [(c.member, _seconds(c.at, epoch)) for c in settings.office_changes]
+    changes = [(c.member, seconds_since(c.at, epoch)) for c in settings.office_changes]
 
     def lapse(author: str, start: float, parent: TimedLetter | None) -> float:
         own = min((t for who, t in changes if who == author and t > start), default=math.inf)
@@ -314,7 +258,7 @@ def record_letters(
         for i, d in enumerate(settings.documents):
             parent = by_label.get(d.in_reply_to) if d.in_reply_to is not None else None
             letter = Letter(d.type, d.author, d.recipient, parent.letter if parent else None)
-            start = _seconds(d.at, epoch)
+            start = seconds_since(d.at, epoch)
             x = TimedLetter(letter, start, lapse(d.author, start, parent), f"documents[{i}]")
             if d.id is not None:
                 by_label[d.id] = x
@@ -324,7 +268,7 @@ def record_letters(
     plan = plan_exchange(members)
     if not plan.ok:
         return []
-    first = _seconds(ex.start, epoch)
+    first = seconds_since(ex.start, epoch)
     steps: dict[int, TimedLetter] = {}
     for s in plan.steps:
         parent = steps.get(s.in_reply_to) if s.in_reply_to is not None else None
@@ -372,8 +316,8 @@ def ledger_letters(
         parent = by_doc.get(f["in_reply_to"]) if f["in_reply_to"] is not None else None
         if f["in_reply_to"] is not None and parent is None:
             continue
-        start = _seconds(_utc_time(f["issued_at"]), epoch)
-        end = _seconds(_utc_time(lapses[d.id][0]), epoch) if d.id in lapses else math.inf
+        start = seconds_since(_utc_time(f["issued_at"]), epoch)
+        end = seconds_since(_utc_time(lapses[d.id][0]), epoch) if d.id in lapses else math.inf
         letter = Letter(
             DocumentType(f["type"]), author, recipient, parent.letter if parent else None
         )

@@ -24,9 +24,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "DATA_KINDS",
@@ -35,6 +42,7 @@ __all__ = [
     "Caveats",
     "DocumentType",
     "EngageArea",
+    "EpochTime",
     "Equivalence",
     "Member",
     "MemberRules",
@@ -45,6 +53,7 @@ __all__ = [
     "coalition_problems",
     "grant_window_s",
     "releasable",
+    "seconds_since",
 ]
 
 Role = Literal["host", "orchestrator", "partner"]
@@ -75,6 +84,33 @@ class DocumentType(StrEnum):
     """A state lets the addressee transit or engage in one of its regions for a time window."""
     NOTIFICATION = "notification"
     """A notification of intent or of action, asking for nothing."""
+
+
+def _iso_or_seconds(v: object) -> object:
+    if isinstance(v, str):
+        try:
+            return datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(
+                f"{v!r} is not an ISO 8601 time; write e.g. 2024-04-13T20:00:00Z, or a number of "
+                "seconds since the scenario epoch"
+            ) from None
+    return v
+
+
+def _utc_or_finite(v: datetime | float) -> datetime | float:
+    if isinstance(v, datetime) and v.tzinfo is None:
+        raise ValueError("must carry a UTC offset, e.g. 2024-04-13T20:00:00Z")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("must be a finite number of seconds")
+    return v
+
+
+#: A time in a scenario file: an ISO 8601 datetime with a UTC offset, or a finite number of
+#: seconds since the scenario epoch (:func:`seconds_since` converts it).
+EpochTime = Annotated[
+    datetime | float, BeforeValidator(_iso_or_seconds), AfterValidator(_utc_or_finite)
+]
 
 
 class _Rule(BaseModel):
@@ -209,45 +245,26 @@ class AirspaceGrant(_Rule):
     """The region the grant covers."""
     what: Literal["transit", "engage"]
     """transit: fly through; engage: also fire within it."""
-    valid_from: datetime | float | None = None
+    valid_from: EpochTime | None = None
     """Start: ISO 8601 UTC datetime, or seconds since the scenario epoch; absent: always."""
-    valid_until: datetime | float | None = None
+    valid_until: EpochTime | None = None
     """End (exclusive): ISO 8601 UTC datetime, or seconds since the epoch; absent: never."""
 
-    @field_validator("valid_from", "valid_until", mode="before")
-    @classmethod
-    def _iso_or_seconds(cls, v: object) -> object:
-        if isinstance(v, str):
-            try:
-                return datetime.fromisoformat(v)
-            except ValueError:
-                raise ValueError(
-                    f"{v!r} is not an ISO 8601 time; write e.g. 2024-04-13T20:00:00Z, or a number "
-                    "of seconds since the scenario epoch"
-                ) from None
-        return v
 
-    @field_validator("valid_from", "valid_until")
-    @classmethod
-    def _utc(cls, v: datetime | float | None) -> datetime | float | None:
-        if isinstance(v, datetime) and v.tzinfo is None:
-            raise ValueError("must carry a UTC offset, e.g. 2024-04-13T20:00:00Z")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError("must be a finite number of seconds")
-        return v
+def seconds_since(v: datetime | float, epoch: datetime) -> float:
+    """An :data:`EpochTime` as seconds since ``epoch`` (UTC)."""
+    if isinstance(v, datetime):
+        return (v - epoch).total_seconds()
+    return float(v)
 
 
 def grant_window_s(grant: AirspaceGrant, epoch: datetime) -> tuple[float, float]:
     """The grant's window ``[start, end)`` in seconds since ``epoch`` (UTC); open ends are ±inf."""
-
-    def seconds(v: datetime | float | None, open_end: float) -> float:
-        if v is None:
-            return open_end
-        if isinstance(v, datetime):
-            return (v - epoch).total_seconds()
-        return float(v)
-
-    return seconds(grant.valid_from, -math.inf), seconds(grant.valid_until, math.inf)
+    start, end = grant.valid_from, grant.valid_until
+    return (
+        -math.inf if start is None else seconds_since(start, epoch),
+        math.inf if end is None else seconds_since(end, epoch),
+    )
 
 
 @dataclass(frozen=True)
