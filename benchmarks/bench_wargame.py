@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from inkless.wargame.runner import connect
-from inkless.wargame.sweep import load_sweep, run_plan_tasks, sweep_row
+from inkless.wargame.runner import connect, run_tasks
+from inkless.wargame.sweep import load_sweep, sweep_row
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 1.6
@@ -35,7 +35,7 @@ def timed(sweep: Path, workers: int) -> tuple[float, list[Any]]:
         client.gather(client.map(sweep_row, [plan.arms[0]] * workers, [plan.seed] * workers,
                                  range(workers), pure=False))
         t0 = time.perf_counter()
-        rows = run_plan_tasks(plan, client)
+        rows = run_tasks(client, sweep_row, plan.arms, plan.tasks())
         return time.perf_counter() - t0, rows
 
 

@@ -26,7 +26,7 @@ import socket
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -296,11 +296,6 @@ def open_sender(url: str, proto: bool = False, ca: Path | None = None,
     """A :class:`Sender` for ``url`` (raises ``InputError`` with a one-line reason)."""
     ctx = tls_context(ca, cert) if url.startswith("tls://") else None
     return Sender(url, proto, ctx)
-
-
-def rebase(times: Iterable[datetime], now: datetime) -> timedelta:
-    """The shift that moves the earliest of ``times`` to ``now`` (replays are shown live)."""
-    return now - min(times)
 
 
 #: Floor of a self-report's position sigma (m): a TAK device's GPS fix with its latency.

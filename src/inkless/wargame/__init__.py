@@ -11,7 +11,7 @@ from .counterfactual import (
     scenario_gates,
     whatif,
 )
-from .replications import replicate, run_replications
+from .replications import run_replications
 from .runner import Arm, Cluster
 from .sweep import BASELINE, Plan, Sweep, Variant, load_sweep, run_sweep
 
@@ -27,7 +27,6 @@ __all__ = [
     "compare",
     "legal_record",
     "load_sweep",
-    "replicate",
     "rule_costs",
     "run_replications",
     "run_sweep",

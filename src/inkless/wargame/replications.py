@@ -20,19 +20,7 @@ from inkless.scenario.model import Scenario
 from .counterfactual import scenario_gates
 from .runner import Arm, Cluster, run_results
 
-__all__ = ["replicate", "run_replications"]
-
-
-def replicate(
-    scenario: Scenario,
-    seed: int,
-    replication: int,
-    solver: Solver,
-    gates: Gates | None = None,
-    picture: Picture = "perfect",
-) -> dict[str, Any]:
-    """One replication's results dict."""
-    return run_results(Arm(scenario, gates, solver, picture), seed, replication)
+__all__ = ["run_replications"]
 
 
 def run_replications(

@@ -43,7 +43,7 @@ from inkless.scenario.load import (  # the scenario loader's located-problem mac
 from inkless.scenario.model import Id, Scenario
 
 from .counterfactual import Composition, legal_record, parse_added_caveat, scenario_gates
-from .runner import Arm, Done, run_results, run_tasks
+from .runner import Arm, run_results, run_tasks
 
 __all__ = [
     "BASELINE",
@@ -402,9 +402,3 @@ def merge(rows: Sequence[dict[str, Any]], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     pq.write_table(table, tmp)
     os.replace(tmp, path)
-
-
-def run_plan_tasks(plan: Plan, client: Any, done: Done | None = None) -> list[Any]:
-    """Every task of ``plan`` as flat figures, in task order (no files): for tests and the
-    benchmark."""
-    return run_tasks(client, sweep_row, plan.arms, plan.tasks(), done)
