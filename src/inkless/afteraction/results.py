@@ -106,14 +106,23 @@ def lost_to_duplicates(record: Record) -> int:
     fl, track = record.flight, record.shot_track
     if track is None or fl.n == 0:
         return 0
-    j, tr = fl.threat[: fl.n], track[: fl.n]
+    j = fl.threat[: fl.n]
+    rows = np.flatnonzero(j >= 0)
+    rows = rows[np.argsort(j[rows], kind="stable")]
+    _, start, size = np.unique(j[rows], return_index=True, return_counts=True)
+    # every ordered pair (k, k') of shots at one threat: sum of the squared group sizes
+    g = np.repeat(size, size)
+    k = np.repeat(np.arange(rows.size), g)
+    k2 = np.repeat(np.repeat(start, size), g) + np.arange(k.size) - np.repeat(np.cumsum(g) - g, g)
+    k, k2 = rows[k], rows[k2]
     fire, end = fl.fire_time[: fl.n], fl.intercept_time[: fl.n]
     kill = fl.result[: fl.n] == KILL
-    other = (j[:, None] == j[None, :]) & (j[:, None] >= 0) & (tr[:, None] != tr[None, :])
     # k's flight [fire, end] overlaps k''s, or k' killed the threat before k was fired
-    with_it = (fire[None, :] <= end[:, None]) & (fire[:, None] <= end[None, :])
-    before = kill[None, :] & (end[None, :] <= fire[:, None])
-    return int((~kill & (other & (with_it | before)).any(axis=1)).sum())
+    with_it = (fire[k2] <= end[k]) & (fire[k] <= end[k2])
+    before = kill[k2] & (end[k2] <= fire[k])
+    wasted = np.zeros(fl.n, bool)
+    wasted[k[(track[k] != track[k2]) & (with_it | before)]] = True
+    return int((wasted & ~kill).sum())
 
 
 def leak_causes(record: Record) -> list[str]:
