@@ -14,8 +14,6 @@ from inkless.interop.asterix import (
     CAT062_MAX_ALT_M,
     CAT062_MAX_CLIMB_MPS,
     DAY_S,
-    FT_M,
-    NM_M,
     decode_cat048,
     encode_cat048,
     encode_cat062,
@@ -24,6 +22,7 @@ from inkless.interop.asterix import (
     split_blocks,
     unwrap_time_of_day,
 )
+from inkless.units import FT, NMI
 
 from .pcap import tshark_fields, write_pcap
 
@@ -62,10 +61,10 @@ def test_cat048_fields_as_wireshark_reads_them(tmp_path: Path) -> None:
         assert [int(x, 0) for x in s_ac] == [sac] * n and [int(x, 0) for x in s_ic] == [sic] * n
         assert np.allclose(np.array(t, float), tod, atol=0.5 / 128)
         assert [int(x, 0) for x in typ] == [1] * n
-        assert np.allclose(np.array(r, float) * NM_M, rho, atol=0.5 / 256 * NM_M + 1e-6)
+        assert np.allclose(np.array(r, float) * NMI, rho, atol=0.5 / 256 * NMI + 1e-6)
         dth = (np.radians(np.array(a, float)) - theta + np.pi) % (2 * np.pi) - np.pi
         assert np.abs(dth).max() <= np.radians(0.5 * 360 / 65536) + 1e-9
-        assert np.allclose(np.array(z, float) * FT_M, h, atol=0.5 * 25 * FT_M + 1e-6)
+        assert np.allclose(np.array(z, float) * FT, h, atol=0.5 * 25 * FT + 1e-6)
 
 
 def test_cat062_fields_as_wireshark_reads_them(tmp_path: Path) -> None:
@@ -96,10 +95,10 @@ def test_cat062_fields_as_wireshark_reads_them(tmp_path: Path) -> None:
     assert tnum.astype(int).tolist() == (tn[k] % 65536).tolist()
     assert np.allclose(np.radians(la), lat[k], atol=np.radians(90 / 2**25))
     assert np.allclose(np.radians(lo), lon[k], atol=np.radians(90 / 2**25))
-    assert np.allclose(z * FT_M, alt[k], atol=0.5 * 6.25 * FT_M + 1e-6)
+    assert np.allclose(z * FT, alt[k], atol=0.5 * 6.25 * FT + 1e-6)
     assert np.allclose(vx, v[k, 0], atol=0.125 + 1e-9)
     assert np.allclose(vy, v[k, 1], atol=0.125 + 1e-9)
-    assert np.allclose(vz * FT_M / 60, v[k, 2], atol=0.5 * 6.25 * FT_M / 60 + 1e-9)
+    assert np.allclose(vz * FT / 60, v[k, 2], atol=0.5 * 6.25 * FT / 60 + 1e-9)
     assert src.tolist() == [1] * m
 
 
@@ -121,7 +120,7 @@ def test_cat048_round_trip_and_bad_blocks(caplog: pytest.LogCaptureFixture) -> N
     kept = (rho < CAT048_MAX_RHO_M) & (h <= CAT048_MAX_HEIGHT_M)
     m = int(kept.sum())
     assert len(p.rho_m) == 2 * m
-    assert np.allclose(p.rho_m[:m], rho[kept], atol=0.5 / 256 * NM_M + 1e-6)
+    assert np.allclose(p.rho_m[:m], rho[kept], atol=0.5 / 256 * NMI + 1e-6)
     t = unwrap_time_of_day(p.time_of_day_s)
     assert np.allclose(t[:m], 86_399.5) and np.allclose(t[m:], 86_401.5)
 
@@ -151,4 +150,4 @@ def test_a_scan_of_more_plots_than_a_block_holds(tmp_path: Path) -> None:
     rows = tshark_fields(pcap, PORT, ["asterix.category", "asterix.048_040_RHO"])
     r = np.array([float(x) for row in rows for x in row[1]])
     assert len(r) == n
-    assert np.allclose(r * NM_M, rho, atol=0.5 / 256 * NM_M + 1e-6)
+    assert np.allclose(r * NMI, rho, atol=0.5 / 256 * NMI + 1e-6)

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from inkless.errors import InputError
 from inkless.tracking.replay import CartesianSensor
+from inkless.units import FT, NMI
 
 __all__ = [
     "CAT048_MAX_HEIGHT_M", "CAT048_MAX_RHO_M", "CAT062_MAX_ALT_M", "CAT062_MAX_CLIMB_MPS",
@@ -47,19 +48,17 @@ F64 = NDArray[np.float64]
 Cat048 = gen.Cat_048_1_32
 Cat062 = gen.Cat_062_1_20
 
-NM_M = 1852.0  # international nautical mile, m
-FT_M = 0.3048  # international foot, m
 DAY_S = 86_400.0
 #: I048/040 RHO: 16 bits, LSB 1/256 NM: the slant range must stay below 256 NM.
-CAT048_MAX_RHO_M = (65535 / 256) * NM_M
+CAT048_MAX_RHO_M = (65535 / 256) * NMI
 #: I048/110 3DH: 14-bit two's complement, LSB 25 ft: -204 800 .. +204 775 ft (about 62.4 km).
-CAT048_MAX_HEIGHT_M = 8191 * 25 * FT_M
-CAT048_MIN_HEIGHT_M = -8192 * 25 * FT_M
+CAT048_MAX_HEIGHT_M = 8191 * 25 * FT
+CAT048_MIN_HEIGHT_M = -8192 * 25 * FT
 #: I062/130: -1 500 ft .. 150 000 ft (about 45.7 km), LSB 6.25 ft.
-CAT062_MAX_ALT_M = 150_000 * FT_M
-CAT062_MIN_ALT_M = -1_500 * FT_M
+CAT062_MAX_ALT_M = 150_000 * FT
+CAT062_MIN_ALT_M = -1_500 * FT
 #: I062/220: 16-bit two's complement, LSB 6.25 ft/min: +-204 794 ft/min (about 1 040 m/s).
-CAT062_MAX_CLIMB_MPS = 32767 * 6.25 * FT_M / 60.0
+CAT062_MAX_CLIMB_MPS = 32767 * 6.25 * FT / 60.0
 #: I062/185: 16-bit two's complement, LSB 0.25 m/s: +-8 191.75 m/s per axis.
 CAT062_MAX_V_MPS = 32767 * 0.25
 #: I048/140, I062/070: 24 bits, LSB 1/128 s (the item wraps at midnight, 86 400 s).
@@ -128,9 +127,9 @@ def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64
         "010": (("SAC", sac), ("SIC", sic)),
         "140": (tod, "s"),
         "020": ((("TYP", 1), 0, 0, 0, 0, None),),  # single PSR detection, real target
-        "040": (("RHO", (float(r) / NM_M, "NM")),
+        "040": (("RHO", (float(r) / NMI, "NM")),
                 ("THETA", (float(np.degrees(a) % 360.0), "°"))),
-        "110": (0, ("3DH", (float(z) / FT_M, "ft"))),
+        "110": (0, ("3DH", (float(z) / FT, "ft"))),
     }) for r, a, z in zip(rho[kept], th[kept], h[kept], strict=True)]
     return Encoded(_blocks(Cat048, records), kept)
 
@@ -167,8 +166,8 @@ def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.i
             "185": (("VX", (float(v[i, 0]), "m/s")), ("VY", (float(v[i, 1]), "m/s"))),
             "040": int(track_number[i]) % 65536,
             "080": ((0, 0, 0, ("SRC", 1), 0, None),),  # multisensor, geometric altitude, confirmed
-            "130": (float(alt[i]) / FT_M, "ft"),
-            "220": (float(v[i, 2]) / FT_M * 60.0, "ft/min"),
+            "130": (float(alt[i]) / FT, "ft"),
+            "220": (float(v[i, 2]) / FT * 60.0, "ft/min"),
         }))
     return Encoded(_blocks(Cat062, records), kept)
 
@@ -214,13 +213,13 @@ def decode_cat048(data: bytes, where: str) -> Plots:
                 log.warning("%s: block %d: a record lacks I048/010, 140 or 040; skipped", where, k)
                 continue
             i110 = r.get_item("110")
-            h = (i110.variation.get_item("3DH").variation.content.as_quantity("ft") * FT_M
+            h = (i110.variation.get_item("3DH").variation.content.as_quantity("ft") * FT
                  if i110 is not None else np.nan)
             rows.append((
                 i010.variation.get_item("SAC").variation.content.as_uint(),
                 i010.variation.get_item("SIC").variation.content.as_uint(),
                 i140.variation.content.as_quantity("s"),
-                i040.variation.get_item("RHO").variation.content.as_quantity("NM") * NM_M,
+                i040.variation.get_item("RHO").variation.content.as_quantity("NM") * NMI,
                 np.radians(i040.variation.get_item("THETA").variation.content.as_quantity("°")),
                 h,
             ))
