@@ -71,21 +71,21 @@ class Size:
         """(tick, threat) samples of the truth and coverage grids."""
         return self.ticks * self.threats
 
-    def run_bytes(self) -> int:
-        """Estimated peak memory of a run, bytes (an upper bound of the grid-sized arrays)."""
-        return (
-            _PER_SAMPLE * self.samples
-            + _PER_PAIR * self.units * self.threats
-            + _PER_ROUND * self.rounds
-            + _PER_CIVIL_SAMPLE * self.ticks * self.civil
-        )
-
-    def driver(self) -> str:
-        """The term that dominates :meth:`run_bytes`: 'threats', 'units', 'rounds' or 'civil'."""
-        terms = {
+    def terms(self) -> dict[str, int]:
+        """Estimated peak memory of a run, bytes, by what drives it: 'threats' (the (tick,
+        threat) grids), 'units' (unit-threat pairs), 'rounds', 'civil' ((tick, flight) samples)."""
+        return {
             "threats": _PER_SAMPLE * self.samples,
             "units": _PER_PAIR * self.units * self.threats,
             "rounds": _PER_ROUND * self.rounds,
             "civil": _PER_CIVIL_SAMPLE * self.ticks * self.civil,
         }
+
+    def run_bytes(self) -> int:
+        """Estimated peak memory of a run, bytes (an upper bound of the grid-sized arrays)."""
+        return sum(self.terms().values())
+
+    def driver(self) -> str:
+        """The term that dominates :meth:`run_bytes`: 'threats', 'units', 'rounds' or 'civil'."""
+        terms = self.terms()
         return max(terms, key=lambda k: terms[k])
