@@ -1,11 +1,14 @@
 """Saturation of the fire units: channels busy and rounds left over time, after the run.
 
 Where it sits: after-action, beside ``results``. Nothing here changes the run: it reconstructs,
-from each unit's shots, what the engine's ledger held at every decision. A unit guides a shot on
-one of its ``channels`` from the decision that fires it until the first decision at or after its
-intercept time (when the engine settles it, :func:`inkless.engagement.resolve`), and each shot
-spends one of its ``rounds``. A unit is *saturated* while every channel is busy (it cannot take
-another threat however urgent) and *dry* from the shot that spends its last round.
+from each unit's shots, what the engine's ledger held at every decision (the engine keeps only
+the current count, :class:`inkless.engine.state.DefenceState` ``busy``, and the record no
+history of it; tests/afteraction/test_saturation.py reads that ledger decision by decision).
+A unit guides a shot on one of its ``channels`` from the decision that fires it until the first
+decision at or after its intercept time (when the engine settles it,
+:func:`inkless.engagement.resolve`), and each shot spends one of its ``rounds``. A unit is
+*saturated* while every channel is busy (it cannot take another threat however urgent) and
+*dry* from the shot that spends its last round.
 
 Method: a sweep over the shots' fire (+1) and free (-1) times, frees first at equal times (the
 engine settles interceptors before it decides), so ``busy`` is a right-continuous step function:
