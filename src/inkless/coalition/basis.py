@@ -29,14 +29,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inkless.errors import IntegrityError
 
-from .documents import SignedStatement
+from .documents import SignedStatement, parse_utc
 from .members import DocumentType, EpochTime, Member, seconds_since
 from .planner import (
     Letter,
@@ -316,8 +316,8 @@ def ledger_letters(
         parent = by_doc.get(f["in_reply_to"]) if f["in_reply_to"] is not None else None
         if f["in_reply_to"] is not None and parent is None:
             continue
-        start = seconds_since(_utc_time(f["issued_at"]), epoch)
-        end = seconds_since(_utc_time(lapses[d.id][0]), epoch) if d.id in lapses else math.inf
+        start = seconds_since(parse_utc(f["issued_at"]), epoch)
+        end = seconds_since(parse_utc(lapses[d.id][0]), epoch) if d.id in lapses else math.inf
         letter = Letter(
             DocumentType(f["type"]), author, recipient, parent.letter if parent else None
         )
@@ -325,10 +325,6 @@ def ledger_letters(
         by_doc[d.id] = t
         out.append(t)
     return out
-
-
-def _utc_time(s: str) -> datetime:
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 # -- legal basis ----------------------------------------------------------------------------------
@@ -377,10 +373,7 @@ def legal_basis(members: Sequence[Member], letters: Sequence[TimedLetter]) -> li
             else:
                 acts.append((max(t, 0.0), end))
             for p, hit in zip(pres, hits, strict=True):  # what meets it, and what that answers
-                chain = []
-                while hit is not None:
-                    chain.append(hit)
-                    hit = hit.in_reply_to
+                chain = hit.thread() if hit is not None else ()
                 for x in letters:
                     if (
                         x.letter in chain

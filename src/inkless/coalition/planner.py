@@ -67,6 +67,13 @@ class Letter:
         tail = self.in_reply_to.key() if self.in_reply_to is not None else ()
         return (self.recipient, self.author, self.type.value, *tail)
 
+    def thread(self) -> tuple[Letter, ...]:
+        """This letter and the letters it answers, back to the first."""
+        out = [self]
+        while out[-1].in_reply_to is not None:
+            out.append(out[-1].in_reply_to)
+        return tuple(out)
+
 
 @dataclass(frozen=True)
 class PlanStep:
@@ -418,7 +425,7 @@ def _steps(
     index = {letter: i + 1 for i, letter in enumerate(path)}
     final = start | set(path)
     for i, letter in enumerate(path):
-        without = frozenset(d for d in final if not _depends_on(d, letter))
+        without = frozenset(d for d in final if letter not in d.thread())
         meets: list[tuple[str, int]] = []
         prepares: list[tuple[str, int]] = []
         for g in goals:
@@ -439,15 +446,6 @@ def _steps(
             )
         )
     return tuple(steps)
-
-
-def _depends_on(d: Letter | None, letter: Letter) -> bool:
-    """Whether ``d`` is ``letter`` or answers it, directly or through a chain of replies."""
-    while d is not None:
-        if d == letter:
-            return True
-        d = d.in_reply_to
-    return False
 
 
 def _where(members: Sequence[Member], loc: tuple[str | int, ...]) -> str:

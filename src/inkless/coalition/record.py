@@ -27,7 +27,7 @@ from .keys import KeyStore, OfficeKeys, check_secret
 from .ledger import Appender, Ledger
 from .members import AirspaceGrant, DocumentType, Member, MemberRules
 from .planner import Letter, Plan, describe_step, plan_exchange, precondition_met_by
-from .state import Entry, LedgerState
+from .state import Entry, LedgerState, coordinator_of
 from .views import ledger_identity
 
 __all__ = [
@@ -239,10 +239,7 @@ def record_keys(
             if on is not None and on[0] != office.root_key_id:
                 _sync_statements(tx, keys, office)  # raises: wrong key
             t = utc_iso(at)
-            late = [
-                d for d in tx.state.documents.values()
-                if d.fields["signer_key_id"] == office.holder_key_id and d.fields["issued_at"] >= t
-            ]  # fmt: skip
+            late = tx.state.signed_since(office.holder_key_id, t)
             if late:
                 raise InputError(
                     f"keys: cannot rotate {member} at {t}: its office holder signed entry "
@@ -272,7 +269,6 @@ def _on_record(
     """Documents between scenario members that count at ``at``, as letters (scenario ids) ->
     document id: the current ones, and the lapsed ones that meet a precondition which
     ``survives_office_change`` (with the letters they answer); the ids of the latter."""
-    lapses = state.lapses()
     every: dict[str, Letter] = {}
     for d in state.documents.values():
         f = d.fields
@@ -284,17 +280,15 @@ def _on_record(
         every[d.id] = Letter(
             DocumentType(f["type"]), reverse[f["author"]], reverse[f["recipient"]], reply
         )
-    current = {i: x for i, x in every.items() if i not in lapses or at < lapses[i][0]}
+    now = {d.id for d in state.current_documents(at)}
+    current = {i: x for i, x in every.items() if i in now}
     kept: set[str] = set()
     for m in members:
         for j, p in enumerate(m.rules.preconditions):
             hit = precondition_met_by(members, m, j, every.values())
             if not p.survives_office_change or hit is None or hit in current.values():
                 continue
-            chain = []
-            while hit is not None:
-                chain.append(hit)
-                hit = hit.in_reply_to
+            chain = hit.thread()
             kept |= {i for i, x in every.items() if x in chain and i not in current}
     return {x: i for i, x in every.items() if i in current or i in kept}, kept
 
@@ -465,10 +459,9 @@ def _grants_body(
 
 
 def _keeper(members: Sequence[Member]) -> str:
-    for role in ("orchestrator", "host"):
-        for m in members:
-            if m.role == role:
-                return m.id
+    keeper = coordinator_of(members)
+    if keeper is not None:
+        return keeper
     raise InputError(
         "members: no orchestrator or host to keep the ledger's roster; give one member that role"
     )

@@ -25,6 +25,7 @@ from .documents import (
     document_id,
     is_canonical_utc,
     key_id,
+    parse_utc,
     public_from_hex,
     signature_valid,
     time_problem,
@@ -41,6 +42,7 @@ __all__ = [
     "LedgerState",
     "Problem",
     "RecordedDocument",
+    "coordinator_of",
     "entry_hash",
     "replay",
 ]
@@ -229,16 +231,20 @@ class LedgerState:
                     f"key {kid} ended at {old.valid_until}; an ended key cannot be extended"
                 )
         if until is not None:  # no end before what the key has already signed
-            late = [
-                d for d in self.documents.values()
-                if d.fields["signer_key_id"] == kid and d.fields["issued_at"] >= until
-            ]  # fmt: skip
+            late = self.signed_since(kid, until)
             if late:
                 problems.append(
                     f"key {kid} signed document {late[-1].id} at {late[-1].fields['issued_at']}, "
                     f"not before its end {until}; end it later"
                 )
         return problems
+
+    def signed_since(self, kid: str, at: str) -> list[RecordedDocument]:
+        """The documents key ``kid`` signed at or after ``at``, in ledger order."""
+        return [
+            d for d in self.documents.values()
+            if d.fields["signer_key_id"] == kid and d.fields["issued_at"] >= at
+        ]  # fmt: skip
 
     def holder_problem(self, kid: str, member: str, at: str) -> str | None:
         """Why holder key ``kid`` may not sign for ``member`` at ``at`` (``None``: it may)."""
@@ -276,7 +282,7 @@ class LedgerState:
         if f["epoch"] is not None and not is_canonical_utc(f["epoch"]):
             problems.append("epoch is not a UTC time YYYY-MM-DDTHH:MM:SSZ")
         author = f["author"]
-        expected = self.coordinator or _coordinator(members)
+        expected = self.coordinator or coordinator_of(members)
         if expected is None:
             problems.append("the roster has no orchestrator or host to keep it")
         elif author != expected:
@@ -362,7 +368,7 @@ class LedgerState:
                     problems.append(f"{where} gives seconds but the roster has no epoch; use UTC")
                     continue
                 else:
-                    epoch = datetime.strptime(self.epoch, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+                    epoch = parse_utc(self.epoch)
                     try:
                         t = epoch + timedelta(seconds=v)
                     except OverflowError:
@@ -403,7 +409,7 @@ class LedgerState:
             self.roster = {m.id: m for m in members}
             self.roster_members = f["members"]
             self.epoch = f["epoch"]
-            self.coordinator = self.coordinator or _coordinator(members)
+            self.coordinator = self.coordinator or coordinator_of(members)
             self.last_time = max(self.last_time or "", f["issued_at"])
         elif kind == "document":
             self.documents[f["id"]] = RecordedDocument(seq, f)
@@ -461,7 +467,8 @@ class LedgerState:
         return [d for d in self.documents.values() if d.id not in lapses or at < lapses[d.id][0]]
 
 
-def _coordinator(members: Sequence[Member]) -> str | None:
+def coordinator_of(members: Sequence[Member]) -> str | None:
+    """Who keeps the roster: the first orchestrator, else the first host (``None``: neither)."""
     for role in ("orchestrator", "host"):
         for m in members:
             if m.role == role:
