@@ -147,28 +147,14 @@ def run_command(
     ] = None,
 ) -> None:
     """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
-    from inkless.afteraction import summarise, write_report
-    from inkless.afteraction.results import comparison_section, map_data, write_events_csv
-    from inkless.afteraction.views import write_view
     from inkless.commands.coalition import coalition_summary, run_audience
     from inkless.commands.wargame import check_cluster
     from inkless.scenario import load_scenario
     from inkless.simulation.civil import with_base_dir
-    from inkless.wargame import legal_record, run_replications, scenario_gates
-    from inkless.wargame import rule_costs as costs_of_rules
-    from inkless.wargame.runner import Cluster
+    from inkless.wargame import legal_record
 
     try:
-        if not 1 <= replications <= MAX_REPLICATIONS:
-            raise InputError(
-                f"--replications: must be from 1 to {MAX_REPLICATIONS}, got {replications}; "
-                "run a larger study as several runs with different --seed"
-            )
-        if view is not None and not view.strip():
-            raise InputError("--view: empty; give a member id, or leave --view out for the "
-                             "full outputs")
-        if keys is not None and keys.exists() and not keys.is_dir():
-            raise InputError(f"--keys {keys}: not a directory; give the keys directory")
+        _check_options(replications, view, keys)
         # a recording named relative to the scenario file is read from the file's folder
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
         audience = run_audience(sc, scenario, view, ledger, keys) if view is not None else None
@@ -180,66 +166,133 @@ def run_command(
         if not 0 <= seed_ < 2**63:
             raise InputError(f"--seed: must be from 0 to 2**63 - 1, got {seed_}")
         check_cluster(workers, scheduler)
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar, Cluster(workers, scheduler) as cluster:
-            task = bar.add_task(f"{sc.name}: replications", total=replications)
-            record, reps = run_replications(
-                sc,
-                seed_,
-                replications,
-                solver=assignment.value,
-                progress=lambda: bar.advance(task),
-                gates=scenario_gates(sc, legal),
-                picture=picture.value,
-                cluster=cluster,
-            )
-            if compare_perfect and picture != Picture.perfect:
-                bar.update(task, description=f"{sc.name}: the perfect picture (same seeds)",
-                           completed=0)
-                _, perfect_reps = run_replications(
-                    sc, seed_, replications, solver=assignment.value,
-                    progress=lambda: bar.advance(task), gates=scenario_gates(sc, legal),
-                    picture="perfect", cluster=cluster,
-                )
-            res_coalition: dict[str, Any] = {"record": legal.source}
-            if rule_costs:
-                bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
-                res_coalition["costs"] = costs_of_rules(
-                    sc, seed_, record, reps, legal, solver=assignment.value,
-                    picture=picture.value, cluster=cluster,
-                )
-        res = reps[0] if replications == 1 else summarise(reps)
-        res["replications"] = replications
-        res["seed"] = seed_
-        res["settings"]["picture"] = picture.value
-        if compare_perfect and picture != Picture.perfect:
-            perfect = perfect_reps[0] if replications == 1 else summarise(perfect_reps)
-            res["comparison"] = comparison_section(res, perfect)
-        res["coalition"].update(res_coalition)
-        try:
-            if audience is not None:
-                write_view(out_dir, record, res, audience)  # the terminal shows the full run
-            else:
-                (out_dir / "results.json").write_text(
-                    json.dumps(res, indent=2) + "\n", encoding="utf-8"
-                )
-                write_events_csv(out_dir / "events.csv", record)
-                write_report(out_dir / "report.html", res, map_data(record))
-                from inkless.interop.picture import write_run_picture
-
-                notes = write_run_picture(out_dir, record, asterix_out)
-        except OSError as e:
-            where = e.filename or out_dir
-            raise InputError(f"--out {out_dir}: cannot write {where} ({e.strerror or e})") from None
+        record, res = _simulate(
+            sc, legal, seed_, replications, picture=picture, assignment=assignment,
+            compare_perfect=compare_perfect and picture != Picture.perfect,
+            rule_costs=rule_costs, workers=workers, scheduler=scheduler,
+        )
+        notes = _write_outputs(out_dir, record, res, audience, asterix_out)
     except InklessError as e:
         raise _fail(e) from None
     _summary(res)
+    _details(res, replications)
+    coalition_summary(out, res)
+    if audience is not None:
+        out.print(f"outputs written as {view} may see them (--view)")
+    out.print(
+        f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
+    )
+    for note in notes:
+        out.print(note, markup=False, highlight=False)
+
+
+def _check_options(replications: int, view: str | None, keys: Path | None) -> None:
+    """The options of ``inkless run`` checked before the scenario is read."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise InputError(
+            f"--replications: must be from 1 to {MAX_REPLICATIONS}, got {replications}; "
+            "run a larger study as several runs with different --seed"
+        )
+    if view is not None and not view.strip():
+        raise InputError("--view: empty; give a member id, or leave --view out for the "
+                         "full outputs")
+    if keys is not None and keys.exists() and not keys.is_dir():
+        raise InputError(f"--keys {keys}: not a directory; give the keys directory")
+
+
+def _simulate(
+    sc: Any,
+    legal: Any,
+    seed: int,
+    replications: int,
+    *,
+    picture: Picture,
+    assignment: Assignment,
+    compare_perfect: bool,
+    rule_costs: bool,
+    workers: int | None,
+    scheduler: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The replications of ``inkless run`` on one cluster, with a progress bar: the first
+    replication's record and the results (the perfect-picture comparison and what each rule
+    cost added when asked)."""
+    from inkless.afteraction import summarise
+    from inkless.afteraction.results import comparison_section
+    from inkless.wargame import rule_costs as costs_of_rules
+    from inkless.wargame import run_replications, scenario_gates
+    from inkless.wargame.runner import Cluster
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar, Cluster(workers, scheduler) as cluster:
+        task = bar.add_task(f"{sc.name}: replications", total=replications)
+        record, reps = run_replications(
+            sc,
+            seed,
+            replications,
+            solver=assignment.value,
+            progress=lambda: bar.advance(task),
+            gates=scenario_gates(sc, legal),
+            picture=picture.value,
+            cluster=cluster,
+        )
+        if compare_perfect:
+            bar.update(task, description=f"{sc.name}: the perfect picture (same seeds)",
+                       completed=0)
+            _, perfect_reps = run_replications(
+                sc, seed, replications, solver=assignment.value,
+                progress=lambda: bar.advance(task), gates=scenario_gates(sc, legal),
+                picture="perfect", cluster=cluster,
+            )
+        res_coalition: dict[str, Any] = {"record": legal.source}
+        if rule_costs:
+            bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
+            res_coalition["costs"] = costs_of_rules(
+                sc, seed, record, reps, legal, solver=assignment.value,
+                picture=picture.value, cluster=cluster,
+            )
+    res = reps[0] if replications == 1 else summarise(reps)
+    res["replications"] = replications
+    res["seed"] = seed
+    res["settings"]["picture"] = picture.value
+    if compare_perfect:
+        perfect = perfect_reps[0] if replications == 1 else summarise(perfect_reps)
+        res["comparison"] = comparison_section(res, perfect)
+    res["coalition"].update(res_coalition)
+    return record, res
+
+
+def _write_outputs(
+    out_dir: Path, record: Any, res: dict[str, Any], audience: Any, asterix_out: Path | None
+) -> list[str]:
+    """Write the run's files in ``out_dir``: a member's view, or the full outputs and the
+    coalition picture (tracks.csv, CAT062 with ``--asterix-out``); the picture's notes."""
+    from inkless.afteraction import write_report
+    from inkless.afteraction.results import map_data, write_events_csv
+    from inkless.afteraction.views import write_view
+    from inkless.interop.picture import write_run_picture
+
+    try:
+        if audience is not None:
+            write_view(out_dir, record, res, audience)  # the terminal shows the full run
+            return []
+        (out_dir / "results.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        write_events_csv(out_dir / "events.csv", record)
+        write_report(out_dir / "report.html", res, map_data(record))
+        return write_run_picture(out_dir, record, asterix_out)
+    except OSError as e:
+        where = e.filename or out_dir
+        raise InputError(f"--out {out_dir}: cannot write {where} ({e.strerror or e})") from None
+
+
+def _details(res: dict[str, Any], replications: int) -> None:
+    """Print what the picture and the identification were worth, the airspace closures and the
+    comparison with the perfect picture, where the run has them."""
     if "picture" in res:  # the tracked picture's quality
         pq = res["picture"]
         out.print(
@@ -277,14 +330,6 @@ def run_command(
             t.add_row(key.replace("_", " "), *(f"{cmp[k][key]:g}" for k in
                                                 ("tracked", "perfect", "difference")))
         out.print(t)
-    coalition_summary(out, res)
-    if audience is not None:
-        out.print(f"outputs written as {view} may see them (--view)")
-    out.print(
-        f"wrote {out_dir / 'results.json'}, {out_dir / 'events.csv'}, {out_dir / 'report.html'}"
-    )
-    for note in notes if audience is None else []:
-        out.print(note, markup=False, highlight=False)
 
 
 def _writable(out_dir: Path) -> None:
