@@ -134,3 +134,17 @@ def test_terminal_summary_parses_back(fired: int, cost: float, damaged: float,
     assert m, text
     assert abs(float(m[1]) - damaged) <= 0.05 + damaged * 1e-15
     assert abs(float(m[2]) - defended) <= 0.05 + defended * 1e-15
+
+
+def test_an_epoch_with_an_offset_is_read_as_utc() -> None:
+    """The epoch ``03:00+03:00`` is ``00:00Z``: the report's clock times and the figures' time
+    axes (which say UTC and Z) read the epoch of results.json the same way."""
+    from inkless.afteraction import figures
+
+    t0 = figures.epoch_utc("2025-01-01T03:00:00+03:00")
+    assert report.fmt_time(3600.0, t0) == "T+01:00:00 (01:00:00Z)"
+    assert figures._hours_label("2025-01-01T03:00:00+03:00") == (
+        "hours after the epoch (2025-01-01T00:00Z)")
+    assert figures._hours_label("2025-01-01T00:00:00Z") == (
+        "hours after the epoch (2025-01-01T00:00Z)")
+    assert figures.epoch_utc("not a time") is None and figures.epoch_utc(None) is None

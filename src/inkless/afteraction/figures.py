@@ -344,14 +344,29 @@ def map_png(
         return _png(fig, dpi)
 
 
-def _epoch(epoch: str | None) -> dt.datetime | None:
+def epoch_utc(epoch: Any) -> dt.datetime | None:
+    """The results' ``epoch`` (ISO 8601, any UTC offset; none: UTC) as a UTC date-time, None
+    when absent or unreadable (the report's clock times and every figure's time axis)."""
     if not epoch:
         return None
     try:
         t = dt.datetime.fromisoformat(str(epoch))
     except ValueError:
         return None
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC) if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+def _hours_label(epoch: str | None) -> str:
+    t0 = epoch_utc(epoch)
+    return "hours after the epoch" + (f" ({t0:%Y-%m-%dT%H:%M}Z)" if t0 else "")
+
+
+def _clock_axis(ax: Axes, span_s: float, t0: dt.datetime | None) -> None:
+    """``ax``'s x axis (minutes) as h:mm after the epoch, about ten ticks over ``span_s``."""
+    ax.xaxis.set_major_locator(MultipleLocator(_clock_step(span_s, 10) / 60.0))
+    ax.xaxis.set_major_formatter(FuncFormatter(_elapsed))
+    ax.set_xlabel("time after the epoch, h:mm" + (
+        f" (epoch {t0.strftime('%Y-%m-%d %H:%M:%S')} UTC)" if t0 else ""))
 
 
 _CLOCK_STEPS_S = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200,
@@ -406,7 +421,7 @@ def timeline_png(
     fired_by = {m for _, m in fire}
     all_members = _extend(member_colours, sorted(fired_by), MEMBER_COLOURS)
     member_col = {m: c for m, c in all_members.items() if m in fired_by}
-    t0 = _epoch(epoch)
+    t0 = epoch_utc(epoch)
 
     with mpl.rc_context(_RC):
         fig = Figure(figsize=(10.0, 4.8))
@@ -439,10 +454,7 @@ def timeline_png(
                     color=col, edgecolor="white", linewidth=0.3, label=member)
             bottom += counts
         ax2.set_ylabel(f"fired per {_fmt_step(width)}")
-        ax2.set_xlabel("time after the epoch, h:mm" + (
-            f" (epoch {t0.strftime('%Y-%m-%d %H:%M:%S')} UTC)" if t0 else ""))
-        ax2.xaxis.set_major_locator(MultipleLocator(_clock_step(t_end, 10) / 60.0))
-        ax2.xaxis.set_major_formatter(FuncFormatter(_elapsed))
+        _clock_axis(ax2, t_end, t0)
         if fire:
             ax2.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
                        title="Interceptors fired", title_fontsize=8, alignment="left")
@@ -538,7 +550,7 @@ def gospa_png(
         if base is not None:
             ax.plot(t / 3600.0, np.asarray(base) / 1000.0, lw=1.2, color=_INK,
                     label="Coalition picture")
-        ax.set_xlabel("hours after the epoch" + (f" ({str(epoch)[:16]}Z)" if epoch else ""))
+        ax.set_xlabel(_hours_label(epoch))
         ax.set_ylabel("GOSPA (km)")
         ax.grid(True, color=_GRID, linewidth=0.4)
         ax.set_ylim(bottom=0.0)
@@ -594,7 +606,7 @@ def identity_png(
         if not kinds:
             axes[0].text(0.5, 0.5, "no tracks identified", transform=axes[0].transAxes,
                          ha="center", color=_MUTED)
-        axes[-1].set_xlabel("hours after the epoch" + (f" ({str(epoch)[:16]}Z)" if epoch else ""))
+        axes[-1].set_xlabel(_hours_label(epoch))
         if t.size:
             axes[-1].set_xlim(t.min(), t.max())
         return _png(fig, dpi)
@@ -622,7 +634,7 @@ def saturation_png(
     t_hi = max(ends, default=60.0)
     pad = max(0.05 * (t_hi - t_lo), 30.0)
     t_lo, t_hi = max(t_lo - pad, 0.0), t_hi + pad
-    t0 = _epoch(epoch)
+    t0 = epoch_utc(epoch)
     shade = mpl.colormaps["Blues"]
     with mpl.rc_context(_RC):
         fig = Figure(figsize=(10.0, 1.6 + 0.32 * len(rows) + 2.4))
@@ -660,8 +672,5 @@ def saturation_png(
         for ax in (ax1, ax2):
             ax.spines[["top", "right"]].set_visible(False)
         ax2.set_xlim(t_lo / 60.0, t_hi / 60.0)
-        ax2.xaxis.set_major_locator(MultipleLocator(_clock_step(t_hi - t_lo, 10) / 60.0))
-        ax2.xaxis.set_major_formatter(FuncFormatter(_elapsed))
-        ax2.set_xlabel("time after the epoch, h:mm" + (
-            f" (epoch {t0.strftime('%Y-%m-%d %H:%M:%S')} UTC)" if t0 else ""))
+        _clock_axis(ax2, t_hi - t_lo, t0)
         return _png(fig, dpi)

@@ -86,17 +86,6 @@ def fmt_pct(num: Any, den: Any) -> str:
     return f"{100.0 * n / d:.1f} %" if d > 0 else "—"
 
 
-def _epoch(results: Mapping[str, Any]) -> dt.datetime | None:
-    raw = results.get("epoch")
-    if not raw:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None
-    return t.astimezone(dt.UTC) if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
-
-
 def fmt_time(seconds: Any, epoch: dt.datetime | None) -> str:
     """Seconds since the epoch as ``T+hh:mm:ss`` and, with an epoch, ``(HH:MM:SS Z)``."""
     if not isinstance(seconds, numbers.Real) or isinstance(seconds, bool):
@@ -237,7 +226,7 @@ def _replication_rows(summary: Mapping[str, Any], names: Mapping[str, str]) -> l
 def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
     from inkless.afteraction import figures  # matplotlib only when a report is drawn
 
-    epoch = _epoch(results)
+    epoch = figures.epoch_utc(results.get("epoch"))
     threats = _mapping(results.get("threats"))
     inter = _mapping(results.get("interceptors"))
     members = _records(results.get("members"))
