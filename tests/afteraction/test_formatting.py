@@ -1,6 +1,6 @@
 """Printed figures parse back to the value they print, within their rounding: every formatter of
 the report (``fmt_num`` at each number of decimals, ``fmt_pct``, ``fmt_time``, ``fmt_duration``
-and the signed delay, coordinates) and the terminal summary's threat and interceptor tables."""
+(signed: a delay), coordinates) and the terminal summary's threat and interceptor tables."""
 
 from __future__ import annotations
 
@@ -75,20 +75,20 @@ def test_fmt_time_parses_back(seconds: float) -> None:
 
 @given(st.floats(-1e7, 1e7))
 def test_durations_parse_back(seconds: float) -> None:
-    for text in (report.fmt_duration(seconds), report._signed_duration(seconds)):
-        m = re.fullmatch(r"(−?)(?:(\d+) h (\d{2}) min|(\d+) min (\d{2}) s|(\d+) s)", text)
-        assert m, text
-        sign = -1 if m[1] else 1
-        if m[2] is not None:  # hours and minutes: to the minute
-            value, tol = 3600 * int(m[2]) + 60 * int(m[3]), 30.0
-            assert int(m[3]) < 60
-        elif m[4] is not None:
-            value, tol = 60 * int(m[4]) + int(m[5]), 0.5
-            assert int(m[5]) < 60
-        else:
-            value, tol = int(m[6]), 0.5
-        assert value == 0 or m[1] == ("−" if seconds < 0 else "")
-        assert abs(sign * value - seconds) <= tol + 1e-9
+    text = report.fmt_duration(seconds)
+    m = re.fullmatch(r"(−?)(?:(\d+) h (\d{2}) min|(\d+) min (\d{2}) s|(\d+) s)", text)
+    assert m, text
+    sign = -1 if m[1] else 1
+    if m[2] is not None:  # hours and minutes: to the minute
+        value, tol = 3600 * int(m[2]) + 60 * int(m[3]), 30.0
+        assert int(m[3]) < 60
+    elif m[4] is not None:
+        value, tol = 60 * int(m[4]) + int(m[5]), 0.5
+        assert int(m[5]) < 60
+    else:
+        value, tol = int(m[6]), 0.5
+    assert value == 0 or m[1] == ("−" if seconds < 0 else "")
+    assert abs(sign * value - seconds) <= tol + 1e-9
 
 
 @given(st.floats(-180.0, 180.0))

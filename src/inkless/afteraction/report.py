@@ -565,7 +565,7 @@ def _identification(results: Mapping[str, Any], names: Mapping[str, str],
     closures = [{
         "callsign": str(c.get("callsign", "—")), "action": str(c.get("action", "—")),
         "region": str(c.get("region") or "—"), "decided": fmt_time(c.get("decided_s"), epoch),
-        "delay": _signed_duration(c.get("delay_s")),
+        "delay": fmt_duration(c.get("delay_s")),  # negative: earlier
     } for c in _records(results.get("closures"))]
     return {
         "columns": columns,
@@ -575,12 +575,6 @@ def _identification(results: Mapping[str, Any], names: Mapping[str, str],
         "perfect": _mapping(results.get("settings")).get("picture") == "perfect",
         "closures": closures,
     }
-
-
-def _signed_duration(seconds: Any) -> str:
-    """A delay: ``fmt_duration`` (signed when negative: earlier), a dash when absent."""
-    v = _float_or_none(seconds)
-    return "—" if v is None else fmt_duration(v)
 
 
 def _comparison(sec: Any) -> dict[str, Any] | None:
