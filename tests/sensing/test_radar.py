@@ -59,7 +59,7 @@ def run_detect(sensors: SensorTable, ticks: int, seed: int = 1,
     frame = EnuFrame.at(32.0 * D, 35.0 * D)
     scanning = np.ones((ticks, len(sensors.id)), bool)
     return detect(scanning, 5.0 * np.arange(ticks), platform(sensors, ticks), sensors,
-                  np.zeros(len(sensors.id)), obj, alt, np.full(obj.shape[1], 1), frame,
+                  obj, alt, np.full(obj.shape[1], 1), frame,
                   np.random.default_rng(seed)), obj, frame
 
 

@@ -218,6 +218,7 @@ def provenance(record: Record) -> Provenance:
     if len(sensors.id) and n:
         truth, truth_alt = raid.grid(dt, ticks)
         pos, up, alt = SensorPlatforms(sensors).grid(dt, ticks)
+        acting = gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner]
         for i in range(len(sensors.id)):
             s = slice(i, i + 1)
             held = coverage_grid(
@@ -228,9 +229,8 @@ def provenance(record: Record) -> Provenance:
                 truth,
                 truth_alt,
                 raid.cls,
-                sensor_active_from=gates.first_active[sensors.owner[s]],
-                dt=dt,
-            ) & gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner[s]]  # while it acts
+                sensor_on=acting[:, s],  # while its member's forces act
+            )
             seen = held.any(axis=0)
             first = np.where(seen, held.argmax(axis=0) * dt, np.inf)
             first = np.where(first <= np.minimum(end, sc.settings.duration_s), first, np.inf)

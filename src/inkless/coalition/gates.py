@@ -60,22 +60,6 @@ class Gates:
         """Whether each of the given members' forces act at time ``t``."""
         return self.acting(t)[member]
 
-    @property
-    def first_active(self) -> F64:
-        """``(members,)`` the first time each member's forces act (``inf``: never)."""
-        if not self.member_acts:
-            return self.member_active_from
-        return np.array([iv[0][0] if iv else math.inf for iv in self.member_acts], dtype=float)
-
-    @property
-    def interrupted(self) -> NDArray[np.bool_]:
-        """``(members,)`` whose forces stop at some time (a lapsed legal basis): acting is not
-        just "from ``first_active`` on"."""
-        out = np.zeros(len(self.member_active_from), dtype=bool)
-        for m, iv in enumerate(self.member_acts):
-            out[m] = len(iv) > 1 or (len(iv) == 1 and math.isfinite(iv[0][1]))
-        return out
-
     def acting_grid(self, times: NDArray[np.floating]) -> NDArray[np.bool_]:
         """``(len(times), members)`` whether each member's forces act at each time (s)."""
         times = np.asarray(times, dtype=float)

@@ -17,7 +17,7 @@ from inkless.assignment.feasibility import envelope_windows
 from inkless.coalition import Gates
 from inkless.engagement import PENDING, InFlight
 from inkless.identification import TRUTH_THREAT
-from inkless.scenario.tables import SensorTable, Tables
+from inkless.scenario.tables import Tables
 from inkless.sensing import coverage_grid
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.threat import value_at_risk
@@ -25,28 +25,7 @@ from inkless.threat import value_at_risk
 from .record import IdentityRecord
 from .state import NEVER, Candidates, DefenceState, Options, ThreatState
 
-__all__ = ["PerfectPicture", "held_while_acting"]
-
-
-def held_while_acting(platform: tuple[F64, F64, F64], sensors: SensorTable,
-                      truth: F32, truth_alt: F32, cls: I64, gates: Gates, dt: float) -> B:
-    """``(ticks, n)`` the perfect picture's coverage: :func:`coverage_grid` over the sensors
-    while their member's forces act (from its first time; a member whose legal basis lapses
-    and resumes is masked tick by tick)."""
-    stop = gates.interrupted[sensors.owner]
-    held: B = coverage_grid(
-        tuple(a[:, ~stop] for a in platform) if stop.any() else platform,  # type: ignore[arg-type]
-        sensors.range[~stop], sensors.min_el[~stop], sensors.max_el[~stop], truth, truth_alt, cls,
-        sensor_active_from=gates.first_active[sensors.owner[~stop]], dt=dt)
-    if stop.any():
-        acting = gates.acting_grid(dt * np.arange(truth.shape[0]))
-        for m in np.unique(sensors.owner[stop]).tolist():
-            c = np.flatnonzero(sensors.owner == m)
-            held |= coverage_grid(
-                (platform[0][:, c], platform[1][:, c], platform[2][:, c]), sensors.range[c],
-                sensors.min_el[c], sensors.max_el[c], truth, truth_alt, cls, dt=dt,
-            ) & acting[:, m, None]
-    return held
+__all__ = ["PerfectPicture"]
 
 
 class PerfectPicture:
@@ -59,8 +38,11 @@ class PerfectPicture:
         self.raid, self.units, self.dt, self.flyout = raid, units, dt, flyout
         self.truth, self.truth_alt, self.ticks = truth, truth_alt, truth.shape[0]
         self.max_shots, self.engage_undefended = max_shots, engage_undefended
-        self.held = held_while_acting(platforms.grid(dt, self.ticks), tables.sensors, truth,
-                                      truth_alt, raid.cls, gates, dt)
+        sensors = tables.sensors
+        # what some sensor covers while its member's forces act
+        acting = gates.acting_grid(dt * np.arange(self.ticks))[:, sensors.owner]
+        self.held = coverage_grid(platforms.grid(dt, self.ticks), sensors.range, sensors.min_el,
+                                  sensors.max_el, truth, truth_alt, raid.cls, sensor_on=acting)
         first, self.window_last = envelope_windows(units, truth, truth_alt, raid.cls)
         # a shot fired at tick k meets the threat no later than flyout seconds after k
         self.window_open = first - np.ceil(flyout / dt).astype(np.int64)[:, None] - 1

@@ -160,8 +160,8 @@ class TrackedPicture:
         self.platform = platforms.grid(dt, ticks)
         self.scans = scan_ticks(sensors.scan_period, dt, ticks)
         # a member's sensors report only while its forces act (a lapsed basis stops them)
-        self.active_from = gates.first_active[sensors.owner]
-        self.scans &= gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner]
+        self.acting = gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner]
+        self.scans &= self.acting
         members = scenario.members
         self.shares = tuple(m.shares for m in members)
         coalition_members = [Member(id=m.id, role=m.role, anonymous=m.anonymous, rules=m.rules,
@@ -172,8 +172,7 @@ class TrackedPicture:
         )
         # Which objects each member's sensors cover at each tick (the truth a picture is scored
         # against): the coalition's is what the sharing members cover.
-        acting = gates.acting_grid(dt * np.arange(ticks))
-        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks) & acting[:, m, None]
+        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks)
                       for m in range(len(members))]
         sharing = [m for m in range(len(members)) if self.shares[m] != "none"]
         self.coalition_cover = np.zeros((ticks, n_obj), bool)
@@ -204,8 +203,8 @@ class TrackedPicture:
         self._every = max(1, round(_SAMPLE_S / dt))
 
     def _coverage(self, cols: I64, ticks: int) -> NDArray[np.bool_]:
-        """``(ticks, N)``: the objects the sensors ``cols`` cover at each tick; an airborne
-        sensor does not cover its own aircraft."""
+        """``(ticks, N)``: the objects the sensors ``cols`` cover at each tick while their
+        members' forces act; an airborne sensor does not cover its own aircraft."""
         n_obj = self.objects.shape[1]
         if cols.size == 0:
             return np.zeros((ticks, n_obj), bool)
@@ -216,7 +215,7 @@ class TrackedPicture:
             sub = tuple(a[:, c] for a in self.platform)
             out: NDArray[np.bool_] = coverage_grid(
                 (sub[0], sub[1], sub[2]), sensors.range[c], sensors.min_el[c], sensors.max_el[c],
-                objects, alt, col, sensor_active_from=self.active_from[c], dt=self.dt)
+                objects, alt, col, sensor_on=self.acting[:, c])
             return out
 
         cover = grid(cols, self.objects, self.objects_alt, self.object_col)
@@ -236,7 +235,7 @@ class TrackedPicture:
             k1 = min(k0 + _BLOCK, self.scans.shape[0])
             plat = tuple(a[k0:k1] for a in self.platform)
             det = detect(self.scans[k0:k1], self.dt * np.arange(k0, k1),
-                         (plat[0], plat[1], plat[2]), self.tables.sensors, self.active_from,
+                         (plat[0], plat[1], plat[2]), self.tables.sensors,
                          self.objects[k0:k1], self.objects_alt[k0:k1], self.object_col,
                          self.frame, self.rng)
             own = det.truth == self.own_object[det.sensor]
@@ -260,7 +259,7 @@ class TrackedPicture:
             gone = (row >= 0) & (row < self.n) & ~alive[np.clip(row, 0, self.n - 1)]
             if gone.any():
                 det, z, R, kind = det.take(~gone), z[~gone], R[~gone], kind[~gone]
-        sensors = np.flatnonzero(self.scans[tick] & (t >= self.active_from))
+        sensors = np.flatnonzero(self.scans[tick])
         return Reports(t, det, z, R, kind, sensors, self.platform[0][tick, sensors],
                        self._evidence(tick, t))
 

@@ -60,18 +60,17 @@ def coverage_grid(
     target: NDArray[np.floating],
     target_alt: NDArray[np.floating],
     target_cls: NDArray[np.int64],
-    sensor_active_from: F64 | None = None,
-    dt: float = 1.0,
+    sensor_on: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.bool_]:
-    """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k`` (time ``k * dt``).
+    """``held (ticks, n)``: some sensor covers object ``j`` at tick ``k``.
 
     Range per class, elevation limits and the radar horizon, over a whole truth grid at once:
     ``sensor`` is (positions ``(ticks, s, 3)`` ECEF m, geodetic up unit vectors ``(ticks, s, 3)``,
     heights ``(ticks, s)`` m), broadcast views for fixed sensors; ``target (ticks, n, 3)`` and
     ``target_alt (ticks, n)`` with NaN where an object is not in flight. One sensor at a time:
     the range test runs on every in-flight sample, elevation and horizon only on those in range.
-    A sensor contributes only from ``sensor_active_from[i]`` seconds on (its member's legal
-    basis; default: from the start).
+    Sensor ``i`` contributes only at the ticks where ``sensor_on (ticks, s)`` is true (its
+    member's forces act, it scans; default: always).
     """
     sen_pos, sen_up, sen_alt = sensor
     ticks, n = target.shape[:2]
@@ -86,8 +85,8 @@ def coverage_grid(
         r2 = np.einsum("nk,nk->n", d, d)
         lim = sensor_range[i, target_cls[jj]]
         near = np.flatnonzero(r2 <= lim * lim)
-        if sensor_active_from is not None:
-            near = near[kk[near] * dt >= sensor_active_from[i]]
+        if sensor_on is not None:
+            near = near[sensor_on[kk[near], i]]
         if len(near) == 0:
             continue
         up = sen_up[0, i] if fixed else sen_up[kk[near], i]

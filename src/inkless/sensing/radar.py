@@ -207,7 +207,6 @@ def detect(
     times: F64,
     platform: tuple[F64, F64, F64],
     sensors: SensorTable,
-    active_from: F64,
     objects: NDArray[np.floating],
     objects_alt: NDArray[np.floating],
     object_col: I64,
@@ -217,13 +216,13 @@ def detect(
     """Every report of the scans in one block of ``B`` ticks (see the module docstring).
 
     Args:
-        scanning: ``(B, s)`` which sensor scans at which tick of the block (:func:`scan_ticks`).
+        scanning: ``(B, s)`` which sensor scans at which tick of the block (:func:`scan_ticks`,
+            masked to the ticks its member's forces act).
         times: ``(B,)`` the ticks' times, s, equally spaced.
         platform: the sensors at the ticks: ECEF positions ``(B, s, 3)`` m, geodetic up unit
             vectors ``(B, s, 3)``, heights ``(B, s)`` m (from
             :meth:`inkless.simulation.SensorPlatforms.grid`; broadcast views for fixed sensors).
         sensors: the sensor table (ranges, elevation limits, noise, ``pd``, false alarms).
-        active_from: ``(s,)`` time from which each sensor's member acts, s (``inf``: never).
         objects: ``(B, n, 3)`` ECEF positions of every object, m; NaN where not in flight.
         objects_alt: ``(B, n)`` heights above the ellipsoid, m (NaN where not in flight).
         object_col: ``(n,)`` column of each object in the sensors' range table (threat class
@@ -234,22 +233,18 @@ def detect(
     Returns the detections sorted by (time, sensor), object order within a scan.
     """
     pos, up, alt = platform
-    n_ticks, n_sensors = scanning.shape
-    dt = float(times[1] - times[0]) if n_ticks > 1 else 1.0
-    t0 = float(times[0]) if n_ticks else 0.0
+    n_sensors = scanning.shape[1]
     limit = _coverage_limit(sensors)
     parts: list[Detections] = []
     for i in range(n_sensors):
-        rows = np.flatnonzero(scanning[:, i] & (times >= active_from[i]))
+        rows = np.flatnonzero(scanning[:, i])
         if rows.size == 0:
             continue
         one = (pos[:, i : i + 1], up[:, i : i + 1], alt[:, i : i + 1])
         held = coverage_grid(
             one, sensors.range[i : i + 1], sensors.min_el[i : i + 1], sensors.max_el[i : i + 1],
-            objects, objects_alt, object_col, sensor_active_from=active_from[i : i + 1] - t0,
-            dt=dt,
+            objects, objects_alt, object_col, sensor_on=scanning[:, i : i + 1],
         )
-        held[~scanning[:, i]] = False
         bb, jj = np.nonzero(held)
         seen = rng.random(bb.size) < sensors.pd[i]
         bb, jj = bb[seen], jj[seen]
