@@ -150,6 +150,7 @@ def run_command(
     from inkless.commands.coalition import coalition_summary, run_audience
     from inkless.commands.wargame import check_cluster
     from inkless.scenario import load_scenario
+    from inkless.scenario.limits import MAX_SEED
     from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record
 
@@ -163,7 +164,7 @@ def run_command(
             err.print(note, markup=False, highlight=False, soft_wrap=True)
         _writable(out_dir)
         seed_ = sc.settings.seed if seed is None else seed
-        if not 0 <= seed_ < 2**63:
+        if not 0 <= seed_ < MAX_SEED:
             raise InputError(f"--seed: must be from 0 to 2**63 - 1, got {seed_}")
         check_cluster(workers, scheduler)
         record, res = _simulate(

@@ -12,16 +12,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 __all__ = [
+    "APOGEE_MARGIN_M",
     "EPOCH_FIRST",
     "EPOCH_LAST",
+    "MAX_CHANNELS",
     "MAX_DEPTH",
+    "MAX_DURATION_S",
     "MAX_FILE_BYTES",
+    "MAX_FLIGHTS",
+    "MAX_ITEMS",
     "MAX_KEYS",
+    "MAX_MEMBERS",
+    "MAX_PERIOD_S",
+    "MAX_POINTS",
     "MAX_PROBLEMS",
     "MAX_RECORDING_BYTES",
+    "MAX_ROUNDS",
     "MAX_RUN_BYTES",
     "MAX_SAMPLES",
+    "MAX_SEED",
+    "MAX_SHOTS",
     "MAX_TIME_S",
+    "MAX_WAVE_COUNT",
+    "MIN_PERIOD_S",
     "Size",
 ]
 
@@ -39,6 +52,30 @@ EPOCH_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_LAST = datetime(2100, 1, 1, tzinfo=UTC)
 #: Any time in seconds after the epoch (launch windows, departures, closures), s: 100 days.
 MAX_TIME_S = 100 * 86400.0
+#: ``settings.duration_s``, s: 7 days.
+MAX_DURATION_S = 7 * 86400.0
+#: Decision period ``settings.scan_period_s`` and sensor scan periods, s.
+MIN_PERIOD_S = 0.1
+MAX_PERIOD_S = 600.0
+#: ``settings.seed`` and ``--seed`` lie below this (a numpy seed of 64 bits, signed).
+MAX_SEED = 2**63
+#: ``settings.max_shots_per_threat``, per class.
+MAX_SHOTS = 100
+#: Counts: threats of one wave, ready rounds and channels of one fire unit, members.
+MAX_WAVE_COUNT = 5000
+MAX_ROUNDS = 10_000
+MAX_CHANNELS = 1000
+MAX_MEMBERS = 100
+#: Items of one list: each section (assets, interceptors, sensors, fire units, regions, waves,
+#: closures), a wave's aim assets and via points, a civil flight's route.
+MAX_ITEMS = 1000
+#: Points of one list: launch and aim points, a sensor route's waypoints, a region's vertices.
+MAX_POINTS = 10_000
+#: Civil flights, and recorded flights or callsigns kept.
+MAX_FLIGHTS = 10_000
+#: A ballistic apogee must clear the higher end point by this much, m: the ellipsoid's radius
+#: differs by up to 21.4 km between the end point's latitude and the apogee's (WGS-84 a - b).
+APOGEE_MARGIN_M = 25_000.0
 #: Memory a run may plan for, bytes, and (decision tick x threat) samples of the truth grid.
 #: April (43 200 s at 5 s, 320 threats) has 2.8e6 samples; basics with 2 000 more drones (2.9e6)
 #: ran in 47 s of CPU and 0.5 GB; the run time grows faster than the threats (about n^1.4).

@@ -25,6 +25,7 @@ from inkless.coalition import Member, coalition_problems, record_problems
 from inkless.errors import ScenarioError
 
 from .limits import (
+    APOGEE_MARGIN_M,
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_KEYS,
@@ -458,11 +459,6 @@ def _size_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     return []
 
 
-#: An apogee must clear the higher end point by this much, m: the ellipsoid's radius differs by
-#: up to 21.4 km between the end point's latitude and the apogee's (WGS-84 a - b).
-_APOGEE_MARGIN_M = 25_000.0
-
-
 def _apogee_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     """A ballistic wave's ``apogee_km`` must be above its launch and aim points (else no
     ballistic arc has it; :func:`inkless.physics.ballistic.arc_for_apogee`)."""
@@ -476,10 +472,10 @@ def _apogee_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
             ends += [p.alt_m for p in w.aim_points]
         else:
             ends += [heights.get(n, 0.0) for n in (w.aim_assets or heights)]
-        need = max(ends) + _APOGEE_MARGIN_M
+        need = max(ends) + APOGEE_MARGIN_M
         if w.apogee_km * 1000.0 < need:
             problems.append((("raid", "waves", i, "apogee_km"),
-                             f"must be at least {need / 1000:g} km ({_APOGEE_MARGIN_M / 1000:g} km "
+                             f"must be at least {need / 1000:g} km ({APOGEE_MARGIN_M / 1000:g} km "
                              f"above the highest launch or aim point), got {w.apogee_km:g}"))
     return problems
 

@@ -22,7 +22,23 @@ from pydantic import (
 
 from inkless.coalition import AirspaceGrant, CoalitionSettings, MemberRules
 
-from .limits import EPOCH_FIRST, EPOCH_LAST, MAX_TIME_S
+from .limits import (
+    EPOCH_FIRST,
+    EPOCH_LAST,
+    MAX_CHANNELS,
+    MAX_DURATION_S,
+    MAX_FLIGHTS,
+    MAX_ITEMS,
+    MAX_MEMBERS,
+    MAX_PERIOD_S,
+    MAX_POINTS,
+    MAX_ROUNDS,
+    MAX_SEED,
+    MAX_SHOTS,
+    MAX_TIME_S,
+    MAX_WAVE_COUNT,
+    MIN_PERIOD_S,
+)
 
 __all__ = [
     "TARGET_CLASSES",
@@ -81,7 +97,7 @@ class Route(_Frozen):
     """Waypoints flown at constant ground speed along great circles (altitude linear per leg)."""
 
     waypoints: list[Point] = Field(
-        min_length=2, max_length=10_000, description="At least two points."
+        min_length=2, max_length=MAX_POINTS, description="At least two points."
     )
     speed_mps: float = Field(ge=0.1, le=8000.0, description="Ground speed, m/s.")
     depart_s: Seconds = Field(0.0, description="Departure, seconds after the epoch.")
@@ -91,11 +107,14 @@ class Settings(_Frozen):
     """Run settings."""
 
     epoch: datetime = Field(description="Scenario time zero, ISO 8601 with a UTC offset.")
-    duration_s: float = Field(gt=0.0, le=7 * 86400.0, description="Simulated time, seconds.")
+    duration_s: float = Field(gt=0.0, le=MAX_DURATION_S, description="Simulated time, seconds.")
     scan_period_s: float = Field(
-        5.0, ge=0.1, le=600.0, description="Decision cycle: the defence re-plans every period, s."
+        5.0,
+        ge=MIN_PERIOD_S,
+        le=MAX_PERIOD_S,
+        description="Decision cycle: the defence re-plans every period, s.",
     )
-    seed: int = Field(0, ge=0, lt=2**63, description="Seed of the run's random generator.")
+    seed: int = Field(0, ge=0, lt=MAX_SEED, description="Seed of the run's random generator.")
     max_shots_per_threat: dict[ThreatClass, int] = Field(
         default_factory=dict,
         description="Interceptors in the air at once against one threat, per class (default 1).",
@@ -136,8 +155,8 @@ class Settings(_Frozen):
     @classmethod
     def _shots(cls, v: dict[str, int]) -> dict[str, int]:
         for k, n in v.items():
-            if not 1 <= n <= 100:
-                raise ValueError(f"{k} must be from 1 to 100, got {n}")
+            if not 1 <= n <= MAX_SHOTS:
+                raise ValueError(f"{k} must be from 1 to {MAX_SHOTS}, got {n}")
         return v
 
 
@@ -174,7 +193,7 @@ class Region(_Frozen):
         min_length=1, max_length=200, description="A member id or the name of a third state."
     )
     polygon_deg: list[tuple[float, float]] = Field(
-        min_length=3, max_length=10_000, description="Vertices as [lat, lon] pairs, degrees."
+        min_length=3, max_length=MAX_POINTS, description="Vertices as [lat, lon] pairs, degrees."
     )
 
     @field_validator("polygon_deg")
@@ -264,7 +283,7 @@ class Sensor(_Frozen):
         description="Lowest elevation seen, degrees; default 0 (ground, ship), -90 (airborne).",
     )
     max_elevation_deg: float = Field(90.0, ge=-90.0, le=90.0)
-    scan_period_s: float = Field(10.0, ge=0.1, le=600.0)
+    scan_period_s: float = Field(10.0, ge=MIN_PERIOD_S, le=MAX_PERIOD_S)
     sigma_range_m: float = Field(50.0, ge=0.0, le=1.0e5)
     sigma_azimuth_deg: float = Field(0.2, ge=0.0, le=10.0)
     sigma_elevation_deg: float = Field(0.2, ge=0.0, le=10.0)
@@ -296,8 +315,8 @@ class FireUnit(_Frozen):
     owner: Id
     position: Point
     interceptor: Id = Field(description="An interceptor type id from `interceptors`.")
-    rounds: int = Field(ge=0, le=10_000, description="Ready rounds.")
-    channels: int = Field(1, ge=1, le=1000, description="Engagements it can guide at once.")
+    rounds: int = Field(ge=0, le=MAX_ROUNDS, description="Ready rounds.")
+    channels: int = Field(1, ge=1, le=MAX_CHANNELS, description="Engagements it can guide at once.")
     reload_s: float = Field(
         0.0, ge=0.0, le=86400.0, description="Least time between two launches, s."
     )
@@ -316,9 +335,9 @@ class Wave(_Frozen):
 
     id: Id
     threat_class: ThreatClass
-    count: int = Field(ge=1, le=5000)
+    count: int = Field(ge=1, le=MAX_WAVE_COUNT)
     launch_points: list[Point] | None = Field(
-        None, min_length=1, max_length=10_000, description="Launch sites (round robin)."
+        None, min_length=1, max_length=MAX_POINTS, description="Launch sites (round robin)."
     )
     launch_area: LaunchArea | None = Field(None, description="Or a launch area.")
     launch_window_s: tuple[float, float] = Field(
@@ -327,11 +346,11 @@ class Wave(_Frozen):
     aim_assets: list[str] | None = Field(
         None,
         min_length=1,
-        max_length=1000,
+        max_length=MAX_ITEMS,
         description="Asset names aimed at, drawn by value; absent: all assets.",
     )
     aim_points: list[Point] | None = Field(
-        None, min_length=1, max_length=10_000, description="Or fixed aim points."
+        None, min_length=1, max_length=MAX_POINTS, description="Or fixed aim points."
     )
     cep_m: float = Field(0.0, ge=0.0, le=1.0e5, description="Circular error probable, m.")
     speed_mps: float | None = Field(
@@ -342,7 +361,7 @@ class Wave(_Frozen):
         None, gt=0.0, le=3000.0, description="Ballistic apogee; absent: minimum-energy arc."
     )
     via: list[Point] = Field(
-        default_factory=list, max_length=1000, description="Route points before the target."
+        default_factory=list, max_length=MAX_ITEMS, description="Route points before the target."
     )
     lethality: float = Field(
         0.5, ge=0.0, le=1.0, description="Fraction of an asset's remaining value one hit destroys."
@@ -376,14 +395,14 @@ class Wave(_Frozen):
 
 
 class Raid(_Frozen):
-    waves: list[Wave] = Field(min_length=1, max_length=1000)
+    waves: list[Wave] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class CivilFlight(_Frozen):
     """A civil flight along a filed route at a cruise altitude."""
 
     callsign: str = Field(min_length=1, max_length=12)
-    route: list[Point] = Field(min_length=2, max_length=1000)
+    route: list[Point] = Field(min_length=2, max_length=MAX_ITEMS)
     altitude_m: float = Field(gt=0.0, le=20000.0)
     speed_mps: float = Field(ge=1.0, le=350.0)
     departure_s: Seconds = 0.0
@@ -417,10 +436,10 @@ class CivilRecording(_Frozen):
         description="Scenario time of the recording's first sample, s (negative: skip).",
     )
     callsigns: list[str] | None = Field(
-        None, max_length=10_000, description="Keep only these callsigns."
+        None, max_length=MAX_FLIGHTS, description="Keep only these callsigns."
     )
     max_flights: int | None = Field(
-        None, ge=1, le=10_000, description="Keep the first N aircraft."
+        None, ge=1, le=MAX_FLIGHTS, description="Keep the first N aircraft."
     )
     cooperative: bool = Field(True, description="The recorded aircraft broadcast ADS-B.")
 
@@ -437,10 +456,10 @@ class Closure(_Frozen):
 
 
 class Civil(_Frozen):
-    flights: list[CivilFlight] = Field(default_factory=list, max_length=10_000)
+    flights: list[CivilFlight] = Field(default_factory=list, max_length=MAX_FLIGHTS)
     recording: CivilRecording | None = Field(None, description="Recorded civil traffic.")
     closures: list[Closure] = Field(
-        default_factory=list, max_length=1000, description="Airspace closures."
+        default_factory=list, max_length=MAX_ITEMS, description="Airspace closures."
     )
 
 
@@ -573,8 +592,8 @@ class Scenario(_Frozen):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=100_000)
     settings: Settings
-    members: list[Member] = Field(min_length=1, max_length=100)
-    regions: list[Region] = Field(default_factory=list, max_length=1000)
+    members: list[Member] = Field(min_length=1, max_length=MAX_MEMBERS)
+    regions: list[Region] = Field(default_factory=list, max_length=MAX_ITEMS)
     grants: list[AirspaceGrant] = Field(
         default_factory=list, description="Airspace grants between states (transit or engage)."
     )
@@ -584,10 +603,10 @@ class Scenario(_Frozen):
         "time): from when each member's legal basis holds. Default: the planned exchange, on "
         "record at the epoch.",
     )
-    assets: list[Asset] = Field(min_length=1, max_length=1000)
-    interceptors: list[InterceptorType] = Field(default_factory=list, max_length=1000)
-    sensors: list[Sensor] = Field(default_factory=list, max_length=1000)
-    fire_units: list[FireUnit] = Field(default_factory=list, max_length=1000)
+    assets: list[Asset] = Field(min_length=1, max_length=MAX_ITEMS)
+    interceptors: list[InterceptorType] = Field(default_factory=list, max_length=MAX_ITEMS)
+    sensors: list[Sensor] = Field(default_factory=list, max_length=MAX_ITEMS)
+    fire_units: list[FireUnit] = Field(default_factory=list, max_length=MAX_ITEMS)
     raid: Raid
     civil: Civil = Field(default_factory=Civil)
     roe: Roe = Field(default_factory=Roe, description="Hostile declaration rules (coalition).")
