@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from inkless.cli import app
+from inkless.cli import MAX_REPLICATIONS, app
 from inkless.errors import ScenarioError
-from inkless.scenario import load_scenario, parse_scenario
+from inkless.scenario import limits, load_scenario, parse_scenario
 from inkless.scenario.limits import MAX_RUN_BYTES, MAX_SAMPLES, Size
 
 BASICS_PATH = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
@@ -187,3 +187,46 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 def test_the_examples_still_validate() -> None:
     for path in sorted(BASICS_PATH.parent.glob("*.yaml")):
         load_scenario(path)
+
+
+def _grouped(n: float) -> str:
+    """``n`` as docs/limits.md writes it: digits in groups of three, a space between."""
+    return f"{n:,.0f}".replace(",", " ")
+
+
+def test_the_limits_page_gives_the_figures_of_the_code() -> None:
+    """docs/limits.md repeats the limits for readers: each figure there is the code's."""
+    doc = (BASICS_PATH.parents[1] / "docs" / "limits.md").read_text()
+    day = 86400.0
+    stated = [
+        f"| Size | {limits.MAX_FILE_BYTES >> 20} MiB of text |",
+        f"| Nesting depth | {limits.MAX_DEPTH} mappings/lists |",
+        f"| Keys of one mapping | {_grouped(limits.MAX_KEYS)} |",
+        f"| Problems listed | {limits.MAX_PROBLEMS}, then",
+        f"from {limits.EPOCH_FIRST:%Y-%m-%d} to before {limits.EPOCH_LAST:%Y-%m-%d} (UTC",
+        f"ends before {limits.EPOCH_LAST:%Y}",
+        f"`settings.duration_s` at most {limits.MAX_DURATION_S / day:g} days",
+        f"at most {limits.MAX_TIME_S / day:g} days",
+        f"scan periods: {limits.MIN_PERIOD_S:g} to {limits.MAX_PERIOD_S:g} s",
+        f"1 to {limits.MAX_SHOTS} per class; `settings.seed` below "
+        f"2^{limits.MAX_SEED.bit_length() - 1}.",
+        f"at least {limits.APOGEE_MARGIN_M / 1000:g} km above its highest launch or aim point",
+        f"| `raid.waves[].count` | 1 to {_grouped(limits.MAX_WAVE_COUNT)} |",
+        f"| `raid.waves` | 1 to {_grouped(limits.MAX_ITEMS)} |",
+        f"| `fire_units[].rounds` | 0 to {_grouped(limits.MAX_ROUNDS)} |",
+        f"| `fire_units[].channels` | 1 to {_grouped(limits.MAX_CHANNELS)} |",
+        f"| members | 1 to {limits.MAX_MEMBERS} |",
+        f"regions, waves | at most {_grouped(limits.MAX_ITEMS)} each |",
+        f"| civil flights, recorded flights kept | at most {_grouped(limits.MAX_FLIGHTS)} |",
+        f"| launch points, aim points | 1 to {_grouped(limits.MAX_POINTS)} (",
+        f"| aim assets | 1 to {_grouped(limits.MAX_ITEMS)} |",
+        f"at most **{_grouped(MAX_SAMPLES)}**",
+        # the bytes per unit of each term: a size of one of everything
+        "memory = {threats} B x samples + {units} B x fire units x threats + {rounds} B x rounds"
+        "\n  + {civil} B x ticks x civil flights, at most **".format(**Size(1, 1, 1, 1, 1).terms())
+        + f"{MAX_RUN_BYTES >> 30} GiB**",
+        f"non-empty file of at most {limits.MAX_RECORDING_BYTES >> 20} MiB",
+        f"`inkless run --replications R`: 1 to {_grouped(MAX_REPLICATIONS)};",
+    ]
+    missing = [s for s in stated if s not in doc]
+    assert not missing, missing
