@@ -12,6 +12,7 @@ too (:mod:`.limits`, ``docs/limits.md``): a file that validates runs.
 from __future__ import annotations
 
 import math
+import os
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -69,8 +70,6 @@ def read_regular(path: Path, limit: int, what: str) -> bytes:
 
     Raises ``ValueError`` (a device, FIFO, folder, or too big) or ``OSError``; never blocks on
     a FIFO (the file is opened non-blocking and checked before it is read)."""
-    import os
-
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
