@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -38,6 +38,9 @@ from inkless.errors import InputError
 
 from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time
 from .ledger import ledger_app
+
+if TYPE_CHECKING:
+    from inkless.wargame.counterfactual import Composition
 
 __all__ = ["coalition_app", "coalition_summary", "ledger_app", "run_audience"]
 
@@ -352,34 +355,12 @@ def whatif_command(
     """Rerun the same seeds with the coalition composed otherwise; print the change in leakers,
     value damaged and interceptor cost (what each member or rule is worth)."""
     from inkless.commands.wargame import check_cluster
-    from inkless.wargame.counterfactual import (
-        Composition,
-        legal_record,
-        parse_added_caveat,
-        scenario_gates,
-        whatif,
-    )
+    from inkless.wargame.counterfactual import legal_record, scenario_gates, whatif
 
     def run() -> dict[str, Any]:
         check_cluster(workers, scheduler)
         sc = _load_scenario(scenario)
-        comps = []
-        if without or lift or add:
-            comps.append(
-                Composition(
-                    tuple(without or ()),
-                    tuple(lift or ()),
-                    tuple(parse_added_caveat(a) for a in add or ()),
-                )
-            )
-        if each_member:
-            forces = {u.owner for u in sc.fire_units} | {x.owner for x in sc.sensors}
-            comps += [Composition(without=(m.id,)) for m in sc.members if m.id in forces]
-        if not comps:
-            raise InputError(
-                "whatif: nothing to change; give --without MEMBER, --lift-caveat MEMBER:KIND, "
-                "--with-caveat MEMBER:KIND=VALUES or --each-member"
-            )
+        comps = _compositions(sc, without or [], lift or [], add or [], each_member)
         legal = legal_record(sc, ledger, keys)
         for note in legal.notes:
             typer.echo(note, err=True)
@@ -392,7 +373,34 @@ def whatif_command(
     out = guard(run)
     if as_json:
         dump(out)
-        return
+    else:
+        _print_whatif(out)
+
+
+def _compositions(
+    sc: Any, without: list[str], lift: list[str], add: list[str], each_member: bool
+) -> list[Composition]:
+    """The what-if's variants: the one the options describe, then (``--each-member``) the
+    coalition minus each member that has forces."""
+    from inkless.wargame.counterfactual import Composition, parse_added_caveat
+
+    comps: list[Composition] = []
+    if without or lift or add:
+        comps.append(
+            Composition(tuple(without), tuple(lift), tuple(parse_added_caveat(a) for a in add))
+        )
+    if each_member:
+        forces = {u.owner for u in sc.fire_units} | {x.owner for x in sc.sensors}
+        comps += [Composition(without=(m.id,)) for m in sc.members if m.id in forces]
+    if not comps:
+        raise InputError(
+            "whatif: nothing to change; give --without MEMBER, --lift-caveat MEMBER:KIND, "
+            "--with-caveat MEMBER:KIND=VALUES or --each-member"
+        )
+    return comps
+
+
+def _print_whatif(out: dict[str, Any]) -> None:
     typer.echo(
         f"{out['scenario']}: {out['replications']} replication(s) per arm from seed "
         f"{out['seed']}; letters on record: {out['record']}"
