@@ -149,6 +149,12 @@ class KeyStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    @classmethod
+    def beside(cls, file: Path) -> KeyStore:
+        """The keys directory kept next to ``file`` (a ledger, a scenario) by default:
+        ``FILE.keys``."""
+        return cls(file.with_name(file.name + ".keys"))
+
     def secret(self, create: bool = True) -> bytes:
         """The coalition secret that keys pseudonyms; made (32 random bytes) on first use.
         Raises :class:`InputError` for one that is shorter or does not look random (fewer than

@@ -124,6 +124,8 @@ def keys_command(
 
 # -- plan -------------------------------------------------------------------------------------
 
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).")]
+
 
 def _load_scenario(path: Path) -> Any:
     """The scenario (``members``, ``grants``, ``regions``, ``assets``, epoch); a seam for tests."""
@@ -208,7 +210,7 @@ def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
 
 @coalition_app.command("plan")
 def plan_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    scenario: ScenarioArg,
     as_json: JsonOpt = False,
     ledger: Annotated[
         Path | None,
@@ -251,7 +253,7 @@ def plan_command(
                 for s in plan.steps
             }
             return RecordedPlan(plan, (), (), {}, {}, times), members
-        store = KeyStore(keys if keys is not None else ledger.with_name(ledger.name + ".keys"))
+        store = KeyStore(keys) if keys is not None else KeyStore.beside(ledger)
         with Ledger(ledger, create=not dry_run) as book:
             rec = plan_on_ledger(
                 book, store, members, epoch, signing_time(at), grants=grants, write=not dry_run,
@@ -307,7 +309,7 @@ def _print_plan(out: dict[str, Any]) -> None:
 
 @coalition_app.command("whatif")
 def whatif_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    scenario: ScenarioArg,
     without: Annotated[
         list[str] | None,
         typer.Option("--without", help="Leave this member's forces out (repeatable)."),
@@ -439,9 +441,8 @@ def run_audience(
     Audience.of(members, view, b"")  # an unknown member fails before the secret is made
     secret = b""
     if any(m.anonymous for m in members):
-        if keys is None:
-            keys = (ledger or scenario).with_name((ledger or scenario).name + ".keys")
-        secret = KeyStore(keys).secret(create=True)
+        store = KeyStore(keys) if keys is not None else KeyStore.beside(ledger or scenario)
+        secret = store.secret(create=True)
     return Audience.of(members, view, secret)
 
 

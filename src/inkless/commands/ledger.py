@@ -23,10 +23,12 @@ __all__ = ["ledger_app"]
 
 ledger_app = typer.Typer(help="The signed, hash-chained ledger.", no_args_is_help=True)
 
+LedgerArg = Annotated[Path, typer.Argument(help="Ledger file.")]
+
 
 @ledger_app.command("append")
 def append_command(
-    file: Annotated[Path, typer.Argument(help="Ledger file.")],
+    file: LedgerArg,
     document: Annotated[Path, typer.Argument(help="Document JSON (unsigned, or signed).")],
     keys: Annotated[
         Path | None, typer.Option("--keys", help="Keys directory holding the author's keys.")
@@ -115,7 +117,7 @@ def _unrecorded(file: Path, state: Any, keys: Path | None) -> Any:
 
 @ledger_app.command("show")
 def show_command(
-    file: Annotated[Path, typer.Argument(help="Ledger file.")],
+    file: LedgerArg,
     as_json: JsonOpt = False,
     view: Annotated[
         str | None,
@@ -190,7 +192,7 @@ def show_command(
 
 @ledger_app.command("verify")
 def verify_command(
-    file: Annotated[Path, typer.Argument(help="Ledger file.")],
+    file: LedgerArg,
     as_json: JsonOpt = False,
     head: Annotated[
         str | None,
