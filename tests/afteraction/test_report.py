@@ -15,6 +15,7 @@ from scipy import stats
 
 from inkless.afteraction import MapData, summarise, write_report
 from inkless.errors import InputError
+from inkless.identification import MISDECLARED_KEYS
 
 
 class _Page(HTMLParser):
@@ -186,9 +187,9 @@ def test_minimal_results_render(tmp_path: Path) -> None:
     assert re.search(r"No engagements", html)
 
 
-MISDECLARED = {"threat_as_neutral_s": 35.0, "threat_as_friend_s": 0.0,
-               "civil_as_suspect_s": 1234.5, "civil_as_hostile_s": 0.0,
-               "friend_as_suspect_s": 10.0, "friend_as_hostile_s": 0.0}
+#: Every pair identification writes (a pair it adds fails here until the report shows it), each
+#: with its own figure (a label on the wrong pair fails).
+MISDECLARED = {k: 1000.0 * i + 35.0 for i, k in enumerate(MISDECLARED_KEYS)}
 MISDECLARED_LABELS = {
     "threat_as_neutral_s": "Threats held neutral (track-s)",
     "threat_as_friend_s": "Threats held friend (track-s)",
@@ -217,6 +218,7 @@ def test_identification_shows_misdeclared_track_seconds(run: tuple[dict[str, Any
     write_report(path, _with_identification(results, MISDECLARED), geometry)
     rows = {r[0]: r[1:] for r in _parse(path.read_text(encoding="utf-8"))
             .tables["identification"][0][1:]}
+    assert set(MISDECLARED_LABELS) == set(MISDECLARED_KEYS)
     for key, label in MISDECLARED_LABELS.items():
         assert float(rows[label][0].replace(",", "")) == pytest.approx(MISDECLARED[key],
                                                                        abs=0.5)
