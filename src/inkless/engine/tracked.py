@@ -184,7 +184,6 @@ class TrackedPicture:
         # kill assessment: track id -> time of the kill seen on it (the track is not engaged
         # again unless a detection updates it after that time: then it follows another object)
         self.killed_at: dict[int, float] = {}
-        self._killed_on: tuple[CoalitionPicture, NDArray[np.bool_]] | None = None  # last answer
         cap = int(tables.units.rounds.sum())
         self.shot_track = np.full(cap, -1, np.int64)
         self.shot_truth = np.full(cap, -1, np.int64)
@@ -349,12 +348,13 @@ class TrackedPicture:
         return ids
 
     # --- 6. threat evaluation ------------------------------------------------------------
-    def _hostile(self, pic: CoalitionPicture, ids: Identities, flight: InFlight
-                 ) -> tuple[I64, I64]:
+    def _hostile(self, pic: CoalitionPicture, ids: Identities, flight: InFlight,
+                 hostile: NDArray[np.bool_], killed: NDArray[np.bool_]) -> tuple[I64, I64]:
         """Rows of the picture that may be engaged and how many more interceptors each may get:
-        declared hostile (the interlock, :func:`inkless.identification.engageable`), the track
-        not seen killed, fewer interceptors in the air at it than its declared class allows."""
-        ok = engageable(ids) & (ids.threat_class >= 0) & ~self.assessed_killed(pic)
+        declared ``hostile`` (the interlock, :func:`inkless.identification.engageable`), the
+        track not assessed ``killed``, fewer interceptors in the air at it than its declared
+        class allows."""
+        ok = hostile & (ids.threat_class >= 0) & ~killed
         rows = np.flatnonzero(ok)
         pending = flight.result[: flight.n] == PENDING
         aimed = np.sort(self.shot_track[: flight.n][pending])
@@ -369,8 +369,6 @@ class TrackedPicture:
         one it was fired at is gone): it is re-examined, i.e. dropped from the killed ones."""
         if not self.killed_at:
             return np.zeros(len(pic), bool)
-        if self._killed_on is not None and self._killed_on[0] is pic:  # asked again this tick
-            return self._killed_on[1]
         killed = np.fromiter(self.killed_at, np.int64)
         rows = np.flatnonzero(np.isin(pic.id, killed))
         if rows.size:
@@ -378,20 +376,17 @@ class TrackedPicture:
             updated = self.tracker.last_update(pic.id[rows]) > t_kill
             for i in pic.id[rows[updated]].tolist():
                 del self.killed_at[int(i)]
-        out = np.isin(pic.id, np.fromiter(self.killed_at, np.int64))
-        self._killed_on = (pic, out)
-        return out
+        return np.isin(pic.id, np.fromiter(self.killed_at, np.int64))
 
-    def _withheld(self, pic: CoalitionPicture, ids: Identities, open_: NDArray[np.bool_],
-                  bit: int) -> tuple[I64, I64]:
+    def _withheld(self, pic: CoalitionPicture, open_: NDArray[np.bool_], bit: int,
+                  hostile: NDArray[np.bool_], killed: NDArray[np.bool_]) -> tuple[I64, I64]:
         """After-action only: rows of the picture whose truth is a threat still open (in
         flight, never engaged: ``open_``) and not yet marked ``bit`` that the defence withholds
         for that reason: ``BLOCKED_NOT_HOSTILE``, the track is not declared hostile;
         ``BLOCKED_ASSESSED_KILLED``, it is hostile but still taken for the threat killed on it.
         With the threat's true class (the counterfactual "had it been engaged")."""
         obj = pic.obj
-        hostile = engageable(ids)
-        why = ~hostile if bit == BLOCKED_NOT_HOSTILE else hostile & self.assessed_killed(pic)
+        why = ~hostile if bit == BLOCKED_NOT_HOSTILE else hostile & killed
         real = (obj >= 0) & (obj < self.n) & why
         j = np.where(real, obj, 0)
         real &= open_[j] & ((self.blocked[j] & bit) == 0)
@@ -415,7 +410,6 @@ class TrackedPicture:
     def killed(self, row: int, t: float) -> None:
         """Interceptor ``row`` killed its threat at ``t`` (s): kill assessment on its track."""
         self.killed_at[int(self.shot_track[row])] = t
-        self._killed_on = None
 
     def check(self, flight: InFlight, t: float, alive: NDArray[np.bool_]) -> None:
         """Interceptors due by ``t``: what their seekers find in the basket of the aim point
@@ -444,11 +438,13 @@ class TrackedPicture:
         ids = self.identify(pic, tick, t, got.evidence)
         midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
                   self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
-        rows, room = self._hostile(pic, ids, flight)
+        hostile, killed = engageable(ids), self.assessed_killed(pic)
+        rows, room = self._hostile(pic, ids, flight, hostile, killed)
         yield from self._candidates(t, tick, pic, rows, ids.threat_class[rows], room,
                                     threats.remaining, 0)
         for bit in (BLOCKED_NOT_HOSTILE, BLOCKED_ASSESSED_KILLED):
-            held, true_cls = self._withheld(pic, ids, threats.alive & ~defence.engaged[:-1], bit)
+            held, true_cls = self._withheld(pic, threats.alive & ~defence.engaged[:-1], bit,
+                                            hostile, killed)
             yield from self._candidates(t, tick, pic, held, true_cls, np.ones_like(held),
                                         threats.remaining, bit)
 
