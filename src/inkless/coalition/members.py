@@ -310,99 +310,118 @@ def coalition_problems(
     ``region_owners`` maps region id to owner; ``None`` skips region checks. ``asset_names``:
     ``None`` skips asset checks.
     """
-    problems: list[tuple[Loc, str]] = []
     ids = [m.id for m in members]
-    known = ", ".join(sorted(ids)) or "none"
-    roles_present = {m.role for m in members}
     assets = None if asset_names is None else set(asset_names)
+    problems: list[tuple[Loc, str]] = []
+    for i, m in enumerate(members):
+        problems += _rule_problems(("members", i, "rules"), m, members, region_owners, assets)
+    for i, g in enumerate(grants):
+        problems += _grant_problems(("grants", i), g, ids, region_owners)
+    return problems
 
-    def member_ref(loc: Loc, ref: str | None, self_id: str) -> None:
+
+def _known(ids: Iterable[str]) -> str:
+    return ", ".join(sorted(ids)) or "none"
+
+
+def _rule_problems(
+    base: Loc,
+    m: Member,
+    members: Sequence[Member],
+    region_owners: Mapping[str, str] | None,
+    assets: set[str] | None,
+) -> list[tuple[Loc, str]]:
+    """What member ``m``'s rules name that does not exist (``base``: the rules' location)."""
+    ids = [x.id for x in members]
+    roles = {x.role for x in members}
+    problems: list[tuple[Loc, str]] = []
+
+    def member_ref(loc: Loc, ref: str | None) -> None:
         if ref is None:
             return
         if ref not in ids:
-            problems.append((loc, f"unknown member {ref!r}; known: {known}"))
-        elif ref == self_id:
+            problems.append((loc, f"unknown member {ref!r}; known: {_known(ids)}"))
+        elif ref == m.id:
             problems.append((loc, f"refers to the member itself ({ref!r}); name another member"))
 
-    for i, m in enumerate(members):
-        base: Loc = ("members", i, "rules")
-        for j, p in enumerate(m.rules.preconditions):
-            member_ref((*base, "preconditions", j, "from_member"), p.from_member, m.id)
-            if p.from_role is not None and p.from_role not in roles_present:
-                problems.append(
-                    (
-                        (*base, "preconditions", j, "from_role"),
-                        f"no member has role {p.from_role!r}; give a member that role or "
-                        "change the precondition",
-                    )
-                )
-        for j, q in enumerate(m.rules.prohibitions):
-            member_ref((*base, "prohibitions", j, "to_member"), q.to_member, m.id)
-        cav = m.rules.caveats
-        area = cav.engage_only_in
-        if area is not None and region_owners is not None:
-            for j, r in enumerate(area.regions):
-                if r not in region_owners:
-                    problems.append(
-                        (
-                            (*base, "caveats", "engage_only_in", "regions", j),
-                            f"unknown region {r!r}; known: {', '.join(sorted(region_owners))}",
-                        )
-                    )
-        if assets is not None:
-            for j, a in enumerate(cav.protect_assets or ()):
-                if a not in assets:
-                    problems.append(
-                        (
-                            (*base, "caveats", "protect_assets", j),
-                            f"unknown asset {a!r}; known: {', '.join(sorted(assets))}",
-                        )
-                    )
-        for j, rule in enumerate(cav.release or ()):
-            for k, who in enumerate(rule.to):
-                if who not in ids and who not in ROLES:
-                    problems.append(
-                        (
-                            (*base, "caveats", "release", j, "to", k),
-                            f"{who!r} is neither a member id ({known}) nor a role "
-                            "(host, orchestrator, partner)",
-                        )
-                    )
-    for i, g in enumerate(grants):
-        loc: Loc = ("grants", i)
-        if g.grantee_member not in ids:
+    for j, p in enumerate(m.rules.preconditions):
+        member_ref((*base, "preconditions", j, "from_member"), p.from_member)
+        if p.from_role is not None and p.from_role not in roles:
             problems.append(
-                ((*loc, "grantee_member"), f"unknown member {g.grantee_member!r}; known: {known}")
+                (
+                    (*base, "preconditions", j, "from_role"),
+                    f"no member has role {p.from_role!r}; give a member that role or "
+                    "change the precondition",
+                )
             )
-        if region_owners is not None:
-            owner = region_owners.get(g.region_id)
-            if owner is None:
+    for j, q in enumerate(m.rules.prohibitions):
+        member_ref((*base, "prohibitions", j, "to_member"), q.to_member)
+    cav = m.rules.caveats
+    area = cav.engage_only_in
+    if area is not None and region_owners is not None:
+        for j, r in enumerate(area.regions):
+            if r not in region_owners:
                 problems.append(
                     (
-                        (*loc, "region_id"),
-                        f"unknown region {g.region_id!r}; known: "
-                        f"{', '.join(sorted(region_owners)) or 'none'}",
+                        (*base, "caveats", "engage_only_in", "regions", j),
+                        f"unknown region {r!r}; known: {', '.join(sorted(region_owners))}",
                     )
                 )
-            elif owner != g.grantor_state:
+    if assets is not None:
+        for j, a in enumerate(cav.protect_assets or ()):
+            if a not in assets:
                 problems.append(
                     (
-                        (*loc, "grantor_state"),
-                        f"{g.grantor_state!r} does not own region {g.region_id!r} (its owner is "
-                        f"{owner!r}); only the owner can grant it",
+                        (*base, "caveats", "protect_assets", j),
+                        f"unknown asset {a!r}; known: {', '.join(sorted(assets))}",
                     )
                 )
-        if g.grantor_state == g.grantee_member:
+    for j, rule in enumerate(cav.release or ()):
+        for k, who in enumerate(rule.to):
+            if who not in ids and who not in ROLES:
+                problems.append(
+                    (
+                        (*base, "caveats", "release", j, "to", k),
+                        f"{who!r} is neither a member id ({_known(ids)}) nor a role "
+                        "(host, orchestrator, partner)",
+                    )
+                )
+    return problems
+
+
+def _grant_problems(
+    loc: Loc, g: AirspaceGrant, ids: Sequence[str], region_owners: Mapping[str, str] | None
+) -> list[tuple[Loc, str]]:
+    """What grant ``g`` (at ``loc``) names that does not exist or cannot be granted."""
+    problems: list[tuple[Loc, str]] = []
+    if g.grantee_member not in ids:
+        problems.append(
+            ((*loc, "grantee_member"), f"unknown member {g.grantee_member!r}; known: {_known(ids)}")
+        )
+    if region_owners is not None:
+        owner = region_owners.get(g.region_id)
+        if owner is None:
             problems.append(
-                ((*loc, "grantee_member"), "a state needs no grant over its own region")
+                (
+                    (*loc, "region_id"),
+                    f"unknown region {g.region_id!r}; known: {_known(region_owners)}",
+                )
             )
-        if isinstance(g.valid_from, datetime) and isinstance(g.valid_until, datetime):
-            if g.valid_until <= g.valid_from:
-                problems.append(((*loc, "valid_until"), "ends before it starts; swap the times"))
-        elif (
-            isinstance(g.valid_from, float | int)
-            and isinstance(g.valid_until, float | int)
-            and g.valid_until <= g.valid_from
-        ):
-            problems.append(((*loc, "valid_until"), "ends before it starts; swap the times"))
+        elif owner != g.grantor_state:
+            problems.append(
+                (
+                    (*loc, "grantor_state"),
+                    f"{g.grantor_state!r} does not own region {g.region_id!r} (its owner is "
+                    f"{owner!r}); only the owner can grant it",
+                )
+            )
+    if g.grantor_state == g.grantee_member:
+        problems.append(((*loc, "grantee_member"), "a state needs no grant over its own region"))
+    start, end = g.valid_from, g.valid_until
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        backwards = end <= start
+    else:  # comparable only when both are seconds
+        backwards = isinstance(start, float | int) and isinstance(end, float | int) and end <= start
+    if backwards:
+        problems.append(((*loc, "valid_until"), "ends before it starts; swap the times"))
     return problems
