@@ -33,7 +33,7 @@ from inkless.coalition import (
     plan_on_ledger,
     record_letters,
 )
-from inkless.coalition.record import sync_keys
+from inkless.coalition.recording import sync_keys
 from inkless.errors import InputError, ScenarioError
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.scenario import parse_scenario

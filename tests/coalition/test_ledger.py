@@ -175,7 +175,7 @@ def test_a_document_signed_by_a_key_not_valid_at_its_time_is_named(
     old_p = KeyStore(old_keys).load("P").holder
     book.keys.rotate("P", T0 + timedelta(days=1))
     with book.open() as led, led.transaction() as tx:  # record the rotation
-        from inkless.coalition.record import sync_keys
+        from inkless.coalition.recording import sync_keys
 
         sync_keys(tx, book.keys, "P", T0 + timedelta(days=1), create=False)
     assert verify_ledger(book.path).ok

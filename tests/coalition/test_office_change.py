@@ -37,7 +37,7 @@ from inkless.coalition import (
     record_letters,
     record_problems,
 )
-from inkless.coalition.record import record_keys
+from inkless.coalition.recording import record_keys
 from inkless.engine import run
 from inkless.scenario import load_scenario
 

@@ -28,7 +28,7 @@ from inkless.coalition import (
     replay,
     verify_ledger,
 )
-from inkless.coalition.record import record_keys, unrecorded_key_statements
+from inkless.coalition.recording import record_keys, unrecorded_key_statements
 
 from .conftest import AT, HOST, LATER, ORCH, PARTNER, T0, head, run
 

@@ -13,7 +13,7 @@ caveats as eligibility masks. Modules, in the order data flows through them:
 - ``state``      replay a chain of entries: what the statements establish (keys, roster, letters)
 - ``ledger``     the SQLite store: append in one transaction, verify everything
 - ``views``      pseudonyms and what an output meant for one member may show
-- ``record``     plan against the ledger, sign and append (what the command line calls)
+- ``recording``  plan against the ledger, sign and append (what the command line calls)
 - ``basis``      legal-basis times from the letters on record
 - ``caveats``    caveats as eligibility masks over candidate shots
 - ``gates``      the :class:`Gates` the simulation obeys, built from the two
@@ -60,7 +60,7 @@ from .planner import (
     plan_exchange,
     precondition_met_by,
 )
-from .record import RecordedPlan, Renewal, append_document, ledger_members, plan_on_ledger
+from .recording import RecordedPlan, Renewal, append_document, ledger_members, plan_on_ledger
 from .state import Entry, LedgerState, Problem, replay
 from .views import (
     directory_view,

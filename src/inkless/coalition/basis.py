@@ -290,9 +290,9 @@ def ledger_letters(
     """The documents of a ledger as letters between scenario members, each on record from its
     ``issued_at`` until it lapses (``LedgerState.lapses``: the validity of the key that signed
     it ended, or the letter it answers lapsed). ``ids`` maps ledger identity -> scenario member
-    id (see ``record.ledger_members``); documents between others are left out. ``extra``: key
+    id (see ``recording.ledger_members``); documents between others are left out. ``extra``: key
     statements not yet on the ledger (a rotation in the keys directory, see
-    ``record.unrecorded_key_statements``), applied after the entries. Raises
+    ``recording.unrecorded_key_statements``), applied after the entries. Raises
     :class:`IntegrityError` if the ledger does not verify."""
     state, problems = replay(entries)
     for s in extra:

@@ -33,7 +33,7 @@ from inkless.coalition import (
     plan_on_ledger,
 )
 from inkless.coalition.documents import utc_iso
-from inkless.coalition.record import record_keys
+from inkless.coalition.recording import record_keys
 from inkless.errors import InputError
 
 from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time

@@ -14,7 +14,7 @@ import typer
 
 from inkless.coalition import KeyStore, Ledger, ledger_view, replay, verify_ledger
 from inkless.coalition.documents import MAX_DEPTH, MAX_STATEMENT_BYTES
-from inkless.coalition.record import append_document, unrecorded_key_statements
+from inkless.coalition.recording import append_document, unrecorded_key_statements
 from inkless.errors import InputError, IntegrityError
 
 from ._common import AtOpt, JsonOpt, dump, fail, guard, signing_time

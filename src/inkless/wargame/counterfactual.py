@@ -51,7 +51,7 @@ from inkless.coalition import (
     replay,
     rule_member,
 )
-from inkless.coalition.record import unrecorded_key_statements
+from inkless.coalition.recording import unrecorded_key_statements
 from inkless.engine import PictureName as Picture
 from inkless.engine import Record, Solver
 from inkless.errors import InputError
