@@ -47,7 +47,7 @@ import csv
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ from inkless.errors import InputError
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.model import THREAT_CLASSES
 from inkless.sensing import coverage_grid
-from inkless.simulation import SensorPlatforms
+from inkless.simulation import Raid, SensorPlatforms
 from inkless.units import deg_from_rad
 
 from .mapdata import MapData
@@ -147,11 +147,10 @@ class Provenance:
     """Who owns which datum of one run (replication 0), from its record.
 
     ``first_held (members, n)``: seconds at which each member's sensors first held each threat
-    while it flew (``inf``: never), ``held_at (members, n, 3)``: latitude and longitude (degrees)
-    and height (m) there; ``last_held (members, n)``: the last such time (``-inf``: never).
-    Units and sensors: ids, member ids, interceptor types, round costs. ``t_end``: the end of the
-    run, s; ``dt``: the decision period, s; ``position(t, j)``: threat ``j`` at time ``t``
-    (latitude and longitude in degrees, height in m).
+    while it flew (``inf``: never); ``last_held (members, n)``: the last such time (``-inf``:
+    never). Units and sensors: ids, member ids, interceptor types, round costs. ``t_end``: the
+    end of the run, s; ``dt``: the decision period, s; ``raid``: the threats' trajectories
+    (:meth:`position`).
     """
 
     members: tuple[str, ...]
@@ -160,11 +159,10 @@ class Provenance:
     launch_time: F64
     end_time: F64
     first_held: F64
-    held_at: F64
     last_held: F64
     t_end: float
     dt: float
-    position: Callable[[float, int], tuple[float, float, float]]
+    raid: Raid
     unit_id: tuple[str, ...]
     unit_member: tuple[str, ...]
     unit_type: tuple[str, ...]
@@ -172,35 +170,33 @@ class Provenance:
     sensor_id: tuple[str, ...]
     sensor_member: tuple[str, ...]
 
+    def _released(self, aud: Audience) -> NDArray[np.bool_]:
+        """``(members,)`` whose tracks may go to the viewer."""
+        return np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
+
     def known(self, aud: Audience) -> NDArray[np.bool_]:
         """``(n,)`` whether the viewer may see each threat's track."""
-        ok = np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
-        if not ok.any():
-            return np.zeros(len(self.threat_id), dtype=bool)
-        return np.asarray(np.isfinite(self.first_held[ok]).any(axis=0))
+        return np.isfinite(self.detect(aud))
 
-    def detect(self, aud: Audience) -> tuple[F64, F64]:
+    def detect(self, aud: Audience) -> F64:
         """``(n,)`` the first time the viewer's releasable sensors held each threat (``inf``:
-        never) and ``(n, 3)`` where."""
-        ok = np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
-        n = len(self.threat_id)
-        if not ok.any():
-            return np.full(n, np.inf), np.full((n, 3), np.nan)
-        held = np.where(ok[:, None], self.first_held, np.inf)
-        who = held.argmin(axis=0)
-        return held[who, np.arange(n)], self.held_at[who, np.arange(n)]
+        never)."""
+        ok = self._released(aud)
+        return np.where(ok[:, None], self.first_held, np.inf).min(axis=0, initial=np.inf)
 
     def track_end(self, aud: Audience) -> F64:
         """``(n,)`` the time at which each threat's released track ended before the end of the
         run (the last time the viewer's releasable sensors held it), NaN where it did not (held
         to the end, or never held)."""
-        ok = np.array([aud.sees(m, "tracks") for m in self.members], dtype=bool)
-        n = len(self.threat_id)
-        if not ok.any():
-            return np.full(n, np.nan)
-        last = np.where(ok[:, None], self.last_held, -np.inf).max(axis=0)
+        ok = self._released(aud)
+        last = np.where(ok[:, None], self.last_held, -np.inf).max(axis=0, initial=-np.inf)
         ended = np.isfinite(last) & (last < self.t_end - self.dt)
         return np.where(ended, last, np.nan)
+
+    def position(self, t: float, j: int) -> tuple[float, float, float]:
+        """Threat ``j`` at time ``t`` (s): latitude and longitude (degrees), height (m)."""
+        lat, lon, h = geodetic_from_ecef(self.raid.state(t, np.array([j]))[0])
+        return float(deg_from_rad(lat[0])), float(deg_from_rad(lon[0])), float(h[0])
 
 
 def provenance(record: Record) -> Provenance:
@@ -239,16 +235,6 @@ def provenance(record: Record) -> Provenance:
             o = int(sensors.owner[i])
             first_held[o] = np.minimum(first_held[o], first)
             last_held[o] = np.maximum(last_held[o], last)
-    held_at = np.full((len(members), n, 3), np.nan)
-    for m, j in zip(*np.nonzero(np.isfinite(first_held)), strict=True):
-        ecef = raid.state(float(first_held[m, j]), np.array([j]))[0]
-        lat, lon, h = geodetic_from_ecef(ecef)
-        held_at[m, j] = (deg_from_rad(lat[0]), deg_from_rad(lon[0]), h[0])
-
-    def position(t: float, j: int) -> tuple[float, float, float]:
-        lat, lon, h = geodetic_from_ecef(raid.state(t, np.array([j]))[0])
-        return float(deg_from_rad(lat[0])), float(deg_from_rad(lon[0])), float(h[0])
-
     return Provenance(
         members=members,
         threat_id=tuple(raid.id),
@@ -258,11 +244,10 @@ def provenance(record: Record) -> Provenance:
             np.isnan(record.end_time), record.t_end, np.minimum(record.end_time, raid.impact_time)
         ),
         first_held=first_held,
-        held_at=held_at,
         last_held=last_held,
         t_end=float(record.t_end),
         dt=float(dt),
-        position=position,
+        raid=raid,
         unit_id=tuple(units.id),
         unit_member=tuple(members[o] for o in units.owner),
         unit_type=tuple(units.interceptor),
@@ -488,6 +473,12 @@ def _summary_view(summary: Mapping[str, Any], aud: Audience, prov: Provenance
 # -- events -----------------------------------------------------------------------------------
 
 
+def _at(prov: Provenance, t: float, j: int) -> dict[str, str]:
+    """The ``time_s``, ``lat``, ``lon`` and ``alt_m`` cells of threat ``j`` at ``t`` (s)."""
+    lat, lon, alt = prov.position(t, j)
+    return {"time_s": f"{t:.3f}", "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"}
+
+
 def events_view(
     rows: Iterable[Mapping[str, str]], prov: Provenance, aud: Audience
 ) -> list[dict[str, str]]:
@@ -495,7 +486,7 @@ def events_view(
     does not know are left out."""
     units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
     known = prov.known(aud)
-    first, where = prov.detect(aud)
+    first = prov.detect(aud)
     index = {t: j for j, t in enumerate(prov.threat_id)}
     rows = list(rows)
     # the first shot the viewer may see at each threat, and the threats it saw end
@@ -518,17 +509,11 @@ def events_view(
         if kind == "launch":
             if j >= 0 and known[j]:
                 out.append(dict(row))
-        elif kind == "detect":
-            if j < 0:
-                continue
+        elif kind == "detect" and j >= 0:
             if known[j] and first[j] <= shot[j]:
-                lat, lon, alt = where[j]
-                out.append({**row, "time_s": f"{first[j]:.3f}", "lat": f"{lat:.5f}",
-                            "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
+                out.append({**row, **_at(prov, float(first[j]), j)})
             elif np.isfinite(shot[j]):  # a partner's track the viewer may not see
-                lat, lon, alt = prov.position(float(shot[j]), j)
-                out.append({**row, "time_s": f"{shot[j]:.3f}", "member": PARTNER,
-                            "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
+                out.append({**row, "member": PARTNER, **_at(prov, float(shot[j]), j)})
         elif kind in _ENGAGEMENT_EVENTS:
             member = row.get("member", "")
             if aud.sees(member, "engagements"):
@@ -538,10 +523,8 @@ def events_view(
             out.append(dict(row))
     for tid, t in _ended(prov, aud, known, explained).items():
         j = index[tid]
-        lat, lon, alt = prov.position(t, j)
-        out.append({"time_s": f"{t:.3f}", "event": "track_end", "threat_id": tid,
-                    "threat_class": prov.threat_class[j], "unit_id": "", "member": "",
-                    "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "alt_m": f"{alt:.1f}"})
+        out.append({"event": "track_end", "threat_id": tid, "threat_class": prov.threat_class[j],
+                    "unit_id": "", "member": "", **_at(prov, t, j)})
     # in time order; at one time a threat's launch and detection before what was done about it
     rank = {"launch": 0, "detect": 1}
     out.sort(key=lambda r: (float(r.get("time_s") or 0.0), rank.get(r.get("event", ""), 2)))
