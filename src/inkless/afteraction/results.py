@@ -218,8 +218,7 @@ def results(record: Record, solver: str = "fast", picture: str = "perfect") -> d
         }
         for k, u in enumerate(fired_units.tolist())
     ]
-    if record.reasons is not None:
-        _why(record, engagements)
+    _why(record, engagements)
     if record.tracked is not None:
         _tracked_engagements(record, engagements)
     causes = leak_causes(record)
@@ -275,7 +274,7 @@ def results(record: Record, solver: str = "fast", picture: str = "perfect") -> d
         "value_defended": _r(tables.assets.value.sum(), 6),
         **_non_hostile(record),
         "identification": identification_section(record),
-        "closures": closure_report(record.traffic) if record.traffic is not None else [],
+        "closures": closure_report(record.traffic),
         "engagements": engagements,
         "impacts": impacts,
         "fire_units": fire_units(record),
@@ -295,8 +294,8 @@ def _targets(record: Record) -> tuple[list[str], list[str]]:
             ids.append(raid.id[j])
             classes.append(THREAT_CLASSES[raid.cls[j]])
             continue
-        obj = int(ident.shot_truth[k]) if ident is not None else -1
-        if obj < 0 or ident is None:
+        obj = int(ident.shot_truth[k])
+        if obj < 0:
             ids.append("false track")
             classes.append("none")
         else:
@@ -311,9 +310,6 @@ def _non_hostile(record: Record) -> dict[str, Any]:
     aircraft engaged (``civil_engaged``, ``friendly_engaged``), from the truth behind each
     track fired at (:func:`inkless.identification.non_hostile_engagements`)."""
     ident = record.identity
-    if ident is None:  # a record without identification: only threats were ever engaged
-        return {"civil_engagements": 0, "friendly_engagements": 0, "civil_engaged": [],
-                "friendly_engaged": []}
     return non_hostile_engagements(ident.shot_truth, ident.truth_kind, ident.truth_name)
 
 
@@ -335,7 +331,7 @@ def identification_section(record: Record) -> dict[str, Any]:
     detect = record.detect_time
     late = _late_leakers(record)
     members = record.tables.members
-    if record.tracked is None or ident is None or ident.coalition is None:
+    if record.tracked is None or ident.coalition is None:
         detected = int(np.isfinite(detect).sum())
         return {
             "correct_fraction": 1.0 if detected else None,
@@ -355,7 +351,6 @@ def _why(record: Record, engagements: list[dict[str, Any]]) -> None:
     round saves given the others at the threat, its exchange-rate cost, the alternatives the
     assignment had and the best of them, the latest launch time and the shots that fitted."""
     why, ids = record.reasons, record.tables.units.id
-    assert why is not None
     for k, e in enumerate(engagements):
         alt = int(why.alt_unit[k])
         e["why"] = {
@@ -629,7 +624,7 @@ def _identity_geometry(record: Record) -> dict[str, Any]:
     coalition tracks of each truth kind (threat, civil, coalition, false) held each identity
     (:func:`inkless.identification.identity_timeline`)."""
     ident = record.identity
-    if record.tracked is None or ident is None or ident.coalition is None:
+    if record.tracked is None or ident.coalition is None:
         return {}
     times, counts = identity_timeline(ident.coalition, ident.truth_kind)
     return {"identity_times_s": times, "identities": counts}

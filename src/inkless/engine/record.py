@@ -193,10 +193,10 @@ class Record:
     blocked: I64  # BLOCKED_* bits: why a feasible shot was not taken at some tick
     caveat_blocks: dict[tuple[int, int], tuple[float, int]]  # (unit, threat): (first t, rule+1)
     gates: Gates
+    reasons: Reasons
+    traffic: CivilTraffic
+    identity: IdentityRecord
     events: list[Event] = field(default_factory=list)
-    reasons: Reasons | None = None
-    traffic: CivilTraffic | None = None
-    identity: IdentityRecord | None = None
     t_end: float = 0.0
     picture: str = "perfect"
     # Tracked picture only: per interceptor row, the track it was fired at and the distance
