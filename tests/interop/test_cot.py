@@ -37,6 +37,12 @@ def test_ce_le_closed_form() -> None:
     ce, le = ce_le(np.diag([30.0**2, 40.0**2, 50.0**2]))
     assert ce == pytest.approx(np.sqrt((900 + 1600) / 2)) and le == pytest.approx(50.0)
     assert ce_le(np.full((3, 3), np.nan)) == (9999999.0, 9999999.0)
+    # many at once: each covariance on its own, an unknown one among them
+    covs = np.stack([np.diag([4.0, 16.0, 9.0]), np.full((3, 3), np.nan),
+                     np.diag([30.0**2, 40.0**2, 50.0**2])])
+    ce, le = ce_le(covs)
+    assert ce.tolist() == pytest.approx([np.sqrt(10.0), 9999999.0, np.sqrt(1250.0)])
+    assert le.tolist() == pytest.approx([3.0, 9999999.0, 50.0])
 
 
 def _same(msg: takproto.proto.TakMessage, ev: CotEvent) -> None:

@@ -42,8 +42,9 @@ from inkless.errors import InputError
 if TYPE_CHECKING:
     from inkless.simulation.adsb import IffReplies
 
-__all__ = ["CotEvent", "Sender", "ce_le", "cot_type", "frame", "friendly_replies", "open_sender",
-           "parse_event", "split_stream", "tls_context", "to_proto", "to_xml"]
+__all__ = ["UNKNOWN_ERROR_M", "CotEvent", "Sender", "ce_le", "cot_type", "frame",
+           "friendly_replies", "open_sender", "parse_event", "split_stream", "tls_context",
+           "to_proto", "to_xml"]
 
 log = logging.getLogger("inkless.interop")
 
@@ -72,19 +73,25 @@ def cot_type(identity: int, cls: str) -> str:
     return f"a-{aff}-A-{fn}"
 
 
-def ce_le(cov_enu: NDArray[np.float64]) -> tuple[float, float]:
-    """CoT ``ce`` and ``le`` (m) of an ENU position covariance ``(3, 3)`` (m^2).
+#: CoT's "unknown" for ``ce`` and ``le`` (m).
+UNKNOWN_ERROR_M = 9999999.0
+
+
+def ce_le(cov_enu: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """CoT ``ce`` and ``le`` (m) of ENU position covariances ``(..., 3, 3)`` (m^2), each of
+    shape ``(...)``.
 
     ``ce`` is the circular 1-sigma of the horizontal error, ``sqrt((var_e + var_n) / 2)`` (the
     radius whose circular normal has the same mean squared error), ``le`` the vertical 1-sigma
     ``sqrt(var_u)`` (CoT event schema: "ce: circular 1-sigma error", "le: linear 1-sigma
-    error"). A non-finite covariance gives 9999999.0, the schema's "unknown".
+    error"). A covariance with a non-finite entry gives :data:`UNKNOWN_ERROR_M`, the schema's
+    "unknown".
     """
     c = np.asarray(cov_enu, dtype=np.float64)
-    if c.shape != (3, 3) or not np.isfinite(c).all():
-        return 9999999.0, 9999999.0
-    return (float(math.sqrt(max(0.5 * (c[0, 0] + c[1, 1]), 0.0))),
-            float(math.sqrt(max(c[2, 2], 0.0))))
+    known = np.isfinite(c).all(axis=(-2, -1))
+    ce = np.sqrt(np.maximum(0.5 * (c[..., 0, 0] + c[..., 1, 1]), 0.0))
+    le = np.sqrt(np.maximum(c[..., 2, 2], 0.0))
+    return np.where(known, ce, UNKNOWN_ERROR_M), np.where(known, le, UNKNOWN_ERROR_M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +105,8 @@ class CotEvent:
     lat_deg: float
     lon_deg: float
     hae_m: float
-    ce_m: float = 9999999.0
-    le_m: float = 9999999.0
+    ce_m: float = UNKNOWN_ERROR_M
+    le_m: float = UNKNOWN_ERROR_M
     how: str = "m-f"
     course_deg: float | None = None
     speed_mps: float | None = None
@@ -309,7 +316,8 @@ def friendly_replies(events: Iterable[CotEvent], at: datetime, max_age_s: float 
 
     Kept: events whose type is a friendly air atom (``a-f-A...``), not stale at ``at`` and at
     most ``max_age_s`` old. Position ECEF from the WGS-84 point; sigma the larger of ``ce`` and
-    ``le`` (at least :data:`MIN_REPORT_SIGMA_M`; an unknown 9999999 error drops the report).
+    ``le`` (at least :data:`MIN_REPORT_SIGMA_M`; an unknown :data:`UNKNOWN_ERROR_M` drops the
+    report).
     ``source`` is -1: no truth row stands behind a report from outside.
     """
     from inkless.physics.geodesy import ecef_from_geodetic
@@ -318,7 +326,7 @@ def friendly_replies(events: Iterable[CotEvent], at: datetime, max_age_s: float 
     keep = [e for e in events
             if e.type.startswith("a-f-A") and e.stale > at
             and 0.0 <= (at - e.time).total_seconds() <= max_age_s
-            and max(e.ce_m, e.le_m) < 9999999.0]
+            and max(e.ce_m, e.le_m) < UNKNOWN_ERROR_M]
     t = at.timestamp()
     if not keep:
         return IffReplies.empty(t)

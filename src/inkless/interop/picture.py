@@ -90,21 +90,42 @@ def picture_table(record: Record) -> PictureTable | None:
     h = idr.coalition if idr is not None else None
     if h is not None and len(h):
         rows = np.flatnonzero(h.member == 0)
-        for track in np.unique(tid).tolist():
-            mine = rows[h.track_id[rows] == track]
-            mine = mine[np.argsort(h.t[mine], kind="stable")]
-            at = np.flatnonzero(tid == track)
-            j = np.searchsorted(h.t[mine], t[at], side="right") - 1
-            ok = j >= 0
-            ident[at[ok]] = h.category[mine[j[ok]]]
-            if idr is not None and idr.held is not None:
-                held[at[ok]] = idr.held[mine[j[ok]]]
+        j = _latest_at(h.track_id[rows], h.t[rows], tid, t)
+        ok = j >= 0
+        ident[ok] = h.category[rows[j[ok]]]
+        if idr is not None and idr.held is not None:
+            held[ok] = idr.held[rows[j[ok]]]
     members = [m.id for m in record.scenario.members]
-    rel = tuple(";".join(m for b, m in enumerate(members) if int(x) >> b & 1) for x in held)
+    sets, which = np.unique(held, return_inverse=True)
+    names = [";".join(m for b, m in enumerate(members) if x >> b & 1) for x in sets.tolist()]
+    rel = tuple(names[k] for k in which.tolist())
     return PictureTable(
         record.scenario.settings.epoch, t, tid, lat, lon, hae, v, np.full((n, 3, 3), np.nan),
         ident, tuple("civil" if i == NEUTRAL else "" for i in ident.tolist()),
         ("coalition fused",) * n, rel)
+
+
+def _latest_at(key: NDArray[np.int64], t: F64, at_key: NDArray[np.int64], at_t: F64,
+              ) -> NDArray[np.int64]:
+    """For each query ``(at_key[i], at_t[i])`` the row of ``(key, t)`` with the same key and the
+    latest ``t <= at_t[i]`` (of equal times, the last in row order); -1 where there is none.
+
+    One stable sort of rows and queries together (by key, then time, rows before queries at
+    a tie) and a running maximum of the row positions: O((m + n) log(m + n)), no loop.
+    """
+    m = len(key)
+    k = np.concatenate([key, at_key])
+    is_q = np.r_[np.zeros(m, bool), np.ones(len(at_key), bool)]
+    order = np.lexsort((is_q, np.concatenate([t, at_t]), k))
+    q = np.flatnonzero(is_q[order])
+    if not len(q):
+        return np.zeros(0, np.int64)
+    last = np.maximum.accumulate(np.where(is_q[order], -1, np.arange(len(order))))[q]
+    row = order[np.maximum(last, 0)]
+    found = (last >= 0) & (k[row] == k[order[q]])
+    out = np.full(len(at_key), -1, np.int64)
+    out[order[q] - m] = np.where(found, row, -1)
+    return out
 
 
 def _num(x: float, fmt: str) -> str:
@@ -182,32 +203,39 @@ def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
     more event at the next expected update is sent already stale (its end). ``member``: only
     the rows releasable to that member.
     """
-    keep = np.array([member is None or member in r.split(";") for r in tab.releasable_to],
-                    dtype=bool)
+    if member is None:
+        rows = np.arange(len(tab))
+    else:
+        to = {r: member in r.split(";") for r in set(tab.releasable_to)}
+        rows = np.flatnonzero(np.fromiter((to[r] for r in tab.releasable_to), bool, len(tab)))
     gaps = np.diff(np.unique(tab.t_s))
     period = float(np.median(gaps)) if len(gaps) else 20.0
+    t_s, tid = tab.t_s[rows], tab.track_id[rows]
+    last = np.zeros(len(rows), bool)  # each track's last kept report
+    if len(rows):
+        by_track = np.lexsort((t_s, tid))
+        last[by_track[np.r_[tid[by_track][1:] != tid[by_track][:-1], True]]] = True
+    v = tab.v_enu[rows]
+    ve, vn = v[:, 0].tolist(), v[:, 1].tolist()
+    has_v = (np.isfinite(v[:, 0]) & np.isfinite(v[:, 1])).tolist()
+    ce, le = (x.tolist() for x in ce_le(tab.cov_enu[rows]))
+    lat, lon = np.degrees(tab.lat[rows]).tolist(), np.degrees(tab.lon[rows]).tolist()
+    hae = tab.hae[rows].tolist()
+    start = tab.epoch + shift
+    stale, end = timedelta(seconds=stale_periods * period), timedelta(seconds=period)
     out: list[tuple[float, CotEvent]] = []
-    rows = np.flatnonzero(keep)
-    order = rows[np.lexsort((tab.t_s[rows], tab.track_id[rows]))]
-    last = set(order[np.r_[tab.track_id[order][1:] != tab.track_id[order][:-1], True]].tolist()
-               if len(order) else [])  # each track's last kept report
-    for i in rows.tolist():
-        t = tab.epoch + shift + timedelta(seconds=float(tab.t_s[i]))
-        v = tab.v_enu[i]
-        has_v = bool(np.isfinite(v[:2]).all())
-        ce, le = ce_le(tab.cov_enu[i])
-        ev = CotEvent(
-            f"inkless.track.{int(tab.track_id[i])}", cot_type(int(tab.identity[i]), tab.cls[i]),
-            t, t + timedelta(seconds=stale_periods * period), math.degrees(tab.lat[i]),
-            math.degrees(tab.lon[i]), float(tab.hae[i]), ce, le,
-            course_deg=math.degrees(math.atan2(v[0], v[1])) % 360.0 if has_v else None,
-            speed_mps=float(math.hypot(v[0], v[1])) if has_v else None)
-        out.append((float(tab.t_s[i]), ev))
-        if i in last:  # the track ends: one more report, already stale
-            te = t + timedelta(seconds=period)
-            out.append((float(tab.t_s[i]) + period,
-                        CotEvent(ev.uid, ev.type, te, te, ev.lat_deg, ev.lon_deg, ev.hae_m,
-                                 ev.ce_m, ev.le_m)))
+    ident, ids, ends = tab.identity[rows].tolist(), tid.tolist(), last.tolist()
+    for k, (ts, i) in enumerate(zip(t_s.tolist(), rows.tolist(), strict=True)):
+        t = start + timedelta(seconds=ts)
+        ev = CotEvent(f"inkless.track.{ids[k]}", cot_type(ident[k], tab.cls[i]), t, t + stale,
+                      lat[k], lon[k], hae[k], ce[k], le[k],
+                      course_deg=math.degrees(math.atan2(ve[k], vn[k])) % 360.0
+                      if has_v[k] else None,
+                      speed_mps=math.hypot(ve[k], vn[k]) if has_v[k] else None)
+        out.append((ts, ev))
+        if ends[k]:  # the track ends: one more report, already stale
+            out.append((ts + period, CotEvent(ev.uid, ev.type, t + end, t + end, lat[k], lon[k],
+                                              hae[k], ce[k], le[k])))
     out.sort(key=lambda p: p[0])
     return out
 
