@@ -4,7 +4,7 @@ The reference is a brute-force breadth-first search over *every* letter the memb
 any document type from any member to any other, plain or answering any letter already written or
 on record (replies to replies included), with no notion of routes, relevance or decomposition.
 It reads the rules through the independent checker of ``test_planner`` (from the rules' wording,
-not from the planner).
+not from the planner), where the search lives.
 """
 
 from __future__ import annotations
@@ -27,66 +27,17 @@ from inkless.coalition import (
 )
 from inkless.coalition.members import Role
 
-from .test_planner import precondition_met, prohibited
-
-RFS = DocumentType.REQUEST_FOR_SUPPORT
-RTBI = DocumentType.REQUEST_TO_BE_INVITED
-ACK = DocumentType.ACKNOWLEDGEMENT_OF_LEGAL_PROCESS
-CONSENT = DocumentType.CONSENT
-NOTE = DocumentType.NOTIFICATION
-
-
-def all_met(members: Sequence[Member], docs: Iterable[Letter]) -> bool:
-    by_id = {m.id: m for m in members}
-    docs = list(docs)
-    return all(precondition_met(m, p, by_id, docs) for m in members for p in m.rules.preconditions)
-
-
-def brute_force_minimum(
-    members: Sequence[Member],
-    types: Sequence[DocumentType],
-    max_len: int,
-    on_record: Iterable[Letter] = (),
-) -> int | None:
-    """The fewest letters (at most ``max_len``) that, added to ``on_record``, meet every
-    precondition without any author breaking a prohibition; ``None`` if none that short.
-
-    Breadth-first over sets of written letters: a step adds any plain letter of ``types`` between
-    two members, or a reply of any of ``types`` to any letter on record or written so far."""
-    by_id = {m.id: m for m in members}
-    start = frozenset(on_record)
-    plain = [
-        Letter(t, a.id, b.id)
-        for t in types
-        for a in members
-        for b in members
-        if a.id != b.id and not prohibited(a, t, b)
-    ]
-    level: set[frozenset[Letter]] = {frozenset()}
-    for k in range(max_len + 1):
-        if any(all_met(members, start | added) for added in level):
-            return k
-        nxt: set[frozenset[Letter]] = set()
-        for added in level:
-            have = start | added
-            replies = [
-                Letter(t, r.recipient, r.author, r)
-                for r in have
-                for t in types
-                if not prohibited(by_id[r.recipient], t, by_id[r.author])
-            ]
-            nxt.update(added | {d} for d in (*plain, *replies) if d not in have)
-        level = nxt
-    return None
-
-
-def plan_letters(plan: Plan) -> list[Letter]:
-    """The plan's letters, in order, with their replies resolved (to steps or to the record)."""
-    out: list[Letter] = []
-    for s in plan.steps:
-        reply = out[s.in_reply_to - 1] if s.in_reply_to is not None else s.answers_record
-        out.append(Letter(s.type, s.author, s.recipient, reply))
-    return out
+from .test_planner import (
+    ACK,
+    CONSENT,
+    NOTE,
+    RFS,
+    RTBI,
+    all_met,
+    brute_force_minimum,
+    plan_letters,
+    prohibited,
+)
 
 
 def check_plan(
