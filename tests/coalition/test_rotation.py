@@ -233,3 +233,15 @@ def test_the_ledger_verifies_and_lapses_follow_the_keys_after_any_sequence(
         if ends:
             want[doc.id] = min(ends)
     assert {i: at for i, (at, _) in state.lapses().items()} == want
+
+
+@pytest.mark.parametrize("delay", ["-5", str(31 * 86400)])
+@pytest.mark.parametrize("on_ledger", [False, True])
+def test_a_delay_between_letters_out_of_range_is_refused_with_or_without_a_ledger(
+    ledger: Path, scenario: Path, delay: str, on_ledger: bool
+) -> None:
+    where = ["--ledger", str(ledger)] if on_ledger else []
+    r = run("coalition", "plan", str(scenario), *where, "--at", "2024-04-13T14:00:00Z",
+            "--delay-s", delay)  # fmt: skip
+    assert r.exit_code == 2, r.output
+    assert "--delay-s" in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -49,6 +49,7 @@ from .state import Entry, Problem, replay
 
 __all__ = [
     "LEGAL_BASIS",
+    "MAX_DELAY_S",
     "CoalitionSettings",
     "LetterOnRecord",
     "MemberBasis",
@@ -64,6 +65,8 @@ __all__ = [
 
 #: The pseudo-rule ``MEMBER:legal_basis``: lifting it lets the member act from the start.
 LEGAL_BASIS = "legal_basis"
+#: The longest time between two letters of an exchange, seconds (30 days).
+MAX_DELAY_S = 30 * 86400.0
 
 Loc = tuple[str | int, ...]
 
@@ -128,7 +131,7 @@ class PlannedExchange(_Model):
 
     start: EpochTime = 0.0
     """When the exchange begins: ISO 8601 UTC, or seconds since the epoch."""
-    delay_s: float = Field(0.0, ge=0.0, le=30 * 86400.0)
+    delay_s: float = Field(0.0, ge=0.0, le=MAX_DELAY_S)
     """Time each letter takes to be written and put on record, seconds."""
 
 

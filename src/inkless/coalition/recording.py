@@ -15,6 +15,7 @@ from typing import Any
 
 from inkless.errors import InputError
 
+from .basis import MAX_DELAY_S
 from .documents import (
     SignedStatement,
     canonical_json,
@@ -38,6 +39,7 @@ __all__ = [
     "plan_on_ledger",
     "record_keys",
     "roster_fields",
+    "signing_times",
     "sync_keys",
     "unrecorded_key_statements",
 ]
@@ -341,9 +343,7 @@ def _plan_on_ledger(
     before_commit: Callable[[], None] | None,
     made: list[str],
 ) -> RecordedPlan:
-    if not (0.0 <= delay_s <= 30 * 86400.0):
-        raise InputError(f"--delay-s: {delay_s} s is not between 0 and 30 days; give the time "
-                         "between letters in seconds")
+    _check_delay(delay_s)
     secret = keys.secret(create=write)
     ledger_of = ledger_members(members, secret)
     ids = {sid: m.id for sid, m in ledger_of.items()}
@@ -372,7 +372,7 @@ def _plan_on_ledger(
             if d.id not in kept  # a precondition it meets survives the change of office
         )
         plan = plan_exchange(members, on_record)
-        times = {s.step: at + timedelta(seconds=(s.step - 1) * delay_s) for s in plan.steps}
+        times = signing_times(plan, at, delay_s)
         step_times = {k: utc_iso(v) for k, v in times.items()}
         if not plan.ok or not write:
             appended = tuple(tx.entries[first:]) if write else ()
@@ -419,6 +419,21 @@ def _plan_on_ledger(
         return RecordedPlan(
             plan, renew, tuple(tx.entries[first:]), step_docs, step_renews, step_times, notes
         )
+
+
+def _check_delay(delay_s: float) -> None:
+    if not (0.0 <= delay_s <= MAX_DELAY_S):
+        raise InputError(
+            f"--delay-s: {delay_s} s is not between 0 and 30 days; give the time between letters "
+            "in seconds"
+        )
+
+
+def signing_times(plan: Plan, at: datetime, delay_s: float) -> dict[int, datetime]:
+    """Step number -> when its letter is signed: letter ``k`` (1-based) at ``at + (k - 1) *
+    delay_s``. Raises :class:`InputError` unless ``0 <= delay_s <= MAX_DELAY_S``."""
+    _check_delay(delay_s)
+    return {s.step: at + timedelta(seconds=(s.step - 1) * delay_s) for s in plan.steps}
 
 
 def _grants_body(

@@ -13,7 +13,7 @@ stderr, ledger unchanged).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,7 +33,7 @@ from inkless.coalition import (
     plan_on_ledger,
 )
 from inkless.coalition.documents import utc_iso
-from inkless.coalition.recording import record_keys
+from inkless.coalition.recording import record_keys, signing_times
 from inkless.errors import InputError
 
 from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time
@@ -248,10 +248,7 @@ def plan_command(
                     "--dry-run: give --ledger LEDGER (a plan without one writes nothing)"
                 )
             plan = plan_exchange(members)
-            times = {
-                s.step: utc_iso(when + timedelta(seconds=(s.step - 1) * delay_s))
-                for s in plan.steps
-            }
+            times = {k: utc_iso(t) for k, t in signing_times(plan, when, delay_s).items()}
             return RecordedPlan(plan, (), (), {}, {}, times), members
         store = KeyStore(keys) if keys is not None else KeyStore.beside(ledger)
         with Ledger(ledger, create=not dry_run) as book:
