@@ -7,14 +7,18 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import cast
 
+import annotated_types
 import pytest
+from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from inkless.cli import MAX_REPLICATIONS, app
 from inkless.errors import ScenarioError
 from inkless.scenario import limits, load_scenario, parse_scenario
 from inkless.scenario.limits import MAX_RUN_BYTES, MAX_SAMPLES, Size
+from inkless.scenario.model import CivilFlight, Route, Wave
 
 BASICS_PATH = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
 BASICS = BASICS_PATH.read_text()
@@ -191,7 +195,15 @@ def test_the_examples_still_validate() -> None:
 
 def _grouped(n: float) -> str:
     """``n`` as docs/limits.md writes it: digits in groups of three, a space between."""
-    return f"{n:,.0f}".replace(",", " ")
+    return f"{n:,.0f}".replace(",", " ") if n >= 1000 else f"{n:g}"
+
+
+def _speeds(model: type[BaseModel]) -> str:
+    """The range of ``model.speed_mps`` as docs/limits.md writes it: 'LOW to HIGH m/s'."""
+    meta = model.model_fields["speed_mps"].metadata
+    low = next(m.ge for m in meta if isinstance(m, annotated_types.Ge))
+    high = next(m.le for m in meta if isinstance(m, annotated_types.Le))
+    return f"{_grouped(cast(float, low))} to {_grouped(cast(float, high))} m/s"
 
 
 def test_the_limits_page_gives_the_figures_of_the_code() -> None:
@@ -208,6 +220,8 @@ def test_the_limits_page_gives_the_figures_of_the_code() -> None:
         f"`settings.duration_s` at most {limits.MAX_DURATION_S / day:g} days",
         f"at most {limits.MAX_TIME_S / day:g} days",
         f"scan periods: {limits.MIN_PERIOD_S:g} to {limits.MAX_PERIOD_S:g} s",
+        f"Speeds: waves {_speeds(Wave)}, civil flights {_speeds(CivilFlight)}, sensor routes "
+        f"{_speeds(Route)}.",
         f"1 to {limits.MAX_SHOTS} per class; `settings.seed` below "
         f"2^{limits.MAX_SEED.bit_length() - 1}.",
         f"at least {limits.APOGEE_MARGIN_M / 1000:g} km above its highest launch or aim point",
@@ -220,6 +234,8 @@ def test_the_limits_page_gives_the_figures_of_the_code() -> None:
         f"| civil flights, recorded flights kept | at most {_grouped(limits.MAX_FLIGHTS)} |",
         f"| launch points, aim points | 1 to {_grouped(limits.MAX_POINTS)} (",
         f"| aim assets | 1 to {_grouped(limits.MAX_ITEMS)} |",
+        f"civil flight's `route` points | at most {_grouped(limits.MAX_ITEMS)} |",
+        f"`polygon_deg` vertices | at most {_grouped(limits.MAX_POINTS)} |",
         f"at most **{_grouped(MAX_SAMPLES)}**",
         # the bytes per unit of each term: a size of one of everything
         "memory = {threats} B x samples + {units} B x fire units x threats + {rounds} B x rounds"
