@@ -18,16 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from inkless.coalition import (
     AirspaceGrant,
     KeyStore,
     Ledger,
     Member,
-    MemberRules,
     RecordedPlan,
-    coalition_problems,
     describe_step,
     plan_exchange,
     plan_on_ledger,
@@ -40,6 +37,7 @@ from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time
 from .ledger import ledger_app
 
 if TYPE_CHECKING:
+    from inkless.scenario.model import Scenario
     from inkless.wargame.counterfactual import Composition
 
 __all__ = ["coalition_app", "coalition_summary", "ledger_app", "run_audience"]
@@ -127,47 +125,18 @@ def keys_command(
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).")]
 
 
-def _load_scenario(path: Path) -> Any:
-    """The scenario (``members``, ``grants``, ``regions``, ``assets``, epoch); a seam for tests."""
+def _load_scenario(path: Path) -> Scenario:
+    """The scenario, validated (members' rules, grants and their cross-references included)."""
     from inkless.scenario import load_scenario
 
     return load_scenario(path)
 
 
-def _members(sc: Any) -> tuple[list[Member], list[AirspaceGrant], datetime | None]:
-    """Members (with validated rules) and the epoch of a loaded scenario; checks cross-references
-    between rules, grants, regions and assets."""
-    members: list[Member] = []
-    problems: list[str] = []
-    for i, m in enumerate(sc.members):
-        rules = m.rules
-        if not isinstance(rules, MemberRules):
-            try:
-                rules = MemberRules.model_validate(rules or {})
-            except ValidationError as e:
-                for err in e.errors():
-                    loc = ".".join(map(str, err["loc"]))
-                    problems.append(f"members[{i}].rules.{loc}: {err['msg']}")
-                continue
-        members.append(Member(m.id, m.role, bool(m.anonymous), rules, m.name))
-    grants: list[AirspaceGrant] = []
-    for i, g in enumerate(getattr(sc, "grants", None) or []):
-        try:
-            grants.append(g if isinstance(g, AirspaceGrant) else AirspaceGrant.model_validate(g))
-        except ValidationError as e:
-            for err in e.errors():
-                problems.append(f"grants[{i}].{'.'.join(map(str, err['loc']))}: {err['msg']}")
-    if problems:
-        raise InputError(*problems)
-    regions = {r.id: r.owner for r in getattr(sc, "regions", None) or []}
-    assets = [a.name for a in getattr(sc, "assets", None) or []] or None
-    found = coalition_problems(members, grants, regions, assets)
-    if found:
-        raise InputError(*(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in found))
-    epoch = getattr(sc, "epoch", None)
-    if epoch is None and getattr(sc, "settings", None) is not None:
-        epoch = getattr(sc.settings, "epoch", None)
-    return members, grants, epoch
+def _members(sc: Scenario) -> tuple[list[Member], list[AirspaceGrant], datetime]:
+    """The members, grants and epoch of a loaded scenario (as ``wargame.counterfactual.
+    coalition_members``, which is not imported here: it would load the engine for ``plan``)."""
+    members = [Member(m.id, m.role, m.anonymous, m.rules, m.name) for m in sc.members]
+    return members, list(sc.grants), sc.settings.epoch
 
 
 def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
