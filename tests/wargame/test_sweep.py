@@ -16,7 +16,7 @@ from scipy import stats
 
 from inkless.errors import InputError
 from inkless.wargame.compare import compare, write_report
-from inkless.wargame.runner import connect, run_tasks
+from inkless.wargame.runner import Cluster
 from inkless.wargame.sweep import BASELINE, load_sweep, run_sweep
 
 BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
@@ -54,8 +54,8 @@ def test_one_worker_or_two_give_the_same_table(tmp_path: Path) -> None:
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
         out.mkdir()
-        with connect(workers, processes=False) as client:
-            outcome = run_sweep(plan, out, client)
+        with Cluster(workers, processes=False) as cluster:
+            outcome = run_sweep(plan, out, cluster)
         assert not outcome.failed and outcome.skipped == 0
         tables.append(table(out / "results.parquet"))
     assert len(tables[0]) == 9
@@ -76,8 +76,8 @@ def test_an_interrupted_sweep_resumes_without_rerunning_what_is_done(tmp_path: P
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     whole.mkdir()
     cut.mkdir()
-    with connect(2, processes=False) as client:
-        run_sweep(plan, whole, client)
+    with Cluster(2, processes=False) as cluster:
+        run_sweep(plan, whole, cluster)
         ended = []
 
         def interrupt(ok: bool) -> None:
@@ -86,11 +86,11 @@ def test_an_interrupted_sweep_resumes_without_rerunning_what_is_done(tmp_path: P
                 raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt):
-            run_sweep(plan, cut, client, on_done=interrupt)
+            run_sweep(plan, cut, cluster, on_done=interrupt)
         done_before = {(p.parent.name.split(".")[0], int(p.stem))
                        for p in (cut / "parts").rglob("*.parquet")}
         assert len(done_before) == 4
-        outcome = run_sweep(plan, cut, client)
+        outcome = run_sweep(plan, cut, cluster)
     assert outcome.skipped == 4 and len(outcome.ran) == 5
     assert not done_before & set(outcome.ran)
     assert same(table(whole / "results.parquet"), table(cut / "results.parquet"))
@@ -102,15 +102,21 @@ def flaky(arm: int, seed: int, r: int) -> int:
     return 10 * arm + r
 
 
-def test_a_failed_task_is_named_and_the_others_go_on() -> None:
+@pytest.mark.parametrize("workers", [1, 2])  # here, in order; on a cluster of two
+def test_a_failed_task_is_named_and_the_others_go_on(workers: int) -> None:
     ended: list[tuple[int, bool]] = []
     tasks = [(a, 7, r) for a in range(2) for r in range(3)]
-    with connect(2, processes=False) as client:
-        out = run_tasks(client, flaky, [0, 1], tasks,
-                        lambda i, v, e: ended.append((i, e is None)))
-    assert out[:5] == [0, 1, 2, 10, 11]
-    assert isinstance(out[5], ValueError)
-    assert sorted(ended) == [(0, True), (1, True), (2, True), (3, True), (4, True), (5, False)]
+    tasks.insert(4, tasks.pop(5))  # the failing task (1, 7, 2) is not the last one
+    with Cluster(workers, processes=False) as cluster:
+        out = cluster.outcomes(flaky, [0, 1], tasks,
+                               lambda i, v, e: ended.append((i, e is None)))
+        ran: list[int] = []
+        with pytest.raises(ValueError, match="no interceptor left"):  # once every task ended
+            cluster.run(flaky, [0, 1], tasks, lambda i, v, e: ran.append(i))
+    assert sorted(ran) == list(range(6))
+    assert out[:4] == [0, 1, 2, 10] and out[5] == 11
+    assert isinstance(out[4], ValueError)
+    assert sorted(ended) == [(0, True), (1, True), (2, True), (3, True), (4, False), (5, True)]
 
 
 def test_a_failed_sweep_task_is_named_the_others_are_written_and_a_rerun_retries_it(
@@ -127,13 +133,13 @@ def test_a_failed_sweep_task_is_named_the_others_are_written_and_a_rerun_retries
 
     plan = load_sweep(sweep_file(tmp_path))
     monkeypatch.setattr(sweep_module, "sweep_row", broken)
-    with connect(2, processes=False) as client:
-        outcome = run_sweep(plan, tmp_path, client)
+    with Cluster(2, processes=False) as cluster:
+        outcome = run_sweep(plan, tmp_path, cluster)
         assert outcome.failed == [("half-without-ALLY", 1, "ValueError: the magazine jammed"),
                                   ("inventory-0.5", 1, "ValueError: the magazine jammed")]
         assert len(table(tmp_path / "results.parquet")) == 7
         monkeypatch.setattr(sweep_module, "sweep_row", real)
-        again = run_sweep(plan, tmp_path, client)
+        again = run_sweep(plan, tmp_path, cluster)
     assert sorted(again.ran) == [("half-without-ALLY", 1), ("inventory-0.5", 1)]
     assert not again.failed and len(table(tmp_path / "results.parquet")) == 9
 

@@ -8,7 +8,6 @@ with exit code 1.
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -62,8 +61,8 @@ def wargame(
     per variant and seed) and report.html (means, paired differences with the baseline). A rerun
     skips the tasks already done."""
     from inkless.wargame.compare import write_report
-    from inkless.wargame.runner import connect
-    from inkless.wargame.sweep import load_sweep, pending, run_sweep
+    from inkless.wargame.runner import Cluster
+    from inkless.wargame.sweep import load_sweep, run_sweep
 
     try:
         check_cluster(workers, scheduler)
@@ -79,7 +78,7 @@ def wargame(
                 TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
                 TimeRemainingColumn(), TextColumn("left"), console=err, transient=True,
             ) as bar,
-            (connect(workers, scheduler) if pending(plan, out_dir) else nullcontext()) as client,
+            Cluster(workers, scheduler) as cluster,
         ):
             task = bar.add_task(f"{plan.scenario.name}: {len(plan.names)} arms", total=None,
                                 failed=0)
@@ -93,7 +92,7 @@ def wargame(
                 failed += not ok
                 bar.update(task, advance=1, failed=failed)
 
-            outcome = run_sweep(plan, out_dir, client, start, ended)
+            outcome = run_sweep(plan, out_dir, cluster, start, ended)
         wall = time.perf_counter() - t0
         table = write_report(out_dir / "report.html", plan, outcome.rows, outcome.failed)
     except InklessError as e:

@@ -2,8 +2,10 @@
 
 Where it sits: war-game, above the pipeline and the after-action. ``inkless wargame`` (sweeps),
 ``inkless run --replications``, the rule costs and ``coalition whatif`` all hand their runs to
-:func:`run_tasks`, on a ``LocalCluster`` of ``workers`` processes (default: one per CPU) or on an
-existing cluster at ``scheduler`` (``tcp://HOST:PORT``), so they all scale the same way.
+a :class:`Cluster`: :func:`run_tasks` on a ``LocalCluster`` of ``workers`` processes (default:
+one per CPU) or on an existing cluster at ``scheduler`` (``tcp://HOST:PORT``), or here in order
+when one task or one worker makes a cluster pointless; either way a failed task does not stop
+the others, so they all scale and fail the same way.
 
 Determinism: a task is the pure function :func:`run_results` (or :func:`run_figures`) of
 (scenario, gates, seed, replication, solver, picture): replication ``r`` draws from
@@ -128,9 +130,9 @@ def run_tasks(
 
 class Cluster:
     """Where a command's reruns go, shared by all its steps (replications, the perfect picture,
-    the rule costs): the cluster at ``scheduler``, or a ``LocalCluster`` of ``workers``
-    processes started on first use; nothing is started when a batch has one task, or when
-    ``workers`` is 1 and there is no ``scheduler`` (the tasks run here, in order);
+    the rule costs, a sweep's tasks): the cluster at ``scheduler``, or a ``LocalCluster`` of
+    ``workers`` processes started on first use; nothing is started when a batch has one task,
+    or when ``workers`` is 1 and there is no ``scheduler`` (the tasks run here, in order);
     ``processes=False``: a local cluster of threads (for tests). Use it as a context manager;
     the local cluster is closed on exit."""
 
@@ -148,6 +150,33 @@ class Cluster:
         self._stack.close()
         self._client = None
 
+    def outcomes(
+        self,
+        fn: Callable[..., Any],
+        arms: Sequence[Any],
+        tasks: Sequence[tuple[int, int, int]],
+        done: Done | None = None,
+    ) -> list[Any]:
+        """:func:`run_tasks`, here or on the cluster: in task order, each task's value or the
+        exception it raised (a failed task does not stop the others, wherever they run);
+        ``done`` is called as each task ends."""
+        if self.scheduler is None and (len(tasks) <= 1 or self.workers == 1):
+            out: list[Any] = []
+            for i, (a, seed, r) in enumerate(tasks):
+                v, e = None, None
+                try:
+                    v = fn(arms[a], seed, r)
+                except Exception as exc:  # returned, as run_tasks returns a failed task's
+                    e = exc
+                out.append(v if e is None else e)
+                if done:
+                    done(i, v, e)
+            return out
+        if self._client is None:
+            self._client = self._stack.enter_context(
+                connect(self.workers, self.scheduler, self.processes))
+        return run_tasks(self._client, fn, arms, tasks, done)
+
     def run(
         self,
         fn: Callable[..., Any],
@@ -155,19 +184,9 @@ class Cluster:
         tasks: Sequence[tuple[int, int, int]],
         done: Done | None = None,
     ) -> list[Any]:
-        """:func:`run_tasks`, here or on the cluster; the first failure (in task order) is
-        raised once every task has ended."""
-        if self.scheduler is None and (len(tasks) <= 1 or self.workers == 1):
-            out = []
-            for i, (a, seed, r) in enumerate(tasks):
-                out.append(fn(arms[a], seed, r))
-                if done:
-                    done(i, out[-1], None)
-            return out
-        if self._client is None:
-            self._client = self._stack.enter_context(
-                connect(self.workers, self.scheduler, self.processes))
-        out = run_tasks(self._client, fn, arms, tasks, done)
+        """:meth:`outcomes`; the first failure (in task order) is raised once every task has
+        ended."""
+        out = self.outcomes(fn, arms, tasks, done)
         for v in out:
             if isinstance(v, BaseException):
                 raise v

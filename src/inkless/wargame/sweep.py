@@ -43,7 +43,7 @@ from inkless.scenario.load import (  # the scenario loader's located-problem mac
 from inkless.scenario.model import Id, Scenario
 
 from .counterfactual import Composition, legal_record, parse_added_caveat, scenario_gates
-from .runner import Arm, run_results, run_tasks
+from .runner import Arm, Cluster, run_results
 
 __all__ = [
     "BASELINE",
@@ -54,7 +54,6 @@ __all__ = [
     "flat_figures",
     "load_sweep",
     "merge",
-    "pending",
     "run_sweep",
 ]
 
@@ -342,27 +341,22 @@ class Outcome:
     failed: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def pending(plan: Plan, out_dir: Path) -> list[tuple[int, int, int]]:
-    """The tasks of ``plan`` whose row is not yet in ``out_dir``, in task order."""
-    return [t for t in plan.tasks() if not _part(out_dir, plan, t[0], t[2]).exists()]
-
-
 def run_sweep(
     plan: Plan,
     out_dir: Path,
-    client: Any,
+    cluster: Cluster,
     progress: Callable[[int, int], None] | None = None,
     on_done: Callable[[bool], None] | None = None,
 ) -> Outcome:
-    """Run the tasks of ``plan`` not yet done in ``out_dir`` on ``client``'s cluster (may be
-    None when none is :func:`pending`), writing each row as its task ends; merge every row into
+    """Run the tasks of ``plan`` whose row is not yet in ``out_dir`` on ``cluster`` (nothing is
+    started when none is left), writing each row as its task ends; merge every row into
     ``out_dir/results.parquet``.
 
     ``progress(total, done_before)`` is called once before anything runs and ``on_done(ok)`` as
     each task ends. A failed task is recorded in :attr:`Outcome.failed` and the others go on.
     """
     tasks = plan.tasks()
-    todo = pending(plan, out_dir)
+    todo = [t for t in tasks if not _part(out_dir, plan, t[0], t[2]).exists()]
     outcome = Outcome(skipped=len(tasks) - len(todo))
     if progress:
         progress(len(tasks), outcome.skipped)
@@ -379,7 +373,7 @@ def run_sweep(
         if on_done:
             on_done(exc is None)
 
-    run_tasks(client, sweep_row, plan.arms, todo, done)
+    cluster.outcomes(sweep_row, plan.arms, todo, done)
     outcome.failed.sort(key=lambda f: (plan.names.index(f[0]), f[1]))
     outcome.rows = [
         _read_part(p) for a, _, r in tasks if (p := _part(out_dir, plan, a, r)).exists()
