@@ -103,16 +103,19 @@ _MERGE_GATE = 21.11  # the same, for merging reports of one object by several se
 _LOCAL_ID = 40  # ids of tracks added by a track-sharing member: (member + 1) << 40 | local id
 
 
+def _lookup(keys: I64, q: I64) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Where each of ``q`` is in ``keys`` (sorted ascending) and whether it is there (``at`` is
+    a valid index wherever ``found``, 0 elsewhere when ``keys`` is empty)."""
+    if keys.size == 0:
+        return np.zeros(q.shape, np.intp), np.zeros(q.shape, bool)
+    at = np.minimum(np.searchsorted(keys, q), keys.size - 1)
+    return at, keys[at] == q
+
+
 def _isin(a: I64, b: I64) -> NDArray[np.bool_]:
     """``np.isin(a, b)`` for integer arrays, by binary search in ``b`` sorted (the same answer,
     without ``np.isin``'s fixed cost, which dominates on the few dozen tracks of a picture)."""
-    if a.size == 0 or b.size == 0:
-        return np.zeros(a.shape, bool)
-    s = np.sort(b)
-    at = np.searchsorted(s, a)
-    at[at == s.size] = 0
-    out: NDArray[np.bool_] = s[at] == a
-    return out
+    return _lookup(np.sort(b), a)[1]
 
 
 # ----------------------------------------------------------------------------- measurements
@@ -147,27 +150,33 @@ def _fast(x: F64) -> NDArray[np.bool_]:
     return np.asarray(np.einsum("ni,ni->n", x[:, 3:], x[:, 3:]) > BALLISTIC_SPEED**2)
 
 
-def _with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
-    """The table shifted so that the NCV prediction over ``dt`` adds gravity to fast tracks:
-    ``v += g dt`` and ``x -= g dt^2 / 2`` now, so ``x + v dt`` later is ``x + v dt + g dt^2/2``."""
-    if dt <= 0.0 or len(tracks) == 0:
-        return tracks
-    fast = _fast(tracks.x)
+def _gravity_shift(x: F64, dt: float, frame: EnuFrame) -> F64:
+    """States ``x (n, 6)`` shifted so that the NCV prediction over ``dt`` adds gravity to fast
+    ones: ``v += g dt`` and ``x -= g dt^2 / 2`` now, so ``x + v dt`` later is
+    ``x + v dt + g dt^2/2`` (``x`` itself when nothing moves)."""
+    if dt <= 0.0 or len(x) == 0:
+        return x
+    fast = _fast(x)
     if not fast.any():
-        return tracks
-    g = gravity_enu(frame, tracks.x[fast, :3])
-    x = tracks.x.copy()
+        return x
+    g = gravity_enu(frame, x[fast, :3])
+    x = x.copy()
     x[fast, 3:] += g * dt
     x[fast, :3] -= 0.5 * g * dt * dt
-    return dataclasses.replace(tracks, x=x)
+    return x
+
+
+def _with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
+    """The table with its states shifted by :func:`_gravity_shift` over ``dt``."""
+    x = _gravity_shift(tracks.x, dt, frame)
+    return tracks if x is tracks.x else dataclasses.replace(tracks, x=x)
 
 
 def predict_to(tracks: Tracks, t: float, q: float, frame: EnuFrame) -> tuple[F64, F64]:
     """States ``(n, 6)`` and covariances ``(n, 6, 6)`` of every track predicted to ``t`` (s),
     gravity-aware (module docstring)."""
     dt = float(t) - tracks.t
-    shifted = _with_gravity(tracks, dt, frame)
-    return predict(shifted.x, shifted.P, dt, q)
+    return predict(_gravity_shift(tracks.x, dt, frame), tracks.P, dt, q)
 
 
 # ----------------------------------------------------------------------------- labelled tracks
@@ -572,20 +581,15 @@ class TrackNumbers:
         """Number (-1: none yet) and its birth time (s; NaN) of each source track ``keys``."""
         if len(self) == 0:
             return np.full(keys.shape, -1, np.int64), np.full(keys.shape, np.nan)
-        at = np.minimum(np.searchsorted(self.key, keys), len(self) - 1)
-        found = self.key[at] == keys
+        at, found = _lookup(self.key, keys)
         return np.where(found, self.number[at], -1), np.where(found, self.born[at], np.nan)
 
     def first_shown(self, number: I64) -> F64:
         """Birth time (s) of each of ``number`` (infinite for a number no entry holds)."""
         order = np.argsort(self.number, kind="stable")
-        num, born = self.number[order], self.born[order]
+        at, found = _lookup(self.number[order], number)
         out = np.full(number.shape, np.inf)
-        if num.size == 0:
-            return out
-        at = np.minimum(np.searchsorted(num, number), num.size - 1)
-        found = num[at] == number
-        out[found] = born[at[found]]
+        out[found] = self.born[order][at[found]]
         return out
 
     def keep(self, keys: I64) -> TrackNumbers:
@@ -774,11 +778,11 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 rows, back = new[i], ended.number[j]
                 ids = pic.id.copy()
                 ids[rows] = back
-                num, born = numbers.number.copy(), numbers.born.copy()
-                for a, b, bb in zip(pic.id[rows].tolist(), back.tolist(),
-                                    ended.born[j].tolist(), strict=True):
-                    was = numbers.number == a
-                    num[was], born[was] = b, bb
+                # every source track shown under a reacquired row's number takes the old one
+                order = np.argsort(pic.id[rows])
+                at, was = _lookup(pic.id[rows][order], numbers.number)
+                num = np.where(was, back[order][at], numbers.number)
+                born = np.where(was, ended.born[j][order][at], numbers.born)
                 keep = np.ones(len(ended), bool)
                 keep[j] = False
                 pic, ended = dataclasses.replace(pic, id=ids), ended.take(keep)
@@ -799,13 +803,7 @@ def _predict_rows(x: F64, P: F64, dt: F64, q: float, frame: EnuFrame) -> tuple[F
     xs, Ps = x.copy(), P.copy()
     for step in np.unique(dt).tolist():
         rows = np.flatnonzero(dt == step)
-        xr = x[rows].copy()
-        fast = _fast(xr)
-        if fast.any() and step > 0.0:
-            g = gravity_enu(frame, xr[fast, :3])
-            xr[fast, 3:] += g * step
-            xr[fast, :3] -= 0.5 * g * step * step
-        xs[rows], Ps[rows] = predict(xr, P[rows], step, q)
+        xs[rows], Ps[rows] = predict(_gravity_shift(x[rows], step, frame), P[rows], step, q)
     return xs, Ps
 
 
