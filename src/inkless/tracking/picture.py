@@ -816,6 +816,9 @@ def _predict_rows(x: F64, P: F64, dt: F64, q: float, frame: EnuFrame) -> tuple[F
 PICTURE_CONFIG = TrackerConfig(q=0.1)
 
 
+_Sources = tuple[int, tuple[int, ...], int]  # a picture's trackers: (base, track sharers, own)
+
+
 class CoalitionTracker:
     """Every tracker of the coalition, fed scan by scan; the pictures on demand.
 
@@ -860,7 +863,7 @@ class CoalitionTracker:
         self.feeds: list[tuple[int, ...]] = [central]
         self.feeds += [(m,) for m in range(n) if self.shares[m] != "detections"]
         # what each member may see: (detection sharers releasing to it, track sharers, own)
-        self._sees: list[tuple[int, tuple[int, ...], int]] = []
+        self._sees: list[_Sources] = []
         for v in range(n):
             dets = tuple(o for o in central if allowed[o, v])
             if dets and dets != central and dets not in self.feeds:
@@ -872,16 +875,14 @@ class CoalitionTracker:
         self._fed = np.zeros((len(self.feeds), n), bool)  # tracker k takes member m's sensors
         for k, feed in enumerate(self.feeds):
             self._fed[k, list(feed)] = True
-        self.numbers = TrackNumbers.empty()
-        self._view_numbers: dict[tuple[int, tuple[int, ...], int], TrackNumbers] = {}
-        self._views: dict[tuple[int, tuple[int, ...], int], CoalitionPicture] = {}
+        # the coalition picture's sources, as a member's view names them
+        self._coalition = (0 if central else -1,
+                           tuple(m for m in range(n) if self.shares[m] == "tracks"), -1)
+        # per picture (the coalition's, each distinct view): its track numbers, the last state
+        # shown under each and the numbers ended (:func:`reacquire`)
+        self._memory: dict[_Sources, tuple[TrackNumbers, EndedTracks, EndedTracks]] = {}
+        self._views: dict[_Sources, CoalitionPicture] = {}
         self._rows: dict[int, CoalitionPicture] = {}
-        self._last: dict[tuple[int, tuple[int, ...], int], tuple[EndedTracks, EndedTracks]] = {}
-
-    @property
-    def central(self) -> LabelledTracks:
-        """The centralised tracker's table (the detections of every member sharing them)."""
-        return self.tables[0]
 
     def own(self, member: int) -> LabelledTracks:
         """The own tracker of a member that shares only tracks, or nothing."""
@@ -934,25 +935,23 @@ class CoalitionTracker:
             key = tuple(mine.tolist())
             batch_of = merged.get(key)
             if batch_of is None:
-                batch = np.zeros(len(self.owner), bool)
-                batch[mine] = True
-                rows = np.flatnonzero(batch[det.sensor])
-                if rows.size == 0 and not p_each.any():
-                    continue
-                batch_of = merged[key] = self._merged(det, z, R, kind, rows)
-            elif batch_of[0].shape[0] == 0 and not p_each.any():
-                continue
+                batch_of = merged[key] = self._merged(det, z, R, kind, mine)
             zf, Rf, truth, kinds, bits = batch_of
+            if zf.shape[0] == 0 and not p_each.any():
+                continue
             # seen by at least one of the sensors; false alarms from any of them
             p = 1.0 - np.prod(1.0 - p_each, axis=0)
             self.tables[k] = _scan(held, shifted, t, zf, Rf, truth, kinds, bits,
                                    self._config(mine), p)
 
-    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, rows: I64
+    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sensors: I64
                 ) -> tuple[F64, F64, I64, I64, I64]:
-        """The reports ``rows`` merged per object (:func:`merge_reports`) with their simulation
-        labels: ``z``, ``R``, the object of each merged report's first report, its reports per
-        kind of object ``(m, N_KINDS)`` and its members' bits."""
+        """The reports of ``sensors`` merged per object (:func:`merge_reports`) with their
+        simulation labels: ``z``, ``R``, the object of each merged report's first report, its
+        reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
+        batch = np.zeros(len(self.owner), bool)
+        batch[sensors] = True
+        rows = np.flatnonzero(batch[det.sensor])
         zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
         m = zf.shape[0]
         first = np.full(m, rows.size, np.int64)
@@ -979,32 +978,37 @@ class CoalitionTracker:
             rows = self._rows[k] = picture_rows(self.tables[k], t, self.config, self.frame)
         return rows
 
-    def _assemble(self, base: int, tracks: tuple[int, ...], own: int, t: float,
-                  numbers: TrackNumbers) -> tuple[CoalitionPicture, TrackNumbers]:
-        """A picture at ``t``: tracker ``base``'s (-1: none) with the pictures of the members
-        ``tracks`` and ``own`` (-1: none) fused in, numbered after ``numbers``; the numbers
-        of source tracks no tracker holds any more are dropped."""
+    def _held(self, base: int, members: Sequence[int]) -> tuple[I64, F64]:
+        """Every track of tracker ``base`` (-1: none) and of the own trackers of ``members``:
+        its own number (:class:`TrackNumbers` key) and the time (s) of its last detection."""
+        tables = [(-1, self.tables[base].tracks)] if base >= 0 else []
+        tables += [(m, self.own(m).tracks) for m in members]
+        return (np.concatenate([np.zeros(0, np.int64)]
+                               + [_own_numbers(m, tr.id) for m, tr in tables]),
+                np.concatenate([np.zeros(0)] + [tr.t_update for _, tr in tables]))
+
+    def _assemble(self, sources: _Sources, t: float) -> CoalitionPicture:
+        """The picture at ``t`` of ``sources = (base, tracks, own)``: tracker ``base``'s (-1:
+        none) with the pictures of the members ``tracks`` and ``own`` (-1: none) fused in,
+        numbered after its last picture (:func:`assemble`, :func:`reacquire`); the numbers of
+        source tracks no tracker holds any more are dropped."""
+        base, tracks, own = sources
         central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
         members = [*tracks, *([own] if own >= 0 else [])]
         shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
+        numbers, shown, ended = self._memory.get(
+            sources, (TrackNumbers.empty(), EndedTracks.empty(), EndedTracks.empty()))
         pic, numbers = assemble(central, shared, self.allowed, numbers)
-        held = [self.tables[base].tracks.id if base >= 0 else np.zeros(0, np.int64)]
-        held += [_own_numbers(m, self.own(m).tracks.id) for m in members]
-        numbers = numbers.keep(np.concatenate(held))
-        key = (base, tuple(tracks), own)
-        shown, ended = self._last.get(key, (EndedTracks.empty(), EndedTracks.empty()))
+        numbers = numbers.keep(self._held(base, members)[0])
         pic, numbers, shown, ended = reacquire(pic, numbers, shown, ended, self.config.q,
                                                self.frame)
-        self._last[key] = (shown, ended)
-        return pic, numbers
+        self._memory[sources] = (numbers, shown, ended)
+        return pic
 
     def picture(self, t: float) -> CoalitionPicture:
         """The coalition picture at ``t`` (s) with its releasability labels (:func:`assemble`;
         its track numbers follow from the last call)."""
-        tracks = tuple(m for m in range(len(self.shares)) if self.shares[m] == "tracks")
-        pic, self.numbers = self._assemble(0 if self.feeds[0] else -1, tracks, -1, t,
-                                           self.numbers)
-        return pic
+        return self._assemble(self._coalition, t)
 
     def view(self, picture: CoalitionPicture, member: int) -> CoalitionPicture:
         """What member row ``member`` holds at the picture's time: the track built from what
@@ -1013,15 +1017,12 @@ class CoalitionTracker:
         it, the pictures of the track-sharing members that do fused in and, for a member that
         shares nothing, its own tracks too (track numbers kept per such picture; the view of
         members who may see the same sources is computed once per time)."""
-        base, tracks, own = key = self._sees[member]
-        everything = tuple(m for m in range(len(self.shares)) if self.shares[m] == "tracks")
-        if base == (0 if self.feeds[0] else -1) and tracks == everything and own < 0:
+        sources = self._sees[member]
+        if sources == self._coalition:
             return picture
-        view = self._views.get(key)
+        view = self._views.get(sources)
         if view is None or view.t != picture.t:
-            numbers = self._view_numbers.get(key, TrackNumbers.empty())
-            view, self._view_numbers[key] = self._assemble(base, tracks, own, picture.t, numbers)
-            self._views[key] = view
+            view = self._views[sources] = self._assemble(sources, picture.t)
         return view
 
     def last_update(self, ids: I64) -> F64:
@@ -1029,29 +1030,15 @@ class CoalitionTracker:
         the latest of its source tracks' (every tracker's track shown under that number,
         :class:`TrackNumbers`), NaN for a number no tracker holds."""
         out = np.full(ids.shape, np.nan)
-        nums = self.numbers
-        if len(nums) == 0 or ids.size == 0:
+        nums = self._memory.get(self._coalition, (TrackNumbers.empty(),))[0]
+        key, t_update = self._held(*self._coalition[:2])
+        order = np.argsort(key)
+        at, held = _lookup(key[order], nums.key)
+        if not held.any():
             return out
-        member = (nums.key >> np.int64(_LOCAL_ID)) - 1  # -1: the centralised tracker
-        t_upd = np.full(len(nums), np.nan)
-        for m in np.unique(member).tolist():
-            held = self.central if m < 0 else self.own(int(m))
-            if not len(held.tracks):
-                continue
-            sel = np.flatnonzero(member == m)
-            local = nums.key[sel] & np.int64((1 << _LOCAL_ID) - 1)
-            at = np.minimum(np.searchsorted(held.tracks.id, local), len(held.tracks) - 1)
-            found = held.tracks.id[at] == local
-            t_upd[sel[found]] = held.tracks.t_update[at[found]]
-        order = np.argsort(nums.number, kind="stable")
-        num, t_upd = nums.number[order], t_upd[order]
-        ok = np.isfinite(t_upd)
-        num, t_upd = num[ok], t_upd[ok]
-        if num.size == 0:
-            return out
-        starts = np.flatnonzero(np.r_[True, num[1:] != num[:-1]])
-        latest = np.maximum.reduceat(t_upd, starts)
-        at = np.minimum(np.searchsorted(num[starts], ids), starts.size - 1)
-        found = num[starts][at] == ids
+        number, inverse = np.unique(nums.number[held], return_inverse=True)
+        latest = np.full(number.size, -np.inf)
+        np.maximum.at(latest, inverse, t_update[order][at[held]])
+        at, found = _lookup(number, ids)
         out[found] = latest[at[found]]
         return out
