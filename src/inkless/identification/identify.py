@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inkless.arrays import F64, I8, I64, U32, B
+from inkless.simulation.adsb import AdsbReports, IffReplies
 from inkless.simulation.civil import inside_region
 
 from .categories import (
@@ -159,6 +160,70 @@ def _align(track_id: I64, previous: Identities | None) -> I64:
     return np.where(ids[k] == track_id, order[k], -1).astype(np.int64)
 
 
+def _in_corridor(lat: F64, lon: F64, t: float, rules: Rules) -> B:
+    """Which of the points ``lat``, ``lon`` (rad) lie inside a launch corridor open at ``t``."""
+    out = np.zeros(lat.shape, dtype=bool)
+    for c in range(len(rules.corridor_lat)):
+        if rules.corridor_from[c] <= t < rules.corridor_until[c]:
+            out |= inside_region(lat, lon, rules.corridor_lat[c], rules.corridor_lon[c])
+    return out
+
+
+def _velocity_d2(dv: F64, pvv: F64, var: F64) -> F64:
+    """``(k,)`` squared Mahalanobis distances of velocity differences ``dv (k,3)`` (m/s), with
+    covariance the track's ``pvv (k,3,3)`` plus ``var (k,)`` (m^2/s^2) on every axis."""
+    sv = pvv + var[:, None, None] * np.eye(3)[None]
+    out: F64 = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
+    return out
+
+
+def _adsb(x: F64, P: F64, a: AdsbReports, t: float, rules: Rules) -> tuple[I64, B]:
+    """ADS-B against tracks ``x (n,6)``, ``P (n,6,6)``: each track's report, the nearest in the
+    position gate (reports moved to ``t`` at their velocity) whose velocity agrees (-1: none),
+    and whether it has reports in the position gate but none whose velocity agrees
+    (``report_inconsistent``)."""
+    n = len(x)
+    vel, pvv = x[:, 3:6], P[:, 3:6, 3:6]
+    a_pos, r0 = to_enu(a.pos, rules.origin)
+    a_vel = a.vel @ r0.T
+    a_pos = a_pos + (t - a.t) * a_vel
+    ti, mj, d2 = gated_pairs(x[:, :3], P[:, :3, :3], a_pos,
+                             item_cov(a.pos, a.sigma_h, a.sigma_v, r0), rules.gate_pos)
+    d2v = _velocity_d2(a_vel[mj] - vel[ti], pvv[ti],
+                       a.sigma_vel[mj] ** 2 + rules.settings.velocity_tolerance_mps**2)
+    ok = d2v <= rules.gate_vel
+    best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
+    inconsistent = np.zeros(n, dtype=bool)
+    inconsistent[ti[~ok]] = True
+    return best, inconsistent & (best < 0)
+
+
+def _iff(x: F64, P: F64, f: IffReplies, rules: Rules) -> I64:
+    """Rows of the tracks with an IFF reply (authenticated) in the position gate."""
+    f_pos, _ = to_enu(f.pos, rules.origin)
+    cov = (f.sigma**2)[:, None, None] * np.eye(3)[None]
+    ti, _, _ = gated_pairs(x[:, :3], P[:, :3, :3], f_pos, cov, rules.gate_pos)
+    return ti
+
+
+def _filed(x: F64, P: F64, evidence: Evidence, rules: Rules) -> I64:
+    """Rows of the tracks a filed civil route correlates with: position along the plan (timing
+    tolerance along the route, navigation tolerance across it), heading and speed."""
+    s = rules.settings
+    vel, pvv = x[:, 3:6], P[:, 3:6, 3:6]
+    r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
+    r_vel = evidence.filed_vel @ r0.T
+    m = len(r_pos)
+    cov = item_cov(evidence.filed_pos, np.full(m, s.filed_cross_sigma_m),
+                   np.full(m, s.filed_sigma_alt_m), r0, vel_ecef=evidence.filed_vel,
+                   sigma_along=np.full(m, s.filed_sigma_m))
+    ti, mj, _ = gated_pairs(x[:, :3], P[:, :3, :3], r_pos, cov, rules.gate_pos)
+    # m/s: wind and speed changes along the plan, and the tracker's lag in turns
+    tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + s.velocity_tolerance_mps
+    d2v = _velocity_d2(r_vel[mj] - vel[ti], pvv[ti], tol**2)
+    return ti[d2v <= rules.gate_vel]  # some plan in both gates
+
+
 def identify(
     tracks: TrackArrays,
     t: float,
@@ -193,64 +258,26 @@ def identify(
     # Region and time of first appearance.
     first_t = carry("first_t", np.full(n, float(t)))
     corridor = np.zeros(n, dtype=bool)
-    for c in range(len(rules.corridor_lat)):
-        if rules.corridor_from[c] <= t < rules.corridor_until[c] and new.any():
-            corridor[new] |= inside_region(
-                kin.lat[new], kin.lon[new], rules.corridor_lat[c], rules.corridor_lon[c]
-            )
+    if new.any():
+        corridor[new] = _in_corridor(kin.lat[new], kin.lon[new], t, rules)
     in_corridor = carry("in_corridor", corridor).astype(bool)
 
-    pos, ppp, vel, pvv = x[:, :3], P[:, :3, :3], x[:, 3:6], P[:, 3:6, 3:6]
-    eye = np.eye(3)[None]
-
-    # ADS-B: position gate, then the velocities must agree.
+    # Correlation with each cooperative source: the time of the last one.
     a = evidence.adsb
     t_adsb = carry("t_adsb", np.full(n, -np.inf))
     icao = carry("icao24", np.full(n, -1, dtype=np.int64))
     inconsistent = np.zeros(n, dtype=bool)
     if len(a) and n:
-        a_pos, r0 = to_enu(a.pos, rules.origin)
-        a_vel = a.vel @ r0.T
-        a_pos = a_pos + (t - a.t) * a_vel
-        ti, mj, d2 = gated_pairs(pos, ppp, a_pos, item_cov(a.pos, a.sigma_h, a.sigma_v, r0),
-                                 rules.gate_pos)
-        dv = a_vel[mj] - vel[ti]
-        sv = pvv[ti] + (a.sigma_vel[mj] ** 2 + s.velocity_tolerance_mps**2)[:, None, None] * eye
-        d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
-        ok = d2v <= rules.gate_vel
-        best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
-        inconsistent[ti[~ok]] = True
+        best, inconsistent = _adsb(x, P, a, t, rules)
         hit = best >= 0
-        inconsistent &= ~hit
         t_adsb = np.where(hit, float(t), t_adsb)
         icao = np.where(hit, a.icao24[np.maximum(best, 0)], icao)
-
-    # IFF replies (authenticated; position gate only).
-    f = evidence.iff
     t_iff = carry("t_iff", np.full(n, -np.inf))
-    if len(f) and n:
-        f_pos, r0 = to_enu(f.pos, rules.origin)
-        cov = (f.sigma**2)[:, None, None] * np.eye(3)[None]
-        ti, _, _ = gated_pairs(pos, ppp, f_pos, cov, rules.gate_pos)
-        t_iff[ti] = float(t)  # some reply in the gate
-
-    # Filed civil routes: position along the plan (timing tolerance along the route, navigation
-    # tolerance across it), heading and speed.
+    if len(evidence.iff) and n:
+        t_iff[_iff(x, P, evidence.iff, rules)] = float(t)
     t_filed = carry("t_filed", np.full(n, -np.inf))
     if len(evidence.filed_pos) and n:
-        r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
-        r_vel = evidence.filed_vel @ r0.T
-        m = len(r_pos)
-        cov = item_cov(evidence.filed_pos, np.full(m, s.filed_cross_sigma_m),
-                       np.full(m, s.filed_sigma_alt_m), r0, vel_ecef=evidence.filed_vel,
-                       sigma_along=np.full(m, s.filed_sigma_m))
-        ti, mj, d2 = gated_pairs(pos, ppp, r_pos, cov, rules.gate_pos)
-        dv = r_vel[mj] - vel[ti]
-        # m/s: wind and speed changes along the plan, and the tracker's lag in turns
-        tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + s.velocity_tolerance_mps
-        sv = pvv[ti] + (tol**2)[:, None, None] * eye
-        d2v = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
-        t_filed[ti[d2v <= rules.gate_vel]] = float(t)  # some plan in both gates
+        t_filed[_filed(x, P, evidence, rules)] = float(t)
 
     memory = s.report_memory_s
     adsb_b = (t - t_adsb) <= memory
