@@ -25,8 +25,7 @@ import numpy as np
 
 from inkless.arrays import F64
 
-__all__ = ["inv3", "ncv_process_noise", "ncv_transition", "nees", "predict", "update"]
-
+__all__ = ["inv3", "ncv_process_noise", "ncv_transition", "nees", "predict", "spread", "update"]
 
 
 def ncv_transition(dt: float) -> F64:
@@ -96,7 +95,8 @@ def spread(S: F64) -> F64:
     Gates use it for a cheap exact pre-test: ``nu^T (A + B)^-1 nu >= |nu|^2 / (spread(A) +
     spread(B))`` (Weyl: ``lambda_max(A + B) <= lambda_max(A) + lambda_max(B)``), so a pair
     farther apart than ``gate * (spread(A) + spread(B))`` is outside the gate. The row sum is
-    the tighter for a round covariance (three times the trace's for an isotropic one).
+    the tighter for a round covariance (a third of the trace for an isotropic one, where it is
+    ``lambda_max`` itself).
     """
     a = np.abs(S.reshape(-1, 9))
     rows = np.maximum(np.maximum(a[:, 0] + a[:, 1] + a[:, 2], a[:, 3] + a[:, 4] + a[:, 5]),
