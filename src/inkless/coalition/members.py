@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -57,16 +57,10 @@ __all__ = [
 ]
 
 Role = Literal["host", "orchestrator", "partner"]
-ROLES: tuple[str, ...] = ("host", "orchestrator", "partner")
+ROLES: tuple[str, ...] = get_args(Role)
 
 DataKind = Literal["tracks", "identities", "engagements", "sensor_positions", "documents"]
-DATA_KINDS: tuple[str, ...] = (
-    "tracks",
-    "identities",
-    "engagements",
-    "sensor_positions",
-    "documents",
-)
+DATA_KINDS: tuple[str, ...] = get_args(DataKind)
 
 
 class DocumentType(StrEnum):
