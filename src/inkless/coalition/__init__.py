@@ -2,8 +2,9 @@
 keys, the hash-chained ledger, pseudonyms and per-member views.
 
 Where it sits: below the scenario (which embeds :class:`MemberRules` and :class:`AirspaceGrant`)
-and above physics; the simulation and the assignment will read legal bases from the ledger and
-caveats as eligibility masks. Modules, in the order data flows through them:
+and above physics; the engine obeys its :class:`Gates`: each member's legal basis (from the
+scenario's letters or a ledger) and its caveats as eligibility masks. Modules, in the order data
+flows through them:
 
 - ``members``    members and their rules: boundary models (pydantic), releasability
 - ``planner``    shortest letter exchange by breadth-first search, or the conflicting rules

@@ -2,8 +2,8 @@
 
 Where it sits: the coalition's record. The planner's letters, the roster of members and their
 rules, and every key registration and endorsement are appended here as signed statements
-(:mod:`inkless.coalition.documents`); ``verify`` re-checks all of it; the simulation will read
-from it when each member's legal basis holds.
+(:mod:`inkless.coalition.documents`); ``verify`` re-checks all of it; a run can read from it
+when each member's legal basis holds (:func:`~.basis.ledger_letters`).
 
 Storage: one SQLite file (stdlib ``sqlite3``), WAL journal, ``synchronous=FULL``, one ``STRICT``
 table and nothing else::
