@@ -150,14 +150,15 @@ def load_recording(directory: Path) -> Recording:
 
 
 def run_track(directory: Path, config: TrackerConfig | None = None,
-              asterix: str | None = None) -> TrackRun:
+              asterix: str | None = None, recording: Recording | None = None) -> TrackRun:
     """Track ``directory``'s detections and score the picture; raises ``InputError`` on bad input.
 
     ``config`` overrides the tracker parameters derived from ``scenario.json``; ``asterix`` (a
     CAT048 file, a directory of ``*.ast`` or ``udp://HOST:PORT``, read until 5 s without a
-    datagram) replaces ``detections.csv`` as the plots' source.
+    datagram) replaces ``detections.csv`` as the plots' source; ``recording``: ``directory``
+    already read by :func:`load_recording` (it is not read again).
     """
-    rec = load_recording(directory)
+    rec = recording if recording is not None else load_recording(directory)
     if asterix is not None:
         from inkless.interop.asterix import read_detections, read_files, receive_udp
 
@@ -212,15 +213,15 @@ def track(
 ) -> None:
     """Track recorded detections (first five columns only) and score against truth with GOSPA."""
     try:
+        rec = load_recording(directory)
         if asterix_out is not None:
             from inkless.interop.asterix import write_detections
 
-            rec = load_recording(directory)
             left = sum(write_detections(rec.det, rec.sensors, asterix_out).values())
             if left:
                 typer.echo(f"{asterix_out}: {left} plot(s) outside CAT048's ranges left out",
                            err=True)
-        run = run_track(directory, asterix=asterix)
+        run = run_track(directory, asterix=asterix, recording=rec)
         if tracks_out is not None:
             write_tracks(tracks_out, run.picture)
     except InklessError as e:
