@@ -76,7 +76,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True)
 class Evidence:
     """Cooperative information received at the time of an identification (ECEF).

@@ -69,7 +69,6 @@ from .rules import Rules
 __all__ = ["Identities", "TrackArrays", "identify"]
 
 
-
 class TrackArrays(Protocol):
     """What identification reads of a track table (``inkless.tracking.Tracks`` has it):
     ``id (n,)``, ENU state ``x (n,6)`` m and m/s, covariance ``P (n,6,6)``."""

@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True)
 class IdentityHistory:
     """Flat columns, one row per (decision time, member, track): ``t`` s, ``member`` index,

@@ -22,7 +22,6 @@ from .categories import EVIDENCE_NAMES
 __all__ = ["Rules", "compile_rules", "rule_table"]
 
 
-
 @dataclass(frozen=True)
 class Rules:
     """Identification rules in SI units (m, m/s, s, radians).
