@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from inkless.coalition import KeyStore, Ledger, ledger_view, replay, verify_ledger
+from inkless.coalition import (
+    Entry,
+    KeyStore,
+    Ledger,
+    LedgerState,
+    ledger_view,
+    replay,
+    verify_ledger,
+)
 from inkless.coalition.documents import MAX_DEPTH, MAX_STATEMENT_BYTES
 from inkless.coalition.recording import append_document, unrecorded_key_statements
 from inkless.errors import InputError, IntegrityError
@@ -74,7 +82,7 @@ def append_command(
             typer.echo(f"appended entry {e['entry']}: {e['kind']}{what}; hash {e['hash']}")
 
 
-def _entry_json(e: Any) -> dict[str, Any]:
+def _entry_json(e: Entry) -> dict[str, Any]:
     try:
         statement: Any = e.fields()
     except ValueError:
@@ -101,7 +109,7 @@ KeysOpt = Annotated[
 ]
 
 
-def _unrecorded(file: Path, state: Any, keys: Path | None) -> Any:
+def _unrecorded(file: Path, state: LedgerState, keys: Path | None) -> LedgerState:
     """``state`` with the key statements in ``keys`` that the ledger lacks applied; each change
     of office holder found is said in one line on stderr."""
     if keys is None:
@@ -162,7 +170,11 @@ def show_command(
     out = guard(run)
     if as_json:
         dump(out)
-        return
+    else:
+        _print_entries(out)
+
+
+def _print_entries(out: list[dict[str, Any]]) -> None:
     for e in out:
         if e.get("withheld"):
             typer.echo(f"{e['seq']:>5}  (withheld)  {e['entry_hash'][:16]}")
