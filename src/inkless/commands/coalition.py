@@ -37,6 +37,7 @@ from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time
 from .ledger import ledger_app
 
 if TYPE_CHECKING:
+    from inkless.afteraction.views import Audience
     from inkless.scenario.model import Scenario
     from inkless.wargame.counterfactual import Composition
 
@@ -346,7 +347,7 @@ def whatif_command(
 
 
 def _compositions(
-    sc: Any, without: list[str], lift: list[str], add: list[str], each_member: bool
+    sc: Scenario, without: list[str], lift: list[str], add: list[str], each_member: bool
 ) -> list[Composition]:
     """The what-if's variants: the one the options describe, then (``--each-member``) the
     coalition minus each member that has forces."""
@@ -395,8 +396,8 @@ def _print_whatif(out: dict[str, Any]) -> None:
 
 
 def run_audience(
-    sc: Any, scenario: Path, view: str, ledger: Path | None, keys: Path | None
-) -> Any:
+    sc: Scenario, scenario: Path, view: str, ledger: Path | None, keys: Path | None
+) -> Audience:
     """The audience of ``inkless run --view MEMBER``; the coalition secret (for pseudonyms)
     comes from ``keys``, else ``LEDGER.keys``, else ``SCENARIO.keys`` (made on first use), and
     only when some member is anonymous."""
