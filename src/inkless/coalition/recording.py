@@ -161,14 +161,20 @@ def sync_keys(
     return office
 
 
-def _sync_statements(tx: Appender, keys: KeyStore, office: OfficeKeys) -> None:
-    member = office.member
-    on = tx.state.roots.get(member)
+def _check_root(
+    state: LedgerState, keys: KeyStore, office: OfficeKeys, ledger: str = "the ledger"
+) -> None:
+    """Raise :class:`InputError` if the ledger holds another root key for ``office``'s member."""
+    on = state.roots.get(office.member)
     if on is not None and on[0] != office.root_key_id:
         raise InputError(
-            f"keys: {member}'s root key in {keys.path} ({office.root_key_id}) is not the one on "
-            f"the ledger ({on[0]}); wrong key: use the keys directory that made the ledger"
+            f"keys: {office.member}'s root key in {keys.path} ({office.root_key_id}) is not the "
+            f"one on {ledger} ({on[0]}); wrong key: use the keys directory that made the ledger"
         )
+
+
+def _sync_statements(tx: Appender, keys: KeyStore, office: OfficeKeys) -> None:
+    _check_root(tx.state, keys, office)
     for s in office.statements:
         if s.text not in tx.state.statements:
             tx.append(s)
@@ -200,12 +206,7 @@ def unrecorded_key_statements(
         if member not in state.roots:
             continue
         office = keys.load(member)
-        if office.root_key_id != state.roots[member][0]:
-            raise InputError(
-                f"keys: {member}'s root key in {keys.path} ({office.root_key_id}) is not the one "
-                f"on {ledger} ({state.roots[member][0]}); wrong key: use the keys directory that "
-                "made the ledger"
-            )
+        _check_root(state, keys, office, ledger)
         new = [s for s in office.statements if s.text not in state.statements]
         for s in new:
             problems = work.check(s)
@@ -235,11 +236,9 @@ def record_keys(
     with ledger.transaction() as tx:
         at = at or tx.now()
         first = len(tx.entries)
-        on = tx.state.roots.get(member)
         if rotate:
             office = keys.load(member)
-            if on is not None and on[0] != office.root_key_id:
-                _sync_statements(tx, keys, office)  # raises: wrong key
+            _check_root(tx.state, keys, office)
             t = utc_iso(at)
             late = tx.state.signed_since(office.holder_key_id, t)
             if late:
