@@ -30,6 +30,7 @@ from inkless.coalition.members import Role
 from .test_planner import (
     ACK,
     CONSENT,
+    HOST,
     NOTE,
     RFS,
     RTBI,
@@ -59,7 +60,6 @@ def check_plan(
 
 # -- the case of the issue: one reply meets two preconditions ------------------------------------
 
-HOST = Member("H", "host", rules=MemberRules(prohibitions=(Prohibition(document=RFS),)))
 TWO_NEEDS = Member(  # needs the host's invitation and its consent; one acknowledgement gives both
     "P",
     "partner",
