@@ -151,3 +151,16 @@ def test_a_scan_of_more_plots_than_a_block_holds(tmp_path: Path) -> None:
     r = np.array([float(x) for row in rows for x in row[1]])
     assert len(r) == n
     assert np.allclose(r * NMI, rho, atol=0.5 / 256 * NMI + 1e-6)
+
+
+def test_cat062_logs_only_what_is_out_of_range(caplog: pytest.LogCaptureFixture) -> None:
+    """A report without a velocity (a track's first sample) is left out as documented, but it
+    is not out of range: the warning counts only the report above 45.7 km."""
+    lat, lon = np.radians([31.0, 32.0, 33.0]), np.radians([35.0, 35.5, 36.0])
+    alt = np.array([9000.0, 9000.0, 1.1 * CAT062_MAX_ALT_M])
+    v = np.array([[200.0, 10.0, 0.0], [np.nan, np.nan, np.nan], [0.0, 0.0, 0.0]])
+    with caplog.at_level(logging.WARNING, logger="inkless.interop"):
+        enc = encode_cat062(0, 255, 60.0, np.arange(3), lat, lon, alt, v)
+    assert enc.kept.tolist() == [True, False, False]
+    (rec,) = caplog.records
+    assert rec.getMessage().startswith("CAT062: 1 track(s) left out: altitude outside")

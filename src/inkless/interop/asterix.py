@@ -142,18 +142,21 @@ def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.i
     ``lat_rad``/``lon_rad`` WGS-84 (I062/105), ``alt_m`` geometric altitude (I062/130),
     ``v_enu_mps (n, 3)`` east, north, up velocity (I062/185 x = east, y = north; I062/220 the
     up component). Track numbers are written modulo 65 536 (16 bits). Tracks outside the
-    items' ranges (altitude above ~45.7 km, climb faster than ~1 040 m/s) are left out, logged.
+    items' ranges (altitude above ~45.7 km, climb faster than ~1 040 m/s) are left out, logged;
+    tracks without a velocity (NaN: a track's first sample) are left out, not logged.
     """
     lat, lon, alt = (np.asarray(a, dtype=np.float64) for a in (lat_rad, lon_rad, alt_m))
     v = np.asarray(v_enu_mps, dtype=np.float64).reshape(-1, 3)
-    kept = ((alt >= CAT062_MIN_ALT_M) & (alt <= CAT062_MAX_ALT_M)
-            & (np.abs(v[:, 2]) <= CAT062_MAX_CLIMB_MPS)
-            & (np.abs(v[:, :2]) <= CAT062_MAX_V_MPS).all(axis=1)
-            & np.isfinite(lat) & np.isfinite(lon))
-    if not kept.all():
+    known = np.isfinite(v).all(axis=1)
+    fits = ((alt >= CAT062_MIN_ALT_M) & (alt <= CAT062_MAX_ALT_M)
+            & np.isfinite(lat) & np.isfinite(lon)
+            & ~(known & (np.abs(v[:, 2]) > CAT062_MAX_CLIMB_MPS))
+            & ~(known & (np.abs(v[:, :2]) > CAT062_MAX_V_MPS).any(axis=1)))
+    kept = fits & known
+    if not fits.all():
         log.warning("%s: %d track(s) left out: altitude outside -457 m..45.7 km (I062/130) or "
                     "climb rate beyond 1 040 m/s (I062/220); they still go out as CoT",
-                    where, int((~kept).sum()))
+                    where, int((~fits).sum()))
     tod = time_of_day(t_utc_s)
     records = []
     for i in np.flatnonzero(kept):

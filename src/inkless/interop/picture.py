@@ -180,7 +180,7 @@ def read_tracks_csv(path: Path) -> PictureTable:
 
 def cat062_blocks(tab: PictureTable) -> tuple[bytes, int]:
     """The picture as CAT062: one data block per sample time; returns the bytes and the number
-    of track reports left out of CAT062's ranges (they are logged)."""
+    of track reports left out (outside CAT062's ranges, logged, or without a velocity)."""
     out, left = [], 0
     midnight = tab.epoch.replace(hour=0, minute=0, second=0, microsecond=0)
     base = (tab.epoch - midnight).total_seconds()
@@ -258,8 +258,8 @@ def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -
         asterix_out.mkdir(parents=True, exist_ok=True)
         data, left = cat062_blocks(tab)
         (asterix_out / "picture.ast").write_bytes(data)
-        notes.append(f"wrote {asterix_out / 'picture.ast'} (CAT062; {left} track reports outside "
-                     "its ranges left out)")
+        notes.append(f"wrote {asterix_out / 'picture.ast'} (CAT062; {left} track reports left "
+                     "out: outside its ranges or without a velocity)")
     return notes
 
 
