@@ -1,8 +1,8 @@
 """The limits a scenario file must keep, in one place (documented in ``docs/limits.md``).
 
 Where it sits: the boundary. ``model.py`` uses the field limits, ``load.py`` the file limits and
-:func:`run_bytes`, the estimate of the memory a run of a scenario will need, so that a file that
-will not fit is refused before it runs, naming the field that drives the size. A file that
+:meth:`Size.run_bytes`, the estimate of the memory a run of a scenario will need, so that a file
+that will not fit is refused before it runs, naming the field that drives the size. A file that
 validates runs.
 """
 
