@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from yaml._yaml import CParser
 
 from inkless.coalition import Member, coalition_problems, record_problems
-from inkless.errors import ScenarioError
+from inkless.errors import InputError, ScenarioError
 
 from .limits import (
     APOGEE_MARGIN_M,
@@ -485,20 +485,10 @@ def _recording_problems(scenario: Scenario, base_dir: str | Path | None) -> list
     rec = scenario.civil.recording
     if rec is None:
         return []
-    path = Path(rec.path)
-    if rec.package is not None:
-        from importlib import metadata
-
-        try:
-            dist = metadata.distribution(rec.package)
-        except (metadata.PackageNotFoundError, ValueError):
-            return [(("civil", "recording", "package"),
-                     f"{rec.package!r} is not installed; install it (pip install "
-                     f"{rec.package}) or give a file path")]
-        inside = Path(str(dist.locate_file(rec.package.replace("-", "_")))) / rec.path
-        path = inside if inside.exists() else Path(str(dist.locate_file(rec.path)))
-    elif not path.is_absolute():
-        path = Path(base_dir or ".") / path
+    try:
+        path = rec.file(base_dir)
+    except InputError as e:
+        return [(("civil", "recording", "package"), str(e).split(": ", 1)[1])]
     where: Loc = ("civil", "recording", "path")
     try:
         st = path.stat()

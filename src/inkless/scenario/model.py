@@ -9,6 +9,8 @@ simulation and every later stage use. Units are in field names here (``altitude_
 from __future__ import annotations
 
 from datetime import datetime
+from os import PathLike
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -21,6 +23,7 @@ from pydantic import (
 )
 
 from inkless.coalition import AirspaceGrant, CoalitionSettings, MemberRules
+from inkless.errors import InputError
 
 from .limits import (
     EPOCH_FIRST,
@@ -442,6 +445,25 @@ class CivilRecording(_Frozen):
         None, ge=1, le=MAX_FLIGHTS, description="Keep the first N aircraft."
     )
     cooperative: bool = Field(True, description="The recorded aircraft broadcast ADS-B.")
+
+    def file(self, base_dir: str | PathLike[str] | None = None) -> Path:
+        """The recording's file: ``path`` inside the installed distribution ``package`` (under
+        its top-level module, else its root), else ``path``, relative to ``base_dir`` (the
+        scenario file's folder) when not absolute. Raises :class:`InputError` when ``package``
+        is not installed."""
+        if self.package is None:
+            p = Path(self.path)
+            return p if p.is_absolute() or base_dir is None else Path(base_dir) / p
+        from importlib import metadata
+
+        try:
+            dist = metadata.distribution(self.package)
+        except (metadata.PackageNotFoundError, ValueError):
+            raise InputError(f"civil.recording.package: {self.package!r} is not installed; "
+                             f"install it (pip install {self.package}) or give a file "
+                             "path") from None
+        inside = Path(str(dist.locate_file(self.package.replace("-", "_")))) / self.path
+        return inside if inside.exists() else Path(str(dist.locate_file(self.path)))
 
 
 class Closure(_Frozen):

@@ -608,29 +608,6 @@ class CivilTraffic:
         return vel
 
 
-def _recording_path(scenario: Scenario, base_dir: Path | None) -> Path:
-    rec = scenario.civil.recording
-    assert rec is not None
-    if rec.package is not None:
-        from importlib import metadata
-
-        try:
-            dist = metadata.distribution(rec.package)
-        except metadata.PackageNotFoundError:
-            raise InputError(
-                f"civil.recording.package: {rec.package!r} is not installed; install it "
-                f"(pip install {rec.package}) or give a file path"
-            ) from None
-        top = (rec.package.replace("-", "_"),)
-        for name in top:
-            p = Path(str(dist.locate_file(name))) / rec.path
-            if p.exists():
-                return p
-        return Path(str(dist.locate_file(rec.path)))
-    p = Path(rec.path)
-    return p if p.is_absolute() or base_dir is None else base_dir / p
-
-
 def with_base_dir(scenario: Scenario, base_dir: str | Path) -> Scenario:
     """The scenario with a relative ``civil.recording.path`` (one not inside a package) made
     absolute against ``base_dir``, the scenario file's folder: what ``inkless run`` does, so that
@@ -662,7 +639,7 @@ def civil_traffic(scenario: Scenario, base_dir: str | Path | None = None) -> Civ
     recorded = None
     rec = scenario.civil.recording
     if rec is not None:
-        path = _recording_path(scenario, Path(base_dir) if base_dir is not None else None)
+        path = rec.file(base_dir)
         recording = read_recording(
             path, rec.time_offset_s, callsigns=rec.callsigns, max_flights=rec.max_flights
         )
