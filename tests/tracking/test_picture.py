@@ -431,3 +431,29 @@ def test_membership_is_numpys_isin(a: list[int], b: list[int]) -> None:
     """Authority: ``np.isin`` (the picture's bookkeeping uses a cheaper binary search)."""
     x, y = np.array(a, np.int64), np.array(b, np.int64)
     np.testing.assert_array_equal(_isin(x, y), np.isin(x, y))
+
+
+def test_a_number_is_never_issued_twice() -> None:
+    """A centralised track and a member's track share one number (joined), then part: the
+    member's track gets a fresh number. The picture then empties (every source track ended)
+    and the same happens to two new tracks: their fresh number is a new one (before: an empty
+    set of numbers was taken for none at all, the fresh-number counter restarted and the old
+    number, with whatever the defence had booked on it, was issued again)."""
+    truth = np.array([[0.0, 0, 50e3, 2000, 0, -1000]])
+    apart = truth + np.r_[60e3, 0, 0, 0, 0, 0]
+    a, b = picture(truth, 0b01), picture(truth, 0b10, sd=300.0)
+    b_apart = picture(apart, 0b10, sd=300.0)
+    nums: TrackNumbers | None = None
+    fresh = []
+    for t0, c_id, m_id in ((0.0, 7, 9), (30.0, 17, 19)):
+        pic, nums = assemble(at(a, t0, [], []), [(1, at(b, t0, [0], [m_id]))], ALL, nums)
+        pic, nums = assemble(at(a, t0 + 5, [0], [c_id]), [(1, at(b, t0 + 5, [0], [m_id]))],
+                             ALL, nums)
+        pic, nums = assemble(at(a, t0 + 10, [0], [c_id]),
+                             [(1, at(b_apart, t0 + 10, [0], [m_id]))], ALL, nums)
+        assert len(pic) == 2 and np.unique(pic.id).size == 2
+        own = {c_id, (2 << 40) | m_id}
+        fresh += [i for i in pic.id.tolist() if i not in own]
+        pic, nums = assemble(at(a, t0 + 15, [], []), [(1, at(b, t0 + 15, [], []))], ALL, nums)
+        nums = nums.keep(np.zeros(0, np.int64))  # every source track has ended
+    assert len(fresh) == 2 and fresh[0] != fresh[1]

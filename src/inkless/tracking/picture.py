@@ -628,7 +628,7 @@ def assemble(
     their entries (the caller drops those no tracker holds, :meth:`TrackNumbers.keep`).
     """
     t = central.t
-    numbers = numbers or TrackNumbers.empty()
+    numbers = TrackNumbers.empty() if numbers is None else numbers  # an empty one keeps `fresh`
     fresh = numbers.fresh
     keys = [central.id]
     own_c = central.id
