@@ -681,12 +681,12 @@ def assemble(
 
 
 def _follow(number: I64, losers: I64, winners: I64) -> I64:
-    """``number`` with every merged number replaced by the one it was merged into (chains
-    followed: a winner may itself be merged later in the same picture)."""
+    """``number`` with every merged number replaced by the one it was merged into, merges
+    applied in the order they were made (so a chain is followed: a winner may itself be merged
+    later in the same picture)."""
     out = number.copy()
     for lose, win in zip(losers.tolist(), winners.tolist(), strict=True):
         out[out == lose] = win
-        winners = np.where(winners == lose, win, winners)
     return out
 
 
