@@ -46,3 +46,15 @@ def test_recording_is_read_beside_the_scenario(tmp_path: Path) -> None:
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.stderr
     assert (tmp_path / "o" / "results.json").exists()
+
+
+def test_a_recording_in_a_package_that_is_not_installed_is_one_located_line(
+        tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO.replace("{path: traffic/rec.json}",
+                                     "{path: rec.json, package: no-such-distribution}"))
+    r = CliRunner().invoke(app, ["validate", str(path)])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:")
+    assert "civil.recording.package: 'no-such-distribution' is not installed" in lines[0]
