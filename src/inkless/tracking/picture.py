@@ -630,10 +630,9 @@ def assemble(
     t = central.t
     numbers = TrackNumbers.empty() if numbers is None else numbers  # an empty one keeps `fresh`
     fresh = numbers.fresh
-    keys = [central.id]
-    own_c = central.id
-    prior, born = numbers.of(own_c)
-    ids = np.where(prior >= 0, prior, own_c)
+    keys = [central.id]  # the centralised tracker's tracks' own numbers are their ids
+    prior, born = numbers.of(central.id)
+    ids = np.where(prior >= 0, prior, central.id)
     row_born = np.where(prior >= 0, born, t)
     pic = dataclasses.replace(central, id=ids)
     losers, winners = np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -666,12 +665,11 @@ def assemble(
         at[ib], at[rest] = ia, n_before + np.arange(rest.size)
         keys.append(own)
         row_keys.append(at)
-    ids, fresh = _distinct(pic.id, np.concatenate(keys), np.concatenate(row_keys), fresh)
+    key, at = np.concatenate(keys), np.concatenate(row_keys)
+    ids, fresh = _distinct(pic.id, key, at, fresh)
     row_born = np.where(ids == pic.id, row_born, t)
     pic = dataclasses.replace(pic, id=ids, release=release_bits(pic.members, allowed))
     # the new entries: every source track shown now; the others keep theirs, merges applied
-    key = np.concatenate(keys)
-    at = np.concatenate(row_keys)
     old = ~_isin(numbers.key, key)
     key = np.concatenate([key, numbers.key[old]])
     number = np.concatenate([ids[at], _follow(numbers.number[old], losers, winners)])
