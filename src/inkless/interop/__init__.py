@@ -3,7 +3,8 @@
 Adapters at the edge of the flow (above the after-action, below the command line): they read
 what a run wrote or the engine made and speak it in another system's format, and read those
 formats back in. ``cot`` (CoT XML and TAK protocol v1), ``asterix`` (CAT048 plots, CAT062 system
-tracks), ``picture`` (the per-scan picture a run writes as ``tracks.csv``).
+tracks), ``picture`` (the coalition picture a run writes as ``tracks.csv``, sampled every
+20 s).
 """
 
 __all__: list[str] = []
