@@ -87,13 +87,13 @@ def picture_table(record: Record) -> PictureTable | None:
         v[k] = np.einsum("nij,nj->ni", enu_rotation(lat[k], lon[k]), d)
     ident = np.full(n, 0, np.int8)
     held = np.zeros(n, np.uint64)
-    h = idr.coalition if idr is not None else None
+    h = idr.coalition
     if h is not None and len(h):
         rows = np.flatnonzero(h.member == 0)
         j = _latest_at(h.track_id[rows], h.t[rows], tid, t)
         ok = j >= 0
         ident[ok] = h.category[rows[j[ok]]]
-        if idr is not None and idr.held is not None:
+        if idr.held is not None:
             held[ok] = idr.held[rows[j[ok]]]
     members = [m.id for m in record.scenario.members]
     sets, which = np.unique(held, return_inverse=True)
