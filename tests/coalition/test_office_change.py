@@ -211,10 +211,7 @@ def test_a_run_across_the_change_stops_and_resumes_the_members_forces(picture: s
     open_ = run(sc, 5, picture=picture)  # type: ignore[arg-type]
     fires = [e["fire_time_s"] for e in results(open_)["engagements"] if e["member"] == "HOST"]
     assert any(gap[0] <= t < gap[1] for t in fires)  # without the lapse it fires in the gap
-    gates = Gates(
-        member_active_from=np.array([gap[1], math.inf]),
-        member_acts=(((0.0, gap[0]), (gap[1], math.inf)), ((0.0, 1500.0),)),
-    )
+    gates = Gates((((0.0, gap[0]), (gap[1], math.inf)), ((0.0, 1500.0),)))
     rec = run(sc, 5, picture=picture, gates=gates)  # type: ignore[arg-type]
     fires = [e["fire_time_s"] for e in results(rec)["engagements"] if e["member"] == "HOST"]
     assert not any(gap[0] <= t < gap[1] for t in fires)

@@ -3,10 +3,10 @@ built from the coalition's rules.
 
 Where it sits: coalition, read by the pipeline every tick. A member's sensors and fire units act
 while its legal basis holds (``member_acts``: intervals; it may lapse when an office changes
-hands and resume when the letters are renewed; ``member_active_from``: from when it holds for
-the rest of the run; :mod:`~.basis`); a shot of a unit at a threat is allowed unless a caveat
-blocks it (``allow``, evaluated on arrays of pairs: which member shoots, at what class of threat,
-where the intercept happens, which asset the threat endangers; :mod:`~.caveats`).
+hands and resume when the letters are renewed; :mod:`~.basis`); a shot of a unit at a threat
+is allowed unless a caveat blocks it (``allow``, evaluated on arrays of pairs: which member
+shoots, at what class of threat, where the intercept happens, which asset the threat
+endangers; :mod:`~.caveats`).
 ``Gates.open(members)`` allows everything from time zero: the coalition without rules.
 """
 
@@ -32,44 +32,51 @@ __all__ = ["Gates", "build_gates"]
 
 @dataclass(frozen=True)
 class Gates:
-    """``member_active_from (members,)``: seconds after the epoch from which each member's forces
-    act for the rest of the run (0: from the start, ``inf``: not at the end); ``member_acts``:
-    per member, the intervals ``[from, to)`` in which they act (empty: from
-    ``member_active_from`` on); ``allow(query) -> (m, k) int``: 0 where the shot is allowed,
+    """``member_acts``: per member, the intervals ``[from, to)`` (s after the epoch) in which
+    its forces act (none: never); ``allow(query) -> (m, k) int``: 0 where the shot is allowed,
     else ``1 + r`` for the first rule ``rules[r]`` that blocks it. ``basis``: why each member
     acts when it does (for the after-action; empty for hand-made gates)."""
 
-    member_active_from: F64
+    member_acts: tuple[tuple[Interval, ...], ...]
     rules: tuple[str, ...] = ()
     allow: Callable[[PairQuery], I64] | None = field(default=None, compare=False)
     basis: tuple[MemberBasis, ...] = field(default=(), compare=False)
-    member_acts: tuple[tuple[Interval, ...], ...] = ()
+
+    @classmethod
+    def from_times(cls, active_from: Iterable[float], **kw: object) -> Gates:
+        """Members acting from ``active_from`` (s; ``inf``: never) to the end."""
+        acts = tuple(((float(t), math.inf),) if math.isfinite(t) else () for t in active_from)
+        return cls(acts, **kw)  # type: ignore[arg-type]
 
     @classmethod
     def open(cls, members: int) -> Gates:
         """No rule: every member acts from time zero and every shot is allowed."""
-        return cls(member_active_from=np.zeros(members))
+        return cls.from_times([0.0] * members)
 
-    def acting(self, t: float) -> NDArray[np.bool_]:
-        """``(members,)`` whether each member's forces act at time ``t`` (s)."""
-        if not self.member_acts:
-            return np.asarray(self.member_active_from <= t)
-        return np.array([any(a <= t < b for a, b in iv) for iv in self.member_acts], dtype=bool)
-
-    def active(self, member: I64, t: float) -> NDArray[np.bool_]:
-        """Whether each of the given members' forces act at time ``t``."""
-        return self.acting(t)[member]
+    @property
+    def member_active_from(self) -> F64:
+        """``(members,)`` from when each member's forces act for the rest of the run (the start
+        of an interval that runs to the end; ``inf``: not at the end)."""
+        return np.array([iv[-1][0] if iv and math.isinf(iv[-1][1]) else math.inf
+                         for iv in self.member_acts], dtype=float)
 
     def acting_grid(self, times: NDArray[np.floating]) -> NDArray[np.bool_]:
         """``(len(times), members)`` whether each member's forces act at each time (s)."""
         times = np.asarray(times, dtype=float)
-        if not self.member_acts:
-            return np.asarray(times[:, None] >= self.member_active_from[None, :])
         out = np.zeros((len(times), len(self.member_acts)), dtype=bool)
         for m, iv in enumerate(self.member_acts):
             for a, b in iv:
                 out[:, m] |= (times >= a) & (times < b)
         return out
+
+    def acting(self, t: float) -> NDArray[np.bool_]:
+        """``(members,)`` whether each member's forces act at time ``t`` (s)."""
+        out: NDArray[np.bool_] = self.acting_grid(np.array([t]))[0]
+        return out
+
+    def active(self, member: I64, t: float) -> NDArray[np.bool_]:
+        """Whether each of the given members' forces act at time ``t`` (s)."""
+        return self.acting(t)[member]
 
     def blocking(self, query: PairQuery) -> I64:
         """``(m, k)`` rule codes (0: allowed)."""
@@ -103,25 +110,16 @@ def build_gates(
     rules_all = caveat_rules(members)
     _check_names(ids, rules_all, without, lift)
     basis = legal_basis(members, letters)
-    active = np.array([b.acts_from_s for b in basis], dtype=float)
     acts = [b.acts for b in basis]
     for mid in lift:
         owner, kind = mid.split(":", 1)
         if kind == LEGAL_BASIS:
-            active[index[owner]] = 0.0
             acts[index[owner]] = ((0.0, math.inf),)
     for mid in without:
-        active[index[mid]] = math.inf
         acts[index[mid]] = ()
     rules = [r for r in rules_all if r not in set(lift)]
     mask = caveat_mask(members, rules, regions, grants, asset_names, epoch) if rules else None
-    return Gates(
-        member_active_from=active,
-        rules=tuple(rules),
-        allow=mask,
-        basis=tuple(basis),
-        member_acts=tuple(acts),
-    )
+    return Gates(tuple(acts), rules=tuple(rules), allow=mask, basis=tuple(basis))
 
 
 def _check_names(
