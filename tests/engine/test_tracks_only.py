@@ -6,8 +6,8 @@ the orchestrator) sharing ``tracks``, ``detections`` or ``none`` (left out of th
 radar feeds only its own view, so the random draws are the same in every variant). Compared on
 the same seeds.
 
-Outside authority for ``interceptors.lost_to_duplicates``: a scalar twin below that follows the
-definition in docs/results.md shot by shot.
+``interceptors.lost_to_duplicates`` itself is checked against a shot-by-shot twin of its
+definition in tests/afteraction/test_duplicates.py.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from inkless.afteraction.results import lost_to_duplicates, results
-from inkless.engagement import KILL, LOST
+from inkless.afteraction.results import results
+from inkless.engagement import LOST
 from inkless.engine import Record, run
 from inkless.scenario import Scenario, parse_scenario
 
@@ -56,36 +56,6 @@ def outcome(shares: str, seed: int) -> dict[str, Any]:
 def lost(shares: str, seed: int) -> int:
     fl = record(shares, seed).flight
     return int((fl.result[: fl.n] == LOST).sum())
-
-
-def twin_lost_to_duplicates(rec: Record) -> int:
-    """docs/results.md, shot by shot: a shot that did not kill, whose threat another shot at a
-    different track was in the air with, or had killed before it was fired."""
-    fl, track = rec.flight, rec.shot_track
-    assert track is not None
-    count = 0
-    for k in range(fl.n):
-        if fl.threat[k] < 0 or fl.result[k] == KILL:
-            continue
-        for o in range(fl.n):
-            if o == k or fl.threat[o] != fl.threat[k] or track[o] == track[k]:
-                continue
-            overlap = (fl.fire_time[o] <= fl.intercept_time[k]
-                       and fl.fire_time[k] <= fl.intercept_time[o])
-            killed_before = fl.result[o] == KILL and fl.intercept_time[o] <= fl.fire_time[k]
-            if overlap or killed_before:
-                count += 1
-                break
-    return count
-
-
-def test_lost_to_duplicates_follows_its_definition() -> None:
-    for shares in ("tracks", "none"):
-        for seed in SEEDS[:2]:
-            rec = record(shares, seed)
-            assert lost_to_duplicates(rec) == twin_lost_to_duplicates(rec)
-            assert outcome(shares, seed)["interceptors"]["lost_to_duplicates"] == (
-                lost_to_duplicates(rec))
 
 
 def test_no_interceptor_is_lost_to_a_tracks_only_members_duplicates() -> None:
