@@ -26,8 +26,9 @@ lint: $(STAMP)
 test: lint interop-tools
 	$(BIN)/pytest
 
-# What tests/interop needs besides .venv: taky (a TAK server, MIT) in its own virtualenv, and
-# Wireshark's ASTERIX dissector (Debian tshark, installed without the setuid question).
+# What the tests need besides .venv: taky (a TAK server, MIT) in its own virtualenv, Wireshark's
+# ASTERIX dissector (Debian tshark, installed without the setuid question) and Debian's chromium
+# (the browser tests drive it through playwright's executable_path; never `playwright install`).
 TAKY_VENV := .venv-taky
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(TAKY_VENV)/bin/taky:
@@ -39,6 +40,9 @@ interop-tools: $(TAKY_VENV)/bin/taky
 	  echo 'wireshark-common wireshark-common/install-setuid boolean false' | $(SUDO) debconf-set-selections; \
 	  $(SUDO) apt-get update -qq; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; }
+	command -v chromium >/dev/null || { \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
