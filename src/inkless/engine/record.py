@@ -8,7 +8,7 @@ the after-action reads it. Rows index the raid's threats and ``tables.units``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +51,7 @@ __all__ = [
     "PictureRecord",
     "Reasons",
     "Record",
+    "ScanRecord",
     "Solver",
 ]
 
@@ -96,6 +97,49 @@ class PictureRecord:
     samples_kind: I64
     shares: tuple[str, ...]
     frame: EnuFrame
+    scans: ScanRecord | None = None
+
+
+#: Upper triangle of a 3x3 matrix flattened row-major: ee, en, eu, nn, nu, uu.
+_UPPER = np.array([0, 1, 2, 4, 5, 8])
+
+
+@dataclass
+class ScanRecord:
+    """The coalition picture's states and the radar plots at every decision time (for
+    ``tracks.csv`` and CAT048, :mod:`inkless.interop`).
+
+    Tracks: one row per row of ``IdentityRecord.coalition`` (the same (time, track) rows, in
+    the same order): ``x (r, 6)`` the state in ``PictureRecord.frame`` (m, m/s), ``cov (r, 6)``
+    the upper triangle (ee, en, eu, nn, nu, uu) of its position covariance (m^2), both float32,
+    ``threat_class (r,)`` the class the identification declared (-1: none). Plots, one row per
+    radar report received: ``plot_t`` s, ``plot_sensor`` sensor row, ``plot_rae (m, 3)``
+    float32 slant range (m), azimuth from north and elevation (rad) in the sensor's local ENU
+    frame at ``plot_t``.
+    """
+
+    x: NDArray[np.float32]
+    cov: NDArray[np.float32]
+    threat_class: NDArray[np.int8]
+    plot_t: F64
+    plot_sensor: I64
+    plot_rae: NDArray[np.float32]
+
+    @staticmethod
+    def part(x: F64, P: F64, threat_class: I64, t: F64, sensor: I64, rae: F64
+             ) -> tuple[NDArray[Any], ...]:
+        """One decision time's rows: the picture's ``x (n, 6)``, ``P (n, 6, 6)``, declared
+        classes, and the plots' times, sensor rows and ``(m, 3)`` range, azimuth, elevation."""
+        return (x.astype(np.float32), P[:, :3, :3].reshape(-1, 9)[:, _UPPER].astype(np.float32),
+                threat_class.astype(np.int8), t.copy(), sensor.astype(np.int64),
+                rae.astype(np.float32))
+
+    @classmethod
+    def join(cls, parts: list[tuple[NDArray[Any], ...]]) -> ScanRecord:
+        """The record of the parts (:meth:`part`) in time order."""
+        empty = cls.part(np.zeros((0, 6)), np.zeros((0, 6, 6)), np.zeros(0, np.int64),
+                         np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3)))
+        return cls(*(np.concatenate(c) for c in zip(empty, *parts, strict=True)))
 
 
 @dataclass
@@ -166,7 +210,11 @@ class Reasons:
 
     def take(self, n: int) -> Reasons:
         """The first ``n`` rows (the interceptors fired)."""
-        return Reasons(*(getattr(self, f)[:n].copy() for f in self.__dataclass_fields__))
+        return self.rows(np.arange(n))
+
+    def rows(self, rows: I64) -> Reasons:
+        """The rows ``rows``, copied."""
+        return Reasons(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
 
 
 @dataclass

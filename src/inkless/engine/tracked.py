@@ -74,6 +74,7 @@ from .record import (
     GOSPA_P,
     IdentityRecord,
     PictureRecord,
+    ScanRecord,
 )
 from .state import NEVER, Candidates, DefenceState, Options, ThreatState
 
@@ -199,6 +200,7 @@ class TrackedPicture:
         self._release: list[NDArray[np.uint64]] = []
         self._block: tuple[int, tuple[Detections, F64, F64, I64]] | None = None
         self._samples: list[tuple[F64, I64, F64, I64]] = []
+        self._scans: list[tuple[NDArray[Any], ...]] = []  # ScanRecord.part per time
         self._every = max(1, round(_SAMPLE_S / dt))
 
     def _coverage(self, cols: I64, ticks: int) -> NDArray[np.bool_]:
@@ -436,6 +438,9 @@ class TrackedPicture:
         got = self.reports(tick, t, threats.alive)
         pic = self._sense(tick, t, threats.alive, got)
         ids = self.identify(pic, tick, t, got.evidence)
+        d = got.det
+        self._scans.append(ScanRecord.part(pic.x, pic.P, ids.threat_class, d.t, d.sensor,
+                                           np.column_stack([d.range_m, d.az, d.el])))
         midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
                   self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
         hostile, killed = engageable(ids), self.assessed_killed(pic)
@@ -494,7 +499,8 @@ class TrackedPicture:
             t, i, e, k = (np.concatenate(x) for x in zip(*self._samples, strict=True))
         else:
             t, i, e, k = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros(0, np.int64)
-        return PictureRecord(self.log, self.member_logs, t, i, e, k, self.shares, self.frame)
+        return PictureRecord(self.log, self.member_logs, t, i, e, k, self.shares, self.frame,
+                             ScanRecord.join(self._scans))
 
     def identity(self, flight: InFlight) -> IdentityRecord:
         """Identification's record for the after-action."""
