@@ -440,7 +440,8 @@ class TrackedPicture:
         ids = self.identify(pic, tick, t, got.evidence)
         d = got.det
         self._scans.append(ScanRecord.part(pic.x, pic.P, ids.threat_class, d.t, d.sensor,
-                                           np.column_stack([d.range_m, d.az, d.el])))
+                                           np.column_stack([d.range_m, d.az, d.el]), t,
+                                           got.sensors))
         midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
                   self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
         hostile, killed = engageable(ids), self.assessed_killed(pic)
