@@ -1,0 +1,108 @@
+"""``inkless serve`` (the live service) and ``inkless node`` (a member node): issue 11.
+
+Exit codes: 0 the session ended (or ``--duration`` passed); 1 the service refused the node or
+broke off; 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inkless.errors import InklessError, InputError
+
+from ._common import fail
+
+__all__ = ["node_command", "serve_command"]
+
+
+def serve_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (the coalition).")],
+    keys: Annotated[Path, typer.Option("--keys", help="Keys directory: the members' public "
+                                       "keys (statements.json) and the coalition secret.")],
+    ledger: Annotated[Path | None, typer.Option(
+        "--ledger", help="Legal bases from the documents on this ledger file.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8700,
+    simulate: Annotated[bool, typer.Option(
+        "--simulate", help="Play the scenario's raid as a live feed: the nodes receive their "
+        "sensors' simulated plots.")] = False,
+    speed: Annotated[float, typer.Option(help="Scenario seconds per wall-clock second.")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    replay_window: Annotated[float, typer.Option(
+        "--replay-window", help="Seconds (wall clock) of each member's stream kept for a node "
+        "that reconnects.")] = 60.0,
+    nonce_ttl: Annotated[float, typer.Option(
+        "--nonce-ttl", help="Seconds a node has to answer its challenge.")] = 30.0,
+) -> None:
+    """Run the engine as a live service that member nodes join (docs/service.md)."""
+    from inkless.coalition import KeyStore
+    from inkless.scenario import load_scenario
+    from inkless.service import Door, Service, Session, bind, read_public_keys, serve
+    from inkless.simulation.civil import with_base_dir
+    from inkless.wargame import legal_record
+
+    try:
+        if not speed > 0:
+            raise InputError(f"--speed {speed:g}: must be above 0")
+        if replay_window < 0 or nonce_ttl < 0:
+            raise InputError("--replay-window and --nonce-ttl: must be 0 or more seconds")
+        public = read_public_keys(keys)
+        sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
+        legal = legal_record(sc, ledger, keys)
+        secret = KeyStore(keys).secret(create=False) if any(
+            m.anonymous for m in sc.members) else b""
+        session = Session(sc, legal.letters, secret, seed, simulate)
+        try:
+            sock = bind(host, port)
+        except OSError as e:
+            raise InputError(f"--port {port}: cannot listen on {host}:{port} ({e.strerror or e});"
+                             " give a free port, or stop what uses it") from None
+    except InklessError as e:
+        fail(e)
+    door = Door(public, [m.id for m in sc.members], nonce_ttl)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="inkless serve: %(message)s")
+    h, p = sock.getsockname()[:2]
+    typer.echo(f"serving {sc.name} on ws://{h}:{p}/node ({len(sc.members)} members, "
+               f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
+    sys.stdout.flush()
+    service = Service(session, door, speed, replay_window)
+    try:
+        asyncio.run(serve(service, sock))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def node_command(
+    member: Annotated[str, typer.Argument(help="Member id this node speaks for.")],
+    key: Annotated[Path, typer.Option("--key", help="The member's office-holder key file "
+                                      "(KEYS/MEMBER/holder-KEYID.pem).")],
+    url: Annotated[str, typer.Option("--url", help="The service: ws://HOST:PORT/node.")],
+    dump: Annotated[Path | None, typer.Option(
+        "--dump", help="Write every message received here, JSON lines; an existing dump is "
+        "resumed from its last sequence number.")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", help="Stop after this many wall-clock seconds.")] = None,
+) -> None:
+    """A member node: join the service with the office-holder key, push the member's plots,
+    keep its stream (docs/service.md)."""
+    from inkless.service import NodeRefused, load_key, run_node
+
+    try:
+        if not url.startswith(("ws://", "wss://")):
+            raise InputError(f"--url {url}: give ws://HOST:PORT/node")
+        k = load_key(key)
+        ended = asyncio.run(run_node(member, k, url, dump, duration))
+    except InklessError as e:
+        fail(e)
+    except NodeRefused as e:
+        typer.echo(f"node {member}: {e.reason}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    typer.echo(f"node {member}: {'session ended' if ended == 'ended' else 'duration reached'}")

@@ -1,0 +1,200 @@
+"""The service: FastAPI + uvicorn, one WebSocket per member node at ``/node``, the clock that
+steps the live session.
+
+Where it sits: the outermost adapter (``inkless serve``). A node connects, answers the
+challenge (:mod:`inkless.service.auth`; a refusal is one line sent to the node and written to
+the service log, then the socket closes with code 4003), gets ``welcome`` and then its member's
+stream (:mod:`inkless.service.streams`). The clock (:meth:`Service.clock`) runs one decision
+cycle every ``dt / speed`` wall-clock seconds: the simulated plots of the cycle go out
+(``--simulate``), the nodes have half a period to push them back, the engine steps in a worker
+thread (the event loop keeps serving the sockets), each member's picture goes out. At the end
+of the scenario every stream gets ``end`` and the service stops.
+
+The message schema is in ``docs/service.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+
+from .auth import Door, Refused
+from .live import Session
+from .streams import Stream
+
+__all__ = ["MAX_MESSAGE_BYTES", "REFUSED_CODE", "Service", "bind", "serve"]
+
+log = logging.getLogger("inkless.service")
+
+#: WebSocket close code of a refused node.
+REFUSED_CODE = 4003
+#: Largest message a node may send, bytes; a larger one gets an error reply.
+MAX_MESSAGE_BYTES = 4_000_000
+
+
+class Service:
+    """One live session behind its door (module docstring); ``speed``: scenario seconds per
+    wall-clock second; ``window_s``: the replay window, wall-clock s."""
+
+    def __init__(self, session: Session, door: Door, speed: float = 1.0,
+                 window_s: float = 60.0) -> None:
+        self.session, self.door, self.speed = session, door, speed
+        self.streams = {m: Stream(m, window_s) for m in session.members}
+        self.connected: dict[str, int] = {}  # member -> connection id
+        self.pushed: dict[int, dict[str, dict[int, Any]]] = {}
+        self.awaited: tuple[int, asyncio.Event] = (-1, asyncio.Event())  # plots of this tick
+        self._ids = itertools.count(1)
+        self.done = asyncio.Event()
+        self.app = FastAPI(title="inkless service")
+        self.app.add_api_websocket_route("/node", self.node)
+
+    # --- the nodes -------------------------------------------------------------------------------
+    async def node(self, ws: WebSocket) -> None:
+        """One node's connection: challenge, admission, stream out, reports in."""
+        await ws.accept()
+        conn = next(self._ids)
+        peer = f"{ws.client.host}:{ws.client.port}" if ws.client else "?"
+        try:
+            await ws.send_json(self.door.challenge(conn))
+            hello = json.loads(await asyncio.wait_for(ws.receive_text(),
+                                                      max(self.door.ttl_s, 1.0) + 5.0))
+            member = self.door.admit(conn, hello if isinstance(hello, dict) else {})
+        except Refused as e:
+            log.warning("refused %s: %s", peer, e.reason)
+            await ws.send_json({"type": "refused", "reason": e.reason})
+            await ws.close(REFUSED_CODE, e.reason[:120])
+            return
+        except (TimeoutError, json.JSONDecodeError, WebSocketDisconnect) as e:
+            log.warning("refused %s: no valid hello (%s)", peer, type(e).__name__)
+            return
+        last = hello.get("last_seq")
+        stream = self.streams[member]
+        backlog, queue = stream.attach(last if isinstance(last, int) else None)
+        self.connected[member] = conn
+        log.info("%s joined from %s (holds up to seq %s)", member, peer, last)
+        await ws.send_json({"type": "welcome", "member": member, "seq": stream.seq,
+                            "window_s": stream.window_s, "dt_s": self.session.dt})
+        sender = asyncio.create_task(self._send(ws, backlog, queue))
+        try:
+            await self._receive(ws, member)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+            if self.connected.get(member) == conn:
+                del self.connected[member]
+                stream.drop()
+                log.info("%s left", member)
+
+    async def _send(self, ws: WebSocket, backlog: list[str],
+                    queue: asyncio.Queue[str | None]) -> None:
+        for text in backlog:
+            await ws.send_text(text)
+        while (live := await queue.get()) is not None:
+            await ws.send_text(live)
+        await ws.close(1013, "too slow: resume from your last seq")
+
+    async def _receive(self, ws: WebSocket, member: str) -> None:
+        while True:
+            text = await ws.receive_text()
+            reason = self.take(member, text)
+            if reason is not None:
+                if not reason.startswith("late"):
+                    log.warning("%s: %s", member, reason)
+                await ws.send_json({"type": "error", "reason": reason})
+
+    def take(self, member: str, text: str) -> str | None:
+        """A message from ``member``'s node; the reason it is refused, or None."""
+        if len(text) > MAX_MESSAGE_BYTES:
+            return f"message of {len(text)} bytes: over {MAX_MESSAGE_BYTES}"
+        try:
+            msg = json.loads(text)
+        except json.JSONDecodeError as e:
+            return f"not JSON ({e.msg} at {e.pos})"
+        if not isinstance(msg, dict) or msg.get("type") != "report":
+            kind = msg.get("type") if isinstance(msg, dict) else None
+            return f"unknown message type {kind!r}; nodes send: report"
+        checked = self.session.plots(member, msg)
+        if isinstance(checked, str):
+            return checked
+        tick, plots = checked
+        got = self.pushed.setdefault(tick, {})
+        got[member] = plots
+        if self.awaited[0] == tick and set(self.connected) <= set(got):
+            self.awaited[1].set()
+        return None
+
+    # --- the clock -------------------------------------------------------------------------------
+    def publish(self, messages: Mapping[str, dict[str, Any]]) -> None:
+        for member, msg in messages.items():
+            self.streams[member].publish(msg)
+
+    async def clock(self) -> None:
+        """Step the session on scaled wall-clock time until the scenario ends."""
+        try:
+            await self._run()
+        finally:
+            self.done.set()
+
+    async def _run(self) -> None:
+        s, period = self.session, self.session.dt / self.speed
+        start = time.monotonic()
+        tick: int | None = 0
+        last = s.engine.last_tick
+        while tick is not None and tick <= last:
+            await asyncio.sleep(max(0.0, start + tick * period - time.monotonic()))
+            if s.simulate and not s.idle(tick):
+                self.awaited = (tick, asyncio.Event())
+                self.publish(s.simulated(tick))
+                with contextlib.suppress(TimeoutError):  # a slow node does not hold the cycle
+                    await asyncio.wait_for(self.awaited[1].wait(), period / 2)
+            pushed = self.pushed.pop(tick, {})
+            for old in [k for k in self.pushed if k < tick]:
+                del self.pushed[old]
+            connected = set(self.connected)
+            decided = await asyncio.to_thread(s.step, tick, pushed, connected)
+            self.publish(s.pictures(tick))
+            tick = decided.next_tick
+        self.publish({m: {"type": "end", "t": s.engine.last_tick * s.dt} for m in s.members})
+        log.info("session ended")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0: any free port); ``OSError`` if taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve(service: Service, sock: socket.socket, linger_s: float = 2.0) -> None:
+    """Serve ``service`` on the bound ``sock`` and run its clock; stop ``linger_s`` after the
+    session ends (the last messages drain)."""
+    import uvicorn
+
+    config = uvicorn.Config(service.app, log_level="warning", lifespan="off",
+                            ws_max_size=MAX_MESSAGE_BYTES + 1024)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    clock = asyncio.create_task(service.clock())
+    await service.done.wait()
+    await asyncio.sleep(linger_s)
+    server.should_exit = True
+    await task
+    clock.result()

@@ -1,0 +1,178 @@
+"""The live session: the engine on a fed picture, stepped by the service's clock, with what
+each member's node reported and what each member may receive.
+
+Where it sits: inside the service (:mod:`inkless.service.app` drives it); it drives
+:class:`inkless.engine.Engine` (``picture="tracked"``, ``fed=True``) and never the other way.
+One decision cycle (tick ``k``, scenario time ``t = k dt``):
+
+1. ``simulated(k)`` (``--simulate`` only): the scenario's simulated sensors at ``t``
+   (the tracked picture's own simulation, :meth:`inkless.engine.TrackedPicture.reports`), each
+   member's plots numbered and sent to that member's node (``detections``);
+2. ``receive``: a node pushes back its plots (``report``); only its own member's sensors count;
+3. ``step(k, reports)``: the plots received for ``t`` become the fed picture's reports (a
+   member whose node sent nothing for ``t`` has no scan then); the members with no node
+   connected have no forces acting (their units do not fire); the engine steps;
+4. ``pictures``: each member's picture message: the tracks that member holds
+   (:meth:`inkless.tracking.picture.CoalitionTracker.view`, the ``release`` caveats), each
+   labelled with the members whose sensors contributed as the member may see them
+   (:class:`inkless.afteraction.views.Audience`, the labels of ``inkless run --view``:
+   anonymous members only under their pseudonyms).
+
+Units on the wire: times in s since the scenario epoch, ranges m, angles deg, positions
+geodetic (deg, deg, m), velocities m/s ECEF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from inkless.afteraction.views import Audience
+from inkless.coalition import TimedLetter
+from inkless.engine import Engine, FedPicture, Reports, TrackedPicture
+from inkless.engine.inputs import Authority, Decisions, Inputs
+from inkless.physics.geodesy import geodetic_from_ecef
+from inkless.scenario.model import Scenario
+from inkless.tracking.picture import CoalitionPicture, measurements
+from inkless.units import deg_from_rad, rad_from_deg
+from inkless.wargame.counterfactual import coalition_members
+
+__all__ = ["Session"]
+
+
+class Session:
+    """The engine of one live session (module docstring). ``letters``: the letters on record
+    (the scenario's or the ledger's), from which the legal bases are built; ``secret``: the
+    coalition secret that keys pseudonyms."""
+
+    def __init__(self, scenario: Scenario, letters: Sequence[TimedLetter], secret: bytes,
+                 seed: int | None = None, simulate: bool = True) -> None:
+        self.scenario, self.simulate = scenario, simulate
+        self.engine = Engine(scenario, scenario.settings.seed if seed is None else seed,
+                             picture="tracked", fed=True,
+                             authority=Authority.of(scenario, letters))
+        self.gates = self.engine.gates
+        picture = self.engine.picture
+        assert isinstance(picture, FedPicture)  # built so above
+        self.picture = picture
+        self.dt = self.engine.dt
+        self.members = tuple(m.id for m in scenario.members)
+        coalition = coalition_members(scenario)
+        self.audience = {m: Audience.of(coalition, m, secret) for m in self.members}
+        self.sensor_ids = tuple(self.engine.tables.sensors.id)
+        self._sent: dict[int, Reports] = {}
+
+    # --- 1. the simulated sensors ------------------------------------------------------------
+    def idle(self, tick: int) -> bool:
+        """Nothing to sense or decide at ``tick`` (the simulated world has ended)."""
+        return self.picture.idle(tick, self.engine.threats)
+
+    def simulated(self, tick: int) -> dict[str, dict[str, Any]]:
+        """The scenario's simulated reports at ``tick``, kept until the tick is stepped; per
+        member, the ``detections`` message of its own sensors' plots."""
+        t = tick * self.dt
+        got = TrackedPicture.reports(self.picture, tick, t, self.engine.threats.alive)
+        self._sent[tick] = got
+        d = got.det
+        out = {}
+        for m, mid in enumerate(self.members):
+            rows = np.flatnonzero(d.member == m)
+            out[mid] = {"type": "detections", "t": t, "plots": [
+                {"plot": int(i), "sensor": self.sensor_ids[d.sensor[i]], "t": float(d.t[i]),
+                 "range_m": float(d.range_m[i]), "az_deg": float(deg_from_rad(d.az[i])),
+                 "el_deg": float(deg_from_rad(d.el[i])),
+                 "sigma": [float(d.sigma[i, 0]), float(deg_from_rad(d.sigma[i, 1])),
+                           float(deg_from_rad(d.sigma[i, 2]))]}
+                for i in rows.tolist()]}
+        return out
+
+    # --- 2. what the nodes pushed --------------------------------------------------------------
+    def plots(self, member: str, msg: Mapping[str, Any]) -> tuple[int, dict[int, Any]] | str:
+        """A node's ``report`` checked: ``(tick, {plot: plot})``, or the one-line reason it is
+        refused (a tick not awaiting reports, a plot not issued to the member's sensors)."""
+        try:
+            tick = round(float(msg["t"]) / self.dt)
+            plots = {int(p["plot"]): p for p in msg["plots"]}
+        except (KeyError, TypeError, ValueError):
+            return "report: give t (s) and plots [{plot, range_m, az_deg, el_deg, sigma}]"
+        sent = self._sent.get(tick)
+        if sent is None:
+            return f"late report for t={msg['t']}: no plots awaited then (stepped already)"
+        m = self.members.index(member)
+        mine = set(np.flatnonzero(sent.det.member == m).tolist())
+        bad = sorted(set(plots) - mine)
+        if bad:
+            return f"report: plots {bad[:5]} were not issued to {member}'s sensors"
+        return tick, plots
+
+    def reports(self, tick: int, pushed: Mapping[str, dict[int, Any]]) -> Reports:
+        """The fed picture's reports at ``tick`` from the plots each member pushed (values as
+        the node sent them; the sensor's geometry as issued); the scans of the members who
+        reported."""
+        sent = self._sent.pop(tick)
+        rows = sorted(i for p in pushed.values() for i in p)
+        det = sent.det.take(np.array(rows, dtype=np.intp))
+        got = {i: p for p in pushed.values() for i, p in p.items()}
+        for k, i in enumerate(rows):
+            p = got[i]
+            det.range_m[k] = float(p["range_m"])
+            det.az[k], det.el[k] = rad_from_deg(float(p["az_deg"])), rad_from_deg(
+                float(p["el_deg"]))
+            s = p["sigma"]
+            det.sigma[k] = (float(s[0]), rad_from_deg(float(s[1])), rad_from_deg(float(s[2])))
+        z, R = measurements(det)
+        owners = self.engine.tables.sensors.owner[sent.sensors]
+        reporting = np.isin(owners, [self.members.index(m) for m in pushed])
+        return Reports(sent.t, det, z, R, sent.kind[np.array(rows, dtype=np.intp)],
+                       sent.sensors[reporting], sent.sensor_ecef[reporting], sent.evidence)
+
+    # --- 3. one decision cycle -----------------------------------------------------------------
+    def step(self, tick: int, pushed: Mapping[str, dict[int, Any]],
+             connected: Collection[str], inputs: Inputs | None = None) -> Decisions:
+        """One decision cycle at ``tick`` with the plots ``pushed`` (member -> plots), the
+        other ``inputs`` (outcomes, letters, declines) and the members whose nodes are
+        ``connected``: the others' forces do not act. Letters and grants are taken first, so
+        the legal bases they change hold in this cycle already."""
+        eng, t = self.engine, tick * self.dt
+        inputs = inputs or Inputs()
+        if inputs.letters or inputs.grants:
+            eng.take(t, Inputs(letters=inputs.letters, grants=inputs.grants))
+            self.gates = eng.gates
+        acts = tuple(iv if mid in connected else ()
+                     for mid, iv in zip(self.members, self.gates.member_acts, strict=True))
+        eng.gates = dataclasses.replace(self.gates, member_acts=acts)
+        reports = self.reports(tick, pushed) if tick in self._sent else None
+        return eng.step(tick, dataclasses.replace(inputs, reports=reports, letters=(),
+                                                  grants=()))
+
+    # --- 4. what each member receives ----------------------------------------------------------
+    def pictures(self, tick: int) -> dict[str, dict[str, Any]]:
+        """Per member, the ``picture`` message at ``tick``: the tracks it holds (module
+        docstring)."""
+        views: Mapping[int, CoalitionPicture] = getattr(self.picture, "_views", {})
+        t = tick * self.dt
+        return {mid: {"type": "picture", "t": t, "tracks": self._tracks(views.get(m), mid)}
+                for m, mid in enumerate(self.members)}
+
+    def _tracks(self, view: CoalitionPicture | None, member: str) -> list[dict[str, Any]]:
+        if view is None or not len(view):
+            return []
+        frame, aud = self.picture.frame, self.audience[member]
+        ecef = frame.to_ecef(view.x[:, :3])
+        vel = view.x[:, 3:] @ frame.rot
+        lat, lon, alt = geodetic_from_ecef(ecef)
+        sd = np.sqrt(np.trace(view.P[:, :3, :3], axis1=1, axis2=2))
+        labels = [aud.label(mid) for mid in self.members]
+        out = []
+        for i in range(len(view)):
+            bits = int(view.members[i])
+            out.append({
+                "id": int(view.id[i]), "lat_deg": float(deg_from_rad(lat[i])),
+                "lon_deg": float(deg_from_rad(lon[i])), "alt_m": float(alt[i]),
+                "vel_ecef_mps": [float(v) for v in vel[i]], "sigma_m": float(sd[i]),
+                "sources": [labels[m] for m in range(len(labels)) if bits >> m & 1],
+            })
+        return out

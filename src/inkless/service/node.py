@@ -1,0 +1,147 @@
+"""A member node: connects to the service, proves its member identity, keeps its member's
+stream and pushes what its sensors see.
+
+Where it sits: the other end of :mod:`inkless.service.app` (``inkless node``). With
+``--simulate`` on the service, the ``detections`` it receives are its member's sensors' plots
+from the service's simulation, and it pushes them back as its ``report`` at once: that is the
+member's contribution to the picture (a member with no node contributes nothing).
+
+Every message received is written to the dump (JSON lines). A node started on an existing
+dump resumes: it tells the service the last sequence number the dump holds, and the service
+replays what it missed (within the replay window) or sends ``gap`` and ``snapshot``. The node
+checks the numbers: each stream message is the next one, or a ``gap``/``snapshot`` that says
+where the stream continues; anything else is a protocol error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from inkless.errors import InputError
+
+from .auth import hello_message
+
+__all__ = ["NodeRefused", "last_seq", "load_key", "run_node"]
+
+
+class NodeRefused(Exception):
+    """The service refused the node (or broke the protocol); ``reason`` is one line."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def load_key(path: Path) -> Ed25519PrivateKey:
+    """The office-holder key in ``path`` (PEM, PKCS#8, as ``inkless coalition keys`` writes
+    it); :class:`InputError` if it is missing or not an Ed25519 private key."""
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as e:
+        raise InputError(f"--key {path}: {e.strerror or e}; give the office-holder key file "
+                         "(KEYS/MEMBER/holder-KEYID.pem)") from None
+    except (ValueError, TypeError):
+        raise InputError(f"--key {path}: not an unencrypted PEM private key; give the "
+                         "office-holder key file (KEYS/MEMBER/holder-KEYID.pem)") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError(f"--key {path}: not an Ed25519 key; give the office-holder key file")
+    return key
+
+
+def last_seq(dump: Path | None) -> int | None:
+    """The last sequence number of a stream message in ``dump`` (None: none, or no file)."""
+    if dump is None or not dump.exists():
+        return None
+    last = None
+    for line in dump.read_text(encoding="utf-8").splitlines():
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill
+        if isinstance(msg, dict) and isinstance(msg.get("seq"), int) and msg.get(
+                "type") != "welcome":
+            last = msg["seq"]
+    return last
+
+
+@dataclass
+class _Node:
+    member: str
+    key: Ed25519PrivateKey
+    out: TextIO | None
+    seq: int | None
+    report: Callable[[dict[str, Any]], dict[str, Any] | None]
+
+    def keep(self, text: str, msg: dict[str, Any]) -> None:
+        if self.out is not None:
+            self.out.write(text.rstrip("\n") + "\n")
+            self.out.flush()
+        kind, seq = msg.get("type"), msg.get("seq")
+        if kind in ("welcome", "error", "refused") or not isinstance(seq, int):
+            return
+        if kind in ("gap", "snapshot"):
+            self.seq = seq
+            return
+        expected = 1 if self.seq is None else self.seq + 1
+        if seq != expected:
+            raise NodeRefused(f"stream out of order: got seq {seq}, expected {expected}")
+        self.seq = seq
+
+
+def echo(msg: dict[str, Any]) -> dict[str, Any] | None:
+    """The simulated node's answer to a message: its ``detections`` pushed back as its
+    ``report`` (None: nothing to answer)."""
+    if msg.get("type") != "detections":
+        return None
+    return {"type": "report", "t": msg["t"], "plots": msg["plots"]}
+
+
+async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | None = None,
+                   duration_s: float | None = None) -> str:
+    """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
+    pass (``"duration"``); :class:`NodeRefused` if the service refuses it."""
+    out = dump.open("a", encoding="utf-8") if dump is not None else None
+    node = _Node(member, key, out, last_seq(dump), echo)
+    try:
+        return await asyncio.wait_for(_session(node, url), duration_s)
+    except TimeoutError:
+        return "duration"
+    finally:
+        if out is not None:
+            out.close()
+
+
+async def _session(node: _Node, url: str) -> str:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        async with connect(url, max_size=None) as ws:
+            challenge = json.loads(await ws.recv())
+            await ws.send(json.dumps(hello_message(node.member, node.key,
+                                                   str(challenge.get("nonce")), node.seq)))
+            async for text in ws:
+                msg = json.loads(text)
+                node.keep(str(text), msg)
+                if msg.get("type") == "refused":
+                    raise NodeRefused(f"refused by the service: {msg.get('reason')}")
+                if msg.get("type") == "end":
+                    return "ended"
+                answer = node.report(msg)
+                if answer is not None:
+                    await ws.send(json.dumps(answer))
+    except ConnectionClosed as e:
+        raise NodeRefused(f"connection closed by the service ({e.rcvd.code if e.rcvd else '?'}"
+                          f"{': ' + e.rcvd.reason if e.rcvd and e.rcvd.reason else ''})"
+                          ) from None
+    except OSError as e:
+        raise NodeRefused(f"cannot reach {url}: {e.strerror or e}") from None
+    raise NodeRefused("connection closed by the service before the end")

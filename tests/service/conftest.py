@@ -1,0 +1,102 @@
+"""The live service's tests start the real ``inkless serve`` on a free loopback port and real
+``inkless node`` processes (or a raw WebSocket client playing a node); nothing is mocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inkless.coalition import KeyStore
+
+HERE = Path(__file__).resolve().parent
+SCENARIO = HERE / "two-members.yaml"
+INKLESS = [sys.executable, "-m", "inkless"]
+
+
+def inkless(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the ``inkless`` command to its end."""
+    return subprocess.run([*INKLESS, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="package")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keys of HOST and ANON and of GHOST (a member the scenario does not list); HOST's holder
+    key rotated half an hour ago (its first key revoked then); the coalition secret."""
+    d = tmp_path_factory.mktemp("keys")
+    store = KeyStore(d)
+    then = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    for m in ("HOST", "ANON", "GHOST"):
+        store.create(m, then)
+    store.rotate("HOST", then + timedelta(minutes=30))
+    store.secret()
+    return d
+
+
+def holder(keys: Path, member: str, current: bool = True) -> Path:
+    """The file of ``member``'s current (or former) office-holder key."""
+    office = KeyStore(keys).load(member)
+    want = office.holder_key_id
+    files = sorted((keys / member).glob("holder-*.pem"))
+    return next(f for f in files if (f.stem.removeprefix("holder-") == want) == current)
+
+
+class Server:
+    """A running ``inkless serve`` (stopped by its process id at the end)."""
+
+    def __init__(self, tmp: Path, keys: Path, *extra: str, scenario: Path = SCENARIO) -> None:
+        self.log = tmp / "serve.log"
+        self.proc = subprocess.Popen(
+            [*INKLESS, "serve", str(scenario), "--keys", str(keys), "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=self.log.open("w"), text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        assert "ws://" in line, (line, self.log.read_text())
+        self.url = line.split()[3]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(20)
+
+    def wait(self, timeout: float = 180) -> int:
+        return self.proc.wait(timeout)
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path, keys: Path) -> Iterator[Any]:
+    started: list[Server] = []
+
+    def start(*extra: str, scenario: Path = SCENARIO) -> Server:
+        sub = tmp_path / f"server{len(started)}"
+        sub.mkdir()
+        s = Server(sub, keys, *extra, scenario=scenario)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+def read_dump(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def wait_for(cond: Any, timeout: float = 30.0) -> None:
+    """Poll ``cond()`` until true (a bound on a failure, not a measured time)."""
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
