@@ -1,0 +1,96 @@
+"""What each node receives on its own stream (issue 11), against the real service and real
+node processes: the picture releasable to its member (an anonymous member only under its
+pseudonym, no track built from a member that does not release its tracks to the receiver),
+numbered without loss or duplicate; a node restarted within the replay window resumes from its
+last number, beyond it gets an explicit gap and a snapshot."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from inkless.coalition import KeyStore, pseudonym
+
+from .conftest import INKLESS, holder, read_dump
+
+
+def _node(member: str, keys: Path, url: str, dump: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*INKLESS, "node", member, "--key", str(holder(keys, member)),
+                             "--url", url, "--dump", str(dump), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(p: subprocess.Popen[str]) -> str:
+    out, err = p.communicate(timeout=180)
+    assert p.returncode == 0, err
+    return out
+
+
+def _numbers(msgs: list[dict[str, Any]]) -> list[int]:
+    """The sequence numbers of the stream messages (not welcome, gap or snapshot)."""
+    return [m["seq"] for m in msgs if m["type"] not in ("welcome", "gap", "snapshot", "error")]
+
+
+def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
+                                              tmp_path: Path) -> None:
+    s = server_factory("--simulate", "--speed", "25")
+    host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
+    nodes = [_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)]
+    for p in nodes:
+        assert "session ended" in _finish(p)
+    alias = pseudonym("ANON", KeyStore(keys).secret(create=False))
+    for dump in (host, anon):
+        msgs = read_dump(dump)
+        seqs = _numbers(msgs)
+        assert seqs == list(range(1, len(seqs) + 1)) and msgs[-1]["type"] == "end"
+    h, a = read_dump(host), read_dump(anon)
+    # the host: the partner's contribution under its pseudonym only, never its id or name
+    text = host.read_text()
+    assert "ANON" not in text and "Quiet Partner" not in text and "anon-radar" not in text
+    host_sources = {x for m in h if m["type"] == "picture" for t in m["tracks"]
+                    for x in t["sources"]}
+    assert host_sources == {"HOST", alias}
+    # the partner: the host releases its tracks to no one, so every track it holds is its own
+    anon_tracks = [t for m in a if m["type"] == "picture" for t in m["tracks"]]
+    assert anon_tracks and all(t["sources"] == ["ANON"] for t in anon_tracks)
+    # each node received its own sensors' plots only
+    for msgs, sensor in ((h, "host-radar"), (a, "anon-radar")):
+        plots = [p for m in msgs if m["type"] == "detections" for p in m["plots"]]
+        assert plots and {p["sensor"] for p in plots} == {sensor}
+
+
+def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: Path,
+                                                    tmp_path: Path) -> None:
+    s = server_factory("--simulate", "--speed", "8")
+    dump = tmp_path / "anon.jsonl"
+    assert "duration reached" in _finish(_node("ANON", keys, s.url, dump, "--duration", "3"))
+    first = _numbers(read_dump(dump))[-1]
+    time.sleep(1.0)  # the stream goes on meanwhile
+    _finish(_node("ANON", keys, s.url, dump))
+    msgs = read_dump(dump)
+    seqs = _numbers(msgs)
+    assert seqs == list(range(1, len(seqs) + 1)), "a message lost or received twice"
+    assert len(seqs) > first + 1 and msgs[-1]["type"] == "end"
+    assert not [m for m in msgs if m["type"] in ("gap", "snapshot")]
+
+
+def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys: Path,
+                                                      tmp_path: Path) -> None:
+    s = server_factory("--simulate", "--speed", "8", "--replay-window", "0")
+    dump = tmp_path / "host.jsonl"
+    _finish(_node("HOST", keys, s.url, dump, "--duration", "3"))
+    held = _numbers(read_dump(dump))[-1]
+    time.sleep(1.0)
+    _finish(_node("HOST", keys, s.url, dump))
+    msgs = read_dump(dump)
+    at = next(i for i, m in enumerate(msgs) if m["type"] == "gap")
+    gap, snap = msgs[at], msgs[at + 1]
+    assert gap["from"] == held + 1 and gap["to"] >= gap["from"]
+    assert snap["type"] == "snapshot" and snap["seq"] == gap["to"] and "picture" in snap
+    after = _numbers(msgs[at + 2:])
+    assert after == list(range(gap["to"] + 1, gap["to"] + 1 + len(after)))
+    # the first run joined late, with nothing logged: a snapshot, then the live messages
+    start = next(m for m in msgs if m["type"] == "snapshot")["seq"]
+    assert _numbers(msgs[:at]) == list(range(start + 1, held + 1))
