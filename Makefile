@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint interop-tools goldens fuzz clean
+.PHONY: run test bench lint interop-tools web goldens fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps 'traffic==2.13'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The web map's libraries and basemap (leaflet, topojson-client, world-atlas, milsymbol; pinned in
+# web/package-lock.json): installed from npm once (later runs use npm's cache), copied into the
+# package with the track symbols pre-drawn (web/vendor.mjs). The run report inlines them and the
+# service serves them; nothing is downloaded at run time or when a page opens.
+WEB_VENDOR := src/inkless/web/static/vendor
+WEB_STAMP := $(WEB_VENDOR)/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json web/vendor.mjs
+	cd web && npm ci --no-audit --no-fund --prefer-offline
+	node web/vendor.mjs $(WEB_VENDOR)
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+
+run: $(STAMP) $(WEB_STAMP)
 	$(BIN)/inkless run examples/april-2024.yaml --out out/april-2024
 
 lint: $(STAMP)
@@ -23,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint interop-tools
+test: lint interop-tools $(WEB_STAMP)
 	$(BIN)/pytest
 
 # What the tests need besides .venv: taky (a TAK server, MIT) in its own virtualenv, Wireshark's
@@ -44,7 +57,7 @@ interop-tools: $(TAKY_VENV)/bin/taky
 	  $(SUDO) apt-get update -qq; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-bench: $(STAMP)
+bench: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 # Re-record the examples' golden results (tests/golden/): only when figures are meant to move.
@@ -57,4 +70,4 @@ fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz/fuzzer.py $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) $(TAKY_VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TAKY_VENV) web/node_modules $(WEB_VENDOR) out .pytest_cache .mypy_cache .ruff_cache

@@ -274,6 +274,7 @@ def _write_outputs(
     """Write the run's files in ``out_dir``: a member's view, or the full outputs and the
     coalition picture (tracks.csv, CAT062 with ``--asterix-out``); the picture's notes."""
     from inkless.afteraction import write_report
+    from inkless.afteraction.replay import replay
     from inkless.afteraction.results import map_data, write_events_csv
     from inkless.afteraction.views import write_view
     from inkless.interop.picture import write_run_picture
@@ -284,7 +285,7 @@ def _write_outputs(
             return []
         (out_dir / "results.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
         write_events_csv(out_dir / "events.csv", record)
-        write_report(out_dir / "report.html", res, map_data(record))
+        write_report(out_dir / "report.html", res, map_data(record), replay(record))
         return write_run_picture(out_dir, record, asterix_out)
     except OSError as e:
         where = e.filename or out_dir

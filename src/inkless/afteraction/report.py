@@ -692,8 +692,11 @@ def _template() -> jinja2.Template:
     return env.from_string(source)
 
 
-def render_report(results: Mapping[str, Any], geometry: MapData) -> str:
+def render_report(results: Mapping[str, Any], geometry: MapData,
+                  replay: Mapping[str, Any] | None = None) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
+    from inkless.afteraction.replay import replay_html  # the replay map, its libraries inlined
+
     if not isinstance(results, Mapping):
         raise InputError(
             f"report: results is a {type(results).__name__}, not a mapping; "
@@ -703,10 +706,11 @@ def render_report(results: Mapping[str, Any], geometry: MapData) -> str:
         raise InputError(
             f"report: geometry is a {type(geometry).__name__}; pass an afteraction.MapData"
         )
-    return _template().render(**_view(results, geometry))
+    return _template().render(**_view(results, geometry), replay_html=replay_html(replay))
 
 
-def write_report(path: Path, results: dict[str, Any], geometry: MapData) -> None:
+def write_report(path: Path, results: dict[str, Any], geometry: MapData,
+                 replay: Mapping[str, Any] | None = None) -> None:
     """Write the after-action report of a run as one self-contained HTML file.
 
     Contents: headline figures (mean and 95 % CI when ``results["replications"] > 1`` and a
@@ -720,6 +724,8 @@ def write_report(path: Path, results: dict[str, Any], geometry: MapData) -> None
         path: the HTML file to write (parent directory must exist); overwritten.
         results: the results dict of the run (results.json), see ``results.py``.
         geometry: what the map and timeline draw, in degrees.
+        replay: the run's replay (:func:`inkless.afteraction.replay.replay`): a map with a time
+            control after the situation map; None: no replay section.
 
     Raises:
         InputError: ``results`` is not a mapping, ``geometry`` not a MapData, or the file cannot
@@ -728,7 +734,7 @@ def write_report(path: Path, results: dict[str, Any], geometry: MapData) -> None
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"report {path}: directory {path.parent} does not exist; create it first")
-    html = render_report(results, geometry)
+    html = render_report(results, geometry, replay)
     try:
         path.write_text(html, encoding="utf-8", newline="\n")
     except OSError as exc:

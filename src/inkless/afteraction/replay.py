@@ -1,0 +1,285 @@
+"""A run's replay for the report's map: what was where at every moment, thinned to stay light.
+
+Where it sits: after-action, beside ``results.py``; reads a finished
+:class:`~inkless.engine.Record` (nothing is re-run) and gives a JSON-ready dict that the report
+embeds and the shared map code (``inkless/web/static/replaymap.js``) plays back.
+
+What it holds (degrees, seconds since the scenario epoch, JSON keys below):
+
+* ``threats``: each launched threat's ground track from launch to its end (kill, impact or the
+  end of the run), class, fate; sampled every ``sample_s`` and thinned (below).
+* ``tracks``: the coalition picture's tracks at every decision time (tracked picture only; none
+  on the perfect one: ``PictureRecord.scans`` and the coalition's identity history), each held
+  stretch from its first decision time to one period after its last, with the identity changes.
+* ``interceptors``: every round fired, a straight line from its unit to the intercept point,
+  flown at constant speed from ``fire`` to ``end`` (the map's picture, not the flyout model), and
+  its result; an intercept (kill) or miss marker stays from ``end`` on.
+* ``impacts``: where and when each leaking threat came down, and the asset it hit.
+* ``assets``, ``units`` (fire units), ``regions`` (airspace polygons), ``closures`` (region,
+  from, until) and ``grants`` (grantor, grantee, region, what, from, until).
+
+Thinning: a path sampled every ``sample_s`` keeps only the samples needed so that linear
+interpolation in time between kept samples stays within ``tolerance_m`` of every dropped sample
+on the ground (Ramer–Douglas–Peucker with the time-synchronised distance, Meratnia & de By 2004,
+*Spatiotemporal compression techniques for moving point objects*, EDBT, LNCS 2992). Ground
+distances use the local equirectangular approximation (R = 6 371 km), ample at that tolerance.
+Coordinates are rounded to 1e-4 degree (about 11 m), times to 0.1 s.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import markupsafe
+import numpy as np
+import numpy.typing as npt
+
+from inkless.coalition.members import seconds_since
+from inkless.engagement import RESULT_NAMES
+from inkless.engine import KILLED, LANDED, Record
+from inkless.identification import CATEGORY_NAMES
+from inkless.physics.geodesy import geodetic_from_ecef
+from inkless.scenario.model import THREAT_CLASSES
+from inkless.units import deg_from_rad
+from inkless.web import MISSING_HINT, inline_assets
+
+__all__ = ["REPLAY_VERSION", "replay", "replay_html", "thin"]
+
+REPLAY_VERSION = 1
+_M_PER_DEG = 6_371_000.0 * math.pi / 180.0
+_FATES = {KILLED: "killed", LANDED: "landed"}
+FloatArray = npt.NDArray[np.float64]
+
+
+def thin(t: FloatArray, lat: FloatArray, lon: FloatArray, tolerance_m: float) -> npt.NDArray[
+        np.int64]:
+    """Indices of the samples to keep (first and last always) so that linear interpolation in
+    time between kept samples is within ``tolerance_m`` of every sample on the ground.
+
+    Ramer–Douglas–Peucker with the time-synchronised distance (module docstring); ``t`` (k,)
+    increasing seconds, ``lat``/``lon`` (k,) degrees. Iterative (a stack of segments), each
+    segment's worst sample found with one vectorised pass.
+    """
+    k = len(t)
+    if k <= 2:
+        return np.arange(k, dtype=np.int64)
+    keep = np.zeros(k, dtype=bool)
+    keep[[0, k - 1]] = True
+    coslat = np.cos(np.radians(lat))
+    stack = [(0, k - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        inner = slice(a + 1, b)
+        f = (t[inner] - t[a]) / (t[b] - t[a]) if t[b] > t[a] else np.zeros(b - a - 1)
+        dlat = lat[inner] - (lat[a] + f * (lat[b] - lat[a]))
+        dlon = (lon[inner] - (lon[a] + f * (lon[b] - lon[a]))) * coslat[inner]
+        err = np.hypot(dlat, dlon) * _M_PER_DEG
+        worst = int(np.argmax(err))
+        if err[worst] > tolerance_m:
+            m = a + 1 + worst
+            keep[m] = True
+            stack += [(a, m), (m, b)]
+    return np.flatnonzero(keep)
+
+
+def _degrees(ecef: FloatArray) -> tuple[FloatArray, FloatArray]:
+    lat, lon, _ = geodetic_from_ecef(np.asarray(ecef, dtype=float).reshape(-1, 3))
+    return deg_from_rad(lat), deg_from_rad(lon)
+
+
+def _path(t: FloatArray, lat: FloatArray, lon: FloatArray, tolerance_m: float
+          ) -> dict[str, list[float]]:
+    """A thinned path as JSON columns ``t`` (s, 0.1), ``lat``/``lon`` (degrees, 1e-4)."""
+    lon = np.degrees(np.unwrap(np.radians(lon)))  # no jump at the antimeridian
+    k = thin(t, lat, lon, tolerance_m)
+    return {"t": np.round(t[k], 1).tolist(), "lat": np.round(lat[k], 4).tolist(),
+            "lon": np.round(lon[k], 4).tolist()}
+
+
+def _threats(record: Record, sample_s: float, tolerance_m: float) -> list[dict[str, Any]]:
+    """Every launched threat's thinned ground track from launch to its end (module docstring)."""
+    raid = record.raid
+    rows = np.flatnonzero(raid.launch_time <= record.t_end)
+    end = np.where(np.isnan(record.end_time), record.t_end, record.end_time)
+    end = np.minimum(np.minimum(end, raid.impact_time), record.t_end)
+    grid = np.arange(0.0, record.t_end + sample_s, sample_s)
+    pos = raid.ahead(rows, grid)  # (n, k, 3), NaN outside flight
+    out = []
+    for i, j in enumerate(rows.tolist()):
+        t0, t1 = float(raid.launch_time[j]), float(end[j])
+        inside = (grid > t0) & (grid < t1) & np.isfinite(pos[i, :, 0])
+        last = raid.impact_ecef[j] if record.fate[j] == LANDED else (
+            raid.state(np.nextafter(t1, -np.inf), np.array([j]))[0][0])
+        ecef = np.vstack([raid.launch_ecef[j], pos[i, inside], last])
+        times = np.r_[t0, grid[inside], t1]
+        ok = np.isfinite(ecef[:, 0])
+        lat, lon = _degrees(ecef[ok])
+        out.append({"id": raid.id[j], "cls": THREAT_CLASSES[raid.cls[j]],
+                    "fate": _FATES.get(int(record.fate[j]), "flying"),
+                    "end": round(t1, 1), **_path(times[ok], lat, lon, tolerance_m)})
+    return out
+
+
+def _tracks(record: Record, tolerance_m: float) -> list[dict[str, Any]]:
+    """The coalition picture's tracks at every decision time (tracked picture only): one entry
+    per stretch of consecutive decision times a track was held, shown from its first time until
+    one decision period after its last; its identity changes within the stretch."""
+    tr, hist = record.tracked, record.identity.coalition
+    if tr is None or tr.scans is None or hist is None or len(hist) == 0:
+        return []
+    dt = record.scenario.settings.scan_period_s
+    rows = np.flatnonzero(hist.member == 0)  # the coalition's picture
+    rows = rows[np.lexsort((hist.t[rows], hist.track_id[rows]))]
+    ids, t, cat = hist.track_id[rows], hist.t[rows], hist.category[rows]
+    lat, lon = _degrees(tr.frame.to_ecef(tr.scans.x[rows, :3].astype(np.float64)))
+    cut = np.r_[True, (ids[1:] != ids[:-1]) | (np.diff(t) > 1.5 * dt)]
+    starts = np.flatnonzero(cut)
+    ends = np.r_[starts[1:], len(ids)]
+    changed = np.r_[True, cat[1:] != cat[:-1]] | cut
+    out = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        k = a + np.flatnonzero(changed[a:b])
+        out.append({"id": int(ids[a]), "end": round(float(t[b - 1] + dt), 1),
+                    "identity": [[round(float(t[i]), 1), CATEGORY_NAMES[int(cat[i])]]
+                                 for i in k.tolist()],
+                    **_path(t[a:b], lat[a:b], lon[a:b], tolerance_m)})
+    return out
+
+
+def _interceptors(record: Record) -> list[dict[str, Any]]:
+    """Every round fired: unit, member, threat, fire and end times, from and to, result."""
+    fl, units, raid = record.flight, record.tables.units, record.raid
+    lat, lon = _degrees(fl.point[: fl.n]) if fl.n else (np.zeros(0), np.zeros(0))
+    out = []
+    for k, u in enumerate(fl.unit[: fl.n].tolist()):
+        j = int(fl.threat[k])
+        out.append({
+            "unit": units.id[u], "member": record.tables.members[units.owner[u]],
+            "threat": raid.id[j] if j >= 0 else "",
+            "fire": round(float(fl.fire_time[k]), 1), "end": round(float(fl.intercept_time[k]), 1),
+            "from": [round(float(deg_from_rad(units.lat[u])), 4),
+                     round(float(deg_from_rad(units.lon[u])), 4)],
+            "to": [round(float(lat[k]), 4), round(float(lon[k]), 4)],
+            "result": RESULT_NAMES[int(fl.result[k])],
+        })
+    return out
+
+
+def _impacts(record: Record) -> list[dict[str, Any]]:
+    raid, assets = record.raid, record.tables.assets
+    landed = np.flatnonzero(record.fate == LANDED)
+    return [{"id": raid.id[j], "cls": THREAT_CLASSES[raid.cls[j]],
+             "t": round(float(raid.impact_time[j]), 1),
+             "lat": round(float(deg_from_rad(raid.impact_lat[j])), 4),
+             "lon": round(float(deg_from_rad(raid.impact_lon[j])), 4),
+             "asset": assets.name[raid.hit_asset[j]] if raid.hit_asset[j] >= 0 else None}
+            for j in landed.tolist()]
+
+
+def _airspace(record: Record) -> dict[str, Any]:
+    """Regions, closures and grants of the scenario (times in s since the epoch)."""
+    sc = record.scenario
+    epoch = sc.settings.epoch
+
+    def when(v: Any) -> float | None:
+        return None if v is None else round(seconds_since(v, epoch), 1)
+
+    return {
+        "regions": [{"id": r.id, "owner": r.owner, "polygon": [list(p) for p in r.polygon_deg]}
+                    for r in sc.regions],
+        "closures": [{"region": c.region, "from": round(c.from_s, 1), "until": when(c.until_s)}
+                     for c in sc.civil.closures],
+        "grants": [{"grantor": g.grantor_state, "grantee": g.grantee_member,
+                    "region": g.region_id, "what": g.what, "from": when(g.valid_from),
+                    "until": when(g.valid_until)} for g in sc.grants],
+    }
+
+
+def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0) -> dict[str, Any]:
+    """The run's replay as a JSON-ready dict (module docstring for its keys and the thinning).
+
+    Args:
+        record: a finished run.
+        sample_s: step at which the threats' flights are sampled before thinning, s.
+        tolerance_m: largest ground distance between a threat's or track's replayed position
+            (linear interpolation between the kept samples) and any sample dropped, m.
+    """
+    tables = record.tables
+    return {
+        "version": REPLAY_VERSION,
+        "epoch": record.scenario.settings.epoch.isoformat().replace("+00:00", "Z"),
+        "duration_s": round(float(record.t_end), 1),
+        "sample_s": sample_s,
+        "tolerance_m": tolerance_m,
+        "picture": record.picture,
+        "members": list(tables.members),
+        "threats": _threats(record, sample_s, tolerance_m),
+        "tracks": _tracks(record, tolerance_m),
+        "interceptors": _interceptors(record),
+        "impacts": _impacts(record),
+        "assets": [{"name": tables.assets.name[i],
+                    "lat": round(float(deg_from_rad(tables.assets.lat[i])), 4),
+                    "lon": round(float(deg_from_rad(tables.assets.lon[i])), 4),
+                    "radius_m": float(tables.assets.radius[i])}
+                   for i in range(len(tables.assets.name))],
+        "units": [{"id": tables.units.id[i], "member": tables.members[tables.units.owner[i]],
+                   "lat": round(float(deg_from_rad(tables.units.lat[i])), 4),
+                   "lon": round(float(deg_from_rad(tables.units.lon[i])), 4)}
+                  for i in range(len(tables.units.id))],
+        **_airspace(record),
+    }
+
+
+# ----------------------------------------------------------------------------- the page
+_CLASS_COLOURS = {"ballistic": "#c1121f", "cruise": "#f77f00", "drone": "#7b2cbf"}  # replaymap.js
+
+
+def _box(rp: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    """``lon_min, lon_max, lat_min, lat_max`` of everything the replay draws (degrees)."""
+    lat = [v for p in rp["threats"] for v in p["lat"]]
+    lon = [v for p in rp["threats"] for v in p["lon"]]
+    for a in (*rp["assets"], *rp["units"]):
+        lat.append(a["lat"])
+        lon.append(a["lon"])
+    if not lat:
+        return (-180.0, 180.0, -60.0, 75.0)
+    return (min(lon), max(lon), min(lat), max(lat))
+
+
+def _script_safe(text: str) -> str:
+    """Text that cannot close the ``<script>`` element it is inlined in."""
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def replay_html(rp: Mapping[str, Any] | None) -> markupsafe.Markup:
+    """The report's replay section (``templates/_replay.html.j2``): the map, its time control,
+    the replay data and every library inlined; one line saying how to install the libraries
+    when they are missing; nothing without a replay (a member's view, replications)."""
+    if rp is None:
+        return markupsafe.Markup("")
+    data = json.dumps(rp, separators=(",", ":"), allow_nan=False)
+    assets = inline_assets(_box(rp))
+    if assets is not None:
+        assets = type(assets)(
+            scripts=tuple(_script_safe(js) for js in assets.scripts),
+            styles=tuple(_script_safe(css) for css in assets.styles),
+            basemap_json=assets.basemap_json.replace("<", "\\u003c"),
+            symbols_json=assets.symbols_json.replace("<", "\\u003c"),
+        )
+    source = (importlib.resources.files("inkless.afteraction") / "templates" / "_replay.html.j2"
+              ).read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return markupsafe.Markup(env.from_string(source).render(
+        assets=assets, hint=MISSING_HINT, data_json=data.replace("<", "\\u003c"),
+        data_kb=f"{len(data) / 1000:,.0f}", sample_s=f"{rp['sample_s']:g}",
+        tolerance_m=f"{rp['tolerance_m']:g}", tracks=bool(rp["tracks"]),
+        classes=sorted(_CLASS_COLOURS.items())))

@@ -1,0 +1,135 @@
+"""The run's replay data (afteraction.replay) and its page section, without a browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inkless.afteraction import replay as replay_module
+from inkless.afteraction.replay import replay, replay_html, thin
+from inkless.engine import KILLED, LANDED, Record, run
+from inkless.scenario.load import load_scenario
+from inkless.web import assets
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+M_PER_DEG = 6_371_000.0 * np.pi / 180.0
+
+
+def _sed_brute(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, keep: np.ndarray) -> float:
+    """Largest ground distance (m) from any sample to the kept path at the sample's time,
+    one sample at a time (np.interp on the kept samples)."""
+    worst = 0.0
+    for i in range(len(t)):
+        la = np.interp(t[i], t[keep], lat[keep])
+        lo = np.interp(t[i], t[keep], lon[keep])
+        d = np.hypot(lat[i] - la, (lon[i] - lo) * np.cos(np.radians(lat[i]))) * M_PER_DEG
+        worst = max(worst, float(d))
+    return worst
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 80), st.floats(10.0, 5000.0), st.integers(0, 2**32 - 1))
+def test_thinning_stays_within_tolerance(k: int, tolerance_m: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(1.0, 30.0, k))
+    # a wandering path: a random walk of a few km per step around 32 N
+    lat = 32.0 + np.cumsum(rng.normal(0.0, 0.02, k))
+    lon = 35.0 + np.cumsum(rng.normal(0.0, 0.02, k))
+    keep = thin(t, lat, lon, tolerance_m)
+    assert keep[0] == 0 and keep[-1] == k - 1 and np.all(np.diff(keep) > 0)
+    assert _sed_brute(t, lat, lon, keep) <= tolerance_m * (1 + 1e-9)
+
+
+def test_thinning_a_straight_constant_speed_flight_keeps_its_ends() -> None:
+    t = np.arange(0.0, 3600.0, 10.0)
+    keep = thin(t, 31.0 + t * 1e-4, 38.0 - t * 2e-4, 1.0)
+    assert keep.tolist() == [0, len(t) - 1]
+
+
+@cache
+def _record() -> Record:
+    sc = load_scenario(EXAMPLES / "basics.yaml")
+    return run(sc, 7, picture="perfect")
+
+
+def test_replay_threats_in_flight_match_the_events() -> None:
+    """At any time the replay's threats in flight (launch <= t < end) are the threats launched
+    and neither killed nor come down by then, counted from the run's event log."""
+    record = _record()
+    rp = replay(record)
+    events = record.events
+    assert sum(1 for e in events if e[1] == "impact") and sum(
+        1 for e in events if e[1] == "intercept")
+    for t in np.linspace(0.0, record.t_end, 97)[1:]:
+        ends = {e[2] for e in events if e[1] in ("intercept", "impact") and e[0] <= t}
+        launched = {e[2] for e in events if e[1] == "launch" and e[0] <= t}
+        ids = {record.raid.id[j] for j in launched - ends}
+        shown = {th["id"] for th in rp["threats"] if th["t"][0] <= t < th["end"]}
+        assert shown == ids, t
+    fates = {th["id"]: th["fate"] for th in rp["threats"]}
+    for j in range(len(record.raid)):
+        want = {KILLED: "killed", LANDED: "landed"}.get(int(record.fate[j]), "flying")
+        assert fates.get(record.raid.id[j], want) == want
+
+
+def test_replay_impacts_and_intercepts_are_where_the_run_put_them() -> None:
+    record = _record()
+    rp = replay(record)
+    landed = np.flatnonzero(record.fate == LANDED)
+    assert sorted(i["t"] for i in rp["impacts"]) == sorted(
+        round(float(record.raid.impact_time[j]), 1) for j in landed)
+    fl = record.flight
+    assert len(rp["interceptors"]) == fl.n
+    for k, shot in enumerate(rp["interceptors"]):
+        assert shot["fire"] == pytest.approx(fl.fire_time[k], abs=0.05)
+        assert shot["end"] == pytest.approx(fl.intercept_time[k], abs=0.05)
+    # a killed threat's path ends where an interceptor killed it (within the rounding)
+    kills = [s for s in rp["interceptors"] if s["result"] == "kill"]
+    by_id = {th["id"]: th for th in rp["threats"]}
+    for s in kills:
+        th = by_id[s["threat"]]
+        d = np.hypot(th["lat"][-1] - s["to"][0],
+                     (th["lon"][-1] - s["to"][1]) * np.cos(np.radians(s["to"][0])))
+        assert d * M_PER_DEG < 2000.0  # the threat's position at the kill, the intercept point
+
+
+def _section(rp: dict[str, Any]) -> str:
+    return str(replay_html(rp))
+
+
+def test_section_embeds_everything_and_the_data_round_trips() -> None:
+    if assets.missing_assets():
+        pytest.fail(f"web assets missing: {assets.missing_assets()}; run `make web`")
+    rp = replay(_record())
+    html = _section(rp)
+    data = re.search(r'<script type="application/json" id="ink-replay-data">(.*?)</script>',
+                     html, re.S)
+    assert data is not None and json.loads(data.group(1)) == json.loads(json.dumps(rp))
+    assert "L.map" in html or "leaflet" in html.lower()
+    # nothing loaded from elsewhere: no element with a src or href outside the inlined code
+    # (the browser test checks that the page requests nothing)
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|<img\b", markup)
+    basemap = re.search(r'id="ink-basemap">(.*?)</script>', html, re.S)
+    assert basemap is not None
+    topo = json.loads(basemap.group(1))
+    names = {g["properties"]["name"] for g in topo["objects"]["countries"]["geometries"]}
+    assert {"Israel", "Jordan", "Syria"} <= names and "Brazil" not in names
+
+
+def test_missing_libraries_give_one_line_not_a_crash(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    monkeypatch.setattr(assets, "static_dir", lambda: tmp_path)
+    html = _section(replay(_record()))
+    assert "<script" not in html
+    line = re.search(r'<p class="ink-missing">(.*?)</p>', html, re.S)
+    assert line is not None and "make web" in line.group(1) and "\n" not in line.group(1)
+    assert replay_module.replay_html(None) == ""
