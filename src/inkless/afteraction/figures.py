@@ -200,141 +200,16 @@ def map_png(
 
     with mpl.rc_context(_RC):
         fig = Figure(figsize=(width_in, height_in))
-        ax = fig.add_subplot()
-        _basemap(ax, box)
-        ax.set_xlim(box.lon_min, box.lon_max)
-        ax.set_ylim(box.lat_min, box.lat_max)
-        ax.set_aspect(aspect)
-        ax.grid(True, color=_GRID, linewidth=0.4, alpha=0.7, zorder=0.8)
-        ax.set_axisbelow(False)
-        ax.xaxis.set_major_formatter(_degree_formatter("EW"))
-        ax.yaxis.set_major_formatter(_degree_formatter("NS"))
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
-        ax.tick_params(labelsize=7.5, length=2)
-        for spine in ax.spines.values():
-            spine.set_linewidth(0.8)
-        handles: list[Any] = []
-
-        # ranges: sensors (dotted, thin), fire units (dashed, member colour)
-        if g.sensors:
-            la, lo = _circles(np.array([s.lat for s in g.sensors]),
-                              np.array([s.lon for s in g.sensors]),
-                              np.array([s.range_m for s in g.sensors]))
-            ax.add_collection(LineCollection(
-                [np.column_stack([lo[i], la[i]]) for i in range(len(g.sensors))],
-                colors=[member_col[s.member] for s in g.sensors], linewidths=0.6,
-                linestyles=(0, (1, 2)), alpha=0.7, zorder=1.0))
-            ax.scatter([s.lon for s in g.sensors], [s.lat for s in g.sensors], marker="^", s=22,
-                       c=[member_col[s.member] for s in g.sensors], edgecolors="white",
-                       linewidths=0.5, zorder=5.0)
-            handles.append(Line2D([], [], marker="^", ls="none", color=_MUTED, markersize=5,
-                                  label="Sensor (dotted: range)"))
-        if g.fire_units:
-            la, lo = _circles(np.array([f.lat for f in g.fire_units]),
-                              np.array([f.lon for f in g.fire_units]),
-                              np.array([f.max_range_m for f in g.fire_units]))
-            ax.add_collection(LineCollection(
-                [np.column_stack([lo[i], la[i]]) for i in range(len(g.fire_units))],
-                colors=[member_col[f.member] for f in g.fire_units], linewidths=0.7,
-                linestyles=(0, (5, 3)), alpha=0.8, zorder=1.0))
-            ax.scatter([f.lon for f in g.fire_units], [f.lat for f in g.fire_units], marker="s",
-                       s=18, c=[member_col[f.member] for f in g.fire_units], edgecolors="white",
-                       linewidths=0.5, zorder=5.0)
-            handles.append(Line2D([], [], marker="s", ls="none", color=_MUTED, markersize=4.5,
-                                  label="Fire unit (dashed: max range)"))
-
-        # defended assets: filled radius, diamond, label for the most valuable
-        if g.assets:
-            la, lo = _circles(np.array([a.lat for a in g.assets]),
-                              np.array([a.lon for a in g.assets]),
-                              np.array([max(a.radius_m, 1.0) for a in g.assets]), n=61)
-            ax.add_collection(PolyCollection(
-                [np.column_stack([lo[i], la[i]]) for i in range(len(g.assets))],
-                facecolors="#ffd16633", edgecolors="#b08900", linewidths=0.6, zorder=1.2))
-            ax.scatter([a.lon for a in g.assets], [a.lat for a in g.assets], marker="D", s=16,
-                       c="#e9c46a", edgecolors="#7a5c00", linewidths=0.6, zorder=5.5)
-            ranked = sorted(g.assets, key=lambda a: (-a.value, a.name))
-            halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-            placed: list[tuple[float, float]] = []
-            # greedy declutter: most valuable first, none closer than 4 % of the map height
-            min_sep = 0.04 * (box.lat_max - box.lat_min)
-            for a in ranked:
-                inside = box.lon_min <= a.lon <= box.lon_max and box.lat_min <= a.lat <= box.lat_max
-                near = any(abs(a.lat - y) < min_sep and abs(a.lon - x) / aspect < 3 * min_sep
-                           for x, y in placed)
-                if inside and not near and len(placed) < 14:
-                    placed.append((a.lon, a.lat))
-                    ax.annotate(a.name, (a.lon, a.lat), xytext=(4, 3), textcoords="offset points",
-                                fontsize=6.5, color=_INK, path_effects=halo, zorder=7.0,
-                                annotation_clip=True)
-            handles.append(Line2D([], [], marker="D", ls="none", color="#e9c46a",
-                                  markeredgecolor="#7a5c00", markersize=4.5,
-                                  label="Defended asset"))
-
-        if g.civil_paths:
-            ax.add_collection(LineCollection(
-                [np.column_stack([p.lon, p.lat]) for p in g.civil_paths if len(p.lat) > 1],
-                colors="#6b7b8c", linewidths=0.5, linestyles=(0, (2, 2)), alpha=0.6, zorder=1.5))
-            handles.append(Line2D([], [], color="#6b7b8c", lw=0.8, ls=(0, (2, 2)),
-                                  label="Civil traffic"))
-
-        n_threats = max(len(g.threat_paths), 1)
-        alpha = float(np.clip(12.0 / math.sqrt(n_threats), 0.25, 0.9))
-        for cls in classes:
-            col = threat_col[cls]
-            paths = [np.column_stack([p.lon, p.lat]) for p in g.threat_paths
-                     if p.threat_class == cls and len(p.lat) > 1]
-            ax.add_collection(LineCollection(paths, colors=col, linewidths=0.9, alpha=alpha,
-                                             zorder=2.0))
-            starts = [(p.lon[0], p.lat[0]) for p in g.threat_paths if p.threat_class == cls]
-            if starts:
-                ax.scatter([x for x, _ in starts], [y for _, y in starts], marker="o", s=9,
-                           c=col, edgecolors="white", linewidths=0.4, zorder=3.0)
-            handles.append(Line2D([], [], color=col, lw=1.6, label=f"Threat: {cls}"))
-        if g.threat_paths:
-            handles.append(Line2D([], [], marker="o", ls="none", color=_MUTED, markersize=3.5,
-                                  markeredgecolor="white", label="Threat launch point"))
-        if g.track_paths:  # the tracked picture, over the truth
-            real = [np.column_stack([p.lon, p.lat]) for p in g.track_paths
-                    if p.identity != "false" and len(p.lat) > 1]
-            false = [np.column_stack([p.lon, p.lat]) for p in g.track_paths
-                     if p.identity == "false" and len(p.lat) > 1]
-            ax.add_collection(LineCollection(real, colors=_INK, linewidths=0.45, alpha=0.7,
-                                             zorder=2.2))
-            handles.append(Line2D([], [], color=_INK, lw=0.8, label="Track (coalition picture)"))
-            if false:
-                ax.add_collection(LineCollection(false, colors=_FALSE, linewidths=0.6,
-                                                 linestyles=(0, (1, 1)), zorder=2.2))
-                handles.append(Line2D([], [], color=_FALSE, lw=0.8, ls=(0, (1, 1)),
-                                      label="False track"))
-        for member in [m for m in member_col if m in set(members)]:
-            col = member_col[member]
-            paths = [np.column_stack([p.lon, p.lat]) for p in g.interceptor_paths
-                     if p.member == member]
-            if paths:
-                ax.add_collection(LineCollection(paths, colors=col, linewidths=0.7, alpha=0.75,
-                                                 zorder=2.5))
-            handles.append(Line2D([], [], color=col, lw=1.6, label=f"Member: {member}"))
-        if g.intercepts:
-            ax.scatter([p.lon for p in g.intercepts], [p.lat for p in g.intercepts], marker="x",
-                       s=14, c=_KILL, linewidths=0.9, zorder=6.0)
-            handles.append(Line2D([], [], marker="x", ls="none", color=_KILL, markersize=5,
-                                  label="Intercept"))
-        if g.impacts:
-            hit = [p for p in g.impacts if p.hit_asset]
-            miss = [p for p in g.impacts if not p.hit_asset]
-            if miss:
-                ax.scatter([p.lon for p in miss], [p.lat for p in miss], marker="o", s=14,
-                           facecolors="none", edgecolors="#343a40", linewidths=0.8, zorder=6.0)
-            if hit:
-                ax.scatter([p.lon for p in hit], [p.lat for p in hit], marker="*", s=70,
-                           c=_HIT, edgecolors="white", linewidths=0.5, zorder=6.5)
-            handles.append(Line2D([], [], marker="o", ls="none", markerfacecolor="none",
-                                  markeredgecolor="#343a40", markersize=5,
-                                  label="Impact, no asset"))
-            handles.append(Line2D([], [], marker="*", ls="none", color=_HIT, markersize=8,
-                                  label="Impact on asset"))
+        ax = _map_axes(fig, box, aspect)
+        handles: list[Any] = [
+            *_draw_ranges(ax, g, member_col),
+            *_draw_assets(ax, g, box, aspect),
+            *_draw_civil(ax, g),
+            *_draw_threats(ax, g, classes, threat_col),
+            *_draw_tracks(ax, g),
+            *_draw_interceptors(ax, g, [m for m in member_col if m in set(members)], member_col),
+            *_draw_outcomes(ax, g),
+        ]
         _scale_bar(ax, box)
         if title:
             ax.set_title(title, loc="left")
@@ -342,6 +217,183 @@ def map_png(
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                       borderaxespad=0.0, handlelength=2.2)
         return _png(fig, dpi)
+
+
+def _map_axes(fig: Figure, box: BBox, aspect: float) -> Axes:
+    """The map's axes over ``box``: basemap, degree grid and ticks, ``aspect`` (1/cos of the
+    mid-latitude)."""
+    ax = fig.add_subplot()
+    _basemap(ax, box)
+    ax.set_xlim(box.lon_min, box.lon_max)
+    ax.set_ylim(box.lat_min, box.lat_max)
+    ax.set_aspect(aspect)
+    ax.grid(True, color=_GRID, linewidth=0.4, alpha=0.7, zorder=0.8)
+    ax.set_axisbelow(False)
+    ax.xaxis.set_major_formatter(_degree_formatter("EW"))
+    ax.yaxis.set_major_formatter(_degree_formatter("NS"))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]))
+    ax.tick_params(labelsize=7.5, length=2)
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+    return ax
+
+
+def _draw_ranges(ax: Axes, g: MapData, member_col: Mapping[str, str]) -> list[Any]:
+    """Sensors (dotted rings: range) and fire units (dashed rings: maximum range) in their
+    member's colour; returns their legend handles."""
+    handles: list[Any] = []
+    if g.sensors:
+        la, lo = _circles(np.array([s.lat for s in g.sensors]),
+                          np.array([s.lon for s in g.sensors]),
+                          np.array([s.range_m for s in g.sensors]))
+        ax.add_collection(LineCollection(
+            [np.column_stack([lo[i], la[i]]) for i in range(len(g.sensors))],
+            colors=[member_col[s.member] for s in g.sensors], linewidths=0.6,
+            linestyles=(0, (1, 2)), alpha=0.7, zorder=1.0))
+        ax.scatter([s.lon for s in g.sensors], [s.lat for s in g.sensors], marker="^", s=22,
+                   c=[member_col[s.member] for s in g.sensors], edgecolors="white",
+                   linewidths=0.5, zorder=5.0)
+        handles.append(Line2D([], [], marker="^", ls="none", color=_MUTED, markersize=5,
+                              label="Sensor (dotted: range)"))
+    if g.fire_units:
+        la, lo = _circles(np.array([f.lat for f in g.fire_units]),
+                          np.array([f.lon for f in g.fire_units]),
+                          np.array([f.max_range_m for f in g.fire_units]))
+        ax.add_collection(LineCollection(
+            [np.column_stack([lo[i], la[i]]) for i in range(len(g.fire_units))],
+            colors=[member_col[f.member] for f in g.fire_units], linewidths=0.7,
+            linestyles=(0, (5, 3)), alpha=0.8, zorder=1.0))
+        ax.scatter([f.lon for f in g.fire_units], [f.lat for f in g.fire_units], marker="s",
+                   s=18, c=[member_col[f.member] for f in g.fire_units], edgecolors="white",
+                   linewidths=0.5, zorder=5.0)
+        handles.append(Line2D([], [], marker="s", ls="none", color=_MUTED, markersize=4.5,
+                              label="Fire unit (dashed: max range)"))
+    return handles
+
+
+def _draw_assets(ax: Axes, g: MapData, box: BBox, aspect: float) -> list[Any]:
+    """Defended assets: filled radius, diamond, and the names of the most valuable (greedy
+    declutter: most valuable first, none closer than 4 % of the map height, at most 14)."""
+    if not g.assets:
+        return []
+    la, lo = _circles(np.array([a.lat for a in g.assets]),
+                      np.array([a.lon for a in g.assets]),
+                      np.array([max(a.radius_m, 1.0) for a in g.assets]), n=61)
+    ax.add_collection(PolyCollection(
+        [np.column_stack([lo[i], la[i]]) for i in range(len(g.assets))],
+        facecolors="#ffd16633", edgecolors="#b08900", linewidths=0.6, zorder=1.2))
+    ax.scatter([a.lon for a in g.assets], [a.lat for a in g.assets], marker="D", s=16,
+               c="#e9c46a", edgecolors="#7a5c00", linewidths=0.6, zorder=5.5)
+    ranked = sorted(g.assets, key=lambda a: (-a.value, a.name))
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    placed: list[tuple[float, float]] = []
+    min_sep = 0.04 * (box.lat_max - box.lat_min)
+    for a in ranked:
+        inside = box.lon_min <= a.lon <= box.lon_max and box.lat_min <= a.lat <= box.lat_max
+        near = any(abs(a.lat - y) < min_sep and abs(a.lon - x) / aspect < 3 * min_sep
+                   for x, y in placed)
+        if inside and not near and len(placed) < 14:
+            placed.append((a.lon, a.lat))
+            ax.annotate(a.name, (a.lon, a.lat), xytext=(4, 3), textcoords="offset points",
+                        fontsize=6.5, color=_INK, path_effects=halo, zorder=7.0,
+                        annotation_clip=True)
+    return [Line2D([], [], marker="D", ls="none", color="#e9c46a", markeredgecolor="#7a5c00",
+                   markersize=4.5, label="Defended asset")]
+
+
+def _draw_civil(ax: Axes, g: MapData) -> list[Any]:
+    """Civil aircraft tracks, grey dashed."""
+    if not g.civil_paths:
+        return []
+    ax.add_collection(LineCollection(
+        [np.column_stack([p.lon, p.lat]) for p in g.civil_paths if len(p.lat) > 1],
+        colors="#6b7b8c", linewidths=0.5, linestyles=(0, (2, 2)), alpha=0.6, zorder=1.5))
+    return [Line2D([], [], color="#6b7b8c", lw=0.8, ls=(0, (2, 2)), label="Civil traffic")]
+
+
+def _draw_threats(
+    ax: Axes, g: MapData, classes: Sequence[str], threat_col: Mapping[str, str]
+) -> list[Any]:
+    """Threat tracks by class (more transparent the more there are) and launch points."""
+    handles: list[Any] = []
+    n_threats = max(len(g.threat_paths), 1)
+    alpha = float(np.clip(12.0 / math.sqrt(n_threats), 0.25, 0.9))
+    for cls in classes:
+        col = threat_col[cls]
+        paths = [np.column_stack([p.lon, p.lat]) for p in g.threat_paths
+                 if p.threat_class == cls and len(p.lat) > 1]
+        ax.add_collection(LineCollection(paths, colors=col, linewidths=0.9, alpha=alpha,
+                                         zorder=2.0))
+        starts = [(p.lon[0], p.lat[0]) for p in g.threat_paths if p.threat_class == cls]
+        if starts:
+            ax.scatter([x for x, _ in starts], [y for _, y in starts], marker="o", s=9,
+                       c=col, edgecolors="white", linewidths=0.4, zorder=3.0)
+        handles.append(Line2D([], [], color=col, lw=1.6, label=f"Threat: {cls}"))
+    if g.threat_paths:
+        handles.append(Line2D([], [], marker="o", ls="none", color=_MUTED, markersize=3.5,
+                              markeredgecolor="white", label="Threat launch point"))
+    return handles
+
+
+def _draw_tracks(ax: Axes, g: MapData) -> list[Any]:
+    """The tracked picture over the truth: tracks in ink, false tracks dotted."""
+    if not g.track_paths:
+        return []
+    real = [np.column_stack([p.lon, p.lat]) for p in g.track_paths
+            if p.identity != "false" and len(p.lat) > 1]
+    false = [np.column_stack([p.lon, p.lat]) for p in g.track_paths
+             if p.identity == "false" and len(p.lat) > 1]
+    ax.add_collection(LineCollection(real, colors=_INK, linewidths=0.45, alpha=0.7, zorder=2.2))
+    handles: list[Any] = [Line2D([], [], color=_INK, lw=0.8, label="Track (coalition picture)")]
+    if false:
+        ax.add_collection(LineCollection(false, colors=_FALSE, linewidths=0.6,
+                                         linestyles=(0, (1, 1)), zorder=2.2))
+        handles.append(Line2D([], [], color=_FALSE, lw=0.8, ls=(0, (1, 1)),
+                              label="False track"))
+    return handles
+
+
+def _draw_interceptors(
+    ax: Axes, g: MapData, members: Sequence[str], member_col: Mapping[str, str]
+) -> list[Any]:
+    """Interceptor lines in their member's colour; a legend entry per member."""
+    handles: list[Any] = []
+    for member in members:
+        col = member_col[member]
+        paths = [np.column_stack([p.lon, p.lat]) for p in g.interceptor_paths
+                 if p.member == member]
+        if paths:
+            ax.add_collection(LineCollection(paths, colors=col, linewidths=0.7, alpha=0.75,
+                                             zorder=2.5))
+        handles.append(Line2D([], [], color=col, lw=1.6, label=f"Member: {member}"))
+    return handles
+
+
+def _draw_outcomes(ax: Axes, g: MapData) -> list[Any]:
+    """Intercept points (green crosses) and impacts (open circles; red stars inside a
+    defended asset)."""
+    handles: list[Any] = []
+    if g.intercepts:
+        ax.scatter([p.lon for p in g.intercepts], [p.lat for p in g.intercepts], marker="x",
+                   s=14, c=_KILL, linewidths=0.9, zorder=6.0)
+        handles.append(Line2D([], [], marker="x", ls="none", color=_KILL, markersize=5,
+                              label="Intercept"))
+    if g.impacts:
+        hit = [p for p in g.impacts if p.hit_asset]
+        miss = [p for p in g.impacts if not p.hit_asset]
+        if miss:
+            ax.scatter([p.lon for p in miss], [p.lat for p in miss], marker="o", s=14,
+                       facecolors="none", edgecolors="#343a40", linewidths=0.8, zorder=6.0)
+        if hit:
+            ax.scatter([p.lon for p in hit], [p.lat for p in hit], marker="*", s=70,
+                       c=_HIT, edgecolors="white", linewidths=0.5, zorder=6.5)
+        handles.append(Line2D([], [], marker="o", ls="none", markerfacecolor="none",
+                              markeredgecolor="#343a40", markersize=5,
+                              label="Impact, no asset"))
+        handles.append(Line2D([], [], marker="*", ls="none", color=_HIT, markersize=8,
+                              label="Impact on asset"))
+    return handles
 
 
 def epoch_utc(epoch: Any) -> dt.datetime | None:
@@ -431,59 +483,76 @@ def timeline_png(
             ax.grid(True, axis="y", color=_GRID, linewidth=0.5)
             ax.spines[["top", "right"]].set_visible(False)
             ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-        if len(g.times_s) and g.in_air:
-            classes = sorted(g.in_air)
-            ax1.stackplot(g.times_s / 60.0, *[g.in_air[c] for c in classes], labels=classes,
-                          colors=[threat_col[c] for c in classes], alpha=0.85, step=None,
-                          linewidth=0.0)
-            ax1.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
-                       title="Threats in the air", title_fontsize=8, alignment="left")
-        else:
-            ax1.text(0.5, 0.5, "no timeline samples", transform=ax1.transAxes, ha="center",
-                     color=_MUTED)
-        ax1.set_ylabel("threats in the air")
-        ax1.set_ylim(bottom=0)
-
-        width = _clock_step(t_end, 48)
-        edges = np.arange(0.0, t_end + width, width)
-        bottom = np.zeros(len(edges) - 1)
-        for member, col in member_col.items():
-            times = np.array([t for t, m in fire if m == member])
-            counts, _ = np.histogram(times, bins=edges)
-            ax2.bar(edges[:-1] / 60.0, counts, width=width / 60.0, bottom=bottom, align="edge",
-                    color=col, edgecolor="white", linewidth=0.3, label=member)
-            bottom += counts
-        ax2.set_ylabel(f"fired per {_fmt_step(width)}")
-        _clock_axis(ax2, t_end, t0)
-        if fire:
-            ax2.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
-                       title="Interceptors fired", title_fontsize=8, alignment="left")
-            cum = ax2.twinx()
-            ts = np.sort(np.array([t for t, _ in fire]))
-            cum.step(np.concatenate([[0.0], ts, [t_end]]) / 60.0,
-                     np.concatenate([[0], np.arange(1, len(ts) + 1), [len(ts)]]),
-                     where="post", color=_INK, linewidth=1.0)
-            cum.set_ylabel("cumulative", color=_INK)
-            cum.set_ylim(bottom=0)
-            cum.spines[["top"]].set_visible(False)
-            cum.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-        else:
-            ax2.text(0.5, 0.5, "no interceptors fired", transform=ax2.transAxes, ha="center",
-                     color=_MUTED)
-        ax2.set_xlim(0.0, t_end / 60.0)
-        ax2.set_ylim(bottom=0)
+        _draw_in_air(ax1, g, threat_col)
+        _draw_fired(ax2, fire, member_col, t_end, t0)
         if t0 is not None:
-            start = t0
-
-            def clock(v: float, _pos: int | None) -> str:
-                return (start + dt.timedelta(minutes=float(v))).strftime("%H:%M")
-
-            top = ax1.secondary_xaxis("top")
-            top.xaxis.set_major_locator(MultipleLocator(_clock_step(t_end, 10) / 60.0))
-            top.xaxis.set_major_formatter(FuncFormatter(clock))
-            top.set_xlabel("UTC", color=_MUTED, fontsize=8)
-            top.tick_params(labelsize=7.5)
+            _utc_axis(ax1, t0, t_end)
         return _png(fig, dpi)
+
+
+def _draw_in_air(ax: Axes, g: MapData, threat_col: Mapping[str, str]) -> None:
+    """Threats in the air over time, stacked by class (minutes on the x axis)."""
+    if len(g.times_s) and g.in_air:
+        classes = sorted(g.in_air)
+        ax.stackplot(g.times_s / 60.0, *[g.in_air[c] for c in classes], labels=classes,
+                     colors=[threat_col[c] for c in classes], alpha=0.85, step=None,
+                     linewidth=0.0)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
+                  title="Threats in the air", title_fontsize=8, alignment="left")
+    else:
+        ax.text(0.5, 0.5, "no timeline samples", transform=ax.transAxes, ha="center",
+                color=_MUTED)
+    ax.set_ylabel("threats in the air")
+    ax.set_ylim(bottom=0)
+
+
+def _draw_fired(
+    ax: Axes, fire: Sequence[tuple[float, str]], member_col: Mapping[str, str], t_end: float,
+    t0: dt.datetime | None,
+) -> None:
+    """Interceptors fired (``(time s, member)``), binned (a clock-friendly width, at most 48
+    bins) and stacked by member, with the cumulative count on a right axis; the clock axis."""
+    width = _clock_step(t_end, 48)
+    edges = np.arange(0.0, t_end + width, width)
+    bottom = np.zeros(len(edges) - 1)
+    for member, col in member_col.items():
+        times = np.array([t for t, m in fire if m == member])
+        counts, _ = np.histogram(times, bins=edges)
+        ax.bar(edges[:-1] / 60.0, counts, width=width / 60.0, bottom=bottom, align="edge",
+               color=col, edgecolor="white", linewidth=0.3, label=member)
+        bottom += counts
+    ax.set_ylabel(f"fired per {_fmt_step(width)}")
+    _clock_axis(ax, t_end, t0)
+    if fire:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.1, 1.0), borderaxespad=0.0,
+                  title="Interceptors fired", title_fontsize=8, alignment="left")
+        cum = ax.twinx()
+        ts = np.sort(np.array([t for t, _ in fire]))
+        cum.step(np.concatenate([[0.0], ts, [t_end]]) / 60.0,
+                 np.concatenate([[0], np.arange(1, len(ts) + 1), [len(ts)]]),
+                 where="post", color=_INK, linewidth=1.0)
+        cum.set_ylabel("cumulative", color=_INK)
+        cum.set_ylim(bottom=0)
+        cum.spines[["top"]].set_visible(False)
+        cum.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+    else:
+        ax.text(0.5, 0.5, "no interceptors fired", transform=ax.transAxes, ha="center",
+                color=_MUTED)
+    ax.set_xlim(0.0, t_end / 60.0)
+    ax.set_ylim(bottom=0)
+
+
+def _utc_axis(ax: Axes, t0: dt.datetime, t_end: float) -> None:
+    """A top axis of ``ax`` (minutes after the epoch ``t0``) in UTC clock time."""
+
+    def clock(v: float, _pos: int | None) -> str:
+        return (t0 + dt.timedelta(minutes=float(v))).strftime("%H:%M")
+
+    top = ax.secondary_xaxis("top")
+    top.xaxis.set_major_locator(MultipleLocator(_clock_step(t_end, 10) / 60.0))
+    top.xaxis.set_major_formatter(FuncFormatter(clock))
+    top.set_xlabel("UTC", color=_MUTED, fontsize=8)
+    top.tick_params(labelsize=7.5)
 
 
 def outcome_png(by_class: Mapping[str, Mapping[str, Any]], dpi: int = 150) -> bytes:

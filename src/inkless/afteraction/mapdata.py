@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -138,6 +138,37 @@ def _path_arrays(lat: Any, lon: Any, where: str, k: int | None = None) -> tuple[
     return la, lo
 
 
+_P = TypeVar("_P")
+
+
+def _named_paths(
+    kind: Callable[..., _P], items: Iterable[tuple[Any, ...]], where: str, k: int | None = None
+) -> tuple[_P, ...]:
+    """Paths given as ``(names..., lat, lon)`` tuples as ``kind`` records (names as strings,
+    arrays checked by :func:`_path_arrays`; ``k`` points each when given)."""
+    out = []
+    for i, item in enumerate(items):
+        la, lo = _path_arrays(item[-2], item[-1], f"{where}[{i}]", k)
+        out.append(kind(*(str(x) for x in item[:-2]), la, lo))
+    return tuple(out)
+
+
+def _series(
+    by_name: Mapping[Any, ArrayLike] | None, times: FloatArray, where: str, what: str
+) -> dict[str, FloatArray]:
+    """Named series checked to hold one finite ``what`` (e.g. ``count``) per time."""
+    out = {}
+    for name, values in (by_name or {}).items():
+        v = _arr(values, f"{where}[{name!r}]")
+        if v.shape != times.shape:
+            raise InputError(
+                f"{where}[{name!r}]: {len(v)} {what}s for {len(times)} times; "
+                f"give one {what} per time"
+            )
+        out[str(name)] = v
+    return out
+
+
 @dataclasses.dataclass(frozen=True, init=False)
 class MapData:
     """What the after-action map and timeline draw; degrees, metres, seconds since the epoch.
@@ -207,27 +238,10 @@ class MapData:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
 
-        put(
-            "threat_paths",
-            tuple(
-                ThreatPath(str(t), str(c), *_path_arrays(la, lo, f"threat_paths[{i}]"))
-                for i, (t, c, la, lo) in enumerate(threat_paths)
-            ),
-        )
-        put(
-            "interceptor_paths",
-            tuple(
-                InterceptorPath(str(u), str(m), *_path_arrays(la, lo, f"interceptor_paths[{i}]", 2))
-                for i, (u, m, la, lo) in enumerate(interceptor_paths)
-            ),
-        )
-        put(
-            "civil_paths",
-            tuple(
-                CivilPath(str(c), *_path_arrays(la, lo, f"civil_paths[{i}]"))
-                for i, (c, la, lo) in enumerate(civil_paths)
-            ),
-        )
+        put("threat_paths", _named_paths(ThreatPath, threat_paths, "threat_paths"))
+        put("interceptor_paths",
+            _named_paths(InterceptorPath, interceptor_paths, "interceptor_paths", 2))
+        put("civil_paths", _named_paths(CivilPath, civil_paths, "civil_paths"))
         put("assets", tuple(Asset(str(n), float(a), float(o), float(r), float(v))
                             for n, a, o, r, v in assets))
         put("sensors", tuple(Sensor(str(i), str(m), float(a), float(o), float(r))
@@ -240,50 +254,19 @@ class MapData:
         if len(times) > 1 and np.any(np.diff(times) < 0.0):
             raise InputError("timeline.times_s: not increasing; sort the samples by time")
         put("times_s", times)
-        counts_by_class = {}
-        for cls, counts in (in_air or {}).items():
-            c = _arr(counts, f"timeline.in_air[{cls!r}]")
-            if c.shape != times.shape:
-                raise InputError(
-                    f"timeline.in_air[{cls!r}]: {len(c)} counts for {len(times)} times; "
-                    "give one count per time"
-                )
-            counts_by_class[str(cls)] = c
-        put("in_air", counts_by_class)
+        put("in_air", _series(in_air, times, "timeline.in_air", "count"))
         put("bbox", BBox(*bbox).checked() if bbox is not None else None)
-        put(
-            "track_paths",
-            tuple(
-                TrackPath(str(t), str(c), *_path_arrays(la, lo, f"track_paths[{i}]"))
-                for i, (t, c, la, lo) in enumerate(track_paths)
-            ),
-        )
+        put("track_paths", _named_paths(TrackPath, track_paths, "track_paths"))
         g_times = _arr(gospa_times_s, "picture.gospa_times_s")
         put("gospa_times_s", g_times)
-        series = {}
-        for name, values in (gospa_m or {}).items():
-            v = _arr(values, f"picture.gospa_m[{name!r}]")
-            if v.shape != g_times.shape:
-                raise InputError(
-                    f"picture.gospa_m[{name!r}]: {len(v)} values for {len(g_times)} times; "
-                    "give one value per time"
-                )
-            series[str(name)] = v
-        put("gospa_m", series)
+        put("gospa_m", _series(gospa_m, g_times, "picture.gospa_m", "value"))
         i_times = _arr(identity_times_s, "identification.identity_times_s")
         put("identity_times_s", i_times)
-        kinds: dict[str, dict[str, FloatArray]] = {}
-        for kind, by_identity in (identities or {}).items():
-            kinds[str(kind)] = {}
-            for identity, counts in by_identity.items():
-                c = _arr(counts, f"identification.identities[{kind!r}][{identity!r}]")
-                if c.shape != i_times.shape:
-                    raise InputError(
-                        f"identification.identities[{kind!r}][{identity!r}]: {len(c)} counts "
-                        f"for {len(i_times)} times; give one count per time"
-                    )
-                kinds[str(kind)][str(identity)] = c
-        put("identities", kinds)
+        put("identities", {
+            str(kind): _series(by_identity, i_times, f"identification.identities[{kind!r}]",
+                               "count")
+            for kind, by_identity in (identities or {}).items()
+        })
 
     def extent(self, margin: float = 0.08, min_span_deg: float = 1.0) -> BBox:
         """The map box: :attr:`bbox` if given, else everything drawn plus a margin.

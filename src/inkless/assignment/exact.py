@@ -415,10 +415,6 @@ def solve_exact(
         raise InputError(f"solve_exact: time_limit = {time_limit}; use a positive number of s")
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + time_limit
-
-    def left() -> float:
-        return float(deadline - time.perf_counter())
-
     if start is None:
         x_best = improve_assignment(problem, mmr_assignment(problem))
     else:
@@ -428,7 +424,6 @@ def solve_exact(
             raise InputError(f"solve_exact: start is infeasible: {bad[0]}; pass a feasible x")
     upper = objective_value(problem, x_best)
     cp = _copies(problem)
-    slack = cp.slack
     if cp.n == 0:  # nothing worth firing: x = 0 is optimal
         x0 = np.zeros(problem.p.shape, dtype=np.int64)
         val = objective_value(problem, x0)
@@ -436,52 +431,82 @@ def solve_exact(
     model = _Model(problem, cp)
     z_best = _z_of_x(cp, x_best)
     model.add_cuts(z_best, None)
-    lower = -np.inf
     # the objective is >= 0; closed: within rel_gap, or within what the model cannot resolve
     tiny = 1e-9 * max(float(problem.values.sum()), 1.0)
+    search = _Search(x_best, z_best, upper, -np.inf, rel_gap, tiny, deadline)
+    _cut_root(model, cp, search)
+    model.make_integer(rel_gap / 10.0)
+    _branch_and_cut(problem, model, cp, search)
+    return _solution(search.x_best, search.upper, max(search.lower, 0.0), t0, search.closed())
 
-    def closed() -> bool:
-        return upper - max(lower, 0.0) <= rel_gap * abs(upper) + tiny
 
-    # root: strengthen the LP relaxation by separation at its optimum
+@dataclass
+class _Search:
+    """The state of one exact solve: the best assignment found (``x_best``, its copy
+    indicators ``z_best``) and its objective ``upper``, a proven lower bound ``lower``, the
+    tolerances (``rel_gap`` relative, ``tiny`` absolute) and the deadline (``perf_counter`` s)."""
+
+    x_best: I64
+    z_best: F64
+    upper: float
+    lower: float
+    rel_gap: float
+    tiny: float
+    deadline: float
+
+    def left(self) -> float:
+        """Seconds left before the deadline."""
+        return float(self.deadline - time.perf_counter())
+
+    def closed(self) -> bool:
+        """The gap is closed: within ``rel_gap``, or within what the model cannot resolve."""
+        return self.upper - max(self.lower, 0.0) <= self.rel_gap * abs(self.upper) + self.tiny
+
+
+def _cut_root(model: _Model, cp: _Copies, search: _Search) -> None:
+    """Strengthen the LP relaxation by separation at its optimum, raising ``search.lower``,
+    until the bound stalls, no cut is violated, the gap closes or time runs out."""
     last = -np.inf
     for _ in range(_ROOT_ROUNDS):
-        if left() <= 0:
+        if search.left() <= 0:
             break
-        col, bound = model.solve(left())
+        col, bound = model.solve(search.left())
         if col is None:
             break
-        lower = max(lower, bound - slack)
-        if closed() or bound - last <= 1e-7 * max(1.0, abs(bound)):
+        search.lower = max(search.lower, bound - cp.slack)
+        if search.closed() or bound - last <= 1e-7 * max(1.0, abs(bound)):
             break
         last = bound
         if model.add_cuts(col[: cp.n], col[cp.n :], tol=_CUT_TOL) == 0:
             break
 
-    model.make_integer(rel_gap / 10.0)
+
+def _branch_and_cut(problem: WTAProblem, model: _Model, cp: _Copies, search: _Search) -> None:
+    """Solve the integer model repeatedly, from the incumbent, adding cuts at every solution
+    met (the under-estimate may be loose there) and keeping the best feasible assignment, until
+    the gap closes, time runs out, or a solve adds no cut or repeats its assignment (its bound
+    is then final)."""
     z_last: F64 | None = None
-    while not closed() and left() > 0:
-        model.set_start(z_best)
-        col, bound = model.solve(left())
-        lower = max(lower, bound - slack)
+    while not search.closed() and search.left() > 0:
+        model.set_start(search.z_best)
+        col, bound = model.solve(search.left())
+        search.lower = max(search.lower, bound - cp.slack)
         if col is None:
             break
         added = 0
-        # every solution met is a point where the under-estimate may be loose: cut there too
         for point in [col, *model.saved_points()]:
             if len(point) != len(col):
                 continue
             z = np.round(point[: cp.n])
             x = _x_of_z(cp, z, problem.p.shape)
             val = objective_value(problem, x)
-            if val < upper and not problem.violations(x):
-                upper, x_best, z_best = val, x, z
+            if val < search.upper and not problem.violations(x):
+                search.upper, search.x_best, search.z_best = val, x, z
             added += model.add_cuts(z, point[cp.n :], tol=_CUT_TOL)
         z_now = np.round(col[: cp.n])
         if added == 0 or (z_last is not None and np.array_equal(z_now, z_last)):
             break  # the MILP optimum is exact (to tolerance): its bound is final
         z_last = z_now
-    return _solution(x_best, upper, max(lower, 0.0), t0, closed())
 
 
 def _solution(x: I64, upper: float, lower: float, t0: float, closed: bool) -> Solution:

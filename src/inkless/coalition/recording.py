@@ -358,66 +358,98 @@ def _plan_on_ledger(
         notes = tuple(_holder_changes([e.signed() for e in tx.entries[first:]], before))
         state = tx.state
         on_record, kept = _on_record(state, t, reverse, members)
-        renew = tuple(
-            Renewal(
-                d.seq,
-                d.id,
-                d.fields["type"],
-                reverse.get(d.fields["author"], d.fields["author"]),
-                reverse.get(d.fields["recipient"], d.fields["recipient"]),
-                reason,
-            )
-            for d, reason in state.stale_documents(t)
-            if d.id not in kept  # a precondition it meets survives the change of office
-        )
+        renew = _renewals(state, t, reverse, kept)
         plan = plan_exchange(members, on_record)
         times = signing_times(plan, at, delay_s)
         step_times = {k: utc_iso(v) for k, v in times.items()}
         if not plan.ok or not write:
             appended = tuple(tx.entries[first:]) if write else ()
             return RecordedPlan(plan, renew, appended, {}, {}, step_times, notes)
-        lmembers = list(ledger_of.values())
-        payload = _roster_payload(lmembers)
-        epoch_text = utc_iso(epoch) if epoch is not None else None
-        if canonical_json(payload) != canonical_json(state.roster_members) or (
-            state.epoch != epoch_text
-        ):
-            keeper = state.coordinator or _keeper(lmembers)
-            office = sync_keys(tx, keys, keeper, at, create=True, made=made)
-            tx.append(sign_statement(roster_fields(lmembers, keeper, epoch, at), office.holder))
-        by_letter = dict(on_record)
-        step_docs: dict[int, str] = {}
-        step_renews: dict[int, str] = {}
-        renewed = {(r.type, r.author, r.recipient): r.document_id for r in renew}
-        anonymous = {m.id for m in members if m.anonymous}
-        for step in plan.steps:
-            if step.in_reply_to is not None:
-                reply: str | None = step_docs[step.in_reply_to]
-            elif step.answers_record is not None:
-                reply = by_letter[step.answers_record]
-            else:
-                reply = None
-            body: dict[str, Any] = {
-                "purpose": describe_step(
-                    step, members, lambda mid: ids[mid], lambda mid: mid not in anonymous
-                )
-            }
-            if step.type == DocumentType.AIRSPACE_GRANT:
-                body["grants"] = _grants_body(step.author, step.recipient, grants, ids, epoch)
-            old = renewed.get((step.type.value, step.author, step.recipient))
-            if old is not None:
-                body["renews"] = old
-                step_renews[step.step] = old
-            when = times[step.step]
-            office = sync_keys(tx, keys, ids[step.author], when, create=True, made=made)
-            fields = document_fields(
-                step.type, ids[step.author], ids[step.recipient], when, body, reply
-            )
-            tx.append(sign_statement(fields, office.holder))
-            step_docs[step.step] = fields["id"]
+        _append_roster_if_changed(tx, keys, list(ledger_of.values()), epoch, at, made)
+        step_docs, step_renews = _append_letters(
+            tx, keys, plan, members, ids, on_record, renew, grants, epoch, times, made
+        )
         return RecordedPlan(
             plan, renew, tuple(tx.entries[first:]), step_docs, step_renews, step_times, notes
         )
+
+
+def _renewals(
+    state: LedgerState, t: str, reverse: Mapping[str, str], kept: set[str]
+) -> tuple[Renewal, ...]:
+    """The documents that must be renewed at ``t`` (ids as in the scenario; ``reverse`` maps
+    ledger ids back), but for those in ``kept``: a precondition they meet survives the change
+    of office."""
+    return tuple(
+        Renewal(
+            d.seq,
+            d.id,
+            d.fields["type"],
+            reverse.get(d.fields["author"], d.fields["author"]),
+            reverse.get(d.fields["recipient"], d.fields["recipient"]),
+            reason,
+        )
+        for d, reason in state.stale_documents(t)
+        if d.id not in kept
+    )
+
+
+def _append_roster_if_changed(
+    tx: Appender, keys: KeyStore, lmembers: list[Member], epoch: datetime | None,
+    at: datetime, made: list[str],
+) -> None:
+    """Append a new roster (signed by the coordinator's office) when the ledger members, their
+    rules or the epoch differ from the roster on record."""
+    state = tx.state
+    payload = _roster_payload(lmembers)
+    epoch_text = utc_iso(epoch) if epoch is not None else None
+    if canonical_json(payload) != canonical_json(state.roster_members) or (
+        state.epoch != epoch_text
+    ):
+        keeper = state.coordinator or _keeper(lmembers)
+        office = sync_keys(tx, keys, keeper, at, create=True, made=made)
+        tx.append(sign_statement(roster_fields(lmembers, keeper, epoch, at), office.holder))
+
+
+def _append_letters(
+    tx: Appender, keys: KeyStore, plan: Plan, members: Sequence[Member], ids: Mapping[str, str],
+    on_record: Mapping[Letter, str], renew: Sequence[Renewal], grants: Sequence[AirspaceGrant],
+    epoch: datetime | None, times: Mapping[int, datetime], made: list[str],
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Sign and append the plan's letters, each with its author's office keys at its signing
+    time, in reply to the letter or record it answers, renewing a stale document of the same
+    type, author and recipient. Returns step -> document id and step -> id it renews."""
+    by_letter = dict(on_record)
+    step_docs: dict[int, str] = {}
+    step_renews: dict[int, str] = {}
+    renewed = {(r.type, r.author, r.recipient): r.document_id for r in renew}
+    anonymous = {m.id for m in members if m.anonymous}
+    for step in plan.steps:
+        if step.in_reply_to is not None:
+            reply: str | None = step_docs[step.in_reply_to]
+        elif step.answers_record is not None:
+            reply = by_letter[step.answers_record]
+        else:
+            reply = None
+        body: dict[str, Any] = {
+            "purpose": describe_step(
+                step, members, lambda mid: ids[mid], lambda mid: mid not in anonymous
+            )
+        }
+        if step.type == DocumentType.AIRSPACE_GRANT:
+            body["grants"] = _grants_body(step.author, step.recipient, grants, ids, epoch)
+        old = renewed.get((step.type.value, step.author, step.recipient))
+        if old is not None:
+            body["renews"] = old
+            step_renews[step.step] = old
+        when = times[step.step]
+        office = sync_keys(tx, keys, ids[step.author], when, create=True, made=made)
+        fields = document_fields(
+            step.type, ids[step.author], ids[step.recipient], when, body, reply
+        )
+        tx.append(sign_statement(fields, office.holder))
+        step_docs[step.step] = fields["id"]
+    return step_docs, step_renews
 
 
 def _check_delay(delay_s: float) -> None:

@@ -143,66 +143,96 @@ def pairwise_engagement(
         raise InputError(f"pairwise_engagement: look_s = {look_s}; use a positive time (s)")
     if int(max_shots) != max_shots or max_shots < 1:
         raise InputError(f"pairwise_engagement: max_shots = {max_shots}; use a whole number >= 1")
-    max_shots = int(max_shots)
     k, n_pairs = int(times.shape[0]), int(pair_unit.shape[0])
-    out = Engagements(
+    envelope = (r_min, r_max, alt_min, alt_max)
+    if n_pairs == 0 or k == 0:
+        return _no_shots(n_pairs)
+    if not detail and n_pairs * k <= _BLOCK:  # one small table: the direct form is cheaper
+        out = _no_shots(n_pairs)
+        _shot_now(out, unit, speed, envelope, t_now, times, path, path_alt, pair_unit,
+                  pair_threat)
+        return out
+    return _engagements_by_block(unit, speed, envelope, t_now, times, path, path_alt, pair_unit,
+                                 pair_threat, float(look_s), int(max_shots), detail)
+
+
+def _no_shots(n_pairs: int) -> Engagements:
+    """``n_pairs`` pairs with no shot: NaN times, sample -1, no shots."""
+    return Engagements(
         t_intercept=np.full(n_pairs, np.nan),
         sample=np.full(n_pairs, -1, dtype=np.int64),
         t_latest_launch=np.full(n_pairs, np.nan),
         shots=np.zeros(n_pairs, dtype=np.int64),
     )
-    if n_pairs == 0 or k == 0:
-        return out
-    if not detail and n_pairs * k <= _BLOCK:  # one small table: the direct form is cheaper
-        _shot_now(out, unit, speed, (r_min, r_max, alt_min, alt_max), t_now, times, path,
-                  path_alt, pair_unit, pair_threat)
-        return out
+
+
+def _engagements_by_block(
+    unit: NDArray[np.floating], speed: NDArray[np.floating],
+    envelope: tuple[NDArray[np.floating], ...], t_now: float, times: NDArray[np.floating],
+    path: NDArray[np.floating], path_alt: NDArray[np.floating], pair_unit: I64,
+    pair_threat: I64, look_s: float, max_shots: int, detail: bool,
+) -> Engagements:
+    """:func:`pairwise_engagement` over blocks of pairs whose ``(pair, sample)`` tables stay in
+    cache (arguments as there; ``envelope`` is ``(r_min, r_max, alt_min, alt_max)``)."""
+    n_pairs, k = int(pair_unit.shape[0]), int(times.shape[0])
     # float64 copies, one row per threat: exact (float32 widens exactly), gathered by rows
     planes = np.transpose(path, (2, 1, 0)).astype(np.float64)  # (3, n, k)
     heights = np.ascontiguousarray(path_alt.T, dtype=np.float64)  # (n, k)
     unit_t = np.ascontiguousarray(np.asarray(unit, dtype=np.float64).T)  # (3, m)
     tt = np.asarray(times, dtype=np.float64)
-    bounds = [np.asarray(a, dtype=np.float64) for a in (r_min, r_max, alt_min, alt_max, speed)]
+    bounds = [np.asarray(a, dtype=np.float64) for a in (*envelope, speed)]
     # Samples after a track's last one in flight never count: pairs are taken by decreasing
     # track length and each block computes only the samples its longest track has.
     alive = np.isfinite(heights) & np.isfinite(planes[0])
     length = np.where(alive.any(axis=1), k - np.argmax(alive[:, ::-1], axis=1), 0)[pair_threat]
     order = np.argsort(-length, kind="stable")
     pu, pj, length = pair_unit[order], pair_threat[order], length[order]
-    res = Engagements(np.full(n_pairs, np.nan), np.full(n_pairs, -1, dtype=np.int64),
-                      np.full(n_pairs, np.nan), np.zeros(n_pairs, dtype=np.int64))
+    res = _no_shots(n_pairs)
     work = np.empty((3, _BLOCK))
     flags = np.empty((2, _BLOCK), dtype=bool)
     lo = 0
     while lo < n_pairs and length[lo] > 0:
         kb = int(length[lo])
         hi = min(lo + max(1, _BLOCK // kb), n_pairs)
-        u, j, size = pu[lo:hi], pj[lo:hi], (hi - lo) * kb
+        size = (hi - lo) * kb
         g, tmp, h = (w[:size].reshape(hi - lo, kb) for w in work)
         env, flag = (f[:size].reshape(hi - lo, kb) for f in flags)
-        np.take(planes[0, :, :kb], j, axis=0, out=tmp, mode="clip")
-        tmp -= unit_t[0, u][:, None]
-        np.multiply(tmp, tmp, out=g)
-        for c in (1, 2):
-            np.take(planes[c, :, :kb], j, axis=0, out=tmp, mode="clip")
-            tmp -= unit_t[c, u][:, None]
-            tmp *= tmp
-            g += tmp
-        dist = np.sqrt(g, out=g)
-        np.take(heights[:, :kb], j, axis=0, out=h, mode="clip")
-        with np.errstate(invalid="ignore"):
-            np.greater_equal(dist, bounds[0][u][:, None], out=env)
-            env &= np.less_equal(dist, bounds[1][u][:, None], out=flag)
-            env &= np.greater_equal(h, bounds[2][u][:, None], out=flag)
-            env &= np.less_equal(h, bounds[3][u][:, None], out=flag)
-            np.divide(dist, bounds[4][u][:, None], out=g)
-            np.subtract(tt[:kb], g, out=g)  # g: latest launch to meet the threat at a sample
+        _launch_deadlines(g, env, planes, heights, unit_t, tt[:kb], bounds, pu[lo:hi],
+                          pj[lo:hi], tmp, h, flag)
         _block_shots(res, slice(lo, hi), g, env, tmp, flag, float(t_now), tt[:kb],
-                     float(look_s), max_shots, detail)
+                     look_s, max_shots, detail)
         lo = hi
+    out = _no_shots(n_pairs)
     for name in ("t_intercept", "sample", "t_latest_launch", "shots"):
         getattr(out, name)[order] = getattr(res, name)
     return out
+
+
+def _launch_deadlines(
+    g: F64, env: NDArray[np.bool_], planes: F64, heights: F64, unit_t: F64, times: F64,
+    bounds: list[F64], u: I64, j: I64, tmp: F64, h: F64, flag: NDArray[np.bool_],
+) -> None:
+    """The latest launch ``g (b,k)`` (s) to meet each threat at each sample and whether that
+    sample lies in the unit's envelope, ``env (b,k)``, for a block of pairs (units ``u``,
+    threats ``j``), written in place; ``tmp``, ``h`` and ``flag`` are scratch."""
+    kb = g.shape[1]
+    np.take(planes[0, :, :kb], j, axis=0, out=tmp, mode="clip")
+    tmp -= unit_t[0, u][:, None]
+    np.multiply(tmp, tmp, out=g)
+    for c in (1, 2):
+        np.take(planes[c, :, :kb], j, axis=0, out=tmp, mode="clip")
+        tmp -= unit_t[c, u][:, None]
+        tmp *= tmp
+        g += tmp
+    dist = np.sqrt(g, out=g)
+    np.take(heights[:, :kb], j, axis=0, out=h, mode="clip")
+    with np.errstate(invalid="ignore"):
+        np.greater_equal(dist, bounds[0][u][:, None], out=env)
+        env &= np.less_equal(dist, bounds[1][u][:, None], out=flag)
+        env &= np.greater_equal(h, bounds[2][u][:, None], out=flag)
+        env &= np.less_equal(h, bounds[3][u][:, None], out=flag)
+        np.divide(dist, bounds[4][u][:, None], out=g)
+        np.subtract(times, g, out=g)  # g: latest launch to meet the threat at a sample
 
 
 def _shot_now(

@@ -71,6 +71,73 @@ def _unit_sphere(lat: F64, lon: F64) -> F64:
     return np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
 
 
+def _checked_speed_depart(n: int, speed: ArrayLike, depart: ArrayLike) -> tuple[F64, F64]:
+    """Ground speed (m/s) and departure time (s) of ``n`` movers as ``(n,)`` arrays, checked
+    positive and finite."""
+    spd = np.broadcast_to(np.asarray(speed, dtype=np.float64), (n,)).copy()
+    dep = np.broadcast_to(np.asarray(depart, dtype=np.float64), (n,)).copy()
+    if not np.all(np.isfinite(spd) & (spd > 0.0)):
+        i = int(np.argmin(np.isfinite(spd) & (spd > 0.0)))
+        raise InputError(f"RouteTable.build: mover {i}: speed must be positive; fix its speed")
+    if not np.all(np.isfinite(dep)):
+        i = int(np.argmin(np.isfinite(dep)))
+        raise InputError(f"RouteTable.build: mover {i}: departure time is not finite")
+    return spd, dep
+
+
+def _padded_waypoints(
+    lats: Sequence[ArrayLike], lons: Sequence[ArrayLike], alts: Sequence[ArrayLike]
+) -> tuple[F64, F64, F64, IP]:
+    """Ragged waypoint lists checked (one-dimensional, equal lengths, at least 2, finite) and
+    padded to ``(n, W)`` by repeating each mover's last waypoint; with the real counts
+    ``n_wp (n,)``."""
+    rows = []
+    for i, (la, lo, al) in enumerate(zip(lats, lons, alts, strict=True)):
+        row = [np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in (la, lo, al)]
+        if any(r.ndim != 1 for r in row) or not (row[0].size == row[1].size == row[2].size):
+            raise InputError(
+                f"RouteTable.build: mover {i}: latitude, longitude and altitude lists must be "
+                "one-dimensional and of equal length"
+            )
+        if row[0].size < 2:
+            raise InputError(f"RouteTable.build: mover {i}: a route needs at least 2 waypoints")
+        if not all(np.all(np.isfinite(r)) for r in row):
+            raise InputError(f"RouteTable.build: mover {i}: a waypoint value is not finite")
+        rows.append(row)
+    n = len(rows)
+    n_wp = np.array([r[0].size for r in rows], dtype=np.intp)
+    w = int(n_wp.max()) if n else 2
+    lat = np.empty((n, w))
+    lon = np.empty((n, w))
+    alt = np.empty((n, w))
+    for i, (la, lo, al) in enumerate(rows):
+        k = la.size
+        lat[i, :k], lon[i, :k], alt[i, :k] = la, lo, al
+        lat[i, k:], lon[i, k:], alt[i, k:] = la[-1], lo[-1], al[-1]
+    return lat, lon, alt, n_wp
+
+
+def _great_circle_legs(lat: F64, lon: F64) -> tuple[F64, F64, F64]:
+    """Each leg's great-circle angle (rad, ``(n, W-1)``), unit vector of its start on the
+    sphere and unit tangent there towards its end (``(n, W-1, 3)``); a leg between antipodal
+    points (no defined great circle) is an input error."""
+    u = _unit_sphere(lat, lon)  # (n, W, 3)
+    ua, ub = u[:, :-1], u[:, 1:]
+    cosd = np.clip(np.einsum("nwi,nwi->nw", ua, ub), -1.0, 1.0)
+    sind = np.linalg.norm(np.cross(ua, ub), axis=-1)
+    angle = np.arctan2(sind, cosd)
+    if np.any(angle > np.pi - _ANTIPODAL):
+        i, j = (int(x) for x in np.argwhere(angle > np.pi - _ANTIPODAL)[0])
+        raise InputError(
+            f"RouteTable.build: mover {i}: waypoints {j} and {j + 1} are antipodal, so the "
+            "great circle between them is undefined; add a waypoint between them"
+        )
+    tangent = ub - cosd[..., None] * ua
+    tn = np.linalg.norm(tangent, axis=-1, keepdims=True)
+    leg_w = np.where(tn > 0.0, tangent / np.where(tn > 0.0, tn, 1.0), 0.0)
+    return angle, ua, leg_w
+
+
 @dataclass(frozen=True, slots=True)
 class RouteTable:
     """All movers' routes as padded arrays (struct of arrays; every array is read-only).
@@ -134,56 +201,15 @@ class RouteTable:
                 f"RouteTable.build: {n} latitude lists but {len(lons)} longitude and "
                 f"{len(alts)} altitude lists; give one list of each per mover"
             )
-        spd = np.broadcast_to(np.asarray(speed, dtype=np.float64), (n,)).copy()
-        dep = np.broadcast_to(np.asarray(depart, dtype=np.float64), (n,)).copy()
-        if not np.all(np.isfinite(spd) & (spd > 0.0)):
-            i = int(np.argmin(np.isfinite(spd) & (spd > 0.0)))
-            raise InputError(f"RouteTable.build: mover {i}: speed must be positive; fix its speed")
-        if not np.all(np.isfinite(dep)):
-            i = int(np.argmin(np.isfinite(dep)))
-            raise InputError(f"RouteTable.build: mover {i}: departure time is not finite")
-        rows = []
-        for i, (la, lo, al) in enumerate(zip(lats, lons, alts, strict=True)):
-            row = [np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in (la, lo, al)]
-            if any(r.ndim != 1 for r in row) or not (row[0].size == row[1].size == row[2].size):
-                raise InputError(
-                    f"RouteTable.build: mover {i}: latitude, longitude and altitude lists must be "
-                    "one-dimensional and of equal length"
-                )
-            if row[0].size < 2:
-                raise InputError(f"RouteTable.build: mover {i}: a route needs at least 2 waypoints")
-            if not all(np.all(np.isfinite(r)) for r in row):
-                raise InputError(f"RouteTable.build: mover {i}: a waypoint value is not finite")
-            rows.append(row)
-        n_wp = np.array([r[0].size for r in rows], dtype=np.intp)
-        w = int(n_wp.max()) if n else 2
-        lat = np.empty((n, w))
-        lon = np.empty((n, w))
-        alt = np.empty((n, w))
-        for i, (la, lo, al) in enumerate(rows):
-            k = la.size
-            lat[i, :k], lon[i, :k], alt[i, :k] = la, lo, al
-            lat[i, k:], lon[i, k:], alt[i, k:] = la[-1], lo[-1], al[-1]
-        u = _unit_sphere(lat, lon)  # (n, W, 3)
-        ua, ub = u[:, :-1], u[:, 1:]
-        cosd = np.clip(np.einsum("nwi,nwi->nw", ua, ub), -1.0, 1.0)
-        sind = np.linalg.norm(np.cross(ua, ub), axis=-1)
-        angle = np.arctan2(sind, cosd)
-        if np.any(angle > np.pi - _ANTIPODAL):
-            i, j = (int(x) for x in np.argwhere(angle > np.pi - _ANTIPODAL)[0])
-            raise InputError(
-                f"RouteTable.build: mover {i}: waypoints {j} and {j + 1} are antipodal, so the "
-                "great circle between them is undefined; add a waypoint between them"
-            )
+        spd, dep = _checked_speed_depart(n, speed, depart)
+        lat, lon, alt, n_wp = _padded_waypoints(lats, lons, alts)
+        angle, ua, leg_w = _great_circle_legs(lat, lon)
         # Leg lengths by the haversine formula (the same function users measure routes with).
         length = surface_distance(lat[:, :-1], lon[:, :-1], lat[:, 1:], lon[:, 1:])
-        tangent = ub - cosd[..., None] * ua
-        tn = np.linalg.norm(tangent, axis=-1, keepdims=True)
-        leg_w = np.where(tn > 0.0, tangent / np.where(tn > 0.0, tn, 1.0), 0.0)
         duration = length / spd[:, None]
         t_wp = dep[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(duration, axis=1)], 1)
         arrival = t_wp[np.arange(n), n_wp - 1] if n else np.zeros(0)
-        cols = np.arange(w)[None, :]
+        cols = np.arange(lat.shape[1])[None, :]
         t_wp = np.where(cols < n_wp[:, None], t_wp, np.inf)
         return cls(
             lat=_frozen(lat),

@@ -128,10 +128,19 @@ def compile_tables(scenario: Scenario) -> Tables:
     """Convert the file's units to SI once and lay entities out as arrays."""
     members = tuple(m.id for m in scenario.members)
     member_index = {m: i for i, m in enumerate(members)}
+    return Tables(
+        members=members,
+        assets=_asset_table(scenario, member_index),
+        units=_fire_unit_table(scenario, member_index),
+        sensors=_sensor_table(scenario, member_index),
+    )
 
+
+def _asset_table(scenario: Scenario, member_index: dict[str, int]) -> AssetTable:
+    """The defended assets in SI (positions ECEF m, radius m)."""
     a = scenario.assets
     lat, lon, alt = _geo([x.position for x in a])
-    assets = AssetTable(
+    return AssetTable(
         name=tuple(x.name for x in a),
         owner=np.array([member_index[x.owner] for x in a], dtype=np.int64),
         lat=lat,
@@ -142,11 +151,15 @@ def compile_tables(scenario: Scenario) -> Tables:
         radius=np.array([x.radius_m for x in a], dtype=float),
     )
 
+
+def _fire_unit_table(scenario: Scenario, member_index: dict[str, int]) -> FireUnitTable:
+    """The fire units with their interceptor type's envelope, speed, kill probabilities by
+    threat class, cost and seeker basket, in SI."""
     types = {t.id: t for t in scenario.interceptors}
     u = scenario.fire_units
     kinds = [types[x.interceptor] for x in u]
     lat, lon, alt = _geo([x.position for x in u])
-    units = FireUnitTable(
+    return FireUnitTable(
         id=tuple(x.id for x in u),
         interceptor=tuple(x.interceptor for x in u),
         owner=np.array([member_index[x.owner] for x in u], dtype=np.int64),
@@ -171,6 +184,10 @@ def compile_tables(scenario: Scenario) -> Tables:
         ),
     )
 
+
+def _sensor_table(scenario: Scenario, member_index: dict[str, int]) -> SensorTable:
+    """The sensors in SI: fixed positions (ECEF m) or routes, detection range per target class
+    (given, or scaled from the reference range by the radar range equation), accuracies."""
     s = scenario.sensors
     ecef = np.full((len(s), 3), np.nan)
     routes: list[tuple[F64, F64, F64, float, float] | None] = []
@@ -193,7 +210,7 @@ def compile_tables(scenario: Scenario) -> Tables:
                 ranges[i, c] = (
                     x.reference_range_km * KM * (RCS_DEFAULT_M2[c] / x.reference_rcs_m2) ** 0.25
                 )
-    sensors = SensorTable(
+    return SensorTable(
         id=tuple(x.id for x in s),
         owner=np.array([member_index[x.owner] for x in s], dtype=np.int64),
         kind=tuple(x.kind for x in s),
@@ -209,4 +226,3 @@ def compile_tables(scenario: Scenario) -> Tables:
         pd=np.array([x.pd for x in s], dtype=float),
         false_alarms=np.array([x.false_alarms_per_scan for x in s], dtype=float),
     )
-    return Tables(members=members, assets=assets, units=units, sensors=sensors)

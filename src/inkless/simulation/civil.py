@@ -368,69 +368,129 @@ class ClosureEffect:
 def _apply_closure(
     plan: _Plan, closure: Closure, region: Region
 ) -> tuple[_Plan, Action, float]:
-    """The plan after one closure, the action taken and the decision time."""
+    """The plan after one closure, the action taken and the decision time (s; NaN for none).
+
+    The flight is sampled every ``_SAMPLE_S`` while the closure is in force; one that never
+    enters the region is left alone. Otherwise, at the decision point: an airborne flight
+    already inside the region (or its margin) continues; one whose destination is closed holds,
+    is cancelled or returns (:func:`_closed_destination`); any other goes around
+    (:func:`_rerouted`)."""
     until = closure.until_s if closure.until_s is not None else np.inf
-    t_wp = plan.t_wp
-    t_end = float(t_wp[-1])
     t_from = max(closure.from_s, plan.depart)
-    if t_from >= min(until, t_end):
+    entry = _region_entry(plan, region, t_from, until)
+    if entry is None:
         return plan, "none", np.nan
+    t_in, inside_at_start = entry
+    obstacle = _Obstacle.of(region, closure.margin_km * 1000.0)
+    # Decision point: where the flight is when the closure takes effect (or at departure).
+    t_d = t_from
+    cut = _cut_at(plan, t_d)
+    dx, dy, _ = obstacle.plane.xy(np.array(cut.lat), np.array(cut.lon))
+    airborne = t_d > plan.depart
+    if airborne and (inside_at_start or bool(obstacle.contains(dx, dy))):
+        return plan, "continue", t_d
+    plat, plon = _polygon(region)
+    ex, ey, _ = obstacle.plane.xy(cut.rest_lat[-1:], cut.rest_lon[-1:])
+    dest_closed = bool(obstacle.contains(ex, ey)[0]) or bool(
+        inside_region(cut.rest_lat[-1:], cut.rest_lon[-1:], plat, plon)[0]
+    )
+    if dest_closed:
+        new, action = _closed_destination(plan, cut, until, t_in, airborne)
+        return new, action, t_d
+    return _rerouted(plan, cut, obstacle), "reroute", t_d
+
+
+def _region_entry(
+    plan: _Plan, region: Region, t_from: float, until: float
+) -> tuple[float, bool] | None:
+    """When the flight enters ``region`` between ``t_from`` and ``until`` (s; the last sample
+    outside before the first inside, so that a hold until then never enters early) and whether
+    it is inside at ``t_from``; None when it does not enter."""
+    t_end = float(plan.t_wp[-1])
+    if t_from >= min(until, t_end):
+        return None
     times = np.arange(t_from, min(until, t_end) + _SAMPLE_S, _SAMPLE_S)
     times = times[times <= min(until, t_end)]
     plat, plon = _polygon(region)
     la, lo, _ = plan.at(times)
     inside = inside_region(la, lo, plat, plon)
     if not inside.any():
-        return plan, "none", np.nan
-    # last sample outside before the first inside (a hold until the end then never enters early)
-    t_in = float(times[max(int(np.argmax(inside)) - 1, 0)])
-    obstacle = _Obstacle.of(region, closure.margin_km * 1000.0)
-    # Decision point: where the flight is when the closure takes effect (or at departure).
-    t_d = t_from
+        return None
+    return float(times[max(int(np.argmax(inside)) - 1, 0)]), bool(inside[0])
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A plan cut at a decision time: the waypoints passed before it (``past_*``) and the
+    durations of the legs up to the decision point (``head_dur``, s), the point itself
+    (``lat``, ``lon`` rad, ``alt`` m) and the route from it (``rest_*``, ``rest_dur`` s)."""
+
+    past_lat: F64
+    past_lon: F64
+    past_alt: F64
+    head_dur: F64
+    lat: float
+    lon: float
+    alt: float
+    rest_lat: F64
+    rest_lon: F64
+    rest_alt: F64
+    rest_dur: F64
+
+
+def _cut_at(plan: _Plan, t_d: float) -> _Cut:
+    """``plan`` cut at time ``t_d`` (s); the leg cut there keeps its speed."""
+    t_wp = plan.t_wp
     dla, dlo, dal = (float(v[0]) for v in plan.at(np.array([t_d])))
-    dx, dy, _ = obstacle.plane.xy(np.array(dla), np.array(dlo))
-    airborne = t_d > plan.depart
-    if airborne and (inside[0] or bool(obstacle.contains(dx, dy))):
-        return plan, "continue", t_d
     k_next = int(np.searchsorted(t_wp, t_d, side="right"))  # first waypoint after t_d
-    past_lat, past_lon, past_alt = plan.lat[:k_next], plan.lon[:k_next], plan.alt[:k_next]
-    past_dur = plan.dur[: max(k_next - 1, 0)]
     rest_lat = np.r_[dla, plan.lat[k_next:]]
     rest_lon = np.r_[dlo, plan.lon[k_next:]]
     rest_alt = np.r_[dal, plan.alt[k_next:]]
     rest_dur = plan.dur[k_next - 1 :].copy() if k_next >= 1 else plan.dur.copy()
-    if k_next >= 1:  # the leg cut at the decision point keeps its speed
+    if k_next >= 1:
         full = _leg_lengths(plan.lat[k_next - 1 : k_next + 1], plan.lon[k_next - 1 : k_next + 1])
         part = _leg_lengths(rest_lat[:2], rest_lon[:2])
         rest_dur[0] = plan.dur[k_next - 1] * float(part[0] / full[0]) if full[0] > 0 else 0.0
-        head_dur = np.r_[past_dur, t_d - t_wp[k_next - 1]] if k_next >= 1 else past_dur
+        head_dur = np.r_[plan.dur[: k_next - 1], t_d - t_wp[k_next - 1]]
     else:
         head_dur = np.empty(0)
-    ex, ey, _ = obstacle.plane.xy(rest_lat[-1:], rest_lon[-1:])
-    dest_closed = bool(obstacle.contains(ex, ey)[0]) or bool(
-        inside_region(rest_lat[-1:], rest_lon[-1:], plat, plon)[0]
-    )
-    if dest_closed:
-        if np.isfinite(until):
-            hold = until - t_in
-            if not airborne:
-                return dataclasses.replace(plan, depart=plan.depart + hold), "hold", t_d
-            lat = np.r_[past_lat, dla, rest_lat]
-            lon = np.r_[past_lon, dlo, rest_lon]
-            alt = np.r_[past_alt, dal, rest_alt]
-            dur = np.r_[head_dur, hold, rest_dur]
-            return _Plan(lat, lon, alt, dur, plan.depart), "hold", t_d
+    return _Cut(plan.lat[:k_next], plan.lon[:k_next], plan.alt[:k_next], head_dur,
+                dla, dlo, dal, rest_lat, rest_lon, rest_alt, rest_dur)
+
+
+def _closed_destination(
+    plan: _Plan, cut: _Cut, until: float, t_in: float, airborne: bool
+) -> tuple[_Plan, Action]:
+    """A flight whose destination is closed until ``until`` (s; inf: no end) and which would
+    enter the region at ``t_in`` (s): it holds at the decision point (on the ground: a later
+    departure) until the closure ends; with no end it is cancelled, or, airborne, flies back
+    along the waypoints it passed."""
+    if np.isfinite(until):
+        hold = until - t_in
         if not airborne:
-            return plan, "cancel", t_d
-        back_lat = np.r_[past_lat, dla, past_lat[::-1]]
-        back_lon = np.r_[past_lon, dlo, past_lon[::-1]]
-        back_alt = np.r_[past_alt, dal, past_alt[::-1]]
-        speed = _leg_lengths(rest_lat[:2], rest_lon[:2])[0] / max(rest_dur[0], 1e-9)
-        back_len = _leg_lengths(back_lat[len(past_lat):], back_lon[len(past_lat):])
-        dur = np.r_[head_dur, back_len / max(speed, 1.0)]
-        return _Plan(back_lat, back_lon, back_alt, dur, plan.depart), "return", t_d
-    # Reroute: waypoints inside the closed region are skipped (each skipped leg's time goes to
-    # the next one, at its speed), then every leg that crosses the region goes around it.
+            return dataclasses.replace(plan, depart=plan.depart + hold), "hold"
+        lat = np.r_[cut.past_lat, cut.lat, cut.rest_lat]
+        lon = np.r_[cut.past_lon, cut.lon, cut.rest_lon]
+        alt = np.r_[cut.past_alt, cut.alt, cut.rest_alt]
+        dur = np.r_[cut.head_dur, hold, cut.rest_dur]
+        return _Plan(lat, lon, alt, dur, plan.depart), "hold"
+    if not airborne:
+        return plan, "cancel"
+    n_past = len(cut.past_lat)
+    back_lat = np.r_[cut.past_lat, cut.lat, cut.past_lat[::-1]]
+    back_lon = np.r_[cut.past_lon, cut.lon, cut.past_lon[::-1]]
+    back_alt = np.r_[cut.past_alt, cut.alt, cut.past_alt[::-1]]
+    speed = _leg_lengths(cut.rest_lat[:2], cut.rest_lon[:2])[0] / max(cut.rest_dur[0], 1e-9)
+    back_len = _leg_lengths(back_lat[n_past:], back_lon[n_past:])
+    dur = np.r_[cut.head_dur, back_len / max(speed, 1.0)]
+    return _Plan(back_lat, back_lon, back_alt, dur, plan.depart), "return"
+
+
+def _rerouted(plan: _Plan, cut: _Cut, obstacle: _Obstacle) -> _Plan:
+    """The plan with its route from the decision point going around ``obstacle``: waypoints
+    inside it are skipped (each skipped leg's time goes to the next one, at its speed), then
+    every leg that crosses it goes around it (:meth:`_Obstacle.detour`)."""
+    rest_lat, rest_lon, rest_alt, rest_dur = cut.rest_lat, cut.rest_lon, cut.rest_alt, cut.rest_dur
     rx, ry, rf = obstacle.plane.xy(rest_lat, rest_lon)
     skip = rf & obstacle.contains(rx, ry)
     skip[0] = skip[-1] = False
@@ -464,11 +524,11 @@ def _apply_closure(
             new_dur += list(seg_len / speed)
         else:  # a hold (zero-length leg) keeps its duration
             new_dur += [rest_dur[j]] + [0.0] * (len(seg_len) - 1)
-    lat = np.r_[past_lat, np.array(new_lat)]
-    lon = np.r_[past_lon, np.array(new_lon)]
-    alt = np.r_[past_alt, np.array(new_alt)]
-    dur = np.r_[head_dur, np.array(new_dur)]
-    return _Plan(lat, lon, alt, dur, plan.depart), "reroute", t_d
+    lat = np.r_[cut.past_lat, np.array(new_lat)]
+    lon = np.r_[cut.past_lon, np.array(new_lon)]
+    alt = np.r_[cut.past_alt, np.array(new_alt)]
+    dur = np.r_[cut.head_dur, np.array(new_dur)]
+    return _Plan(lat, lon, alt, dur, plan.depart)
 
 
 def _apply_closures(

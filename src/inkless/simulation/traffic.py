@@ -146,6 +146,58 @@ def recording_from_rows(
             f"{source}: no {', '.join(missing)} column; a recording needs "
             f"{', '.join(_REQUIRED)} per sample"
         )
+    smp = _parse_samples(columns)
+    ok = np.isfinite(smp.ms) & (smp.icao >= 0) & np.isfinite(smp.lat) & np.isfinite(smp.lon)
+    ok &= np.isfinite(smp.alt) & (np.abs(smp.lat) <= 90.0) & (np.abs(smp.lon) <= 180.0)
+    if callsigns is not None:
+        wanted = {c.strip().upper() for c in callsigns}
+        ok &= np.array([c.upper() in wanted for c in smp.calls], dtype=bool)
+    rows = np.flatnonzero(ok)
+    if len(rows) == 0:
+        raise InputError(f"{source}: no usable sample (time, icao24, position and altitude)")
+    order, t_s, flight, start = _split_flights(
+        smp.ms, smp.icao, rows, max_gap_s, max_flights, source
+    )
+    icao = smp.icao[order]
+    lat_r, lon_r = smp.lat[order] * DEG, smp.lon[order] * DEG
+    alt_m = smp.alt[order] * FT
+    gs_mps, trk_r = smp.gs[order] * KT, smp.trk[order] * DEG
+    vr_mps = smp.vr[order] * (FT / MIN)
+    _fill_velocity(start, t_s, lat_r, lon_r, alt_m, gs_mps, trk_r, vr_mps)
+    return Recording(
+        icao24=icao[start[:-1]],
+        callsign=_flight_callsigns(smp.calls, order, start, icao),
+        start=start,
+        flight=flight,
+        t=t_s - t_s.min() + float(time_offset_s),
+        lat=lat_r,
+        lon=lon_r,
+        alt=alt_m,
+        ground_speed=gs_mps,
+        track=trk_r,
+        vertical_rate=vr_mps,
+    )
+
+
+@dataclass(frozen=True)
+class _Samples:
+    """A recording's raw columns as arrays in the file's units (NaN or -1 where unreadable):
+    time ms, ICAO address, callsign, lat/lon deg, altitude ft, ground speed kt, track deg,
+    vertical rate ft/min."""
+
+    ms: F64
+    icao: I64
+    calls: list[str]
+    lat: F64
+    lon: F64
+    alt: F64
+    gs: F64
+    trk: F64
+    vr: F64
+
+
+def _parse_samples(columns: Mapping[str, Sequence[Any]]) -> _Samples:
+    """The columns of a recording parsed to arrays (numbers, ISO times, hex addresses)."""
     try:
         ms = np.array(columns["timestamp"], dtype=float)
     except (TypeError, ValueError):
@@ -165,27 +217,27 @@ def recording_from_rows(
         x = str(v).strip().lower() if v is not None else ""
         codes[v] = int(x, 16) if _is_hex(x) else -1
     icao = np.array([codes[v] for v in columns["icao24"]], dtype=np.int64)
-    lat, lon, alt = num("latitude"), num("longitude"), num("altitude")
-    gs, trk, vr = num("groundspeed"), num("track"), num("vertical_rate")
-    ok = np.isfinite(ms) & (icao >= 0) & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt)
-    ok &= (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)
-    if callsigns is not None:
-        wanted = {c.strip().upper() for c in callsigns}
-        ok &= np.array([c.upper() in wanted for c in calls], dtype=bool)
-    rows = np.flatnonzero(ok)
-    if len(rows) == 0:
-        raise InputError(f"{source}: no usable sample (time, icao24, position and altitude)")
+    return _Samples(ms, icao, calls, num("latitude"), num("longitude"), num("altitude"),
+                    num("groundspeed"), num("track"), num("vertical_rate"))
+
+
+def _split_flights(
+    ms: F64, icao: I64, rows: I64, max_gap_s: float, max_flights: int | None, source: str
+) -> tuple[I64, F64, I64, I64]:
+    """The usable ``rows`` ordered by aircraft and time and cut into flights: ``(order, t_s,
+    flight, start)`` (sample indices, times s, flight of each, each flight's first position in
+    ``order`` with the end appended). A repeated timestamp of one aircraft is dropped (the first
+    kept); a new flight starts at every change of aircraft or gap longer than ``max_gap_s``;
+    single-sample flights are dropped (they cannot be replayed); ``max_flights`` keeps the first
+    flights by start time."""
     order = rows[np.lexsort((ms[rows], icao[rows]))]
     ms, icao = ms[order], icao[order]
-    # Drop repeated timestamps of one aircraft (keep the first).
     dup = np.r_[False, (np.diff(ms) == 0) & (np.diff(icao) == 0)]
     order, ms, icao = order[~dup], ms[~dup], icao[~dup]
     t_s = ms / 1000.0
-    # A new flight at every change of aircraft or gap longer than max_gap_s.
     new = np.r_[True, (np.diff(icao) != 0) | (np.diff(t_s) > max_gap_s)]
     flight = np.cumsum(new) - 1
     start = np.r_[np.flatnonzero(new), len(order)].astype(np.int64)
-    # Single-sample flights cannot be replayed.
     size = np.diff(start)
     keep_f = size >= 2
     if max_flights is not None:
@@ -200,29 +252,18 @@ def recording_from_rows(
     kept_flights = np.flatnonzero(keep_f)
     flight = np.searchsorted(kept_flights, flight).astype(np.int64)
     start = np.r_[np.flatnonzero(np.r_[True, np.diff(flight) != 0]), len(order)].astype(np.int64)
+    return order, t_s, flight, start
 
-    lat_r, lon_r = lat[order] * DEG, lon[order] * DEG
-    alt_m = alt[order] * FT
-    gs_mps, trk_r, vr_mps = gs[order] * KT, trk[order] * DEG, vr[order] * (FT / MIN)
-    _fill_velocity(start, t_s, lat_r, lon_r, alt_m, gs_mps, trk_r, vr_mps)
+
+def _flight_callsigns(calls: list[str], order: I64, start: I64, icao: I64) -> tuple[str, ...]:
+    """Each flight's first non-empty callsign, else its address in hex (``icao`` per sample in
+    ``order``)."""
     call_of = [calls[order[start[f]]] for f in range(len(start) - 1)]
-    for f in range(len(start) - 1):  # the first non-empty callsign of the flight
+    for f in range(len(start) - 1):
         if not call_of[f]:
             named = [calls[i] for i in order[start[f] : start[f + 1]] if calls[i]]
-            call_of[f] = named[0] if named else f"{icao[keep][start[f]]:06x}"
-    return Recording(
-        icao24=icao[keep][start[:-1]],
-        callsign=tuple(call_of),
-        start=start,
-        flight=flight,
-        t=t_s - t_s.min() + float(time_offset_s),
-        lat=lat_r,
-        lon=lon_r,
-        alt=alt_m,
-        ground_speed=gs_mps,
-        track=trk_r,
-        vertical_rate=vr_mps,
-    )
+            call_of[f] = named[0] if named else f"{icao[start[f]]:06x}"
+    return tuple(call_of)
 
 
 def _is_hex(x: str) -> bool:
