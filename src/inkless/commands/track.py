@@ -149,6 +149,39 @@ def load_recording(directory: Path) -> Recording:
     return Recording(meta.dt, meta.steps, sensors, config, det, truth)
 
 
+def _streams(asterix: str) -> list[tuple[str, list[bytes]]]:
+    """CAT048 streams of ``--asterix``: a file, a directory's ``*.ast`` or ``udp://HOST:PORT``."""
+    from inkless.interop.asterix import read_files, receive_udp
+
+    if asterix.startswith("udp://"):
+        return [receive_udp(asterix)]
+    src = Path(asterix)
+    if not src.exists():
+        raise InputError(f"--asterix {asterix}: no such file or directory; give a CAT048 file, "
+                         "a directory of *.ast or udp://HOST:PORT")
+    return read_files(sorted(src.glob("*.ast")) if src.is_dir() else [src])
+
+
+def track_scenario(asterix: str, scenario: Path, tracks_out: Path | None) -> dict[str, Any]:
+    """``inkless track --asterix SRC --scenario SCENARIO``: a run's CAT048 plots through the
+    coalition's trackers (:func:`inkless.interop.radar.track_plots`); the per-scan picture
+    written as ``tracks.csv`` to ``tracks_out``. Returns the summary."""
+    from inkless.interop.picture import picture_table, write_tracks_csv
+    from inkless.interop.radar import track_plots
+
+    record = track_plots(_streams(asterix), scenario)
+    tab = picture_table(record)
+    assert tab is not None and record.tracked is not None and record.tracked.scans is not None
+    if tracks_out is not None:
+        try:
+            write_tracks_csv(tracks_out, tab)
+        except OSError as e:
+            raise InputError(f"{tracks_out}: cannot write ({e.strerror}); check "
+                             "--tracks-out") from None
+    return {"detections": len(record.tracked.scans.plot_t),
+            "tracks": len(set(tab.track_id.tolist())), "track_reports": len(tab)}
+
+
 def run_track(directory: Path, config: TrackerConfig | None = None,
               asterix: str | None = None, recording: Recording | None = None) -> TrackRun:
     """Track ``directory``'s detections and score the picture; raises ``InputError`` on bad input.
@@ -160,14 +193,9 @@ def run_track(directory: Path, config: TrackerConfig | None = None,
     """
     rec = recording if recording is not None else load_recording(directory)
     if asterix is not None:
-        from inkless.interop.asterix import read_detections, read_files, receive_udp
+        from inkless.interop.asterix import read_detections
 
-        if asterix.startswith("udp://"):
-            streams = [receive_udp(asterix)]
-        else:
-            src = Path(asterix)
-            streams = read_files(sorted(src.glob("*.ast")) if src.is_dir() else [src])
-        rec = replace(rec, det=read_detections(streams, rec.sensors))
+        rec = replace(rec, det=read_detections(_streams(asterix), rec.sensors))
     cfg = config if config is not None else rec.config
     scans = np.arange(rec.steps) * rec.dt if rec.steps else None
     pic = replay(rec.det[:, 0], rec.det[:, 1], rec.det[:, 2:5], rec.sensors, config=cfg,
@@ -198,8 +226,8 @@ def write_tracks(path: Path, pic: Picture) -> None:
 
 @app.command("track")
 def track(
-    directory: Annotated[Path, typer.Argument(
-        help="Scenario directory: scenario.json, detections.csv, truth.csv.")],
+    directory: Annotated[Path | None, typer.Argument(
+        help="Scenario directory: scenario.json, detections.csv, truth.csv.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     tracks_out: Annotated[Path | None, typer.Option(
         "--tracks-out", help="Write the online picture: time,track_id,x,y,z,vx,vy,vz.")] = None,
@@ -210,9 +238,22 @@ def track(
     asterix_out: Annotated[Path | None, typer.Option(
         "--asterix-out", help="Also write DIR's detections as CAT048: one sensor-<id>.ast per "
         "sensor, one data block per scan.")] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", help="With --asterix and no DIR: the plots are a run's (inkless run "
+        "--asterix-out) of this scenario's radars (SIC = sensor row); tracked by the "
+        "coalition's trackers; --tracks-out writes tracks.csv.")] = None,
 ) -> None:
     """Track recorded detections (first five columns only) and score against truth with GOSPA."""
     try:
+        if scenario is not None or directory is None:
+            if scenario is None or asterix is None or directory is not None:
+                raise InputError("give a recording DIR, or --asterix SRC --scenario SCENARIO "
+                                 "(a run's CAT048) without DIR")
+            summary = track_scenario(asterix, scenario, tracks_out)
+            typer.echo(json.dumps(summary) if json_out else
+                       f"{summary['detections']} plots, {summary['tracks']} tracks, "
+                       f"{summary['track_reports']} track reports")
+            return
         rec = load_recording(directory)
         if asterix_out is not None:
             from inkless.interop.asterix import write_detections

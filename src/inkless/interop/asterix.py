@@ -36,7 +36,7 @@ from inkless.units import FT, NMI
 
 __all__ = [
     "CAT048_MAX_HEIGHT_M", "CAT048_MAX_RHO_M", "CAT062_MAX_ALT_M", "CAT062_MAX_CLIMB_MPS",
-    "DAY_S", "Encoded", "Plots", "decode_cat048", "encode_cat048", "encode_cat062",
+    "DAY_S", "Encoded", "Plots", "cat048_fits", "decode_cat048", "encode_cat048", "encode_cat062",
     "enu_from_polar", "polar_from_enu", "read_detections", "read_files", "receive_udp",
     "split_blocks", "unwrap_time_of_day",
     "write_detections",
@@ -105,6 +105,15 @@ def _blocks(cat: type[Cat048] | type[Cat062], records: list[Any]) -> bytes:
     return b"".join(cat.create(p).unparse().to_bytes() for p in parts)
 
 
+def cat048_fits(rho_m: F64, height_m: F64) -> NDArray[np.bool_]:
+    """Plots that CAT048 can carry: slant range 0 .. 256 NM (I048/040 RHO) and height within
+    -62.4 .. +62.4 km (I048/110 3DH)."""
+    rho, h = np.asarray(rho_m, dtype=np.float64), np.asarray(height_m, dtype=np.float64)
+    out: NDArray[np.bool_] = ((rho >= 0.0) & (rho < CAT048_MAX_RHO_M)
+                              & (h >= CAT048_MIN_HEIGHT_M) & (h <= CAT048_MAX_HEIGHT_M))
+    return out
+
+
 def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64,
                   height_m: F64, where: str = "CAT048") -> Encoded:
     """One CAT048 data block: the plots of one scan of one radar (primary 3-D radar plots;
@@ -116,8 +125,7 @@ def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64
     out and logged (one line, with ``where``).
     """
     rho, th, h = (np.asarray(a, dtype=np.float64) for a in (rho_m, theta_rad, height_m))
-    kept = ((rho >= 0.0) & (rho < CAT048_MAX_RHO_M) & (h >= CAT048_MIN_HEIGHT_M)
-            & (h <= CAT048_MAX_HEIGHT_M) & np.isfinite(th))
+    kept = cat048_fits(rho, h) & np.isfinite(th)
     if not kept.all():
         log.warning("%s: %d plot(s) left out: slant range >= 256 NM or height outside "
                     "-62.4..62.4 km (I048/040, I048/110); they still go out as CoT",
@@ -136,7 +144,7 @@ def encode_cat048(sac: int, sic: int, t_utc_s: float, rho_m: F64, theta_rad: F64
 
 def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.int64],
                   lat_rad: F64, lon_rad: F64, alt_m: F64, v_enu_mps: F64,
-                  where: str = "CAT062") -> Encoded:
+                  where: str | None = "CAT062") -> Encoded:
     """One CAT062 data block: the system tracks of one picture update (one per 1 000 tracks).
 
     ``lat_rad``/``lon_rad`` WGS-84 (I062/105), ``alt_m`` geometric altitude (I062/130),
@@ -144,6 +152,7 @@ def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.i
     up component). Track numbers are written modulo 65 536 (16 bits). Tracks outside the
     items' ranges (altitude above ~45.7 km, climb faster than ~1 040 m/s) are left out, logged;
     tracks without a velocity (NaN: a track's first sample) are left out, not logged.
+    ``where=None``: nothing is logged (the caller counts ``dropped``).
     """
     lat, lon, alt = (np.asarray(a, dtype=np.float64) for a in (lat_rad, lon_rad, alt_m))
     v = np.asarray(v_enu_mps, dtype=np.float64).reshape(-1, 3)
@@ -153,7 +162,7 @@ def encode_cat062(sac: int, sic: int, t_utc_s: float, track_number: NDArray[np.i
             & ~(known & (np.abs(v[:, 2]) > CAT062_MAX_CLIMB_MPS))
             & ~(known & (np.abs(v[:, :2]) > CAT062_MAX_V_MPS).any(axis=1)))
     kept = fits & known
-    if not fits.all():
+    if where is not None and not fits.all():
         log.warning("%s: %d track(s) left out: altitude outside -457 m..45.7 km (I062/130) or "
                     "climb rate beyond 1 040 m/s (I062/220); they still go out as CoT",
                     where, int((~fits).sum()))

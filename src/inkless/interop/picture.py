@@ -3,14 +3,12 @@
 Where it sits: after the run (``inkless run`` writes ``tracks.csv`` and, with ``--asterix-out``,
 ``picture.ast``); ``inkless cot send`` reads ``tracks.csv`` back and replays it.
 
-What the run keeps of its picture (``Record.tracked``) is the coalition picture's tracks every
-20 s (``pipeline._SAMPLE_S``): time, track id and ECEF position. So ``tracks.csv`` holds that
-sampled picture, not every scan: the velocity is the finite difference between a track's
-consecutive samples (m/s, ENU at the later sample; empty for a track's only sample), the
-covariance columns are empty (the run does not keep it), identity is the coalition's (member
-0's) latest decision at or before the sample, class is ``civil`` for a neutral track and empty
-otherwise (the run keeps no class per track), and ``releasable_to`` lists the members that
-held the track then. docs/interop.md lists the columns.
+``tracks.csv`` holds the coalition picture at every decision cycle (``settings.scan_period_s``):
+one row per track per cycle, from the run's record (``PictureRecord.scans``, one row per row of
+the coalition identity history): WGS-84 position, the velocity turned into the track's local
+ENU frame, the upper triangle of its ENU position covariance, the coalition's (member 0's)
+identity, the class (the declared threat class of a hostile track, ``civil`` for a neutral one)
+and the members that held the track then. docs/interop.md lists the columns and the size.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from numpy.typing import NDArray
 from inkless.errors import InputError
 from inkless.identification.categories import CATEGORY_NAMES, NEUTRAL
 from inkless.physics.geodesy import enu_rotation, geodetic_from_ecef
+from inkless.scenario.model import THREAT_CLASSES
 
 from .asterix import encode_cat062
 from .cot import CotEvent, ce_le, cot_type
@@ -71,81 +70,64 @@ class PictureTable:
 
 
 def picture_table(record: Record) -> PictureTable | None:
-    """The sampled coalition picture of a tracked run (``None`` for the perfect picture)."""
-    tr, idr = record.tracked, record.identity
-    if tr is None:
-        return None
-    order = np.lexsort((tr.samples_t, tr.samples_id))
-    t, tid, ecef = tr.samples_t[order], tr.samples_id[order], tr.samples_ecef[order]
-    n = len(t)
-    lat, lon, hae = geodetic_from_ecef(ecef)
-    v = np.full((n, 3), np.nan)
-    same = (tid[1:] == tid[:-1]) & (t[1:] > t[:-1])
-    k = np.flatnonzero(same) + 1
-    if len(k):
-        d = (ecef[k] - ecef[k - 1]) / (t[k] - t[k - 1])[:, None]
-        v[k] = np.einsum("nij,nj->ni", enu_rotation(lat[k], lon[k]), d)
-    ident = np.full(n, 0, np.int8)
-    held = np.zeros(n, np.uint64)
-    h = idr.coalition
-    if h is not None and len(h):
-        rows = np.flatnonzero(h.member == 0)
-        j = _latest_at(h.track_id[rows], h.t[rows], tid, t)
-        ok = j >= 0
-        ident[ok] = h.category[rows[j[ok]]]
-        if idr.held is not None:
-            held[ok] = idr.held[rows[j[ok]]]
-    members = [m.id for m in record.scenario.members]
-    sets, which = np.unique(held, return_inverse=True)
-    names = [";".join(m for b, m in enumerate(members) if x >> b & 1) for x in sets.tolist()]
-    rel = tuple(names[k] for k in which.tolist())
-    return PictureTable(
-        record.scenario.settings.epoch, t, tid, lat, lon, hae, v, np.full((n, 3, 3), np.nan),
-        ident, tuple("civil" if i == NEUTRAL else "" for i in ident.tolist()),
-        ("coalition fused",) * n, rel)
+    """The per-scan coalition picture of a tracked run (``None`` for the perfect picture).
 
-
-def _latest_at(key: NDArray[np.int64], t: F64, at_key: NDArray[np.int64], at_t: F64,
-              ) -> NDArray[np.int64]:
-    """For each query ``(at_key[i], at_t[i])`` the row of ``(key, t)`` with the same key and the
-    latest ``t <= at_t[i]`` (of equal times, the last in row order); -1 where there is none.
-
-    One stable sort of rows and queries together (by key, then time, rows before queries at
-    a tie) and a running maximum of the row positions: O((m + n) log(m + n)), no loop.
+    Rows are those of ``record.identity.coalition`` (one per decision time and track, member
+    0) with the states of ``record.tracked.scans``. Position: the state (common ENU frame) to
+    ECEF to geodetic; velocity and position covariance rotated from the common frame to the
+    track's local ENU (``M = R_local R_frame^T``, ``P_local = M P M^T``).
     """
-    m = len(key)
-    k = np.concatenate([key, at_key])
-    is_q = np.r_[np.zeros(m, bool), np.ones(len(at_key), bool)]
-    order = np.lexsort((is_q, np.concatenate([t, at_t]), k))
-    q = np.flatnonzero(is_q[order])
-    if not len(q):
-        return np.zeros(0, np.int64)
-    last = np.maximum.accumulate(np.where(is_q[order], -1, np.arange(len(order))))[q]
-    row = order[np.maximum(last, 0)]
-    found = (last >= 0) & (k[row] == k[order[q]])
-    out = np.full(len(at_key), -1, np.int64)
-    out[order[q] - m] = np.where(found, row, -1)
+    tr, h = record.tracked, record.identity.coalition
+    if tr is None or tr.scans is None or h is None:
+        return None
+    sc, frame = tr.scans, tr.frame
+    n = len(h)
+    x = sc.x.astype(np.float64)
+    lat, lon, hae = geodetic_from_ecef(frame.to_ecef(x[:, :3]))
+    m = enu_rotation(lat, lon) @ frame.rot.T
+    v = np.einsum("nij,nj->ni", m, x[:, 3:])
+    p = np.zeros((n, 3, 3))
+    p[:, _IU[0], _IU[1]] = sc.cov
+    p[:, _IU[1], _IU[0]] = sc.cov
+    cov = m @ p @ np.swapaxes(m, 1, 2)
+    held = record.identity.held if record.identity.held is not None else np.zeros(n, np.uint64)
+    members = [mb.id for mb in record.scenario.members]
+    sets, which = np.unique(held, return_inverse=True)
+    names = [";".join(mb for b, mb in enumerate(members) if s >> b & 1) for s in sets.tolist()]
+    ident = h.category.astype(np.int8)
+    cls = tuple("civil" if i == NEUTRAL else THREAT_CLASSES[c] if c >= 0 else ""
+                for i, c in zip(ident.tolist(), sc.threat_class.tolist(), strict=True))
+    return PictureTable(
+        record.scenario.settings.epoch, h.t.copy(), h.track_id.copy(), lat, lon, hae, v,
+        0.5 * (cov + np.swapaxes(cov, 1, 2)), ident, cls, ("coalition fused",) * n,
+        tuple(names[k] for k in which.tolist()))
+
+
+def _col(a: NDArray[np.floating] | NDArray[np.integer], fmt: str) -> NDArray[np.str_]:
+    """A numeric column as text, ``fmt`` per value (printf style), empty where not finite."""
+    a = np.asarray(a)
+    out: NDArray[np.str_] = np.where(np.isfinite(a), np.char.mod(fmt, a), "")
     return out
 
 
-def _num(x: float, fmt: str) -> str:
-    return "" if not math.isfinite(x) else format(x, fmt)
-
-
 def write_tracks_csv(path: Path, tab: PictureTable) -> None:
-    """Write ``tab`` as ``tracks.csv`` (header :data:`COLUMNS`; empty cell: unknown)."""
+    """Write ``tab`` as ``tracks.csv`` (header :data:`COLUMNS`; empty cell: unknown). Columns
+    are formatted whole (numpy), not row by row: an April picture is 316 000 rows."""
+    times, at = np.unique(tab.t_s, return_inverse=True)
+    utc = np.array([(tab.epoch + timedelta(seconds=float(t))).isoformat().replace("+00:00", "Z")
+                    for t in times.tolist()] or [""])[at]
+    cov = tab.cov_enu[:, _IU[0], _IU[1]]
+    cols: list[NDArray[np.str_] | tuple[str, ...]] = [
+            _col(tab.t_s, "%.3f"), utc, _col(tab.track_id, "%d"),
+            _col(np.degrees(tab.lat), "%.7f"), _col(np.degrees(tab.lon), "%.7f"),
+            _col(tab.hae, "%.1f"), *(_col(tab.v_enu[:, k], "%.2f") for k in range(3)),
+            *(_col(cov[:, k], "%.4g") for k in range(6)),
+            np.array(CATEGORY_NAMES)[tab.identity.astype(np.int64)], tab.cls, tab.provenance,
+            tab.releasable_to]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(COLUMNS)
-        for i in range(len(tab)):
-            utc = tab.epoch + timedelta(seconds=float(tab.t_s[i]))
-            w.writerow([
-                f"{tab.t_s[i]:.3f}", utc.isoformat().replace("+00:00", "Z"), int(tab.track_id[i]),
-                f"{math.degrees(tab.lat[i]):.7f}", f"{math.degrees(tab.lon[i]):.7f}",
-                f"{tab.hae[i]:.1f}", *(_num(x, ".2f") for x in tab.v_enu[i]),
-                *(_num(x, ".1f") for x in tab.cov_enu[i][_IU]),
-                CATEGORY_NAMES[int(tab.identity[i])], tab.cls[i], tab.provenance[i],
-                tab.releasable_to[i]])
+        w.writerows(zip(*(list(c) for c in cols), strict=True))
 
 
 def read_tracks_csv(path: Path) -> PictureTable:
@@ -179,16 +161,16 @@ def read_tracks_csv(path: Path) -> PictureTable:
 
 
 def cat062_blocks(tab: PictureTable) -> tuple[bytes, int]:
-    """The picture as CAT062: one data block per sample time; returns the bytes and the number
-    of track reports left out (outside CAT062's ranges, logged, or without a velocity)."""
+    """The picture as CAT062: one data block per scan; returns the bytes and the number of
+    track reports left out (outside CAT062's ranges, or without a velocity), not logged one
+    block at a time: the caller says the count in one line."""
     out, left = [], 0
     midnight = tab.epoch.replace(hour=0, minute=0, second=0, microsecond=0)
     base = (tab.epoch - midnight).total_seconds()
     for t in np.unique(tab.t_s):
         m = tab.t_s == t
         enc = encode_cat062(PICTURE_SAC, PICTURE_SIC, base + float(t), tab.track_id[m],
-                            tab.lat[m], tab.lon[m], tab.hae[m], tab.v_enu[m],
-                            where=f"picture t={t:g}s")
+                            tab.lat[m], tab.lon[m], tab.hae[m], tab.v_enu[m], where=None)
         out.append(enc.block)
         left += enc.dropped
     return b"".join(out), left
@@ -242,24 +224,38 @@ def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
 
 def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -> list[str]:
     """``inkless run``'s picture outputs: ``out_dir/tracks.csv`` (tracked picture only) and,
-    with ``asterix_out``, ``asterix_out/picture.ast`` (CAT062). Returns notes for the terminal.
+    with ``asterix_out``, ``asterix_out/picture.ast`` (CAT062) and each radar's plots
+    (CAT048, :func:`inkless.interop.radar.write_run_plots`). Returns notes for the terminal.
     Raises ``OSError`` on a write failure (the caller names the path)."""
     tab = picture_table(record)
     notes: list[str] = []
     if tab is None:
         if asterix_out is not None:
-            notes.append("--asterix-out: the perfect picture has no tracks; nothing written "
-                         "(use --picture tracked)")
+            notes.append("--asterix-out: the perfect picture has no tracks or plots; nothing "
+                         "written (use --picture tracked)")
         return notes
     write_tracks_csv(out_dir / "tracks.csv", tab)
-    notes.append(f"wrote {out_dir / 'tracks.csv'} ({len(tab)} track reports, sampled every "
-                 "20 s)")
+    notes.append(f"wrote {out_dir / 'tracks.csv'} ({len(tab)} track reports: every track at "
+                 "every decision cycle)")
     if asterix_out is not None:
+        from inkless.simulation import SensorPlatforms
+
+        from .radar import write_run_plots
+
         asterix_out.mkdir(parents=True, exist_ok=True)
         data, left = cat062_blocks(tab)
         (asterix_out / "picture.ast").write_bytes(data)
         notes.append(f"wrote {asterix_out / 'picture.ast'} (CAT062; {left} track reports left "
-                     "out: outside its ranges or without a velocity)")
+                     "out: outside its ranges)")
+        sc = record.tracked.scans if record.tracked is not None else None
+        ticks = int(np.rint(sc.plot_t.max() / record.scenario.settings.scan_period_s)) + 1 if (
+            sc is not None and len(sc.plot_t)) else 1
+        pos = SensorPlatforms(record.tables.sensors).grid(
+            record.scenario.settings.scan_period_s, ticks)[0]
+        kept, dropped = write_run_plots(record, pos, asterix_out)
+        notes.append(f"wrote {asterix_out}/radar-*.ast (CAT048, one file per radar: {kept} "
+                     f"plots; {dropped} left out: slant range >= 256 NM or height beyond "
+                     "62.4 km)")
     return notes
 
 
