@@ -39,6 +39,9 @@ def serve_command(
         "that reconnects.")] = 60.0,
     nonce_ttl: Annotated[float, typer.Option(
         "--nonce-ttl", help="Seconds a node has to answer its challenge.")] = 30.0,
+    order_timeout: Annotated[float, typer.Option(
+        "--order-timeout", help="Wall-clock seconds a node has to answer a fire order before "
+        "the service re-plans without it.")] = 2.0,
 ) -> None:
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.coalition import KeyStore
@@ -50,8 +53,9 @@ def serve_command(
     try:
         if not speed > 0:
             raise InputError(f"--speed {speed:g}: must be above 0")
-        if replay_window < 0 or nonce_ttl < 0:
-            raise InputError("--replay-window and --nonce-ttl: must be 0 or more seconds")
+        if min(replay_window, nonce_ttl, order_timeout) < 0:
+            raise InputError("--replay-window, --nonce-ttl, --order-timeout: must be 0 or more "
+                             "seconds")
         public = read_public_keys(keys)
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
         legal = legal_record(sc, ledger, keys)
@@ -71,7 +75,7 @@ def serve_command(
     typer.echo(f"serving {sc.name} on ws://{h}:{p}/node ({len(sc.members)} members, "
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
-    service = Service(session, door, speed, replay_window)
+    service = Service(session, door, speed, replay_window, order_timeout)
     try:
         asyncio.run(serve(service, sock))
     except KeyboardInterrupt:
@@ -88,16 +92,22 @@ def node_command(
         "resumed from its last sequence number.")] = None,
     duration: Annotated[float | None, typer.Option(
         "--duration", help="Stop after this many wall-clock seconds.")] = None,
+    cantco: Annotated[str | None, typer.Option(
+        "--cantco", help="Decline every fire order with this reason (drills).")] = None,
+    ignore_orders: Annotated[bool, typer.Option(
+        "--ignore-orders", help="Never answer a fire order (drills of the timeout).")] = False,
 ) -> None:
     """A member node: join the service with the office-holder key, push the member's plots,
     keep its stream (docs/service.md)."""
     from inkless.service import NodeRefused, load_key, run_node
+    from inkless.service.node import simulated
 
     try:
         if not url.startswith(("ws://", "wss://")):
             raise InputError(f"--url {url}: give ws://HOST:PORT/node")
         k = load_key(key)
-        ended = asyncio.run(run_node(member, k, url, dump, duration))
+        ended = asyncio.run(run_node(member, k, url, dump, duration,
+                                     simulated(cantco, ignore_orders)))
     except InklessError as e:
         fail(e)
     except NodeRefused as e:

@@ -27,8 +27,11 @@ from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
+from inkless.engine import Inputs
+
 from .auth import Door, Refused
 from .live import Session
+from .orders import Orders
 from .streams import Stream
 
 __all__ = ["MAX_MESSAGE_BYTES", "REFUSED_CODE", "Service", "bind", "serve"]
@@ -43,11 +46,13 @@ MAX_MESSAGE_BYTES = 4_000_000
 
 class Service:
     """One live session behind its door (module docstring); ``speed``: scenario seconds per
-    wall-clock second; ``window_s``: the replay window, wall-clock s."""
+    wall-clock second; ``window_s``: the replay window, wall-clock s; ``order_timeout_s``: how
+    long a node has to answer a fire order, wall-clock s (:mod:`inkless.service.orders`)."""
 
     def __init__(self, session: Session, door: Door, speed: float = 1.0,
-                 window_s: float = 60.0) -> None:
+                 window_s: float = 60.0, order_timeout_s: float = 2.0) -> None:
         self.session, self.door, self.speed = session, door, speed
+        self.orders = Orders(order_timeout_s)
         self.streams = {m: Stream(m, window_s) for m in session.members}
         self.connected: dict[str, int] = {}  # member -> connection id
         self.pushed: dict[int, dict[str, dict[int, Any]]] = {}
@@ -120,9 +125,11 @@ class Service:
             msg = json.loads(text)
         except json.JSONDecodeError as e:
             return f"not JSON ({e.msg} at {e.pos})"
-        if not isinstance(msg, dict) or msg.get("type") != "report":
-            kind = msg.get("type") if isinstance(msg, dict) else None
-            return f"unknown message type {kind!r}; nodes send: report"
+        kind = msg.get("type") if isinstance(msg, dict) else None
+        if kind in ("wilco", "cantco"):
+            return self.orders.answer(member, msg)
+        if kind != "report":
+            return f"unknown message type {kind!r}; nodes send: report, wilco, cantco"
         checked = self.session.plots(member, msg)
         if isinstance(checked, str):
             return checked
@@ -137,6 +144,11 @@ class Service:
     def publish(self, messages: Mapping[str, dict[str, Any]]) -> None:
         for member, msg in messages.items():
             self.streams[member].publish(msg)
+
+    def publish_lists(self, messages: Mapping[str, list[dict[str, Any]]]) -> None:
+        for member, msgs in messages.items():
+            for msg in msgs:
+                self.streams[member].publish(msg)
 
     async def clock(self) -> None:
         """Step the session on scaled wall-clock time until the scenario ends."""
@@ -161,8 +173,17 @@ class Service:
             for old in [k for k in self.pushed if k < tick]:
                 del self.pushed[old]
             connected = set(self.connected)
-            decided = await asyncio.to_thread(s.step, tick, pushed, connected)
+            declined = self.orders.due(connected)
+            for d in declined:
+                log.info("order %d declined: %s; re-planned without that unit", d.order, d.reason)
+            decided = await asyncio.to_thread(s.step, tick, pushed, connected,
+                                              Inputs(declined=declined))
+            for line in decided.refused:
+                log.warning("%s", line)
             self.publish(s.pictures(tick))
+            self.publish_lists(self.orders.issue(decided))
+            self.publish_lists(self.orders.results(s.engine.defence.flight, s.audience,
+                                                   s.unit_ids))
             tick = decided.next_tick
         self.publish({m: {"type": "end", "t": s.engine.last_tick * s.dt} for m in s.members})
         log.info("session ended")

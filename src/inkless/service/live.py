@@ -63,6 +63,7 @@ class Session:
         coalition = coalition_members(scenario)
         self.audience = {m: Audience.of(coalition, m, secret) for m in self.members}
         self.sensor_ids = tuple(self.engine.tables.sensors.id)
+        self.unit_ids = tuple(self.engine.tables.units.id)
         self._sent: dict[int, Reports] = {}
 
     # --- 1. the simulated sensors ------------------------------------------------------------

@@ -29,7 +29,7 @@ from inkless.errors import InputError
 
 from .auth import hello_message
 
-__all__ = ["NodeRefused", "last_seq", "load_key", "run_node"]
+__all__ = ["NodeRefused", "last_seq", "load_key", "run_node", "simulated"]
 
 
 class NodeRefused(Exception):
@@ -96,20 +96,34 @@ class _Node:
         self.seq = seq
 
 
-def echo(msg: dict[str, Any]) -> dict[str, Any] | None:
-    """The simulated node's answer to a message: its ``detections`` pushed back as its
-    ``report`` (None: nothing to answer)."""
-    if msg.get("type") != "detections":
+def simulated(cantco: str | None = None, ignore_orders: bool = False
+              ) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """The simulated node's answers: its ``detections`` pushed back as its ``report``; a fire
+    ``order`` answered ``wilco`` (or ``cantco`` with the reason ``cantco``; or never, with
+    ``ignore_orders``: drills of the service's re-planning)."""
+
+    def answer(msg: dict[str, Any]) -> dict[str, Any] | None:
+        kind = msg.get("type")
+        if kind == "detections":
+            return {"type": "report", "t": msg["t"], "plots": msg["plots"]}
+        if kind == "order" and not ignore_orders:
+            if cantco is not None:
+                return {"type": "cantco", "order": msg["order"], "reason": cantco}
+            return {"type": "wilco", "order": msg["order"]}
         return None
-    return {"type": "report", "t": msg["t"], "plots": msg["plots"]}
+
+    return answer
 
 
 async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | None = None,
-                   duration_s: float | None = None) -> str:
+                   duration_s: float | None = None,
+                   answer: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+                   ) -> str:
     """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
-    pass (``"duration"``); :class:`NodeRefused` if the service refuses it."""
+    pass (``"duration"``); :class:`NodeRefused` if the service refuses it. ``answer``: what
+    the node sends back for a message (default :func:`simulated`)."""
     out = dump.open("a", encoding="utf-8") if dump is not None else None
-    node = _Node(member, key, out, last_seq(dump), echo)
+    node = _Node(member, key, out, last_seq(dump), answer or simulated())
     try:
         return await asyncio.wait_for(_session(node, url), duration_s)
     except TimeoutError:

@@ -1,0 +1,87 @@
+"""Fire orders as proposals (issue 11): each order goes to its unit's member, whose node
+answers WILCO or CANTCO; a decline, a timeout or a lost node makes the service re-plan that
+threat with the other members' units at once. Real service, real node processes; the
+scenario's partner (ANON) has the better round, so it is proposed first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import connect
+
+from inkless.service import hello_message, load_key
+
+from .conftest import holder, read_dump
+from .test_streams import _finish, _node
+
+
+def _orders(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in msgs if m["type"] == "order"]
+
+
+def _taken_over(anon: list[dict[str, Any]], host: list[dict[str, Any]]) -> None:
+    """Some target ordered to the partner was then ordered to the host, not earlier."""
+    first: dict[int, float] = {}
+    for o in _orders(anon):
+        first.setdefault(o["target"], o["t"])
+    assert first, "no order went to the partner"
+    later = [o for o in _orders(host) if o["target"] in first and o["t"] >= first[o["target"]]]
+    assert later, (first, _orders(host))
+
+
+def test_orders_go_to_their_units_members_and_wilco_flies(server_factory: Any, keys: Path,
+                                                         tmp_path: Path) -> None:
+    s = server_factory("--simulate", "--speed", "8")
+    host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
+    for p in (_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)):
+        _finish(p)
+    h, a = read_dump(host), read_dump(anon)
+    assert _orders(a) and {o["unit"] for o in _orders(a)} == {"anon-sam"}
+    assert {o["unit"] for o in _orders(h)} <= {"host-sam"}
+    results = [m for m in a if m["type"] == "result"]
+    assert results and {r["order"] for r in results} <= {o["order"] for o in _orders(a)}
+    assert all(r["result"] in ("kill", "miss", "lost") for r in results)
+    # the partner releases no engagements: the host hears of none of its shots
+    assert not [m for m in h if m["type"] == "result" and m["order"] in
+                {o["order"] for o in _orders(a)}]
+
+
+def test_cantco_is_replanned_with_the_other_members_units(server_factory: Any, keys: Path,
+                                                          tmp_path: Path) -> None:
+    s = server_factory("--simulate", "--speed", "8")
+    host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
+    for p in (_node("HOST", keys, s.url, host),
+              _node("ANON", keys, s.url, anon, "--cantco", "launcher down")):
+        _finish(p)
+    h, a = read_dump(host), read_dump(anon)
+    _taken_over(a, h)
+    assert not [m for m in a if m["type"] == "result"], "a declined order never flies"
+    assert "declined: CANTCO: launcher down" in s.log.read_text()
+
+
+def test_an_unanswered_order_times_out(server_factory: Any, keys: Path, tmp_path: Path) -> None:
+    s = server_factory("--simulate", "--speed", "8", "--order-timeout", "0.5")
+    host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
+    for p in (_node("HOST", keys, s.url, host),
+              _node("ANON", keys, s.url, anon, "--ignore-orders")):
+        _finish(p)
+    _taken_over(read_dump(anon), read_dump(host))
+    assert "no answer from ANON in 0.5 s" in s.log.read_text()
+
+
+def test_a_lost_node_is_replanned(server_factory: Any, keys: Path, tmp_path: Path) -> None:
+    """The partner's node goes away on its first order, unanswered."""
+    s = server_factory("--simulate", "--speed", "8")
+    host = tmp_path / "host.jsonl"
+    p = _node("HOST", keys, s.url, host)
+    key = load_key(holder(keys, "ANON"))
+    got: list[dict[str, Any]] = []
+    with connect(s.url) as ws:
+        ws.send(json.dumps(hello_message("ANON", key, json.loads(ws.recv(30))["nonce"])))
+        while not got or got[-1]["type"] != "order":
+            got.append(json.loads(ws.recv(120)))
+    _finish(p)
+    _taken_over(got, read_dump(host))
+    assert "ANON's node lost" in s.log.read_text()
