@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from inkless.engine import Engine, Reports
+from inkless.engine import Engine, Inputs, Reports
 from inkless.errors import InputError
 from inkless.scenario import Scenario, parse_scenario
 
@@ -45,7 +45,8 @@ def test_fed_reports_give_the_tracked_decisions() -> None:
     last = 0
     while tick is not None and tick <= fed.last_tick:
         last = tick
-        tick = fed.step(tick, received.get(tick))
+        got_in = received.get(tick)
+        tick = fed.step(tick, None if got_in is None else Inputs(reports=got_in)).next_tick
     got = fed.record(last if tick is None else tick)
 
     n = want.flight.n
@@ -69,4 +70,4 @@ def test_reports_only_to_a_fed_picture() -> None:
     some = Engine(airliner(), 5, picture="tracked", fed=True)
     got = some.picture.reports(0, 0.0, some.threats.alive)  # type: ignore[attr-defined]
     with pytest.raises(InputError, match="not fed"):
-        eng.step(0, got)
+        eng.step(0, Inputs(reports=got))

@@ -1,7 +1,12 @@
 """The engine: one decision cycle after another, on any picture.
 
-Each cycle (every ``settings.scan_period_s``), :meth:`Engine.step`:
+Each cycle (every ``settings.scan_period_s``), :meth:`Engine.step` takes what came in from
+outside (:class:`inkless.engine.inputs.Inputs`) and returns what it decided
+(:class:`inkless.engine.inputs.Decisions`):
 
+0. take     - letters and grants (the gates change at once), declined orders withdrawn (their
+              pairs barred), units' outcomes (instead of the kill draws), reports to a fed
+              picture;
 1. settle   - interceptors due by now (the picture's seeker check first; kill draws are common
               random numbers, :class:`inkless.engagement.KillDraws`);
 2. land     - threats whose impact time has come land and damage what they hit;
@@ -13,7 +18,8 @@ Each cycle (every ``settings.scan_period_s``), :meth:`Engine.step`:
 5. decide   - per candidate set: feasibility of the shots, the coalition's gates, the units'
               availability, the solver's assignment (or, for candidates the defence withholds,
               the after-action's note of where a shot was possible);
-6. fire     - interceptors launched, with why each was fired.
+6. fire     - interceptors launched, with why each was fired; each is a fire order of the
+              step's decisions.
 
 Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
 is a pure function of (scenario, seed): the generator is made here from the seed and passed
@@ -25,6 +31,8 @@ rules apply, so counterfactual reruns differ by their cause, not by the order of
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from inkless.arrays import I64, B
@@ -32,13 +40,14 @@ from inkless.assignment import COST_EXCEEDS_VALUE, Explanation, explain, solve
 from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.assignment.problem import WTAProblem
 from inkless.coalition import Gates, PairQuery
-from inkless.engagement import KILL, LOST, MISS, PENDING, KillDraws, resolve
+from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, KillDraws, resolve
 from inkless.errors import InputError
 from inkless.scenario.model import THREAT_CLASSES, Scenario
 from inkless.scenario.tables import compile_tables
 from inkless.simulation import SensorPlatforms, generate_raid
 from inkless.simulation.civil import civil_traffic
 
+from .inputs import Authority, Decisions, Decline, Inputs, Order, Outcome
 from .perfect import PerfectPicture
 from .picture import Picture
 from .record import (
@@ -57,8 +66,8 @@ from .record import (
     Record,
     Solver,
 )
-from .state import NEVER, Candidates, DefenceState, Notes, Options, ThreatState
-from .tracked import FedPicture, Reports, TrackedPicture
+from .state import DECLINED, NEVER, Candidates, DefenceState, Notes, Options, ThreatState
+from .tracked import FedPicture, TrackedPicture
 
 __all__ = ["Engine", "run"]
 
@@ -79,7 +88,8 @@ class Engine:
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0,
                  solver: Solver = "fast", picture: PictureName = "perfect",
-                 gates: Gates | None = None, fed: bool = False) -> None:
+                 gates: Gates | None = None, fed: bool = False,
+                 authority: Authority | None = None) -> None:
         if picture not in PICTURES:
             raise InputError(
                 f"run: unknown picture {picture!r}; use one of {', '.join(PICTURES)}")
@@ -88,7 +98,8 @@ class Engine:
         self.solver, self.picture_name = solver, picture
         self.settings = s = scenario.settings
         self.tables = tables = compile_tables(scenario)
-        self.gates = gates or Gates.open(len(tables.members))
+        self.authority = authority
+        self.gates = gates or (authority.gates() if authority else Gates.open(len(tables.members)))
         self.raid = raid = generate_raid(scenario, tables, rng)
         self.kill_draws = KillDraws.draw(rng, len(raid) + 1)  # the last row: shots at no threat
         self.units = units = tables.units
@@ -96,6 +107,10 @@ class Engine:
         self.threats = ThreatState.start(raid, tables.assets.value)
         self.defence = DefenceState.start(units, n)
         self.notes = Notes.start(n, self.defence.flight.capacity)
+        # what each interceptor was fired at (track id, or threat row on the perfect picture)
+        # and the units each target's declined orders came from (never proposed again)
+        self.target = np.full(self.defence.flight.capacity, -1, np.int64)
+        self.declined: dict[int, set[int]] = {}
         for j in np.argsort(raid.launch_time, kind="stable").tolist():
             if raid.launch_time[j] <= s.duration_s:
                 self.notes.events.append((float(raid.launch_time[j]), "launch", j, -1))
@@ -123,31 +138,91 @@ class Engine:
         happen); the record."""
         tick = 0
         while tick <= self.last_tick:
-            nxt = self.step(tick)
+            nxt = self.step(tick).next_tick
             if nxt is None:
                 break
             tick = nxt
         return self.record(tick)
 
-    def step(self, tick: int, inputs: Reports | None = None) -> int | None:
+    def step(self, tick: int, inputs: Inputs | None = None) -> Decisions:
         """One decision cycle at tick ``tick`` (module docstring) with what came in from
-        outside since the last (``inputs``: reports for a fed picture); the next tick to step,
-        None when nothing is left to happen."""
-        t = tick * self.dt
-        if inputs is not None:
-            if not isinstance(self.picture, FedPicture):
-                raise InputError("step: reports given to an engine whose picture is not fed")
-            self.picture.push(inputs)
+        outside since the last (:class:`Inputs`); what it decided (:class:`Decisions`: the fire
+        orders and the next tick to step)."""
+        t, first = tick * self.dt, self.defence.flight.n
+        withdrawn, refused = self.take(t, inputs) if inputs is not None else ((), ())
         self.settle(t)
         self.threats.land(self.raid, t, self.notes.events)
         if self.picture.idle(tick, self.threats):
-            return self.next_tick(tick)
+            return Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)
         for c in self.picture.observe(tick, t, self.threats, self.defence):
             if c.withheld:
                 self.withhold(t, c)
             else:
                 self.decide(t, c)
-        return tick + 1
+        return Decisions(tick, t, tick + 1, self.orders(first), withdrawn, refused)
+
+    # --- 0. inputs --------------------------------------------------------------------------
+    def take(self, t: float, inputs: Inputs) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """Apply what came in at ``t`` (s), before the cycle: letters and grants (the gates
+        change at once), declined orders withdrawn, units' outcomes, reports to the fed picture.
+        Returns the ids of the orders withdrawn and one line per input refused."""
+        if inputs.letters or inputs.grants:
+            if self.authority is None:
+                raise InputError("step: letters or grants given to an engine built without an "
+                                 "Authority; pass Engine(..., authority=Authority.of(scenario))")
+            self.authority = self.authority.amend(inputs.letters, inputs.grants)
+            self.gates = self.authority.gates()
+            self.picture.regate(self.gates)
+        withdrawn, refused = self.withdraw(inputs.declined)
+        refused += self.report(t, inputs.outcomes)
+        if inputs.reports is not None:
+            if not isinstance(self.picture, FedPicture):
+                raise InputError("step: reports given to an engine whose picture is not fed")
+            self.picture.push(inputs.reports)
+        return withdrawn, tuple(refused)
+
+    def _pending(self, order: int, what: str) -> str | None:
+        """Why ``order`` cannot take ``what`` (None: it is an interceptor in the air)."""
+        f = self.defence.flight
+        if not 0 <= order < f.n:
+            return f"{what} for order {order}: no such order (ids 0..{f.n - 1})"
+        if f.result[order] != PENDING:
+            return f"{what} for order {order}: already settled; ignored"
+        return None
+
+    def withdraw(self, declined: tuple[Decline, ...]) -> tuple[tuple[int, ...], list[str]]:
+        """Declined orders: their interceptors withdrawn, their (unit, target) pairs barred."""
+        done, refused = [], []
+        for d in declined:
+            why = self._pending(d.order, "decline")
+            if why is not None:
+                refused.append(why)
+                continue
+            self.defence.withdraw(self.units, d.order)
+            u, j = int(self.defence.flight.unit[d.order]), int(self.defence.flight.threat[d.order])
+            self.declined.setdefault(int(self.target[d.order]), set()).add(u)
+            t = float(self.defence.flight.fire_time[d.order])
+            for kind in ("assign", "fire"):
+                self.notes.events.remove((t, kind, j, u))
+            done.append(d.order)
+        return tuple(done), refused
+
+    def report(self, t: float, outcomes: tuple[Outcome, ...]) -> list[str]:
+        """Units' outcomes at ``t`` (s): a kill or a miss settles its interceptor now (or at
+        its intercept time if earlier) with that result instead of the kill draw; rounds left
+        replace the unit's count."""
+        f, refused = self.defence.flight, []
+        for o in outcomes:
+            why = self._pending(o.order, o.result)
+            if why is not None and o.result != "fired":
+                refused.append(why)
+                continue
+            if o.rounds_left is not None and 0 <= o.order < f.n:
+                self.defence.rounds[f.unit[o.order]] = o.rounds_left
+            if o.result != "fired":
+                f.draw[o.order] = -np.inf if o.result == "kill" else np.inf
+                f.intercept_time[o.order] = min(float(f.intercept_time[o.order]), t)
+        return refused
 
     # --- 1. settle --------------------------------------------------------------------------
     def settle(self, t: float) -> None:
@@ -218,6 +293,8 @@ class Engine:
             BLOCKED_CAVEAT)
         geo &= codes == 0
         ok = geo & avail[:, None]
+        if self.declined:
+            ok &= ~self.barred(us, c)
         some_geo, some_ok = geo.any(axis=0), ok.any(axis=0)
         stuck = some_geo & ~some_ok
         if stuck.any():  # every unit that could shoot fails on something: record what
@@ -244,6 +321,16 @@ class Engine:
         notes.blocked[keys[left & (why.reason != COST_EXCEEDS_VALUE)]] |= BLOCKED_UNASSIGNED
         self.fire(t, c, fz, why)
 
+    def barred(self, us: I64, c: Candidates) -> B:
+        """``(us, k)``: the pairs of units ``us`` and candidates ``c`` whose order was declined
+        (never proposed again)."""
+        targets = c.track[0] if c.track is not None else c.keys
+        out = np.zeros((len(us), len(targets)), bool)
+        for k, j in enumerate(targets.tolist()):
+            if j in self.declined:
+                out[:, k] = np.isin(us, list(self.declined[j]))
+        return out
+
     # --- 6. fire ----------------------------------------------------------------------------
     def fire(self, t: float, c: Candidates, fz: Feasibility, why: Explanation) -> None:
         """Launch the rounds of the explained assignment ``why``, with the reasons."""
@@ -256,6 +343,7 @@ class Engine:
         flight.fire(u, keys[tj], t, fz.t_intercept[wi, tj], fz.point[wi, tj], fz.pk[wi, tj],
                     self.kill_draws.take(keys[tj]))
         fired = slice(first_row, flight.n)
+        self.target[fired] = c.track[0][tj] if c.track is not None else keys[tj]
         best = why.best_alternative[e]
         chosen = np.zeros_like(o.pairs)
         chosen[wi, tj] = True
@@ -277,6 +365,20 @@ class Engine:
             notes.events.append((t, "assign", jj, uu))
             notes.events.append((t, "fire", jj, uu))
 
+    def orders(self, first: int) -> tuple[Order, ...]:
+        """The fire orders of the interceptors fired from row ``first`` on."""
+        f, units, members = self.defence.flight, self.units, self.tables.members
+        out = []
+        for r in range(first, f.n):
+            u = int(f.unit[r])
+            m = int(units.owner[u])
+            p = f.point[r]
+            out.append(Order(r, u, units.id[u], m, members[m], int(self.target[r]),
+                             int(f.threat[r]), float(f.fire_time[r]),
+                             float(f.intercept_time[r]), (float(p[0]), float(p[1]), float(p[2])),
+                             float(f.pk[r])))
+        return tuple(out)
+
     # --- the record -------------------------------------------------------------------------
     def record(self, tick: int) -> Record:
         """The run's record for the after-action, the run having stopped at ``tick``."""
@@ -291,7 +393,7 @@ class Engine:
         threats.fate[launched & (threats.fate == NOT_LAUNCHED)] = IN_FLIGHT
         notes.events.sort(key=lambda e: e[0])
         tracked = self.picture if isinstance(self.picture, TrackedPicture) else None
-        return Record(
+        return _launched(Record(
             scenario=self.scenario, tables=self.tables, raid=raid, seed=self.seed,
             replication=self.replication, flight=flight, fate=threats.fate,
             end_time=threats.end_time, detect_time=detect, damage=threats.damage,
@@ -303,7 +405,25 @@ class Engine:
             shot_track=tracked.shot_track[: flight.n].copy() if tracked else None,
             miss_distance=tracked.miss_distance[: flight.n].copy() if tracked else None,
             tracked=tracked.record() if tracked else None,
-        )
+        ))
+
+
+def _launched(rec: Record) -> Record:
+    """The record without the interceptors whose orders were declined (never launched)."""
+    f = rec.flight
+    keep = f.result[: f.n] != DECLINED
+    if keep.all():
+        return rec
+    rows = np.flatnonzero(keep)
+    flight = InFlight(capacity=len(rows), n=len(rows))
+    for name in ("unit", "threat", "fire_time", "intercept_time", "point", "pk", "draw",
+                 "result"):
+        getattr(flight, name)[:] = getattr(f, name)[rows]
+    return dataclasses.replace(
+        rec, flight=flight, reasons=rec.reasons.take(f.n).rows(rows),
+        identity=dataclasses.replace(rec.identity, shot_truth=rec.identity.shot_truth[rows]),
+        shot_track=None if rec.shot_track is None else rec.shot_track[rows],
+        miss_distance=None if rec.miss_distance is None else rec.miss_distance[rows])
 
 
 def run(scenario: Scenario, seed: int, replication: int = 0, solver: Solver = "fast",

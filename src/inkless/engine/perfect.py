@@ -38,11 +38,8 @@ class PerfectPicture:
         self.raid, self.units, self.dt, self.flyout = raid, units, dt, flyout
         self.truth, self.truth_alt, self.ticks = truth, truth_alt, truth.shape[0]
         self.max_shots, self.engage_undefended = max_shots, engage_undefended
-        sensors = tables.sensors
-        # what some sensor covers while its member's forces act
-        acting = gates.acting_grid(dt * np.arange(self.ticks))[:, sensors.owner]
-        self.held = coverage_grid(platforms.grid(dt, self.ticks), sensors.range, sensors.min_el,
-                                  sensors.max_el, truth, truth_alt, raid.cls, sensor_on=acting)
+        self.sensors, self.platform = tables.sensors, platforms.grid(dt, self.ticks)
+        self.regate(gates)
         first, self.window_last = envelope_windows(units, truth, truth_alt, raid.cls)
         # a shot fired at tick k meets the threat no later than flyout seconds after k
         self.window_open = first - np.ceil(flyout / dt).astype(np.int64)[:, None] - 1
@@ -51,6 +48,13 @@ class PerfectPicture:
         has_window = self.window_last >= 0
         self.active_lo = np.where(has_window, self.window_open, NEVER).min(axis=0, initial=NEVER)
         self.active_hi = self.window_last.max(axis=0, initial=-1)
+
+    def regate(self, gates: Gates) -> None:
+        """``held (ticks, n)``: what some sensor covers while its member's forces act."""
+        sensors = self.sensors
+        acting = gates.acting_grid(self.dt * np.arange(self.ticks))[:, sensors.owner]
+        self.held = coverage_grid(self.platform, sensors.range, sensors.min_el, sensors.max_el,
+                                  self.truth, self.truth_alt, self.raid.cls, sensor_on=acting)
 
     def _active(self, tick: int, threats: ThreatState) -> B:
         out: B = threats.alive & (self.active_lo <= tick) & (tick <= self.active_hi)

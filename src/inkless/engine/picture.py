@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from inkless.arrays import F64, I64, B
+from inkless.coalition import Gates
 from inkless.engagement import InFlight
 
 from .record import IdentityRecord
@@ -41,6 +42,10 @@ class Picture(Protocol):
                 defence: DefenceState) -> Iterator[Candidates]:
         """The candidates at ``t`` (s), tick ``tick``: lazily, so that each is decided before
         the next is computed (later ones may read what the earlier decisions changed)."""
+        ...
+
+    def regate(self, gates: Gates) -> None:
+        """The coalition's gates changed (a letter, a grant): whose sensors act when."""
         ...
 
     def check(self, flight: InFlight, t: float, alive: B) -> None:

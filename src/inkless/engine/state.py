@@ -21,9 +21,12 @@ from inkless.simulation import Raid
 
 from .record import LANDED, Event, Reasons
 
-__all__ = ["NEVER", "Candidates", "DefenceState", "Notes", "Options", "ThreatState"]
+__all__ = ["DECLINED", "NEVER", "Candidates", "DefenceState", "Notes", "Options", "ThreatState"]
 
 NEVER = np.iinfo(np.int64).max  # the first tick of a threat no unit can ever engage
+#: An interceptor's result (``InFlight.result``, beside the engagement's codes): its order was
+#: declined by the unit's member and never launched; the record leaves such rows out.
+DECLINED = 4
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,20 @@ class DefenceState:
         np.add.at(self.rounds, u, -1)
         np.add.at(self.busy, u, 1)
         self.ready[u] = t + units.reload[u]
+
+    def withdraw(self, units: FireUnitTable, row: int) -> None:
+        """The order of interceptor ``row`` (pending) was declined: it was never launched. Its
+        round and channel go back to the unit, and its readiness if this launch set it; the
+        threat stays engaged only if another interceptor is at it."""
+        f = self.flight
+        u, j = int(f.unit[row]), int(f.threat[row])
+        f.result[row] = DECLINED
+        self.rounds[u] += 1
+        self.busy[u] -= 1
+        if self.ready[u] == f.fire_time[row] + units.reload[u]:
+            self.ready[u] = f.fire_time[row]
+        at = f.threat[: f.n] == j
+        self.engaged[j] = bool((f.result[: f.n][at] != DECLINED).any())
 
 
 @dataclass

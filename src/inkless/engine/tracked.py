@@ -159,10 +159,7 @@ class TrackedPicture:
         carried = np.flatnonzero(air.sensor >= 0)
         self.own_object[air.sensor[carried]] = first_air + carried
         self.platform = platforms.grid(dt, ticks)
-        self.scans = scan_ticks(sensors.scan_period, dt, ticks)
-        # a member's sensors report only while its forces act (a lapsed basis stops them)
-        self.acting = gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner]
-        self.scans &= self.acting
+        self._scan_due = scan_ticks(sensors.scan_period, dt, ticks)
         members = scenario.members
         self.shares = tuple(m.shares for m in members)
         coalition_members = [Member(id=m.id, role=m.role, anonymous=m.anonymous, rules=m.rules,
@@ -171,14 +168,7 @@ class TrackedPicture:
             self.frame, sensors.owner, sensors.range, sensors.min_el, sensors.max_el, sensors.pd,
             clutter_density(sensors), self.shares, can_release(coalition_members),
         )
-        # Which objects each member's sensors cover at each tick (the truth a picture is scored
-        # against): the coalition's is what the sharing members cover.
-        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks)
-                      for m in range(len(members))]
-        sharing = [m for m in range(len(members)) if self.shares[m] != "none"]
-        self.coalition_cover = np.zeros((ticks, n_obj), bool)
-        for m in sharing:
-            self.coalition_cover |= self.cover[m]
+        self.regate(gates)
         self.log = PictureLog(n_obj, GOSPA_C_M, GOSPA_P)
         self.member_logs = {m.id: PictureLog(n_obj, GOSPA_C_M, GOSPA_P) for m in members}
         self.first_held = np.full(n, np.nan)
@@ -202,6 +192,23 @@ class TrackedPicture:
         self._samples: list[tuple[F64, I64, F64, I64]] = []
         self._scans: list[tuple[NDArray[Any], ...]] = []  # ScanRecord.part per time
         self._every = max(1, round(_SAMPLE_S / dt))
+
+    def regate(self, gates: Gates) -> None:
+        """A member's sensors report only while its forces act (a lapsed basis stops them, a
+        letter that brings a basis starts them): the scans due and which objects each member's
+        sensors cover at each tick (the truth a picture is scored against; the coalition's is
+        what the sharing members cover). A block of detections already simulated is drawn
+        again."""
+        sensors, ticks = self.tables.sensors, self._scan_due.shape[0]
+        self.acting = gates.acting_grid(self.dt * np.arange(ticks))[:, sensors.owner]
+        self.scans = self._scan_due & self.acting
+        self._block = None
+        self.cover = [self._coverage(np.flatnonzero(sensors.owner == m), ticks)
+                      for m in range(len(self.shares))]
+        self.coalition_cover = np.zeros((ticks, self.objects.shape[1]), bool)
+        for m in range(len(self.shares)):
+            if self.shares[m] != "none":
+                self.coalition_cover |= self.cover[m]
 
     def _coverage(self, cols: I64, ticks: int) -> NDArray[np.bool_]:
         """``(ticks, N)``: the objects the sensors ``cols`` cover at each tick while their
