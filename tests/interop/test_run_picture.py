@@ -24,6 +24,7 @@ from inkless.engine import Engine, Record
 from inkless.interop.asterix import decode_cat048
 from inkless.interop.picture import (
     COLUMNS,
+    asset_events,
     cot_events,
     picture_table,
     read_tracks_csv,
@@ -31,6 +32,7 @@ from inkless.interop.picture import (
     write_run_picture,
 )
 from inkless.scenario import parse_scenario
+from inkless.scenario.model import Scenario
 from inkless.units import FT, NMI
 
 from .pcap import tshark_fields, write_pcap
@@ -136,7 +138,9 @@ def test_cot_send_over_udp(run_dir: Path) -> None:
     rx.close()
     assert res.exit_code == 0, res.output
     tab = read_tracks_csv(run_dir / "out" / "tracks.csv")
+    sc = Scenario.model_validate_json((run_dir / "out" / "scenario.json").read_bytes())
     want = sorted(cot_events(tab, timedelta(0))
+                  + asset_events(sc, tab.epoch, timedelta(0), tab.t_s.min(), tab.t_s.max())
                   + run_events(run_dir / "out" / "events.csv", tab.epoch, timedelta(0)),
                   key=lambda p: p[0])
     got = [takproto.parse_proto(bytearray(d)).cotEvent for d in datagrams]

@@ -13,16 +13,80 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from inkless.errors import InklessError, InputError
 
+if TYPE_CHECKING:
+    from inkless.afteraction.views import Audience
+    from inkless.interop.cot import CotEvent
+    from inkless.scenario.model import Scenario
+
 __all__ = ["app", "send"]
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Cursor-on-Target: send a run's picture to TAK clients.")
+
+
+def _audience(run_dir: Path, member: str, keys: Path | None) -> tuple[Scenario, Audience,
+                                                                     dict[str, str]]:
+    """The run's scenario (``RUN_DIR/scenario.json``), ``member``'s audience (as ``inkless run
+    --view``: the coalition secret from ``keys`` keys the pseudonyms) and the fire units'
+    labels as that member may see them."""
+    from inkless.afteraction.views import Audience, _site_labels
+    from inkless.coalition import KeyStore
+    from inkless.wargame.counterfactual import coalition_members
+
+    sc = _scenario(run_dir)
+    members = coalition_members(sc)
+    if member not in {m.id for m in members}:
+        raise InputError(f"--member {member}: not a member of the run; members: "
+                         f"{', '.join(m.id for m in members)}")
+    secret = b""
+    if any(m.anonymous for m in members):
+        if keys is None:
+            raise InputError("--keys: the run has anonymous members; give the keys directory "
+                             "whose coalition secret keys their pseudonyms")
+        secret = KeyStore(keys).secret(create=True)
+    aud = Audience.of(members, member, secret)
+    units = _site_labels([u.id for u in sc.fire_units], [u.owner for u in sc.fire_units], aud,
+                         "unit")
+    return sc, aud, units
+
+
+def _scenario(run_dir: Path) -> Scenario:
+    from pydantic import ValidationError
+
+    from inkless.scenario.model import Scenario
+
+    path = run_dir / "scenario.json"
+    try:
+        return Scenario.model_validate_json(path.read_bytes())
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror}); rerun `inkless run` (it writes "
+                         "the scenario beside tracks.csv)") from None
+    except ValidationError as e:
+        raise InputError(f"{path}: not the scenario of a run ({e.error_count()} errors); rerun "
+                         "`inkless run`") from None
+
+
+def _events(run_dir: Path, member: str | None, keys: Path | None) -> list[tuple[float, CotEvent]]:
+    """Every event to send, in time order, times rebased so that the first report is now."""
+    from inkless.interop.picture import asset_events, cot_events, read_tracks_csv, run_events
+
+    tab = read_tracks_csv(run_dir / "tracks.csv")
+    sc, aud, units = _audience(run_dir, member, keys) if member is not None else (
+        _scenario(run_dir) if (run_dir / "scenario.json").exists() else None, None, None)
+    t0 = float(tab.t_s.min()) if len(tab) else 0.0
+    shift = datetime.now(UTC) - (tab.epoch + timedelta(seconds=t0))
+    events = cot_events(tab, shift, member)
+    if sc is not None:
+        events += asset_events(sc, tab.epoch, shift, t0, float(tab.t_s.max()) if len(tab) else 0)
+    if (run_dir / "events.csv").exists():
+        events += run_events(run_dir / "events.csv", tab.epoch, shift, aud, units)
+    return sorted(events, key=lambda p: p[0])
 
 
 @app.command("send")
@@ -32,7 +96,11 @@ def send(
     to: Annotated[str, typer.Option("--to", help="tcp://HOST:PORT, tls://HOST:PORT or "
                                     "udp://HOST:PORT (pytak's spelling).")],
     member: Annotated[str | None, typer.Option(
-        "--member", help="Send only the tracks releasable to this member.")] = None,
+        "--member", help="Send only what this member may see (as `inkless run --view`): its "
+        "releasable tracks, units and shots; anonymous members under pseudonyms.")] = None,
+    keys: Annotated[Path | None, typer.Option(
+        "--keys", help="--member: the keys directory whose coalition secret keys the "
+        "pseudonyms (as `inkless run --keys`).")] = None,
     speed: Annotated[float, typer.Option(
         "--speed", help="Replay speed: 1 real time, 10 ten times faster, 0 no pause.")] = 1.0,
     proto: Annotated[bool, typer.Option(
@@ -43,24 +111,14 @@ def send(
         "--cert", help="tls://: this client's certificate and key, one PEM file.")] = None,
 ) -> None:
     """Send every track of the run's picture as a CoT event (a track that ends goes stale),
-    the fire units, and the intercept and impact points of events.csv."""
+    the defended assets, the fire units, and the intercept and impact points of events.csv."""
     from inkless.interop.cot import open_sender
-    from inkless.interop.picture import cot_events, read_tracks_csv, run_events
 
     try:
         if not speed >= 0.0:
             raise InputError(f"--speed {speed}: must be >= 0 (0: no pause)")
-        tab = read_tracks_csv(run_dir / "tracks.csv")
-        if member is not None and not any(member in r.split(";") for r in tab.releasable_to):
-            raise InputError(f"--member {member}: no track of {run_dir / 'tracks.csv'} is "
-                             "releasable to it; check the member id")
-        t0 = float(tab.t_s.min()) if len(tab) else 0.0
-        shift = datetime.now(UTC) - (tab.epoch + timedelta(seconds=t0))
-        events = cot_events(tab, shift, member)
-        # fire units, intercept and impact points: not for a member (releasability unknown)
-        if member is None and (run_dir / "events.csv").exists():
-            events = sorted(events + run_events(run_dir / "events.csv", tab.epoch, shift),
-                            key=lambda p: p[0])
+        events = _events(run_dir, member, keys)
+        t0 = events[0][0] if events else 0.0
         tx = open_sender(to, proto=proto, ca=ca, cert=cert)
         start = time.monotonic()
         try:

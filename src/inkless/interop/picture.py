@@ -32,10 +32,13 @@ from .asterix import encode_cat062
 from .cot import CotEvent, ce_le, cot_type
 
 if TYPE_CHECKING:
+    from inkless.afteraction.views import Audience
     from inkless.engine import Record
+    from inkless.scenario.model import Scenario
 
-__all__ = ["COLUMNS", "PictureTable", "cat062_blocks", "cot_events", "picture_table",
-           "read_tracks_csv", "run_events", "write_run_picture", "write_tracks_csv"]
+__all__ = ["COLUMNS", "PictureTable", "asset_events", "cat062_blocks", "cot_events",
+           "picture_table", "read_tracks_csv", "run_events", "write_run_picture",
+           "write_tracks_csv"]
 
 F64 = NDArray[np.float64]
 COV = ("cov_ee", "cov_en", "cov_eu", "cov_nn", "cov_nu", "cov_uu")
@@ -223,7 +226,8 @@ def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
 
 
 def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -> list[str]:
-    """``inkless run``'s picture outputs: ``out_dir/tracks.csv`` (tracked picture only) and,
+    """``inkless run``'s picture outputs: ``out_dir/tracks.csv`` and ``scenario.json`` (the
+    scenario as run, for ``cot send``; tracked picture only) and,
     with ``asterix_out``, ``asterix_out/picture.ast`` (CAT062) and each radar's plots
     (CAT048, :func:`inkless.interop.radar.write_run_plots`). Returns notes for the terminal.
     Raises ``OSError`` on a write failure (the caller names the path)."""
@@ -235,6 +239,8 @@ def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -
                          "written (use --picture tracked)")
         return notes
     write_tracks_csv(out_dir / "tracks.csv", tab)
+    # the scenario as run: `cot send` takes the assets and, for --member, the rules from it
+    (out_dir / "scenario.json").write_text(record.scenario.model_dump_json(), encoding="utf-8")
     notes.append(f"wrote {out_dir / 'tracks.csv'} ({len(tab)} track reports: every track at "
                  "every decision cycle)")
     if asterix_out is not None:
@@ -261,15 +267,33 @@ def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -
 
 #: CoT types of the run's other objects (docs/interop.md): a friendly air-defence missile unit
 #: on the ground (MIL-STD-2525B S*GPUCDM--), a friendly military fixed-wing aircraft (a combat
-#: air patrol: a unit that fired from above 500 m), and a spot-map marker for intercept and
-#: impact points.
-UNIT_GROUND, UNIT_AIR, MARKER = "a-f-G-U-C-D-M", "a-f-A-M-F", "b-m-p-s-m"
+#: air patrol: a unit that fired from above 500 m), a friendly ground installation (a defended
+#: asset, S*GPI-----) and a spot-map marker for intercept and impact points.
+UNIT_GROUND, UNIT_AIR, ASSET, MARKER = "a-f-G-U-C-D-M", "a-f-A-M-F", "a-f-G-I", "b-m-p-s-m"
 MARKER_STALE_S = 600.0
 
 
-def run_events(path: Path, epoch: datetime, shift: timedelta) -> list[tuple[float, CotEvent]]:
+def asset_events(scenario: Scenario, epoch: datetime, shift: timedelta, t0_s: float,
+                 end_s: float) -> list[tuple[float, CotEvent]]:
+    """One event per defended asset at its position, sent at ``t0_s`` (s after the epoch) and
+    stale a minute after ``end_s`` (public in every view: the defended state reports them)."""
+    t = epoch + shift + timedelta(seconds=t0_s)
+    stale = epoch + shift + timedelta(seconds=end_s + 60.0)
+    return [(t0_s, CotEvent(f"inkless.asset.{k}", ASSET, t, stale, a.position.lat_deg,
+                            a.position.lon_deg, a.position.alt_m, how="h-e", callsign=a.name))
+            for k, a in enumerate(scenario.assets)]
+
+
+def run_events(path: Path, epoch: datetime, shift: timedelta, aud: Audience | None = None,
+               units: dict[str, str] | None = None) -> list[tuple[float, CotEvent]]:
     """CoT events of ``events.csv``: each fire unit where it first fired (it stays until the
-    run's end), and every intercept and impact point as a marker (stale after 10 min)."""
+    run's end), and every intercept and impact point as a marker (stale after 10 min).
+
+    ``aud``: only what that member may see, as ``inkless run --view`` shows it: a unit's site
+    if its member releases ``sensor_positions`` to the viewer, an intercept point if it
+    releases ``engagements``, every impact; ``units`` the units' labels (pseudonymous for a
+    hidden member, as ``inkless.afteraction.views._site_labels`` makes them) in uids and
+    callsigns."""
     try:
         with path.open(newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
@@ -277,11 +301,13 @@ def run_events(path: Path, epoch: datetime, shift: timedelta) -> list[tuple[floa
         raise InputError(f"{path}: cannot read ({e.strerror}); run `inkless run` first") from None
     out: list[tuple[float, CotEvent]] = []
     seen: set[str] = set()
+    need = {"fire": "sensor_positions", "intercept": "engagements"}
     try:
         end = max((float(r["time_s"]) for r in rows), default=0.0)
         for k, r in enumerate(rows):
-            t_s, kind = float(r["time_s"]), r["event"]
-            if kind not in ("fire", "intercept", "impact") or not r["lat"]:
+            t_s, kind, member = float(r["time_s"]), r["event"], r["member"]
+            if kind not in ("fire", "intercept", "impact") or not r["lat"] or (
+                    aud is not None and kind in need and not aud.sees(member, need[kind])):
                 continue
             t = epoch + shift + timedelta(seconds=t_s)
             lat, lon, alt = float(r["lat"]), float(r["lon"]), float(r["alt_m"])
@@ -289,10 +315,12 @@ def run_events(path: Path, epoch: datetime, shift: timedelta) -> list[tuple[floa
                 if r["unit_id"] in seen:
                     continue
                 seen.add(r["unit_id"])
+                unit = (units or {}).get(r["unit_id"], r["unit_id"])
+                who = aud.label(member) if aud is not None else member
                 out.append((t_s, CotEvent(
-                    f"inkless.unit.{r['unit_id']}", UNIT_AIR if alt > 500.0 else UNIT_GROUND, t,
+                    f"inkless.unit.{unit}", UNIT_AIR if alt > 500.0 else UNIT_GROUND, t,
                     t + timedelta(seconds=end - t_s + 60.0), lat, lon, alt, how="h-e",
-                    callsign=f"{r['unit_id']} ({r['member']})")))
+                    callsign=f"{unit} ({who})")))
             else:
                 out.append((t_s, CotEvent(
                     f"inkless.{kind}.{k}", MARKER, t, t + timedelta(seconds=MARKER_STALE_S),
