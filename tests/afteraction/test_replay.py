@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from inkless.afteraction import replay as replay_module
 from inkless.afteraction.replay import replay, replay_html, thin
 from inkless.engine import KILLED, LANDED, Record, run
+from inkless.identification import CATEGORY_NAMES
 from inkless.scenario.load import load_scenario
 from inkless.web import assets
 
@@ -133,3 +134,36 @@ def test_missing_libraries_give_one_line_not_a_crash(monkeypatch: pytest.MonkeyP
     line = re.search(r'<p class="ink-missing">(.*?)</p>', html, re.S)
     assert line is not None and "make web" in line.group(1) and "\n" not in line.group(1)
     assert replay_module.replay_html(None) == ""
+
+
+@cache
+def _tracked() -> Record:
+    return run(load_scenario(EXAMPLES / "airliner-in-the-raid.yaml"), 11, picture="tracked")
+
+
+def test_tracks_held_and_their_identities_are_the_pictures_at_every_decision_time() -> None:
+    """Brute force: at every decision time, the tracks the replay holds (a stretch of ``life``
+    contains the time) and their identities (last change at or before it) are the coalition
+    picture's rows of the identity history at that time."""
+    record = _tracked()
+    rp = replay(record)
+    hist = record.identity.coalition
+    assert hist is not None and rp["tracks"]
+    dt = record.scenario.settings.scan_period_s
+
+    def held(life: list[float], t: float) -> bool:
+        return any(a <= t < b for a, b in zip(life[::2], life[1::2], strict=True))
+
+    def identity(changes: list[list[Any]], t: float) -> str:
+        return [c for c in changes if c[0] <= t][-1][1]
+
+    for tick in range(0, int(record.t_end / dt), 7):
+        t = tick * dt
+        rows = np.flatnonzero((hist.member == 0) & (np.abs(hist.t - t) < 1e-6))
+        want = {int(hist.track_id[r]): CATEGORY_NAMES[int(hist.category[r])] for r in rows}
+        got = {tr["id"]: identity(tr["identity"], t) for tr in rp["tracks"]
+               if held(tr["life"], t)}
+        assert got == want, t
+        # and half a period later the same picture still stands
+        got_later = {tr["id"] for tr in rp["tracks"] if held(tr["life"], t + dt / 2)}
+        assert got_later == set(want), t

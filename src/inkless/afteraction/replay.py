@@ -9,8 +9,9 @@ What it holds (degrees, seconds since the scenario epoch, JSON keys below):
 * ``threats``: each launched threat's ground track from launch to its end (kill, impact or the
   end of the run), class, fate; sampled every ``sample_s`` and thinned (below).
 * ``tracks``: the coalition picture's tracks at every decision time (tracked picture only; none
-  on the perfect one: ``PictureRecord.scans`` and the coalition's identity history), each held
-  stretch from its first decision time to one period after its last, with the identity changes.
+  on the perfect one: ``PictureRecord.scans`` and the coalition's identity history): each
+  track's path, the stretches of time it was held (from a decision time to one period after
+  the last one held) and its identity changes.
 * ``interceptors``: every round fired, a straight line from its unit to the intercept point,
   flown at constant speed from ``fire`` to ``end`` (the map's picture, not the flyout model), and
   its result; an intercept (kill) or miss marker stays from ``end`` on.
@@ -129,9 +130,10 @@ def _threats(record: Record, sample_s: float, tolerance_m: float) -> list[dict[s
 
 
 def _tracks(record: Record, tolerance_m: float) -> list[dict[str, Any]]:
-    """The coalition picture's tracks at every decision time (tracked picture only): one entry
-    per stretch of consecutive decision times a track was held, shown from its first time until
-    one decision period after its last; its identity changes within the stretch."""
+    """The coalition picture's tracks at every decision time (tracked picture only), one entry
+    per track: its path over its whole life (thinned), the stretches of consecutive decision
+    times it was held (``life``: flat ``[from, until, from, until, ...]``, until = one decision
+    period after the last time held) and its identity changes."""
     tr, hist = record.tracked, record.identity.coalition
     if tr is None or tr.scans is None or hist is None or len(hist) == 0:
         return []
@@ -140,14 +142,16 @@ def _tracks(record: Record, tolerance_m: float) -> list[dict[str, Any]]:
     rows = rows[np.lexsort((hist.t[rows], hist.track_id[rows]))]
     ids, t, cat = hist.track_id[rows], hist.t[rows], hist.category[rows]
     lat, lon = _degrees(tr.frame.to_ecef(tr.scans.x[rows, :3].astype(np.float64)))
-    cut = np.r_[True, (ids[1:] != ids[:-1]) | (np.diff(t) > 1.5 * dt)]
-    starts = np.flatnonzero(cut)
-    ends = np.r_[starts[1:], len(ids)]
-    changed = np.r_[True, cat[1:] != cat[:-1]] | cut
+    new_track = np.r_[True, ids[1:] != ids[:-1]]
+    held_from = new_track | np.r_[True, np.diff(t) > 1.5 * dt]  # a stretch starts
+    held_to = np.r_[held_from[1:], True]  # ... and ends
+    changed = new_track | np.r_[True, cat[1:] != cat[:-1]]
+    starts = np.flatnonzero(new_track)
     out = []
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+    for a, b in zip(starts.tolist(), np.r_[starts[1:], len(ids)].tolist(), strict=True):
+        life = np.c_[t[a:b][held_from[a:b]], t[a:b][held_to[a:b]] + dt].ravel()
         k = a + np.flatnonzero(changed[a:b])
-        out.append({"id": int(ids[a]), "end": round(float(t[b - 1] + dt), 1),
+        out.append({"id": int(ids[a]), "life": np.round(life, 1).tolist(),
                     "identity": [[round(float(t[i]), 1), CATEGORY_NAMES[int(cat[i])]]
                                  for i in k.tolist()],
                     **_path(t[a:b], lat[a:b], lon[a:b], tolerance_m)})

@@ -49,6 +49,16 @@
     return [p.lat[i] + f * (p.lat[i + 1] - p.lat[i]), p.lon[i] + f * (p.lon[i + 1] - p.lon[i])];
   }
 
+  /** Whether t is in one of the stretches [from, until) of a flat [from, until, ...] list. */
+  function held(life, t) {
+    var lo = 0, hi = life.length / 2 - 1, found = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (life[2 * mid] <= t) { found = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return found >= 0 && t < life[2 * found + 1];
+  }
+
   /** The identity a track holds at t: its last change at or before t ("pending" before). */
   function identityAt(changes, t) {
     var held = "pending";
@@ -66,7 +76,7 @@
       }
     });
     rp.tracks.forEach(function (tr) {
-      if (t < tr.t[0] || t >= tr.end) return;  // held from its first decision until `end`
+      if (!held(tr.life, t)) return;
       var at = pathAt(tr, Math.min(t, tr.t[tr.t.length - 1]));
       if (at) s.tracks.push({ id: tr.id, identity: identityAt(tr.identity, t), lat: at[0], lon: at[1] });
     });
