@@ -123,10 +123,20 @@ def test_replay_map_follows_the_time_control(run_dir: Path) -> None:
         assert page.locator(".ink-track").count() == sum(want.values())
         assert "closed: central" in page.locator(".ink-airspace").inner_text()  # from 1200 s
 
+        # play moves the time forward (and the clock with it) until paused
+        _move(page, 0.0)
+        clock = page.locator(".ink-clock").inner_text()
+        page.click(".ink-play")
+        page.wait_for_function("Number(document.querySelector('#replay-time').value) >= 600")
+        page.click(".ink-play")
+        assert page.locator(".ink-clock").inner_text() != clock
+
         # the picture after the first impact: intercepts, misses and an impact on the map
         _move(page, min(i["time_s"] for i in results["impacts"]) + 30.0)
         assert page.locator(".ink-impact").count() >= 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.mouse.move(0, 0)  # no tooltip; the section below the sticky navigation bar
+        page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
         page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay.png"))
         browser.close()
 

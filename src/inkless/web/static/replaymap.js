@@ -264,6 +264,18 @@
     var view = createMap(q(".ink-map"), { basemap: assets.basemap, symbols: assets.symbols,
       members: rp.members, bounds: bounds(rp) });
     view.setStatic(rp);
+    var key = q(".ink-identities");
+    if (key) {
+      IDENTITIES.forEach(function (identity) {
+        var sym = assets.symbols[identity];
+        if (!sym) return;
+        var item = document.createElement("span");
+        item.className = "ink-identity";
+        item.innerHTML = sym.svg;
+        item.appendChild(document.createTextNode(" " + identity.replace("_", " ")));
+        key.appendChild(item);
+      });
+    }
     var slider = q(".ink-time"), playing = null;
     slider.max = String(rp.duration_s);
     slider.step = String(rp.sample_s);
