@@ -143,8 +143,11 @@ def run_command(
     asterix_out: Annotated[
         Path | None,
         typer.Option("--asterix-out", help="Also write the coalition picture as ASTERIX CAT062 "
-                     "(DIR/picture.ast)."),
+                     "(DIR/picture.ast) and each radar's plots as CAT048 (DIR/radar-*.ast)."),
     ] = None,
+    cot_in: Annotated[Path | None, typer.Option(
+        "--cot-in", help="A recorded TAK feed (CoT XML events): friendly self-reports are "
+        "friend evidence, like IFF replies (one replication, no rule-cost reruns).")] = None,
 ) -> None:
     """Simulate a raid against the coalition; write results.json, events.csv and report.html."""
     from inkless.commands.coalition import coalition_summary, run_audience
@@ -170,7 +173,8 @@ def run_command(
         record, res = _simulate(
             sc, legal, seed_, replications, picture=picture, assignment=assignment,
             compare_perfect=compare_perfect and picture != Picture.perfect,
-            rule_costs=rule_costs, workers=workers, scheduler=scheduler,
+            rule_costs=rule_costs and cot_in is None, workers=workers,
+            scheduler=scheduler, cot_in=cot_in,
         )
         notes = _write_outputs(out_dir, record, res, audience, asterix_out)
     except InklessError as e:
@@ -213,12 +217,16 @@ def _simulate(
     rule_costs: bool,
     workers: int | None,
     scheduler: str | None,
+    cot_in: Path | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """The replications of ``inkless run`` on one cluster, with a progress bar: the first
     replication's record and the results (the perfect-picture comparison and what each rule
     cost added when asked)."""
+    from functools import partial
+
     from inkless.afteraction import summarise
     from inkless.afteraction.results import comparison_section
+    from inkless.interop.cotin import read_cot_file, replicate_with_cot
     from inkless.wargame import rule_costs as costs_of_rules
     from inkless.wargame import run_replications, scenario_gates
     from inkless.wargame.runner import Cluster
@@ -232,7 +240,9 @@ def _simulate(
         transient=True,
     ) as bar, Cluster(workers, scheduler) as cluster:
         task = bar.add_task(f"{sc.name}: replications", total=replications)
-        record, reps = run_replications(
+        replicate: Any = run_replications if cot_in is None else partial(
+            replicate_with_cot, read_cot_file(cot_in))  # a TAK feed: inkless.interop.cotin
+        record, reps = replicate(
             sc,
             seed,
             replications,

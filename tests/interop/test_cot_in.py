@@ -4,17 +4,25 @@ from the track, stale, or not friendly leaves it unknown."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from inkless.cli import app
 from inkless.identification import FRIEND, UNKNOWN, Evidence, compile_rules, identify
+from inkless.identification.categories import CATEGORY_NAMES
 from inkless.interop.cot import CotEvent, frame, friendly_replies, parse_event
+from inkless.interop.picture import read_tracks_csv
 from inkless.physics.geodesy import ecef_from_geodetic, enu_from_ecef
 from inkless.scenario import parse_scenario
 from inkless.units import DEG
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ORIGIN = (32.0 * DEG, 35.0 * DEG, 0.0)
 SCENARIO = """
 name: cot-in
@@ -69,3 +77,60 @@ def _report(typ: str = "a-f-A-M-F", dlat: float = 0.0, age_s: float = 3.0,
 ])
 def test_friendly_self_report_makes_a_friend(report: CotEvent | None, expected: int) -> None:
     assert _identity(report) == expected
+
+
+def _fighter(tmp: Path) -> Path:
+    """basics.yaml's cruise wave with an ALLY early-warning aircraft holding at 9 km that
+    answers no IFF: the coalition's picture holds it as an unknown track."""
+    data = yaml.safe_load((EXAMPLES / "basics.yaml").read_text())
+    data["raid"]["waves"] = [w for w in data["raid"]["waves"] if w["id"] == "cruise"]
+    data["settings"]["duration_s"] = 1500
+    data["sensors"].append({
+        "id": "aew-1", "owner": "ALLY", "kind": "airborne",
+        "position": {"lat_deg": 32.2, "lon_deg": 34.6, "alt_m": 9000},
+        "range_km": {"ballistic": 300, "cruise": 200, "drone": 150, "civil": 300},
+        "scan_period_s": 10})
+    data.setdefault("identification", {})["iff_reply_probability"] = 0.0
+    sc = tmp / "fighter.yaml"
+    sc.write_text(yaml.safe_dump(data))
+    return sc
+
+
+def _aew_identities(out: Path) -> set[str]:
+    """Identities of the track held on the early-warning aircraft (within 1 km of it)."""
+    tab = read_tracks_csv(out / "tracks.csv")
+    near = (np.abs(np.degrees(tab.lat) - 32.2) < 0.01) & (np.abs(np.degrees(tab.lon) - 34.6)
+                                                         < 0.01)
+    assert near.sum() > 20
+    return {CATEGORY_NAMES[i] for i in tab.identity[near][10:].tolist()}  # past the first scans
+
+
+def test_run_cot_in_makes_the_self_reporting_aircraft_a_friend(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``inkless run --cot-in FILE``: the aircraft's own CoT position reports (a TAK stream
+    recorded to a file, one malformed event among them) turn its unknown track into a friend;
+    without them it stays unknown."""
+    sc = _fighter(tmp_path)
+    reports = b"".join(frame(CotEvent(
+        "AEW-1", "a-f-A-M-F-Q", EPOCH + timedelta(seconds=t),
+        EPOCH + timedelta(seconds=t + 60), 32.2, 34.6, 9000.0, 20.0, 30.0, how="m-g"),
+        proto=False, stream=True) for t in range(0, 1500, 10))
+    cot = tmp_path / "aew.cot"
+    cot.write_bytes(b"<event><point lat='x'/></event>" + reports)
+    runs = {}
+    for name, extra in (("plain", []), ("cot", ["--cot-in", str(cot)])):
+        with caplog.at_level(logging.WARNING, logger="inkless.interop"):
+            res = CliRunner().invoke(app, ["run", str(sc), "--out", str(tmp_path / name),
+                                           "--no-rule-costs", *extra])
+        assert res.exit_code == 0, res.output
+        runs[name] = _aew_identities(tmp_path / name)
+    assert runs == {"plain": {"unknown"}, "cot": {"friend"}}
+    assert sum("event skipped" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_run_cot_in_bad_file(tmp_path: Path) -> None:
+    sc = _fighter(tmp_path)
+    res = CliRunner().invoke(app, ["run", str(sc), "--out", str(tmp_path / "o"), "--cot-in",
+                                   str(tmp_path / "missing.cot")])
+    assert res.exit_code == 2 and "missing.cot" in res.output
+    assert len(res.output.strip().splitlines()) == 1
