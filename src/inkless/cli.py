@@ -10,7 +10,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from inkless.errors import InklessError, InputError
+
+if TYPE_CHECKING:
+    from inkless.afteraction.findings import Findings
 
 __all__ = ["MAX_REPLICATIONS", "app", "main"]
 
@@ -71,80 +74,70 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
 @app.command()
 def schema(
     sweep: Annotated[bool, typer.Option("--sweep", help="The sweep file's schema.")] = False,
+    results: Annotated[
+        bool, typer.Option("--results", help="The schema of results.json (inkless run).")
+    ] = False,
 ) -> None:
     """Print the scenario file's JSON Schema (for editors: completion and checking)."""
+    from inkless.afteraction.findings import Findings
     from inkless.scenario import Scenario
     from inkless.wargame.sweep import Sweep
 
-    model = Sweep if sweep else Scenario
+    if sweep and results:
+        raise _fail(InputError("schema: give --sweep or --results, not both"))
+    model = Sweep if sweep else Findings if results else Scenario
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
+
+
+# the options of `inkless run`
+_Out = Annotated[Path, typer.Option("--out", help="Directory for the outputs.")]
+_Seed = Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")]
+_Replications = Annotated[
+    int, typer.Option(help=f"Seeded replications, 1 to {MAX_REPLICATIONS}.")]
+_PictureOption = Annotated[Picture, typer.Option(
+    help="Picture the defence decides on: the fused tracks of the coalition's radars "
+    "(tracked) or every covered threat exactly (perfect, the upper bound).")]
+_ComparePerfect = Annotated[bool, typer.Option(
+    "--compare-perfect",
+    help="Also run the perfect picture with the same seeds; compare leakers and cost.")]
+_AssignmentOption = Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")]
+_View = Annotated[str | None, typer.Option(
+    "--view", help="Write the outputs as this member may see them.")]
+_Ledger = Annotated[Path | None, typer.Option(
+    "--ledger", help="Legal bases from the documents on this ledger file.")]
+_Keys = Annotated[Path | None, typer.Option(
+    "--keys", help="Keys directory (coalition secret for pseudonyms; default LEDGER.keys, "
+    "else SCENARIO.keys).")]
+_RuleCosts = Annotated[bool, typer.Option(
+    "--rule-costs/--no-rule-costs",
+    help="Rerun with each blocking caveat or late legal basis lifted (what it cost).")]
+_Workers = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Local Dask workers for the replications and reruns, one process "
+    "each (default: CPUs).")]
+_Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run the replications and reruns on the Dask cluster at this address "
+    "(tcp://HOST:PORT).")]
+_AsterixOut = Annotated[Path | None, typer.Option(
+    "--asterix-out", help="Also write the coalition picture as ASTERIX CAT062 "
+    "(DIR/picture.ast) and each radar's plots as CAT048 (DIR/radar-*.ast).")]
 
 
 @app.command("run")
 def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for the outputs.")] = Path(
-        "out"
-    ),
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    replications: Annotated[
-        int, typer.Option(help=f"Seeded replications, 1 to {MAX_REPLICATIONS}.")
-    ] = 1,
-    picture: Annotated[
-        Picture,
-        typer.Option(
-            help="Picture the defence decides on: the fused tracks of the coalition's radars "
-            "(tracked) or every covered threat exactly (perfect, the upper bound)."
-        ),
-    ] = Picture.tracked,
-    compare_perfect: Annotated[
-        bool,
-        typer.Option(
-            "--compare-perfect",
-            help="Also run the perfect picture with the same seeds; compare leakers and cost.",
-        ),
-    ] = False,
-    assignment: Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")] = (
-        Assignment.fast
-    ),
-    view: Annotated[
-        str | None,
-        typer.Option("--view", help="Write the outputs as this member may see them."),
-    ] = None,
-    ledger: Annotated[
-        Path | None,
-        typer.Option("--ledger", help="Legal bases from the documents on this ledger file."),
-    ] = None,
-    keys: Annotated[
-        Path | None,
-        typer.Option(
-            "--keys",
-            help="Keys directory (coalition secret for pseudonyms; default LEDGER.keys, "
-            "else SCENARIO.keys).",
-        ),
-    ] = None,
-    rule_costs: Annotated[
-        bool,
-        typer.Option(
-            "--rule-costs/--no-rule-costs",
-            help="Rerun with each blocking caveat or late legal basis lifted (what it cost).",
-        ),
-    ] = True,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", min=1, help="Local Dask workers for the replications and "
-                     "reruns, one process each (default: CPUs)."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Run the replications and reruns on the Dask cluster "
-                     "at this address (tcp://HOST:PORT)."),
-    ] = None,
-    asterix_out: Annotated[
-        Path | None,
-        typer.Option("--asterix-out", help="Also write the coalition picture as ASTERIX CAT062 "
-                     "(DIR/picture.ast) and each radar's plots as CAT048 (DIR/radar-*.ast)."),
-    ] = None,
+    out_dir: _Out = Path("out"),
+    seed: _Seed = None,
+    replications: _Replications = 1,
+    picture: _PictureOption = Picture.tracked,
+    compare_perfect: _ComparePerfect = False,
+    assignment: _AssignmentOption = Assignment.fast,
+    view: _View = None,
+    ledger: _Ledger = None,
+    keys: _Keys = None,
+    rule_costs: _RuleCosts = True,
+    workers: _Workers = None,
+    scheduler: _Scheduler = None,
+    asterix_out: _AsterixOut = None,
     cot_in: Annotated[Path | None, typer.Option(
         "--cot-in", help="A recorded TAK feed (CoT XML events): friendly self-reports are "
         "friend evidence, like IFF replies (one replication, no rule-cost reruns).")] = None,
@@ -180,7 +173,7 @@ def run_command(
     except InklessError as e:
         raise _fail(e) from None
     _summary(res)
-    _details(res, replications)
+    _details(res)
     coalition_summary(out, res)
     if audience is not None:
         out.print(f"outputs written as {view} may see them (--view)")
@@ -218,13 +211,14 @@ def _simulate(
     workers: int | None,
     scheduler: str | None,
     cot_in: Path | None = None,
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[Any, Findings]:
     """The replications of ``inkless run`` on one cluster, with a progress bar: the first
     replication's record and the results (the perfect-picture comparison and what each rule
     cost added when asked)."""
     from functools import partial
 
     from inkless.afteraction import summarise
+    from inkless.afteraction.findings import RuleCost
     from inkless.afteraction.results import comparison_section
     from inkless.interop.cotin import read_cot_file, replicate_with_cot
     from inkless.wargame import rule_costs as costs_of_rules
@@ -260,26 +254,28 @@ def _simulate(
                 progress=lambda: bar.advance(task), gates=scenario_gates(sc, legal),
                 picture="perfect", cluster=cluster,
             )
-        res_coalition: dict[str, Any] = {"record": legal.source}
+        coalition: dict[str, Any] = {"record": legal.source}
         if rule_costs:
             bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
-            res_coalition["costs"] = costs_of_rules(
+            coalition["costs"] = tuple(RuleCost.model_validate(c) for c in costs_of_rules(
                 sc, seed, record, reps, legal, solver=assignment.value,
                 picture=picture.value, cluster=cluster,
-            )
+            ))
     res = reps[0] if replications == 1 else summarise(reps)
-    res["replications"] = replications
-    res["seed"] = seed
-    res["settings"]["picture"] = picture.value
+    res = res.model_copy(update={
+        "replications": replications,
+        "seed": seed,
+        "settings": res.settings.model_copy(update={"picture": picture.value}),
+        "coalition": res.coalition.model_copy(update=coalition),
+    })
     if compare_perfect:
         perfect = perfect_reps[0] if replications == 1 else summarise(perfect_reps)
-        res["comparison"] = comparison_section(res, perfect)
-    res["coalition"].update(res_coalition)
+        res = res.model_copy(update={"comparison": comparison_section(res, perfect)})
     return record, res
 
 
 def _write_outputs(
-    out_dir: Path, record: Any, res: dict[str, Any], audience: Any, asterix_out: Path | None
+    out_dir: Path, record: Any, res: Findings, audience: Any, asterix_out: Path | None
 ) -> list[str]:
     """Write the run's files in ``out_dir``: a member's view, or the full outputs and the
     coalition picture (tracks.csv, CAT062 with ``--asterix-out``); the picture's notes."""
@@ -293,7 +289,7 @@ def _write_outputs(
         if audience is not None:
             write_view(out_dir, record, res, audience)  # the terminal shows the full run
             return []
-        (out_dir / "results.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        (out_dir / "results.json").write_text(res.to_json(), encoding="utf-8")
         write_events_csv(out_dir / "events.csv", record)
         write_report(out_dir / "report.html", res, map_data(record), replay(record))
         return write_run_picture(out_dir, record, asterix_out)
@@ -302,45 +298,45 @@ def _write_outputs(
         raise InputError(f"--out {out_dir}: cannot write {where} ({e.strerror or e})") from None
 
 
-def _details(res: dict[str, Any], replications: int) -> None:
+def _details(res: Findings) -> None:
     """Print what the picture and the identification were worth, the airspace closures and the
     comparison with the perfect picture, where the run has them."""
-    if "picture" in res:  # the tracked picture's quality
-        pq = res["picture"]
+    if res.picture is not None:  # the tracked picture's quality
+        pq = res.picture
         out.print(
-            f"air picture: mean GOSPA {pq['mean_gospa_m']:.0f} m (c = 1 km), "
-            f"{pq['missed']:.2f} objects missed and {pq['false']:.2f} false tracks per time, "
-            f"{pq['track_breaks']} track breaks, {pq['track_swaps']} swaps"
+            f"air picture: mean GOSPA {pq.mean_gospa_m:.0f} m (c = 1 km), "
+            f"{pq.missed:.2f} objects missed and {pq.false:.2f} false tracks per time, "
+            f"{pq.track_breaks} track breaks, {pq.track_swaps} swaps"
         )
-    idn = res.get("identification") or {}
-    if res.get("settings", {}).get("picture") == "tracked" and idn:
-        delay = idn.get("mean_declaration_delay_s")
-        frac = idn.get("correct_fraction")
+    idn = res.identification
+    if res.settings.picture == "tracked" and idn is not None:
+        delay, frac = idn.mean_declaration_delay_s, idn.correct_fraction
         out.print(
-            f"identification: {idn.get('declared', 0)} of {idn.get('detected', 0)} threats "
+            f"identification: {idn.declared} of {idn.detected} threats "
             f"detected declared hostile"
             + (f", mean delay {delay:.0f} s" if delay is not None else "")
             + (f"; correct identity {100 * frac:.1f} % of track-time" if frac is not None else "")
-            + f"; {idn.get('leaked_due_to_late_declaration', 0)} leaked declared too late; "
-            f"friendly engagements {res.get('friendly_engagements', 0)}"
+            + f"; {idn.leaked_due_to_late_declaration} leaked declared too late; "
+            f"friendly engagements {res.friendly_engagements}"
         )
-        wrong = {k: v for k, v in (idn.get("misdeclared") or {}).items() if v}
+        wrong = {k: v for k, v in idn.misdeclared.model_dump().items() if v}
         if wrong:
             out.print("misdeclared track-seconds: " + ", ".join(
                 f"{k.removesuffix('_s').replace('_', ' ')} {v:,.0f}" for k, v in wrong.items()))
-    if res.get("closures"):
+    if res.closures:
         out.print("airspace closures: " + ", ".join(
-            f"{c['callsign']} {c['action']}" for c in res["closures"]))
-    if "comparison" in res:  # --compare-perfect
-        cmp = res["comparison"]
+            f"{c.callsign} {c.action}" for c in res.closures))
+    if res.comparison is not None:  # --compare-perfect
+        cmp = res.comparison
         t = Table(title="tracked against perfect picture (same seeds"
-                  + (f", means of {replications} replications)" if replications > 1 else ")"))
+                  + (f", means of {res.replications} replications)" if res.replications > 1
+                     else ")"))
         for col in ("", "tracked", "perfect", "difference"):
             t.add_column(col, justify="right" if col else "left")
         for key in ("intercepted", "leaked", "value_damaged", "interceptors_fired",
                     "interceptor_cost"):
-            t.add_row(key.replace("_", " "), *(f"{cmp[k][key]:g}" for k in
-                                                ("tracked", "perfect", "difference")))
+            t.add_row(key.replace("_", " "), *(f"{getattr(f, key):g}" for f in
+                                                (cmp.tracked, cmp.perfect, cmp.difference)))
         out.print(t)
 
 
@@ -360,40 +356,40 @@ def _writable(out_dir: Path) -> None:
                          "directory you may write to") from None
 
 
-def _summary(res: dict[str, Any]) -> None:
-    th = res["threats"]
-    t = Table(title=f"{res['scenario']}: threats (replication 1 of {res['replications']})")
+def _summary(res: Findings) -> None:
+    """Print the threats and interceptors of the run (and the replications' intervals)."""
+    th, it = res.threats, res.interceptors
+    t = Table(title=f"{res.scenario}: threats (replication 1 of {res.replications})")
     for col in ("class", "launched", "intercepted", "leaked"):
         t.add_column(col, justify="right" if col != "class" else "left")
-    for name, c in th["by_class"].items():
-        t.add_row(name, str(c["launched"]), str(c["intercepted"]), str(c["leaked"]))
-    t.add_row("all", str(th["launched"]), str(th["intercepted"]), str(th["leaked"]), style="bold")
+    for name, c in th.by_class.items():
+        t.add_row(name, str(c.launched), str(c.intercepted), str(c.leaked))
+    t.add_row("all", str(th.launched), str(th.intercepted), str(th.leaked), style="bold")
     out.print(t)
     u = Table(title="interceptors fired")
     for col in ("member / type", "fired", "cost (M$)"):
         u.add_column(col, justify="right" if col != "member / type" else "left")
-    for m, c in res["interceptors"]["by_member"].items():
-        if c["fired"]:
-            u.add_row(m, str(c["fired"]), f"{c['cost']:.1f}")
-    for k, c in res["interceptors"].get("by_type", {}).items():
-        u.add_row(f"  {k}", str(c["fired"]), f"{c['cost']:.1f}", style="dim")
-    u.add_row(
-        "all", str(res["interceptors"]["fired"]), f"{res['interceptors']['cost']:.1f}", style="bold"
-    )
+    for m, tally in it.by_member.items():
+        if tally.fired:
+            u.add_row(m, str(tally.fired), f"{tally.cost:.1f}")
+    for k, tally in it.by_type.items():
+        u.add_row(f"  {k}", str(tally.fired), f"{tally.cost:.1f}", style="dim")
+    u.add_row("all", str(it.fired), f"{it.cost:.1f}", style="bold")
     out.print(u)
     line = (
-        f"value damaged {res['value_damaged']:.1f} of {res['value_defended']:.1f}; "
-        f"civil engagements {res['civil_engagements']}"
+        f"value damaged {res.value_damaged:.1f} of {res.value_defended:.1f}; "
+        f"civil engagements {res.civil_engagements}"
     )
-    summary = res.get("replications_summary")
-    if summary:
+    summary = res.replications_summary
+    if summary is not None:
         parts = []
         for name, s in (
-            ("leaked", summary["threats"]["leaked"]),
-            ("value damaged", summary["value_damaged"]),
-            ("interceptor cost", summary["interceptors"]["cost"]),
+            ("leaked", summary.threats.leaked),
+            ("value damaged", summary.value_damaged),
+            ("interceptor cost", summary.interceptors.cost),
         ):
-            parts.append(f"{name} {s['mean']:.2f} [{s['ci95'][0]:.2f}, {s['ci95'][1]:.2f}]")
+            if s is not None and s.ci95 is not None:
+                parts.append(f"{name} {s.mean:.2f} [{s.ci95[0]:.2f}, {s.ci95[1]:.2f}]")
         line += "\nmean and 95 % CI over replications: " + "; ".join(parts)
     out.print(line)
 

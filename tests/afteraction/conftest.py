@@ -37,11 +37,31 @@ ASSETS = [
     Asset("Dimona", 31.0, 35.14, 2500.0, 90.0),
 ]
 MEMBERS = [
-    {"id": "ISR", "name": "Israel"},
-    {"id": "USA", "name": "United States"},
-    {"id": "GBR", "name": "United Kingdom"},
-    {"id": "JOR", "name": "Jordan"},
+    {"id": "ISR", "name": "Israel", "role": "host", "anonymous": False},
+    {"id": "USA", "name": "United States", "role": "partner", "anonymous": False},
+    {"id": "GBR", "name": "United Kingdom", "role": "partner", "anonymous": False},
+    {"id": "JOR", "name": "Jordan", "role": "partner", "anonymous": False},
 ]
+WHY = {"value_at_risk": 10.0, "value_saved": 8.5, "cost": 1.2, "alternatives": 0,
+       "best_alternative_unit": None, "best_alternative_value_saved": None,
+       "latest_launch_s": None, "shots_fit": 1}
+
+
+def minimal_results(scenario: str = "<empty>") -> dict[str, Any]:
+    """The smallest results.json the model accepts: nothing launched, nothing fired."""
+    return {
+        "results_version": 1, "scenario": scenario, "seed": 0, "replication": 0,
+        "replications": 1, "cost_unit": "MUSD", "epoch": "2024-01-01T00:00:00Z",
+        "duration_s": 0.0, "settings": {"picture": "perfect", "assignment": "fast"},
+        "members": [],
+        "threats": {"launched": 0, "intercepted": 0, "leaked": 0, "in_flight_at_end": 0,
+                    "by_class": {}},
+        "interceptors": {"fired": 0, "cost": 0.0, "by_member": {}, "by_type": {}},
+        "value_damaged": 0.0, "value_defended": 0.0, "civil_engagements": 0,
+        "friendly_engagements": 0, "civil_engaged": [], "friendly_engaged": [],
+        "closures": [], "engagements": [], "impacts": [],
+        "coalition": {"legal_basis": [], "rules": [], "blocked": [], "blocked_by_rule": {}},
+    }
 FIRE_UNITS = [
     FireUnit("arrow-1", "ISR", 31.6, 34.9, 1_500_000.0),
     FireUnit("sling-1", "ISR", 32.3, 35.0, 300_000.0),
@@ -117,6 +137,8 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
                     "member": unit.member,
                     "fire_time_s": round(t_ic - _dist_m((unit.lat, unit.lon), ip) / 1500.0, 1),
                     "intercept_time_s": round(t_ic, 1), "result": "kill" if ok else "miss",
+                    "intercept_lat": ip[0], "intercept_lon": ip[1], "intercept_alt_m": 5000.0,
+                    "why": WHY,
                     **({} if ok else {"reason": "missed (pk draw)"}),
                 })
                 inter_paths.append(InterceptorPath(unit.id, unit.member, [unit.lat, ip[0]],
@@ -143,7 +165,7 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
     for e in engagements:
         typ = UNIT_TYPE[e["unit_id"]]
         for table, key in ((by_member, e["member"]), (by_type, typ)):
-            row = table.setdefault(key, {"fired": 0, "cost": 0})
+            row = table.setdefault(key, {"fired": 0, "cost": 0.0})
             row["fired"] += 1
             row["cost"] += TYPE_COST[typ]
     duration = max(t for _, _, t in flights) + 600.0
@@ -153,10 +175,8 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
     civil = [CivilPath("ELY001", *_gc_path((32.0, 34.9), (37.9, 23.7), 20)),
              CivilPath("RJA263", *_gc_path((31.7, 36.0), (41.3, 28.7), 20))]
     results = {
-        "results_version": 1,
-        "scenario": "synthetic-levant",
+        **minimal_results("synthetic-levant"),
         "seed": seed,
-        "replications": 1,
         "epoch": "2024-04-13T18:00:00Z",
         "duration_s": duration,
         "members": MEMBERS,
@@ -164,6 +184,7 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
             "launched": sum(n.values()),
             "intercepted": sum(d["intercepted"] for d in by_class.values()),
             "leaked": len(impacts),
+            "in_flight_at_end": 0,
             "by_class": by_class,
         },
         "interceptors": {
@@ -175,10 +196,7 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
         "engagements": engagements,
         "impacts": impacts,
         "value_damaged": sum(i["value_damaged"] for i in impacts),
-        "civil_engagements": 0,
-        "caveats": {"model": "synthetic test data", "pk_source": "invented", "notes": ["a", "b"]},
-        "sensing": {"tracks": {"formed": 51, "false": 2}, "fusion": "covariance intersection"},
-        "friendly_engagements": 0,
+        "value_defended": sum(a.value for a in ASSETS),
     }
     geometry = MapData(
         threat_paths=threat_paths, interceptor_paths=inter_paths, civil_paths=civil,
@@ -191,3 +209,8 @@ def synthetic_run(seed: int = 7, n: dict[str, int] | None = None) -> tuple[dict[
 @pytest.fixture(scope="session")
 def run() -> tuple[dict[str, Any], MapData]:
     return synthetic_run()
+
+
+@pytest.fixture
+def minimal() -> dict[str, Any]:
+    return minimal_results()

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import math
 import re
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +16,7 @@ from rich.console import Console
 
 import inkless.cli as cli
 from inkless.afteraction import report
+from inkless.afteraction.findings import Findings
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
@@ -99,16 +99,21 @@ def test_coordinates_parse_back(deg: float) -> None:
     assert abs((1 if m[2] == "E" else -1) * float(m[1]) - deg) <= 0.0005 + 1e-12
 
 
-def _summary_res(fired: int, cost: float, damaged: float, defended: float) -> dict[str, Any]:
-    return {
-        "scenario": "s", "replications": 1, "civil_engagements": 0,
-        "threats": {"launched": 3, "intercepted": 2, "leaked": 1,
+def _summary_res(fired: int, cost: float, damaged: float, defended: float) -> Findings:
+    return Findings.model_validate({
+        "results_version": 1, "scenario": "s", "seed": 0, "replication": 0, "replications": 1,
+        "cost_unit": "MUSD", "epoch": "2024-01-01T00:00:00Z", "duration_s": 0.0,
+        "settings": {"picture": "perfect", "assignment": "fast"}, "members": [],
+        "threats": {"launched": 3, "intercepted": 2, "leaked": 1, "in_flight_at_end": 0,
                     "by_class": {"drone": {"launched": 3, "intercepted": 2, "leaked": 1}}},
         "interceptors": {"fired": fired, "cost": cost,
                          "by_member": {"A": {"fired": fired, "cost": cost}},
                          "by_type": {"mid": {"fired": fired, "cost": cost}}},
-        "value_damaged": damaged, "value_defended": defended,
-    }
+        "value_damaged": damaged, "value_defended": defended, "civil_engagements": 0,
+        "friendly_engagements": 0, "civil_engaged": [], "closures": [], "engagements": [],
+        "impacts": [],
+        "coalition": {"legal_basis": [], "rules": [], "blocked": [], "blocked_by_rule": {}},
+    })
 
 
 @settings(deadline=None)

@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from inkless.afteraction import MapData, summarise, write_report
+from inkless.afteraction.findings import Findings
 from inkless.errors import InputError
 from inkless.identification import MISDECLARED_KEYS
 
@@ -72,8 +73,8 @@ def written(run: tuple[dict[str, Any], MapData], tmp_path_factory: pytest.TempPa
             ) -> tuple[str, str]:
     results, geometry = run
     d = tmp_path_factory.mktemp("report")
-    write_report(d / "a.html", copy.deepcopy(results), geometry)
-    write_report(d / "b.html", copy.deepcopy(results), geometry)
+    write_report(d / "a.html", Findings.model_validate(results), geometry)
+    write_report(d / "b.html", Findings.model_validate(results), geometry)
     return (d / "a.html").read_text(encoding="utf-8"), (d / "b.html").read_text(encoding="utf-8")
 
 
@@ -138,16 +139,19 @@ def test_tables_carry_the_results(run: tuple[dict[str, Any], MapData],
         assert r[5] == (src["asset"] or "—")
 
 
-def test_extra_sections_render_generically(written: tuple[str, str]) -> None:
+def test_figures_without_a_section_are_listed(run: tuple[dict[str, Any], MapData],
+                                             written: tuple[str, str]) -> None:
+    results = run[0]
     page = _parse(written[0])
-    caveats = dict((r[0], r[1]) for r in page.tables["sec-caveats"][0])
-    assert caveats == {"model": "synthetic test data", "pk_source": "invented", "notes": "a, b"}
-    picture = dict((r[0], r[1]) for r in page.tables["sec-sensing"][0])
-    assert picture == {"tracks.formed": "51", "tracks.false": "2",
-                       "fusion": "covariance intersection"}
+    settings = dict((r[0], r[1]) for r in page.tables["sec-settings"][0])
+    assert settings == results["settings"]
     assert len(page.tables["sec-other"]) == 1  # scalars gathered into one table
     assert dict((r[0], r[1]) for r in page.tables["sec-other"][0]) == {
-        "results_version": "1", "friendly_engagements": "0"}
+        "results_version": "1", "replication": "0", "cost_unit": "MUSD",
+        "value_defended": _n(results["value_defended"]),
+        # no identification section (as in a view): its figures are listed here
+        "friendly_engagements": "0", "civil_engaged": "—", "friendly_engaged": "—",
+        "closures": "—"}
 
 
 def test_replications_show_mean_and_ci(run: tuple[dict[str, Any], MapData],
@@ -159,7 +163,7 @@ def test_replications_show_mean_and_ci(run: tuple[dict[str, Any], MapData],
         r["seed"] = 100 + k
         r["threats"]["leaked"] = leaked
         r["threats"]["intercepted"] = r["threats"]["launched"] - leaked
-        reps.append(r)
+        reps.append(Findings.model_validate(r))
     path = tmp_path / "r.html"
     write_report(path, summarise(reps), geometry)
     page = _parse(path.read_text(encoding="utf-8"))
@@ -176,12 +180,17 @@ def test_unwritable_path_is_an_input_error(run: tuple[dict[str, Any], MapData],
                                            tmp_path: Path) -> None:
     results, geometry = run
     with pytest.raises(InputError, match="does not exist"):
-        write_report(tmp_path / "missing" / "r.html", results, geometry)
+        write_report(tmp_path / "missing" / "r.html", Findings.model_validate(results), geometry)
 
 
-def test_minimal_results_render(tmp_path: Path) -> None:
+def test_a_dict_is_refused(tmp_path: Path, minimal: dict[str, Any]) -> None:
+    with pytest.raises(InputError, match="pass the run's Findings"):
+        write_report(tmp_path / "m.html", minimal, MapData())  # type: ignore[arg-type]
+
+
+def test_minimal_results_render(tmp_path: Path, minimal: dict[str, Any]) -> None:
     path = tmp_path / "m.html"
-    write_report(path, {"scenario": "<empty>", "replications": 1}, MapData())
+    write_report(path, Findings.model_validate(minimal), MapData())
     html = path.read_text(encoding="utf-8")
     assert "&lt;empty&gt;" in html and "<empty>" not in html
     assert re.search(r"No engagements", html)
@@ -203,7 +212,7 @@ MISDECLARED_LABELS = {
 def _with_identification(results: dict[str, Any], misdeclared: dict[str, float]
                          ) -> dict[str, Any]:
     r = copy.deepcopy(results)
-    r["settings"] = {"picture": "tracked"}
+    r["settings"] = {"picture": "tracked", "assignment": "fast"}
     r["identification"] = {
         "correct_fraction": 0.9, "correct_fraction_by_member": {}, "detected": 3,
         "declared": 3, "mean_declaration_delay_s": 12.0, "leaked_due_to_late_declaration": 0,
@@ -215,7 +224,8 @@ def test_identification_shows_misdeclared_track_seconds(run: tuple[dict[str, Any
                                                         tmp_path: Path) -> None:
     results, geometry = run
     path = tmp_path / "i.html"
-    write_report(path, _with_identification(results, MISDECLARED), geometry)
+    write_report(path, Findings.model_validate(_with_identification(results, MISDECLARED)),
+                 geometry)
     rows = {r[0]: r[1:] for r in _parse(path.read_text(encoding="utf-8"))
             .tables["identification"][0][1:]}
     assert set(MISDECLARED_LABELS) == set(MISDECLARED_KEYS)
@@ -232,7 +242,7 @@ def test_replications_show_misdeclared_mean_and_ci(run: tuple[dict[str, Any], Ma
     for k, neutral in enumerate([0.0, 35.0, 10.0, 5.0]):
         r = _with_identification(results, {**MISDECLARED, "threat_as_neutral_s": neutral})
         r["seed"] = k
-        reps.append(r)
+        reps.append(Findings.model_validate(r))
     path = tmp_path / "r.html"
     write_report(path, summarise(reps), geometry)
     rows = {r[0]: r[1:] for r in _parse(path.read_text(encoding="utf-8"))

@@ -105,7 +105,7 @@ def test_channels_busy_is_the_engines_ledger_at_every_decision() -> None:
         t = tick * engine.dt
         tick = engine.step(tick)
         ledger.append((t, engine.defence.busy.tolist(), engine.defence.rounds.tolist()))
-    units = fire_units(engine.record(engine.last_tick))
+    units = [u.model_dump() for u in fire_units(engine.record(engine.last_tick))]
     assert any(u["channels_full_s"] for u in units)  # the salvo saturates a unit
     for k, u in enumerate(units):
         for t, busy, _ in ledger:

@@ -209,11 +209,11 @@ def test_a_run_across_the_change_stops_and_resumes_the_members_forces(picture: s
     sc = load_scenario(BASICS)
     gap = (2600.0, 3000.0)
     open_ = run(sc, 5, picture=picture)  # type: ignore[arg-type]
-    fires = [e["fire_time_s"] for e in results(open_)["engagements"] if e["member"] == "HOST"]
+    fires = [e.fire_time_s for e in results(open_).engagements if e.member == "HOST"]
     assert any(gap[0] <= t < gap[1] for t in fires)  # without the lapse it fires in the gap
     gates = Gates((((0.0, gap[0]), (gap[1], math.inf)), ((0.0, 1500.0),)))
     rec = run(sc, 5, picture=picture, gates=gates)  # type: ignore[arg-type]
-    fires = [e["fire_time_s"] for e in results(rec)["engagements"] if e["member"] == "HOST"]
+    fires = [e.fire_time_s for e in results(rec).engagements if e.member == "HOST"]
     assert not any(gap[0] <= t < gap[1] for t in fires)
     assert any(t < gap[0] for t in fires) and any(t >= gap[1] for t in fires)
     if picture == "perfect":  # no sensor acts in the gap, so nothing is first held then

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from inkless.afteraction import render_report
+from inkless.afteraction.findings import Findings
 from inkless.afteraction.results import map_data, write_events_csv
 from inkless.afteraction.views import (
     Audience,
@@ -96,7 +97,7 @@ class Run:
 def full(tmp_path_factory: pytest.TempPathFactory) -> Run:
     sc = parse_scenario(scenario_text())
     record, reps = run_replications(sc, 7, 1, workers=1)
-    res = reps[0]
+    res = reps[0].model_dump(mode="json")
     res["coalition"]["costs"] = rule_costs(sc, 7, record, reps, legal_record(sc), workers=1)
     path = tmp_path_factory.mktemp("events") / "events.csv"
     write_events_csv(path, record)
@@ -158,13 +159,13 @@ def audiences(draw: st.DrawFn) -> tuple[list[Member], Member]:
     return members, draw(st.sampled_from(members))
 
 
-def orchestrator_results(full: Run, members: list[Member]) -> dict[str, Any]:
+def orchestrator_results(full: Run, members: list[Member]) -> Findings:
     """The full results with the drawn names and anonymity (as the scenario would give them)."""
     res = copy.deepcopy(full.res)
     res["members"] = [
         {"id": m.id, "name": m.name, "role": m.role, "anonymous": m.anonymous} for m in members
     ]
-    return res
+    return Findings.model_validate(res)
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +193,7 @@ def test_no_output_for_a_member_holds_what_it_may_not_see(
     rows = events_view(full.rows, full.prov, aud)
     geo = map_view(map_data(full.record), view, full.prov, aud)
     html = render_report(view, geo)
+    res, view = res.model_dump(mode="json"), view.model_dump(mode="json")  # type: ignore[assignment]
     out = io.StringIO()
     w = csv.DictWriter(out, list(full.rows[0]))
     w.writerows(rows)

@@ -16,13 +16,13 @@ BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
 
 def test_member_acts_only_from_its_legal_basis() -> None:
     sc = load_scenario(BASICS)
-    open_ = results(run(sc, 5))
+    open_ = results(run(sc, 5)).model_dump(mode="json")
     assert any(e["member"] == "HOST" for e in open_["engagements"])
     start = 2400.0  # HOST may act only from the ballistic wave on
-    gated = results(run(sc, 5, gates=Gates.from_times([start, 0.0])))
+    gated = results(run(sc, 5, gates=Gates.from_times([start, 0.0]))).model_dump(mode="json")
     host = [e for e in gated["engagements"] if e["member"] == "HOST"]
     assert host and min(e["fire_time_s"] for e in host) >= start
-    nobody = results(run(sc, 5, gates=Gates.from_times([np.inf, np.inf])))
+    nobody = results(run(sc, 5, gates=Gates.from_times([np.inf, np.inf]))).model_dump(mode="json")
     assert nobody["interceptors"]["fired"] == 0
     assert nobody["threats"]["leaked"] == nobody["threats"]["launched"]
     assert {i["cause"] for i in nobody["impacts"]} == {"never detected"}
@@ -37,7 +37,7 @@ def test_caveat_blocks_and_is_named() -> None:
         return np.where(q.threat_cls[None, :] == 2, 1, 0).repeat(len(q.unit), axis=0)
 
     gates = Gates.from_times([0.0, 0.0], rules=("no drones",), allow=no_drones)
-    res = results(run(sc, 5, gates=gates))
+    res = results(run(sc, 5, gates=gates)).model_dump(mode="json")
     assert seen and all(q.point.shape == (len(q.unit), len(q.threat_cls), 3) for q in seen)
     assert not any(e["threat_class"] == "drone" for e in res["engagements"])
     drones = [i for i in res["impacts"] if i["threat_class"] == "drone"]

@@ -59,7 +59,7 @@ def scenario(corridor_only: bool) -> Scenario:
 @cache
 def outcome(corridor_only: bool, picture: Picture = "tracked") -> tuple[Any, dict[str, Any]]:
     rec = run(scenario(corridor_only), 3, picture=picture)
-    return rec, results(rec)
+    return rec, results(rec).model_dump(mode="json")
 
 
 def test_declared_drones_are_intercepted() -> None:
@@ -105,7 +105,7 @@ def test_a_member_sharing_nothing_identifies_its_own_view() -> None:
     ident = rec.identity
     assert ident is not None and ident.own is not None
     assert set(ident.own.member.tolist()) == {1}  # B's own view, identified
-    by = results(rec)["identification"]["correct_fraction_by_member"]
+    by = results(rec).model_dump(mode="json")["identification"]["correct_fraction_by_member"]
     assert set(by) == {"A", "B"}
     assert by["B"] is not None and 0.5 < by["B"] <= 1.0
 

@@ -29,7 +29,7 @@ def basics() -> Scenario:
 
 @cache
 def perfect() -> dict[str, Any]:
-    return results(run(basics(), 11, solver="fast"))
+    return results(run(basics(), 11, solver="fast")).model_dump(mode="json")
 
 
 def test_every_engagement_says_why() -> None:
@@ -61,7 +61,7 @@ def test_a_prohibitive_exchange_rate_fires_nothing_and_says_so() -> None:
     sc = basics()
     dear = sc.model_copy(update={"settings": sc.settings.model_copy(
         update={"exchange_rate": 1e6})})
-    r = results(run(dear, 11, solver="fast"))
+    r = results(run(dear, 11, solver="fast")).model_dump(mode="json")
     assert r["engagements"] == []
     causes = Counter(i["cause"] for i in r["impacts"])
     assert causes["not engaged: a shot would cost more than the value it saves"] > 0

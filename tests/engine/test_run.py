@@ -29,11 +29,11 @@ def basics() -> Scenario:
 
 @cache
 def basics_results(replication: int = 0) -> dict[str, Any]:
-    return results(run(basics(), 7, replication))
+    return results(run(basics(), 7, replication)).model_dump(mode="json")
 
 
 def test_same_seed_same_results() -> None:
-    a = json.dumps(results(run(basics(), 7)), sort_keys=True)
+    a = json.dumps(results(run(basics(), 7)).model_dump(mode="json"), sort_keys=True)
     b = json.dumps(basics_results(), sort_keys=True)
     assert a == b
 
@@ -115,6 +115,6 @@ def test_kill_rate_matches_kill_probability() -> None:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_runs(path: Path) -> None:
-    r = results(run(load_scenario(path), 1))
+    r = results(run(load_scenario(path), 1)).model_dump(mode="json")
     assert r["threats"]["launched"] > 0
     assert r["civil_engagements"] == 0

@@ -47,7 +47,7 @@ def small(**member_shares: str) -> Scenario:
 
 def test_the_tracked_picture_defends_basics() -> None:
     rec = tracked()
-    r = results(rec)
+    r = results(rec).model_dump(mode="json")
     th = r["threats"]
     assert r["settings"]["picture"] == "tracked"
     assert th["intercepted"] >= 0.7 * th["launched"]
@@ -89,15 +89,15 @@ def test_fire_only_at_held_threats_before_impact() -> None:
 
 def test_same_seed_same_results() -> None:
     sc = small(ALLY="tracks")
-    a = json.dumps(results(run(sc, 3, picture="tracked")), sort_keys=True)
-    b = json.dumps(results(run(sc, 3, picture="tracked")), sort_keys=True)
+    a = json.dumps(results(run(sc, 3, picture="tracked")).model_dump(mode="json"), sort_keys=True)
+    b = json.dumps(results(run(sc, 3, picture="tracked")).model_dump(mode="json"), sort_keys=True)
     assert a == b
 
 
 def test_track_sharing_member_is_fused_in() -> None:
     sc = small(ALLY="tracks")
     rec = run(sc, 3, picture="tracked")
-    r = results(rec)
+    r = results(rec).model_dump(mode="json")
     assert r["picture"]["shares"] == {"HOST": "detections", "ALLY": "tracks"}
     assert r["threats"]["intercepted"] >= 3
     # the ship's radar sees the cruise missiles only late: both members' tracks are in the map
@@ -120,7 +120,7 @@ def test_compare_perfect(tmp_path: Path) -> None:
     assert "tracked against perfect picture" in stdout and "air picture" in stdout
     res: dict[str, Any] = json.loads((tmp_path / "o" / "results.json").read_text())
     cmp = res["comparison"]
-    perfect = results(run(load_scenario(path), 5, picture="perfect"))
+    perfect = results(run(load_scenario(path), 5, picture="perfect")).model_dump(mode="json")
     assert cmp["perfect"]["leaked"] == perfect["threats"]["leaked"]
     assert cmp["perfect"]["interceptor_cost"] == perfect["interceptors"]["cost"]
     assert cmp["tracked"]["leaked"] == res["threats"]["leaked"]

@@ -50,7 +50,7 @@ def record(shares: str, seed: int) -> Record:
 
 @cache
 def outcome(shares: str, seed: int) -> dict[str, Any]:
-    return results(record(shares, seed))
+    return results(record(shares, seed)).model_dump(mode="json")
 
 
 def lost(shares: str, seed: int) -> int:

@@ -139,7 +139,7 @@ def test_never_fires_at_civil_or_coalition_aircraft(
     assert (fired >= 0).all()
     assert (ident.truth_kind[fired] == TRUTH_THREAT).all()
     assert (rec.flight.threat[: rec.flight.n] == fired).all()
-    res = results(rec)
+    res = results(rec).model_dump(mode="json")
     assert res["civil_engagements"] == 0 and res["friendly_engagements"] == 0
     assert res["civil_engaged"] == [] and res["friendly_engaged"] == []
     # civil and coalition aircraft were held by the picture: the interlock had work to do

@@ -71,13 +71,13 @@ def test_spoofed_reports_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None
     assert ((bits[missile] & ADSB) > 0).mean() > 0.5
     assert ((bits[missile] & CIVIL_CONTRADICTED) > 0).any()
     assert not (cat[missile] == NEUTRAL).any()
-    spoofed = results(rec)
+    spoofed = results(rec).model_dump(mode="json")
     assert spoofed["threats"]["intercepted"] >= 5
     assert spoofed["civil_engagements"] == 0
 
     monkeypatch.undo()
     clean, _ = spoofed_run(monkeypatch, spoof=False)
-    honest = results(clean)
+    honest = results(clean).model_dump(mode="json")
     for key in ("threats", "engagements", "impacts"):
         assert json.dumps(spoofed[key], sort_keys=True) == json.dumps(honest[key], sort_keys=True)
     assert spoofed["identification"]["declared"] == honest["identification"]["declared"]

@@ -98,7 +98,7 @@ def test_a_raid_through_recorded_traffic() -> None:
     assert len(np.unique(h.truth[civil])) >= 5  # recorded airliners were in the picture
     assert not (h.category[civil] == HOSTILE).any()
     assert (h.category[civil] == NEUTRAL).mean() >= 0.8
-    res = results(rec)
+    res = results(rec).model_dump(mode="json")
     assert res["civil_engagements"] == 0 and res["friendly_engagements"] == 0
     assert res["threats"]["intercepted"] >= 2
     assert res["identification"]["declared"] == 3

@@ -59,7 +59,7 @@ def host_only_ballistic(d: dict[str, Any]) -> None:
 def test_lifting_a_blocking_caveat_equals_the_scenario_without_it_and_saves_leakers() -> None:
     sc = scenario(host_only_ballistic)
     record, reps = run_replications(sc, SEED, 2, workers=1)
-    assert reps[0]["coalition"]["blocked_by_rule"]["HOST:threat_classes"] > 0
+    assert reps[0].coalition.blocked_by_rule["HOST:threat_classes"] > 0
     costs = rule_costs(sc, SEED, record, reps, legal_record(sc), workers=1)
     (row,) = costs
     assert (row["rule"], row["member"], row["kind"]) == ("HOST:threat_classes", "HOST",
@@ -80,7 +80,7 @@ def test_lifting_a_blocking_caveat_equals_the_scenario_without_it_and_saves_leak
 def test_no_blocking_rule_means_no_rerun() -> None:
     sc = scenario()
     record, reps = run_replications(sc, SEED, 1, workers=1)
-    assert reps[0]["coalition"]["blocked"] == []
+    assert reps[0].coalition.blocked == ()
     assert rule_costs(sc, SEED, record, reps, legal_record(sc), workers=1) == []
 
 
@@ -134,7 +134,7 @@ def test_the_legal_basis_holds_fire_until_the_letters_are_on_record() -> None:
 
     sc = scenario(consent_needed)
     record, reps = run_replications(sc, SEED, 1, workers=1)
-    res = reps[0]
+    res = reps[0].model_dump(mode="json")
     host = [e for e in res["engagements"] if e["member"] == "HOST"]
     assert host and min(e["fire_time_s"] for e in host) >= 4000.0
     (basis,) = [b for b in res["coalition"]["legal_basis"] if b["member"] == "HOST"]

@@ -65,7 +65,7 @@ def test_run_and_whatif_take_a_scheduler_address(tmp_path: Path, scheduler: str)
     got = json.loads((tmp_path / "o" / "results.json").read_text())
     _, here = run_replications(basics_half(), 7, 3, workers=1)
     assert got["replications_summary"]["threats"]["leaked"]["values"] == [
-        r["threats"]["leaked"] for r in here]
+        r.threats.leaked for r in here]
     res = CliRunner().invoke(app, ["coalition", "whatif", str(path), "--without", "ALLY",
                                    "--replications", "2", "--scheduler", scheduler, "--json"])
     assert res.exit_code == 0, res.output

@@ -1,16 +1,15 @@
 """The after-action report: one self-contained HTML file per run (or per set of replications).
 
-Where it sits: last stage of the flow. Input is the documented results dict of a run (see
-``results.py``; :func:`inkless.afteraction.summarise` for R replications) and the run's
-:class:`~inkless.afteraction.MapData`; output is an HTML file with every figure embedded as a
-base64 PNG and all styling inline, so it opens offline and can be mailed as one file.
+Where it sits: last stage of the flow. Input is a run's :class:`~.findings.Findings` (what
+``results.json`` holds, built by ``results.py``; :func:`inkless.afteraction.summarise` for R
+replications) and its :class:`~inkless.afteraction.MapData`; output is an HTML file with every
+figure embedded as a base64 PNG and all styling inline, so it opens offline and can be mailed as
+one file.
 
 The page is rendered from the Jinja2 template ``templates/report.html.j2`` (autoescaped) from a
-plain view model built here; figures come from :mod:`inkless.afteraction.figures`. Top-level
-sections of the results that this module does not know (``picture``, ``identification``,
-``caveats``, ...) are rendered generically: mappings as key/value tables (nested keys dotted),
-lists of mappings as tables. Output depends only on the inputs (no clock, no random ids), so the
-same inputs give the same bytes.
+plain view model built here; figures come from :mod:`inkless.afteraction.figures`. Figures that
+no section shows (the settings, the format version, ...) are listed at the end. Output depends
+only on the inputs (no clock, no random ids), so the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -21,27 +20,39 @@ import datetime as dt
 import importlib.resources
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from inkless.afteraction.basemap import BBox
+from inkless.afteraction.findings import (
+    Coalition,
+    Comparison,
+    Engagement,
+    Estimate,
+    Findings,
+    Impact,
+    InterceptorEstimates,
+    LegalBasis,
+    PictureQuality,
+    ReplicationsSummary,
+    RuleCost,
+    RuleCostFigure,
+    ThreatEstimates,
+    UnitLoadRow,
+    Why,
+)
 from inkless.afteraction.mapdata import MapData
 from inkless.errors import InputError
 
 __all__ = ["render_report", "write_report"]
 
 MAX_TABLE_ROWS = 5000
-"""Longest engagements/impacts/generic table printed in full; longer ones are cut with a note."""
+"""Longest engagements/impacts/blocked-shots table printed in full; longer ones are cut with a
+note."""
 
-_KNOWN = frozenset({
-    "scenario", "seed", "seeds", "replications", "threats", "interceptors", "engagements",
-    "impacts", "value_damaged", "civil_engagements", "members", "epoch", "duration_s",
-    "replications_summary", "coalition", "view", "picture", "comparison", "identification",
-    "fire_units",
-})
 #: ``identification.misdeclared`` pairs and their labels (identification section, statistics).
 _MISDECLARED = (
     ("threat_as_neutral_s", "Threats held neutral (track-s)"),
@@ -51,9 +62,14 @@ _MISDECLARED = (
     ("friend_as_suspect_s", "Coalition aircraft held suspect (track-s)"),
     ("friend_as_hostile_s", "Coalition aircraft held hostile (track-s)"),
 )
-#: Shown in the identification section when the results have one.
-_IDENTIFICATION_KEYS = frozenset({
-    "friendly_engagements", "civil_engaged", "friendly_engaged", "closures"})
+#: Figures that have no section of their own: listed under "Other figures".
+_OTHER = ("results_version", "replication", "cost_unit", "value_defended")
+_NONE = Estimate(mean=0.0, ci95=None, values=())
+#: Stands in for the replications' statistics of a single run (never shown).
+_NO_SUMMARY = ReplicationsSummary(
+    threats=ThreatEstimates(leaked=_NONE, by_class={}),
+    interceptors=InterceptorEstimates(by_member={}),
+    value_damaged=_NONE, civil_engagements=_NONE)
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -159,62 +175,50 @@ def _generic_table(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- view model
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _records(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list | tuple) else []
-
-
-def _digits(value: Any) -> int:
+def _digits(value: float) -> int:
     """Decimals worth showing for a mean: none from 1,000 up, one from 10, else two."""
-    v = abs(float(value)) if isinstance(value, numbers.Real) else 0.0
+    v = abs(float(value))
     return 0 if v >= 1000.0 else 1 if v >= 10.0 else 2
 
 
-def _stat_text(stat: Any) -> dict[str, str] | None:
-    """``{"mean", "ci", "half", "range"}`` texts of a ``summarise`` leaf, or None."""
-    if not isinstance(stat, Mapping) or "mean" not in stat:
+def _stat_text(stat: Estimate | None) -> dict[str, str] | None:
+    """``{"mean", "ci", "half", "range"}`` texts of a replications' estimate, or None."""
+    if stat is None:
         return None
-    digits = _digits(stat["mean"])
-    ci = stat.get("ci95")
-    values = [float(v) for v in stat.get("values") or [] if isinstance(v, numbers.Real)]
+    digits = _digits(stat.mean)
+    ci = stat.ci95
     return {
-        "mean": fmt_num(stat["mean"], digits),
-        "ci": (f"{fmt_num(ci[0], digits)} – {fmt_num(ci[1], digits)}"
-               if isinstance(ci, list | tuple) and len(ci) == 2 else "—"),
-        "half": (fmt_num((float(ci[1]) - float(ci[0])) / 2.0, digits)
-                 if isinstance(ci, list | tuple) and len(ci) == 2 else ""),
-        "range": (f"{fmt_num(min(values), digits)} – {fmt_num(max(values), digits)}"
-                  if values else "—"),
+        "mean": fmt_num(stat.mean, digits),
+        "ci": f"{fmt_num(ci[0], digits)} – {fmt_num(ci[1], digits)}" if ci else "—",
+        "half": fmt_num((ci[1] - ci[0]) / 2.0, digits) if ci else "",
+        "range": (f"{fmt_num(min(stat.values), digits)} – {fmt_num(max(stat.values), digits)}"
+                  if stat.values else "—"),
     }
 
 
-def _replication_rows(summary: Mapping[str, Any], names: Mapping[str, str]) -> list[dict[str, Any]]:
-    threats = _mapping(summary.get("threats"))
-    inter = _mapping(summary.get("interceptors"))
-    spec: list[tuple[str, Any, bool]] = [
-        ("Threats launched", threats.get("launched"), False),
-        ("Threats intercepted", threats.get("intercepted"), False),
-        ("Threats leaked", threats.get("leaked"), False),
-        ("Interceptors fired", inter.get("fired"), False),
-        ("Interceptor cost", inter.get("cost"), False),
-        ("Value damaged", summary.get("value_damaged"), False),
-        ("Civil engagements", summary.get("civil_engagements"), False),
+def _replication_rows(summary: ReplicationsSummary, names: Mapping[str, str]
+                      ) -> list[dict[str, Any]]:
+    """One row per headline figure of the replications: mean, 95 % interval, range."""
+    threats, inter = summary.threats, summary.interceptors
+    spec: list[tuple[str, Estimate | None, bool]] = [
+        ("Threats launched", threats.launched, False),
+        ("Threats intercepted", threats.intercepted, False),
+        ("Threats leaked", threats.leaked, False),
+        ("Interceptors fired", inter.fired, False),
+        ("Interceptor cost", inter.cost, False),
+        ("Value damaged", summary.value_damaged, False),
+        ("Civil engagements", summary.civil_engagements, False),
     ]
-    for cls, d in sorted(_mapping(threats.get("by_class")).items()):
-        for key in ("launched", "intercepted", "leaked"):
-            spec.append((f"{cls}: {key}", _mapping(d).get(key), True))
+    for cls, d in sorted(threats.by_class.items()):
+        spec += [(f"{cls}: {k}", getattr(d, k), True) for k in ("launched", "intercepted",
+                                                                 "leaked")]
     order = {mid: i for i, mid in enumerate(names)}
-    by_member = sorted(_mapping(inter.get("by_member")).items(),
-                       key=lambda kv: order.get(str(kv[0]), len(order)))
-    for member, d in by_member:
-        label = names.get(str(member), str(member))
-        for key in ("fired", "cost"):
-            spec.append((f"{label}: {key}", _mapping(d).get(key), True))
-    misdeclared = _mapping(_mapping(summary.get("identification")).get("misdeclared"))
-    spec += [(label, misdeclared.get(key), False) for key, label in _MISDECLARED]
+    for member, t in sorted(inter.by_member.items(), key=lambda kv: order.get(kv[0], len(order))):
+        label = names.get(member, member)
+        spec += [(f"{label}: fired", t.fired, True), (f"{label}: cost", t.cost, True)]
+    if summary.identification is not None:
+        mis = summary.identification.misdeclared
+        spec += [(label, mis.get(key), False) for key, label in _MISDECLARED]
     rows = []
     for label, stat, sub in spec:
         text = _stat_text(stat)
@@ -223,275 +227,252 @@ def _replication_rows(summary: Mapping[str, Any], names: Mapping[str, str]) -> l
     return rows
 
 
-def _view(results: Mapping[str, Any], geometry: MapData) -> dict[str, Any]:
-    from inkless.afteraction import figures  # matplotlib only when a report is drawn
+def _cards(results: Findings, multi: bool) -> list[dict[str, str]]:
+    """The headline cards: one figure each (the replications' mean and interval with ``multi``)."""
+    th, it = results.threats, results.interceptors
+    summary = results.replications_summary if multi else None
+    s = summary if summary is not None else _NO_SUMMARY
 
-    epoch = figures.epoch_utc(results.get("epoch"))
-    threats = _mapping(results.get("threats"))
-    inter = _mapping(results.get("interceptors"))
-    members = _records(results.get("members"))
-    names = {str(m.get("id")): str(m.get("name") or m.get("id")) for m in members}
-    reps_raw = results.get("replications")
-    reps = max(int(reps_raw), 1) if isinstance(reps_raw, int | float) else 1
-    summary = _mapping(results.get("replications_summary"))
-    multi = reps > 1 and bool(summary)
-
-    launched = threats.get("launched")
-    intercepted = threats.get("intercepted")
-    s_threats = _mapping(summary.get("threats"))
-    s_inter = _mapping(summary.get("interceptors"))
-
-    def card(label: str, value: Any, stat: Any = None, note: str = "", tone: str = "",
-             digits: int = 0) -> dict[str, str]:
-        text = _stat_text(stat) if multi else None
+    def card(label: str, value: float, stat: Estimate | None = None, note: str = "",
+             tone: str = "", digits: int = 0) -> dict[str, str]:
+        text = _stat_text(stat) if summary is not None else None
         if text is not None:
             return {"label": label, "value": text["mean"], "note": f"95 % CI {text['ci']}",
                     "tone": tone}
         return {"label": label, "value": fmt_num(value, digits), "note": note, "tone": tone}
 
-    cards = [
-        card("Threats launched", launched, s_threats.get("launched")),
-        card("Intercepted", intercepted, s_threats.get("intercepted"),
-             note=f"{fmt_pct(intercepted, launched)} of launched", tone="good"),
-        card("Leaked", threats.get("leaked"), s_threats.get("leaked"),
-             note=f"{fmt_pct(threats.get('leaked'), launched)} of launched", tone="bad"),
-        card("Interceptors fired", inter.get("fired"), s_inter.get("fired"),
-             note=f"{fmt_num(_ratio(inter.get('fired'), intercepted), 2)} per intercept"),
-        card("Interceptor cost", inter.get("cost"), s_inter.get("cost")),
-        card("Value damaged", results.get("value_damaged"), summary.get("value_damaged"),
-             note=(f"of {fmt_num(results.get('value_defended'))} defended "
-                   f"({fmt_pct(results.get('value_damaged'), results.get('value_defended'))})"
-                   if _positive(results.get("value_defended")) else ""),
-             tone="bad", digits=2),
-        card("Civil engagements", results.get("civil_engagements"),
-             summary.get("civil_engagements"),
-             tone="bad" if _positive(results.get("civil_engagements")) else "good"),
+    damaged, defended = results.value_damaged, results.value_defended
+    return [
+        card("Threats launched", th.launched, s.threats.launched),
+        card("Intercepted", th.intercepted, s.threats.intercepted,
+             note=f"{fmt_pct(th.intercepted, th.launched)} of launched", tone="good"),
+        card("Leaked", th.leaked, s.threats.leaked,
+             note=f"{fmt_pct(th.leaked, th.launched)} of launched", tone="bad"),
+        card("Interceptors fired", it.fired, s.interceptors.fired,
+             note=f"{fmt_num(_ratio(it.fired, th.intercepted), 2)} per intercept"),
+        card("Interceptor cost", it.cost, s.interceptors.cost),
+        card("Value damaged", damaged, s.value_damaged,
+             note=(f"of {fmt_num(defended)} defended ({fmt_pct(damaged, defended)})"
+                   if defended > 0 else ""), tone="bad", digits=2),
+        card("Civil engagements", results.civil_engagements, s.civil_engagements,
+             tone="bad" if results.civil_engagements > 0 else "good"),
     ]
 
-    by_class = _mapping(threats.get("by_class"))
-    class_rows = []
-    for cls in sorted(by_class):
-        d = _mapping(by_class[cls])
-        class_rows.append({
-            "name": cls,
-            "launched": fmt_num(d.get("launched")),
-            "intercepted": fmt_num(d.get("intercepted")),
-            "leaked": fmt_num(d.get("leaked")),
-            "rate": fmt_pct(d.get("intercepted"), d.get("launched")),
-        })
-    class_total = {
-        "launched": fmt_num(launched), "intercepted": fmt_num(intercepted),
-        "leaked": fmt_num(threats.get("leaked")), "rate": fmt_pct(intercepted, launched),
+
+def _count_rows(results: Findings, names: Mapping[str, str]) -> dict[str, Any]:
+    """The tables by threat class, by member and by interceptor type."""
+    th, it = results.threats, results.interceptors
+    class_rows = [{
+        "name": cls, "launched": fmt_num(d.launched), "intercepted": fmt_num(d.intercepted),
+        "leaked": fmt_num(d.leaked), "rate": fmt_pct(d.intercepted, d.launched),
+    } for cls, d in sorted(th.by_class.items())]
+    order = {mid: i for i, mid in enumerate(names)}
+    member_rows = [{
+        "id": mid, "name": names.get(mid, mid), "fired": fmt_num(d.fired),
+        "cost": fmt_num(d.cost), "share": fmt_pct(d.cost, it.cost),
+    } for mid, d in sorted(it.by_member.items(), key=lambda kv: order.get(kv[0], len(order)))]
+    type_rows = [{
+        "name": typ, "fired": fmt_num(d.fired), "cost": fmt_num(d.cost),
+        "unit_cost": fmt_num(_ratio(d.cost, d.fired), 0),
+    } for typ, d in sorted(it.by_type.items())]
+    return {
+        "class_rows": class_rows,
+        "class_total": {"launched": fmt_num(th.launched), "intercepted": fmt_num(th.intercepted),
+                        "leaked": fmt_num(th.leaked), "rate": fmt_pct(th.intercepted, th.launched)},
+        "member_rows": member_rows,
+        "member_total": {"fired": fmt_num(it.fired), "cost": fmt_num(it.cost)},
+        "type_rows": type_rows,
     }
 
-    total_cost = inter.get("cost")
-    member_rows = []
-    by_member = _mapping(inter.get("by_member"))
-    order = {mid: i for i, mid in enumerate(names)}
-    for mid, d in sorted(by_member.items(), key=lambda kv: order.get(str(kv[0]), len(order))):
-        d = _mapping(d)
-        member_rows.append({
-            "id": str(mid), "name": names.get(str(mid), str(mid)),
-            "fired": fmt_num(d.get("fired")), "cost": fmt_num(d.get("cost")),
-            "share": fmt_pct(d.get("cost"), total_cost),
-        })
-    type_rows = []
-    for typ, d in sorted(_mapping(inter.get("by_type")).items()):
-        d = _mapping(d)
-        type_rows.append({
-            "name": str(typ), "fired": fmt_num(d.get("fired")), "cost": fmt_num(d.get("cost")),
-            "unit_cost": fmt_num(_ratio(d.get("cost"), d.get("fired")), 0),
-        })
 
-    engagements = sorted(
-        _records(results.get("engagements")),
-        key=lambda e: (_sort_time(e.get("fire_time_s")), str(e.get("threat_id", ""))),
-    )
-    eng_rows = [{
-        "threat_id": str(e.get("threat_id", "—")), "threat_class": str(e.get("threat_class", "—")),
-        "unit_id": str(e.get("unit_id", "—")),
-        "member": names.get(str(e.get("member")), str(e.get("member", "—"))),
-        "fire": fmt_time(e.get("fire_time_s"), epoch),
-        "intercept": fmt_time(e.get("intercept_time_s"), epoch),
-        "result": str(e.get("result", "—")), "reason": str(e.get("reason") or ""),
-        "why": _why_text(e.get("why"), e.get("fire_time_s")),
+def _engagement_rows(engagements: Sequence[Engagement], names: Mapping[str, str],
+                     epoch: dt.datetime | None) -> list[dict[str, Any]]:
+    """The engagements table (at most :data:`MAX_TABLE_ROWS` rows)."""
+    return [{
+        "threat_id": e.threat_id, "threat_class": e.threat_class, "unit_id": e.unit_id,
+        "member": names.get(e.member, e.member),
+        "fire": fmt_time(e.fire_time_s, epoch), "intercept": fmt_time(e.intercept_time_s, epoch),
+        "result": e.result, "reason": e.reason or "", "why": _why_text(e.why, e.fire_time_s),
     } for e in engagements[:MAX_TABLE_ROWS]]
-    kills = sum(1 for e in engagements if e.get("result") == "kill")
 
-    impacts = sorted(
-        _records(results.get("impacts")),
-        key=lambda i: (_sort_time(i.get("time_s")), str(i.get("threat_id", ""))),
-    )
-    imp_rows = [{
-        "threat_id": str(i.get("threat_id", "—")), "threat_class": str(i.get("threat_class", "—")),
-        "time": fmt_time(i.get("time_s"), epoch),
-        "lat": _coord(i.get("lat"), "NS"), "lon": _coord(i.get("lon"), "EW"),
-        "asset": str(i.get("asset")) if i.get("asset") else "—",
-        "value": fmt_num(i.get("value_damaged")), "cause": str(i.get("cause") or "—"),
-        "hit": bool(i.get("asset")),
+
+def _impact_rows(impacts: Sequence[Impact], epoch: dt.datetime | None) -> list[dict[str, Any]]:
+    """The impacts table (at most :data:`MAX_TABLE_ROWS` rows)."""
+    return [{
+        "threat_id": i.threat_id, "threat_class": i.threat_class,
+        "time": fmt_time(i.time_s, epoch), "lat": _coord(i.lat, "NS"), "lon": _coord(i.lon, "EW"),
+        "asset": i.asset or "—", "value": fmt_num(i.value_damaged), "cause": i.cause or "—",
+        "hit": bool(i.asset),
     } for i in impacts[:MAX_TABLE_ROWS]]
 
-    extra: list[dict[str, Any]] = []
-    other: list[tuple[str, str]] = []  # scalars and plain lists, one table at the end
-    known = _KNOWN | (_IDENTIFICATION_KEYS if isinstance(results.get("identification"), Mapping)
-                      else frozenset())
-    for key, value in results.items():
-        if key in known:
-            continue
-        if isinstance(value, Mapping):
-            extra.append({"id": f"sec-{_slug(key)}", "title": _title(str(key)), "kind": "kv",
-                          "rows": _flatten(value)})
-        elif isinstance(value, list | tuple) and value and all(
-            isinstance(v, Mapping) for v in value
-        ):
-            extra.append({"id": f"sec-{_slug(key)}", "title": _title(str(key)), "kind": "table",
-                          **_generic_table(list(value))})
-        else:
-            other.append((str(key), _cell(value)))
-    if other:
-        extra.append({"id": "sec-other", "title": "Other figures", "kind": "kv", "rows": other})
 
+def _extra(results: Findings) -> list[dict[str, Any]]:
+    """The figures no section shows: the settings, the format's figures, and (a view, which
+    has no identification section) the non-hostile engagements and closures."""
+    out: list[dict[str, Any]] = [{"id": "sec-settings", "title": "Settings", "kind": "kv",
+                                  "rows": _flatten(results.settings.model_dump())}]
+    other = [(key, _cell(getattr(results, key))) for key in _OTHER]
+    if results.identification is None:
+        other += [("friendly_engagements", _cell(results.friendly_engagements)),
+                  ("civil_engaged", _cell(list(results.civil_engaged)))]
+        if results.friendly_engaged is not None:
+            other.append(("friendly_engaged", _cell(list(results.friendly_engaged))))
+        if results.closures:
+            out.append({"id": "sec-closures", "title": "Closures", "kind": "table",
+                        **_generic_table([c.model_dump() for c in results.closures])})
+        else:
+            other.append(("closures", _cell([])))
+    out.append({"id": "sec-other", "title": "Other figures", "kind": "kv", "rows": other})
+    return out
+
+
+def _view(results: Findings, geometry: MapData) -> dict[str, Any]:
+    """Everything the template shows, as text and embedded figures."""
+    from inkless.afteraction import figures  # matplotlib only when a report is drawn
+
+    epoch = figures.epoch_utc(results.epoch)
+    names = {m.id: m.name or m.id for m in results.members}
+    multi = results.replications > 1 and results.replications_summary is not None
+    engagements = sorted(results.engagements, key=lambda e: (e.fire_time_s, e.threat_id))
+    impacts = sorted(results.impacts, key=lambda i: (i.time_s, i.threat_id))
+    return {
+        "scenario": results.scenario or "unnamed scenario",
+        "epoch": epoch.strftime("%Y-%m-%d %H:%M:%S UTC") if epoch else "—",
+        "duration": fmt_duration(results.duration_s),
+        "seed": _seed_text(results),
+        "replications": max(results.replications, 1),
+        "multi": multi,
+        "members": [{"id": m.id, "name": m.name or m.id} for m in results.members],
+        "cards": _cards(results, multi),
+        "replication_rows": (_replication_rows(results.replications_summary, names)
+                             if multi and results.replications_summary is not None else []),
+        **_count_rows(results, names),
+        "engagements": _engagement_rows(engagements, names, epoch),
+        "engagement_total": len(engagements),
+        "kills": sum(1 for e in engagements if e.result == "kill"),
+        "impacts": _impact_rows(impacts, epoch), "impact_total": len(impacts),
+        "max_rows": MAX_TABLE_ROWS,
+        "extra": _extra(results),
+        "coalition": _coalition(results.coalition, names, epoch),
+        "saturation": _saturation(results, names, epoch),
+        "picture": _picture(results.picture, names),
+        "comparison": _comparison(results.comparison),
+        "identification": _identification(results, names, epoch),
+        "view": results.view.member if results.view is not None else "",
+        **_figures(results, geometry, names, engagements),
+    }
+
+
+def _figures(results: Findings, geometry: MapData, names: Mapping[str, str],
+             engagements: Sequence[Engagement]) -> dict[str, str]:
+    """The report's figures as base64 PNG (empty: not drawn): one colour per class and per
+    member across all of them, members in coalition order."""
+    from inkless.afteraction import figures
+
+    by_class = {c: d.model_dump() for c, d in results.threats.by_class.items()}
     detail = _detail_box(geometry)
-    # one colour per class and per member across all figures; members in coalition order
     threat_colours = figures.colour_map(
-        sorted({*map(str, by_class), *geometry.in_air,
-                *(p.threat_class for p in geometry.threat_paths)}),
+        sorted({*by_class, *geometry.in_air, *(p.threat_class for p in geometry.threat_paths)}),
         figures.THREAT_COLOURS)
     member_colours = figures.colour_map(list(names), figures.MEMBER_COLOURS, ordered=True)
-    scenario = str(results.get("scenario") or "unnamed scenario")
+    c_m = results.picture.gospa.c_m if results.picture is not None else 1000.0
+    shots = [e.model_dump() for e in engagements]
     return {
-        "scenario": scenario,
-        "epoch": epoch.strftime("%Y-%m-%d %H:%M:%S UTC") if epoch else "—",
-        "duration": fmt_duration(results.get("duration_s")),
-        "seed": _seed_text(results),
-        "replications": reps,
-        "multi": multi,
-        "members": [{"id": str(m.get("id")), "name": str(m.get("name") or m.get("id"))}
-                    for m in members],
-        "cards": cards,
-        "replication_rows": _replication_rows(summary, names) if multi else [],
-        "class_rows": class_rows, "class_total": class_total,
-        "member_rows": member_rows, "member_total": {
-            "fired": fmt_num(inter.get("fired")), "cost": fmt_num(total_cost)},
-        "type_rows": type_rows,
-        "engagements": eng_rows, "engagement_total": len(engagements), "kills": kills,
-        "impacts": imp_rows, "impact_total": len(impacts),
-        "max_rows": MAX_TABLE_ROWS,
-        "extra": extra,
-        "coalition": _coalition(results.get("coalition"), names, epoch),
-        "saturation": _saturation(results, names, epoch),
-        "picture": _picture(results.get("picture"), names),
         "gospa_png": _b64(figures.gospa_png(
-            geometry.gospa_times_s, geometry.gospa_m,
-            float(_mapping(_mapping(results.get("picture")).get("gospa")).get("c_m") or 1000.0),
-            epoch=results.get("epoch"), member_colours=member_colours))
-        if geometry.gospa_m else "",
-        "comparison": _comparison(results.get("comparison")),
-        "identification": _identification(results, names, epoch),
+            geometry.gospa_times_s, geometry.gospa_m, c_m, epoch=results.epoch,
+            member_colours=member_colours)) if geometry.gospa_m else "",
         "identity_png": _b64(figures.identity_png(
-            geometry.identity_times_s, geometry.identities, epoch=results.get("epoch")))
+            geometry.identity_times_s, geometry.identities, epoch=results.epoch))
         if geometry.identities else "",
-        "view": str(_mapping(results.get("view")).get("member") or ""),
         "map_png": _b64(figures.map_png(geometry, threat_colours=threat_colours,
-                                            member_colours=member_colours)),
+                                        member_colours=member_colours)),
         "detail_png": _b64(figures.map_png(
             dataclasses.replace(geometry, bbox=detail), threat_colours=threat_colours,
-            member_colours=member_colours))
-        if detail is not None else "",
+            member_colours=member_colours)) if detail is not None else "",
         "detail_extent": _box_text(detail) if detail is not None else "",
         "timeline_png": _b64(figures.timeline_png(
-            geometry, engagements, epoch=results.get("epoch"),
-            duration_s=_float_or_none(results.get("duration_s")), threat_colours=threat_colours,
-            member_colours=member_colours)),
+            geometry, shots, epoch=results.epoch, duration_s=results.duration_s,
+            threat_colours=threat_colours, member_colours=member_colours)),
         "outcome_png": _b64(figures.outcome_png(by_class)) if by_class else "",
         "map_extent": _box_text(geometry.extent()),
     }
 
 
-def _saturation(results: Mapping[str, Any], names: Mapping[str, str],
+def _saturated(u: UnitLoadRow) -> bool:
+    """Every channel busy at some time, or out of rounds."""
+    return bool(u.channels_full_s) or u.out_of_rounds_s is not None
+
+
+def _saturation(results: Findings, names: Mapping[str, str],
                 epoch: dt.datetime | None) -> dict[str, Any] | None:
     """The units that fired, saturated first (every channel busy, or out of rounds), with the
     figure of channels busy and rounds left over time; ``None`` without ``fire_units``."""
     from inkless.afteraction import figures
 
-    units = [u for u in _records(results.get("fire_units")) if u.get("fired")]
+    units = sorted((u for u in results.fire_units or () if u.fired),
+                   key=lambda u: (not _saturated(u), _sort_time(u.first_full_s), -u.fired))
     if not units:
         return None
-
-    def saturated(u: Mapping[str, Any]) -> bool:
-        return bool(u.get("channels_full_s")) or u.get("out_of_rounds_s") is not None
-
-    units.sort(key=lambda u: (not saturated(u), _sort_time(u.get("first_full_s")),
-                              -float(u.get("fired") or 0)))
     rows = [{
-        "unit": str(u.get("unit_id")), "member": names.get(str(u.get("member")),
-                                                           str(u.get("member"))),
-        "channels": fmt_num(u.get("channels")), "peak": fmt_num(u.get("peak_channels_busy")),
-        "full": fmt_duration(u.get("channels_full_s")) if u.get("channels_full_s") else "—",
-        "first_full": fmt_time(u.get("first_full_s"), epoch),
-        "rounds": fmt_num(u.get("rounds")), "fired": fmt_num(u.get("fired")),
-        "left": fmt_num(u.get("rounds_left")), "dry": fmt_time(u.get("out_of_rounds_s"), epoch),
-        "saturated": saturated(u),
+        "unit": u.unit_id, "member": names.get(u.member, u.member),
+        "channels": fmt_num(u.channels), "peak": fmt_num(u.peak_channels_busy),
+        "full": fmt_duration(u.channels_full_s) if u.channels_full_s else "—",
+        "first_full": fmt_time(u.first_full_s, epoch),
+        "rounds": fmt_num(u.rounds), "fired": fmt_num(u.fired),
+        "left": fmt_num(u.rounds_left), "dry": fmt_time(u.out_of_rounds_s, epoch),
+        "saturated": _saturated(u),
     } for u in units]
     return {"rows": rows, "saturated": sum(r["saturated"] for r in rows),
-            "png": _b64(figures.saturation_png(units, _records(results.get("engagements")),
-                                               epoch=results.get("epoch")))}
+            "png": _b64(figures.saturation_png([u.model_dump() for u in units],
+                                               [e.model_dump() for e in results.engagements],
+                                               epoch=results.epoch))}
 
 
-def _coalition(sec: Any, names: Mapping[str, str], epoch: dt.datetime | None
-               ) -> dict[str, Any] | None:
+def _basis_row(b: LegalBasis, who: Callable[[str], str], epoch: dt.datetime | None
+               ) -> dict[str, Any]:
+    """A member's legal basis: when its forces acted, by which letters, what is unmet."""
+    t = b.acts_from_s
+    acts = "never" if t is None else "from the start" if t == 0 else fmt_time(t, epoch)
+    spans = b.acts
+    if len(spans) > 1 or (spans and spans[-1][1] is not None):  # stopped and resumed
+        acts = ", ".join(f"{fmt_time(a, epoch)} – "
+                         f"{'end' if z is None else fmt_time(z, epoch)}" for a, z in spans)
+    letters = "; ".join(f"{who(x.author)} → {who(x.recipient)}: {x.type} "
+                        f"({fmt_time(x.on_record_s, epoch)})" for x in b.letters or ())
+    return {"member": who(b.member), "acts": acts, "never": t is None,
+            "letters": letters or ("no preconditions" if not b.preconditions else "—"),
+            "unmet": "; ".join(b.unmet or ())}
+
+
+def _cost_row(c: RuleCost) -> dict[str, Any]:
+    """What a rule cost: each figure with the rule, with it lifted, and the difference."""
+    row: dict[str, Any] = {"rule": c.rule, "pairs": fmt_num(c.blocked_pairs)}
+    for key, digits in (("leaked", 2), ("value_damaged", 2), ("interceptor_cost", 1)):
+        f: RuleCostFigure = getattr(c, key)
+        row[key] = {"with": fmt_num(f.with_rule, digits), "without": fmt_num(f.rule_lifted, digits),
+                    "cost": fmt_num(f.cost, digits), "bad": f.cost > 0}
+    return row
+
+
+def _coalition(sec: Coalition, names: Mapping[str, str], epoch: dt.datetime | None
+               ) -> dict[str, Any]:
     """The coalition section's view model: legal bases, caveat blocks per rule, rule costs."""
-    if not isinstance(sec, Mapping):
-        return None
 
-    def who(mid: Any) -> str:
-        return names.get(str(mid), str(mid))
+    def who(mid: str) -> str:
+        return names.get(mid, mid)
 
-    basis = []
-    for b in _records(sec.get("legal_basis")):
-        t = b.get("acts_from_s")
-        acts = "never" if t is None else "from the start" if t == 0 else fmt_time(t, epoch)
-        spans = b.get("acts") or []
-        if len(spans) > 1 or (spans and spans[-1][1] is not None):  # stopped and resumed
-            acts = ", ".join(f"{fmt_time(a, epoch)} – "
-                             f"{'end' if z is None else fmt_time(z, epoch)}" for a, z in spans)
-        letters = "; ".join(
-            f"{who(x.get('author'))} → {who(x.get('recipient'))}: {x.get('type')} "
-            f"({fmt_time(x.get('on_record_s'), epoch)})"
-            for x in _records(b.get("letters"))
-        )
-        unmet = "; ".join(str(u) for u in b.get("unmet") or [])
-        basis.append({"member": who(b.get("member")), "acts": acts, "never": t is None,
-                      "letters": letters or ("no preconditions" if not b.get("preconditions")
-                                             else "—"),
-                      "unmet": unmet})
-    blocked = [{"rule": str(r), "pairs": fmt_num(n)}
-               for r, n in _mapping(sec.get("blocked_by_rule")).items()]
-    costs = []
-    for c in _records(sec.get("costs")):
-        row: dict[str, Any] = {"rule": str(c.get("rule")), "pairs": fmt_num(c.get("blocked_pairs"))}
-        for key, digits in (("leaked", 2), ("value_damaged", 2), ("interceptor_cost", 1)):
-            f = _mapping(c.get(key))
-            row[key] = {
-                "with": fmt_num(f.get("with_rule"), digits),
-                "without": fmt_num(f.get("rule_lifted"), digits),
-                "cost": fmt_num(f.get("cost"), digits),
-                "bad": _positive(f.get("cost")),
-            }
-        costs.append(row)
     shots = [{
-        "time": fmt_time(b.get("time_s"), epoch), "unit": str(b.get("unit_id", "—")),
-        "member": who(b.get("member")), "threat": str(b.get("threat_id", "—")),
-        "threat_class": str(b.get("threat_class", "—")), "rule": str(b.get("rule", "—")),
-    } for b in _records(sec.get("blocked"))[:MAX_TABLE_ROWS]]
+        "time": fmt_time(b.time_s, epoch), "unit": b.unit_id, "member": who(b.member),
+        "threat": b.threat_id, "threat_class": b.threat_class, "rule": b.rule,
+    } for b in sec.blocked[:MAX_TABLE_ROWS]]
     return {
-        "record": str(sec.get("record") or ""),
-        "basis": basis,
-        "blocked": blocked,
+        "record": sec.record or "",
+        "basis": [_basis_row(b, who, epoch) for b in sec.legal_basis],
+        "blocked": [{"rule": r, "pairs": fmt_num(n)} for r, n in sec.blocked_by_rule.items()],
         "shots": shots,
-        "blocked_total": len(_records(sec.get("blocked"))),
-        "costs": costs,
-        "costs_given": "costs" in sec,
+        "blocked_total": len(sec.blocked),
+        "costs": [_cost_row(c) for c in sec.costs or ()],
+        "costs_given": sec.costs is not None,
     }
 
 
@@ -505,161 +486,128 @@ _PICTURE_FIGURES = (
 )
 
 
-def _picture(sec: Any, names: Mapping[str, str]) -> dict[str, Any] | None:
+def _picture(sec: PictureQuality | None, names: Mapping[str, str]) -> dict[str, Any] | None:
     """The tracked picture's quality: the coalition's and each member's figures, side by side."""
-    if not isinstance(sec, Mapping):
+    if sec is None:
         return None
-    by_member = _mapping(sec.get("by_member"))
-    shares = _mapping(sec.get("shares"))
     columns = [{"name": "Coalition", "share": ""}] + [
-        {"name": names.get(str(m), str(m)), "share": str(shares.get(m, ""))} for m in by_member]
-    rows = []
-    for key, label, digits in _PICTURE_FIGURES:
-        values = [sec.get(key)] + [_mapping(v).get(key) for v in by_member.values()]
-        rows.append({"label": label, "values": [fmt_num(v, digits) for v in values]})
-    g = _mapping(sec.get("gospa"))
+        {"name": names.get(m, m), "share": sec.shares.get(m, "")} for m in sec.by_member]
+    rows = [{"label": label,
+             "values": [fmt_num(getattr(p, key), digits) for p in (sec, *sec.by_member.values())]}
+            for key, label, digits in _PICTURE_FIGURES]
     return {
         "columns": columns,
         "rows": rows,
-        "times": fmt_num(sec.get("scored_times")),
-        "c_m": fmt_num(g.get("c_m")),
-        "basket": fmt_num(sec.get("shots_outside_basket")),
+        "times": fmt_num(sec.scored_times),
+        "c_m": fmt_num(sec.gospa.c_m),
+        "basket": fmt_num(sec.shots_outside_basket),
     }
 
 
-def _identification(results: Mapping[str, Any], names: Mapping[str, str],
+def _identification(results: Findings, names: Mapping[str, str],
                     epoch: dt.datetime | None) -> dict[str, Any] | None:
     """Identification quality (coalition and each member), non-hostile engagements and the
     flights the closures affected."""
-    sec = results.get("identification")
-    if not isinstance(sec, Mapping):
+    sec = results.identification
+    if sec is None:
         return None
-    by_member = _mapping(sec.get("correct_fraction_by_member"))
-    columns = ["Coalition"] + [names.get(str(m), str(m)) for m in by_member]
+    by_member = sec.correct_fraction_by_member
+    columns = ["Coalition"] + [names.get(m, m) for m in by_member]
 
-    def pct(v: Any) -> str:
-        return fmt_pct(v, 1.0) if isinstance(v, numbers.Real) else "—"
+    def pct(v: float | None) -> str:
+        return fmt_pct(v, 1.0) if v is not None else "—"
 
-    def one(v: Any, digits: int = 0) -> list[str]:
+    def one(v: float | None, digits: int = 0) -> list[str]:
         return [fmt_num(v, digits)] + [""] * len(by_member)
 
     rows = [
         {"label": "Track-time with the correct identity",
-         "values": [pct(sec.get("correct_fraction"))] + [pct(v) for v in by_member.values()]},
-        {"label": "Threats detected", "values": one(sec.get("detected"))},
-        {"label": "Threats declared hostile", "values": one(sec.get("declared"))},
-        {"label": "Mean declaration delay (s)",
-         "values": one(sec.get("mean_declaration_delay_s"), 1)},
+         "values": [pct(sec.correct_fraction)] + [pct(v) for v in by_member.values()]},
+        {"label": "Threats detected", "values": one(sec.detected)},
+        {"label": "Threats declared hostile", "values": one(sec.declared)},
+        {"label": "Mean declaration delay (s)", "values": one(sec.mean_declaration_delay_s, 1)},
         {"label": "Leaked: declared too late",
-         "values": one(sec.get("leaked_due_to_late_declaration"))},
-        {"label": "Civil engagements", "values": one(results.get("civil_engagements"))},
-        {"label": "Friendly engagements", "values": one(results.get("friendly_engagements"))},
+         "values": one(sec.leaked_due_to_late_declaration)},
+        {"label": "Civil engagements", "values": one(results.civil_engagements)},
+        {"label": "Friendly engagements", "values": one(results.friendly_engagements)},
     ]
-    misdeclared = _mapping(sec.get("misdeclared"))
-    rows += [{"label": label, "values": one(misdeclared[key])}
-             for key, label in _MISDECLARED if key in misdeclared]
-    engaged = [str(x) for x in [*(results.get("civil_engaged") or []),
-                                *(results.get("friendly_engaged") or [])]]
-    civil = results.get("civil_engagements")
-    friendly = results.get("friendly_engagements")
+    rows += [{"label": label, "values": one(getattr(sec.misdeclared, key))}
+             for key, label in _MISDECLARED]
+    engaged = [*results.civil_engaged, *(results.friendly_engaged or ())]
     closures = [{
-        "callsign": str(c.get("callsign", "—")), "action": str(c.get("action", "—")),
-        "region": str(c.get("region") or "—"), "decided": fmt_time(c.get("decided_s"), epoch),
-        "delay": fmt_duration(c.get("delay_s")),  # negative: earlier
-    } for c in _records(results.get("closures"))]
+        "callsign": c.callsign, "action": c.action, "region": c.region or "—",
+        "decided": fmt_time(c.decided_s, epoch),
+        "delay": fmt_duration(c.delay_s),  # negative: earlier
+    } for c in results.closures]
     return {
         "columns": columns,
         "rows": rows,
         "engaged": ", ".join(engaged),
-        "engaged_text": f"{fmt_num(civil)} civil and {fmt_num(friendly)} friendly engagements",
-        "perfect": _mapping(results.get("settings")).get("picture") == "perfect",
+        "engaged_text": (f"{fmt_num(results.civil_engagements)} civil and "
+                         f"{fmt_num(results.friendly_engagements)} friendly engagements"),
+        "perfect": results.settings.picture == "perfect",
         "closures": closures,
     }
 
 
-def _comparison(sec: Any) -> dict[str, Any] | None:
+def _comparison(sec: Comparison | None) -> dict[str, Any] | None:
     """Tracked against perfect picture, same seeds."""
-    if not isinstance(sec, Mapping):
+    if sec is None:
         return None
-    tracked, perfect, diff = (_mapping(sec.get(k)) for k in ("tracked", "perfect", "difference"))
     rows = []
-    for key, label, digits, worse_if_up in (
-        ("intercepted", "Threats intercepted", 2, False),
-        ("leaked", "Threats leaked", 2, True),
-        ("value_damaged", "Value damaged", 2, True),
-        ("interceptors_fired", "Interceptors fired", 2, True),
-        ("interceptor_cost", "Interceptor cost", 2, True),
+    for key, label, worse_if_up in (
+        ("intercepted", "Threats intercepted", False),
+        ("leaked", "Threats leaked", True),
+        ("value_damaged", "Value damaged", True),
+        ("interceptors_fired", "Interceptors fired", True),
+        ("interceptor_cost", "Interceptor cost", True),
     ):
-        d = _float_or_none(diff.get(key))
+        d = getattr(sec.difference, key)
         rows.append({
-            "label": label, "tracked": fmt_num(tracked.get(key), digits),
-            "perfect": fmt_num(perfect.get(key), digits),
-            "diff": ("+" if d is not None and d > 0 else "") + fmt_num(d, digits),
-            "bad": d is not None and (d > 0 if worse_if_up else d < 0),
+            "label": label, "tracked": fmt_num(getattr(sec.tracked, key), 2),
+            "perfect": fmt_num(getattr(sec.perfect, key), 2),
+            "diff": ("+" if d > 0 else "") + fmt_num(d, 2),
+            "bad": d > 0 if worse_if_up else d < 0,
         })
-    reps = sec.get("replications")
-    return {"rows": rows, "replications": int(reps) if isinstance(reps, int | float) else 1}
+    return {"rows": rows, "replications": sec.replications}
 
 
-def _seed_text(results: Mapping[str, Any]) -> str:
+def _seed_text(results: Findings) -> str:
     """The seed, or the replications' seeds when they differ; identifiers, so no separators."""
-    seeds = results.get("seeds")
-    if isinstance(seeds, list | tuple) and len({str(x) for x in seeds}) > 1:
+    seeds = results.seeds
+    if seeds is not None and len(set(seeds)) > 1:
         return ", ".join(str(x) for x in seeds)
-    seed = results.get("seed")
-    return "—" if seed is None else str(seed)
+    return str(results.seed)
 
 
-def _ratio(num: Any, den: Any) -> float | None:
-    try:
-        n, d = float(num), float(den)
-    except (TypeError, ValueError):
-        return None
-    return n / d if d > 0 else None
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
 
 
-def _positive(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and float(value) > 0
-
-
-def _float_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
-
-
-def _why_text(why: Any, fired: Any) -> str:
+def _why_text(why: Why, fired: float) -> str:
     """One line for an engagement's ``why`` (results.json): what the round saves against what
     it costs, the alternatives and the time left to fire."""
-    if not isinstance(why, dict):
-        return ""
-    text = (f"saves {fmt_num(why.get('value_saved'), 1)} of {fmt_num(why.get('value_at_risk'), 1)}"
-            f" at risk for {fmt_num(why.get('cost'), 1)}")
-    n_alt = why.get("alternatives") or 0
-    if n_alt and why.get("best_alternative_unit"):
+    text = (f"saves {fmt_num(why.value_saved, 1)} of {fmt_num(why.value_at_risk, 1)}"
+            f" at risk for {fmt_num(why.cost, 1)}")
+    n_alt = why.alternatives
+    if n_alt and why.best_alternative_unit:
         text += (f"; {n_alt} other shooter{'s' if n_alt != 1 else ''}, best "
-                 f"{why['best_alternative_unit']} would save "
-                 f"{fmt_num(why.get('best_alternative_value_saved'), 1)}")
+                 f"{why.best_alternative_unit} would save "
+                 f"{fmt_num(why.best_alternative_value_saved, 1)}")
     else:
         text += "; no other shooter"
-    latest = why.get("latest_launch_s")
-    if isinstance(latest, int | float) and isinstance(fired, int | float):
-        text += f"; {latest - fired:.0f} s to spare, {why.get('shots_fit')} shot(s) fit"
+    if why.latest_launch_s is not None:
+        text += f"; {why.latest_launch_s - fired:.0f} s to spare, {why.shots_fit} shot(s) fit"
     return text
 
 
-def _sort_time(value: Any) -> float:
-    t = _float_or_none(value)
-    return t if t is not None and math.isfinite(t) else math.inf
+def _sort_time(value: float | None) -> float:
+    return value if value is not None and math.isfinite(value) else math.inf
 
 
-def _coord(value: Any, hemis: str) -> str:
-    v = _float_or_none(value)
-    if v is None:
-        return "—"
-    return f"{abs(v):.3f}°{hemis[0] if v >= 0 else hemis[1]}"
+def _coord(value: float, hemis: str) -> str:
+    return f"{abs(value):.3f}°{hemis[0] if value >= 0 else hemis[1]}"
 
-
-def _slug(key: Any) -> str:
-    return "".join(c if c.isalnum() else "-" for c in str(key).lower()).strip("-") or "section"
 
 
 def _b64(png: bytes) -> str:
@@ -692,15 +640,15 @@ def _template() -> jinja2.Template:
     return env.from_string(source)
 
 
-def render_report(results: Mapping[str, Any], geometry: MapData,
+def render_report(results: Findings, geometry: MapData,
                   replay: Mapping[str, Any] | None = None) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     from inkless.afteraction.replay import replay_html  # the replay map, its libraries inlined
 
-    if not isinstance(results, Mapping):
+    if not isinstance(results, Findings):
         raise InputError(
-            f"report: results is a {type(results).__name__}, not a mapping; "
-            "pass the results dict (results.json)"
+            f"report: results is a {type(results).__name__}; pass the run's Findings "
+            "(results.json read with inkless.afteraction.findings.read_findings)"
         )
     if not isinstance(geometry, MapData):
         raise InputError(
@@ -709,11 +657,11 @@ def render_report(results: Mapping[str, Any], geometry: MapData,
     return _template().render(**_view(results, geometry), replay_html=replay_html(replay))
 
 
-def write_report(path: Path, results: dict[str, Any], geometry: MapData,
+def write_report(path: Path, results: Findings, geometry: MapData,
                  replay: Mapping[str, Any] | None = None) -> None:
     """Write the after-action report of a run as one self-contained HTML file.
 
-    Contents: headline figures (mean and 95 % CI when ``results["replications"] > 1`` and a
+    Contents: headline figures (mean and 95 % CI when ``results.replications > 1`` and a
     ``replications_summary`` is present, see :func:`inkless.afteraction.summarise`); a map of
     threat, interceptor and civil tracks, intercepts and impacts over coastlines and borders; a
     timeline of threats in the air by class and interceptors fired; tables by threat class, by
@@ -722,13 +670,13 @@ def write_report(path: Path, results: dict[str, Any], geometry: MapData,
 
     Args:
         path: the HTML file to write (parent directory must exist); overwritten.
-        results: the results dict of the run (results.json), see ``results.py``.
+        results: the run's findings (results.json), see ``results.py``.
         geometry: what the map and timeline draw, in degrees.
         replay: the run's replay (:func:`inkless.afteraction.replay.replay`): a map with a time
             control after the situation map; None: no replay section.
 
     Raises:
-        InputError: ``results`` is not a mapping, ``geometry`` not a MapData, or the file cannot
+        InputError: ``results`` is not a Findings, ``geometry`` not a MapData, or the file cannot
             be written.
     """
     path = Path(path)

@@ -1,8 +1,10 @@
-"""A run's record as the documented outputs: ``results.json`` (dict), ``events.csv``, map data.
+"""A run's record as the documented outputs: the :class:`~.findings.Findings` that
+``results.json`` holds, ``events.csv``, map data.
 
-Where it sits: after-action; reads a :class:`inkless.engine.Record`. Output units are in key
-names (``time_s``, ``alt_m``, degrees for ``lat``/``lon``, costs in millions of USD). Keys are
-stable and documented in ``docs/results.md``.
+Where it sits: after-action; reads a :class:`inkless.engine.Record` (the only after-action module
+that does, with ``saturation`` and ``views.provenance``). Output units are in key names
+(``time_s``, ``alt_m``, degrees for ``lat``/``lon``, costs in millions of USD). Keys are stable
+and documented in ``docs/results.md``; their types in :mod:`.findings`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,30 @@ from inkless.scenario.model import THREAT_CLASSES
 from inkless.simulation.civil import closure_report
 from inkless.units import deg_from_rad
 
+from .findings import (
+    RESULTS_VERSION,
+    Closure,
+    Coalition,
+    Comparison,
+    ComparisonFigures,
+    Engagement,
+    Findings,
+    Gospa,
+    Identification,
+    Impact,
+    Interceptors,
+    LegalBasis,
+    MemberRow,
+    Misdeclared,
+    PictureFigures,
+    PictureQuality,
+    Settings,
+    ShotBlocked,
+    Tally,
+    ThreatCounts,
+    Threats,
+    Why,
+)
 from .mapdata import MapData
 from .saturation import fire_units
 
@@ -60,7 +86,6 @@ __all__ = [
     "write_events_csv",
 ]
 
-RESULTS_VERSION = 1
 _EVENT_COLUMNS = (
     "time_s",
     "event",
@@ -173,114 +198,130 @@ def leak_causes(record: Record) -> list[str]:
     return out
 
 
-def results(record: Record, solver: str = "fast", picture: str = "perfect") -> dict[str, Any]:
-    """The documented results dict of one replication."""
-    sc, raid, tables, flight = record.scenario, record.raid, record.tables, record.flight
-    units, members = tables.units, tables.members
+def results(record: Record, solver: str = "fast", picture: str = "perfect") -> Findings:
+    """The documented results of one replication (``results.json``, docs/results.md)."""
+    sc, tables = record.scenario, record.tables
+    return Findings(
+        results_version=RESULTS_VERSION,
+        scenario=sc.name,
+        seed=record.seed,
+        replication=record.replication,
+        replications=1,
+        cost_unit="MUSD",
+        epoch=sc.settings.epoch.isoformat().replace("+00:00", "Z"),
+        duration_s=_r(record.t_end),
+        settings=Settings(
+            picture=record.picture if record.tracked is not None else picture,
+            assignment=solver,
+        ),
+        members=tuple(MemberRow(id=m.id, name=m.name, role=m.role, anonymous=m.anonymous)
+                      for m in sc.members),
+        threats=_threats(record),
+        interceptors=_interceptors(record),
+        value_damaged=_r(record.damage.sum(), 6),
+        value_defended=_r(tables.assets.value.sum(), 6),
+        **_non_hostile(record),
+        identification=identification_section(record),
+        closures=tuple(Closure.model_validate(c) for c in closure_report(record.traffic)),
+        engagements=_engagements(record),
+        impacts=_impacts(record),
+        fire_units=tuple(fire_units(record)),
+        coalition=coalition_section(record),
+        picture=picture_section(record) if record.tracked is not None else None,
+    )
+
+
+def _threats(record: Record) -> Threats:
+    """Threats launched, intercepted, leaked and still in flight at the end, and per class."""
+    raid, fate = record.raid, record.fate
     launched = raid.launch_time <= record.t_end
-    classes: dict[str, dict[str, int]] = {}
-    for c, name in enumerate(THREAT_CLASSES):
-        mine = raid.cls == c
-        if mine.any():
-            classes[name] = {
-                "launched": int((launched & mine).sum()),
-                "intercepted": int(((record.fate == KILLED) & mine).sum()),
-                "leaked": int(((record.fate == LANDED) & mine).sum()),
-            }
+    killed, landed = fate == KILLED, fate == LANDED
+    classes = {
+        name: ThreatCounts(launched=int((launched & mine).sum()),
+                           intercepted=int((killed & mine).sum()),
+                           leaked=int((landed & mine).sum()))
+        for c, name in enumerate(THREAT_CLASSES) if (mine := raid.cls == c).any()
+    }
+    return Threats(
+        launched=int(launched.sum()),
+        intercepted=int(killed.sum()),
+        leaked=int(landed.sum()),
+        in_flight_at_end=int((launched & ~killed & ~landed).sum()),
+        by_class=classes,
+    )
+
+
+def _interceptors(record: Record) -> Interceptors:
+    """Interceptors fired and their cost (MUSD), per member and per interceptor type."""
+    units, members, flight = record.tables.units, record.tables.members, record.flight
     fired_units = flight.unit[: flight.n]
+    owner = units.owner[fired_units]
     by_member = {
-        members[m]: {
-            "fired": int((units.owner[fired_units] == m).sum()),
-            "cost": _r(units.cost[fired_units][units.owner[fired_units] == m].sum(), 6),
-        }
+        members[m]: Tally(fired=int((owner == m).sum()),
+                          cost=_r(units.cost[fired_units][owner == m].sum(), 6))
         for m in range(len(members))
     }
-    by_type: dict[str, dict[str, Any]] = {}
-    for u in fired_units.tolist():
-        entry = by_type.setdefault(units.interceptor[u], {"fired": 0, "cost": 0.0})
-        entry["fired"] += 1
-        entry["cost"] = _r(entry["cost"] + units.cost[u], 6)
+    fired: dict[str, int] = {}
+    cost: dict[str, float] = {}
+    for u in fired_units.tolist():  # a running sum rounded at each step, as documented
+        kind = units.interceptor[u]
+        fired[kind] = fired.get(kind, 0) + 1
+        cost[kind] = _r(cost.get(kind, 0.0) + units.cost[u], 6)
+    return Interceptors(
+        fired=int(flight.n),
+        cost=_r(units.cost[fired_units].sum(), 6),
+        by_member=by_member,
+        by_type={k: Tally(fired=n, cost=cost[k]) for k, n in fired.items()},
+        lost_to_duplicates=lost_to_duplicates(record),
+    )
 
+
+def _engagements(record: Record) -> tuple[Engagement, ...]:
+    """One row per interceptor: what it was fired at, by whom, when, the result at the aim
+    point, why (:func:`_why`) and, on the tracked picture, the track and the miss distance."""
+    units, members, flight = record.tables.units, record.tables.members, record.flight
     lat, lon, alt = _latlonalt(flight.point[: flight.n])
     target_id, target_class = _targets(record)
-    engagements = [
-        {
-            "threat_id": target_id[k],
-            "threat_class": target_class[k],
-            "unit_id": units.id[u],
-            "member": members[units.owner[u]],
-            "fire_time_s": _r(flight.fire_time[k]),
-            "intercept_time_s": _r(flight.intercept_time[k]),
-            "result": RESULT_NAMES[int(flight.result[k])],
-            "intercept_lat": _r(lat[k], 5),
-            "intercept_lon": _r(lon[k], 5),
-            "intercept_alt_m": _r(alt[k], 1),
-        }
-        for k, u in enumerate(fired_units.tolist())
-    ]
-    _why(record, engagements)
-    if record.tracked is not None:
-        _tracked_engagements(record, engagements)
+    why = _why(record)
+    tracked = _tracked_engagements(record) if record.tracked is not None else None
+    return tuple(
+        Engagement(
+            threat_id=target_id[k],
+            threat_class=target_class[k],
+            unit_id=units.id[u],
+            member=members[units.owner[u]],
+            fire_time_s=_r(flight.fire_time[k]),
+            intercept_time_s=_r(flight.intercept_time[k]),
+            result=RESULT_NAMES[int(flight.result[k])],
+            intercept_lat=_r(lat[k], 5),
+            intercept_lon=_r(lon[k], 5),
+            intercept_alt_m=_r(alt[k], 1),
+            why=why[k],
+            **(tracked[k] if tracked is not None else {}),
+        )
+        for k, u in enumerate(flight.unit[: flight.n].tolist())
+    )
+
+
+def _impacts(record: Record) -> tuple[Impact, ...]:
+    """One row per leaker, in impact order, with the asset it hit and why it leaked."""
+    raid, assets = record.raid, record.tables.assets
     causes = leak_causes(record)
     landed = np.flatnonzero(record.fate == LANDED)
     landed = landed[np.argsort(raid.impact_time[landed], kind="stable")]
-    impacts = [
-        {
-            "threat_id": raid.id[j],
-            "threat_class": THREAT_CLASSES[raid.cls[j]],
-            "time_s": _r(raid.impact_time[j]),
-            "lat": _r(deg_from_rad(raid.impact_lat[j]), 5),
-            "lon": _r(deg_from_rad(raid.impact_lon[j]), 5),
-            "asset": tables.assets.name[raid.hit_asset[j]] if raid.hit_asset[j] >= 0 else None,
-            "value_damaged": _r(record.damage[j], 6),
-            "cause": causes[j],
-        }
+    return tuple(
+        Impact(
+            threat_id=raid.id[j],
+            threat_class=THREAT_CLASSES[raid.cls[j]],
+            time_s=_r(raid.impact_time[j]),
+            lat=_r(deg_from_rad(raid.impact_lat[j]), 5),
+            lon=_r(deg_from_rad(raid.impact_lon[j]), 5),
+            asset=assets.name[raid.hit_asset[j]] if raid.hit_asset[j] >= 0 else None,
+            value_damaged=_r(record.damage[j], 6),
+            cause=causes[j],
+        )
         for j in landed.tolist()
-    ]
-    return {
-        "results_version": RESULTS_VERSION,
-        "scenario": sc.name,
-        "seed": record.seed,
-        "replication": record.replication,
-        "replications": 1,
-        "cost_unit": "MUSD",
-        "epoch": sc.settings.epoch.isoformat().replace("+00:00", "Z"),
-        "duration_s": _r(record.t_end),
-        "settings": {
-            "picture": record.picture if record.tracked is not None else picture,
-            "assignment": solver,
-        },
-        "members": [
-            {"id": m.id, "name": m.name, "role": m.role, "anonymous": m.anonymous}
-            for m in sc.members
-        ],
-        "threats": {
-            "launched": int(launched.sum()),
-            "intercepted": int((record.fate == KILLED).sum()),
-            "leaked": int((record.fate == LANDED).sum()),
-            "in_flight_at_end": int(
-                (launched & (record.fate != KILLED) & (record.fate != LANDED)).sum()
-            ),
-            "by_class": classes,
-        },
-        "interceptors": {
-            "fired": int(flight.n),
-            "cost": _r(units.cost[fired_units].sum(), 6),
-            "by_member": by_member,
-            "by_type": by_type,
-            "lost_to_duplicates": lost_to_duplicates(record),
-        },
-        "value_damaged": _r(record.damage.sum(), 6),
-        "value_defended": _r(tables.assets.value.sum(), 6),
-        **_non_hostile(record),
-        "identification": identification_section(record),
-        "closures": closure_report(record.traffic),
-        "engagements": engagements,
-        "impacts": impacts,
-        "fire_units": fire_units(record),
-        "coalition": coalition_section(record),
-        **({"picture": picture_section(record)} if record.tracked is not None else {}),
-    }
+    )
 
 
 def _targets(record: Record) -> tuple[list[str], list[str]]:
@@ -320,7 +361,7 @@ def _late_leakers(record: Record) -> np.ndarray:
                                           (record.blocked & BLOCKED_NOT_HOSTILE) > 0)
 
 
-def identification_section(record: Record) -> dict[str, Any]:
+def identification_section(record: Record) -> Identification:
     """Identification quality (``results.json`` key ``identification``): fraction of track-time
     with the correct identity (coalition picture, and the picture each member holds), mean time
     from first detection to hostile declaration over the threats declared, threats detected and
@@ -333,56 +374,63 @@ def identification_section(record: Record) -> dict[str, Any]:
     members = record.tables.members
     if record.tracked is None or ident.coalition is None:
         detected = int(np.isfinite(detect).sum())
-        return {
-            "correct_fraction": 1.0 if detected else None,
-            "correct_fraction_by_member": {},
-            "mean_declaration_delay_s": 0.0 if detected else None,
-            "detected": detected,
-            "declared": detected,
-            "leaked_due_to_late_declaration": int(late.sum()),
-            "misdeclared": dict.fromkeys(MISDECLARED_KEYS, 0.0),
-        }
-    return identification_results(ident.coalition, ident.truth_kind, detect, late,
-                                  tuple(members), by_member=ident.by_member(len(members)))
+        return Identification(
+            correct_fraction=1.0 if detected else None,
+            correct_fraction_by_member={},
+            mean_declaration_delay_s=0.0 if detected else None,
+            detected=detected,
+            declared=detected,
+            leaked_due_to_late_declaration=int(late.sum()),
+            misdeclared=Misdeclared.model_validate(dict.fromkeys(MISDECLARED_KEYS, 0.0)),
+        )
+    return Identification.model_validate(identification_results(
+        ident.coalition, ident.truth_kind, detect, late, tuple(members),
+        by_member=ident.by_member(len(members))))
 
 
-def _why(record: Record, engagements: list[dict[str, Any]]) -> None:
+def _why(record: Record) -> list[Why]:
     """Each engagement's ``why`` (docs/results.md): the value at risk, the expected value the
     round saves given the others at the threat, its exchange-rate cost, the alternatives the
     assignment had and the best of them, the latest launch time and the shots that fitted."""
     why, ids = record.reasons, record.tables.units.id
-    for k, e in enumerate(engagements):
+    out = []
+    for k in range(record.flight.n):
         alt = int(why.alt_unit[k])
-        e["why"] = {
-            "value_at_risk": _r(why.value_at_risk[k], 4),
-            "value_saved": _r(why.value_saved[k], 4),
-            "cost": _r(why.cost[k], 4),
-            "alternatives": int(why.alternatives[k]),
-            "best_alternative_unit": ids[alt] if alt >= 0 else None,
-            "best_alternative_value_saved": _r_or_none(why.alt_value_saved[k], 4),
-            "latest_launch_s": _r_or_none(why.latest_launch_s[k]),
-            "shots_fit": int(why.shots_fit[k]),
-        }
+        out.append(Why(
+            value_at_risk=_r(why.value_at_risk[k], 4),
+            value_saved=_r(why.value_saved[k], 4),
+            cost=_r(why.cost[k], 4),
+            alternatives=int(why.alternatives[k]),
+            best_alternative_unit=ids[alt] if alt >= 0 else None,
+            best_alternative_value_saved=_r_or_none(why.alt_value_saved[k], 4),
+            latest_launch_s=_r_or_none(why.latest_launch_s[k]),
+            shots_fit=int(why.shots_fit[k]),
+        ))
+    return out
 
 
-def _tracked_engagements(record: Record, engagements: list[dict[str, Any]]) -> None:
-    """On the tracked picture: the track each shot was fired at, and why a shot that found its
-    threat missed it (the threat outside the seeker basket of the aim point)."""
+def _tracked_engagements(record: Record) -> list[dict[str, Any]]:
+    """On the tracked picture, per shot: the track it was fired at (``track_id``), the miss
+    distance (``miss_distance_m``) and why a shot that found its threat missed it (``reason``:
+    the threat outside the seeker basket of the aim point)."""
     basket = record.tables.units.basket
     flight = record.flight
     miss = record.miss_distance if record.miss_distance is not None else np.full(flight.n, np.nan)
     track = record.shot_track if record.shot_track is not None else np.full(flight.n, -1)
-    for k, e in enumerate(engagements):
-        e["track_id"] = int(track[k])
+    out: list[dict[str, Any]] = []
+    for k in range(flight.n):
+        row: dict[str, Any] = {"track_id": int(track[k])}
         d = float(miss[k])
         if np.isfinite(d):
-            e["miss_distance_m"] = _r(d, 1)
-            if e["result"] == "miss" and d > basket[flight.unit[k]]:
-                e["reason"] = (f"outside the seeker basket: the threat was {d / 1000.0:.1f} km "
-                               "from the aim point")
+            row["miss_distance_m"] = _r(d, 1)
+            if flight.result[k] == MISS and d > basket[flight.unit[k]]:
+                row["reason"] = (f"outside the seeker basket: the threat was {d / 1000.0:.1f} km "
+                                 "from the aim point")
+        out.append(row)
+    return out
 
 
-def picture_section(record: Record) -> dict[str, Any]:
+def picture_section(record: Record) -> PictureQuality:
     """The tracked picture's quality (``results.json`` key ``picture``): GOSPA per decision time
     against the objects in flight that the coalition's sensors cover (threats alive, civil
     aircraft; c = 1000 m, p = 1, alpha = 2), averaged over the times scored; the mean number of
@@ -393,32 +441,32 @@ def picture_section(record: Record) -> dict[str, Any]:
     tr = record.tracked
     assert tr is not None
 
-    def figures(summary: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "mean_gospa_m": _r(summary["mean_gospa_m"], 3),
-            "mean_localisation_m": _r(summary["mean_localisation_m"], 3),
-            "missed": _r(summary["missed"], 4),
-            "false": _r(summary["false"], 4),
-            "track_breaks": int(summary["track_breaks"]),
-            "track_swaps": int(summary["track_swaps"]),
-        }
+    def figures(summary: dict[str, Any]) -> PictureFigures:
+        return PictureFigures(
+            mean_gospa_m=_r(summary["mean_gospa_m"], 3),
+            mean_localisation_m=_r(summary["mean_localisation_m"], 3),
+            missed=_r(summary["missed"], 4),
+            false=_r(summary["false"], 4),
+            track_breaks=int(summary["track_breaks"]),
+            track_swaps=int(summary["track_swaps"]),
+        )
 
     flight, basket = record.flight, record.tables.units.basket
     miss = record.miss_distance if record.miss_distance is not None else np.zeros(0)
     used = slice(0, flight.n)
     outside = (flight.result[used] == MISS) & (miss[used] > basket[flight.unit[used]])
     coalition = tr.coalition.summary()
-    return {
-        "gospa": {"c_m": GOSPA_C_M, "p": GOSPA_P, "alpha": 2},
-        **figures(coalition),
-        "scored_times": int(coalition["scored_times"]),
-        "shares": dict(zip(record.tables.members, tr.shares, strict=True)),
-        "by_member": {m: figures(log.summary()) for m, log in tr.by_member.items()},
-        "shots_outside_basket": int(outside.sum()),
-    }
+    return PictureQuality(
+        gospa=Gospa(c_m=GOSPA_C_M, p=GOSPA_P, alpha=2),
+        **figures(coalition).model_dump(),
+        scored_times=int(coalition["scored_times"]),
+        shares=dict(zip(record.tables.members, tr.shares, strict=True)),
+        by_member={m: figures(log.summary()) for m, log in tr.by_member.items()},
+        shots_outside_basket=int(outside.sum()),
+    )
 
 
-def coalition_section(record: Record) -> dict[str, Any]:
+def coalition_section(record: Record) -> Coalition:
     """What the coalition's rules did in the run: each member's ``legal_basis`` (when its forces
     acted, from which letters; ``acts_from_s``: from when for the rest of the run, null: not at
     the end; ``acts``: every ``[from, to]`` interval in which they acted, ``to`` null: to the
@@ -427,14 +475,11 @@ def coalition_section(record: Record) -> dict[str, Any]:
     their count per rule, and how many threats a not-yet-active shooter could have engaged."""
     g, raid, units, members = record.gates, record.raid, record.tables.units, record.tables.members
     if g.basis:
-        basis = [basis_json(b) for b in g.basis]
+        basis = [LegalBasis.model_validate(basis_json(b)) for b in g.basis]
     else:
         basis = [
-            {
-                "member": m,
-                "acts_from_s": None if np.isinf(t) else _r(t),
-                "acts": [] if np.isinf(t) else [[_r(t), None]],
-            }
+            LegalBasis(member=m, acts_from_s=None if np.isinf(t) else _r(t),
+                       acts=() if np.isinf(t) else ((_r(t), None),))
             for m, t in zip(members, g.member_active_from.tolist(), strict=True)
         ]
     blocked = []
@@ -442,23 +487,21 @@ def coalition_section(record: Record) -> dict[str, Any]:
     for (u, j), (t, code) in sorted(record.caveat_blocks.items(), key=lambda kv: (kv[1], kv[0])):
         rule = g.rules[code - 1] if 0 < code <= len(g.rules) else f"rule {code}"
         by_rule[rule] = by_rule.get(rule, 0) + 1
-        blocked.append(
-            {
-                "time_s": _r(t),
-                "unit_id": units.id[u],
-                "member": members[units.owner[u]],
-                "threat_id": raid.id[j],
-                "threat_class": THREAT_CLASSES[raid.cls[j]],
-                "rule": rule,
-            }
-        )
-    return {
-        "legal_basis": basis,
-        "rules": list(g.rules),
-        "blocked": blocked,
-        "blocked_by_rule": by_rule,
-        "threats_blocked_by_legal_basis": int(((record.blocked & BLOCKED_INACTIVE) > 0).sum()),
-    }
+        blocked.append(ShotBlocked(
+            time_s=_r(t),
+            unit_id=units.id[u],
+            member=members[units.owner[u]],
+            threat_id=raid.id[j],
+            threat_class=THREAT_CLASSES[raid.cls[j]],
+            rule=rule,
+        ))
+    return Coalition(
+        legal_basis=tuple(basis),
+        rules=tuple(g.rules),
+        blocked=tuple(blocked),
+        blocked_by_rule=by_rule,
+        threats_blocked_by_legal_basis=int(((record.blocked & BLOCKED_INACTIVE) > 0).sum()),
+    )
 
 
 def write_events_csv(path: Path, record: Record) -> None:
@@ -503,93 +546,78 @@ def write_events_csv(path: Path, record: Record) -> None:
 def map_data(record: Record, samples: int = 48) -> MapData:
     """Geometry of the run for the report's map and timeline (degrees)."""
     raid, tables, flight = record.raid, record.tables, record.flight
-    units, sensors, assets = tables.units, tables.sensors, tables.assets
+    units, assets = tables.units, tables.assets
     end = np.where(np.isnan(record.end_time), record.t_end, record.end_time)
-    launched = np.flatnonzero(raid.launch_time <= record.t_end)
+    ilat, ilon, _ = _latlonalt(flight.point[: flight.n])
+    kills = flight.result[: flight.n] == 1
+    landed = np.flatnonzero(record.fate == LANDED)
+    times = np.linspace(0.0, max(record.t_end, 1.0), 400)
+    return MapData(
+        threat_paths=_threat_paths(record, end, samples),
+        interceptor_paths=[
+            (
+                units.id[u],
+                tables.members[units.owner[u]],
+                np.array([deg_from_rad(units.lat[u]), ilat[k]]),
+                np.array([deg_from_rad(units.lon[u]), ilon[k]]),
+            )
+            for k, u in enumerate(flight.unit[: flight.n].tolist())
+        ],
+        civil_paths=_civil_paths(record, samples),
+        assets=[
+            (assets.name[i], deg_from_rad(assets.lat[i]), deg_from_rad(assets.lon[i]),
+             assets.radius[i], assets.value[i])
+            for i in range(len(assets.name))
+        ],
+        sensors=_sensor_sites(record),
+        fire_units=[
+            (units.id[i], tables.members[units.owner[i]], deg_from_rad(units.lat[i]),
+             deg_from_rad(units.lon[i]), units.r_max[i])
+            for i in range(len(units.id))
+        ],
+        intercepts=[(ilat[k], ilon[k]) for k in np.flatnonzero(kills).tolist()],
+        impacts=[
+            (deg_from_rad(raid.impact_lat[j]), deg_from_rad(raid.impact_lon[j]),
+             bool(raid.hit_asset[j] >= 0))
+            for j in landed.tolist()
+        ],
+        times_s=times,
+        in_air={
+            name: ((raid.launch_time[raid.cls == c, None] <= times)
+                   & (times < end[raid.cls == c, None])).sum(axis=0).astype(float)
+            for c, name in enumerate(THREAT_CLASSES) if (raid.cls == c).any()
+        },
+        **_picture_geometry(record),
+        **_identity_geometry(record),
+    )
+
+
+def _threat_paths(record: Record, end: np.ndarray, samples: int
+                  ) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """Each launched threat's path until it ended (``end``, s) or landed, ``samples`` points
+    (degrees)."""
+    raid = record.raid
     paths = []
-    for j in launched.tolist():
+    for j in np.flatnonzero(raid.launch_time <= record.t_end).tolist():
         times = np.linspace(raid.launch_time[j], min(end[j], raid.impact_time[j]) - 1e-3, samples)
         pos = raid.ahead(np.array([j]), times)[0]
         pos = pos[np.isfinite(pos[:, 0])]
         if len(pos) >= 2:
             lat, lon, _ = _latlonalt(pos)
             paths.append((raid.id[j], THREAT_CLASSES[raid.cls[j]], lat, lon))
-    ilat, ilon, _ = _latlonalt(flight.point[: flight.n])
-    interceptors = [
-        (
-            units.id[u],
-            tables.members[units.owner[u]],
-            np.array([deg_from_rad(units.lat[u]), ilat[k]]),
-            np.array([deg_from_rad(units.lon[u]), ilon[k]]),
-        )
-        for k, u in enumerate(flight.unit[: flight.n].tolist())
-    ]
-    civil = _civil_paths(record, samples)
-    sensor_pos = np.where(np.isnan(sensors.ecef), 0.0, sensors.ecef)
+    return paths
+
+
+def _sensor_sites(record: Record) -> list[tuple[str, str, float, float, float]]:
+    """Each sensor's site (an airborne one's first waypoint; degrees) and longest range, m."""
+    sensors, members = record.tables.sensors, record.tables.members
+    pos = np.where(np.isnan(sensors.ecef), 0.0, sensors.ecef)
     for i, route in enumerate(sensors.route):
         if route is not None:
-            sensor_pos[i] = ecef_from_geodetic(route[0][0], route[1][0], route[2][0])
-    slat, slon, _ = _latlonalt(sensor_pos)
-    kills = flight.result[: flight.n] == 1
-    landed = np.flatnonzero(record.fate == LANDED)
-    times = np.linspace(0.0, max(record.t_end, 1.0), 400)
-    in_air: dict[str, np.ndarray] = {
-        name: (
-            (raid.launch_time[raid.cls == c, None] <= times) & (times < end[raid.cls == c, None])
-        )
-        .sum(axis=0)
-        .astype(float)
-        for c, name in enumerate(THREAT_CLASSES)
-        if (raid.cls == c).any()
-    }
-    return MapData(
-        threat_paths=paths,
-        interceptor_paths=interceptors,
-        civil_paths=civil,
-        assets=[
-            (
-                assets.name[i],
-                deg_from_rad(assets.lat[i]),
-                deg_from_rad(assets.lon[i]),
-                assets.radius[i],
-                assets.value[i],
-            )
-            for i in range(len(assets.name))
-        ],
-        sensors=[
-            (
-                sensors.id[i],
-                tables.members[sensors.owner[i]],
-                slat[i],
-                slon[i],
-                float(sensors.range[i, :3].max()),
-            )
-            for i in range(len(sensors.id))
-        ],
-        fire_units=[
-            (
-                units.id[i],
-                tables.members[units.owner[i]],
-                deg_from_rad(units.lat[i]),
-                deg_from_rad(units.lon[i]),
-                units.r_max[i],
-            )
-            for i in range(len(units.id))
-        ],
-        intercepts=[(ilat[k], ilon[k]) for k in np.flatnonzero(kills).tolist()],
-        impacts=[
-            (
-                deg_from_rad(raid.impact_lat[j]),
-                deg_from_rad(raid.impact_lon[j]),
-                bool(raid.hit_asset[j] >= 0),
-            )
-            for j in landed.tolist()
-        ],
-        times_s=times,
-        in_air=in_air,
-        **_picture_geometry(record),
-        **_identity_geometry(record),
-    )
+            pos[i] = ecef_from_geodetic(route[0][0], route[1][0], route[2][0])
+    lat, lon, _ = _latlonalt(pos)
+    return [(sensors.id[i], members[sensors.owner[i]], lat[i], lon[i],
+             float(sensors.range[i, :3].max())) for i in range(len(sensors.id))]
 
 
 def _civil_paths(record: Record, samples: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -667,30 +695,29 @@ def _picture_geometry(record: Record, points: int = 60) -> dict[str, Any]:
     return {"track_paths": paths, "gospa_times_s": times, "gospa_m": series}
 
 
-def comparison_section(tracked: dict[str, Any], perfect: dict[str, Any]) -> dict[str, Any]:
+def comparison_section(tracked: Findings, perfect: Findings) -> Comparison:
     """What the picture changed (``results.json`` key ``comparison``): the headline figures of
     the same seed(s) decided on the tracked and on the perfect picture, and the difference
     (tracked - perfect). With replications, each figure is the mean over them."""
+    a, b = _headline(tracked), _headline(perfect)
+    return Comparison(
+        replications=tracked.replications,
+        tracked=a,
+        perfect=b,
+        difference=ComparisonFigures(**{
+            k: _r(v - getattr(b, k), 6) for k, v in a.model_dump().items()}),
+    )
 
-    def figures(res: dict[str, Any]) -> dict[str, float]:
-        summary = res.get("replications_summary")
-        if summary:
-            th, it = summary["threats"], summary["interceptors"]
-            vals = {"intercepted": th["intercepted"]["mean"], "leaked": th["leaked"]["mean"],
-                    "interceptors_fired": it["fired"]["mean"],
-                    "interceptor_cost": it["cost"]["mean"],
-                    "value_damaged": summary["value_damaged"]["mean"]}
-        else:
-            th, it = res["threats"], res["interceptors"]
-            vals = {"intercepted": th["intercepted"], "leaked": th["leaked"],
-                    "interceptors_fired": it["fired"], "interceptor_cost": it["cost"],
-                    "value_damaged": res["value_damaged"]}
-        return {k: _r(v, 6) for k, v in vals.items()}
 
-    a, b = figures(tracked), figures(perfect)
-    return {
-        "replications": int(tracked.get("replications") or 1),
-        "tracked": a,
-        "perfect": b,
-        "difference": {k: _r(a[k] - b[k], 6) for k in a},
-    }
+def _headline(res: Findings) -> ComparisonFigures:
+    """The compared figures of a run: its replications' means when it has them."""
+    s = res.replications_summary
+    if s is not None and s.threats.intercepted is not None and s.interceptors.fired is not None \
+            and s.interceptors.cost is not None:
+        vals = (s.threats.intercepted.mean, s.threats.leaked.mean, s.interceptors.fired.mean,
+                s.interceptors.cost.mean, s.value_damaged.mean)
+    else:
+        th, it = res.threats, res.interceptors
+        vals = (th.intercepted, th.leaked, it.fired, it.cost, res.value_damaged)
+    names = ("intercepted", "leaked", "interceptors_fired", "interceptor_cost", "value_damaged")
+    return ComparisonFigures(**{k: _r(v, 6) for k, v in zip(names, vals, strict=True)})

@@ -18,12 +18,13 @@ from ``times[k]`` until ``times[k+1]`` exactly ``busy[k]`` channels are busy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from inkless.engine import Record
+
+from .findings import UnitLoadRow
 
 __all__ = ["UnitLoad", "busy_steps", "fire_units", "unit_load"]
 
@@ -96,7 +97,7 @@ def _r(x: float | None, nd: int = 3) -> float | None:
     return None if x is None else round(float(x), nd)
 
 
-def fire_units(record: Record) -> list[dict[str, Any]]:
+def fire_units(record: Record) -> list[UnitLoadRow]:
     """The ``fire_units`` section of the results: per unit its capacity, what it fired, when it
     was saturated or ran dry, and its ``channels_busy`` step function as ``[[time_s, busy], ...]``
     (docs/results.md)."""
@@ -110,19 +111,19 @@ def fire_units(record: Record) -> list[dict[str, Any]]:
     for u in range(len(units.id)):
         mine = shooter == u
         load = unit_load(fire_t[mine], free_t[mine], int(units.channels[u]), int(units.rounds[u]))
-        out.append({
-            "unit_id": units.id[u],
-            "member": members[units.owner[u]],
-            "interceptor": units.interceptor[u],
-            "rounds": int(units.rounds[u]),
-            "channels": int(units.channels[u]),
-            "fired": load.fired,
-            "rounds_left": load.rounds_left,
-            "peak_channels_busy": load.peak_busy,
-            "channels_full_s": _r(load.full_s),
-            "first_full_s": _r(load.first_full_s),
-            "out_of_rounds_s": _r(load.out_of_rounds_s),
-            "channels_busy": [[_r(t), int(b)] for t, b in
-                              zip(load.times.tolist(), load.busy.tolist(), strict=True)],
-        })
+        out.append(UnitLoadRow(
+            unit_id=units.id[u],
+            member=members[units.owner[u]],
+            interceptor=units.interceptor[u],
+            rounds=int(units.rounds[u]),
+            channels=int(units.channels[u]),
+            fired=load.fired,
+            rounds_left=load.rounds_left,
+            peak_channels_busy=load.peak_busy,
+            channels_full_s=round(load.full_s, 3),
+            first_full_s=_r(load.first_full_s),
+            out_of_rounds_s=_r(load.out_of_rounds_s),
+            channels_busy=tuple((round(t, 3), int(b)) for t, b in
+                                zip(load.times.tolist(), load.busy.tolist(), strict=True)),
+        ))
     return out

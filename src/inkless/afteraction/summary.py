@@ -1,7 +1,8 @@
-"""Replication statistics: the results dict of R replications, with mean and 95 % CI.
+"""Replication statistics: the results of R replications, with mean and 95 % CI.
 
 Where it sits: after-action reporting, after a war-game has run R replications of one scenario
-(each a results dict, see ``results.py``) and before :func:`inkless.afteraction.write_report`.
+(each an :class:`~.findings.Findings`, see ``results.py``) and before
+:func:`inkless.afteraction.write_report`.
 
 Method. For each headline figure with values x_1..x_R the mean and the two-sided 95 % Student-t
 confidence interval for the mean, ``mean ± t_{0.975, R-1} · s / sqrt(R)`` with ``s`` the sample
@@ -11,9 +12,7 @@ A class, member or interceptor type missing from a replication counts as zero th
 
 from __future__ import annotations
 
-import copy
 import math
-import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,10 +21,22 @@ from scipy import stats
 
 from inkless.errors import InputError
 
+from .findings import (
+    Estimate,
+    EstimateCounts,
+    Findings,
+    InterceptorEstimates,
+    MisdeclaredEstimates,
+    ReplicationsSummary,
+    Tally,
+    TallyEstimate,
+    ThreatCounts,
+    ThreatEstimates,
+)
+
 __all__ = ["confidence_interval", "summarise"]
 
 _THREAT_KEYS = ("launched", "intercepted", "leaked")
-_INTERCEPTOR_KEYS = ("fired", "cost")
 
 
 def confidence_interval(values: Sequence[float], level: float = 0.95) -> dict[str, Any]:
@@ -48,53 +59,31 @@ def confidence_interval(values: Sequence[float], level: float = 0.95) -> dict[st
     return {"mean": mean, "ci95": ci, "values": [float(v) for v in x]}
 
 
-def _number(value: Any, where: str) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputError(f"{where}: {value!r} is not a number; fix the results file")
-    if not math.isfinite(float(value)):
-        raise InputError(f"{where}: {value!r} is not finite; fix the results file")
-    return float(value)
+def _estimate(values: Iterable[float]) -> Estimate:
+    return Estimate.model_validate(confidence_interval([float(v) for v in values]))
 
 
-def _get(d: Any, key: str, where: str) -> Any:
-    if not isinstance(d, Mapping):
-        raise InputError(f"{where}: expected a mapping, got {type(d).__name__}; fix the results")
-    return d.get(key)
+def _tallies(tables: Sequence[Mapping[str, Tally]]) -> dict[str, TallyEstimate]:
+    """Per key (member, interceptor type) over the replications; a key missing from one
+    counts as zero there."""
+    keys = list(dict.fromkeys(k for t in tables for k in t))
+    none = Tally(fired=0, cost=0.0)
+    return {k: TallyEstimate(fired=_estimate(t.get(k, none).fired for t in tables),
+                             cost=_estimate(t.get(k, none).cost for t in tables))
+            for k in keys}
 
 
-def _stat(reps: Sequence[Mapping[str, Any]], path: tuple[str, ...]) -> dict[str, Any]:
-    values = []
-    for r, rep in enumerate(reps):
-        node: Any = rep
-        where = f"replications[{r}]"
-        for key in path:
-            node = _get(node, key, where) if node is not None else None
-            where += f".{key}"
-        values.append(_number(node, where))
-    return confidence_interval(values)
-
-
-def _keys(reps: Iterable[Mapping[str, Any]], section: str, table: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for rep in reps:
-        for key in (rep.get(section) or {}).get(table) or {}:
-            seen.setdefault(str(key), None)
-    return list(seen)
-
-
-def summarise(replications: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The results dict of R replications of one scenario.
+def summarise(replications: Sequence[Findings]) -> Findings:
+    """The results of R replications of one scenario.
 
     Args:
-        replications: one results dict per replication (see ``results.py``), in run order.
+        replications: one :class:`~.findings.Findings` per replication, in run order.
 
     Returns:
-        A deep copy of the first replication (its detail lists: engagements, impacts, ...) with
-        ``replications`` set to R, ``seeds`` the list of each replication's ``seed`` and a
-        ``replications_summary`` mirroring the results' headline structure, each leaf
-        ``{"mean", "ci95", "values"}`` (see :func:`confidence_interval`)::
+        The first replication (its detail lists: engagements, impacts, ...) with
+        ``replications`` set to R, ``seeds`` each replication's ``seed`` and a
+        ``replications_summary`` mirroring the results' headline structure, each leaf an
+        :class:`~.findings.Estimate` (see :func:`confidence_interval`)::
 
             threats: {launched, intercepted, leaked, by_class: {CLASS: {launched, ...}}}
             interceptors: {fired, cost, by_member: {ID: {fired, cost}}, by_type: {TYPE: {...}}}
@@ -104,38 +93,37 @@ def summarise(replications: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         The top-level counts stay those of the first replication, so they agree with its lists.
 
     Raises:
-        InputError: no replications, or a headline figure that is not a number.
+        InputError: no replications.
     """
     reps = list(replications)
     if not reps:
         raise InputError("summarise: no replications; run at least one")
-    for r, rep in enumerate(reps):
-        if not isinstance(rep, Mapping):
-            raise InputError(f"replications[{r}]: not a results mapping; pass the results dicts")
-
-    threats: dict[str, Any] = {k: _stat(reps, ("threats", k)) for k in _THREAT_KEYS}
-    threats["by_class"] = {
-        cls: {k: _stat(reps, ("threats", "by_class", cls, k)) for k in _THREAT_KEYS}
-        for cls in sorted(_keys(reps, "threats", "by_class"))
-    }
-    interceptors: dict[str, Any] = {k: _stat(reps, ("interceptors", k)) for k in _INTERCEPTOR_KEYS}
-    for table in ("by_member", "by_type"):
-        interceptors[table] = {
-            key: {k: _stat(reps, ("interceptors", table, key, k)) for k in _INTERCEPTOR_KEYS}
-            for key in _keys(reps, "interceptors", table)
-        }
-    out = copy.deepcopy(dict(reps[0]))
-    out["replications"] = len(reps)
-    out["seeds"] = [rep.get("seed") for rep in reps]
-    out["replications_summary"] = {
-        "threats": threats,
-        "interceptors": interceptors,
-        "value_damaged": _stat(reps, ("value_damaged",)),
-        "civil_engagements": _stat(reps, ("civil_engagements",)),
-        "friendly_engagements": _stat(reps, ("friendly_engagements",)),
-    }
-    pairs = _keys(reps, "identification", "misdeclared")
-    if pairs:
-        out["replications_summary"]["identification"] = {"misdeclared": {
-            k: _stat(reps, ("identification", "misdeclared", k)) for k in pairs}}
-    return out
+    th = [r.threats for r in reps]
+    it = [r.interceptors for r in reps]
+    classes = sorted({c for t in th for c in t.by_class})
+    none = ThreatCounts(launched=0, intercepted=0, leaked=0)
+    threats = ThreatEstimates(
+        **{k: _estimate(getattr(t, k) for t in th) for k in _THREAT_KEYS},
+        by_class={c: EstimateCounts(**{k: _estimate(getattr(t.by_class.get(c, none), k)
+                                                    for t in th) for k in _THREAT_KEYS})
+                  for c in classes},
+    )
+    interceptors = InterceptorEstimates(
+        fired=_estimate(i.fired for i in it), cost=_estimate(i.cost for i in it),
+        by_member=_tallies([i.by_member for i in it]), by_type=_tallies([i.by_type for i in it]),
+    )
+    found = [r.identification.misdeclared.model_dump() if r.identification is not None else {}
+             for r in reps]
+    pairs = list(dict.fromkeys(k for m in found for k in m))
+    summary = ReplicationsSummary(
+        threats=threats,
+        interceptors=interceptors,
+        value_damaged=_estimate(r.value_damaged for r in reps),
+        civil_engagements=_estimate(r.civil_engagements for r in reps),
+        friendly_engagements=_estimate(r.friendly_engagements for r in reps),
+        identification=MisdeclaredEstimates(misdeclared={
+            k: _estimate(m.get(k, 0.0) for m in found) for k in pairs}) if pairs else None,
+    )
+    return reps[0].model_copy(update={"replications": len(reps),
+                                      "seeds": tuple(r.seed for r in reps),
+                                      "replications_summary": summary})

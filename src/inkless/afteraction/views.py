@@ -42,9 +42,7 @@ is finally scrubbed of the ids and names of hidden members.
 
 from __future__ import annotations
 
-import copy
 import csv
-import json
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -64,6 +62,22 @@ from inkless.sensing import coverage_grid
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.units import deg_from_rad
 
+from .findings import (
+    Coalition,
+    Engagement,
+    EstimateCounts,
+    Findings,
+    InterceptorEstimates,
+    Interceptors,
+    LegalBasis,
+    MemberRow,
+    ReplicationsSummary,
+    Tally,
+    ThreatCounts,
+    ThreatEstimates,
+    Threats,
+    ViewOf,
+)
 from .mapdata import MapData
 from .report import write_report
 from .results import map_data, write_events_csv
@@ -80,7 +94,7 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 
-#: Top-level keys of the results a view keeps (filtered where they hold owned data).
+#: Top-level keys of the results a view keeps as they are (public figures).
 _KEEP = frozenset({
     "results_version", "scenario", "seed", "seeds", "replication", "replications", "cost_unit",
     "epoch", "duration_s", "settings", "value_damaged", "value_defended", "civil_engagements",
@@ -320,73 +334,82 @@ def _cause(cause: str, aud: Audience) -> str:
 # -- results ----------------------------------------------------------------------------------
 
 
-def results_view(res: Mapping[str, Any], prov: Provenance, aud: Audience) -> dict[str, Any]:
-    """The results dict as ``aud.viewer`` may see it (see the module docstring)."""
+def results_view(res: Findings, prov: Provenance, aud: Audience) -> Findings:
+    """The results as ``aud.viewer`` may see them (see the module docstring)."""
     units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
-    cost = dict(zip(prov.unit_id, prov.unit_cost.tolist(), strict=True))
-    kind = dict(zip(prov.unit_id, prov.unit_type, strict=True))
-    out: dict[str, Any] = {k: copy.deepcopy(v) for k, v in res.items() if k in _KEEP}
-    out["view"] = {"member": aud.viewer.id, "role": aud.viewer.role}
-    out["members"] = [
-        {
-            "id": aud.label(str(m.get("id"))),
-            "name": m.get("name") if aud.label(str(m.get("id"))) == m.get("id") else None,
-            "role": m.get("role"),
-            "anonymous": m.get("anonymous"),
-        }
-        for m in res.get("members", [])
-    ]
-    shots = [e for e in res.get("engagements", []) if aud.sees(str(e.get("member")), "engagements")]
-    out["engagements"] = [
-        {**e, "member": aud.label(e["member"]), "unit_id": units.get(e["unit_id"], e["unit_id"])}
-        for e in shots
-    ]
-    out["impacts"] = [{**i, "cause": _cause(str(i.get("cause", "")), aud)}
-                      for i in res.get("impacts", [])]
+    shots = [e for e in res.engagements if aud.sees(e.member, "engagements")]
+    impacts = tuple(i.model_copy(update={"cause": _cause(i.cause, aud)}) for i in res.impacts)
+    view = Findings(
+        **{k: getattr(res, k) for k in _KEEP},
+        members=tuple(_member_view(m, aud) for m in res.members),
+        threats=_threats_view(res, prov, aud, shots),
+        interceptors=_interceptors_view(res, prov, aud, shots),
+        engagements=tuple(e.model_copy(update={"member": aud.label(e.member),
+                                               "unit_id": units.get(e.unit_id, e.unit_id)})
+                          for e in shots),
+        impacts=impacts,
+        coalition=_coalition_view(res.coalition, aud, units),
+        replications_summary=(_summary_view(res.replications_summary, aud)
+                              if res.replications_summary is not None else None),
+        view=ViewOf(member=aud.viewer.id, role=aud.viewer.role),
+    )
+    # every string of every field, names of hidden members replaced (deny by default)
+    return Findings.model_validate(_Scrub(aud).any(view.model_dump()))
 
+
+def _member_view(m: MemberRow, aud: Audience) -> MemberRow:
+    """A member as the viewer may see it: a hidden member by its pseudonym, without its name."""
+    label = aud.label(m.id)
+    return m.model_copy(update={"id": label, "name": m.name if label == m.id else None})
+
+
+def _threats_view(res: Findings, prov: Provenance, aud: Audience,
+                  shots: Sequence[Engagement]) -> Threats:
+    """The threats the viewer knows of (a released track, a released shot or an impact),
+    counted from what it may see."""
     known_track = prov.known(aud)
     index = {t: j for j, t in enumerate(prov.threat_id)}
     known = set(np.array(prov.threat_id)[known_track].tolist()) if len(index) else set()
-    known |= {str(e["threat_id"]) for e in shots} | {str(i["threat_id"]) for i in out["impacts"]}
+    known |= {e.threat_id for e in shots} | {i.threat_id for i in res.impacts}
     known &= set(index)
-    killed = {str(e["threat_id"]) for e in shots if e.get("result") == "kill"} & known
-    leaked = {str(i["threat_id"]) for i in out["impacts"]} & known
+    killed = {e.threat_id for e in shots if e.result == "kill"} & known
+    leaked = {i.threat_id for i in res.impacts} & known
     ended = _ended(prov, aud, known_track, killed | leaked)
-    by_class: dict[str, dict[str, int]] = {}
-    for name in res.get("threats", {}).get("by_class", {}):
+    by_class = {}
+    for name in res.threats.by_class:
         mine = {t for t in known if prov.threat_class[index[t]] == name}
-        by_class[name] = {
-            "launched": len(mine), "intercepted": len(mine & killed), "leaked": len(mine & leaked)
-        }
-    out["threats"] = {
-        "launched": len(known),
-        "intercepted": len(killed),
-        "leaked": len(leaked),
-        "track_ended": len(ended),
-        "in_flight_at_end": len(known - killed - leaked - set(ended)),
-        "by_class": by_class,
-    }
-    by_member: dict[str, dict[str, Any]] = {}
-    for mid, v in res.get("interceptors", {}).get("by_member", {}).items():
-        if aud.sees(str(mid), "engagements"):
-            by_member[aud.label(str(mid))] = copy.deepcopy(v)
-    by_type: dict[str, dict[str, Any]] = {}
+        by_class[name] = ThreatCounts(launched=len(mine), intercepted=len(mine & killed),
+                                      leaked=len(mine & leaked))
+    return Threats(
+        launched=len(known),
+        intercepted=len(killed),
+        leaked=len(leaked),
+        track_ended=len(ended),
+        in_flight_at_end=len(known - killed - leaked - set(ended)),
+        by_class=by_class,
+    )
+
+
+def _interceptors_view(res: Findings, prov: Provenance, aud: Audience,
+                       shots: Sequence[Engagement]) -> Interceptors:
+    """The interceptors of the shots the viewer may see (their count, cost and types) and the
+    members whose shots it may see."""
+    cost = dict(zip(prov.unit_id, prov.unit_cost.tolist(), strict=True))
+    kind = dict(zip(prov.unit_id, prov.unit_type, strict=True))
+    by_member = {aud.label(mid): v for mid, v in res.interceptors.by_member.items()
+                 if aud.sees(mid, "engagements")}
+    fired: dict[str, int] = {}
+    spent: dict[str, float] = {}
     for e in shots:
-        entry = by_type.setdefault(kind.get(e["unit_id"], "?"), {"fired": 0, "cost": 0.0})
-        entry["fired"] += 1
-        entry["cost"] = round(entry["cost"] + cost.get(e["unit_id"], 0.0), 6)
-    out["interceptors"] = {
-        "fired": len(shots),
-        "cost": round(sum(cost.get(e["unit_id"], 0.0) for e in shots), 6),
-        "by_member": by_member,
-        "by_type": by_type,
-    }
-    if "coalition" in res:
-        out["coalition"] = _coalition_view(res["coalition"], aud, units)
-    if "replications_summary" in res:
-        out["replications_summary"] = _summary_view(res["replications_summary"], aud, prov)
-    scrubbed: dict[str, Any] = _Scrub(aud).any(out)
-    return scrubbed
+        k = kind.get(e.unit_id, "?")
+        fired[k] = fired.get(k, 0) + 1
+        spent[k] = round(spent.get(k, 0.0) + cost.get(e.unit_id, 0.0), 6)
+    return Interceptors(
+        fired=len(shots),
+        cost=round(sum(cost.get(e.unit_id, 0.0) for e in shots), 6),
+        by_member=by_member,
+        by_type={k: Tally(fired=n, cost=spent[k]) for k, n in fired.items()},
+    )
 
 
 def _ended(prov: Provenance, aud: Audience, known_track: NDArray[np.bool_],
@@ -400,74 +423,67 @@ def _ended(prov: Provenance, aud: Audience, known_track: NDArray[np.bool_],
     }
 
 
-def _coalition_view(sec: Mapping[str, Any], aud: Audience, units: Mapping[str, str]
-                    ) -> dict[str, Any]:
+def _basis_view(b: LegalBasis, aud: Audience) -> LegalBasis:
+    """A legal basis with its members relabelled; the unmet preconditions of a member the
+    viewer may not name only counted."""
+    update: dict[str, Any] = {"member": aud.label(b.member)}
+    if b.letters is not None:
+        update["letters"] = tuple(x.model_copy(update={"author": aud.label(x.author),
+                                                        "recipient": aud.label(x.recipient)})
+                                  for x in b.letters)
+    if b.unmet is not None:
+        m = aud.member(b.member)
+        update["unmet"] = b.unmet if m is not None and sees_identity(m, aud.viewer) else (
+            f"{len(b.unmet)} precondition(s) (withheld)",)
+    return b.model_copy(update=update)
+
+
+def _coalition_view(sec: Coalition, aud: Audience, units: Mapping[str, str]) -> Coalition:
+    """Legal bases, caveat rules, blocked shots and rule costs of the members whose documents
+    or shots the viewer may see."""
     everything = all(aud.sees(m.id, "engagements") for m in aud.members)
-    basis = []
-    for b in sec.get("legal_basis", []):
-        mid = str(b.get("member"))
-        if not aud.sees(mid, "documents"):
-            continue
-        row = {**b, "member": aud.label(mid)}
-        if "letters" in b:
-            row["letters"] = [
-                {**x, "author": aud.label(x["author"]), "recipient": aud.label(x["recipient"])}
-                for x in b["letters"]
-            ]
-        if "unmet" in b:
-            m = aud.member(mid)
-            row["unmet"] = list(b["unmet"]) if m is not None and sees_identity(
-                m, aud.viewer) else [f"{len(b['unmet'])} precondition(s) (withheld)"]
-        basis.append(row)
-    out: dict[str, Any] = {"legal_basis": basis}
-    if "record" in sec:
-        out["record"] = sec["record"]
-    out["rules"] = [aud.rule_label(r) for r in sec.get("rules", [])
-                    if aud.sees(rule_member(r), "engagements")]
-    out["blocked"] = [
-        {**b, "member": aud.label(b["member"]), "unit_id": units.get(b["unit_id"], b["unit_id"]),
-         "rule": aud.rule_label(b["rule"])}
-        for b in sec.get("blocked", []) if aud.sees(str(b.get("member")), "engagements")
-    ]
-    out["blocked_by_rule"] = {
-        aud.rule_label(r): n for r, n in sec.get("blocked_by_rule", {}).items()
-        if aud.sees(rule_member(r), "engagements")
-    }
-    if everything and "threats_blocked_by_legal_basis" in sec:
-        out["threats_blocked_by_legal_basis"] = sec["threats_blocked_by_legal_basis"]
-    if "costs" in sec:
-        out["costs"] = [
-            {**c, "rule": aud.rule_label(c["rule"]), "member": aud.label(c["member"])}
-            for c in sec["costs"] if aud.sees(str(c.get("member")), "engagements")
-        ]
-    return out
+    return Coalition(
+        legal_basis=tuple(_basis_view(b, aud) for b in sec.legal_basis
+                          if aud.sees(b.member, "documents")),
+        record=sec.record,
+        rules=tuple(aud.rule_label(r) for r in sec.rules
+                    if aud.sees(rule_member(r), "engagements")),
+        blocked=tuple(
+            b.model_copy(update={"member": aud.label(b.member),
+                                 "unit_id": units.get(b.unit_id, b.unit_id),
+                                 "rule": aud.rule_label(b.rule)})
+            for b in sec.blocked if aud.sees(b.member, "engagements")),
+        blocked_by_rule={aud.rule_label(r): n for r, n in sec.blocked_by_rule.items()
+                         if aud.sees(rule_member(r), "engagements")},
+        threats_blocked_by_legal_basis=sec.threats_blocked_by_legal_basis if everything else None,
+        costs=None if sec.costs is None else tuple(
+            c.model_copy(update={"rule": aud.rule_label(c.rule), "member": aud.label(c.member)})
+            for c in sec.costs if aud.sees(c.member, "engagements")),
+    )
 
 
-def _summary_view(summary: Mapping[str, Any], aud: Audience, prov: Provenance
-                  ) -> dict[str, Any]:
+def _summary_view(summary: ReplicationsSummary, aud: Audience) -> ReplicationsSummary:
     """Replication statistics: all of them when the viewer may see every member's shots and
     tracks; otherwise only public figures and the members whose shots it may see."""
     everything = all(
         aud.sees(m.id, "engagements") and aud.sees(m.id, "tracks") for m in aud.members
     )
-    inter = summary.get("interceptors", {})
-    by_member = {aud.label(str(k)): v for k, v in inter.get("by_member", {}).items()
-                 if aud.sees(str(k), "engagements")}
+    inter = summary.interceptors
+    by_member = {aud.label(k): v for k, v in inter.by_member.items()
+                 if aud.sees(k, "engagements")}
     if everything:
-        out = copy.deepcopy(dict(summary))
-        out["interceptors"] = {**copy.deepcopy(dict(inter)), "by_member": by_member}
-        return out
-    threats = summary.get("threats", {})
-    return {
-        "threats": {
-            "leaked": threats.get("leaked"),
-            "by_class": {c: {"leaked": v.get("leaked")}
-                         for c, v in threats.get("by_class", {}).items()},
-        },
-        "interceptors": {"by_member": copy.deepcopy(by_member)},
-        "value_damaged": summary.get("value_damaged"),
-        "civil_engagements": summary.get("civil_engagements"),
-    }
+        return summary.model_copy(update={
+            "interceptors": inter.model_copy(update={"by_member": by_member})})
+    threats = summary.threats
+    return ReplicationsSummary(
+        threats=ThreatEstimates(
+            leaked=threats.leaked,
+            by_class={c: EstimateCounts(leaked=v.leaked) for c, v in threats.by_class.items()},
+        ),
+        interceptors=InterceptorEstimates(by_member=by_member),
+        value_damaged=summary.value_damaged,
+        civil_engagements=summary.civil_engagements,
+    )
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -535,7 +551,7 @@ def events_view(
 # -- map ----------------------------------------------------------------------------------------
 
 
-def map_view(md: MapData, view_results: Mapping[str, Any], prov: Provenance, aud: Audience
+def map_view(md: MapData, view_results: Findings, prov: Provenance, aud: Audience
              ) -> MapData:
     """The map and timeline as the viewer may see them; ``view_results`` is its results view
     (intercept points come from its released shots)."""
@@ -570,8 +586,8 @@ def map_view(md: MapData, view_results: Mapping[str, Any], prov: Provenance, aud
             for f in md.fire_units if aud.sees(f.member, "sensor_positions")
         ],
         intercepts=[
-            (e["intercept_lat"], e["intercept_lon"])
-            for e in view_results.get("engagements", []) if e.get("result") == "kill"
+            (e.intercept_lat, e.intercept_lon) for e in view_results.engagements
+            if e.result == "kill"
         ],
         impacts=md.impacts,
         times_s=md.times_s,
@@ -583,8 +599,7 @@ def map_view(md: MapData, view_results: Mapping[str, Any], prov: Provenance, aud
 # -- files ------------------------------------------------------------------------------------
 
 
-def write_view(out_dir: Path, record: Record, res: Mapping[str, Any], aud: Audience
-               ) -> dict[str, Any]:
+def write_view(out_dir: Path, record: Record, res: Findings, aud: Audience) -> Findings:
     """Write ``results.json``, ``events.csv`` and ``report.html`` into ``out_dir`` as
     ``aud.viewer`` may see them; returns the results view. The full event log is written to a
     private temporary directory and filtered from there."""
@@ -597,7 +612,7 @@ def write_view(out_dir: Path, record: Record, res: Mapping[str, Any], aud: Audie
             reader = csv.DictReader(f)
             columns = list(reader.fieldnames or [])
             rows = events_view(reader, prov, aud)
-    (out_dir / "results.json").write_text(json.dumps(view, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "results.json").write_text(view.to_json(), encoding="utf-8")
     with (out_dir / "events.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, columns, lineterminator="\n")
         w.writeheader()

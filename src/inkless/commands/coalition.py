@@ -37,6 +37,7 @@ from ._common import AtOpt, JsonOpt, dump, guard, signing_now, signing_time
 from .ledger import ledger_app
 
 if TYPE_CHECKING:
+    from inkless.afteraction.findings import Findings
     from inkless.afteraction.views import Audience
     from inkless.scenario.model import Scenario
     from inkless.wargame.counterfactual import Composition
@@ -422,33 +423,31 @@ def _when(t: Any) -> str:
     return f"T+{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def coalition_summary(console: Any, res: dict[str, Any]) -> None:
+def coalition_summary(console: Any, res: Findings) -> None:
     """Print the coalition's part of a run to ``console`` (a rich Console): legal bases that
     were not immediate, and what each rule cost."""
     from rich.table import Table
 
-    sec = res.get("coalition") or {}
-    names = {str(m.get("id")): str(m.get("name") or m.get("id")) for m in res.get("members", [])}
-    late = [b for b in sec.get("legal_basis", []) if b.get("acts_from_s") != 0]
+    sec = res.coalition
+    names = {m.id: m.name or m.id for m in res.members}
+    late = [b for b in sec.legal_basis if b.acts_from_s != 0]
     if late:
-        t = Table(title=f"legal basis (letters on record: {sec.get('record', '?')})")
+        t = Table(title=f"legal basis (letters on record: {sec.record or '?'})")
         for col in ("member", "forces act", "letters"):
             t.add_column(col)
         for b in late:
-            letters = ", ".join(
-                f"{x['type']} {x['author']}->{x['recipient']}" for x in b.get("letters", [])
-            )
-            spans = b.get("acts") or []
-            acts = _when(b.get("acts_from_s"))
+            letters = ", ".join(f"{x.type} {x.author}->{x.recipient}" for x in b.letters or ())
+            spans = b.acts
+            acts = _when(b.acts_from_s)
             if len(spans) > 1 or (spans and spans[-1][1] is not None):  # stopped and resumed
                 acts = ", ".join(
                     f"{_when(a) if a else 'start'}-{'end' if z is None else _when(z)}"
                     for a, z in spans
                 )
-            t.add_row(names.get(b["member"], b["member"]), acts,
-                      letters or "; ".join(b.get("unmet", [])) or "-")
+            t.add_row(names.get(b.member, b.member), acts,
+                      letters or "; ".join(b.unmet or ()) or "-")
         console.print(t)
-    costs = sec.get("costs")
+    costs = sec.costs
     if costs:
         t = Table(
             title="what each rule cost (same seeds, rerun with the rule lifted)",
@@ -459,15 +458,15 @@ def coalition_summary(console: Any, res: dict[str, Any]) -> None:
             t.add_column(col, justify="right")
         for c in costs:
             t.add_row(
-                c["rule"],
-                str(c["blocked_pairs"]),
-                f"{c['leaked']['cost']:+.2f}",
-                f"{c['value_damaged']['cost']:+.2f}",
-                f"{c['interceptor_cost']['cost']:+.2f}",
+                c.rule,
+                str(c.blocked_pairs),
+                f"{c.leaked.cost:+.2f}",
+                f"{c.value_damaged.cost:+.2f}",
+                f"{c.interceptor_cost.cost:+.2f}",
             )
         console.print(t)
-    elif sec.get("blocked_by_rule"):
-        blocked = ", ".join(f"{r} {n}" for r, n in sec["blocked_by_rule"].items())
+    elif sec.blocked_by_rule:
+        blocked = ", ".join(f"{r} {n}" for r, n in sec.blocked_by_rule.items())
         console.print(f"shots blocked by caveats: {blocked}")
     elif costs is not None:
         console.print("coalition: no caveat blocked a shot and no legal basis came late")

@@ -31,10 +31,13 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from inkless.afteraction.findings import Findings
 from inkless.afteraction.summary import confidence_interval
+from inkless.assignment import Solver
 from inkless.coalition import (
     CAVEAT_KINDS,
     LEGAL_BASIS,
+    THREAT_CLASSES,
     EngageArea,
     Gates,
     KeyStore,
@@ -53,7 +56,7 @@ from inkless.coalition import (
 )
 from inkless.coalition.recording import unrecorded_key_statements
 from inkless.engine import PictureName as Picture
-from inkless.engine import Record, Solver
+from inkless.engine import Record
 from inkless.errors import InputError
 from inkless.scenario.model import Scenario
 
@@ -181,7 +184,7 @@ def _with_caveats(scenario: Scenario, added: Sequence[AddedCaveat]) -> list[Memb
         m = members[i]
         value: Any = list(a.values)
         if a.kind == "threat_classes":
-            bad = [v for v in a.values if v not in ("ballistic", "cruise", "drone")]
+            bad = [v for v in a.values if v not in THREAT_CLASSES]
             if bad:
                 problems.append(f"--with-caveat {a}: {bad[0]!r} is not ballistic, cruise or drone")
                 continue
@@ -268,13 +271,13 @@ def scenario_gates(
 # -- reruns ---------------------------------------------------------------------------------------
 
 
-def figures(res: dict[str, Any]) -> dict[str, float]:
-    """The compared figures of one replication's results dict."""
+def figures(res: Findings) -> dict[str, float]:
+    """The compared figures of one replication's results."""
     out = {}
     for name, path in FIGURES:
         node: Any = res
         for key in path:
-            node = node[key]
+            node = getattr(node, key)
         out[name] = float(node)
     return out
 
@@ -322,7 +325,7 @@ def _compare(
 
 
 def _candidates(
-    scenario: Scenario, record: Record, reps: Sequence[dict[str, Any]]
+    scenario: Scenario, record: Record, reps: Sequence[Findings]
 ) -> list[tuple[str, int]]:
     """Rules worth a counterfactual, with the (unit, threat) pairs they blocked in replication 0:
     caveats that blocked a shot in some replication; legal bases that came after the first
@@ -331,10 +334,10 @@ def _candidates(
     blocked: dict[str, int] = {}
     inactive = False
     for i, res in enumerate(reps):
-        sec = res.get("coalition") or {}
-        for rule, n in sec.get("blocked_by_rule", {}).items():
+        sec = res.coalition
+        for rule, n in sec.blocked_by_rule.items():
             blocked[rule] = blocked.get(rule, 0) + (n if i == 0 else 0)
-        inactive |= sec.get("threats_blocked_by_legal_basis", 0) > 0
+        inactive |= (sec.threats_blocked_by_legal_basis or 0) > 0
     first_launch = float(np.min(record.raid.launch_time, initial=np.inf))
     shooters = {u.owner for u in scenario.fire_units}
     watchers = {s.owner for s in scenario.sensors}
@@ -350,7 +353,7 @@ def rule_costs(
     scenario: Scenario,
     seed: int,
     record: Record,
-    reps: Sequence[dict[str, Any]],
+    reps: Sequence[Findings],
     legal: LegalRecord,
     solver: Solver = "fast",
     workers: int | None = None,
@@ -362,7 +365,7 @@ def rule_costs(
     ``{rule, member, kind, blocked_pairs, replications, leaked, value_damaged,
     interceptor_cost}``, each figure ``{with_rule, rule_lifted, cost[, ci95]}``.
 
-    ``record`` is replication 0's record and ``reps`` every replication's results dict (with
+    ``record`` is replication 0's record and ``reps`` every replication's results (with
     its ``coalition`` section), run with ``scenario_gates(scenario, legal)`` and the same
     ``solver`` and ``picture``.
     """

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any
 
+from inkless.afteraction.findings import Findings
 from inkless.afteraction.results import results
+from inkless.assignment import Solver
 from inkless.coalition import Gates
 from inkless.engine import PictureName as Picture
-from inkless.engine import Record, Solver, run
+from inkless.engine import Record, run
 from inkless.scenario.model import Scenario
 
 from .counterfactual import scenario_gates
@@ -34,7 +35,7 @@ def run_replications(
     picture: Picture = "perfect",
     scheduler: str | None = None,
     cluster: Cluster | None = None,
-) -> tuple[Record, list[dict[str, Any]]]:
+) -> tuple[Record, list[Findings]]:
     """Run replication 0 here (its record feeds the report) and the rest on the runner.
 
     ``gates``: what the coalition allows (default: the scenario's own rules and letters on

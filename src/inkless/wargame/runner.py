@@ -23,10 +23,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from inkless.afteraction.findings import Findings
 from inkless.afteraction.results import results
+from inkless.assignment import Solver
 from inkless.coalition import Gates
 from inkless.engine import PictureName as Picture
-from inkless.engine import Solver, run
+from inkless.engine import run
 from inkless.errors import InputError
 from inkless.scenario.model import Scenario
 
@@ -47,8 +49,8 @@ class Arm:
     picture: Picture = "perfect"
 
 
-def run_results(arm: Arm, seed: int, replication: int) -> dict[str, Any]:
-    """One replication's results dict (``docs/results.md``)."""
+def run_results(arm: Arm, seed: int, replication: int) -> Findings:
+    """One replication's results (``docs/results.md``)."""
     record = run(arm.scenario, seed, replication, solver=arm.solver, picture=arm.picture,
                  gates=arm.gates)
     return results(record, solver=arm.solver)

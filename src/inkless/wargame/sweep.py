@@ -25,11 +25,13 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from inkless.afteraction.findings import Findings
+from inkless.assignment import Solver
 from inkless.errors import InklessError, InputError, ScenarioError
 from inkless.scenario import load_scenario, parse_scenario
 from inkless.scenario.load import (  # the scenario loader's located-problem machinery
@@ -40,7 +42,7 @@ from inkless.scenario.load import (  # the scenario loader's located-problem mac
     one_line,
     read_regular,
 )
-from inkless.scenario.model import Id, Scenario
+from inkless.scenario.model import Id, PictureName, Scenario
 
 from .counterfactual import Composition, legal_record, parse_added_caveat, scenario_gates
 from .runner import Arm, Cluster, run_results
@@ -91,9 +93,9 @@ class Variant(_Frozen):
         description="Launch windows divided by this factor: 2 launches the raid twice as fast.")
     sensors_off: list[Id] = Field(
         default_factory=list, max_length=1000, description="Sensors left out (ids).")
-    solver: Literal["greedy", "fast", "exact"] | None = Field(
+    solver: Solver | None = Field(
         None, description="Weapon-target assignment solver (default: the sweep's).")
-    picture: Literal["perfect", "tracked"] | None = Field(
+    picture: PictureName | None = Field(
         None, description="Picture the defence decides on (default: the sweep's).")
 
     def describe(self) -> str:
@@ -129,8 +131,8 @@ class Sweep(_Frozen):
     scenario: str = Field(description="Scenario file, relative to the sweep file.")
     seed: int | None = Field(None, ge=0, lt=2**63, description="Seed (default: the scenario's).")
     seeds: int = Field(8, ge=1, le=1000, description="Replications 0..seeds-1 of every variant.")
-    solver: Literal["greedy", "fast", "exact"] = Field("fast", description="Default solver.")
-    picture: Literal["perfect", "tracked"] = Field("perfect", description="Default picture.")
+    solver: Solver = Field("fast", description="Default solver.")
+    picture: PictureName = Field("perfect", description="Default picture.")
     variants: list[Variant] = Field(min_length=1, max_length=1000)
 
 
@@ -278,29 +280,29 @@ def _digest(arm: Arm, spec: Variant | None, seed: int) -> str:
 # -- the table -------------------------------------------------------------------------------------
 
 
-def flat_figures(res: dict[str, Any]) -> dict[str, float]:
-    """One replication's results dict as flat figures (the columns of ``results.parquet``,
+def flat_figures(res: Findings) -> dict[str, float]:
+    """One replication's results as flat figures (the columns of ``results.parquet``,
     ``docs/wargame.md``): counts, value and cost; ``cost_per_kill`` is the interceptor cost per
     threat intercepted (NaN when none was); per class and per member columns with a dot."""
-    th, ic = res["threats"], res["interceptors"]
+    th, ic = res.threats, res.interceptors
     out: dict[str, float] = {
-        "launched": th["launched"],
-        "intercepted": th["intercepted"],
-        "leaked": th["leaked"],
-        "value_damaged": float(res["value_damaged"]),
-        "value_defended": float(res["value_defended"]),
-        "interceptors_fired": ic["fired"],
-        "interceptor_cost": float(ic["cost"]),
-        "cost_per_kill": float(ic["cost"]) / th["intercepted"] if th["intercepted"] else math.nan,
-        "civil_engagements": res["civil_engagements"],
-        "friendly_engagements": res["friendly_engagements"],
+        "launched": th.launched,
+        "intercepted": th.intercepted,
+        "leaked": th.leaked,
+        "value_damaged": res.value_damaged,
+        "value_defended": res.value_defended,
+        "interceptors_fired": ic.fired,
+        "interceptor_cost": ic.cost,
+        "cost_per_kill": ic.cost / th.intercepted if th.intercepted else math.nan,
+        "civil_engagements": res.civil_engagements,
+        "friendly_engagements": res.friendly_engagements,
     }
-    for cls, c in sorted(th["by_class"].items()):
+    for cls, c in sorted(th.by_class.items()):
         for key in ("launched", "intercepted", "leaked"):
-            out[f"{key}.{cls}"] = c[key]
-    for m, c in ic["by_member"].items():
-        out[f"fired.{m}"] = c["fired"]
-        out[f"cost.{m}"] = float(c["cost"])
+            out[f"{key}.{cls}"] = getattr(c, key)
+    for m, t in ic.by_member.items():
+        out[f"fired.{m}"] = t.fired
+        out[f"cost.{m}"] = t.cost
     return out
 
 
