@@ -148,24 +148,17 @@
       iconAnchor: [7, 7] });
   }
 
-  function createMap(el, opts) {
-    var L = root.L, members = opts.members || [];
-    var map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, attributionControl: false,
-      worldCopyJump: false });
-    // the truth (threats, interceptors) above the tracks' symbols, on its own SVG pane
-    map.createPane("inkTruth").style.zIndex = 650;
-    var truth = L.svg({ pane: "inkTruth" });
-    if (opts.basemap) drawBasemap(map, opts.basemap);
-    if (opts.bounds) map.fitBounds(opts.bounds, { padding: [24, 24] });
-    var regions = {};
-    var fixed = L.layerGroup().addTo(map);
+  /** The layers that move with time: threats and interceptors (on the truth pane), tracks,
+   *  intercepts and impacts; each a function(items, keyOf) (keyedLayer). */
+  function movingLayers(map, symbols, members, truth) {
+    var L = root.L;
     var threats = keyedLayer(map, function (s) {
       return L.circleMarker([s.lat, s.lon], { radius: 4, weight: 1, color: "#222",
         fillColor: CLASS_COLOURS[s.cls] || "#444", fillOpacity: 0.95, renderer: truth,
         pane: "inkTruth", className: "ink-threat ink-threat-" + s.cls }).bindTooltip(s.id);
     }, function (m, s) { m.setLatLng([s.lat, s.lon]); });
     var tracks = keyedLayer(map, function (s) {
-      var m = L.marker([s.lat, s.lon], { icon: symbolIcon(opts.symbols, s.identity),
+      var m = L.marker([s.lat, s.lon], { icon: symbolIcon(symbols, s.identity),
         keyboard: false }).bindTooltip("track " + s.id + ": " + s.identity);
       m.identity = s.identity;
       return m;
@@ -173,7 +166,7 @@
       m.setLatLng([s.lat, s.lon]);
       if (m.identity !== s.identity) {
         m.identity = s.identity;
-        m.setIcon(symbolIcon(opts.symbols, s.identity));
+        m.setIcon(symbolIcon(symbols, s.identity));
         m.setTooltipContent("track " + s.id + ": " + s.identity);
       }
     });
@@ -203,6 +196,22 @@
         icon: glyphIcon("★", "ink-impact" + (s.asset ? " ink-impact-hit" : "")) })
         .bindTooltip("impact: " + s.id + (s.asset ? " on " + s.asset : ""));
     }, function () {});
+    return { threats: threats, tracks: tracks, interceptors: interceptors,
+      intercepts: intercepts, impacts: impacts };
+  }
+
+  function createMap(el, opts) {
+    var L = root.L, members = opts.members || [];
+    var map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, attributionControl: false,
+      worldCopyJump: false });
+    // the truth (threats, interceptors) above the tracks' symbols, on its own SVG pane
+    map.createPane("inkTruth").style.zIndex = 650;
+    var truth = L.svg({ pane: "inkTruth" });
+    if (opts.basemap) drawBasemap(map, opts.basemap);
+    if (opts.bounds) map.fitBounds(opts.bounds, { padding: [24, 24] });
+    var regions = {};
+    var fixed = L.layerGroup().addTo(map);
+    var layers = movingLayers(map, opts.symbols, members, truth);
 
     function setStatic(st) {
       fixed.clearLayers();
@@ -229,11 +238,11 @@
           : { color: "#52606d", fillColor: "#52606d", fillOpacity: 0.03 });
         if (el) el.classList.toggle("ink-closed", closed);
       });
-      threats(s.threats, function (x) { return x.id; });
-      tracks(s.tracks, function (x) { return x.id; });
-      interceptors(s.interceptors, function (x) { return x.key; });
-      intercepts(s.intercepts, function (x) { return x.key; });
-      impacts(s.impacts, function (x) { return x.id; });
+      layers.threats(s.threats, function (x) { return x.id; });
+      layers.tracks(s.tracks, function (x) { return x.id; });
+      layers.interceptors(s.interceptors, function (x) { return x.key; });
+      layers.intercepts(s.intercepts, function (x) { return x.key; });
+      layers.impacts(s.impacts, function (x) { return x.id; });
     }
 
     return { map: map, show: show, setStatic: setStatic };
