@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from inkless.assignment import Solver
 from inkless.errors import InklessError, InputError
+from inkless.scenario.model import PictureName
 
 if TYPE_CHECKING:
     from inkless.afteraction.findings import Findings
@@ -36,17 +37,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-
-class Picture(StrEnum):
-    tracked = "tracked"
-    perfect = "perfect"
-
-
-class Assignment(StrEnum):
-    greedy = "greedy"
-    fast = "fast"
-    exact = "exact"
 
 
 def _fail(e: InklessError) -> typer.Exit:
@@ -94,13 +84,13 @@ _Out = Annotated[Path, typer.Option("--out", help="Directory for the outputs.")]
 _Seed = Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")]
 _Replications = Annotated[
     int, typer.Option(help=f"Seeded replications, 1 to {MAX_REPLICATIONS}.")]
-_PictureOption = Annotated[Picture, typer.Option(
+_PictureOption = Annotated[PictureName, typer.Option(
     help="Picture the defence decides on: the fused tracks of the coalition's radars "
     "(tracked) or every covered threat exactly (perfect, the upper bound).")]
 _ComparePerfect = Annotated[bool, typer.Option(
     "--compare-perfect",
     help="Also run the perfect picture with the same seeds; compare leakers and cost.")]
-_AssignmentOption = Annotated[Assignment, typer.Option(help="Weapon-target assignment solver.")]
+_AssignmentOption = Annotated[Solver, typer.Option(help="Weapon-target assignment solver.")]
 _View = Annotated[str | None, typer.Option(
     "--view", help="Write the outputs as this member may see them.")]
 _Ledger = Annotated[Path | None, typer.Option(
@@ -128,9 +118,9 @@ def run_command(
     out_dir: _Out = Path("out"),
     seed: _Seed = None,
     replications: _Replications = 1,
-    picture: _PictureOption = Picture.tracked,
+    picture: _PictureOption = "tracked",
     compare_perfect: _ComparePerfect = False,
-    assignment: _AssignmentOption = Assignment.fast,
+    assignment: _AssignmentOption = "fast",
     view: _View = None,
     ledger: _Ledger = None,
     keys: _Keys = None,
@@ -165,7 +155,7 @@ def run_command(
         check_cluster(workers, scheduler)
         record, res = _simulate(
             sc, legal, seed_, replications, picture=picture, assignment=assignment,
-            compare_perfect=compare_perfect and picture != Picture.perfect,
+            compare_perfect=compare_perfect and picture != "perfect",
             rule_costs=rule_costs and cot_in is None, workers=workers,
             scheduler=scheduler, cot_in=cot_in,
         )
@@ -204,8 +194,8 @@ def _simulate(
     seed: int,
     replications: int,
     *,
-    picture: Picture,
-    assignment: Assignment,
+    picture: PictureName,
+    assignment: Solver,
     compare_perfect: bool,
     rule_costs: bool,
     workers: int | None,
@@ -240,17 +230,17 @@ def _simulate(
             sc,
             seed,
             replications,
-            solver=assignment.value,
+            solver=assignment,
             progress=lambda: bar.advance(task),
             gates=scenario_gates(sc, legal),
-            picture=picture.value,
+            picture=picture,
             cluster=cluster,
         )
         if compare_perfect:
             bar.update(task, description=f"{sc.name}: the perfect picture (same seeds)",
                        completed=0)
             _, perfect_reps = run_replications(
-                sc, seed, replications, solver=assignment.value,
+                sc, seed, replications, solver=assignment,
                 progress=lambda: bar.advance(task), gates=scenario_gates(sc, legal),
                 picture="perfect", cluster=cluster,
             )
@@ -258,14 +248,14 @@ def _simulate(
         if rule_costs:
             bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
             coalition["costs"] = tuple(RuleCost.model_validate(c) for c in costs_of_rules(
-                sc, seed, record, reps, legal, solver=assignment.value,
-                picture=picture.value, cluster=cluster,
+                sc, seed, record, reps, legal, solver=assignment,
+                picture=picture, cluster=cluster,
             ))
     res = reps[0] if replications == 1 else summarise(reps)
     res = res.model_copy(update={
         "replications": replications,
         "seed": seed,
-        "settings": res.settings.model_copy(update={"picture": picture.value}),
+        "settings": res.settings.model_copy(update={"picture": picture}),
         "coalition": res.coalition.model_copy(update=coalition),
     })
     if compare_perfect:

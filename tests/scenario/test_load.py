@@ -106,6 +106,18 @@ def test_duplicate_ids() -> None:
     ]
 
 
+def test_a_caveat_names_only_known_threat_classes() -> None:
+    """A misspelt class in a caveat is an error at its line, with the classes a wave may have
+    (it used to be accepted and left the member unable to engage anything)."""
+    text = GOOD.replace("role: host}", "role: host, rules: {caveats: {threat_classes: [drones]}}}")
+    assert problems(text) == [
+        "s.yaml:4: members[0].rules.caveats.threat_classes[0]: must be 'ballistic', 'cruise' or "
+        "'drone', got 'drones'"
+    ]
+    fixed = parse_scenario(text.replace("[drones]", "[drone, cruise]"))
+    assert fixed.members[0].rules.caveats.threat_classes == ("drone", "cruise")
+
+
 def test_yaml_syntax_error_names_line() -> None:
     text = GOOD.replace("count: 2", "count: [2")
     (msg,) = problems(text)

@@ -32,7 +32,14 @@ from inkless.assignment.explanation import (
 from inkless.assignment.fast import solve_fast
 from inkless.assignment.greedy import solve_greedy
 from inkless.assignment.instance import load_instance
-from inkless.assignment.problem import UNLIMITED, Solution, WTAProblem, objective_value
+from inkless.assignment.problem import (
+    SOLVERS,
+    UNLIMITED,
+    Solution,
+    Solver,
+    WTAProblem,
+    objective_value,
+)
 from inkless.assignment.reach import may_reach, within_reach
 from inkless.errors import InputError
 
@@ -48,6 +55,7 @@ __all__ = [
     "WORTH_MORE_ELSEWHERE",
     "Explanation",
     "Solution",
+    "Solver",
     "WTAProblem",
     "explain",
     "load_instance",
@@ -60,13 +68,11 @@ __all__ = [
     "within_reach",
 ]
 
-SOLVERS: tuple[str, ...] = ("fast", "greedy", "exact")
-
-
 def solve(
     problem: WTAProblem, solver: str = "fast", time_limit: float | None = None
 ) -> Solution:
-    """Solve ``problem`` with ``solver`` (``"fast"``, ``"greedy"`` or ``"exact"``).
+    """Solve ``problem`` with ``solver`` (one of :data:`SOLVERS`: ``"greedy"``, ``"fast"`` or
+    ``"exact"``).
 
     ``time_limit`` (s): for ``exact`` the solve stops there with the best assignment and a
     proven bound; for ``fast`` no new improvement pass starts after it; ``greedy`` ignores it.

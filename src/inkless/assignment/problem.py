@@ -22,7 +22,7 @@ that survives (leaks); with ``V_j = 1`` it is the expected number of leakers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -30,10 +30,15 @@ from numpy.typing import ArrayLike, NDArray
 from inkless.arrays import F64, I64, B
 from inkless.errors import InputError
 
-__all__ = ["UNLIMITED", "Solution", "WTAProblem", "objective_value"]
+__all__ = ["SOLVERS", "UNLIMITED", "Solution", "Solver", "WTAProblem", "objective_value"]
 
 UNLIMITED = 2**31 - 1
 """``max_per_target`` entry meaning "no cap on rounds at this target"."""
+
+Solver = Literal["greedy", "fast", "exact"]
+"""The assignment solvers, by increasing effort (see :func:`inkless.assignment.solve`): the one
+list that the engine, the war-game sweep and the command line take their choices from."""
+SOLVERS: tuple[Solver, ...] = get_args(Solver)
 
 
 
@@ -231,7 +236,7 @@ class Solution:
     x: I64
     objective: float
     seconds: float
-    solver: str
+    solver: Solver
     bound: float | None = None
     gap: float | None = None
     status: str = "heuristic"

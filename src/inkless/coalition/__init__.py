@@ -39,6 +39,7 @@ from .gates import Gates, build_gates
 from .keys import KeyStore, OfficeKeys
 from .ledger import Ledger, VerifyReport, verify_ledger
 from .members import (
+    THREAT_CLASSES,
     AirspaceGrant,
     Caveats,
     DocumentType,
@@ -49,6 +50,7 @@ from .members import (
     Precondition,
     Prohibition,
     ReleaseRule,
+    ThreatClass,
     coalition_problems,
     grant_window_s,
     releasable,
@@ -75,6 +77,7 @@ from .views import (
 __all__ = [
     "CAVEAT_KINDS",
     "LEGAL_BASIS",
+    "THREAT_CLASSES",
     "AirspaceGrant",
     "CaveatMask",
     "Caveats",
@@ -105,6 +108,7 @@ __all__ = [
     "ReleaseRule",
     "Renewal",
     "SignedStatement",
+    "ThreatClass",
     "TimedLetter",
     "VerifyReport",
     "append_document",

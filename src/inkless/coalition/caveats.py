@@ -34,11 +34,10 @@ from inkless.physics.geodesy import geodetic_from_ecef_bowring
 from inkless.physics.polygon import inside_polygons
 from inkless.units import DEG
 
-from .members import AirspaceGrant, Member, grant_window_s
+from .members import THREAT_CLASSES, AirspaceGrant, Member, grant_window_s
 
 __all__ = [
     "CAVEAT_KINDS",
-    "THREAT_CLASS_NAMES",
     "CaveatMask",
     "PairQuery",
     "RegionShape",
@@ -47,8 +46,6 @@ __all__ = [
     "rule_member",
 ]
 
-#: Threat classes by index, as in :class:`PairQuery` (ballistic 0, cruise 1, drone 2).
-THREAT_CLASS_NAMES: tuple[str, ...] = ("ballistic", "cruise", "drone")
 #: The caveats that gate shots, in the order they are checked.
 CAVEAT_KINDS: tuple[str, ...] = ("threat_classes", "protect_assets", "engage_only_in")
 
@@ -190,7 +187,7 @@ def caveat_mask(
     code = np.zeros((nm, len(CAVEAT_KINDS)), dtype=np.int64)
     for r, rule in enumerate(rules):
         code[index[rule_member(rule)], CAVEAT_KINDS.index(rule.split(":", 1)[1])] = r + 1
-    class_ok = np.ones((nm, len(THREAT_CLASS_NAMES)), dtype=bool)
+    class_ok = np.ones((nm, len(THREAT_CLASSES)), dtype=bool)
     asset_ok = np.ones((nm, na), dtype=bool)
     area_ok = np.zeros((nm, nr), dtype=bool)
     where_granted = np.zeros(nm, dtype=bool)
@@ -198,7 +195,7 @@ def caveat_mask(
     for i, m in enumerate(members):
         cav = m.rules.caveats
         if cav.threat_classes is not None:
-            class_ok[i] = [c in cav.threat_classes for c in THREAT_CLASS_NAMES]
+            class_ok[i] = [c in cav.threat_classes for c in THREAT_CLASSES]
         if cav.protect_assets is not None:
             asset_ok[i] = [a in cav.protect_assets for a in asset_names]
         area = cav.engage_only_in

@@ -38,6 +38,7 @@ from pydantic import (
 __all__ = [
     "DATA_KINDS",
     "ROLES",
+    "THREAT_CLASSES",
     "AirspaceGrant",
     "Caveats",
     "DocumentType",
@@ -50,6 +51,7 @@ __all__ = [
     "Prohibition",
     "ReleaseRule",
     "Role",
+    "ThreatClass",
     "coalition_problems",
     "grant_window_s",
     "releasable",
@@ -58,6 +60,12 @@ __all__ = [
 
 Role = Literal["host", "orchestrator", "partner"]
 ROLES: tuple[str, ...] = get_args(Role)
+
+ThreatClass = Literal["ballistic", "cruise", "drone"]
+"""The kinds of threat object, named by the scenario's waves and the members' caveats; arrays
+index them in this order (ballistic 0, cruise 1, drone 2). Defined here, the lowest layer that
+names them (caveats); the scenario re-exports it."""
+THREAT_CLASSES: tuple[ThreatClass, ...] = get_args(ThreatClass)
 
 DataKind = Literal["tracks", "identities", "engagements", "sensor_positions", "documents"]
 DATA_KINDS: tuple[str, ...] = get_args(DataKind)
@@ -191,7 +199,7 @@ class Caveats(_Rule):
 
     engage_only_in: EngageArea | None = None
     """Where it may engage; absent: anywhere."""
-    threat_classes: tuple[str, ...] | None = None
+    threat_classes: tuple[ThreatClass, ...] | None = None
     """Threat classes it may engage (ballistic, cruise, drone); absent: all."""
     protect_assets: tuple[str, ...] | None = None
     """Names of the defended assets it may protect; absent: any asset."""

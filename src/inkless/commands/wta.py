@@ -17,7 +17,6 @@ Mount: ``app.add_typer(inkless.commands.wta.app, name="wta")``; until then
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from inkless.assignment import Solution, WTAProblem, load_instance, solve
+from inkless.assignment import Solution, Solver, WTAProblem, load_instance, solve
 from inkless.errors import InklessError
 
 __all__ = ["app", "solution_json", "solve_command"]
@@ -41,12 +40,6 @@ app = typer.Typer(
 @app.callback()
 def _group() -> None:
     """Weapon-target assignment: solve static instances (wta-static-v1 JSON)."""
-
-
-class Solver(StrEnum):
-    fast = "fast"
-    greedy = "greedy"
-    exact = "exact"
 
 
 def solution_json(solution: Solution) -> dict[str, Any]:
@@ -89,7 +82,7 @@ def _table(path: Path, problem: WTAProblem, solution: Solution) -> Table:
 @app.command("solve")
 def solve_command(
     instance: Annotated[Path, typer.Argument(help="Instance file, wta-static-v1 JSON.")],
-    solver: Annotated[Solver, typer.Option(help="Solver to use.")] = Solver.fast,
+    solver: Annotated[Solver, typer.Option(help="Solver to use.")] = "fast",
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Time limit in seconds.", min=0.0)
     ] = None,
@@ -100,7 +93,7 @@ def solve_command(
     """Solve INSTANCE with the chosen solver and print the assignment summary."""
     try:
         problem = load_instance(instance)
-        solution = solve(problem, solver.value, time_limit=time_limit)
+        solution = solve(problem, solver, time_limit=time_limit)
     except InklessError as e:
         err = Console(stderr=True)
         for line in e.problems:

@@ -8,12 +8,13 @@ the after-action reads it. Rows index the raid's threats and ``tables.units``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from inkless.arrays import F64, I64
+from inkless.assignment import Solver
 from inkless.coalition import Gates
 from inkless.engagement import InFlight
 from inkless.identification import (
@@ -21,7 +22,7 @@ from inkless.identification import (
     correct_fraction,
     correct_fraction_held,
 )
-from inkless.scenario.model import Scenario
+from inkless.scenario.model import PICTURES, PictureName, Scenario
 from inkless.scenario.tables import Tables
 from inkless.sensing import EnuFrame
 from inkless.simulation import Raid
@@ -69,9 +70,6 @@ BLOCKED_COST = 128
 #: assessment) while its detections came from another threat that a unit could have engaged.
 BLOCKED_ASSESSED_KILLED = 256
 Event = tuple[float, str, int, int]  # (time s, kind, threat row or -1, unit row or -1)
-Solver = Literal["greedy", "fast", "exact"]
-PictureName = Literal["perfect", "tracked"]
-PICTURES: tuple[str, ...] = ("perfect", "tracked")
 #: GOSPA parameters of the picture quality: cut-off c (m), order p, alpha = 2.
 GOSPA_C_M, GOSPA_P = 1000.0, 1.0
 

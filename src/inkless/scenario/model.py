@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -22,7 +22,13 @@ from pydantic import (
     model_validator,
 )
 
-from inkless.coalition import AirspaceGrant, CoalitionSettings, MemberRules
+from inkless.coalition import (
+    THREAT_CLASSES,
+    AirspaceGrant,
+    CoalitionSettings,
+    MemberRules,
+    ThreatClass,
+)
 from inkless.errors import InputError
 
 from .limits import (
@@ -44,6 +50,7 @@ from .limits import (
 )
 
 __all__ = [
+    "PICTURES",
     "TARGET_CLASSES",
     "THREAT_CLASSES",
     "Asset",
@@ -57,6 +64,7 @@ __all__ = [
     "InterceptorType",
     "LaunchArea",
     "Member",
+    "PictureName",
     "Point",
     "Raid",
     "Region",
@@ -70,9 +78,13 @@ __all__ = [
     "Wave",
 ]
 
-ThreatClass = Literal["ballistic", "cruise", "drone"]
-THREAT_CLASSES: tuple[ThreatClass, ...] = ("ballistic", "cruise", "drone")
-TargetClass = Literal["ballistic", "cruise", "drone", "civil"]
+#: ThreatClass and THREAT_CLASSES come from the coalition (the lowest layer that names them).
+TargetClass = Literal[ThreatClass, "civil"]
+PictureName = Literal["tracked", "perfect"]
+"""The pictures the defence may decide on (:mod:`inkless.engine.picture`), as sweep files,
+results and ``inkless run --picture`` name them: defined here, below the engine, so that the
+command line takes its choices from it without importing the engine."""
+PICTURES: tuple[PictureName, ...] = get_args(PictureName)
 #: Columns of a sensor's range table: the threat classes, then civil aircraft.
 TARGET_CLASSES: tuple[TargetClass, ...] = (*THREAT_CLASSES, "civil")
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
