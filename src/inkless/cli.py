@@ -68,7 +68,8 @@ def schema(
         bool, typer.Option("--results", help="The schema of results.json (inkless run).")
     ] = False,
 ) -> None:
-    """Print the scenario file's JSON Schema (for editors: completion and checking)."""
+    """Print the JSON Schema of the scenario file (for editors: completion and checking), of a
+    sweep file (--sweep) or of results.json (--results)."""
     from inkless.afteraction.findings import Findings
     from inkless.scenario import Scenario
     from inkless.wargame.sweep import Sweep

@@ -227,14 +227,22 @@ class Engagement(_Frozen):
     threat_class: str
     """``ballistic``/``cruise``/``drone``, or ``civil``/``coalition``/``none``."""
     unit_id: str
+    """The fire unit that fired it."""
     member: str
+    """The fire unit's member."""
     fire_time_s: float
+    """When it was fired, s."""
     intercept_time_s: float
+    """When it met the aim point, s."""
     result: Literal["kill", "miss", "lost"]
+    """``lost``: the threat was already destroyed or had landed, or the track fired at had no
+    threat behind it."""
     intercept_lat: float
     """The aim point, degrees."""
     intercept_lon: float
+    """The aim point, degrees."""
     intercept_alt_m: float
+    """The aim point, m above the ellipsoid."""
     why: Why
     track_id: int | None = None
     """Tracked picture: the coalition track fired at."""
@@ -250,11 +258,15 @@ class Impact(_Frozen):
     threat_id: str
     threat_class: str
     time_s: float
+    """When it landed, s."""
     lat: float
+    """Impact point, degrees."""
     lon: float
+    """Impact point, degrees."""
     asset: str | None
     """The asset hit (null: none)."""
     value_damaged: float
+    """Asset value it destroyed."""
     cause: str
     """Why it leaked (docs/results.md lists the causes)."""
 
@@ -271,9 +283,11 @@ class UnitLoadRow(_Frozen):
     fired: int
     rounds_left: int
     peak_channels_busy: int
+    """Most channels guiding a shot at once."""
     channels_full_s: float
     """Total time with every channel busy, s."""
     first_full_s: float | None
+    """When every channel was first busy, s (null: never)."""
     out_of_rounds_s: float | None
     """When it fired its last round (0: it had none; null: never)."""
     channels_busy: tuple[tuple[float, int], ...]
@@ -284,16 +298,21 @@ class UnitLoadRow(_Frozen):
 
 
 class Letter(_Frozen):
+    """A letter that met a precondition of a legal basis."""
+
     type: str
     author: str
     recipient: str
     on_record_s: float
+    """From when it was on record, s."""
     lapsed_s: float | None
     """Null: did not lapse."""
     source: str
 
 
 class LegalBasis(_Frozen):
+    """When a member's sensors and fire units acted, and on which letters."""
+
     member: str
     acts_from_s: float | None
     """From when its forces act for the rest of the run, s (0: from the start; null: not at
@@ -342,11 +361,15 @@ class RuleCost(_Frozen):
 
 
 class Coalition(_Frozen):
+    """What the coalition's rules did."""
+
     legal_basis: tuple[LegalBasis, ...]
+    """Per member."""
     rules: tuple[str, ...]
     """The caveat rules in force, ``MEMBER:KIND``."""
     blocked: tuple[ShotBlocked, ...]
     blocked_by_rule: dict[str, int]
+    """Per rule: the (fire unit, threat) pairs it blocked."""
     threats_blocked_by_legal_basis: int | None = None
     """Left out of a view that may not see every member's shots."""
     record: str | None = None
@@ -359,7 +382,10 @@ class Coalition(_Frozen):
 
 
 class Gospa(_Frozen):
+    """The GOSPA parameters (Rahmathullah, García-Fernández & Svensson 2017)."""
+
     c_m: float
+    """Cut-off distance, m."""
     p: float
     alpha: int
 
@@ -381,12 +407,19 @@ class PictureQuality(_Frozen):
 
     gospa: Gospa
     mean_gospa_m: float
+    """GOSPA averaged over the scored decision times, m (a sum over objects)."""
     mean_localisation_m: float
+    """Its localisation part, m."""
     missed: float
+    """Mean number of missed objects per scored time."""
     false: float
+    """Mean number of false tracks per scored time."""
     track_breaks: int
+    """Times an object tracked at one decision time was not at the next."""
     track_swaps: int
+    """Times an object was held by another track than the last one."""
     scored_times: int
+    """Decision times scored."""
     shares: dict[str, str]
     """Per member: ``detections``, ``tracks`` or ``none``."""
     by_member: dict[str, PictureFigures]
@@ -490,8 +523,9 @@ class Findings(_Frozen):
     threats: Threats
     interceptors: Interceptors
     value_damaged: float
-    """Asset value destroyed by leakers."""
+    """Asset value destroyed by leakers (scenario value units)."""
     value_defended: float
+    """The total value of the defended assets."""
     civil_engagements: int
     """Interceptors fired at a civil aircraft's track: 0 by design."""
     friendly_engagements: int
