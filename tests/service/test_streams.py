@@ -35,7 +35,7 @@ def _numbers(msgs: list[dict[str, Any]]) -> list[int]:
 
 def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
                                               tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "25")
+    s = server_factory("--simulate", "--speed", "25", "--wait-nodes", "2")
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     nodes = [_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)]
     for p in nodes:
@@ -63,7 +63,7 @@ def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
 
 def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: Path,
                                                     tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "8")
+    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "1")
     dump = tmp_path / "anon.jsonl"
     assert "duration reached" in _finish(_node("ANON", keys, s.url, dump, "--duration", "3"))
     first = _numbers(read_dump(dump))[-1]
@@ -78,7 +78,7 @@ def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: P
 
 def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys: Path,
                                                       tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "8", "--replay-window", "0")
+    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "1", "--replay-window", "0")
     dump = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, dump, "--duration", "3"))
     held = _numbers(read_dump(dump))[-1]

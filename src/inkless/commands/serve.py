@@ -7,10 +7,11 @@ broke off; 2 bad input (one line on stderr).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,13 +43,17 @@ def serve_command(
     order_timeout: Annotated[float, typer.Option(
         "--order-timeout", help="Wall-clock seconds a node has to answer a fire order before "
         "the service re-plans without it.")] = 2.0,
+    wait_nodes: Annotated[int, typer.Option(
+        "--wait-nodes", min=0, help="Start the clock when this many nodes have joined.")] = 0,
 ) -> None:
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.coalition import KeyStore
     from inkless.scenario import load_scenario
     from inkless.service import Door, Service, Session, bind, read_public_keys, serve
+    from inkless.service.letters import Letters
     from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record
+    from inkless.wargame.counterfactual import coalition_members
 
     try:
         if not speed > 0:
@@ -62,6 +67,7 @@ def serve_command(
         secret = KeyStore(keys).secret(create=False) if any(
             m.anonymous for m in sc.members) else b""
         session = Session(sc, legal.letters, secret, seed, simulate)
+        letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
         try:
             sock = bind(host, port)
         except OSError as e:
@@ -75,7 +81,8 @@ def serve_command(
     typer.echo(f"serving {sc.name} on ws://{h}:{p}/node ({len(sc.members)} members, "
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
-    service = Service(session, door, speed, replay_window, order_timeout)
+    service = Service(session, door, speed, replay_window, order_timeout, letters,
+                      wait_nodes)
     try:
         asyncio.run(serve(service, sock))
     except KeyboardInterrupt:
@@ -96,18 +103,25 @@ def node_command(
         "--cantco", help="Decline every fire order with this reason (drills).")] = None,
     ignore_orders: Annotated[bool, typer.Option(
         "--ignore-orders", help="Never answer a fire order (drills of the timeout).")] = False,
+    letter: Annotated[Path | None, typer.Option(
+        "--letter", help="A document to send as the member's letter (JSON: signed, or type, "
+        "author, recipient[, body, in_reply_to] to sign with --key).")] = None,
+    letter_at: Annotated[float, typer.Option(
+        "--letter-at", help="Send --letter when the stream reaches this scenario time, s.")
+    ] = 0.0,
 ) -> None:
     """A member node: join the service with the office-holder key, push the member's plots,
     keep its stream (docs/service.md)."""
     from inkless.service import NodeRefused, load_key, run_node
-    from inkless.service.node import simulated
+    from inkless.service.node import signed_letter, simulated
 
     try:
         if not url.startswith(("ws://", "wss://")):
             raise InputError(f"--url {url}: give ws://HOST:PORT/node")
         k = load_key(key)
+        doc = signed_letter(_json_file(letter, "--letter"), k) if letter is not None else None
         ended = asyncio.run(run_node(member, k, url, dump, duration,
-                                     simulated(cantco, ignore_orders)))
+                                     simulated(cantco, ignore_orders, doc, letter_at)))
     except InklessError as e:
         fail(e)
     except NodeRefused as e:
@@ -116,3 +130,17 @@ def node_command(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     typer.echo(f"node {member}: {'session ended' if ended == 'ended' else 'duration reached'}")
+
+
+def _json_file(path: Path, option: str) -> dict[str, Any]:
+    """A JSON object from ``path``; :class:`InputError` (one line) otherwise."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(f"{option} {path}: {e.strerror or e}; check the path") from None
+    except (UnicodeDecodeError, ValueError) as e:
+        raise InputError(f"{option} {path}: not JSON ({' '.join(str(e).split())[:120]})"
+                         ) from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{option} {path}: must be a JSON object")
+    return raw

@@ -27,9 +27,11 @@ from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
+from inkless.coalition import TimedLetter
 from inkless.engine import Inputs
 
 from .auth import Door, Refused
+from .letters import Letters
 from .live import Session
 from .orders import Orders
 from .streams import Stream
@@ -47,12 +49,19 @@ MAX_MESSAGE_BYTES = 4_000_000
 class Service:
     """One live session behind its door (module docstring); ``speed``: scenario seconds per
     wall-clock second; ``window_s``: the replay window, wall-clock s; ``order_timeout_s``: how
-    long a node has to answer a fire order, wall-clock s (:mod:`inkless.service.orders`)."""
+    long a node has to answer a fire order, wall-clock s (:mod:`inkless.service.orders`);
+    ``letters``: the ledger letters go to (None: refused); ``wait_nodes``: the clock starts
+    when this many nodes have joined (0: at once)."""
 
     def __init__(self, session: Session, door: Door, speed: float = 1.0,
-                 window_s: float = 60.0, order_timeout_s: float = 2.0) -> None:
+                 window_s: float = 60.0, order_timeout_s: float = 2.0,
+                 letters: Letters | None = None, wait_nodes: int = 0) -> None:
         self.session, self.door, self.speed = session, door, speed
+        self.wait_nodes, self.joined = wait_nodes, asyncio.Event()
         self.orders = Orders(order_timeout_s)
+        self.letters = letters
+        self.new_letters: list[TimedLetter] = []
+        self.tick = 0  # the cycle under way or next
         self.streams = {m: Stream(m, window_s) for m in session.members}
         self.connected: dict[str, int] = {}  # member -> connection id
         self.pushed: dict[int, dict[str, dict[int, Any]]] = {}
@@ -85,6 +94,8 @@ class Service:
         stream = self.streams[member]
         backlog, queue = stream.attach(last if isinstance(last, int) else None)
         self.connected[member] = conn
+        if len(self.connected) >= self.wait_nodes:
+            self.joined.set()
         log.info("%s joined from %s (holds up to seq %s)", member, peer, last)
         await ws.send_json({"type": "welcome", "member": member, "seq": stream.seq,
                             "window_s": stream.window_s, "dt_s": self.session.dt})
@@ -128,8 +139,11 @@ class Service:
         kind = msg.get("type") if isinstance(msg, dict) else None
         if kind in ("wilco", "cantco"):
             return self.orders.answer(member, msg)
+        if kind == "letter":
+            return self.letter(member, msg)
         if kind != "report":
-            return f"unknown message type {kind!r}; nodes send: report, wilco, cantco"
+            return (f"unknown message type {kind!r}; nodes send: report, wilco, cantco, "
+                    "letter")
         checked = self.session.plots(member, msg)
         if isinstance(checked, str):
             return checked
@@ -138,6 +152,23 @@ class Service:
         got[member] = plots
         if self.awaited[0] == tick and set(self.connected) <= set(got):
             self.awaited[1].set()
+        return None
+
+    def letter(self, member: str, msg: dict[str, Any]) -> str | None:
+        """A letter from ``member``'s node (:mod:`inkless.service.letters`): on the ledger and
+        into the next cycle; the reason it is refused, or None."""
+        if self.letters is None:
+            return "letter: this service keeps no ledger (start it with --ledger FILE)"
+        s = self.session
+        got = self.letters.take(member, msg, self.tick * s.dt if s.simulate else None)
+        if isinstance(got, str):
+            return got
+        letter, entry = got
+        self.new_letters.append(letter)
+        log.info("letter from %s: ledger entry %d, %s, counts from t=%g s", member, entry,
+                 letter.letter.type.value, letter.start_s)
+        self.streams[member].publish({"type": "letter", "entry": entry,
+                                      "from_t": letter.start_s})
         return None
 
     # --- the clock -------------------------------------------------------------------------------
@@ -159,10 +190,14 @@ class Service:
 
     async def _run(self) -> None:
         s, period = self.session, self.session.dt / self.speed
+        if self.wait_nodes > 0:
+            log.info("waiting for %d node(s) to join before the clock starts", self.wait_nodes)
+            await self.joined.wait()
         start = time.monotonic()
         tick: int | None = 0
         last = s.engine.last_tick
         while tick is not None and tick <= last:
+            self.tick = tick
             await asyncio.sleep(max(0.0, start + tick * period - time.monotonic()))
             if s.simulate and not s.idle(tick):
                 self.awaited = (tick, asyncio.Event())
@@ -176,8 +211,9 @@ class Service:
             declined = self.orders.due(connected)
             for d in declined:
                 log.info("order %d declined: %s; re-planned without that unit", d.order, d.reason)
+            letters, self.new_letters = tuple(self.new_letters), []
             decided = await asyncio.to_thread(s.step, tick, pushed, connected,
-                                              Inputs(declined=declined))
+                                              Inputs(declined=declined, letters=letters))
             for line in decided.refused:
                 log.warning("%s", line)
             self.publish(s.pictures(tick))

@@ -19,17 +19,19 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from inkless.coalition.documents import document_fields, sign_statement
 from inkless.errors import InputError
 
 from .auth import hello_message
 
-__all__ = ["NodeRefused", "last_seq", "load_key", "run_node", "simulated"]
+__all__ = ["NodeRefused", "last_seq", "load_key", "run_node", "signed_letter", "simulated"]
 
 
 class NodeRefused(Exception):
@@ -78,7 +80,7 @@ class _Node:
     key: Ed25519PrivateKey
     out: TextIO | None
     seq: int | None
-    report: Callable[[dict[str, Any]], dict[str, Any] | None]
+    report: Answer
 
     def keep(self, text: str, msg: dict[str, Any]) -> None:
         if self.out is not None:
@@ -96,28 +98,53 @@ class _Node:
         self.seq = seq
 
 
-def simulated(cantco: str | None = None, ignore_orders: bool = False
-              ) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+Answer = Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+def signed_letter(doc: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """A document to send as a letter: as given if signed (``statement``, ``signature``),
+    else (``type``, ``author``, ``recipient``, optional ``body``, ``in_reply_to``; authors and
+    recipients are ledger identities) signed now with the office-holder ``key``."""
+    if set(doc) == {"statement", "signature"}:
+        return doc
+    try:
+        fields = document_fields(doc["type"], doc["author"], doc["recipient"],
+                                 datetime.now(UTC).replace(microsecond=0), doc.get("body"),
+                                 doc.get("in_reply_to"))
+    except (KeyError, ValueError) as e:
+        raise InputError(f"--letter: not a document ({e}); give type, author, recipient and "
+                         "optionally body, in_reply_to, or a signed document") from None
+    return sign_statement(fields, key).to_json()
+
+
+def simulated(cantco: str | None = None, ignore_orders: bool = False,
+              letter: dict[str, Any] | None = None, letter_at: float = 0.0) -> Answer:
     """The simulated node's answers: its ``detections`` pushed back as its ``report``; a fire
     ``order`` answered ``wilco`` (or ``cantco`` with the reason ``cantco``; or never, with
-    ``ignore_orders``: drills of the service's re-planning)."""
+    ``ignore_orders``: drills of the service's re-planning); the signed document ``letter``
+    sent once the stream reaches scenario time ``letter_at`` (s)."""
+    sent = letter is None
 
-    def answer(msg: dict[str, Any]) -> dict[str, Any] | None:
+    def answer(msg: dict[str, Any]) -> list[dict[str, Any]]:
+        nonlocal sent
+        out: list[dict[str, Any]] = []
         kind = msg.get("type")
+        if not sent and isinstance(msg.get("t"), int | float) and msg["t"] >= letter_at:
+            out.append({"type": "letter", "document": letter})
+            sent = True
         if kind == "detections":
-            return {"type": "report", "t": msg["t"], "plots": msg["plots"]}
-        if kind == "order" and not ignore_orders:
-            if cantco is not None:
-                return {"type": "cantco", "order": msg["order"], "reason": cantco}
-            return {"type": "wilco", "order": msg["order"]}
-        return None
+            out.append({"type": "report", "t": msg["t"], "plots": msg["plots"]})
+        elif kind == "order" and not ignore_orders:
+            out.append({"type": "cantco", "order": msg["order"], "reason": cantco}
+                       if cantco is not None else {"type": "wilco", "order": msg["order"]})
+        return out
 
     return answer
 
 
 async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | None = None,
                    duration_s: float | None = None,
-                   answer: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+                   answer: Answer | None = None
                    ) -> str:
     """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
     pass (``"duration"``); :class:`NodeRefused` if the service refuses it. ``answer``: what
@@ -149,8 +176,7 @@ async def _session(node: _Node, url: str) -> str:
                     raise NodeRefused(f"refused by the service: {msg.get('reason')}")
                 if msg.get("type") == "end":
                     return "ended"
-                answer = node.report(msg)
-                if answer is not None:
+                for answer in node.report(msg):
                     await ws.send(json.dumps(answer))
     except ConnectionClosed as e:
         raise NodeRefused(f"connection closed by the service ({e.rcvd.code if e.rcvd else '?'}"
