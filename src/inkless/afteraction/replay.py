@@ -2,7 +2,9 @@
 
 Where it sits: after-action, beside ``results.py``; reads a finished
 :class:`~inkless.engine.Record` (nothing is re-run) and gives a JSON-ready dict that the report
-embeds and the shared map code (``inkless/web/static/replaymap.js``) plays back.
+embeds and the shared map code (``inkless/web/static/replaymap.js``) plays back;
+:func:`replay_html` renders the report's section (``templates/_replay.html.j2``) with the map's
+libraries inlined (:mod:`inkless.web`).
 
 What it holds (degrees, seconds since the scenario epoch, JSON keys below):
 
@@ -29,6 +31,7 @@ Coordinates are rounded to 1e-4 degree (about 11 m), times to 0.1 s.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import json
 import math
@@ -266,14 +269,14 @@ def _script_safe(text: str) -> str:
 def replay_html(rp: Mapping[str, Any] | None) -> markupsafe.Markup:
     """The report's replay section (``templates/_replay.html.j2``): the map, its time control,
     the replay data and every library inlined; one line saying how to install the libraries
-    when they are missing; nothing without a replay (a member's view, replications)."""
+    when they are missing; nothing without a replay (a member's view has none)."""
     if rp is None:
         return markupsafe.Markup("")
     data = json.dumps(rp, separators=(",", ":"), allow_nan=False)
     assets = inline_assets(_box(rp))
     if assets is not None:
-        assets = type(assets)(
-            scripts=tuple(_script_safe(js) for js in assets.scripts),
+        assets = dataclasses.replace(
+            assets, scripts=tuple(_script_safe(js) for js in assets.scripts),
             styles=tuple(_script_safe(css) for css in assets.styles),
             basemap_json=assets.basemap_json.replace("<", "\\u003c"),
             symbols_json=assets.symbols_json.replace("<", "\\u003c"),
