@@ -91,6 +91,4 @@ def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys
     assert snap["type"] == "snapshot" and snap["seq"] == gap["to"] and "picture" in snap
     after = _numbers(msgs[at + 2:])
     assert after == list(range(gap["to"] + 1, gap["to"] + 1 + len(after)))
-    # the first run joined late, with nothing logged: a snapshot, then the live messages
-    start = next(m for m in msgs if m["type"] == "snapshot")["seq"]
-    assert _numbers(msgs[:at]) == list(range(start + 1, held + 1))
+    assert _numbers(msgs[:at]) == list(range(1, held + 1))  # it joined before the clock
