@@ -14,13 +14,16 @@ import yaml
 from typer.testing import CliRunner
 
 from inkless.cli import app
+from inkless.engine import Engine
 from inkless.identification import FRIEND, UNKNOWN, Evidence, compile_rules, identify
 from inkless.identification.categories import CATEGORY_NAMES
 from inkless.interop.cot import CotEvent, frame, friendly_replies, parse_event
-from inkless.interop.picture import read_tracks_csv
+from inkless.interop.cotin import run_with_cot
+from inkless.interop.picture import picture_table, read_tracks_csv
 from inkless.physics.geodesy import ecef_from_geodetic, enu_from_ecef
 from inkless.scenario import parse_scenario
 from inkless.units import DEG
+from inkless.wargame import scenario_gates
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ORIGIN = (32.0 * DEG, 35.0 * DEG, 0.0)
@@ -134,3 +137,22 @@ def test_run_cot_in_bad_file(tmp_path: Path) -> None:
                                    str(tmp_path / "missing.cot")])
     assert res.exit_code == 2 and "missing.cot" in res.output
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_run_with_no_feed_is_the_tracked_run(tmp_path: Path) -> None:
+    """The fed run without self-reports decides as the plain tracked run: the same
+    interceptors (unit, threat, times, result) and the same per-scan picture."""
+    data = yaml.safe_load(_fighter(tmp_path).read_text())
+    data["settings"]["duration_s"] = 3000  # the cruise missiles are engaged
+    sc = parse_scenario(yaml.safe_dump(data), "fighter.yaml")
+    want = Engine(sc, 7, picture="tracked", gates=scenario_gates(sc)).run()
+    got = run_with_cot(sc, 7, scenario_gates(sc), "fast", [])
+    n = want.flight.n
+    assert got.flight.n == n > 0
+    for f in ("unit", "threat", "fire_time", "intercept_time", "result"):
+        np.testing.assert_array_equal(getattr(got.flight, f)[:n], getattr(want.flight, f)[:n])
+    a, b = picture_table(want), picture_table(got)
+    assert a is not None and b is not None
+    np.testing.assert_array_equal(a.track_id, b.track_id)
+    np.testing.assert_array_equal(a.identity, b.identity)
+    np.testing.assert_allclose(a.hae, b.hae)

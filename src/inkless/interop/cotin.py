@@ -1,14 +1,13 @@
 """CoT in, file form: a recorded TAK feed's friendly self-reports as friend evidence in a run
 (``inkless run --cot-in FILE``).
 
-Where it sits: at the engine's boundary. The run is the engine on its fed picture
-(:class:`inkless.engine.FedPicture`) fed, at every decision time, what the simulated sensors
-and cooperative reports give (the same reports a tracked run receives: the fed picture then
-decides exactly as the tracked run, tests/engine/test_fed_picture.py) with the self-reports of
-the file added to the IFF replies (:func:`inkless.interop.cot.friendly_replies`: a coalition
-aircraft's own position, like an authenticated IFF reply). The simulated sensors see the
-threats still in the air in this run (its own kills), so the world stays consistent when the
-evidence changes a decision.
+Where it sits: at the tracked picture's boundary. What the coalition receives at each decision
+time is :meth:`inkless.engine.TrackedPicture.reports` (the sensors' plots and the cooperative
+reports: the same seam the fed picture takes from outside); the run's tracked picture gets its
+simulated reports (with the threats alive after that cycle's kills) with the self-reports of
+the file that hold then added to the IFF replies (:func:`inkless.interop.cot.friendly_replies`:
+a coalition aircraft's own position, like an authenticated IFF reply). Without a feed the run
+is the tracked run, decision for decision (tests/interop/test_cot_in.py).
 
 The file is a TAK stream as recorded: CoT XML ``<event>`` elements one after another. Each is
 parsed safely (:func:`inkless.interop.cot.parse_event`: no DTD, no entity expansion); a
@@ -20,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from inkless.errors import InputError
 from .cot import CotEvent, friendly_replies, parse_event, split_stream
 
 if TYPE_CHECKING:
+    from inkless.arrays import B
     from inkless.coalition import Gates
     from inkless.engine import Record, Reports
     from inkless.engine.record import Solver
@@ -83,25 +84,24 @@ def with_self_reports(reports: Reports, events: list[CotEvent], times: list[date
     return replace(reports, evidence=replace(ev, iff=_merge(ev.iff, replace(iff, t=reports.t))))
 
 
+def _fed_by(source: Callable[[int, float, B], Reports], events: list[CotEvent],
+            times: list[datetime], epoch: datetime, tick: int, t: float, alive: B) -> Reports:
+    """What the tracked picture receives at ``t``: its simulated reports (``source``, with the
+    threats ``alive`` after this cycle's kills) and the self-reports that hold then."""
+    return with_self_reports(source(tick, t, alive), events, times, epoch)
+
+
 def run_with_cot(scenario: Scenario, seed: int, gates: Gates, solver: Solver,
                  events: list[CotEvent]) -> Record:
     """Replication 0 of ``scenario`` on the tracked picture with the self-reports ``events``
     as IFF evidence (module docstring); the record."""
-    from inkless.engine import Engine, Inputs
+    from inkless.engine import Engine
 
-    sim = Engine(scenario, seed, solver=solver, picture="tracked", gates=gates)
-    fed = Engine(scenario, seed, solver=solver, picture="tracked", gates=gates, fed=True)
-    source = sim.picture.reports  # type: ignore[attr-defined]  # a TrackedPicture's
-    times = [e.time for e in events]
-    epoch = scenario.settings.epoch
-    tick: int | None = 0
-    last = 0
-    while tick is not None and tick <= fed.last_tick:
-        last = tick
-        got = with_self_reports(source(tick, tick * fed.dt, fed.threats.alive), events, times,
-                                epoch)
-        tick = fed.step(tick, Inputs(reports=got)).next_tick
-    return fed.record(last if tick is None else tick)
+    eng = Engine(scenario, seed, solver=solver, picture="tracked", gates=gates)
+    pic = eng.picture
+    pic.reports = partial(_fed_by, pic.reports, events,  # type: ignore[attr-defined]
+                          [e.time for e in events], scenario.settings.epoch)
+    return eng.run()
 
 
 def replicate_with_cot(events: list[CotEvent], scenario: Scenario, seed: int,
