@@ -256,15 +256,17 @@
     return text;
   }
 
+  /** [[lat_min, lon_min], [lat_max, lon_max]] of what a replay draws (the whole world if none). */
   function bounds(rp) {
-    var lat = [], lon = [];
-    function add(a, b) { lat.push(a); lon.push(b); }
+    var box = [[Infinity, Infinity], [-Infinity, -Infinity]];
+    function add(lat, lon) {
+      box[0][0] = Math.min(box[0][0], lat); box[0][1] = Math.min(box[0][1], lon);
+      box[1][0] = Math.max(box[1][0], lat); box[1][1] = Math.max(box[1][1], lon);
+    }
     rp.threats.forEach(function (p) { p.lat.forEach(function (v, i) { add(v, p.lon[i]); }); });
     rp.assets.concat(rp.units).forEach(function (a) { add(a.lat, a.lon); });
     rp.interceptors.forEach(function (r) { add(r.to[0], r.to[1]); });
-    if (!lat.length) return [[-60, -180], [75, 180]];
-    return [[Math.min.apply(null, lat), Math.min.apply(null, lon)],
-      [Math.max.apply(null, lat), Math.max.apply(null, lon)]];
+    return isFinite(box[0][0]) ? box : [[-60, -180], [75, 180]];
   }
 
   /** The replay: a map, a slider over the run (step: the replay's sample), play/pause. */
