@@ -8,6 +8,11 @@ truth labels after them are never looked at), and ``truth.csv``, read only to sc
 Mount: ``cli_app.command("track")(inkless.commands.track.track)``; until then
 ``python -m inkless.commands.track DIR [--json] [--tracks-out FILE]``.
 
+``inkless track --asterix SRC --scenario SCENARIO [--tracks-out FILE]`` (no ``DIR``) tracks a
+run's CAT048 plots (``inkless run --asterix-out``) with the coalition's trackers on the engine's
+fed picture (:func:`inkless.interop.radar.track_plots`) and writes its per-scan picture as a
+``tracks.csv``.
+
 Scoring is that of the Stone Soup reference script: GOSPA with c = 1000 m, p = 1, alpha = 2 on 3-D
 position of the confirmed tracks in the online picture after each scan, per scan, averaged over the
 scans where there is a true target or a track. Exit codes: 0 done; 2 bad input (one line on stderr).
