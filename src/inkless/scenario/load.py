@@ -346,7 +346,7 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     members = _unique(_items(data, "members"), ("members",), "id", problems)
     interceptors = _unique(_items(data, "interceptors"), ("interceptors",), "id", problems)
     assets = _unique(_items(data, "assets"), ("assets",), "name", problems)
-    for section in ("sensors", "fire_units", "regions"):
+    for section in ("sensors", "fire_units", "regions", "patrols"):
         _unique(_items(data, section), (section,), "id", problems)
     raid = data["raid"] if isinstance(data.get("raid"), dict) else {}
     _unique(_items(raid, "waves"), ("raid", "waves"), "id", problems)
@@ -358,15 +358,16 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
             if isinstance(ref, str) and members and ref not in members:
                 problems.append(((section, i, key), f"unknown member {ref!r}; known: {known}"))
 
-    for section in ("assets", "sensors", "fire_units"):
+    for section in ("assets", "sensors", "fire_units", "patrols"):
         member_ref(section)
-    for i, unit in _items(data, "fire_units"):
+    shooters = [(s, i, u) for s in ("fire_units", "patrols") for i, u in _items(data, s)]
+    for section, i, unit in shooters:
         ref = unit.get("interceptor")
         if isinstance(ref, str) and ref not in interceptors:
             names = ", ".join(sorted(interceptors)) or "none defined"
             problems.append(
                 (
-                    ("fire_units", i, "interceptor"),
+                    (section, i, "interceptor"),
                     f"unknown interceptor type {ref!r}; known: {names}",
                 )
             )

@@ -30,6 +30,9 @@ from inkless.coalition import (
     ThreatClass,
 )
 from inkless.errors import InputError
+from inkless.physics.geodesy import surface_distance
+from inkless.physics.sortie import time_on_station
+from inkless.units import DEG, KM
 
 from .limits import (
     EPOCH_FIRST,
@@ -64,6 +67,9 @@ __all__ = [
     "InterceptorType",
     "LaunchArea",
     "Member",
+    "Patrol",
+    "PatrolRadar",
+    "PatrolStation",
     "PictureName",
     "Point",
     "Raid",
@@ -335,6 +341,175 @@ class FireUnit(_Frozen):
     reload_s: float = Field(
         0.0, ge=0.0, le=86400.0, description="Least time between two launches, s."
     )
+
+
+class PatrolStation(_Frozen):
+    """A combat air patrol (CAP) station flown at cruise speed: an orbit (a circle of
+    ``radius_km`` about ``centre``) or a racetrack (two straight legs of ``length_km`` along
+    ``axis_deg`` joined by turns of ``radius_km``, centred on ``centre``)."""
+
+    centre: Point = Field(description="Centre of the pattern; its alt_m is the patrol altitude.")
+    pattern: Literal["orbit", "racetrack"] = Field("orbit", description="orbit or racetrack.")
+    radius_km: float = Field(
+        gt=0.0, le=200.0, description="Orbit radius, or a racetrack's turn radius, km."
+    )
+    length_km: float = Field(
+        0.0, ge=0.0, le=500.0, description="A racetrack's straight legs, km (an orbit: 0)."
+    )
+    axis_deg: float = Field(
+        0.0, ge=0.0, lt=360.0, description="Bearing of a racetrack's legs, degrees from north."
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> PatrolStation:
+        if self.pattern == "racetrack" and self.length_km == 0.0:
+            raise ValueError("a racetrack needs length_km > 0; or make it an orbit")
+        if self.pattern == "orbit" and self.length_km > 0.0:
+            raise ValueError("an orbit takes no length_km; make it a racetrack or remove it")
+        return self
+
+    def farthest_m(self, base: Point) -> tuple[float, float]:
+        """Distances from ``base`` to the centre and (a bound on) the farthest point of the
+        pattern, m: the centre's great-circle distance plus the radius and half the legs."""
+        d = float(
+            surface_distance(
+                base.lat_deg * DEG, base.lon_deg * DEG,
+                self.centre.lat_deg * DEG, self.centre.lon_deg * DEG,
+            )
+        )
+        return d, d + (self.radius_km + 0.5 * self.length_km) * KM
+
+
+class PatrolRadar(_Frozen):
+    """An airborne radar carried by every aircraft of a patrol (fields as a sensor's)."""
+
+    range_km: dict[TargetClass, float] | None = Field(
+        None, description="Detection range per target class, km."
+    )
+    reference_range_km: float | None = Field(
+        None, gt=0.0, description="Range at which reference_rcs_m2 is detected (R ~ RCS^(1/4))."
+    )
+    reference_rcs_m2: float | None = Field(None, gt=0.0, description="Reference target, m².")
+    scan_period_s: float = Field(
+        10.0, ge=MIN_PERIOD_S, le=MAX_PERIOD_S, description="Time between scans, s."
+    )
+    sigma_range_m: float = Field(50.0, ge=0.0, le=1.0e5, description="Range noise (1σ), m.")
+    sigma_azimuth_deg: float = Field(
+        0.2, ge=0.0, le=10.0, description="Azimuth noise (1σ), degrees."
+    )
+    sigma_elevation_deg: float = Field(
+        0.2, ge=0.0, le=10.0, description="Elevation noise (1σ), degrees."
+    )
+    pd: float = Field(0.9, ge=0.0, le=1.0, description="Detection probability per scan.")
+
+    @model_validator(mode="after")
+    def _how_far(self) -> PatrolRadar:
+        if self.range_km is None and (
+            self.reference_range_km is None or self.reference_rcs_m2 is None
+        ):
+            raise ValueError("give range_km per class, or reference_range_km and reference_rcs_m2")
+        for k, r in (self.range_km or {}).items():
+            if r <= 0:
+                raise ValueError(f"range_km.{k} must be greater than 0, got {r}")
+        return self
+
+
+class Patrol(_Frozen):
+    """Fighter patrols: ``flights`` flights of ``aircraft_per_flight`` aircraft from ``base``,
+    each flying out to ``station`` at cruise speed, holding it until bingo fuel (enough to fly
+    home at cruise from the pattern's farthest point with ``reserve_s`` of cruise fuel left),
+    then home. The next flight launches so as to arrive ``relief_overlap_s`` before the one on
+    station reaches bingo, or every ``launch_interval_s`` (then gaps may open). See
+    docs/patrols.md."""
+
+    id: Id = Field(description="Short identifier; its aircraft are ID.F.A (flight, aircraft).")
+    owner: Id = Field(description="The member whose aircraft these are.")
+    base: Point = Field(description="Where the flights take off and land.")
+    station: PatrolStation = Field(description="The CAP station: an orbit or a racetrack.")
+    interceptor: Id = Field(description="The air-to-air missile: an id from `interceptors`.")
+    missiles_per_aircraft: int = Field(ge=1, le=16, description="Missiles each aircraft carries.")
+    aircraft_per_flight: int = Field(2, ge=1, le=8, description="Aircraft flying together.")
+    flights: int = Field(1, ge=1, le=100, description="Flights launched one after the other.")
+    first_launch_s: Seconds = Field(0.0, description="The first flight's take-off, s.")
+    cruise_speed_mps: float = Field(gt=50.0, le=700.0, description="Transit and station, m/s.")
+    dash_speed_mps: float = Field(gt=50.0, le=1500.0, description="Speed to an intercept, m/s.")
+    endurance_s: float | None = Field(
+        None, gt=0.0, le=86400.0, description="Time aloft at cruise on a full load, s; or fuel_kg."
+    )
+    dash_burn_factor: float = Field(
+        3.0,
+        ge=1.0,
+        le=20.0,
+        description="With endurance_s: fuel burnt per second at dash over that at cruise.",
+    )
+    fuel_kg: float | None = Field(None, gt=0.0, le=1.0e5, description="Usable fuel at take-off.")
+    cruise_burn_kg_per_s: float | None = Field(
+        None, gt=0.0, le=100.0, description="With fuel_kg: fuel flow at cruise, kg/s."
+    )
+    dash_burn_kg_per_s: float | None = Field(
+        None, gt=0.0, le=500.0, description="With fuel_kg: fuel flow at dash speed, kg/s."
+    )
+    reserve_s: float = Field(
+        0.0, ge=0.0, le=86400.0, description="Fuel left on landing, as seconds of cruise."
+    )
+    relief_overlap_s: float | None = Field(
+        None,
+        ge=0.0,
+        le=86400.0,
+        description="The next flight arrives this long before bingo of the one on station "
+        "(default 300 s when launch_interval_s is not given).",
+    )
+    launch_interval_s: float | None = Field(
+        None, gt=0.0, le=MAX_TIME_S, description="Or: flights take off this often, s."
+    )
+    radar: PatrolRadar | None = Field(None, description="An airborne radar on every aircraft.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Patrol:
+        if self.dash_speed_mps <= self.cruise_speed_mps:
+            raise ValueError(
+                f"dash_speed_mps ({self.dash_speed_mps:g}) must exceed cruise_speed_mps "
+                f"({self.cruise_speed_mps:g})"
+            )
+        burns = (self.cruise_burn_kg_per_s, self.dash_burn_kg_per_s)
+        if (self.endurance_s is None) == (self.fuel_kg is None):
+            raise ValueError("give exactly one of endurance_s or fuel_kg")
+        if self.fuel_kg is not None and None in burns:
+            raise ValueError("fuel_kg needs cruise_burn_kg_per_s and dash_burn_kg_per_s")
+        if self.endurance_s is not None and burns != (None, None):
+            raise ValueError("burn rates go with fuel_kg; with endurance_s give dash_burn_factor")
+        if burns[0] is not None and burns[1] is not None and burns[1] < burns[0]:
+            raise ValueError("dash_burn_kg_per_s must be at least cruise_burn_kg_per_s")
+        if self.relief_overlap_s is not None and self.launch_interval_s is not None:
+            raise ValueError("give at most one of relief_overlap_s or launch_interval_s")
+        on = self.on_station_s()
+        if on <= 0.0:
+            raise ValueError(
+                f"the fuel does not reach the station and back ({on:.0f} s on station); "
+                "move the station closer, add fuel or lower reserve_s"
+            )
+        if self.relief_overlap_s is not None and self.relief_overlap_s >= on:
+            raise ValueError(
+                f"relief_overlap_s ({self.relief_overlap_s:g}) must be below the time on "
+                f"station ({on:.0f} s)"
+            )
+        return self
+
+    def fuel(self) -> tuple[float, float, float, float]:
+        """``(fuel, cruise burn, dash burn, reserve)`` in kg and kg/s; with ``endurance_s``, in
+        full loads (fuel 1, cruise burn ``1 / endurance_s``)."""
+        if self.fuel_kg is not None:
+            cruise = self.cruise_burn_kg_per_s or 0.0
+            return self.fuel_kg, cruise, self.dash_burn_kg_per_s or 0.0, cruise * self.reserve_s
+        cruise = 1.0 / (self.endurance_s or 1.0)
+        return 1.0, cruise, self.dash_burn_factor * cruise, cruise * self.reserve_s
+
+    def on_station_s(self) -> float:
+        """Time on station of every flight, s (:func:`inkless.physics.sortie.time_on_station`):
+        out to the centre, home from the pattern's farthest point."""
+        fuel, cruise, _, reserve = self.fuel()
+        out, home = self.station.farthest_m(self.base)
+        return float(time_on_station(fuel, cruise, reserve, out, home, self.cruise_speed_mps))
 
 
 class LaunchArea(_Frozen):
@@ -641,6 +816,9 @@ class Scenario(_Frozen):
     interceptors: list[InterceptorType] = Field(default_factory=list, max_length=MAX_ITEMS)
     sensors: list[Sensor] = Field(default_factory=list, max_length=MAX_ITEMS)
     fire_units: list[FireUnit] = Field(default_factory=list, max_length=MAX_ITEMS)
+    patrols: list[Patrol] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Fighter patrols (CAP)."
+    )
     raid: Raid
     civil: Civil = Field(default_factory=Civil)
     roe: Roe = Field(default_factory=Roe, description="Hostile declaration rules (coalition).")
