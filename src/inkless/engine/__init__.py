@@ -22,16 +22,26 @@ defence's state in the open and a record for the after-action.
   (None: nothing is left to happen). A simulated run's silence is consent: an order stands
   unless declined.
 
+**Who watches.** After each cycle's decisions the engine notifies its observers
+(:class:`Observer`: what the picture saw, :class:`Seen`, and the state the cycle left). The
+after-action's :class:`Recorder` is one (picture scores, identity logs, samples for the map,
+the withheld tracks); the counterfactual of the shots withheld runs after the run, from what it
+kept. ``Engine(..., record=False)`` leaves it out; ``observers=`` adds others.
+
 Modules: :mod:`~inkless.engine.engine` (the loop and the decisions),
 :mod:`~inkless.engine.inputs` (what comes in and goes out of a cycle),
 :mod:`~inkless.engine.picture` (the picture protocol), :mod:`~inkless.engine.perfect` and
 :mod:`~inkless.engine.tracked` (its two simulated implementations),
-:mod:`~inkless.engine.state` (the state carried between cycles), :mod:`~inkless.engine.record`
-(what a run produced).
+:mod:`~inkless.engine.screen` (tracks screened as threats; which shots may be taken),
+:mod:`~inkless.engine.state` (the state carried between cycles),
+:mod:`~inkless.engine.observer` (the observer protocol), :mod:`~inkless.engine.recorder` (the
+after-action's observer), :mod:`~inkless.engine.withheld` (the counterfactual of the shots
+withheld, after the run), :mod:`~inkless.engine.record` (what a run produced).
 """
 
 from .engine import Engine, run
 from .inputs import Authority, Decisions, Decline, Inputs, Order, Outcome
+from .observer import Observer
 from .perfect import PerfectPicture
 from .picture import Picture
 from .record import (
@@ -59,8 +69,9 @@ from .record import (
     Record,
     Solver,
 )
+from .recorder import Recorder
 from .state import Candidates, DefenceState, Notes, Options, ThreatState
-from .tracked import FedPicture, Reports, TrackedPicture
+from .tracked import FedPicture, Reports, Seen, TrackedPicture
 
 __all__ = [
     "BLOCKED_ASSESSED_KILLED",
@@ -90,6 +101,7 @@ __all__ = [
     "IdentityRecord",
     "Inputs",
     "Notes",
+    "Observer",
     "Options",
     "Order",
     "Outcome",
@@ -99,7 +111,9 @@ __all__ = [
     "PictureRecord",
     "Reasons",
     "Record",
+    "Recorder",
     "Reports",
+    "Seen",
     "Solver",
     "ThreatState",
     "TrackedPicture",

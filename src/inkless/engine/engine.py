@@ -16,10 +16,14 @@ outside (:class:`inkless.engine.inputs.Inputs`) and returns what it decided
 4. observe  - the picture's candidates (:class:`inkless.engine.picture.Picture`): sensing,
               tracking, identification and threat evaluation live behind it;
 5. decide   - per candidate set: feasibility of the shots, the coalition's gates, the units'
-              availability, the solver's assignment (or, for candidates the defence withholds,
-              the after-action's note of where a shot was possible);
+              availability, the solver's assignment;
 6. fire     - interceptors launched, with why each was fired; each is a fire order of the
-              step's decisions.
+              step's decisions;
+7. notify   - the observers (:class:`inkless.engine.observer.Observer`) are told what the
+              picture saw and the state the cycle left; the after-action's recorder
+              (:class:`inkless.engine.recorder.Recorder`, on the tracked picture) scores the
+              picture and logs identities there, off the decision path. The counterfactual of
+              the shots withheld runs once, after the run (:mod:`inkless.engine.withheld`).
 
 Feedback (a kill removes a threat) is wired here, never by a stage importing a later one. A run
 is a pure function of (scenario, seed): the generator is made here from the seed and passed
@@ -32,6 +36,7 @@ rules apply, so counterfactual reruns differ by their cause, not by the order of
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -39,7 +44,7 @@ from inkless.arrays import I64, B
 from inkless.assignment import COST_EXCEEDS_VALUE, Explanation, explain, solve
 from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.assignment.problem import WTAProblem
-from inkless.coalition import Gates, PairQuery
+from inkless.coalition import Gates
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, KillDraws, resolve
 from inkless.errors import InputError
 from inkless.scenario.model import THREAT_CLASSES, Scenario
@@ -48,6 +53,7 @@ from inkless.simulation import SensorPlatforms, generate_raid
 from inkless.simulation.civil import civil_traffic
 
 from .inputs import Authority, Decisions, Decline, Inputs, Order, Outcome
+from .observer import Observer
 from .perfect import PerfectPicture
 from .picture import Picture
 from .record import (
@@ -66,8 +72,11 @@ from .record import (
     Record,
     Solver,
 )
-from .state import DECLINED, NEVER, Candidates, DefenceState, Notes, Options, ThreatState
+from .recorder import Recorder
+from .screen import shootable
+from .state import DECLINED, NEVER, Candidates, DefenceState, Notes, ThreatState
 from .tracked import FedPicture, TrackedPicture
+from .withheld import withheld_shots
 
 __all__ = ["Engine", "run"]
 
@@ -80,6 +89,11 @@ class Engine:
     identified tracks); ``gates`` (default: no rules) say when each member's forces act and
     which shots its rules allow. ``fed``: the tracked picture takes the reports given to
     :meth:`step` (:class:`inkless.engine.tracked.FedPicture`) instead of simulating sensors.
+    ``authority`` (instead of ``gates``): what the gates are built from, so that letters and
+    grants given to :meth:`step` change them. ``record``: keep the after-action's record of a
+    tracked picture (:class:`inkless.engine.recorder.Recorder`; without it the record has no
+    picture scores, identity histories, detection times or withheld-shot causes, and a cycle
+    costs only its decisions). ``observers``: more observers to notify after each cycle.
 
     The generator is PCG64 seeded by ``SeedSequence(seed, spawn_key=(replication,))``, which is
     what ``SeedSequence(seed).spawn(R)[replication]`` gives: replication r of a Monte Carlo run
@@ -89,7 +103,8 @@ class Engine:
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0,
                  solver: Solver = "fast", picture: PictureName = "perfect",
                  gates: Gates | None = None, fed: bool = False,
-                 authority: Authority | None = None) -> None:
+                 authority: Authority | None = None, record: bool = True,
+                 observers: Sequence[Observer] = ()) -> None:
         if picture not in PICTURES:
             raise InputError(
                 f"run: unknown picture {picture!r}; use one of {', '.join(PICTURES)}")
@@ -123,15 +138,17 @@ class Engine:
         platforms = SensorPlatforms(tables.sensors)
         self.traffic = civil_traffic(scenario)
         self.picture: Picture
+        self.recorder: Recorder | None = None
         if picture == "tracked":
             sense_rng, coop_rng = rng.spawn(2)
             kind = FedPicture if fed else TrackedPicture
-            self.picture = kind(scenario, tables, raid, self.traffic, platforms, self.gates,
-                                truth, truth_alt, dt, sense_rng, coop_rng, flyout, max_shots,
-                                self.notes.blocked)
+            self.picture = tp = kind(scenario, tables, raid, self.traffic, platforms, self.gates,
+                                     truth, truth_alt, dt, sense_rng, coop_rng, flyout, max_shots)
+            self.recorder = Recorder(tp, self.gates) if record else None
         else:
             self.picture = PerfectPicture(tables, raid, platforms, self.gates, truth, truth_alt,
                                           dt, flyout, max_shots, s.engage_undefended)
+        self.observers: tuple[Observer, ...] = (*filter(None, [self.recorder]), *observers)
 
     def run(self) -> Record:
         """Every decision cycle from the epoch to the end (or until nothing is left to
@@ -152,14 +169,17 @@ class Engine:
         withdrawn, refused = self.take(t, inputs) if inputs is not None else ((), ())
         self.settle(t)
         self.threats.land(self.raid, t, self.notes.events)
+        seen = None
         if self.picture.idle(tick, self.threats):
-            return Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)
-        for c in self.picture.observe(tick, t, self.threats, self.defence):
-            if c.withheld:
-                self.withhold(t, c)
-            else:
+            decisions = Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)
+        else:
+            for c in self.picture.observe(tick, t, self.threats, self.defence):
                 self.decide(t, c)
-        return Decisions(tick, t, tick + 1, self.orders(first), withdrawn, refused)
+            decisions = Decisions(tick, t, tick + 1, self.orders(first), withdrawn, refused)
+            seen = self.picture.seen if isinstance(self.picture, TrackedPicture) else None
+        for o in self.observers:
+            o.cycle(seen, self.threats, self.defence)
+        return decisions
 
     # --- 0. inputs --------------------------------------------------------------------------
     def take(self, t: float, inputs: Inputs) -> tuple[tuple[int, ...], tuple[str, ...]]:
@@ -173,6 +193,8 @@ class Engine:
             self.authority = self.authority.amend(inputs.letters, inputs.grants)
             self.gates = self.authority.gates()
             self.picture.regate(self.gates)
+            for o in self.observers:
+                o.regate(self.gates)
         withdrawn, refused = self.withdraw(inputs.declined)
         refused += self.report(t, inputs.outcomes)
         if inputs.reports is not None:
@@ -255,34 +277,13 @@ class Engine:
         return int(later.min()) if later.size else None
 
     # --- 5. decide --------------------------------------------------------------------------
-    def shootable(self, t: float, o: Options) -> tuple[Feasibility, I64, I64, B, B]:
-        """Feasibility of the options' pairs, the gates' codes, the units' free rounds and
-        channels, whether each unit's member acts and whether each unit is available (rounds, a
-        channel, reloaded, its member acting)."""
-        units, us, d = self.units, o.us, self.defence
-        fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt,
-                         detail=False)
-        codes = self.gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
-        free = d.free(units, us)
-        active = self.gates.active(units.owner[us], t)
-        avail = (free > 0) & (d.ready[us] <= t) & active
-        return fz, codes, free, active, avail
-
-    def withhold(self, t: float, c: Candidates) -> None:
-        """After-action only: the threats ``c.keys`` the defence withholds get the bit
-        ``c.withheld`` where some available unit had a feasible shot the gates allow."""
-        fz, codes, _, _, avail = self.shootable(t, c.options)
-        geo, keys, notes = fz.feasible, c.keys, self.notes
-        notes.feasible_ever[keys[geo.any(axis=0)]] = True
-        ok = geo & (codes == 0) & avail[:, None]
-        notes.blocked[keys[ok.any(axis=0)]] |= c.withheld
-
     def decide(self, t: float, c: Candidates) -> None:
         """Feasibility, gates, availability, assignment; then fire (with why), noting for the
         after-action why a feasible shot was not taken."""
         o, keys, units, d, notes = c.options, c.keys, self.units, self.defence, self.notes
         us = o.us
-        fz, codes, free, active, avail = self.shootable(t, o)
+        fz, codes, free, active, avail = shootable(units, self.gates, d.rounds, d.busy, d.ready, t,
+                                                   o)
         geo = fz.feasible
         for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
             if keys[jj] >= 0:
@@ -384,27 +385,33 @@ class Engine:
         """The run's record for the after-action, the run having stopped at ``tick``."""
         raid, s, flight, notes, threats = (self.raid, self.settings, self.defence.flight,
                                            self.notes, self.threats)
-        n = len(raid)
-        detect = self.picture.detections(threats.end_time, s.duration_s)
+        n, rec = len(raid), self.recorder
+        detect = (rec.first_held if rec is not None
+                  else self.picture.detections(threats.end_time, s.duration_s))
         detected = np.isfinite(detect)
         notes.events += [(float(detect[j]), "detect", j, -1)
                          for j in np.flatnonzero(detected).tolist()]
         launched = raid.launch_time <= min(tick * self.dt, s.duration_s)
         threats.fate[launched & (threats.fate == NOT_LAUNCHED)] = IN_FLIGHT
         notes.events.sort(key=lambda e: e[0])
+        blocked, feasible = notes.blocked.copy(), notes.feasible_ever.copy()
+        if rec is not None:  # the counterfactual of the shots withheld, after the run
+            withheld_shots(rec.withheld, rec.picture.screen, self.units, blocked, feasible)
+        identity = self.picture.identity(flight)
         tracked = self.picture if isinstance(self.picture, TrackedPicture) else None
         return _launched(Record(
             scenario=self.scenario, tables=self.tables, raid=raid, seed=self.seed,
             replication=self.replication, flight=flight, fate=threats.fate,
             end_time=threats.end_time, detect_time=detect, damage=threats.damage,
-            feasible_ever=notes.feasible_ever[:n].copy(), blocked=notes.blocked[:n].copy(),
+            feasible_ever=feasible[:n], blocked=blocked[:n],
             caveat_blocks=notes.caveat_blocks, gates=self.gates, events=notes.events,
             reasons=notes.reasons.take(flight.n), traffic=self.traffic,
-            identity=self.picture.identity(flight), t_end=min(tick * self.dt, s.duration_s),
+            identity=rec.identity(identity) if rec is not None else identity,
+            t_end=min(tick * self.dt, s.duration_s),
             picture=self.picture_name,
             shot_track=tracked.shot_track[: flight.n].copy() if tracked else None,
             miss_distance=tracked.miss_distance[: flight.n].copy() if tracked else None,
-            tracked=tracked.record() if tracked else None,
+            tracked=rec.record() if rec is not None else None,
         ))
 
 

@@ -4,7 +4,8 @@ Where it sits: between the simulated world (or, later, reports pushed in from ou
 defence's decisions. One verb, :meth:`Picture.observe`: the candidates the defence may engage at
 a decision time, with their values at risk and the shots to weigh. The other methods are the
 picture's side of engagement (the seeker basket on the tracked picture, kill assessment, what
-each interceptor was fired at) and its record for the after-action.
+each interceptor was fired at) and what it gives the after-action itself (the tracked picture
+gives little: its after-action is the engine's observers', :mod:`inkless.engine.recorder`).
 
 Implementations: :class:`inkless.engine.perfect.PerfectPicture` (truth of what the sensors
 cover) and :class:`inkless.engine.tracked.TrackedPicture` (simulated sensors, trackers, fusion,
@@ -62,9 +63,10 @@ class Picture(Protocol):
         ...
 
     def detections(self, end_time: F64, duration_s: float) -> F64:
-        """Per threat, the first time the picture held it (NaN: never)."""
+        """Per threat, the first time the picture held it (NaN: never or not kept)."""
         ...
 
     def identity(self, flight: InFlight) -> IdentityRecord:
-        """The identification's record for the after-action."""
+        """The identification's record for the after-action: at least what each interceptor
+        was fired at."""
         ...

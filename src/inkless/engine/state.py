@@ -51,16 +51,13 @@ class Candidates:
     """What a picture puts before a decision: candidates ``keys`` (threat rows for the
     bookkeeping, -1 for a track with no threat behind it) with values at risk ``value`` and
     room for ``room`` more interceptors, on the options ``options``; ``track`` (tracked
-    picture) the candidates' track ids and the truth object behind each (after-action only).
-    ``withheld`` is 0 for candidates to engage, else the ``BLOCKED_*`` bit saying why the
-    defence withholds them (the after-action records where a shot was possible)."""
+    picture) the candidates' track ids and the truth object behind each (after-action only)."""
 
     keys: I64
     value: F64
     room: I64
     options: Options
     track: tuple[I64, I64] | None = None
-    withheld: int = 0
 
 
 @dataclass
@@ -119,11 +116,6 @@ class DefenceState:
         k = len(units.id)
         return cls(units.rounds.copy(), np.zeros(k, np.int64), np.zeros(k),
                    InFlight(capacity=int(units.rounds.sum())), np.zeros(threats + 1, bool))
-
-    def free(self, units: FireUnitTable, us: I64) -> I64:
-        """Rounds the units ``us`` may fire now: rounds left within free channels."""
-        out: I64 = np.minimum(self.rounds[us], units.channels[us] - self.busy[us])
-        return out
 
     def launch(self, units: FireUnitTable, u: I64, t: float) -> None:
         """Units ``u`` (one entry per round) launched at ``t`` (s): a round and a channel each,

@@ -1,0 +1,72 @@
+"""The counterfactual of the shots withheld, after the run: behind the leak causes "declared
+too late" and "assessed killed".
+
+Where it sits: after the loop (:meth:`inkless.engine.Engine.record`), on what the after-action
+recorder kept (:class:`Withheld`, one per cycle with withheld tracks). A threat whose track the
+defence withheld (not declared hostile yet: ``BLOCKED_NOT_HOSTILE``; hostile but still taken
+for the threat killed on it: ``BLOCKED_ASSESSED_KILLED``) while some available unit had a
+feasible shot at it that the gates allow, evaluated for its true class ("had it been engaged"),
+gets that bit. The screen, the feasibility and the availability are the decision path's own
+(:mod:`inkless.engine.screen`), on the state of the defence at that cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from inkless.arrays import F64, I64, B
+from inkless.coalition import Gates
+from inkless.scenario.tables import FireUnitTable
+
+from .record import BLOCKED_ASSESSED_KILLED, BLOCKED_NOT_HOSTILE
+from .screen import Screen, shootable
+
+__all__ = ["Withheld", "withheld_shots"]
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """The tracks of open threats the defence withheld at ``t`` (s, tick ``tick``): per row
+    the ``bit`` of why, the state ``x (k, 6)`` and covariance ``P (k, 6, 6)`` in the common
+    frame, the track id, the threat behind it (``obj``) and its true class ``cls``; the
+    assets' values ``remaining``, the units' ``rounds``, ``busy`` channels and ``ready`` times
+    (s) after the cycle's decisions, and the ``gates`` then."""
+
+    tick: int
+    t: float
+    bit: I64
+    x: F64
+    P: F64
+    track: I64
+    obj: I64
+    cls: I64
+    remaining: F64
+    rounds: I64
+    busy: I64
+    ready: F64
+    gates: Gates
+
+
+def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTable,
+                   blocked: I64, feasible_ever: B) -> None:
+    """In cycle order, the bits ``BLOCKED_NOT_HOSTILE`` and ``BLOCKED_ASSESSED_KILLED`` of
+    ``blocked`` (per threat, with the extra row -1) for the threats some available unit could
+    have shot at as withheld (module docstring), and ``feasible_ever`` where a shot was
+    geometrically feasible; in place. A threat already marked with a bit is not screened for it
+    again."""
+    for w in kept:
+        for bit in (BLOCKED_NOT_HOSTILE, BLOCKED_ASSESSED_KILLED):
+            rows = np.flatnonzero((w.bit == bit) & ((blocked[w.obj] & bit) == 0))
+            c = screen.candidates(w.t, w.tick, w.x[rows], w.P[rows], w.cls[rows],
+                                  np.ones_like(rows), w.remaining, w.track[rows], w.obj[rows])
+            if c is None:
+                continue
+            fz, codes, _, _, avail = shootable(units, w.gates, w.rounds, w.busy, w.ready, w.t,
+                                               c.options)
+            geo, keys = fz.feasible, c.keys
+            feasible_ever[keys[geo.any(axis=0)]] = True
+            ok = geo & (codes == 0) & avail[:, None]
+            blocked[keys[ok.any(axis=0)]] |= bit
