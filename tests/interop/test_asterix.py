@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import asterix.generated as gen
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inkless.interop.asterix import (
     CAT048_MAX_HEIGHT_M,
@@ -164,3 +167,53 @@ def test_cat062_logs_only_what_is_out_of_range(caplog: pytest.LogCaptureFixture)
     assert enc.kept.tolist() == [True, False, False]
     (rec,) = caplog.records
     assert rec.getMessage().startswith("CAT062: 1 track(s) left out: altitude outside")
+
+
+# --- the records against libasterix's own encoder (MIT; the items built by their names) -------
+Cat048, Cat062 = gen.Cat_048_1_32, gen.Cat_062_1_20
+
+
+def _lib048(sac: int, sic: int, tod: float, rho: float, theta: float, h: float) -> bytes:
+    rec = Cat048.cv_record.create({
+        "010": (("SAC", sac), ("SIC", sic)),
+        "140": (tod, "s"),
+        "020": ((("TYP", 1), 0, 0, 0, 0, None),),
+        "040": (("RHO", (rho / NMI, "NM")), ("THETA", (float(np.degrees(theta) % 360.0), "°"))),
+        "110": (0, ("3DH", (h / FT, "ft"))),
+    })
+    return bytes(Cat048.create([rec]).unparse().to_bytes())
+
+
+def _lib062(sac: int, sic: int, tod: float, tn: int, lat: float, lon: float, alt: float,
+            v: np.ndarray) -> bytes:
+    rec = Cat062.cv_record.create({
+        "010": (("SAC", sac), ("SIC", sic)), "015": 0, "070": (tod, "s"),
+        "105": (("LAT", (float(np.degrees(lat)), "°")), ("LON", (float(np.degrees(lon)), "°"))),
+        "185": (("VX", (float(v[0]), "m/s")), ("VY", (float(v[1]), "m/s"))),
+        "040": tn % 65536, "080": ((0, 0, 0, ("SRC", 1), 0, None),),
+        "130": (alt / FT, "ft"), "220": (float(v[2]) / FT * 60.0, "ft/min"),
+    })
+    return bytes(Cat062.create([rec]).unparse().to_bytes())
+
+
+@settings(max_examples=200, deadline=None)
+@given(sac=st.integers(0, 255), sic=st.integers(0, 255), tod=st.floats(0, 86399),
+       rho=st.floats(0, 0.999 * CAT048_MAX_RHO_M), theta=st.floats(-7, 7),
+       h=st.floats(-0.99 * CAT048_MAX_HEIGHT_M, 0.99 * CAT048_MAX_HEIGHT_M))
+def test_cat048_record_is_libasterix_s(sac: int, sic: int, tod: float, rho: float,
+                                       theta: float, h: float) -> None:
+    got = encode_cat048(sac, sic, tod, np.array([rho]), np.array([theta]), np.array([h])).block
+    assert got == _lib048(sac, sic, tod, rho, theta, h)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tod=st.floats(0, 86399), tn=st.integers(0, 2**40), lat=st.floats(-1.5, 1.5),
+       lon=st.floats(-3.1, 3.1), alt=st.floats(-400, 0.99 * CAT062_MAX_ALT_M),
+       v=st.tuples(st.floats(-8000, 8000), st.floats(-8000, 8000),
+                   st.floats(-0.99 * CAT062_MAX_CLIMB_MPS, 0.99 * CAT062_MAX_CLIMB_MPS)))
+def test_cat062_record_is_libasterix_s(tod: float, tn: int, lat: float, lon: float, alt: float,
+                                       v: tuple[float, float, float]) -> None:
+    va = np.array([v])
+    got = encode_cat062(0, 255, tod, np.array([tn]), np.array([lat]), np.array([lon]),
+                        np.array([alt]), va).block
+    assert got == _lib062(0, 255, tod, tn, lat, lon, alt, va[0])

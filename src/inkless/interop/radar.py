@@ -139,11 +139,13 @@ def read_run_plots(streams: Sequence[tuple[str, Sequence[bytes]]], engine: Engin
     from inkless.engine import Reports
     from inkless.identification import Evidence
     from inkless.sensing import Detections
+    from inkless.simulation import SensorPlatforms
     from inkless.simulation.adsb import AdsbReports, IffReplies
     from inkless.tracking.picture import KIND_FALSE, measurements
 
     pic, tables, dt = engine.picture, engine.tables, engine.dt
-    scans, (pos, _, _), frame = pic.scans, pic.platform, pic.frame  # type: ignore[attr-defined]
+    scans, frame = pic.scans, pic.frame  # type: ignore[attr-defined]  # a FedPicture's
+    pos = SensorPlatforms(tables.sensors).grid(dt, scans.shape[0])[0]  # the radars, ECEF
     n_s = len(tables.sensors.id)
     base = _midnight_s(engine.scenario.settings.epoch)
     parts = []
