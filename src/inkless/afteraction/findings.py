@@ -31,7 +31,9 @@ from pydantic import (
     model_serializer,
 )
 
+from inkless.assignment import Solver
 from inkless.errors import InputError
+from inkless.scenario.model import PictureName
 
 __all__ = [
     "RESULTS_VERSION",
@@ -92,9 +94,9 @@ class _Frozen(BaseModel):
 
 
 class Settings(_Frozen):
-    picture: Literal["tracked", "perfect"]
+    picture: PictureName
     """The picture the defence decided on."""
-    assignment: str
+    assignment: Solver
     """The weapon-target assignment solver (``greedy``, ``fast``, ``exact``)."""
 
 

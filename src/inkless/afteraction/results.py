@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from inkless.assignment import Solver
 from inkless.coalition import basis_json
 from inkless.engagement import KILL, MISS, RESULT_NAMES
 from inkless.engine import (
@@ -42,7 +43,7 @@ from inkless.identification import (
     non_hostile_engagements,
 )
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
-from inkless.scenario.model import THREAT_CLASSES
+from inkless.scenario.model import THREAT_CLASSES, PictureName
 from inkless.simulation.civil import closure_report
 from inkless.units import deg_from_rad
 
@@ -198,7 +199,9 @@ def leak_causes(record: Record) -> list[str]:
     return out
 
 
-def results(record: Record, solver: str = "fast", picture: str = "perfect") -> Findings:
+def results(
+    record: Record, solver: Solver = "fast", picture: PictureName = "perfect"
+) -> Findings:
     """The documented results of one replication (``results.json``, docs/results.md)."""
     sc, tables = record.scenario, record.tables
     return Findings(

@@ -249,7 +249,7 @@ class Record:
     identity: IdentityRecord
     events: list[Event] = field(default_factory=list)
     t_end: float = 0.0
-    picture: str = "perfect"
+    picture: PictureName = "perfect"
     # Tracked picture only: per interceptor row, the track it was fired at and the distance
     # (m) from the true threat to its aim point at the intercept (NaN: not settled that way).
     shot_track: I64 | None = None
