@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from inkless.coalition import KeyStore, pseudonym
+from inkless.identification import CATEGORY_NAMES
 
 from .conftest import INKLESS, holder, read_dump
 
@@ -52,6 +53,8 @@ def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
     host_sources = {x for m in h if m["type"] == "picture" for t in m["tracks"]
                     for x in t["sources"]}
     assert host_sources == {"HOST", alias}
+    identities = {t["identity"] for m in h if m["type"] == "picture" for t in m["tracks"]}
+    assert "hostile" in identities and identities <= {*CATEGORY_NAMES, None}
     # the partner: the host releases its tracks to no one, so every track it holds is its own
     anon_tracks = [t for m in a if m["type"] == "picture" for t in m["tracks"]]
     assert anon_tracks and all(t["sources"] == ["ANON"] for t in anon_tracks)

@@ -31,9 +31,20 @@ from typing import Any
 import numpy as np
 
 from inkless.afteraction.views import Audience
-from inkless.coalition import TimedLetter
-from inkless.engine import Engine, FedPicture, Reports, TrackedPicture
-from inkless.engine.inputs import Authority, Decisions, Inputs
+from inkless.coalition import Gates, TimedLetter
+from inkless.engine import (
+    Authority,
+    Decisions,
+    DefenceState,
+    Engine,
+    FedPicture,
+    Inputs,
+    Reports,
+    Seen,
+    ThreatState,
+    TrackedPicture,
+)
+from inkless.identification import CATEGORY_NAMES
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.model import Scenario
 from inkless.tracking.picture import CoalitionPicture, measurements
@@ -51,9 +62,12 @@ class Session:
     def __init__(self, scenario: Scenario, letters: Sequence[TimedLetter], secret: bytes,
                  seed: int | None = None, simulate: bool = True) -> None:
         self.scenario, self.simulate = scenario, simulate
+        self.views: dict[int, CoalitionPicture] = {}  # member row -> the tracks it holds
+        self.identity: dict[int, int] = {}  # coalition track number -> identity category
+        self.coalition: CoalitionPicture | None = None
         self.engine = Engine(scenario, scenario.settings.seed if seed is None else seed,
                              picture="tracked", fed=True,
-                             authority=Authority.of(scenario, letters))
+                             authority=Authority.of(scenario, letters), observers=(self,))
         self.gates = self.engine.gates
         picture = self.engine.picture
         assert isinstance(picture, FedPicture)  # built so above
@@ -153,10 +167,23 @@ class Session:
     def pictures(self, tick: int) -> dict[str, dict[str, Any]]:
         """Per member, the ``picture`` message at ``tick``: the tracks it holds (module
         docstring)."""
-        views: Mapping[int, CoalitionPicture] = getattr(self.picture, "_views", {})
         t = tick * self.dt
-        return {mid: {"type": "picture", "t": t, "tracks": self._tracks(views.get(m), mid)}
+        return {mid: {"type": "picture", "t": t, "tracks": self._tracks(self.views.get(m), mid)}
                 for m, mid in enumerate(self.members)}
+
+    # the engine's observer (inkless.engine.observer.Observer): the pictures to stream
+    def regate(self, gates: Gates) -> None:
+        """The gates changed (a letter): nothing to keep here; the next cycle masks them."""
+
+    def cycle(self, seen: Seen | None, threats: ThreatState, defence: DefenceState) -> None:
+        """A cycle decided: the picture each member holds now (the tracks released to it,
+        :meth:`inkless.tracking.picture.CoalitionTracker.view`) and the coalition's
+        identities by track number."""
+        if seen is None:
+            return
+        pic = self.coalition = seen.picture
+        self.views = {m: self.picture.tracker.view(pic, m) for m in range(len(self.members))}
+        self.identity = dict(zip(pic.id.tolist(), seen.ids.category.tolist(), strict=True))
 
     def _tracks(self, view: CoalitionPicture | None, member: str) -> list[dict[str, Any]]:
         if view is None or not len(view):
@@ -167,11 +194,15 @@ class Session:
         lat, lon, alt = geodetic_from_ecef(ecef)
         sd = np.sqrt(np.trace(view.P[:, :3, :3], axis1=1, axis2=2))
         labels = [aud.label(mid) for mid in self.members]
+        shared = view is self.coalition  # a view of its own numbers its tracks apart
         out = []
         for i in range(len(view)):
             bits = int(view.members[i])
+            category = self.identity.get(int(view.id[i])) if shared else None
             out.append({
-                "id": int(view.id[i]), "lat_deg": float(deg_from_rad(lat[i])),
+                "id": int(view.id[i]),
+                "identity": None if category is None else CATEGORY_NAMES[category],
+                "lat_deg": float(deg_from_rad(lat[i])),
                 "lon_deg": float(deg_from_rad(lon[i])), "alt_m": float(alt[i]),
                 "vel_ecef_mps": [float(v) for v in vel[i]], "sigma_m": float(sd[i]),
                 "sources": [labels[m] for m in range(len(labels)) if bits >> m & 1],
