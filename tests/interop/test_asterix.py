@@ -17,6 +17,8 @@ from inkless.interop.asterix import (
     CAT062_MAX_ALT_M,
     CAT062_MAX_CLIMB_MPS,
     DAY_S,
+    _fixed048,
+    _parsed048,
     decode_cat048,
     encode_cat048,
     encode_cat062,
@@ -217,3 +219,29 @@ def test_cat062_record_is_libasterix_s(tod: float, tn: int, lat: float, lon: flo
     got = encode_cat062(0, 255, tod, np.array([tn]), np.array([lat]), np.array([lon]),
                         np.array([alt]), va).block
     assert got == _lib062(0, 255, tod, tn, lat, lon, alt, va[0])
+
+
+@settings(max_examples=50, deadline=None)
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), tod=st.floats(0, 86399))
+def test_fixed_layout_reads_as_libasterix_does(n: int, seed: int, tod: float) -> None:
+    """A block of the records inkless writes is read at once; the same values as
+    libasterix's record-by-record reading of it."""
+    rng = np.random.default_rng(seed)
+    enc = encode_cat048(3, 9, tod, rng.uniform(0, 0.999 * CAT048_MAX_RHO_M, n),
+                        rng.uniform(-7, 7, n), rng.uniform(-6e4, 6e4, n))
+    ((cat, body),) = split_blocks(enc.block, "t")
+    fast = _fixed048(body)
+    assert cat == 48 and fast is not None
+    np.testing.assert_allclose(fast, _parsed048(body, "t", 0), rtol=0, atol=1e-9)
+
+
+def test_other_layouts_go_to_libasterix() -> None:
+    """A record with another item set (no I048/110) is not taken for the fixed layout."""
+    rec = Cat048.cv_record.create({"010": (("SAC", 1), ("SIC", 2)), "140": (10.0, "s"),
+                                   "020": ((("TYP", 1), 0, 0, 0, 0, None),),
+                                   "040": (("RHO", (10.0, "NM")), ("THETA", (90.0, "°")))})
+    block = bytes(Cat048.create([rec]).unparse().to_bytes())
+    assert _fixed048(block[3:]) is None
+    p = decode_cat048(block, "t")
+    assert p.sic.tolist() == [2] and np.isnan(p.height_m[0])
+    assert p.rho_m[0] == pytest.approx(10.0 * NMI)

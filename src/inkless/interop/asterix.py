@@ -220,39 +220,69 @@ def split_blocks(data: bytes, where: str) -> Iterator[tuple[int, bytes]]:
         i += n
 
 
+def _fixed048(body: bytes) -> F64 | None:
+    """The rows (SAC, SIC, time of day s, RHO m, THETA rad, height m) of a block body whose
+    records all have the layout :func:`encode_cat048` writes (FSPEC F1 01 08, I048/020 without
+    extension: the UAP makes each exactly 15 bytes), read all at once; ``None`` otherwise."""
+    if not body or len(body) % 15:
+        return None
+    r = np.frombuffer(body, np.uint8).reshape(-1, 15).astype(np.int64)
+    if not ((r[:, 0] == 0xF1) & (r[:, 1] == 0x01) & (r[:, 2] == 0x08)
+            & (r[:, 8] & 1 == 0)).all():
+        return None
+    tod = (r[:, 5] << 16 | r[:, 6] << 8 | r[:, 7]) * TOD_LSB_S
+    rho = (r[:, 9] << 8 | r[:, 10]) / 256 * NMI
+    theta = np.radians((r[:, 11] << 8 | r[:, 12]) * 360 / 65536)
+    h14 = (r[:, 13] << 8 | r[:, 14]) & 0x3FFF
+    h = np.where(h14 >= 1 << 13, h14 - (1 << 14), h14) * 25 * FT
+    return np.column_stack([r[:, 3], r[:, 4], tod, rho, theta, h]).astype(np.float64)
+
+
+def _parsed048(body: bytes, where: str, k: int) -> F64:
+    """The rows (as :func:`_fixed048`) of any CAT048 block body, record by record with
+    ``libasterix``; a body that does not parse, or a record without I048/010, 140 or 040, is
+    one logged line and skipped."""
+    recs = Cat048.cv_uap.parse(Bits.from_bytes(body))
+    if isinstance(recs, ValueError):
+        log.warning("%s: block %d: corrupt CAT048 records (%s); block skipped", where, k, recs)
+        return np.zeros((0, 6))
+    rows: list[tuple[int, int, float, float, float, float]] = []
+    for r in recs:
+        i010, i140, i040 = r.get_item("010"), r.get_item("140"), r.get_item("040")
+        if i010 is None or i140 is None or i040 is None:
+            log.warning("%s: block %d: a record lacks I048/010, 140 or 040; skipped", where, k)
+            continue
+        i110 = r.get_item("110")
+        h = (i110.variation.get_item("3DH").variation.content.as_quantity("ft") * FT
+             if i110 is not None else np.nan)
+        rows.append((
+            i010.variation.get_item("SAC").variation.content.as_uint(),
+            i010.variation.get_item("SIC").variation.content.as_uint(),
+            i140.variation.content.as_quantity("s"),
+            i040.variation.get_item("RHO").variation.content.as_quantity("NM") * NMI,
+            np.radians(i040.variation.get_item("THETA").variation.content.as_quantity("°")),
+            h,
+        ))
+    return np.array(rows, dtype=np.float64).reshape(-1, 6)
+
+
 def decode_cat048(data: bytes, where: str) -> Plots:
     """Read every CAT048 target report in ``data`` (files or UDP datagrams of data blocks).
 
     Blocks of another category, blocks whose records do not parse, and records without
     I048/010, I048/140 or I048/040 are logged (one line each) and skipped; the rest is read.
+    Blocks of the records :func:`encode_cat048` writes are read at once (:func:`_fixed048`),
+    any other by ``libasterix``, record by record (:func:`_parsed048`).
     """
-    rows: list[tuple[int, int, float, float, float, float]] = []
+    parts: list[F64] = [np.zeros((0, 6))]  # per block, in arrival order
     for k, (cat, body) in enumerate(split_blocks(data, where)):
         if cat != 48:
             log.warning("%s: block %d: category %d is not read here (only CAT048); skipped",
                         where, k, cat)
             continue
-        recs = Cat048.cv_uap.parse(Bits.from_bytes(body))
-        if isinstance(recs, ValueError):
-            log.warning("%s: block %d: corrupt CAT048 records (%s); block skipped", where, k, recs)
-            continue
-        for r in recs:
-            i010, i140, i040 = r.get_item("010"), r.get_item("140"), r.get_item("040")
-            if i010 is None or i140 is None or i040 is None:
-                log.warning("%s: block %d: a record lacks I048/010, 140 or 040; skipped", where, k)
-                continue
-            i110 = r.get_item("110")
-            h = (i110.variation.get_item("3DH").variation.content.as_quantity("ft") * FT
-                 if i110 is not None else np.nan)
-            rows.append((
-                i010.variation.get_item("SAC").variation.content.as_uint(),
-                i010.variation.get_item("SIC").variation.content.as_uint(),
-                i140.variation.content.as_quantity("s"),
-                i040.variation.get_item("RHO").variation.content.as_quantity("NM") * NMI,
-                np.radians(i040.variation.get_item("THETA").variation.content.as_quantity("°")),
-                h,
-            ))
-    a = np.array(rows, dtype=np.float64).reshape(-1, 6)
+        got = _fixed048(body)
+        parts.append(got if got is not None else _parsed048(body, where, k))
+    a = np.concatenate(parts)
     return Plots(a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2], a[:, 3], a[:, 4],
                  a[:, 5])
 
