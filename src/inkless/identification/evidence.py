@@ -148,7 +148,7 @@ def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics
     d = np.stack([v / np.maximum(speed, 1e-9)[:, None], up], axis=1)
     var_v = np.einsum("nki,nij,nkj->nk", d, pvv, d)
     var_alt = np.einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up)
-    sd = np.sqrt(np.maximum(np.c_[var_v, var_alt, np.einsum("nii->n", pvv) / 3.0], 0.0))
+    sd = np.sqrt(np.maximum(np.column_stack([var_v, var_alt, np.einsum("nii->n", pvv) / 3.0]), 0.0))
     return Kinematics(
         lat=lat,
         lon=lon,

@@ -155,7 +155,7 @@ def _align(track_id: I64, previous: Identities | None) -> I64:
         return np.full(len(track_id), -1, dtype=np.int64)
     order = np.argsort(previous.track_id, kind="stable")
     ids = previous.track_id[order]
-    k = np.clip(np.searchsorted(ids, track_id), 0, len(ids) - 1)
+    k = np.minimum(np.searchsorted(ids, track_id), len(ids) - 1)
     return np.where(ids[k] == track_id, order[k], -1).astype(np.int64)
 
 
@@ -234,68 +234,99 @@ def identify(
 
     Pure function: the result depends only on the arguments (no generator is drawn from).
     """
-    s = rules.settings
     track_id = np.asarray(tracks.id, dtype=np.int64)
     x = np.asarray(tracks.x, dtype=float).reshape(-1, 6)
     P = np.asarray(tracks.P, dtype=float).reshape(-1, 6, 6)
-    n = len(track_id)
-    row = _align(track_id, previous)
-    new = row < 0
-    p = previous if previous is not None and len(previous) else None
-    had, at = ~new, np.maximum(row, 0)
+    last = _Carry(track_id, previous)
+    kin = kinematics(x, P, rules.origin)
+    bits = profile_bits(kin, rules.settings)
+    # Region and time of first appearance.
+    corridor = np.zeros(last.n, dtype=bool)
+    if last.new.any():
+        corridor[last.new] = _in_corridor(kin.lat[last.new], kin.lon[last.new], t, rules)
+    seen = _correlate(x, P, t, evidence, rules, last)
+    return _decide(track_id, t, bits, last.carry("in_corridor", corridor).astype(bool), seen,
+                   rules, last)
 
-    def carry(name: str, fresh: NDArray[Any]) -> NDArray[Any]:
-        """The previous value where the track existed, else ``fresh``."""
-        if p is None:
+
+class _Carry:
+    """The previous identities of the tracks ``track_id`` (matched by id): ``carry(name,
+    fresh)`` is the previous value of a column where the track existed, else ``fresh``."""
+
+    def __init__(self, track_id: I64, previous: Identities | None) -> None:
+        self.n = len(track_id)
+        row = _align(track_id, previous)
+        self.new = row < 0
+        self.p = previous if previous is not None and len(previous) else None
+        self.had, self.at = ~self.new, np.maximum(row, 0)
+
+    def carry(self, name: str, fresh: NDArray[Any]) -> NDArray[Any]:
+        if self.p is None:
             return fresh
-        out: NDArray[Any] = np.where(had, getattr(p, name)[at], fresh)
+        out: NDArray[Any] = np.where(self.had, getattr(self.p, name)[self.at], fresh)
         return out
 
-    kin = kinematics(x, P, rules.origin)
-    bits = profile_bits(kin, s)
+    def times(self, name: str) -> F64:
+        """A time column carried over (-inf for a new track)."""
+        return self.carry(name, np.full(self.n, -np.inf))
 
-    # Region and time of first appearance.
-    first_t = carry("first_t", np.full(n, float(t)))
-    corridor = np.zeros(n, dtype=bool)
-    if new.any():
-        corridor[new] = _in_corridor(kin.lat[new], kin.lon[new], t, rules)
-    in_corridor = carry("in_corridor", corridor).astype(bool)
 
-    # Correlation with each cooperative source: the time of the last one.
+@dataclass(frozen=True)
+class _Seen:
+    """Correlations with the cooperative sources: the time (s) of the last one with each
+    (-inf: never), the ADS-B address correlated last (-1: none) and whether the track has
+    ADS-B reports in its position gate but none whose velocity agrees now."""
+
+    t_adsb: F64
+    t_iff: F64
+    t_filed: F64
+    icao: I64
+    inconsistent: B
+
+
+def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
+               last: _Carry) -> _Seen:
+    """The tracks ``x``, ``P`` against the cooperative evidence received at ``t``."""
+    n = last.n
     a = evidence.adsb
-    t_adsb = carry("t_adsb", np.full(n, -np.inf))
-    icao = carry("icao24", np.full(n, -1, dtype=np.int64))
+    t_adsb = last.times("t_adsb")
+    icao = last.carry("icao24", np.full(n, -1, dtype=np.int64))
     inconsistent = np.zeros(n, dtype=bool)
     if len(a) and n:
         best, inconsistent = _adsb(x, P, a, t, rules)
         hit = best >= 0
         t_adsb = np.where(hit, float(t), t_adsb)
         icao = np.where(hit, a.icao24[np.maximum(best, 0)], icao)
-    t_iff = carry("t_iff", np.full(n, -np.inf))
+    t_iff = last.times("t_iff")
     if len(evidence.iff) and n:
         t_iff[_iff(x, P, evidence.iff, rules)] = float(t)
-    t_filed = carry("t_filed", np.full(n, -np.inf))
+    t_filed = last.times("t_filed")
     if len(evidence.filed_pos) and n:
         t_filed[_filed(x, P, evidence, rules)] = float(t)
+    return _Seen(t_adsb, t_iff, t_filed, icao, inconsistent)
 
+
+def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rules: Rules,
+            last: _Carry) -> Identities:
+    """The decision (module docstring) from the profile ``bits``, the first appearance and the
+    correlations; what it carries over from the previous identities."""
+    n, carry, s = last.n, last.carry, rules.settings
     memory = s.report_memory_s
-    adsb_b = (t - t_adsb) <= memory
-    filed_b = (t - t_filed) <= memory
-    iff_b = (t - t_iff) <= memory
-    icao = np.where(adsb_b, icao, -1)
+    adsb_b = (t - seen.t_adsb) <= memory
+    filed_b = (t - seen.t_filed) <= memory
+    iff_b = (t - seen.t_iff) <= memory
+    icao = np.where(adsb_b, seen.icao, -1)
     assessed = (bits & ASSESSED) > 0
-    civil_kin = (bits & CIVIL_KINEMATICS) > 0
     profile = (bits & THREAT_PROFILES) > 0
     civil_corr = adsb_b | filed_b
-    civil_like = civil_corr & assessed & civil_kin  # a civil report and civil kinematics
+    civil_like = civil_corr & assessed & ((bits & CIVIL_KINEMATICS) > 0)  # report and kinematics
     civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
     contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
     no_coop = ~civil_like & ~iff_b
     flags = np.stack(
-        [in_corridor, adsb_b, filed_b, iff_b, no_coop, contradicted, inconsistent], axis=1
+        [in_corridor, adsb_b, filed_b, iff_b, no_coop, contradicted, seen.inconsistent], axis=1
     )
-    bits |= (flags @ _FLAG_BITS).astype(np.uint32)
-
+    bits = bits | (flags @ _FLAG_BITS).astype(np.uint32)
     # Rules of engagement: the first row whose evidence is all present.
     req = rules.hostile_requires
     holds = (bits[:, None] & req[None, :]) == req[None, :]
@@ -314,38 +345,28 @@ def identify(
     cat = np.where(was_friend & ~profile, ASSUMED_FRIEND, cat)
     cat = np.where(hostile, HOSTILE, cat)
     cat = np.where(iff_b, FRIEND, cat).astype(np.int8)
-
-    changed = new | (cat != prev_cat)
-    t_set = np.where(changed, float(t), carry("t_set", np.full(n, float(t))))
-    basis = np.where(changed, bits, carry("basis", bits)).astype(np.uint32)
+    changed = last.new | (cat != prev_cat)
     is_h = cat == HOSTILE
-    t_hostile = np.where(
-        is_h,
-        np.where(prev_cat == HOSTILE, carry("t_hostile", np.full(n, float(t))), float(t)),
-        np.nan,
-    )
     rule_now = np.where(holding, first_rule, carry("rule", np.full(n, -1, dtype=np.int64)))
     rule_now = np.where(is_h, rule_now, -1).astype(np.int64)
-    cls = (
-        np.where(rule_now >= 0, rules.hostile_class[np.maximum(rule_now, 0)], -1)
-        if len(req)
-        else np.full(n, -1, dtype=np.int64)
-    )
+    now = np.full(n, float(t))
     return Identities(
         track_id=track_id,
         category=cat,
         evidence=bits,
-        basis=basis,
-        t_set=t_set.astype(float),
-        t_hostile=t_hostile.astype(float),
-        threat_class=cls.astype(np.int64),
+        basis=np.where(changed, bits, carry("basis", bits)).astype(np.uint32),
+        t_set=np.where(changed, float(t), carry("t_set", now)).astype(float),
+        t_hostile=np.where(is_h, np.where(prev_cat == HOSTILE, carry("t_hostile", now),
+                                          float(t)), np.nan).astype(float),
+        threat_class=(np.where(rule_now >= 0, rules.hostile_class[np.maximum(rule_now, 0)], -1)
+                      if len(req) else np.full(n, -1, dtype=np.int64)).astype(np.int64),
         rule=rule_now,
         icao24=icao.astype(np.int64),
-        first_t=first_t.astype(float),
+        first_t=carry("first_t", now).astype(float),
         in_corridor=in_corridor,
-        t_adsb=t_adsb.astype(float),
-        t_filed=t_filed.astype(float),
-        t_iff=t_iff.astype(float),
+        t_adsb=seen.t_adsb.astype(float),
+        t_filed=seen.t_filed.astype(float),
+        t_iff=seen.t_iff.astype(float),
         streak=streak,
         t=float(t),
     )

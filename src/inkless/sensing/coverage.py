@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from inkless.arrays import F64
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS
 
-__all__ = ["EFFECTIVE_EARTH_RADIUS", "coverage_grid"]
+__all__ = ["EFFECTIVE_EARTH_RADIUS", "InFlight", "coverage_grid", "covered_by", "in_flight"]
 
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
 
@@ -72,34 +72,61 @@ def coverage_grid(
     Sensor ``i`` contributes only at the ticks where ``sensor_on (ticks, s)`` is true (its
     member's forces act, it scans; default: always).
     """
-    sen_pos, sen_up, sen_alt = sensor
     ticks, n = target.shape[:2]
     held = np.zeros((ticks, n), dtype=bool)
-    kk, jj = np.nonzero(np.isfinite(target_alt))
-    tgt_all = target[kk, jj]
-    h_t_all = target_alt[kk, jj]
-    for i in range(sen_pos.shape[1]):
-        fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
-        pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
-        d = tgt_all - pos.astype(tgt_all.dtype)
-        r2 = np.einsum("nk,nk->n", d, d)
-        lim = sensor_range[i, target_cls[jj]]
-        near = np.flatnonzero(r2 <= lim * lim)
-        if sensor_on is not None:
-            near = near[sensor_on[kk[near], i]]
-        if len(near) == 0:
-            continue
-        up = sen_up[0, i] if fixed else sen_up[kk[near], i]
-        h_s = sen_alt[0, i] if fixed else sen_alt[kk[near], i]
-        seen = _visible(
-            d[near].astype(np.float64),
-            pos if fixed else pos[near],
-            up,
-            h_s,
-            tgt_all[near].astype(np.float64),
-            h_t_all[near],
-            min_el[i],
-            max_el[i],
-        )
-        held[kk[near[seen]], jj[near[seen]]] = True
+    flying = in_flight(target, target_alt)
+    for i in range(sensor[0].shape[1]):
+        kk, jj = covered_by(i, sensor, sensor_range, min_el, max_el, flying, target_cls,
+                            sensor_on)
+        held[kk, jj] = True
     return held
+
+
+InFlight = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.floating], NDArray[np.floating]]
+"""The in-flight samples of a truth grid: tick ``kk``, object ``jj``, ECEF position and height."""
+
+
+def in_flight(target: NDArray[np.floating], target_alt: NDArray[np.floating]) -> InFlight:
+    """The samples of ``target (ticks, n, 3)``, ``target_alt (ticks, n)`` in flight (not NaN),
+    in row-major order: computed once for every sensor (:func:`covered_by`)."""
+    kk, jj = np.nonzero(np.isfinite(target_alt))
+    return kk, jj, target[kk, jj], target_alt[kk, jj]
+
+
+def covered_by(
+    i: int,
+    sensor: tuple[F64, F64, F64],
+    sensor_range: F64,
+    min_el: F64,
+    max_el: F64,
+    flying: InFlight,
+    target_cls: NDArray[np.int64],
+    sensor_on: NDArray[np.bool_] | None = None,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The in-flight samples (:func:`in_flight`) that sensor column ``i`` covers
+    (:func:`coverage_grid`'s test): their ticks and objects, in the samples' order."""
+    sen_pos, sen_up, sen_alt = sensor
+    kk, jj, tgt_all, h_t_all = flying
+    fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
+    pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
+    d = tgt_all - pos.astype(tgt_all.dtype)
+    r2 = np.einsum("nk,nk->n", d, d)
+    lim = sensor_range[i, target_cls[jj]]
+    near = np.flatnonzero(r2 <= lim * lim)
+    if sensor_on is not None:
+        near = near[sensor_on[kk[near], i]]
+    if len(near) == 0:
+        return near, near
+    up = sen_up[0, i] if fixed else sen_up[kk[near], i]
+    h_s = sen_alt[0, i] if fixed else sen_alt[kk[near], i]
+    seen = _visible(
+        d[near].astype(np.float64),
+        pos if fixed else pos[near],
+        up,
+        h_s,
+        tgt_all[near].astype(np.float64),
+        h_t_all[near],
+        min_el[i],
+        max_el[i],
+    )
+    return kk[near[seen]], jj[near[seen]]

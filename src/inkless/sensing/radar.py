@@ -55,7 +55,7 @@ from inkless.physics.geodesy import (
 )
 from inkless.scenario.tables import SensorTable
 
-from .coverage import EFFECTIVE_EARTH_RADIUS, coverage_grid
+from .coverage import EFFECTIVE_EARTH_RADIUS, covered_by, in_flight
 
 __all__ = [
     "BALLISTIC_SPEED",
@@ -232,67 +232,81 @@ def detect(
 
     Returns the detections sorted by (time, sensor), object order within a scan.
     """
-    pos, up, alt = platform
-    n_sensors = scanning.shape[1]
-    limit = _coverage_limit(sensors)
+    flying = in_flight(objects, objects_alt)
     parts: list[Detections] = []
-    for i in range(n_sensors):
-        rows = np.flatnonzero(scanning[:, i])
+    for i in range(scanning.shape[1]):
+        rows = scanning[:, i].nonzero()[0]
         if rows.size == 0:
             continue
-        one = (pos[:, i : i + 1], up[:, i : i + 1], alt[:, i : i + 1])
-        held = coverage_grid(
-            one, sensors.range[i : i + 1], sensors.min_el[i : i + 1], sensors.max_el[i : i + 1],
-            objects, objects_alt, object_col, sensor_on=scanning[:, i : i + 1],
-        )
-        bb, jj = np.nonzero(held)
-        seen = rng.random(bb.size) < sensors.pd[i]
-        bb, jj = bb[seen], jj[seen]
-        fixed = pos.strides[0] == 0
-        # the sensor's local ENU rotation at each tick (one matrix when it does not move)
-        rot_all = _local_rotation(pos[:1, i] if fixed else pos[:, i], up[:1, i] if fixed else
-                                  up[:, i])
-        at = np.zeros_like(bb) if fixed else bb
-        # True polar coordinates in the sensor's local ENU frame, then noise on each.
-        d = objects[bb, jj].astype(np.float64) - pos[bb, i].astype(np.float64)
-        local = np.einsum("kij,kj->ki", rot_all[at], d)
-        rng_true = np.linalg.norm(local, axis=1)
-        az_true = np.arctan2(local[:, 0], local[:, 1])
-        el_true = np.arcsin(np.clip(local[:, 2] / np.maximum(rng_true, 1e-9), -1.0, 1.0))
-        sig = np.array([sensors.sigma_range[i], sensors.sigma_az[i], sensors.sigma_el[i]])
-        noise = rng.standard_normal((bb.size, 3)) * sig
-        r_m = np.abs(rng_true + noise[:, 0])
-        az_m = az_true + noise[:, 1]
-        el_m = el_true + noise[:, 2]
-        truth = jj.astype(np.int64)
-        # False alarms: Poisson per scan, uniform over the coverage volume.
-        fa = rng.poisson(sensors.false_alarms[i], rows.size) if sensors.false_alarms[i] > 0 else (
-            np.zeros(rows.size, np.int64))
-        if fa.sum():
-            fb = np.repeat(rows, fa)
-            k = fb.size
-            u = rng.random((k, 3))
-            s_lo, s_hi = np.sin(sensors.min_el[i]), np.sin(sensors.max_el[i])
-            r_m = np.r_[r_m, limit[i] * np.cbrt(u[:, 0])]
-            az_m = np.r_[az_m, 2.0 * np.pi * u[:, 1]]
-            el_m = np.r_[el_m, np.arcsin(s_lo + (s_hi - s_lo) * u[:, 2])]
-            bb = np.r_[bb, fb]
-            truth = np.r_[truth, np.full(k, -1, np.int64)]
-        m = bb.size
-        if m == 0:
-            continue
-        rot = rot_all[np.zeros(m, np.int64) if fixed else bb]
-        to_common = np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(rot, 1, 2))
-        spos = frame.from_ecef(pos[bb, i].astype(np.float64))
-        parts.append(Detections(
-            t=times[bb].astype(float), sensor=np.full(m, i, np.int64),
-            member=np.full(m, sensors.owner[i], np.int64), range_m=r_m, az=az_m, el=el_m,
-            sigma=np.broadcast_to(sig, (m, 3)).copy(), sensor_pos=spos, to_common=to_common,
-            truth=truth,
-        ))
+        bb, jj = covered_by(i, platform, sensors.range, sensors.min_el, sensors.max_el, flying,
+                            object_col, sensor_on=scanning)
+        part = _reports(i, rows, bb, jj, times, platform[0], platform[1], sensors, objects,
+                        frame, rng)
+        if part is not None:
+            parts.append(part)
     out = Detections.concatenate(parts)
     order = np.lexsort((out.sensor, out.t))
     return out.take(order)
+
+
+def _reports(i: int, rows: I64, bb: NDArray[np.intp], jj: NDArray[np.intp], times: F64,
+             pos: F64, up: F64, sensors: SensorTable, objects: NDArray[np.floating],
+             frame: EnuFrame, rng: np.random.Generator) -> Detections | None:
+    """The reports of sensor ``i`` at its scans (block ticks ``rows``) of the objects it covers
+    (samples ``bb`` ticks, ``jj`` objects): detection draws, noisy polar measurements in its
+    local frame, then its false alarms (None: no report)."""
+    seen = rng.random(bb.size) < sensors.pd[i]
+    bb, jj = bb[seen], jj[seen]
+    fixed = pos.strides[0] == 0
+    # the sensor's local ENU rotation at each tick (one matrix when it does not move)
+    rot_all = _local_rotation(pos[:1, i] if fixed else pos[:, i], up[:1, i] if fixed else
+                              up[:, i])
+    at = np.zeros_like(bb) if fixed else bb
+    # True polar coordinates in the sensor's local ENU frame, then noise on each.
+    d = objects[bb, jj].astype(np.float64) - pos[bb, i].astype(np.float64)
+    local = np.einsum("kij,kj->ki", rot_all[at], d)
+    rng_true = np.linalg.norm(local, axis=1)
+    az_true = np.arctan2(local[:, 0], local[:, 1])
+    el_true = np.arcsin(np.clip(local[:, 2] / np.maximum(rng_true, 1e-9), -1.0, 1.0))
+    sig = np.array([sensors.sigma_range[i], sensors.sigma_az[i], sensors.sigma_el[i]])
+    noise = rng.standard_normal((bb.size, 3)) * sig
+    polar = (np.abs(rng_true + noise[:, 0]), az_true + noise[:, 1], el_true + noise[:, 2])
+    (r_m, az_m, el_m), bb, truth = _false_alarms(i, rows, sensors, polar, bb,
+                                                 jj.astype(np.int64), rng)
+    m = bb.size
+    if m == 0:
+        return None
+    rot = rot_all[np.zeros(m, np.int64) if fixed else bb]
+    to_common = np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(rot, 1, 2))
+    spos = frame.from_ecef(pos[bb, i].astype(np.float64))
+    return Detections(
+        t=times[bb].astype(float), sensor=np.full(m, i, np.int64),
+        member=np.full(m, sensors.owner[i], np.int64), range_m=r_m, az=az_m, el=el_m,
+        sigma=np.broadcast_to(sig, (m, 3)).copy(), sensor_pos=spos, to_common=to_common,
+        truth=truth,
+    )
+
+
+def _false_alarms(i: int, rows: I64, sensors: SensorTable, polar: tuple[F64, F64, F64],
+                  bb: NDArray[np.intp], truth: I64, rng: np.random.Generator
+                  ) -> tuple[tuple[F64, F64, F64], NDArray[np.intp], I64]:
+    """Sensor ``i``'s reports ``polar`` (range m, azimuth, elevation rad; block ticks ``bb``,
+    objects ``truth``) followed by its false alarms at its scans ``rows``: a Poisson number per
+    scan, uniform over the coverage volume (truth -1)."""
+    if sensors.false_alarms[i] <= 0:
+        return polar, bb, truth
+    fa = rng.poisson(sensors.false_alarms[i], rows.size)
+    if not fa.sum():
+        return polar, bb, truth
+    fb = np.repeat(rows, fa)
+    k = fb.size
+    u = rng.random((k, 3))
+    s_lo, s_hi = np.sin(sensors.min_el[i]), np.sin(sensors.max_el[i])
+    r_m, az_m, el_m = polar
+    limit = _coverage_limit(sensors)[i]
+    return ((np.r_[r_m, limit * np.cbrt(u[:, 0])], np.r_[az_m, 2.0 * np.pi * u[:, 1]],
+             np.r_[el_m, np.arcsin(s_lo + (s_hi - s_lo) * u[:, 2])]),
+            np.r_[bb, fb], np.r_[truth, np.full(k, -1, np.int64)])
 
 
 class ExpectedPd:

@@ -54,11 +54,22 @@ def _local_axes(ecef: F64) -> tuple[F64, F64, F64]:
     of the geodetic up: within 0.2 degrees, ample for noise directions)."""
     r = np.linalg.norm(ecef, axis=-1, keepdims=True)
     up = ecef / np.where(r > 0, r, 1.0)
-    east = np.cross(np.array([0.0, 0.0, 1.0]), up)
+    east = _cross(_Z, up)
     en = np.linalg.norm(east, axis=-1, keepdims=True)
     east = np.where(en > 1e-12, east / np.where(en > 1e-12, en, 1.0), np.array([1.0, 0.0, 0.0]))
-    north = np.cross(up, east)
+    north = _cross(up, east)
     return east, north, up
+
+
+_Z = np.array([0.0, 0.0, 1.0])
+
+
+def _cross(a: F64, b: F64) -> F64:
+    """``numpy.cross`` of 3-vectors (``(..., 3)``, broadcast) by its own formula and rounding
+    (each product rounded, then the difference), without its fixed cost."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,7 @@ def simulate_adsb(
     """Reports received at ``t`` (s) from civil aircraft with true ECEF ``pos``/``vel``
     ``(c, 3)``; only ``active & cooperative`` rows report, each lost with probability
     ``dropout``. Draws from ``rng`` in a fixed order (dropouts, then noise)."""
-    rows = np.flatnonzero(active & cooperative)
+    rows = (active & cooperative).nonzero()[0]
     keep = rng.random(len(rows)) >= dropout
     rows = rows[keep]
     m = len(rows)
@@ -200,7 +211,7 @@ def simulate_iff(
     sigma_m: float = 100.0,
 ) -> IffReplies:
     """Mode 5 replies at ``t`` of coalition aircraft at true ECEF ``pos (a,3)``."""
-    rows = np.flatnonzero(active)
+    rows = np.asarray(active).nonzero()[0]
     rows = rows[rng.random(len(rows)) < p_reply]
     noise = rng.normal(scale=sigma_m, size=(len(rows), 3))
     return IffReplies(

@@ -27,6 +27,7 @@ A threat whose probabilities are all below ``threshold`` threatens nothing defen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -137,12 +138,21 @@ def _pieces(m1: F64, m2: F64, s1: F64, s2: F64, r: F64, rule: tuple[F64, F64]) -
     return np.asarray(np.clip(total, 0.0, 1.0))
 
 
+@lru_cache(maxsize=8)
+def _up(asset_ecef: bytes) -> F64:
+    """Up unit vectors ``(a, 3)`` at the assets (ECEF ``(a, 3)`` m, as bytes: the key of the
+    cache; the assets do not move during a run). Read-only."""
+    up = up_from_ecef(np.frombuffer(asset_ecef).reshape(-1, 3))
+    up.setflags(write=False)
+    return up
+
+
 def _route(
     pos: F64, vel: F64, Pe: F64, asset_ecef: F64, radius: F64, angular_margin: float,
     horizon_s: float,
 ) -> tuple[F64, F64]:
     """Probabilities and closest-approach times ahead ``(c, a)`` of straight-line tracks."""
-    up_a = up_from_ecef(asset_ecef)  # (a, 3)
+    up_a = _up(np.ascontiguousarray(asset_ecef, dtype=float).tobytes())  # (a, 3)
     d = pos[:, None, :] - asset_ecef[None]  # (c, a, 3)
     dh = d - np.einsum("cai,ai->ca", d, up_a)[..., None] * up_a[None]
     vh = vel[:, None, :] - np.einsum("ci,ai->ca", vel, up_a)[..., None] * up_a[None]
@@ -155,11 +165,14 @@ def _route(
     miss = np.sqrt(np.einsum("cai,cai->ca", miss_v, miss_v))
     # Cross-track axis: towards the closest point, or the horizontal normal to the velocity when
     # the line goes through the asset (any horizontal axis when the track does not move).
-    normal = np.cross(np.broadcast_to(up_a, vh.shape), vh)
-    fallback = np.where(moving[..., None], normal, east_north(asset_ecef)[None, :, 0])
-    fallback /= np.linalg.norm(fallback, axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        e = np.where((miss > 1e-9)[..., None], miss_v / miss[..., None], fallback)
+        e = miss_v / miss[..., None]
+    through = ~(miss > 1e-9)
+    if through.any():  # rare: the axis from the velocity
+        normal = np.cross(np.broadcast_to(up_a, vh.shape), vh)
+        fallback = np.where(moving[..., None], normal, east_north(asset_ecef)[None, :, 0])
+        fallback /= np.linalg.norm(fallback, axis=-1, keepdims=True)
+        e = np.where(through[..., None], fallback, e)
     pp, pv, vv = Pe[:, None, :3, :3], Pe[:, None, :3, 3:], Pe[:, None, 3:, 3:]
     cov3 = pp + s[..., None, None] * (pv + np.swapaxes(pv, -1, -2)) + s[..., None, None] ** 2 * vv
     var = np.einsum("cai,caij,caj->ca", e, cov3, e) + (angular_margin * np.sqrt(v2) * s) ** 2
@@ -210,7 +223,7 @@ def asset_probabilities(
     prob, t_reach = np.zeros((n, a)), np.full((n, a), np.nan)
     t_imp, point = np.full(n, np.nan), np.full((n, 3), np.nan)
     v_imp, cov_en, var_t = np.full((n, 3), np.nan), np.full((n, 2, 2), np.nan), np.full(n, np.nan)
-    b = np.flatnonzero(ballistic)
+    b = ballistic.nonzero()[0]
     if b.size:
         eb = impact_ellipse(t, pos[b], vel[b], Pe[b])
         v_imp[b], cov_en[b], var_t[b] = eb.velocity, eb.cov, eb.var_t
@@ -229,7 +242,7 @@ def asset_probabilities(
             cov = np.broadcast_to(eb.cov[ok][:, None], (bo.size, a, 2, 2))
             prob[bo] = disc_probability(offset, cov, np.broadcast_to(radius, (bo.size, a)))
     ell = ImpactEllipse(t_imp.copy(), point.copy(), v_imp, cov_en, var_t)
-    c = np.flatnonzero(~ballistic)
+    c = (~ballistic).nonzero()[0]
     if c.size and a:
         prob[c], s = _route(pos[c], vel[c], Pe[c], asset_ecef, radius, angular_margin, horizon_s)
         t_reach[c] = t + s

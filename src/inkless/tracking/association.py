@@ -89,7 +89,7 @@ def gate(
     Sinv, det = inv3(np.take(Ppos, ti, axis=0) + np.take(R, dj, axis=0))
     d2 = np.einsum("ki,ki->k", (Sinv @ nu[:, :, None])[:, :, 0], nu)
     logdet = np.log(det)
-    p = np.clip(pd[ti], 0.01, 0.99)
+    p = np.minimum(np.maximum(pd[ti], 0.01), 0.99)  # np.clip, without its fixed cost
     cost = 0.5 * (d2 + logdet + _LOG_2PI_3) + log_clutter_density - np.log(p) + np.log1p(-p)
     keep = (d2 < gate_d2) & (cost < 0.0)
     return Pairs(ti[keep], dj[keep], cost[keep], d2[keep], logdet[keep], Sinv[keep])
@@ -155,14 +155,14 @@ def gnn(pairs: Pairs, n: int, m: int) -> IP:
     simple = (nt[comp] == 1) | (nd[comp] == 1)
 
     chosen: list[IP] = []
-    sidx = np.flatnonzero(simple)
+    sidx = simple.nonzero()[0]
     if sidx.size:
         # One track (or one detection) per component: its best pair is the optimum.
         order = sidx[np.lexsort((sidx, cost[sidx], comp[sidx]))]
         first = np.ones(order.size, bool)
         first[1:] = comp[order[1:]] != comp[order[:-1]]
         chosen.append(order[first])
-    hidx = np.flatnonzero(~simple)
+    hidx = (~simple).nonzero()[0]
     if hidx.size:
         tr, ti_loc = np.unique(ti[hidx], return_inverse=True)
         de, dj_loc = np.unique(dj[hidx], return_inverse=True)

@@ -66,7 +66,7 @@ from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 from .fusion import covariance_intersection
 from .kalman import inv3, predict, spread
 from .measurement import converted_measurement
-from .tracker import TrackerConfig, in_picture, step_sources
+from .tracker import TrackerConfig, step_sources
 from .tracks import Tracks
 
 __all__ = [
@@ -246,7 +246,7 @@ def _scan(
         return LabelledTracks(after, held.labels[old])
     labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
     labels[kept] = held.labels[old]
-    rows = np.flatnonzero(det_of >= 0)
+    rows = (det_of >= 0).nonzero()[0]
     if rows.size:
         d = det_of[rows]
         lab = labels[rows]
@@ -448,12 +448,13 @@ def picture_rows(held: LabelledTracks, t: float, config: TrackerConfig,
     """A tracker's air picture at ``t``: its confirmed tracks in the picture
     (:func:`inkless.tracking.in_picture`, on the scores decayed to ``t``, :func:`score_at`),
     predicted to ``t``; releasability not yet set."""
-    quality = score_at(held.tracks, t, config)
-    show = np.flatnonzero(in_picture(dataclasses.replace(held.tracks, quality=quality), config))
-    sub = held.tracks.take(show)
-    x, P = predict_to(sub, t, config.q, frame)
+    tracks = held.tracks
+    quality = score_at(tracks, t, config)
+    show = (tracks.confirmed & (quality >= config.show_score)).nonzero()[0]  # in_picture
+    dt = float(t) - tracks.t
+    x, P = predict(_gravity_shift(tracks.x[show], dt, frame), tracks.P[show], dt, config.q)
     lab = held.labels[show]
-    return CoalitionPicture(float(t), sub.id, x, P, quality[show],
+    return CoalitionPicture(float(t), tracks.id[show], x, P, quality[show],
                             lab[:, _MEMBERS].astype(np.uint64), np.zeros(show.size, np.uint64),
                             lab[:, _VOTES].astype(np.int32), lab[:, _OBJ])
 
@@ -466,7 +467,7 @@ def score_at(tracks: Tracks, t: float, config: TrackerConfig) -> F64:
     if dt <= 0.0:
         return tracks.quality
     r = np.exp(-config.death_rate * dt) / (1.0 + np.exp(-tracks.quality))
-    return np.asarray(np.clip(np.log(r) - np.log1p(-r), -50.0, config.score_cap))
+    return np.minimum(np.maximum(np.log(r) - np.log1p(-r), -50.0), config.score_cap)
 
 
 def _own_numbers(member: int, ids: I64) -> I64:
@@ -760,12 +761,17 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
     ``ended``. Returns the picture, numbers, last shown states and ended tracks after it."""
     t = pic.t
     held = _isin(shown.number, numbers.number)
-    ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[~held]])
-                          for f in ("number", "born", "x", "P", "t")))
-    ended = ended.take(t - ended.t <= _REACQUIRE_S)
-    shown = shown.take(held)
+    if not held.all():
+        gone = ~held
+        ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[gone]])
+                              for f in ("number", "born", "x", "P", "t")))
+        shown = shown.take(held)
+    recent = t - ended.t <= _REACQUIRE_S
+    if not recent.all():
+        ended = ended.take(recent)
+    born_now = numbers.first_shown(pic.id)
     if len(ended) and len(pic):
-        new = np.flatnonzero(numbers.first_shown(pic.id) >= t)
+        new = (born_now >= t).nonzero()[0]
         if new.size:
             x, P = _predict_rows(ended.x, ended.P, t - ended.t, q, frame)
             d = pic.x[new, None, :3] - x[None, :, :3]
@@ -785,9 +791,9 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 keep[j] = False
                 pic, ended = dataclasses.replace(pic, id=ids), ended.take(keep)
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
+                born_now = numbers.first_shown(pic.id)
     # the last state shown under each number: this picture's rows replace theirs
     old = ~_isin(shown.number, pic.id)
-    born_now = numbers.first_shown(pic.id)
     cat = np.concatenate
     shown = EndedTracks(cat([shown.number[old], pic.id]), cat([shown.born[old], born_now]),
                         cat([shown.x[old], pic.x]), cat([shown.P[old], pic.P]),
@@ -949,7 +955,7 @@ class CoalitionTracker:
         reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
         batch = np.zeros(len(self.owner), bool)
         batch[sensors] = True
-        rows = np.flatnonzero(batch[det.sensor])
+        rows = batch[det.sensor].nonzero()[0]
         zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
         m = zf.shape[0]
         first = np.full(m, rows.size, np.int64)

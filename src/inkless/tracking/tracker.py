@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -173,7 +174,6 @@ def step_sources(
     if R.shape != (m, 3, 3):
         raise InputError(f"tracking.step: R has shape {R.shape}, expected ({m}, 3, 3)")
     n = len(tracks)
-
     x, P = predict(tracks.x, tracks.P, dt, cfg.q)
     if pd is None:
         p = np.full(n, cfg.pd)
@@ -181,78 +181,94 @@ def step_sources(
         p = np.asarray(pd(x[:, :3]), dtype=float)
     else:
         p = np.full(n, float(pd))
-
-    pairs = gate(x, P, z, R, gate_d2=cfg.gate_d2,
-                 log_clutter_density=float(np.log(cfg.clutter_density)), pd=p)
+    pairs = gate(x, P, z, R, gate_d2=cfg.gate_d2, log_clutter_density=_log(cfg.clutter_density),
+                 pd=p)
     sel = gnn(pairs, n, m)
     ta, db = pairs.ti[sel], pairs.dj[sel]
-
-    # Update the assigned tracks.
-    x = x.copy() if x is tracks.x else x
-    P = P.copy() if P is tracks.P else P
-    if ta.size:
+    if ta.size:  # update the assigned tracks (copies: the arrays are shared between tables)
+        x = x.copy() if x is tracks.x else x
+        P = P.copy() if P is tracks.P else P
         x[ta], P[ta] = update(np.take(x, ta, axis=0), np.take(P, ta, axis=0),
                               np.take(z, db, axis=0), np.take(R, db, axis=0),
                               np.take(pairs.Sinv, sel, axis=0))
     hit = np.zeros(n, bool)
     hit[ta] = True
-    look = hit | (p > 0.0)
-    miss = look & ~hit
-    # Track score = log odds that the track is a real target: decays with the target's chance of
-    # ending over dt, falls by ln(1 - Pd) on a miss, rises by ln(Pd N(nu; 0, S) / lambda) on a hit.
-    # Pd is taken at most 0.99 both ways: a batch of several sensors expects ~1, but a look with
-    # nothing in the gate is as often the track's own error (common to every sensor) as missed
-    # detections, and ln(1e-6) would delete a track at its best score after one such look.
-    quality = tracks.quality
+    quality = _scores(tracks.quality, dt, hit, p, ta, pairs.cost[sel], cfg)
+    return _managed(tracks, t, x, P, hit, p > 0.0, quality, z, R, ta, db, cfg)
+
+
+@lru_cache(maxsize=256)
+def _log(value: float) -> float:
+    return float(np.log(value))
+
+
+def _scores(quality: F64, dt: float, hit: NDArray[np.bool_], p: F64, ta: NDArray[np.intp],
+            cost: F64, cfg: TrackerConfig) -> F64:
+    """Track scores after a batch (log odds that the track is a real target): decayed with the
+    target's chance of ending over ``dt`` s, ``+ln(1 - Pd)`` on a miss (a look without a hit),
+    ``+ln(1 - Pd) - cost`` on a hit (``cost`` of the chosen pair, :func:`gate`), i.e.
+    ``ln(Pd N(nu; 0, S) / lambda)``.
+
+    Pd is taken at most 0.99 both ways: a batch of several sensors expects ~1, but a look with
+    nothing in the gate is as often the track's own error (common to every sensor) as missed
+    detections, and ln(1e-6) would delete a track at its best score after one such look."""
     if dt > 0.0:
         r = np.exp(-cfg.death_rate * dt) / (1.0 + np.exp(-quality))
         quality = np.log(r) - np.log1p(-r)
+    miss = (p > 0.0) & ~hit
     quality = quality + np.where(miss, np.log1p(-np.minimum(p, 0.99)), 0.0)
-    pc = np.clip(p[ta], 0.01, 0.99)
-    quality[ta] += np.log1p(-pc) - pairs.cost[sel]
-    quality = np.clip(quality, -50.0, cfg.score_cap)
+    pc = np.minimum(np.maximum(p[ta], 0.01), 0.99)  # np.clip, without its fixed cost
+    quality[ta] += np.log1p(-pc) - cost
+    out: F64 = np.minimum(np.maximum(quality, -50.0), cfg.score_cap)
+    return out
+
+
+def _managed(tracks: Tracks, t: float, x: F64, P: F64, hit: NDArray[np.bool_],
+             seen: NDArray[np.bool_], quality: F64, z: F64, R: F64, ta: NDArray[np.intp],
+             db: NDArray[np.intp], cfg: TrackerConfig) -> tuple[Tracks, NDArray[np.int64]]:
+    """Track management after a batch at ``t``: confirmation (M-of-N or score), deletion (misses,
+    a low score, or M-of-N out of reach) and initiation from the detections left unassigned
+    (``seen``: the tracks this batch looked at, ``Pd > 0``; ``ta``, ``db`` the assigned pairs).
+    Returns the new table and, per row, the detection that updated or started it (-1: none)."""
+    n, m = len(tracks), z.shape[0]
+    look = hit | seen
     hits = tracks.hits + hit
     looks = tracks.looks + look
-    misses = np.where(hit, 0, tracks.misses + miss).astype(np.int32)
+    misses = np.where(hit, 0, tracks.misses + (look & ~hit)).astype(np.int32)
     t_update = np.where(hit, float(t), tracks.t_update)
-    status = tracks.status.copy()
-    tentative = status == TENTATIVE
+    tentative = tracks.status == TENTATIVE
     ready = ((hits >= cfg.confirm_m) & (looks <= cfg.confirm_n)) | (quality >= cfg.confirm_score)
-    status[tentative & ready] = CONFIRMED
-
-    # Delete after misses (or a low score), or when M-of-N can no longer be met.
+    status = np.where(tentative & ready, CONFIRMED, tracks.status).astype(np.int8)
     tentative = status == TENTATIVE
     drop = np.where(tentative, (misses >= cfg.tentative_misses) | (looks >= cfg.confirm_n),
                     (misses >= cfg.delete_misses) | (quality < cfg.delete_score))
-    keep = ~drop
-
-    # Initiate from detections left unassigned.
+    keep = (~drop).nonzero()[0]
     free = np.ones(m, bool)
     free[db] = False
-    zf, Rf = z[free], R[free]
-    k = zf.shape[0]
-    x0 = np.zeros((k, 6))
-    x0[:, :3] = zf
-    P0 = np.zeros((k, 6, 6))
-    P0[:, :3, :3] = Rf
-    P0[:, 3, 3], P0[:, 4, 4], P0[:, 5, 5] = np.square(cfg.init_vel_std)
-    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
-
+    born = free.nonzero()[0]
+    k = born.size
     source = np.full(n, -1, np.int64)
     source[ta] = db
+    x0 = np.zeros((k, 6))
+    x0[:, :3] = z[born]
+    P0 = np.zeros((k, 6, 6))
+    P0[:, :3, :3] = R[born]
+    P0[:, 3, 3], P0[:, 4, 4], P0[:, 5, 5] = np.square(cfg.init_vel_std)
+    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
+    cat = np.concatenate
     return Tracks(
-        id=np.concatenate([tracks.id[keep], tracks.next_id + np.arange(k, dtype=np.int64)]),
-        x=np.concatenate([x[keep], x0]),
-        P=np.concatenate([P[keep], P0]),
-        hits=np.concatenate([hits[keep], np.ones(k, np.int32)]).astype(np.int32),
-        misses=np.concatenate([misses[keep], np.zeros(k, np.int32)]),
-        looks=np.concatenate([looks[keep], np.ones(k, np.int32)]).astype(np.int32),
-        status=np.concatenate([status[keep], np.full(k, new_status, np.int8)]),
-        quality=np.concatenate([quality[keep], np.full(k, cfg.init_score)]),
-        t_update=np.concatenate([t_update[keep], np.full(k, float(t))]),
+        id=cat([tracks.id[keep], tracks.next_id + np.arange(k, dtype=np.int64)]),
+        x=cat([x[keep], x0]),
+        P=cat([P[keep], P0]),
+        hits=cat([hits[keep], np.ones(k, np.int32)]).astype(np.int32),
+        misses=cat([misses[keep], np.zeros(k, np.int32)]),
+        looks=cat([looks[keep], np.ones(k, np.int32)]).astype(np.int32),
+        status=cat([status[keep], np.full(k, new_status, np.int8)]),
+        quality=cat([quality[keep], np.full(k, cfg.init_score)]),
+        t_update=cat([t_update[keep], np.full(k, float(t))]),
         t=float(t),
         next_id=tracks.next_id + k,
-    ), np.concatenate([source[keep], np.flatnonzero(free)])
+    ), cat([source[keep], born])
 
 
 def in_picture(tracks: Tracks, config: TrackerConfig | None = None) -> NDArray[np.bool_]:
