@@ -6,6 +6,7 @@ last number, beyond it gets an explicit gap and a snapshot."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 from inkless.coalition import KeyStore, pseudonym
 from inkless.identification import CATEGORY_NAMES
 
-from .conftest import INKLESS, holder, read_dump
+from .conftest import INKLESS, SCENARIO, holder, read_dump
 
 
 def _node(member: str, keys: Path, url: str, dump: Path, *extra: str) -> subprocess.Popen[str]:
@@ -95,3 +96,45 @@ def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys
     after = _numbers(msgs[at + 2:])
     assert after == list(range(gap["to"] + 1, gap["to"] + 1 + len(after)))
     assert _numbers(msgs[:at]) == list(range(1, held + 1))  # it joined before the clock
+
+
+def _in_process(keys: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each member's picture messages of the same session run in this process, every plot
+    pushed back at once by both members: what the live service should send."""
+    from inkless.scenario import load_scenario
+    from inkless.service.live import Session
+    from inkless.wargame import legal_record
+
+    sc = load_scenario(SCENARIO)
+    s = Session(sc, legal_record(sc).letters, KeyStore(keys).secret(create=False))
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in s.members}
+    tick: int | None = 0
+    while tick is not None and tick <= s.engine.last_tick:
+        pushed = {}
+        if not s.idle(tick):
+            for m, msg in s.simulated(tick).items():
+                got = s.plots(m, json.loads(json.dumps(msg)))
+                assert not isinstance(got, str)
+                pushed[m] = got[1]
+        decided = s.step(tick, pushed, set(s.members))
+        for m, msg in s.pictures(tick).items():
+            out[m].append(msg)
+        tick = decided.next_tick
+    return out
+
+
+def test_the_live_pictures_are_the_engines_fed_in_process(server_factory: Any, keys: Path,
+                                                           tmp_path: Path) -> None:
+    """Both nodes push every plot back in time (a slow clock): each member receives exactly
+    the pictures of the same session stepped in this process (same seed, same plots)."""
+    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "2")
+    dumps = {m: tmp_path / f"{m}.jsonl" for m in ("HOST", "ANON")}
+    for p in [_node(m, keys, s.url, d) for m, d in dumps.items()]:
+        _finish(p)
+    want = _in_process(keys)
+    for m, d in dumps.items():
+        assert not [x for x in read_dump(d) if x["type"] == "error"], "a report came late"
+        got = [{k: v for k, v in x.items() if k != "seq"} for x in read_dump(d)
+               if x["type"] == "picture"]
+        assert len(got) == len(want[m])
+        assert got == json.loads(json.dumps(want[m]))
