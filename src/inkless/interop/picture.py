@@ -170,9 +170,10 @@ def cat062_blocks(tab: PictureTable) -> tuple[bytes, int]:
     out, left = [], 0
     midnight = tab.epoch.replace(hour=0, minute=0, second=0, microsecond=0)
     base = (tab.epoch - midnight).total_seconds()
-    for t in np.unique(tab.t_s):
-        m = tab.t_s == t
-        enc = encode_cat062(PICTURE_SAC, PICTURE_SIC, base + float(t), tab.track_id[m],
+    order = np.argsort(tab.t_s, kind="stable")
+    times, first = np.unique(tab.t_s[order], return_index=True)
+    for t, m in zip(times.tolist(), np.split(order, first[1:]), strict=True):
+        enc = encode_cat062(PICTURE_SAC, PICTURE_SIC, base + t, tab.track_id[m],
                             tab.lat[m], tab.lon[m], tab.hae[m], tab.v_enu[m], where=None)
         out.append(enc.block)
         left += enc.dropped

@@ -119,10 +119,10 @@ def write_run_plots(record: Record, sensor_pos: F64, out_dir: Path) -> tuple[int
     fits = cat048_fits(rae[:, 0], height)
     out_dir.mkdir(parents=True, exist_ok=True)
     for i, sid in enumerate(tables.sensors.id):
-        rows = np.flatnonzero((sc.plot_sensor == i) & fits)
+        rows = np.flatnonzero((sc.plot_sensor == i) & fits)  # in time order
+        times, first = np.unique(sc.plot_t[rows], return_index=True)
         blocks = []
-        for t in np.unique(sc.plot_t[rows]).tolist():
-            k = rows[sc.plot_t[rows] == t]
+        for t, k in zip(times.tolist(), np.split(rows, first[1:]), strict=True):
             blocks.append(encode_cat048(RUN_SAC, i, base + t, rae[k, 0], rae[k, 1], height[k],
                                         where=f"{sid} t={t:g}s").block)
         (out_dir / f"radar-{i}-{sid}.ast").write_bytes(b"".join(blocks))
