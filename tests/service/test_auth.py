@@ -1,6 +1,7 @@
 """Member authentication against the real service (issue 11): a node signs a fresh server
 nonce with its office-holder key; each refusal is one line sent to the node and written to the
-service log. The 'node' here is a raw WebSocket client, so that it can misbehave."""
+service log. The 'node' here is a raw WebSocket client, so that it can misbehave (also after it
+is admitted: malformed messages get an error reply, logged, and the connection survives)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from websockets.sync.client import connect
 
 from inkless.service import hello_message, load_key
+from inkless.service.app import MAX_MESSAGE_BYTES
 
 from .conftest import Server, holder, inkless
 
@@ -98,3 +100,27 @@ def test_the_node_command_exits_with_the_reason(server: Server, keys: Path) -> N
                 server.url, timeout=60)
     assert r.returncode == 1, r
     assert r.stderr.count("\n") == 1 and "rotated key" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_malformed_messages_get_an_error_and_the_connection_survives(server: Server,
+                                                                     keys: Path) -> None:
+    key = load_key(holder(keys, "ANON"))
+    with connect(server.url, max_size=None) as ws:
+        ws.send(json.dumps(hello_message("ANON", key, json.loads(ws.recv(30))["nonce"])))
+        assert json.loads(ws.recv(30))["type"] == "welcome"
+        sent = ["{not json", json.dumps({"type": "bogus"}), json.dumps([1, 2]),
+                json.dumps({"type": "wilco", "order": 12345}),
+                json.dumps({"type": "report", "t": "soon"}),
+                "x" * (MAX_MESSAGE_BYTES + 1)]
+        for text in sent:
+            ws.send(text)
+        errors = []
+        while len(errors) < len(sent):
+            msg = json.loads(ws.recv(30))
+            if msg["type"] == "error":
+                errors.append(msg["reason"])
+        assert [e.split()[0] for e in errors] == ["not", "unknown", "unknown", "wilco", "report:",
+                                                  "message"]
+        assert json.loads(ws.recv(30))["seq"] > 0  # the stream goes on
+    log = server.log.read_text()
+    assert all(e in log for e in errors)
