@@ -114,7 +114,7 @@ def test_malformed_messages_get_an_error_and_the_connection_survives(server: Ser
                 "x" * (MAX_MESSAGE_BYTES + 1)]
         for text in sent:
             ws.send(text)
-        errors = []
+        errors: list[str] = []
         while len(errors) < len(sent):
             msg = json.loads(ws.recv(30))
             if msg["type"] == "error":
