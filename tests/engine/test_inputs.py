@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from inkless.coalition import DocumentType, Letter, TimedLetter
+from inkless.coalition import AirspaceGrant, DocumentType, Letter, TimedLetter
 from inkless.engagement import KILL, MISS
 from inkless.engine import (
     KILLED,
@@ -76,6 +76,31 @@ def test_a_letter_pushed_mid_run_brings_a_members_unit_in_from_that_tick() -> No
     assert {(o.unit_id, o.member_id) for o in got} == {("ship-1", "ALLY")}
     assert eng.gates.acting(k * dt - 1.0).tolist() == [True, False]
     assert eng.gates.acting(k * dt).tolist() == [True, True]
+
+
+def test_a_grant_pushed_mid_run_lets_a_member_engage_and_its_end_stops_it() -> None:
+    """ALLY may engage only where granted; HOST's airspace covers the raid. A grant pushed at
+    tick k brings its ship's shots from k; the grant ended (a closure) at tick m stops them."""
+    data = yaml.safe_load(drones(False).model_dump_json())
+    data["members"][1]["rules"] = {"caveats": {"engage_only_in": {
+        "own_airspace": False, "where_granted": True}}}
+    data["regions"] = [{"id": "HOSTLAND", "owner": "HOST", "polygon_deg": [
+        [29.0, 33.0], [35.0, 33.0], [35.0, 39.0], [29.0, 39.0]]}]
+    sc = parse_scenario(yaml.safe_dump(data), "granted.yaml")
+    assert orders(steps(Engine(sc, 5, authority=Authority.of(sc)))) == []
+    open_run = orders(steps(Engine(drones(False), 5)))
+    dt = sc.settings.scan_period_s
+    k = round(open_run[0].t / dt) + 30
+    grant = AirspaceGrant(grantor_state="HOST", grantee_member="ALLY", region_id="HOSTLAND",
+                          what="engage")
+    got = orders(steps(Engine(sc, 5, authority=Authority.of(sc)),
+                       {k: Inputs(grants=(grant,))}))
+    assert got and got[0].t == k * dt
+    m = round(got[0].t / dt) + 1  # closed right after the first shots
+    closed = grant.model_copy(update={"valid_until": m * dt})
+    cut = orders(steps(Engine(sc, 5, authority=Authority.of(sc)),
+                       {k: Inputs(grants=(grant,)), m: Inputs(grants=(closed,))}))
+    assert cut and max(o.t for o in cut) < m * dt < max(o.t for o in got)
 
 
 def test_letters_need_an_authority() -> None:
