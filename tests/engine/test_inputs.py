@@ -171,5 +171,5 @@ def test_an_outcome_reported_from_outside_settles_the_interceptor(result: str) -
 def test_an_outcome_on_an_order_not_in_the_air_is_refused() -> None:
     eng = Engine(parse_scenario(BASICS.read_text(), "basics.yaml"), 5)
     d = eng.step(0, Inputs(outcomes=(Outcome(7, "kill"),), declined=(Decline(3),)))
-    assert d.refused == ("decline for order 3: no such order (ids 0..-1)",
-                         "kill for order 7: no such order (ids 0..-1)")
+    assert d.refused == ("decline for order 3: no such order (0 given, ids from 0)",
+                         "kill for order 7: no such order (0 given, ids from 0)")

@@ -207,7 +207,7 @@ class Engine:
         """Why ``order`` cannot take ``what`` (None: it is an interceptor in the air)."""
         f = self.defence.flight
         if not 0 <= order < f.n:
-            return f"{what} for order {order}: no such order (ids 0..{f.n - 1})"
+            return f"{what} for order {order}: no such order ({f.n} given, ids from 0)"
         if f.result[order] != PENDING:
             return f"{what} for order {order}: already settled; ignored"
         return None
