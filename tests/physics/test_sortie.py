@@ -11,10 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
+from inkless.physics.geodesy import destination
 from inkless.physics.sortie import (
     lead_intercept,
     pursuit_intercept,
     pursuit_time,
+    stadium_entry,
+    stadium_point,
+    station_frame,
+    station_geodetic,
     time_on_station,
     vector_cost,
 )
@@ -133,3 +138,38 @@ def test_vector_cost_and_the_way_home() -> None:
     assert not vector_cost(200.0, point, 1000.0, 2.0, base, 240.0, 0.5, 400.0).feasible
     assert not vector_cost(np.inf, point, 1000.0, 2.0, base, 240.0, 0.5, 0.0).feasible
     assert not vector_cost(np.nan, point, 1000.0, 2.0, base, 240.0, 0.5, 0.0).feasible
+
+
+def test_racetrack_points_and_entry_against_brute_force() -> None:
+    """The pattern is flown at unit arc-length speed (consecutive points 1 perimeter/N apart),
+    right turns (clockwise seen from above: with y to the right of x, the cross product of
+    successive headings is never negative), and the
+    entry is the nearest of 50 000 points of the pattern to each of 200 random points."""
+    L, r = 60e3, 15e3
+    s = np.linspace(0.0, 2 * L + 2 * np.pi * r, 50_001)
+    x, y = stadium_point(s, L, r)
+    step = np.hypot(np.diff(x), np.diff(y))
+    assert step == pytest.approx(np.full(step.shape, s[1]), rel=1e-6)
+    dx, dy = np.diff(x), np.diff(y)
+    turn = dx[:-1] * dy[1:] - dy[:-1] * dx[1:]  # z of heading_k x heading_k+1
+    assert np.all(turn >= -1e-6)
+    assert np.mean(turn > 1e-4) > 0.4  # the turns: 2πr of 2L + 2πr, 44 %
+    pts = np.random.default_rng(1).uniform(-150e3, 150e3, (200, 2))
+    xe, ye = stadium_point(stadium_entry(pts[:, 0], pts[:, 1], L, r), L, r)
+    d_entry = np.hypot(xe - pts[:, 0], ye - pts[:, 1])
+    d_brute = np.min(np.hypot(x[None, :] - pts[:, :1], y[None, :] - pts[:, 1:]), axis=1)
+    assert d_entry == pytest.approx(d_brute, abs=5.0)
+
+
+def test_station_frame_round_trip_and_axis() -> None:
+    """A point 30 km along the axis (bearing 60°) is at x = 30 km, y = 0; one 10 km to the
+    right of the centre (bearing 150°) at y = 10 km; the inverse brings both back."""
+    lat0, lon0, axis = np.radians(32.0), np.radians(35.0), np.radians(60.0)
+    lat, lon = station_geodetic(lat0, lon0, axis, [30e3, 0.0], [0.0, 10e3])
+    ahead = destination(lat0, lon0, axis, 30e3)
+    right = destination(lat0, lon0, axis + np.pi / 2, 10e3)
+    assert lat == pytest.approx([ahead[0], right[0]], abs=1e-12)
+    assert lon == pytest.approx([ahead[1], right[1]], abs=1e-12)
+    x, y = station_frame(lat0, lon0, axis, lat, lon)
+    assert x == pytest.approx([30e3, 0.0], abs=1e-6)
+    assert y == pytest.approx([0.0, 10e3], abs=1e-6)

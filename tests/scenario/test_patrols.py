@@ -55,11 +55,12 @@ def problems(text: str) -> list[str]:
 
 
 def test_a_patrol_loads_with_its_time_on_station() -> None:
-    """Base and centre on one meridian 1.8° apart: R·1.8° out, that plus 20 km home, at
-    230 m/s, from 3 h less a 20 min reserve."""
+    """Base and centre on one meridian 1.8° apart: R·1.8° less the 20 km radius out to the
+    orbit's nearest point, R·1.8° plus 20 km home from its farthest, at 230 m/s, from 3 h less
+    a 20 min reserve."""
     (p,) = parse_scenario(GOOD).patrols
     out = EARTH_MEAN_RADIUS * math.radians(1.8)
-    assert p.on_station_s() == pytest.approx(10800 - 1200 - (2 * out + 20e3) / 230, rel=1e-9)
+    assert p.on_station_s() == pytest.approx(10800 - 1200 - 2 * out / 230, rel=1e-9)
     assert (p.aircraft_per_flight, p.flights, p.relief_overlap_s) == (2, 3, None)
     fuel, cruise, dash, reserve = p.fuel()
     assert (fuel, cruise, dash, reserve) == pytest.approx((1, 1 / 10800, 3 / 10800, 1200 / 10800))
@@ -73,7 +74,7 @@ def test_fuel_mass_and_burn_rates() -> None:
     (p,) = parse_scenario(text).patrols
     assert p.fuel() == pytest.approx((5000, 0.5, 2.0, 600))
     out = EARTH_MEAN_RADIUS * math.radians(1.8)
-    assert p.on_station_s() == pytest.approx(10000 - 1200 - (2 * out + 20e3) / 230, rel=1e-9)
+    assert p.on_station_s() == pytest.approx(10000 - 1200 - 2 * out / 230, rel=1e-9)
 
 
 BAD = [
@@ -87,13 +88,13 @@ BAD = [
      "s.yaml:16: patrols[0].interceptor: unknown interceptor type 'sidewinder'; known: aam"),
     ("owner: A\n", "owner: B\n",
      "s.yaml:11: patrols[0].owner: unknown member 'B'; known: A"),
-    ("endurance_s: 10800", "endurance_s: 3000",
-     "s.yaml:10: patrols[0]: the fuel does not reach the station and back (-27 s on station); "
+    ("endurance_s: 10800", "endurance_s: 2500",
+     "s.yaml:10: patrols[0]: the fuel does not reach the station and back (-440 s on station); "
      "move the station closer, add fuel or lower reserve_s"),
     ("radius_km: 20", "radius_km: 20\n      pattern: racetrack",
      "s.yaml:14: patrols[0].station: a racetrack needs length_km > 0; or make it an orbit"),
     ("flights: 3", "flights: 3\n    relief_overlap_s: 9000",
-     "s.yaml:10: patrols[0]: relief_overlap_s (9000) must be below the time on station (7773 s)"),
+     "s.yaml:10: patrols[0]: relief_overlap_s (9000) must be below the time on station (7860 s)"),
     ("flights: 3", "flights: 3\n    relief_overlap_s: 60\n    launch_interval_s: 3600",
      "s.yaml:10: patrols[0]: give at most one of relief_overlap_s or launch_interval_s"),
     ("flights: 3", "flights: 3\n    radar: {pd: 0.8}",
@@ -139,3 +140,15 @@ def test_every_patrol_field_is_documented() -> None:
     for name in ("Patrol", "PatrolStation", "PatrolRadar"):
         for field, spec in defs[name]["properties"].items():
             assert spec.get("description"), f"{name}.{field} has no description"
+
+
+def test_the_default_relief_must_fit_in_the_time_on_station() -> None:
+    """Five minutes of overlap by default: a station held for less is refused, in one line."""
+    assert parse_scenario(GOOD).patrols[0].relief_s() == 300.0
+    text = GOOD.replace("endurance_s: 10800", "endurance_s: 3100")  # 3100-1200-1740 = 160 s
+    assert problems(text) == [
+        "s.yaml:10: patrols[0]: relief_overlap_s (300 by default) must be below the time on "
+        "station (160 s)"
+    ]
+    spaced = text.replace("flights: 3", "flights: 3\n    launch_interval_s: 3600")
+    assert parse_scenario(spaced).patrols[0].relief_s() is None

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from inkless.arrays import F64, B
+from inkless.physics.geodesy import destination, initial_bearing, surface_distance
 from inkless.physics.intercept import intercept_straight
 
 __all__ = [
@@ -28,6 +29,10 @@ __all__ = [
     "lead_intercept",
     "pursuit_intercept",
     "pursuit_time",
+    "stadium_entry",
+    "stadium_point",
+    "station_frame",
+    "station_geodetic",
     "time_on_station",
     "vector_cost",
 ]
@@ -40,6 +45,69 @@ def _f(x: ArrayLike) -> F64:
 def _norm(x: F64) -> F64:
     n: F64 = np.sqrt(np.einsum("...i,...i->...", x, x))
     return n
+
+
+def stadium_point(s: ArrayLike, length: ArrayLike, radius: ArrayLike) -> tuple[F64, F64]:
+    """Point at arc length ``s`` (m, any real: taken modulo the perimeter ``2 L + 2 π r``) along
+    a racetrack of straight legs ``length`` (m) joined by half-circles of ``radius`` (m), flown
+    clockwise seen from above (right turns, as holding patterns are): ``(x, y)`` m in the
+    pattern's frame, ``x`` along its axis and ``y`` to the right of it, centred on the pattern's
+    centre. ``s = 0`` is the start of the leg flown along ``+x`` (at ``y = -r``). An orbit is a
+    racetrack of length 0."""
+    L, r = _f(length), _f(radius)
+    s = np.mod(_f(s), 2.0 * L + 2.0 * np.pi * r)
+    turn = np.pi * r
+    leg1, turn1, leg2 = s < L, (s >= L) & (s < L + turn), (s >= L + turn) & (s < 2 * L + turn)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi1 = (s - L) / r
+        phi2 = (s - 2 * L - turn) / r
+    x = np.select(
+        [leg1, turn1, leg2],
+        [s - 0.5 * L, 0.5 * L + r * np.sin(phi1), 0.5 * L - (s - L - turn)],
+        -0.5 * L - r * np.sin(phi2),
+    )
+    y = np.select([leg1, turn1, leg2], [-r, -r * np.cos(phi1), r], r * np.cos(phi2))
+    return x, y
+
+
+def stadium_entry(x: ArrayLike, y: ArrayLike, length: ArrayLike, radius: ArrayLike) -> F64:
+    """Arc length (m, as :func:`stadium_point`) of the racetrack's point nearest ``(x, y)`` (m,
+    the pattern's frame): where an aircraft coming from there joins it. The nearest point lies
+    at ``radius`` from the nearest point of the axis segment ``[-L/2, L/2]``."""
+    L, r = _f(length), _f(radius)
+    px, py = _f(x), _f(y)
+    cx = np.clip(px, -0.5 * L, 0.5 * L)
+    # the direction from the axis segment to the point; a point on the axis joins the +x leg
+    ang = np.where((px == cx) & (py == 0.0), -0.5 * np.pi, np.arctan2(py, px - cx))
+    turn = np.pi * r
+    on_right_end = px > 0.5 * L
+    on_left_end = px < -0.5 * L
+    s_leg = np.where(py < 0.0, cx + 0.5 * L, L + turn + (0.5 * L - cx))
+    # right end: phi from -pi/2 (y = -r) clockwise to +pi/2; left end: phi from pi/2 to 3pi/2
+    s_right = L + r * (ang + 0.5 * np.pi)
+    s_left = 2 * L + turn + r * (np.mod(ang - 0.5 * np.pi, 2 * np.pi))
+    out: F64 = np.where(on_right_end, s_right, np.where(on_left_end, s_left, s_leg))
+    return out
+
+
+def station_frame(
+    lat0: ArrayLike, lon0: ArrayLike, axis: ArrayLike, lat: ArrayLike, lon: ArrayLike
+) -> tuple[F64, F64]:
+    """A point ``lat``, ``lon`` (radians) in the frame of a pattern centred on ``lat0``,
+    ``lon0`` with its axis along bearing ``axis`` (radians from north): ``(x, y)`` m, along the
+    axis and to the right of it, in the azimuthal equidistant projection about the centre
+    (distance and bearing from the centre kept exactly, on the mean-radius sphere)."""
+    d = surface_distance(lat0, lon0, lat, lon)
+    b = initial_bearing(lat0, lon0, lat, lon) - _f(axis)
+    return d * np.cos(b), d * np.sin(b)
+
+
+def station_geodetic(
+    lat0: ArrayLike, lon0: ArrayLike, axis: ArrayLike, x: ArrayLike, y: ArrayLike
+) -> tuple[F64, F64]:
+    """Inverse of :func:`station_frame`: latitude and longitude (radians) of ``(x, y)`` m."""
+    xx, yy = _f(x), _f(y)
+    return destination(lat0, lon0, _f(axis) + np.arctan2(yy, xx), np.hypot(xx, yy))
 
 
 def time_on_station(

@@ -31,7 +31,13 @@ from inkless.coalition import (
 )
 from inkless.errors import InputError
 from inkless.physics.geodesy import surface_distance
-from inkless.physics.sortie import time_on_station
+from inkless.physics.sortie import (
+    stadium_entry,
+    stadium_point,
+    station_frame,
+    station_geodetic,
+    time_on_station,
+)
 from inkless.units import DEG, KM
 
 from .limits import (
@@ -368,16 +374,17 @@ class PatrolStation(_Frozen):
             raise ValueError("an orbit takes no length_km; make it a racetrack or remove it")
         return self
 
-    def farthest_m(self, base: Point) -> tuple[float, float]:
-        """Distances from ``base`` to the centre and (a bound on) the farthest point of the
-        pattern, m: the centre's great-circle distance plus the radius and half the legs."""
-        d = float(
-            surface_distance(
-                base.lat_deg * DEG, base.lon_deg * DEG,
-                self.centre.lat_deg * DEG, self.centre.lon_deg * DEG,
-            )
-        )
-        return d, d + (self.radius_km + 0.5 * self.length_km) * KM
+    def transit_m(self, base: Point) -> tuple[float, float]:
+        """From ``base``: the great-circle distance to the pattern's nearest point (where a
+        flight joins it) and a bound on the way home from any point of it (the distance to the
+        centre plus the radius and half the legs), m."""
+        lat0, lon0 = self.centre.lat_deg * DEG, self.centre.lon_deg * DEG
+        lat, lon = base.lat_deg * DEG, base.lon_deg * DEG
+        L, r, axis = self.length_km * KM, self.radius_km * KM, self.axis_deg * DEG
+        x, y = station_frame(lat0, lon0, axis, lat, lon)
+        entry = station_geodetic(lat0, lon0, axis, *stadium_point(stadium_entry(x, y, L, r), L, r))
+        out = float(surface_distance(lat, lon, *entry))
+        return out, float(surface_distance(lat0, lon0, lat, lon)) + r + 0.5 * L
 
 
 class PatrolRadar(_Frozen):
@@ -412,6 +419,11 @@ class PatrolRadar(_Frozen):
             if r <= 0:
                 raise ValueError(f"range_km.{k} must be greater than 0, got {r}")
         return self
+
+
+DEFAULT_RELIEF_S = 300.0
+"""Default relief overlap of a patrol, s: the next flight arrives five minutes before the one on
+station must leave. NOTIONAL ("missions minutes apart")."""
 
 
 class Patrol(_Frozen):
@@ -456,8 +468,8 @@ class Patrol(_Frozen):
         None,
         ge=0.0,
         le=86400.0,
-        description="The next flight arrives this long before bingo of the one on station "
-        "(default 300 s when launch_interval_s is not given).",
+        description="The next flight arrives this long before bingo of the one on station, s "
+        "(default 300 when launch_interval_s is not given).",
     )
     launch_interval_s: float | None = Field(
         None, gt=0.0, le=MAX_TIME_S, description="Or: flights take off this often, s."
@@ -488,12 +500,21 @@ class Patrol(_Frozen):
                 f"the fuel does not reach the station and back ({on:.0f} s on station); "
                 "move the station closer, add fuel or lower reserve_s"
             )
-        if self.relief_overlap_s is not None and self.relief_overlap_s >= on:
+        overlap = self.relief_s()
+        if overlap is not None and overlap >= on:
+            default = " by default" if self.relief_overlap_s is None else ""
             raise ValueError(
-                f"relief_overlap_s ({self.relief_overlap_s:g}) must be below the time on "
+                f"relief_overlap_s ({overlap:g}{default}) must be below the time on "
                 f"station ({on:.0f} s)"
             )
         return self
+
+    def relief_s(self) -> float | None:
+        """How long before bingo of the flight on station the next one arrives, s (default
+        :data:`DEFAULT_RELIEF_S`); None when flights launch every ``launch_interval_s``."""
+        if self.launch_interval_s is not None:
+            return None
+        return DEFAULT_RELIEF_S if self.relief_overlap_s is None else self.relief_overlap_s
 
     def fuel(self) -> tuple[float, float, float, float]:
         """``(fuel, cruise burn, dash burn, reserve)`` in kg and kg/s; with ``endurance_s``, in
@@ -506,9 +527,9 @@ class Patrol(_Frozen):
 
     def on_station_s(self) -> float:
         """Time on station of every flight, s (:func:`inkless.physics.sortie.time_on_station`):
-        out to the centre, home from the pattern's farthest point."""
+        out to the pattern's nearest point, home from (a bound on) its farthest."""
         fuel, cruise, _, reserve = self.fuel()
-        out, home = self.station.farthest_m(self.base)
+        out, home = self.station.transit_m(self.base)
         return float(time_on_station(fuel, cruise, reserve, out, home, self.cruise_speed_mps))
 
 

@@ -1,0 +1,229 @@
+"""Fighter patrols flown on their schedule: every aircraft's sortie, where it is, what fuel it
+holds, and how well its station is covered across hand-overs.
+
+Where it sits: the simulation plans the sorties of a scenario's ``patrols`` once
+(:meth:`Sorties.plan`); the engine asks where the aircraft are at a tick
+(:meth:`Sorties.positions`, for sensing, IFF and intercept feasibility) and what fuel they hold
+(:meth:`Sorties.fuel`, for :func:`inkless.physics.sortie.vector_cost`); the after-action report
+reads :func:`station_coverage`. Pure functions of the scenario: no randomness.
+
+The schedule (see docs/patrols.md): flight ``k`` of a patrol takes off at ``launch_k``, flies at
+cruise speed along the great circle to the pattern's point nearest its base, flies the pattern
+clockwise (:func:`inkless.physics.sortie.stadium_point`) until bingo, the time on station that
+the fuel allows (:meth:`inkless.scenario.Patrol.on_station_s`: home from the pattern's farthest
+point with the reserve left), then flies home along the great circle from where it is. The
+next flight takes off so as to arrive ``relief`` seconds before that bingo (``launch_{k+1} =
+launch_k + on_station - relief``), or every ``launch_interval_s``. The aircraft of a flight fly
+together (one position). Height changes linearly with time on the way out and home.
+Arrays: one row per aircraft (struct of arrays), SI units, radians, ECEF metres.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from inkless.arrays import F64, IP, B
+from inkless.physics.geodesy import (
+    destination,
+    ecef_from_geodetic,
+    initial_bearing,
+    surface_distance,
+)
+from inkless.physics.sortie import stadium_entry, stadium_point, station_frame, station_geodetic
+from inkless.scenario.model import Patrol
+from inkless.units import DEG, KM
+
+__all__ = ["Coverage", "Sorties", "coverage", "station_coverage"]
+
+
+def _flight_launches(p: Patrol) -> F64:
+    """Take-off times of a patrol's flights, s."""
+    k = np.arange(p.flights, dtype=np.float64)
+    relief = p.relief_s()
+    step = p.launch_interval_s if relief is None else p.on_station_s() - relief
+    launches: F64 = p.first_launch_s + k * float(step or 0.0)
+    return launches
+
+
+@dataclass(frozen=True)
+class Sorties:
+    """Every patrol aircraft's sortie, arrays ``(n,)`` (one row per aircraft).
+
+    ``patrol`` row in the scenario's ``patrols``; ``flight`` and ``aircraft`` 0-based; ``ids``
+    ``PATROL.F.A`` (1-based flight and aircraft). Times in s: ``launch`` (take-off),
+    ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``. Geometry: ``base``
+    and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's ``axis`` (rad),
+    ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` (m/s);
+    fuel: ``fuel0`` at take-off, ``cruise_burn`` (per s), ``reserve`` (kg, or full loads when
+    the patrol gives its endurance)."""
+
+    patrol: IP
+    flight: IP
+    aircraft: IP
+    ids: tuple[str, ...]
+    launch: F64
+    on_station: F64
+    bingo: F64
+    landed: F64
+    base: F64
+    centre: F64
+    axis: F64
+    length: F64
+    radius: F64
+    entry: F64
+    cruise: F64
+    fuel0: F64
+    cruise_burn: F64
+    reserve: F64
+
+    @classmethod
+    def plan(cls, patrols: Sequence[Patrol]) -> Sorties:
+        """The sorties of ``patrols`` as scheduled (no intercepts flown)."""
+        rows: list[tuple[int, int, int, float]] = [
+            (i, k, a, float(t))
+            for i, p in enumerate(patrols)
+            for k, t in enumerate(_flight_launches(p))
+            for a in range(p.aircraft_per_flight)
+        ]
+        idx = np.array([r[0] for r in rows], dtype=np.intp)
+        col = {
+            "base": np.array([[p.base.lat_deg * DEG, p.base.lon_deg * DEG, p.base.alt_m]
+                              for p in patrols]).reshape(-1, 3),
+            "centre": np.array([[p.station.centre.lat_deg * DEG, p.station.centre.lon_deg * DEG,
+                                 p.station.centre.alt_m] for p in patrols]).reshape(-1, 3),
+            "axis": np.array([p.station.axis_deg * DEG for p in patrols]),
+            "length": np.array([p.station.length_km * KM for p in patrols]),
+            "radius": np.array([p.station.radius_km * KM for p in patrols]),
+            "cruise": np.array([p.cruise_speed_mps for p in patrols]),
+            "on": np.array([p.on_station_s() for p in patrols]),
+            "fuel": np.array([p.fuel() for p in patrols]).reshape(-1, 4),
+        }
+        c = {k: v[idx] for k, v in col.items()}
+        base, centre = c["base"], c["centre"]
+        x, y = station_frame(centre[:, 0], centre[:, 1], c["axis"], base[:, 0], base[:, 1])
+        entry = stadium_entry(x, y, c["length"], c["radius"])
+        e_lat, e_lon = station_geodetic(
+            centre[:, 0], centre[:, 1], c["axis"], *stadium_point(entry, c["length"], c["radius"])
+        )
+        launch = np.array([r[3] for r in rows], dtype=np.float64)
+        on_station = launch + surface_distance(base[:, 0], base[:, 1], e_lat, e_lon) / c["cruise"]
+        bingo = on_station + c["on"]
+        sorties = cls(
+            patrol=idx,
+            flight=np.array([r[1] for r in rows], dtype=np.intp),
+            aircraft=np.array([r[2] for r in rows], dtype=np.intp),
+            ids=tuple(f"{patrols[i].id}.{k + 1}.{a + 1}" for i, k, a, _ in rows),
+            launch=launch,
+            on_station=on_station,
+            bingo=bingo,
+            landed=bingo,  # replaced below, once the exit points are known
+            base=base,
+            centre=centre,
+            axis=c["axis"],
+            length=c["length"],
+            radius=c["radius"],
+            entry=entry,
+            cruise=c["cruise"],
+            fuel0=c["fuel"][:, 0],
+            cruise_burn=c["fuel"][:, 1],
+            reserve=c["fuel"][:, 3],
+        )
+        x_lat, x_lon = sorties._pattern(bingo)
+        home = surface_distance(x_lat, x_lon, base[:, 0], base[:, 1])
+        return dataclasses.replace(sorties, landed=bingo + home / c["cruise"])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _pattern(self, t: F64) -> tuple[F64, F64]:
+        """Latitude and longitude (rad) on the pattern at times ``t`` (s) of each aircraft."""
+        s = self.entry + self.cruise * (t - self.on_station)
+        x, y = stadium_point(s, self.length, self.radius)
+        return station_geodetic(self.centre[:, 0], self.centre[:, 1], self.axis, x, y)
+
+    def positions(self, t: float) -> tuple[F64, B]:
+        """ECEF positions ``(n, 3)`` (m) of every aircraft at time ``t`` (s), and whether it is
+        airborne (``launch <= t < landed``; on the ground it is at its base)."""
+        tt = np.full(len(self), float(t))
+        base, centre = self.base, self.centre
+        # out: from base to the entry point, by fraction of the leg flown
+        e_lat, e_lon = self._pattern(self.on_station)
+        f_out = np.clip((tt - self.launch) / (self.on_station - self.launch), 0.0, 1.0)
+        o_lat, o_lon = _along(base[:, 0], base[:, 1], e_lat, e_lon, f_out)
+        # home: from the exit point at bingo to the base
+        x_lat, x_lon = self._pattern(self.bingo)
+        f_home = np.clip((tt - self.bingo) / (self.landed - self.bingo), 0.0, 1.0)
+        h_lat, h_lon = _along(x_lat, x_lon, base[:, 0], base[:, 1], f_home)
+        p_lat, p_lon = self._pattern(np.clip(tt, self.on_station, self.bingo))
+        phase = np.select(
+            [tt < self.on_station, tt < self.bingo], [0, 1], 2
+        )  # 0 out (or on the ground before), 1 on station, 2 home (or landed)
+        lat = np.choose(phase, [o_lat, p_lat, h_lat])
+        lon = np.choose(phase, [o_lon, p_lon, h_lon])
+        alt = np.choose(
+            phase,
+            [
+                base[:, 2] + f_out * (centre[:, 2] - base[:, 2]),
+                centre[:, 2],
+                centre[:, 2] + f_home * (base[:, 2] - centre[:, 2]),
+            ],
+        )
+        airborne: B = (tt >= self.launch) & (tt < self.landed)
+        return ecef_from_geodetic(lat, lon, alt), airborne
+
+    def fuel(self, t: float) -> F64:
+        """Fuel of every aircraft at time ``t`` (s) on its schedule: full before take-off, then
+        burnt at the cruise rate until it lands (the unit of ``fuel0``)."""
+        aloft = np.clip(float(t), self.launch, self.landed) - self.launch
+        left: F64 = self.fuel0 - self.cruise_burn * aloft
+        return left
+
+
+def _along(lat1: F64, lon1: F64, lat2: F64, lon2: F64, f: F64) -> tuple[F64, F64]:
+    """The point a fraction ``f`` of the way along the great circle from point 1 to point 2."""
+    d = surface_distance(lat1, lon1, lat2, lon2)
+    return destination(lat1, lon1, initial_bearing(lat1, lon1, lat2, lon2), f * d)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How well a station is held over a window: ``covered_s`` (s with at least one aircraft on
+    station), ``gaps`` ``(k, 2)`` (from, until) in s, in time order."""
+
+    covered_s: float
+    gaps: F64
+
+    @property
+    def gap_s(self) -> float:
+        """Total uncovered time, s."""
+        return float(np.sum(self.gaps[:, 1] - self.gaps[:, 0]))
+
+
+def coverage(on: F64, off: F64, start: float, end: float) -> Coverage:
+    """Coverage of the window ``[start, end]`` (s) by the union of intervals ``[on_i, off_i)``.
+
+    Method: sort by ``on``, carry the running maximum of ``off``; a gap opens where the next
+    interval starts after every earlier one has ended (a sweep over the sorted intervals)."""
+    order = np.argsort(on, kind="stable")
+    a = np.clip(np.asarray(on, dtype=np.float64)[order], start, end)
+    b = np.clip(np.asarray(off, dtype=np.float64)[order], start, end)
+    keep = b > a
+    a, b = a[keep], b[keep]
+    reach = np.maximum.accumulate(b) if len(b) else b
+    # gap candidates: before the first interval, between, after the last
+    g_from = np.concatenate([[start], reach])
+    g_until = np.concatenate([a, [end]])
+    open_ = g_until > g_from
+    gaps = np.stack([g_from[open_], g_until[open_]], axis=-1).reshape(-1, 2)
+    covered = (end - start) - float(np.sum(gaps[:, 1] - gaps[:, 0]))
+    return Coverage(covered_s=covered, gaps=gaps)
+
+
+def station_coverage(sorties: Sorties, patrol: int, start: float, end: float) -> Coverage:
+    """Coverage of one patrol's station over ``[start, end]`` (s) by its aircraft on station."""
+    rows = sorties.patrol == patrol
+    return coverage(sorties.on_station[rows], sorties.bingo[rows], start, end)

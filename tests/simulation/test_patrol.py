@@ -1,0 +1,151 @@
+"""Fighter patrols on their schedule (issue 14, item 4): every aircraft's sortie from the fuel,
+hand-overs "minutes apart", station coverage and its gaps against a brute-force sampling, and
+the flown positions (continuous, on the pattern, home at landing)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inkless.physics.geodesy import EARTH_MEAN_RADIUS, ecef_from_geodetic, geodetic_from_ecef
+from inkless.physics.geodesy import surface_distance as gc
+from inkless.scenario.model import Patrol
+from inkless.simulation.patrol import Sorties, coverage, station_coverage
+
+
+def patrol(**kw: object) -> Patrol:
+    """Base at (31 N, 35 E), an orbit of 20 km about a centre 1.8° due north at 8 km, 230 m/s,
+    3 h endurance, 20 min reserve, three flights of two."""
+    spec: dict[str, object] = {
+        "id": "cap",
+        "owner": "A",
+        "base": {"lat_deg": 31.0, "lon_deg": 35.0},
+        "station": {"centre": {"lat_deg": 32.8, "lon_deg": 35.0, "alt_m": 8000.0},
+                    "radius_km": 20.0},
+        "interceptor": "aam",
+        "missiles_per_aircraft": 4,
+        "cruise_speed_mps": 230.0,
+        "dash_speed_mps": 400.0,
+        "endurance_s": 10800.0,
+        "reserve_s": 1200.0,
+        "flights": 3,
+    }
+    spec.update(kw)
+    return Patrol.model_validate(spec)
+
+
+D = EARTH_MEAN_RADIUS * math.radians(1.8)  # base to centre, m
+ON = 10800.0 - 1200.0 - 2 * D / 230.0  # out D - r, home bound D + r
+
+
+def test_schedule_of_every_aircraft_by_hand() -> None:
+    """Out (D - r) / v to the orbit's nearest point; ON s on station; the next flight launches
+    ON - 300 s later (arrives 5 min before bingo); home from the exit point on the orbit."""
+    s = Sorties.plan([patrol()])
+    assert s.ids == ("cap.1.1", "cap.1.2", "cap.2.1", "cap.2.2", "cap.3.1", "cap.3.2")
+    step = ON - 300.0
+    assert s.launch == pytest.approx(np.repeat([0.0, step, 2 * step], 2))
+    assert s.on_station == pytest.approx(s.launch + (D - 20e3) / 230.0)
+    assert s.bingo == pytest.approx(s.on_station + ON)
+    # the exit point is on the orbit: home is between D - r and D + r away
+    home = (s.landed - s.bingo) * 230.0
+    assert np.all((home >= D - 20e3 - 1.0) & (home <= D + 20e3 + 1.0))
+    # the relief is on station 300 s before the one it relieves leaves
+    assert s.bingo[0] - s.on_station[2] == pytest.approx(300.0)
+
+
+def test_fuel_on_landing_is_at_least_the_reserve() -> None:
+    """Bingo keeps fuel to fly home from the farthest point: landing from a nearer exit point
+    leaves the reserve plus the cruise fuel of the difference."""
+    s = Sorties.plan([patrol(flights=5)])
+    full = 1.0
+    burn = 1.0 / 10800.0
+    left = s.fuel(1e9)
+    assert left == pytest.approx(full - burn * (s.landed - s.launch))
+    home = (s.landed - s.bingo) * 230.0
+    assert left == pytest.approx(1200.0 * burn + burn * (D + 20e3 - home) / 230.0)
+    assert np.all(left >= 1200.0 * burn - 1e-12)
+    assert s.fuel(-1.0) == pytest.approx(np.ones(len(s)))
+
+
+def test_relief_keeps_the_station_covered_then_it_lapses() -> None:
+    s = Sorties.plan([patrol()])
+    cov = station_coverage(s, 0, s.on_station[0], s.bingo[-1] + 600.0)
+    assert cov.gaps.tolist() == [pytest.approx([s.bingo[-1], s.bingo[-1] + 600.0])]
+    assert cov.covered_s == pytest.approx(s.bingo[-1] - s.on_station[0])
+
+
+def test_launches_too_far_apart_leave_gaps_at_each_handover() -> None:
+    """Missions 2.5 h apart with about 2.2 h on station: a gap of (9000 - ON) s at each of the
+    two hand-overs, checked on a 1 s grid."""
+    s = Sorties.plan([patrol(launch_interval_s=9000.0)])
+    start, end = float(s.on_station[0]), float(s.bingo[-1])
+    cov = station_coverage(s, 0, start, end)
+    assert len(cov.gaps) == 2
+    assert cov.gaps[:, 1] - cov.gaps[:, 0] == pytest.approx([9000.0 - ON] * 2)
+    grid = np.arange(start, end, 1.0) + 0.5
+    held = np.any((grid[:, None] >= s.on_station) & (grid[:, None] < s.bingo), axis=1)
+    assert cov.gap_s == pytest.approx(np.sum(~held), abs=2.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 60)), max_size=12),
+       st.integers(0, 100), st.integers(0, 150))
+def test_coverage_against_brute_force(
+    spans: list[tuple[int, int]], start: int, length: int
+) -> None:
+    """Integer intervals and window: covered seconds and gap seconds equal the count of unit
+    cells held by no interval, and gaps never overlap an interval."""
+    on = np.array([a for a, _ in spans], dtype=float)
+    off = np.array([a + n for a, n in spans], dtype=float)
+    end = start + length
+    cov = coverage(on, off, float(start), float(end))
+    cells = np.arange(start, end) + 0.5
+    held = np.any((cells[:, None] >= on) & (cells[:, None] < off), axis=1) if len(on) else (
+        np.zeros(len(cells), dtype=bool))
+    assert cov.covered_s == pytest.approx(float(np.sum(held)))
+    assert cov.gap_s == pytest.approx(float(np.sum(~held)))
+    for a, b in cov.gaps:
+        assert b > a
+        assert not np.any((on < b) & (off > a) & (off > on))
+
+
+@pytest.mark.parametrize(
+    "station",
+    [
+        {"centre": {"lat_deg": 32.8, "lon_deg": 35.0, "alt_m": 8000.0}, "radius_km": 20.0},
+        {"centre": {"lat_deg": 32.2, "lon_deg": 36.1, "alt_m": 9000.0}, "radius_km": 15.0,
+         "pattern": "racetrack", "length_km": 80.0, "axis_deg": 60.0},
+    ],
+    ids=["orbit", "racetrack"],
+)
+def test_flown_positions(station: dict[str, object]) -> None:
+    """Sampled every 2 s: no jump faster than cruise speed across take-off, joining, bingo and
+    landing; on station at the pattern's distance from the centre and altitude; at the base on
+    the ground before take-off and after landing; one lap takes the perimeter at cruise."""
+    p = patrol(flights=2, station=station)
+    s = Sorties.plan([p])
+    r, L = p.station.radius_km * 1e3, p.station.length_km * 1e3
+    times = np.arange(-10.0, float(s.landed.max()) + 20.0, 2.0)
+    pos = np.stack([s.positions(t)[0] for t in times])  # (k, n, 3)
+    step = np.linalg.norm(np.diff(pos, axis=0), axis=-1)
+    assert step.max() <= 230.0 * 2.0 * 1.01 + 1.0
+    c = p.station.centre
+    lat, lon, alt = geodetic_from_ecef(pos)
+    from_centre = gc(lat, lon, math.radians(c.lat_deg), math.radians(c.lon_deg))
+    on = (times[:, None] >= s.on_station) & (times[:, None] < s.bingo)
+    assert np.all(from_centre[on] <= r + 0.5 * L + 1.0)
+    assert np.all(from_centre[on] >= r - 1.0)
+    assert np.allclose(alt[on], c.alt_m, atol=1e-3)
+    base = ecef_from_geodetic(math.radians(31.0), math.radians(35.0), 0.0)
+    ground = (times[:, None] < s.launch) | (times[:, None] >= s.landed)
+    assert np.all(np.linalg.norm(pos - base, axis=-1)[ground] < 1e-3)
+    assert not np.any(np.stack([s.positions(t)[1] for t in times])[ground])
+    lap = (2 * L + 2 * math.pi * r) / 230.0
+    t0 = float(s.on_station[0]) + 100.0
+    assert np.linalg.norm(s.positions(t0)[0][0] - s.positions(t0 + lap)[0][0]) < 1.0
+    assert np.linalg.norm(s.positions(t0)[0][0] - s.positions(t0 + lap / 3)[0][0]) > 1000.0
