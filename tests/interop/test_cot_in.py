@@ -137,6 +137,10 @@ def test_run_cot_in_bad_file(tmp_path: Path) -> None:
                                    str(tmp_path / "missing.cot")])
     assert res.exit_code == 2 and "missing.cot" in res.output
     assert len(res.output.strip().splitlines()) == 1
+    res = CliRunner().invoke(app, ["run", str(sc), "--out", str(tmp_path / "o"), "--cot-in",
+                                   str(sc)])  # not a feed: no <event> in it
+    assert res.exit_code == 2 and "no CoT event" in res.output
+    assert len(res.output.strip().splitlines()) == 1
 
 
 def test_run_with_no_feed_is_the_tracked_run(tmp_path: Path) -> None:

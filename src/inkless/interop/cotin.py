@@ -52,6 +52,9 @@ def read_cot_file(path: Path) -> list[CotEvent]:
         raise InputError(f"--cot-in {path}: cannot read ({e.strerror}); give a file of CoT "
                          "XML events") from None
     chunks, rest = split_stream(data)
+    if not chunks:
+        raise InputError(f"--cot-in {path}: no CoT event in it; give a file of CoT XML <event> "
+                         "elements (a TAK feed as recorded)")
     where = str(path)
     events = [parse_event(c, f"{where}: event {k + 1}") for k, c in enumerate(chunks)]
     if rest.strip():
