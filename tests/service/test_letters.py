@@ -6,7 +6,9 @@ the host's node sends its consent at scenario time 100 s."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import yaml
 
 from inkless.coalition import KeyStore, Ledger, pseudonym
 
-from .conftest import SCENARIO, inkless, read_dump
+from .conftest import SCENARIO, inkless, read_dump, wait_for
 from .test_streams import _finish, _node
 
 CONSENT_AT_S = 100.0
@@ -62,3 +64,37 @@ def test_a_letter_mid_run_brings_the_partner_in(server_factory: Any, keys: Path,
         added = book.entries()[before:]
     assert [e.kind for e in added] == ["document"]
     assert added[0].fields()["type"] == "consent"
+
+
+def test_a_kill_of_the_service_loses_no_letter(server_factory: Any, keys: Path,
+                                               tmp_path: Path) -> None:
+    """The service is killed (SIGKILL) once the consent is recorded: the ledger verifies and
+    holds it; restarted on the same ledger, the service has the partner acting from the
+    start (its unit, the better round, takes the first wave: orders before 100 s)."""
+    scenario, ledger = _consent_scenario(tmp_path), tmp_path / "ledger.db"
+    assert inkless("coalition", "plan", SCENARIO, "--ledger", ledger, "--keys", keys
+                   ).returncode == 0
+    consent = tmp_path / "consent.json"
+    alias = pseudonym("ANON", KeyStore(keys).secret(create=False))
+    consent.write_text(json.dumps({"type": "consent", "author": "HOST", "recipient": alias}))
+    args = ("--simulate", "--speed", "8", "--wait-nodes", "2", "--ledger", str(ledger))
+    first = server_factory(*args, scenario=scenario)
+    host = tmp_path / "host1.jsonl"
+    nodes = [_node("HOST", keys, first.url, host, "--letter", str(consent), "--letter-at", "0"),
+             _node("ANON", keys, first.url, tmp_path / "anon1.jsonl")]
+    wait_for(lambda: host.exists() and '"type":"letter"' in host.read_text(), 120)
+    os.kill(first.proc.pid, signal.SIGKILL)
+    for p in nodes:
+        p.communicate(timeout=60)
+    assert inkless("ledger", "verify", ledger).returncode == 0
+    with Ledger(ledger) as book:
+        assert [e.fields()["type"] for e in book.entries() if e.kind == "document"] == [
+            "consent"]
+
+    again = server_factory(*args, scenario=scenario)
+    anon = tmp_path / "anon2.jsonl"
+    for p in (_node("HOST", keys, again.url, tmp_path / "host2.jsonl"),
+              _node("ANON", keys, again.url, anon)):
+        _finish(p)
+    orders = [m for m in read_dump(anon) if m["type"] == "order"]
+    assert orders and min(o["t"] for o in orders) < CONSENT_AT_S

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,7 +51,7 @@ def serve_command(
     from inkless.coalition import KeyStore
     from inkless.scenario import load_scenario
     from inkless.service import Door, Service, Session, bind, read_public_keys, serve
-    from inkless.service.letters import Letters
+    from inkless.service.letters import Letters, on_record_at_start
     from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record
     from inkless.wargame.counterfactual import coalition_members
@@ -66,7 +67,10 @@ def serve_command(
         legal = legal_record(sc, ledger, keys)
         secret = KeyStore(keys).secret(create=False) if any(
             m.anonymous for m in sc.members) else b""
-        session = Session(sc, legal.letters, secret, seed, simulate)
+        letters_now = on_record_at_start(
+            legal.letters, sc.settings.epoch, sc.settings.duration_s, datetime.now(UTC)
+        ) if simulate and ledger is not None else legal.letters
+        session = Session(sc, letters_now, secret, seed, simulate)
         letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
         try:
             sock = bind(host, port)

@@ -27,7 +27,7 @@ from inkless.coalition.basis import ledger_letters
 from inkless.coalition.recording import append_document, ledger_members
 from inkless.errors import InklessError
 
-__all__ = ["Letters"]
+__all__ = ["Letters", "on_record_at_start"]
 
 
 class Letters:
@@ -68,3 +68,22 @@ class Letters:
                     letter = dataclasses.replace(letter, start_s=t)
                 return letter, entry.seq
         return f"letter {doc_id}: appended (entry {entry.seq}) but between no scenario members"
+
+
+def on_record_at_start(letters: Sequence[TimedLetter], epoch: datetime, duration_s: float,
+                       now: datetime) -> tuple[TimedLetter, ...]:
+    """The letters on the ledger when a simulated session starts at wall-clock ``now``. A
+    letter dated within the scenario's time (``[0, duration_s]`` after ``epoch``: a ledger
+    written for the scenario, ``--at``) counts then, as in ``inkless run``. A letter dated
+    after it was written live, in wall-clock time (a node's letter to an earlier session): it
+    counts from the start (scenario time 0), or not at all if it lapsed before ``now``. So a
+    service restarted on the same ledger (after a kill -9) starts with the legal state the
+    letters sent to it built."""
+    offset = (now - epoch).total_seconds()
+    out = []
+    for x in letters:
+        if x.start_s <= duration_s:
+            out.append(x)
+        elif x.end_s > offset:
+            out.append(dataclasses.replace(x, start_s=0.0, end_s=x.end_s - offset))
+    return tuple(out)
