@@ -275,13 +275,16 @@ def decode_cat048(data: bytes, where: str) -> Plots:
     any other by ``libasterix``, record by record (:func:`_parsed048`).
     """
     parts: list[F64] = [np.zeros((0, 6))]  # per block, in arrival order
+    other: dict[int, int] = {}  # blocks of other categories: one line for all of them
     for k, (cat, body) in enumerate(split_blocks(data, where)):
         if cat != 48:
-            log.warning("%s: block %d: category %d is not read here (only CAT048); skipped",
-                        where, k, cat)
+            other[cat] = other.get(cat, 0) + 1
             continue
         got = _fixed048(body)
         parts.append(got if got is not None else _parsed048(body, where, k))
+    if other:
+        log.warning("%s: %s skipped (only CAT048 is read here)", where, ", ".join(
+            f"{n} block(s) of category {c}" for c, n in sorted(other.items())))
     a = np.concatenate(parts)
     return Plots(a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2], a[:, 3], a[:, 4],
                  a[:, 5])
