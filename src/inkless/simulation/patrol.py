@@ -5,7 +5,8 @@ Where it sits: the simulation plans the sorties of a scenario's ``patrols`` once
 (:meth:`Sorties.plan`); the engine asks where the aircraft are at a tick
 (:meth:`Sorties.positions`, for sensing, IFF and intercept feasibility) and what fuel they hold
 (:meth:`Sorties.fuel`, for :func:`inkless.physics.sortie.vector_cost`); the after-action report
-reads :func:`station_coverage`. Pure functions of the scenario: no randomness.
+reads :func:`station_coverage`; :func:`vectors` says which aircraft can reach a threat at dash
+speed and still get home. Pure functions of the scenario: no randomness.
 
 The schedule (see docs/patrols.md): flight ``k`` of a patrol takes off at ``launch_k``, flies at
 cruise speed along the great circle to the pattern's point nearest its base, flies the pattern
@@ -23,21 +24,31 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from inkless.arrays import F64, IP, B
+from inkless.errors import InputError
 from inkless.physics.geodesy import (
     destination,
     ecef_from_geodetic,
     initial_bearing,
     surface_distance,
 )
-from inkless.physics.sortie import stadium_entry, stadium_point, station_frame, station_geodetic
+from inkless.physics.sortie import (
+    lead_intercept,
+    pursuit_intercept,
+    stadium_entry,
+    stadium_point,
+    station_frame,
+    station_geodetic,
+    vector_cost,
+)
 from inkless.scenario.model import Patrol
 from inkless.units import DEG, KM
 
-__all__ = ["Coverage", "Sorties", "coverage", "station_coverage"]
+__all__ = ["Coverage", "Sorties", "Vectors", "coverage", "station_coverage", "vectors"]
 
 
 def _flight_launches(p: Patrol) -> F64:
@@ -57,9 +68,9 @@ class Sorties:
     ``PATROL.F.A`` (1-based flight and aircraft). Times in s: ``launch`` (take-off),
     ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``. Geometry: ``base``
     and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's ``axis`` (rad),
-    ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` (m/s);
-    fuel: ``fuel0`` at take-off, ``cruise_burn`` (per s), ``reserve`` (kg, or full loads when
-    the patrol gives its endurance)."""
+    ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` and
+    ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and ``dash_burn`` (per s),
+    ``reserve`` (kg, or full loads when the patrol gives its endurance)."""
 
     patrol: IP
     flight: IP
@@ -76,8 +87,10 @@ class Sorties:
     radius: F64
     entry: F64
     cruise: F64
+    dash: F64
     fuel0: F64
     cruise_burn: F64
+    dash_burn: F64
     reserve: F64
 
     @classmethod
@@ -99,6 +112,7 @@ class Sorties:
             "length": np.array([p.station.length_km * KM for p in patrols]),
             "radius": np.array([p.station.radius_km * KM for p in patrols]),
             "cruise": np.array([p.cruise_speed_mps for p in patrols]),
+            "dash": np.array([p.dash_speed_mps for p in patrols]),
             "on": np.array([p.on_station_s() for p in patrols]),
             "fuel": np.array([p.fuel() for p in patrols]).reshape(-1, 4),
         }
@@ -128,8 +142,10 @@ class Sorties:
             radius=c["radius"],
             entry=entry,
             cruise=c["cruise"],
+            dash=c["dash"],
             fuel0=c["fuel"][:, 0],
             cruise_burn=c["fuel"][:, 1],
+            dash_burn=c["fuel"][:, 2],
             reserve=c["fuel"][:, 3],
         )
         x_lat, x_lon = sorties._pattern(bingo)
@@ -181,6 +197,49 @@ class Sorties:
         aloft = np.clip(float(t), self.launch, self.landed) - self.launch
         left: F64 = self.fuel0 - self.cruise_burn * aloft
         return left
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Vectors of aircraft (rows) to targets (columns) at dash speed, arrays ``(n, m)``:
+    ``t_s`` time to the intercept (s; NaN or inf: never), ``point (n, m, 3)`` where (ECEF m),
+    ``fuel_home`` fuel left on landing after it, ``feasible`` the aircraft is on station, the
+    intercept happens and it gets home with its reserve."""
+
+    t_s: F64
+    point: F64
+    fuel_home: F64
+    feasible: B
+
+
+def vectors(
+    sorties: Sorties,
+    t: float,
+    target: F64,
+    velocity: F64,
+    geometry: Literal["lead", "pursuit"] = "lead",
+) -> Vectors:
+    """Every aircraft's vector at ``t`` (s) to every target at ``target (m, 3)`` (ECEF m) flying
+    straight at ``velocity (m, 3)`` (m/s): ``geometry`` ``lead`` (collision course,
+    :func:`inkless.physics.sortie.lead_intercept`) or ``pursuit`` (pure pursuit,
+    :func:`inkless.physics.sortie.pursuit_intercept`), at the patrol's dash speed and dash
+    burn, then home at cruise (:func:`inkless.physics.sortie.vector_cost`). Only aircraft on
+    station may be vectored (not on the way out or home)."""
+    pos, _ = sorties.positions(t)
+    p, q, v = pos[:, None, :], target[None, :, :], velocity[None, :, :]
+    dash = sorties.dash[:, None]
+    if geometry == "lead":
+        t_s, point, _ = lead_intercept(p, q, v, dash)
+    elif geometry == "pursuit":
+        t_s, point = pursuit_intercept(p, q, v, dash)
+    else:
+        raise InputError(f"vectors: unknown geometry {geometry!r}; use lead or pursuit")
+    base = ecef_from_geodetic(sorties.base[:, 0], sorties.base[:, 1], sorties.base[:, 2])
+    cost = vector_cost(t_s, point, sorties.fuel(t)[:, None], sorties.dash_burn[:, None],
+                       base[:, None, :], sorties.cruise[:, None], sorties.cruise_burn[:, None],
+                       sorties.reserve[:, None])
+    on = ((t >= sorties.on_station) & (t < sorties.bingo))[:, None]
+    return Vectors(t_s, point, cost.fuel_home, cost.feasible & on)
 
 
 def _along(lat1: F64, lon1: F64, lat2: F64, lon2: F64, f: F64) -> tuple[F64, F64]:
