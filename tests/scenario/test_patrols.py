@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -152,3 +153,16 @@ def test_the_default_relief_must_fit_in_the_time_on_station() -> None:
     ]
     spaced = text.replace("flights: 3", "flights: 3\n    launch_interval_s: 3600")
     assert parse_scenario(spaced).patrols[0].relief_s() is None
+
+
+def test_the_documented_example_validates() -> None:
+    """docs/patrols.md's example: the interceptors and patrols it shows make a valid file."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "patrols.md").read_text()
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    text = GOOD.replace("members:\n  - {id: A,", "members:\n  - {id: UK,").replace(
+        "owner: A,", "owner: UK,"
+    )
+    head = text[: text.index("interceptors:")]
+    (p,) = parse_scenario(head + block + text[text.index("raid:"):]).patrols
+    assert (p.station.pattern, p.station.length_km, p.relief_s()) == ("racetrack", 60.0, 300.0)
+    assert p.on_station_s() > 0
