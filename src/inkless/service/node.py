@@ -58,6 +58,17 @@ def load_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def _append(dump: Path) -> TextIO:
+    """``dump`` opened for appending; a last line cut by a kill is ended first, so that it
+    stays one broken line (skipped) and the next message starts a line of its own (the
+    message it held is sent again: the node resumes from the last whole one)."""
+    cut = dump.exists() and dump.stat().st_size > 0 and not dump.read_bytes().endswith(b"\n")
+    out = dump.open("a", encoding="utf-8")
+    if cut:
+        out.write("\n")
+    return out
+
+
 def last_seq(dump: Path | None) -> int | None:
     """The last sequence number of a stream message in ``dump`` (None: none, or no file)."""
     if dump is None or not dump.exists():
@@ -149,7 +160,7 @@ async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | N
     """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
     pass (``"duration"``); :class:`NodeRefused` if the service refuses it. ``answer``: what
     the node sends back for a message (default :func:`simulated`)."""
-    out = dump.open("a", encoding="utf-8") if dump is not None else None
+    out = _append(dump) if dump is not None else None
     node = _Node(member, key, out, last_seq(dump), answer or simulated())
     try:
         return await asyncio.wait_for(_session(node, url), duration_s)
