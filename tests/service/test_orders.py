@@ -100,3 +100,27 @@ def test_a_member_without_a_node_has_no_sensors_and_no_units(server_factory: Any
     assert sources == {"HOST"}
     assert _orders(h) and {o["unit"] for o in _orders(h)} == {"host-sam"}
     assert "anon-sam" not in s.log.read_text()
+
+
+def test_a_units_reported_outcome_settles_its_shot(server_factory: Any, keys: Path,
+                                                   tmp_path: Path) -> None:
+    """The partner's node takes its orders and reports, for each, the outcome its unit saw
+    (miss, kill, miss, ...): the results that come back are those, not the engine's draws."""
+    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2")
+    p = _node("HOST", keys, s.url, tmp_path / "host.jsonl")
+    key = load_key(holder(keys, "ANON"))
+    said: dict[int, str] = {}
+    results: dict[int, str] = {}
+    with connect(s.url) as ws:
+        ws.send(json.dumps(hello_message("ANON", key, json.loads(ws.recv(30))["nonce"])))
+        while (msg := json.loads(ws.recv(120)))["type"] != "end":
+            if msg["type"] == "order":
+                said[msg["order"]] = ("miss", "kill")[len(said) % 2]
+                ws.send(json.dumps({"type": "wilco", "order": msg["order"]}))
+                ws.send(json.dumps({"type": "status", "order": msg["order"],
+                                    "result": said[msg["order"]], "rounds_left": 7}))
+            elif msg["type"] == "result":
+                results[msg["order"]] = msg["result"]
+            assert msg["type"] != "error", msg
+    _finish(p)
+    assert len(said) >= 2 and results == said

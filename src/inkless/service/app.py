@@ -141,9 +141,11 @@ class Service:
             return self.orders.answer(member, msg)
         if kind == "letter":
             return self.letter(member, msg)
+        if kind == "status":
+            return self.orders.status(member, msg)
         if kind != "report":
             return (f"unknown message type {kind!r}; nodes send: report, wilco, cantco, "
-                    "letter")
+                    "status, letter")
         checked = self.session.plots(member, msg)
         if isinstance(checked, str):
             return checked
@@ -212,8 +214,9 @@ class Service:
             for d in declined:
                 log.info("order %d declined: %s; re-planned without that unit", d.order, d.reason)
             letters, self.new_letters = tuple(self.new_letters), []
-            decided = await asyncio.to_thread(s.step, tick, pushed, connected,
-                                              Inputs(declined=declined, letters=letters))
+            outcomes, self.orders.outcomes = tuple(self.orders.outcomes), []
+            decided = await asyncio.to_thread(s.step, tick, pushed, connected, Inputs(
+                declined=declined, letters=letters, outcomes=outcomes))
             for line in decided.refused:
                 log.warning("%s", line)
             self.publish(s.pictures(tick))

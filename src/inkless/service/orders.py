@@ -6,9 +6,11 @@ node answers ``wilco`` or ``cantco`` (with a reason). An order declined, not ans
 ``timeout_s`` wall-clock seconds, or whose member's node is lost becomes a
 :class:`inkless.engine.Decline` of the next cycle: the engine withdraws the interceptor (never
 launched) and re-plans that threat at once without that unit (the pair is never proposed
-again), so the other members' units take it. An order answered ``wilco`` stands; its result
-(kill, miss, lost: the engine's draws under ``--simulate``) goes to the members that may see the
-shooter's engagements (:meth:`inkless.afteraction.views.Audience.sees`, kind ``engagements``).
+again), so the other members' units take it. An order answered ``wilco`` stands; the unit may
+report its ``status`` (``fired``, ``kill``, ``miss``, rounds left: an
+:class:`inkless.engine.Outcome` of the next cycle, a kill or a miss replacing the engine's
+draw). Its result (kill, miss, lost) goes to the members that may see the shooter's engagements
+(:meth:`inkless.afteraction.views.Audience.sees`, kind ``engagements``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 
 from inkless.afteraction.views import Audience
 from inkless.engagement import PENDING, RESULT_NAMES, InFlight
-from inkless.engine import Decisions, Decline, Order
+from inkless.engine import Decisions, Decline, Order, Outcome
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.units import deg_from_rad
 
@@ -45,6 +47,7 @@ class Orders:
     pending: dict[int, _Pending] = field(default_factory=dict)
     flying: dict[int, str] = field(default_factory=dict)  # order id -> member
     declines: list[Decline] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
 
     def issue(self, decided: Decisions, now: float | None = None
               ) -> dict[str, list[dict[str, Any]]]:
@@ -74,6 +77,26 @@ class Orders:
         if msg.get("type") == "cantco":
             reason = str(msg.get("reason") or "no reason given")[:200]
             self.declines.append(Decline(order, f"CANTCO: {reason}"))
+        return None
+
+    def status(self, member: str, msg: Mapping[str, Any]) -> str | None:
+        """A unit's ``status`` on an order it took: ``fired``, ``kill`` or ``miss``, with its
+        ``rounds_left`` (optional); an outcome of the next cycle (a kill or a miss settles the
+        interceptor with that result instead of the engine's draw). The reason it is refused,
+        or None."""
+        try:
+            order, result = int(msg["order"]), str(msg["result"])
+            left = msg.get("rounds_left")
+            rounds = None if left is None else int(left)
+        except (KeyError, TypeError, ValueError):
+            return "status: give order, result (fired, kill, miss) and optionally rounds_left"
+        if result not in ("fired", "kill", "miss"):
+            return f"status for order {order}: result {result!r} is not fired, kill or miss"
+        if self.flying.get(order) != member:
+            return f"status for order {order}: not an interceptor of {member}'s in the air"
+        if rounds is not None and rounds < 0:
+            return f"status for order {order}: rounds_left {rounds} is below 0"
+        self.outcomes.append(Outcome(order, result, rounds))  # type: ignore[arg-type]
         return None
 
     def due(self, connected: Collection[str], now: float | None = None) -> tuple[Decline, ...]:
