@@ -61,7 +61,7 @@ class Server:
             stdout=subprocess.PIPE, stderr=self.log.open("w"), text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        assert "ws://" in line, (line, self.log.read_text())
+        assert "://" in line, (line, self.log.read_text())
         self.url = line.split()[3]
 
     def stop(self) -> None:

@@ -46,6 +46,10 @@ def serve_command(
         "the service re-plans without it.")] = 2.0,
     wait_nodes: Annotated[int, typer.Option(
         "--wait-nodes", min=0, help="Start the clock when this many nodes have joined.")] = 0,
+    tls_cert: Annotated[Path | None, typer.Option(
+        "--tls-cert", help="TLS certificate (PEM): serve wss:// (with --tls-key).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(
+        "--tls-key", help="The TLS certificate's private key (PEM).")] = None,
 ) -> None:
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.coalition import KeyStore
@@ -62,6 +66,7 @@ def serve_command(
         if min(replay_window, nonce_ttl, order_timeout) < 0:
             raise InputError("--replay-window, --nonce-ttl, --order-timeout: must be 0 or more "
                              "seconds")
+        tls = _tls(tls_cert, tls_key)
         public = read_public_keys(keys)
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
         legal = legal_record(sc, ledger, keys)
@@ -82,15 +87,33 @@ def serve_command(
     door = Door(public, [m.id for m in sc.members], nonce_ttl)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="inkless serve: %(message)s")
     h, p = sock.getsockname()[:2]
-    typer.echo(f"serving {sc.name} on ws://{h}:{p}/node ({len(sc.members)} members, "
+    typer.echo(f"serving {sc.name} on {'wss' if tls else 'ws'}://{h}:{p}/node "
+               f"({len(sc.members)} members, "
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
     service = Service(session, door, speed, replay_window, order_timeout, letters,
                       wait_nodes)
     try:
-        asyncio.run(serve(service, sock))
+        asyncio.run(serve(service, sock, tls=tls))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+
+
+def _tls(cert: Path | None, key: Path | None) -> tuple[str, str] | None:
+    """``--tls-cert`` and ``--tls-key`` checked (both or neither; they load as a pair)."""
+    import ssl
+
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise InputError("--tls-cert and --tls-key: give both, or neither for plain ws://")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as e:
+        raise InputError(f"--tls-cert {cert} --tls-key {key}: cannot load them "
+                         f"({getattr(e, 'strerror', None) or e}); give a PEM certificate and "
+                         "its key") from None
+    return str(cert), str(key)
 
 
 def node_command(
@@ -113,6 +136,9 @@ def node_command(
     letter_at: Annotated[float, typer.Option(
         "--letter-at", help="Send --letter when the stream reaches this scenario time, s.")
     ] = 0.0,
+    ca: Annotated[Path | None, typer.Option(
+        "--ca", help="Trust this certificate (PEM) for a wss:// service (e.g. self-signed).")
+    ] = None,
 ) -> None:
     """A member node: join the service with the office-holder key, push the member's plots,
     keep its stream (docs/service.md)."""
@@ -124,8 +150,9 @@ def node_command(
             raise InputError(f"--url {url}: give ws://HOST:PORT/node")
         k = load_key(key)
         doc = signed_letter(_json_file(letter, "--letter"), k) if letter is not None else None
+        trust = _trust(ca) if ca is not None else None
         ended = asyncio.run(run_node(member, k, url, dump, duration,
-                                     simulated(cantco, ignore_orders, doc, letter_at)))
+                                     simulated(cantco, ignore_orders, doc, letter_at), trust))
     except InklessError as e:
         fail(e)
     except NodeRefused as e:
@@ -148,3 +175,14 @@ def _json_file(path: Path, option: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InputError(f"{option} {path}: must be a JSON object")
     return raw
+
+
+def _trust(ca: Path) -> Any:
+    """An SSL context that trusts the certificates in ``ca``."""
+    import ssl
+
+    try:
+        return ssl.create_default_context(cafile=str(ca))
+    except (OSError, ssl.SSLError) as e:
+        raise InputError(f"--ca {ca}: cannot load it ({getattr(e, 'strerror', None) or e}); "
+                         "give a PEM certificate") from None

@@ -243,13 +243,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(service: Service, sock: socket.socket, linger_s: float = 2.0) -> None:
+async def serve(service: Service, sock: socket.socket, linger_s: float = 2.0,
+                tls: tuple[str, str] | None = None) -> None:
     """Serve ``service`` on the bound ``sock`` and run its clock; stop ``linger_s`` after the
-    session ends (the last messages drain)."""
+    session ends (the last messages drain). ``tls``: (certificate, key) PEM files: wss://."""
     import uvicorn
 
+    cert, key = tls if tls is not None else (None, None)
     config = uvicorn.Config(service.app, log_level="warning", lifespan="off",
-                            ws_max_size=MAX_MESSAGE_BYTES + 1024)
+                            ws_max_size=MAX_MESSAGE_BYTES + 1024, ssl_certfile=cert,
+                            ssl_keyfile=key)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     clock = asyncio.create_task(service.clock())

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from ssl import SSLContext
 from typing import Any, TextIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -155,15 +156,15 @@ def simulated(cantco: str | None = None, ignore_orders: bool = False,
 
 async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | None = None,
                    duration_s: float | None = None,
-                   answer: Answer | None = None
-                   ) -> str:
+                   answer: Answer | None = None, ssl: SSLContext | None = None) -> str:
     """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
     pass (``"duration"``); :class:`NodeRefused` if the service refuses it. ``answer``: what
-    the node sends back for a message (default :func:`simulated`)."""
+    the node sends back for a message (default :func:`simulated`); ``ssl``: the context for a
+    ``wss://`` service (None: the system's trust)."""
     out = _append(dump) if dump is not None else None
     node = _Node(member, key, out, last_seq(dump), answer or simulated())
     try:
-        return await asyncio.wait_for(_session(node, url), duration_s)
+        return await asyncio.wait_for(_session(node, url, ssl), duration_s)
     except TimeoutError:
         return "duration"
     finally:
@@ -171,12 +172,14 @@ async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | N
             out.close()
 
 
-async def _session(node: _Node, url: str) -> str:
+async def _session(node: _Node, url: str, ssl: SSLContext | None) -> str:
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
     try:
-        async with connect(url, max_size=None) as ws:
+        # wss:// takes ssl=True for the system's trust (None is refused for it)
+        trust: SSLContext | bool | None = ssl or (True if url.startswith("wss://") else None)
+        async with connect(url, max_size=None, ssl=trust) as ws:
             challenge = json.loads(await ws.recv())
             await ws.send(json.dumps(hello_message(node.member, node.key,
                                                    str(challenge.get("nonce")), node.seq)))
