@@ -135,10 +135,10 @@ def _load_scenario(path: Path) -> Scenario:
 
 
 def _members(sc: Scenario) -> tuple[list[Member], list[AirspaceGrant], datetime]:
-    """The members, grants and epoch of a loaded scenario (as ``wargame.counterfactual.
-    coalition_members``, which is not imported here: it would load the engine for ``plan``)."""
-    members = [Member(m.id, m.role, m.anonymous, m.rules, m.name) for m in sc.members]
-    return members, list(sc.grants), sc.settings.epoch
+    """The members, grants and epoch of a loaded scenario."""
+    from inkless.scenario.load import coalition_members
+
+    return coalition_members(sc), list(sc.grants), sc.settings.epoch
 
 
 def _plan_json(rec: RecordedPlan, members: Sequence[Member]) -> dict[str, Any]:
@@ -403,7 +403,7 @@ def run_audience(
     comes from ``keys``, else ``LEDGER.keys``, else ``SCENARIO.keys`` (made on first use), and
     only when some member is anonymous."""
     from inkless.afteraction.views import Audience
-    from inkless.wargame.counterfactual import coalition_members
+    from inkless.scenario.load import coalition_members
 
     members = coalition_members(sc)
     Audience.of(members, view, b"")  # an unknown member fails before the secret is made

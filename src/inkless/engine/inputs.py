@@ -12,12 +12,13 @@ table (the run's n-th fire order has id n-1); outcomes and declines name it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
 from inkless.coalition import AirspaceGrant, Gates, Member, RegionShape, TimedLetter, build_gates
+from inkless.scenario.load import coalition_members, region_shapes
 from inkless.scenario.model import Scenario
 
 from .tracked import Reports
@@ -130,13 +131,9 @@ class Authority:
     @classmethod
     def of(cls, scenario: Scenario, letters: Sequence[TimedLetter] = ()) -> Authority:
         """The scenario's coalition with the ``letters`` on record and the scenario's grants."""
-        members = tuple(Member(m.id, m.role, m.anonymous, m.rules, m.name)
-                        for m in scenario.members)
-        regions = tuple(RegionShape(r.id, r.owner, tuple(p[0] for p in r.polygon_deg),
-                                    tuple(p[1] for p in r.polygon_deg))
-                        for r in scenario.regions)
-        return cls(members, regions, tuple(a.name for a in scenario.assets),
-                   scenario.settings.epoch, tuple(letters), tuple(scenario.grants))
+        return cls(tuple(coalition_members(scenario)), tuple(region_shapes(scenario)),
+                   tuple(a.name for a in scenario.assets), scenario.settings.epoch,
+                   tuple(letters), tuple(scenario.grants))
 
     def amend(self, letters: Sequence[TimedLetter], grants: Sequence[AirspaceGrant]) -> Authority:
         """With ``letters`` added and ``grants`` given or replacing the earlier grant of the
@@ -148,7 +145,10 @@ class Authority:
         kept = tuple(g for g in self.grants if key(g) not in new)
         return replace(self, letters=(*self.letters, *letters), grants=(*kept, *new.values()))
 
-    def gates(self) -> Gates:
-        """The gates: legal bases from the letters, caveats with the grants."""
+    def gates(self, without: Collection[str] = (), lift: Collection[str] = ()) -> Gates:
+        """The gates: legal bases from the letters, caveats with the grants; members in
+        ``without`` never act and rules in ``lift`` are left out (what-ifs,
+        :func:`inkless.coalition.build_gates`)."""
         return build_gates(self.members, self.letters, regions=self.regions, grants=self.grants,
-                           asset_names=self.asset_names, epoch=self.epoch)
+                           asset_names=self.asset_names, epoch=self.epoch, without=without,
+                           lift=lift)

@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 from yaml._yaml import CParser
 
-from inkless.coalition import Member, coalition_problems, record_problems
+from inkless.coalition import Member, RegionShape, coalition_problems, record_problems
 from inkless.errors import InputError, ScenarioError
 
 from .limits import (
@@ -38,7 +38,7 @@ from .limits import (
 )
 from .model import Scenario
 
-__all__ = ["load_scenario", "parse_scenario"]
+__all__ = ["coalition_members", "load_scenario", "parse_scenario", "region_shapes"]
 
 Loc = tuple[str | int, ...]
 
@@ -326,12 +326,24 @@ def _unique(
     return seen
 
 
+def coalition_members(scenario: Scenario) -> list[Member]:
+    """The scenario's members as the coalition package sees them, in the scenario's order."""
+    return [Member(m.id, m.role, m.anonymous, m.rules, m.name) for m in scenario.members]
+
+
+def region_shapes(scenario: Scenario) -> list[RegionShape]:
+    """The scenario's regions as polygons in degrees (latitudes, longitudes)."""
+    return [
+        RegionShape(
+            r.id, r.owner, tuple(p[0] for p in r.polygon_deg), tuple(p[1] for p in r.polygon_deg)
+        )
+        for r in scenario.regions
+    ]
+
+
 def _coalition_references(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Members' rules and grants against the members, regions and assets of the scenario."""
-    members = [
-        Member(id=m.id, role=m.role, anonymous=m.anonymous, rules=m.rules, name=m.name)
-        for m in scenario.members
-    ]
+    members = coalition_members(scenario)
     return coalition_problems(
         members,
         scenario.grants,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,7 @@ from inkless.coalition import (
     Ledger,
     Member,
     MemberRules,
-    RegionShape,
     TimedLetter,
-    build_gates,
     coalition_problems,
     ledger_letters,
     ledger_members,
@@ -55,9 +53,10 @@ from inkless.coalition import (
     rule_member,
 )
 from inkless.coalition.recording import unrecorded_key_statements
+from inkless.engine import Authority, Record
 from inkless.engine import PictureName as Picture
-from inkless.engine import Record
 from inkless.errors import InputError
+from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 
 from .runner import Arm, Cluster, run_figures
@@ -71,7 +70,6 @@ __all__ = [
     "figures",
     "legal_record",
     "parse_added_caveat",
-    "region_shapes",
     "rule_costs",
     "run_arms",
     "scenario_gates",
@@ -86,22 +84,7 @@ FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-# -- the scenario, as the coalition sees it -------------------------------------------------------
-
-
-def coalition_members(scenario: Scenario) -> list[Member]:
-    """The scenario's members as the coalition package sees them, in the scenario's order."""
-    return [Member(m.id, m.role, m.anonymous, m.rules, m.name) for m in scenario.members]
-
-
-def region_shapes(scenario: Scenario) -> list[RegionShape]:
-    """The scenario's regions as polygons in degrees."""
-    return [
-        RegionShape(
-            r.id, r.owner, tuple(p[0] for p in r.polygon_deg), tuple(p[1] for p in r.polygon_deg)
-        )
-        for r in scenario.regions
-    ]
+# -- the scenario, as the coalition sees it (its members: scenario.load.coalition_members) ---------
 
 
 @dataclass(frozen=True)
@@ -253,19 +236,13 @@ def scenario_gates(
     composition: Composition = Composition(),
 ) -> Gates:
     """The gates of a scenario's coalition (legal bases from ``record``, default the scenario's
-    ``coalition`` section), changed by ``composition``."""
+    ``coalition`` section), changed by ``composition``: the engine's :class:`Authority` of the
+    scenario, with the added caveats in its members."""
     record = record if record is not None else legal_record(scenario)
-    members = _with_caveats(scenario, composition.add) if composition.add else None
-    return build_gates(
-        members if members is not None else coalition_members(scenario),
-        record.letters,
-        regions=region_shapes(scenario),
-        grants=scenario.grants,
-        asset_names=[a.name for a in scenario.assets],
-        epoch=scenario.settings.epoch,
-        without=composition.without,
-        lift=composition.lift,
-    )
+    authority = Authority.of(scenario, record.letters)
+    if composition.add:
+        authority = replace(authority, members=tuple(_with_caveats(scenario, composition.add)))
+    return authority.gates(composition.without, composition.lift)
 
 
 # -- reruns ---------------------------------------------------------------------------------------
