@@ -23,7 +23,6 @@ draws (Law, *Simulation Modeling and Analysis*, 5th ed., sec. 11.2, common rando
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,7 @@ from inkless.errors import InputError
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 
-from .runner import Arm, Cluster, run_figures
+from .runner import Arm, Cluster, run_figures, run_on
 
 __all__ = [
     "FIGURES",
@@ -274,8 +273,7 @@ def run_arms(
     ``cluster`` (default a :class:`~.runner.Cluster` of ``workers`` or at ``scheduler``)."""
     tasks = [(a, seed, r) for a in range(len(arms)) for r in range(replications)]
     runs = [Arm(scenario, g, solver, picture) for g in arms]
-    with nullcontext(cluster) if cluster is not None else Cluster(workers, scheduler) as c:
-        flat = c.run(run_figures, runs, tasks)
+    flat = run_on(cluster, workers, scheduler, run_figures, runs, tasks)
     return [flat[a * replications:(a + 1) * replications] for a in range(len(arms))]
 
 

@@ -8,7 +8,6 @@ in which replications finish.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 
 from inkless.afteraction.findings import Findings
 from inkless.afteraction.results import results
@@ -19,7 +18,7 @@ from inkless.engine import Record, run
 from inkless.scenario.model import Scenario
 
 from .counterfactual import scenario_gates
-from .runner import Arm, Cluster, run_results
+from .runner import Arm, Cluster, run_on, run_results
 
 __all__ = ["run_replications"]
 
@@ -51,7 +50,6 @@ def run_replications(
         progress()
     arm = Arm(scenario, gates, solver, picture)
     tasks = [(0, seed, r) for r in range(1, replications)]
-    with nullcontext(cluster) if cluster is not None else Cluster(workers, scheduler) as c:
-        out += c.run(run_results, [arm], tasks,
-                     (lambda i, v, e: progress()) if progress else None)
+    out += run_on(cluster, workers, scheduler, run_results, [arm], tasks,
+                  (lambda i, v, e: progress()) if progress else None)
     return first, out

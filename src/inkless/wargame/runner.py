@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,16 @@ from inkless.engine import run
 from inkless.errors import InputError
 from inkless.scenario.model import Scenario
 
-__all__ = ["Arm", "Cluster", "Done", "connect", "run_figures", "run_results", "run_tasks"]
+__all__ = [
+    "Arm",
+    "Cluster",
+    "Done",
+    "connect",
+    "run_figures",
+    "run_on",
+    "run_results",
+    "run_tasks",
+]
 
 #: Called as each task ends: (task index, its value or None, its exception or None).
 Done = Callable[[int, Any, BaseException | None], None]
@@ -193,3 +202,19 @@ class Cluster:
             if isinstance(v, BaseException):
                 raise v
         return out
+
+
+def run_on(
+    cluster: Cluster | None,
+    workers: int | None,
+    scheduler: str | None,
+    fn: Callable[..., Any],
+    arms: Sequence[Any],
+    tasks: Sequence[tuple[int, int, int]],
+    done: Done | None = None,
+) -> list[Any]:
+    """:meth:`Cluster.run` on ``cluster`` (left open for the caller's other batches), or, when
+    it is None, on a :class:`Cluster` of ``workers`` or at ``scheduler`` for this call alone
+    (closed on return)."""
+    with nullcontext(cluster) if cluster is not None else Cluster(workers, scheduler) as c:
+        return c.run(fn, arms, tasks, done)
