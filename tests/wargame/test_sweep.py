@@ -199,3 +199,13 @@ def test_a_bad_sweep_file_is_one_line_per_problem(
     with pytest.raises(InputError) as e:
         load_sweep(path)
     assert [p.replace(str(tmp_path) + "/", "") for p in e.value.problems] == expected
+
+
+def test_a_sweep_file_not_in_utf8_is_one_line_at_the_byte(tmp_path: Path) -> None:
+    """Read as the scenario loader reads (one function): the line of the first byte that is
+    not UTF-8, and the fix."""
+    path = tmp_path / "sweep.yaml"
+    path.write_bytes(SWEEP.replace("seeds: 3", "seeds: 3 # \xe9t\xe9").encode("latin-1"))
+    with pytest.raises(InputError) as e:
+        load_sweep(path)
+    assert e.value.problems == (f"{path}:2: not UTF-8 text (byte 0xe9); save it as UTF-8",)

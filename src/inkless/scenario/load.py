@@ -38,7 +38,14 @@ from .limits import (
 )
 from .model import Scenario
 
-__all__ = ["coalition_members", "load_scenario", "parse_scenario", "region_shapes"]
+__all__ = [
+    "coalition_members",
+    "load_scenario",
+    "located",
+    "parse_scenario",
+    "read_text",
+    "region_shapes",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -49,20 +56,27 @@ def load_scenario(path: str | Path) -> Scenario:
     The file must be a regular file of at most ``MAX_FILE_BYTES`` (no device, FIFO or folder);
     a relative civil recording is looked for beside it."""
     path = Path(path)
+    text = read_text(path, MAX_FILE_BYTES, "a scenario file", ScenarioError)
+    return parse_scenario(text, str(path), base_dir=path.parent)
+
+
+def read_text(path: Path, limit: int, what: str, error: type[InputError]) -> str:
+    """The UTF-8 text of ``path``, a regular file of at most ``limit`` bytes (``what`` it should
+    be, for the message: ``a scenario file``), or ``error`` with one line ``FILE:LINE: what is
+    wrong; fix`` (no such file, not UTF-8 at that line, cannot be read and why)."""
     name = one_line(str(path))
     try:
-        text = read_regular(path, MAX_FILE_BYTES, "a scenario file").decode("utf-8")
+        return read_regular(path, limit, what).decode("utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{name}:1: no such file; check the path") from None
+        raise error(f"{name}:1: no such file; check the path") from None
     except UnicodeDecodeError as e:
         line = e.object[: e.start].count(b"\n") + 1
-        raise ScenarioError(
+        raise error(
             f"{name}:{line}: not UTF-8 text (byte {e.object[e.start]:#04x}); save it as UTF-8"
         ) from None
     except (OSError, ValueError) as e:
         why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ScenarioError(f"{name}:1: cannot be read ({one_line(why)})") from None
-    return parse_scenario(text, str(path), base_dir=path.parent)
+        raise error(f"{name}:1: cannot be read ({one_line(why)})") from None
 
 
 def read_regular(path: Path, limit: int, what: str) -> bytes:
@@ -203,20 +217,27 @@ def parse_scenario(
     if scenario is not None and not problems:
         problems += _recording_problems(scenario, base_dir)
     if problems:
-        lines = _Lines(node)
-        located = sorted(
-            {(lines.line(loc), _dotted(loc) or "(top)", msg) for loc, msg in problems}
-        )
-        shown = [f"{source}:{n}: {where}: {one_line(msg)}" for n, where, msg in located]
-        if len(shown) > MAX_PROBLEMS:
-            n = located[MAX_PROBLEMS][0]
-            shown = [
-                *shown[:MAX_PROBLEMS],
-                f"{source}:{n}: and {len(shown) - MAX_PROBLEMS} more problems; fix these first",
-            ]
-        raise ScenarioError(*shown)
+        raise ScenarioError(*located(source, node, problems, MAX_PROBLEMS))
     assert scenario is not None  # no problems means validation succeeded
     return scenario
+
+
+def located(
+    source: str, node: yaml.Node | None, problems: Iterable[tuple[Loc, str]],
+    most: int | None = None,
+) -> list[str]:
+    """One line ``SOURCE:LINE: where: what`` per problem ``(location, what)``, at the line of
+    the deepest node of the YAML tree ``node`` found along its location, sorted by line (the
+    same problem once); past ``most`` lines, one ``and N more problems`` line instead."""
+    lines = _Lines(node)
+    found = sorted({(lines.line(loc), _dotted(loc) or "(top)", msg) for loc, msg in problems})
+    shown = [f"{source}:{n}: {where}: {one_line(msg)}" for n, where, msg in found]
+    if most is not None and len(shown) > most:
+        shown = [
+            *shown[:most],
+            f"{source}:{found[most][0]}: and {len(shown) - most} more problems; fix these first",
+        ]
+    return shown
 
 
 def _dotted(loc: Loc) -> str:

@@ -36,11 +36,10 @@ from inkless.errors import InklessError, InputError, ScenarioError
 from inkless.scenario import load_scenario, parse_scenario
 from inkless.scenario.load import (  # the scenario loader's located-problem machinery
     _compose,
-    _dotted,
-    _Lines,
     _message,
+    located,
     one_line,
-    read_regular,
+    read_text,
 )
 from inkless.scenario.model import Id, PictureName, Scenario
 
@@ -160,21 +159,13 @@ def load_sweep(path: str | Path) -> Plan:
     problem as ``FILE:LINE: where: what; fix``."""
     path = Path(path)
     source = one_line(str(path))
-    try:
-        text = read_regular(path, MAX_SWEEP_BYTES, "a sweep file").decode("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{source}:1: no such file; check the path") from None
-    except (OSError, ValueError) as e:
-        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise InputError(f"{source}:1: cannot be read ({one_line(why)})") from None
+    text = read_text(path, MAX_SWEEP_BYTES, "a sweep file", InputError)
     node, data = _compose(text, source)
     if not isinstance(data, dict):
         raise InputError(f"{source}:1: must be a mapping with scenario, seeds and variants")
-    lines = _Lines(node)
 
     def fail(problems: Sequence[tuple[Loc, str]]) -> InputError:
-        located = sorted({(lines.line(loc), _dotted(loc) or "(top)", m) for loc, m in problems})
-        return InputError(*(f"{source}:{n}: {w}: {one_line(m)}" for n, w, m in located))
+        return InputError(*located(source, node, problems))
 
     problems: list[tuple[Loc, str]] = []
     raw = data.get("variants")
