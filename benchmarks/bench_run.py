@@ -1,6 +1,6 @@
 """Benchmark: the main job on the two campaign examples, April and October 2024, side by side.
 
-April 2024 (320 threats over 12 h) is the reference: goal (issue "raid simulator") under 5 s on one
+April 2024 (320 threats over 12 h) is the reference: goal (issue 10, item 6) under 3 s on one
 core on the perfect picture with peak memory under 500 MB; on the tracked picture (simulated
 sensors, member trackers, fusion, identification) under 30 s of CPU on one core (issue 10, item 6),
 measured as the child's process CPU time over ``run`` alone (``time.process_time``), which a busy
@@ -8,9 +8,10 @@ machine disturbs less than the wall time. October 2024 (190 ballistic missiles
 in 12 min, about 100 in flight at once) is the test of tempo: its time is printed beside April's,
 with their ratio, on the perfect picture and on the tracked picture (tracker, identification and
 assignment on every track of the salvo). Each measurement runs in a fresh child process pinned to
-one core with single-threaded BLAS; the time covers loading the scenario, the simulation and the
-results (not Python's start-up or imports, which are reported apart), and peak memory is the
-child's own maximum resident set size.
+one core with single-threaded BLAS; the time is the child's CPU time (``time.process_time``:
+a machine shared with other work inflates the wall clock, printed beside it) over loading the
+scenario, the simulation and the results (not Python's start-up or imports, which are reported
+apart, wall clock), and peak memory is the child's own maximum resident set size.
 
     python benchmarks/bench_run.py [--repeat 3] [--tracked-repeat 1] [--scenario FILE]...
 """
@@ -28,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGNS = (ROOT / "examples" / "april-2024.yaml", ROOT / "examples" / "october-2024.yaml")
-GOAL_S, GOAL_MB = 5.0, 500.0
+GOAL_S, GOAL_MB = 3.0, 500.0  # perfect April: time of the run (load, run, results)
 TRACKED_GOAL_CPU_S = 30.0  # tracked April replication, CPU seconds of ``run`` on one core
 
 CHILD = r"""
@@ -39,13 +40,16 @@ from inkless.afteraction.results import results
 from inkless.engine import run
 from inkless.scenario import load_scenario
 t1 = time.perf_counter()
+cpu0 = time.process_time()
 sc = load_scenario(sys.argv[1])
 c0 = time.process_time()
 rec = run(sc, sc.settings.seed, solver=sys.argv[2], picture=sys.argv[3])
 cpu = time.process_time() - c0
-res = results(rec, solver=sys.argv[2], picture=sys.argv[3])
+res = results(rec, solver=sys.argv[2], picture=sys.argv[3]).model_dump(mode="json")
 t2 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "run_s": t2 - t1, "cpu_s": cpu, "threats": res["threats"],
+cpu_all = time.process_time() - cpu0
+print(json.dumps({"import_s": t1 - t0, "run_s": t2 - t1, "cpu_s": cpu, "cpu_all_s": cpu_all,
+                  "threats": res["threats"],
                   "fired": res["interceptors"]["fired"],
                   "civil": res["civil_engagements"],
                   "friendly": res.get("friendly_engagements", 0),
@@ -76,18 +80,20 @@ def main() -> None:
     for picture, repeat in (("perfect", args.repeat), ("tracked", args.tracked_repeat)):
         if repeat < 1:
             continue
-        print(f"main job, {picture} picture, {args.solver}, one core, median of {repeat}")
+        print(f"main job, {picture} picture, {args.solver}, one core, CPU time, median of "
+              f"{repeat}")
         reference = None
         for path in scenarios:
             runs = [measure(path, args.solver, picture) for _ in range(repeat)]
-            run_s = statistics.median(r["run_s"] for r in runs)
+            run_s = statistics.median(r["cpu_all_s"] for r in runs)  # CPU: load, run, results
             peak = max(r["peak_mb"] for r in runs)
             reference = run_s if reference is None else reference
             th = runs[0]["threats"]
             ratio = (f"goal {GOAL_S:.0f} s, ratio {run_s / GOAL_S:.2f}" if picture == "perfect"
                      and path == scenarios[0] else f"ratio to {scenarios[0].stem} "
                      f"{run_s / reference:.2f}")
-            print(f"  {path.stem:<16} time {run_s:7.2f} s ({ratio}; imports "
+            print(f"  {path.stem:<16} CPU {run_s:7.2f} s ({ratio}; wall "
+                  f"{statistics.median(r['run_s'] for r in runs):.2f} s, imports "
                   f"{statistics.median(r['import_s'] for r in runs):.2f} s apart), "
                   f"memory {peak:5.0f} MB")
             print(f"  {'':<16} {th['launched']} launched, {th['intercepted']} intercepted, "

@@ -6,12 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.scenario import load_scenario
 from inkless.scenario.tables import compile_tables
-from inkless.simulation.adsb import coalition_aircraft, forged_reports, simulate_adsb, simulate_iff
+from inkless.simulation.adsb import (
+    _cross,
+    coalition_aircraft,
+    forged_reports,
+    simulate_adsb,
+    simulate_iff,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -93,3 +102,17 @@ def test_coalition_aircraft_of_the_april_example() -> None:
     assert active.all() and np.isfinite(pos).all() and (vel == 0).all()
     grid, alt = ca.grid(10.0, 3)
     assert grid.shape == (3, 8, 3) and np.allclose(alt.min(), 6000.0, atol=1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(0, 6), st.just(3)),
+              elements=st.sampled_from([0.0, -0.0, 1.0, -2.5, 1e-300, 6.4e6, -3.3e-7])
+              | st.floats(-1e7, 1e7)),
+       arrays(np.float64, (3,), elements=st.floats(-1e7, 1e7)))
+def test_local_cross_is_numpys_bit_for_bit(b: np.ndarray, a: np.ndarray) -> None:
+    """The local axes' cross product is ``numpy.cross`` to the last bit and sign of zero
+    (authority: numpy), broadcast like it."""
+    np.testing.assert_array_equal(_cross(a, b), np.cross(a, b))
+    np.testing.assert_array_equal(np.signbit(_cross(b, b[::-1])), np.signbit(np.cross(b, b[::-1])))
+    np.testing.assert_array_equal(_cross(np.array([0.0, 0.0, 1.0]), b),
+                                  np.cross(np.array([0.0, 0.0, 1.0]), b))

@@ -4,6 +4,7 @@ against its chi-square bounds (Bar-Shalom, Li & Kirubarajan 2001, sec. 5.4)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
@@ -113,3 +114,33 @@ def test_inv3_determinant_is_the_row_sum_numpy_gives() -> None:
     cof = np.stack([s[:, 4] * s[:, 8] - s[:, 5] * s[:, 7], s[:, 5] * s[:, 6] - s[:, 3] * s[:, 8],
                     s[:, 3] * s[:, 7] - s[:, 4] * s[:, 6]], axis=1)
     np.testing.assert_array_equal(det, (s[:, :3] * cof).sum(axis=1))
+
+
+def _inv3_by_fancy_indexing(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cofactor inverse as first written: column gathers by fancy indexing (an oracle of
+    the values and of the memory layout the tracker's figures were recorded with)."""
+    rc = [(r, c) for r in range(3) for c in range(3)]
+    a1 = np.array([(r + 1) % 3 * 3 + (c + 1) % 3 for r, c in rc])
+    a2 = np.array([(r + 2) % 3 * 3 + (c + 2) % 3 for r, c in rc])
+    b1 = np.array([(r + 1) % 3 * 3 + (c + 2) % 3 for r, c in rc])
+    b2 = np.array([(r + 2) % 3 * 3 + (c + 1) % 3 for r, c in rc])
+    t = np.array([c * 3 + r for r, c in rc])
+    s = S.reshape(-1, 9)
+    C = s[:, a1] * s[:, a2] - s[:, b1] * s[:, b2]
+    p = s[:, :3] * C[:, :3]
+    det = p[:, 0] + p[:, 1] + p[:, 2]
+    return (C[:, t] / det[:, None]).reshape(-1, 3, 3), det
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 7, 300])
+def test_inv3_is_the_fancy_indexing_cofactors_bit_for_bit_and_layout(k: int) -> None:
+    """Same inverse and determinant to the last bit, and the same strides: a batched matmul
+    with the inverse (the gate's Mahalanobis distance) rounds differently on another layout."""
+    rng = np.random.default_rng(k)
+    A = rng.normal(size=(k, 6, 6)) * rng.lognormal(0.0, 3.0, (k, 1, 1))
+    S = (A @ A.transpose(0, 2, 1))[:, :3, :3]  # a non-contiguous view, as the gate passes
+    inv, det = inv3(S)
+    want, want_det = _inv3_by_fancy_indexing(S)
+    np.testing.assert_array_equal(inv, want)
+    np.testing.assert_array_equal(det, want_det)
+    assert inv.strides == want.strides

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, I64, U32
 from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_from_ecef_bowring
@@ -283,14 +284,14 @@ def gated_pairs(
     empty = np.empty(0, np.int64)
     if len(track_pos) == 0 or len(item_pos) == 0:
         return empty, empty, np.empty(0)
-    diff = item_pos[None, :, :] - track_pos[:, None, :]
-    e2 = np.einsum("nmi,nmi->nm", diff, diff)
+    # |d|^2 by cdist: a rounding apart from d's own, which the bound's slack covers
+    e2 = cdist(track_pos, item_pos, "sqeuclidean")
     bound = gate * (spread(track_cov)[:, None] + spread(item_covs))
-    ti, mj = np.nonzero(e2 <= bound)
+    ti, mj = (e2 <= bound).nonzero()
     if len(ti) == 0:
         return empty, empty, np.empty(0)
     S = track_cov[ti] + item_covs[mj]
-    d = diff[ti, mj]
+    d = item_pos[mj] - track_pos[ti]
     d2 = np.einsum("ki,ki->k", d, np.linalg.solve(S, d[..., None])[..., 0])
     ok = d2 <= gate
     return ti[ok].astype(np.int64), mj[ok].astype(np.int64), d2[ok]

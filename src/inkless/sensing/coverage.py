@@ -82,15 +82,26 @@ def coverage_grid(
     return held
 
 
-InFlight = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.floating], NDArray[np.floating]]
-"""The in-flight samples of a truth grid: tick ``kk``, object ``jj``, ECEF position and height."""
+InFlight = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.floating], NDArray[np.floating],
+                 dict[bytes, NDArray[np.int64]]]
+"""The in-flight samples of a truth grid: tick ``kk``, object ``jj``, ECEF position and height,
+and the range-table column of each sample by the objects' columns (filled on first use)."""
 
 
 def in_flight(target: NDArray[np.floating], target_alt: NDArray[np.floating]) -> InFlight:
     """The samples of ``target (ticks, n, 3)``, ``target_alt (ticks, n)`` in flight (not NaN),
     in row-major order: computed once for every sensor (:func:`covered_by`)."""
     kk, jj = np.nonzero(np.isfinite(target_alt))
-    return kk, jj, target[kk, jj], target_alt[kk, jj]
+    return kk, jj, target[kk, jj], target_alt[kk, jj], {}
+
+
+def _classes(flying: InFlight, target_cls: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The range-table column of every in-flight sample (gathered once per grid)."""
+    key = np.ascontiguousarray(target_cls).tobytes()
+    cls = flying[4].get(key)
+    if cls is None:
+        cls = flying[4][key] = target_cls[flying[1]]
+    return cls
 
 
 def covered_by(
@@ -106,13 +117,13 @@ def covered_by(
     """The in-flight samples (:func:`in_flight`) that sensor column ``i`` covers
     (:func:`coverage_grid`'s test): their ticks and objects, in the samples' order."""
     sen_pos, sen_up, sen_alt = sensor
-    kk, jj, tgt_all, h_t_all = flying
+    kk, jj, tgt_all, h_t_all, _ = flying
     fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
     pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
     d = tgt_all - pos.astype(tgt_all.dtype)
     r2 = np.einsum("nk,nk->n", d, d)
-    lim = sensor_range[i, target_cls[jj]]
-    near = np.flatnonzero(r2 <= lim * lim)
+    lim2 = (sensor_range[i] * sensor_range[i])[_classes(flying, target_cls)]  # squared range
+    near = (r2 <= lim2).nonzero()[0]
     if sensor_on is not None:
         near = near[sensor_on[kk[near], i]]
     if len(near) == 0:

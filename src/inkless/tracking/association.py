@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, IP
 from inkless.tracking.kalman import inv3, spread
@@ -112,10 +113,11 @@ def _pregate(
     """
     order = np.argsort(z[:, 0], kind="stable")
     if pos.shape[0] * z.shape[0] <= _DENSE_PREGATE:
-        d_all = z[order][None, :, :] - pos[:, None, :]
-        near = np.einsum("nmi,nmi->nm", d_all, d_all) <= g_t[:, None] + g_d[order][None, :]
-        ti, jj = np.nonzero(near)
-        return ti, order[jj], d_all[ti, jj]
+        zs = z[order]
+        # |nu|^2 by cdist: a rounding apart from nu's own, which the bound's slack covers
+        near = cdist(pos, zs, "sqeuclidean") <= g_t[:, None] + g_d[order][None, :]
+        ti, jj = near.nonzero()
+        return ti, order[jj], np.take(zs, jj, axis=0) - np.take(pos, ti, axis=0)
     zx = z[order, 0]
     r = np.sqrt(g_t + g_d.max())
     lo = np.searchsorted(zx, pos[:, 0] - r, "left")

@@ -53,6 +53,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -169,7 +170,10 @@ def _gravity_shift(x: F64, dt: float, frame: EnuFrame) -> F64:
 def _with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
     """The table with its states shifted by :func:`_gravity_shift` over ``dt``."""
     x = _gravity_shift(tracks.x, dt, frame)
-    return tracks if x is tracks.x else dataclasses.replace(tracks, x=x)
+    if x is tracks.x:
+        return tracks
+    return Tracks(tracks.id, x, tracks.P, tracks.hits, tracks.misses, tracks.looks, tracks.status,
+                  tracks.quality, tracks.t_update, tracks.t, tracks.next_id)
 
 
 def predict_to(tracks: Tracks, t: float, q: float, frame: EnuFrame) -> tuple[F64, F64]:
@@ -300,7 +304,7 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
     comp = _components(ii, jj, m)
     # clean components: every sensor at most once
     size = np.bincount(comp)
-    _, first = np.unique(comp * (int(group.max()) + 1) + group, return_index=True)
+    _, first = np.unique(comp * n_groups + group, return_index=True)
     sensors = np.bincount(comp[first], minlength=size.size)
     clean = (size == sensors)[comp]
     into = np.full(m, -1, np.int64)
@@ -429,6 +433,12 @@ class CoalitionPicture:
         return np.asarray(np.argmax(self.votes, axis=1), dtype=np.int64) if len(self) else (
             np.zeros(0, np.int64))
 
+    def numbered(self, ids: I64, release: U64 | None = None) -> CoalitionPicture:
+        """The picture with its rows shown under ``ids`` (and labelled ``release``)."""
+        return CoalitionPicture(self.t, ids, self.x, self.P, self.quality, self.members,
+                                self.release if release is None else release, self.votes,
+                                self.obj)
+
     def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> CoalitionPicture:
         """The picture restricted to ``rows``."""
         return CoalitionPicture(self.t, self.id[rows], self.x[rows], self.P[rows],
@@ -543,11 +553,22 @@ def can_release(members: Sequence[Member]) -> NDArray[np.bool_]:
 def release_bits(provenance: U64, allowed: NDArray[np.bool_]) -> U64:
     """Releasability label of tracks with the given provenance bits: bit ``r`` set when every
     contributor ``o`` may release tracks to ``r`` (``allowed (M, M)``, see :func:`can_release`)."""
-    M = allowed.shape[0]
-    weights = np.uint64(1) << np.arange(M, dtype=np.uint64)
-    senders = (weights[:, None] * allowed).sum(axis=0).astype(np.uint64)  # (M,) per recipient
+    ok_to = np.ascontiguousarray(allowed, dtype=bool)
+    weights, senders = _senders(ok_to.tobytes(), ok_to.shape[0])
     ok = (provenance[:, None] & ~senders[None, :]) == 0
     return np.asarray((ok * weights[None, :]).sum(axis=1), dtype=np.uint64)
+
+
+@lru_cache(maxsize=16)
+def _senders(allowed: bytes, M: int) -> tuple[U64, U64]:
+    """Member bits ``(M,)`` and, per recipient, the bits of the members that release tracks to
+    it ``(M,)`` (``allowed (M, M)`` bool, as bytes: a coalition's is fixed for a run)."""
+    weights = np.uint64(1) << np.arange(M, dtype=np.uint64)
+    ok = np.frombuffer(allowed, dtype=bool).reshape(M, M)
+    senders = (weights[:, None] * ok).sum(axis=0).astype(np.uint64)  # (M,) per recipient
+    weights.setflags(write=False)
+    senders.setflags(write=False)
+    return weights, senders
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -635,7 +656,7 @@ def assemble(
     prior, born = numbers.of(central.id)
     ids = np.where(prior >= 0, prior, central.id)
     row_born = np.where(prior >= 0, born, t)
-    pic = dataclasses.replace(central, id=ids)
+    pic = central.numbered(ids)
     losers, winners = np.zeros(0, np.int64), np.zeros(0, np.int64)
     row_keys: list[I64] = [np.arange(len(central))]  # picture row of each key in ``keys``
     for member, b in shared_tracks:
@@ -660,7 +681,7 @@ def assemble(
         free &= _first_of_each(np.where(free, p, -1 - np.arange(rest.size)))
         extra = dataclasses.replace(b.take(rest), id=np.where(free, p, own[rest]))
         n_before = len(pic)
-        pic = _concat(dataclasses.replace(pic, id=ids), extra)
+        pic = _concat(pic.numbered(ids), extra)
         row_born = np.concatenate([row_born, np.where(free, pborn[rest], t)])
         at = np.empty(len(b), np.int64)
         at[ib], at[rest] = ia, n_before + np.arange(rest.size)
@@ -669,7 +690,7 @@ def assemble(
     key, at = np.concatenate(keys), np.concatenate(row_keys)
     ids, fresh = _distinct(pic.id, key, at, fresh)
     row_born = np.where(ids == pic.id, row_born, t)
-    pic = dataclasses.replace(pic, id=ids, release=release_bits(pic.members, allowed))
+    pic = pic.numbered(ids, release_bits(pic.members, allowed))
     # the new entries: every source track shown now; the others keep theirs, merges applied
     old = ~_isin(numbers.key, key)
     key = np.concatenate([key, numbers.key[old]])
@@ -789,7 +810,7 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 born = np.where(was, ended.born[j][order][at], numbers.born)
                 keep = np.ones(len(ended), bool)
                 keep[j] = False
-                pic, ended = dataclasses.replace(pic, id=ids), ended.take(keep)
+                pic, ended = pic.numbered(ids), ended.take(keep)
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
                 born_now = numbers.first_shown(pic.id)
     # the last state shown under each number: this picture's rows replace theirs
@@ -925,8 +946,10 @@ class CoalitionTracker:
         expect = self._expect
         assert expect is not None
         owners = self.owner[sensors]
-        # the merged batch of a set of sensors (trackers fed by the same sensors share it)
-        merged: dict[tuple[int, ...], tuple[F64, F64, I64, I64, I64]] = {}
+        # the merged batch of a set of reports (trackers fed the same reports share it: those
+        # fed by the same sensors, or by sensors that differ only by some that report nothing)
+        merged: dict[bytes, tuple[F64, F64, I64, I64, I64]] = {}
+        batch = np.zeros(len(self.owner), bool)
         for k in range(len(self.feeds)):
             mine = sensors[self._fed[k, owners]]
             if not mine.size:
@@ -936,10 +959,12 @@ class CoalitionTracker:
             dt = t - start.t
             shifted = _with_gravity(start, dt, self.frame)
             p_each = expect(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:], mine)
-            key = tuple(mine.tolist())
-            batch_of = merged.get(key)
+            batch[:] = False
+            batch[mine] = True
+            rows = batch[det.sensor].nonzero()[0]
+            batch_of = merged.get(rows.tobytes())
             if batch_of is None:
-                batch_of = merged[key] = self._merged(det, z, R, kind, mine)
+                batch_of = merged[rows.tobytes()] = self._merged(det, z, R, kind, rows)
             zf, Rf, truth, kinds, bits = batch_of
             if zf.shape[0] == 0 and not p_each.any():
                 continue
@@ -948,14 +973,11 @@ class CoalitionTracker:
             self.tables[k] = _scan(held, shifted, t, zf, Rf, truth, kinds, bits,
                                    self._config(mine), p)
 
-    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sensors: I64
+    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, rows: I64
                 ) -> tuple[F64, F64, I64, I64, I64]:
-        """The reports of ``sensors`` merged per object (:func:`merge_reports`) with their
+        """The reports ``rows`` merged per object (:func:`merge_reports`) with their
         simulation labels: ``z``, ``R``, the object of each merged report's first report, its
         reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
-        batch = np.zeros(len(self.owner), bool)
-        batch[sensors] = True
-        rows = batch[det.sensor].nonzero()[0]
         zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
         m = zf.shape[0]
         first = np.full(m, rows.size, np.int64)
