@@ -39,66 +39,25 @@ after-action's observer), :mod:`~inkless.engine.withheld` (the counterfactual of
 withheld, after the run), :mod:`~inkless.engine.record` (what a run produced).
 """
 
+from . import record
 from .engine import Engine, run
 from .inputs import Authority, Decisions, Decline, Inputs, Order, Outcome
 from .observer import Observer
 from .perfect import PerfectPicture
 from .picture import Picture
-from .record import (
-    BLOCKED_ASSESSED_KILLED,
-    BLOCKED_CAVEAT,
-    BLOCKED_CHANNELS,
-    BLOCKED_COST,
-    BLOCKED_INACTIVE,
-    BLOCKED_NOT_HOSTILE,
-    BLOCKED_RELOAD,
-    BLOCKED_ROUNDS,
-    BLOCKED_UNASSIGNED,
-    GOSPA_C_M,
-    GOSPA_P,
-    IN_FLIGHT,
-    KILLED,
-    LANDED,
-    NOT_LAUNCHED,
-    PICTURES,
-    Event,
-    IdentityRecord,
-    PictureName,
-    PictureRecord,
-    Reasons,
-    Record,
-    Solver,
-)
+from .record import *  # noqa: F403  (record.__all__: the record, its parts, the reason codes)
 from .recorder import Recorder
 from .state import Candidates, DefenceState, Notes, Options, ThreatState
 from .tracked import FedPicture, Reports, Seen, TrackedPicture
 
 __all__ = [
-    "BLOCKED_ASSESSED_KILLED",
-    "BLOCKED_CAVEAT",
-    "BLOCKED_CHANNELS",
-    "BLOCKED_COST",
-    "BLOCKED_INACTIVE",
-    "BLOCKED_NOT_HOSTILE",
-    "BLOCKED_RELOAD",
-    "BLOCKED_ROUNDS",
-    "BLOCKED_UNASSIGNED",
-    "GOSPA_C_M",
-    "GOSPA_P",
-    "IN_FLIGHT",
-    "KILLED",
-    "LANDED",
-    "NOT_LAUNCHED",
-    "PICTURES",
     "Authority",
     "Candidates",
     "Decisions",
     "Decline",
     "DefenceState",
     "Engine",
-    "Event",
     "FedPicture",
-    "IdentityRecord",
     "Inputs",
     "Notes",
     "Observer",
@@ -107,15 +66,11 @@ __all__ = [
     "Outcome",
     "PerfectPicture",
     "Picture",
-    "PictureName",
-    "PictureRecord",
-    "Reasons",
-    "Record",
     "Recorder",
     "Reports",
     "Seen",
-    "Solver",
     "ThreatState",
     "TrackedPicture",
     "run",
 ]
+__all__ += record.__all__  # the record's names, listed once, there
