@@ -182,3 +182,35 @@ def test_vector_to_a_head_on_target_and_the_way_home() -> None:
     assert not early.feasible.any()
     with pytest.raises(InputError, match="unknown geometry 'pure'"):
         vectors(s, t, targets, velocity, "pure")  # type: ignore[arg-type]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lat=st.floats(-60.0, 60.0),
+    dlat=st.floats(-2.5, 2.5),
+    dlon=st.floats(-2.5, 2.5),
+    radius_km=st.floats(5.0, 60.0),
+    length_km=st.sampled_from([0.0, 40.0, 150.0]),
+    axis_deg=st.floats(0.0, 359.0),
+)
+def test_any_valid_station_lands_with_its_reserve_and_never_jumps(
+    lat: float, dlat: float, dlon: float, radius_km: float, length_km: float, axis_deg: float
+) -> None:
+    """Wherever the station is and however it is laid out (a valid file), every aircraft lands
+    with at least its reserve (the way home is bounded by the triangle inequality) and its
+    ground speed never exceeds cruise, joining and leaving the pattern included."""
+    station = {"centre": {"lat_deg": lat + dlat, "lon_deg": 35.0 + dlon, "alt_m": 7000.0},
+               "radius_km": radius_km, "axis_deg": axis_deg}
+    if length_km:
+        station |= {"pattern": "racetrack", "length_km": length_km}
+    try:
+        p = patrol(base={"lat_deg": lat, "lon_deg": 35.0}, station=station, flights=1,
+                   endurance_s=20000.0)
+    except ValueError:  # too far for the fuel: refused at the boundary
+        return
+    s = Sorties.plan([p])
+    assert s.fuel(1e9)[0] >= 1200.0 / 20000.0 - 1e-12
+    times = np.linspace(float(s.launch[0]) - 5.0, float(s.landed[0]) + 5.0, 4001)
+    lat_, lon_, _ = geodetic_from_ecef(np.stack([s.positions(t)[0][0] for t in times]))
+    step = gc(lat_[:-1], lon_[:-1], lat_[1:], lon_[1:])  # ground speed: the climb is not modelled
+    assert np.all(step <= 230.0 * (times[1] - times[0]) * (1 + 1e-9) + 1e-6)
