@@ -168,8 +168,8 @@ def pursuit_intercept(
         c = np.einsum("...i,...i->...", los, v) / (r * vt)
     c = np.where((r > 0.0) & (vt > 0.0), c, 0.0)
     t = pursuit_time(r, np.clip(c, -1.0, 1.0), speed, vt)
-    point: F64 = np.where(np.isfinite(t)[..., None], q + v * np.where(np.isfinite(t), t, 0.0)[
-        ..., None], np.nan)
+    caught = np.isfinite(t)
+    point: F64 = np.where(caught[..., None], q + v * np.where(caught, t, 0.0)[..., None], np.nan)
     return t, point
 
 
