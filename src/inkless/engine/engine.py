@@ -92,8 +92,9 @@ class Engine:
     ``authority`` (instead of ``gates``): what the gates are built from, so that letters and
     grants given to :meth:`step` change them. ``record``: keep the after-action's record of a
     tracked picture (:class:`inkless.engine.recorder.Recorder`; without it the record has no
-    picture scores, identity histories, detection times or withheld-shot causes, and a cycle
-    costs only its decisions). ``observers``: more observers to notify after each cycle.
+    picture scores, identity histories, detection times, who held what or withheld-shot
+    causes, and a cycle costs only its decisions). ``observers``: more observers to notify
+    after each cycle.
 
     The generator is PCG64 seeded by ``SeedSequence(seed, spawn_key=(replication,))``, which is
     what ``SeedSequence(seed).spawn(R)[replication]`` gives: replication r of a Monte Carlo run
@@ -388,6 +389,7 @@ class Engine:
         n, rec = len(raid), self.recorder
         detect = (rec.first_held if rec is not None
                   else self.picture.detections(threats.end_time, s.duration_s))
+        held = (rec or self.picture).held_by_members(threats.end_time, s.duration_s)
         detected = np.isfinite(detect)
         notes.events += [(float(detect[j]), "detect", j, -1)
                          for j in np.flatnonzero(detected).tolist()]
@@ -406,7 +408,7 @@ class Engine:
             feasible_ever=feasible[:n], blocked=blocked[:n],
             caveat_blocks=notes.caveat_blocks, gates=self.gates, events=notes.events,
             reasons=notes.reasons.take(flight.n), traffic=self.traffic,
-            identity=rec.identity(identity) if rec is not None else identity,
+            identity=rec.identity(identity) if rec is not None else identity, held=held,
             t_end=min(tick * self.dt, s.duration_s),
             picture=self.picture_name,
             shot_track=tracked.shot_track[: flight.n].copy() if tracked else None,

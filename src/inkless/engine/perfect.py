@@ -18,11 +18,11 @@ from inkless.coalition import Gates
 from inkless.engagement import PENDING, InFlight
 from inkless.identification import TRUTH_THREAT
 from inkless.scenario.tables import Tables
-from inkless.sensing import coverage_grid
+from inkless.sensing.coverage import covered_by, in_flight
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.threat import value_at_risk
 
-from .record import IdentityRecord
+from .record import Held, IdentityRecord
 from .state import NEVER, Candidates, DefenceState, Options, ThreatState
 
 __all__ = ["PerfectPicture"]
@@ -39,6 +39,7 @@ class PerfectPicture:
         self.truth, self.truth_alt, self.ticks = truth, truth_alt, truth.shape[0]
         self.max_shots, self.engage_undefended = max_shots, engage_undefended
         self.sensors, self.platform = tables.sensors, platforms.grid(dt, self.ticks)
+        self.members = len(tables.members)
         self.regate(gates)
         first, self.window_last = envelope_windows(units, truth, truth_alt, raid.cls)
         # a shot fired at tick k meets the threat no later than flyout seconds after k
@@ -50,11 +51,19 @@ class PerfectPicture:
         self.active_hi = self.window_last.max(axis=0, initial=-1)
 
     def regate(self, gates: Gates) -> None:
-        """``held (ticks, n)``: what some sensor covers while its member's forces act."""
+        """``holders (ticks, n)``: the members whose sensors cover each threat at each tick
+        while their forces act (bit ``m``: member row ``m``), sensor by sensor as
+        :func:`inkless.sensing.coverage_grid` tests it; ``held``: some member's do."""
         sensors = self.sensors
         acting = gates.acting_grid(self.dt * np.arange(self.ticks))[:, sensors.owner]
-        self.held = coverage_grid(self.platform, sensors.range, sensors.min_el, sensors.max_el,
-                                  self.truth, self.truth_alt, self.raid.cls, sensor_on=acting)
+        flying = in_flight(self.truth, self.truth_alt)
+        bit = np.min_scalar_type((1 << max(self.members, 1)) - 1).type
+        self.holders = np.zeros(self.truth_alt.shape, bit)
+        for i in range(len(sensors.id)):
+            kk, jj = covered_by(i, self.platform, sensors.range, sensors.min_el, sensors.max_el,
+                                flying, self.raid.cls, acting)
+            self.holders[kk, jj] |= bit(1 << int(sensors.owner[i]))
+        self.held = self.holders != 0
 
     def _active(self, tick: int, threats: ThreatState) -> B:
         out: B = threats.alive & (self.active_lo <= tick) & (tick <= self.active_hi)
@@ -104,13 +113,14 @@ class PerfectPicture:
 
     def detections(self, end_time: F64, duration_s: float) -> F64:
         """Per threat, the first time some sensor held it while still in flight (NaN: never)."""
-        seen = self.held.any(axis=0)
-        first = np.where(seen, self.held.argmax(axis=0) * self.dt, np.nan)
-        end = np.where(np.isnan(end_time), np.inf, end_time)
-        out = np.full(len(self.raid), np.nan)
-        detected = seen & (first <= np.minimum(end, duration_s))
-        out[detected] = first[detected]
-        return out
+        first = Held.of([self.held], self.dt, end_time, duration_s).first[0]
+        return np.where(np.isfinite(first), first, np.nan)
+
+    def held_by_members(self, end_time: F64, duration_s: float) -> Held:
+        """When each member's sensors held each threat (:class:`Held`)."""
+        bit = self.holders.dtype.type
+        return Held.of(((self.holders & bit(1 << m)) != 0 for m in range(self.members)),
+                       self.dt, end_time, duration_s)
 
     def identity(self, flight: InFlight) -> IdentityRecord:
         """Identities are the truth: every object a threat, every shot at its threat."""

@@ -21,7 +21,7 @@ from inkless.arrays import F64, I64, B
 from inkless.coalition import Gates
 from inkless.engagement import InFlight
 
-from .record import IdentityRecord
+from .record import Held, IdentityRecord
 from .state import Candidates, DefenceState, ThreatState
 
 __all__ = ["Picture"]
@@ -64,6 +64,10 @@ class Picture(Protocol):
 
     def detections(self, end_time: F64, duration_s: float) -> F64:
         """Per threat, the first time the picture held it (NaN: never or not kept)."""
+        ...
+
+    def held_by_members(self, end_time: F64, duration_s: float) -> Held | None:
+        """When each member's sensors held each threat (None: the picture does not keep it)."""
         ...
 
     def identity(self, flight: InFlight) -> IdentityRecord:

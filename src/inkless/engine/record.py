@@ -7,13 +7,14 @@ the after-action reads it. Rows index the raid's threats and ``tables.units``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from inkless.arrays import F64, I64
+from inkless.arrays import F64, I64, B
 from inkless.assignment import Solver
 from inkless.coalition import Gates
 from inkless.engagement import InFlight
@@ -47,6 +48,7 @@ __all__ = [
     "NOT_LAUNCHED",
     "PICTURES",
     "Event",
+    "Held",
     "IdentityRecord",
     "PictureName",
     "PictureRecord",
@@ -182,6 +184,40 @@ class IdentityRecord:
 
 
 @dataclass
+class Held:
+    """When each member's sensors held each threat while it flew: the truth of what they
+    cover on the decision grid while their member's forces act, whatever the picture (who owns
+    a threat's track in a member's view, :func:`inkless.afteraction.views.provenance`).
+
+    ``first (members, n)``: the first decision time (s) at which some sensor of the member
+    covered the threat, if no later than the threat's end (kill or impact) nor the run's
+    duration (``inf``: never); ``last (members, n)``: the last such time up to the first tick
+    at or after the threat's end, capped at the end (``-inf``: never held).
+    """
+
+    first: F64
+    last: F64
+
+    @classmethod
+    def of(cls, cover: Iterable[B], dt: float, end_time: F64, duration_s: float) -> Held:
+        """From each member's ``cover (ticks, n)`` on the decision grid (every ``dt`` s), the
+        threats' ``end_time`` (s; NaN: neither killed nor landed) and the run's duration (s)."""
+        end = np.where(np.isnan(end_time), np.inf, end_time)
+        first, last = [], []
+        for held in cover:
+            ticks = held.shape[0]
+            held = held & (np.arange(ticks)[:, None] <= np.ceil(end / dt))  # while it flew
+            seen = held.any(axis=0)
+            f = np.where(seen, held.argmax(axis=0) * dt, np.inf)
+            f = np.where(f <= np.minimum(end, duration_s), f, np.inf)
+            last_tick = (ticks - 1 - held[::-1].argmax(axis=0)) * dt
+            first.append(f)
+            last.append(np.where(np.isfinite(f), np.minimum(last_tick, end), -np.inf))
+        n = len(end)
+        return cls(np.array(first).reshape(-1, n), np.array(last).reshape(-1, n))
+
+
+@dataclass
 class Reasons:
     """Why each interceptor was fired (rows of ``InFlight``), from the assignment's explanation
     (:func:`inkless.assignment.explain`) and the pair's feasibility, in the value units of the
@@ -227,7 +263,8 @@ class Record:
     ``flight.threat`` is the threat row each interceptor was fired at, -1 when the track fired
     at had no threat behind it (tracked picture; ``identity.shot_truth`` says what it was).
     ``traffic`` is the civil traffic as flown (closures applied); ``identity`` the
-    identification record.
+    identification record; ``held`` when each member's sensors held each threat (None on a
+    tracked picture run without its recorder, ``Engine(record=False)``).
     """
 
     scenario: Scenario
@@ -247,6 +284,7 @@ class Record:
     reasons: Reasons
     traffic: CivilTraffic
     identity: IdentityRecord
+    held: Held | None  # when each member's sensors held each threat (None: not recorded)
     events: list[Event] = field(default_factory=list)
     t_end: float = 0.0
     picture: PictureName = "perfect"

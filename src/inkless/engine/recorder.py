@@ -13,7 +13,8 @@ truth (:class:`World`) and keeps, for the record:
   nothing (identified here: they are not the coalition's decisions);
 - the picture sampled every ``_SAMPLE_S`` seconds for the map, and every cycle's states and
   radar plots (:class:`ScanRecord`, for ``tracks.csv`` and CAT048);
-- the first time each threat was held;
+- the first time each threat was held, and when each member's sensors held each threat (what
+  they cover: :class:`Held`);
 - the tracks of threats the defence withheld (not declared hostile yet, or assessed killed)
   while still open, with the state of the defence then: the counterfactual of the leak causes
   "declared too late" and "assessed killed" runs on them after the run
@@ -38,6 +39,7 @@ from .record import (
     BLOCKED_NOT_HOSTILE,
     GOSPA_C_M,
     GOSPA_P,
+    Held,
     IdentityRecord,
     PictureRecord,
     ScanRecord,
@@ -185,6 +187,12 @@ class Recorder:
             t, i, e, k = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros(0, np.int64)
         return PictureRecord(self.log, self.member_logs, t, i, e, k, self.shares, self.frame,
                              ScanRecord.join(self._scans))
+
+    def held_by_members(self, end_time: F64, duration_s: float) -> Held:
+        """When each member's sensors held each threat (:class:`Held`): the threats' columns
+        of what they cover under the last gates."""
+        n = self.world.n
+        return Held.of((c[:, :n] for c in self.cover), self.dt, end_time, duration_s)
 
     def identity(self, shots: IdentityRecord) -> IdentityRecord:
         """The identification's record: what the shots were fired at (``shots``) with the

@@ -381,6 +381,9 @@ class TrackedPicture:
         (:class:`inkless.engine.recorder.Recorder`); here, never (NaN)."""
         return np.full(self.n, np.nan)
 
+    def held_by_members(self, end_time: F64, duration_s: float) -> None:
+        """When each member's sensors held each threat: the recorder keeps it."""
+
     def observe(self, tick: int, t: float, threats: ThreatState,
                 defence: DefenceState) -> Iterator[Candidates]:
         """Sensing and tracking (the fused picture), identification, midcourse updates on the
