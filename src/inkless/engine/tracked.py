@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inkless.arrays import F64, I64
-from inkless.coalition import Gates, Member
+from inkless.coalition import Gates
 from inkless.engagement import PENDING, InFlight, basket_check, midcourse
 from inkless.identification import (
     TRUTH_CIVIL,
@@ -43,6 +43,7 @@ from inkless.identification import (
     engageable,
     identify,
 )
+from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import SensorTable, Tables
 from inkless.sensing import Detections, EnuFrame, clutter_density, coverage_grid, detect, scan_ticks
@@ -235,8 +236,7 @@ class TrackedPicture:
         """The members' trackers and the coalition picture's fusion, with the members' sharing
         and release rules."""
         sensors = self.tables.sensors
-        members = [Member(id=m.id, role=m.role, anonymous=m.anonymous, rules=m.rules,
-                          name=m.name) for m in self.scenario.members]
+        members = coalition_members(self.scenario)
         return CoalitionTracker(
             self.frame, sensors.owner, sensors.range, sensors.min_el, sensors.max_el, sensors.pd,
             clutter_density(sensors), self.shares, can_release(members),
