@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from inkless.service import hello_message, load_key
@@ -124,3 +125,19 @@ def test_malformed_messages_get_an_error_and_the_connection_survives(server: Ser
         assert json.loads(ws.recv(30))["seq"] > 0  # the stream goes on
     log = server.log.read_text()
     assert all(e in log for e in errors)
+
+
+def test_a_second_node_of_a_member_replaces_the_first(server: Server, keys: Path) -> None:
+    """One node per member: the one that joins last keeps the stream; the first is closed with
+    the reason."""
+    key = load_key(holder(keys, "ANON"))
+    with connect(server.url) as first, connect(server.url) as second:
+        for ws in (first, second):
+            ws.send(json.dumps(hello_message("ANON", key, json.loads(ws.recv(30))["nonce"])))
+            assert json.loads(ws.recv(30))["type"] == "welcome"
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                first.recv(30)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4009
+        assert "another node of this member joined" in closed.value.rcvd.reason
+        assert json.loads(second.recv(30))["seq"] > 0  # the second keeps the stream

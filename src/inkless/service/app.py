@@ -34,7 +34,7 @@ from .auth import Door, Refused
 from .letters import Letters
 from .live import Session
 from .orders import Orders
-from .streams import Stream
+from .streams import SLOW, Stream
 
 __all__ = ["MAX_MESSAGE_BYTES", "REFUSED_CODE", "Service", "bind", "serve"]
 
@@ -99,7 +99,7 @@ class Service:
         log.info("%s joined from %s (holds up to seq %s)", member, peer, last)
         await ws.send_json({"type": "welcome", "member": member, "seq": stream.seq,
                             "window_s": stream.window_s, "dt_s": self.session.dt})
-        sender = asyncio.create_task(self._send(ws, backlog, queue))
+        sender = asyncio.create_task(self._send(ws, backlog, queue, stream))
         try:
             await self._receive(ws, member)
         except WebSocketDisconnect:
@@ -108,16 +108,16 @@ class Service:
             sender.cancel()
             if self.connected.get(member) == conn:
                 del self.connected[member]
-                stream.drop()
+                stream.drop("left")
                 log.info("%s left", member)
 
     async def _send(self, ws: WebSocket, backlog: list[str],
-                    queue: asyncio.Queue[str | None]) -> None:
+                    queue: asyncio.Queue[str | None], stream: Stream) -> None:
         for text in backlog:
             await ws.send_text(text)
         while (live := await queue.get()) is not None:
             await ws.send_text(live)
-        await ws.close(1013, "too slow: resume from your last seq")
+        await ws.close(1013 if stream.dropped == SLOW else 4009, stream.dropped)
 
     async def _receive(self, ws: WebSocket, member: str) -> None:
         while True:

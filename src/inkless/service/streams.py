@@ -25,7 +25,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Stream"]
+__all__ = ["REPLACED", "SLOW", "Stream"]
+
+#: Why a node is detached (the close reason it gets).
+SLOW = "too slow: resume from your last seq"
+REPLACED = "another node of this member joined"
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Stream:
     log: deque[tuple[float, int, str]] = field(default_factory=deque)
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     queue: asyncio.Queue[str | None] | None = None
+    dropped: str = SLOW  # why the last node was detached
 
     def _prune(self, now: float) -> None:
         while self.log and self.log[0][0] <= now - self.window_s:
@@ -61,10 +66,12 @@ class Stream:
             except asyncio.QueueFull:
                 self.drop()
 
-    def drop(self) -> None:
-        """Detach the connected node (a slow one): its sender gets ``None`` and closes."""
+    def drop(self, why: str = SLOW) -> None:
+        """Detach the connected node: its sender gets ``None`` and closes the connection with
+        the reason ``why`` (:data:`SLOW`, :data:`REPLACED`, or it left)."""
         q, self.queue = self.queue, None
         if q is not None:
+            self.dropped = why
             while not q.empty():
                 q.get_nowait()
             q.put_nowait(None)
@@ -75,7 +82,7 @@ class Stream:
         first (module docstring) and its queue for the live messages. A node already attached
         is dropped."""
         now = time.monotonic() if now is None else now
-        self.drop()
+        self.drop(REPLACED)
         self._prune(now)
         held = 0 if last_seq is None else last_seq
         first = self.log[0][1] if self.log else self.seq + 1
