@@ -54,11 +54,11 @@ def serve_command(
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.coalition import KeyStore
     from inkless.scenario import load_scenario
+    from inkless.scenario.load import coalition_members
     from inkless.service import Door, Service, Session, bind, read_public_keys, serve
     from inkless.service.letters import Letters, on_record_at_start
     from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record
-    from inkless.wargame.counterfactual import coalition_members
 
     try:
         if not speed > 0:

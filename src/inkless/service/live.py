@@ -46,10 +46,10 @@ from inkless.engine import (
 )
 from inkless.identification import CATEGORY_NAMES
 from inkless.physics.geodesy import geodetic_from_ecef
+from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.tracking.picture import CoalitionPicture, measurements
 from inkless.units import deg_from_rad, rad_from_deg
-from inkless.wargame.counterfactual import coalition_members
 
 __all__ = ["Session"]
 
