@@ -167,3 +167,119 @@ def test_tracks_held_and_their_identities_are_the_pictures_at_every_decision_tim
         # and half a period later the same picture still stands
         got_later = {tr["id"] for tr in rp["tracks"] if held(tr["life"], t + dt / 2)}
         assert got_later == set(want), t
+
+
+def test_the_replay_of_several_replications_says_which_it_shows() -> None:
+    """With several replications the map replays the first: the data and the page say which
+    replication and seed; a single run says nothing of replications."""
+    if assets.missing_assets():
+        pytest.fail(f"web assets missing: {assets.missing_assets()}; run `make web`")
+    rp = replay(_record())
+    assert (rp["seed"], rp["replication"]) == (7, 0)
+    line = re.search(r'<p class="note ink-replication">(.*?)</p>', str(replay_html(rp, 5)),
+                     re.S)
+    assert line is not None
+    text = " ".join(line.group(1).split())
+    assert "replication 1 of 5" in text and "seed 7" in text
+    assert "ink-replication" not in _section(rp)
+
+
+# -- a member's view ---------------------------------------------------------------------------
+
+
+@cache
+def _coalition() -> tuple[Record, Any]:
+    """Basics' drones and cruise missiles on the tracked picture, with an anonymous ALLY whose
+    radar near the launch sites sees the raid first and whose tracks go to the orchestrator
+    only (engagements, not listed, to no one), and a coordination cell."""
+    import yaml
+
+    from inkless.scenario import parse_scenario
+    from inkless.wargame import legal_record, run_replications
+
+    data = yaml.safe_load((EXAMPLES / "basics.yaml").read_text())
+    data["raid"]["waves"] = [w for w in data["raid"]["waves"] if w["id"] != "ballistic"]
+    data["members"][1].update(anonymous=True, rules={"caveats": {
+        "release": [{"what": "tracks", "to": ["orchestrator"]}]}})
+    data["members"].append({"id": "CELL", "name": "Cell", "role": "orchestrator"})
+    data["sensors"].append({
+        "id": "ally-east", "owner": "ALLY", "kind": "ground",
+        "position": {"lat_deg": 31.5, "lon_deg": 37.0, "alt_m": 700},
+        "range_km": {"ballistic": 1200, "cruise": 250, "drone": 200, "civil": 400}})
+    sc = parse_scenario(yaml.safe_dump(data), "coalition.yaml")
+    assert legal_record(sc).letters == ()
+    record, reps = run_replications(sc, 7, 1, picture="tracked", workers=1)
+    return record, reps[0]
+
+
+@pytest.mark.parametrize("viewer", ["HOST", "ALLY", "CELL"])
+def test_a_members_replay_holds_only_what_it_may_see(viewer: str) -> None:
+    """A member's replay (``inkless run --view``), against the rules read here: HOST sees the
+    threats its own radars held, the picture's tracks released to it (ALLY's contributions go
+    to the cell only), its own shots, every impact, ALLY only by pseudonym; ALLY and the cell
+    see HOST's data too (HOST releases everything); the cell sees everything."""
+    from inkless.afteraction.views import Audience, provenance, replay_view
+    from inkless.scenario.load import coalition_members
+
+    record, _ = _coalition()
+    members = coalition_members(record.scenario)
+    aud = Audience.of(members, viewer, bytes(range(32)))
+    rp = replay_view(record, provenance(record), aud)
+    full = replay(record)
+    row = list(record.tables.members).index(viewer)
+    assert record.held is not None
+    # threats: those a member releasing tracks to the viewer held (ALLY's: to CELL only)
+    releasing = [m for m, mid in enumerate(record.tables.members)
+                 if mid != "ALLY" or viewer in ("ALLY", "CELL")]
+    held = np.isfinite(record.held.first[releasing]).any(axis=0)
+    assert {th["id"] for th in rp["threats"]} == {
+        record.raid.id[j] for j in np.flatnonzero(held) if record.raid.launch_time[j]
+        <= record.t_end}
+    # shots: the viewer's own and HOST's (ALLY releases no engagements)
+    owners = {"HOST", viewer} if viewer != "CELL" else {"HOST", "ALLY"}
+    shooters = [record.tables.members[record.tables.units.owner[u]]
+                for u in record.flight.unit[: record.flight.n]]
+    assert len(rp["interceptors"]) == sum(m in owners for m in shooters) > 0
+    assert rp["impacts"] == full["impacts"]
+    # tracks: at every decision time, the coalition picture's rows released to the viewer
+    hist, bits = record.identity.coalition, record.identity.held
+    assert hist is not None and bits is not None
+    dt = record.scenario.settings.scan_period_s
+    mine = ((bits >> np.uint64(row)) & np.uint64(1)).astype(bool)
+    assert mine.any() and (viewer != "HOST" or not mine.all())  # ALLY's go to the cell only
+    for t in np.unique(hist.t)[::5].tolist():
+        want = {int(i) for i in hist.track_id[(np.abs(hist.t - t) < 1e-6) & mine]}
+        got = {tr["id"] for tr in rp["tracks"]
+               if any(a <= t < b for a, b in zip(tr["life"][::2], tr["life"][1::2],
+                                                 strict=True))}
+        assert got == want, t
+    assert t > 0 and dt > 0
+    text = json.dumps(rp)
+    if viewer == "HOST":  # ALLY only by its pseudonym
+        assert '"ALLY"' not in text and "Allied" not in text
+        assert "ALLY" not in rp["members"] and len(rp["members"]) == 3
+        assert all(u["member"] == "HOST" for u in rp["units"])
+    else:
+        assert rp["members"] == ["HOST", "ALLY", "CELL"]
+    assert rp["view"] == viewer
+
+
+def test_a_members_view_report_has_its_replay(tmp_path: Path) -> None:
+    """``write_view`` (``inkless run --view``) puts the member's replay in its report, which
+    says which replication it replays when the figures are over several."""
+    if assets.missing_assets():
+        pytest.fail(f"web assets missing: {assets.missing_assets()}; run `make web`")
+    from inkless.afteraction.views import Audience, write_view
+    from inkless.scenario.load import coalition_members
+
+    record, res = _coalition()
+    aud = Audience.of(coalition_members(record.scenario), "HOST", bytes(range(32)))
+    write_view(tmp_path, record, res.model_copy(update={"replications": 3}), aud)
+    html = (tmp_path / "report.html").read_text()
+    data = re.search(r'<script type="application/json" id="ink-replay-data">(.*?)</script>',
+                     html, re.S)
+    assert data is not None
+    rp = json.loads(data.group(1))
+    assert rp["view"] == "HOST" and "ALLY" not in rp["members"]
+    assert re.search(r"As HOST may see it", html)
+    assert re.search(r"replays replication 1 of 3 \(seed 7", html)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -31,10 +33,12 @@ from inkless.afteraction.views import (
     events_view,
     map_view,
     provenance,
+    replay_view,
     results_view,
 )
 from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, pseudonym
 from inkless.engine import Record
+from inkless.engine.record import Held
 from inkless.scenario import parse_scenario
 from inkless.wargame import legal_record, rule_costs, run_replications
 
@@ -120,6 +124,17 @@ def test_the_fixture_exercises_every_kind_of_datum(full: Run) -> None:
     assert (first[both] == detect[both]).all()
 
 
+def test_provenance_reads_who_held_what_from_the_record(full: Run) -> None:
+    """The views never recompute the run: when each member's sensors held each threat is the
+    record's (the engine's, :class:`inkless.engine.record.Held`)."""
+    held = full.record.held
+    assert held is not None
+    later = Held(held.first + 5.0, held.last + 5.0)
+    prov = provenance(dataclasses.replace(full.record, held=later))
+    assert np.array_equal(prov.first_held, later.first)
+    assert np.array_equal(prov.last_held, later.last)
+
+
 # -- the reference reading of the rules --------------------------------------------------------
 
 
@@ -193,6 +208,7 @@ def test_no_output_for_a_member_holds_what_it_may_not_see(
     rows = events_view(full.rows, full.prov, aud)
     geo = map_view(map_data(full.record), view, full.prov, aud)
     html = render_report(view, geo)
+    rv = replay_view(full.record, full.prov, aud)
     res, view = res.model_dump(mode="json"), view.model_dump(mode="json")  # type: ignore[assignment]
     out = io.StringIO()
     w = csv.DictWriter(out, list(full.rows[0]))
@@ -205,7 +221,7 @@ def test_no_output_for_a_member_holds_what_it_may_not_see(
         [a.name for a in geo.assets],
     ])
     texts = {"results": json.dumps(view), "events": out.getvalue(), "report": html,
-             "map": labels}
+             "map": labels, "replay": json.dumps(rv)}
 
     # 1. no anonymous member other than the viewer is named, by id or name
     hidden = [] if viewer.role == "orchestrator" else [
@@ -231,6 +247,8 @@ def test_no_output_for_a_member_holds_what_it_may_not_see(
                if r["member"] and r["event"] != "detect")
     assert sorted(p.member for p in geo.interceptor_paths) == sorted(
         e["member"] for e in view["engagements"])
+    assert sorted(s["member"] for s in rv["interceptors"]) == sorted(
+        e["member"] for e in view["engagements"])
     # 3. tracks: shown exactly when a member whose sensors held the threat releases them; a
     # shot the viewer may see comes after a detection, "a partner"'s when its own is later
     held = full.prov.first_held
@@ -240,6 +258,7 @@ def test_no_output_for_a_member_holds_what_it_may_not_see(
         mine = [r for r in rows if r["threat_id"] == tid]
         shown = [r for r in mine if r["event"] == "launch"]
         assert (len(shown) == 1) == known, (tid, viewer.id)
+        assert any(th["id"] == tid for th in rv["threats"]) == known, (tid, viewer.id)
         shot = min((float(r["time_s"]) for r in mine if r["event"] in ENGAGEMENT_EVENTS),
                    default=float("inf"))
         dets = [r for r in mine if r["event"] == "detect"]

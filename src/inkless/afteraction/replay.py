@@ -11,15 +11,18 @@ What it holds (degrees, seconds since the scenario epoch, JSON keys below):
 * ``threats``: each launched threat's ground track from launch to its end (kill, impact or the
   end of the run), class, fate; sampled every ``sample_s`` and thinned (below).
 * ``tracks``: the coalition picture's tracks at every decision time (tracked picture only; none
-  on the perfect one: ``PictureRecord.scans`` and the coalition's identity history): each
-  track's path, the stretches of time it was held (from a decision time to one period after
-  the last one held) and its identity changes.
+  on the perfect one: ``PictureRecord.scans`` and the coalition's identity history), or only
+  the rows a member holds (released to it: ``IdentityRecord.held``): each track's path, the
+  stretches of time it was held (from a decision time to one period after the last one held)
+  and its identity changes.
 * ``interceptors``: every round fired, a straight line from its unit to the intercept point,
   flown at constant speed from ``fire`` to ``end`` (the map's picture, not the flyout model), and
   its result; an intercept (kill) or miss marker stays from ``end`` on.
 * ``impacts``: where and when each leaking threat came down, and the asset it hit.
 * ``assets``, ``units`` (fire units), ``regions`` (airspace polygons), ``closures`` (region,
   from, until) and ``grants`` (grantor, grantee, region, what, from, until).
+* ``seed`` and ``replication`` (its index, from 0): which run the map replays (with several
+  replications, the first: ``SeedSequence(seed).spawn(R)[replication]``).
 
 Thinning: a path sampled every ``sample_s`` keeps only the samples needed so that linear
 interpolation in time between kept samples stays within ``tolerance_m`` of every dropped sample
@@ -132,16 +135,22 @@ def _threats(record: Record, sample_s: float, tolerance_m: float) -> list[dict[s
     return out
 
 
-def _tracks(record: Record, tolerance_m: float) -> list[dict[str, Any]]:
-    """The coalition picture's tracks at every decision time (tracked picture only), one entry
-    per track: its path over its whole life (thinned), the stretches of consecutive decision
-    times it was held (``life``: flat ``[from, until, from, until, ...]``, until = one decision
-    period after the last time held) and its identity changes."""
-    tr, hist = record.tracked, record.identity.coalition
+def _tracks(record: Record, tolerance_m: float, member: int | None = None
+            ) -> list[dict[str, Any]]:
+    """The coalition picture's tracks at every decision time (tracked picture only; only the
+    rows released to member row ``member`` if given), one entry per track: its path over its
+    whole life (thinned), the stretches of consecutive decision times it was held (``life``:
+    flat ``[from, until, from, until, ...]``, until = one decision period after the last time
+    held) and its identity changes."""
+    tr, hist, held = record.tracked, record.identity.coalition, record.identity.held
     if tr is None or tr.scans is None or hist is None or len(hist) == 0:
         return []
     dt = record.scenario.settings.scan_period_s
     rows = np.flatnonzero(hist.member == 0)  # the coalition's picture
+    if member is not None:  # ... the rows released to the member
+        mine = np.zeros(len(hist), bool) if held is None else (
+            (held >> np.uint64(member)) & np.uint64(1)).astype(bool)
+        rows = rows[mine[rows]]
     rows = rows[np.lexsort((hist.t[rows], hist.track_id[rows]))]
     ids, t, cat = hist.track_id[rows], hist.t[rows], hist.category[rows]
     lat, lon = _degrees(tr.frame.to_ecef(tr.scans.x[rows, :3].astype(np.float64)))
@@ -210,7 +219,8 @@ def _airspace(record: Record) -> dict[str, Any]:
     }
 
 
-def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0) -> dict[str, Any]:
+def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0,
+           member: int | None = None) -> dict[str, Any]:
     """The run's replay as a JSON-ready dict (module docstring for its keys and the thinning).
 
     Args:
@@ -218,6 +228,8 @@ def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0) -
         sample_s: step at which the threats' flights are sampled before thinning, s.
         tolerance_m: largest ground distance between a threat's or track's replayed position
             (linear interpolation between the kept samples) and any sample dropped, m.
+        member: keep only the picture's tracks released to this member row (a member's view,
+            :func:`inkless.afteraction.views.replay_view`, filters the rest).
     """
     tables = record.tables
     return {
@@ -227,9 +239,11 @@ def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0) -
         "sample_s": sample_s,
         "tolerance_m": tolerance_m,
         "picture": record.picture,
+        "seed": record.seed,
+        "replication": record.replication,
         "members": list(tables.members),
         "threats": _threats(record, sample_s, tolerance_m),
-        "tracks": _tracks(record, tolerance_m),
+        "tracks": _tracks(record, tolerance_m, member),
         "interceptors": _interceptors(record),
         "impacts": _impacts(record),
         "assets": [{"name": tables.assets.name[i],
@@ -266,10 +280,11 @@ def _script_safe(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
-def replay_html(rp: Mapping[str, Any] | None) -> markupsafe.Markup:
+def replay_html(rp: Mapping[str, Any] | None, replications: int = 1) -> markupsafe.Markup:
     """The report's replay section (``templates/_replay.html.j2``): the map, its time control,
-    the replay data and every library inlined; one line saying how to install the libraries
-    when they are missing; nothing without a replay (a member's view has none)."""
+    the replay data and every library inlined; which replication it replays when the report's
+    figures are over ``replications`` (more than one); one line saying how to install the
+    libraries when they are missing; nothing without a replay."""
     if rp is None:
         return markupsafe.Markup("")
     data = json.dumps(rp, separators=(",", ":"), allow_nan=False)
@@ -289,4 +304,7 @@ def replay_html(rp: Mapping[str, Any] | None) -> markupsafe.Markup:
         assets=assets, hint=MISSING_HINT, data_json=data.replace("<", "\\u003c"),
         data_kb=f"{len(data) / 1000:,.0f}", sample_s=f"{rp['sample_s']:g}",
         tolerance_m=f"{rp['tolerance_m']:g}", tracks=bool(rp["tracks"]),
-        classes=sorted(_CLASS_COLOURS.items())))
+        perfect=rp["picture"] == "perfect",
+        classes=sorted(_CLASS_COLOURS.items()), seed=rp["seed"],
+        replication=rp["replication"] + 1, replications=replications,
+        view=rp.get("view")))

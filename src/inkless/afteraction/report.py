@@ -654,7 +654,8 @@ def render_report(results: Findings, geometry: MapData,
         raise InputError(
             f"report: geometry is a {type(geometry).__name__}; pass an afteraction.MapData"
         )
-    return _template().render(**_view(results, geometry), replay_html=replay_html(replay))
+    return _template().render(**_view(results, geometry),
+                              replay_html=replay_html(replay, results.replications))
 
 
 def write_report(path: Path, results: Findings, geometry: MapData,

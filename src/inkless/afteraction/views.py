@@ -31,7 +31,9 @@ Counts are computed on the view's own rows: ``threats.launched`` are the threats
 of (a released track, a released shot or an impact), ``intercepted`` the kills among released
 shots, ``track_ended`` the released tracks that ended unexplained, and ``in_flight_at_end`` the
 rest. A leak ``cause`` names only rules the viewer may see. With replications, the statistics
-that mix in data the viewer may not see are left out.
+that mix in data the viewer may not see are left out. The report's replay (:func:`replay_view`)
+follows the same rules: the threats whose track the viewer may see, the coalition picture's
+tracks released to it (``IdentityRecord.held``), the shots it may see, every impact.
 
 Anonymous members other than the viewer appear only as their stable pseudonym (HMAC of the id
 under the coalition secret, :func:`inkless.coalition.pseudonym`), their units and sensors as
@@ -58,8 +60,7 @@ from inkless.engine import Record
 from inkless.errors import InputError
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.model import THREAT_CLASSES
-from inkless.sensing import coverage_grid
-from inkless.simulation import Raid, SensorPlatforms
+from inkless.simulation import Raid
 from inkless.units import deg_from_rad
 
 from .findings import (
@@ -79,6 +80,7 @@ from .findings import (
     ViewOf,
 )
 from .mapdata import MapData
+from .replay import replay
 from .report import write_report
 from .results import map_data, write_events_csv
 
@@ -88,6 +90,7 @@ __all__ = [
     "events_view",
     "map_view",
     "provenance",
+    "replay_view",
     "results_view",
     "write_view",
 ]
@@ -214,41 +217,14 @@ class Provenance:
 
 
 def provenance(record: Record) -> Provenance:
-    """Ownership of a run's data: the perfect picture's coverage recomputed per member (each
-    sensor from its member's legal-basis time, as in the pipeline), unit and sensor owners."""
-    sc, raid, tables, gates = record.scenario, record.raid, record.tables, record.gates
+    """Ownership of a run's data, from its record: when each member's sensors held each threat
+    (:class:`inkless.engine.record.Held`, derived once by the engine), unit and sensor owners.
+    Raises :class:`InputError` on a record without it (a tracked run without its recorder)."""
+    sc, raid, tables, held = record.scenario, record.raid, record.tables, record.held
+    if held is None:
+        raise InputError("--view: the run kept no record of who held which threat; run it with "
+                         "its after-action recorder (Engine(record=True))")
     members, sensors, units = tables.members, tables.sensors, tables.units
-    n = len(raid)
-    dt = sc.settings.scan_period_s
-    last_tick = int(np.floor(sc.settings.duration_s / dt))
-    ticks = min(last_tick, int(np.ceil(np.nanmax(raid.impact_time, initial=0.0) / dt))) + 1
-    end = np.where(np.isnan(record.end_time), np.inf, record.end_time)
-    first_held = np.full((len(members), n), np.inf)
-    last_held = np.full((len(members), n), -np.inf)
-    if len(sensors.id) and n:
-        truth, truth_alt = raid.grid(dt, ticks)
-        pos, up, alt = SensorPlatforms(sensors).grid(dt, ticks)
-        acting = gates.acting_grid(dt * np.arange(ticks))[:, sensors.owner]
-        for i in range(len(sensors.id)):
-            s = slice(i, i + 1)
-            held = coverage_grid(
-                (pos[:, s], up[:, s], alt[:, s]),
-                sensors.range[s],
-                sensors.min_el[s],
-                sensors.max_el[s],
-                truth,
-                truth_alt,
-                raid.cls,
-                sensor_on=acting[:, s],  # while its member's forces act
-            )
-            seen = held.any(axis=0)
-            first = np.where(seen, held.argmax(axis=0) * dt, np.inf)
-            first = np.where(first <= np.minimum(end, sc.settings.duration_s), first, np.inf)
-            last = np.where(seen, (ticks - 1 - held[::-1].argmax(axis=0)) * dt, -np.inf)
-            last = np.where(np.isfinite(first), np.minimum(last, end), -np.inf)
-            o = int(sensors.owner[i])
-            first_held[o] = np.minimum(first_held[o], first)
-            last_held[o] = np.maximum(last_held[o], last)
     return Provenance(
         members=members,
         threat_id=tuple(raid.id),
@@ -257,10 +233,10 @@ def provenance(record: Record) -> Provenance:
         end_time=np.where(
             np.isnan(record.end_time), record.t_end, np.minimum(record.end_time, raid.impact_time)
         ),
-        first_held=first_held,
-        last_held=last_held,
+        first_held=held.first,
+        last_held=held.last,
         t_end=float(record.t_end),
-        dt=float(dt),
+        dt=float(sc.settings.scan_period_s),
         raid=raid,
         unit_id=tuple(units.id),
         unit_member=tuple(members[o] for o in units.owner),
@@ -596,6 +572,33 @@ def map_view(md: MapData, view_results: Findings, prov: Provenance, aud: Audienc
     )
 
 
+# -- replay -----------------------------------------------------------------------------------
+
+
+def replay_view(record: Record, prov: Provenance, aud: Audience) -> dict[str, Any]:
+    """The run's replay (:func:`inkless.afteraction.replay.replay`) as the viewer may see it:
+    the threats whose track it may see (as on its map; a threat killed by a shot it may not
+    see ends as ``track_ended``), the coalition picture's tracks released to it with their
+    identities, the shots it may see, every impact, the fire units whose sites it may see;
+    members and units relabelled, every string scrubbed."""
+    rp = replay(record, member=prov.members.index(aud.viewer.id))
+    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    known = {t for t, k in zip(prov.threat_id, prov.known(aud).tolist(), strict=True) if k}
+    shots = [{**s, "unit": units.get(s["unit"], s["unit"]), "member": aud.label(s["member"])}
+             for s in rp["interceptors"] if aud.sees(s["member"], "engagements")]
+    killed = {s["threat"] for s in shots if s["result"] == "kill"}
+    threats = [{**th, "fate": "track_ended" if th["fate"] == "killed" and th["id"] not in killed
+                else th["fate"]} for th in rp["threats"] if th["id"] in known]
+    view = {
+        **rp, "view": aud.viewer.id, "members": [aud.label(m) for m in rp["members"]],
+        "threats": threats, "interceptors": shots,
+        "units": [{**u, "id": units.get(u["id"], u["id"]), "member": aud.label(u["member"])}
+                  for u in rp["units"] if aud.sees(u["member"], "sensor_positions")],
+    }
+    out: dict[str, Any] = _Scrub(aud).any(view)
+    return out
+
+
 # -- files ------------------------------------------------------------------------------------
 
 
@@ -617,5 +620,6 @@ def write_view(out_dir: Path, record: Record, res: Findings, aud: Audience) -> F
         w = csv.DictWriter(f, columns, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    write_report(out_dir / "report.html", view, map_view(map_data(record), view, prov, aud))
+    write_report(out_dir / "report.html", view, map_view(map_data(record), view, prov, aud),
+                 replay_view(record, prov, aud))
     return view
