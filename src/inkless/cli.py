@@ -145,7 +145,6 @@ def run_command(
         _check_options(replications, view, keys)
         # a recording named relative to the scenario file is read from the file's folder
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
-        _refuse_patrols(sc, scenario)
         audience = run_audience(sc, scenario, view, ledger, keys) if view is not None else None
         legal = legal_record(sc, ledger, keys)
         for note in legal.notes:  # a change of office holder not yet on the ledger
@@ -174,22 +173,6 @@ def run_command(
     )
     for note in notes:
         out.print(note, markup=False, highlight=False)
-
-
-def _refuse_patrols(sc: Any, path: Path) -> None:
-    """A scenario with ``patrols[]`` is refused in one line at ``patrols:``: the engine does not
-    fly them yet (docs/patrols.md), and a run without its fighters would be a wrong answer."""
-    if sc.patrols:
-        import yaml
-
-        from inkless.errors import ScenarioError
-        from inkless.scenario.load import one_line
-
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        line = next((k.start_mark.line + 1 for k, _ in getattr(node, "value", [])
-                     if k.value == "patrols"), 1)
-        raise ScenarioError(f"{one_line(str(path))}:{line}: patrols: not flown by the engine "
-                            "yet; remove patrols[] to run")
 
 
 def _check_options(replications: int, view: str | None, keys: Path | None) -> None:

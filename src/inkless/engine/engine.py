@@ -54,6 +54,7 @@ from inkless.simulation.civil import civil_traffic
 
 from .inputs import Authority, Decisions, Decline, Inputs, Order, Outcome
 from .observer import Observer
+from .patrols import Patrols
 from .perfect import PerfectPicture
 from .picture import Picture
 from .record import (
@@ -118,7 +119,10 @@ class Engine:
         self.gates = gates or (authority.gates() if authority else Gates.open(len(tables.members)))
         self.raid = raid = generate_raid(scenario, tables, rng)
         self.kill_draws = KillDraws.draw(rng, len(raid) + 1)  # the last row: shots at no threat
-        self.units = units = tables.units
+        self.patrols = Patrols.of(scenario, tables.units)
+        # the engine's units: the patrol aircraft's rows move (the record's tables do not)
+        self.units = units = Patrols.moving(tables.units) if self.patrols else tables.units
+        flown = dataclasses.replace(tables, units=units)
         n = len(raid)
         self.threats = ThreatState.start(raid, tables.assets.value)
         self.defence = DefenceState.start(units, n)
@@ -143,12 +147,13 @@ class Engine:
         if picture == "tracked":
             sense_rng, coop_rng = rng.spawn(2)
             kind = FedPicture if fed else TrackedPicture
-            self.picture = tp = kind(scenario, tables, raid, self.traffic, platforms, self.gates,
+            self.picture = tp = kind(scenario, flown, raid, self.traffic, platforms, self.gates,
                                      truth, truth_alt, dt, sense_rng, coop_rng, flyout, max_shots)
             self.recorder = Recorder(tp, self.gates) if record else None
         else:
-            self.picture = PerfectPicture(tables, raid, platforms, self.gates, truth, truth_alt,
-                                          dt, flyout, max_shots, s.engage_undefended)
+            self.picture = PerfectPicture(flown, raid, platforms, self.gates, truth, truth_alt,
+                                          dt, flyout, max_shots, s.engage_undefended,
+                                          self.patrols.rows if self.patrols else None)
         self.observers: tuple[Observer, ...] = (*filter(None, [self.recorder]), *observers)
 
     def run(self) -> Record:
@@ -170,6 +175,9 @@ class Engine:
         withdrawn, refused = self.take(t, inputs) if inputs is not None else ((), ())
         self.settle(t)
         self.threats.land(self.raid, t, self.notes.events)
+        if self.patrols is not None:
+            p = self.picture
+            self.patrols.fly(t, self.units, p.screen if isinstance(p, TrackedPicture) else None)
         seen = None
         if self.picture.idle(tick, self.threats):
             decisions = Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)
@@ -294,6 +302,9 @@ class Engine:
         notes.blocked[keys[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= (
             BLOCKED_CAVEAT)
         geo &= codes == 0
+        if self.patrols is not None:  # an aircraft off its station is not available
+            active = active & self.patrols.on[us]
+            avail = avail & active
         ok = geo & avail[:, None]
         if self.declined:
             ok &= ~self.barred(us, c)

@@ -29,11 +29,13 @@ __all__ = ["PerfectPicture"]
 
 
 class PerfectPicture:
-    """Truth of the threats the coalition's sensors cover (module docstring)."""
+    """Truth of the threats the coalition's sensors cover (module docstring). ``moving``: the
+    unit rows whose positions change (patrol aircraft): their windows are every tick, the
+    feasibility at each decision time says the rest."""
 
     def __init__(self, tables: Tables, raid: Raid, platforms: SensorPlatforms, gates: Gates,
                  truth: F32, truth_alt: F32, dt: float, flyout: F64, max_shots: I64,
-                 engage_undefended: bool) -> None:
+                 engage_undefended: bool, moving: I64 | None = None) -> None:
         units = tables.units
         self.raid, self.units, self.dt, self.flyout = raid, units, dt, flyout
         self.truth, self.truth_alt, self.ticks = truth, truth_alt, truth.shape[0]
@@ -42,6 +44,10 @@ class PerfectPicture:
         self.members = len(tables.members)
         self.regate(gates)
         first, self.window_last = envelope_windows(units, truth, truth_alt, raid.cls)
+        if moving is not None:  # units that move (patrol aircraft): every tick, if it may kill
+            may = units.pk[moving][:, raid.cls] > 0
+            first[moving] = np.where(may, 0, -1)
+            self.window_last[moving] = np.where(may, self.ticks - 1, -1)
         # a shot fired at tick k meets the threat no later than flyout seconds after k
         self.window_open = first - np.ceil(flyout / dt).astype(np.int64)[:, None] - 1
         # A threat can matter to a decision only between the first opening and the last closing

@@ -9,6 +9,7 @@ ranges add civil aircraft as column 3.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -154,9 +155,16 @@ def _asset_table(scenario: Scenario, member_index: dict[str, int]) -> AssetTable
 
 def _fire_unit_table(scenario: Scenario, member_index: dict[str, int]) -> FireUnitTable:
     """The fire units with their interceptor type's envelope, speed, kill probabilities by
-    threat class, cost and seeker basket, in SI."""
+    threat class, cost and seeker basket, in SI; then one row per patrol aircraft
+    (``PATROL.F.A``, the order of :meth:`inkless.simulation.patrol.Sorties.plan`) with its
+    missiles and one channel, placed at its base: the engine moves these rows each decision
+    cycle (:mod:`inkless.engine.patrols`)."""
     types = {t.id: t for t in scenario.interceptors}
-    u = scenario.fire_units
+    u: list[Any] = list(scenario.fire_units)
+    u += [_Aircraft(f"{p.id}.{k + 1}.{a + 1}", p.interceptor, p.owner, p.base,
+                    p.missiles_per_aircraft)
+          for p in scenario.patrols
+          for k in range(p.flights) for a in range(p.aircraft_per_flight)]
     kinds = [types[x.interceptor] for x in u]
     lat, lon, alt = _geo([x.position for x in u])
     return FireUnitTable(
@@ -183,6 +191,19 @@ def _fire_unit_table(scenario: Scenario, member_index: dict[str, int]) -> FireUn
             [k.seeker_basket_m or SEEKER_BASKET_DEFAULT_M for k in kinds], dtype=float
         ),
     )
+
+
+@dataclass(frozen=True)
+class _Aircraft:
+    """A patrol aircraft as a fire unit: its missiles, one channel, no reload."""
+
+    id: str
+    interceptor: str
+    owner: str
+    position: Point
+    rounds: int
+    channels: int = 1
+    reload_s: float = 0.0
 
 
 def _sensor_table(scenario: Scenario, member_index: dict[str, int]) -> SensorTable:
