@@ -103,7 +103,7 @@ def test_channels_busy_is_the_engines_ledger_at_every_decision() -> None:
     tick: int | None = 0
     while tick is not None and tick <= engine.last_tick:
         t = tick * engine.dt
-        tick = engine.step(tick)
+        tick = engine.step(tick).next_tick
         ledger.append((t, engine.defence.busy.tolist(), engine.defence.rounds.tolist()))
     units = [u.model_dump() for u in fire_units(engine.record(engine.last_tick))]
     assert any(u["channels_full_s"] for u in units)  # the salvo saturates a unit
