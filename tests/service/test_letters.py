@@ -45,7 +45,7 @@ def test_a_letter_mid_run_brings_the_partner_in(server_factory: Any, keys: Path,
     alias = pseudonym("ANON", KeyStore(k).secret(create=False))
     consent.write_text(json.dumps({"type": "consent", "author": "HOST", "recipient": alias}))
 
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2", "--ledger",
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2", "--ledger",
                        str(ledger), scenario=scenario)
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     nodes = [_node("HOST", k, s.url, host, "--letter", str(consent),
@@ -77,7 +77,7 @@ def test_a_kill_of_the_service_loses_no_letter(server_factory: Any, keys: Path,
     consent = tmp_path / "consent.json"
     alias = pseudonym("ANON", KeyStore(keys).secret(create=False))
     consent.write_text(json.dumps({"type": "consent", "author": "HOST", "recipient": alias}))
-    args = ("--simulate", "--speed", "8", "--wait-nodes", "2", "--ledger", str(ledger))
+    args = ("--simulate", "--speed", "16", "--wait-nodes", "2", "--ledger", str(ledger))
     first = server_factory(*args, scenario=scenario)
     host = tmp_path / "host1.jsonl"
     nodes = [_node("HOST", keys, first.url, host, "--letter", str(consent), "--letter-at", "0"),

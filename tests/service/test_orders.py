@@ -33,7 +33,7 @@ def _taken_over(anon: list[dict[str, Any]], host: list[dict[str, Any]]) -> None:
 
 def test_orders_go_to_their_units_members_and_wilco_flies(server_factory: Any, keys: Path,
                                                          tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     for p in (_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)):
         _finish(p)
@@ -50,7 +50,7 @@ def test_orders_go_to_their_units_members_and_wilco_flies(server_factory: Any, k
 
 def test_cantco_is_replanned_with_the_other_members_units(server_factory: Any, keys: Path,
                                                           tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     for p in (_node("HOST", keys, s.url, host),
               _node("ANON", keys, s.url, anon, "--cantco", "launcher down")):
@@ -62,7 +62,7 @@ def test_cantco_is_replanned_with_the_other_members_units(server_factory: Any, k
 
 
 def test_an_unanswered_order_times_out(server_factory: Any, keys: Path, tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2", "--order-timeout", "0.5")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2", "--order-timeout", "0.5")
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     for p in (_node("HOST", keys, s.url, host),
               _node("ANON", keys, s.url, anon, "--ignore-orders")):
@@ -73,7 +73,7 @@ def test_an_unanswered_order_times_out(server_factory: Any, keys: Path, tmp_path
 
 def test_a_lost_node_is_replanned(server_factory: Any, keys: Path, tmp_path: Path) -> None:
     """The partner's node goes away on its first order, unanswered."""
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
     host = tmp_path / "host.jsonl"
     p = _node("HOST", keys, s.url, host)
     key = load_key(holder(keys, "ANON"))
@@ -92,7 +92,7 @@ def test_a_member_without_a_node_has_no_sensors_and_no_units(server_factory: Any
     """Only the host's node joins: the partner's radar adds nothing to the host's picture and
     its unit (the better round, proposed first when its node is there) gets no order, so the
     host's unit takes the threats from the first one."""
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "1")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1")
     host = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, host))
     h = read_dump(host)
@@ -106,7 +106,7 @@ def test_a_units_reported_outcome_settles_its_shot(server_factory: Any, keys: Pa
                                                    tmp_path: Path) -> None:
     """The partner's node takes its orders and reports, for each, the outcome its unit saw
     (miss, kill, miss, ...): the results that come back are those, not the engine's draws."""
-    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
     p = _node("HOST", keys, s.url, tmp_path / "host.jsonl")
     key = load_key(holder(keys, "ANON"))
     said: dict[int, str] = {}
