@@ -30,6 +30,7 @@ from inkless.interop.picture import (
     read_tracks_csv,
     run_events,
     write_run_picture,
+    write_tracks_csv,
 )
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import Scenario
@@ -105,6 +106,17 @@ def test_picture_table_is_the_runs_picture(small: Path) -> None:
     v = np.column_stack(pm.ecef2enuv(*v_ecef.T, tab.lat, tab.lon, deg=False))
     assert np.allclose(tab.v_enu, v, atol=1e-3)
     assert len(tab) == len(rec.identity.coalition or [])
+
+
+def test_tracks_csv_written_in_chunks_is_the_same_file(run_dir: Path, tmp_path: Path) -> None:
+    """The writer formats a bounded number of rows at a time (memory); the file does not depend
+    on where the chunks break."""
+    tab = read_tracks_csv(run_dir / "out" / "tracks.csv")
+    whole, pieces = tmp_path / "whole.csv", tmp_path / "pieces.csv"
+    write_tracks_csv(whole, tab, chunk=len(tab) + 1)
+    write_tracks_csv(pieces, tab, chunk=7)
+    assert len(tab) > 7 and pieces.read_bytes() == whole.read_bytes()
+    assert len(whole.read_text().splitlines()) == len(tab) + 1
 
 
 def test_cat062_of_the_run_as_wireshark_reads_it(run_dir: Path) -> None:

@@ -113,24 +113,28 @@ def _col(a: NDArray[np.floating] | NDArray[np.integer], fmt: str) -> NDArray[np.
     return out
 
 
-def write_tracks_csv(path: Path, tab: PictureTable) -> None:
+def write_tracks_csv(path: Path, tab: PictureTable, chunk: int = 20_000) -> None:
     """Write ``tab`` as ``tracks.csv`` (header :data:`COLUMNS`; empty cell: unknown). Columns
-    are formatted whole (numpy), not row by row: an April picture is 316 000 rows."""
+    are formatted whole (numpy), not row by row, ``chunk`` rows at a time: an April picture is
+    316 000 rows, whose cells as Python strings at once would take about 1 GB."""
     times, at = np.unique(tab.t_s, return_inverse=True)
     utc = np.array([(tab.epoch + timedelta(seconds=float(t))).isoformat().replace("+00:00", "Z")
                     for t in times.tolist()] or [""])[at]
     cov = tab.cov_enu[:, _IU[0], _IU[1]]
-    cols: list[NDArray[np.str_] | tuple[str, ...]] = [
-            _col(tab.t_s, "%.3f"), utc, _col(tab.track_id, "%d"),
-            _col(np.degrees(tab.lat), "%.7f"), _col(np.degrees(tab.lon), "%.7f"),
-            _col(tab.hae, "%.1f"), *(_col(tab.v_enu[:, k], "%.2f") for k in range(3)),
-            *(_col(cov[:, k], "%.4g") for k in range(6)),
-            np.array(CATEGORY_NAMES)[tab.identity.astype(np.int64)], tab.cls, tab.provenance,
-            tab.releasable_to]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(COLUMNS)
-        w.writerows(zip(*(list(c) for c in cols), strict=True))
+        for a in range(0, len(tab), chunk):
+            r = slice(a, a + chunk)
+            cols: list[NDArray[np.str_] | tuple[str, ...]] = [
+                _col(tab.t_s[r], "%.3f"), utc[r], _col(tab.track_id[r], "%d"),
+                _col(np.degrees(tab.lat[r]), "%.7f"), _col(np.degrees(tab.lon[r]), "%.7f"),
+                _col(tab.hae[r], "%.1f"), *(_col(tab.v_enu[r, k], "%.2f") for k in range(3)),
+                *(_col(cov[r, k], "%.4g") for k in range(6)),
+                np.array(CATEGORY_NAMES)[tab.identity[r].astype(np.int64)], tab.cls[r],
+                tab.provenance[r], tab.releasable_to[r]]
+            w.writerows(zip(*(c.tolist() if isinstance(c, np.ndarray) else c for c in cols),
+                            strict=True))
 
 
 def read_tracks_csv(path: Path) -> PictureTable:
