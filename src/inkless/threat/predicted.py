@@ -106,10 +106,11 @@ def predicted_path(
     c = np.flatnonzero(~ballistic)
     if c.size:
         out[:, c] = pos[None, c] + vel[None, c] * ahead.T[:, :, None]
-    h = altitude(out)
     done = times[:, None] >= np.where(np.isnan(t_end), np.inf, t_end)[None, :]
+    h = np.full((k, n), np.nan)
+    live = ~done
+    h[live] = altitude(out[live])  # heights only before the end (the rest are NaN)
     out[done] = np.nan
-    h[done] = np.nan
     return out, h
 
 
