@@ -92,10 +92,17 @@ def test_a_member_without_a_node_has_no_sensors_and_no_units(server_factory: Any
     """Only the host's node joins: the partner's radar adds nothing to the host's picture and
     its unit (the better round, proposed first when its node is there) gets no order, so the
     host's unit takes the threats from the first one."""
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1")
+    metrics = tmp_path / "metrics.jsonl"
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--metrics",
+                       str(metrics))
     host = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, host))
     h = read_dump(host)
+    # the service's timing of each cycle: one line per cycle, every order counted once
+    cycles = read_dump(metrics)
+    assert [c["tick"] for c in cycles] == sorted({c["tick"] for c in cycles})
+    assert all(0 <= c["step_ms"] <= c["to_orders_ms"] and c["nodes"] == 1 for c in cycles)
+    assert sum(c["orders"] for c in cycles) == len(_orders(h))
     sources = {x for m in h if m["type"] == "picture" for t in m["tracks"] for x in t["sources"]}
     assert sources == {"HOST"}
     assert _orders(h) and {o["unit"] for o in _orders(h)} == {"host-sam"}

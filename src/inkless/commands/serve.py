@@ -12,7 +12,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -50,6 +50,8 @@ def serve_command(
         "--tls-cert", help="TLS certificate (PEM): serve wss:// (with --tls-key).")] = None,
     tls_key: Annotated[Path | None, typer.Option(
         "--tls-key", help="The TLS certificate's private key (PEM).")] = None,
+    metrics: Annotated[Path | None, typer.Option(
+        "--metrics", help="Write each decision cycle's timing here, JSON lines.")] = None,
 ) -> None:
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.coalition import KeyStore
@@ -77,6 +79,7 @@ def serve_command(
         ) if simulate and ledger is not None else legal.letters
         session = Session(sc, letters_now, secret, seed, simulate)
         letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
+        out = _metrics(metrics) if metrics is not None else None
         try:
             sock = bind(host, port)
         except OSError as e:
@@ -92,11 +95,23 @@ def serve_command(
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
     service = Service(session, door, speed, replay_window, order_timeout, letters,
-                      wait_nodes)
+                      wait_nodes, out)
     try:
         asyncio.run(serve(service, sock, tls=tls))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    finally:
+        if out is not None:
+            out.close()
+
+
+def _metrics(path: Path) -> TextIO:
+    """``--metrics`` opened for writing, line-buffered; :class:`InputError` if it cannot be."""
+    try:
+        return path.open("w", encoding="utf-8", buffering=1)
+    except OSError as e:
+        raise InputError(f"--metrics {path}: {e.strerror or e}; give a file that may be "
+                         "written") from None
 
 
 def _tls(cert: Path | None, key: Path | None) -> tuple[str, str] | None:

@@ -7,8 +7,10 @@ the service log, then the socket closes with code 4003), gets ``welcome`` and th
 stream (:mod:`inkless.service.streams`). The clock (:meth:`Service.clock`) runs one decision
 cycle every ``dt / speed`` wall-clock seconds: the simulated plots of the cycle go out
 (``--simulate``), the nodes have half a period to push them back, the engine steps in a worker
-thread (the event loop keeps serving the sockets), each member's picture goes out. At the end
-of the scenario every stream gets ``end`` and the service stops.
+thread (the event loop keeps serving the sockets) with the plots, declines (:mod:`.orders`),
+units' statuses and letters (:mod:`.letters`) received; the fire orders go out first, then each
+member's picture and the results it may see. At the end of the scenario every stream gets
+``end`` and the service stops.
 
 The message schema is in ``docs/service.md``.
 """
@@ -23,7 +25,7 @@ import logging
 import socket
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
@@ -51,12 +53,17 @@ class Service:
     wall-clock second; ``window_s``: the replay window, wall-clock s; ``order_timeout_s``: how
     long a node has to answer a fire order, wall-clock s (:mod:`inkless.service.orders`);
     ``letters``: the ledger letters go to (None: refused); ``wait_nodes``: the clock starts
-    when this many nodes have joined (0: at once)."""
+    when this many nodes have joined (0: at once); ``metrics``: where each cycle's timing goes,
+    one JSON object per line (tick, scenario time ``t`` s, nodes connected, plots received,
+    orders, ``step_ms`` the engine's step and ``to_orders_ms`` from the start of the cycle,
+    the plots in, to its fire orders handed to the nodes' connections, wall-clock ms)."""
 
     def __init__(self, session: Session, door: Door, speed: float = 1.0,
                  window_s: float = 60.0, order_timeout_s: float = 2.0,
-                 letters: Letters | None = None, wait_nodes: int = 0) -> None:
+                 letters: Letters | None = None, wait_nodes: int = 0,
+                 metrics: TextIO | None = None) -> None:
         self.session, self.door, self.speed = session, door, speed
+        self.metrics = metrics
         self.wait_nodes, self.joined = wait_nodes, asyncio.Event()
         self.orders = Orders(order_timeout_s)
         self.letters = letters
@@ -197,35 +204,48 @@ class Service:
             await self.joined.wait()
         start = time.monotonic()
         tick: int | None = 0
-        last = s.engine.last_tick
-        while tick is not None and tick <= last:
+        while tick is not None and tick <= s.engine.last_tick:
             self.tick = tick
             await asyncio.sleep(max(0.0, start + tick * period - time.monotonic()))
-            if s.simulate and not s.idle(tick):
-                self.awaited = (tick, asyncio.Event())
-                self.publish(s.simulated(tick))
-                with contextlib.suppress(TimeoutError):  # a slow node does not hold the cycle
-                    await asyncio.wait_for(self.awaited[1].wait(), period / 2)
-            pushed = self.pushed.pop(tick, {})
-            for old in [k for k in self.pushed if k < tick]:
-                del self.pushed[old]
-            connected = set(self.connected)
-            declined = self.orders.due(connected)
-            for d in declined:
-                log.info("order %d declined: %s; re-planned without that unit", d.order, d.reason)
-            letters, self.new_letters = tuple(self.new_letters), []
-            outcomes, self.orders.outcomes = tuple(self.orders.outcomes), []
-            decided = await asyncio.to_thread(s.step, tick, pushed, connected, Inputs(
-                declined=declined, letters=letters, outcomes=outcomes))
-            for line in decided.refused:
-                log.warning("%s", line)
-            self.publish(s.pictures(tick))
-            self.publish_lists(self.orders.issue(decided))
-            self.publish_lists(self.orders.results(s.engine.defence.flight, s.audience,
-                                                   s.unit_ids))
-            tick = decided.next_tick
+            tick = await self._cycle(tick, period)
         self.publish({m: {"type": "end", "t": s.engine.last_tick * s.dt} for m in s.members})
         log.info("session ended")
+
+    async def _cycle(self, tick: int, period: float) -> int | None:
+        """One decision cycle (module docstring): the plots out and back, the engine's step,
+        the orders out first, then the pictures and the results; the next tick."""
+        s = self.session
+        if s.simulate and not s.idle(tick):
+            self.awaited = (tick, asyncio.Event())
+            self.publish(s.simulated(tick))
+            with contextlib.suppress(TimeoutError):  # a slow node does not hold the cycle
+                await asyncio.wait_for(self.awaited[1].wait(), period / 2)
+        t0 = time.monotonic()  # the decision cycle starts with what came in
+        pushed = self.pushed.pop(tick, {})
+        for old in [k for k in self.pushed if k < tick]:
+            del self.pushed[old]
+        connected = set(self.connected)
+        declined = self.orders.due(connected)
+        for d in declined:
+            log.info("order %d declined: %s; re-planned without that unit", d.order, d.reason)
+        letters, self.new_letters = tuple(self.new_letters), []
+        outcomes, self.orders.outcomes = tuple(self.orders.outcomes), []
+        decided = await asyncio.to_thread(s.step, tick, pushed, connected, Inputs(
+            declined=declined, letters=letters, outcomes=outcomes))
+        t1 = time.monotonic()
+        self.publish_lists(self.orders.issue(decided))
+        t2 = time.monotonic()
+        for line in decided.refused:
+            log.warning("%s", line)
+        self.publish(s.pictures(tick))
+        self.publish_lists(self.orders.results(s.engine.defence.flight, s.audience, s.unit_ids))
+        if self.metrics is not None:
+            self.metrics.write(json.dumps({
+                "tick": tick, "t": tick * s.dt, "nodes": len(connected),
+                "plots": sum(len(p) for p in pushed.values()), "orders": len(decided.orders),
+                "step_ms": round(1e3 * (t1 - t0), 3), "to_orders_ms": round(1e3 * (t2 - t0), 3),
+            }) + "\n")
+        return decided.next_tick
 
 
 def bind(host: str, port: int) -> socket.socket:
