@@ -3,14 +3,17 @@ schedule and may shoot only while on station, within its missiles."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from inkless.afteraction.results import results
 from inkless.cli import app
 from inkless.engine import Engine
+from inkless.engine.state import Options
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import PictureName
 from inkless.simulation.patrol import Sorties, station_coverage
@@ -84,7 +87,8 @@ def test_a_patrol_shoots_only_while_on_station_and_within_its_missiles(
 
 def test_inkless_run_flies_the_patrols(tmp_path: Path) -> None:
     """``inkless run`` no longer ignores ``patrols[]``: the aircraft's shots are in the
-    results (before: the scenario ran with no fire unit and fired nothing)."""
+    events (before: the scenario ran with no fire unit and fired nothing) and the report has
+    a table of the patrols."""
     path = tmp_path / "cap.yaml"
     path.write_text(FLOWN)
     r = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "o"),
@@ -92,3 +96,106 @@ def test_inkless_run_flies_the_patrols(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     events = (tmp_path / "o" / "events.csv").read_text()
     assert "cap1.1.1" in events and "cap1.2.1" in events
+    report = (tmp_path / "o" / "report.html").read_text()
+    assert "Fighter patrols" in report and "Returns at bingo" in report
+
+
+def test_a_shot_costs_its_aircraft_a_lead_vector_and_out_of_missiles_it_goes_home() -> None:
+    """Perfect picture. Flight 1's aircraft fires its last missile and goes home at once (its
+    bingo is that fire time). Flight 2's aircraft fires once at the late drone: the dash burns
+    3x cruise (``dash_burn_factor``), so its bingo comes 2 T earlier, T the time of the lead
+    intercept at 300 m/s; T read back from the bingo solves the collision-course equation
+    ``|q + v T - p| = s T`` for the drone's position ``q`` and velocity ``v`` (from the truth)
+    and the aircraft's scheduled position ``p`` at the fire time."""
+    sc = parse_scenario(FLOWN, "cap.yaml")
+    planned = Sorties.plan(sc.patrols)
+    eng = Engine(sc, seed=1, picture="perfect")
+    rec = eng.run()
+    assert eng.patrols is not None
+    flown = eng.patrols.sorties
+    units, f = rec.tables.units, rec.flight
+    shooter = np.array([units.id[u] for u in f.unit[: f.n]])
+    first = f.fire_time[: f.n][shooter == "cap1.1.1"]
+    assert flown.bingo[0] == first.max() < planned.bingo[0]
+    second = np.flatnonzero(shooter == "cap1.2.1")
+    assert len(second) == 1
+    t, j = float(f.fire_time[second[0]]), int(f.threat[second[0]])
+    dash = (planned.bingo[1] - flown.bingo[1]) / 2
+    assert dash > 0
+    truth, _ = rec.raid.grid(sc.settings.scan_period_s, int(t / 5) + 2)
+    k = round(t / 5)
+    q = truth[k, j].astype(float)
+    v = (truth[k + 1, j].astype(float) - q) / 5
+    p = planned.positions(t)[0][1]
+    assert np.linalg.norm(q + v * dash - p) == pytest.approx(300 * dash, rel=1e-4)
+
+
+def test_an_aircraft_is_vectored_only_within_its_fuel() -> None:
+    """A drone hovering 40 km from the aircraft: a 40 km / 300 m/s dash burns 3x cruise. Just
+    after joining the station the fuel allows it (the margin over bingo is the whole time on
+    station); 60 s before bingo the margin (60 s of cruise) is less than the dash's 3 x 133 s
+    plus the longer way home, so it is not vectored."""
+    sc = parse_scenario(FLOWN, "cap.yaml")
+    eng = Engine(sc, seed=1, picture="perfect")
+    pat = eng.patrols
+    assert pat is not None
+    s = pat.sorties
+    rows = pat.rows[:1]  # aircraft 1.1
+
+    def reach(t: float) -> bool:
+        pos = s.positions(t)[0][0]
+        up = pos / np.linalg.norm(pos)
+        east = np.cross([0.0, 0.0, 1.0], up)
+        q = pos + 40e3 * east / np.linalg.norm(east)
+        ecef = np.array([[q], [q]])
+        o = Options(rows, np.array([0]), np.array([2]), np.array([0]), np.ones((1, 1), bool),
+                    np.array([t, t + 5]), ecef, np.full((2, 1), 1500.0))
+        return bool(pat.reach(t, rows, o, 5.0)[0, 0])
+
+    assert reach(float(s.on_station[0]) + 10)
+    assert not reach(float(s.bingo[0]) - 60)
+
+
+def test_results_have_a_patrols_section() -> None:
+    """results.json's ``patrols``: sorties launched by the end, shots, the station's coverage
+    (checked against a brute-force count of half-seconds with an aircraft on station as
+    flown, bingo moved by the dashes) and gaps, returns at bingo and out of missiles; a
+    scenario without patrols has no such key."""
+    sc = parse_scenario(FLOWN, "cap.yaml")
+    eng = Engine(sc, seed=1, picture="perfect")
+    rec = eng.run()
+    assert eng.patrols is not None
+    s, end = eng.patrols.sorties, rec.t_end
+    findings = results(rec)
+    assert findings.patrols is not None
+    (row,) = findings.patrols
+    assert (row.patrol_id, row.member) == ("cap1", "A")
+    assert row.sorties == int((s.launch <= end).sum()) == 2
+    assert row.shots == 3  # two by flight 1, one by flight 2 (the tests above)
+    assert row.returns_out_of_missiles == 1
+    assert row.returns_at_bingo == int(s.bingo[1] <= end)
+    ts = np.arange(0.0, end, 0.5)
+    on = ((s.on_station[:, None] <= ts) & (ts < s.bingo[:, None])).any(axis=0)
+    assert row.station_covered_s == pytest.approx(on.sum() * 0.5, abs=1.0)
+    gaps = sum(b - a for a, b in row.station_gaps)
+    assert row.station_covered_s + gaps == pytest.approx(end, abs=0.01)
+    assert row.station_gaps[0][0] == 0.0
+    assert "patrols" in json.loads(findings.to_json())
+    no = parse_scenario(FLOWN[: FLOWN.index("patrols:")] + FLOWN[FLOWN.index("raid:"):], "n")
+    assert "patrols" not in json.loads(results(Engine(no, seed=1).run()).to_json())
+
+
+def test_run_refuses_a_patrol_radar_in_one_located_line(tmp_path: Path) -> None:
+    """A patrol's airborne radar is validated but not flown yet: rather than run without it
+    (the defence would see less than the file says), ``inkless run`` stops at its line."""
+    text = FLOWN.replace("    reserve_s: 300\n",
+                         "    reserve_s: 300\n    radar: {range_km: {drone: 60}}\n")
+    path = tmp_path / "cap.yaml"
+    path.write_text(text)
+    line = text.splitlines().index("    radar: {range_km: {drone: 60}}") + 1
+    r = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        f"{path}:{line}: patrols[0].radar: an airborne radar on patrol aircraft is not flown "
+        "by the engine yet; remove radar to run"]
+    assert not (tmp_path / "o" / "results.json").exists()

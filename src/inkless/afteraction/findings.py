@@ -52,6 +52,7 @@ __all__ = [
     "Letter",
     "MemberRow",
     "Misdeclared",
+    "PatrolRow",
     "PictureFigures",
     "PictureQuality",
     "ReplicationsSummary",
@@ -294,6 +295,26 @@ class UnitLoadRow(_Frozen):
     """When it fired its last round (0: it had none; null: never)."""
     channels_busy: tuple[tuple[float, int], ...]
     """``[time_s, busy]`` steps: from each time on, the channels guiding a shot."""
+
+
+class PatrolRow(_Frozen):
+    """One fighter patrol over the run (docs/patrols.md): its aircraft's sorties as flown."""
+
+    patrol_id: str
+    member: str
+    sorties: int
+    """Aircraft that took off by the end of the run."""
+    shots: int
+    """Interceptors its aircraft fired."""
+    station_covered_s: float
+    """Time with at least one of its aircraft on station, from the epoch to the end, s."""
+    station_gaps: tuple[tuple[float, float], ...]
+    """``[from_s, until_s]`` the station was not held (before the first flight arrives, at
+    hand-overs that leave a gap, after the last leaves)."""
+    returns_at_bingo: int
+    """Aircraft that left the station at bingo fuel by the end (missiles left)."""
+    returns_out_of_missiles: int
+    """Aircraft that went home having fired their last missile."""
 
 
 # -- coalition ------------------------------------------------------------------------------------
@@ -542,6 +563,8 @@ class Findings(_Frozen):
     impacts: tuple[Impact, ...]
     fire_units: tuple[UnitLoadRow, ...] | None = None
     """Left out of a view."""
+    patrols: tuple[PatrolRow, ...] | None = None
+    """Fighter patrols flown (left out when the scenario has none, and of a view)."""
     coalition: Coalition
     picture: PictureQuality | None = None
     """Tracked picture only (left out of a view)."""

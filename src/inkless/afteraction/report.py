@@ -307,8 +307,9 @@ def _impact_rows(impacts: Sequence[Impact], epoch: dt.datetime | None) -> list[d
 
 
 def _extra(results: Findings) -> list[dict[str, Any]]:
-    """The figures no section shows: the settings, the format's figures, and (a view, which
-    has no identification section) the non-hostile engagements and closures."""
+    """The figures no section shows: the settings, the format's figures, (a view, which has
+    no identification section) the non-hostile engagements and closures, and the fighter
+    patrols."""
     out: list[dict[str, Any]] = [{"id": "sec-settings", "title": "Settings", "kind": "kv",
                                   "rows": _flatten(results.settings.model_dump())}]
     other = [(key, _cell(getattr(results, key))) for key in _OTHER]
@@ -322,6 +323,9 @@ def _extra(results: Findings) -> list[dict[str, Any]]:
                         **_generic_table([c.model_dump() for c in results.closures])})
         else:
             other.append(("closures", _cell([])))
+    if results.patrols:  # docs/patrols.md
+        out.append({"id": "sec-patrols", "title": "Fighter patrols", "kind": "table",
+                    **_generic_table([p.model_dump() for p in results.patrols])})
     out.append({"id": "sec-other", "title": "Other figures", "kind": "kv", "rows": other})
     return out
 

@@ -45,6 +45,7 @@ from inkless.identification import (
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.scenario.model import THREAT_CLASSES, PictureName
 from inkless.simulation.civil import closure_report
+from inkless.simulation.patrol import station_coverage
 from inkless.units import deg_from_rad
 
 from .findings import (
@@ -62,6 +63,7 @@ from .findings import (
     LegalBasis,
     MemberRow,
     Misdeclared,
+    PatrolRow,
     PictureFigures,
     PictureQuality,
     Settings,
@@ -229,9 +231,35 @@ def results(
         engagements=_engagements(record),
         impacts=_impacts(record),
         fire_units=tuple(fire_units(record)),
+        patrols=_patrols(record),
         coalition=coalition_section(record),
         picture=picture_section(record) if record.tracked is not None else None,
     )
+
+
+def _patrols(record: Record) -> tuple[PatrolRow, ...] | None:
+    """Per patrol, its sorties as flown up to the end of the run (docs/patrols.md): aircraft
+    launched, shots, the station's coverage and gaps, returns at bingo and out of missiles
+    (None: no patrols)."""
+    s, sc = record.patrols, record.scenario
+    if s is None:
+        return None
+    units, f, end = record.tables.units, record.flight, record.t_end
+    first = len(units.id) - len(s)  # the aircraft are the last unit rows
+    fired = np.bincount(f.unit[: f.n], minlength=len(units.id))[first:]
+    empty = fired >= units.rounds[first:]
+    left = s.bingo <= end
+    out = []
+    for i, p in enumerate(sc.patrols):
+        mine = s.patrol == i
+        cov = station_coverage(s, i, 0.0, end)
+        out.append(PatrolRow(
+            patrol_id=p.id, member=p.owner, sorties=int((mine & (s.launch <= end)).sum()),
+            shots=int(fired[mine].sum()), station_covered_s=_r(cov.covered_s),
+            station_gaps=tuple((_r(a), _r(b)) for a, b in cov.gaps.tolist()),
+            returns_at_bingo=int((mine & left & ~empty).sum()),
+            returns_out_of_missiles=int((mine & left & empty).sum())))
+    return tuple(out)
 
 
 def _threats(record: Record) -> Threats:

@@ -305,6 +305,7 @@ class Engine:
         if self.patrols is not None:  # an aircraft off its station is not available
             active = active & self.patrols.on[us]
             avail = avail & active
+            geo &= self.patrols.reach(t, us, o, self.dt)  # nor beyond its fuel
         ok = geo & avail[:, None]
         if self.declined:
             ok &= ~self.barred(us, c)
@@ -332,7 +333,9 @@ class Engine:
         left = some_ok & (x.sum(axis=0) == 0)
         notes.blocked[keys[left & (why.reason == COST_EXCEEDS_VALUE)]] |= BLOCKED_COST
         notes.blocked[keys[left & (why.reason != COST_EXCEEDS_VALUE)]] |= BLOCKED_UNASSIGNED
-        self.fire(t, c, fz, why)
+        u, tj = self.fire(t, c, fz, why)
+        if self.patrols is not None:
+            self.patrols.shot(t, u, tj, d.rounds, d.ready)
 
     def barred(self, us: I64, c: Candidates) -> B:
         """``(us, k)``: the pairs of units ``us`` and candidates ``c`` whose order was declined
@@ -345,8 +348,10 @@ class Engine:
         return out
 
     # --- 6. fire ----------------------------------------------------------------------------
-    def fire(self, t: float, c: Candidates, fz: Feasibility, why: Explanation) -> None:
-        """Launch the rounds of the explained assignment ``why``, with the reasons."""
+    def fire(self, t: float, c: Candidates, fz: Feasibility,
+             why: Explanation) -> tuple[I64, I64]:
+        """Launch the rounds of the explained assignment ``why``, with the reasons; the unit
+        and the candidate column of each round."""
         o, keys, flight, notes = c.options, c.keys, self.defence.flight, self.notes
         us = o.us
         e = np.repeat(np.arange(len(why.weapon)), why.rounds)  # engagement of each round
@@ -377,6 +382,7 @@ class Engine:
         for uu, jj in zip(u.tolist(), keys[tj].tolist(), strict=True):
             notes.events.append((t, "assign", jj, uu))
             notes.events.append((t, "fire", jj, uu))
+        return u, tj
 
     def orders(self, first: int) -> tuple[Order, ...]:
         """The fire orders of the interceptors fired from row ``first`` on."""
@@ -425,6 +431,7 @@ class Engine:
             shot_track=tracked.shot_track[: flight.n].copy() if tracked else None,
             miss_distance=tracked.miss_distance[: flight.n].copy() if tracked else None,
             tracked=rec.record() if rec is not None else None,
+            patrols=self.patrols.sorties if self.patrols is not None else None,
         ))
 
 

@@ -9,9 +9,12 @@ tracked picture's screen; feasibility and the reach screen then read the positio
 decision time. An aircraft may be assigned only while on station (``on_station <= t <
 bingo``); out of missiles it has no free round and is never assigned again.
 
-Not modelled yet (docs/patrols.md): the vector to an intercept (the missile flies from where the
-aircraft is at the decision time), fuel recounted after a shot, the return when out of missiles
-before bingo, the aircraft's own radar and its IFF answer.
+A shot costs its aircraft a lead-intercept vector at dash speed (:meth:`Patrols.reach`: only
+within its fuel, home with the reserve) and the way back to station at cruise; it is
+unavailable meanwhile, its fuel is recounted (bingo earlier) and, out of missiles, it goes home.
+The missile flies from where the schedule has the aircraft at the decision time: the vector is
+a cost, its path is not flown (docs/patrols.md). Not modelled yet: the aircraft's own radar and
+its IFF answer.
 """
 
 from __future__ import annotations
@@ -21,31 +24,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inkless.arrays import I64, B
+from inkless.arrays import F64, I64, B
+from inkless.errors import InputError
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import FireUnitTable
-from inkless.simulation.patrol import Sorties
+from inkless.simulation.patrol import Sorties, Vectors, vectors
 
 from .screen import Screen
+from .state import Options
 
-__all__ = ["Patrols"]
+__all__ = ["PATROL_RADAR", "Patrols"]
+
+#: Why a patrol's ``radar`` is refused (docs/patrols.md: not flown yet).
+PATROL_RADAR = ("an airborne radar on patrol aircraft is not flown by the engine yet; remove "
+                "radar to run")
 
 
 @dataclass
 class Patrols:
-    """The sorties of a run's patrols (``sorties``), the unit rows of their aircraft
-    (``rows``), and per unit row whether it may be assigned by its schedule at the last
-    :meth:`fly` (``on (units,)``; fixed units always)."""
+    """The sorties of a run's patrols (``sorties``: as flown so far, bingo and landing moved
+    by the dashes), the unit rows of their aircraft (``rows``), per unit row whether it may be
+    assigned by its schedule at the last :meth:`fly` (``on (units,)``; fixed units always),
+    and the vectors of the last :meth:`reach`."""
 
     sorties: Sorties
     rows: I64
     on: B
+    vectors: Vectors | None = None
 
     @classmethod
     def of(cls, scenario: Scenario, units: FireUnitTable) -> Patrols | None:
-        """The run's patrols, their aircraft the last rows of ``units`` (None: no patrols)."""
+        """The run's patrols, their aircraft the last rows of ``units`` (None: no patrols);
+        a patrol with a ``radar`` is refused (:data:`PATROL_RADAR`)."""
         if not scenario.patrols:
             return None
+        for i, p in enumerate(scenario.patrols):
+            if p.radar is not None:
+                raise InputError(f"patrols[{i}].radar: {PATROL_RADAR}")
         sorties = Sorties.plan(scenario.patrols)
         n = len(units.id)
         return cls(sorties, np.arange(n - len(sorties), n), np.ones(n, bool))
@@ -64,3 +79,37 @@ class Patrols:
         if screen is not None:
             screen.units_enu[self.rows] = screen.frame.from_ecef(pos)
         self.on[self.rows] = (s.on_station <= t) & (t < s.bingo)
+
+    def reach(self, t: float, us: I64, o: Options, dt: float) -> B:
+        """``(us, k)``: whether each unit may take each candidate of ``o`` at ``t`` (s) as far
+        as its fuel goes: a patrol aircraft only if its lead-intercept vector at dash speed
+        (:func:`inkless.simulation.patrol.vectors`, the candidate flying straight at the
+        velocity of its predicted path over the first decision period ``dt``) happens and
+        brings it home with its reserve; other units always. Keeps the vectors for
+        :meth:`shot`."""
+        out = np.ones((len(us), len(o.idx)), bool)
+        mine = np.flatnonzero(us >= self.rows[0])
+        if mine.size and len(o.idx):
+            q = np.asarray(o.ecef[0][o.idx], np.float64)
+            v = (np.asarray(o.ecef[1][o.idx], np.float64) - q) / dt if len(o.ecef) > 1 else (
+                np.zeros_like(q))
+            self.vectors = vectors(self.sorties, t, q, v)
+            out[mine] = self.vectors.feasible[us[mine] - self.rows[0]]
+        return out
+
+    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64) -> None:
+        """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s): each
+        patrol aircraft among them flies its vector at dash speed and back to where it left
+        the pattern at cruise (unavailable until then: ``ready``), the dash's extra burn
+        brings its bingo earlier (:meth:`Sorties.spend`), and out of missiles (``rounds``) it
+        goes home now."""
+        sel, vec = u >= self.rows[0], self.vectors
+        if vec is None or not sel.any():
+            return
+        a, j, s = u[sel] - self.rows[0], col[sel], self.sorties
+        dash_s = vec.t_s[a, j]
+        pos, _ = s.positions(t)
+        back_s = np.linalg.norm(vec.point[a, j] - pos[a], axis=-1) / s.cruise[a]
+        np.maximum.at(ready, u[sel], t + dash_s + back_s)
+        extra = (s.dash_burn[a] - s.cruise_burn[a]) * dash_s
+        self.sorties = s.spend(a, extra, t, rounds[u[sel]] == 0)

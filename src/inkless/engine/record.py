@@ -28,6 +28,7 @@ from inkless.scenario.tables import Tables
 from inkless.sensing import EnuFrame
 from inkless.simulation import Raid
 from inkless.simulation.civil import CivilTraffic
+from inkless.simulation.patrol import Sorties
 from inkless.tracking.quality import PictureLog
 
 __all__ = [
@@ -293,5 +294,8 @@ class Record:
     shot_track: I64 | None = None
     miss_distance: F64 | None = None
     tracked: PictureRecord | None = None
+    # The patrols' sorties as flown (bingo and landing moved by the dashes; None: no patrols);
+    # their aircraft are the last rows of ``tables.units`` (:mod:`inkless.engine.patrols`).
+    patrols: Sorties | None = None
 
 

@@ -191,6 +191,23 @@ class Sorties:
         airborne: B = (tt >= self.launch) & (tt < self.landed)
         return ecef_from_geodetic(lat, lon, alt), airborne
 
+    def spend(self, rows: IP, fuel: F64, t: float, home: B) -> Sorties:
+        """The sorties after aircraft ``rows`` burnt ``fuel`` more than their schedule says
+        (a dash; the unit of ``fuel0``) at ``t`` (s): bingo comes ``fuel / cruise_burn``
+        earlier, not before ``t``, or at ``t`` where ``home`` (out of missiles); the landing
+        is recomputed from the new exit point (the way home from the pattern at cruise)."""
+        fuel0, shift = self.fuel0.copy(), np.zeros(len(self))
+        np.subtract.at(fuel0, rows, fuel)
+        np.add.at(shift, rows, fuel / self.cruise_burn[rows])
+        go = np.zeros(len(self), bool)
+        go[rows[home]] = True
+        bingo = np.where(go, np.minimum(self.bingo, t),
+                         np.where(shift > 0, np.maximum(self.bingo - shift, t), self.bingo))
+        out = dataclasses.replace(self, fuel0=fuel0, bingo=bingo)
+        x_lat, x_lon = out._pattern(bingo)
+        home_m = surface_distance(x_lat, x_lon, self.base[:, 0], self.base[:, 1])
+        return dataclasses.replace(out, landed=bingo + home_m / self.cruise)
+
     def fuel(self, t: float) -> F64:
         """Fuel of every aircraft at time ``t`` (s) on its schedule: full before take-off, then
         burnt at the cruise rate until it lands (the unit of ``fuel0``)."""
