@@ -120,18 +120,27 @@ def covered_by(
     kk, jj, tgt_all, h_t_all, _ = flying
     fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
     pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
-    d = tgt_all - pos.astype(tgt_all.dtype)
+    pos_t = pos.astype(tgt_all.dtype)
+    # Box pre-test on east-west and north-south ECEF offsets (exact: a sample beyond the
+    # longest range on one axis has r2 >= that axis' square, which rounding cannot bring back
+    # inside the 1e-6 margin); the range test below on the samples left, as on every sample.
+    box = float(np.nanmax(sensor_range[i])) * (1.0 + 1e-6)
+    cand = ((np.abs(tgt_all[:, 0] - pos_t[..., 0]) <= box)
+            & (np.abs(tgt_all[:, 1] - pos_t[..., 1]) <= box)).nonzero()[0]
+    d = tgt_all[cand] - (pos_t if fixed else pos_t[cand])
     r2 = np.einsum("nk,nk->n", d, d)
-    lim2 = (sensor_range[i] * sensor_range[i])[_classes(flying, target_cls)]  # squared range
-    near = (r2 <= lim2).nonzero()[0]
+    lim2 = (sensor_range[i] * sensor_range[i])[_classes(flying, target_cls)[cand]]
+    local = (r2 <= lim2).nonzero()[0]
+    near = cand[local]
     if sensor_on is not None:
-        near = near[sensor_on[kk[near], i]]
+        on = sensor_on[kk[near], i]
+        near, local = near[on], local[on]
     if len(near) == 0:
         return near, near
     up = sen_up[0, i] if fixed else sen_up[kk[near], i]
     h_s = sen_alt[0, i] if fixed else sen_alt[kk[near], i]
     seen = _visible(
-        d[near].astype(np.float64),
+        d[local].astype(np.float64),
         pos if fixed else pos[near],
         up,
         h_s,
