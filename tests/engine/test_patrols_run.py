@@ -3,20 +3,24 @@ schedule and may shoot only while on station, within its missiles."""
 
 from __future__ import annotations
 
+import csv
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from inkless.afteraction.results import results
+from inkless.afteraction.results import map_data, results, write_events_csv
 from inkless.cli import app
 from inkless.engine import Engine
 from inkless.engine.state import Options
+from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import PictureName
 from inkless.simulation.patrol import Sorties, station_coverage
+from inkless.units import DEG
 
 FLOWN = """\
 name: cap
@@ -199,3 +203,52 @@ def test_run_refuses_a_patrol_radar_in_one_located_line(tmp_path: Path) -> None:
         f"{path}:{line}: patrols[0].radar: an airborne radar on patrol aircraft is not flown "
         "by the engine yet; remove radar to run"]
     assert not (tmp_path / "o" / "results.json").exists()
+
+
+def test_an_aircraft_fires_from_where_it_flies_in_the_events(tmp_path: Path) -> None:
+    """events.csv places each of an aircraft's fire events where its sortie (as flown) has it
+    at the fire time, at patrol altitude, not at its base (before: 31.0, 35.0, 0 m); so does
+    the report map's line from shooter to intercept."""
+    sc = parse_scenario(FLOWN, "cap.yaml")
+    rec = Engine(sc, seed=1, picture="perfect").run()
+    assert rec.patrols is not None
+    write_events_csv(tmp_path / "events.csv", rec)
+    rows = [r for r in csv.DictReader((tmp_path / "events.csv").open())
+            if r["event"] == "fire"]
+    assert rows
+    for r in rows:
+        a = rec.patrols.ids.index(r["unit_id"])
+        lat, lon, _ = geodetic_from_ecef(rec.patrols.positions(float(r["time_s"]))[0][a])
+        assert float(r["lat"]) == pytest.approx(float(lat) / DEG, abs=1e-5)
+        assert float(r["lon"]) == pytest.approx(float(lon) / DEG, abs=1e-5)
+        assert float(r["alt_m"]) == pytest.approx(6000.0, abs=1.0)
+    paths = map_data(rec).interceptor_paths
+    f = rec.flight
+    for k in range(f.n):
+        a = int(f.unit[k]) - len(rec.tables.units.id) + len(rec.patrols)
+        lat, lon, _ = geodetic_from_ecef(rec.patrols.positions(float(f.fire_time[k]))[0][a])
+        assert paths[k][2][0] == pytest.approx(float(lat) / DEG, abs=1e-9)
+        assert paths[k][3][0] == pytest.approx(float(lon) / DEG, abs=1e-9)
+
+
+def test_two_nations_fighters_are_never_sent_after_one_threat_at_once() -> None:
+    """Two members' patrols on one station, drones crossing it: with the default
+    ``max_shots_per_threat`` of 1, a threat never has two interceptors in the air at once,
+    whichever nation's aircraft fired them (a second shot only after the first missed)."""
+    two = FLOWN.replace("  - {id: A, name: Alpha, role: host}\n",
+                        "  - {id: A, name: Alpha, role: host}\n"
+                        "  - {id: B, name: Beta, role: partner}\n")
+    i = two.index("  - id: cap1")
+    patrol = two[i: two.index("raid:")]
+    two = two.replace(patrol, patrol + patrol.replace("id: cap1", "id: cap2")
+                      .replace("owner: A", "owner: B"))
+    sc = parse_scenario(two, "two.yaml")
+    for picture in ("perfect", "tracked"):
+        rec = Engine(sc, seed=2, picture=picture).run()
+        f, units = rec.flight, rec.tables.units
+        owners = {units.owner[u] for u in f.unit[: f.n]}
+        assert owners == {0, 1}  # both nations fired
+        for j in set(f.threat[: f.n].tolist()) - {-1}:
+            rows = np.flatnonzero(f.threat[: f.n] == j)
+            spans = sorted(zip(f.fire_time[rows], f.intercept_time[rows], strict=True))
+            assert all(b[0] >= a[1] for a, b in pairwise(spans))

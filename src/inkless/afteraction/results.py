@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from inkless.arrays import F64
 from inkless.assignment import Solver
 from inkless.coalition import basis_json
 from inkless.engagement import KILL, MISS, RESULT_NAMES
@@ -553,7 +554,7 @@ def write_events_csv(path: Path, record: Record) -> None:
             elif kind == "impact":
                 where = raid.impact_ecef[j]
             elif kind in ("assign", "fire"):
-                where = units.ecef[u]
+                where = _unit_ecef(record, u, t)
             elif kind in ("intercept", "miss", "lost"):
                 where = flight.point[interceptor_of[(u, j, t)]]
             else:
@@ -574,12 +575,27 @@ def write_events_csv(path: Path, record: Record) -> None:
             )
 
 
+def _unit_ecef(record: Record, u: int, t: float) -> F64:
+    """Where fire unit row ``u`` is at ``t`` (s), ECEF m: a patrol aircraft (the last unit
+    rows) where its sortie as flown has it (docs/patrols.md), any other unit at its site."""
+    units, s = record.tables.units, record.patrols
+    a = u - len(units.id) + len(s) if s is not None else -1
+    pos: F64 = s.positions(t)[0][a] if s is not None and a >= 0 else units.ecef[u]
+    return pos
+
+
 def map_data(record: Record, samples: int = 48) -> MapData:
     """Geometry of the run for the report's map and timeline (degrees)."""
     raid, tables, flight = record.raid, record.tables, record.flight
     units, assets = tables.units, tables.assets
     end = np.where(np.isnan(record.end_time), record.t_end, record.end_time)
     ilat, ilon, _ = _latlonalt(flight.point[: flight.n])
+    shooter = flight.unit[: flight.n]  # each interceptor's unit where it fired
+    ulat, ulon = deg_from_rad(units.lat[shooter]), deg_from_rad(units.lon[shooter])
+    moving = shooter >= len(units.id) - (len(record.patrols) if record.patrols else 0)
+    for k in np.flatnonzero(moving).tolist():
+        plat, plon, _ = _latlonalt(_unit_ecef(record, int(shooter[k]), flight.fire_time[k]))
+        ulat[k], ulon[k] = plat[0], plon[0]
     kills = flight.result[: flight.n] == 1
     landed = np.flatnonzero(record.fate == LANDED)
     times = np.linspace(0.0, max(record.t_end, 1.0), 400)
@@ -589,8 +605,8 @@ def map_data(record: Record, samples: int = 48) -> MapData:
             (
                 units.id[u],
                 tables.members[units.owner[u]],
-                np.array([deg_from_rad(units.lat[u]), ilat[k]]),
-                np.array([deg_from_rad(units.lon[u]), ilon[k]]),
+                np.array([ulat[k], ilat[k]]),
+                np.array([ulon[k], ilon[k]]),
             )
             for k, u in enumerate(flight.unit[: flight.n].tolist())
         ],
