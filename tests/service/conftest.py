@@ -65,9 +65,15 @@ class Server:
         self.url = line.split()[3]
 
     def stop(self) -> None:
+        """SIGTERM (the service stops serving at once); SIGKILL if it does not."""
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(20)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(20)
+                raise AssertionError("the service did not stop on SIGTERM") from None
 
     def wait(self, timeout: float = 180) -> int:
         return self.proc.wait(timeout)

@@ -3,8 +3,14 @@ traceback."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
 from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import connect
 
 from .conftest import SCENARIO, holder, inkless
 
@@ -48,3 +54,12 @@ def test_a_key_file_that_is_not_a_key(tmp_path: Path) -> None:
 def test_a_url_that_is_not_a_websocket(keys: Path) -> None:
     _one_line(inkless("node", "HOST", "--key", holder(keys, "HOST"), "--url", "http://x"),
               "give ws://HOST:PORT/node")
+
+
+def test_sigterm_stops_a_service_waiting_for_its_nodes(server_factory: Any) -> None:
+    """A service still waiting for nodes (--wait-nodes) stops on SIGTERM."""
+    s = server_factory("--simulate", "--wait-nodes", "2")
+    with connect(s.url) as ws:  # it serves (and so handles SIGTERM itself)
+        assert json.loads(ws.recv(30))["type"] == "challenge"
+    os.kill(s.proc.pid, signal.SIGTERM)
+    assert s.wait(30) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once stopped

@@ -272,12 +272,16 @@ async def serve(service: Service, sock: socket.socket, linger_s: float = 2.0,
     cert, key = tls if tls is not None else (None, None)
     config = uvicorn.Config(service.app, log_level="warning", lifespan="off",
                             ws_max_size=MAX_MESSAGE_BYTES + 1024, ssl_certfile=cert,
-                            ssl_keyfile=key)
+                            ssl_keyfile=key, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     clock = asyncio.create_task(service.clock())
-    await service.done.wait()
-    await asyncio.sleep(linger_s)
-    server.should_exit = True
-    await task
-    clock.result()
+    # the session's end, or the server's (SIGTERM or SIGINT: uvicorn stops serving)
+    await asyncio.wait({task, clock}, return_when=asyncio.FIRST_COMPLETED)
+    if clock.done():
+        await asyncio.sleep(linger_s)
+        server.should_exit = True
+        await task
+        clock.result()
+    else:
+        clock.cancel()
