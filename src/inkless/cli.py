@@ -145,7 +145,6 @@ def run_command(
         _check_options(replications, view, keys)
         # a recording named relative to the scenario file is read from the file's folder
         sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
-        _refuse_patrol_radars(sc, scenario)
         audience = run_audience(sc, scenario, view, ledger, keys) if view is not None else None
         legal = legal_record(sc, ledger, keys)
         for note in legal.notes:  # a change of office holder not yet on the ledger
@@ -174,23 +173,6 @@ def run_command(
     )
     for note in notes:
         out.print(note, markup=False, highlight=False)
-
-
-def _refuse_patrol_radars(sc: Any, path: Path) -> None:
-    """A patrol's airborne radar is refused in one line at its place: the engine does not fly
-    it yet (docs/patrols.md), and a run without it would see less than the file says."""
-    from inkless.engine.patrols import PATROL_RADAR
-
-    where = [(("patrols", i, "radar"), PATROL_RADAR)
-             for i, p in enumerate(sc.patrols) if p.radar is not None]
-    if where:
-        import yaml
-
-        from inkless.errors import ScenarioError
-        from inkless.scenario.load import located
-
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        raise ScenarioError(*located(str(path), node, where))
 
 
 def _check_options(replications: int, view: str | None, keys: Path | None) -> None:

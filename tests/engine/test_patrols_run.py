@@ -19,6 +19,7 @@ from inkless.engine.state import Options
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import PictureName
+from inkless.simulation import SensorPlatforms
 from inkless.simulation.patrol import Sorties, station_coverage
 from inkless.units import DEG
 
@@ -189,20 +190,31 @@ def test_results_have_a_patrols_section() -> None:
     assert "patrols" not in json.loads(results(Engine(no, seed=1).run()).to_json())
 
 
-def test_run_refuses_a_patrol_radar_in_one_located_line(tmp_path: Path) -> None:
-    """A patrol's airborne radar is validated but not flown yet: rather than run without it
-    (the defence would see less than the file says), ``inkless run`` stops at its line."""
+def test_a_patrol_radar_rides_on_its_aircraft_which_is_never_engaged() -> None:
+    """Without the ground radar, only the radar on the patrol aircraft can see the drones: on
+    the tracked picture the patrol still fires at them (before: refused, and without the radar
+    nothing at all would be seen), the aircraft are coalition aircraft in the world (their
+    radars' routes follow the sortie: the position at mid-station is the schedule's) and no
+    interceptor is ever fired at a coalition aircraft."""
     text = FLOWN.replace("    reserve_s: 300\n",
-                         "    reserve_s: 300\n    radar: {range_km: {drone: 60}}\n")
-    path = tmp_path / "cap.yaml"
-    path.write_text(text)
-    line = text.splitlines().index("    radar: {range_km: {drone: 60}}") + 1
-    r = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "o")])
-    assert r.exit_code == 2
-    assert r.stderr.splitlines() == [
-        f"{path}:{line}: patrols[0].radar: an airborne radar on patrol aircraft is not flown "
-        "by the engine yet; remove radar to run"]
-    assert not (tmp_path / "o" / "results.json").exists()
+                         "    reserve_s: 300\n    radar: {range_km: {drone: 60, civil: 100}}\n")
+    text = text.replace("sensors:\n  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, "
+                        "lon_deg: 35.0},\n     range_km: {drone: 200, civil: 200}, "
+                        "scan_period_s: 5}\n", "")
+    assert "r1" not in text
+    sc = parse_scenario(text, "cap.yaml")
+    eng = Engine(sc, seed=1, picture="tracked")
+    sensors = eng.tables.sensors
+    assert sensors.id == ("cap1.1.1.radar", "cap1.2.1.radar")
+    s = Sorties.plan(sc.patrols)
+    mid = float((s.on_station[0] + s.bingo[0]) / 2)
+    at = SensorPlatforms(sensors).grid(5.0, int(mid / 5) + 1)[0][int(mid / 5), 0]
+    assert np.linalg.norm(at - s.positions(5.0 * int(mid / 5))[0][0]) < 1000.0  # chords
+    rec = eng.run()
+    f, units = rec.flight, rec.tables.units
+    assert f.n >= 2 and {units.id[u] for u in f.unit[: f.n]} <= {"cap1.1.1", "cap1.2.1"}
+    findings = results(rec)
+    assert findings.friendly_engagements == 0 and findings.civil_engagements == 0
 
 
 def test_an_aircraft_fires_from_where_it_flies_in_the_events(tmp_path: Path) -> None:

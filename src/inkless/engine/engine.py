@@ -120,6 +120,8 @@ class Engine:
         self.raid = raid = generate_raid(scenario, tables, rng)
         self.kill_draws = KillDraws.draw(rng, len(raid) + 1)  # the last row: shots at no threat
         self.patrols = Patrols.of(scenario, tables.units)
+        if self.patrols is not None:  # their radars ride on the aircraft
+            self.tables = tables = self.patrols.radars(scenario, tables)
         # the engine's units: the patrol aircraft's rows move (the record's tables do not)
         self.units = units = Patrols.moving(tables.units) if self.patrols else tables.units
         flown = dataclasses.replace(tables, units=units)

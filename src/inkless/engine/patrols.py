@@ -13,8 +13,11 @@ A shot costs its aircraft a lead-intercept vector at dash speed (:meth:`Patrols.
 within its fuel, home with the reserve) and the way back to station at cruise; it is
 unavailable meanwhile, its fuel is recounted (bingo earlier) and, out of missiles, it goes home.
 The missile flies from where the schedule has the aircraft at the decision time: the vector is
-a cost, its path is not flown (docs/patrols.md). Not modelled yet: the aircraft's own radar and
-its IFF answer.
+a cost, its path is not flown (docs/patrols.md). A patrol's radar rides on each of its aircraft
+(:meth:`Patrols.radars`: an airborne sensor on the sortie's route as scheduled), which makes the
+aircraft a coalition aircraft in the world that answers IFF as a friend. Not modelled yet: the
+radar's route after a shot moved the aircraft's bingo (it follows the schedule); aircraft
+without a radar are not in the sensed world at all.
 """
 
 from __future__ import annotations
@@ -25,19 +28,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from inkless.arrays import F64, I64, B
-from inkless.errors import InputError
+from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.model import Scenario
-from inkless.scenario.tables import FireUnitTable
+from inkless.scenario.tables import FireUnitTable, SensorTable, Tables, class_ranges
 from inkless.simulation.patrol import Sorties, Vectors, vectors
+from inkless.units import DEG
 
 from .screen import Screen
 from .state import Options
 
-__all__ = ["PATROL_RADAR", "Patrols"]
-
-#: Why a patrol's ``radar`` is refused (docs/patrols.md: not flown yet).
-PATROL_RADAR = ("an airborne radar on patrol aircraft is not flown by the engine yet; remove "
-                "radar to run")
+__all__ = ["Patrols"]
 
 
 @dataclass
@@ -54,16 +54,54 @@ class Patrols:
 
     @classmethod
     def of(cls, scenario: Scenario, units: FireUnitTable) -> Patrols | None:
-        """The run's patrols, their aircraft the last rows of ``units`` (None: no patrols);
-        a patrol with a ``radar`` is refused (:data:`PATROL_RADAR`)."""
+        """The run's patrols, their aircraft the last rows of ``units`` (None: no patrols)."""
         if not scenario.patrols:
             return None
-        for i, p in enumerate(scenario.patrols):
-            if p.radar is not None:
-                raise InputError(f"patrols[{i}].radar: {PATROL_RADAR}")
         sorties = Sorties.plan(scenario.patrols)
         n = len(units.id)
         return cls(sorties, np.arange(n - len(sorties), n), np.ones(n, bool))
+
+    def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
+        """``tables`` with one airborne sensor (``PATROL.F.A.radar``) per aircraft of a patrol
+        that carries a ``radar``, flying the aircraft's sortie as scheduled: a route of its
+        positions every ``step_s`` seconds from take-off to landing at cruise speed (a route
+        is flown at constant speed, as the sortie is; its chords are a little shorter than the
+        orbit's arcs, so the route runs slightly ahead: some 300 m after 1000 s on a 10 km
+        orbit). Airborne sensors are coalition aircraft
+        (:func:`inkless.simulation.adsb.coalition_aircraft`): it answers IFF as a friend."""
+        s, members = self.sorties, {m: i for i, m in enumerate(tables.members)}
+        rows = [a for a in range(len(s)) if scenario.patrols[s.patrol[a]].radar is not None]
+        if not rows:
+            return tables
+        grid = np.arange(s.launch[rows].min(), s.landed[rows].max() + step_s, step_s)
+        at = np.array([s.positions(float(t))[0] for t in grid])  # (times, aircraft, 3)
+        routes = []
+        for a in rows:
+            keep = (grid > s.launch[a]) & (grid < s.landed[a])
+            ecef = np.r_[s.positions(float(s.launch[a]))[0][a:a + 1], at[keep, a],
+                         s.positions(float(s.landed[a]))[0][a:a + 1]]
+            lat, lon, alt = geodetic_from_ecef(ecef)
+            routes.append((lat, lon, alt, float(s.cruise[a]), float(s.launch[a])))
+        radar = [scenario.patrols[s.patrol[a]].radar for a in rows]
+        owner = [members[scenario.patrols[s.patrol[a]].owner] for a in rows]
+        old, k = tables.sensors, len(rows)
+        new = SensorTable(
+            id=(*old.id, *(f"{s.ids[a]}.radar" for a in rows)),
+            owner=np.r_[old.owner, owner].astype(np.int64),
+            kind=(*old.kind, *("airborne",) * k),
+            ecef=np.r_[old.ecef, np.full((k, 3), np.nan)],
+            route=(*old.route, *routes),
+            range=np.r_[old.range, [class_ranges(r) for r in radar if r is not None]],
+            min_el=np.r_[old.min_el, np.full(k, -np.pi / 2)],
+            max_el=np.r_[old.max_el, np.full(k, np.pi / 2)],
+            scan_period=np.r_[old.scan_period, [r.scan_period_s for r in radar if r]],
+            sigma_range=np.r_[old.sigma_range, [r.sigma_range_m for r in radar if r]],
+            sigma_az=np.r_[old.sigma_az, [r.sigma_azimuth_deg * DEG for r in radar if r]],
+            sigma_el=np.r_[old.sigma_el, [r.sigma_elevation_deg * DEG for r in radar if r]],
+            pd=np.r_[old.pd, [r.pd for r in radar if r]],
+            false_alarms=np.r_[old.false_alarms, np.zeros(k)],
+        )
+        return dataclasses.replace(tables, sensors=new)
 
     @staticmethod
     def moving(units: FireUnitTable) -> FireUnitTable:

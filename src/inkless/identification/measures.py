@@ -190,7 +190,7 @@ def misdeclared(history: IdentityHistory, truth_kind: ArrayLike) -> dict[str, fl
 def first_hostile_time(history: IdentityHistory, n_truth: int, member: int | None = None) -> F64:
     """``(n_truth,)`` first time any track of each truth row was hostile (NaN: never), in any
     member's picture or in ``member``'s."""
-    sel = (history.truth >= 0) & (history.category == HOSTILE)
+    sel = (history.truth >= 0) & (history.truth < n_truth) & (history.category == HOSTILE)
     if member is not None:
         sel &= history.member == member
     out = np.full(n_truth, np.inf)

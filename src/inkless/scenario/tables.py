@@ -18,7 +18,7 @@ from inkless.arrays import F64, I64
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.units import DEG, KM
 
-from .model import TARGET_CLASSES, THREAT_CLASSES, Point, Scenario, Sensor
+from .model import TARGET_CLASSES, THREAT_CLASSES, PatrolRadar, Point, Scenario, Sensor
 
 __all__ = [
     "CLASS_INDEX",
@@ -28,6 +28,7 @@ __all__ = [
     "FireUnitTable",
     "SensorTable",
     "Tables",
+    "class_ranges",
     "compile_tables",
 ]
 
@@ -206,6 +207,20 @@ class _Aircraft:
     reload_s: float = 0.0
 
 
+def class_ranges(x: Sensor | PatrolRadar) -> F64:
+    """A radar's detection range per target class (ballistic, cruise, drone, civil), m: given,
+    or scaled from the reference range by the radar range equation (0: neither)."""
+    out = np.zeros(len(TARGET_CLASSES))
+    for c, name in enumerate(TARGET_CLASSES):
+        given = (x.range_km or {}).get(name)
+        if given is not None:
+            out[c] = given * KM
+        elif x.reference_range_km is not None and x.reference_rcs_m2 is not None:
+            # Radar range equation: detection range scales with RCS to the power 1/4.
+            out[c] = x.reference_range_km * KM * (RCS_DEFAULT_M2[c] / x.reference_rcs_m2) ** 0.25
+    return out
+
+
 def _sensor_table(scenario: Scenario, member_index: dict[str, int]) -> SensorTable:
     """The sensors in SI: fixed positions (ECEF m) or routes, detection range per target class
     (given, or scaled from the reference range by the radar range equation), accuracies."""
@@ -222,15 +237,7 @@ def _sensor_table(scenario: Scenario, member_index: dict[str, int]) -> SensorTab
             assert x.route is not None  # the model guarantees one of the two
             la, lo, al = _geo(x.route.waypoints)
             routes.append((la, lo, al, x.route.speed_mps, x.route.depart_s))
-        for c, name in enumerate(TARGET_CLASSES):
-            given = (x.range_km or {}).get(name)
-            if given is not None:
-                ranges[i, c] = given * KM
-            elif x.reference_range_km is not None and x.reference_rcs_m2 is not None:
-                # Radar range equation: detection range scales with RCS to the power 1/4.
-                ranges[i, c] = (
-                    x.reference_range_km * KM * (RCS_DEFAULT_M2[c] / x.reference_rcs_m2) ** 0.25
-                )
+        ranges[i] = class_ranges(x)
     return SensorTable(
         id=tuple(x.id for x in s),
         owner=np.array([member_index[x.owner] for x in s], dtype=np.int64),
