@@ -283,3 +283,143 @@ def test_a_members_view_report_has_its_replay(tmp_path: Path) -> None:
     assert rp["view"] == "HOST" and "ALLY" not in rp["members"]
     assert re.search(r"As HOST may see it", html)
     assert re.search(r"replays replication 1 of 3 \(seed 7", html)
+
+
+# -- fighter patrols ---------------------------------------------------------------------------
+
+PATROL = """\
+name: cap
+settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 3000, scan_period_s: 5}
+members:
+  - {id: A, name: Alpha, role: host}
+  - {id: B, name: Beta, role: partner, anonymous: true,
+     rules: {caveats: {release: [{what: sensor_positions, to: [CELL]},
+                                 {what: engagements, to: [A, CELL]}]}}}
+  - {id: CELL, name: Cell, role: orchestrator}
+assets:
+  - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
+interceptors:
+  - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
+sensors:
+  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, lon_deg: 35.0},
+     range_km: {drone: 200, civil: 200}, scan_period_s: 5}
+patrols:
+  - {id: cap1, owner: A, base: {lat_deg: 31.0, lon_deg: 35.0},
+     station: {centre: {lat_deg: 31.2, lon_deg: 35.05, alt_m: 6000}, radius_km: 10},
+     interceptor: aam, missiles_per_aircraft: 2, aircraft_per_flight: 1, flights: 1,
+     cruise_speed_mps: 200, dash_speed_mps: 300, endurance_s: 2400, reserve_s: 300}
+  - {id: cap2, owner: B, base: {lat_deg: 30.8, lon_deg: 35.3},
+     station: {centre: {lat_deg: 31.0, lon_deg: 35.4, alt_m: 7000}, pattern: racetrack,
+               radius_km: 6, length_km: 30, axis_deg: 60},
+     interceptor: aam, missiles_per_aircraft: 2, aircraft_per_flight: 2, flights: 1,
+     cruise_speed_mps: 220, dash_speed_mps: 300, endurance_s: 2400, reserve_s: 300}
+raid:
+  waves:
+    - {id: early, threat_class: drone, count: 4, speed_mps: 50, altitude_m: 1500,
+       launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [200, 260]}
+"""
+
+
+@cache
+def _patrolled() -> Record:
+    from inkless.scenario import parse_scenario
+
+    return run(parse_scenario(PATROL, "cap.yaml"), 1, picture="perfect")
+
+
+def _deg(ecef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from inkless.physics.geodesy import geodetic_from_ecef
+
+    lat, lon, _ = geodetic_from_ecef(np.asarray(ecef, dtype=float).reshape(-1, 3))
+    return np.degrees(lat), np.degrees(lon)
+
+
+def _flies_as_its_sortie(record: Record, rp: dict[str, Any]) -> None:
+    """At 200 times over the run each aircraft is shown (launch <= t < end) exactly when its
+    sortie as flown has it airborne, within the thinning tolerance (+ the 1e-4 degree
+    rounding) of ``Sorties.positions`` on the ground."""
+    s = record.patrols
+    assert s is not None
+    tol = rp["tolerance_m"] + 16.0  # 1e-4 degree of latitude and of longitude
+    by_id = {a["id"]: a for a in rp["patrols"]}
+    assert set(by_id) == {a for a, t in zip(s.ids, s.launch, strict=True) if t <= record.t_end}
+    for t in np.linspace(0.0, record.t_end, 200, endpoint=False).tolist():
+        ecef, airborne = s.positions(t)
+        lat, lon = _deg(ecef)
+        for i, aid in enumerate(s.ids):
+            a = by_id.get(aid)
+            shown = a is not None and a["t"][0] <= t < a["end"]
+            assert shown == bool(airborne[i]), (aid, t)
+            if a is not None and shown:
+                la = np.interp(t, a["t"], a["lat"])
+                lo = np.interp(t, a["t"], a["lon"])
+                d = np.hypot(la - lat[i], (lo - lon[i]) * np.cos(np.radians(lat[i])))
+                assert d * M_PER_DEG <= tol, (aid, t, d * M_PER_DEG)
+
+
+def test_patrol_aircraft_fly_in_the_replay_as_their_sorties_flew() -> None:
+    """Every patrol aircraft is in the replay's ``patrols`` and flies there as its sortie flew
+    (:func:`_flies_as_its_sortie`), also when the threats' sample step (60 s: 12 km of a
+    10 km orbit) is too coarse for its turns; each patrol's station outline is at the
+    pattern's distance from its centre (orbit radius, or the racetrack's legs and turns).
+    Before: no ``patrols`` key."""
+    record = _patrolled()
+    s = record.patrols
+    assert s is not None and len(s) == 3
+    for sample_s in (10.0, 60.0):
+        _flies_as_its_sortie(record, replay(record, sample_s=sample_s))
+    rp = replay(record)
+    assert {a["member"] for a in rp["patrols"]} == {"A", "B"}
+    stations = {st["patrol"]: st for st in rp["stations"]}
+    assert set(stations) == {"cap1", "cap2"}
+    for pid, centre, reach in (("cap1", (31.2, 35.05), (10e3, 10e3)),
+                               ("cap2", (31.0, 35.4), (6e3, 15e3 + 6e3))):
+        st = stations[pid]
+        d = np.hypot(np.array(st["polygon"])[:, 0] - centre[0],
+                     (np.array(st["polygon"])[:, 1] - centre[1])
+                     * np.cos(np.radians(centre[0]))) * M_PER_DEG
+        assert d.min() == pytest.approx(reach[0], rel=0.01)
+        assert d.max() == pytest.approx(reach[1], rel=0.01)
+    # the aircraft are drawn flying, not as fire units at their bases
+    assert not {u["id"] for u in rp["units"]} & set(s.ids)
+
+
+def test_an_aircraft_interceptor_starts_where_the_aircraft_was_when_it_fired() -> None:
+    """Each interceptor fired by a patrol aircraft starts at the aircraft's position at its
+    fire time (``Sorties.positions``, as in events.csv), not at its base (before: the base,
+    31.0 N 35.0 E for cap1)."""
+    record = _patrolled()
+    s, f = record.patrols, record.flight
+    assert s is not None and f.n > 0
+    rp = replay(record)
+    first = n_units = len(record.tables.units.id)
+    for k, r in enumerate(rp["interceptors"]):
+        a = s.ids.index(r["unit"])
+        lat, lon = _deg(s.positions(float(f.fire_time[k]))[0][a])
+        assert r["from"] == pytest.approx([float(lat[0]), float(lon[0])], abs=1e-4)
+        base = np.degrees(s.base[a, :2])
+        assert abs(r["from"][0] - base[0]) + abs(r["from"][1] - base[1]) > 0.05
+        first = min(first, int(f.unit[k]))
+    assert first >= n_units - len(s)
+
+
+@pytest.mark.parametrize("viewer", ["A", "B", "CELL"])
+def test_a_members_replay_shows_the_patrols_whose_sites_it_may_see(viewer: str) -> None:
+    """A member's replay (``inkless run --view``) keeps the patrols' aircraft and stations under
+    the fire units' rule (``sensor_positions``): B keeps its sites from A, so A sees only its
+    own patrol and no trace of B's; B and the cell see both."""
+    from inkless.afteraction.views import Audience, provenance, replay_view
+    from inkless.scenario.load import coalition_members
+
+    record = _patrolled()
+    aud = Audience.of(coalition_members(record.scenario), viewer, bytes(range(32)))
+    rp = replay_view(record, provenance(record), aud)
+    patrols = {st["patrol"] for st in rp["stations"]}
+    aircraft = {a["id"].split(".")[0] for a in rp["patrols"]}
+    if viewer == "A":
+        assert patrols == aircraft == {"cap1"}
+        text = json.dumps(rp)
+        assert "cap2" not in text and "Beta" not in text and '"B"' not in text
+    else:
+        assert patrols == aircraft == {"cap1", "cap2"}
+        assert len(rp["patrols"]) == 3

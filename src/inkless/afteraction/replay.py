@@ -15,11 +15,21 @@ What it holds (degrees, seconds since the scenario epoch, JSON keys below):
   the rows a member holds (released to it: ``IdentityRecord.held``): each track's path, the
   stretches of time it was held (from a decision time to one period after the last one held)
   and its identity changes.
-* ``interceptors``: every round fired, a straight line from its unit to the intercept point,
+* ``interceptors``: every round fired, a straight line from its unit (a patrol aircraft: where
+  it was at the fire time, as in events.csv) to the intercept point,
   flown at constant speed from ``fire`` to ``end`` (the map's picture, not the flyout model), and
   its result; an intercept (kill) or miss marker stays from ``end`` on.
+* ``patrols``: every fighter-patrol aircraft launched by the end of the run (``id``
+  ``PATROL.F.A``, ``patrol``, ``member``), its ground track as flown (``Record.patrols``,
+  :meth:`~inkless.simulation.patrol.Sorties.positions`) from take-off to ``end`` (landing or the
+  end of the run), sampled every ``sample_s`` or more often where its pattern's turns need it
+  (below), plus its take-off, joining, bingo and landing times, and thinned; the vectors to an
+  intercept are a cost in fuel and time, not flown (docs/patrols.md), so none is drawn.
+* ``stations``: each patrol's CAP pattern (``polygon``, its outline every 5 degrees of the
+  turns) and its ``base``.
 * ``impacts``: where and when each leaking threat came down, and the asset it hit.
-* ``assets``, ``units`` (fire units), ``regions`` (airspace polygons), ``closures`` (region,
+* ``assets``, ``units`` (fire units at fixed sites: a patrol's aircraft are in ``patrols``),
+  ``regions`` (airspace polygons), ``closures`` (region,
   from, until) and ``grants`` (grantor, grantee, region, what, from, until).
 * ``seed`` and ``replication`` (its index, from 0): which run the map replays (with several
   replications, the first: ``SeedSequence(seed).spawn(R)[replication]``).
@@ -29,7 +39,11 @@ interpolation in time between kept samples stays within ``tolerance_m`` of every
 on the ground (Ramer–Douglas–Peucker with the time-synchronised distance, Meratnia & de By 2004,
 *Spatiotemporal compression techniques for moving point objects*, EDBT, LNCS 2992). Ground
 distances use the local equirectangular approximation (R = 6 371 km), ample at that tolerance.
-Coordinates are rounded to 1e-4 degree (about 11 m), times to 0.1 s.
+Coordinates are rounded to 1e-4 degree (about 11 m), times to 0.1 s. A patrol aircraft is
+sampled at most every ``2 sqrt(r tolerance_m) / cruise`` s (``r`` its pattern's turn radius):
+the chord between two samples on a turn then strays at most ``tolerance_m / 2`` from the arc
+(sagitta ``c^2 / 8 r``), so the replayed aircraft stays within about ``tolerance_m`` of its
+sortie at any time, not only at the samples.
 """
 
 from __future__ import annotations
@@ -52,6 +66,7 @@ from inkless.engagement import RESULT_NAMES
 from inkless.engine import KILLED, LANDED, Record
 from inkless.identification import CATEGORY_NAMES
 from inkless.physics.geodesy import geodetic_from_ecef
+from inkless.physics.sortie import stadium_point, station_geodetic
 from inkless.scenario.model import THREAT_CLASSES
 from inkless.units import deg_from_rad
 from inkless.web import MISSING_HINT, inline_assets
@@ -177,10 +192,57 @@ def _tracks(record: Record, tolerance_m: float, member: int | None = None
     return out
 
 
+def _first_aircraft(record: Record) -> int:
+    """Fire-unit row of the first patrol aircraft (the aircraft are the last rows,
+    ``Record.patrols`` order); the number of units when there is none."""
+    return len(record.tables.units.id) - (len(record.patrols) if record.patrols else 0)
+
+
+def _patrols(record: Record, sample_s: float, tolerance_m: float
+             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every patrol aircraft's thinned ground track as flown, and every patrol's station
+    (module docstring)."""
+    s, sc = record.patrols, record.scenario
+    if s is None or len(s) == 0:
+        return [], []
+    end = np.minimum(s.landed, record.t_end)
+    step = min(sample_s, float((2.0 * np.sqrt(s.radius * tolerance_m) / s.cruise).min()))
+    corners = np.r_[s.launch, s.on_station, s.bingo, end]
+    times = np.union1d(np.arange(0.0, record.t_end, step), corners[corners <= record.t_end])
+    pos = np.stack([s.positions(t)[0] for t in times.tolist()], axis=1)  # (n, k, 3)
+    aircraft = []
+    for i in np.flatnonzero(s.launch <= record.t_end).tolist():
+        p = sc.patrols[int(s.patrol[i])]
+        inside = (times >= s.launch[i]) & (times <= end[i])
+        lat, lon = _degrees(pos[i, inside])
+        aircraft.append({"id": s.ids[i], "patrol": p.id, "member": p.owner,
+                         "end": round(float(end[i]), 1),
+                         **_path(times[inside], lat, lon, tolerance_m)})
+    stations = []
+    for i in np.unique(s.patrol, return_index=True)[1].tolist():
+        perimeter = 2.0 * s.length[i] + 2.0 * np.pi * s.radius[i]
+        x, y = stadium_point(np.linspace(0.0, perimeter, 73), s.length[i], s.radius[i])
+        lat, lon = station_geodetic(s.centre[i, 0], s.centre[i, 1], s.axis[i], x, y)
+        p = sc.patrols[int(s.patrol[i])]
+        stations.append({
+            "patrol": p.id, "member": p.owner,
+            "base": [round(float(deg_from_rad(s.base[i, 0])), 4),
+                     round(float(deg_from_rad(s.base[i, 1])), 4)],
+            "polygon": np.round(deg_from_rad(np.c_[lat, lon]), 4).tolist()})
+    return aircraft, stations
+
+
 def _interceptors(record: Record) -> list[dict[str, Any]]:
-    """Every round fired: unit, member, threat, fire and end times, from and to, result."""
+    """Every round fired: unit, member, threat, fire and end times, from (a patrol aircraft:
+    where its sortie as flown has it at the fire time) and to, result."""
     fl, units, raid = record.flight, record.tables.units, record.raid
     lat, lon = _degrees(fl.point[: fl.n]) if fl.n else (np.zeros(0), np.zeros(0))
+    ulat, ulon = deg_from_rad(units.lat[fl.unit[: fl.n]]), deg_from_rad(units.lon[fl.unit[: fl.n]])
+    first, s = _first_aircraft(record), record.patrols
+    if s is not None:  # the rows from ``first`` on are its aircraft
+        for k in np.flatnonzero(fl.unit[: fl.n] >= first).tolist():
+            at = s.positions(float(fl.fire_time[k]))[0][int(fl.unit[k]) - first]
+            (ulat[k],), (ulon[k],) = _degrees(at)
     out = []
     for k, u in enumerate(fl.unit[: fl.n].tolist()):
         j = int(fl.threat[k])
@@ -188,8 +250,7 @@ def _interceptors(record: Record) -> list[dict[str, Any]]:
             "unit": units.id[u], "member": record.tables.members[units.owner[u]],
             "threat": raid.id[j] if j >= 0 else "",
             "fire": round(float(fl.fire_time[k]), 1), "end": round(float(fl.intercept_time[k]), 1),
-            "from": [round(float(deg_from_rad(units.lat[u])), 4),
-                     round(float(deg_from_rad(units.lon[u])), 4)],
+            "from": [round(float(ulat[k]), 4), round(float(ulon[k]), 4)],
             "to": [round(float(lat[k]), 4), round(float(lon[k]), 4)],
             "result": RESULT_NAMES[int(fl.result[k])],
         })
@@ -239,6 +300,7 @@ def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0,
             :func:`inkless.afteraction.views.replay_view`, filters the rest).
     """
     tables = record.tables
+    aircraft, stations = _patrols(record, sample_s, tolerance_m)
     return {
         "version": REPLAY_VERSION,
         "epoch": record.scenario.settings.epoch.isoformat().replace("+00:00", "Z"),
@@ -252,6 +314,8 @@ def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0,
         "threats": _threats(record, sample_s, tolerance_m),
         "tracks": _tracks(record, tolerance_m, member),
         "interceptors": _interceptors(record),
+        "patrols": aircraft,
+        "stations": stations,
         "impacts": _impacts(record),
         "assets": [{"name": tables.assets.name[i],
                     "lat": round(float(deg_from_rad(tables.assets.lat[i])), 4),
@@ -261,7 +325,7 @@ def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0,
         "units": [{"id": tables.units.id[i], "member": tables.members[tables.units.owner[i]],
                    "lat": round(float(deg_from_rad(tables.units.lat[i])), 4),
                    "lon": round(float(deg_from_rad(tables.units.lon[i])), 4)}
-                  for i in range(len(tables.units.id))],
+                  for i in range(_first_aircraft(record))],
         **_airspace(record),
     }
 

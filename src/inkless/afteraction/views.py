@@ -579,7 +579,8 @@ def replay_view(record: Record, prov: Provenance, aud: Audience) -> dict[str, An
     """The run's replay (:func:`inkless.afteraction.replay.replay`) as the viewer may see it:
     the threats whose track it may see (as on its map; a threat killed by a shot it may not
     see ends as ``track_ended``), the coalition picture's tracks released to it with their
-    identities, the shots it may see, every impact, the fire units whose sites it may see;
+    identities, the shots it may see, every impact, the fire units and fighter patrols (aircraft
+    and stations) whose sites it may see;
     members and units relabelled, every string scrubbed."""
     rp = replay(record, member=prov.members.index(aud.viewer.id))
     units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
@@ -589,11 +590,19 @@ def replay_view(record: Record, prov: Provenance, aud: Audience) -> dict[str, An
     killed = {s["threat"] for s in shots if s["result"] == "kill"}
     threats = [{**th, "fate": "track_ended" if th["fate"] == "killed" and th["id"] not in killed
                 else th["fate"]} for th in rp["threats"] if th["id"] in known]
+    sites = [st for st in rp["stations"] if aud.sees(st["member"], "sensor_positions")]
+    patrols = _site_labels([st["patrol"] for st in sites], [st["member"] for st in sites], aud,
+                           "patrol")
     view = {
         **rp, "view": aud.viewer.id, "members": [aud.label(m) for m in rp["members"]],
         "threats": threats, "interceptors": shots,
         "units": [{**u, "id": units.get(u["id"], u["id"]), "member": aud.label(u["member"])}
                   for u in rp["units"] if aud.sees(u["member"], "sensor_positions")],
+        "patrols": [{**a, "id": units.get(a["id"], a["id"]), "patrol": patrols[a["patrol"]],
+                     "member": aud.label(a["member"])}
+                    for a in rp["patrols"] if a["patrol"] in patrols],
+        "stations": [{**st, "patrol": patrols[st["patrol"]], "member": aud.label(st["member"])}
+                     for st in sites],
     }
     out: dict[str, Any] = _Scrub(aud).any(view)
     return out
