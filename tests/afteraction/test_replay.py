@@ -380,8 +380,11 @@ def test_patrol_aircraft_fly_in_the_replay_as_their_sorties_flew() -> None:
                      * np.cos(np.radians(centre[0]))) * M_PER_DEG
         assert d.min() == pytest.approx(reach[0], rel=0.01)
         assert d.max() == pytest.approx(reach[1], rel=0.01)
-    # the aircraft are drawn flying, not as fire units at their bases
+    # the aircraft are drawn flying, not as fire units at their bases; the legend says so
     assert not {u["id"] for u in rp["units"]} & set(s.ids)
+    if not assets.missing_assets():
+        assert "▲ patrol aircraft" in _section(rp)
+        assert "▲ patrol aircraft" not in _section(replay(_record()))  # basics: none
 
 
 def test_an_aircraft_interceptor_starts_where_the_aircraft_was_when_it_fired() -> None:

@@ -341,6 +341,10 @@ def _box(rp: Mapping[str, Any]) -> tuple[float, float, float, float]:
     for a in (*rp["assets"], *rp["units"]):
         lat.append(a["lat"])
         lon.append(a["lon"])
+    for st in rp.get("stations", ()):
+        for la, lo in (st["base"], *st["polygon"]):
+            lat.append(la)
+            lon.append(lo)
     if not lat:
         return (-180.0, 180.0, -60.0, 75.0)
     return (min(lon), max(lon), min(lat), max(lat))
@@ -375,6 +379,7 @@ def replay_html(rp: Mapping[str, Any] | None, replications: int = 1) -> markupsa
         assets=assets, hint=MISSING_HINT, data_json=data.replace("<", "\\u003c"),
         data_kb=f"{len(data) / 1000:,.0f}", sample_s=f"{rp['sample_s']:g}",
         tolerance_m=f"{rp['tolerance_m']:g}", tracks=bool(rp["tracks"]),
+        patrols=bool(rp.get("patrols")),
         perfect=rp["picture"] == "perfect",
         classes=sorted(_CLASS_COLOURS.items()), seed=rp["seed"],
         replication=rp["replication"] + 1, replications=replications,

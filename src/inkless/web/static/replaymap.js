@@ -12,8 +12,9 @@
  *       {threats: [{id, cls, lat, lon}], tracks: [{id, identity, lat, lon}],
  *        interceptors: [{key, member, from: [lat, lon], lat, lon}],
  *        intercepts: [{key, result, lat, lon}], impacts: [{id, asset, lat, lon}],
- *        closed: [region id]}
- *   view.setStatic({assets, units, regions})   what does not move.
+ *        closed: [region id], aircraft: [{id, member, lat, lon, heading}] (optional)}
+ *   view.setStatic({assets, units, regions, stations})   what does not move (stations:
+ *       fighter patrols' CAP patterns and bases, optional).
  *   InklessMap.stateAt(replay, t)   the picture at t (s since the epoch) of a replay
  *       (inkless.afteraction.replay): what is in flight at t, what has happened by t.
  *   InklessMap.replay(element, replay, assets)   a map with a time control (play, drag).
@@ -66,9 +67,26 @@
     return held;
   }
 
+  /** Heading (degrees clockwise from north, as drawn on the map) of a sampled path at t: from
+   *  its position at t to the one a sample later (or earlier, at its end). */
+  function headingAt(p, t, at, dt) {
+    var end = p.t[p.t.length - 1], a = at, b = pathAt(p, Math.min(t + dt, end));
+    if (t + dt > end) { a = pathAt(p, Math.max(t - dt, p.t[0])); b = at; }
+    if (!a || !b || (a[0] === b[0] && a[1] === b[1])) return 0;
+    var east = (b[1] - a[1]) * Math.cos(a[0] * Math.PI / 180);
+    return Math.atan2(east, b[0] - a[0]) * 180 / Math.PI;
+  }
+
   function stateAt(rp, t) {
     var s = { t: t, threats: [], tracks: [], interceptors: [], intercepts: [], impacts: [],
-      closed: [], grants: [] };
+      closed: [], grants: [], aircraft: [] };
+    (rp.patrols || []).forEach(function (a) {
+      if (a.t[0] <= t && t < a.end) {
+        var at = pathAt(a, t);
+        if (at) s.aircraft.push({ id: a.id, member: a.member, lat: at[0], lon: at[1],
+          heading: headingAt(a, t, at, rp.sample_s) });
+      }
+    });
     rp.threats.forEach(function (th) {
       if (th.t[0] <= t && t < th.end) {
         var at = pathAt(th, t);
@@ -143,6 +161,14 @@
       iconSize: sym.size, iconAnchor: sym.anchor });
   }
 
+  /** A patrol aircraft: an arrowhead in its member's colour pointing along its heading. */
+  function aircraftIcon(colour, heading) {
+    return root.L.divIcon({ className: "ink-aircraft", iconSize: [18, 18], iconAnchor: [9, 9],
+      html: '<svg width="18" height="18" viewBox="-9 -9 18 18"><path d="M0,-8 L6,7 L0,3 L-6,7 Z" ' +
+        'fill="' + colour + '" stroke="#111" stroke-width="1" transform="rotate(' +
+        heading.toFixed(0) + ')"/></svg>' });
+  }
+
   function glyphIcon(glyph, className) {
     return root.L.divIcon({ html: glyph, className: className, iconSize: [14, 14],
       iconAnchor: [7, 7] });
@@ -191,13 +217,25 @@
         icon: glyphIcon(kill ? "×" : "∘", kill ? "ink-intercept" : "ink-miss") })
         .bindTooltip(s.result + ": " + s.threat);
     }, function () {});
+    var aircraft = keyedLayer(map, function (s) {
+      var m = L.marker([s.lat, s.lon], { icon: aircraftIcon(memberColour(members, s.member),
+        s.heading), keyboard: false, pane: "inkTruth" }).bindTooltip(s.id + " (" + s.member + ")");
+      m.heading = s.heading;
+      return m;
+    }, function (m, s) {
+      m.setLatLng([s.lat, s.lon]);
+      if (Math.abs(m.heading - s.heading) > 5) {
+        m.heading = s.heading;
+        m.setIcon(aircraftIcon(memberColour(members, s.member), s.heading));
+      }
+    });
     var impacts = keyedLayer(map, function (s) {
       return L.marker([s.lat, s.lon], { keyboard: false,
         icon: glyphIcon("★", "ink-impact" + (s.asset ? " ink-impact-hit" : "")) })
         .bindTooltip("impact: " + s.id + (s.asset ? " on " + s.asset : ""));
     }, function () {});
     return { threats: threats, tracks: tracks, interceptors: interceptors,
-      intercepts: intercepts, impacts: impacts };
+      intercepts: intercepts, impacts: impacts, aircraft: aircraft };
   }
 
   function createMap(el, opts) {
@@ -224,6 +262,16 @@
         L.circle([a.lat, a.lon], { radius: Math.max(a.radius_m, 1500), color: "#1f5fa8",
           weight: 1.5, fillOpacity: 0.25, className: "ink-asset" }).bindTooltip(a.name).addTo(fixed);
       });
+      (st.stations || []).forEach(function (p) {
+        var c = memberColour(members, p.member);
+        L.polygon(p.polygon, { color: c, weight: 1.5, fill: false, dashArray: "2 4",
+          className: "ink-station" }).bindTooltip("CAP station of " + p.patrol + " (" + p.member + ")")
+          .addTo(fixed);
+        L.marker(p.base, { keyboard: false, icon: root.L.divIcon({ className: "ink-base",
+          iconSize: [12, 12], iconAnchor: [6, 6], html: '<svg width="12" height="12">' +
+            '<rect x="1" y="1" width="10" height="10" fill="' + c + '" stroke="#111"/></svg>' }) })
+          .bindTooltip("base of " + p.patrol + " (" + p.member + ")").addTo(fixed);
+      });
       (st.units || []).forEach(function (u) {
         L.circleMarker([u.lat, u.lon], { radius: 3.5, weight: 1, color: "#111",
           fillColor: memberColour(members, u.member), fillOpacity: 1, className: "ink-unit" })
@@ -243,6 +291,7 @@
       layers.interceptors(s.interceptors, function (x) { return x.key; });
       layers.intercepts(s.intercepts, function (x) { return x.key; });
       layers.impacts(s.impacts, function (x) { return x.id; });
+      layers.aircraft(s.aircraft || [], function (x) { return x.id; });
     }
 
     return { map: map, show: show, setStatic: setStatic };
@@ -266,6 +315,10 @@
     rp.threats.forEach(function (p) { p.lat.forEach(function (v, i) { add(v, p.lon[i]); }); });
     rp.assets.concat(rp.units).forEach(function (a) { add(a.lat, a.lon); });
     rp.interceptors.forEach(function (r) { add(r.to[0], r.to[1]); });
+    (rp.stations || []).forEach(function (p) {
+      add(p.base[0], p.base[1]);
+      p.polygon.forEach(function (v) { add(v[0], v[1]); });
+    });
     return isFinite(box[0][0]) ? box : [[-60, -180], [75, 180]];
   }
 
@@ -297,7 +350,8 @@
       q(".ink-counts").textContent = s.threats.length + " threats in flight · " +
         s.tracks.length + " tracks · " + s.interceptors.length + " interceptors in flight · " +
         s.intercepts.filter(function (x) { return x.result === "kill"; }).length +
-        " intercepts · " + s.impacts.length + " impacts";
+        " intercepts · " + s.impacts.length + " impacts" +
+        ((rp.patrols || []).length ? " · " + s.aircraft.length + " patrol aircraft aloft" : "");
       q(".ink-airspace").textContent = (s.closed.length ? "closed: " + s.closed.join(", ") : "no closure") +
         (rp.grants.length ? " · grants in force: " + (s.grants.map(function (g) {
           return g.grantor + "→" + g.grantee + " " + g.what + " (" + g.region + ")"; }).join(", ") || "none") : "");
