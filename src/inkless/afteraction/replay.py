@@ -42,8 +42,9 @@ distances use the local equirectangular approximation (R = 6 371 km), ample at t
 Coordinates are rounded to 1e-4 degree (about 11 m), times to 0.1 s. A patrol aircraft is
 sampled at most every ``2 sqrt(r tolerance_m) / cruise`` s (``r`` its pattern's turn radius):
 the chord between two samples on a turn then strays at most ``tolerance_m / 2`` from the arc
-(sagitta ``c^2 / 8 r``), so the replayed aircraft stays within about ``tolerance_m`` of its
-sortie at any time, not only at the samples.
+(sagitta ``c^2 / 8 r``; a turn of ``r <= tolerance_m / 4`` strays at most ``2 r`` whatever the
+step, so ``r`` is taken at least that), and the replayed aircraft stays within about
+``tolerance_m`` of its sortie at any time, not only at the samples.
 """
 
 from __future__ import annotations
@@ -206,7 +207,8 @@ def _patrols(record: Record, sample_s: float, tolerance_m: float
     if s is None or len(s) == 0:
         return [], []
     end = np.minimum(s.landed, record.t_end)
-    step = min(sample_s, float((2.0 * np.sqrt(s.radius * tolerance_m) / s.cruise).min()))
+    r = np.maximum(s.radius, tolerance_m / 4.0)  # a smaller turn strays at most 2 r anyway
+    step = min(sample_s, float((2.0 * np.sqrt(r * tolerance_m) / s.cruise).min()))
     corners = np.r_[s.launch, s.on_station, s.bingo, end]
     times = np.union1d(np.arange(0.0, record.t_end, step), corners[corners <= record.t_end])
     pos = np.stack([s.positions(t)[0] for t in times.tolist()], axis=1)  # (n, k, 3)
