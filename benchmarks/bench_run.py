@@ -105,7 +105,9 @@ def main() -> None:
                 cpu = statistics.median(r["cpu_s"] for r in runs)
                 print(f"  {'':<16} CPU of the run {cpu:7.2f} s (goal {TRACKED_GOAL_CPU_S:.0f} s, "
                       f"ratio {cpu / TRACKED_GOAL_CPU_S:.2f}): "
-                      f"{'met' if cpu < TRACKED_GOAL_CPU_S else 'NOT met'}")
+                      f"{'met' if cpu < TRACKED_GOAL_CPU_S else 'NOT met'}; peak memory "
+                      f"{peak:.0f} MB (goal {GOAL_MB:.0f} MB): "
+                      f"{'met' if peak < GOAL_MB else 'NOT met'}")
     print(f"  goals ({scenarios[0].stem}, perfect picture: {GOAL_S:.0f} s, {GOAL_MB:.0f} MB) "
           f"{'met' if met else 'NOT met'}")
 

@@ -89,6 +89,26 @@ def test_the_withheld_shots_are_found_after_the_run() -> None:
     assert rec.feasible_ever[(rec.blocked & WITHHELD) > 0].all()
 
 
+def test_the_record_taken_mid_run_and_again_keeps_every_scan() -> None:
+    """The recorder frees its per-scan parts when the record is taken (memory): taken again,
+    mid-run or at the end, the record still holds one scan row per identity row."""
+    eng = Engine(cruise(), 5, picture="tracked")
+    tick: int | None = 0
+    records = []
+    while tick is not None and tick <= eng.last_tick:
+        if tick >= eng.last_tick // 2 and len(records) < 2:
+            records += [eng.record(tick), eng.record(tick)]
+        tick = eng.step(tick).next_tick
+    records.append(eng.record(eng.last_tick))
+    rows = []
+    for rec in records:
+        assert rec.tracked is not None and rec.tracked.scans is not None
+        assert rec.identity.coalition is not None
+        rows.append(len(rec.tracked.scans.x))
+        assert rows[-1] == rec.identity.coalition.t.size
+    assert 0 < rows[0] == rows[1] < rows[2]
+
+
 def test_observers_see_every_cycle_and_every_change_of_gates() -> None:
     sc = cruise(ally_needs_a_request=True)
     w = Watcher()

@@ -24,6 +24,7 @@ truth (:class:`World`) and keeps, for the record:
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +54,14 @@ __all__ = ["Recorder"]
 _SAMPLE_S = 20.0  # the tracked picture is kept for the map every this many seconds
 
 
+def _joined(parts: list[NDArray[Any]]) -> NDArray[Any]:
+    """The ``parts`` concatenated, and in their place (memory: the parts are freed; a later
+    call, after more parts, gives the same rows)."""
+    out = np.concatenate(parts)
+    parts[:] = [out]
+    return out
+
+
 class Recorder:
     """The after-action's observer of a tracked picture (module docstring), from the start
     of the run under ``gates``."""
@@ -69,7 +78,10 @@ class Recorder:
         self._member_ids: dict[int, Identities | None] = {}
         self._release: list[NDArray[np.uint64]] = []
         self._samples: list[tuple[F64, I64, F64, I64]] = []
-        self._scans: list[tuple[NDArray[np.generic], ...]] = []  # ScanRecord.part per time
+        # ScanRecord's columns: the parts of every time (ScanRecord.part), after an empty one
+        self._scans: list[list[NDArray[np.generic]]] = [[a] for a in ScanRecord.part(
+            np.zeros((0, 6)), np.zeros((0, 6, 6)), np.zeros(0, np.int64), np.zeros(0),
+            np.zeros(0, np.int64), np.zeros((0, 3)))]
         self._every = max(1, round(_SAMPLE_S / self.dt))
         self.withheld: list[Withheld] = []
         #: the picture each member holds after the last cycle (member row -> its view)
@@ -83,8 +95,7 @@ class Recorder:
         self.gates = gates
         sensors, w = self.picture.tables.sensors, self.world
         acting = gates.acting_grid(self.dt * np.arange(w.ticks))[:, sensors.owner]
-        self.cover = [w.coverage(sensors, np.flatnonzero(sensors.owner == m), acting)
-                      for m in range(len(self.shares))]
+        self.cover = w.coverage(sensors, len(self.shares), acting)
         self.coalition_cover = np.zeros(w.objects.shape[:2], bool)
         for m in range(len(self.shares)):
             if self.shares[m] != "none":
@@ -103,9 +114,10 @@ class Recorder:
                                   self.frame.to_ecef(pic.x[:, :3]), pic.kind.copy()))
         self._identities(seen, views)
         d = seen.reports.det
-        self._scans.append(ScanRecord.part(pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor,
-                                           np.column_stack([d.range_m, d.az, d.el]), t,
-                                           seen.reports.sensors))
+        part = ScanRecord.part(pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor,
+                               np.column_stack([d.range_m, d.az, d.el]), t, seen.reports.sensors)
+        for column, a in zip(self._scans, part, strict=True):
+            column.append(a)
         self._withheld(seen, threats.alive & ~defence.engaged[:-1], threats, defence)
 
     def _score(self, tick: int, t: float, pic: CoalitionPicture, alive: NDArray[np.bool_]
@@ -186,7 +198,7 @@ class Recorder:
         else:
             t, i, e, k = np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros(0, np.int64)
         return PictureRecord(self.log, self.member_logs, t, i, e, k, self.shares, self.frame,
-                             ScanRecord.join(self._scans))
+                             ScanRecord(*map(_joined, self._scans)))
 
     def held_by_members(self, end_time: F64, duration_s: float) -> Held:
         """When each member's sensors held each threat (:class:`Held`): the threats' columns

@@ -46,7 +46,8 @@ from inkless.identification import (
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import SensorTable, Tables
-from inkless.sensing import Detections, EnuFrame, clutter_density, coverage_grid, detect, scan_ticks
+from inkless.sensing import Detections, EnuFrame, clutter_density, detect, scan_ticks
+from inkless.sensing.coverage import covered_by, in_flight
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.simulation.adsb import (
     AdsbReports,
@@ -166,28 +167,20 @@ class World:
     def ticks(self) -> int:
         return int(self.objects.shape[0])
 
-    def coverage(self, sensors: SensorTable, cols: I64, acting: NDArray[np.bool_]
-                 ) -> NDArray[np.bool_]:
-        """``(ticks, N)``: the objects the sensors ``cols`` cover at each tick while they act
-        (``acting (ticks, sensors)``); an airborne sensor does not cover its own aircraft."""
-        ticks, n_obj = self.objects.shape[:2]
-        if cols.size == 0:
-            return np.zeros((ticks, n_obj), bool)
-
-        def grid(c: I64, objects: NDArray[np.float32], alt: NDArray[np.float32],
-                 col: I64) -> NDArray[np.bool_]:
-            sub = tuple(a[:, c] for a in self.platform)
-            out: NDArray[np.bool_] = coverage_grid(
-                (sub[0], sub[1], sub[2]), sensors.range[c], sensors.min_el[c], sensors.max_el[c],
-                objects, alt, col, sensor_on=acting[:, c])
-            return out
-
-        cover = grid(cols, self.objects, self.objects_alt, self.object_col)
-        for c in cols[self.own_object[cols] >= 0].tolist():
-            o = int(self.own_object[c])
-            others = cols[cols != c]
-            cover[:, o] = grid(others, self.objects[:, o : o + 1], self.objects_alt[:, o : o + 1],
-                               self.object_col[o : o + 1])[:, 0] if others.size else False
+    def coverage(self, sensors: SensorTable, members: int, acting: NDArray[np.bool_]
+                 ) -> list[NDArray[np.bool_]]:
+        """Per member row ``(ticks, N)``: the objects its sensors cover at each tick while
+        they act (``acting (ticks, sensors)``), sensor by sensor as
+        :func:`inkless.sensing.coverage_grid` tests it (the in-flight samples gathered once);
+        an airborne sensor does not cover its own aircraft."""
+        flying = in_flight(self.objects, self.objects_alt)
+        cover = [np.zeros(self.objects_alt.shape, bool) for _ in range(members)]
+        for i in range(len(sensors.id)):
+            kk, jj = covered_by(i, self.platform, sensors.range, sensors.min_el,
+                                sensors.max_el, flying, self.object_col, acting)
+            if self.own_object[i] >= 0:
+                kk, jj = kk[jj != self.own_object[i]], jj[jj != self.own_object[i]]
+            cover[int(sensors.owner[i])][kk, jj] = True
         return cover
 
 

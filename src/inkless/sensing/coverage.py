@@ -18,6 +18,7 @@ from inkless.physics.geodesy import EARTH_MEAN_RADIUS
 __all__ = ["EFFECTIVE_EARTH_RADIUS", "InFlight", "coverage_grid", "covered_by", "in_flight"]
 
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
+_CHUNK = 1 << 16  # in-range tests on this many samples at a time (memory)
 
 
 def _visible(
@@ -116,18 +117,41 @@ def covered_by(
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """The in-flight samples (:func:`in_flight`) that sensor column ``i`` covers
     (:func:`coverage_grid`'s test): their ticks and objects, in the samples' order."""
-    sen_pos, sen_up, sen_alt = sensor
-    kk, jj, tgt_all, h_t_all, _ = flying
-    fixed = sen_pos.strides[0] == 0  # a broadcast view: the sensor does not move
-    pos = sen_pos[0, i] if fixed else sen_pos[kk, i]
-    pos_t = pos.astype(tgt_all.dtype)
+    kk, jj, tgt_all, _, _ = flying
+    fixed = sensor[0].strides[0] == 0  # a broadcast view: the sensor does not move
+    pos_t = (sensor[0][0, i] if fixed else sensor[0][kk, i]).astype(tgt_all.dtype)
     # Box pre-test on east-west and north-south ECEF offsets (exact: a sample beyond the
     # longest range on one axis has r2 >= that axis' square, which rounding cannot bring back
     # inside the 1e-6 margin); the range test below on the samples left, as on every sample.
     box = float(np.nanmax(sensor_range[i])) * (1.0 + 1e-6)
     cand = ((np.abs(tgt_all[:, 0] - pos_t[..., 0]) <= box)
             & (np.abs(tgt_all[:, 1] - pos_t[..., 1]) <= box)).nonzero()[0]
-    d = tgt_all[cand] - (pos_t if fixed else pos_t[cand])
+    # the tests are per sample: in blocks, so that the temporaries stay small
+    seen = [_covered(i, sensor, sensor_range, min_el, max_el, flying, target_cls, sensor_on,
+                     cand[lo : lo + _CHUNK]) for lo in range(0, max(cand.size, 1), _CHUNK)]
+    near = np.concatenate(seen)
+    return kk[near], jj[near]
+
+
+def _covered(
+    i: int,
+    sensor: tuple[F64, F64, F64],
+    sensor_range: F64,
+    min_el: F64,
+    max_el: F64,
+    flying: InFlight,
+    target_cls: NDArray[np.int64],
+    sensor_on: NDArray[np.bool_] | None,
+    cand: NDArray[np.intp],
+) -> NDArray[np.intp]:
+    """The samples among ``cand`` (increasing) that sensor column ``i`` covers
+    (:func:`covered_by`)."""
+    sen_pos, sen_up, sen_alt = sensor
+    kk, _, tgt_all, h_t_all, _ = flying
+    fixed = sen_pos.strides[0] == 0
+    pos = sen_pos[0, i] if fixed else sen_pos[kk[cand], i]
+    pos_t = pos.astype(tgt_all.dtype)
+    d = tgt_all[cand] - pos_t
     r2 = np.einsum("nk,nk->n", d, d)
     lim2 = (sensor_range[i] * sensor_range[i])[_classes(flying, target_cls)[cand]]
     local = (r2 <= lim2).nonzero()[0]
@@ -136,12 +160,12 @@ def covered_by(
         on = sensor_on[kk[near], i]
         near, local = near[on], local[on]
     if len(near) == 0:
-        return near, near
+        return near
     up = sen_up[0, i] if fixed else sen_up[kk[near], i]
     h_s = sen_alt[0, i] if fixed else sen_alt[kk[near], i]
     seen = _visible(
         d[local].astype(np.float64),
-        pos if fixed else pos[near],
+        pos if fixed else pos[local],
         up,
         h_s,
         tgt_all[near].astype(np.float64),
@@ -149,4 +173,4 @@ def covered_by(
         min_el[i],
         max_el[i],
     )
-    return kk[near[seen]], jj[near[seen]]
+    return near[seen]
