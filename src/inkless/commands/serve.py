@@ -52,12 +52,25 @@ def serve_command(
         "--tls-key", help="The TLS certificate's private key (PEM).")] = None,
     metrics: Annotated[Path | None, typer.Option(
         "--metrics", help="Write each decision cycle's timing here, JSON lines.")] = None,
+    cot: Annotated[str | None, typer.Option(
+        "--cot", help="Stream each cycle's coalition picture as CoT to tcp://HOST:PORT, "
+        "tls://HOST:PORT or udp://HOST:PORT (as `inkless cot send`).")] = None,
+    cot_proto: Annotated[bool, typer.Option(
+        "--cot-protobuf/--cot-xml", help="--cot: TAK protocol v1 instead of CoT XML.")] = False,
+    cot_ca: Annotated[Path | None, typer.Option(
+        "--cot-ca", help="--cot tls://: the TAK server's CA certificate, PEM.")] = None,
+    cot_cert: Annotated[Path | None, typer.Option(
+        "--cot-cert", help="--cot tls://: this client's certificate and key, one PEM.")] = None,
+    cot_in: Annotated[str | None, typer.Option(
+        "--cot-in", help="Friendly self-reports from a TAK feed (tcp://HOST:PORT to read, "
+        "udp://HOST:PORT to listen on) as friend evidence.")] = None,
 ) -> None:
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.coalition import KeyStore
     from inkless.scenario import load_scenario
     from inkless.scenario.load import coalition_members
     from inkless.service import Door, Service, Session, bind, read_public_keys, serve
+    from inkless.service.cot import CotIn, CotOut
     from inkless.service.letters import Letters, on_record_at_start
     from inkless.simulation.civil import with_base_dir
     from inkless.wargame import legal_record
@@ -77,9 +90,14 @@ def serve_command(
         letters_now = on_record_at_start(
             legal.letters, sc.settings.epoch, sc.settings.duration_s, datetime.now(UTC)
         ) if simulate and ledger is not None else legal.letters
+        feed = CotIn(cot_in) if cot_in is not None else None
+        cot_out = CotOut(cot, cot_proto, cot_ca, cot_cert) if cot is not None else None
         session = Session(sc, letters_now, secret, seed, simulate)
+        session.cot_in = feed
         letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
         out = _metrics(metrics) if metrics is not None else None
+        if cot_out is not None:
+            cot_out.open()
         try:
             sock = bind(host, port)
         except OSError as e:
@@ -95,7 +113,7 @@ def serve_command(
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
     service = Service(session, door, speed, replay_window, order_timeout, letters,
-                      wait_nodes, out)
+                      wait_nodes, out, cot_out)
     try:
         asyncio.run(serve(service, sock, tls=tls))
     except KeyboardInterrupt:
@@ -103,6 +121,8 @@ def serve_command(
     finally:
         if out is not None:
             out.close()
+        if cot_out is not None:
+            cot_out.close()
 
 
 def _metrics(path: Path) -> TextIO:

@@ -185,13 +185,15 @@ def cat062_blocks(tab: PictureTable) -> tuple[bytes, int]:
 
 
 def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
-               stale_periods: float = 3.0) -> list[tuple[float, CotEvent]]:
+               stale_periods: float = 3.0, period_s: float | None = None,
+               ) -> list[tuple[float, CotEvent]]:
     """CoT events of the picture, ``(t_s, event)`` in time order, times moved by ``shift``.
 
     ``stale`` is ``stale_periods`` update periods after the report (the period: the median
     gap between the table's sample times); after a track's last report one
     more event at the next expected update is sent already stale (its end). ``member``: only
-    the rows releasable to that member.
+    the rows releasable to that member. ``period_s``: the update period (s) when the table
+    cannot tell it (one sample time: the live service's cycle).
     """
     if member is None:
         rows = np.arange(len(tab))
@@ -199,7 +201,7 @@ def cot_events(tab: PictureTable, shift: timedelta, member: str | None = None,
         to = {r: member in r.split(";") for r in set(tab.releasable_to)}
         rows = np.flatnonzero(np.fromiter((to[r] for r in tab.releasable_to), bool, len(tab)))
     gaps = np.diff(np.unique(tab.t_s))
-    period = float(np.median(gaps)) if len(gaps) else 20.0
+    period = period_s if period_s is not None else float(np.median(gaps)) if len(gaps) else 20.0
     t_s, tid = tab.t_s[rows], tab.track_id[rows]
     last = np.zeros(len(rows), bool)  # each track's last kept report
     if len(rows):

@@ -33,6 +33,7 @@ from inkless.coalition import TimedLetter
 from inkless.engine import Inputs
 
 from .auth import Door, Refused
+from .cot import CotOut
 from .letters import Letters
 from .live import Session
 from .orders import Orders
@@ -56,13 +57,15 @@ class Service:
     when this many nodes have joined (0: at once); ``metrics``: where each cycle's timing goes,
     one JSON object per line (tick, scenario time ``t`` s, nodes connected, plots received,
     orders, ``step_ms`` the engine's step and ``to_orders_ms`` from the start of the cycle,
-    the plots in, to its fire orders handed to the nodes' connections, wall-clock ms)."""
+    the plots in, to its fire orders handed to the nodes' connections, wall-clock ms);
+    ``cot``: where each cycle's picture goes as CoT (:mod:`inkless.service.cot`)."""
 
     def __init__(self, session: Session, door: Door, speed: float = 1.0,
                  window_s: float = 60.0, order_timeout_s: float = 2.0,
                  letters: Letters | None = None, wait_nodes: int = 0,
-                 metrics: TextIO | None = None) -> None:
+                 metrics: TextIO | None = None, cot: CotOut | None = None) -> None:
         self.session, self.door, self.speed = session, door, speed
+        self.cot = cot
         self.metrics = metrics
         self.wait_nodes, self.joined = wait_nodes, asyncio.Event()
         self.orders = Orders(order_timeout_s)
@@ -210,6 +213,8 @@ class Service:
             tick = await self._cycle(tick, period)
         self.publish({m: {"type": "end", "t": s.engine.last_tick * s.dt} for m in s.members})
         log.info("session ended")
+        if self.cot is not None:  # the tracks held at the end end with the session
+            await asyncio.to_thread(self.cot.send, list(self.cot.ends.values()))
 
     async def _cycle(self, tick: int, period: float) -> int | None:
         """One decision cycle (module docstring): the plots out and back, the engine's step,
@@ -238,6 +243,10 @@ class Service:
         for line in decided.refused:
             log.warning("%s", line)
         self.publish(s.pictures(tick))
+        if self.cot is not None and s.seen is not None and s.seen.tick == tick:
+            events = self.cot.events(s.seen, s.picture.frame, s.scenario.settings.epoch,
+                                     s.members, s.dt)
+            await asyncio.to_thread(self.cot.send, events)
         self.publish_lists(self.orders.results(s.engine.defence.flight, s.audience, s.unit_ids))
         if self.metrics is not None:
             self.metrics.write(json.dumps({
@@ -276,6 +285,8 @@ async def serve(service: Service, sock: socket.socket, linger_s: float = 2.0,
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     clock = asyncio.create_task(service.clock())
+    feed = service.session.cot_in
+    reading = asyncio.create_task(feed.run()) if feed is not None else None
     # the session's end, or the server's (SIGTERM or SIGINT: uvicorn stops serving)
     await asyncio.wait({task, clock}, return_when=asyncio.FIRST_COMPLETED)
     if clock.done():
@@ -285,3 +296,5 @@ async def serve(service: Service, sock: socket.socket, linger_s: float = 2.0,
         clock.result()
     else:
         clock.cancel()
+    if reading is not None:
+        reading.cancel()

@@ -51,6 +51,8 @@ from inkless.scenario.model import Scenario
 from inkless.tracking.picture import CoalitionPicture, measurements
 from inkless.units import deg_from_rad, rad_from_deg
 
+from .cot import CotIn
+
 __all__ = ["Session"]
 
 
@@ -79,6 +81,8 @@ class Session:
         self.sensor_ids = tuple(self.engine.tables.sensors.id)
         self.unit_ids = tuple(self.engine.tables.units.id)
         self._sent: dict[int, Reports] = {}
+        self.seen: Seen | None = None  # the last cycle's picture (for ``--cot``)
+        self.cot_in: CotIn | None = None  # a TAK feed's self-reports (``--cot-in``)
 
     # --- 1. the simulated sensors ------------------------------------------------------------
     def idle(self, tick: int) -> bool:
@@ -160,6 +164,8 @@ class Session:
                      for mid, iv in zip(self.members, self.gates.member_acts, strict=True))
         eng.gates = dataclasses.replace(self.gates, member_acts=acts)
         reports = self.reports(tick, pushed) if tick in self._sent else None
+        if reports is not None and self.cot_in is not None:
+            reports = self.cot_in.add_to(reports, self.scenario.settings.epoch)
         return eng.step(tick, dataclasses.replace(inputs, reports=reports, letters=(),
                                                   grants=()))
 
@@ -181,6 +187,7 @@ class Session:
         identities by track number."""
         if seen is None:
             return
+        self.seen = seen
         pic = self.coalition = seen.picture
         self.views = {m: self.picture.tracker.view(pic, m) for m in range(len(self.members))}
         self.identity = dict(zip(pic.id.tolist(), seen.ids.category.tolist(), strict=True))
