@@ -64,7 +64,8 @@ def picture_now(seen: Seen, frame: EnuFrame, epoch: datetime,
                 members: tuple[str, ...]) -> PictureTable:
     """The cycle's coalition picture as a one-time :class:`PictureTable` (the rows of
     ``tracks.csv`` at ``seen.t``): position to WGS-84, velocity and position covariance
-    rotated from the common frame to each track's local ENU (``M = R_local R_frame^T``), as
+    rotated from the common frame to each track's local ENU (``M = R_local R_frame^T``) and
+    ``releasable_to`` from the release bits, as
     :func:`inkless.interop.picture.picture_table` does for a run."""
     pic, ids = seen.picture, seen.ids
     x = np.asarray(pic.x, dtype=np.float64)
@@ -75,7 +76,7 @@ def picture_now(seen: Seen, frame: EnuFrame, epoch: datetime,
     cls = tuple("civil" if i == NEUTRAL else THREAT_CLASSES[c] if c >= 0 else ""
                 for i, c in zip(ident.tolist(), ids.threat_class.tolist(), strict=True))
     held = tuple(";".join(mb for b, mb in enumerate(members) if int(s) >> b & 1)
-                 for s in pic.members.tolist())
+                 for s in pic.release.tolist())
     n = len(pic.id)
     return PictureTable(epoch, np.full(n, seen.t), pic.id.astype(np.int64), lat, lon, hae,
                         np.einsum("nij,nj->ni", m, x[:, 3:]), 0.5 * (cov + np.swapaxes(cov, 1, 2)),
