@@ -15,7 +15,10 @@ from typer.testing import CliRunner
 from inkless.afteraction.results import map_data, results, write_events_csv
 from inkless.cli import app
 from inkless.engine import Engine
+from inkless.engine.record import Record
 from inkless.engine.state import Options
+from inkless.engine.tracked import Seen, TrackedPicture
+from inkless.identification.categories import HOSTILE, SUSPECT
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario import parse_scenario
 from inkless.scenario.model import PictureName
@@ -264,3 +267,124 @@ def test_two_nations_fighters_are_never_sent_after_one_threat_at_once() -> None:
             rows = np.flatnonzero(f.threat[: f.n] == j)
             spans = sorted(zip(f.fire_time[rows], f.intercept_time[rows], strict=True))
             assert all(b[0] >= a[1] for a, b in pairwise(spans))
+
+
+def _cycles(eng: Engine) -> list[Seen]:
+    """Every decision cycle's :class:`Seen` of a tracked run (the run stepped as
+    :meth:`Engine.run` steps it; :attr:`Engine.last_record` set to its record)."""
+    out: list[Seen] = []
+    tick = 0
+    while tick <= eng.last_tick:
+        d = eng.step(tick)
+        if isinstance(eng.picture, TrackedPicture) and eng.picture.seen is not None:
+            out.append(eng.picture.seen)
+        if d.next_tick is None:
+            break
+        tick = d.next_tick
+    _records[id(eng)] = eng.record(tick)
+    return out
+
+
+_records: dict[int, Record] = {}
+
+
+def test_patrol_aircraft_without_a_radar_are_seen_and_answer_iff_while_airborne() -> None:
+    """Patrol aircraft without a radar are coalition aircraft of the sensed world (before: not
+    objects at all, never seen): each is where its sortie as flown has it (flight 1 goes home
+    out of missiles, so it lands long before its scheduled landing) and absent on the ground;
+    the ground radar reports it and it answers IFF only while airborne."""
+    sc = parse_scenario(FLOWN, "cap.yaml")
+    eng = Engine(sc, seed=1, picture="tracked")
+    w = eng.picture.world  # type: ignore[union-attr]
+    names = w.truth_name[w.aircraft]
+    assert names == ("cap1.1.1", "cap1.2.1")
+    seen = _cycles(eng)
+    assert eng.patrols is not None
+    flown = eng.patrols.sorties
+    assert flown.landed[0] < Sorties.plan(sc.patrols).landed[0] - 600  # went home early
+    first = w.aircraft.start
+    reported: dict[int, list[float]] = {a: [] for a in range(2)}
+    replied: dict[int, list[float]] = {a: [] for a in range(2)}
+    for s in seen:
+        k = round(s.t / 5)
+        pos, up = flown.positions(s.t)
+        for a in range(2):
+            truth = w.objects[k, first + a].astype(float)
+            if up[a]:
+                assert np.linalg.norm(truth - pos[a]) < 1.0  # float32 grid
+            else:
+                assert np.isnan(truth).all()
+        for a in s.reports.det.truth[s.reports.det.truth >= first].tolist():
+            reported[a - first].append(s.t)
+        for a in s.reports.evidence.iff.source.tolist():
+            replied[a].append(s.t)
+    for a in range(2):
+        assert reported[a] and replied[a]
+        for times in (reported[a], replied[a]):
+            ts = np.array(times)
+            assert ((ts >= flown.launch[a]) & (ts < flown.landed[a])).all()
+
+
+def test_a_grounded_patrol_radar_does_not_scan() -> None:
+    """A patrol's radar rides on its aircraft and scans only while it is airborne (before: the
+    radar of flight 2 sat at the base from the start and reported flight 1, and flight 1's
+    radar stayed at its last point after landing and kept reporting)."""
+    text = FLOWN.replace("    reserve_s: 300\n",
+                         "    reserve_s: 300\n    radar: {range_km: {drone: 60, civil: 100}}\n")
+    sc = parse_scenario(text, "cap.yaml")
+    eng = Engine(sc, seed=1, picture="tracked")
+    rows = [eng.tables.sensors.id.index(f"cap1.{k}.1.radar") for k in (1, 2)]
+    seen = _cycles(eng)
+    assert eng.patrols is not None
+    flown = eng.patrols.sorties
+    count = [0, 0]
+    for s in seen:
+        for a, r in enumerate(rows):
+            if r in s.reports.det.sensor.tolist() or r in s.reports.sensors.tolist():
+                assert flown.launch[a] <= s.t < flown.landed[a], (a, s.t)
+                count[a] += 1
+    assert all(count)
+
+
+_RADAR = "    reserve_s: 300\n    radar: {range_km: {drone: 60, civil: 100}}\n"
+_GROUND = FLOWN[FLOWN.index("sensors:"): FLOWN.index("patrols:")]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("variant", ["ground radar", "patrol radar", "both"])
+def test_no_track_of_a_coalition_aircraft_is_declared_suspect_or_hostile(
+        seed: int, variant: str) -> None:
+    """Patrols with and without radar, with and without the ground radar: in no cycle is a
+    track of a coalition aircraft (its detections mostly the aircraft's, and where the aircraft
+    is: within 5 km, or the aircraft landed) held suspect or hostile, no interceptor is fired
+    at one and results.json counts no friendly engagement. Before: as an aircraft landed, its
+    track coasted on without detections, its IFF correlation lapsed after report_memory_s,
+    and a fighter low and fast has a cruise missile's profile: suspect, then hostile, for the
+    seconds until the tracker dropped it (seed 1, with and without the ground radar)."""
+    text = FLOWN if variant == "ground radar" else FLOWN.replace("    reserve_s: 300\n", _RADAR)
+    if variant == "patrol radar":
+        text = text.replace(_GROUND, "")
+    sc = parse_scenario(text, "cap.yaml")
+    eng = Engine(sc, seed=seed, picture="tracked")
+    w = eng.picture.world  # type: ignore[union-attr]
+    seen = _cycles(eng)
+    first, n_air = w.aircraft.start, w.aircraft.stop - w.aircraft.start
+    assert n_air == 2
+    wrong = []
+    held = 0
+    for s in seen:
+        obj = s.picture.obj
+        air = np.flatnonzero((obj >= first) & (obj < w.aircraft.stop))
+        held += air.size
+        k = round(s.t / 5)
+        at = eng.picture.frame.to_ecef(s.picture.x[air, :3])  # type: ignore[union-attr]
+        truth = w.objects[k, obj[air]].astype(float)
+        near = np.isnan(truth[:, 0]) | (np.linalg.norm(at - truth, axis=-1) < 5e3)
+        bad = near & np.isin(s.ids.category[air], [SUSPECT, HOSTILE])
+        wrong += [(s.t, int(s.picture.id[r])) for r in air[bad]]
+    assert wrong == []
+    assert held > 0 or variant == "patrol radar"  # alone, a radar does not see its aircraft
+    rec = _records.pop(id(eng))
+    assert not np.isin(rec.identity.shot_truth, np.arange(first, w.aircraft.stop)).any()
+    findings = results(rec)
+    assert findings.friendly_engagements == 0 and findings.civil_engagements == 0

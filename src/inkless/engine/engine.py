@@ -183,6 +183,8 @@ class Engine:
         if self.patrols is not None:
             p = self.picture
             self.patrols.fly(t, self.units, p.screen if isinstance(p, TrackedPicture) else None)
+            if isinstance(p, TrackedPicture):  # the aircraft in its world fly them as flown
+                p.fly(tick, self.patrols.sorties)
         seen = None
         if self.picture.idle(tick, self.threats):
             decisions = Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)

@@ -14,10 +14,10 @@ within its fuel, home with the reserve) and the way back to station at cruise; i
 unavailable meanwhile, its fuel is recounted (bingo earlier) and, out of missiles, it goes home.
 The missile flies from where the schedule has the aircraft at the decision time: the vector is
 a cost, its path is not flown (docs/patrols.md). A patrol's radar rides on each of its aircraft
-(:meth:`Patrols.radars`: an airborne sensor on the sortie's route as scheduled), which makes the
-aircraft a coalition aircraft in the world that answers IFF as a friend. Not modelled yet: the
-radar's route after a shot moved the aircraft's bingo (it follows the schedule); aircraft
-without a radar are not in the sensed world at all.
+(:meth:`Patrols.radars`: an airborne sensor on the sortie's route as scheduled, for the tables;
+the tracked picture's world flies it with its aircraft as flown). Every aircraft, with or without
+a radar, is a coalition aircraft of the tracked picture's world while airborne, where its sortie
+as flown has it (:meth:`inkless.engine.tracked.TrackedPicture.fly`), answering IFF as a friend.
 """
 
 from __future__ import annotations

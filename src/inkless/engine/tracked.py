@@ -43,6 +43,7 @@ from inkless.identification import (
     engageable,
     identify,
 )
+from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import SensorTable, Tables
@@ -58,6 +59,7 @@ from inkless.simulation.adsb import (
     simulate_iff,
 )
 from inkless.simulation.civil import CivilTraffic
+from inkless.simulation.patrol import Sorties
 from inkless.threat import class_lethality
 from inkless.tracking.picture import (
     KIND_CIVIL,
@@ -122,7 +124,9 @@ class World:
     aircraft: the civil column); ``kind_of (N,)`` the kind a radar report of it carries;
     ``truth_kind`` and ``truth_name`` for the after-action (:class:`IdentityRecord`);
     ``own_object`` per sensor the aircraft carrying it (-2: none; an airborne sensor does not
-    report it); ``platform`` the sensors' positions (:meth:`SensorPlatforms.grid`)."""
+    report it); ``platform`` the sensors' positions (:meth:`SensorPlatforms.grid`; a patrol's
+    radar is where its aircraft is, NaN on the ground). Patrol aircraft are objects only while
+    airborne, where their sorties as flown have them (:meth:`fly`)."""
 
     n: int
     objects: NDArray[np.float32]
@@ -149,19 +153,47 @@ class World:
         cpos, calt = traffic.grid(dt, ticks)
         apos, aalt = air.grid(dt, ticks)
         objects = np.concatenate([truth, cpos, apos], axis=1)
+        platform = platforms.grid(dt, ticks)
+        if air.sorties is not None:  # a patrol's radar is where its aircraft is, airborne only
+            platform = tuple(np.array(a) for a in platform)  # type: ignore[assignment]
         n_obj = objects.shape[1]
         first_air = n + len(traffic)
         own_object = np.full(len(tables.sensors.id), -2, np.int64)
         carried = np.flatnonzero(air.sensor >= 0)
         own_object[air.sensor[carried]] = first_air + carried
-        return cls(
+        world = cls(
             n, objects, np.concatenate([truth_alt, calt, aalt], axis=1), slice(n, first_air),
             slice(first_air, n_obj), traffic.velocity_grid(dt, ticks), air,
             np.r_[raid.cls, np.full(n_obj - n, 3)].astype(np.int64),
             np.r_[raid.cls, np.full(n_obj - n, KIND_CIVIL)].astype(np.int64),
             np.r_[np.full(n, TRUTH_THREAT), np.full(len(traffic), TRUTH_CIVIL),
                   np.full(len(air), TRUTH_COALITION)].astype(np.int8),
-            (*raid.id, *traffic.callsign, *air.id), own_object, platforms.grid(dt, ticks))
+            (*raid.id, *traffic.callsign, *air.id), own_object, platform)
+        if air.sorties is not None:
+            world.fly(air.sorties, dt, 0)
+        return world
+
+    def fly(self, sorties: Sorties, dt: float, start: int) -> None:
+        """The patrol aircraft (and the radars they carry) where their ``sorties`` as flown
+        have them from tick ``start`` on (ticks every ``dt`` s), airborne only: on the ground
+        an aircraft is no object of the world and its radar does not scan (:attr:`aloft`)."""
+        pos = self.objects[:, self.aircraft]
+        alt = self.objects_alt[:, self.aircraft]
+        self.air.fly(sorties, dt, start, pos, alt)  # views: written in place
+        carried = np.flatnonzero((self.air.sortie >= 0) & (self.air.sensor >= 0))
+        s = self.air.sensor[carried]
+        at = pos[start:, carried].astype(np.float64)
+        lat, lon, height = geodetic_from_ecef(at)
+        up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+        self.platform[0][start:, s], self.platform[1][start:, s] = at, up
+        self.platform[2][start:, s] = height
+
+    @property
+    def aloft(self) -> NDArray[np.bool_]:
+        """``(ticks, sensors)``: the sensor is somewhere (a patrol's radar only while its
+        aircraft is airborne)."""
+        out: NDArray[np.bool_] = np.isfinite(self.platform[2])
+        return out
 
     @property
     def ticks(self) -> int:
@@ -204,6 +236,7 @@ class TrackedPicture:
         assets = tables.assets
         self.frame = EnuFrame.at(float(assets.lat.mean()), float(assets.lon.mean()), 0.0)
         self.world = World.build(scenario, tables, raid, traffic, platforms, truth, truth_alt, dt)
+        self._sorties = self.world.air.sorties
         self.screen = Screen(tables.units, self.frame.from_ecef(tables.units.ecef), self.frame,
                              assets, class_lethality(scenario),
                              scenario.settings.engage_undefended, flyout, dt, self.world.ticks,
@@ -239,11 +272,20 @@ class TrackedPicture:
         """A member's sensors report only while its forces act (a lapsed basis stops them, a
         letter that brings a basis starts them): the scans due. A block of detections already
         simulated is drawn again."""
-        sensors = self.tables.sensors
+        sensors, self._gates = self.tables.sensors, gates
         times = self.dt * np.arange(self._scan_due.shape[0])
-        self.acting = gates.acting_grid(times)[:, sensors.owner]
+        self.acting = gates.acting_grid(times)[:, sensors.owner] & self.world.aloft
         self.scans = self._scan_due & self.acting
         self._block: tuple[int, tuple[Detections, F64, F64, I64]] | None = None
+
+    def fly(self, tick: int, sorties: Sorties) -> None:
+        """The patrols' ``sorties`` as flown at tick ``tick``: when a dash or the last missile
+        changed them, the aircraft and their radars fly them from now on (the world's truth,
+        the scans; a block of detections already simulated is drawn again)."""
+        if sorties is not self._sorties:
+            self._sorties = sorties
+            self.world.fly(sorties, self.dt, tick)
+            self.regate(self._gates)
 
     # --- 4. sensing, tracking ---------------------------------------------------------------
     def _detections(self, tick: int) -> tuple[Detections, F64, F64, I64]:
@@ -311,8 +353,10 @@ class TrackedPicture:
 
     def identify(self, pic: CoalitionPicture, tick: int, t: float, ev: Evidence) -> Identities:
         """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules and the
-        cooperative evidence ``ev`` (:func:`inkless.identification.identify`)."""
-        ids = self._ids = identify(pic, t, ev, self.rules, self._ids)
+        cooperative evidence ``ev`` (:func:`inkless.identification.identify`; IFF held from
+        each track's last update)."""
+        ids = self._ids = identify(pic, t, ev, self.rules, self._ids,
+                                   self.tracker.last_update(pic.id))
         return ids
 
     # --- 6. threat evaluation ------------------------------------------------------------

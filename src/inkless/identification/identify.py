@@ -8,7 +8,8 @@ track id), and returns the new table. No Python loop runs over tracks.
 
 Decision, per track, in this order (categories of APP-6 / STANAG 1241):
 
-1. **friend** — an authenticated IFF reply correlates (within ``report_memory_s``);
+1. **friend** — an authenticated IFF reply correlates (within ``report_memory_s`` of the
+   track's last update: a track that only coasts keeps it);
 2. **hostile** — some row of the rules of engagement has held (all its evidence present, no
    civil identification, no IFF) in ``hostile_confirm_scans`` consecutive identifications; or
    the track was hostile and neither a civil identification nor IFF holds now (a declaration
@@ -229,8 +230,16 @@ def identify(
     evidence: Evidence,
     rules: Rules,
     previous: Identities | None = None,
+    updated: F64 | None = None,
 ) -> Identities:
     """Identities of ``tracks`` (ENU frame at ``rules.origin``) at time ``t`` (s).
+
+    ``updated (n,)``: when each track was last updated by a detection (s; NaN or None: now).
+    An IFF correlation is held ``report_memory_s`` from the track's last update, not from
+    ``t``: a track that only coasts (its aircraft landed, or turned out of its gate) has
+    observed nothing new, so the lapse of its IFF is no evidence; a friend's coasting track
+    stays a friend until the tracker drops it (a fighter low and fast has a threat profile,
+    which an IFF lapse would otherwise turn into a declaration).
 
     Pure function: the result depends only on the arguments (no generator is drawn from).
     """
@@ -245,8 +254,10 @@ def identify(
     if last.new.any():
         corridor[last.new] = _in_corridor(kin.lat[last.new], kin.lon[last.new], t, rules)
     seen = _correlate(x, P, t, evidence, rules, last)
+    now = np.full(last.n, float(t)) if updated is None else np.fmin(
+        np.asarray(updated, dtype=float), float(t))
     return _decide(track_id, t, bits, last.carry("in_corridor", corridor).astype(bool), seen,
-                   rules, last)
+                   rules, last, now)
 
 
 class _Carry:
@@ -307,14 +318,15 @@ def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
 
 
 def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rules: Rules,
-            last: _Carry) -> Identities:
+            last: _Carry, observed: F64) -> Identities:
     """The decision (module docstring) from the profile ``bits``, the first appearance and the
-    correlations; what it carries over from the previous identities."""
+    correlations (IFF held from each track's last update ``observed``, s); what it carries
+    over from the previous identities."""
     n, carry, s = last.n, last.carry, rules.settings
     memory = s.report_memory_s
     adsb_b = (t - seen.t_adsb) <= memory
     filed_b = (t - seen.t_filed) <= memory
-    iff_b = (t - seen.t_iff) <= memory
+    iff_b = (observed - seen.t_iff) <= memory
     icao = np.where(adsb_b, seen.icao, -1)
     assessed = (bits & ASSESSED) > 0
     profile = (bits & THREAT_PROFILES) > 0

@@ -16,8 +16,11 @@ to append with :meth:`AdsbReports.concat`.
 Coalition aircraft (:func:`coalition_aircraft`): every airborne sensor (``kind: airborne``,
 fixed or on a route) and every fire unit placed at or above
 ``identification.airborne_unit_min_alt_m`` (a fighter on combat air patrol); an airborne sensor
-and a fire unit of the same member at the same fixed position are one aircraft. A patrol is
-modelled at its station (the orbit is not flown). They are truth objects like civil aircraft
+and a fire unit of the same member at the same fixed position are one aircraft; and every
+aircraft of the scenario's ``patrols`` (:class:`~inkless.simulation.patrol.Sorties`), with or
+without a radar (its ``PATROL.F.A.radar`` sensor rides on it: one aircraft), flying its sortie
+and in the world only while airborne (from take-off until it lands; :meth:`CoalitionAircraft.fly`
+puts it where its sortie as flown has it). They are truth objects like civil aircraft
 (radars see them with the civil range column) and answer IFF interrogation (Mode 5, NATO STANAG
 4193): each aircraft replies with probability ``p_reply`` at each decision time with its
 position (Mode 5 level 2), noise ``sigma_m``. Mode 5 replies are cryptographically
@@ -26,6 +29,7 @@ authenticated: the adversary cannot forge them, so no forged-reply helper exists
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +40,7 @@ from inkless.physics.geodesy import altitude
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import Tables
+from inkless.simulation.patrol import Sorties
 
 __all__ = [
     "AdsbReports",
@@ -227,7 +232,7 @@ class CoalitionAircraft:
     """Coalition aircraft, one row each: ``id`` (the sensor or fire unit ids it carries, joined
     by '+'), ``owner (a,)`` member index, ``sensor (a,)`` / ``unit (a,)`` rows in the tables
     (-1: none); fixed ECEF ``fixed (a,3)`` (NaN for route-flying rows, whose route is row
-    ``route_row`` of ``routes``)."""
+    ``route_row`` of ``routes``, and for patrol aircraft, row ``sortie`` of ``sorties``)."""
 
     id: tuple[str, ...]
     owner: I64
@@ -236,19 +241,35 @@ class CoalitionAircraft:
     fixed: F64
     route_row: I64
     routes: RouteTable | None
+    sortie: I64
+    sorties: Sorties | None = None
 
     def __len__(self) -> int:
         return len(self.id)
 
     def state(self, t: float) -> tuple[F64, F64, B]:
-        """``(ecef (a,3), vel (a,3), active (a,))``: every aircraft is always in the air."""
+        """``(ecef (a,3), vel (a,3), active (a,))``: every aircraft is always in the air but a
+        patrol aircraft, only while airborne (NaN otherwise; its velocity is not given: 0)."""
         pos = self.fixed.copy()
         vel = np.zeros_like(pos)
         if self.routes is not None:
             r, v, _ = self.routes.state(t)
             flying = self.route_row >= 0
             pos[flying], vel[flying] = r[self.route_row[flying]], v[self.route_row[flying]]
-        return pos, vel, np.ones(len(self), dtype=bool)
+        if self.sorties is not None:
+            pos[self.sortie >= 0] = self._sortie_grid(np.array([float(t)]))[0]
+        return pos, vel, np.isfinite(pos[:, 0])
+
+    def _sortie_grid(self, times: F64) -> F64:
+        """``(k, p, 3)``: the patrol aircraft's ECEF positions (m) at ``times (k,)`` s on their
+        sorties, NaN where on the ground (before take-off, from landing on)."""
+        assert self.sorties is not None
+        rows = self.sortie[self.sortie >= 0]
+        out = np.full((len(times), len(rows), 3), np.nan)
+        for k, t in enumerate(times.tolist()):
+            pos, up = self.sorties.positions(t)
+            out[k] = np.where(up[rows, None], pos[rows], np.nan)
+        return out
 
     def grid(self, dt: float, ticks: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Positions ``(ticks, a, 3)`` ECEF m and heights ``(ticks, a)`` m at ``k * dt``."""
@@ -258,13 +279,34 @@ class CoalitionAircraft:
             times = np.broadcast_to(dt * np.arange(ticks), (len(flying), ticks))
             r, _ = self.routes.sample(self.route_row[flying], times)
             pos[:, flying] = np.swapaxes(r, 0, 1)
+        if self.sorties is not None:
+            pos[:, self.sortie >= 0] = self._sortie_grid(dt * np.arange(ticks, dtype=np.float64))
         return pos.astype(np.float32), altitude(pos).astype(np.float32)
+
+    def fly(self, sorties: Sorties, dt: float, start: int, pos: NDArray[np.float32],
+            alt: NDArray[np.float32]) -> CoalitionAircraft:
+        """The aircraft with the patrols' ``sorties`` as flown from tick ``start`` on (a dash
+        moved bingo, or the last missile sent it home): the patrol aircraft's columns of
+        ``pos (ticks, a, 3)`` and ``alt (ticks, a)`` (ECEF m, m) rewritten in place from
+        ``start``; ticks every ``dt`` s."""
+        out = dataclasses.replace(self, sorties=sorties)
+        cols = np.flatnonzero(self.sortie >= 0)
+        if cols.size and start < len(pos):
+            at = out._sortie_grid(dt * np.arange(start, len(pos), dtype=np.float64))
+            pos[start:, cols] = at
+            alt[start:, cols] = altitude(at)
+        return out
 
 
 def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
     """The coalition's aircraft: airborne sensors and fire units at or above
-    ``scenario.identification.airborne_unit_min_alt_m`` (see the module docstring)."""
+    ``scenario.identification.airborne_unit_min_alt_m``, then the patrols' aircraft as
+    scheduled (:meth:`Sorties.plan`; see the module docstring)."""
     sensors, units = tables.sensors, tables.units
+    sorties = Sorties.plan(scenario.patrols) if scenario.patrols else None
+    patrol_ids = set(sorties.ids) if sorties is not None else set()
+    sensor_row = {sid: i for i, sid in enumerate(sensors.id)}
+    unit_row = {uid: j for j, uid in enumerate(units.id)}
     min_alt = scenario.identification.airborne_unit_min_alt_m
     ids: list[str] = []
     owner: list[int] = []
@@ -275,7 +317,7 @@ def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
     rrow: list[int] = []
     at: dict[tuple[float, ...], int] = {}  # (owner, x, y, z) of fixed airborne sensors
     for i, kind in enumerate(sensors.kind):
-        if kind != "airborne":
+        if kind != "airborne" or sensors.id[i].removesuffix(".radar") in patrol_ids:
             continue
         ids.append(sensors.id[i])
         owner.append(int(sensors.owner[i]))
@@ -291,6 +333,8 @@ def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
             rrow.append(len(routes))
             routes.append(route)
     for j in np.flatnonzero(units.alt >= min_alt).tolist():
+        if units.id[j] in patrol_ids:
+            continue
         key = (float(units.owner[j]), *np.round(units.ecef[j], 0).tolist())
         if key in at and urow[at[key]] < 0:
             k = at[key]
@@ -303,6 +347,18 @@ def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
         urow.append(j)
         fixed.append(units.ecef[j])
         rrow.append(-1)
+    srt = [-1] * len(ids)
+    members = {m: i for i, m in enumerate(tables.members)}
+    for a, sid in enumerate(sorties.ids if sorties is not None else ()):
+        assert sorties is not None
+        radar = sensor_row.get(f"{sid}.radar", -1)
+        ids.append(sid if radar < 0 else f"{sensors.id[radar]}+{sid}")
+        owner.append(members[scenario.patrols[sorties.patrol[a]].owner])
+        srow.append(radar)
+        urow.append(unit_row.get(sid, -1))
+        fixed.append(np.full(3, np.nan))
+        rrow.append(-1)
+        srt.append(a)
     table = (
         RouteTable.build(
             [r[0] for r in routes],
@@ -322,5 +378,7 @@ def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
         fixed=np.array(fixed, dtype=float).reshape(-1, 3),
         route_row=np.array(rrow, dtype=np.int64),
         routes=table,
+        sortie=np.array(srt, dtype=np.int64),
+        sorties=sorties,
     )
 
