@@ -140,13 +140,6 @@ class ScanRecord:
                 threat_class.astype(np.int8), t.copy(), sensor.astype(np.int64),
                 rae.astype(np.float32), np.full(len(scanned), at), scanned)
 
-    @classmethod
-    def join(cls, parts: list[tuple[NDArray[Any], ...]]) -> ScanRecord:
-        """The record of the parts (:meth:`part`) in time order."""
-        empty = cls.part(np.zeros((0, 6)), np.zeros((0, 6, 6)), np.zeros(0, np.int64),
-                         np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3)))
-        return cls(*(np.concatenate(c) for c in zip(empty, *parts, strict=True)))
-
 
 @dataclass
 class IdentityRecord:
