@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from inkless.coalition import KeyStore
 
@@ -41,6 +42,19 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store.rotate("HOST", then + timedelta(minutes=30))
     store.secret()
     return d
+
+
+def cut(tmp: Path, duration_s: float, scenario: Path = SCENARIO) -> Path:
+    """``scenario`` ending at ``duration_s`` (scenario seconds): a session no longer than what
+    a test needs (the first wave's first orders come at 40 s from 100 s of run on, none by 60 s
+    in a 60 s run; the second wave's at 135 s); the waves not launched by then left out."""
+    data = yaml.safe_load(scenario.read_text())
+    data["settings"]["duration_s"] = duration_s
+    waves = data["raid"]["waves"]
+    waves[:] = [w for w in waves if w["launch_window_s"][1] <= duration_s]
+    path = tmp / f"{scenario.stem}-{duration_s:g}s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
 
 
 def holder(keys: Path, member: str, current: bool = True) -> Path:

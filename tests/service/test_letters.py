@@ -16,14 +16,14 @@ import yaml
 
 from inkless.coalition import KeyStore, Ledger, pseudonym
 
-from .conftest import SCENARIO, inkless, read_dump, wait_for
+from .conftest import SCENARIO, cut, inkless, read_dump, wait_for
 from .test_streams import _finish, _node
 
 CONSENT_AT_S = 100.0
 
 
-def _consent_scenario(tmp: Path) -> Path:
-    data = yaml.safe_load(SCENARIO.read_text())
+def _consent_scenario(tmp: Path, duration_s: float) -> Path:
+    data = yaml.safe_load(cut(tmp, duration_s).read_text())
     anon = next(m for m in data["members"] if m["id"] == "ANON")
     anon["rules"]["preconditions"] = [
         {"document": "consent", "from_role": "host", "reason": "acts only with the host's consent"}]
@@ -36,7 +36,8 @@ def test_a_letter_mid_run_brings_the_partner_in(server_factory: Any, keys: Path,
                                                  tmp_path: Path) -> None:
     k = tmp_path / "keys"
     shutil.copytree(keys, k)
-    scenario, ledger = _consent_scenario(tmp_path), tmp_path / "ledger.db"
+    # to 180 s: the second wave (orders from 135 s) comes after the consent
+    scenario, ledger = _consent_scenario(tmp_path, 180), tmp_path / "ledger.db"
     r = inkless("coalition", "plan", SCENARIO, "--ledger", ledger, "--keys", k)  # roster, keys
     assert r.returncode == 0, r.stderr
     with Ledger(ledger) as book:
@@ -71,7 +72,8 @@ def test_a_kill_of_the_service_loses_no_letter(server_factory: Any, keys: Path,
     """The service is killed (SIGKILL) once the consent is recorded: the ledger verifies and
     holds it; restarted on the same ledger, the service has the partner acting from the
     start (its unit, the better round, takes the first wave: orders before 100 s)."""
-    scenario, ledger = _consent_scenario(tmp_path), tmp_path / "ledger.db"
+    # to 100 s: the first wave's first orders (40 s) come before the time of the consent
+    scenario, ledger = _consent_scenario(tmp_path, 100), tmp_path / "ledger.db"
     assert inkless("coalition", "plan", SCENARIO, "--ledger", ledger, "--keys", keys
                    ).returncode == 0
     consent = tmp_path / "consent.json"

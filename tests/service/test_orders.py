@@ -13,8 +13,11 @@ from websockets.sync.client import connect
 
 from inkless.service import hello_message, load_key
 
-from .conftest import holder, read_dump
+from .conftest import cut, holder, read_dump
 from .test_streams import _finish, _node
+
+#: Scenario seconds of each session: the first wave's orders (40 and 50 s) and their shots
+SESSION_S = 100
 
 
 def _orders(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -33,7 +36,8 @@ def _taken_over(anon: list[dict[str, Any]], host: list[dict[str, Any]]) -> None:
 
 def test_orders_go_to_their_units_members_and_wilco_flies(server_factory: Any, keys: Path,
                                                          tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2",
+                       scenario=cut(tmp_path, SESSION_S))
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     for p in (_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)):
         _finish(p)
@@ -50,7 +54,8 @@ def test_orders_go_to_their_units_members_and_wilco_flies(server_factory: Any, k
 
 def test_cantco_is_replanned_with_the_other_members_units(server_factory: Any, keys: Path,
                                                           tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2",
+                       scenario=cut(tmp_path, SESSION_S))
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     for p in (_node("HOST", keys, s.url, host),
               _node("ANON", keys, s.url, anon, "--cantco", "launcher down")):
@@ -62,7 +67,8 @@ def test_cantco_is_replanned_with_the_other_members_units(server_factory: Any, k
 
 
 def test_an_unanswered_order_times_out(server_factory: Any, keys: Path, tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2", "--order-timeout", "0.5")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2", "--order-timeout", "0.5",
+                       scenario=cut(tmp_path, SESSION_S))
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     for p in (_node("HOST", keys, s.url, host),
               _node("ANON", keys, s.url, anon, "--ignore-orders")):
@@ -73,7 +79,8 @@ def test_an_unanswered_order_times_out(server_factory: Any, keys: Path, tmp_path
 
 def test_a_lost_node_is_replanned(server_factory: Any, keys: Path, tmp_path: Path) -> None:
     """The partner's node goes away on its first order, unanswered."""
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2",
+                       scenario=cut(tmp_path, SESSION_S))
     host = tmp_path / "host.jsonl"
     p = _node("HOST", keys, s.url, host)
     key = load_key(holder(keys, "ANON"))
@@ -94,7 +101,8 @@ def test_a_member_without_a_node_has_no_sensors_and_no_units(server_factory: Any
     host's unit takes the threats from the first one."""
     metrics = tmp_path / "metrics.jsonl"
     s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--metrics",
-                       str(metrics))
+                       str(metrics),
+                       scenario=cut(tmp_path, SESSION_S))
     host = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, host))
     h = read_dump(host)
@@ -113,7 +121,8 @@ def test_a_units_reported_outcome_settles_its_shot(server_factory: Any, keys: Pa
                                                    tmp_path: Path) -> None:
     """The partner's node takes its orders and reports, for each, the outcome its unit saw
     (miss, kill, miss, ...): the results that come back are those, not the engine's draws."""
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2",
+                       scenario=cut(tmp_path, SESSION_S))
     p = _node("HOST", keys, s.url, tmp_path / "host.jsonl")
     key = load_key(holder(keys, "ANON"))
     said: dict[int, str] = {}

@@ -17,7 +17,7 @@ from typing import Any
 from inkless.coalition import KeyStore, pseudonym
 from inkless.identification import CATEGORY_NAMES
 
-from .conftest import INKLESS, SCENARIO, holder, read_dump, wait_for
+from .conftest import INKLESS, cut, holder, read_dump, wait_for
 
 
 def _node(member: str, keys: Path, url: str, dump: Path, *extra: str) -> subprocess.Popen[str]:
@@ -39,7 +39,9 @@ def _numbers(msgs: list[dict[str, Any]]) -> list[int]:
 
 def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
                                               tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "25", "--wait-nodes", "2")
+    # the first hostile identity comes at 40 s (at 100 s of scenario)
+    s = server_factory("--simulate", "--speed", "25", "--wait-nodes", "2",
+                       scenario=cut(tmp_path, 100))
     host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
     nodes = [_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)]
     for p in nodes:
@@ -69,7 +71,8 @@ def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
 
 def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: Path,
                                                     tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1",
+                       scenario=cut(tmp_path, 160))  # 10 s: room for the restart
     dump = tmp_path / "anon.jsonl"
     assert "duration reached" in _finish(_node("ANON", keys, s.url, dump, "--duration", "3"))
     first = _numbers(read_dump(dump))[-1]
@@ -84,7 +87,8 @@ def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: P
 
 def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys: Path,
                                                       tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--replay-window", "0")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--replay-window", "0",
+                       scenario=cut(tmp_path, 160))
     dump = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, dump, "--duration", "3"))
     held = _numbers(read_dump(dump))[-1]
@@ -100,14 +104,14 @@ def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys
     assert _numbers(msgs[:at]) == list(range(1, held + 1))  # it joined before the clock
 
 
-def _in_process(keys: Path) -> dict[str, list[dict[str, Any]]]:
+def _in_process(keys: Path, scenario: Path) -> dict[str, list[dict[str, Any]]]:
     """Each member's picture messages of the same session run in this process, every plot
     pushed back at once by both members: what the live service should send."""
     from inkless.scenario import load_scenario
     from inkless.service.live import Session
     from inkless.wargame import legal_record
 
-    sc = load_scenario(SCENARIO)
+    sc = load_scenario(scenario)
     s = Session(sc, legal_record(sc).letters, KeyStore(keys).secret(create=False))
     out: dict[str, list[dict[str, Any]]] = {m: [] for m in s.members}
     tick: int | None = 0
@@ -129,11 +133,12 @@ def test_the_live_pictures_are_the_engines_fed_in_process(server_factory: Any, k
                                                            tmp_path: Path) -> None:
     """Both nodes push every plot back in time (a slow clock): each member receives exactly
     the pictures of the same session stepped in this process (same seed, same plots)."""
-    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "2")
+    scenario = cut(tmp_path, 100)  # through the first orders (40 and 50 s)
+    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "2", scenario=scenario)
     dumps = {m: tmp_path / f"{m}.jsonl" for m in ("HOST", "ANON")}
     for p in [_node(m, keys, s.url, d) for m, d in dumps.items()]:
         _finish(p)
-    want = _in_process(keys)
+    want = _in_process(keys, scenario)
     for m, d in dumps.items():
         assert not [x for x in read_dump(d) if x["type"] == "error"], "a report came late"
         got = [{k: v for k, v in x.items() if k != "seq"} for x in read_dump(d)
@@ -146,7 +151,8 @@ def test_a_node_killed_and_restarted_resumes(server_factory: Any, keys: Path,
                                              tmp_path: Path) -> None:
     """SIGKILL of a node (its dump may end in a cut line), then the same node again on the
     same dump: every message once, in order, none lost."""
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1")
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1",
+                       scenario=cut(tmp_path, 160))
     dump = tmp_path / "host.jsonl"
     p = _node("HOST", keys, s.url, dump)
     wait_for(lambda: dump.exists() and dump.read_text().count("\n") > 20)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from .conftest import SCENARIO, inkless
+from .conftest import SCENARIO, cut, inkless
 from .test_streams import _finish, _node
 
 
@@ -41,7 +41,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
 def test_a_node_joins_over_tls(server_factory: Any, keys: Path, tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
     s = server_factory("--simulate", "--speed", "25", "--wait-nodes", "1", "--tls-cert",
-                       str(cert), "--tls-key", str(key))
+                       str(cert), "--tls-key", str(key), scenario=cut(tmp_path, 40))
     assert s.url.startswith("wss://")
     untrusted = inkless("node", "ANON", "--key", next((keys / "ANON").glob("holder-*.pem")),
                         "--url", s.url, timeout=60)
