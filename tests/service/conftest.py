@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,43 @@ def server_factory(tmp_path: Path, keys: Path) -> Iterator[Any]:
     yield start
     for s in started:
         s.stop()
+
+
+def _node(member: str, keys: Path, url: str, dump: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*INKLESS, "node", member, "--key", str(holder(keys, member)),
+                             "--url", url, "--dump", str(dump), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(p: subprocess.Popen[str]) -> str:
+    out, err = p.communicate(timeout=180)
+    assert p.returncode == 0, err
+    return out
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A session of both members' nodes, each taking its orders (WILCO), on the first wave
+    (100 s at speed 8: a slow clock, every plot pushed back in time): the dumps, what each node
+    printed, the scenario."""
+
+    dumps: dict[str, Path]
+    said: tuple[str, ...]
+    scenario: Path
+
+
+@pytest.fixture(scope="package")
+def plain(tmp_path_factory: pytest.TempPathFactory, keys: Path) -> Iterator[Plain]:
+    """One :class:`Plain` session, shared by the tests that only read its dumps."""
+    tmp = tmp_path_factory.mktemp("plain")
+    scenario = cut(tmp, 100)
+    s = Server(tmp, keys, "--simulate", "--speed", "8", "--wait-nodes", "2", scenario=scenario)
+    try:
+        dumps = {m: tmp / f"{m}.jsonl" for m in ("HOST", "ANON")}
+        said = tuple(_finish(p) for p in [_node(m, keys, s.url, d) for m, d in dumps.items()])
+    finally:
+        s.stop()
+    yield Plain(dumps, said, scenario)
 
 
 def read_dump(path: Path) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from inkless.service import hello_message, load_key
 
-from .conftest import cut, holder, read_dump
+from .conftest import Plain, cut, holder, read_dump
 from .test_streams import _finish, _node
 
 #: Scenario seconds of each session: the first wave's orders (40 and 50 s) and their shots
@@ -34,14 +34,8 @@ def _taken_over(anon: list[dict[str, Any]], host: list[dict[str, Any]]) -> None:
     assert later, (first, _orders(host))
 
 
-def test_orders_go_to_their_units_members_and_wilco_flies(server_factory: Any, keys: Path,
-                                                         tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "2",
-                       scenario=cut(tmp_path, SESSION_S))
-    host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
-    for p in (_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)):
-        _finish(p)
-    h, a = read_dump(host), read_dump(anon)
+def test_orders_go_to_their_units_members_and_wilco_flies(plain: Plain) -> None:
+    h, a = read_dump(plain.dumps["HOST"]), read_dump(plain.dumps["ANON"])
     assert _orders(a) and {o["unit"] for o in _orders(a)} == {"anon-sam"}
     assert {o["unit"] for o in _orders(h)} <= {"host-sam"}
     results = [m for m in a if m["type"] == "result"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,7 @@ from typing import Any
 from inkless.coalition import KeyStore, pseudonym
 from inkless.identification import CATEGORY_NAMES
 
-from .conftest import INKLESS, cut, holder, read_dump, wait_for
-
-
-def _node(member: str, keys: Path, url: str, dump: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*INKLESS, "node", member, "--key", str(holder(keys, member)),
-                             "--url", url, "--dump", str(dump), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _finish(p: subprocess.Popen[str]) -> str:
-    out, err = p.communicate(timeout=180)
-    assert p.returncode == 0, err
-    return out
+from .conftest import Plain, _finish, _node, cut, read_dump, wait_for
 
 
 def _numbers(msgs: list[dict[str, Any]]) -> list[int]:
@@ -37,15 +24,9 @@ def _numbers(msgs: list[dict[str, Any]]) -> list[int]:
     return [m["seq"] for m in msgs if m["type"] not in ("welcome", "gap", "snapshot", "error")]
 
 
-def test_each_member_receives_what_it_may_see(server_factory: Any, keys: Path,
-                                              tmp_path: Path) -> None:
-    # the first hostile identity comes at 40 s (at 100 s of scenario)
-    s = server_factory("--simulate", "--speed", "25", "--wait-nodes", "2",
-                       scenario=cut(tmp_path, 100))
-    host, anon = tmp_path / "host.jsonl", tmp_path / "anon.jsonl"
-    nodes = [_node("HOST", keys, s.url, host), _node("ANON", keys, s.url, anon)]
-    for p in nodes:
-        assert "session ended" in _finish(p)
+def test_each_member_receives_what_it_may_see(plain: Plain, keys: Path) -> None:
+    host, anon = plain.dumps["HOST"], plain.dumps["ANON"]
+    assert all("session ended" in out for out in plain.said)
     alias = pseudonym("ANON", KeyStore(keys).secret(create=False))
     for dump in (host, anon):
         msgs = read_dump(dump)
@@ -129,16 +110,11 @@ def _in_process(keys: Path, scenario: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def test_the_live_pictures_are_the_engines_fed_in_process(server_factory: Any, keys: Path,
-                                                           tmp_path: Path) -> None:
+def test_the_live_pictures_are_the_engines_fed_in_process(plain: Plain, keys: Path) -> None:
     """Both nodes push every plot back in time (a slow clock): each member receives exactly
     the pictures of the same session stepped in this process (same seed, same plots)."""
-    scenario = cut(tmp_path, 100)  # through the first orders (40 and 50 s)
-    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "2", scenario=scenario)
-    dumps = {m: tmp_path / f"{m}.jsonl" for m in ("HOST", "ANON")}
-    for p in [_node(m, keys, s.url, d) for m, d in dumps.items()]:
-        _finish(p)
-    want = _in_process(keys, scenario)
+    want = _in_process(keys, plain.scenario)
+    dumps = plain.dumps
     for m, d in dumps.items():
         assert not [x for x in read_dump(d) if x["type"] == "error"], "a report came late"
         got = [{k: v for k, v in x.items() if k != "seq"} for x in read_dump(d)
