@@ -65,7 +65,8 @@ def serve_command(
         "--cot-in", help="Friendly self-reports from a TAK feed (tcp://HOST:PORT to read, "
         "udp://HOST:PORT to listen on) as friend evidence.")] = None,
 ) -> None:
-    """Run the engine as a live service that member nodes join (docs/service.md)."""
+    """Run the engine as a live service that member nodes join (docs/service.md). (Long for
+    its option declarations, one per flag; the work is in inkless.service.)"""
     from inkless.coalition import KeyStore
     from inkless.scenario import load_scenario
     from inkless.scenario.load import coalition_members
