@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint interop-tools web goldens fuzz clean
+.PHONY: run test bench lint test-tools web goldens fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint interop-tools $(WEB_STAMP)
+test: lint test-tools $(WEB_STAMP)
 	$(BIN)/pytest -n 2
 
 # What the tests need besides .venv: taky (a TAK server, MIT) in its own virtualenv, Wireshark's
@@ -48,7 +48,7 @@ $(TAKY_VENV)/bin/taky:
 	$(PY) -m venv $(TAKY_VENV)
 	$(TAKY_VENV)/bin/python -m pip install --quiet 'taky==0.10'
 
-interop-tools: $(TAKY_VENV)/bin/taky
+test-tools: $(TAKY_VENV)/bin/taky
 	command -v tshark >/dev/null || { \
 	  echo 'wireshark-common wireshark-common/install-setuid boolean false' | $(SUDO) debconf-set-selections; \
 	  $(SUDO) apt-get update -qq; \
