@@ -39,7 +39,7 @@ from inkless.arrays import F64, I64, B
 from inkless.physics.geodesy import altitude
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import Scenario
-from inkless.scenario.tables import Tables
+from inkless.scenario.tables import FireUnitTable, SensorTable, Tables
 from inkless.simulation.patrol import Sorties
 
 __all__ = [
@@ -298,67 +298,93 @@ class CoalitionAircraft:
         return out
 
 
-def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
-    """The coalition's aircraft: airborne sensors and fire units at or above
-    ``scenario.identification.airborne_unit_min_alt_m``, then the patrols' aircraft as
-    scheduled (:meth:`Sorties.plan`; see the module docstring)."""
-    sensors, units = tables.sensors, tables.units
-    sorties = Sorties.plan(scenario.patrols) if scenario.patrols else None
-    patrol_ids = set(sorties.ids) if sorties is not None else set()
-    sensor_row = {sid: i for i, sid in enumerate(sensors.id)}
-    unit_row = {uid: j for j, uid in enumerate(units.id)}
-    min_alt = scenario.identification.airborne_unit_min_alt_m
-    ids: list[str] = []
-    owner: list[int] = []
-    srow: list[int] = []
-    urow: list[int] = []
-    fixed: list[F64] = []
-    routes: list[tuple[F64, F64, F64, float, float]] = []
-    rrow: list[int] = []
-    at: dict[tuple[float, ...], int] = {}  # (owner, x, y, z) of fixed airborne sensors
+@dataclass
+class _Rows:
+    """The columns of :class:`CoalitionAircraft` while :func:`coalition_aircraft` gathers them,
+    one list entry per aircraft; ``routes`` the route tuples of the route-flying rows."""
+
+    ids: list[str] = dataclasses.field(default_factory=list)
+    owner: list[int] = dataclasses.field(default_factory=list)
+    sensor: list[int] = dataclasses.field(default_factory=list)
+    unit: list[int] = dataclasses.field(default_factory=list)
+    fixed: list[F64] = dataclasses.field(default_factory=list)
+    route_row: list[int] = dataclasses.field(default_factory=list)
+    sortie: list[int] = dataclasses.field(default_factory=list)
+    routes: list[tuple[F64, F64, F64, float, float]] = dataclasses.field(default_factory=list)
+
+    def add(self, id: str, owner: int, *, sensor: int = -1, unit: int = -1,
+            fixed: F64 | None = None, route_row: int = -1, sortie: int = -1) -> int:
+        """Append one aircraft (``fixed`` None: NaN, it moves); its row."""
+        self.ids.append(id)
+        self.owner.append(owner)
+        self.sensor.append(sensor)
+        self.unit.append(unit)
+        self.fixed.append(np.full(3, np.nan) if fixed is None else fixed)
+        self.route_row.append(route_row)
+        self.sortie.append(sortie)
+        return len(self.ids) - 1
+
+
+def _airborne_sensors(rows: _Rows, sensors: SensorTable, patrol_ids: set[str]
+                      ) -> dict[tuple[float, ...], int]:
+    """Add every airborne sensor but a patrol's radar (it rides on its patrol aircraft); the
+    rows of the fixed ones by ``(owner, x, y, z)`` (ECEF rounded to the metre)."""
+    at: dict[tuple[float, ...], int] = {}
     for i, kind in enumerate(sensors.kind):
         if kind != "airborne" or sensors.id[i].removesuffix(".radar") in patrol_ids:
             continue
-        ids.append(sensors.id[i])
-        owner.append(int(sensors.owner[i]))
-        srow.append(i)
-        urow.append(-1)
         route = sensors.route[i]
         if route is None:
-            fixed.append(sensors.ecef[i])
-            rrow.append(-1)
-            at[(float(sensors.owner[i]), *np.round(sensors.ecef[i], 0).tolist())] = len(ids) - 1
+            k = rows.add(sensors.id[i], int(sensors.owner[i]), sensor=i, fixed=sensors.ecef[i])
+            at[(float(sensors.owner[i]), *np.round(sensors.ecef[i], 0).tolist())] = k
         else:
-            fixed.append(np.full(3, np.nan))
-            rrow.append(len(routes))
-            routes.append(route)
+            rows.add(sensors.id[i], int(sensors.owner[i]), sensor=i, route_row=len(rows.routes))
+            rows.routes.append(route)
+    return at
+
+
+def _airborne_units(rows: _Rows, units: FireUnitTable, min_alt: float, patrol_ids: set[str],
+                    at: dict[tuple[float, ...], int]) -> None:
+    """Add every fire unit at or above ``min_alt`` (m) but a patrol's aircraft; a unit at a fixed
+    airborne sensor of its member (``at``, from :func:`_airborne_sensors`) joins its row."""
     for j in np.flatnonzero(units.alt >= min_alt).tolist():
         if units.id[j] in patrol_ids:
             continue
         key = (float(units.owner[j]), *np.round(units.ecef[j], 0).tolist())
-        if key in at and urow[at[key]] < 0:
+        if key in at and rows.unit[at[key]] < 0:
             k = at[key]
-            urow[k] = j
-            ids[k] = f"{ids[k]}+{units.id[j]}"
+            rows.unit[k] = j
+            rows.ids[k] = f"{rows.ids[k]}+{units.id[j]}"
             continue
-        ids.append(units.id[j])
-        owner.append(int(units.owner[j]))
-        srow.append(-1)
-        urow.append(j)
-        fixed.append(units.ecef[j])
-        rrow.append(-1)
-    srt = [-1] * len(ids)
+        rows.add(units.id[j], int(units.owner[j]), unit=j, fixed=units.ecef[j])
+
+
+def _patrol_aircraft(rows: _Rows, sorties: Sorties, scenario: Scenario, tables: Tables) -> None:
+    """Add every patrol aircraft, with its ``PATROL.F.A.radar`` sensor and its fire unit rows
+    when the tables have them."""
+    sensor_row = {sid: i for i, sid in enumerate(tables.sensors.id)}
+    unit_row = {uid: j for j, uid in enumerate(tables.units.id)}
     members = {m: i for i, m in enumerate(tables.members)}
-    for a, sid in enumerate(sorties.ids if sorties is not None else ()):
-        assert sorties is not None
+    for a, sid in enumerate(sorties.ids):
         radar = sensor_row.get(f"{sid}.radar", -1)
-        ids.append(sid if radar < 0 else f"{sensors.id[radar]}+{sid}")
-        owner.append(members[scenario.patrols[sorties.patrol[a]].owner])
-        srow.append(radar)
-        urow.append(unit_row.get(sid, -1))
-        fixed.append(np.full(3, np.nan))
-        rrow.append(-1)
-        srt.append(a)
+        rows.add(sid if radar < 0 else f"{tables.sensors.id[radar]}+{sid}",
+                 members[scenario.patrols[sorties.patrol[a]].owner],
+                 sensor=radar, unit=unit_row.get(sid, -1), sortie=a)
+
+
+def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
+    """The coalition's aircraft: airborne sensors and fire units at or above
+    ``scenario.identification.airborne_unit_min_alt_m``, then the patrols' aircraft as
+    scheduled (:meth:`Sorties.plan`; see the module docstring)."""
+    sorties = Sorties.plan(scenario.patrols) if scenario.patrols else None
+    patrol_ids = set(sorties.ids) if sorties is not None else set()
+    rows = _Rows()
+    at = _airborne_sensors(rows, tables.sensors, patrol_ids)
+    _airborne_units(rows, tables.units, scenario.identification.airborne_unit_min_alt_m,
+                    patrol_ids, at)
+    if sorties is not None:
+        _patrol_aircraft(rows, sorties, scenario, tables)
+    routes = rows.routes
     table = (
         RouteTable.build(
             [r[0] for r in routes],
@@ -371,14 +397,13 @@ def coalition_aircraft(scenario: Scenario, tables: Tables) -> CoalitionAircraft:
         else None
     )
     return CoalitionAircraft(
-        id=tuple(ids),
-        owner=np.array(owner, dtype=np.int64),
-        sensor=np.array(srow, dtype=np.int64),
-        unit=np.array(urow, dtype=np.int64),
-        fixed=np.array(fixed, dtype=float).reshape(-1, 3),
-        route_row=np.array(rrow, dtype=np.int64),
+        id=tuple(rows.ids),
+        owner=np.array(rows.owner, dtype=np.int64),
+        sensor=np.array(rows.sensor, dtype=np.int64),
+        unit=np.array(rows.unit, dtype=np.int64),
+        fixed=np.array(rows.fixed, dtype=float).reshape(-1, 3),
+        route_row=np.array(rows.route_row, dtype=np.int64),
         routes=table,
-        sortie=np.array(srt, dtype=np.int64),
+        sortie=np.array(rows.sortie, dtype=np.int64),
         sorties=sorties,
     )
-
