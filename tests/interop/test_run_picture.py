@@ -280,17 +280,3 @@ def test_plots_beyond_cat048_are_left_out_and_counted(tmp_path: Path,
 def test_track_scenario_needs_asterix(small: Path) -> None:
     res = CliRunner().invoke(app, ["track", "--scenario", str(small)])
     assert res.exit_code == 2 and "--asterix SRC --scenario SCENARIO" in res.output
-
-
-def test_the_reader_takes_the_runs_looks(record: Record, small: Path) -> None:
-    """A radar's look without plots writes no CAT048 block; the reader takes the looks from
-    the scenario (scan periods, legal bases): they are the looks the run recorded."""
-    assert record.tracked is not None and record.tracked.scans is not None
-    sc = record.tracked.scans
-    fed = Engine(parse_scenario(small.read_text(), "small.yaml"), 7, picture="tracked",
-                 fed=True)
-    scans = fed.picture.scans  # type: ignore[attr-defined]
-    k = np.rint(sc.scan_t / 5.0).astype(np.int64)
-    looks = np.zeros_like(scans)
-    looks[k, sc.scan_sensor] = True
-    assert k.max() > 100 and (looks[: k.max() + 1] == scans[: k.max() + 1]).all()
