@@ -92,6 +92,7 @@ __all__ = [
     "provenance",
     "replay_view",
     "results_view",
+    "site_labels",
     "write_view",
 ]
 
@@ -250,8 +251,8 @@ def provenance(record: Record) -> Provenance:
 # -- labels -----------------------------------------------------------------------------------
 
 
-def _site_labels(ids: Sequence[str], owners: Sequence[str], aud: Audience, what: str
-                 ) -> dict[str, str]:
+def site_labels(ids: Sequence[str], owners: Sequence[str], aud: Audience, what: str
+                ) -> dict[str, str]:
     """Unit or sensor ids as the viewer may see them (``PSEUDONYM.unitK`` for hidden members)."""
     out: dict[str, str] = {}
     count: dict[str, int] = {}
@@ -312,7 +313,7 @@ def _cause(cause: str, aud: Audience) -> str:
 
 def results_view(res: Findings, prov: Provenance, aud: Audience) -> Findings:
     """The results as ``aud.viewer`` may see them (see the module docstring)."""
-    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    units = site_labels(prov.unit_id, prov.unit_member, aud, "unit")
     shots = [e for e in res.engagements if aud.sees(e.member, "engagements")]
     impacts = tuple(i.model_copy(update={"cause": _cause(i.cause, aud)}) for i in res.impacts)
     view = Findings(
@@ -476,7 +477,7 @@ def events_view(
 ) -> list[dict[str, str]]:
     """The rows of ``events.csv`` as the viewer may see them, in time order. Kinds this module
     does not know are left out."""
-    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    units = site_labels(prov.unit_id, prov.unit_member, aud, "unit")
     known = prov.known(aud)
     first = prov.detect(aud)
     index = {t: j for j, t in enumerate(prov.threat_id)}
@@ -531,8 +532,8 @@ def map_view(md: MapData, view_results: Findings, prov: Provenance, aud: Audienc
              ) -> MapData:
     """The map and timeline as the viewer may see them; ``view_results`` is its results view
     (intercept points come from its released shots)."""
-    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
-    sensors = _site_labels(prov.sensor_id, prov.sensor_member, aud, "sensor")
+    units = site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    sensors = site_labels(prov.sensor_id, prov.sensor_member, aud, "sensor")
     known = prov.known(aud)
     shown = {t for t, k in zip(prov.threat_id, known.tolist(), strict=True) if k}
     in_air = {}
@@ -583,7 +584,7 @@ def replay_view(record: Record, prov: Provenance, aud: Audience) -> dict[str, An
     and stations) whose sites it may see;
     members and units relabelled, every string scrubbed."""
     rp = replay(record, member=prov.members.index(aud.viewer.id))
-    units = _site_labels(prov.unit_id, prov.unit_member, aud, "unit")
+    units = site_labels(prov.unit_id, prov.unit_member, aud, "unit")
     known = {t for t, k in zip(prov.threat_id, prov.known(aud).tolist(), strict=True) if k}
     shots = [{**s, "unit": units.get(s["unit"], s["unit"]), "member": aud.label(s["member"])}
              for s in rp["interceptors"] if aud.sees(s["member"], "engagements")]
@@ -591,8 +592,8 @@ def replay_view(record: Record, prov: Provenance, aud: Audience) -> dict[str, An
     threats = [{**th, "fate": "track_ended" if th["fate"] == "killed" and th["id"] not in killed
                 else th["fate"]} for th in rp["threats"] if th["id"] in known]
     sites = [st for st in rp["stations"] if aud.sees(st["member"], "sensor_positions")]
-    patrols = _site_labels([st["patrol"] for st in sites], [st["member"] for st in sites], aud,
-                           "patrol")
+    patrols = site_labels([st["patrol"] for st in sites], [st["member"] for st in sites], aud,
+                          "patrol")
     view = {
         **rp, "view": aud.viewer.id, "members": [aud.label(m) for m in rp["members"]],
         "threats": threats, "interceptors": shots,

@@ -35,7 +35,7 @@ def _audience(run_dir: Path, member: str, keys: Path | None) -> tuple[Scenario, 
     """The run's scenario (``RUN_DIR/scenario.json``), ``member``'s audience (as ``inkless run
     --view``: the coalition secret from ``keys`` keys the pseudonyms) and the fire units'
     labels as that member may see them."""
-    from inkless.afteraction.views import Audience, _site_labels
+    from inkless.afteraction.views import Audience, site_labels
     from inkless.coalition import KeyStore
     from inkless.wargame.counterfactual import coalition_members
 
@@ -51,8 +51,8 @@ def _audience(run_dir: Path, member: str, keys: Path | None) -> tuple[Scenario, 
                              "whose coalition secret keys their pseudonyms")
         secret = KeyStore(keys).secret(create=True)
     aud = Audience.of(members, member, secret)
-    units = _site_labels([u.id for u in sc.fire_units], [u.owner for u in sc.fire_units], aud,
-                         "unit")
+    units = site_labels([u.id for u in sc.fire_units], [u.owner for u in sc.fire_units], aud,
+                        "unit")
     return sc, aud, units
 
 

@@ -299,7 +299,7 @@ def run_events(path: Path, epoch: datetime, shift: timedelta, aud: Audience | No
     ``aud``: only what that member may see, as ``inkless run --view`` shows it: a unit's site
     if its member releases ``sensor_positions`` to the viewer, an intercept point if it
     releases ``engagements``, every impact; ``units`` the units' labels (pseudonymous for a
-    hidden member, as ``inkless.afteraction.views._site_labels`` makes them) in uids and
+    hidden member, as ``inkless.afteraction.views.site_labels`` makes them) in uids and
     callsigns."""
     try:
         with path.open(newline="", encoding="utf-8") as f:
