@@ -71,3 +71,23 @@ def test_reports_only_to_a_fed_picture() -> None:
     got = some.picture.reports(0, 0.0, some.threats.alive)  # type: ignore[attr-defined]
     with pytest.raises(InputError, match="not fed"):
         eng.step(0, Inputs(reports=got))
+
+
+def test_a_fed_picture_gives_the_simulated_reports_of_the_tracked_one() -> None:
+    """``simulated`` (what a live service sends to the member nodes) is the tracked picture's
+    own simulation on either picture; the fed picture's ``reports`` are only what was pushed."""
+    sc = airliner()
+    tracked = Engine(sc, 5, picture="tracked")
+    fed = Engine(sc, 5, picture="tracked", fed=True)
+    plots = 0
+    for tick in range(40):
+        t = tick * tracked.dt
+        want = tracked.picture.reports(tick, t, tracked.threats.alive)  # type: ignore[attr-defined]
+        got = fed.picture.simulated(tick, t, fed.threats.alive)  # type: ignore[attr-defined]
+        assert len(fed.picture.reports(tick, t, fed.threats.alive).det) == 0  # type: ignore[attr-defined]
+        np.testing.assert_array_equal(got.z, want.z)
+        np.testing.assert_array_equal(got.det.sensor, want.det.sensor)
+        np.testing.assert_array_equal(got.sensors, want.sensors)
+        np.testing.assert_array_equal(got.evidence.iff.pos, want.evidence.iff.pos)
+        plots += len(got.det)
+    assert plots > 0

@@ -309,9 +309,15 @@ class TrackedPicture:
         return self._block[1]
 
     def reports(self, tick: int, t: float, alive: NDArray[np.bool_]) -> Reports:
-        """What the coalition receives at ``t`` (tick ``tick``), simulated: the reports of the
-        scans due now (a threat destroyed by now is no longer seen: it is alive until its
-        kill), the scanning sensors and where they are, the cooperative evidence."""
+        """What the coalition receives at ``t`` (tick ``tick``): here, the simulation's
+        (:meth:`simulated`); the fed picture's are pushed in."""
+        return self.simulated(tick, t, alive)
+
+    def simulated(self, tick: int, t: float, alive: NDArray[np.bool_]) -> Reports:
+        """The simulated reports at ``t`` (tick ``tick``), on either picture (a live service
+        sends them to the member nodes): the reports of the scans due now (a threat destroyed
+        by now, ``~alive``, is no longer seen: it is alive until its kill), the scanning
+        sensors and where they are, the cooperative evidence."""
         block, z, R, kind = self._detections(tick)
         lo, hi = np.searchsorted(block.t, [t - 1e-6, t + 1e-6])
         rows = slice(int(lo), int(hi))

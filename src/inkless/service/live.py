@@ -6,7 +6,7 @@ Where it sits: inside the service (:mod:`inkless.service.app` drives it); it dri
 One decision cycle (tick ``k``, scenario time ``t = k dt``):
 
 1. ``simulated(k)`` (``--simulate`` only): the scenario's simulated sensors at ``t``
-   (the tracked picture's own simulation, :meth:`inkless.engine.TrackedPicture.reports`), each
+   (the tracked picture's own simulation, :meth:`inkless.engine.TrackedPicture.simulated`), each
    member's plots numbered and sent to that member's node (``detections``);
 2. ``receive``: a node pushes back its plots (``report``); only its own member's sensors count;
 3. ``step(k, reports)``: the plots received for ``t`` become the fed picture's reports (a
@@ -42,7 +42,6 @@ from inkless.engine import (
     Reports,
     Seen,
     ThreatState,
-    TrackedPicture,
 )
 from inkless.identification import CATEGORY_NAMES
 from inkless.physics.geodesy import geodetic_from_ecef
@@ -93,7 +92,7 @@ class Session:
         """The scenario's simulated reports at ``tick``, kept until the tick is stepped; per
         member, the ``detections`` message of its own sensors' plots."""
         t = tick * self.dt
-        got = TrackedPicture.reports(self.picture, tick, t, self.engine.threats.alive)
+        got = self.picture.simulated(tick, t, self.engine.threats.alive)
         self._sent[tick] = got
         d = got.det
         out = {}
