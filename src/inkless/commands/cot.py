@@ -37,7 +37,7 @@ def _audience(run_dir: Path, member: str, keys: Path | None) -> tuple[Scenario, 
     labels as that member may see them."""
     from inkless.afteraction.views import Audience, site_labels
     from inkless.coalition import KeyStore
-    from inkless.wargame.counterfactual import coalition_members
+    from inkless.scenario.load import coalition_members
 
     sc = _scenario(run_dir)
     members = coalition_members(sc)
