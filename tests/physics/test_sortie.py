@@ -18,8 +18,10 @@ from inkless.physics.sortie import (
     pursuit_time,
     stadium_entry,
     stadium_point,
+    station_entry,
     station_frame,
     station_geodetic,
+    station_point,
     time_on_station,
     vector_cost,
 )
@@ -173,3 +175,15 @@ def test_station_frame_round_trip_and_axis() -> None:
     x, y = station_frame(lat0, lon0, axis, lat, lon)
     assert x == pytest.approx([30e3, 0.0], abs=1e-6)
     assert y == pytest.approx([0.0, 10e3], abs=1e-6)
+
+
+def test_station_entry_from_the_south_of_an_orbit() -> None:
+    """A base 200 km due south of an orbit of radius 20 km (on a sphere, along the meridian):
+    it joins at the orbit's southernmost point, 20 km south of the centre on the same meridian;
+    station_point at the arc length it returns is that point."""
+    lat0, lon0 = np.radians(32.0), np.radians(35.0)
+    base = destination(lat0, lon0, np.pi, 200e3)
+    s, lat, lon = station_entry(lat0, lon0, 0.0, 0.0, 20e3, *base)
+    south = destination(lat0, lon0, np.pi, 20e3)
+    assert (lat, lon) == pytest.approx(south, abs=1e-9)
+    assert station_point(lat0, lon0, 0.0, 0.0, 20e3, s) == pytest.approx((lat, lon), abs=1e-12)

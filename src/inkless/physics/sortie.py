@@ -31,8 +31,10 @@ __all__ = [
     "pursuit_time",
     "stadium_entry",
     "stadium_point",
+    "station_entry",
     "station_frame",
     "station_geodetic",
+    "station_point",
     "time_on_station",
     "vector_cost",
 ]
@@ -108,6 +110,28 @@ def station_geodetic(
     """Inverse of :func:`station_frame`: latitude and longitude (radians) of ``(x, y)`` m."""
     xx, yy = _f(x), _f(y)
     return destination(lat0, lon0, _f(axis) + np.arctan2(yy, xx), np.hypot(xx, yy))
+
+
+def station_point(
+    lat0: ArrayLike, lon0: ArrayLike, axis: ArrayLike, length: ArrayLike, radius: ArrayLike,
+    s: ArrayLike,
+) -> tuple[F64, F64]:
+    """Latitude and longitude (radians) of the point at arc length ``s`` (m,
+    :func:`stadium_point`) of a pattern of ``length`` and ``radius`` (m) centred on ``lat0``,
+    ``lon0`` with its axis along ``axis`` (:func:`station_geodetic`)."""
+    return station_geodetic(lat0, lon0, axis, *stadium_point(s, length, radius))
+
+
+def station_entry(
+    lat0: ArrayLike, lon0: ArrayLike, axis: ArrayLike, length: ArrayLike, radius: ArrayLike,
+    lat: ArrayLike, lon: ArrayLike,
+) -> tuple[F64, F64, F64]:
+    """Where an aircraft coming from ``lat``, ``lon`` (radians) joins the pattern of
+    :func:`station_point`: its nearest point (:func:`stadium_entry` in :func:`station_frame`),
+    as the arc length (m) and the latitude and longitude (radians)."""
+    x, y = station_frame(lat0, lon0, axis, lat, lon)
+    s = stadium_entry(x, y, length, radius)
+    return (s, *station_point(lat0, lon0, axis, length, radius, s))
 
 
 def time_on_station(

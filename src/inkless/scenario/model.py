@@ -31,13 +31,7 @@ from inkless.coalition import (
 )
 from inkless.errors import InputError
 from inkless.physics.geodesy import surface_distance
-from inkless.physics.sortie import (
-    stadium_entry,
-    stadium_point,
-    station_frame,
-    station_geodetic,
-    time_on_station,
-)
+from inkless.physics.sortie import station_entry, time_on_station
 from inkless.units import DEG, KM
 
 from .limits import (
@@ -381,9 +375,8 @@ class PatrolStation(_Frozen):
         lat0, lon0 = self.centre.lat_deg * DEG, self.centre.lon_deg * DEG
         lat, lon = base.lat_deg * DEG, base.lon_deg * DEG
         L, r, axis = self.length_km * KM, self.radius_km * KM, self.axis_deg * DEG
-        x, y = station_frame(lat0, lon0, axis, lat, lon)
-        entry = station_geodetic(lat0, lon0, axis, *stadium_point(stadium_entry(x, y, L, r), L, r))
-        out = float(surface_distance(lat, lon, *entry))
+        _, e_lat, e_lon = station_entry(lat0, lon0, axis, L, r, lat, lon)
+        out = float(surface_distance(lat, lon, e_lat, e_lon))
         return out, float(surface_distance(lat0, lon0, lat, lon)) + r + 0.5 * L
 
 

@@ -39,10 +39,8 @@ from inkless.physics.geodesy import (
 from inkless.physics.sortie import (
     lead_intercept,
     pursuit_intercept,
-    stadium_entry,
-    stadium_point,
-    station_frame,
-    station_geodetic,
+    station_entry,
+    station_point,
     vector_cost,
 )
 from inkless.scenario.model import Patrol
@@ -118,11 +116,8 @@ class Sorties:
         }
         c = {k: v[idx] for k, v in col.items()}
         base, centre = c["base"], c["centre"]
-        x, y = station_frame(centre[:, 0], centre[:, 1], c["axis"], base[:, 0], base[:, 1])
-        entry = stadium_entry(x, y, c["length"], c["radius"])
-        e_lat, e_lon = station_geodetic(
-            centre[:, 0], centre[:, 1], c["axis"], *stadium_point(entry, c["length"], c["radius"])
-        )
+        entry, e_lat, e_lon = station_entry(centre[:, 0], centre[:, 1], c["axis"], c["length"],
+                                            c["radius"], base[:, 0], base[:, 1])
         launch = np.array([r[3] for r in rows], dtype=np.float64)
         on_station = launch + surface_distance(base[:, 0], base[:, 1], e_lat, e_lon) / c["cruise"]
         bingo = on_station + c["on"]
@@ -158,8 +153,8 @@ class Sorties:
     def _pattern(self, t: F64) -> tuple[F64, F64]:
         """Latitude and longitude (rad) on the pattern at times ``t`` (s) of each aircraft."""
         s = self.entry + self.cruise * (t - self.on_station)
-        x, y = stadium_point(s, self.length, self.radius)
-        return station_geodetic(self.centre[:, 0], self.centre[:, 1], self.axis, x, y)
+        return station_point(self.centre[:, 0], self.centre[:, 1], self.axis, self.length,
+                             self.radius, s)
 
     def positions(self, t: float) -> tuple[F64, B]:
         """ECEF positions ``(n, 3)`` (m) of every aircraft at time ``t`` (s), and whether it is
