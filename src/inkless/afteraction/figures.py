@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from inkless.afteraction.basemap import BBox, borders, coastlines, land_polygons
+from inkless.afteraction.findings import Engagement, ThreatCounts, UnitLoadRow
 from inkless.afteraction.mapdata import MapData
 
 __all__ = [
@@ -449,7 +450,7 @@ def _fmt_step(step_s: float) -> str:
 
 def timeline_png(
     geometry: MapData,
-    engagements: Sequence[Mapping[str, Any]],
+    engagements: Sequence[Engagement],
     epoch: str | None = None,
     duration_s: float | None = None,
     dpi: int = 150,
@@ -463,8 +464,7 @@ def timeline_png(
     as h:mm after the epoch; a top axis gives UTC clock time when ``epoch`` is an ISO date-time.
     """
     g = geometry
-    fire = [(float(e["fire_time_s"]), str(e.get("member", "?"))) for e in engagements
-            if isinstance(e.get("fire_time_s"), int | float)]
+    fire = [(e.fire_time_s, e.member) for e in engagements]
     t_end = max([float(duration_s or 0.0)]
                 + ([float(g.times_s[-1])] if len(g.times_s) else [])
                 + [t for t, _ in fire])
@@ -555,12 +555,12 @@ def _utc_axis(ax: Axes, t0: dt.datetime, t_end: float) -> None:
     top.tick_params(labelsize=7.5)
 
 
-def outcome_png(by_class: Mapping[str, Mapping[str, Any]], dpi: int = 150) -> bytes:
+def outcome_png(by_class: Mapping[str, ThreatCounts], dpi: int = 150) -> bytes:
     """Horizontal bars per threat class: intercepted, leaked and neither (e.g. fell short)."""
     classes = sorted(by_class)
-    launched = np.array([float(by_class[c].get("launched") or 0) for c in classes])
-    killed = np.array([float(by_class[c].get("intercepted") or 0) for c in classes])
-    leaked = np.array([float(by_class[c].get("leaked") or 0) for c in classes])
+    launched = np.array([by_class[c].launched for c in classes], dtype=np.float64)
+    killed = np.array([by_class[c].intercepted for c in classes], dtype=np.float64)
+    leaked = np.array([by_class[c].leaked for c in classes], dtype=np.float64)
     other = np.maximum(launched - killed - leaked, 0.0)
     with mpl.rc_context(_RC):
         fig = Figure(figsize=(9.0, 0.5 + 0.42 * max(len(classes), 1)))
@@ -682,8 +682,8 @@ def identity_png(
 
 
 def saturation_png(
-    units: Sequence[Mapping[str, Any]],
-    engagements: Sequence[Mapping[str, Any]],
+    units: Sequence[UnitLoadRow],
+    engagements: Sequence[Engagement],
     epoch: str | None = None,
     dpi: int = 150,
     max_units: int = 16,
@@ -695,10 +695,9 @@ def saturation_png(
     rows = list(units)[:max_units]
     fires: dict[str, list[float]] = {}
     for e in engagements:
-        if isinstance(e.get("fire_time_s"), int | float):
-            fires.setdefault(str(e.get("unit_id")), []).append(float(e["fire_time_s"]))
-    ends = [float(u["channels_busy"][-1][0]) for u in rows if u.get("channels_busy")]
-    starts = [float(u["channels_busy"][0][0]) for u in rows if u.get("channels_busy")]
+        fires.setdefault(e.unit_id, []).append(e.fire_time_s)
+    ends = [u.channels_busy[-1][0] for u in rows if u.channels_busy]
+    starts = [u.channels_busy[0][0] for u in rows if u.channels_busy]
     t_lo = min(starts, default=0.0)
     t_hi = max(ends, default=60.0)
     pad = max(0.05 * (t_hi - t_lo), 30.0)
@@ -711,23 +710,21 @@ def saturation_png(
             "height_ratios": [max(len(rows), 1) * 0.32 + 0.4, 2.4], "hspace": 0.1})
         for k, u in enumerate(rows):
             y = len(rows) - 1 - k
-            steps = u.get("channels_busy") or []
-            channels = max(int(u.get("channels") or 1), 1)
-            for (a, b), (c, _) in zip(steps, [*steps[1:], [t_hi, 0]], strict=True):
+            steps = u.channels_busy
+            channels = max(u.channels, 1)
+            for (a, b), (c, _) in zip(steps, [*steps[1:], (t_hi, 0)], strict=True):
                 if b <= 0:
                     continue
                 colour = _HIT if b >= channels else shade(0.25 + 0.5 * b / channels)
                 ax1.broken_barh([(a / 60.0, (c - a) / 60.0)], (y - 0.35, 0.7), color=colour,
                                 linewidth=0)
-            dry = u.get("out_of_rounds_s")
-            if isinstance(dry, int | float):
-                ax1.plot([dry / 60.0], [y], marker="x", color=_INK, markersize=6)
-            times = np.sort(np.array(fires.get(str(u.get("unit_id")), []), dtype=np.float64))
-            left = int(u.get("rounds") or 0) - np.arange(times.size + 1)
+            if u.out_of_rounds_s is not None:
+                ax1.plot([u.out_of_rounds_s / 60.0], [y], marker="x", color=_INK, markersize=6)
+            times = np.sort(np.array(fires.get(u.unit_id, []), dtype=np.float64))
+            left = u.rounds - np.arange(times.size + 1)
             ax2.step(np.r_[t_lo, times, t_hi] / 60.0, np.r_[left, left[-1]], where="post",
-                     linewidth=1.0, label=str(u.get("unit_id")))
-        ax1.set_yticks(range(len(rows)), [str(u.get("unit_id")) for u in reversed(rows)],
-                       fontsize=7.5)
+                     linewidth=1.0, label=u.unit_id)
+        ax1.set_yticks(range(len(rows)), [u.unit_id for u in reversed(rows)], fontsize=7.5)
         ax1.set_ylim(-0.6, max(len(rows), 1) - 0.4)
         ax1.set_title("Fire channels busy (red: every channel busy; x: last round fired)",
                       loc="left")

@@ -373,14 +373,13 @@ def _figures(results: Findings, geometry: MapData, names: Mapping[str, str],
     member across all of them, members in coalition order."""
     from inkless.afteraction import figures
 
-    by_class = {c: d.model_dump() for c, d in results.threats.by_class.items()}
+    by_class = results.threats.by_class
     detail = _detail_box(geometry)
     threat_colours = figures.colour_map(
         sorted({*by_class, *geometry.in_air, *(p.threat_class for p in geometry.threat_paths)}),
         figures.THREAT_COLOURS)
     member_colours = figures.colour_map(list(names), figures.MEMBER_COLOURS, ordered=True)
     c_m = results.picture.gospa.c_m if results.picture is not None else 1000.0
-    shots = [e.model_dump() for e in engagements]
     return {
         "gospa_png": _b64(figures.gospa_png(
             geometry.gospa_times_s, geometry.gospa_m, c_m, epoch=results.epoch,
@@ -395,7 +394,7 @@ def _figures(results: Findings, geometry: MapData, names: Mapping[str, str],
             member_colours=member_colours)) if detail is not None else "",
         "detail_extent": _box_text(detail) if detail is not None else "",
         "timeline_png": _b64(figures.timeline_png(
-            geometry, shots, epoch=results.epoch, duration_s=results.duration_s,
+            geometry, engagements, epoch=results.epoch, duration_s=results.duration_s,
             threat_colours=threat_colours, member_colours=member_colours)),
         "outcome_png": _b64(figures.outcome_png(by_class)) if by_class else "",
         "map_extent": _box_text(geometry.extent()),
@@ -427,8 +426,7 @@ def _saturation(results: Findings, names: Mapping[str, str],
         "saturated": _saturated(u),
     } for u in units]
     return {"rows": rows, "saturated": sum(r["saturated"] for r in rows),
-            "png": _b64(figures.saturation_png([u.model_dump() for u in units],
-                                               [e.model_dump() for e in results.engagements],
+            "png": _b64(figures.saturation_png(units, results.engagements,
                                                epoch=results.epoch))}
 
 
