@@ -245,32 +245,30 @@ def _draw_ranges(ax: Axes, g: MapData, member_col: Mapping[str, str]) -> list[An
     member's colour; returns their legend handles."""
     handles: list[Any] = []
     if g.sensors:
-        la, lo = _circles(np.array([s.lat for s in g.sensors]),
-                          np.array([s.lon for s in g.sensors]),
-                          np.array([s.range_m for s in g.sensors]))
-        ax.add_collection(LineCollection(
-            [np.column_stack([lo[i], la[i]]) for i in range(len(g.sensors))],
-            colors=[member_col[s.member] for s in g.sensors], linewidths=0.6,
-            linestyles=(0, (1, 2)), alpha=0.7, zorder=1.0))
-        ax.scatter([s.lon for s in g.sensors], [s.lat for s in g.sensors], marker="^", s=22,
-                   c=[member_col[s.member] for s in g.sensors], edgecolors="white",
-                   linewidths=0.5, zorder=5.0)
+        _draw_sites(ax, [(s.lat, s.lon, s.range_m, member_col[s.member]) for s in g.sensors],
+                    ring=((1, 2), 0.6, 0.7), marker=("^", 22))
         handles.append(Line2D([], [], marker="^", ls="none", color=_MUTED, markersize=5,
                               label="Sensor (dotted: range)"))
     if g.fire_units:
-        la, lo = _circles(np.array([f.lat for f in g.fire_units]),
-                          np.array([f.lon for f in g.fire_units]),
-                          np.array([f.max_range_m for f in g.fire_units]))
-        ax.add_collection(LineCollection(
-            [np.column_stack([lo[i], la[i]]) for i in range(len(g.fire_units))],
-            colors=[member_col[f.member] for f in g.fire_units], linewidths=0.7,
-            linestyles=(0, (5, 3)), alpha=0.8, zorder=1.0))
-        ax.scatter([f.lon for f in g.fire_units], [f.lat for f in g.fire_units], marker="s",
-                   s=18, c=[member_col[f.member] for f in g.fire_units], edgecolors="white",
-                   linewidths=0.5, zorder=5.0)
+        _draw_sites(ax, [(f.lat, f.lon, f.max_range_m, member_col[f.member])
+                         for f in g.fire_units], ring=((5, 3), 0.7, 0.8), marker=("s", 18))
         handles.append(Line2D([], [], marker="s", ls="none", color=_MUTED, markersize=4.5,
                               label="Fire unit (dashed: max range)"))
     return handles
+
+
+def _draw_sites(ax: Axes, sites: Sequence[tuple[float, float, float, str]],
+                ring: tuple[tuple[int, int], float, float], marker: tuple[str, float]) -> None:
+    """Sites ``(lat deg, lon deg, range m, colour)``: a ring at each range (``ring``: dash
+    pattern, line width, alpha) and a marker at each site (``marker``: shape, size)."""
+    lat, lon, range_m, colours = (list(c) for c in zip(*sites, strict=True))
+    dashes, width, alpha = ring
+    la, lo = _circles(np.array(lat), np.array(lon), np.array(range_m))
+    ax.add_collection(LineCollection(
+        [np.column_stack([lo[i], la[i]]) for i in range(len(sites))], colors=colours,
+        linewidths=width, linestyles=(0, dashes), alpha=alpha, zorder=1.0))
+    ax.scatter(lon, lat, marker=marker[0], s=marker[1], c=colours, edgecolors="white",
+               linewidths=0.5, zorder=5.0)
 
 
 def _draw_assets(ax: Axes, g: MapData, box: BBox, aspect: float) -> list[Any]:
