@@ -12,34 +12,16 @@ from inkless.cli import app
 from inkless.errors import ScenarioError
 from inkless.scenario import load_scenario, parse_scenario
 
+from .conftest import HEAD, RAID, problems
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-GOOD = """\
-name: t
-settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 600}
-members:
-  - {id: A, name: Alpha, role: host}
-assets:
-  - {name: base, owner: A, position: {lat_deg: 31, lon_deg: 35}, value: 10, radius_m: 100}
+GOOD = HEAD + """\
 interceptors:
   - {id: i1, max_range_km: 100, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
 fire_units:
   - {id: u1, owner: A, position: {lat_deg: 31, lon_deg: 35}, interceptor: i1, rounds: 4}
-raid:
-  waves:
-    - id: w1
-      threat_class: drone
-      count: 2
-      speed_mps: 50
-      launch_points: [{lat_deg: 31, lon_deg: 36}]
-      launch_window_s: [0, 10]
-"""
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ScenarioError) as e:
-        parse_scenario(text, "s.yaml")
-    return list(e.value.problems)
+""" + RAID
 
 
 def test_good_file_loads() -> None:

@@ -11,17 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from inkless.cli import app
-from inkless.errors import ScenarioError
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS
 from inkless.scenario import parse_scenario
 
-GOOD = """\
-name: t
-settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 600}
-members:
-  - {id: A, name: Alpha, role: host}
-assets:
-  - {name: base, owner: A, position: {lat_deg: 31, lon_deg: 35}, value: 10, radius_m: 100}
+from .conftest import HEAD, RAID, problems
+
+GOOD = HEAD + """\
 interceptors:
   - {id: aam, max_range_km: 100, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
 patrols:
@@ -38,21 +33,7 @@ patrols:
     endurance_s: 10800
     reserve_s: 1200
     flights: 3
-raid:
-  waves:
-    - id: w1
-      threat_class: drone
-      count: 2
-      speed_mps: 50
-      launch_points: [{lat_deg: 31, lon_deg: 36}]
-      launch_window_s: [0, 10]
-"""
-
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(ScenarioError) as e:
-        parse_scenario(text, "s.yaml")
-    return list(e.value.problems)
+""" + RAID
 
 
 def test_a_patrol_loads_with_its_time_on_station() -> None:
@@ -159,10 +140,7 @@ def test_the_documented_example_validates() -> None:
     """docs/patrols.md's example: the interceptors and patrols it shows make a valid file."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "patrols.md").read_text()
     block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
-    text = GOOD.replace("members:\n  - {id: A,", "members:\n  - {id: UK,").replace(
-        "owner: A,", "owner: UK,"
-    )
-    head = text[: text.index("interceptors:")]
-    (p,) = parse_scenario(head + block + text[text.index("raid:"):]).patrols
+    head = HEAD.replace("{id: A,", "{id: UK,").replace("owner: A,", "owner: UK,")
+    (p,) = parse_scenario(head + block + RAID).patrols
     assert (p.station.pattern, p.station.length_km, p.relief_s()) == ("racetrack", 60.0, 300.0)
     assert p.on_station_s() > 0
