@@ -44,3 +44,26 @@ def test_caveat_blocks_and_is_named() -> None:
     assert len(drones) == res["threats"]["by_class"]["drone"]["launched"]
     assert {i["cause"] for i in drones} == {"blocked by a caveat: no drones"}
     assert any(e["threat_class"] != "drone" for e in res["engagements"])
+
+
+def test_an_absent_member_does_not_act_until_present_again() -> None:
+    """``Engine.absent``: a member absent (a live member whose node is not connected) fires
+    nothing while absent, whatever its bases, and acts again once present."""
+    from inkless.engine import Engine
+
+    sc = load_scenario(BASICS)
+    host = [m.id for m in sc.members].index("HOST")
+    eng = Engine(sc, 5)
+    back = 2600.0
+    orders, tick = [], 0
+    while tick <= eng.last_tick:
+        eng.absent([host] if tick * eng.dt < back else [])
+        d = eng.step(tick)
+        orders += d.orders
+        if d.next_tick is None:
+            break
+        tick = d.next_tick
+    by_host = [o.t for o in orders if o.member_id == "HOST"]
+    assert by_host and min(by_host) >= back
+    free = results(run(sc, 5)).model_dump(mode="json")["engagements"]
+    assert any(e["member"] == "HOST" and e["fire_time_s"] < back for e in free)

@@ -39,7 +39,7 @@ import contextlib
 import ctypes
 import dataclasses
 import gc
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -119,7 +119,9 @@ class Engine:
         self.settings = s = scenario.settings
         self.tables = tables = compile_tables(scenario)
         self.authority = authority
-        self.gates = gates or (authority.gates() if authority else Gates.open(len(tables.members)))
+        #: the gates of the members' bases and rules; ``gates``: with the absent members masked
+        self.bases = gates or (authority.gates() if authority else Gates.open(len(tables.members)))
+        self.gates, self._absent = self.bases, frozenset[int]()
         self.raid = raid = generate_raid(scenario, tables, rng)
         self.kill_draws = KillDraws.draw(rng, len(raid) + 1)  # the last row: shots at no threat
         self.patrols = Patrols.of(scenario, tables.units)
@@ -207,10 +209,11 @@ class Engine:
                 raise InputError("step: letters or grants given to an engine built without an "
                                  "Authority; pass Engine(..., authority=Authority.of(scenario))")
             self.authority = self.authority.amend(inputs.letters, inputs.grants)
-            self.gates = self.authority.gates()
-            self.picture.regate(self.gates)
+            self.bases = self.authority.gates()
+            self.absent(self._absent)
+            self.picture.regate(self.bases)
             for o in self.observers:
-                o.regate(self.gates)
+                o.regate(self.bases)
         withdrawn, refused = self.withdraw(inputs.declined)
         refused += self.report(t, inputs.outcomes)
         if inputs.reports is not None:
@@ -218,6 +221,15 @@ class Engine:
                 raise InputError("step: reports given to an engine whose picture is not fed")
             self.picture.push(inputs.reports)
         return withdrawn, tuple(refused)
+
+    def absent(self, members: Collection[int]) -> None:
+        """From now on (until the next call), the forces of ``members`` (rows) do not act,
+        whatever their bases (a live member whose node is not connected); the others act as
+        their bases say. Decisions only: the sensors and the observers keep the bases' gates
+        (an absent member's node sends no plots)."""
+        self._absent = frozenset(members)
+        self.gates = dataclasses.replace(self.bases, member_acts=tuple(
+            () if m in self._absent else iv for m, iv in enumerate(self.bases.member_acts)))
 
     def _pending(self, order: int, what: str) -> str | None:
         """Why ``order`` cannot take ``what`` (None: it is an interceptor in the air)."""

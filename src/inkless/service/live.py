@@ -69,7 +69,6 @@ class Session:
         self.engine = Engine(scenario, scenario.settings.seed if seed is None else seed,
                              picture="tracked", fed=True,
                              authority=Authority.of(scenario, letters), observers=(self,))
-        self.gates = self.engine.gates
         picture = self.engine.picture
         assert isinstance(picture, FedPicture)  # built so above
         self.picture = picture
@@ -154,19 +153,12 @@ class Session:
         other ``inputs`` (outcomes, letters, declines) and the members whose nodes are
         ``connected``: the others' forces do not act. Letters and grants are taken first, so
         the legal bases they change hold in this cycle already."""
-        eng, t = self.engine, tick * self.dt
-        inputs = inputs or Inputs()
-        if inputs.letters or inputs.grants:
-            eng.take(t, Inputs(letters=inputs.letters, grants=inputs.grants))
-            self.gates = eng.gates
-        acts = tuple(iv if mid in connected else ()
-                     for mid, iv in zip(self.members, self.gates.member_acts, strict=True))
-        eng.gates = dataclasses.replace(self.gates, member_acts=acts)
+        eng = self.engine
+        eng.absent([m for m, mid in enumerate(self.members) if mid not in connected])
         reports = self.reports(tick, pushed) if tick in self._sent else None
         if reports is not None and self.cot_in is not None:
             reports = self.cot_in.add_to(reports, self.scenario.settings.epoch)
-        return eng.step(tick, dataclasses.replace(inputs, reports=reports, letters=(),
-                                                  grants=()))
+        return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports))
 
     # --- 4. what each member receives ----------------------------------------------------------
     def pictures(self, tick: int) -> dict[str, dict[str, Any]]:
