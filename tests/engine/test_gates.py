@@ -17,8 +17,8 @@ BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
 def test_member_acts_only_from_its_legal_basis() -> None:
     sc = load_scenario(BASICS)
     open_ = results(run(sc, 5)).model_dump(mode="json")
-    assert any(e["member"] == "HOST" for e in open_["engagements"])
-    start = 2400.0  # HOST may act only from the ballistic wave on
+    start = 2600.0  # HOST may act only from then on: without gates it fires earlier
+    assert any(e["member"] == "HOST" and e["fire_time_s"] < start for e in open_["engagements"])
     gated = results(run(sc, 5, gates=Gates.from_times([start, 0.0]))).model_dump(mode="json")
     host = [e for e in gated["engagements"] if e["member"] == "HOST"]
     assert host and min(e["fire_time_s"] for e in host) >= start
