@@ -598,44 +598,20 @@ def read_findings(path: Path) -> Findings:
 
 
 def _located(name: str, text: str, e: ValidationError) -> list[str]:
-    """One line per problem of ``e``, at the line of ``text`` that holds the key."""
-    from inkless.scenario.load import _dotted, _message, one_line
+    """One line per problem of ``e`` at the line of ``text`` that holds the key (the scenario
+    loader's :func:`~inkless.scenario.load.located` on the document's YAML node tree: JSON is
+    YAML), sorted by line, at most 20."""
+    import yaml
+
+    from inkless.scenario.load import _message, located, one_line
 
     problems = e.errors()
     if problems and problems[0]["type"] == "json_invalid":
         return [f"{name}:1: not JSON ({one_line(str(problems[0]['msg']))}); give a "
                 "results.json written by inkless run"]
-    lines = _json_lines(text)
-    out = []
-    for err in problems[:20]:
-        loc = tuple(err["loc"])
-        where = _dotted(loc) or "(top)"
-        line = next((lines[loc[:k]] for k in range(len(loc), 0, -1) if loc[:k] in lines), 1)
-        out.append(f"{name}:{line}: {where}: {one_line(_message(err))}; see `inkless schema "
-                   "--results`")
-    return out
-
-
-def _json_lines(text: str) -> dict[tuple[str | int, ...], int]:
-    """The 1-based line of every key path of a JSON document (YAML reads JSON, with marks)."""
-    import yaml
-
-    out: dict[tuple[str | int, ...], int] = {}
-
-    def walk(node: yaml.Node, loc: tuple[str | int, ...]) -> None:
-        out[loc] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                walk(v, (*loc, str(k.value)))
-                out[(*loc, str(k.value))] = k.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                walk(v, (*loc, i))
-
     try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
-        return out
-    if root is not None:
-        walk(root, ())
-    return out
+        node = None
+    return located(name, node, [(tuple(err["loc"]), f"{_message(err)}; see `inkless schema "
+                                 "--results`") for err in problems], most=20)
