@@ -424,8 +424,8 @@ class Patrol(_Frozen):
     each flying out to ``station`` at cruise speed, holding it until bingo fuel (enough to fly
     home at cruise from the pattern's farthest point with ``reserve_s`` of cruise fuel left),
     then home. The next flight launches so as to arrive ``relief_overlap_s`` before the one on
-    station reaches bingo, or every ``launch_interval_s`` (then gaps may open). Not flown by
-    ``inkless run`` yet (docs/patrols.md)."""
+    station reaches bingo, or every ``launch_interval_s`` (then gaps may open). ``inkless run``
+    flies them as moving fire units (docs/patrols.md, "In a run")."""
 
     id: Id = Field(description="Short identifier; its aircraft are ID.F.A (flight, aircraft).")
     owner: Id = Field(description="The member whose aircraft these are.")
