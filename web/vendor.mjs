@@ -25,9 +25,7 @@ const FILES = {
   "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
   "LICENSE.topojson-client": "topojson-client/LICENSE",
   "countries-50m.json": "world-atlas/countries-50m.json",
-  "countries-110m.json": "world-atlas/countries-110m.json",
   "LICENSE.world-atlas": "world-atlas/LICENSE",
-  "milsymbol.js": "milsymbol/dist/milsymbol.js",
   "LICENSE.milsymbol": "milsymbol/LICENSE",
 };
 for (const [name, source] of Object.entries(FILES)) {
