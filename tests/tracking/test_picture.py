@@ -457,3 +457,32 @@ def test_a_number_is_never_issued_twice() -> None:
         pic, nums = assemble(at(a, t0 + 15, [], []), [(1, at(b, t0 + 15, [], []))], ALL, nums)
         nums = nums.keep(np.zeros(0, np.int64))  # every source track has ended
     assert len(fresh) == 2 and fresh[0] != fresh[1]
+
+
+def test_a_members_view_reads_its_own_tracks_last_update() -> None:
+    """B shares nothing and its radar alone sees four aircraft up to 60 s, then is not
+    scanned (its tracks coast to 70 s): each track of B's view was last updated at 60 s, what
+    B's own tracker holds (the IFF memory of B's identities is counted from it). The coalition
+    picture's numbers hold none of B's tracks (NaN): the view's own numbers are needed (before:
+    no ``member``, and the recorder identified B's view with IFF held from now)."""
+    members, shares = coalition("none")
+    site_ecef = np.stack([ecef_from_geodetic(la * D, lo * D, h).reshape(3) for la, lo, h in SITES])
+    rng = np.random.default_rng(5)
+    near_b = FRAME.from_ecef(site_ecef[1])
+    start = near_b + np.c_[rng.uniform(-30e3, 30e3, (4, 2)), np.full(4, 8000.0)]
+    vel = np.c_[rng.uniform(-100, 100, (4, 2)), np.zeros(4)]
+    reach = 60e3  # A's radar, 200 km away, sees none of them
+    tracker = CoalitionTracker(FRAME, np.array([0, 1]), np.full((2, 4), reach), np.zeros(2),
+                               np.full(2, 1.5), np.full(2, 0.9), np.full(2, 1e-12), shares,
+                               can_release(members))
+    sig = np.array([40.0, 0.2 * D, 0.2 * D])
+    for k in range(13):
+        t = 5.0 * k
+        d = polar_reports(FRAME.to_ecef(start + vel * t), rng, sig, SITES[1])
+        det = Detections(**{**{f: getattr(d, f) for f in d.__slots__}, "sensor": np.full(4, 1),
+                            "member": np.full(4, 1), "truth": np.arange(4)})
+        tracker.scan(t, det, np.full(4, KIND_CIVIL), np.array([0, 1]), site_ecef)
+    view = tracker.view(tracker.picture(70.0), 1)  # no scan since 60 s
+    assert len(view) == 4
+    np.testing.assert_array_equal(tracker.last_update(view.id, 1), np.full(4, 60.0))
+    assert np.isnan(tracker.last_update(view.id)).all()

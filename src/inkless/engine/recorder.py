@@ -162,7 +162,8 @@ class Recorder:
                 view = views[m]
                 mine = self._member_ids[m] = identify(view, seen.t, seen.reports.evidence,
                                                       self.picture.rules,
-                                                      self._member_ids.get(m))
+                                                      self._member_ids.get(m),
+                                                      self.picture.tracker.last_update(view.id, m))
                 self.member_id_log.append(m, mine, view.obj, self.dt)
 
     def _withheld(self, seen: Seen, open_: NDArray[np.bool_], threats: ThreatState,

@@ -1051,13 +1051,15 @@ class CoalitionTracker:
             view = self._views[sources] = self._assemble(sources, picture.t)
         return view
 
-    def last_update(self, ids: I64) -> F64:
-        """Time (s) of the last detection associated with each coalition picture track ``ids``:
-        the latest of its source tracks' (every tracker's track shown under that number,
+    def last_update(self, ids: I64, member: int | None = None) -> F64:
+        """Time (s) of the last detection associated with each track ``ids`` of the coalition
+        picture (``member`` None) or of member row ``member``'s view (:meth:`view`): the latest
+        of its source tracks' (every tracker's track shown under that number,
         :class:`TrackNumbers`), NaN for a number no tracker holds."""
         out = np.full(ids.shape, np.nan)
-        nums = self._memory.get(self._coalition, (TrackNumbers.empty(),))[0]
-        key, t_update = self._held(*self._coalition[:2])
+        base, tracks, own = sources = self._coalition if member is None else self._sees[member]
+        nums = self._memory.get(sources, (TrackNumbers.empty(),))[0]
+        key, t_update = self._held(base, [*tracks, *([own] if own >= 0 else [])])
         order = np.argsort(key)
         at, held = _lookup(key[order], nums.key)
         if not held.any():
