@@ -103,19 +103,6 @@ def test_spread_bounds_the_largest_eigenvalue(seed: int, scale: float) -> None:
     np.testing.assert_allclose(bound[20:30], lam[20:30], rtol=1e-8)  # tight when round
 
 
-def test_inv3_determinant_is_the_row_sum_numpy_gives() -> None:
-    """The determinant is the first row's cofactor expansion added as ``.sum(axis=1)`` adds:
-    bit for bit (the tracker's figures depend on it)."""
-    rng = np.random.default_rng(3)
-    A = rng.normal(size=(500, 3, 3)) * rng.lognormal(0.0, 3.0, (500, 1, 1))
-    S = A @ A.transpose(0, 2, 1)
-    _, det = inv3(S)
-    s = S.reshape(-1, 9)
-    cof = np.stack([s[:, 4] * s[:, 8] - s[:, 5] * s[:, 7], s[:, 5] * s[:, 6] - s[:, 3] * s[:, 8],
-                    s[:, 3] * s[:, 7] - s[:, 4] * s[:, 6]], axis=1)
-    np.testing.assert_array_equal(det, (s[:, :3] * cof).sum(axis=1))
-
-
 def _inv3_by_fancy_indexing(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The cofactor inverse as first written: column gathers by fancy indexing (an oracle of
     the values and of the memory layout the tracker's figures were recorded with)."""
