@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -181,8 +180,8 @@ def step_sources(
         p = np.asarray(pd(x[:, :3]), dtype=float)
     else:
         p = np.full(n, float(pd))
-    pairs = gate(x, P, z, R, gate_d2=cfg.gate_d2, log_clutter_density=_log(cfg.clutter_density),
-                 pd=p)
+    pairs = gate(x, P, z, R, gate_d2=cfg.gate_d2,
+                 log_clutter_density=float(np.log(cfg.clutter_density)), pd=p)
     sel = gnn(pairs, n, m)
     ta, db = pairs.ti[sel], pairs.dj[sel]
     if ta.size:  # update the assigned tracks (copies: the arrays are shared between tables)
@@ -195,11 +194,6 @@ def step_sources(
     hit[ta] = True
     quality = _scores(tracks.quality, dt, hit, p, ta, pairs.cost[sel], cfg)
     return _managed(tracks, t, x, P, hit, p > 0.0, quality, z, R, ta, db, cfg)
-
-
-@lru_cache(maxsize=256)
-def _log(value: float) -> float:
-    return float(np.log(value))
 
 
 def _scores(quality: F64, dt: float, hit: NDArray[np.bool_], p: F64, ta: NDArray[np.intp],
