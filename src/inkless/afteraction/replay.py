@@ -72,6 +72,8 @@ from inkless.scenario.model import THREAT_CLASSES
 from inkless.units import deg_from_rad
 from inkless.web import MISSING_HINT, inline_assets
 
+from .results import shot_origins
+
 __all__ = ["REPLAY_VERSION", "replay", "replay_html", "thin"]
 
 REPLAY_VERSION = 1
@@ -239,12 +241,7 @@ def _interceptors(record: Record) -> list[dict[str, Any]]:
     where its sortie as flown has it at the fire time) and to, result."""
     fl, units, raid = record.flight, record.tables.units, record.raid
     lat, lon = _degrees(fl.point[: fl.n]) if fl.n else (np.zeros(0), np.zeros(0))
-    ulat, ulon = deg_from_rad(units.lat[fl.unit[: fl.n]]), deg_from_rad(units.lon[fl.unit[: fl.n]])
-    first, s = _first_aircraft(record), record.patrols
-    if s is not None:  # the rows from ``first`` on are its aircraft
-        for k in np.flatnonzero(fl.unit[: fl.n] >= first).tolist():
-            at = s.positions(float(fl.fire_time[k]))[0][int(fl.unit[k]) - first]
-            (ulat[k],), (ulon[k],) = _degrees(at)
+    ulat, ulon = shot_origins(record)
     out = []
     for k, u in enumerate(fl.unit[: fl.n].tolist()):
         j = int(fl.threat[k])

@@ -87,6 +87,7 @@ __all__ = [
     "map_data",
     "picture_section",
     "results",
+    "shot_origins",
     "write_events_csv",
 ]
 
@@ -584,18 +585,27 @@ def _unit_ecef(record: Record, u: int, t: float) -> F64:
     return pos
 
 
+def shot_origins(record: Record) -> tuple[F64, F64]:
+    """``(n,)`` latitude and longitude (degrees) each interceptor of ``record.flight`` was
+    fired from: its unit's site, or for a patrol aircraft where its sortie as flown had it at
+    the fire time (:func:`_unit_ecef`, as in ``events.csv``)."""
+    units, flight = record.tables.units, record.flight
+    shooter = flight.unit[: flight.n]
+    lat, lon = deg_from_rad(units.lat[shooter]), deg_from_rad(units.lon[shooter])
+    moving = shooter >= len(units.id) - (len(record.patrols) if record.patrols else 0)
+    for k in np.flatnonzero(moving).tolist():
+        plat, plon, _ = _latlonalt(_unit_ecef(record, int(shooter[k]), flight.fire_time[k]))
+        lat[k], lon[k] = plat[0], plon[0]
+    return lat, lon
+
+
 def map_data(record: Record, samples: int = 48) -> MapData:
     """Geometry of the run for the report's map and timeline (degrees)."""
     raid, tables, flight = record.raid, record.tables, record.flight
     units, assets = tables.units, tables.assets
     end = np.where(np.isnan(record.end_time), record.t_end, record.end_time)
     ilat, ilon, _ = _latlonalt(flight.point[: flight.n])
-    shooter = flight.unit[: flight.n]  # each interceptor's unit where it fired
-    ulat, ulon = deg_from_rad(units.lat[shooter]), deg_from_rad(units.lon[shooter])
-    moving = shooter >= len(units.id) - (len(record.patrols) if record.patrols else 0)
-    for k in np.flatnonzero(moving).tolist():
-        plat, plon, _ = _latlonalt(_unit_ecef(record, int(shooter[k]), flight.fire_time[k]))
-        ulat[k], ulon[k] = plat[0], plon[0]
+    ulat, ulon = shot_origins(record)
     kills = flight.result[: flight.n] == 1
     landed = np.flatnonzero(record.fate == LANDED)
     times = np.linspace(0.0, max(record.t_end, 1.0), 400)
