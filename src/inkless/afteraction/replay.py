@@ -72,7 +72,7 @@ from inkless.scenario.model import THREAT_CLASSES
 from inkless.units import deg_from_rad
 from inkless.web import MISSING_HINT, inline_assets
 
-from .results import shot_origins
+from .results import first_aircraft, shot_origins
 
 __all__ = ["REPLAY_VERSION", "replay", "replay_html", "thin"]
 
@@ -193,12 +193,6 @@ def _tracks(record: Record, tolerance_m: float, member: int | None = None
                                  for i in k.tolist()],
                     **_path(t[a:b], lat[a:b], lon[a:b], tolerance_m)})
     return out
-
-
-def _first_aircraft(record: Record) -> int:
-    """Fire-unit row of the first patrol aircraft (the aircraft are the last rows,
-    ``Record.patrols`` order); the number of units when there is none."""
-    return len(record.tables.units.id) - (len(record.patrols) if record.patrols else 0)
 
 
 def _patrols(record: Record, sample_s: float, tolerance_m: float
@@ -324,7 +318,7 @@ def replay(record: Record, sample_s: float = 10.0, tolerance_m: float = 300.0,
         "units": [{"id": tables.units.id[i], "member": tables.members[tables.units.owner[i]],
                    "lat": round(float(deg_from_rad(tables.units.lat[i])), 4),
                    "lon": round(float(deg_from_rad(tables.units.lon[i])), 4)}
-                  for i in range(_first_aircraft(record))],
+                  for i in range(first_aircraft(record))],
         **_airspace(record),
     }
 

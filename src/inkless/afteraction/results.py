@@ -81,6 +81,7 @@ __all__ = [
     "RESULTS_VERSION",
     "coalition_section",
     "comparison_section",
+    "first_aircraft",
     "identification_section",
     "leak_causes",
     "lost_to_duplicates",
@@ -247,7 +248,7 @@ def _patrols(record: Record) -> tuple[PatrolRow, ...] | None:
     if s is None:
         return None
     units, f, end = record.tables.units, record.flight, record.t_end
-    first = len(units.id) - len(s)  # the aircraft are the last unit rows
+    first = first_aircraft(record)
     fired = np.bincount(f.unit[: f.n], minlength=len(units.id))[first:]
     empty = fired >= units.rounds[first:]
     left = s.bingo <= end
@@ -576,12 +577,17 @@ def write_events_csv(path: Path, record: Record) -> None:
             )
 
 
+def first_aircraft(record: Record) -> int:
+    """Fire-unit row of the first patrol aircraft (the aircraft are the last rows,
+    ``Record.patrols`` order); the number of units when there is none."""
+    return len(record.tables.units.id) - (len(record.patrols) if record.patrols else 0)
+
+
 def _unit_ecef(record: Record, u: int, t: float) -> F64:
     """Where fire unit row ``u`` is at ``t`` (s), ECEF m: a patrol aircraft (the last unit
     rows) where its sortie as flown has it (docs/patrols.md), any other unit at its site."""
-    units, s = record.tables.units, record.patrols
-    a = u - len(units.id) + len(s) if s is not None else -1
-    pos: F64 = s.positions(t)[0][a] if s is not None and a >= 0 else units.ecef[u]
+    s, a = record.patrols, u - first_aircraft(record)
+    pos: F64 = s.positions(t)[0][a] if s is not None and a >= 0 else record.tables.units.ecef[u]
     return pos
 
 
@@ -592,7 +598,7 @@ def shot_origins(record: Record) -> tuple[F64, F64]:
     units, flight = record.tables.units, record.flight
     shooter = flight.unit[: flight.n]
     lat, lon = deg_from_rad(units.lat[shooter]), deg_from_rad(units.lon[shooter])
-    moving = shooter >= len(units.id) - (len(record.patrols) if record.patrols else 0)
+    moving = shooter >= first_aircraft(record)
     for k in np.flatnonzero(moving).tolist():
         plat, plon, _ = _latlonalt(_unit_ecef(record, int(shooter[k]), flight.fire_time[k]))
         lat[k], lon[k] = plat[0], plon[0]
