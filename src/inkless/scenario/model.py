@@ -502,6 +502,13 @@ class Patrol(_Frozen):
             )
         return self
 
+    def aircraft_ids(self) -> list[str]:
+        """Its aircraft ``ID.F.A`` (1-based flight and aircraft), flight by flight: the order of
+        their fire unit rows (:func:`inkless.scenario.tables.compile_tables`) and of
+        :meth:`inkless.simulation.patrol.Sorties.plan`."""
+        return [f"{self.id}.{k + 1}.{a + 1}"
+                for k in range(self.flights) for a in range(self.aircraft_per_flight)]
+
     def relief_s(self) -> float | None:
         """How long before bingo of the flight on station the next one arrives, s (default
         :data:`DEFAULT_RELIEF_S`); None when flights launch every ``launch_interval_s``."""

@@ -162,10 +162,8 @@ def _fire_unit_table(scenario: Scenario, member_index: dict[str, int]) -> FireUn
     cycle (:mod:`inkless.engine.patrols`)."""
     types = {t.id: t for t in scenario.interceptors}
     u: list[Any] = list(scenario.fire_units)
-    u += [_Aircraft(f"{p.id}.{k + 1}.{a + 1}", p.interceptor, p.owner, p.base,
-                    p.missiles_per_aircraft)
-          for p in scenario.patrols
-          for k in range(p.flights) for a in range(p.aircraft_per_flight)]
+    u += [_Aircraft(aid, p.interceptor, p.owner, p.base, p.missiles_per_aircraft)
+          for p in scenario.patrols for aid in p.aircraft_ids()]
     kinds = [types[x.interceptor] for x in u]
     lat, lon, alt = _geo([x.position for x in u])
     return FireUnitTable(

@@ -125,7 +125,7 @@ class Sorties:
             patrol=idx,
             flight=np.array([r[1] for r in rows], dtype=np.intp),
             aircraft=np.array([r[2] for r in rows], dtype=np.intp),
-            ids=tuple(f"{patrols[i].id}.{k + 1}.{a + 1}" for i, k, a, _ in rows),
+            ids=tuple(aid for p in patrols for aid in p.aircraft_ids()),
             launch=launch,
             on_station=on_station,
             bingo=bingo,
