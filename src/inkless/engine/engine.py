@@ -229,7 +229,8 @@ class Engine:
         (an absent member's node sends no plots)."""
         self._absent = frozenset(members)
         self.gates = dataclasses.replace(self.bases, member_acts=tuple(
-            () if m in self._absent else iv for m, iv in enumerate(self.bases.member_acts)))
+            () if m in self._absent else iv for m, iv in enumerate(self.bases.member_acts))
+        ) if self._absent else self.bases
 
     def _pending(self, order: int, what: str) -> str | None:
         """Why ``order`` cannot take ``what`` (None: it is an interceptor in the air)."""
