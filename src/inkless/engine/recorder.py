@@ -84,8 +84,6 @@ class Recorder:
             np.zeros(0, np.int64), np.zeros((0, 3)))]
         self._every = max(1, round(_SAMPLE_S / self.dt))
         self.withheld: list[Withheld] = []
-        #: the picture each member holds after the last cycle (member row -> its view)
-        self.views: dict[int, CoalitionPicture] = {}
         self.regate(gates)
 
     def regate(self, gates: Gates) -> None:
@@ -106,7 +104,7 @@ class Recorder:
         if seen is None:
             return
         pic, t = seen.picture, seen.t
-        views = self.views = self._score(seen.tick, t, pic, threats.alive)
+        views = self._score(seen.tick, t, pic, threats.alive)
         objs = pic.obj[(pic.obj >= 0) & (pic.obj < self.world.n)]
         self.first_held[objs[np.isnan(self.first_held[objs])]] = t
         if seen.tick % self._every == 0 and len(pic):
