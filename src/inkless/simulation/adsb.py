@@ -265,10 +265,8 @@ class CoalitionAircraft:
         sorties, NaN where on the ground (before take-off, from landing on)."""
         assert self.sorties is not None
         rows = self.sortie[self.sortie >= 0]
-        out = np.full((len(times), len(rows), 3), np.nan)
-        for k, t in enumerate(times.tolist()):
-            pos, up = self.sorties.positions(t)
-            out[k] = np.where(up[rows, None], pos[rows], np.nan)
+        pos, up = self.sorties.track(times)
+        out: F64 = np.where(up[:, rows, None], pos[:, rows], np.nan)
         return out
 
     def grid(self, dt: float, ticks: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

@@ -159,7 +159,13 @@ class Sorties:
     def positions(self, t: float) -> tuple[F64, B]:
         """ECEF positions ``(n, 3)`` (m) of every aircraft at time ``t`` (s), and whether it is
         airborne (``launch <= t < landed``; on the ground it is at its base)."""
-        tt = np.full(len(self), float(t))
+        pos, airborne = self.track(np.array([float(t)]))
+        return pos[0], airborne[0]
+
+    def track(self, times: F64) -> tuple[F64, B]:
+        """:meth:`positions` at every time of ``times (k,)`` (s) at once: ``(k, n, 3)`` and
+        ``(k, n)``."""
+        tt = np.asarray(times, dtype=np.float64)[:, None] + np.zeros(len(self))
         base, centre = self.base, self.centre
         # out: from base to the entry point, by fraction of the leg flown
         e_lat, e_lon = self._pattern(self.on_station)
