@@ -74,7 +74,7 @@ class Service:
         self.tick = 0  # the cycle under way or next
         self.streams = {m: Stream(m, window_s) for m in session.members}
         self.connected: dict[str, int] = {}  # member -> connection id
-        self.pushed: dict[int, dict[str, dict[int, Any]]] = {}
+        self.pushed: dict[int, dict[str, dict[int, tuple[float, ...]]]] = {}
         self.awaited: tuple[int, asyncio.Event] = (-1, asyncio.Event())  # plots of this tick
         self._ids = itertools.count(1)
         self.done = asyncio.Event()

@@ -107,14 +107,22 @@ class Session:
         return out
 
     # --- 2. what the nodes pushed --------------------------------------------------------------
-    def plots(self, member: str, msg: Mapping[str, Any]) -> tuple[int, dict[int, Any]] | str:
-        """A node's ``report`` checked: ``(tick, {plot: plot})``, or the one-line reason it is
-        refused (a tick not awaiting reports, a plot not issued to the member's sensors)."""
+    def plots(self, member: str, msg: Mapping[str, Any]
+              ) -> tuple[int, dict[int, tuple[float, ...]]] | str:
+        """A node's ``report`` checked: ``(tick, {plot: (range_m, az_deg, el_deg, sigma range
+        m, sigma az deg, sigma el deg)})``, or the one-line reason it is refused (a plot without
+        finite numbers, a tick not awaiting reports, a plot not issued to the member's
+        sensors)."""
         try:
             tick = round(float(msg["t"]) / self.dt)
-            plots = {int(p["plot"]): p for p in msg["plots"]}
+            plots = {int(p["plot"]): (float(p["range_m"]), float(p["az_deg"]),
+                                      float(p["el_deg"]), *map(float, p["sigma"]))
+                     for p in msg["plots"]}
+            if not all(len(v) == 6 and np.isfinite(v).all() for v in plots.values()):
+                raise ValueError
         except (KeyError, TypeError, ValueError):
-            return "report: give t (s) and plots [{plot, range_m, az_deg, el_deg, sigma}]"
+            return ("report: give t (s) and plots [{plot, range_m, az_deg, el_deg, sigma: "
+                    "[range m, az deg, el deg]}], finite numbers")
         sent = self._sent.get(tick)
         if sent is None:
             return f"late report for t={msg['t']}: no plots awaited then (stepped already)"
@@ -125,21 +133,19 @@ class Session:
             return f"report: plots {bad[:5]} were not issued to {member}'s sensors"
         return tick, plots
 
-    def reports(self, tick: int, pushed: Mapping[str, dict[int, Any]]) -> Reports:
+    def reports(self, tick: int, pushed: Mapping[str, dict[int, tuple[float, ...]]]
+                ) -> Reports:
         """The fed picture's reports at ``tick`` from the plots each member pushed (values as
-        the node sent them; the sensor's geometry as issued); the scans of the members who
-        reported."""
+        the node sent them, checked by :meth:`plots`; the sensor's geometry as issued); the
+        scans of the members who reported."""
         sent = self._sent.pop(tick)
-        rows = sorted(i for p in pushed.values() for i in p)
+        got = {i: v for p in pushed.values() for i, v in p.items()}
+        rows = sorted(got)
         det = sent.det.take(np.array(rows, dtype=np.intp))
-        got = {i: p for p in pushed.values() for i, p in p.items()}
-        for k, i in enumerate(rows):
-            p = got[i]
-            det.range_m[k] = float(p["range_m"])
-            det.az[k], det.el[k] = rad_from_deg(float(p["az_deg"])), rad_from_deg(
-                float(p["el_deg"]))
-            s = p["sigma"]
-            det.sigma[k] = (float(s[0]), rad_from_deg(float(s[1])), rad_from_deg(float(s[2])))
+        v = np.array([got[i] for i in rows], dtype=np.float64).reshape(-1, 6)
+        det.range_m[:], det.az[:], det.el[:] = v[:, 0], rad_from_deg(v[:, 1]), rad_from_deg(
+            v[:, 2])
+        det.sigma[:] = np.column_stack([v[:, 3], rad_from_deg(v[:, 4:6])])
         z, R = measurements(det)
         owners = self.engine.tables.sensors.owner[sent.sensors]
         reporting = np.isin(owners, [self.members.index(m) for m in pushed])
@@ -147,7 +153,7 @@ class Session:
                        sent.sensors[reporting], sent.sensor_ecef[reporting], sent.evidence)
 
     # --- 3. one decision cycle -----------------------------------------------------------------
-    def step(self, tick: int, pushed: Mapping[str, dict[int, Any]],
+    def step(self, tick: int, pushed: Mapping[str, dict[int, tuple[float, ...]]],
              connected: Collection[str], inputs: Inputs | None = None) -> Decisions:
         """One decision cycle at ``tick`` with the plots ``pushed`` (member -> plots), the
         other ``inputs`` (outcomes, letters, declines) and the members whose nodes are
