@@ -53,6 +53,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -552,11 +553,22 @@ def can_release(members: Sequence[Member]) -> NDArray[np.bool_]:
 def release_bits(provenance: U64, allowed: NDArray[np.bool_]) -> U64:
     """Releasability label of tracks with the given provenance bits: bit ``r`` set when every
     contributor ``o`` may release tracks to ``r`` (``allowed (M, M)``, see :func:`can_release`)."""
-    M = allowed.shape[0]
-    weights = np.uint64(1) << np.arange(M, dtype=np.uint64)
-    senders = (weights[:, None] * allowed).sum(axis=0).astype(np.uint64)  # (M,) per recipient
+    ok_to = np.ascontiguousarray(allowed, dtype=bool)
+    weights, senders = _senders(ok_to.tobytes(), ok_to.shape[0])
     ok = (provenance[:, None] & ~senders[None, :]) == 0
     return np.asarray((ok * weights[None, :]).sum(axis=1), dtype=np.uint64)
+
+
+@lru_cache(maxsize=16)
+def _senders(allowed: bytes, M: int) -> tuple[U64, U64]:
+    """Member bits ``(M,)`` and, per recipient, the bits of the members that release tracks to
+    it ``(M,)`` (``allowed (M, M)`` bool, as bytes: a coalition's is fixed for a run)."""
+    weights = np.uint64(1) << np.arange(M, dtype=np.uint64)
+    ok = np.frombuffer(allowed, dtype=bool).reshape(M, M)
+    senders = (weights[:, None] * ok).sum(axis=0).astype(np.uint64)  # (M,) per recipient
+    weights.setflags(write=False)
+    senders.setflags(write=False)
+    return weights, senders
 
 
 @dataclass(frozen=True, slots=True, eq=False)
