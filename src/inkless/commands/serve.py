@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -20,61 +21,81 @@ from inkless.errors import InklessError, InputError
 
 from ._common import fail
 
+if TYPE_CHECKING:
+    from inkless.service import Service
+    from inkless.service.cot import CotOut
+
 __all__ = ["node_command", "serve_command"]
 
 
+# the options of `inkless serve`
+_Scenario = Annotated[Path, typer.Argument(help="Scenario YAML file (the coalition).")]
+_Keys = Annotated[Path, typer.Option("--keys", help="Keys directory: the members' public keys "
+                                     "(statements.json) and the coalition secret.")]
+_Ledger = Annotated[Path | None, typer.Option(
+    "--ledger", help="Legal bases from the documents on this ledger file.")]
+_Host = Annotated[str, typer.Option(help="Address to listen on.")]
+_Port = Annotated[int, typer.Option(help="Port to listen on (0: any free port).")]
+_Simulate = Annotated[bool, typer.Option(
+    "--simulate", help="Play the scenario's raid as a live feed: the nodes receive their "
+    "sensors' simulated plots.")]
+_Speed = Annotated[float, typer.Option(help="Scenario seconds per wall-clock second.")]
+_Seed = Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")]
+_ReplayWindow = Annotated[float, typer.Option(
+    "--replay-window", help="Seconds (wall clock) of each member's stream kept for a node "
+    "that reconnects.")]
+_NonceTtl = Annotated[float, typer.Option(
+    "--nonce-ttl", help="Seconds a node has to answer its challenge.")]
+_OrderTimeout = Annotated[float, typer.Option(
+    "--order-timeout", help="Wall-clock seconds a node has to answer a fire order before the "
+    "service re-plans without it.")]
+_WaitNodes = Annotated[int, typer.Option(
+    "--wait-nodes", min=0, help="Start the clock when this many nodes have joined.")]
+_TlsCert = Annotated[Path | None, typer.Option(
+    "--tls-cert", help="TLS certificate (PEM): serve wss:// (with --tls-key).")]
+_TlsKey = Annotated[Path | None, typer.Option(
+    "--tls-key", help="The TLS certificate's private key (PEM).")]
+_Metrics = Annotated[Path | None, typer.Option(
+    "--metrics", help="Write each decision cycle's timing here, JSON lines.")]
+_Cot = Annotated[str | None, typer.Option(
+    "--cot", help="Stream each cycle's coalition picture as CoT to tcp://HOST:PORT, "
+    "tls://HOST:PORT or udp://HOST:PORT (as `inkless cot send`).")]
+_CotProto = Annotated[bool, typer.Option(
+    "--cot-protobuf/--cot-xml", help="--cot: TAK protocol v1 instead of CoT XML.")]
+_CotCa = Annotated[Path | None, typer.Option(
+    "--cot-ca", help="--cot tls://: the TAK server's CA certificate, PEM.")]
+_CotCert = Annotated[Path | None, typer.Option(
+    "--cot-cert", help="--cot tls://: this client's certificate and key, one PEM.")]
+_CotIn = Annotated[str | None, typer.Option(
+    "--cot-in", help="Friendly self-reports from a TAK feed (tcp://HOST:PORT to read, "
+    "udp://HOST:PORT to listen on) as friend evidence.")]
+
+
 def serve_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (the coalition).")],
-    keys: Annotated[Path, typer.Option("--keys", help="Keys directory: the members' public "
-                                       "keys (statements.json) and the coalition secret.")],
-    ledger: Annotated[Path | None, typer.Option(
-        "--ledger", help="Legal bases from the documents on this ledger file.")] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8700,
-    simulate: Annotated[bool, typer.Option(
-        "--simulate", help="Play the scenario's raid as a live feed: the nodes receive their "
-        "sensors' simulated plots.")] = False,
-    speed: Annotated[float, typer.Option(help="Scenario seconds per wall-clock second.")] = 1.0,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    replay_window: Annotated[float, typer.Option(
-        "--replay-window", help="Seconds (wall clock) of each member's stream kept for a node "
-        "that reconnects.")] = 60.0,
-    nonce_ttl: Annotated[float, typer.Option(
-        "--nonce-ttl", help="Seconds a node has to answer its challenge.")] = 30.0,
-    order_timeout: Annotated[float, typer.Option(
-        "--order-timeout", help="Wall-clock seconds a node has to answer a fire order before "
-        "the service re-plans without it.")] = 2.0,
-    wait_nodes: Annotated[int, typer.Option(
-        "--wait-nodes", min=0, help="Start the clock when this many nodes have joined.")] = 0,
-    tls_cert: Annotated[Path | None, typer.Option(
-        "--tls-cert", help="TLS certificate (PEM): serve wss:// (with --tls-key).")] = None,
-    tls_key: Annotated[Path | None, typer.Option(
-        "--tls-key", help="The TLS certificate's private key (PEM).")] = None,
-    metrics: Annotated[Path | None, typer.Option(
-        "--metrics", help="Write each decision cycle's timing here, JSON lines.")] = None,
-    cot: Annotated[str | None, typer.Option(
-        "--cot", help="Stream each cycle's coalition picture as CoT to tcp://HOST:PORT, "
-        "tls://HOST:PORT or udp://HOST:PORT (as `inkless cot send`).")] = None,
-    cot_proto: Annotated[bool, typer.Option(
-        "--cot-protobuf/--cot-xml", help="--cot: TAK protocol v1 instead of CoT XML.")] = False,
-    cot_ca: Annotated[Path | None, typer.Option(
-        "--cot-ca", help="--cot tls://: the TAK server's CA certificate, PEM.")] = None,
-    cot_cert: Annotated[Path | None, typer.Option(
-        "--cot-cert", help="--cot tls://: this client's certificate and key, one PEM.")] = None,
-    cot_in: Annotated[str | None, typer.Option(
-        "--cot-in", help="Friendly self-reports from a TAK feed (tcp://HOST:PORT to read, "
-        "udp://HOST:PORT to listen on) as friend evidence.")] = None,
+    scenario: _Scenario,
+    keys: _Keys,
+    ledger: _Ledger = None,
+    host: _Host = "127.0.0.1",
+    port: _Port = 8700,
+    simulate: _Simulate = False,
+    speed: _Speed = 1.0,
+    seed: _Seed = None,
+    replay_window: _ReplayWindow = 60.0,
+    nonce_ttl: _NonceTtl = 30.0,
+    order_timeout: _OrderTimeout = 2.0,
+    wait_nodes: _WaitNodes = 0,
+    tls_cert: _TlsCert = None,
+    tls_key: _TlsKey = None,
+    metrics: _Metrics = None,
+    cot: _Cot = None,
+    cot_proto: _CotProto = False,
+    cot_ca: _CotCa = None,
+    cot_cert: _CotCert = None,
+    cot_in: _CotIn = None,
 ) -> None:
-    """Run the engine as a live service that member nodes join (docs/service.md). (Long for
-    its option declarations, one per flag; the work is in inkless.service.)"""
-    from inkless.coalition import KeyStore
-    from inkless.scenario import load_scenario
-    from inkless.scenario.load import coalition_members
-    from inkless.service import Door, Service, Session, bind, read_public_keys, serve
-    from inkless.service.cot import CotIn, CotOut
-    from inkless.service.letters import Letters, on_record_at_start
-    from inkless.simulation.civil import with_base_dir
-    from inkless.wargame import legal_record
+    """Run the engine as a live service that member nodes join (docs/service.md)."""
+    from inkless.service import serve
+    from inkless.service.cot import CotOut
 
     try:
         if not speed > 0:
@@ -83,47 +104,74 @@ def serve_command(
             raise InputError("--replay-window, --nonce-ttl, --order-timeout: must be 0 or more "
                              "seconds")
         tls = _tls(tls_cert, tls_key)
-        public = read_public_keys(keys)
-        sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
-        legal = legal_record(sc, ledger, keys)
-        secret = KeyStore(keys).secret(create=False) if any(
-            m.anonymous for m in sc.members) else b""
-        letters_now = on_record_at_start(
-            legal.letters, sc.settings.epoch, sc.settings.duration_s, datetime.now(UTC)
-        ) if simulate and ledger is not None else legal.letters
-        feed = CotIn(cot_in) if cot_in is not None else None
         cot_out = CotOut(cot, cot_proto, cot_ca, cot_cert) if cot is not None else None
-        session = Session(sc, letters_now, secret, seed, simulate)
-        session.cot_in = feed
-        letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
-        out = _metrics(metrics) if metrics is not None else None
-        if cot_out is not None:
-            cot_out.open()
-        try:
-            sock = bind(host, port)
-        except OSError as e:
-            raise InputError(f"--port {port}: cannot listen on {host}:{port} ({e.strerror or e});"
-                             " give a free port, or stop what uses it") from None
+        service = _service(scenario, keys, ledger, simulate, speed, seed, replay_window,
+                           nonce_ttl, order_timeout, wait_nodes, metrics, cot_out, cot_in)
+        sock = _bind(host, port)
     except InklessError as e:
         fail(e)
-    door = Door(public, [m.id for m in sc.members], nonce_ttl)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="inkless serve: %(message)s")
     h, p = sock.getsockname()[:2]
+    sc = service.session.scenario
     typer.echo(f"serving {sc.name} on {'wss' if tls else 'ws'}://{h}:{p}/node "
                f"({len(sc.members)} members, "
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
-    service = Service(session, door, speed, replay_window, order_timeout, letters,
-                      wait_nodes, out, cot_out)
     try:
         asyncio.run(serve(service, sock, tls=tls))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     finally:
-        if out is not None:
-            out.close()
-        if cot_out is not None:
-            cot_out.close()
+        if service.metrics is not None:
+            service.metrics.close()
+        if service.cot is not None:
+            service.cot.close()
+
+
+def _service(scenario: Path, keys: Path, ledger: Path | None, simulate: bool, speed: float,
+             seed: int | None, replay_window: float, nonce_ttl: float, order_timeout: float,
+             wait_nodes: int, metrics: Path | None, cot_out: CotOut | None,
+             cot_in: str | None) -> Service:
+    """The service of ``inkless serve`` built from its options (the scenario and its legal
+    record, the keys, the ledger, the CoT streams opened); :class:`InputError` (one line) on
+    bad input."""
+    from inkless.coalition import KeyStore
+    from inkless.scenario import load_scenario
+    from inkless.scenario.load import coalition_members
+    from inkless.service import Door, Service, Session, read_public_keys
+    from inkless.service.cot import CotIn
+    from inkless.service.letters import Letters, on_record_at_start
+    from inkless.simulation.civil import with_base_dir
+    from inkless.wargame import legal_record
+
+    public = read_public_keys(keys)
+    sc = with_base_dir(load_scenario(scenario), scenario.resolve().parent)
+    legal = legal_record(sc, ledger, keys)
+    secret = KeyStore(keys).secret(create=False) if any(m.anonymous for m in sc.members) else b""
+    letters_now = on_record_at_start(
+        legal.letters, sc.settings.epoch, sc.settings.duration_s, datetime.now(UTC)
+    ) if simulate and ledger is not None else legal.letters
+    feed = CotIn(cot_in) if cot_in is not None else None
+    session = Session(sc, letters_now, secret, seed, simulate)
+    session.cot_in = feed
+    letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
+    out = _metrics(metrics) if metrics is not None else None
+    if cot_out is not None:
+        cot_out.open()
+    door = Door(public, [m.id for m in sc.members], nonce_ttl)
+    return Service(session, door, speed, replay_window, order_timeout, letters, wait_nodes, out,
+                   cot_out)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket of ``--host`` and ``--port``; :class:`InputError` if it cannot be."""
+    from inkless.service import bind
+
+    try:
+        return bind(host, port)
+    except OSError as e:
+        raise InputError(f"--port {port}: cannot listen on {host}:{port} ({e.strerror or e});"
+                         " give a free port, or stop what uses it") from None
 
 
 def _metrics(path: Path) -> TextIO:
