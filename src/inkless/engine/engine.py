@@ -183,10 +183,8 @@ class Engine:
         self.settle(t)
         self.threats.land(self.raid, t, self.notes.events)
         if self.patrols is not None:
-            p = self.picture
-            self.patrols.fly(t, self.units, p.screen if isinstance(p, TrackedPicture) else None)
-            if isinstance(p, TrackedPicture):  # the aircraft in its world fly them as flown
-                p.fly(tick, self.patrols.sorties)
+            self.patrols.fly(t, self.units)
+            self.picture.fly(tick, self.patrols)
         seen = None
         if self.picture.idle(tick, self.threats):
             decisions = Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)
@@ -194,7 +192,7 @@ class Engine:
             for c in self.picture.observe(tick, t, self.threats, self.defence):
                 self.decide(t, c)
             decisions = Decisions(tick, t, tick + 1, self.orders(first), withdrawn, refused)
-            seen = self.picture.seen if isinstance(self.picture, TrackedPicture) else None
+            seen = self.picture.seen
         for o in self.observers:
             o.cycle(seen, self.threats, self.defence)
         return decisions

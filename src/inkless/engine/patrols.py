@@ -4,10 +4,11 @@ Where it sits: the engine's (:class:`inkless.engine.Engine`). The scenario's tab
 fire unit row per patrol aircraft (:func:`inkless.scenario.tables.compile_tables`, in the order
 of :meth:`inkless.simulation.patrol.Sorties.plan`). Each decision cycle, :meth:`Patrols.fly`
 puts those rows where the schedule has the aircraft at the decision time (ECEF m), in the
-engine's own copy of the unit table (the record's tables keep them at their bases), and in the
-tracked picture's screen; feasibility and the reach screen then read the positions at the
-decision time. An aircraft may be assigned only while on station (``on_station <= t <
-bingo``); out of missiles it has no free round and is never assigned again.
+engine's own copy of the unit table (the record's tables keep them at their bases), and the
+picture follows (:meth:`inkless.engine.picture.Picture.fly`); feasibility and the reach
+screen then read the positions at the decision time. An aircraft may be assigned only while
+on station (``on_station <= t < bingo``); out of missiles it has no free round and is never
+assigned again.
 
 A shot costs its aircraft a lead-intercept vector at dash speed (:meth:`Patrols.reach`: only
 within its fuel, home with the reserve) and the way back to station at cruise; it is
@@ -34,7 +35,6 @@ from inkless.scenario.tables import FireUnitTable, SensorTable, Tables, class_ra
 from inkless.simulation.patrol import Sorties, Vectors, vectors
 from inkless.units import DEG
 
-from .screen import Screen
 from .state import Options
 
 __all__ = ["Patrols"]
@@ -108,14 +108,12 @@ class Patrols:
         """A copy of ``units`` whose positions :meth:`fly` may change."""
         return dataclasses.replace(units, ecef=units.ecef.copy())
 
-    def fly(self, t: float, units: FireUnitTable, screen: Screen | None) -> None:
-        """Put the aircraft where their schedule has them at ``t`` (s): ``units.ecef`` (the
-        engine's moving copy) and ``screen.units_enu``; note which are on station."""
+    def fly(self, t: float, units: FireUnitTable) -> None:
+        """Put the aircraft where their schedule has them at ``t`` (s), in ``units.ecef`` (the
+        engine's moving copy; the picture follows, :meth:`inkless.engine.picture.Picture.fly`);
+        note which are on station."""
         s = self.sorties
-        pos, _ = s.positions(t)
-        units.ecef[self.rows] = pos
-        if screen is not None:
-            screen.units_enu[self.rows] = screen.frame.from_ecef(pos)
+        units.ecef[self.rows] = s.positions(t)[0]
         self.on[self.rows] = (s.on_station <= t) & (t < s.bingo)
 
     def reach(self, t: float, us: I64, o: Options, dt: float) -> B:

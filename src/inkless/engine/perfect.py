@@ -22,6 +22,7 @@ from inkless.sensing.coverage import covered_by, in_flight
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.threat import value_at_risk
 
+from .patrols import Patrols
 from .record import Held, IdentityRecord
 from .state import NEVER, Candidates, DefenceState, Options, ThreatState
 
@@ -108,6 +109,12 @@ class PerfectPicture:
         yield Candidates(cand, value[near_t], room[near_t], o)
 
     # --- hooks the tracked picture needs; the truth needs none --------------------------------
+    seen = None  # nothing to show the observers: the truth is the record's own
+
+    def fly(self, tick: int, patrols: Patrols) -> None:
+        """The patrol aircraft moved: their windows are every tick (the feasibility at each
+        decision time reads their unit rows)."""
+
     def check(self, flight: InFlight, t: float, alive: B) -> None:
         """Interceptors due by ``t``: on the truth every aim point is the threat itself."""
 

@@ -21,8 +21,10 @@ from inkless.arrays import F64, I64, B
 from inkless.coalition import Gates
 from inkless.engagement import InFlight
 
+from .patrols import Patrols
 from .record import Held, IdentityRecord
 from .state import Candidates, DefenceState, ThreatState
+from .tracked import Seen
 
 __all__ = ["Picture"]
 
@@ -35,6 +37,11 @@ class Picture(Protocol):
 
     active_lo: I64
 
+    @property
+    def seen(self) -> Seen | None:
+        """What it saw in the last cycle, for the observers (None: nothing to show)."""
+        ...
+
     def idle(self, tick: int, threats: ThreatState) -> bool:
         """Nothing can be observed or decided at ``tick``: the engine may skip ahead."""
         ...
@@ -43,6 +50,11 @@ class Picture(Protocol):
                 defence: DefenceState) -> Iterator[Candidates]:
         """The candidates at ``t`` (s), tick ``tick``: lazily, so that each is decided before
         the next is computed (later ones may read what the earlier decisions changed)."""
+        ...
+
+    def fly(self, tick: int, patrols: Patrols) -> None:
+        """The patrol aircraft's unit rows are where ``patrols`` has them at ``tick`` (its
+        sorties as flown so far)."""
         ...
 
     def regate(self, gates: Gates) -> None:

@@ -45,6 +45,10 @@ class Screen:
     ticks: int
     n: int
 
+    def moved(self, rows: I64) -> None:
+        """Units ``rows`` moved (patrol aircraft): their ENU positions from ``units.ecef``."""
+        self.units_enu[rows] = self.frame.from_ecef(self.units.ecef[rows])
+
     def candidates(self, t: float, tick: int, x: F64, P: F64, cls: I64, room: I64,
                    remaining: F64, track: I64, obj: I64) -> Candidates | None:
         """Tracks with states ``x (k, 6)`` and covariances ``P (k, 6, 6)`` in the common frame

@@ -70,6 +70,7 @@ from inkless.tracking.picture import (
     measurements,
 )
 
+from .patrols import Patrols
 from .record import IdentityRecord
 from .screen import Screen
 from .state import NEVER, Candidates, DefenceState, ThreatState
@@ -278,11 +279,13 @@ class TrackedPicture:
         self.scans = self._scan_due & self.acting
         self._block: tuple[int, tuple[Detections, F64, F64, I64]] | None = None
 
-    def fly(self, tick: int, sorties: Sorties) -> None:
-        """The patrols' ``sorties`` as flown at tick ``tick``: when a dash or the last missile
-        changed them, the aircraft and their radars fly them from now on (the world's truth,
-        the scans; a block of detections already simulated is drawn again)."""
-        if sorties is not self._sorties:
+    def fly(self, tick: int, patrols: Patrols) -> None:
+        """The patrol aircraft where ``patrols`` has them at tick ``tick``: their unit rows
+        for the screen; when a dash or the last missile changed the sorties as flown, the
+        aircraft and their radars fly them from now on (the world's truth, the scans; a block
+        of detections already simulated is drawn again)."""
+        self.screen.moved(patrols.rows)
+        if (sorties := patrols.sorties) is not self._sorties:
             self._sorties = sorties
             self.world.fly(sorties, self.dt, tick)
             self.regate(self._gates)
