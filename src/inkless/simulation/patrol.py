@@ -62,8 +62,8 @@ def _flight_launches(p: Patrol) -> F64:
 class Sorties:
     """Every patrol aircraft's sortie, arrays ``(n,)`` (one row per aircraft).
 
-    ``patrol`` row in the scenario's ``patrols``; ``flight`` and ``aircraft`` 0-based; ``ids``
-    ``PATROL.F.A`` (1-based flight and aircraft). Times in s: ``launch`` (take-off),
+    ``patrol`` row in the scenario's ``patrols``; ``ids`` ``PATROL.F.A`` (1-based flight and
+    aircraft, :meth:`inkless.scenario.model.Patrol.aircraft_ids`). Times in s: ``launch`` (take-off),
     ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``. Geometry: ``base``
     and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's ``axis`` (rad),
     ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` and
@@ -71,8 +71,6 @@ class Sorties:
     ``reserve`` (kg, or full loads when the patrol gives its endurance)."""
 
     patrol: IP
-    flight: IP
-    aircraft: IP
     ids: tuple[str, ...]
     launch: F64
     on_station: F64
@@ -94,11 +92,11 @@ class Sorties:
     @classmethod
     def plan(cls, patrols: Sequence[Patrol]) -> Sorties:
         """The sorties of ``patrols`` as scheduled (no intercepts flown)."""
-        rows: list[tuple[int, int, int, float]] = [
-            (i, k, a, float(t))
+        rows: list[tuple[int, float]] = [
+            (i, float(t))
             for i, p in enumerate(patrols)
-            for k, t in enumerate(_flight_launches(p))
-            for a in range(p.aircraft_per_flight)
+            for t in _flight_launches(p)
+            for _ in range(p.aircraft_per_flight)
         ]
         idx = np.array([r[0] for r in rows], dtype=np.intp)
         col = {
@@ -118,13 +116,11 @@ class Sorties:
         base, centre = c["base"], c["centre"]
         entry, e_lat, e_lon = station_entry(centre[:, 0], centre[:, 1], c["axis"], c["length"],
                                             c["radius"], base[:, 0], base[:, 1])
-        launch = np.array([r[3] for r in rows], dtype=np.float64)
+        launch = np.array([r[1] for r in rows], dtype=np.float64)
         on_station = launch + surface_distance(base[:, 0], base[:, 1], e_lat, e_lon) / c["cruise"]
         bingo = on_station + c["on"]
         sorties = cls(
             patrol=idx,
-            flight=np.array([r[1] for r in rows], dtype=np.intp),
-            aircraft=np.array([r[2] for r in rows], dtype=np.intp),
             ids=tuple(aid for p in patrols for aid in p.aircraft_ids()),
             launch=launch,
             on_station=on_station,
