@@ -63,9 +63,10 @@ class Sorties:
     """Every patrol aircraft's sortie, arrays ``(n,)`` (one row per aircraft).
 
     ``patrol`` row in the scenario's ``patrols``; ``ids`` ``PATROL.F.A`` (1-based flight and
-    aircraft, :meth:`inkless.scenario.model.Patrol.aircraft_ids`). Times in s: ``launch`` (take-off),
-    ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``. Geometry: ``base``
-    and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's ``axis`` (rad),
+    aircraft, :meth:`inkless.scenario.model.Patrol.aircraft_ids`). Times in s: ``launch``
+    (take-off), ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``.
+    Geometry: ``base`` and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's
+    ``axis`` (rad),
     ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` and
     ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and ``dash_burn`` (per s),
     ``reserve`` (kg, or full loads when the patrol gives its endurance)."""
