@@ -74,7 +74,7 @@ class Patrols:
         if not rows:
             return tables
         grid = np.arange(s.launch[rows].min(), s.landed[rows].max() + step_s, step_s)
-        at = np.array([s.positions(float(t))[0] for t in grid])  # (times, aircraft, 3)
+        at, _ = s.track(grid)  # (times, aircraft, 3)
         routes = []
         for a in rows:
             keep = (grid > s.launch[a]) & (grid < s.landed[a])
