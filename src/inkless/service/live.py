@@ -66,8 +66,10 @@ class Session:
         self.views: dict[int, CoalitionPicture] = {}  # member row -> the tracks it holds
         self.identity: dict[int, int] = {}  # coalition track number -> identity category
         self.coalition: CoalitionPicture | None = None
+        # no after-action record: nothing reads it, and its recorder would score every
+        # cycle and keep every scan for the whole session; this observer keeps what streams
         self.engine = Engine(scenario, scenario.settings.seed if seed is None else seed,
-                             picture="tracked", fed=True,
+                             picture="tracked", fed=True, record=False,
                              authority=Authority.of(scenario, letters), observers=(self,))
         picture = self.engine.picture
         assert isinstance(picture, FedPicture)  # built so above
