@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,9 +36,10 @@ if TYPE_CHECKING:
     from inkless.afteraction.views import Audience
     from inkless.engine import Record
     from inkless.scenario.model import Scenario
+    from inkless.sensing.radar import EnuFrame
 
 __all__ = ["COLUMNS", "PictureTable", "asset_events", "cat062_blocks", "cot_events",
-           "picture_table", "read_tracks_csv", "run_events", "write_run_picture",
+           "picture_rows", "picture_table", "read_tracks_csv", "run_events", "write_run_picture",
            "write_tracks_csv"]
 
 F64 = NDArray[np.float64]
@@ -76,34 +78,46 @@ def picture_table(record: Record) -> PictureTable | None:
     """The per-scan coalition picture of a tracked run (``None`` for the perfect picture).
 
     Rows are those of ``record.identity.coalition`` (one per decision time and track, member
-    0) with the states of ``record.tracked.scans``. Position: the state (common ENU frame) to
-    ECEF to geodetic; velocity and position covariance rotated from the common frame to the
-    track's local ENU (``M = R_local R_frame^T``, ``P_local = M P M^T``).
+    0) with the states of ``record.tracked.scans`` (:func:`picture_rows`).
     """
     tr, h = record.tracked, record.identity.coalition
     if tr is None or tr.scans is None or h is None:
         return None
-    sc, frame = tr.scans, tr.frame
+    sc = tr.scans
     n = len(h)
-    x = sc.x.astype(np.float64)
-    lat, lon, hae = geodetic_from_ecef(frame.to_ecef(x[:, :3]))
-    m = enu_rotation(lat, lon) @ frame.rot.T
-    v = np.einsum("nij,nj->ni", m, x[:, 3:])
     p = np.zeros((n, 3, 3))
     p[:, _IU[0], _IU[1]] = sc.cov
     p[:, _IU[1], _IU[0]] = sc.cov
-    cov = m @ p @ np.swapaxes(m, 1, 2)
     held = record.identity.held if record.identity.held is not None else np.zeros(n, np.uint64)
-    members = [mb.id for mb in record.scenario.members]
+    return picture_rows(record.scenario.settings.epoch, h.t.copy(), h.track_id.copy(), sc.x, p,
+                        tr.frame, h.category, sc.threat_class, held,
+                        [mb.id for mb in record.scenario.members])
+
+
+def picture_rows(epoch: datetime, t_s: F64, track_id: NDArray[np.int64],
+                 x: NDArray[np.floating], p_pos: F64, frame: EnuFrame,
+                 category: NDArray[np.integer], threat_class: NDArray[np.integer],
+                 held: NDArray[np.uint64], members: Sequence[str]) -> PictureTable:
+    """Picture rows of tracks with states ``x (n, 6)`` (m, m/s) and position covariances
+    ``p_pos (n, 3, 3)`` (m^2) in the common ENU ``frame``, at ``t_s`` s after ``epoch``.
+    Position: the state to ECEF to geodetic; velocity and position covariance rotated from the
+    common frame to the track's local ENU (``M = R_local R_frame^T``, ``P_local = M P M^T``);
+    ``category`` the identity, ``threat_class`` the declared class of each row; ``held`` the
+    release bits (bit ``b``: ``members[b]`` holds the track) as ``releasable_to``."""
+    n = len(t_s)
+    x = x.astype(np.float64)
+    lat, lon, hae = geodetic_from_ecef(frame.to_ecef(x[:, :3]))
+    m = enu_rotation(lat, lon) @ frame.rot.T
+    v = np.einsum("nij,nj->ni", m, x[:, 3:])
+    cov = m @ p_pos @ np.swapaxes(m, 1, 2)
     sets, which = np.unique(held, return_inverse=True)
     names = [";".join(mb for b, mb in enumerate(members) if s >> b & 1) for s in sets.tolist()]
-    ident = h.category.astype(np.int8)
+    ident = category.astype(np.int8)
     cls = tuple("civil" if i == NEUTRAL else THREAT_CLASSES[c] if c >= 0 else ""
-                for i, c in zip(ident.tolist(), sc.threat_class.tolist(), strict=True))
-    return PictureTable(
-        record.scenario.settings.epoch, h.t.copy(), h.track_id.copy(), lat, lon, hae, v,
-        0.5 * (cov + np.swapaxes(cov, 1, 2)), ident, cls, ("coalition fused",) * n,
-        tuple(names[k] for k in which.tolist()))
+                for i, c in zip(ident.tolist(), threat_class.tolist(), strict=True))
+    return PictureTable(epoch, t_s, track_id, lat, lon, hae, v,
+                        0.5 * (cov + np.swapaxes(cov, 1, 2)), ident, cls,
+                        ("coalition fused",) * n, tuple(names[k] for k in which.tolist()))
 
 
 def _col(a: NDArray[np.floating] | NDArray[np.integer], fmt: str) -> NDArray[np.str_]:

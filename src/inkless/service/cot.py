@@ -4,8 +4,9 @@ friendly self-reports as friend evidence (issue 12 items 1-2; docs/interop.md).
 
 Where it sits: inside the service (:mod:`inkless.service.app` drives it), an adapter over
 :mod:`inkless.interop`: the events are those ``inkless cot send`` sends
-(:func:`inkless.interop.picture.cot_events` on the cycle's picture as a one-time
-:class:`~inkless.interop.picture.PictureTable`, times moved to now, ``stale`` three decision
+(:func:`inkless.interop.picture.cot_events` on the cycle's picture as one time of a
+:class:`~inkless.interop.picture.PictureTable`, :func:`~inkless.interop.picture.picture_rows`
+as for a run's ``tracks.csv``; times moved to now, ``stale`` three decision
 periods on), through the same :class:`~inkless.interop.cot.Sender` (``tcp://``, ``tls://``,
 ``udp://``; XML or TAK protocol v1). A track that leaves the picture gets its end event
 (already stale) in the next cycle.
@@ -31,12 +32,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from inkless.errors import InputError
-from inkless.identification.categories import NEUTRAL
 from inkless.interop.cot import CotEvent, Sender, open_sender, parse_event, split_stream
 from inkless.interop.cotin import MAX_AGE_S, with_self_reports
-from inkless.interop.picture import PictureTable, cot_events
-from inkless.physics.geodesy import enu_rotation, geodetic_from_ecef
-from inkless.scenario.model import THREAT_CLASSES
+from inkless.interop.picture import cot_events, picture_rows
 
 if TYPE_CHECKING:
     from inkless.engine import Reports, Seen
@@ -58,29 +56,6 @@ def _url(url: str, option: str, schemes: tuple[str, ...]) -> tuple[str, str, int
         raise InputError(f"{option} {url}: give " + ", ".join(f"{s}://HOST:PORT"
                                                                for s in schemes))
     return u.scheme, u.hostname, port
-
-
-def picture_now(seen: Seen, frame: EnuFrame, epoch: datetime,
-                members: tuple[str, ...]) -> PictureTable:
-    """The cycle's coalition picture as a one-time :class:`PictureTable` (the rows of
-    ``tracks.csv`` at ``seen.t``): position to WGS-84, velocity and position covariance
-    rotated from the common frame to each track's local ENU (``M = R_local R_frame^T``) and
-    ``releasable_to`` from the release bits, as
-    :func:`inkless.interop.picture.picture_table` does for a run."""
-    pic, ids = seen.picture, seen.ids
-    x = np.asarray(pic.x, dtype=np.float64)
-    lat, lon, hae = geodetic_from_ecef(frame.to_ecef(x[:, :3]))
-    m = enu_rotation(lat, lon).reshape(-1, 3, 3) @ frame.rot.T
-    cov = m @ pic.P[:, :3, :3] @ np.swapaxes(m, 1, 2)
-    ident = ids.category.astype(np.int8)
-    cls = tuple("civil" if i == NEUTRAL else THREAT_CLASSES[c] if c >= 0 else ""
-                for i, c in zip(ident.tolist(), ids.threat_class.tolist(), strict=True))
-    held = tuple(";".join(mb for b, mb in enumerate(members) if int(s) >> b & 1)
-                 for s in pic.release.tolist())
-    n = len(pic.id)
-    return PictureTable(epoch, np.full(n, seen.t), pic.id.astype(np.int64), lat, lon, hae,
-                        np.einsum("nij,nj->ni", m, x[:, 3:]), 0.5 * (cov + np.swapaxes(cov, 1, 2)),
-                        ident, cls, ("coalition fused",) * n, held)
 
 
 class CotOut:
@@ -105,7 +80,10 @@ class CotOut:
                members: tuple[str, ...], period_s: float) -> list[CotEvent]:
         """The cycle's events: one per track (its time now), then the end event of each
         track of the last cycle that is gone."""
-        tab = picture_now(seen, frame, epoch, members)
+        pic = seen.picture
+        tab = picture_rows(epoch, np.full(len(pic.id), seen.t), pic.id.astype(np.int64), pic.x,
+                           pic.P[:, :3, :3], frame, seen.ids.category, seen.ids.threat_class,
+                           pic.release, members)
         shift = datetime.now(UTC) - (epoch + timedelta(seconds=seen.t))
         now, ends = [], {}
         for t, ev in cot_events(tab, shift, period_s=period_s):
