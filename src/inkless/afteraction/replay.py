@@ -67,7 +67,7 @@ from inkless.engagement import RESULT_NAMES
 from inkless.engine import KILLED, LANDED, Record
 from inkless.identification import CATEGORY_NAMES
 from inkless.physics.geodesy import geodetic_from_ecef
-from inkless.physics.sortie import stadium_point, station_geodetic
+from inkless.physics.sortie import station_point
 from inkless.scenario.model import THREAT_CLASSES
 from inkless.units import deg_from_rad
 from inkless.web import MISSING_HINT, inline_assets
@@ -207,7 +207,7 @@ def _patrols(record: Record, sample_s: float, tolerance_m: float
     step = min(sample_s, float((2.0 * np.sqrt(r * tolerance_m) / s.cruise).min()))
     corners = np.r_[s.launch, s.on_station, s.bingo, end]
     times = np.union1d(np.arange(0.0, record.t_end, step), corners[corners <= record.t_end])
-    pos = np.stack([s.positions(t)[0] for t in times.tolist()], axis=1)  # (n, k, 3)
+    pos = np.swapaxes(s.track(times)[0], 0, 1)  # (n, k, 3)
     aircraft = []
     for i in np.flatnonzero(s.launch <= record.t_end).tolist():
         p = sc.patrols[int(s.patrol[i])]
@@ -219,8 +219,8 @@ def _patrols(record: Record, sample_s: float, tolerance_m: float
     stations = []
     for i in np.unique(s.patrol, return_index=True)[1].tolist():
         perimeter = 2.0 * s.length[i] + 2.0 * np.pi * s.radius[i]
-        x, y = stadium_point(np.linspace(0.0, perimeter, 73), s.length[i], s.radius[i])
-        lat, lon = station_geodetic(s.centre[i, 0], s.centre[i, 1], s.axis[i], x, y)
+        lat, lon = station_point(s.centre[i, 0], s.centre[i, 1], s.axis[i], s.length[i],
+                                 s.radius[i], np.linspace(0.0, perimeter, 73))
         p = sc.patrols[int(s.patrol[i])]
         stations.append({
             "patrol": p.id, "member": p.owner,
