@@ -603,7 +603,7 @@ def _located(name: str, text: str, e: ValidationError) -> list[str]:
     YAML), sorted by line, at most 20."""
     import yaml
 
-    from inkless.scenario.load import _message, located, one_line
+    from inkless.scenario.load import located, one_line, validation_problems
 
     problems = e.errors()
     if problems and problems[0]["type"] == "json_invalid":
@@ -613,5 +613,5 @@ def _located(name: str, text: str, e: ValidationError) -> list[str]:
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         node = None
-    return located(name, node, [(tuple(err["loc"]), f"{_message(err)}; see `inkless schema "
-                                 "--results`") for err in problems], most=20)
+    return located(name, node, validation_problems(e, "; see `inkless schema --results`"),
+                   most=20)

@@ -40,11 +40,13 @@ from .model import Scenario
 
 __all__ = [
     "coalition_members",
+    "compose",
     "load_scenario",
     "located",
     "parse_scenario",
     "read_text",
     "region_shapes",
+    "validation_problems",
 ]
 
 Loc = tuple[str | int, ...]
@@ -158,7 +160,7 @@ class _Loader(
             ) from None
 
 
-def _compose(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+def compose(text: str, source: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for lines) and the data of one YAML document, or a located error."""
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(
@@ -197,7 +199,7 @@ def parse_scenario(
     """Validate scenario YAML text; ``source`` names it in messages; ``base_dir``: the folder a
     relative civil recording path is relative to (default: the working directory)."""
     source = one_line(source)
-    node, data = _compose(text, source)
+    node, data = compose(text, source)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{source}:1: must be a mapping with settings, members, assets and raid"
@@ -208,7 +210,7 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        problems += [(tuple(err["loc"]), _message(err)) for err in e.errors()]
+        problems += validation_problems(e)
     problems += _cross_references(data)
     if scenario is not None and not problems:
         problems += _coalition_references(scenario)
@@ -295,6 +297,12 @@ _TEMPLATES = {
         "must be letters, digits, '_', '.' or '-', starting with a letter or digit; got {input!r}"
     ),
 }
+
+
+def validation_problems(e: ValidationError, then: str = "") -> list[tuple[Loc, str]]:
+    """Each error of ``e`` as (where, what: one plain sentence, then ``then``), for
+    :func:`located`."""
+    return [(tuple(err["loc"]), _message(err) + then) for err in e.errors()]
 
 
 def _message(err: Any) -> str:

@@ -35,11 +35,11 @@ from inkless.assignment import Solver
 from inkless.errors import InklessError, InputError, ScenarioError
 from inkless.scenario import load_scenario, parse_scenario
 from inkless.scenario.load import (  # the scenario loader's located-problem machinery
-    _compose,
-    _message,
+    compose,
     located,
     one_line,
     read_text,
+    validation_problems,
 )
 from inkless.scenario.model import Id, PictureName, Scenario
 
@@ -160,7 +160,7 @@ def load_sweep(path: str | Path) -> Plan:
     path = Path(path)
     source = one_line(str(path))
     text = read_text(path, MAX_SWEEP_BYTES, "a sweep file", InputError)
-    node, data = _compose(text, source)
+    node, data = compose(text, source)
     if not isinstance(data, dict):
         raise InputError(f"{source}:1: must be a mapping with scenario, seeds and variants")
 
@@ -183,7 +183,7 @@ def load_sweep(path: str | Path) -> Plan:
     try:
         sweep = Sweep.model_validate(data)
     except ValidationError as e:
-        problems += [(tuple(err["loc"]), _message(err)) for err in e.errors()]
+        problems += validation_problems(e)
     if problems:
         raise fail(problems)
     scenario_path = path.parent / sweep.scenario
