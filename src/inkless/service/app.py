@@ -243,8 +243,9 @@ class Service:
         for line in decided.refused:
             log.warning("%s", line)
         self.publish(s.pictures(tick))
-        if self.cot is not None and s.seen is not None and s.seen.tick == tick:
-            events = self.cot.events(s.seen, s.picture.frame, s.scenario.settings.epoch,
+        seen = s.picture.seen  # the picture's last cycle
+        if self.cot is not None and seen is not None and seen.tick == tick:
+            events = self.cot.events(seen, s.picture.frame, s.scenario.settings.epoch,
                                      s.members, s.dt)
             await asyncio.to_thread(self.cot.send, events)
         self.publish_lists(self.orders.results(s.engine.defence.flight, s.audience, s.unit_ids))

@@ -81,7 +81,6 @@ class Session:
         self.sensor_ids = tuple(self.engine.tables.sensors.id)
         self.unit_ids = tuple(self.engine.tables.units.id)
         self._sent: dict[int, Reports] = {}
-        self.seen: Seen | None = None  # the last cycle's picture (for ``--cot``)
         self.cot_in: CotIn | None = None  # a TAK feed's self-reports (``--cot-in``)
 
     # --- 1. the simulated sensors ------------------------------------------------------------
@@ -186,7 +185,6 @@ class Session:
         identities by track number."""
         if seen is None:
             return
-        self.seen = seen
         pic = self.coalition = seen.picture
         self.views = {m: self.picture.tracker.view(pic, m) for m in range(len(self.members))}
         self.identity = dict(zip(pic.id.tolist(), seen.ids.category.tolist(), strict=True))
