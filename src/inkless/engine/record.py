@@ -116,8 +116,7 @@ class ScanRecord:
     ``threat_class (r,)`` the class the identification declared (-1: none). Plots, one row per
     radar report received: ``plot_t`` s, ``plot_sensor`` sensor row, ``plot_rae (m, 3)``
     float32 slant range (m), azimuth from north and elevation (rad) in the sensor's local ENU
-    frame at ``plot_t``. Scans, one row per sensor that scanned at a decision time (with or
-    without plots): ``scan_t`` s, ``scan_sensor`` sensor row.
+    frame at ``plot_t``.
     """
 
     x: NDArray[np.float32]
@@ -126,19 +125,15 @@ class ScanRecord:
     plot_t: F64
     plot_sensor: I64
     plot_rae: NDArray[np.float32]
-    scan_t: F64
-    scan_sensor: I64
 
     @staticmethod
-    def part(x: F64, P: F64, threat_class: I64, t: F64, sensor: I64, rae: F64,
-             at: float = 0.0, scanned: I64 | None = None) -> tuple[NDArray[Any], ...]:
+    def part(x: F64, P: F64, threat_class: I64, t: F64, sensor: I64, rae: F64
+             ) -> tuple[NDArray[Any], ...]:
         """One decision time's rows: the picture's ``x (n, 6)``, ``P (n, 6, 6)``, declared
-        classes, the plots' times, sensor rows and ``(m, 3)`` range, azimuth, elevation, and
-        the sensor rows that ``scanned`` at time ``at`` (s)."""
-        scanned = np.zeros(0, np.int64) if scanned is None else scanned.astype(np.int64)
+        classes, the plots' times, sensor rows and ``(m, 3)`` range, azimuth, elevation."""
         return (x.astype(np.float32), P[:, :3, :3].reshape(-1, 9)[:, _UPPER].astype(np.float32),
                 threat_class.astype(np.int8), t.copy(), sensor.astype(np.int64),
-                rae.astype(np.float32), np.full(len(scanned), at), scanned)
+                rae.astype(np.float32))
 
 
 @dataclass

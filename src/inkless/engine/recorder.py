@@ -113,7 +113,7 @@ class Recorder:
         self._identities(seen, views)
         d = seen.reports.det
         part = ScanRecord.part(pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor,
-                               np.column_stack([d.range_m, d.az, d.el]), t, seen.reports.sensors)
+                               np.column_stack([d.range_m, d.az, d.el]))
         for column, a in zip(self._scans, part, strict=True):
             column.append(a)
         self._withheld(seen, threats.alive & ~defence.engaged[:-1], threats, defence)
