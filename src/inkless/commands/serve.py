@@ -159,7 +159,7 @@ def _service(scenario: Path, keys: Path, ledger: Path | None, simulate: bool, sp
     if cot_out is not None:
         cot_out.open()
     door = Door(public, [m.id for m in sc.members], nonce_ttl)
-    return Service(session, door, speed, replay_window, order_timeout, letters, wait_nodes, out,
+    return Service(session, door, letters, speed, replay_window, order_timeout, wait_nodes, out,
                    cot_out)
 
 

@@ -53,16 +53,16 @@ class Service:
     """One live session behind its door (module docstring); ``speed``: scenario seconds per
     wall-clock second; ``window_s``: the replay window, wall-clock s; ``order_timeout_s``: how
     long a node has to answer a fire order, wall-clock s (:mod:`inkless.service.orders`);
-    ``letters``: the ledger letters go to (None: refused); ``wait_nodes``: the clock starts
+    ``letters``: the ledger letters go to (:class:`~inkless.service.letters.Letters`, which
+    refuses them if it keeps none); ``wait_nodes``: the clock starts
     when this many nodes have joined (0: at once); ``metrics``: where each cycle's timing goes,
     one JSON object per line (tick, scenario time ``t`` s, nodes connected, plots received,
     orders, ``step_ms`` the engine's step and ``to_orders_ms`` from the start of the cycle,
     the plots in, to its fire orders handed to the nodes' connections, wall-clock ms);
     ``cot``: where each cycle's picture goes as CoT (:mod:`inkless.service.cot`)."""
 
-    def __init__(self, session: Session, door: Door, speed: float = 1.0,
-                 window_s: float = 60.0, order_timeout_s: float = 2.0,
-                 letters: Letters | None = None, wait_nodes: int = 0,
+    def __init__(self, session: Session, door: Door, letters: Letters, speed: float = 1.0,
+                 window_s: float = 60.0, order_timeout_s: float = 2.0, wait_nodes: int = 0,
                  metrics: TextIO | None = None, cot: CotOut | None = None) -> None:
         self.session, self.door, self.speed = session, door, speed
         self.cot = cot
@@ -169,8 +169,6 @@ class Service:
     def letter(self, member: str, msg: dict[str, Any]) -> str | None:
         """A letter from ``member``'s node (:mod:`inkless.service.letters`): on the ledger and
         into the next cycle; the reason it is refused, or None."""
-        if self.letters is None:
-            return "letter: this service keeps no ledger (start it with --ledger FILE)"
         s = self.session
         got = self.letters.take(member, msg, self.tick * s.dt if s.simulate else None)
         if isinstance(got, str):
