@@ -268,21 +268,16 @@ def _simulate(
 def _write_outputs(
     out_dir: Path, record: Any, res: Findings, audience: Any, asterix_out: Path | None
 ) -> list[str]:
-    """Write the run's files in ``out_dir``: a member's view, or the full outputs and the
-    coalition picture (tracks.csv, CAT062 with ``--asterix-out``); the picture's notes."""
-    from inkless.afteraction import write_report
-    from inkless.afteraction.replay import replay
-    from inkless.afteraction.results import map_data, write_events_csv
-    from inkless.afteraction.views import write_view
+    """Write the run's files in ``out_dir`` (:func:`inkless.afteraction.write_outputs`) and,
+    for the full outputs, the coalition picture (tracks.csv, CAT062 with ``--asterix-out``);
+    the picture's notes."""
+    from inkless.afteraction import write_outputs
     from inkless.interop.picture import write_run_picture
 
     try:
-        if audience is not None:
-            write_view(out_dir, record, res, audience)  # the terminal shows the full run
+        write_outputs(out_dir, record, res, audience)
+        if audience is not None:  # the terminal shows the full run
             return []
-        (out_dir / "results.json").write_text(res.to_json(), encoding="utf-8")
-        write_events_csv(out_dir / "events.csv", record)
-        write_report(out_dir / "report.html", res, map_data(record), replay(record))
         return write_run_picture(out_dir, record, asterix_out)
     except OSError as e:
         where = e.filename or out_dir

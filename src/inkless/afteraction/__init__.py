@@ -9,6 +9,8 @@ Public API::
 
     write_report(path, results, geometry)   one HTML file, figures embedded, no external refs
     render_report(results, geometry) -> str the same page as a string
+    write_outputs(out_dir, record, findings, audience=None)
+                                            results.json, events.csv, report.html of a run
     Findings, read_findings(path)           the typed results.json (findings.py)
     summarise(replications) -> Findings     results of R replications with mean and 95 % CI
     confidence_interval(values) -> dict     {"mean", "ci95", "values"} (Student t)
@@ -32,6 +34,7 @@ from inkless.afteraction.mapdata import (
     ThreatPath,
     TrackPath,
 )
+from inkless.afteraction.outputs import write_outputs
 from inkless.afteraction.report import render_report, write_report
 from inkless.afteraction.summary import confidence_interval, summarise
 
@@ -55,5 +58,6 @@ __all__ = [
     "read_findings",
     "render_report",
     "summarise",
+    "write_outputs",
     "write_report",
 ]
