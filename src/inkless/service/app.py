@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
-from inkless.coalition import TimedLetter
+from inkless.coalition import AirspaceGrant, TimedLetter
 from inkless.engine import Inputs
 
 from .auth import Door, Refused
@@ -71,6 +71,7 @@ class Service:
         self.orders = Orders(order_timeout_s)
         self.letters = letters
         self.new_letters: list[TimedLetter] = []
+        self.new_grants: list[AirspaceGrant] = []  # the grants of those letters
         self.tick = 0  # the cycle under way or next
         self.streams = {m: Stream(m, window_s) for m in session.members}
         self.connected: dict[str, int] = {}  # member -> connection id
@@ -175,6 +176,7 @@ class Service:
             return got
         letter, entry = got
         self.new_letters.append(letter)
+        self.new_grants += self.letters.grants(msg)
         log.info("letter from %s: ledger entry %d, %s, counts from t=%g s", member, entry,
                  letter.letter.type.value, letter.start_s)
         self.streams[member].publish({"type": "letter", "entry": entry,
@@ -232,12 +234,14 @@ class Service:
         for d in declined:
             log.info("order %d declined: %s; re-planned without that unit", d.order, d.reason)
         letters, self.new_letters = tuple(self.new_letters), []
+        grants, self.new_grants = tuple(self.new_grants), []
         outcomes, self.orders.outcomes = tuple(self.orders.outcomes), []
         decided = await asyncio.to_thread(s.step, tick, pushed, connected, Inputs(
-            declined=declined, letters=letters, outcomes=outcomes))
+            declined=declined, letters=letters, grants=grants, outcomes=outcomes))
         t1 = time.monotonic()
         self.publish_lists(self.orders.issue(decided))
         t2 = time.monotonic()
+        self.publish_lists(s.airspace(tick))
         for line in decided.refused:
             log.warning("%s", line)
         self.publish(s.pictures(tick))

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from inkless.coalition import Ledger, Member, TimedLetter
+from inkless.coalition import AirspaceGrant, Ledger, Member, TimedLetter
 from inkless.coalition.basis import ledger_letters
 from inkless.coalition.recording import append_document, ledger_members
 from inkless.errors import InklessError
@@ -68,6 +68,19 @@ class Letters:
                     letter = dataclasses.replace(letter, start_s=t)
                 return letter, entry.seq
         return f"letter {doc_id}: appended (entry {entry.seq}) but between no scenario members"
+
+    def grants(self, msg: Mapping[str, Any]) -> tuple[AirspaceGrant, ...]:
+        """The airspace grants of a letter ``msg`` that :meth:`take` accepted (an
+        ``airspace_grant``'s body, which the ledger checked; none for another type), grantor
+        and grantee by their scenario ids (a third state keeps its name)."""
+        st = msg["document"]["statement"]
+        if st.get("type") != "airspace_grant":
+            return ()
+        ids = self.scenario_id
+        return tuple(AirspaceGrant.model_validate(
+            {**g, "grantor_state": ids.get(g["grantor_state"], g["grantor_state"]),
+             "grantee_member": ids.get(g["grantee_member"], g["grantee_member"])})
+            for g in st["body"]["grants"])
 
 
 def on_record_at_start(letters: Sequence[TimedLetter], epoch: datetime, duration_s: float,

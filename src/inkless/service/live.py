@@ -12,7 +12,10 @@ One decision cycle (tick ``k``, scenario time ``t = k dt``):
 3. ``step(k, reports)``: the plots received for ``t`` become the fed picture's reports (a
    member whose node sent nothing for ``t`` has no scan then); the members with no node
    connected have no forces acting (their units do not fire); the engine steps;
-4. ``pictures``: each member's picture message: the tracks that member holds
+4. ``airspace``: the grants that concern each member (it is the grantee, the grantor or the
+   orchestrator) when they come on record, a closure when such a grant ends, and the
+   scenario's airspace closures (NOTAMs, every member) when they come into force;
+5. ``pictures``: each member's picture message: the tracks that member holds
    (:meth:`inkless.tracking.picture.CoalitionTracker.view`, the ``release`` caveats), each
    labelled with the members whose sensors contributed as the member may see them
    (:class:`inkless.afteraction.views.Audience`, the labels of ``inkless run --view``:
@@ -31,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from inkless.afteraction.views import Audience
-from inkless.coalition import Gates, TimedLetter
+from inkless.coalition import AirspaceGrant, Gates, TimedLetter
+from inkless.coalition.members import grant_window_s
 from inkless.engine import (
     Authority,
     Decisions,
@@ -81,6 +85,9 @@ class Session:
         self.sensor_ids = tuple(self.engine.tables.sensors.id)
         self.unit_ids = tuple(self.engine.tables.units.id)
         self._sent: dict[int, Reports] = {}
+        self._told: set[tuple[Any, ...]] = set()  # the grants and closures published
+        self.orchestrators = tuple(m.id for m in scenario.members if m.role == "orchestrator")
+        self.polygons = {r.id: [list(p) for p in r.polygon_deg] for r in scenario.regions}
         self.cot_in: CotIn | None = None  # a TAK feed's self-reports (``--cot-in``)
 
     # --- 1. the simulated sensors ------------------------------------------------------------
@@ -168,6 +175,49 @@ class Session:
         return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports))
 
     # --- 4. what each member receives ----------------------------------------------------------
+    def airspace(self, tick: int) -> dict[str, list[dict[str, Any]]]:
+        """Per member, the ``grant`` and ``closure`` messages due at ``tick``, each once: a
+        grant on record (the scenario's, or a letter's taken by now) to its grantee, its grantor
+        and the orchestrators; a ``grant_ended`` closure to them when its window has closed by
+        now; a scenario closure (``notam``) to every member once in force."""
+        t = tick * self.dt
+        out: dict[str, list[dict[str, Any]]] = {m: [] for m in self.members}
+        grants = self.engine.authority.grants if self.engine.authority is not None else ()
+        for g in grants:
+            start, end = grant_window_s(g, self.scenario.settings.epoch)
+            was = (g.grantor_state, g.grantee_member, g.region_id, g.what, start, end)
+            told = [w for w in ("grant", "grant_ended") if (w, *was) not in self._told
+                    and (w == "grant" or end <= t)]
+            concerned = {g.grantee_member, g.grantor_state, *self.orchestrators}
+            for what in told:
+                self._told.add((what, *was))
+                for m in self.members:
+                    if m in concerned:
+                        out[m].append(self._grant(what, g, t, start, end, m))
+        for c in self.scenario.civil.closures:
+            key = ("notam", c.region, c.from_s, c.until_s)
+            if c.from_s <= t and key not in self._told:
+                self._told.add(key)
+                for m in self.members:
+                    out[m].append({"type": "closure", "t": t, "reason": "notam",
+                                   "region": c.region, "from_t": c.from_s,
+                                   "until_t": c.until_s, "margin_m": 1e3 * c.margin_km,
+                                   "polygon_deg": self.polygons.get(c.region)})
+        return {m: msgs for m, msgs in out.items() if msgs}
+
+    def _grant(self, what: str, g: AirspaceGrant, t: float, start: float, end: float,
+               member: str) -> dict[str, Any]:
+        """The ``grant`` message (or the ``grant_ended`` closure) of ``g`` for ``member``,
+        the members named as it may see them."""
+        label = self.audience[member].label
+        return {"type": "grant" if what == "grant" else "closure", "t": t,
+                **({} if what == "grant" else {"reason": "grant_ended"}),
+                "grantor": label(g.grantor_state), "grantee": label(g.grantee_member),
+                "region": g.region_id, "what": g.what,
+                "from_t": start if np.isfinite(start) else None,
+                "until_t": end if np.isfinite(end) else None,
+                "polygon_deg": self.polygons.get(g.region_id)}
+
     def pictures(self, tick: int) -> dict[str, dict[str, Any]]:
         """Per member, the ``picture`` message at ``tick``: the tracks it holds (module
         docstring)."""
