@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import socket
 import sys
 from datetime import UTC, datetime
@@ -69,6 +70,9 @@ _CotCert = Annotated[Path | None, typer.Option(
 _CotIn = Annotated[str | None, typer.Option(
     "--cot-in", help="Friendly self-reports from a TAK feed (tcp://HOST:PORT to read, "
     "udp://HOST:PORT to listen on) as friend evidence.")]
+_Out = Annotated[Path | None, typer.Option(
+    "--out", help="When the session ends (or the service is stopped), write its "
+    "results.json, events.csv and report.html here, as `inkless run` does.")]
 
 
 def serve_command(
@@ -92,6 +96,7 @@ def serve_command(
     cot_ca: _CotCa = None,
     cot_cert: _CotCert = None,
     cot_in: _CotIn = None,
+    out: _Out = None,
 ) -> None:
     """Run the engine as a live service that member nodes join (docs/service.md)."""
     from inkless.service import serve
@@ -105,8 +110,11 @@ def serve_command(
                              "seconds")
         tls = _tls(tls_cert, tls_key)
         cot_out = CotOut(cot, cot_proto, cot_ca, cot_cert) if cot is not None else None
+        if out is not None:
+            _writable(out)
         service = _service(scenario, keys, ledger, simulate, speed, seed, replay_window,
-                           nonce_ttl, order_timeout, wait_nodes, metrics, cot_out, cot_in)
+                           nonce_ttl, order_timeout, wait_nodes, metrics, cot_out, cot_in,
+                           out is not None)
         sock = _bind(host, port)
     except InklessError as e:
         fail(e)
@@ -117,6 +125,9 @@ def serve_command(
                f"({len(sc.members)} members, "
                f"{'simulated feed, ' if simulate else ''}speed {speed:g})")
     sys.stdout.flush()
+    stopped: list[int] = []
+    if out is not None:  # the web server stops on SIGTERM, then raises it again: note it
+        signal.signal(signal.SIGTERM, lambda signum, _: stopped.append(signum))
     try:
         asyncio.run(serve(service, sock, tls=tls))
     except KeyboardInterrupt:
@@ -126,15 +137,45 @@ def serve_command(
             service.metrics.close()
         if service.cot is not None:
             service.cot.close()
+        if out is not None:
+            _after_action(service, out)
+    if stopped:
+        raise typer.Exit(128 + stopped[0])
+
+
+def _after_action(service: Service, out: Path) -> None:
+    """The session's after-action written in ``out`` (``--out``), said on stderr."""
+    try:
+        wrote = service.session.after_action(out)
+    except OSError as e:
+        typer.echo(f"inkless serve: --out {out}: cannot write {e.filename or out} "
+                   f"({e.strerror or e})", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"inkless serve: wrote {out / 'results.json'}, {out / 'events.csv'}, "
+               f"{out / 'report.html'}" if wrote else
+               "inkless serve: no cycle was stepped: no after-action written", err=True)
+
+
+def _writable(out: Path) -> None:
+    """``--out`` made (with its parents) and checked writable; :class:`InputError` if not."""
+    import os
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot make it ({e.strerror or e}); give a directory "
+                         "that may be written") from None
+    if not os.access(out, os.W_OK):
+        raise InputError(f"--out {out}: not writable; give a directory that may be written")
 
 
 def _service(scenario: Path, keys: Path, ledger: Path | None, simulate: bool, speed: float,
              seed: int | None, replay_window: float, nonce_ttl: float, order_timeout: float,
              wait_nodes: int, metrics: Path | None, cot_out: CotOut | None,
-             cot_in: str | None) -> Service:
+             cot_in: str | None, record: bool = False) -> Service:
     """The service of ``inkless serve`` built from its options (the scenario and its legal
-    record, the keys, the ledger, the CoT streams opened); :class:`InputError` (one line) on
-    bad input."""
+    record, the keys, the ledger, the CoT streams opened; ``record``: keep the after-action's
+    record); :class:`InputError` (one line) on bad input."""
     from inkless.coalition import KeyStore
     from inkless.scenario import load_scenario
     from inkless.scenario.load import coalition_members
@@ -152,8 +193,9 @@ def _service(scenario: Path, keys: Path, ledger: Path | None, simulate: bool, sp
         legal.letters, sc.settings.epoch, sc.settings.duration_s, datetime.now(UTC)
     ) if simulate and ledger is not None else legal.letters
     feed = CotIn(cot_in) if cot_in is not None else None
-    session = Session(sc, letters_now, secret, seed, simulate)
+    session = Session(sc, letters_now, secret, seed, simulate, record)
     session.cot_in = feed
+    session.source = legal.source
     letters = Letters(ledger, coalition_members(sc), secret, sc.settings.epoch)
     out = _metrics(metrics) if metrics is not None else None
     if cot_out is not None:

@@ -28,7 +28,9 @@ geodetic (deg, deg, m), velocities m/s ECEF.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,7 @@ import numpy as np
 from inkless.afteraction.views import Audience
 from inkless.coalition import AirspaceGrant, Gates, TimedLetter
 from inkless.coalition.members import grant_window_s
+from inkless.engagement import PENDING
 from inkless.engine import (
     Authority,
     Decisions,
@@ -62,18 +65,19 @@ __all__ = ["Session"]
 class Session:
     """The engine of one live session (module docstring). ``letters``: the letters on record
     (the scenario's or the ledger's), from which the legal bases are built; ``secret``: the
-    coalition secret that keys pseudonyms."""
+    coalition secret that keys pseudonyms; ``record``: keep the after-action's record
+    (:class:`inkless.engine.recorder.Recorder`) for :meth:`after_action`."""
 
     def __init__(self, scenario: Scenario, letters: Sequence[TimedLetter], secret: bytes,
-                 seed: int | None = None, simulate: bool = True) -> None:
+                 seed: int | None = None, simulate: bool = True, record: bool = False) -> None:
         self.scenario, self.simulate = scenario, simulate
         self.views: dict[int, CoalitionPicture] = {}  # member row -> the tracks it holds
         self.identity: dict[int, int] = {}  # coalition track number -> identity category
         self.coalition: CoalitionPicture | None = None
-        # no after-action record: nothing reads it, and its recorder would score every
-        # cycle and keep every scan for the whole session; this observer keeps what streams
+        # the after-action's recorder only when asked (``--out``): it scores every cycle and
+        # keeps every scan for the whole session; this observer keeps what streams
         self.engine = Engine(scenario, scenario.settings.seed if seed is None else seed,
-                             picture="tracked", fed=True, record=False,
+                             picture="tracked", fed=True, record=record,
                              authority=Authority.of(scenario, letters), observers=(self,))
         picture = self.engine.picture
         assert isinstance(picture, FedPicture)  # built so above
@@ -89,6 +93,9 @@ class Session:
         self.orchestrators = tuple(m.id for m in scenario.members if m.role == "orchestrator")
         self.polygons = {r.id: [list(p) for p in r.polygon_deg] for r in scenario.regions}
         self.cot_in: CotIn | None = None  # a TAK feed's self-reports (``--cot-in``)
+        self.stepped: int | None = None  # the last tick stepped
+        self.source = "planned at the epoch"  # where the legal bases come from (the record's)
+        self.lock = threading.Lock()  # a step (in a worker thread) or the after-action
 
     # --- 1. the simulated sensors ------------------------------------------------------------
     def idle(self, tick: int) -> bool:
@@ -167,12 +174,44 @@ class Session:
         other ``inputs`` (outcomes, letters, declines) and the members whose nodes are
         ``connected``: the others' forces do not act. Letters and grants are taken first, so
         the legal bases they change hold in this cycle already."""
+        with self.lock:
+            self.stepped = tick
+            return self._step(tick, pushed, connected, inputs)
+
+    def _step(self, tick: int, pushed: Mapping[str, dict[int, tuple[float, ...]]],
+              connected: Collection[str], inputs: Inputs | None) -> Decisions:
         eng = self.engine
         eng.absent([m for m, mid in enumerate(self.members) if mid not in connected])
         reports = self.reports(tick, pushed) if tick in self._sent else None
         if reports is not None and self.cot_in is not None:
             reports = self.cot_in.add_to(reports, self.scenario.settings.epoch)
         return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports))
+
+    # --- the end: the after-action ---------------------------------------------------------------
+    def after_action(self, out_dir: Path) -> bool:
+        """Write the session's after-action in ``out_dir`` (an existing directory): the files of
+        ``inkless run`` (:func:`inkless.afteraction.write_outputs`: results.json, events.csv,
+        report.html) from the engine's record up to the last cycle stepped (the interceptors
+        still in the air then settled at their intercept times by their kill draws, as the
+        engine would have: every shot has its end), the picture ``tracked``, the legal bases'
+        :attr:`source` as results.json's ``coalition.record``. False (nothing written) if no
+        cycle was stepped. Waits for a step under way. Raises ``OSError`` on a write failure."""
+        from inkless.afteraction import write_outputs
+        from inkless.afteraction.results import results
+
+        with self.lock:
+            if self.stepped is None:
+                return False
+            f = self.engine.defence.flight
+            due = f.intercept_time[: f.n][f.result[: f.n] == PENDING]
+            if due.size:  # interceptors still in the air end as their draws say
+                self.engine.settle(float(due.max()))
+            record = self.engine.record(self.stepped)
+        res = results(record, self.engine.solver, "tracked")
+        res = res.model_copy(update={"coalition": res.coalition.model_copy(
+            update={"record": self.source})})
+        write_outputs(out_dir, record, res)
+        return True
 
     # --- 4. what each member receives ----------------------------------------------------------
     def airspace(self, tick: int) -> dict[str, list[dict[str, Any]]]:
