@@ -278,7 +278,8 @@ def node_command(
         doc = signed_letter(_json_file(letter, "--letter"), k) if letter is not None else None
         trust = _trust(ca) if ca is not None else None
         ended = asyncio.run(run_node(member, k, url, dump, duration,
-                                     simulated(cantco, ignore_orders, doc, letter_at), trust))
+                                     simulated(cantco, ignore_orders, doc, letter_at), trust,
+                                     typer.echo))
     except InklessError as e:
         fail(e)
     except NodeRefused as e:

@@ -1,5 +1,6 @@
 """The service: FastAPI + uvicorn, one WebSocket per member node at ``/node``, the clock that
-steps the live session.
+steps the live session, and the web map at ``/`` (:mod:`inkless.service.webmap`; every node
+admitted gets a map token in its ``welcome``).
 
 Where it sits: the outermost adapter (``inkless serve``). A node connects, answers the
 challenge (:mod:`inkless.service.auth`; a refusal is one line sent to the node and written to
@@ -38,6 +39,7 @@ from .letters import Letters
 from .live import Session
 from .orders import Orders
 from .streams import SLOW, Stream
+from .webmap import TOKEN_TTL_S, WebMap
 
 __all__ = ["MAX_MESSAGE_BYTES", "REFUSED_CODE", "Service", "bind", "serve"]
 
@@ -81,6 +83,7 @@ class Service:
         self.done = asyncio.Event()
         self.app = FastAPI(title="inkless service")
         self.app.add_api_websocket_route("/node", self.node)
+        self.web = WebMap(self.app, session, self.streams, speed)  # the map at /
 
     # --- the nodes -------------------------------------------------------------------------------
     async def node(self, ws: WebSocket) -> None:
@@ -109,7 +112,8 @@ class Service:
             self.joined.set()
         log.info("%s joined from %s (holds up to seq %s)", member, peer, last)
         await ws.send_json({"type": "welcome", "member": member, "seq": stream.seq,
-                            "window_s": stream.window_s, "dt_s": self.session.dt})
+                            "window_s": stream.window_s, "dt_s": self.session.dt,
+                            "map_token": self.web.issue(member), "map_token_s": TOKEN_TTL_S})
         sender = asyncio.create_task(self._send(ws, backlog, queue, stream))
         try:
             await self._receive(ws, member)
@@ -251,6 +255,7 @@ class Service:
                                      s.members, s.dt)
             await asyncio.to_thread(self.cot.send, events)
         self.publish_lists(self.orders.results(s.engine.defence.flight, s.audience, s.unit_ids))
+        self.web.cycle(tick, self.orders.flying)
         if self.metrics is not None:
             self.metrics.write(json.dumps({
                 "tick": tick, "t": tick * s.dt, "nodes": len(connected),

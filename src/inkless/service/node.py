@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from ssl import SSLContext
 from typing import Any, TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -32,7 +33,8 @@ from inkless.errors import InputError
 
 from .auth import hello_message
 
-__all__ = ["NodeRefused", "last_seq", "load_key", "run_node", "signed_letter", "simulated"]
+__all__ = ["NodeRefused", "last_seq", "load_key", "map_url", "run_node", "signed_letter",
+           "simulated"]
 
 
 class NodeRefused(Exception):
@@ -93,12 +95,16 @@ class _Node:
     out: TextIO | None
     seq: int | None
     report: Answer
+    tell: Callable[[str], None] | None = None
+    url: str = ""
 
     def keep(self, text: str, msg: dict[str, Any]) -> None:
         if self.out is not None:
             self.out.write(text.rstrip("\n") + "\n")
             self.out.flush()
         kind, seq = msg.get("type"), msg.get("seq")
+        if kind == "welcome" and self.tell is not None and isinstance(msg.get("map_token"), str):
+            self.tell(f"map: {map_url(self.url, msg['map_token'])}")
         if kind in ("welcome", "error", "refused") or not isinstance(seq, int):
             return
         if kind in ("gap", "snapshot"):
@@ -111,6 +117,15 @@ class _Node:
 
 
 Answer = Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+def map_url(url: str, token: str) -> str:
+    """The web map's address for the service at ``url`` (``ws://HOST:PORT/node``) with the map
+    ``token`` in its fragment (``http://HOST:PORT/#token=...``: a fragment is never sent to a
+    server, so the token stays out of logs and referrers)."""
+    u = urlsplit(url)
+    return urlunsplit(("https" if u.scheme == "wss" else "http", u.netloc, "/", "",
+                       f"token={token}"))
 
 
 def signed_letter(doc: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
@@ -156,13 +171,16 @@ def simulated(cantco: str | None = None, ignore_orders: bool = False,
 
 async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | None = None,
                    duration_s: float | None = None,
-                   answer: Answer | None = None, ssl: SSLContext | None = None) -> str:
+                   answer: Answer | None = None, ssl: SSLContext | None = None,
+                   tell: Callable[[str], None] | None = None) -> str:
     """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
     pass (``"duration"``); :class:`NodeRefused` if the service refuses it. ``answer``: what
     the node sends back for a message (default :func:`simulated`); ``ssl``: the context for a
-    ``wss://`` service (None: the system's trust)."""
+    ``wss://`` service (None: the system's trust); ``tell``: where the line ``map: URL`` goes
+    when the service admits the node (the web map's address with the member's map token,
+    :func:`map_url`; None: nowhere)."""
     out = _append(dump) if dump is not None else None
-    node = _Node(member, key, out, last_seq(dump), answer or simulated())
+    node = _Node(member, key, out, last_seq(dump), answer or simulated(), tell, url)
     try:
         return await asyncio.wait_for(_session(node, url, ssl), duration_s)
     except TimeoutError:

@@ -45,6 +45,7 @@ class Stream:
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     queue: asyncio.Queue[str | None] | None = None
     dropped: str = SLOW  # why the last node was detached
+    watchers: list[asyncio.Queue[str | None]] = field(default_factory=list)  # open web maps
 
     def _prune(self, now: float) -> None:
         while self.log and self.log[0][0] <= now - self.window_s:
@@ -65,6 +66,19 @@ class Stream:
                 self.queue.put_nowait(text)
             except asyncio.QueueFull:
                 self.drop()
+        self.watch(text)
+
+    def watch(self, text: str) -> None:
+        """``text`` to every web map watching the stream (:mod:`inkless.service.webmap`); a
+        map whose queue is full is dropped (its queue gets ``None``; it may sign in again)."""
+        for q in list(self.watchers):
+            try:
+                q.put_nowait(text)
+            except asyncio.QueueFull:
+                self.watchers.remove(q)
+                while not q.empty():
+                    q.get_nowait()
+                q.put_nowait(None)
 
     def drop(self, why: str = SLOW) -> None:
         """Detach the connected node: its sender gets ``None`` and closes the connection with

@@ -14,7 +14,10 @@
  *        intercepts: [{key, result, lat, lon}], impacts: [{id, asset, lat, lon}],
  *        closed: [region id], aircraft: [{id, member, lat, lon, heading}] (optional)}
  *   view.setStatic({assets, units, regions, stations})   what does not move (stations:
- *       fighter patrols' CAP patterns and bases, optional).
+ *       fighter patrols' CAP patterns and bases, optional; a unit's optional `rounds`: a
+ *       label of its rounds left beside it).
+ *   view.setRounds({unit id: rounds left})   those labels updated (the live map).
+ *   InklessMap.legend(element, symbols)   the identities' symbols with their names.
  *   InklessMap.stateAt(replay, t)   the picture at t (s since the epoch) of a replay
  *       (inkless.afteraction.replay): what is in flight at t, what has happened by t.
  *   InklessMap.replay(element, replay, assets)   a map with a time control (play, drag).
@@ -247,7 +250,7 @@
     var truth = L.svg({ pane: "inkTruth" });
     if (opts.basemap) drawBasemap(map, opts.basemap);
     if (opts.bounds) map.fitBounds(opts.bounds, { padding: [24, 24] });
-    var regions = {};
+    var regions = {}, units = {};
     var fixed = L.layerGroup().addTo(map);
     var layers = movingLayers(map, opts.symbols, members, truth);
 
@@ -272,10 +275,29 @@
             '<rect x="1" y="1" width="10" height="10" fill="' + c + '" stroke="#111"/></svg>' }) })
           .bindTooltip("base of " + p.patrol + " (" + p.member + ")").addTo(fixed);
       });
+      units = {};
       (st.units || []).forEach(function (u) {
-        L.circleMarker([u.lat, u.lon], { radius: 3.5, weight: 1, color: "#111",
+        units[u.id] = L.circleMarker([u.lat, u.lon], { radius: 3.5, weight: 1, color: "#111",
           fillColor: memberColour(members, u.member), fillOpacity: 1, className: "ink-unit" })
           .bindTooltip(u.id + " (" + u.member + ")").addTo(fixed);
+      });
+      setRounds((st.units || []).reduce(function (r, u) {
+        if (u.rounds !== undefined && u.rounds !== null) r[u.id] = u.rounds;
+        return r;
+      }, {}));
+    }
+
+    /** Rounds left by unit id: a label beside each of these units (the live map's own). */
+    function setRounds(rounds) {
+      Object.keys(rounds).forEach(function (id) {
+        var m = units[id];
+        if (!m) return;
+        if (!m.rounds) {
+          m.rounds = L.tooltip({ permanent: true, direction: "right", offset: [5, 0],
+            className: "ink-rounds", interactive: false }).setLatLng(m.getLatLng());
+          m.rounds.addTo(fixed);
+        }
+        m.rounds.setContent(String(rounds[id]));
       });
     }
 
@@ -294,7 +316,7 @@
       layers.aircraft(s.aircraft || [], function (x) { return x.id; });
     }
 
-    return { map: map, show: show, setStatic: setStatic };
+    return { map: map, show: show, setStatic: setStatic, setRounds: setRounds };
   }
 
   function clock(t, epoch) {
@@ -322,6 +344,19 @@
     return isFinite(box[0][0]) ? box : [[-60, -180], [75, 180]];
   }
 
+  /** The identities' symbols, each with its name, appended to element `key`. */
+  function legend(key, symbols) {
+    IDENTITIES.forEach(function (identity) {
+      var sym = symbols[identity];
+      if (!sym) return;
+      var item = document.createElement("span");
+      item.className = "ink-identity";
+      item.innerHTML = sym.svg;
+      item.appendChild(document.createTextNode(" " + identity.replace("_", " ")));
+      key.appendChild(item);
+    });
+  }
+
   /** The replay: a map, a slider over the run (step: the replay's sample), play/pause. */
   function replay(el, rp, assets) {
     var q = function (sel) { return el.querySelector(sel); };
@@ -329,17 +364,7 @@
       members: rp.members, bounds: bounds(rp) });
     view.setStatic(rp);
     var key = q(".ink-identities");
-    if (key) {
-      IDENTITIES.forEach(function (identity) {
-        var sym = assets.symbols[identity];
-        if (!sym) return;
-        var item = document.createElement("span");
-        item.className = "ink-identity";
-        item.innerHTML = sym.svg;
-        item.appendChild(document.createTextNode(" " + identity.replace("_", " ")));
-        key.appendChild(item);
-      });
-    }
+    if (key) legend(key, assets.symbols);
     var slider = q(".ink-time"), playing = null;
     slider.max = String(rp.duration_s);
     slider.step = String(rp.sample_s);
@@ -375,5 +400,6 @@
   }
 
   root.InklessMap = { createMap: createMap, stateAt: stateAt, replay: replay, clock: clock,
+    legend: legend,
     CLASS_COLOURS: CLASS_COLOURS, MEMBER_COLOURS: MEMBER_COLOURS, IDENTITIES: IDENTITIES };
 })(window);

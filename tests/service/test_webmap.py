@@ -1,0 +1,164 @@
+"""The live web map at ``/`` (issue 11): a member signs in with the map token its node printed
+and sees its picture drawn live; a token gives exactly its member's stream, no more.
+
+The real ``inkless serve --simulate`` on a free loopback port, real ``inkless node`` processes
+(each prints ``map: http://HOST:PORT/#token=T`` when admitted), Debian's chromium driven by
+playwright (``executable_path``), and a raw WebSocket client on ``/view`` with the partner's
+token whose every numbered message is compared with the partner node's dump. A screenshot of
+the host's map is saved to ``out/test-artifacts/live-map.png`` (looked at by hand).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+from websockets.sync.client import connect
+
+from inkless.service.webmap import Tokens
+
+from .conftest import _finish, _node, cut, read_dump
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "out" / "test-artifacts"
+
+
+def _map_line(p: subprocess.Popen[str], timeout: float = 60.0) -> str:
+    """The address the node printed (``map: URL``), its first line on stdout."""
+    got: queue.Queue[str] = queue.Queue()
+    assert p.stdout is not None
+    out = p.stdout
+    threading.Thread(target=lambda: got.put(out.readline()), daemon=True).start()
+    line = got.get(timeout=timeout)
+    assert line.startswith("map: http://127.0.0.1:"), (line, p.poll())
+    return line.split()[1]
+
+
+def _until(page: Page, cond: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    """Poll ``cond()`` on the page until true (a bound on a failure, not a measured time;
+    the page's CSP forbids the string evaluation that ``wait_for_function`` uses)."""
+    for _ in range(int(timeout_s * 10)):
+        if cond():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("condition not met in time")
+
+
+def _view(base: str, token: str, into: list[dict[str, Any]]) -> None:
+    """A raw page: sign in on /view with ``token``, keep every message until the end."""
+    with connect(base.replace("http://", "ws://") + "view", max_size=None) as ws:
+        ws.send(json.dumps({"type": "token", "token": token}))
+        for text in ws:
+            into.append(json.loads(text))
+            if into[-1]["type"] in ("end", "refused"):
+                return
+
+
+def test_tokens_are_bound_to_a_member_and_expire() -> None:
+    now = [0.0]
+    tokens = Tokens(ttl_s=10.0, clock=lambda: now[0])
+    a, b = tokens.issue("HOST"), tokens.issue("ANON")
+    assert a != b and len(a) >= 32
+    assert (tokens.member(a), tokens.member(b)) == ("HOST", "ANON")
+    for bad in ("nonsense", None, 7, a + "x"):
+        with pytest.raises(ValueError, match=r"^unknown token"):
+            tokens.member(bad)
+    now[0] = 9.99
+    assert tokens.member(a) == "HOST"
+    now[0] = 10.0
+    with pytest.raises(ValueError, match=r"^expired token"):
+        tokens.member(a)
+    with pytest.raises(ValueError, match=r"^unknown token"):  # forgotten once expired
+        tokens.member(a)
+
+
+def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: Path,
+                                                     tmp_path: Path) -> None:
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
+    s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2",
+                       scenario=cut(tmp_path, 200))  # 25 s of wall clock
+    dumps = {m: tmp_path / f"{m}.jsonl" for m in ("HOST", "ANON")}
+    nodes = {m: _node(m, keys, s.url, d) for m, d in dumps.items()}
+    urls = {m: _map_line(p) for m, p in nodes.items()}
+    base = urls["HOST"].split("#")[0]
+    assert base == s.url.replace("ws://", "http://").removesuffix("node")
+    anon_view: list[dict[str, Any]] = []
+    raw = threading.Thread(target=_view, args=(base, urls["ANON"].split("#token=")[1],
+                                               anon_view), daemon=True)
+    raw.start()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        fetched: list[str] = []
+        page.on("request", lambda r: fetched.append(r.url))
+
+        # a wrong token: refused, with its one-line reason on the page
+        page.goto(base + "#token=not-a-token")
+        page.wait_for_selector("body[data-state=refused]")
+        assert page.locator("#live-status").inner_text().startswith("refused: unknown token")
+        assert page.locator("#live-signin").is_visible()
+
+        # the host's token typed into the form: tracks appear with their symbols
+        page.fill("#live-token", urls["HOST"])
+        page.click("#live-signin button")
+        page.wait_for_selector("body[data-state=signed-in]")
+        assert page.locator("#live-member").inner_text() == "HOST"
+        page.locator(".ink-track").first.wait_for()
+        assert page.locator(".ink-track svg").count() == page.locator(".ink-track").count()
+        assert page.locator("path.ink-asset").count() == 1  # the port
+        assert page.locator("path.ink-unit").count() == 1  # its own unit only
+        assert page.locator(".ink-rounds").count() == 1
+        assert "rounds left: host-sam " in page.locator("#live-units").inner_text()
+
+        # pause: the map stays at its time while pictures keep coming, then goes live again
+        page.click("#live-pause")
+        held = str(page.get_attribute("#live", "data-time"))
+        _until(page, lambda: float(page.get_attribute("#live-time", "max") or 0) > float(held))
+        assert page.get_attribute("#live", "data-time") == held
+        page.click("#live-pause")
+        assert page.get_attribute("#live", "data-time") == page.get_attribute("#live-time",
+                                                                               "max")
+
+        # until the first interceptors are in the air or come down, then the picture
+        page.locator(".ink-intercept, .ink-miss, path.ink-interceptor, "
+                     "body[data-state=ended]").first.wait_for(timeout=60_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(ARTIFACTS / "live-map.png"))
+        browser.close()
+
+    for m in nodes.values():
+        _finish(m)
+    raw.join(30)
+    assert not problems, problems
+    assert all(u.startswith(base) for u in fetched), fetched  # nothing from elsewhere
+
+    # the partner's page got its node's stream, message for message, and nothing else of it
+    first = anon_view[0]
+    assert first["type"] == "map" and first["member"] == "ANON"
+    assert [u["id"] for u in first["units"]] == ["anon-sam"]  # the host's site is not its
+    node = {m["seq"]: m for m in read_dump(dumps["ANON"]) if m["type"] != "welcome"}
+    numbered = [m for m in anon_view if "seq" in m]
+    assert numbered and numbered[-1]["type"] == "end"
+    assert [m["seq"] for m in numbered] == sorted(node)[-len(numbered):]
+    assert all(node[m["seq"]] == m for m in numbered)
+    tracks = [t for m in numbered if m["type"] == "picture" for t in m["tracks"]]
+    assert tracks and all(t["sources"] == ["ANON"] for t in tracks)  # HOST releases none
+    rest = [m for m in anon_view[1:] if "seq" not in m]
+    assert rest and {m["type"] for m in rest} == {"units"}
+    assert all(set(m["rounds"]) == {"anon-sam"} for m in rest)
