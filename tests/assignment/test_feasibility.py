@@ -4,9 +4,11 @@ checked against closed forms and brute force in tests/physics/test_intercept.py)
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from inkless.assignment.feasibility import feasibility
+from inkless.assignment.feasibility import envelope_windows, feasibility
 from inkless.physics.geodesy import altitude, ecef_from_geodetic
 from inkless.physics.intercept import pairwise_engagement, pairwise_intercept
 from inkless.scenario.tables import FireUnitTable
@@ -71,3 +73,37 @@ def test_feasibility_is_the_pairwise_computation_on_the_marked_pairs() -> None:
         assert np.isfinite(fz.t_intercept).sum() >= 5
         assert (fz.shots_fit >= 2).sum() >= 3
         assert (np.isfinite(fz.t_latest_launch) & ~np.isfinite(fz.t_intercept)).any()
+
+
+def test_envelope_windows_are_the_first_and_last_tick_inside_by_brute_force() -> None:
+    """Each (unit, threat)'s first and last tick inside the unit's range and altitude band
+    (pairs with no kill probability: never), against a loop over every pair and tick in
+    float64. Units far from every threat (the box pre-test discards all their samples) and
+    threats with gaps in flight included."""
+    rng = np.random.default_rng(5)
+    units = _units(rng, 9)
+    units = dataclasses.replace(units, ecef=units.ecef.copy())
+    units.ecef[0] += 3e6 * units.ecef[0] / np.linalg.norm(units.ecef[0])  # nothing in range
+    n, ticks = 25, 80
+    lat = np.radians(31.5 + rng.uniform(-1.5, 1.5, n))
+    lon = np.radians(35.0 + rng.uniform(-1.5, 1.5, n))
+    start = np.asarray(ecef_from_geodetic(lat, lon, rng.uniform(1e3, 30e3, n)))
+    vel = rng.normal(0.0, 400.0, (n, 3))
+    truth = start[None] + vel[None] * (10.0 * np.arange(ticks))[:, None, None]
+    truth[rng.uniform(size=(ticks, n)) < 0.1] = np.nan
+    truth = truth.astype(np.float32)
+    truth_alt = altitude(truth.astype(np.float64)).astype(np.float32)
+    truth_alt[np.isnan(truth[..., 0])] = np.nan
+    cls = rng.integers(0, 3, n)
+    first, last = envelope_windows(units, truth, truth_alt, cls)
+    for u in range(len(units.id)):
+        for j in range(n):
+            r = np.linalg.norm(truth[:, j].astype(np.float64) - units.ecef[u], axis=1)
+            h = truth_alt[:, j]
+            inside = np.flatnonzero((r >= units.r_min[u]) & (r <= units.r_max[u])
+                                    & (h >= units.alt_min[u]) & (h <= units.alt_max[u]))
+            if units.pk[u, cls[j]] <= 0 or not inside.size:
+                assert first[u, j] == last[u, j] == -1, (u, j)
+            else:
+                assert (first[u, j], last[u, j]) == (inside[0], inside[-1]), (u, j)
+    assert (first[0] == -1).all() and (first >= 0).sum() > 20

@@ -107,9 +107,18 @@ def envelope_windows(
     last = np.full((m, n), -1)
     jj, kk = np.nonzero(np.isfinite(truth_alt.T))  # threat-major: each threat's ticks in order
     tgt, alt = truth[kk, jj], truth_alt[kk, jj]
+    axis = [np.ascontiguousarray(tgt[:, i]) for i in range(3)]
     for u in range(m):
-        take = np.flatnonzero(units.pk[u, threat_cls[jj]] > 0)
-        d = tgt[take] - units.ecef[u].astype(tgt.dtype)
+        unit = units.ecef[u].astype(tgt.dtype)
+        # Box pre-test on each ECEF offset, exact: a sample beyond the range on one axis has
+        # r2 at least that offset's square (a sum of non-negative float32 squares), which the
+        # 1e-5 margin keeps above r_max^2 whatever the rounding; the tests below as before.
+        box = float(units.r_max[u]) * (1.0 + 1e-5)
+        take = np.flatnonzero(np.abs(axis[0] - unit[0]) <= box)
+        for i in (1, 2):
+            take = take[np.abs(axis[i][take] - unit[i]) <= box]
+        take = take[units.pk[u, threat_cls[jj[take]]] > 0]
+        d = tgt[take] - unit
         r2 = np.einsum("nk,nk->n", d, d)
         h = alt[take]
         inside = take[

@@ -76,7 +76,7 @@ from .record import (
     Solver,
 )
 from .recorder import Recorder
-from .screen import shootable
+from .screen import allowed, availability
 from .state import DECLINED, NEVER, Candidates, DefenceState, Notes, ThreatState
 from .tracked import FedPicture, TrackedPicture
 from .withheld import withheld_shots
@@ -308,8 +308,13 @@ class Engine:
         after-action why a feasible shot was not taken."""
         o, keys, units, d, notes = c.options, c.keys, self.units, self.defence, self.notes
         us = o.us
-        fz, codes, free, active, avail = shootable(units, self.gates, d.rounds, d.busy, d.ready, t,
-                                                   o)
+        free, active, avail = availability(units, self.gates, d.rounds, d.busy, d.ready, t, us)
+        if self.patrols is None:  # (an aircraft's availability changes below)
+            pairs = o.pairs & ~self.noted(t, c, active)
+            if not pairs.any():  # nothing to decide, nothing new to note
+                return
+            o = dataclasses.replace(o, pairs=pairs)
+        fz, codes = allowed(units, self.gates, t, o)
         geo = fz.feasible
         for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
             if keys[jj] >= 0:
@@ -353,6 +358,29 @@ class Engine:
         u, tj = self.fire(t, c, fz, why)
         if self.patrols is not None:
             self.patrols.shot(t, u, tj, d.rounds, d.ready)
+
+    def noted(self, t: float, c: Candidates, active: B) -> B:
+        """``(us, k)``: the pairs whose shot now cannot change this cycle, which
+        :meth:`decide` need not compute (most pairs of a long raid: units out of rounds with
+        threats in range). Such a unit cannot shoot now (short of a round or a channel,
+        reloading, or its member not acting: ``active``), so its pair can only add notes, and
+        the notes already hold them: the reasons the unit cannot shoot are among the
+        candidate's blocked reasons (set only with a feasible shot: ``feasible_ever`` is set
+        too), and no caveat can be noted anew (no rules, or the candidate already blocked by a
+        caveat and the pair's first caveat block already noted)."""
+        us, keys, d, units, notes = c.options.us, c.keys, self.defence, self.units, self.notes
+        bits = (np.where(d.rounds[us] == 0, BLOCKED_ROUNDS, 0)
+                | np.where(d.busy[us] >= units.channels[us], BLOCKED_CHANNELS, 0)
+                | np.where(d.ready[us] > t, BLOCKED_RELOAD, 0)
+                | np.where(active, 0, BLOCKED_INACTIVE))[:, None]
+        held = notes.blocked[keys]
+        out: B = (bits != 0) & (held & bits == bits) & c.options.pairs
+        if self.gates.allow is not None:
+            out &= held & BLOCKED_CAVEAT != 0
+            for uu, kk in zip(*np.nonzero(out), strict=True):
+                if keys[kk] >= 0 and (int(us[uu]), int(keys[kk])) not in notes.caveat_blocks:
+                    out[uu, kk] = False
+        return out
 
     def barred(self, us: I64, c: Candidates) -> B:
         """``(us, k)``: the pairs of units ``us`` and candidates ``c`` whose order was declined

@@ -23,7 +23,7 @@ from inkless.threat import evaluate_tracks, predicted_path
 
 from .state import Candidates, Options
 
-__all__ = ["Screen", "shootable"]
+__all__ = ["Screen", "allowed", "availability", "shootable"]
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,28 @@ class Screen:
 
 def shootable(units: FireUnitTable, gates: Gates, rounds: I64, busy: I64, ready: F64, t: float,
               o: Options) -> tuple[Feasibility, I64, I64, B, B]:
-    """At ``t`` (s): the feasibility of the options' pairs, the gates' codes, the units' free
-    rounds (``rounds`` left within the channels not ``busy``), whether each unit's member acts
-    and whether each unit is available (a free round, reloaded by ``ready``, its member
-    acting)."""
-    us = o.us
-    fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt, detail=False)
-    codes = gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
+    """At ``t`` (s): the feasibility of the options' pairs and the gates' codes
+    (:func:`allowed`), the units' free rounds, whether each unit's member acts and whether each
+    unit is available (:func:`availability`)."""
+    free, active, avail = availability(units, gates, rounds, busy, ready, t, o.us)
+    return (*allowed(units, gates, t, o), free, active, avail)
+
+
+def availability(units: FireUnitTable, gates: Gates, rounds: I64, busy: I64, ready: F64,
+                 t: float, us: I64) -> tuple[I64, B, B]:
+    """At ``t`` (s), for units ``us``: their free rounds (``rounds`` left within the channels
+    not ``busy``), whether their member's forces act, and whether each is available (a free
+    round, reloaded by ``ready``, its member acting)."""
     free: I64 = np.minimum(rounds[us], units.channels[us] - busy[us])
     active = gates.active(units.owner[us], t)
     avail = (free > 0) & (ready[us] <= t) & active
-    return fz, codes, free, active, avail
+    return free, active, avail
+
+
+def allowed(units: FireUnitTable, gates: Gates, t: float, o: Options) -> tuple[Feasibility, I64]:
+    """At ``t`` (s): the feasibility of the options' pairs (the shot now only) and the gates'
+    rule codes of every pair (0: allowed)."""
+    us = o.us
+    fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt, detail=False)
+    codes = gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
+    return fz, codes
