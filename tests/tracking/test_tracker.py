@@ -258,15 +258,20 @@ def test_covariances_stay_symmetric_positive_definite(seed: int, n_targets: int,
                 assert np.all(np.isfinite(tr.x)) and np.all(np.isfinite(tr.quality))
 
 
-@pytest.mark.parametrize("sweep", [False, True])
+@pytest.mark.parametrize(("sweep", "young"), [(False, False), (True, False), (False, True),
+                                             (True, True)])
 def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check(
-        sweep: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+        sweep: bool, young: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``young``: tracks spread over kilometres (a velocity prior predicted ahead) with any Pd,
+    many of which no detection can pair with at a negative cost (the gate's screen of tracks,
+    association._may_pair, passes over them; some near its bound)."""
     import inkless.tracking.association as assoc
     from inkless.tracking.association import gate
 
     if sweep:  # the pre-gate's sweep along x, used on big batches
         monkeypatch.setattr(assoc, "_DENSE_PREGATE", 0)
     rng = np.random.default_rng(21)
+    screened = 0
     for _ in range(20):
         n, m = (int(v) for v in rng.integers(1, 60, size=2))
         x = np.zeros((n, 6))
@@ -277,6 +282,10 @@ def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check(
         B = rng.normal(size=(m, 3, 3)) * rng.uniform(10, 300, (m, 1, 1))
         R = B @ B.transpose(0, 2, 1) + np.eye(3)
         pd = rng.uniform(0.5, 0.95, n)
+        if young:
+            P[:, :3, :3] += np.eye(3) * rng.uniform(0.3e3, 6e3, (n, 1, 1)) ** 2
+            pd = rng.uniform(0.01, 0.99, n)
+            screened += n - assoc._may_pair(P[:, :3, :3], -28.0, pd).size
         got = gate(x, P, z, R, gate_d2=21.1, log_clutter_density=-28.0, pd=pd)
         S = P[:, None, :3, :3] + R[None, :, :, :]  # dense (n, m, 3, 3)
         nu = z[None, :, :] - x[:, None, :3]
@@ -290,6 +299,7 @@ def test_gate_finds_exactly_the_pairs_of_a_dense_mahalanobis_check(
         np.testing.assert_allclose(got.d2[order], d2[want[:, 0], want[:, 1]], rtol=1e-8)
         np.testing.assert_allclose(got.cost[order], cost[want[:, 0], want[:, 1]], rtol=1e-8,
                                    atol=1e-8)
+    assert screened > 100 or not young
 
 
 def test_step_sources_name_the_detection_behind_each_track() -> None:
