@@ -36,7 +36,7 @@ from inkless.engine import Inputs
 from .auth import Door, Refused
 from .cot import CotOut
 from .letters import Letters
-from .live import Session
+from .live import Pushed, Session
 from .orders import Orders
 from .streams import SLOW, Stream
 from .webmap import TOKEN_TTL_S, WebMap
@@ -77,7 +77,7 @@ class Service:
         self.tick = 0  # the cycle under way or next
         self.streams = {m: Stream(m, window_s) for m in session.members}
         self.connected: dict[str, int] = {}  # member -> connection id
-        self.pushed: dict[int, dict[str, dict[int, tuple[float, ...]]]] = {}
+        self.pushed: dict[int, dict[str, Pushed]] = {}  # plots or tracks, per tick
         self.awaited: tuple[int, asyncio.Event] = (-1, asyncio.Event())  # plots of this tick
         self._ids = itertools.count(1)
         self.done = asyncio.Event()
@@ -158,10 +158,11 @@ class Service:
             return self.letter(member, msg)
         if kind == "status":
             return self.orders.status(member, msg)
-        if kind != "report":
-            return (f"unknown message type {kind!r}; nodes send: report, wilco, cantco, "
-                    "status, letter")
-        checked = self.session.plots(member, msg)
+        if kind not in ("report", "tracks"):
+            return (f"unknown message type {kind!r}; nodes send: report, tracks, wilco, "
+                    "cantco, status, letter")
+        checked: tuple[int, Pushed] | str = (self.session.plots(member, msg) if kind == "report"
+                                             else self.session.tracks(member, msg))
         if isinstance(checked, str):
             return checked
         tick, plots = checked

@@ -58,8 +58,14 @@ from inkless.tracking.picture import CoalitionPicture, measurements
 from inkless.units import deg_from_rad, rad_from_deg
 
 from .cot import CotIn
+from .tracks import MemberTracks, SimulatedTrackers, read_tracks
 
-__all__ = ["Session"]
+__all__ = ["Pushed", "Session"]
+
+#: What a node pushed for a cycle: its plots (``{plot: (range_m, az_deg, el_deg, sigma range
+#: m, sigma az deg, sigma el deg)}``, :meth:`Session.plots`) or its member's tracks
+#: (:meth:`Session.tracks`).
+Pushed = dict[int, tuple[float, ...]] | MemberTracks
 
 
 class Session:
@@ -96,6 +102,11 @@ class Session:
         self.stepped: int | None = None  # the last tick stepped
         self.source = "planned at the epoch"  # where the legal bases come from (the record's)
         self.lock = threading.Lock()  # a step (in a worker thread) or the after-action
+        # the members that share only tracks: under --simulate, their own trackers run here
+        self.shares_tracks = tuple(m for m, x in enumerate(scenario.members)
+                                   if x.shares == "tracks")
+        self.own_trackers = SimulatedTrackers(picture, self.shares_tracks) if (
+            simulate and self.shares_tracks) else None
 
     # --- 1. the simulated sensors ------------------------------------------------------------
     def idle(self, tick: int) -> bool:
@@ -119,6 +130,18 @@ class Session:
                  "sigma": [float(d.sigma[i, 0]), float(deg_from_rad(d.sigma[i, 1])),
                            float(deg_from_rad(d.sigma[i, 2]))]}
                 for i in rows.tolist()]}
+        return self._own_tracks(tick, got, out)
+
+    def _own_tracks(self, tick: int, got: Reports, out: dict[str, dict[str, Any]]
+                    ) -> dict[str, dict[str, Any]]:
+        """``out`` with each track-sharing member's ``detections`` replaced by its
+        ``own_tracks``: its own tracker's tracks from those plots
+        (:class:`~inkless.service.tracks.SimulatedTrackers`)."""
+        if self.own_trackers is None:
+            return out
+        self.own_trackers.scan(got)
+        for m in self.shares_tracks:
+            out[self.members[m]] = self.own_trackers.message(tick, m, got.t)
         return out
 
     # --- 2. what the nodes pushed --------------------------------------------------------------
@@ -148,6 +171,25 @@ class Session:
             return f"report: plots {bad[:5]} were not issued to {member}'s sensors"
         return tick, plots
 
+    def tracks(self, member: str, msg: Mapping[str, Any]) -> tuple[int, MemberTracks] | str:
+        """A node's ``tracks`` checked (:func:`inkless.service.tracks.read_tracks`): ``(tick,
+        its member's tracks)``, or the one-line reason it is refused (not a member that shares
+        only tracks or nothing, a cycle stepped already, a malformed track)."""
+        m = self.members.index(member)
+        if self.scenario.members[m].shares == "detections":
+            return (f"tracks: {member} shares detections (the scenario's shares); send its "
+                    "plots as a report")
+        got = read_tracks(msg, self.picture.frame, self.dt,
+                          self.picture.tracker.config.score_cap)
+        if isinstance(got, str):
+            return got
+        tick, table = got
+        if self.stepped is not None and tick <= self.stepped:
+            return f"tracks: late for t={table.t:g} s: that cycle was stepped already"
+        if self.own_trackers is None:
+            return tick, MemberTracks(table)
+        return tick, self.own_trackers.labelled(tick, m, table)
+
     def reports(self, tick: int, pushed: Mapping[str, dict[int, tuple[float, ...]]]
                 ) -> Reports:
         """The fed picture's reports at ``tick`` from the plots each member pushed (values as
@@ -168,9 +210,10 @@ class Session:
                        sent.sensors[reporting], sent.sensor_ecef[reporting], sent.evidence)
 
     # --- 3. one decision cycle -----------------------------------------------------------------
-    def step(self, tick: int, pushed: Mapping[str, dict[int, tuple[float, ...]]],
+    def step(self, tick: int, pushed: Mapping[str, Pushed],
              connected: Collection[str], inputs: Inputs | None = None) -> Decisions:
-        """One decision cycle at ``tick`` with the plots ``pushed`` (member -> plots), the
+        """One decision cycle at ``tick`` with what the nodes ``pushed`` (member -> plots, or
+        tracks: a member's tracks are its own tracker's table from now on), the
         other ``inputs`` (outcomes, letters, declines) and the members whose nodes are
         ``connected``: the others' forces do not act. Letters and grants are taken first, so
         the legal bases they change hold in this cycle already."""
@@ -178,11 +221,15 @@ class Session:
             self.stepped = tick
             return self._step(tick, pushed, connected, inputs)
 
-    def _step(self, tick: int, pushed: Mapping[str, dict[int, tuple[float, ...]]],
+    def _step(self, tick: int, pushed: Mapping[str, Pushed],
               connected: Collection[str], inputs: Inputs | None) -> Decisions:
         eng = self.engine
         eng.absent([m for m, mid in enumerate(self.members) if mid not in connected])
-        reports = self.reports(tick, pushed) if tick in self._sent else None
+        plots = {m: p for m, p in pushed.items() if not isinstance(p, MemberTracks)}
+        for mid, p in pushed.items():
+            if isinstance(p, MemberTracks):
+                self.picture.tracker.take_own(self.members.index(mid), p.tracks, p.votes, p.obj)
+        reports = self.reports(tick, plots) if tick in self._sent else None
         if reports is not None and self.cot_in is not None:
             reports = self.cot_in.add_to(reports, self.scenario.settings.epoch)
         return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports))

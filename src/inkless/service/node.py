@@ -4,7 +4,9 @@ stream and pushes what its sensors see.
 Where it sits: the other end of :mod:`inkless.service.app` (``inkless node``). With
 ``--simulate`` on the service, the ``detections`` it receives are its member's sensors' plots
 from the service's simulation, and it pushes them back as its ``report`` at once: that is the
-member's contribution to the picture (a member with no node contributes nothing).
+member's contribution to the picture (a member with no node contributes nothing). A member
+that shares only tracks receives its own tracker's tracks (``own_tracks``) instead and pushes
+them back as its ``tracks``.
 
 Every message received is written to the dump (JSON lines). A node started on an existing
 dump resumes: it tells the service the last sequence number the dump holds, and the service
@@ -146,7 +148,8 @@ def signed_letter(doc: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]
 
 def simulated(cantco: str | None = None, ignore_orders: bool = False,
               letter: dict[str, Any] | None = None, letter_at: float = 0.0) -> Answer:
-    """The simulated node's answers: its ``detections`` pushed back as its ``report``; a fire
+    """The simulated node's answers: its ``detections`` pushed back as its ``report`` (its
+    ``own_tracks`` as its ``tracks``, for a member that shares only tracks); a fire
     ``order`` answered ``wilco`` (or ``cantco`` with the reason ``cantco``; or never, with
     ``ignore_orders``: drills of the service's re-planning); the signed document ``letter``
     sent once the stream reaches scenario time ``letter_at`` (s)."""
@@ -161,6 +164,8 @@ def simulated(cantco: str | None = None, ignore_orders: bool = False,
             sent = True
         if kind == "detections":
             out.append({"type": "report", "t": msg["t"], "plots": msg["plots"]})
+        elif kind == "own_tracks":  # a member that shares only tracks
+            out.append({"type": "tracks", "t": msg["t"], "tracks": msg["tracks"]})
         elif kind == "order" and not ignore_orders:
             out.append({"type": "cantco", "order": msg["order"], "reason": cantco}
                        if cantco is not None else {"type": "wilco", "order": msg["order"]})

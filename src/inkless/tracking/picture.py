@@ -913,6 +913,23 @@ class CoalitionTracker:
         """The own tracker of a member that shares only tracks, or nothing."""
         return self.tables[self.feeds.index((member,))]
 
+    def take_own(self, member: int, tracks: Tracks, votes: NDArray[np.int32] | None = None,
+                 obj: I64 | None = None) -> None:
+        """``tracks`` are now the own tracker's table of ``member`` (row; a member that shares
+        only tracks, or nothing): its tracks as its node sent them, from a tracker of its own,
+        fused into the pictures from the next call as :meth:`own`'s are; every one with the
+        member's provenance bit. ``votes (n, N_KINDS)``, ``obj (n,)``: the simulation's labels
+        of each (default none: no detections counted, object -1)."""
+        n = len(tracks)
+        labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
+        labels[:, _MEMBERS] = 1 << member
+        labels[:, _OBJ] = -1 if obj is None else obj
+        if votes is not None:
+            labels[:, _VOTES] = votes
+        k = self.feeds.index((member,))
+        self.tables[k] = LabelledTracks(tracks, labels)
+        self._rows.pop(k, None)
+
     def scan(self, t: float, det: Detections, kind: I64, sensors: I64, sensor_ecef: F64,
              z: F64 | None = None, R: F64 | None = None) -> None:
         """Feed the scans at ``t`` (s) of ``sensors (k,)`` (rows, increasing), at ECEF
