@@ -99,9 +99,22 @@ def test_tracks_over_the_wire_are_the_members_own_tracker(keys: Path, tmp_path: 
     makes running that member's own tracker on its plots itself: every member's pictures and
     every fire order the same."""
     scenario = _sharing_tracks(tmp_path, 100)
-    wire, plots = _session(scenario, keys, True), _session(scenario, keys, False)
-    assert wire[1] and any(p["HOST"]["tracks"] for p in wire[0])
-    assert wire == plots
+    (wire, orders), (plots, want) = _session(scenario, keys, True), _session(scenario, keys, False)
+    assert orders == want and orders
+    assert len(wire) == len(plots) and any(p["HOST"]["tracks"] for p in wire)
+    for a, b in zip(wire, plots, strict=True):  # the same up to rounding (ECEF and back)
+        for m in a:
+            assert [_exact(x) for x in a[m]["tracks"]] == [_exact(x) for x in b[m]["tracks"]]
+            for x, y in zip(a[m]["tracks"], b[m]["tracks"], strict=True):
+                assert np.allclose([x["lat_deg"], x["lon_deg"]], [y["lat_deg"], y["lon_deg"]],
+                                   rtol=0, atol=1e-9)
+                assert np.allclose([x["alt_m"], x["sigma_m"], *x["vel_ecef_mps"]],
+                                   [y["alt_m"], y["sigma_m"], *y["vel_ecef_mps"]],
+                                   rtol=1e-9, atol=1e-6)
+
+
+def _exact(track: dict[str, Any]) -> tuple[Any, ...]:
+    return track["id"], track["identity"], track["sources"]
 
 
 def _drone(t: float) -> tuple[list[float], list[list[float]]]:
