@@ -10,6 +10,7 @@ the host's map is saved to ``out/test-artifacts/live-map.png`` (looked at by han
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import subprocess
@@ -22,6 +23,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from websockets.sync.client import connect
 
+from inkless.service.node import map_url
+from inkless.service.streams import Stream
 from inkless.service.webmap import Tokens
 
 from .conftest import _finish, _node, cut, read_dump
@@ -82,6 +85,25 @@ def test_tokens_are_bound_to_a_member_and_expire() -> None:
         tokens.member(a)
 
 
+def test_the_map_address_is_the_services_own() -> None:
+    token = "a-b_c"
+    assert map_url("ws://127.0.0.1:8700/node", token) == "http://127.0.0.1:8700/#token=a-b_c"
+    assert map_url("wss://[::1]:9/node", token) == "https://[::1]:9/#token=a-b_c"
+
+
+def test_a_page_that_falls_behind_is_dropped_not_waited_for() -> None:
+    stream = Stream("HOST", window_s=60.0)
+    slow: asyncio.Queue[str | None] = asyncio.Queue(2)
+    fast: asyncio.Queue[str | None] = asyncio.Queue(10)
+    stream.watchers += [slow, fast]
+    for k in range(3):
+        stream.publish({"type": "picture", "t": float(k), "tracks": []})
+    assert stream.watchers == [fast] and fast.qsize() == 3
+    assert slow.qsize() == 1 and slow.get_nowait() is None  # its page is closed
+    assert [json.loads(t)["seq"] for t in [fast.get_nowait() for _ in range(3)]
+            if t is not None] == [1, 2, 3]
+
+
 def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: Path,
                                                      tmp_path: Path) -> None:
     assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
@@ -92,6 +114,11 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
     urls = {m: _map_line(p) for m, p in nodes.items()}
     base = urls["HOST"].split("#")[0]
     assert base == s.url.replace("ws://", "http://").removesuffix("node")
+    with connect(base.replace("http://", "ws://") + "view") as ws:  # not a sign-in
+        ws.send("hello")
+        refused = json.loads(ws.recv())
+    assert refused == {"type": "refused", "reason": 'not a sign-in: send {"type": "token", '
+                       '"token": TOKEN} first'}
     anon_view: list[dict[str, Any]] = []
     raw = threading.Thread(target=_view, args=(base, urls["ANON"].split("#token=")[1],
                                                anon_view), daemon=True)

@@ -179,6 +179,16 @@ class WebMap:
     def issue(self, member: str) -> str:
         return self.tokens.issue(member)
 
+    def sign_in(self, text: str) -> str:
+        """The member a page's first message signs in as; :class:`ValueError` with the
+        one-line reason if none (:meth:`Tokens.member`)."""
+        try:
+            first = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError('not a sign-in: send {"type": "token", "token": TOKEN} first'
+                             ) from None
+        return self.tokens.member(first.get("token") if isinstance(first, dict) else None)
+
     async def page(self) -> Response:
         if missing_assets():
             return HTMLResponse(f"<p>{MISSING_HINT}</p>", status_code=503)
@@ -198,9 +208,8 @@ class WebMap:
         """One page: its token, then the map and its member's stream (module docstring)."""
         await ws.accept()
         try:
-            first = json.loads(await asyncio.wait_for(ws.receive_text(), 30.0))
-            member = self.tokens.member(first.get("token") if isinstance(first, dict) else None)
-        except ValueError as e:  # includes a JSONDecodeError
+            member = self.sign_in(await asyncio.wait_for(ws.receive_text(), 30.0))
+        except ValueError as e:
             await ws.send_json({"type": "refused", "reason": str(e)})
             await ws.close(4003, str(e)[:120])
             log.warning("map refused: %s", str(e).split(":")[0])
