@@ -13,7 +13,7 @@ import yaml
 
 from inkless.coalition import KeyStore, pseudonym
 
-from .conftest import cut, inkless, read_dump
+from .conftest import cut, inkless, read_dump, wait_for
 from .test_streams import _finish, _node
 
 EAST = [[31.8, 35.2], [32.2, 35.2], [32.2, 35.7], [31.8, 35.7]]
@@ -101,3 +101,25 @@ def test_a_grant_by_letter_reaches_grantee_and_grantor(server_factory: Any, keys
         g = transit[0]
         assert (g["grantor"], g["grantee"], g["region"]) == ("HOST", grantee, "east")
         assert g["t"] >= LETTER_AT_S and g["from_t"] == 0 and g["until_t"] is None
+
+
+def test_a_node_back_beyond_the_window_gets_the_airspace_in_its_snapshot(
+        server_factory: Any, keys: Path, tmp_path: Path) -> None:
+    """The host's node joins after the grant, its end and the NOTAM were sent, with nothing
+    kept for replay: its snapshot holds them, as they were sent to it."""
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--replay-window",
+                       "0", scenario=_airspace_scenario(tmp_path, 100))
+    anon, host = tmp_path / "anon.jsonl", tmp_path / "host.jsonl"
+    first = _node("ANON", keys, s.url, anon)
+    wait_for(lambda: anon.exists() and any(
+        m["type"] == "picture" and m["t"] >= 40 for m in read_dump(anon)), 60)
+    _finish(_node("HOST", keys, s.url, host))
+    _finish(first)
+    msgs = [m for m in read_dump(host) if m["type"] != "welcome"]
+    snap = msgs[0]
+    assert snap["type"] == "snapshot" and "picture" in snap
+    assert not [m for m in msgs if m["type"] == "grant"]  # sent before it joined
+    alias = pseudonym("ANON", KeyStore(keys).secret(create=False))
+    got = sorted((m["type"], m.get("reason"), m.get("grantee"), m["t"]) for m in snap["airspace"])
+    assert got == [("closure", "grant_ended", alias, 30.0), ("closure", "notam", None, 20.0),
+                   ("grant", None, alias, 0.0)]

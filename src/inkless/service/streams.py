@@ -9,8 +9,9 @@ wall-clock seconds. A node that (re)connects says the last number it holds:
 - within the window (every later message still logged): the missed messages are sent again, in
   order, then the live ones: no loss, no duplicate;
 - beyond it: a ``gap`` message (``from``, ``to``: the numbers it will never get) and a
-  ``snapshot`` of the member's current state, both with ``seq`` = the last number published, so
-  the node continues from ``seq + 1``.
+  ``snapshot`` of the member's current state (its last ``picture`` and every ``grant`` and
+  ``closure`` sent to it, ``airspace``), both with ``seq`` = the last number published, so the
+  node continues from ``seq + 1``.
 
 A connection's queue is bounded (``queue_size``): a node that does not keep up is dropped
 (it may resume) and never slows the decision cycle or the other nodes.
@@ -43,6 +44,7 @@ class Stream:
     seq: int = 0
     log: deque[tuple[float, int, str]] = field(default_factory=deque)
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    airspace: list[dict[str, Any]] = field(default_factory=list)  # the grants and closures
     queue: asyncio.Queue[str | None] | None = None
     dropped: str = SLOW  # why the last node was detached
     watchers: list[asyncio.Queue[str | None]] = field(default_factory=list)  # open web maps
@@ -61,6 +63,8 @@ class Stream:
         self._prune(now)
         if msg.get("type") in ("picture",):
             self.state[msg["type"]] = msg
+        elif msg.get("type") in ("grant", "closure"):
+            self.airspace.append(msg)
         if self.queue is not None:
             try:
                 self.queue.put_nowait(text)
@@ -117,6 +121,6 @@ class Stream:
                                    "to": self.seq}, separators=(",", ":")))
         state = {k: {f: v for f, v in m.items() if f not in ("type", "seq")}
                  for k, m in self.state.items()}
-        out.append(json.dumps({"type": "snapshot", "seq": self.seq, **state},
-                              separators=(",", ":")))
+        out.append(json.dumps({"type": "snapshot", "seq": self.seq, **state,
+                               "airspace": self.airspace}, separators=(",", ":")))
         return out
