@@ -36,7 +36,8 @@ REPLACED = "another node of this member joined"
 @dataclass
 class Stream:
     """The stream of member ``member`` (module docstring); ``state`` is the latest message of
-    each kind that makes up a snapshot (``picture``)."""
+    each kind that makes up a snapshot (``picture``), ``airspace`` every ``grant`` and
+    ``closure`` published (a snapshot holds them all)."""
 
     member: str
     window_s: float
