@@ -56,3 +56,15 @@ def test_a_node_that_does_not_keep_up_is_dropped() -> None:
     assert _drain(q) == [None] and s.queue is None
     backlog, _ = s.attach(0, now=5.0)
     assert [json.loads(x)["seq"] for x in backlog] == [1, 2, 3, 4, 5]
+
+
+def test_a_node_that_comes_back_after_the_end_beyond_the_window_is_told_it_ended() -> None:
+    """The session ended (``end`` published) before a node came back beyond the window: its
+    snapshot carries the ``end`` (found in a loaded CI run: the restarted node got a snapshot
+    without it, waited, and was cut off with 1012 when the service stopped)."""
+    s = Stream("M", window_s=1.0)
+    s.publish({"type": "picture", "t": 1.0, "tracks": []}, now=1.0)
+    s.publish({"type": "end", "t": 2.0}, now=2.0)
+    backlog, _ = s.attach(0, now=10.0)
+    snapshot = json.loads(backlog[-1])
+    assert snapshot["type"] == "snapshot" and snapshot["end"] == {"t": 2.0}

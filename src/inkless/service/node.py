@@ -211,8 +211,8 @@ async def _session(node: _Node, url: str, ssl: SSLContext | None) -> str:
                 node.keep(str(text), msg)
                 if msg.get("type") == "refused":
                     raise NodeRefused(f"refused by the service: {msg.get('reason')}")
-                if msg.get("type") == "end":
-                    return "ended"
+                if msg.get("type") == "end" or (msg.get("type") == "snapshot" and "end" in msg):
+                    return "ended"  # a snapshot taken after the end carries it
                 for answer in node.report(msg):
                     await ws.send(json.dumps(answer))
     except ConnectionClosed as e:

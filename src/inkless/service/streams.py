@@ -9,9 +9,9 @@ wall-clock seconds. A node that (re)connects says the last number it holds:
 - within the window (every later message still logged): the missed messages are sent again, in
   order, then the live ones: no loss, no duplicate;
 - beyond it: a ``gap`` message (``from``, ``to``: the numbers it will never get) and a
-  ``snapshot`` of the member's current state (its last ``picture`` and every ``grant`` and
-  ``closure`` sent to it, ``airspace``), both with ``seq`` = the last number published, so the
-  node continues from ``seq + 1``.
+  ``snapshot`` of the member's current state (its last ``picture``, the ``end`` once the
+  session has ended, and every ``grant`` and ``closure`` sent to it, ``airspace``), both
+  with ``seq`` = the last number published, so the node continues from ``seq + 1``.
 
 A connection's queue is bounded (``queue_size``): a node that does not keep up is dropped
 (it may resume) and never slows the decision cycle or the other nodes.
@@ -62,7 +62,7 @@ class Stream:
         text = json.dumps({**msg, "seq": self.seq}, separators=(",", ":"))
         self.log.append((now, self.seq, text))
         self._prune(now)
-        if msg.get("type") in ("picture",):
+        if msg.get("type") in ("picture", "end"):
             self.state[msg["type"]] = msg
         elif msg.get("type") in ("grant", "closure"):
             self.airspace.append(msg)
