@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import queue
 import subprocess
 import threading
@@ -186,6 +187,17 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
     assert all(node[m["seq"]] == m for m in numbered)
     tracks = [t for m in numbered if m["type"] == "picture" for t in m["tracks"]]
     assert tracks and all(t["sources"] == ["ANON"] for t in tracks)  # HOST releases none
+    # a shot's end is drawn where it ended: the intercept point, re-aimed in flight by
+    # guidance, so near (not at) where its order aimed: drones at 60 m/s, flights of seconds
+    aims = {m["order"]: (m["aim_lat_deg"], m["aim_lon_deg"]) for m in numbered
+            if m["type"] == "order"}
+    ends = [m for m in numbered if m["type"] == "result"]
+    assert ends
+    for m in ends:
+        lat, lon = aims[m["order"]]
+        north = (m["lat_deg"] - lat) * 111_195.0
+        east = (m["lon_deg"] - lon) * 111_195.0 * math.cos(math.radians(lat))
+        assert math.hypot(north, east) < 3000.0, (m, lat, lon)
     rest = [m for m in anon_view[1:] if "seq" not in m]
     assert rest and {m["type"] for m in rest} == {"units"}
     assert all(set(m["rounds"]) == {"anon-sam"} for m in rest)

@@ -127,13 +127,15 @@ class Orders:
             del self.flying[order]
             if r not in RESULT_NAMES:
                 continue  # declined: never launched
+            lat, lon, _ = geodetic_from_ecef(flight.point[order])
             for viewer, aud in audience.items():
                 if aud.sees(member, "engagements"):
                     out.setdefault(viewer, []).append({
                         "type": "result", "order": order, "member": aud.label(member),
                         "unit": unit_id[int(flight.unit[order])] if viewer == member else None,
                         "result": RESULT_NAMES[r],
-                        "t": float(flight.intercept_time[order])})
+                        "t": float(flight.intercept_time[order]),
+                        "lat_deg": float(deg_from_rad(lat)), "lon_deg": float(deg_from_rad(lon))})
         return out
 
 

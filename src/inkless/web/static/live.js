@@ -57,8 +57,13 @@
           lon: o.from[1] + f * (o.to[1] - o.from[1]) });
       } else if (r && r.t <= t) {
         s.intercepts.push({ key: k, result: r.result, threat: "track " + o.target,
-          lat: o.to[0], lon: o.to[1] });
+          lat: r.lat_deg === undefined ? o.to[0] : r.lat_deg,
+          lon: r.lon_deg === undefined ? o.to[1] : r.lon_deg });
       }
+    });
+    st.others.forEach(function (r) {  // the ends of partners' shots it may see
+      if (r.t <= t) s.intercepts.push({ key: "p" + r.order, result: r.result,
+        threat: "a shot of " + r.member, lat: r.lat_deg, lon: r.lon_deg });
     });
     s.impacts = st.impacts.filter(function (im) { return im.t <= t; });
     st.closures.forEach(function (c) {
@@ -69,13 +74,15 @@
   }
 
   function render(t) {
-    var s = stateAt(t), kills = 0;
+    var s = stateAt(t), mine = 0, theirs = 0;
     view.show(s);
-    s.intercepts.forEach(function (x) { if (x.result === "kill") kills++; });
+    s.intercepts.forEach(function (x) {
+      if (x.result === "kill") { if (String(x.key)[0] === "p") theirs++; else mine++; }
+    });
     $("live-clock").textContent = InklessMap.clock(t, st.map.epoch) + (st.live ? " · live" : " · paused");
     $("live-counts").textContent = s.tracks.length + " tracks · " + s.interceptors.length +
-      " interceptors in flight · " + kills + " intercepts · " + s.impacts.length + " impacts" +
-      (st.others ? " · " + st.others + " results of partners' shots" : "");
+      " interceptors in flight · " + (mine + theirs) + " intercepts" +
+      (theirs ? " (" + theirs + " by partners)" : "") + " · " + s.impacts.length + " impacts";
     $("live-airspace").textContent = s.closed.length ? "closed: " + s.closed.join(", ") : "no closure";
     $("live-units").textContent = "rounds left: " + (Object.keys(st.rounds).map(function (u) {
       return u + " " + st.rounds[u]; }).join(", ") || "no unit of yours");
@@ -145,7 +152,7 @@
   }
 
   function start(m) {
-    st = { map: m, frames: [], orders: {}, results: {}, others: 0, impacts: [], rounds: {},
+    st = { map: m, frames: [], orders: {}, results: {}, others: [], impacts: [], rounds: {},
       closures: m.closures.slice(), units: {}, live: true };
     m.units.forEach(function (u) {
       st.units[u.id] = u;
@@ -181,7 +188,7 @@
     } else if (kind === "order") {
       order(msg);
     } else if (kind === "result") {
-      if (st.orders[msg.order]) st.results[msg.order] = msg; else st.others++;
+      if (st.orders[msg.order]) st.results[msg.order] = msg; else st.others.push(msg);
     } else if (kind === "closure" && msg.region) {
       st.closures.push({ region: msg.region, from: msg.from_t === null || msg.from_t === undefined
         ? msg.t : msg.from_t, until: msg.until_t });
