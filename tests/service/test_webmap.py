@@ -16,6 +16,7 @@ import math
 import queue
 import subprocess
 import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "out" / "test-artifacts"
+IDENTITIES = ("pending", "unknown", "assumed_friend", "friend", "neutral", "suspect", "hostile")
 
 
 def _map_line(p: subprocess.Popen[str], timeout: float = 60.0) -> str:
@@ -167,7 +169,16 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
                      "body[data-state=ended]").first.wait_for(timeout=60_000)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.mouse.move(0, 0)
+        page.click("#live-pause")  # held still while the symbols are counted
+        shown_t = float(page.get_attribute("#live", "data-time") or "nan")
+        shown = {i: page.locator(f".ink-track-{i}").count() for i in IDENTITIES}
         page.screenshot(path=str(ARTIFACTS / "live-map.png"))
+
+        # replay the last minutes: back in time, then live again at the newest picture
+        page.click("#live-last")
+        assert float(page.get_attribute("#live", "data-time") or "nan") < shown_t
+        assert "paused" in page.locator("#live-clock").inner_text()
+        _until(page, lambda: page.locator("#live-clock").inner_text().endswith("live"))
         browser.close()
 
     for m in nodes.values():
@@ -175,6 +186,11 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
     raw.join(30)
     assert not problems, problems
     assert all(u.startswith(base) for u in fetched), fetched  # nothing from elsewhere
+
+    # the host's map showed its node's picture of that time, symbol for symbol
+    pictures = {m["t"]: m for m in read_dump(dumps["HOST"]) if m["type"] == "picture"}
+    want = Counter(t["identity"] or "unknown" for t in pictures[shown_t]["tracks"])
+    assert sum(want.values()) > 0 and shown == {i: want.get(i, 0) for i in IDENTITIES}
 
     # the partner's page got its node's stream, message for message, and nothing else of it
     first = anon_view[0]
