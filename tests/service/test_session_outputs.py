@@ -12,7 +12,7 @@ from typing import Any
 
 from inkless.afteraction import read_findings
 
-from .conftest import cut, read_dump, wait_for
+from .conftest import SCENARIO, cut, inkless, read_dump, wait_for
 from .test_streams import _finish, _node
 
 FILES = ("results.json", "events.csv", "report.html")
@@ -84,3 +84,12 @@ def test_a_service_stopped_mid_session_writes_what_it_saw(server_factory: Any, k
     assert last <= res.duration_s < 240
     orders, _ = _told(dumps)
     assert res.interceptors.fired == len(orders) > 0
+
+
+def test_an_out_that_cannot_be_a_directory(keys: Path, tmp_path: Path) -> None:
+    """``--out`` on a file: one line, exit 2, before anything is served."""
+    taken = tmp_path / "file"
+    taken.write_text("x")
+    r = inkless("serve", SCENARIO, "--keys", keys, "--port", "0", "--out", taken / "night")
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr.count("\n") == 1 and f"--out {taken / 'night'}: cannot make it" in r.stderr
