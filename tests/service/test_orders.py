@@ -100,8 +100,10 @@ def test_a_member_without_a_node_has_no_sensors_and_no_units(server_factory: Any
     host = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, host))
     h = read_dump(host)
-    # the service's timing of each cycle: one line per cycle, every order counted once
-    cycles = read_dump(metrics)
+    # the service's timing of each cycle: one line per cycle, every order counted once; then
+    # the end line, the service's count of each stream's messages
+    *cycles, end = read_dump(metrics)
+    assert end["end"] and end["published"]["HOST"] == h[-1]["seq"] and "tick" not in end
     assert [c["tick"] for c in cycles] == sorted({c["tick"] for c in cycles})
     assert all(0 <= c["step_ms"] <= c["to_orders_ms"] and c["nodes"] == 1 for c in cycles)
     assert sum(c["orders"] for c in cycles) == len(_orders(h))

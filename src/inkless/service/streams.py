@@ -48,6 +48,7 @@ class Stream:
     airspace: list[dict[str, Any]] = field(default_factory=list)  # the grants and closures
     queue: asyncio.Queue[str | None] | None = None
     dropped: str = SLOW  # why the last node was detached
+    drops: int = 0  # nodes detached for being too slow
     watchers: list[asyncio.Queue[str | None]] = field(default_factory=list)  # open web maps
 
     def _prune(self, now: float) -> None:
@@ -91,6 +92,7 @@ class Stream:
         q, self.queue = self.queue, None
         if q is not None:
             self.dropped = why
+            self.drops += why == SLOW
             while not q.empty():
                 q.get_nowait()
             q.put_nowait(None)
