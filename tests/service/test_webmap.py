@@ -155,6 +155,12 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
         assert page.locator(".ink-rounds").count() == 1
         assert "rounds left: host-sam " in page.locator("#live-units").inner_text()
 
+        # the address shows no token; a reload of the tab signs in again (the tab keeps it)
+        assert "token" not in page.url
+        page.reload()
+        page.wait_for_selector("body[data-state=signed-in]")
+        page.locator(".ink-track").first.wait_for()
+
         # pause: the map stays at its time while pictures keep coming, then goes live again
         page.click("#live-pause")
         held = str(page.get_attribute("#live", "data-time"))

@@ -15,7 +15,7 @@
 (function () {
   "use strict";
 
-  var KEEP_S = 1800;
+  var KEEP_S = 1800, KEPT = "inkless-map-token";
   var $ = function (id) { return document.getElementById(id); };
   var st = null, view = null, basemap = null, symbols = null, timer = null;
 
@@ -174,6 +174,7 @@
   function receive(msg) {
     var kind = msg.type;
     if (kind === "refused") {
+      sessionStorage.removeItem(KEPT);
       document.body.dataset.state = "refused";
       $("live-signin").hidden = false;
       say("refused: " + msg.reason, true);
@@ -207,6 +208,7 @@
     var refused = false;
     say("signing in…");
     ws.onopen = function () { ws.send(JSON.stringify({ type: "token", token: token })); };
+    sessionStorage.setItem(KEPT, token);  // a reload of this tab signs in again
     ws.onmessage = function (ev) {
       var msg = JSON.parse(ev.data);
       if (msg.type === "refused") refused = true;
@@ -215,6 +217,7 @@
     ws.onclose = function (ev) {
       if (refused || (st && st.ended)) return;
       say("connection closed" + (ev.reason ? ": " + ev.reason : " (the service stopped?)"), true);
+      $("live-signin").hidden = false;
       document.body.dataset.state = "closed";
     };
     if (location.hash) history.replaceState(null, "", location.pathname);  // no token shown
@@ -242,7 +245,7 @@
       basemap = got[0];
       symbols = got[1];
       wire();
-      var token = fromHash();
+      var token = fromHash() || sessionStorage.getItem(KEPT);
       if (token) signIn(token);
     })
     .catch(function (e) { say("cannot load the map: " + e.message, true); });
