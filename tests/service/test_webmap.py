@@ -110,11 +110,13 @@ def test_a_page_that_falls_behind_is_dropped_not_waited_for() -> None:
 def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: Path,
                                                      tmp_path: Path) -> None:
     assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
+    # the clock starts when both nodes have joined: the partner's joins once the host's map
+    # is signed in (30 s of wall clock from then on)
     s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2",
-                       scenario=cut(tmp_path, 200))  # 25 s of wall clock
+                       scenario=cut(tmp_path, 240))
     dumps = {m: tmp_path / f"{m}.jsonl" for m in ("HOST", "ANON")}
-    nodes = {m: _node(m, keys, s.url, d) for m, d in dumps.items()}
-    urls = {m: _map_line(p) for m, p in nodes.items()}
+    nodes = {"HOST": _node("HOST", keys, s.url, dumps["HOST"])}
+    urls = {"HOST": _map_line(nodes["HOST"])}
     base = urls["HOST"].split("#")[0]
     assert base == s.url.replace("ws://", "http://").removesuffix("node")
     with connect(base.replace("http://", "ws://") + "view") as ws:  # not a sign-in
@@ -123,9 +125,6 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
     assert refused == {"type": "refused", "reason": 'not a sign-in: send {"type": "token", '
                        '"token": TOKEN} first'}
     anon_view: list[dict[str, Any]] = []
-    raw = threading.Thread(target=_view, args=(base, urls["ANON"].split("#token=")[1],
-                                               anon_view), daemon=True)
-    raw.start()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -148,6 +147,11 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
         page.click("#live-signin button")
         page.wait_for_selector("body[data-state=signed-in]")
         assert page.locator("#live-member").inner_text() == "HOST"
+        nodes["ANON"] = _node("ANON", keys, s.url, dumps["ANON"])  # the clock starts
+        urls["ANON"] = _map_line(nodes["ANON"])
+        raw = threading.Thread(target=_view, args=(base, urls["ANON"].split("#token=")[1],
+                                                   anon_view), daemon=True)
+        raw.start()
         page.locator(".ink-track").first.wait_for()
         assert page.locator(".ink-track svg").count() == page.locator(".ink-track").count()
         assert page.locator("path.ink-asset").count() == 1  # the port
