@@ -406,6 +406,59 @@ def test_an_aircraft_interceptor_starts_where_the_aircraft_was_when_it_fired() -
     assert first >= n_units - len(s)
 
 
+def _state_at(rp: dict[str, Any], times: list[float]) -> list[dict[str, Any]]:
+    """``InklessMap.stateAt`` of the report's map code (web/static/replaymap.js) at ``times``,
+    run by node."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    js = (Path(replay_module.__file__).parents[1] / "web" / "static" / "replaymap.js")
+    script = (f"var window = {{}};\n{js.read_text()}\n"
+              f"var rp = {json.dumps(rp)};\n"
+              f"console.log(JSON.stringify({json.dumps(times)}.map("
+              f"function (t) {{ return window.InklessMap.stateAt(rp, t); }})));")
+    out = subprocess.run([node, "-"], input=script, capture_output=True, text=True, check=True)
+    states: list[dict[str, Any]] = json.loads(out.stdout)
+    return states
+
+
+def test_the_map_draws_each_vector_to_its_intercept_as_flown() -> None:
+    """Every shot of a patrol aircraft is a vector of that aircraft in the replay: from where
+    it fired (the interceptor's start) to the intercept point of its lead vector, which the
+    aircraft's replayed track reaches at ``at`` (within the thinning tolerance); back on its
+    pattern (or turned home) at ``until``. The map's ``stateAt`` draws it from ``fire`` to
+    ``until`` and not after. Before: no vector anywhere (a cost only, not flown)."""
+    record = _patrolled()
+    s = record.patrols
+    assert s is not None
+    rp = replay(record)
+    shots = [r for r in rp["interceptors"] if r["unit"] in s.ids]
+    vectors = [(a, v) for a in rp["patrols"] for v in a["vectors"]]
+    assert len(vectors) == len(shots) > 0
+    tol = rp["tolerance_m"] + 16.0
+    for a, v in vectors:
+        shot = next(r for r in shots if r["unit"] == a["id"] and r["fire"] == v["fire"])
+        assert v["from"] == shot["from"] and v["threat"] == shot["threat"]
+        lat, lon = _deg(s.positions(v["at"])[0][s.ids.index(a["id"])])
+        assert v["to"] == pytest.approx([float(lat[0]), float(lon[0])], abs=1e-4)
+        la, lo = np.interp(v["at"], a["t"], a["lat"]), np.interp(v["at"], a["t"], a["lon"])
+        d = np.hypot(la - v["to"][0], (lo - v["to"][1]) * np.cos(np.radians(la))) * M_PER_DEG
+        assert d <= tol or v["at"] > record.t_end  # (the run ended on the way)
+        ground = np.hypot(v["to"][0] - v["from"][0],
+                          (v["to"][1] - v["from"][1]) * np.cos(np.radians(la))) * M_PER_DEG
+        assert ground > 1000.0  # a vector, not a point
+        assert v["fire"] < v["at"] <= v["until"]
+    a, v = vectors[0]
+    during, after = _state_at(rp, [(v["fire"] + v["at"]) / 2, v["until"] + 1.0])
+    drawn = [x for x in during["vectors"] if x["id"] == a["id"]]
+    assert [(x["from"], x["to"], x["threat"]) for x in drawn] == [(v["from"], v["to"],
+                                                                   v["threat"])]
+    assert not [x for x in after["vectors"] if x["key"] == drawn[0]["key"]]
+
+
 @pytest.mark.parametrize("viewer", ["A", "B", "CELL"])
 def test_a_members_replay_shows_the_patrols_whose_sites_it_may_see(viewer: str) -> None:
     """A member's replay (``inkless run --view``) keeps the patrols' aircraft and stations under

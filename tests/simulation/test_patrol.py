@@ -214,3 +214,80 @@ def test_any_valid_station_lands_with_its_reserve_and_never_jumps(
     lat_, lon_, _ = geodetic_from_ecef(np.stack([s.positions(t)[0][0] for t in times]))
     step = gc(lat_[:-1], lon_[:-1], lat_[1:], lon_[1:])  # ground speed: the climb is not modelled
     assert np.all(step <= 230.0 * (times[1] - times[0]) * (1 + 1e-9) + 1e-6)
+
+
+def _lead(p: np.ndarray, q: np.ndarray, v: np.ndarray, s: float) -> float:
+    """The collision-course time by hand: the positive root of
+    ``(v.v - s^2) T^2 + 2 (d.v) T + d.d = 0``, ``d = q - p``."""
+    d = q - p
+    a, b, c = v @ v - s * s, 2.0 * d @ v, d @ d
+    return float((-b - math.sqrt(b * b - 4.0 * a * c)) / (2.0 * a))
+
+
+def _crossing(s: Sorties, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Aircraft 0's position at ``t`` and a target 40 km north of it at 2 km, crossing west
+    at 250 m/s (ECEF)."""
+    p = s.positions(t)[0][0]
+    lat, lon, _ = geodetic_from_ecef(p)
+    q = ecef_from_geodetic(lat + 40e3 / EARTH_MEAN_RADIUS, lon, 2000.0)
+    west = ecef_from_geodetic(lat + 40e3 / EARTH_MEAN_RADIUS, lon - 1e-4, 2000.0) - q
+    return p, q, 250.0 * west / np.linalg.norm(west)
+
+
+def test_a_vector_is_flown_to_its_lead_intercept_and_back_to_where_it_left() -> None:
+    """Aircraft 0 on station fires at a crossing target and flies its vector: at dash speed in
+    a straight line to the lead intercept point (the collision-course quadratic solved by hand),
+    reached after T; back at cruise to where it left after |point - p| / v_c more; then on round
+    its pattern from there (the pattern's clock stopped while away). Fuel: the dash rate over
+    the dash, the cruise rate otherwise; bingo comes (d_b - c_b) T / c_b earlier. Before, the
+    aircraft stayed on its schedule (the vector was a cost only)."""
+    s = Sorties.plan([patrol(flights=1)])
+    t = float(s.on_station[0]) + 1000.0
+    p, q, v = _crossing(s, t)
+    T = _lead(p, q, v, 400.0)
+    point = q + v * T
+    vec = vectors(s, t, q[None], v[None])
+    assert vec.t_s[0, 0] == pytest.approx(T, rel=1e-9) and vec.feasible[0, 0]
+    flown = s.vector(np.array([0]), t, vec.t_s[0], vec.point[0], np.array([False]))
+    at = lambda u: flown.positions(u)[0][0]  # noqa: E731
+    assert np.linalg.norm(at(t) - p) < 1e-6
+    assert np.linalg.norm(at(t + T) - point) < 1e-3
+    mid = at(t + T / 2)
+    assert np.linalg.norm(mid - p) == pytest.approx(400.0 * T / 2, rel=1e-9)
+    assert np.linalg.norm(mid - (p + point) / 2) < 1e-3  # a straight line
+    back = float(np.linalg.norm(point - p)) / 230.0
+    assert np.linalg.norm(at(t + T + back) - p) < 1e-3
+    assert np.linalg.norm(at(t + T + back / 2) - (p + point) / 2) < 1e-3
+    for tau in (10.0, 500.0):  # the pattern resumes where it left
+        assert np.linalg.norm(at(t + T + back + tau) - s.positions(t + tau)[0][0]) < 1e-3
+    cb, db = 1 / 10800, 3 / 10800
+    assert flown.fuel(t + T)[0] == pytest.approx(s.fuel(t)[0] - db * T, rel=1e-12)
+    assert flown.fuel(t + T + back)[0] == pytest.approx(
+        s.fuel(t)[0] - db * T - cb * back, rel=1e-12)
+    assert flown.bingo[0] == pytest.approx(s.bingo[0] - (db - cb) * T / cb, rel=1e-12)
+    base = ecef_from_geodetic(math.radians(31.0), math.radians(35.0), 0.0)
+    assert np.linalg.norm(flown.positions(float(flown.landed[0]))[0][0] - base) < 1e-3
+    assert flown.fuel(1e9)[0] >= 1200.0 * cb - 1e-12  # lands with its reserve
+    assert (flown.positions(t + 1.0)[0][1:] == s.positions(t + 1.0)[0][1:]).all()
+
+
+def test_out_of_missiles_it_flies_its_vector_then_home_from_the_intercept() -> None:
+    """Its last missile fired, the aircraft still flies its vector to the intercept point,
+    then turns home (bingo: the end of the dash) along the great circle from there at cruise;
+    it lands with at least its reserve (the vector's cost allowed for the way home)."""
+    s = Sorties.plan([patrol(flights=1)])
+    t = float(s.on_station[0]) + 1000.0
+    p, q, v = _crossing(s, t)
+    T = _lead(p, q, v, 400.0)
+    flown = s.vector(np.array([0]), t, np.array([T]), (q + v * T)[None], np.array([True]))
+    assert flown.bingo[0] == pytest.approx(t + T)
+    assert np.linalg.norm(flown.positions(t + T)[0][0] - (q + v * T)) < 1e-3
+    lat, lon, _ = geodetic_from_ecef(q + v * T)
+    home = float(gc(lat, lon, math.radians(31.0), math.radians(35.0)))
+    assert flown.landed[0] == pytest.approx(t + T + home / 230.0, rel=1e-12)
+    times = np.linspace(t, float(flown.landed[0]), 2001)
+    pos = flown.track(times)[0][:, 0]
+    step = np.linalg.norm(np.diff(pos, axis=0), axis=-1) / (times[1] - times[0])
+    assert step.max() <= 400.0 * (1 + 1e-6)
+    cb = 1 / 10800
+    assert flown.fuel(1e9)[0] >= 1200.0 * cb - 1e-12

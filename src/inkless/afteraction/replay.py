@@ -23,8 +23,10 @@ What it holds (degrees, seconds since the scenario epoch, JSON keys below):
   ``PATROL.F.A``, ``patrol``, ``member``), its ground track as flown (``Record.patrols``,
   :meth:`~inkless.simulation.patrol.Sorties.positions`) from take-off to ``end`` (landing or the
   end of the run), sampled every ``sample_s`` or more often where its pattern's turns need it
-  (below), plus its take-off, joining, bingo and landing times, and thinned; the vectors to an
-  intercept are a cost in fuel and time, not flown (docs/patrols.md), so none is drawn.
+  (below), plus its take-off, joining, bingo and landing times and the corners of its vectors,
+  and thinned; and its ``vectors`` to an intercept as flown (``Sorties.dashes``): ``fire`` (it
+  leaves its pattern), ``at`` (it reaches the intercept point), ``until`` (back on its pattern,
+  or it turns home from the point), ``from`` and ``to`` (degrees), the ``threat`` fired at.
 * ``stations``: each patrol's CAP pattern (``polygon``, its outline every 5 degrees of the
   turns) and its ``base``.
 * ``impacts``: where and when each leaking threat came down, and the asset it hit.
@@ -205,7 +207,9 @@ def _patrols(record: Record, sample_s: float, tolerance_m: float
     end = np.minimum(s.landed, record.t_end)
     r = np.maximum(s.radius, tolerance_m / 4.0)  # a smaller turn strays at most 2 r anyway
     step = min(sample_s, float((2.0 * np.sqrt(r * tolerance_m) / s.cruise).min()))
-    corners = np.r_[s.launch, s.on_station, s.bingo, end]
+    d = s.dashes
+    until = np.minimum(d.start + d.dash_s + d.back_s, s.bingo[d.row])
+    corners = np.r_[s.launch, s.on_station, s.bingo, end, d.start, d.start + d.dash_s, until]
     times = np.union1d(np.arange(0.0, record.t_end, step), corners[corners <= record.t_end])
     pos = np.swapaxes(s.track(times)[0], 0, 1)  # (n, k, 3)
     aircraft = []
@@ -215,7 +219,8 @@ def _patrols(record: Record, sample_s: float, tolerance_m: float
         lat, lon = _degrees(pos[i, inside])
         aircraft.append({"id": s.ids[i], "patrol": p.id, "member": p.owner,
                          "end": round(float(end[i]), 1),
-                         **_path(times[inside], lat, lon, tolerance_m)})
+                         **_path(times[inside], lat, lon, tolerance_m),
+                         "vectors": _vectors(record, i, until)})
     stations = []
     for i in np.unique(s.patrol, return_index=True)[1].tolist():
         perimeter = 2.0 * s.length[i] + 2.0 * np.pi * s.radius[i]
@@ -228,6 +233,28 @@ def _patrols(record: Record, sample_s: float, tolerance_m: float
                      round(float(deg_from_rad(s.base[i, 1])), 4)],
             "polygon": np.round(deg_from_rad(np.c_[lat, lon]), 4).tolist()})
     return aircraft, stations
+
+
+def _vectors(record: Record, i: int, until: FloatArray) -> list[dict[str, Any]]:
+    """Patrol aircraft ``i``'s vectors to an intercept flown by the end of the run (module
+    docstring); ``until`` per dash of ``record.patrols.dashes``, s."""
+    s, fl, raid = record.patrols, record.flight, record.raid
+    assert s is not None
+    d, unit = s.dashes, first_aircraft(record) + i
+    mine = np.flatnonzero((d.row == i) & (d.start <= record.t_end))
+    f_lat, f_lon = _degrees(d.leave[mine])
+    t_lat, t_lon = _degrees(d.point[mine])
+    out = []
+    for k, e in enumerate(mine.tolist()):
+        shot = np.flatnonzero((fl.unit[: fl.n] == unit) & (fl.fire_time[: fl.n] == d.start[e]))
+        j = int(fl.threat[shot[0]]) if shot.size else -1
+        out.append({"fire": round(float(d.start[e]), 1),
+                    "at": round(float(d.start[e] + d.dash_s[e]), 1),
+                    "until": round(float(until[e]), 1),
+                    "from": [round(float(f_lat[k]), 4), round(float(f_lon[k]), 4)],
+                    "to": [round(float(t_lat[k]), 4), round(float(t_lon[k]), 4)],
+                    "threat": raid.id[j] if j >= 0 else ""})
+    return out
 
 
 def _interceptors(record: Record) -> list[dict[str, Any]]:

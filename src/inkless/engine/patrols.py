@@ -10,11 +10,12 @@ screen then read the positions at the decision time. An aircraft may be assigned
 on station (``on_station <= t < bingo``); out of missiles it has no free round and is never
 assigned again.
 
-A shot costs its aircraft a lead-intercept vector at dash speed (:meth:`Patrols.reach`: only
-within its fuel, home with the reserve) and the way back to station at cruise; it is
-unavailable meanwhile, its fuel is recounted (bingo earlier) and, out of missiles, it goes home.
-The missile flies from where the schedule has the aircraft at the decision time: the vector is
-a cost, its path is not flown (docs/patrols.md). A patrol's radar rides on each of its aircraft
+A shot sends its aircraft on a lead-intercept vector at dash speed (:meth:`Patrols.reach`:
+only within its fuel, home with the reserve), flown in a straight line to the intercept point,
+then back at cruise to where it left its pattern (:meth:`inkless.simulation.patrol.Sorties.vector`);
+it is unavailable meanwhile, its fuel is burnt at the dash rate on the dash (bingo earlier) and,
+out of missiles, it goes home from the intercept. The missile flies from where the aircraft is
+at the decision time (docs/patrols.md). A patrol's radar rides on each of its aircraft
 (:meth:`Patrols.radars`: an airborne sensor on the sortie's route as scheduled, for the tables;
 the tracked picture's world flies it with its aircraft as flown). Every aircraft, with or without
 a radar, is a coalition aircraft of the tracked picture's world while airborne, where its sortie
@@ -135,17 +136,16 @@ class Patrols:
 
     def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64) -> None:
         """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s): each
-        patrol aircraft among them flies its vector at dash speed and back to where it left
-        the pattern at cruise (unavailable until then: ``ready``), the dash's extra burn
-        brings its bingo earlier (:meth:`Sorties.spend`), and out of missiles (``rounds``) it
-        goes home now."""
+        patrol aircraft among them flies its vector at dash speed to the intercept and back to
+        where it left the pattern at cruise (:meth:`Sorties.vector`; unavailable until it is
+        back: ``ready``), its bingo comes earlier by the dash's extra burn, and out of missiles
+        (``rounds``) it goes home from the intercept."""
         sel, vec = u >= self.rows[0], self.vectors
         if vec is None or not sel.any():
             return
-        a, j, s = u[sel] - self.rows[0], col[sel], self.sorties
+        a, first = np.unique(u[sel] - self.rows[0], return_index=True)  # one channel each
+        j = col[sel][first]
         dash_s = vec.t_s[a, j]
-        pos, _ = s.positions(t)
-        back_s = np.linalg.norm(vec.point[a, j] - pos[a], axis=-1) / s.cruise[a]
-        np.maximum.at(ready, u[sel], t + dash_s + back_s)
-        extra = (s.dash_burn[a] - s.cruise_burn[a]) * dash_s
-        self.sorties = s.spend(a, extra, t, rounds[u[sel]] == 0)
+        self.sorties = s = self.sorties.vector(a, t, dash_s, vec.point[a, j],
+                                               rounds[a + self.rows[0]] == 0)
+        np.maximum.at(ready, a + self.rows[0], t + dash_s + s.dashes.back_s[-len(a):])

@@ -15,7 +15,10 @@ the fuel allows (:meth:`inkless.scenario.Patrol.on_station_s`: home from the pat
 point with the reserve left), then flies home along the great circle from where it is. The
 next flight takes off so as to arrive ``relief`` seconds before that bingo (``launch_{k+1} =
 launch_k + on_station - relief``), or every ``launch_interval_s``. The aircraft of a flight fly
-together (one position). Height changes linearly with time on the way out and home.
+together (one position). Height changes linearly with time on the way out and home. A shot
+sends an aircraft on its vector (:meth:`Sorties.vector`, :class:`Dashes`): a straight line at
+dash speed to the intercept point, then back at cruise to where it left the pattern, which it
+flies on from there (or home from the intercept, out of missiles).
 Arrays: one row per aircraft (struct of arrays), SI units, radians, ECEF metres.
 """
 
@@ -33,6 +36,7 @@ from inkless.errors import InputError
 from inkless.physics.geodesy import (
     destination,
     ecef_from_geodetic,
+    geodetic_from_ecef,
     initial_bearing,
     surface_distance,
 )
@@ -46,7 +50,7 @@ from inkless.physics.sortie import (
 from inkless.scenario.model import Patrol
 from inkless.units import DEG, KM
 
-__all__ = ["Coverage", "Sorties", "Vectors", "coverage", "station_coverage", "vectors"]
+__all__ = ["Coverage", "Dashes", "Sorties", "Vectors", "coverage", "station_coverage", "vectors"]
 
 
 def _flight_launches(p: Patrol) -> F64:
@@ -56,6 +60,86 @@ def _flight_launches(p: Patrol) -> F64:
     step = p.launch_interval_s if relief is None else p.on_station_s() - relief
     launches: F64 = p.first_launch_s + k * float(step or 0.0)
     return launches
+
+
+@dataclass(frozen=True)
+class Dashes:
+    """The vectors to an intercept that aircraft flew, arrays ``(k,)`` in the order flown:
+    aircraft ``row``, ``start`` (s: it leaves the pattern, the fire time), ``dash_s`` (s: the
+    straight leg at dash speed to the intercept ``point``), ``back_s`` (s: the straight leg at
+    cruise back to where it left, ``leave``; 0 when it went home from the intercept);
+    ``leave`` and ``point`` ``(k, 3)`` ECEF m. The legs are straight lines in ECEF flown at
+    constant speed, as the lead (collision-course) geometry has them."""
+
+    row: IP
+    start: F64
+    dash_s: F64
+    back_s: F64
+    leave: F64
+    point: F64
+
+    @classmethod
+    def none(cls) -> Dashes:
+        """No vector flown."""
+        z = np.zeros(0)
+        return cls(np.zeros(0, np.intp), z, z, z, np.zeros((0, 3)), np.zeros((0, 3)))
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def add(self, row: IP, start: float, dash_s: F64, back_s: F64, leave: F64,
+            point: F64) -> Dashes:
+        """These dashes and the new ones (one per ``row``) starting at ``start`` (s)."""
+        return Dashes(np.r_[self.row, row].astype(np.intp),
+                      np.r_[self.start, np.full(len(row), float(start))],
+                      np.r_[self.dash_s, dash_s], np.r_[self.back_s, back_s],
+                      np.r_[self.leave, leave].reshape(-1, 3),
+                      np.r_[self.point, point].reshape(-1, 3))
+
+    def _of(self, n: int) -> F64:
+        """``(k, n)``: one-hot of each dash's aircraft among ``n``."""
+        out = np.zeros((len(self), n))
+        out[np.arange(len(self)), self.row] = 1.0
+        return out
+
+    def away(self, tt: F64) -> F64:
+        """``(K, n)``: seconds each aircraft has spent off its pattern on its dashes by the
+        times ``tt (K, n)`` (s) (the pattern's clock stops while it is away)."""
+        if not len(self):
+            return np.zeros_like(tt)
+        t = tt[:, self.row]  # (K, k)
+        gone = np.clip(t - self.start, 0.0, self.dash_s + self.back_s)
+        out: F64 = np.einsum("Kk,kn->Kn", gone, self._of(tt.shape[1]))
+        return out
+
+    def dashing(self, tt: F64) -> F64:
+        """``(K, n)``: seconds each aircraft has flown at dash speed by the times ``tt``."""
+        if not len(self):
+            return np.zeros_like(tt)
+        fast = np.clip(tt[:, self.row] - self.start, 0.0, self.dash_s)
+        out: F64 = np.einsum("Kk,kn->Kn", fast, self._of(tt.shape[1]))
+        return out
+
+    def where(self, tt: F64) -> tuple[B, F64]:
+        """At the times ``tt (K, n)`` (s): whether each aircraft is on a dash's legs, and where
+        (``(K, n, 3)`` ECEF m; 0 where not): out to the point at dash speed, then back."""
+        K, n = tt.shape
+        if not len(self):
+            return np.zeros((K, n), bool), np.zeros((K, n, 3))
+        s = tt[:, self.row] - self.start  # (K, k): time since the dash began
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_out = np.clip(s / self.dash_s, 0.0, 1.0)
+            f_back = np.clip((s - self.dash_s) / self.back_s, 0.0, 1.0)
+        f_back = np.where(self.back_s > 0.0, f_back, 0.0)
+        out = self.leave + f_out[..., None] * (self.point - self.leave)
+        pos = out + f_back[..., None] * (self.leave - self.point)
+        # a dash home (no way back) holds its point at its end, where the way home starts
+        t, met = tt[:, self.row], self.start + self.dash_s  # (bingo is this same sum)
+        on = (t >= self.start) & ((t < met + self.back_s) | ((self.back_s == 0.0) & (t <= met)))
+        one = self._of(n)
+        inside: B = (on.astype(np.float64) @ one) > 0.0
+        at: F64 = np.einsum("Kk,kn,Kkc->Knc", on.astype(np.float64), one, pos)
+        return inside, at
 
 
 @dataclass(frozen=True)
@@ -69,7 +153,9 @@ class Sorties:
     ``axis`` (rad),
     ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` and
     ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and ``dash_burn`` (per s),
-    ``reserve`` (kg, or full loads when the patrol gives its endurance)."""
+    ``reserve`` (kg, or full loads when the patrol gives its endurance); ``dashes`` the vectors
+    to an intercept flown (:meth:`vector`). ``bingo`` is when it turns for home: its fuel's
+    bingo, or the end of the vector on which it fired its last missile."""
 
     patrol: IP
     ids: tuple[str, ...]
@@ -89,6 +175,7 @@ class Sorties:
     cruise_burn: F64
     dash_burn: F64
     reserve: F64
+    dashes: Dashes = dataclasses.field(default_factory=Dashes.none)
 
     @classmethod
     def plan(cls, patrols: Sequence[Patrol]) -> Sorties:
@@ -140,18 +227,36 @@ class Sorties:
             dash_burn=c["fuel"][:, 2],
             reserve=c["fuel"][:, 3],
         )
-        x_lat, x_lon = sorties._pattern(bingo)
-        home = surface_distance(x_lat, x_lon, base[:, 0], base[:, 1])
-        return dataclasses.replace(sorties, landed=bingo + home / c["cruise"])
+        return sorties._landing()
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def _pattern(self, t: F64) -> tuple[F64, F64]:
-        """Latitude and longitude (rad) on the pattern at times ``t`` (s) of each aircraft."""
-        s = self.entry + self.cruise * (t - self.on_station)
+        """Latitude and longitude (rad) on the pattern at times ``t`` (s) of each aircraft, the
+        pattern's clock stopped while it was away on its dashes."""
+        tt = np.broadcast_to(np.asarray(t, np.float64), np.broadcast_shapes(np.shape(t),
+                                                                           (len(self),)))
+        away = self.dashes.away(tt.reshape(-1, len(self))).reshape(tt.shape)
+        s = self.entry + self.cruise * (tt - away - self.on_station)
         return station_point(self.centre[:, 0], self.centre[:, 1], self.axis, self.length,
                              self.radius, s)
+
+    def _station(self, tt: F64) -> F64:
+        """``(K, n, 3)``: ECEF positions (m) at times ``tt (K, n)`` (s) between joining the
+        pattern and bingo: on the pattern, or on a dash's legs."""
+        lat, lon = self._pattern(np.maximum(tt, self.on_station))
+        pos = ecef_from_geodetic(lat, lon, self.centre[:, 2] + 0.0 * lat)
+        inside, at = self.dashes.where(tt)
+        out: F64 = np.where(inside[..., None], at, pos)
+        return out
+
+    def _landing(self) -> Sorties:
+        """These sorties with ``landed`` from where each aircraft is at ``bingo``: the way
+        home to its base at cruise (great circle)."""
+        x_lat, x_lon, _ = geodetic_from_ecef(self._station(self.bingo[None])[0])
+        home = surface_distance(x_lat, x_lon, self.base[:, 0], self.base[:, 1])
+        return dataclasses.replace(self, landed=self.bingo + home / self.cruise)
 
     def positions(self, t: float) -> tuple[F64, B]:
         """ECEF positions ``(n, 3)`` (m) of every aircraft at time ``t`` (s), and whether it is
@@ -168,49 +273,51 @@ class Sorties:
         e_lat, e_lon = self._pattern(self.on_station)
         f_out = np.clip((tt - self.launch) / (self.on_station - self.launch), 0.0, 1.0)
         o_lat, o_lon = _along(base[:, 0], base[:, 1], e_lat, e_lon, f_out)
-        # home: from the exit point at bingo to the base
-        x_lat, x_lon = self._pattern(self.bingo)
+        out = ecef_from_geodetic(o_lat, o_lon, base[:, 2] + f_out * (centre[:, 2] - base[:, 2]))
+        # home: from where it is at bingo (on the pattern or a dash) to the base
+        x_lat, x_lon, x_alt = geodetic_from_ecef(self._station(self.bingo[None])[0])
         f_home = np.clip((tt - self.bingo) / (self.landed - self.bingo), 0.0, 1.0)
         h_lat, h_lon = _along(x_lat, x_lon, base[:, 0], base[:, 1], f_home)
-        p_lat, p_lon = self._pattern(np.clip(tt, self.on_station, self.bingo))
-        phase = np.select(
-            [tt < self.on_station, tt < self.bingo], [0, 1], 2
-        )  # 0 out (or on the ground before), 1 on station, 2 home (or landed)
-        lat = np.choose(phase, [o_lat, p_lat, h_lat])
-        lon = np.choose(phase, [o_lon, p_lon, h_lon])
-        alt = np.choose(
-            phase,
-            [
-                base[:, 2] + f_out * (centre[:, 2] - base[:, 2]),
-                centre[:, 2],
-                centre[:, 2] + f_home * (base[:, 2] - centre[:, 2]),
-            ],
-        )
+        home = ecef_from_geodetic(h_lat, h_lon, x_alt + f_home * (base[:, 2] - x_alt))
+        station = self._station(np.clip(tt, self.on_station, self.bingo))
+        phase = np.select([tt < self.on_station, tt < self.bingo], [0, 1], 2)[..., None]
+        # 0 out (or on the ground before), 1 on station (or a dash), 2 home (or landed)
+        pos: F64 = np.where(phase == 0, out, np.where(phase == 1, station, home))
         airborne: B = (tt >= self.launch) & (tt < self.landed)
-        return ecef_from_geodetic(lat, lon, alt), airborne
+        return pos, airborne
 
-    def spend(self, rows: IP, fuel: F64, t: float, home: B) -> Sorties:
-        """The sorties after aircraft ``rows`` burnt ``fuel`` more than their schedule says
-        (a dash; the unit of ``fuel0``) at ``t`` (s): bingo comes ``fuel / cruise_burn``
-        earlier, not before ``t``, or at ``t`` where ``home`` (out of missiles); the landing
-        is recomputed from the new exit point (the way home from the pattern at cruise)."""
-        fuel0, shift = self.fuel0.copy(), np.zeros(len(self))
-        np.subtract.at(fuel0, rows, fuel)
-        np.add.at(shift, rows, fuel / self.cruise_burn[rows])
-        go = np.zeros(len(self), bool)
-        go[rows[home]] = True
-        bingo = np.where(go, np.minimum(self.bingo, t),
-                         np.where(shift > 0, np.maximum(self.bingo - shift, t), self.bingo))
-        out = dataclasses.replace(self, fuel0=fuel0, bingo=bingo)
-        x_lat, x_lon = out._pattern(bingo)
-        home_m = surface_distance(x_lat, x_lon, self.base[:, 0], self.base[:, 1])
-        return dataclasses.replace(out, landed=bingo + home_m / self.cruise)
+    def vector(self, rows: IP, t: float, dash_s: F64, point: F64, home: B) -> Sorties:
+        """The sorties after aircraft ``rows`` (distinct), on station, fired at ``t`` (s) and
+        fly their vectors: ``dash_s`` (s) in a straight line at dash speed to the intercept
+        ``point (k, 3)`` (ECEF m), then in a straight line at cruise back to where they left
+        the pattern, which they fly on from there; or home from the point where ``home`` (out
+        of missiles: bingo is the end of the dash). The dash burns ``dash_burn - cruise_burn``
+        per s more than the schedule, so the fuel's bingo comes that fuel's worth of cruise
+        earlier (not before ``t``; not during the dash, which the vector's cost allowed for:
+        :func:`inkless.physics.sortie.vector_cost`); the landing follows from where it turns
+        home."""
+        leave = self.positions(t)[0][rows]
+        back_s = np.where(home, 0.0, np.linalg.norm(point - leave, axis=-1) / self.cruise[rows])
+        out = dataclasses.replace(self, dashes=self.dashes.add(rows, t, dash_s, back_s, leave,
+                                                               point))
+        extra = (self.dash_burn[rows] - self.cruise_burn[rows]) * dash_s
+        bingo = self.bingo.copy()
+        bingo[rows] = np.where(home, t + dash_s,
+                               np.maximum(bingo[rows] - extra / self.cruise_burn[rows], t))
+        # a bingo that falls during a dash waits for its end
+        d = out.dashes
+        during = (bingo[d.row] >= d.start) & (bingo[d.row] < d.start + d.dash_s)
+        bingo[d.row[during]] = (d.start + d.dash_s)[during]
+        return dataclasses.replace(out, bingo=bingo)._landing()
 
     def fuel(self, t: float) -> F64:
-        """Fuel of every aircraft at time ``t`` (s) on its schedule: full before take-off, then
-        burnt at the cruise rate until it lands (the unit of ``fuel0``)."""
+        """Fuel of every aircraft at time ``t`` (s) as flown: full before take-off, then burnt
+        at the cruise rate until it lands, and at the dash rate on its dashes (the unit of
+        ``fuel0``)."""
         aloft = np.clip(float(t), self.launch, self.landed) - self.launch
-        left: F64 = self.fuel0 - self.cruise_burn * aloft
+        dashing = self.dashes.dashing(np.full((1, len(self)), float(t)))[0]
+        left: F64 = (self.fuel0 - self.cruise_burn * aloft
+                     - (self.dash_burn - self.cruise_burn) * dashing)
         return left
 
 

@@ -12,7 +12,9 @@
  *       {threats: [{id, cls, lat, lon}], tracks: [{id, identity, lat, lon}],
  *        interceptors: [{key, member, from: [lat, lon], lat, lon}],
  *        intercepts: [{key, result, lat, lon}], impacts: [{id, asset, lat, lon}],
- *        closed: [region id], aircraft: [{id, member, lat, lon, heading}] (optional)}
+ *        closed: [region id], aircraft: [{id, member, lat, lon, heading}] (optional),
+ *        vectors: [{key, id, member, threat, from: [lat, lon], to: [lat, lon]}] (optional:
+ *        a patrol aircraft's vector to an intercept, from where it left its pattern)}
  *   view.setStatic({assets, units, regions, stations})   what does not move (stations:
  *       fighter patrols' CAP patterns and bases, optional; a unit's optional `rounds`: a
  *       label of its rounds left beside it).
@@ -82,13 +84,17 @@
 
   function stateAt(rp, t) {
     var s = { t: t, threats: [], tracks: [], interceptors: [], intercepts: [], impacts: [],
-      closed: [], grants: [], aircraft: [] };
+      closed: [], grants: [], aircraft: [], vectors: [] };
     (rp.patrols || []).forEach(function (a) {
       if (a.t[0] <= t && t < a.end) {
         var at = pathAt(a, t);
         if (at) s.aircraft.push({ id: a.id, member: a.member, lat: at[0], lon: at[1],
           heading: headingAt(a, t, at, rp.sample_s) });
       }
+      (a.vectors || []).forEach(function (v, k) {
+        if (v.fire <= t && t <= v.until) s.vectors.push({ key: a.id + "/" + k, id: a.id,
+          member: a.member, threat: v.threat, from: v.from, to: v.to });
+      });
     });
     rp.threats.forEach(function (th) {
       if (th.t[0] <= t && t < th.end) {
@@ -232,13 +238,22 @@
         m.setIcon(aircraftIcon(memberColour(members, s.member), s.heading));
       }
     });
+    var vectors = keyedLayer(map, function (s) {
+      var c = memberColour(members, s.member);
+      return L.featureGroup([
+        L.polyline([s.from, s.to], { color: c, weight: 1.5, opacity: 0.9, dashArray: "6 3",
+          className: "ink-vector", interactive: false, renderer: truth, pane: "inkTruth" }),
+        L.circleMarker(s.to, { radius: 3, weight: 1.5, color: c, fill: false,
+          className: "ink-vector-point", renderer: truth, pane: "inkTruth" }),
+      ]).bindTooltip(s.id + " vector to intercept " + s.threat);
+    }, function () {});
     var impacts = keyedLayer(map, function (s) {
       return L.marker([s.lat, s.lon], { keyboard: false,
         icon: glyphIcon("★", "ink-impact" + (s.asset ? " ink-impact-hit" : "")) })
         .bindTooltip("impact: " + s.id + (s.asset ? " on " + s.asset : ""));
     }, function () {});
     return { threats: threats, tracks: tracks, interceptors: interceptors,
-      intercepts: intercepts, impacts: impacts, aircraft: aircraft };
+      intercepts: intercepts, impacts: impacts, aircraft: aircraft, vectors: vectors };
   }
 
   function createMap(el, opts) {
@@ -314,6 +329,7 @@
       layers.intercepts(s.intercepts, function (x) { return x.key; });
       layers.impacts(s.impacts, function (x) { return x.id; });
       layers.aircraft(s.aircraft || [], function (x) { return x.id; });
+      layers.vectors(s.vectors || [], function (x) { return x.key; });
     }
 
     return { map: map, show: show, setStatic: setStatic, setRounds: setRounds };
