@@ -13,7 +13,14 @@ a machine shared with other work inflates the wall clock, printed beside it) ove
 scenario, the simulation and the results (not Python's start-up or imports, which are reported
 apart, wall clock), and peak memory is the child's own maximum resident set size.
 
-    python benchmarks/bench_run.py [--repeat 3] [--tracked-repeat 1] [--scenario FILE]...
+``make run`` (``inkless run``, the tracked picture with the rule-cost reruns on a local cluster
+of one worker per CPU) is timed as a whole, wall clock, on each campaign (goal, issue 10 item 6:
+April under 120 s on a 2-core machine with peak memory under 500 MB per process; October's
+beside it, issue 14): the peak is the largest maximum resident set size of the command and
+every process it started (``wait4``'s ``ru_maxrss``: the largest in the process tree).
+
+    python benchmarks/bench_run.py [--repeat 3] [--tracked-repeat 1] [--run-repeat 1]
+                                   [--scenario FILE]...
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGNS = (ROOT / "examples" / "april-2024.yaml", ROOT / "examples" / "october-2024.yaml")
 GOAL_S, GOAL_MB = 3.0, 500.0  # perfect April: time of the run (load, run, results)
 TRACKED_GOAL_CPU_S = 30.0  # tracked April replication, CPU seconds of ``run`` on one core
+MAKE_RUN_GOAL_S = 120.0  # `make run` on April, wall clock on 2 cores, rule costs included
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -65,6 +75,43 @@ def measure(scenario: Path, solver: str, picture: str) -> dict[str, Any]:
     return data
 
 
+def make_run(scenario: Path) -> dict[str, float]:
+    """``inkless run SCENARIO`` as ``make run`` runs it (into a temporary directory): its wall
+    time (s) and the largest peak memory of its processes (MB)."""
+    inkless = Path(sys.executable).parent / "inkless"
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(inkless), "run", str(scenario), "--out", out],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"inkless run {scenario} failed (exit {proc.returncode})")
+    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024.0}
+
+
+def report_make_run(scenarios: list[Path], repeat: int) -> None:
+    """``make run``'s figures on each campaign, the first against the goals, the others beside
+    it."""
+    print(f"make run (inkless run, tracked picture, rule costs; {os.cpu_count()} CPUs), wall "
+          f"clock, median of {repeat}")
+    reference = None
+    for path in scenarios:
+        runs = [make_run(path) for _ in range(repeat)]
+        wall = statistics.median(r["wall_s"] for r in runs)
+        peak = max(r["peak_mb"] for r in runs)
+        if reference is None:
+            reference = wall
+            met = wall < MAKE_RUN_GOAL_S and peak < GOAL_MB
+            print(f"  {path.stem:<16} wall {wall:7.1f} s (goal {MAKE_RUN_GOAL_S:.0f} s, ratio "
+                  f"{wall / MAKE_RUN_GOAL_S:.2f}), peak memory {peak:5.0f} MB per process (goal "
+                  f"{GOAL_MB:.0f} MB): {'met' if met else 'NOT met'}")
+        else:
+            print(f"  {path.stem:<16} wall {wall:7.1f} s (ratio to {scenarios[0].stem} "
+                  f"{wall / reference:.2f}), peak memory {peak:5.0f} MB per process")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", action="append", type=Path,
@@ -74,6 +121,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per scenario, perfect picture")
     ap.add_argument("--tracked-repeat", type=int, default=1,
                     help="runs per scenario on the tracked picture (0: skip)")
+    ap.add_argument("--run-repeat", type=int, default=1,
+                    help="`make run`s per scenario, rule costs included (0: skip)")
     args = ap.parse_args()
     scenarios = args.scenario or list(CAMPAIGNS)
     met: bool | None = None  # the perfect picture's goals, once measured
@@ -111,6 +160,8 @@ def main() -> None:
     verdict = "not measured (--repeat 0)" if met is None else "met" if met else "NOT met"
     print(f"  goals ({scenarios[0].stem}, perfect picture: {GOAL_S:.0f} s, {GOAL_MB:.0f} MB) "
           f"{verdict}")
+    if args.run_repeat > 0:
+        report_make_run(scenarios, args.run_repeat)
 
 
 if __name__ == "__main__":

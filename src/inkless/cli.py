@@ -247,10 +247,12 @@ def _simulate(
             )
         coalition: dict[str, Any] = {"record": legal.source}
         if rule_costs:
-            bar.update(task, description=f"{sc.name}: what each rule cost (reruns)")
+            bar.update(task, description=f"{sc.name}: what each rule cost (reruns)",
+                       completed=0)
             coalition["costs"] = tuple(RuleCost.model_validate(c) for c in costs_of_rules(
                 sc, seed, record, reps, legal, solver=assignment,
                 picture=picture, cluster=cluster,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
             ))
     res = reps[0] if replications == 1 else summarise(reps)
     res = res.model_copy(update={

@@ -15,6 +15,7 @@ from inkless.afteraction.results import results
 from inkless.engine import run
 from inkless.errors import InputError
 from inkless.scenario import parse_scenario
+from inkless.scenario.model import PictureName as Picture
 from inkless.scenario.model import Scenario
 from inkless.wargame import run_replications
 from inkless.wargame.counterfactual import (
@@ -27,6 +28,7 @@ from inkless.wargame.counterfactual import (
     scenario_gates,
     whatif,
 )
+from inkless.wargame.runner import Arm, run_figures
 
 BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
 BASE: dict[str, Any] = yaml.safe_load(BASICS.read_text())
@@ -60,10 +62,13 @@ def test_lifting_a_blocking_caveat_equals_the_scenario_without_it_and_saves_leak
     sc = scenario(host_only_ballistic)
     record, reps = run_replications(sc, SEED, 2, workers=1)
     assert reps[0].coalition.blocked_by_rule["HOST:threat_classes"] > 0
-    costs = rule_costs(sc, SEED, record, reps, legal_record(sc), workers=1)
+    told: list[tuple[int, int]] = []
+    costs = rule_costs(sc, SEED, record, reps, legal_record(sc), workers=1,
+                       progress=lambda done, total: told.append((done, total)))
     (row,) = costs
     assert (row["rule"], row["member"], row["kind"]) == ("HOST:threat_classes", "HOST",
                                                            "threat_classes")
+    assert told == [(0, 2), (1, 2), (2, 2)]  # one rule, two replications: two reruns
     free = scenario()  # the same scenario written without the caveat
     lifted = [figures(results(run(free, SEED, r, gates=scenario_gates(free)))) for r in (0, 1)]
     kept = [figures(r) for r in reps]
@@ -150,3 +155,14 @@ def test_the_legal_basis_holds_fire_until_the_letters_are_on_record() -> None:
     early = figures(results(run(free, SEED, 0, gates=scenario_gates(free))))
     assert row["leaked"]["rule_lifted"] == early["leaked"]
     assert row["leaked"]["cost"] > 0
+
+
+@pytest.mark.parametrize("picture", ["perfect", "tracked"])
+def test_a_rerun_figures_the_full_run(picture: Picture) -> None:
+    """A rerun's figures (:func:`inkless.wargame.runner.run_figures`: the engine without the
+    after-action's recorder) are those of the full run's results, on both pictures."""
+    sc = scenario(host_only_ballistic)
+    gates = scenario_gates(sc)
+    full = figures(results(run(sc, SEED, 1, picture=picture, gates=gates), picture=picture))
+    assert run_figures(Arm(sc, gates, "fast", picture), SEED, 1) == full
+    assert full["leaked"] > 0 and full["interceptor_cost"] > 0

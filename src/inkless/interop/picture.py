@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,6 +43,7 @@ __all__ = ["COLUMNS", "PictureTable", "asset_events", "cat062_blocks", "cot_even
            "write_tracks_csv"]
 
 F64 = NDArray[np.float64]
+_CsvWriter = Any  # csv.writer's object (its type is private to typeshed)
 COV = ("cov_ee", "cov_en", "cov_eu", "cov_nn", "cov_nu", "cov_uu")
 COLUMNS = ("time_s", "time_utc", "track_id", "lat_deg", "lon_deg", "hae_m", "ve_mps", "vn_mps",
            "vu_mps", *COV, "identity", "class", "provenance", "releasable_to")
@@ -74,8 +75,9 @@ class PictureTable:
         return int(self.t_s.shape[0])
 
 
-def picture_table(record: Record) -> PictureTable | None:
-    """The per-scan coalition picture of a tracked run (``None`` for the perfect picture).
+def picture_table(record: Record, rows: slice = slice(None)) -> PictureTable | None:
+    """The per-scan coalition picture of a tracked run (``None`` for the perfect picture), or
+    its ``rows`` only.
 
     Rows are those of ``record.identity.coalition`` (one per decision time and track, member
     0) with the states of ``record.tracked.scans`` (:func:`picture_rows`).
@@ -84,14 +86,16 @@ def picture_table(record: Record) -> PictureTable | None:
     if tr is None or tr.scans is None or h is None:
         return None
     sc = tr.scans
-    n = len(h)
+    cov = sc.cov[rows]
+    n = len(cov)
     p = np.zeros((n, 3, 3))
-    p[:, _IU[0], _IU[1]] = sc.cov
-    p[:, _IU[1], _IU[0]] = sc.cov
-    held = record.identity.held if record.identity.held is not None else np.zeros(n, np.uint64)
-    return picture_rows(record.scenario.settings.epoch, h.t.copy(), h.track_id.copy(), sc.x, p,
-                        tr.frame, h.category, sc.threat_class, held,
-                        [mb.id for mb in record.scenario.members])
+    p[:, _IU[0], _IU[1]] = cov
+    p[:, _IU[1], _IU[0]] = cov
+    held = (record.identity.held[rows] if record.identity.held is not None
+            else np.zeros(n, np.uint64))
+    return picture_rows(record.scenario.settings.epoch, h.t[rows].copy(),
+                        h.track_id[rows].copy(), sc.x[rows], p, tr.frame, h.category[rows],
+                        sc.threat_class[rows], held, [mb.id for mb in record.scenario.members])
 
 
 def picture_rows(epoch: datetime, t_s: F64, track_id: NDArray[np.int64],
@@ -131,24 +135,28 @@ def write_tracks_csv(path: Path, tab: PictureTable, chunk: int = 20_000) -> None
     """Write ``tab`` as ``tracks.csv`` (header :data:`COLUMNS`; empty cell: unknown). Columns
     are formatted whole (numpy), not row by row, ``chunk`` rows at a time: an April picture is
     321 000 rows, whose cells as Python strings at once took 0.9 GB more at the peak."""
-    times, at = np.unique(tab.t_s, return_inverse=True)
-    utc = np.array([(tab.epoch + timedelta(seconds=float(t))).isoformat().replace("+00:00", "Z")
-                    for t in times.tolist()] or [""])[at]
-    cov = tab.cov_enu[:, _IU[0], _IU[1]]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(COLUMNS)
         for a in range(0, len(tab), chunk):
-            r = slice(a, a + chunk)
-            cols: list[NDArray[np.str_] | tuple[str, ...]] = [
-                _col(tab.t_s[r], "%.3f"), utc[r], _col(tab.track_id[r], "%d"),
-                _col(np.degrees(tab.lat[r]), "%.7f"), _col(np.degrees(tab.lon[r]), "%.7f"),
-                _col(tab.hae[r], "%.1f"), *(_col(tab.v_enu[r, k], "%.2f") for k in range(3)),
-                *(_col(cov[r, k], "%.4g") for k in range(6)),
-                np.array(CATEGORY_NAMES)[tab.identity[r].astype(np.int64)], tab.cls[r],
-                tab.provenance[r], tab.releasable_to[r]]
-            w.writerows(zip(*(c.tolist() if isinstance(c, np.ndarray) else c for c in cols),
-                            strict=True))
+            _write_rows(w, tab, slice(a, a + chunk))
+
+
+def _write_rows(w: _CsvWriter, tab: PictureTable, r: slice) -> None:
+    """Rows ``r`` of ``tab`` as ``tracks.csv`` rows, to the CSV writer ``w``."""
+    times, at = np.unique(tab.t_s[r], return_inverse=True)
+    utc = np.array([(tab.epoch + timedelta(seconds=float(t))).isoformat().replace("+00:00", "Z")
+                    for t in times.tolist()] or [""])[at]
+    cov = tab.cov_enu[r][:, _IU[0], _IU[1]]
+    cols: list[NDArray[np.str_] | tuple[str, ...]] = [
+        _col(tab.t_s[r], "%.3f"), utc, _col(tab.track_id[r], "%d"),
+        _col(np.degrees(tab.lat[r]), "%.7f"), _col(np.degrees(tab.lon[r]), "%.7f"),
+        _col(tab.hae[r], "%.1f"), *(_col(tab.v_enu[r, k], "%.2f") for k in range(3)),
+        *(_col(cov[:, k], "%.4g") for k in range(6)),
+        np.array(CATEGORY_NAMES)[tab.identity[r].astype(np.int64)], tab.cls[r],
+        tab.provenance[r], tab.releasable_to[r]]
+    w.writerows(zip(*(c.tolist() if isinstance(c, np.ndarray) else c for c in cols),
+                    strict=True))
 
 
 def read_tracks_csv(path: Path) -> PictureTable:
@@ -252,19 +260,20 @@ def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -
     with ``asterix_out``, ``asterix_out/picture.ast`` (CAT062) and each radar's plots
     (CAT048, :func:`inkless.interop.radar.write_run_plots`). Returns notes for the terminal.
     Raises ``OSError`` on a write failure (the caller names the path)."""
-    tab = picture_table(record)
     notes: list[str] = []
-    if tab is None:
+    if picture_table(record, slice(0)) is None:
         if asterix_out is not None:
             notes.append("--asterix-out: the perfect picture has no tracks or plots; nothing "
                          "written (use --picture tracked)")
         return notes
-    write_tracks_csv(out_dir / "tracks.csv", tab)
+    n = _write_record_tracks(out_dir / "tracks.csv", record)
     # the scenario as run: `cot send` takes the assets and, for --member, the rules from it
     (out_dir / "scenario.json").write_text(record.scenario.model_dump_json(), encoding="utf-8")
-    notes.append(f"wrote {out_dir / 'tracks.csv'} ({len(tab)} track reports: every track at "
+    notes.append(f"wrote {out_dir / 'tracks.csv'} ({n} track reports: every track at "
                  "every decision cycle)")
     if asterix_out is not None:
+        tab = picture_table(record)
+        assert tab is not None  # a tracked run's, as above
         from inkless.simulation import SensorPlatforms
 
         from .radar import write_run_plots
@@ -284,6 +293,22 @@ def write_run_picture(out_dir: Path, record: Record, asterix_out: Path | None) -
                      f"plots; {dropped} left out: slant range >= 256 NM or height beyond "
                      "62.4 km)")
     return notes
+
+
+def _write_record_tracks(path: Path, record: Record, chunk: int = 20_000) -> int:
+    """A tracked run's ``tracks.csv`` (:func:`write_tracks_csv`), its picture table built and
+    written ``chunk`` rows at a time (April's whole table and its transients took ~150 MB more
+    at the peak of ``inkless run``); the number of rows."""
+    h = record.identity.coalition
+    n = 0 if h is None else len(h)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for a in range(0, n, chunk):
+            tab = picture_table(record, slice(a, a + chunk))
+            assert tab is not None  # a tracked run's (the caller checked)
+            _write_rows(w, tab, slice(None))
+    return n
 
 
 #: CoT types of the run's other objects (docs/interop.md): a friendly air-defence missile unit

@@ -142,9 +142,11 @@ class Raid:
             dt = times[None, :] - self.launch_time[b, None]
             r, _ = propagate(self.launch_ecef[b], self.v0[b], np.maximum(dt, 0.0))
             out[ball] = r
-        if (~ball).any() and self.routes is not None:
-            pos, _ = self.routes.positions(times)
-            out[~ball] = pos[self.route_row[rows[~ball]]]
+        if (~ball).any() and self.routes is not None:  # the rows' routes only
+            m = self.route_row[rows[~ball]]
+            pos, _ = self.routes.sample(m, np.broadcast_to(times, (len(m), len(times))))
+            active = (self.routes.depart[m, None] <= times) & (times < self.routes.arrival[m, None])
+            out[~ball] = np.where(active[..., None], pos, np.nan)
         out[~inflight] = np.nan
         return out
 

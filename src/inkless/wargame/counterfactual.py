@@ -22,7 +22,7 @@ draws (Law, *Simulation Modeling and Analysis*, 5th ed., sec. 11.2, common rando
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,9 @@ from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 
 from .runner import Arm, Cluster, run_figures, run_on
+
+#: Told how many of a batch's runs have ended: ``progress(done, total)``.
+Progress = Callable[[int, int], None]
 
 __all__ = [
     "FIGURES",
@@ -268,12 +271,23 @@ def run_arms(
     picture: Picture = "perfect",
     scheduler: str | None = None,
     cluster: Cluster | None = None,
+    progress: Progress | None = None,
 ) -> list[list[dict[str, float]]]:
     """The figures of replications ``0..R-1`` under each of ``arms`` (gates), in order; on
-    ``cluster`` (default a :class:`~.runner.Cluster` of ``workers`` or at ``scheduler``)."""
+    ``cluster`` (default a :class:`~.runner.Cluster` of ``workers`` or at ``scheduler``);
+    ``progress(done, total)`` before the first run ends and as each ends."""
     tasks = [(a, seed, r) for a in range(len(arms)) for r in range(replications)]
     runs = [Arm(scenario, g, solver, picture) for g in arms]
-    flat = run_on(cluster, workers, scheduler, run_figures, runs, tasks)
+    ended = [0]
+
+    def done(*_: object) -> None:
+        ended[0] += 1
+        if progress is not None:
+            progress(ended[0], len(tasks))
+
+    if progress is not None:
+        progress(0, len(tasks))
+    flat = run_on(cluster, workers, scheduler, run_figures, runs, tasks, done)
     return [flat[a * replications:(a + 1) * replications] for a in range(len(arms))]
 
 
@@ -335,6 +349,7 @@ def rule_costs(
     picture: Picture = "perfect",
     scheduler: str | None = None,
     cluster: Cluster | None = None,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """What each rule cost (see the module docstring): one row per rule that blocked something,
     ``{rule, member, kind, blocked_pairs, replications, leaked, value_damaged,
@@ -342,14 +357,15 @@ def rule_costs(
 
     ``record`` is replication 0's record and ``reps`` every replication's results (with
     its ``coalition`` section), run with ``scenario_gates(scenario, legal)`` and the same
-    ``solver`` and ``picture``.
+    ``solver`` and ``picture``. The reruns (one per rule and replication) run side by side on
+    the cluster; ``progress(done, total)`` is told how many have ended.
     """
     rules = _candidates(scenario, record, reps)
     if not rules:
         return []
     arms = [scenario_gates(scenario, legal, Composition(lift=(r,))) for r, _ in rules]
     lifted = run_arms(scenario, seed, len(reps), arms, solver, workers, picture, scheduler,
-                      cluster)
+                      cluster, progress)
     base = [figures(res) for res in reps]
     out = []
     for (rule, pairs), runs in zip(rules, lifted, strict=True):

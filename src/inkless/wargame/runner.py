@@ -66,10 +66,16 @@ def run_results(arm: Arm, seed: int, replication: int) -> Findings:
 
 
 def run_figures(arm: Arm, seed: int, replication: int) -> dict[str, float]:
-    """One replication's compared figures (:data:`~.counterfactual.FIGURES`)."""
+    """One replication's compared figures (:data:`~.counterfactual.FIGURES`): outcomes of the
+    decisions, so the engine runs without the after-action's recorder (on the tracked picture
+    its scoring and identity logging cost time and memory; the decisions are the same)."""
+    from inkless.engine import Engine
+
     from .counterfactual import figures
 
-    return figures(run_results(arm, seed, replication))
+    record = Engine(arm.scenario, seed, replication, arm.solver, arm.picture, arm.gates,
+                    record=False).run()
+    return figures(results(record, solver=arm.solver))
 
 
 @contextmanager
