@@ -29,7 +29,8 @@ from inkless.service.node import map_url
 from inkless.service.streams import Stream
 from inkless.service.webmap import Tokens
 
-from .conftest import _finish, _node, cut, read_dump
+from .conftest import _finish, _node, read_dump
+from .test_airspace import GRANT_UNTIL_S, NOTAM_FROM_S, NOTAM_UNTIL_S, _airspace_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,6 +59,13 @@ def _until(page: Page, cond: Callable[[], bool], timeout_s: float = 60.0) -> Non
             return
         page.wait_for_timeout(100)
     raise AssertionError("condition not met in time")
+
+
+def _move(page: Page, t: float) -> None:
+    """Move the time control to t as a user's drag does (value set, then the input event)."""
+    page.locator("#live-time").evaluate(
+        "(s, t) => { s.value = String(t); s.dispatchEvent(new Event('input')); }", t)
+    assert float(page.get_attribute("#live", "data-time") or "nan") == t
 
 
 def _view(base: str, token: str, into: list[dict[str, Any]]) -> None:
@@ -113,7 +121,7 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
     # the clock starts when both nodes have joined: the partner's joins once the host's map
     # is signed in (30 s of wall clock from then on)
     s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2",
-                       scenario=cut(tmp_path, 240))
+                       scenario=_airspace_scenario(tmp_path, 240))
     dumps = {m: tmp_path / f"{m}.jsonl" for m in ("HOST", "ANON")}
     nodes = {"HOST": _node("HOST", keys, s.url, dumps["HOST"])}
     urls = {"HOST": _map_line(nodes["HOST"])}
@@ -183,6 +191,18 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
         shown_t = float(page.get_attribute("#live", "data-time") or "nan")
         shown = {i: page.locator(f".ink-track-{i}").count() for i in IDENTITIES}
         page.screenshot(path=str(ARTIFACTS / "live-map.png"))
+
+        # the airspace of a time picked on the slider: region east closed from 20 s to 45 s
+        # (a NOTAM), HOST's grant of `engage` there to the partner (its pseudonym) until 30 s
+        assert page.locator("path.ink-region").count() == 1
+        for t, closed, granted in ((NOTAM_FROM_S - 5, False, True),
+                                   (NOTAM_FROM_S, True, True), (GRANT_UNTIL_S, True, False),
+                                   (NOTAM_UNTIL_S, False, False)):
+            _move(page, t)
+            text = page.locator("#live-airspace").inner_text()
+            assert ("closed: east" in text) == closed, (t, text)
+            assert ("HOST→anon-" in text and " engage (east)" in text) == granted, (t, text)
+            assert (page.locator("path.ink-region.ink-closed").count() == 1) == closed
 
         # replay the last minutes: back in time, then live again at the newest picture
         page.click("#live-last")

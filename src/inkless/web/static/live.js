@@ -83,7 +83,13 @@
     $("live-counts").textContent = s.tracks.length + " tracks · " + s.interceptors.length +
       " interceptors in flight · " + (mine + theirs) + " intercepts" +
       (theirs ? " (" + theirs + " by partners)" : "") + " · " + s.impacts.length + " impacts";
-    $("live-airspace").textContent = s.closed.length ? "closed: " + s.closed.join(", ") : "no closure";
+    $("live-airspace").textContent = (s.closed.length ? "closed: " + s.closed.join(", ") :
+      "no closure") + (st.grants.length ? " · grants in force: " + (st.grants.filter(function (g) {
+      return g.t <= t && (g.from_t === null || g.from_t <= t) &&
+        (g.until_t === null || t < g.until_t);
+    }).map(function (g) {
+      return g.grantor + "→" + g.grantee + " " + g.what + " (" + g.region + ")";
+    }).join(", ") || "none") : "");
     $("live-units").textContent = "rounds left: " + (Object.keys(st.rounds).map(function (u) {
       return u + " " + st.rounds[u]; }).join(", ") || "no unit of yours");
     $("live").dataset.time = String(t);
@@ -153,6 +159,7 @@
 
   function start(m) {
     st = { map: m, frames: [], orders: {}, results: {}, others: [], impacts: [], rounds: {},
+      grants: [],
       closures: m.closures.slice(), units: {}, live: true };
     m.units.forEach(function (u) {
       st.units[u.id] = u;
@@ -190,9 +197,10 @@
       order(msg);
     } else if (kind === "result") {
       if (st.orders[msg.order]) st.results[msg.order] = msg; else st.others.push(msg);
-    } else if (kind === "closure" && msg.region) {
-      st.closures.push({ region: msg.region, from: msg.from_t === null || msg.from_t === undefined
-        ? msg.t : msg.from_t, until: msg.until_t });
+    } else if (kind === "closure" && msg.reason === "notam") {
+      st.closures.push({ region: msg.region, from: msg.from_t, until: msg.until_t });
+    } else if (kind === "grant") {  // its end comes as a grant_ended closure, at until_t
+      st.grants.push(msg);
     } else if (kind === "units") {
       units(msg);
     } else if (kind === "end") {
