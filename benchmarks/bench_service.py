@@ -35,11 +35,12 @@ import json
 import math
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -166,13 +167,44 @@ class Session:
     exits: dict[str, int]
     dumps: dict[str, Path]
     load: float  # the machine's load average (1 min) at the end of the session
+    stall: Stall | None = None
 
 
-def run(setup: Setup, speed: float, timeout_s: float = 900.0) -> Session:
+@dataclass
+class Stall:
+    """One node stopped (SIGSTOP) ``at_s`` wall-clock seconds into the session for ``for_s``
+    seconds, then let go on (SIGCONT): it must hold up neither the decision cycle nor the
+    other nodes, and catch up with nothing lost (its queue is bounded: were it to fill, the
+    node would be dropped). ``cycles``: the cycles the service ran while the node was
+    stopped."""
+
+    member: str
+    at_s: float
+    for_s: float
+    cycles: int = 0
+    _stopped: list[int] = field(default_factory=list)  # the cycles done when stopped
+    _done: bool = False
+
+    def check(self, node: subprocess.Popen[bytes], elapsed_s: float, cycles: int) -> None:
+        """Stop or let go the node, as ``elapsed_s`` (since the first cycle) says."""
+        if not self._stopped and elapsed_s >= self.at_s:
+            os.kill(node.pid, signal.SIGSTOP)
+            self._stopped.append(cycles)
+        elif self._stopped and not self._done and elapsed_s >= self.at_s + self.for_s:
+            self.release(node, cycles)
+
+    def release(self, node: subprocess.Popen[bytes], cycles: int) -> None:
+        if self._stopped and not self._done:
+            os.kill(node.pid, signal.SIGCONT)
+            self.cycles, self._done = cycles - self._stopped[0], True
+
+
+def run(setup: Setup, speed: float, stall: Stall | None = None,
+        timeout_s: float = 900.0) -> Session:
     """The service and one node per member, started by their commands and run to the end of
-    the scenario. The session's CPU and wall time run from the first cycle's metrics line
-    (all nodes joined: ``--wait-nodes``) to the end line; the total CPU is the kernel's
-    account of the process at its exit (``wait4``)."""
+    the scenario (a node stopped a while if ``stall``). The session's CPU and wall time run
+    from the first cycle's metrics line (all nodes joined: ``--wait-nodes``) to the end line;
+    the total CPU is the kernel's account of the process at its exit (``wait4``)."""
     metrics, log = setup.out / "metrics.jsonl", setup.out / "serve.log"
     serve = subprocess.Popen(
         [*INKLESS, "serve", str(setup.scenario), "--keys", str(setup.keys), "--port", "0",
@@ -199,19 +231,25 @@ def run(setup: Setup, speed: float, timeout_s: float = 900.0) -> Session:
                                    f"{serve.returncode}): {log.read_text()[-2000:]}")
             if first is None and lines:
                 first = (time.monotonic(), _cpu_s(serve.pid))
+            if stall is not None and first is not None:
+                stall.check(nodes[stall.member], time.monotonic() - first[0], len(lines))
             time.sleep(0.02)
         last = (time.monotonic(), _cpu_s(serve.pid))
+        if stall is not None:
+            stall.release(nodes[stall.member], len(lines))
         exits = {m: p.wait(60) for m, p in nodes.items()}
         _, status, usage = os.wait4(serve.pid, 0)
         serve.returncode = os.waitstatus_to_exitcode(status)
     finally:
+        if stall is not None:
+            stall.release(nodes[stall.member], len(_metrics(metrics)))
         for p in [*nodes.values(), serve]:
             if p.poll() is None:
                 p.kill()
                 p.wait()
     first = first or last
     return Session(lines[:-1], lines[-1], last[1] - first[1], usage.ru_utime + usage.ru_stime,
-                   last[0] - first[0], exits, dumps, os.getloadavg()[0])
+                   last[0] - first[0], exits, dumps, os.getloadavg()[0], stall)
 
 
 def losses(dumps: dict[str, Path], published: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -250,12 +288,15 @@ def figures(s: Session) -> dict[str, Any]:
     """The benchmark's figures from a session (module docstring)."""
     to_orders = np.array([c["to_orders_ms"] for c in s.cycles])
     firing = np.array([c["to_orders_ms"] for c in s.cycles if c["orders"] > 0])
+    fed = np.array([c["feed_ms"] + c["to_orders_ms"] for c in s.cycles if c["orders"] > 0])
     lost = losses(s.dumps, s.end["published"])
     return {
         "cycles": len(s.cycles), "firing_cycles": len(firing),
         "orders": sum(c["orders"] for c in s.cycles),
         "p50_ms": float(np.percentile(firing, 50)) if len(firing) else math.nan,
         "p99_ms": float(np.percentile(firing, 99)) if len(firing) else math.nan,
+        "fed_p50_ms": float(np.percentile(fed, 50)) if len(fed) else math.nan,
+        "fed_p99_ms": float(np.percentile(fed, 99)) if len(fed) else math.nan,
         "all_p50_ms": float(np.percentile(to_orders, 50)),
         "all_p99_ms": float(np.percentile(to_orders, 99)),
         "step_p50_ms": float(np.percentile([c["step_ms"] for c in s.cycles], 50)),
@@ -273,6 +314,7 @@ def figures(s: Session) -> dict[str, Any]:
         "cpu_per_wall": s.cpu_session_s / s.wall_s if s.wall_s > 0 else math.nan,
         "cpu_per_cycle_ms": 1e3 * s.cpu_session_s / max(len(s.cycles), 1),
         "load": s.load,
+        "stall_cycles": None if s.stall is None else s.stall.cycles,
         "cpu_session_s": s.cpu_session_s, "cpu_total_s": s.cpu_total_s, "wall_s": s.wall_s,
     }
 
@@ -290,6 +332,8 @@ def report(f: dict[str, Any], members: int, threats: int, minutes: float, speed:
         f"{GOAL_P99_MS:.0f} ms, ratio {p99 / GOAL_P99_MS:.2f}: "
         + ("no orders: not measured" if math.isnan(p99) else "met" if p99 < GOAL_P99_MS
            else "NOT met"),
+        f"  {'':<30} from the tick, the plots out and back first: p50 "
+        f"{f['fed_p50_ms']:.1f} ms, p99 {f['fed_p99_ms']:.1f} ms",
         f"  {'':<30} every cycle ({f['cycles']}): p50 {f['all_p50_ms']:.1f} ms, p99 "
         f"{f['all_p99_ms']:.1f} ms; the engine's step p50 {f['step_p50_ms']:.1f} ms, of "
         f"which CPU p50 {f['step_cpu_p50_ms']:.1f} ms, p99 {f['step_cpu_p99_ms']:.1f} ms",
@@ -304,6 +348,9 @@ def report(f: dict[str, Any], members: int, threats: int, minutes: float, speed:
         f"{f['plots_mean']:.0f} per cycle; cycles behind the clock: p99 "
         f"{f['late_p99_ms']:.0f} ms, max {f['late_max_ms']:.0f} ms",
     ]
+    if f["stall_cycles"] is not None:
+        lines.append(f"  a node stopped a while (SIGSTOP, then SIGCONT): {f['stall_cycles']} "
+                     "cycles ran meanwhile")
     return "\n".join(lines)
 
 
@@ -313,6 +360,9 @@ def main() -> int:
     ap.add_argument("--threats", type=int, default=300)
     ap.add_argument("--minutes", type=float, default=10.0, help="simulated minutes")
     ap.add_argument("--speed", type=float, default=10.0, help="simulated s per wall s")
+    ap.add_argument("--stall", type=float, default=0.0, metavar="S",
+                    help="stop the last member's node for S wall-clock seconds from a third "
+                    "into the session (SIGSTOP, SIGCONT): it must hold up nothing")
     ap.add_argument("--keep", type=Path, help="write the session's files here (else a "
                     "temporary directory): scenario, keys, dumps, metrics, logs")
     args = ap.parse_args()
@@ -320,7 +370,9 @@ def main() -> int:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         setup = prepare(out, args.members, args.threats, 60.0 * args.minutes)
-        f = figures(run(setup, args.speed))
+        nominal_s = 60.0 * args.minutes / args.speed
+        stall = Stall(setup.members[-1], nominal_s / 3, args.stall) if args.stall > 0 else None
+        f = figures(run(setup, args.speed, stall))
     print(report(f, args.members, args.threats, args.minutes, args.speed))
     return 0 if f["lost"] == 0 and f["gaps"] == 0 and f["node_failures"] == 0 else 1
 

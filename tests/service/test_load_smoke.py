@@ -1,8 +1,9 @@
 """The load benchmark's machinery (benchmarks/bench_service.py) at a tiny size: the real
-``inkless serve`` and two real ``inkless node`` processes on a few tracks for a few seconds.
-Every numbered message each node was owed (the service's own count, the end line of
-``--metrics``) arrives once, and the decision latency is measured for every cycle. No timing
-is asserted here: the goals live in the benchmark."""
+``inkless serve`` and two real ``inkless node`` processes on a few tracks for a few seconds,
+one of them stopped a while. Every numbered message each node was owed (the service's own
+count, the end line of ``--metrics``) arrives once, the cycle goes on while a node is stopped,
+and the decision latency is measured for every cycle. No timing is asserted here: the goals
+live in the benchmark."""
 
 from __future__ import annotations
 
@@ -32,8 +33,10 @@ bench = _bench()
 def test_tiny_load_session_loses_nothing_and_times_every_cycle(tmp_path: Path) -> None:
     # 5 drones and a cruise missile launched 20-80 km out: in both radars' cover and a fire
     # unit's reach (``inkless run`` of this scenario fires twice, at 20 s and 35 s)
+    # the second node stopped (SIGSTOP) for 3 s of the 10 s session, then let go on
     setup = bench.prepare(tmp_path, members=2, threats=6, duration_s=60.0, launch_km=50.0)
-    f = bench.figures(bench.run(setup, speed=6.0))
+    stall = bench.Stall(setup.members[1], at_s=2.0, for_s=3.0)
+    f = bench.figures(bench.run(setup, speed=6.0, stall=stall))
     assert f["node_failures"] == 0, [(tmp_path / f"{m}.log").read_text() for m in setup.members]
     assert set(f["per_member"]) == set(setup.members)
     assert all(v["missing"] == v["duplicates"] == v["gaps"] == v["unknown"] == 0
@@ -45,6 +48,8 @@ def test_tiny_load_session_loses_nothing_and_times_every_cycle(tmp_path: Path) -
     assert math.isfinite(f["p50_ms"]) and 0 < f["p50_ms"] <= f["p99_ms"]
     assert math.isfinite(f["all_p99_ms"]) and f["cpu_session_s"] > 0 and f["wall_s"] > 0
     assert max(v["tracks_max"] for v in f["per_member"].values()) > 0
+    # the cycle went on while a node was stopped, and the node caught up
+    assert f["stall_cycles"] > 0
 
 
 def _dump(path: Path, messages: list[dict[str, object]]) -> Path:

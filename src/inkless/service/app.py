@@ -230,7 +230,7 @@ class Service:
     async def _cycle(self, tick: int, period: float) -> int | None:
         """One decision cycle (module docstring): the plots out and back, the engine's step,
         the orders out first, then the pictures and the results; the next tick."""
-        s = self.session
+        s, tc = self.session, time.monotonic()
         if s.simulate and not s.idle(tick):
             self.awaited = (tick, asyncio.Event())
             self.publish(s.simulated(tick))
@@ -271,6 +271,7 @@ class Service:
                 "plots": sum(len(p) for p in pushed.values()), "orders": len(decided.orders),
                 "step_ms": round(1e3 * (t1 - t0), 3), "to_orders_ms": round(1e3 * (t2 - t0), 3),
                 "step_cpu_ms": round(1e3 * cpu_s, 3), "late_ms": round(1e3 * self.late_s, 3),
+                "feed_ms": round(1e3 * (t0 - tc), 3),
             }) + "\n")
         return decided.next_tick
 
