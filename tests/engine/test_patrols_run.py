@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from inkless.afteraction.results import map_data, results, write_events_csv
 from inkless.cli import app
 from inkless.engine import Engine
-from inkless.engine.record import Record
+from inkless.engine.record import BLOCKED_NOT_HOSTILE, Record
 from inkless.engine.state import Options
 from inkless.engine.tracked import Seen, TrackedPicture
 from inkless.identification.categories import HOSTILE, SUSPECT
@@ -405,3 +405,43 @@ def test_no_track_of_a_coalition_aircraft_is_declared_suspect_or_hostile(
     assert not np.isin(rec.identity.shot_truth, np.arange(first, w.aircraft.stop)).any()
     findings = results(rec)
     assert findings.friendly_engagements == 0 and findings.civil_engagements == 0
+
+
+_NEAR = (FLOWN.replace("duration_s: 6000", "duration_s: 3000")
+         .replace("base: {lat_deg: 31.0, lon_deg: 35.0}", "base: {lat_deg: 31.2, lon_deg: 34.2}")
+         .replace("flights: 2", "flights: 1"))
+_NEAR = _NEAR[: _NEAR.index("raid:")] + """raid:
+  waves:
+    - {id: near, threat_class: drone, count: 3, speed_mps: 50, altitude_m: 1500,
+       launch_points: [{lat_deg: 31.2, lon_deg: 35.22}], launch_window_s: [600, 660]}
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_withheld_shot_counterfactual_puts_the_aircraft_where_it_was(seed: int) -> None:
+    """Tracked picture, one aircraft on a station 80 km from its base; drones launched 16 km
+    east of the station. A drone's track withheld (not yet declared hostile) in a cycle when
+    the aircraft was on station, free and ready, and the drone (its truth) within 25 km of it
+    (its missile reaches 30 km) gets ``BLOCKED_NOT_HOSTILE``, and only then. Before: the
+    counterfactual judged the aircraft where it was at the end of the run, on its way home,
+    more than 40 km from every withheld drone: no bit."""
+    sc = parse_scenario(_NEAR, "cap.yaml")
+    eng = Engine(sc, seed=seed, picture="tracked")
+    rec = eng.run()
+    assert eng.recorder is not None and eng.patrols is not None
+    s, row = rec.patrols, eng.patrols.rows[0]
+    assert s is not None
+    truth, _ = rec.raid.grid(5.0, int(rec.t_end / 5) + 1)
+    end = s.positions(rec.t_end)[0][0]
+    far = [np.linalg.norm(truth[w.tick, w.obj].astype(float) - end, axis=-1).min()
+           for w in eng.recorder.withheld]
+    assert min(far) > 40e3  # beyond its missile's 30 km
+    could = np.zeros(len(rec.raid), bool)
+    for w in eng.recorder.withheld:
+        at = s.positions(w.t)[0][0]
+        free = (s.on_station[0] <= w.t < s.bingo[0]) and w.rounds[row] > 0 and (
+            w.ready[row] <= w.t)
+        near = np.linalg.norm(truth[w.tick, w.obj].astype(float) - at, axis=-1) < 25e3
+        could[w.obj[near & (w.bit == BLOCKED_NOT_HOSTILE)]] |= free
+    assert could.any()
+    assert ((rec.blocked & BLOCKED_NOT_HOSTILE) > 0)[could].all()

@@ -460,7 +460,8 @@ class Engine:
         notes.events.sort(key=lambda e: e[0])
         blocked, feasible = notes.blocked.copy(), notes.feasible_ever.copy()
         if rec is not None:  # the counterfactual of the shots withheld, after the run
-            withheld_shots(rec.withheld, rec.picture.screen, self.units, blocked, feasible)
+            withheld_shots(rec.withheld, rec.picture.screen, self.units, blocked, feasible,
+                           self.patrols, self.dt)
         identity = self.picture.identity(flight)
         tracked = self.picture if isinstance(self.picture, TrackedPicture) else None
         return _launched(Record(

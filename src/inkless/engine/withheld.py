@@ -7,7 +7,10 @@ defence withheld (not declared hostile yet: ``BLOCKED_NOT_HOSTILE``; hostile but
 for the threat killed on it: ``BLOCKED_ASSESSED_KILLED``) while some available unit had a
 feasible shot at it that the gates allow, evaluated for its true class ("had it been engaged"),
 gets that bit. The screen, the feasibility and the availability are the decision path's own
-(:mod:`inkless.engine.screen`), on the state of the defence at that cycle.
+(:mod:`inkless.engine.screen`), on the state of the defence at that cycle; patrol aircraft are
+where their sorties as flown had them then, available only on station and within their fuel
+(:meth:`inkless.engine.patrols.Patrols.fly` and :meth:`~inkless.engine.patrols.Patrols.reach`,
+as in the decision).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from inkless.arrays import F64, I64, B
 from inkless.coalition import Gates
 from inkless.scenario.tables import FireUnitTable
 
+from .patrols import Patrols
 from .record import BLOCKED_ASSESSED_KILLED, BLOCKED_NOT_HOSTILE
 from .screen import Screen, shootable
 
@@ -51,13 +55,18 @@ class Withheld:
 
 
 def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTable,
-                   blocked: I64, feasible_ever: B) -> None:
+                   blocked: I64, feasible_ever: B, patrols: Patrols | None = None,
+                   dt: float = 0.0) -> None:
     """In cycle order, the bits ``BLOCKED_NOT_HOSTILE`` and ``BLOCKED_ASSESSED_KILLED`` of
     ``blocked`` (per threat, with the extra row -1) for the threats some available unit could
     have shot at as withheld (module docstring), and ``feasible_ever`` where a shot was
     geometrically feasible; in place. A threat already marked with a bit is not screened for it
-    again."""
+    again. ``patrols`` (the run's, after it; ``dt`` its decision period, s): its aircraft are
+    put where they were at each cycle (in ``units``, the run's moving copy, and ``screen``)."""
     for w in kept:
+        if patrols is not None:
+            patrols.fly(w.t, units)
+            screen.moved(patrols.rows)
         for bit in (BLOCKED_NOT_HOSTILE, BLOCKED_ASSESSED_KILLED):
             rows = np.flatnonzero((w.bit == bit) & ((blocked[w.obj] & bit) == 0))
             c = screen.candidates(w.t, w.tick, w.x[rows], w.P[rows], w.cls[rows],
@@ -68,5 +77,8 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
                                                c.options)
             geo, keys = fz.feasible, c.keys
             feasible_ever[keys[geo.any(axis=0)]] = True
+            if patrols is not None:  # as in the decision: on station, within its fuel
+                avail = avail & patrols.on[c.options.us]
+                geo = geo & patrols.reach(w.t, c.options.us, c.options, dt)
             ok = geo & (codes == 0) & avail[:, None]
             blocked[keys[ok.any(axis=0)]] |= bit
