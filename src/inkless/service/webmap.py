@@ -114,11 +114,11 @@ def map_message(s: Session, member: str, speed: float) -> dict[str, Any]:
     return {"type": "map", "member": member, "members": [aud.label(m) for m in s.members],
             "epoch": sc.settings.epoch.isoformat().replace("+00:00", "Z"), "dt_s": s.dt,
             "speed": speed, "end_t": s.engine.last_tick * s.dt,
-            "bounds": _bounds(public_points(s) + seen),
+            "bounds": _bounds(_public_points(s) + seen),
             "assets": assets, "units": units, "regions": regions, "closures": closures}
 
 
-def public_points(s: Session) -> list[tuple[float, float]]:
+def _public_points(s: Session) -> list[tuple[float, float]]:
     """(lat, lon) degrees of what every member may see placed: the defended assets and the
     airspace regions' vertices."""
     a = s.engine.tables.assets
@@ -199,7 +199,7 @@ class WebMap:
     async def basemap(self) -> Response:
         """The countries around the scenario (world-atlas, cut as for a report)."""
         if self._basemap is None:
-            box = _bounds(public_points(self.session))
+            box = _bounds(_public_points(self.session))
             cut = inline_assets((box[0][1], box[1][1], box[0][0], box[1][0]))
             self._basemap = cut.basemap_json if cut is not None else "{}"
         return Response(self._basemap, media_type="application/json")
