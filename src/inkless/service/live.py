@@ -310,6 +310,9 @@ class Session:
         """Per member, the ``picture`` message at ``tick``: the tracks it holds (module
         docstring)."""
         t = tick * self.dt
+        if self.coalition is not None and not self.views:  # taken once the orders are out
+            self.views = {m: self.picture.tracker.view(self.coalition, m)
+                          for m in range(len(self.members))}
         return {mid: {"type": "picture", "t": t, "tracks": self._tracks(self.views.get(m), mid)}
                 for m, mid in enumerate(self.members)}
 
@@ -318,13 +321,15 @@ class Session:
         """The gates changed (a letter): nothing to keep here; the next cycle masks them."""
 
     def cycle(self, seen: Seen | None, threats: ThreatState, defence: DefenceState) -> None:
-        """A cycle decided: the picture each member holds now (the tracks released to it,
-        :meth:`inkless.tracking.picture.CoalitionTracker.view`) and the coalition's
-        identities by track number."""
+        """A cycle decided: the coalition's picture and identities by track number. The
+        picture each member holds (the tracks released to it,
+        :meth:`inkless.tracking.picture.CoalitionTracker.view`) is taken from it when the
+        pictures are built (:meth:`pictures`), not here: the step, and so the fire orders, do
+        not wait for it."""
         if seen is None:
             return
         pic = self.coalition = seen.picture
-        self.views = {m: self.picture.tracker.view(pic, m) for m in range(len(self.members))}
+        self.views = {}
         self.identity = dict(zip(pic.id.tolist(), seen.ids.category.tolist(), strict=True))
 
     def _tracks(self, view: CoalitionPicture | None, member: str) -> list[dict[str, Any]]:
