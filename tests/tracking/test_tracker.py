@@ -335,3 +335,41 @@ def test_step_sources_name_the_detection_behind_each_track() -> None:
                 np.testing.assert_allclose(new.x[row], xu[0], rtol=1e-9, atol=1e-6)
         assert np.array_equal(step(tr, 2.0 * k, z, R, config=cfg).x, new.x)
         tr = new
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> None:
+    """step_many: three trackers (their own clutter densities and Pd, some reports shared,
+    clutter, one tracker now and then left a step behind) stepped together for 40 scans keep
+    exactly the tables and sources that step_sources gives each alone."""
+    from inkless.tracking.tracker import step_many
+
+    rng = np.random.default_rng(seed)
+    targets = rng.uniform(-50e3, 50e3, (25, 3))
+    vel = rng.normal(0.0, 150.0, (25, 3))
+    cfgs = [TrackerConfig(q=0.1, clutter_density=c) for c in (1e-13, 3e-13, 2e-12)]
+    alone = [Tracks.empty() for _ in cfgs]
+    together = [Tracks.empty() for _ in cfgs]
+    sigma = 80.0
+    for k in range(40):
+        t = 5.0 * (k + 1)
+        truth = targets + vel * t
+        batches, idx = [], []
+        for j, cfg in enumerate(cfgs):
+            if j == 2 and k % 3 == 1:  # this tracker skips a step now and then
+                continue
+            seen = truth[rng.random(len(truth)) < 0.85]
+            clutter = rng.uniform(-60e3, 60e3, (int(rng.integers(0, 6)), 3))
+            z = np.concatenate([seen + rng.normal(0.0, sigma, seen.shape), clutter])
+            R = np.broadcast_to(np.eye(3) * sigma**2, (len(z), 3, 3)).copy()
+            p = rng.uniform(0.5, 0.95, len(alone[j]))
+            alone[j], src = step_sources(alone[j], t, z, R, config=cfg, pd=lambda _, p=p: p)
+            batches.append((together[j], z, R, cfg, p))
+            idx.append((j, src))
+        for (j, src), (tr, got_src) in zip(idx, step_many(batches, t), strict=True):
+            together[j] = tr
+            np.testing.assert_array_equal(got_src, src)
+    for a, b in zip(alone, together, strict=True):
+        assert len(a) > 10
+        for f in a.__slots__:
+            np.testing.assert_array_equal(getattr(b, f), getattr(a, f))

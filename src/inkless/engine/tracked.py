@@ -67,6 +67,7 @@ from inkless.tracking.picture import (
     CoalitionPicture,
     CoalitionTracker,
     can_release,
+    isin_ids,
     measurements,
 )
 
@@ -390,14 +391,15 @@ class TrackedPicture:
         one it was fired at is gone): it is re-examined, i.e. dropped from the killed ones."""
         if not self.killed_at:
             return np.zeros(len(pic), bool)
-        killed = np.fromiter(self.killed_at, np.int64)
-        rows = np.flatnonzero(np.isin(pic.id, killed))
+        killed = isin_ids(pic.id, np.fromiter(self.killed_at, np.int64))
+        rows = killed.nonzero()[0]
         if rows.size:
             t_kill = np.array([self.killed_at[int(i)] for i in pic.id[rows].tolist()])
             updated = self.tracker.last_update(pic.id[rows]) > t_kill
             for i in pic.id[rows[updated]].tolist():
                 del self.killed_at[int(i)]
-        return np.isin(pic.id, np.fromiter(self.killed_at, np.int64))
+            killed[rows[updated]] = False
+        return killed
 
     def fired(self, rows: slice, c: Candidates, cols: I64) -> None:
         """Interceptor rows ``rows`` were fired at the candidates' columns ``cols``: their

@@ -69,14 +69,18 @@ def gate(
     R: F64,
     *,
     gate_d2: float,
-    log_clutter_density: float,
+    log_clutter_density: float | F64,
     pd: F64,
+    tag: tuple[IP, IP] | None = None,
 ) -> Pairs:
     """Candidate pairs of tracks ``(x (n,6), P (n,6,6))`` and detections ``(z (m,3), R (m,3,3))``.
 
     ``gate_d2`` is the chi-square gate on the squared Mahalanobis distance (3 degrees of freedom);
-    ``log_clutter_density`` is ``ln(lambda)`` with lambda in m^-3; ``pd (n,)`` the detection
-    probability of each track by this sensor (clipped to [0.01, 0.99] in the cost).
+    ``log_clutter_density`` is ``ln(lambda)`` with lambda in m^-3 (or one per track, ``(n,)``);
+    ``pd (n,)`` the detection probability of each track by this sensor (clipped to [0.01, 0.99]
+    in the cost). ``tag``: the tracker of each track ``(n,)`` and of each detection ``(m,)``
+    when several trackers' batches go through at once; a track pairs only with its tracker's
+    detections.
     """
     n, m = x.shape[0], z.shape[0]
     if n == 0 or m == 0:
@@ -86,9 +90,14 @@ def gate(
         return _no_pairs()
     Ppos = P[:, :3, :3]
     ti, dj, nu = _pregate(x[live, :3], z, gate_d2 * spread(Ppos[live]), gate_d2 * spread(R))
+    ti = live[ti]
+    if tag is not None:
+        same = tag[0][ti] == tag[1][dj]
+        ti, dj, nu = ti[same], dj[same], nu[same]
     if ti.size == 0:
         return _no_pairs()
-    ti = live[ti]
+    if not isinstance(log_clutter_density, float):
+        log_clutter_density = log_clutter_density[ti]
     # np.take: row gathers of 2-D/3-D arrays, several times faster than fancy indexing
     Sinv, det = inv3(np.take(Ppos, ti, axis=0) + np.take(R, dj, axis=0))
     d2 = np.einsum("ki,ki->k", (Sinv @ nu[:, :, None])[:, :, 0], nu)
@@ -102,7 +111,7 @@ def gate(
 _COST_SLACK = 1e-3  # nats: a track is passed over only when its cost bound exceeds 0 by this
 
 
-def _may_pair(Ppos: F64, log_clutter_density: float, pd: F64) -> IP:
+def _may_pair(Ppos: F64, log_clutter_density: float | F64, pd: F64) -> IP:
     """Rows of the tracks that some detection could pair with at a negative cost.
 
     Exact screen before the pre-gate: ``|S| = |P + R| >= |P|`` for ``R`` positive

@@ -67,7 +67,7 @@ from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 from .fusion import covariance_intersection
 from .kalman import inv3, predict, spread
 from .measurement import converted_measurement
-from .tracker import TrackerConfig, step_sources
+from .tracker import Batch, TrackerConfig, step_many, step_sources
 from .tracks import Tracks
 
 __all__ = [
@@ -83,6 +83,7 @@ __all__ = [
     "assemble",
     "can_release",
     "gravity_enu",
+    "isin_ids",
     "measurements",
     "merge_reports",
     "picture_rows",
@@ -113,10 +114,13 @@ def _lookup(keys: I64, q: I64) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     return at, keys[at] == q
 
 
-def _isin(a: I64, b: I64) -> NDArray[np.bool_]:
-    """``np.isin(a, b)`` for integer arrays, by binary search in ``b`` sorted (the same answer,
-    without ``np.isin``'s fixed cost, which dominates on the few dozen tracks of a picture)."""
+def isin_ids(a: I64, b: I64) -> NDArray[np.bool_]:
+    """``np.isin(a, b)`` for integer arrays (track numbers), by binary search in ``b`` sorted
+    (the same answer, without ``np.isin``'s fixed cost, which dominates on the few dozen tracks
+    of a picture)."""
     return _lookup(np.sort(b), a)[1]
+
+
 
 
 # ----------------------------------------------------------------------------- measurements
@@ -241,12 +245,20 @@ def _scan(
     """One batch into the tracker: the gravity-shifted table, the reports ``z``, ``R``, what the
     simulation knows of each (``truth`` object row, ``kinds (m, N_KINDS)`` reports per kind of
     object merged in it, member ``bits``) and the detection probability ``p`` of each track."""
-    before = held.tracks
     after, det_of = step_sources(shifted, t, z, R, config=config, pd=lambda _: p)
+    return _labelled(held, after, det_of, truth, kinds, bits)
+
+
+def _labelled(held: LabelledTracks, after: Tracks, det_of: I64, truth: I64, kinds: I64,
+              bits: I64) -> LabelledTracks:
+    """The labels of ``held`` carried to the tracker's table ``after`` a batch of reports
+    (``det_of``: the report that updated or started each row, -1 none; the reports' ``truth``,
+    ``kinds``, ``bits`` as :func:`_scan` takes them)."""
+    before = held.tracks
     n = len(after)
     kept = after.id < before.next_id
     old = np.searchsorted(before.id, after.id[kept])
-    if z.shape[0] == 0:  # no report: tracks were only deleted
+    if truth.shape[0] == 0:  # no report: tracks were only deleted
         return LabelledTracks(after, held.labels[old])
     labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
     labels[kept] = held.labels[old]
@@ -265,8 +277,8 @@ def _scan(
     return LabelledTracks(after, labels)
 
 
-def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
-                  ) -> tuple[F64, F64, I64]:
+def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE,
+                  pairs: tuple[I64, I64] | None = None) -> tuple[F64, F64, I64]:
     """Reports of several sensors at one time merged into one report per object.
 
     Two reports of different sensors (``group``) may be of one object when the squared
@@ -279,45 +291,32 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
     each report in turn
     (parallel and sequential measurement fusion agree; Bar-Shalom, Willett & Tian, *Tracking
     and Data Fusion*, 2011, ch. 8). Returns the merged ``z (k, 3)``, ``R (k, 3, 3)`` and, per
-    input report, the merged report it went into ``(m,)``.
+    input report, the merged report it went into ``(m,)``. ``pairs``: the reports' pairs
+    (:func:`mutual_pairs`), when already known.
     """
     m = z.shape[0]
     if m <= 1 or np.all(group == group[0]):
         return z, R, np.arange(m, dtype=np.int64)
-    tr = spread(R)  # exact pre-test (kalman.spread), before any inversion
-    near = cdist(z, z, "sqeuclidean") <= gate_d2 * (tr[:, None] + tr[None, :])
-    near &= group[:, None] < group[None, :]  # each pair once, never within a sensor
-    ii, jj = np.nonzero(near)
-    if ii.size:
-        Sinv, _ = inv3(np.take(R, ii, axis=0) + np.take(R, jj, axis=0))
-        nu = z[ii] - z[jj]
-        d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
-        ok = d2 < gate_d2
-        ii, jj, d2 = ii[ok], jj[ok], d2[ok]
-    if ii.size == 0:
+    ii, jj = mutual_pairs(z, R, group, gate_d2) if pairs is None else pairs
+    if ii.size == 0:  # no pair in the gate (else its nearest pair is mutual)
         return z, R, np.arange(m, dtype=np.int64)
-    # keep a pair only if each report is the other's nearest among its sensor's reports
     n_groups = int(group.max()) + 1
-    mutual = _first_per_key(ii * n_groups + group[jj], d2) & _first_per_key(
-        jj * n_groups + group[ii], d2)
-    ii, jj = ii[mutual], jj[mutual]
     comp = _components(ii, jj, m)
-    # clean components: every sensor at most once
-    size = np.bincount(comp)
-    _, first = np.unique(comp * n_groups + group, return_index=True)
-    sensors = np.bincount(comp[first], minlength=size.size)
-    clean = (size == sensors)[comp]
-    into = np.full(m, -1, np.int64)
-    labels = np.unique(comp[clean])
-    info, _ = inv3(R[clean])
-    at = np.searchsorted(labels, comp[clean])
+    # clean components: every sensor at most once (ambiguous: a sensor's key twice)
+    key = np.sort(comp * n_groups + group)
+    twice = key[1:][key[1:] == key[:-1]] // n_groups
+    clean = ~isin_ids(comp, twice) if twice.size else np.ones(m, bool)
+    zc, Rcl = (z, R) if not twice.size else (z[clean], R[clean])
+    labels, at = np.unique(comp[clean], return_inverse=True)
+    info, _ = inv3(Rcl)
     Isum = _sum_by(at, info, labels.size)
-    Iz = _sum_by(at, np.einsum("kij,kj->ki", info, z[clean]), labels.size)
+    Iz = _sum_by(at, np.einsum("kij,kj->ki", info, zc), labels.size)
     Rc, _ = inv3(Isum)
     zs, Rs = [np.einsum("kij,kj->ki", Rc, Iz)], [0.5 * (Rc + np.swapaxes(Rc, 1, 2))]
+    into = np.full(m, -1, np.int64)
     into[clean] = at
     k = labels.size
-    for c in np.unique(comp[~clean]).tolist():  # ambiguous groups: few, small
+    for c in np.unique(twice).tolist():  # ambiguous groups: few, small
         idx = np.flatnonzero(comp == c)
         zc, Rcc, local = _merge_in_turn(z[idx], R[idx], group[idx], gate_d2)
         into[idx] = k + local
@@ -325,6 +324,44 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE
         Rs.append(Rcc)
         k += zc.shape[0]
     return np.concatenate(zs), np.concatenate(Rs), into
+
+
+def mutual_pairs(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE) -> tuple[I64, I64]:
+    """The pairs ``(i, j)``, ``i < j``, of :func:`merge_reports`: reports of different sensors
+    (``group``) inside the chi-square gate, each the other's nearest among its sensor's reports.
+
+    Dropping every report of some sensors drops exactly the pairs with one of them: a report's
+    nearest among another sensor's reports does not depend on the others' (what
+    :meth:`CoalitionTracker.scan` uses for trackers fed by fewer sensors)."""
+    m = z.shape[0]
+    if m <= 1:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    tr = spread(R)  # exact pre-test (kalman.spread), before any inversion
+    near = cdist(z, z, "sqeuclidean") <= gate_d2 * (tr[:, None] + tr[None, :])
+    near &= group[:, None] < group[None, :]  # each pair once, never within a sensor
+    ii, jj = np.divmod(np.flatnonzero(near), m)  # np.nonzero's pairs, without its 2-D cost
+    if ii.size == 0:
+        return ii, jj
+    Sinv, _ = inv3(np.take(R, ii, axis=0) + np.take(R, jj, axis=0))
+    nu = z[ii] - z[jj]
+    d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+    ok = d2 < gate_d2
+    ii, jj, d2 = ii[ok], jj[ok], d2[ok]
+    # keep a pair only if each report is the other's nearest among its sensor's reports
+    n_groups = int(group.max()) + 1
+    mutual = _first_per_key(ii * n_groups + group[jj], d2) & _first_per_key(
+        jj * n_groups + group[ii], d2)
+    return ii[mutual], jj[mutual]
+
+
+def _pairs_among(pairs: tuple[I64, I64], rows: I64, m: int) -> tuple[I64, I64]:
+    """The ``pairs`` of ``m`` reports with both ends in ``rows`` (increasing), numbered as
+    rows of ``rows``."""
+    local = np.full(m, -1, np.int64)
+    local[rows] = np.arange(rows.size)
+    ii, jj = local[pairs[0]], local[pairs[1]]
+    both = (ii >= 0) & (jj >= 0)
+    return ii[both], jj[both]
 
 
 def _sum_by(at: I64, values: F64, n: int) -> F64:
@@ -389,7 +426,9 @@ def _merge_in_turn(z: F64, R: F64, group: I64, gate_d2: float) -> tuple[F64, F64
                                + np.einsum("kij,kj->ki", Ib, zg[gj]))
             FR[fi] = 0.5 * (Rf + np.swapaxes(Rf, 1, 2))
             into[rows[gj]] = fi
-        rest = np.setdiff1d(np.arange(rows.size), gj)
+        unpaired = np.ones(rows.size, bool)
+        unpaired[gj] = False
+        rest = unpaired.nonzero()[0]  # np.setdiff1d(arange, gj), without its fixed cost
         into[rows[rest]] = k + np.arange(rest.size)
         Fz = np.concatenate([Fz, zg[rest]])
         FR = np.concatenate([FR, Rg[rest]])
@@ -616,7 +655,7 @@ class TrackNumbers:
 
     def keep(self, keys: I64) -> TrackNumbers:
         """Only the source tracks ``keys`` (those still held by their trackers)."""
-        ok = _isin(self.key, keys)
+        ok = isin_ids(self.key, keys)
         return TrackNumbers(self.key[ok], self.number[ok], self.born[ok], self.fresh)
 
 
@@ -667,7 +706,7 @@ def assemble(
         pic = _join(pic, b, ia, ib, iterations)
         # a joined pair shown under two numbers: the older stays, the younger merges into it
         p, cur = prior[ib], pic.id[ia]
-        merge = (p >= 0) & (p != cur) & ~_isin(p, pic.id)
+        merge = (p >= 0) & (p != cur) & ~isin_ids(p, pic.id)
         older = merge & ((pborn[ib] < row_born[ia]) | ((pborn[ib] == row_born[ia]) & (p < cur)))
         ids = pic.id.copy()
         ids[ia] = np.where(older, p, cur)
@@ -677,7 +716,7 @@ def assemble(
         # the member's other tracks: under their number when no row holds it, else their own
         rest = np.setdiff1d(np.arange(len(b)), ib)
         p = prior[rest]
-        free = (p >= 0) & ~_isin(p, ids)
+        free = (p >= 0) & ~isin_ids(p, ids)
         free &= _first_of_each(np.where(free, p, -1 - np.arange(rest.size)))
         extra = dataclasses.replace(b.take(rest), id=np.where(free, p, own[rest]))
         n_before = len(pic)
@@ -692,7 +731,7 @@ def assemble(
     row_born = np.where(ids == pic.id, row_born, t)
     pic = pic.numbered(ids, release_bits(pic.members, allowed))
     # the new entries: every source track shown now; the others keep theirs, merges applied
-    old = ~_isin(numbers.key, key)
+    old = ~isin_ids(numbers.key, key)
     key = np.concatenate([key, numbers.key[old]])
     number = np.concatenate([ids[at], _follow(numbers.number[old], losers, winners)])
     born = np.concatenate([row_born[at], numbers.born[old]])
@@ -722,9 +761,10 @@ def _distinct(ids: I64, keys: I64, rows: I64, fresh: int) -> tuple[I64, int]:
     """The picture's numbers made distinct: a row whose number an earlier row holds takes the
     own number of its first source track (``keys``, on picture rows ``rows``), or a fresh
     number if that is taken too. Returns the numbers and the fresh-number counter."""
-    dup = ~_first_of_each(ids)
-    if not dup.any():
+    s = np.sort(ids)
+    if not (s[1:] == s[:-1]).any():  # distinct already (the usual case)
         return ids, fresh
+    dup = ~_first_of_each(ids)
     out = ids.copy()
     first_key = np.full(ids.size, -1, np.int64)
     first_key[rows[::-1]] = keys[::-1]
@@ -781,7 +821,7 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
     track holds any more (``numbers``, already cleared of ended source tracks) moves from it to
     ``ended``. Returns the picture, numbers, last shown states and ended tracks after it."""
     t = pic.t
-    held = _isin(shown.number, numbers.number)
+    held = isin_ids(shown.number, numbers.number)
     if not held.all():
         gone = ~held
         ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[gone]])
@@ -814,7 +854,7 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
                 born_now = numbers.first_shown(pic.id)
     # the last state shown under each number: this picture's rows replace theirs
-    old = ~_isin(shown.number, pic.id)
+    old = ~isin_ids(shown.number, pic.id)
     cat = np.concatenate
     shown = EndedTracks(cat([shown.number[old], pic.id]), cat([shown.born[old], born_now]),
                         cat([shown.x[old], pic.x]), cat([shown.P[old], pic.P]),
@@ -966,7 +1006,9 @@ class CoalitionTracker:
         # the merged batch of a set of reports (trackers fed the same reports share it: those
         # fed by the same sensors, or by sensors that differ only by some that report nothing)
         merged: dict[bytes, tuple[F64, F64, I64, I64, I64]] = {}
+        pairs: tuple[I64, I64] | None = None  # of all the reports, once needed
         batch = np.zeros(len(self.owner), bool)
+        work: list[tuple[int, Batch, tuple[I64, I64, I64]]] = []  # stepped together below
         for k in range(len(self.feeds)):
             mine = sensors[self._fed[k, owners]]
             if not mine.size:
@@ -981,21 +1023,26 @@ class CoalitionTracker:
             rows = batch[det.sensor].nonzero()[0]
             batch_of = merged.get(rows.tobytes())
             if batch_of is None:
-                batch_of = merged[rows.tobytes()] = self._merged(det, z, R, kind, rows)
+                pairs = mutual_pairs(z, R, det.sensor) if pairs is None else pairs
+                batch_of = merged[rows.tobytes()] = self._merged(
+                    det, z, R, kind, rows, _pairs_among(pairs, rows, len(det)))
             zf, Rf, truth, kinds, bits = batch_of
             if zf.shape[0] == 0 and not p_each.any():
                 continue
             # seen by at least one of the sensors; false alarms from any of them
             p = 1.0 - np.prod(1.0 - p_each, axis=0)
-            self.tables[k] = _scan(held, shifted, t, zf, Rf, truth, kinds, bits,
-                                   self._config(mine), p)
+            work.append((k, (shifted, zf, Rf, self._config(mine), p), (truth, kinds, bits)))
+        if work:
+            stepped = step_many([b for _, b, _ in work], t)
+            for (k, _, labels), (after, det_of) in zip(work, stepped, strict=True):
+                self.tables[k] = _labelled(self.tables[k], after, det_of, *labels)
 
-    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, rows: I64
-                ) -> tuple[F64, F64, I64, I64, I64]:
-        """The reports ``rows`` merged per object (:func:`merge_reports`) with their
-        simulation labels: ``z``, ``R``, the object of each merged report's first report, its
-        reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
-        zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows])
+    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, rows: I64,
+                pairs: tuple[I64, I64]) -> tuple[F64, F64, I64, I64, I64]:
+        """The reports ``rows`` merged per object (:func:`merge_reports`, their ``pairs``) with
+        their simulation labels: ``z``, ``R``, the object of each merged report's first report,
+        its reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
+        zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows], pairs=pairs)
         m = zf.shape[0]
         first = np.full(m, rows.size, np.int64)
         np.minimum.at(first, into, np.arange(rows.size))
