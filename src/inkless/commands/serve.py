@@ -265,6 +265,9 @@ def node_command(
     ca: Annotated[Path | None, typer.Option(
         "--ca", help="Trust this certificate (PEM) for a wss:// service (e.g. self-signed).")
     ] = None,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Keep trying this many seconds while nothing answers at --url "
+        "(a service still loading its scenario).")] = 60.0,
 ) -> None:
     """A member node: join the service with the office-holder key, push the member's plots,
     keep its stream (docs/service.md)."""
@@ -279,7 +282,7 @@ def node_command(
         trust = _trust(ca) if ca is not None else None
         ended = asyncio.run(run_node(member, k, url, dump, duration,
                                      simulated(cantco, ignore_orders, doc, letter_at), trust,
-                                     typer.echo))
+                                     typer.echo, wait))
     except InklessError as e:
         fail(e)
     except NodeRefused as e:

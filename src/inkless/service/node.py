@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -177,22 +178,42 @@ def simulated(cantco: str | None = None, ignore_orders: bool = False,
 async def run_node(member: str, key: Ed25519PrivateKey, url: str, dump: Path | None = None,
                    duration_s: float | None = None,
                    answer: Answer | None = None, ssl: SSLContext | None = None,
-                   tell: Callable[[str], None] | None = None) -> str:
+                   tell: Callable[[str], None] | None = None, wait_s: float = 0.0) -> str:
     """Run a node until the session ends (``"ended"``) or ``duration_s`` wall-clock seconds
     pass (``"duration"``); :class:`NodeRefused` if the service refuses it. ``answer``: what
     the node sends back for a message (default :func:`simulated`); ``ssl``: the context for a
     ``wss://`` service (None: the system's trust); ``tell``: where the line ``map: URL`` goes
     when the service admits the node (the web map's address with the member's map token,
-    :func:`map_url`; None: nowhere)."""
+    :func:`map_url`; None: nowhere); ``wait_s``: how long to keep trying while nothing answers
+    at ``url`` (:func:`_patient`)."""
     out = _append(dump) if dump is not None else None
     node = _Node(member, key, out, last_seq(dump), answer or simulated(), tell, url)
     try:
-        return await asyncio.wait_for(_session(node, url, ssl), duration_s)
+        return await asyncio.wait_for(_patient(node, url, ssl, wait_s), duration_s)
     except TimeoutError:
         return "duration"
     finally:
         if out is not None:
             out.close()
+
+
+class _Unreachable(NodeRefused):
+    """Nothing answers at the service's address (yet)."""
+
+
+async def _patient(node: _Node, url: str, ssl: SSLContext | None, wait_s: float) -> str:
+    """:func:`_session`, tried again every half second while nothing answers at ``url``, for
+    up to ``wait_s`` seconds (a service still loading its scenario); a node cut off that way
+    mid-session comes back from its last number, as a restarted one would."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return await _session(node, url, ssl)
+        except _Unreachable as e:
+            if time.monotonic() >= deadline:
+                raise NodeRefused(f"{e.reason} after {wait_s:g} s; is the service running?"
+                                  ) from None
+            await asyncio.sleep(0.5)
 
 
 async def _session(node: _Node, url: str, ssl: SSLContext | None) -> str:
@@ -220,5 +241,5 @@ async def _session(node: _Node, url: str, ssl: SSLContext | None) -> str:
                           f"{': ' + e.rcvd.reason if e.rcvd and e.rcvd.reason else ''})"
                           ) from None
     except OSError as e:
-        raise NodeRefused(f"cannot reach {url}: {e.strerror or e}") from None
+        raise _Unreachable(f"cannot reach {url}: {e.strerror or e}") from None
     raise NodeRefused("connection closed by the service before the end")
