@@ -328,6 +328,7 @@ class Engine:
             active = active & self.patrols.on[us]
             avail = avail & active
             geo &= self.patrols.reach(t, us, o, self.dt)  # nor beyond its fuel
+            geo &= ~self.patrols.hold(t, us, fz.point, units)  # batteries hold fire there
         ok = geo & avail[:, None]
         if self.declined:
             ok &= ~self.barred(us, c)
@@ -500,12 +501,14 @@ def _launched(rec: Record) -> Record:
 
 
 def run(scenario: Scenario, seed: int, replication: int = 0, solver: Solver = "fast",
-        picture: PictureName = "perfect", gates: Gates | None = None) -> Record:
-    """Simulate the scenario once (:class:`Engine`); return the record. The engine's memory,
-    freed, is given back to the system before the after-action (:func:`_give_back_freed`)."""
-    record = Engine(scenario, seed, replication, solver, picture, gates).run()
+        picture: PictureName = "perfect", gates: Gates | None = None,
+        record: bool = True) -> Record:
+    """Simulate the scenario once (:class:`Engine`; ``record=False``: without the
+    after-action's recorder); return the record. The engine's memory, freed, is given back to
+    the system before the after-action (:func:`_give_back_freed`)."""
+    out = Engine(scenario, seed, replication, solver, picture, gates, record=record).run()
     _give_back_freed()
-    return record
+    return out
 
 
 def _give_back_freed() -> None:

@@ -69,12 +69,10 @@ def run_figures(arm: Arm, seed: int, replication: int) -> dict[str, float]:
     """One replication's compared figures (:data:`~.counterfactual.FIGURES`): outcomes of the
     decisions, so the engine runs without the after-action's recorder (on the tracked picture
     its scoring and identity logging cost time and memory; the decisions are the same)."""
-    from inkless.engine import Engine
-
     from .counterfactual import figures
 
-    record = Engine(arm.scenario, seed, replication, arm.solver, arm.picture, arm.gates,
-                    record=False).run()
+    record = run(arm.scenario, seed, replication, solver=arm.solver, picture=arm.picture,
+                 gates=arm.gates, record=False)
     return figures(results(record, solver=arm.solver))
 
 
