@@ -445,3 +445,41 @@ def test_the_withheld_shot_counterfactual_puts_the_aircraft_where_it_was(seed: i
         could[w.obj[near & (w.bit == BLOCKED_NOT_HOSTILE)]] |= free
     assert could.any()
     assert ((rec.blocked & BLOCKED_NOT_HOSTILE) > 0)[could].all()
+
+
+_BATTERY = FLOWN.replace(
+    "sensors:",
+    "  - {id: sam, max_range_km: 40, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}\n"
+    "fire_units:\n"
+    "  - {id: bty, owner: A, position: {lat_deg: 31.15, lon_deg: 35.0}, interceptor: sam,\n"
+    "     rounds: 20, channels: 2, reload_s: 5}\n"
+    "sensors:",
+).replace("count: 4, speed_mps: 50", "count: 10, speed_mps: 50").replace(
+    "launch_window_s: [200, 260]", "launch_window_s: [200, 600]")
+
+
+@pytest.mark.parametrize("picture", ["perfect", "tracked"])
+def test_a_battery_holds_fire_on_the_sector_where_a_fighter_engages(
+        picture: PictureName) -> None:
+    """A battery beside the station and a stream of drones through it: while a patrol aircraft
+    flies a vector (from its shot until it reaches its intercept point), the battery fires at
+    no threat whose intercept point lies within the aircraft's missile reach (30 km) of where
+    the aircraft is, and it still fires elsewhere and at other times. Before: the battery fired
+    into that sector while the fighter was there."""
+    sc = parse_scenario(_BATTERY, "cap.yaml")
+    rec = Engine(sc, seed=1, picture=picture).run()
+    s, f, units = rec.patrols, rec.flight, rec.tables.units
+    assert s is not None and len(s.dashes) > 0
+    bty = units.id.index("bty")
+    mine = np.flatnonzero(f.unit[: f.n] == bty)
+    assert mine.size > 0
+    d = s.dashes
+    into = []
+    for k in mine.tolist():
+        t = float(f.fire_time[k])
+        at = s.positions(t)[0]
+        for e in np.flatnonzero((d.start <= t) & (t < d.start + d.dash_s)).tolist():
+            gap = float(np.linalg.norm(f.point[k] - at[d.row[e]]))
+            if gap < 30e3:
+                into.append((t, s.ids[d.row[e]], round(gap)))
+    assert into == []

@@ -134,6 +134,25 @@ class Patrols:
             out[mine] = self.vectors.feasible[us[mine] - self.rows[0]]
         return out
 
+    def hold(self, t: float, us: I64, point: F64, units: FireUnitTable) -> B:
+        """``(us, k)``: the pairs of units ``us`` and candidates whose intercept ``point (us, k,
+        3)`` (ECEF m) a surface unit must not take at ``t`` (s) because a coalition fighter is
+        engaging there: the point lies within the reach (``units.r_max``) of a patrol aircraft
+        flying a vector to an intercept (from its shot until it reaches the intercept point),
+        from where it is. Batteries hold fire on that sector while it engages; the aircraft
+        themselves are not held (one target, one shooter keeps them apart)."""
+        out = np.zeros(point.shape[:2], bool)
+        d = self.sorties.dashes
+        engaging = np.unique(d.row[(d.start <= t) & (t < d.start + d.dash_s)])
+        surface = us < self.rows[0]
+        if not (engaging.size and surface.any()):
+            return out
+        at = self.sorties.positions(t)[0][engaging]  # (e, 3)
+        reach = units.r_max[self.rows[engaging]]
+        gap = np.linalg.norm(point[surface][:, :, None, :] - at, axis=-1)  # (s, k, e)
+        out[surface] = (gap < reach).any(axis=-1)
+        return out
+
     def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64) -> None:
         """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s): each
         patrol aircraft among them flies its vector at dash speed to the intercept and back to

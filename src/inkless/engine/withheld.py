@@ -8,8 +8,9 @@ for the threat killed on it: ``BLOCKED_ASSESSED_KILLED``) while some available u
 feasible shot at it that the gates allow, evaluated for its true class ("had it been engaged"),
 gets that bit. The screen, the feasibility and the availability are the decision path's own
 (:mod:`inkless.engine.screen`), on the state of the defence at that cycle; patrol aircraft are
-where their sorties as flown had them then, available only on station and within their fuel
-(:meth:`inkless.engine.patrols.Patrols.fly` and :meth:`~inkless.engine.patrols.Patrols.reach`,
+where their sorties as flown had them then, available only on station and within their fuel,
+and batteries hold fire where a fighter engages (:meth:`inkless.engine.patrols.Patrols.fly`,
+:meth:`~inkless.engine.patrols.Patrols.reach`, :meth:`~inkless.engine.patrols.Patrols.hold`,
 as in the decision).
 """
 
@@ -77,8 +78,9 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
                                                c.options)
             geo, keys = fz.feasible, c.keys
             feasible_ever[keys[geo.any(axis=0)]] = True
-            if patrols is not None:  # as in the decision: on station, within its fuel
-                avail = avail & patrols.on[c.options.us]
-                geo = geo & patrols.reach(w.t, c.options.us, c.options, dt)
+            if patrols is not None:  # as in the decision: on station, within its fuel, and
+                avail = avail & patrols.on[c.options.us]  # no battery into a fighter's sector
+                geo = (geo & patrols.reach(w.t, c.options.us, c.options, dt)
+                       & ~patrols.hold(w.t, c.options.us, fz.point, units))
             ok = geo & (codes == 0) & avail[:, None]
             blocked[keys[ok.any(axis=0)]] |= bit
