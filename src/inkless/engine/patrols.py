@@ -105,6 +105,24 @@ class Patrols:
         return dataclasses.replace(tables, sensors=new)
 
     @staticmethod
+    def radar_positions(sorties: Sorties, sensor_ids: tuple[str, ...], times: F64,
+                        pos: F64) -> F64:
+        """``pos (k, s, 3)`` (ECEF m, the sensors at ``times (k,)`` s, e.g. from their routes)
+        with the columns of the patrols' radars (``PATROL.F.A.radar``, :meth:`radars`) where
+        their aircraft's ``sorties`` as flown have them (vectors included; at the base on the
+        ground): the route :meth:`radars` adds is the schedule, flown at cruise."""
+        ids = {a: i for i, a in enumerate(sorties.ids)}
+        cols = [(i, ids[s[: -len(".radar")]]) for i, s in enumerate(sensor_ids)
+                if s.endswith(".radar") and s[: -len(".radar")] in ids]
+        if not cols:
+            return pos
+        out = np.array(pos, dtype=np.float64)
+        at, _ = sorties.track(np.asarray(times, np.float64))
+        s, a = (np.array(c) for c in zip(*cols, strict=True))
+        out[:, s] = at[:, a]
+        return out
+
+    @staticmethod
     def moving(units: FireUnitTable) -> FireUnitTable:
         """A copy of ``units`` whose positions :meth:`fly` may change."""
         return dataclasses.replace(units, ecef=units.ecef.copy())

@@ -102,14 +102,22 @@ def _sics(tables: Tables) -> None:
 def write_run_plots(record: Record, sensor_pos: F64, out_dir: Path) -> tuple[int, int]:
     """Write each radar's plots of ``record`` as CAT048, ``out_dir/radar-<SIC>-<id>.ast``, one
     data block per scan with plots. ``sensor_pos (ticks, s, 3)`` the radars' ECEF positions at
-    the decision ticks (:meth:`inkless.simulation.SensorPlatforms.grid`). Returns the plots
-    written and those left out (outside CAT048's ranges: slant range >= 256 NM, height outside
-    +-62.4 km)."""
+    the decision ticks (:meth:`inkless.simulation.SensorPlatforms.grid`); a patrol's radar is
+    taken where its aircraft flew (``record.patrols``,
+    :meth:`inkless.engine.patrols.Patrols.radar_positions`), not on its scheduled route.
+    Returns the plots written and those left out (outside CAT048's ranges: slant range >=
+    256 NM, height outside +-62.4 km)."""
+    from inkless.engine.patrols import Patrols
+
     tr, tables = record.tracked, record.tables
     if tr is None or tr.scans is None:
         return 0, 0
     _sics(tables)
     sc, dt = tr.scans, record.scenario.settings.scan_period_s
+    if record.patrols is not None:
+        sensor_pos = Patrols.radar_positions(record.patrols, tables.sensors.id,
+                                             np.arange(len(sensor_pos), dtype=np.float64) * dt,
+                                             sensor_pos)
     base = _midnight_s(record.scenario.settings.epoch)
     rae = sc.plot_rae.astype(np.float64)
     tick = np.rint(sc.plot_t / dt).astype(np.int64)
