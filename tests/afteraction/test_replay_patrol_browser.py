@@ -1,0 +1,94 @@
+"""The report's map shows the patrol aircraft moving and each vector to an intercept (issue 14,
+"Done when"), in a real browser (Debian's chromium driven by playwright). A screenshot is saved
+to ``out/test-artifacts/replay-patrols.png`` (looked at by hand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from typer.testing import CliRunner
+
+from inkless.cli import app
+from inkless.engine import run
+from inkless.scenario import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "out" / "test-artifacts"
+
+CAP = """\
+name: cap
+settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 1500, scan_period_s: 5, seed: 1}
+members:
+  - {id: A, name: Alpha, role: host}
+assets:
+  - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
+interceptors:
+  - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
+sensors:
+  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, lon_deg: 35.0},
+     range_km: {drone: 200, civil: 200}, scan_period_s: 5}
+patrols:
+  - {id: cap1, owner: A, base: {lat_deg: 31.0, lon_deg: 35.0},
+     station: {centre: {lat_deg: 31.2, lon_deg: 35.05, alt_m: 6000}, radius_km: 10},
+     interceptor: aam, missiles_per_aircraft: 2, aircraft_per_flight: 2, flights: 1,
+     cruise_speed_mps: 200, dash_speed_mps: 300, endurance_s: 2400, reserve_s: 300}
+raid:
+  waves:
+    - {id: early, threat_class: drone, count: 4, speed_mps: 50, altitude_m: 1500,
+       launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [200, 260]}
+"""
+
+
+def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path) -> None:
+    """``inkless run`` (perfect picture, seed 1), the report opened offline: at the middle of
+    each vector's dash the map draws as many vectors (dashed lines from where the aircraft
+    fired to its intercept point) as the run's aircraft are flying then, the aircraft's
+    arrowheads move between two times, and once every aircraft is back or home no vector is
+    drawn. Before: no vector was ever drawn (none was flown)."""
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
+    (tmp_path / "cap.yaml").write_text(CAP)
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "cap.yaml"), "--out",
+                                   str(tmp_path / "out"), "--picture", "perfect", "--seed", "1",
+                                   "--no-rule-costs"])
+    assert res.exit_code == 0, res.output
+    s = run(parse_scenario(CAP, "cap.yaml"), 1, picture="perfect").patrols
+    assert s is not None and len(s.dashes) >= 2
+    d = s.dashes
+    until = [min(a + b + c, float(s.bingo[r])) for a, b, c, r in
+             zip(d.start, d.dash_s, d.back_s, d.row, strict=True)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        problems: list[str] = []
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto((tmp_path / "out" / "report.html").as_uri())
+        page.wait_for_selector("#ink-replay .leaflet-container")
+        assert "a vector to an intercept" in page.locator("#replay").inner_text()  # legend
+
+        def move(t: float) -> None:
+            page.eval_on_selector("#replay-time", "(s, t) => { s.value = String(t); "
+                                  "s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
+
+        for e in range(len(d)):
+            t = round(float(d.start[e] + d.dash_s[e] / 2))
+            want = sum(1 for a, u in zip(d.start, until, strict=True) if a <= t <= u)
+            move(t)
+            assert page.locator("path.ink-vector").count() == want, t
+            assert page.locator("path.ink-vector-point").count() == want, t
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.mouse.move(0, 0)
+        page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
+        page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay-patrols.png"))
+        move(float(d.start[0]) - 20.0)
+        before = page.locator(".ink-aircraft").first.bounding_box()
+        move(float(d.start[0]) - 5.0)
+        after = page.locator(".ink-aircraft").first.bounding_box()
+        assert before is not None and after is not None and before != after
+        move(max(until) + 5.0)
+        assert page.locator("path.ink-vector").count() == 0
+        browser.close()
+    assert problems == []
