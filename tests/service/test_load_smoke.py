@@ -31,10 +31,10 @@ bench = _bench()
 
 
 def test_tiny_load_session_loses_nothing_and_times_every_cycle(tmp_path: Path) -> None:
-    # 5 drones and a cruise missile launched 20-80 km out: in both radars' cover and a fire
-    # unit's reach (``inkless run`` of this scenario fires twice, at 20 s and 35 s)
-    # the second node stopped (SIGSTOP) for 3 s of the 10 s session, then let go on
-    setup = bench.prepare(tmp_path, members=2, threats=6, duration_s=60.0, launch_km=50.0)
+    # 10 drones and 2 cruise missiles launched 10-70 km out: in both radars' cover and a fire
+    # unit's reach (``inkless run`` of this scenario fires at 16, 22 and 40 s); the second
+    # node stopped (SIGSTOP) for 3 s of the 10 s session, then let go on
+    setup = bench.prepare(tmp_path, members=2, threats=12, duration_s=60.0, launch_km=40.0)
     stall = bench.Stall(setup.members[1], at_s=2.0, for_s=3.0)
     f = bench.figures(bench.run(setup, speed=6.0, stall=stall))
     assert f["node_failures"] == 0, [(tmp_path / f"{m}.log").read_text() for m in setup.members]
