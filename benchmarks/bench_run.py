@@ -77,7 +77,9 @@ def measure(scenario: Path, solver: str, picture: str) -> dict[str, Any]:
 
 def make_run(scenario: Path) -> dict[str, float]:
     """``inkless run SCENARIO`` as ``make run`` runs it (into a temporary directory): its wall
-    time (s) and the largest peak memory of its processes (MB)."""
+    time (s), the largest peak memory of its processes (MB), their CPU time (s: user and
+    system) and the machine's load average at the end (on a shared machine the wall time
+    is the CPU time's share of what is left)."""
     inkless = Path(sys.executable).parent / "inkless"
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
@@ -88,7 +90,8 @@ def make_run(scenario: Path) -> dict[str, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"inkless run {scenario} failed (exit {proc.returncode})")
-    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024.0}
+    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024.0,
+            "cpu_s": usage.ru_utime + usage.ru_stime, "load": os.getloadavg()[0]}
 
 
 def report_make_run(scenarios: list[Path], repeat: int) -> None:
@@ -101,15 +104,17 @@ def report_make_run(scenarios: list[Path], repeat: int) -> None:
         runs = [make_run(path) for _ in range(repeat)]
         wall = statistics.median(r["wall_s"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
+        cpu = (f"; CPU {statistics.median(r['cpu_s'] for r in runs):.1f} s, load "
+               f"{max(r['load'] for r in runs):.1f}")
         if reference is None:
             reference = wall
             met = wall < MAKE_RUN_GOAL_S and peak < GOAL_MB
             print(f"  {path.stem:<16} wall {wall:7.1f} s (goal {MAKE_RUN_GOAL_S:.0f} s, ratio "
-                  f"{wall / MAKE_RUN_GOAL_S:.2f}), peak memory {peak:5.0f} MB per process (goal "
-                  f"{GOAL_MB:.0f} MB): {'met' if met else 'NOT met'}")
+                  f"{wall / MAKE_RUN_GOAL_S:.2f}{cpu}), peak memory {peak:5.0f} MB per process "
+                  f"(goal {GOAL_MB:.0f} MB): {'met' if met else 'NOT met'}")
         else:
             print(f"  {path.stem:<16} wall {wall:7.1f} s (ratio to {scenarios[0].stem} "
-                  f"{wall / reference:.2f}), peak memory {peak:5.0f} MB per process")
+                  f"{wall / reference:.2f}{cpu}), peak memory {peak:5.0f} MB per process")
 
 
 def main() -> None:
