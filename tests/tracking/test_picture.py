@@ -154,6 +154,36 @@ def test_labels_follow_the_tracker() -> None:
     assert np.all(held.members[conf] == np.uint64(1 << 3))
 
 
+def test_a_track_that_moves_to_another_object_is_labelled_with_it() -> None:
+    """A track follows a coalition fighter for 40 scans; then the fighter's reports stop and a
+    drone's come from where the track is (the fighter passed it on an intercept, the tracker
+    took the drone's reports): from the 4th of them on the track is labelled with the drone, the
+    object it follows. Before: the streaming majority kept the fighter's label for as many
+    scans as the fighter had fed it, so the scoring took a drone's track held friend for a
+    friend held friend, and a shot at it for a shot at the drone (tests/engine/
+    test_patrols_run.py's cap scenario, seed 1: a track labelled drone 6 followed aircraft 8,
+    declared friend, for minutes). A single report of another object (a false alarm, a
+    crossing) does not move the label."""
+    rng = np.random.default_rng(11)
+    start = FRAME.from_ecef(ecef_from_geodetic(31.5 * D, 35.5 * D, 6000.0).reshape(1, 3))[0]
+    vel = np.array([-200.0, 0.0, 0.0])
+    held = LabelledTracks.empty()
+    sig = np.array([30.0, 0.1 * D, 0.1 * D])
+    for k in range(50):
+        t = 5.0 * k
+        obj = 8 if k < 40 else 6  # the fighter, then the drone where the track is
+        if k == 20:
+            obj = 5  # one report of a third object
+        det = polar_reports(FRAME.to_ecef((start + vel * t)[None]), rng, sig)
+        det = Detections(**{**{f: getattr(det, f) for f in det.__slots__},
+                            "truth": np.array([obj])})
+        z, R = measurements(det)
+        held = track_scan(held, t, det, z, R, np.array([KIND_CIVIL if obj == 8 else 2]), 0,
+                          PICTURE_CONFIG, 0.9)
+        assert held.obj.tolist() == ([8] if k < 43 else [6])
+    assert held.votes.tolist() == [[0, 0, 11, 39, 0]]  # the kinds: every detection counted
+
+
 def spd(rng: np.random.Generator, k: int, scale: float) -> np.ndarray:
     A = rng.normal(size=(k, 3, 3)) * scale
     return A @ A.transpose(0, 2, 1) + scale**2 * np.eye(3)

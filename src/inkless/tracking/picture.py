@@ -41,8 +41,11 @@ than its own sensors alone would give.
 
 Simulation labels (never used by the tracker): each detection's truth object travels with it;
 each track counts its detections per kind of object (the threat classes, civil, false alarm) and
-keeps the object that produced most of them (Boyer-Moore streaming majority vote, which is that
-object whenever it produced more than half). They score the picture and the identification in
+is labelled with the object it follows: a Boyer-Moore streaming majority vote whose counter is
+held at :data:`_RUN_CAP`, so that the label moves to another object once the track has taken
+``_RUN_CAP + 1`` of its detections in a row (a track that moved from a fighter to the drone it
+was intercepting is the drone's), never on one stray detection. They score the picture and the
+identification in
 the after-action (``kind``: the kind that produced most of a track's detections); decisions use
 the identification stage's identities, never these labels. The tracker step says which
 detection updated or started each track (:func:`inkless.tracking.step_sources`).
@@ -190,6 +193,10 @@ def predict_to(tracks: Tracks, t: float, q: float, frame: EnuFrame) -> tuple[F64
 # ----------------------------------------------------------------------------- labelled tracks
 _MEMBERS, _VOTES, _OBJ, _RUN = 0, slice(1, 1 + N_KINDS), 1 + N_KINDS, 2 + N_KINDS
 _LABEL_COLUMNS = 3 + N_KINDS
+#: The label's vote counter is held at most this: a track that has moved to another object is
+#: labelled with it from the (cap + 1)-th detection of it in a row (a single stray detection,
+#: a false alarm or a crossing, never moves it).
+_RUN_CAP = 3
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -198,8 +205,8 @@ class LabelledTracks:
 
     ``labels (n, 8) int64`` holds, per track: the provenance bits (bit ``k`` set when a sensor of
     member row ``k`` contributed a detection), the detections per kind of object that produced
-    them (ballistic, cruise, drone, civil, false alarm; simulation only), the streaming-majority
-    object row (-1: false alarm; simulation only) and the majority vote's counter. One array, so
+    them (ballistic, cruise, drone, civil, false alarm; simulation only), the object row it
+    follows (-1: false alarm; simulation only) and that vote's counter. One array, so
     that following the tracker's row changes costs one gather.
     """
 
@@ -226,7 +233,8 @@ class LabelledTracks:
 
     @property
     def obj(self) -> I64:
-        """``(n,)`` majority object row, -1 for a false alarm (simulation only)."""
+        """``(n,)`` the object row each track follows, -1 for a false alarm (simulation
+        only; module docstring)."""
         return self.labels[:, _OBJ]
 
 
@@ -272,7 +280,7 @@ def _labelled(held: LabelledTracks, after: Tracks, det_of: I64, truth: I64, kind
         empty = lab[:, _RUN] == 0
         agree = lab[:, _OBJ] == label
         lab[:, _OBJ] = np.where(empty, label, lab[:, _OBJ])
-        lab[:, _RUN] += np.where(empty | agree, 1, -1)
+        lab[:, _RUN] = np.minimum(lab[:, _RUN] + np.where(empty | agree, 1, -1), _RUN_CAP)
         labels[rows] = lab
     return LabelledTracks(after, labels)
 
