@@ -87,7 +87,8 @@ _Replications = Annotated[
     int, typer.Option(help=f"Seeded replications, 1 to {MAX_REPLICATIONS}.")]
 _PictureOption = Annotated[PictureName, typer.Option(
     help="Picture the defence decides on: the fused tracks of the coalition's radars "
-    "(tracked) or every covered threat exactly (perfect, the upper bound).")]
+    "(tracked) or every covered threat exactly (perfect: the best picture, not always the "
+    "best outcome; docs/pictures.md).")]
 _ComparePerfect = Annotated[bool, typer.Option(
     "--compare-perfect",
     help="Also run the perfect picture with the same seeds; compare leakers and cost.")]

@@ -1,5 +1,6 @@
 """The perfect picture: the defence holds exactly the threats some coalition sensor covers, with
-their true positions, impact points and classes (the upper bound of any picture).
+their true positions, impact points and classes (the best picture; not an upper bound of the
+outcome, the assignment having no look-ahead: docs/pictures.md).
 
 Where it sits: one of the engine's pictures (:class:`inkless.engine.picture.Picture`). Its
 candidates are the covered threats whose engagement window is open (some unit can still meet
