@@ -178,8 +178,8 @@ def test_an_aircraft_is_vectored_only_within_its_fuel() -> None:
 def test_results_have_a_patrols_section() -> None:
     """results.json's ``patrols``: sorties launched by the end, shots, the station's coverage
     (checked against a brute-force count of half-seconds with an aircraft on station as
-    flown, bingo moved by the dashes) and gaps, returns at bingo and out of missiles; a
-    scenario without patrols has no such key."""
+    flown, bingo moved by the dashes, not away on a vector) and gaps, returns at bingo and out
+    of missiles; a scenario without patrols has no such key."""
     sc = parse_scenario(FLOWN, "cap.yaml")
     eng = Engine(sc, seed=1, picture="perfect")
     rec = eng.run()
@@ -194,7 +194,11 @@ def test_results_have_a_patrols_section() -> None:
     assert row.returns_out_of_missiles == 1
     assert row.returns_at_bingo == int(s.bingo[1] <= end)
     ts = np.arange(0.0, end, 0.5)
-    on = ((s.on_station[:, None] <= ts) & (ts < s.bingo[:, None])).any(axis=0)
+    on = (s.on_station[:, None] <= ts) & (ts < s.bingo[:, None])
+    d = s.dashes
+    for r, a, b in zip(d.row, d.start, d.start + d.dash_s + d.back_s, strict=True):
+        on[r] &= ~((a <= ts) & (ts < b))  # away on a vector
+    on = on.any(axis=0)
     assert row.station_covered_s == pytest.approx(on.sum() * 0.5, abs=1.0)
     gaps = sum(b - a for a, b in row.station_gaps)
     assert row.station_covered_s + gaps == pytest.approx(end, abs=0.01)

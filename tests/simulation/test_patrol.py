@@ -291,3 +291,29 @@ def test_out_of_missiles_it_flies_its_vector_then_home_from_the_intercept() -> N
     assert step.max() <= 400.0 * (1 + 1e-6)
     cb = 1 / 10800
     assert flown.fuel(1e9)[0] >= 1200.0 * cb - 1e-12
+
+
+@pytest.mark.parametrize("per_flight", [1, 2])
+def test_an_aircraft_away_on_a_vector_does_not_hold_its_station(per_flight: int) -> None:
+    """A flight of ``per_flight`` aircraft; aircraft 0 flies a vector (dash T, back at cruise).
+    Against a brute-force count every 0.25 s of the times some aircraft is on station and not
+    on a dash's legs: alone, the station has a gap from the shot until it is back; with its
+    wingman, none. Before: the station counted as held while the aircraft was away."""
+    s = Sorties.plan([patrol(flights=1, aircraft_per_flight=per_flight)])
+    t = float(s.on_station[0]) + 1000.0
+    p, q, v = _crossing(s, t)
+    T = _lead(p, q, v, 400.0)
+    flown = s.vector(np.array([0]), t, np.array([T]), (q + v * T)[None], np.array([False]))
+    back = float(np.linalg.norm(q + v * T - p)) / 230.0
+    start, end = float(s.on_station.min()), float(flown.bingo.max())
+    cov = station_coverage(flown, 0, start, end)
+    ts = np.arange(start, end, 0.25)
+    d = flown.dashes
+    away = (ts[:, None] >= d.start) & (ts[:, None] < d.start + d.dash_s + d.back_s)
+    held = ((ts[:, None] >= flown.on_station) & (ts[:, None] < flown.bingo))
+    held[:, d.row] &= ~away
+    assert cov.covered_s == pytest.approx(held.any(axis=1).sum() * 0.25, abs=0.5)
+    if per_flight == 1:
+        assert cov.gaps.tolist() == [pytest.approx([t, t + T + back])]
+    else:
+        assert cov.gaps.tolist() == []

@@ -405,6 +405,16 @@ def coverage(on: F64, off: F64, start: float, end: float) -> Coverage:
 
 
 def station_coverage(sorties: Sorties, patrol: int, start: float, end: float) -> Coverage:
-    """Coverage of one patrol's station over ``[start, end]`` (s) by its aircraft on station."""
-    rows = sorties.patrol == patrol
-    return coverage(sorties.on_station[rows], sorties.bingo[rows], start, end)
+    """Coverage of one patrol's station over ``[start, end]`` (s) by its aircraft on station:
+    from joining the pattern to bingo, less the time away on each vector (from the shot until
+    back on the pattern; a vector home ends its time there)."""
+    d, on, off = sorties.dashes, [], []
+    for a in np.flatnonzero(sorties.patrol == patrol).tolist():
+        joined = float(sorties.on_station[a])
+        for e in np.flatnonzero(d.row == a).tolist():  # in the order flown
+            on.append(joined)
+            off.append(float(d.start[e]))
+            joined = float(d.start[e] + d.dash_s[e] + d.back_s[e])
+        on.append(joined)
+        off.append(float(sorties.bingo[a]))
+    return coverage(np.array(on), np.array(off), start, end)
