@@ -147,10 +147,24 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _metrics(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]
+@dataclass
+class _Metrics:
+    """The lines of the service's ``--metrics`` file so far, read on from where the last read
+    stopped (polled through a session: a whole re-read each time would load the machine)."""
+
+    path: Path
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    _at: int = 0
+    _rest: str = ""
+
+    def read(self) -> list[dict[str, Any]]:
+        if self.path.exists():
+            with self.path.open(encoding="utf-8") as f:
+                f.seek(self._at)
+                *whole, self._rest = (self._rest + f.read()).split("\n")
+                self._at = f.tell()
+            self.lines += [json.loads(line) for line in whole if line]
+        return self.lines
 
 
 @dataclass(frozen=True)
@@ -211,6 +225,7 @@ def run(setup: Setup, speed: float, stall: Stall | None = None,
          "--simulate", "--speed", f"{speed:g}", "--wait-nodes", str(len(setup.members)),
          "--metrics", str(metrics)], stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
     nodes: dict[str, subprocess.Popen[bytes]] = {}
+    tail = _Metrics(metrics)
     try:
         assert serve.stdout is not None
         line = serve.stdout.readline()
@@ -225,7 +240,7 @@ def run(setup: Setup, speed: float, stall: Stall | None = None,
                 stdout=subprocess.DEVNULL, stderr=(setup.out / f"{m}.log").open("w"))
         first: tuple[float, float] | None = None
         deadline = time.monotonic() + timeout_s
-        while not (lines := _metrics(metrics)) or "end" not in lines[-1]:
+        while not (lines := tail.read()) or "end" not in lines[-1]:
             if serve.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the service ended before the session did (exit "
                                    f"{serve.returncode}): {log.read_text()[-2000:]}")
@@ -233,7 +248,7 @@ def run(setup: Setup, speed: float, stall: Stall | None = None,
                 first = (time.monotonic(), _cpu_s(serve.pid))
             if stall is not None and first is not None:
                 stall.check(nodes[stall.member], time.monotonic() - first[0], len(lines))
-            time.sleep(0.02)
+            time.sleep(0.05)
         last = (time.monotonic(), _cpu_s(serve.pid))
         if stall is not None:
             stall.release(nodes[stall.member], len(lines))
@@ -241,8 +256,8 @@ def run(setup: Setup, speed: float, stall: Stall | None = None,
         _, status, usage = os.wait4(serve.pid, 0)
         serve.returncode = os.waitstatus_to_exitcode(status)
     finally:
-        if stall is not None:
-            stall.release(nodes[stall.member], len(_metrics(metrics)))
+        if stall is not None and stall.member in nodes:
+            stall.release(nodes[stall.member], len(tail.lines))
         for p in [*nodes.values(), serve]:
             if p.poll() is None:
                 p.kill()
