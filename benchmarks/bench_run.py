@@ -8,7 +8,9 @@ machine disturbs less than the wall time. October 2024 (190 ballistic missiles
 in 12 min, about 100 in flight at once) is the test of tempo: its time is printed beside April's,
 with their ratio, on the perfect picture and on the tracked picture (tracker, identification and
 assignment on every track of the salvo). Each measurement runs in a fresh child process pinned to
-one core with single-threaded BLAS; the time is the child's CPU time (``time.process_time``:
+one core with single-threaded BLAS, under the scenario's legal bases and caveats as ``inkless
+run`` applies them (``scenario_gates``: a run without them is an easier problem than the one
+the user runs); the time is the child's CPU time (``time.process_time``:
 a machine shared with other work inflates the wall clock, printed beside it) over loading the
 scenario, the simulation and the results (not Python's start-up or imports, which are reported
 apart, wall clock), and peak memory is the child's own maximum resident set size.
@@ -49,11 +51,13 @@ t0 = time.perf_counter()
 from inkless.afteraction.results import results
 from inkless.engine import run
 from inkless.scenario import load_scenario
+from inkless.wargame import scenario_gates
 t1 = time.perf_counter()
 cpu0 = time.process_time()
 sc = load_scenario(sys.argv[1])
+gates = scenario_gates(sc)  # the legal bases and caveats on record, as `inkless run` applies
 c0 = time.process_time()
-rec = run(sc, sc.settings.seed, solver=sys.argv[2], picture=sys.argv[3])
+rec = run(sc, sc.settings.seed, solver=sys.argv[2], picture=sys.argv[3], gates=gates)
 cpu = time.process_time() - c0
 res = results(rec, solver=sys.argv[2], picture=sys.argv[3]).model_dump(mode="json")
 t2 = time.perf_counter()
