@@ -12,20 +12,26 @@ Printed, with the goals of issue 11 beside them:
 
 - the time from the start of a decision cycle (the plots in) to its fire orders written to the
   nodes' connections (``to_orders_ms`` of ``--metrics``), p50 and p99 over the cycles that
-  issued orders, and over every cycle; goal p99 < 200 ms;
+  issued orders, and over every cycle; goal p99 < 200 ms; and from the tick, the simulated
+  plots out to the nodes and back first (``feed_ms``, at most half a period of waiting);
 - messages lost: per member, every number the service published (its own count, the last
   line of ``--metrics``) must be in the node's dump once, with no ``gap`` and no duplicate;
   goal 0;
 - the service's CPU: seconds of CPU per wall-clock second over the session (from the clock's
   start, all nodes joined, to the end), and its total (start-up included), from the kernel's
   accounting of the process (``/proc/PID/stat``, ``wait4``);
-- beside them: the engine's step (``step_ms``), the cycles behind the clock, the tracks in the
-  orchestrator's picture, the orders issued.
+- beside them: the engine's step (``step_ms``) and its own CPU time (``step_cpu_ms``: on a
+  machine shared with other work the wall-clock figures are mostly the wait for a core), the
+  machine's load average, the cycles behind the clock, the tracks in the members' pictures,
+  the orders issued.
 
-There is no reference implementation to take a ratio against: each figure is printed as its
-ratio to its goal.
+``--stall S`` stops the last member's node (SIGSTOP) for S seconds from a third into the
+session, then lets it go on (SIGCONT): the cycles must go on meanwhile (their count is printed)
+and nothing be lost. There is no reference implementation to take a ratio against: each
+figure is printed with its ratio to its goal.
 
     python benchmarks/bench_service.py [--members 10] [--threats 300] [--minutes 10] [--speed 10]
+                                       [--stall S] [--keep DIR]
 """
 
 from __future__ import annotations
