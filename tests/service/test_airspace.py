@@ -108,7 +108,7 @@ def test_a_node_back_beyond_the_window_gets_the_airspace_in_its_snapshot(
     """The host's node joins after the grant, its end and the NOTAM were sent, with nothing
     kept for replay: its snapshot holds them, as they were sent to it."""
     s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--replay-window",
-                       "0", scenario=_airspace_scenario(tmp_path, 100))
+                       "0", scenario=_airspace_scenario(tmp_path, 200))  # the host joins in time
     anon, host = tmp_path / "anon.jsonl", tmp_path / "host.jsonl"
     first = _node("ANON", keys, s.url, anon)
     wait_for(lambda: anon.exists() and any(

@@ -240,6 +240,8 @@ async def _session(node: _Node, url: str, ssl: SSLContext | None) -> str:
         raise NodeRefused(f"connection closed by the service ({e.rcvd.code if e.rcvd else '?'}"
                           f"{': ' + e.rcvd.reason if e.rcvd and e.rcvd.reason else ''})"
                           ) from None
-    except OSError as e:
+    except ConnectionRefusedError as e:  # nothing listens (yet): tried again by _patient
         raise _Unreachable(f"cannot reach {url}: {e.strerror or e}") from None
+    except OSError as e:  # a name that does not resolve, a certificate refused, ...: at once
+        raise NodeRefused(f"cannot reach {url}: {e.strerror or e}") from None
     raise NodeRefused("connection closed by the service before the end")
