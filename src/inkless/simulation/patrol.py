@@ -96,50 +96,45 @@ class Dashes:
                       np.r_[self.leave, leave].reshape(-1, 3),
                       np.r_[self.point, point].reshape(-1, 3))
 
-    def _of(self, n: int) -> F64:
-        """``(k, n)``: one-hot of each dash's aircraft among ``n``."""
-        out = np.zeros((len(self), n))
-        out[np.arange(len(self)), self.row] = 1.0
-        return out
-
     def away(self, tt: F64) -> F64:
         """``(K, n)``: seconds each aircraft has spent off its pattern on its dashes by the
         times ``tt (K, n)`` (s) (the pattern's clock stops while it is away)."""
-        if not len(self):
-            return np.zeros_like(tt)
-        t = tt[:, self.row]  # (K, k)
-        gone = np.clip(t - self.start, 0.0, self.dash_s + self.back_s)
-        out: F64 = np.einsum("Kk,kn->Kn", gone, self._of(tt.shape[1]))
-        return out
+        gone = np.clip(tt[:, self.row] - self.start, 0.0, self.dash_s + self.back_s)
+        return _by_row(gone, self.row, tt.shape[1])
 
     def dashing(self, tt: F64) -> F64:
         """``(K, n)``: seconds each aircraft has flown at dash speed by the times ``tt``."""
-        if not len(self):
-            return np.zeros_like(tt)
         fast = np.clip(tt[:, self.row] - self.start, 0.0, self.dash_s)
-        out: F64 = np.einsum("Kk,kn->Kn", fast, self._of(tt.shape[1]))
-        return out
+        return _by_row(fast, self.row, tt.shape[1])
 
     def where(self, tt: F64) -> tuple[B, F64]:
         """At the times ``tt (K, n)`` (s): whether each aircraft is on a dash's legs, and where
         (``(K, n, 3)`` ECEF m; 0 where not): out to the point at dash speed, then back."""
         K, n = tt.shape
-        if not len(self):
-            return np.zeros((K, n), bool), np.zeros((K, n, 3))
-        s = tt[:, self.row] - self.start  # (K, k): time since the dash began
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f_out = np.clip(s / self.dash_s, 0.0, 1.0)
-            f_back = np.clip((s - self.dash_s) / self.back_s, 0.0, 1.0)
-        f_back = np.where(self.back_s > 0.0, f_back, 0.0)
-        out = self.leave + f_out[..., None] * (self.point - self.leave)
-        pos = out + f_back[..., None] * (self.leave - self.point)
+        inside, at = np.zeros((K, n), bool), np.zeros((K, n, 3))
+        t, met = tt[:, self.row], self.start + self.dash_s  # (K, k); bingo is this same sum
         # a dash home (no way back) holds its point at its end, where the way home starts
-        t, met = tt[:, self.row], self.start + self.dash_s  # (bingo is this same sum)
         on = (t >= self.start) & ((t < met + self.back_s) | ((self.back_s == 0.0) & (t <= met)))
-        one = self._of(n)
-        inside: B = (on.astype(np.float64) @ one) > 0.0
-        at: F64 = np.einsum("Kk,kn,Kkc->Knc", on.astype(np.float64), one, pos)
+        kk, e = np.nonzero(on)  # an aircraft is on one dash at a time
+        if not kk.size:
+            return inside, at
+        s = t[kk, e] - self.start[e]  # time since the dash began
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_out = np.clip(s / self.dash_s[e], 0.0, 1.0)
+            f_back = np.where(self.back_s[e] > 0.0,
+                              np.clip((s - self.dash_s[e]) / self.back_s[e], 0.0, 1.0), 0.0)
+        leg = self.point[e] - self.leave[e]
+        at[kk, self.row[e]] = self.leave[e] + (f_out - f_back)[:, None] * leg
+        inside[kk, self.row[e]] = True
         return inside, at
+
+
+def _by_row(per_dash: F64, row: IP, n: int) -> F64:
+    """``(K, n)`` from ``(K, k)``: each aircraft's sum over its dashes (``row`` the aircraft
+    of each dash)."""
+    out = np.zeros((n, per_dash.shape[0]))
+    np.add.at(out, row, per_dash.T)
+    return out.T
 
 
 @dataclass(frozen=True)
