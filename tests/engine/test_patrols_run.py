@@ -368,20 +368,17 @@ _GROUND = FLOWN[FLOWN.index("sensors:"): FLOWN.index("patrols:")]
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("variant", ["ground radar", "patrol radar", "both"])
 def test_no_track_of_a_coalition_aircraft_is_declared_suspect_or_hostile(
-        seed: int, variant: str, request: pytest.FixtureRequest) -> None:
+        seed: int, variant: str) -> None:
     """Patrols with and without radar, with and without the ground radar: in no cycle is a
     track of a coalition aircraft (its detections mostly the aircraft's, and where the aircraft
     is: within 5 km, or the aircraft landed) held suspect or hostile, no interceptor is fired
     at one and results.json counts no friendly engagement. Before: as an aircraft landed, its
     track coasted on without detections, its IFF correlation lapsed after report_memory_s,
     and a fighter low and fast has a cruise missile's profile: suspect, then hostile, for the
-    seconds until the tracker dropped it (seed 1, with and without the ground radar)."""
-    if (variant, seed) == ("ground radar", 3):
-        # an open defect in identification, not of the patrols: a new track of an aircraft just
-        # taken off (low and fast) whose first IFF reply is missed is held suspect for that one
-        # cycle (t = 4015 s); seed 9 showed it before the vectors were flown, which changed
-        # the random stream
-        request.applymarker(pytest.mark.xfail(strict=True, reason="suspect at take-off"))
+    seconds until the tracker dropped it (seed 1, with and without the ground radar); and a
+    new track of an aircraft just taken off (low and fast) whose first IFF reply was missed
+    was held suspect for that cycle (ground radar, seed 3, t = 4015 s): now it correlates with
+    its filed departure (:mod:`inkless.identification.departures`)."""
     text = FLOWN if variant == "ground radar" else FLOWN.replace("    reserve_s: 300\n", _RADAR)
     if variant == "patrol radar":
         text = text.replace(_GROUND, "")

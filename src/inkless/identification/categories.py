@@ -20,6 +20,7 @@ __all__ = [
     "CRUISE_PROFILE",
     "DRONE_PROFILE",
     "EVIDENCE_NAMES",
+    "FILED_DEPARTURE",
     "FILED_ROUTE",
     "FRIEND",
     "HOSTILE",
@@ -73,6 +74,7 @@ NO_COOPERATIVE = np.uint32(1 << 9)  #: no civil report with civil kinematics, no
 CIVIL_CONTRADICTED = np.uint32(1 << 10)  #: a civil report or route correlates, kinematics do not
 REPORT_INCONSISTENT = np.uint32(1 << 11)  #: a report in the position gate with another velocity
 NON_CIVIL_KINEMATICS = np.uint32(1 << 12)  #: outside the civil envelope, with confidence
+FILED_DEPARTURE = np.uint32(1 << 13)  #: first seen as a coalition sortie's filed departure, held
 THREAT_PROFILES = np.uint32(BALLISTIC_PROFILE | CRUISE_PROFILE | DRONE_PROFILE)
 
 EVIDENCE_NAMES: dict[str, np.uint32] = {
@@ -89,6 +91,7 @@ EVIDENCE_NAMES: dict[str, np.uint32] = {
     "civil_contradicted": CIVIL_CONTRADICTED,
     "report_inconsistent": REPORT_INCONSISTENT,
     "non_civil_kinematics": NON_CIVIL_KINEMATICS,
+    "filed_departure": FILED_DEPARTURE,
 }
 
 # What a truth object is (int8), for scoring and the after-action only: never an input of

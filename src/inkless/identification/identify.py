@@ -14,7 +14,13 @@ Decision, per track, in this order (categories of APP-6 / STANAG 1241):
    civil identification, no IFF) in ``hostile_confirm_scans`` consecutive identifications; or
    the track was hostile and neither a civil identification nor IFF holds now (a declaration
    stands until contrary evidence);
-3. **assumed friend** — was friend or assumed friend, IFF lost since, no threat profile;
+3. **assumed friend** — was friend or assumed friend (an authenticated IFF reply once
+   correlated), IFF lost since, no threat profile; or, assessed, it correlates with a filed
+   departure of the coalition's own aircraft (first seen at a patrol's base in its take-off
+   window, flying as a departure may: :mod:`~inkless.identification.departures`) within
+   ``report_memory_s`` of its first appearance: IFF has that long to answer, after which the
+   usual rules apply (the departure is cooperative evidence: no ``no_cooperative``, and no
+   hostile rule holds while it does);
 4. not yet assessed (velocity not known to ``max_velocity_sigma_mps``) — keeps its previous
    category, **pending** for a new track;
 5. **neutral** — correlated with a consistent ADS-B report or a filed civil route, its
@@ -50,6 +56,7 @@ from .categories import (
     ASSUMED_FRIEND,
     CIVIL_CONTRADICTED,
     CIVIL_KINEMATICS,
+    FILED_DEPARTURE,
     FILED_ROUTE,
     FRIEND,
     HOSTILE,
@@ -64,7 +71,17 @@ from .categories import (
     THREAT_PROFILES,
     UNKNOWN,
 )
-from .evidence import Evidence, gated_pairs, item_cov, kinematics, nearest, profile_bits, to_enu
+from .departures import contradicts, origin_at_departure
+from .evidence import (
+    Evidence,
+    Kinematics,
+    gated_pairs,
+    item_cov,
+    kinematics,
+    nearest,
+    profile_bits,
+    to_enu,
+)
 from .rules import Rules
 
 __all__ = ["Identities", "TrackArrays", "identify"]
@@ -145,7 +162,7 @@ class Identities:
 #: The evidence bits of the correlation flags, in the order :func:`identify` stacks them.
 _FLAG_BITS = np.array(
     [ORIGIN_IN_CORRIDOR, ADSB, FILED_ROUTE, IFF, NO_COOPERATIVE, CIVIL_CONTRADICTED,
-     REPORT_INCONSISTENT],
+     REPORT_INCONSISTENT, FILED_DEPARTURE],
     dtype=np.uint32,
 )
 
@@ -256,8 +273,31 @@ def identify(
     seen = _correlate(x, P, t, evidence, rules, last)
     now = np.full(last.n, float(t)) if updated is None else np.fmin(
         np.asarray(updated, dtype=float), float(t))
+    departing = _departing(x, kin, bits, t, rules, last)
     return _decide(track_id, t, bits, last.carry("in_corridor", corridor).astype(bool), seen,
-                   rules, last, now)
+                   rules, last, now, departing)
+
+
+def _departing(x: F64, kin: Kinematics, bits: U32, t: float, rules: Rules, last: _Carry) -> B:
+    """``(n,)``: the tracks held as a filed departure at ``t``
+    (:mod:`~inkless.identification.departures`): a new track whose point of origin is a
+    departure, or one held at the previous identification; within ``report_memory_s`` of its
+    first appearance; dropped on an assessed identification that its kinematics refute."""
+    d, s = rules.departures, rules.settings
+    out = np.zeros(last.n, dtype=bool)
+    if not len(d) or not last.n:
+        return out
+    if last.new.any():
+        new = last.new
+        out[new] = origin_at_departure(kin.lat[new], kin.lon[new], kin.alt[new], t, d, s)
+    held = last.carry("evidence", np.zeros(last.n, np.uint32)) & FILED_DEPARTURE
+    out |= last.had & (held > 0)
+    out &= t - last.carry("first_t", np.full(last.n, float(t))) <= s.report_memory_s
+    rows = np.flatnonzero(out & ((bits & ASSESSED) > 0))
+    if rows.size:
+        sub = Kinematics(**{f.name: getattr(kin, f.name)[rows] for f in fields(kin)})
+        out[rows] = ~contradicts(x[rows], sub, bits[rows], d, s, rules.origin)
+    return out
 
 
 class _Carry:
@@ -318,10 +358,10 @@ def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
 
 
 def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rules: Rules,
-            last: _Carry, observed: F64) -> Identities:
+            last: _Carry, observed: F64, departing: B) -> Identities:
     """The decision (module docstring) from the profile ``bits``, the first appearance and the
-    correlations (IFF held from each track's last update ``observed``, s); what it carries
-    over from the previous identities."""
+    correlations (IFF held from each track's last update ``observed``, s; ``departing``: held
+    as a filed departure); what it carries over from the previous identities."""
     n, carry, s = last.n, last.carry, rules.settings
     memory = s.report_memory_s
     adsb_b = (t - seen.t_adsb) <= memory
@@ -334,9 +374,10 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     civil_like = civil_corr & assessed & ((bits & CIVIL_KINEMATICS) > 0)  # report and kinematics
     civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
     contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
-    no_coop = ~civil_like & ~iff_b
+    no_coop = ~civil_like & ~iff_b & ~departing
     flags = np.stack(
-        [in_corridor, adsb_b, filed_b, iff_b, no_coop, contradicted, seen.inconsistent], axis=1
+        [in_corridor, adsb_b, filed_b, iff_b, no_coop, contradicted, seen.inconsistent,
+         departing], axis=1
     )
     bits = bits | (flags @ _FLAG_BITS).astype(np.uint32)
     # Rules of engagement: the first row whose evidence is all present.
@@ -345,16 +386,17 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     any_rule = holds.any(axis=1) if len(req) else np.zeros(n, dtype=bool)
     first_rule = np.where(any_rule, holds.argmax(axis=1) if len(req) else 0, -1)
     prev_cat = carry("category", np.full(n, PENDING, dtype=np.int8)).astype(np.int8)
-    holding = assessed & any_rule & ~civil_ok & ~iff_b
+    holding = assessed & any_rule & ~civil_ok & ~iff_b & ~departing
     streak = np.where(holding, carry("streak", np.zeros(n, np.int64)) + 1, 0).astype(np.int64)
     declare = holding & (streak >= s.hostile_confirm_scans)
     hostile = (declare | (prev_cat == HOSTILE)) & ~civil_ok & ~iff_b
-    was_friend = (prev_cat == FRIEND) | (prev_cat == ASSUMED_FRIEND)
+    # a friend once by IFF (a departure never confirmed by IFF is not, once its hold ends)
+    was_friend = ((prev_cat == FRIEND) | (prev_cat == ASSUMED_FRIEND)) & np.isfinite(seen.t_iff)
     # the first condition that holds, in this order (nested from the last)
     cat = np.where(contradicted | profile, SUSPECT, UNKNOWN).astype(np.int8)
     cat = np.where(civil_ok, NEUTRAL, cat)
     cat = np.where(~assessed, prev_cat, cat)
-    cat = np.where(was_friend & ~profile, ASSUMED_FRIEND, cat)
+    cat = np.where((was_friend & ~profile) | (departing & assessed), ASSUMED_FRIEND, cat)
     cat = np.where(hostile, HOSTILE, cat)
     cat = np.where(iff_b, FRIEND, cat).astype(np.int8)
     changed = last.new | (cat != prev_cat)

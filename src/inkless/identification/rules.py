@@ -18,6 +18,7 @@ from inkless.scenario.model import THREAT_CLASSES, HostileRule, Identification, 
 from inkless.units import DEG
 
 from .categories import EVIDENCE_NAMES
+from .departures import Departures
 
 __all__ = ["Rules", "compile_rules", "rule_table"]
 
@@ -35,6 +36,8 @@ class Rules:
         corridor_from, corridor_until: ``(c,)`` s, when each corridor is open.
         gate_pos, gate_vel: chi-square gates (3 degrees of freedom) at ``gate_probability``.
         origin: ``(lat0, lon0, alt0)`` (rad, rad, m) of the tracks' ENU frame.
+        departures: the coalition's filed departures (its patrols' bases and scheduled
+            take-offs: :mod:`~inkless.identification.departures`).
     """
 
     settings: Identification
@@ -47,6 +50,7 @@ class Rules:
     gate_pos: float
     gate_vel: float
     origin: tuple[float, float, float]
+    departures: Departures
 
 
 def rule_table(rules: list[HostileRule]) -> tuple[U32, I64]:
@@ -85,4 +89,5 @@ def compile_rules(
         gate_pos=float(chi2.ppf(settings.gate_probability, 3)),
         gate_vel=float(chi2.ppf(settings.gate_probability, 3)),
         origin=tuple(float(v) for v in origin),  # type: ignore[arg-type]
+        departures=Departures.of(scenario.patrols),
     )
