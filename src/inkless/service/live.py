@@ -9,6 +9,8 @@ One decision cycle (tick ``k``, scenario time ``t = k dt``):
    (the tracked picture's own simulation, :meth:`inkless.engine.TrackedPicture.simulated`), each
    member's plots numbered and sent to that member's node (``detections``);
 2. ``receive``: a node pushes back its plots (``report``); only its own member's sensors count;
+   without ``--simulate``, a real sensor's node sends its own plots, each naming its sensor
+   (:meth:`Session.real_plots`: the geometry is the scenario's sensor's);
 3. ``step(k, reports)``: the plots received for ``t`` become the fed picture's reports (a
    member whose node sent nothing for ``t`` has no scan then); the members with no node
    connected have no forces acting (their units do not fire); the engine steps;
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from inkless.afteraction.views import Audience
 from inkless.coalition import AirspaceGrant, Gates, TimedLetter
@@ -50,22 +53,43 @@ from inkless.engine import (
     Seen,
     ThreatState,
 )
-from inkless.identification import CATEGORY_NAMES
-from inkless.physics.geodesy import geodetic_from_ecef
+from inkless.identification import CATEGORY_NAMES, Evidence
+from inkless.physics.geodesy import enu_rotation, geodetic_from_ecef
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
-from inkless.tracking.picture import CoalitionPicture, measurements
+from inkless.sensing import Detections
+from inkless.simulation.adsb import AdsbReports, IffReplies
+from inkless.tracking.picture import KIND_FALSE, CoalitionPicture, measurements
 from inkless.units import deg_from_rad, rad_from_deg
 
 from .cot import CotIn
 from .tracks import MemberTracks, SimulatedTrackers, read_tracks
 
-__all__ = ["Pushed", "Session"]
+__all__ = ["AHEAD_S", "Pushed", "RealPlots", "Session"]
+
+#: How far ahead of the service's clock (s of scenario time past the last cycle stepped) a
+#: real node's ``report`` may be dated: further is refused (a node's clock gone astray).
+AHEAD_S = 60.0
+
+
+@dataclasses.dataclass(frozen=True)
+class RealPlots:
+    """A real sensor node's plots for one cycle (no ``--simulate``, :meth:`Session.plots`):
+    ``sensor (m,)`` the scenario's sensor rows, ``values (m, 6)`` range m, azimuth deg,
+    elevation deg (the sensor's local ENU frame, azimuth from north clockwise) and their
+    sigmas (m, deg, deg)."""
+
+    sensor: NDArray[np.int64]
+    values: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.sensor)
+
 
 #: What a node pushed for a cycle: its plots (``{plot: (range_m, az_deg, el_deg, sigma range
-#: m, sigma az deg, sigma el deg)}``, :meth:`Session.plots`) or its member's tracks
-#: (:meth:`Session.tracks`).
-Pushed = dict[int, tuple[float, ...]] | MemberTracks
+#: m, sigma az deg, sigma el deg)}`` under ``--simulate``, :class:`RealPlots` without,
+#: :meth:`Session.plots`) or its member's tracks (:meth:`Session.tracks`).
+Pushed = dict[int, tuple[float, ...]] | RealPlots | MemberTracks
 
 
 class Session:
@@ -147,11 +171,18 @@ class Session:
 
     # --- 2. what the nodes pushed --------------------------------------------------------------
     def plots(self, member: str, msg: Mapping[str, Any]
-              ) -> tuple[int, dict[int, tuple[float, ...]]] | str:
+              ) -> tuple[int, dict[int, tuple[float, ...]] | RealPlots] | str:
         """A node's ``report`` checked: ``(tick, {plot: (range_m, az_deg, el_deg, sigma range
         m, sigma az deg, sigma el deg)})``, or the one-line reason it is refused (a plot without
         finite numbers, a tick not awaiting reports, a plot not issued to the member's
-        sensors)."""
+        sensors). Without ``--simulate``, plots of a cycle the service issued none for are a
+        real sensor node's (:meth:`real_plots`)."""
+        try:
+            issued = self.simulate or round(float(msg["t"]) / self.dt) in self._sent
+        except (KeyError, TypeError, ValueError, OverflowError):
+            issued = True  # refused below
+        if not issued:
+            return self.real_plots(member, msg)
         try:
             tick = round(float(msg["t"]) / self.dt)
             plots = {int(p["plot"]): (float(p["range_m"]), float(p["az_deg"]),
@@ -160,7 +191,7 @@ class Session:
             values = np.array([*plots.values()], dtype=np.float64)  # ragged: ValueError
             if len(values) and (values.shape[1:] != (6,) or not np.isfinite(values).all()):
                 raise ValueError
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return ("report: give t (s) and plots [{plot, range_m, az_deg, el_deg, sigma: "
                     "[range m, az deg, el deg]}], finite numbers")
         sent = self._sent.get(tick)
@@ -172,6 +203,51 @@ class Session:
         if bad:
             return f"report: plots {bad[:5]} were not issued to {member}'s sensors"
         return tick, plots
+
+    def real_plots(self, member: str, msg: Mapping[str, Any]) -> tuple[int, RealPlots] | str:
+        """A real sensor node's ``report`` checked: ``(tick, its plots)``, or the one-line
+        reason it is refused: not finite numbers (or a sigma not > 0), a cycle stepped already
+        or more than :data:`AHEAD_S` ahead of the service's clock (or past the session's end),
+        a plot's own ``t`` outside the report's cycle (half a period either side), a sensor
+        that is not one of the member's in the scenario, or not in place then (a patrol's
+        radar on the ground)."""
+        how = ("report: give t (s) and plots [{sensor, t (s, optional), range_m, az_deg, "
+               "el_deg, sigma: [range m, az deg, el deg]}], finite numbers")
+        try:
+            t, plots = float(msg["t"]), list(msg["plots"])
+            names = [str(p["sensor"]) for p in plots]
+            times = np.array([float(p.get("t", t)) for p in plots], dtype=np.float64)
+            rows = [(float(p["range_m"]), float(p["az_deg"]), float(p["el_deg"]),
+                     *map(float, p["sigma"])) for p in plots]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return how
+        values = np.array(rows, dtype=np.float64).reshape(-1, 6) if all(
+            len(r) == 6 for r in rows) else np.full((1, 6), np.nan)
+        if not (np.isfinite(values).all() and np.isfinite(times).all() and np.isfinite(t)
+                and (values[:, 3:] > 0).all()):
+            return how + ", sigmas > 0"
+        tick, last = round(t / self.dt), -1 if self.stepped is None else self.stepped
+        if tick <= last:
+            return f"late report for t={t:g}: that cycle was stepped already"
+        if t > (last + 1) * self.dt + AHEAD_S or tick > self.engine.last_tick:
+            return (f"report: t={t:g} s is more than {AHEAD_S:g} s ahead of the service's "
+                    f"clock (t={(last + 1) * self.dt:g} s) or past the session's end "
+                    f"({self.engine.last_tick * self.dt:g} s)")
+        off = np.flatnonzero(np.abs(times - tick * self.dt) > self.dt / 2)
+        if off.size:
+            return (f"report: plot {off[0]} at t={times[off[0]]:g} s is not in the report's "
+                    f"cycle (t={tick * self.dt:g} s, {self.dt / 2:g} s either side)")
+        m, owner = self.members.index(member), self.engine.tables.sensors.owner
+        own = [s for s, k in zip(self.sensor_ids, owner.tolist(), strict=True) if k == m]
+        stray = sorted(set(names) - set(own))
+        if stray:
+            return (f"report: sensor {stray[0]!r} is not one of {member}'s sensors in the "
+                    f"scenario ({', '.join(own) or 'none'})")
+        sensor = np.array([self.sensor_ids.index(n) for n in names], dtype=np.int64)
+        away = np.isnan(self.picture.world.platform[0][tick, sensor, 0])
+        if away.any():
+            return f"report: sensor {names[int(np.argmax(away))]!r} is not in place at t={t:g} s"
+        return tick, RealPlots(sensor, values)
 
     def tracks(self, member: str, msg: Mapping[str, Any]) -> tuple[int, MemberTracks] | str:
         """A node's ``tracks`` checked (:func:`inkless.service.tracks.read_tracks`): ``(tick,
@@ -211,6 +287,37 @@ class Session:
         return Reports(sent.t, det, z, R, sent.kind[np.array(rows, dtype=np.intp)],
                        sent.sensors[reporting], sent.sensor_ecef[reporting], sent.evidence)
 
+    def real_reports(self, tick: int, pushed: Mapping[str, RealPlots]) -> Reports:
+        """The fed picture's reports at ``tick`` from real sensor nodes' plots (checked by
+        :meth:`real_plots`): each plot's geometry is its sensor's, where the scenario has it at
+        ``tick`` (its local ENU frame at its geodetic position, :func:`enu_rotation`), no
+        object behind it known (``truth`` -1, kind ``KIND_FALSE``: labels for scoring only),
+        no cooperative evidence (``--cot-in`` adds its own). The sensors that scanned: those
+        that sent plots, and the reporting members' others whose scan is due then."""
+        t, sensors = tick * self.dt, self.engine.tables.sensors
+        sensor = np.concatenate([np.zeros(0, np.int64), *(p.sensor for p in pushed.values())])
+        v = np.concatenate([np.zeros((0, 6)), *(p.values for p in pushed.values())])
+        order = np.argsort(sensor, kind="stable")
+        sensor, v = sensor[order], v[order]
+        pos = np.asarray(self.picture.world.platform[0][tick], dtype=np.float64)
+        due = self.picture.scans[tick] & np.isin(
+            sensors.owner, [self.members.index(m) for m in pushed]) & np.isfinite(pos[:, 0])
+        scanning = np.union1d(sensor, np.flatnonzero(due)).astype(np.int64)
+        lat, lon, _ = geodetic_from_ecef(pos[sensor])
+        local = enu_rotation(lat, lon).reshape(-1, 3, 3)  # ECEF -> the sensor's ENU
+        frame, n = self.picture.frame, len(sensor)
+        det = Detections(
+            np.full(n, t), sensor, sensors.owner[sensor], v[:, 0], rad_from_deg(v[:, 1]),
+            rad_from_deg(v[:, 2]), np.column_stack([v[:, 3], rad_from_deg(v[:, 4:6])]),
+            frame.from_ecef(pos[sensor]).reshape(-1, 3),
+            np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(local, 1, 2)),
+            np.full(n, -1, np.int64))
+        z, R = measurements(det)
+        none = Evidence(AdsbReports.empty(t), IffReplies.empty(t), np.empty((0, 3)),
+                        np.empty((0, 3)))
+        return Reports(t, det, z, R, np.full(n, KIND_FALSE, np.int64), scanning,
+                       pos[scanning], none)
+
     # --- 3. one decision cycle -----------------------------------------------------------------
     def step(self, tick: int, pushed: Mapping[str, Pushed],
              connected: Collection[str], inputs: Inputs | None = None) -> Decisions:
@@ -227,11 +334,13 @@ class Session:
               connected: Collection[str], inputs: Inputs | None) -> Decisions:
         eng = self.engine
         eng.absent([m for m, mid in enumerate(self.members) if mid not in connected])
-        plots = {m: p for m, p in pushed.items() if not isinstance(p, MemberTracks)}
+        plots = {m: p for m, p in pushed.items() if isinstance(p, dict)}
+        real = {m: p for m, p in pushed.items() if isinstance(p, RealPlots)}
         for mid, p in pushed.items():
             if isinstance(p, MemberTracks):
                 self.picture.tracker.take_own(self.members.index(mid), p.tracks, p.votes, p.obj)
-        reports = self.reports(tick, plots) if tick in self._sent else None
+        reports = (self.reports(tick, plots) if tick in self._sent
+                   else self.real_reports(tick, real) if real else None)
         if reports is not None and self.cot_in is not None:
             reports = self.cot_in.add_to(reports, self.scenario.settings.epoch)
         return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports))
