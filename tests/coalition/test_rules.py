@@ -329,3 +329,47 @@ def test_caveat_masks_agree_with_the_scalar_oracle(cavs: list[Caveats], t: float
             want = caveat_allows(m, CLASSES[c], [w] if w else [], ASSETS[a] if a >= 0 else None,
                                  own_regions=own, granted=granted)  # fmt: skip
             assert blocked[i, k] == (not want), (m.id, CLASSES[c], a, w)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cavs=st.lists(caveats_st, min_size=2, max_size=2), t=st.sampled_from([0.0, 1500.0]),
+       where=st.lists(st.lists(st.sampled_from(sorted(POINTS)), min_size=1, max_size=3),
+                      min_size=1,
+                      max_size=4))
+def test_never_blocked_is_no_block_at_any_point(cavs: list[Caveats], t: float,
+                                                where: list[list[str]]) -> None:
+    """A shot is never blocked at the points given by their regions (``region_bits``) iff the
+    gates allow it at each of them (brute force: one query per point); without the points,
+    only if they allow it everywhere."""
+    members = [Member(f"M{i}", "partner", rules=MemberRules(caveats=c)) for i, c in enumerate(cavs)]
+    grants = [AirspaceGrant(grantor_state="Elsewhere", grantee_member="M1", region_id="B",
+                            what="engage", valid_from=1000.0, valid_until=2000.0)]
+    gates = build_gates(members, epoch=EPOCH, regions=REGIONS, grants=grants, asset_names=ASSETS)
+    threats = [(c, a, w) for c in range(3) for a in (-1, 0, 1) for w in where]
+    cls, asset = np.array([c for c, _, _ in threats]), np.array([a for _, a, _ in threats])
+    mask = gates.allow
+    if mask is None:  # no rule at all
+        assert gates.never_blocked(np.arange(2), cls, asset).all()
+        return
+    s = max(len(w) for w in where)
+    regions = np.full((s, len(threats)), -1, np.int64)
+    for k, (_, _, w) in enumerate(threats):
+        for i, name in enumerate(w):
+            p = ecef_from_geodetic(POINTS[name][0] * DEG, POINTS[name][1] * DEG, 5000.0)
+            regions[i, k] = mask.region_bits(np.array([p]))[0]  # type: ignore[attr-defined]
+
+    def allows(name: str) -> np.ndarray:
+        p = ecef_from_geodetic(POINTS[name][0] * DEG, POINTS[name][1] * DEG, 5000.0)
+        q = PairQuery(t, np.arange(2), np.arange(2), cls, asset,
+                      np.broadcast_to(p, (2, len(threats), 3)).copy())
+        return gates.blocking(q) == 0
+
+    at = {name: allows(name) for name in POINTS}
+    want = np.ones((2, len(threats)), bool)
+    for k, (_, _, w) in enumerate(threats):
+        for name in w:
+            want[:, k] &= at[name][:, k]
+    clear = ~mask.area_blocks(regions, t).any(axis=1)  # type: ignore[attr-defined]
+    assert (gates.never_blocked(np.arange(2), cls, asset, clear) == want).all()
+    everywhere = np.logical_and.reduce(list(at.values()))
+    assert not (gates.never_blocked(np.arange(2), cls, asset) & ~everywhere).any()

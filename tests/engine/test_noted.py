@@ -14,7 +14,7 @@ from inkless.engine import Engine
 from inkless.engine.inputs import Authority
 from inkless.engine.state import Candidates
 from inkless.scenario import parse_scenario
-from inkless.scenario.model import PictureName
+from inkless.scenario.model import THREAT_CLASSES, PictureName
 
 # Two members whose units run dry on the drones early; the cruise missiles come later. B may
 # engage drones only: a caveat blocks b1's feasible shots at the cruise missiles. Those from
@@ -86,6 +86,84 @@ def test_skipping_noted_pairs_changes_nothing(picture: PictureName, caveats: boo
     # does not declare the cruise missiles hostile in time
     assert sum(skipped) > 0 or (caveats and picture == "tracked")
     assert bool(slow.caveat_blocks) == (caveats and picture == "perfect")
+    assert slow.caveat_blocks == fast.caveat_blocks
+    assert (slow.blocked == fast.blocked).all() and (slow.feasible_ever == fast.feasible_ever).all()
+    assert slow.events == fast.events
+    assert results(slow).to_json() == results(fast).to_json()
+
+
+@pytest.mark.parametrize("picture", ["perfect", "tracked"])
+def test_caveats_do_not_stop_skipping_a_member_without_rules(picture: PictureName) -> None:
+    # A has no caveat: its dry unit's shots at the drones can never be blocked by one, so under
+    # B's caveat they are skipped as without it, though no drone is ever blocked by a caveat
+    sc = parse_scenario(LONG, "long.yaml")
+    gates = Authority.of(sc).gates()
+    skipped = []
+
+    class Counting(Engine):
+        def noted(self, t: float, c: Candidates, active: Any) -> Any:
+            out = super().noted(t, c, active)
+            a = self.units.owner[c.options.us] == 0
+            skipped.append(int(out[a][:, c.options.cls == THREAT_CLASSES.index("drone")].sum()))
+            return out
+
+    Counting(sc, seed=4, picture=picture, gates=gates).run()
+    assert sum(skipped) > 0
+
+
+# LONG and cruise missiles from the west at the town: in a1's range first (a1 dry: blocked on
+# rounds), then in b1's too (blocked by its caveat) until impact. a1's shots, which no caveat
+# can block, are skipped; but a1 could shoot but for its rounds, so the missiles are never
+# blocked by a caveat alone: the skipped shots must be computed to say so.
+TOWN = LONG + """\
+    - {id: w4, threat_class: cruise, count: 4, speed_mps: 150, altitude_m: 300,
+       launch_points: [{lat_deg: 31.2, lon_deg: 34.3}], launch_window_s: [2200, 2400],
+       aim_assets: [town]}
+"""
+
+
+@pytest.mark.parametrize("picture", ["perfect", "tracked"])
+def test_a_skipped_shot_no_rule_blocks_keeps_its_threat_from_a_caveat_block(
+        picture: PictureName) -> None:
+    sc = parse_scenario(TOWN, "town.yaml")
+    gates = Authority.of(sc).gates()
+    fast = Engine(sc, seed=4, picture=picture, gates=gates).run()
+    slow = EveryPair(sc, seed=4, picture=picture, gates=gates).run()
+    assert slow.caveat_blocks == fast.caveat_blocks
+    assert (slow.blocked == fast.blocked).all() and (slow.feasible_ever == fast.feasible_ever).all()
+    assert results(slow).to_json() == results(fast).to_json()
+
+
+# LONG with B under an area rule instead: it may engage only over its own airspace (BR, a
+# square around b1 reaching half way to the town). The drones fly out of BR on their way to the
+# town, so b1's shots are allowed early on their paths and blocked later; b1 runs dry on them.
+AREA = LONG.replace(
+    "caveats: {threat_classes: [drone]}",
+    "caveats: {engage_only_in: {own_airspace: true, where_granted: false, "
+    "outside_regions: false}}",
+) + """\
+regions:
+  - {id: BR, owner: B, polygon_deg: [[30.9, 35.15], [31.5, 35.15], [31.5, 35.8], [30.9, 35.8]]}
+"""
+
+
+@pytest.mark.parametrize("picture", ["perfect", "tracked"])
+def test_area_rules_skip_only_shots_allowed_wherever_they_meet_the_threat(
+        picture: PictureName) -> None:
+    sc = parse_scenario(AREA, "area.yaml")
+    gates = Authority.of(sc).gates()
+    skipped = []
+
+    class Counting(Engine):
+        def noted(self, t: float, c: Candidates, active: Any) -> Any:
+            out = super().noted(t, c, active)
+            skipped.append(int(out[self.units.owner[c.options.us] == 1].sum()))
+            return out
+
+    fast = Counting(sc, seed=4, picture=picture, gates=gates).run()
+    slow = EveryPair(sc, seed=4, picture=picture, gates=gates).run()
+    assert slow.caveat_blocks  # b1's shots at the drones past BR
+    assert sum(skipped) > 0 or picture == "tracked"  # b1's, dry, over BR (on the truth)
     assert slow.caveat_blocks == fast.caveat_blocks
     assert (slow.blocked == fast.blocked).all() and (slow.feasible_ever == fast.feasible_ever).all()
     assert slow.events == fast.events

@@ -31,7 +31,7 @@ import numpy as np
 
 from inkless.arrays import F64, I64, B
 from inkless.physics.geodesy import geodetic_from_ecef_bowring
-from inkless.physics.polygon import inside_polygons
+from inkless.physics.polygon import crossings, inside_polygons
 from inkless.units import DEG
 
 from .members import THREAT_CLASSES, AirspaceGrant, Member, grant_window_s
@@ -134,6 +134,53 @@ class CaveatMask:
         e = self.edges
         n = self.area_ok.shape[1]
         return inside_polygons(lon, lat, e[:, 1], e[:, 0], e[:, 3], e[:, 2], self.edge_region, n)
+
+    def never_blocks(self, member: I64, threat_cls: I64, asset: I64, clear: B | None = None) -> B:
+        """``(m, k)`` whether no rule can block a shot of a unit of ``member (m,)`` at a threat
+        of class ``threat_cls (k,)`` endangering ``asset (k,)`` (-1: none): its class and asset
+        rules pass, and it has no area rule or (given ``clear (members, k)``: whether each
+        member's area rule allows every point where the shot may meet each threat, e.g. from
+        :meth:`area_blocks`) its area rule allows them."""
+        member = np.asarray(member, dtype=np.int64)
+        out: B = self.class_ok[member][:, threat_cls]
+        if self.asset_ok.shape[1]:
+            asset = np.asarray(asset, dtype=np.int64)
+            out &= self.asset_ok[member][:, np.maximum(asset, 0)] | (asset < 0)
+        area = (self.code[member, 2] > 0)[:, None]
+        return out & (~area if clear is None else ~area | clear[member])
+
+    def area_blocks(self, regions: I64, t: float) -> B:
+        """``(members, *regions.shape)`` whether each member's area rule blocks a shot meeting
+        its threat at time ``t`` (s) at a point in ``regions`` (:meth:`region_bits`; -1: no
+        point there, never blocked), as :meth:`__call__` judges it; False without an area
+        rule."""
+        bits = np.asarray(regions, dtype=np.int64)
+        allowed = self.allowed_regions(t).astype(np.int64)
+        mine = (allowed << np.arange(allowed.shape[1], dtype=np.int64)).sum(axis=1)
+        out = np.zeros((len(mine), *bits.shape), bool)
+        for m in np.flatnonzero(self.code[:, 2] > 0).tolist():
+            out[m] = np.where(bits == 0, ~self.outside_ok[m], bits & ~mine[m] != 0) & (bits >= 0)
+        return out
+
+    def region_bits(self, ecef: F64) -> I64:
+        """``(P,)`` the regions containing each point (ECEF m, ``(P, 3)``) as bits (bit ``r``:
+        region ``r``; 0: outside every region), as :meth:`__call__` judges them (Bowring's
+        latitude, the even-odd rule). At most 62 regions."""
+        lat, lon, _ = geodetic_from_ecef_bowring(np.asarray(ecef, dtype=float))
+        out: I64 = np.zeros(len(lat), np.int64)
+        for r in range(self.area_ok.shape[1]):
+            e = self.edges[self.edge_region == r]
+            if not len(e):
+                continue
+            # only the points in the region's box (widened: rounding cannot bring a point
+            # beyond it inside); each the even-odd test of inside(), on the same edges
+            lo, hi = e[:, 1::2].min() - 1e-9, e[:, 1::2].max() + 1e-9
+            box = (lon >= lo) & (lon <= hi)
+            lo, hi = e[:, 0::2].min() - 1e-9, e[:, 0::2].max() + 1e-9
+            box = np.flatnonzero(box & (lat >= lo) & (lat <= hi))
+            hits = crossings(lon[box], lat[box], e[:, 1], e[:, 0], e[:, 3], e[:, 2])
+            out[box[np.count_nonzero(hits, axis=0) % 2 == 1]] |= 1 << r
+        return out
 
     def __call__(self, q: PairQuery) -> I64:
         m, k = len(q.member), len(q.threat_cls)

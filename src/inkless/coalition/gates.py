@@ -24,7 +24,7 @@ from inkless.arrays import F64, I64
 from inkless.errors import InputError
 
 from .basis import LEGAL_BASIS, Interval, MemberBasis, TimedLetter, legal_basis
-from .caveats import PairQuery, RegionShape, caveat_mask, caveat_rules
+from .caveats import CaveatMask, PairQuery, RegionShape, caveat_mask, caveat_rules
 from .members import AirspaceGrant, Member
 
 __all__ = ["Gates", "build_gates"]
@@ -71,12 +71,25 @@ class Gates:
 
     def acting(self, t: float) -> NDArray[np.bool_]:
         """``(members,)`` whether each member's forces act at time ``t`` (s)."""
-        out: NDArray[np.bool_] = self.acting_grid(np.array([t]))[0]
-        return out
+        t = float(t)  # a scalar test per interval: acting_grid's arrays cost more per cycle
+        return np.array([any(a <= t < b for a, b in iv) for iv in self.member_acts], dtype=bool)
 
     def active(self, member: I64, t: float) -> NDArray[np.bool_]:
         """Whether each of the given members' forces act at time ``t`` (s)."""
         return self.acting(t)[member]
+
+    def never_blocked(self, member: I64, threat_cls: I64, asset: I64,
+                      clear: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+        """``(m, k)`` whether no rule can block a shot of a unit of ``member (m,)`` at a threat
+        of class ``threat_cls (k,)`` endangering ``asset (k,)``, wherever, or where ``clear``
+        says each member's area rule allows it (:meth:`CaveatMask.never_blocks`; a hand-made
+        ``allow`` may block anything)."""
+        shape = (len(member), len(threat_cls))
+        if self.allow is None:
+            return np.ones(shape, dtype=bool)
+        if isinstance(self.allow, CaveatMask):
+            return self.allow.never_blocks(member, threat_cls, asset, clear)
+        return np.zeros(shape, dtype=bool)
 
     def blocking(self, query: PairQuery) -> I64:
         """``(m, k)`` rule codes (0: allowed)."""

@@ -46,7 +46,7 @@ from inkless.arrays import I64, B
 from inkless.assignment import COST_EXCEEDS_VALUE, Explanation, explain, solve
 from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.assignment.problem import WTAProblem
-from inkless.coalition import Gates
+from inkless.coalition import CaveatMask, Gates
 from inkless.engagement import KILL, LOST, MISS, PENDING, InFlight, KillDraws, resolve
 from inkless.errors import InputError
 from inkless.scenario.model import THREAT_CLASSES, Scenario
@@ -133,6 +133,12 @@ class Engine:
         self.threats = ThreatState.start(raid, tables.assets.value)
         self.defence = DefenceState.start(units, n)
         self.notes = Notes.start(n, self.defence.flight.capacity)
+        #: ``(units, n + 1)`` the (unit, threat) pairs in ``notes.caveat_blocks`` (the last
+        #: column, no threat, counts as noted: such a pair is never noted)
+        self.caveat_noted = np.zeros((len(units.id), n + 1), bool)
+        self.caveat_noted[:, n] = True
+        self._regions: tuple[CaveatMask, I64] | None = None  # (the mask, its region grid)
+        self._blocks: tuple[CaveatMask, bytes, B] | None = None  # mask, grants, area_blocks
         # what each interceptor was fired at (track id, or threat row on the perfect picture)
         # and the units each target's declined orders came from (never proposed again)
         self.target = np.full(self.defence.flight.capacity, -1, np.int64)
@@ -310,16 +316,17 @@ class Engine:
         us = o.us
         free, active, avail = availability(units, self.gates, d.rounds, d.busy, d.ready, t, us)
         if self.patrols is None:  # (an aircraft's availability changes below)
-            pairs = o.pairs & ~self.noted(t, c, active)
-            if not pairs.any():  # nothing to decide, nothing new to note
+            skip = self.noted(t, c, active)
+            if not (o.pairs & ~skip).any():  # nothing to decide, nothing new to note
                 return
-            o = dataclasses.replace(o, pairs=pairs)
-        fz, codes = allowed(units, self.gates, t, o)
+            fz, codes = self.allowed_unskipped(t, c, skip)
+        else:
+            fz, codes = allowed(units, self.gates, t, o)
         geo = fz.feasible
-        for uu, jj in zip(*np.nonzero(geo & (codes > 0)), strict=True):
-            if keys[jj] >= 0:
-                notes.caveat_blocks.setdefault((int(us[uu]), int(keys[jj])),
-                                               (t, int(codes[uu, jj])))
+        new = geo & (codes > 0) & ~self.caveat_noted[us][:, keys]
+        for uu, jj in zip(*np.nonzero(new), strict=True):
+            notes.caveat_blocks[int(us[uu]), int(keys[jj])] = (t, int(codes[uu, jj]))
+            self.caveat_noted[us[uu], keys[jj]] = True
         notes.feasible_ever[keys[geo.any(axis=0)]] = True
         notes.blocked[keys[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= (
             BLOCKED_CAVEAT)
@@ -367,8 +374,12 @@ class Engine:
         reloading, or its member not acting: ``active``), so its pair can only add notes, and
         the notes already hold them: the reasons the unit cannot shoot are among the
         candidate's blocked reasons (set only with a feasible shot: ``feasible_ever`` is set
-        too), and no caveat can be noted anew (no rules, or the candidate already blocked by a
-        caveat and the pair's first caveat block already noted)."""
+        too), and no caveat can be noted anew: no rule can block the shot now (none of its
+        member's rules applies to the threat, or, on the perfect picture, its area rule allows
+        every point where the shot may meet the threat: :meth:`area_clear`), or the candidate
+        is already blocked by a caveat and the pair's first caveat block already noted. A
+        skipped shot that no rule blocks may still keep its candidate from being blocked by a
+        caveat: :meth:`allowed_unskipped` computes it where that matters."""
         us, keys, d, units, notes = c.options.us, c.keys, self.defence, self.units, self.notes
         bits = (np.where(d.rounds[us] == 0, BLOCKED_ROUNDS, 0)
                 | np.where(d.busy[us] >= units.channels[us], BLOCKED_CHANNELS, 0)
@@ -376,12 +387,58 @@ class Engine:
                 | np.where(active, 0, BLOCKED_INACTIVE))[:, None]
         held = notes.blocked[keys]
         out: B = (bits != 0) & (held & bits == bits) & c.options.pairs
-        if self.gates.allow is not None:
-            out &= held & BLOCKED_CAVEAT != 0
-            for uu, kk in zip(*np.nonzero(out), strict=True):
-                if keys[kk] >= 0 and (int(us[uu]), int(keys[kk])) not in notes.caveat_blocks:
-                    out[uu, kk] = False
+        if self.gates.allow is None or not out.any():
+            return out
+        sure = (held & BLOCKED_CAVEAT != 0) & self.caveat_noted[us][:, keys]
+        doubt = out & ~sure  # skipped only if no rule can block them now
+        if doubt.any():
+            o = c.options
+            rows, cols = np.flatnonzero(doubt.any(axis=1)), np.flatnonzero(doubt.any(axis=0))
+            sub = np.ix_(rows, cols)
+            out[sub] &= sure[sub] | self.gates.never_blocked(
+                units.owner[us[rows]], o.cls[cols], o.asset[cols], self.area_clear(t, c, cols))
         return out
+
+    def area_clear(self, t: float, c: Candidates, cols: I64) -> B | None:
+        """``(members, cols)`` on the perfect picture, whether each member's area rule allows
+        a shot now wherever on its look-ahead it may meet each candidate of the columns
+        ``cols`` (:meth:`CaveatMask.area_blocks` of :meth:`PerfectPicture.region_grid`, once
+        per run, set of regions and set of grants in force); None on the other pictures (their
+        predicted paths change every cycle)."""
+        mask = self.gates.allow
+        if not (isinstance(self.picture, PerfectPicture) and isinstance(mask, CaveatMask)
+                and mask.area_ok.shape[1] <= 62):
+            return None
+        key = mask.allowed_regions(t).tobytes()  # the grants in force
+        if self._blocks is None or self._blocks[0] is not mask or self._blocks[1] != key:
+            if self._regions is None or self._regions[0] is not mask:
+                rows = mask.code[self.units.owner, 2] > 0
+                self._regions = (mask, self.picture.region_grid(mask, rows))
+            self._blocks = (mask, key, mask.area_blocks(self._regions[1], t))
+        tick = round(t / self.dt)
+        blocks = self._blocks[2][:, c.options.idx[cols], tick: tick + len(c.options.times)]
+        out: B = ~np.any(blocks, axis=2)
+        return out
+
+    def allowed_unskipped(self, t: float, c: Candidates, skip: B) -> tuple[Feasibility, I64]:
+        """The feasibility and the gates' codes (:func:`allowed`) of the options' pairs but
+        ``skip`` (:meth:`noted`), as if every pair were computed for the notes: a skipped pair
+        that no rule can block (not yet blocked by a caveat) would, were it feasible, keep its
+        candidate from being blocked by a caveat, so where the computed pairs say it is (a
+        feasible shot, none allowed) the skipped pairs of that candidate are computed too."""
+        o, keys = c.options, c.keys
+        some = dataclasses.replace(o, pairs=o.pairs & ~skip)
+        fz, codes = allowed(self.units, self.gates, t, some)
+        geo = fz.feasible
+        doubt = (geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0) & (skip & o.pairs).any(axis=0)
+                 & (self.notes.blocked[keys] & BLOCKED_CAVEAT == 0))
+        if not doubt.any():
+            return fz, codes
+        more = skip & o.pairs & doubt[None, :]
+        fz2, codes2 = allowed(self.units, self.gates, t, dataclasses.replace(o, pairs=more))
+        fz = dataclasses.replace(fz, t_intercept=np.where(more, fz2.t_intercept, fz.t_intercept),
+                                 point=np.where(more[..., None], fz2.point, fz.point))
+        return fz, np.where(more, codes2, codes)
 
     def barred(self, us: I64, c: Candidates) -> B:
         """``(us, k)``: the pairs of units ``us`` and candidates ``c`` whose order was declined

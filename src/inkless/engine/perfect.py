@@ -15,7 +15,7 @@ import numpy as np
 
 from inkless.arrays import F32, F64, I64, B
 from inkless.assignment.feasibility import envelope_windows
-from inkless.coalition import Gates
+from inkless.coalition import CaveatMask, Gates
 from inkless.engagement import PENDING, InFlight
 from inkless.identification import TRUTH_THREAT
 from inkless.scenario.tables import Tables
@@ -46,6 +46,7 @@ class PerfectPicture:
         self.members = len(tables.members)
         self.regate(gates)
         first, self.window_last = envelope_windows(units, truth, truth_alt, raid.cls)
+        self.window_first = first  # (moving units: every tick, below)
         if moving is not None:  # units that move (patrol aircraft): every tick, if it may kill
             may = units.pk[moving][:, raid.cls] > 0
             first[moving] = np.where(may, 0, -1)
@@ -72,6 +73,23 @@ class PerfectPicture:
                                 flying, self.raid.cls, acting)
             self.holders[kk, jj] |= bit(1 << int(sensors.owner[i]))
         self.held = self.holders != 0
+
+    def region_grid(self, mask: CaveatMask, rows: B) -> I64:
+        """``(n, ticks)`` the regions (:meth:`CaveatMask.region_bits`) of each threat's true
+        position at each tick where a unit of ``rows`` may meet it (inside the unit's envelope
+        window, widened by a tick each side against rounding; in flight); -1 elsewhere.
+        Computed once for the run instead of at every intercept point of every cycle."""
+        first, last = self.window_first[rows], self.window_last[rows]
+        u, j = np.nonzero(last >= 0)
+        edge = np.zeros((len(self.raid), self.ticks + 1), np.int32)
+        np.add.at(edge, (j, np.maximum(first[u, j] - 1, 0)), 1)
+        np.add.at(edge, (j, np.minimum(last[u, j] + 2, self.ticks)), -1)
+        jj, kk = np.nonzero(np.cumsum(edge[:, :-1], axis=1) > 0)
+        keep = np.isfinite(self.truth_alt[kk, jj])
+        jj, kk = jj[keep], kk[keep]
+        out: I64 = np.full((len(self.raid), self.ticks), -1, np.int64)
+        out[jj, kk] = mask.region_bits(self.truth[kk, jj].astype(np.float64))
+        return out
 
     def _active(self, tick: int, threats: ThreatState) -> B:
         out: B = threats.alive & (self.active_lo <= tick) & (tick <= self.active_hi)
