@@ -154,12 +154,13 @@ class CaveatMask:
         its threat at time ``t`` (s) at a point in ``regions`` (:meth:`region_bits`; -1: no
         point there, never blocked), as :meth:`__call__` judges it; False without an area
         rule."""
-        bits = np.asarray(regions, dtype=np.int64)
+        bits = np.asarray(regions)  # any signed integer type holding -1 and the region bits
         allowed = self.allowed_regions(t).astype(np.int64)
         mine = (allowed << np.arange(allowed.shape[1], dtype=np.int64)).sum(axis=1)
         out = np.zeros((len(mine), *bits.shape), bool)
         for m in np.flatnonzero(self.code[:, 2] > 0).tolist():
-            out[m] = np.where(bits == 0, ~self.outside_ok[m], bits & ~mine[m] != 0) & (bits >= 0)
+            barred = bits & ~int(mine[m]) != 0  # in a region it may not engage in
+            out[m] = np.where(bits == 0, ~self.outside_ok[m], barred) & (bits >= 0)
         return out
 
     def region_bits(self, ecef: F64) -> I64:

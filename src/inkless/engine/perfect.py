@@ -77,7 +77,8 @@ class PerfectPicture:
     def region_grid(self, mask: CaveatMask, rows: B) -> I64:
         """``(n, ticks)`` the regions (:meth:`CaveatMask.region_bits`) of each threat's true
         position at each tick where a unit of ``rows`` may meet it (inside the unit's envelope
-        window, widened by a tick each side against rounding; in flight); -1 elsewhere.
+        window, widened by a tick each side against rounding; in flight); -1 elsewhere (in
+        the smallest signed integer type that holds the bits).
         Computed once for the run instead of at every intercept point of every cycle."""
         first, last = self.window_first[rows], self.window_last[rows]
         u, j = np.nonzero(last >= 0)
@@ -87,7 +88,8 @@ class PerfectPicture:
         jj, kk = np.nonzero(np.cumsum(edge[:, :-1], axis=1) > 0)
         keep = np.isfinite(self.truth_alt[kk, jj])
         jj, kk = jj[keep], kk[keep]
-        out: I64 = np.full((len(self.raid), self.ticks), -1, np.int64)
+        small = np.min_scalar_type(-(1 << mask.area_ok.shape[1]))  # -1 and every region bit
+        out: I64 = np.full((len(self.raid), self.ticks), -1, small)
         out[jj, kk] = mask.region_bits(self.truth[kk, jj].astype(np.float64))
         return out
 
