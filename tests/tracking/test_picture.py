@@ -546,3 +546,17 @@ def test_a_members_view_reads_its_own_tracks_last_update() -> None:
     assert len(view) == 4
     np.testing.assert_array_equal(tracker.last_update(view.id, 1), np.full(4, 60.0))
     assert np.isnan(tracker.last_update(view.id)).all()
+
+
+def test_reports_of_one_group_with_a_sensor_twice_merge_without_a_clean_group() -> None:
+    """Every group of paired reports has some sensor twice (two aircraft of a flight side by
+    side, seen by several radars: found flying April's fighters in pairs, where the tracked run
+    stopped with a reshape error). Sensor 0 reports at x = 0 and 3 m, sensors 1 and 2 at 1 and
+    2 m: mutual nearest pairs chain the four into one group. Each report goes into one merged
+    report, and the merged reports hold all the information (sum of R^-1) the reports held."""
+    z = np.array([[0.0, 0, 0], [3.0, 0, 0], [1.0, 0, 0], [2.0, 0, 0]])
+    R = np.tile(np.eye(3) * 100.0, (4, 1, 1))
+    zf, Rf, into = merge_reports(z, R, np.array([0, 0, 1, 2]))
+    assert into.min() >= 0 and into.max() == zf.shape[0] - 1
+    assert zf.shape[0] >= 2  # sensor 0's two reports are two objects
+    assert np.allclose(np.linalg.inv(Rf).sum(axis=0), np.linalg.inv(R).sum(axis=0))

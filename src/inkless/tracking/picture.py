@@ -375,8 +375,8 @@ def _pairs_among(pairs: tuple[I64, I64], rows: I64, m: int) -> tuple[I64, I64]:
 def _sum_by(at: I64, values: F64, n: int) -> F64:
     """``(n, ...)``: row ``a`` is the sum of the rows ``values[i]`` with ``at[i] == a``, added in
     order (as ``np.add.at``, at the cost of one ``bincount`` over the flattened entries)."""
-    flat = values.reshape(values.shape[0], -1)
-    w = flat.shape[1]
+    w = int(np.prod(values.shape[1:]))
+    flat = values.reshape(values.shape[0], w)  # (not -1: no rows is a shape too)
     key = (at[:, None] * w + np.arange(w)).ravel()
     out = np.bincount(key, weights=flat.ravel(), minlength=n * w)
     return out.reshape((n, *values.shape[1:]))
