@@ -84,6 +84,9 @@ BAD = [
      "reference_rcs_m2"),
     ("missiles_per_aircraft: 4", "missiles_per_aircraft: 0",
      "s.yaml:17: patrols[0].missiles_per_aircraft: must be at least 1, got 0"),
+    ("alt_m: 8000", "alt_m: 70000",
+     "s.yaml:14: patrols[0].station: the patrol altitude (centre alt_m 70000 m) must be between "
+     "100 and 20000 m (a fighter's ceiling)"),
 ]
 
 

@@ -343,6 +343,11 @@ class FireUnit(_Frozen):
     )
 
 
+PATROL_MIN_ALT_M, PATROL_MAX_ALT_M = 100.0, 20000.0
+"""Bounds of a CAP station's altitude, m: above the ground, below a fighter's service ceiling
+(about 15-20 km for the F-15 and Typhoon, public figures)."""
+
+
 class PatrolStation(_Frozen):
     """A combat air patrol (CAP) station flown at cruise speed: an orbit (a circle of
     ``radius_km`` about ``centre``) or a racetrack (two straight legs of ``length_km`` along
@@ -366,6 +371,10 @@ class PatrolStation(_Frozen):
             raise ValueError("a racetrack needs length_km > 0; or make it an orbit")
         if self.pattern == "orbit" and self.length_km > 0.0:
             raise ValueError("an orbit takes no length_km; make it a racetrack or remove it")
+        if not PATROL_MIN_ALT_M <= self.centre.alt_m <= PATROL_MAX_ALT_M:
+            raise ValueError(
+                f"the patrol altitude (centre alt_m {self.centre.alt_m:g} m) must be between "
+                f"{PATROL_MIN_ALT_M:g} and {PATROL_MAX_ALT_M:g} m (a fighter's ceiling)")
         return self
 
     def transit_m(self, base: Point) -> tuple[float, float]:
