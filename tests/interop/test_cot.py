@@ -50,8 +50,9 @@ def _same(msg: takproto.proto.TakMessage, ev: CotEvent) -> None:
     assert (e.uid, e.type, e.how) == (ev.uid, ev.type, ev.how)
     assert e.lat == pytest.approx(ev.lat_deg, abs=1e-7)
     assert e.lon == pytest.approx(ev.lon_deg, abs=1e-7)
-    assert e.hae == pytest.approx(ev.hae_m, abs=0.05)
-    assert (e.ce, e.le) == (pytest.approx(ev.ce_m, abs=0.05), pytest.approx(ev.le_m, abs=0.05))
+    half = 0.05 + 1e-9  # written to 0.1 m: a value half-way (0.75) may round either way
+    assert e.hae == pytest.approx(ev.hae_m, abs=half)
+    assert (e.ce, e.le) == (pytest.approx(ev.ce_m, abs=half), pytest.approx(ev.le_m, abs=half))
     assert e.sendTime == int(ev.time.timestamp() * 1000)
     assert e.staleTime == int(ev.stale.timestamp() * 1000)
     assert e.detail.track.course == pytest.approx(ev.course_deg, abs=0.05)
