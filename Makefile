@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint test-tools $(WEB_STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 4
 
 # What the tests need besides .venv: taky (a TAK server, MIT) in its own virtualenv, Wireshark's
 # ASTERIX dissector (Debian tshark, installed without the setuid question) and Debian's chromium
