@@ -1,6 +1,7 @@
 """A node's ``report`` is checked where it comes in (:meth:`inkless.service.live.Session.plots`):
-a plot without its measurement, or with one that is not a finite number, is refused with one
-line, and the cycle it was pushed for still steps (in process: no server needed)."""
+a plot without its measurement, with one that is not a finite number, or with a sigma not
+> 0 (as a real sensor node's, :meth:`~inkless.service.live.Session.real_plots`), is refused
+with one line, and the cycle it was pushed for still steps (in process: no server needed)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def _session(keys: Path) -> Any:
     lambda p: p.update(el_deg=float("nan")),
     lambda p: p.update(sigma=[1.0, 2.0]),
     lambda p: p.update(sigma=None),
+    lambda p: p.update(sigma=[0.0, 0.1, 0.1]),  # a perfect plot: a track of no error
 ])
 def test_a_damaged_plot_is_refused_and_the_cycle_steps(keys: Path, damage: Any) -> None:
     s = _session(keys)

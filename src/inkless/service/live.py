@@ -92,6 +92,24 @@ class RealPlots:
 Pushed = dict[int, tuple[float, ...]] | RealPlots | MemberTracks
 
 
+#: What a malformed ``report`` raises while it is read (a field missing, of the wrong type, a
+#: number not finite or out of range).
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+
+
+def _measured(plots: Sequence[Mapping[str, Any]]) -> NDArray[np.float64]:
+    """The measurements of a ``report``'s ``plots`` (either kind of node's), ``(m, 6)``: range
+    m, azimuth deg, elevation deg and their sigmas (m, deg, deg). Raises one of
+    :data:`_MALFORMED` when a plot lacks one, a sigma is not three numbers, a number is not
+    finite or a sigma not > 0 (a plot that claims no error would make a track claim none)."""
+    rows = [(float(p["range_m"]), float(p["az_deg"]), float(p["el_deg"]),
+             *map(float, p["sigma"])) for p in plots]
+    values = np.array(rows, dtype=np.float64) if rows else np.zeros((0, 6))  # ragged: ValueError
+    if values.shape[1:] != (6,) or not np.isfinite(values).all() or (values[:, 3:] <= 0).any():
+        raise ValueError("plots: not finite numbers, or a sigma not > 0")
+    return values
+
+
 class Session:
     """The engine of one live session (module docstring). ``letters``: the letters on record
     (the scenario's or the ledger's), from which the legal bases are built; ``secret``: the
@@ -174,26 +192,19 @@ class Session:
               ) -> tuple[int, dict[int, tuple[float, ...]] | RealPlots] | str:
         """A node's ``report`` checked: ``(tick, {plot: (range_m, az_deg, el_deg, sigma range
         m, sigma az deg, sigma el deg)})``, or the one-line reason it is refused (a plot without
-        finite numbers, a tick not awaiting reports, a plot not issued to the member's
-        sensors). Without ``--simulate``, plots of a cycle the service issued none for are a
-        real sensor node's (:meth:`real_plots`)."""
-        try:
-            issued = self.simulate or round(float(msg["t"]) / self.dt) in self._sent
-        except (KeyError, TypeError, ValueError, OverflowError):
-            issued = True  # refused below
-        if not issued:
+        finite numbers or with a sigma not > 0, :func:`_measured`; a tick not awaiting reports,
+        a plot not issued to the member's sensors). Without ``--simulate``, a real sensor
+        node's (:meth:`real_plots`)."""
+        if not self.simulate:
             return self.real_plots(member, msg)
         try:
-            tick = round(float(msg["t"]) / self.dt)
-            plots = {int(p["plot"]): (float(p["range_m"]), float(p["az_deg"]),
-                                      float(p["el_deg"]), *map(float, p["sigma"]))
-                     for p in msg["plots"]}
-            values = np.array([*plots.values()], dtype=np.float64)  # ragged: ValueError
-            if len(values) and (values.shape[1:] != (6,) or not np.isfinite(values).all()):
-                raise ValueError
-        except (KeyError, TypeError, ValueError, OverflowError):
+            tick, given = round(float(msg["t"]) / self.dt), list(msg["plots"])
+            numbers = [int(p["plot"]) for p in given]
+            values = _measured(given)
+        except _MALFORMED:
             return ("report: give t (s) and plots [{plot, range_m, az_deg, el_deg, sigma: "
-                    "[range m, az deg, el deg]}], finite numbers")
+                    "[range m, az deg, el deg]}], finite numbers, sigmas > 0")
+        plots = dict(zip(numbers, map(tuple, values.tolist()), strict=True))
         sent = self._sent.get(tick)
         if sent is None:
             return f"late report for t={msg['t']}: no plots awaited then (stepped already)"
@@ -212,20 +223,16 @@ class Session:
         that is not one of the member's in the scenario, or not in place then (a patrol's
         radar on the ground)."""
         how = ("report: give t (s) and plots [{sensor, t (s, optional), range_m, az_deg, "
-               "el_deg, sigma: [range m, az deg, el deg]}], finite numbers")
+               "el_deg, sigma: [range m, az deg, el deg]}], finite numbers, sigmas > 0")
         try:
             t, plots = float(msg["t"]), list(msg["plots"])
             names = [str(p["sensor"]) for p in plots]
             times = np.array([float(p.get("t", t)) for p in plots], dtype=np.float64)
-            rows = [(float(p["range_m"]), float(p["az_deg"]), float(p["el_deg"]),
-                     *map(float, p["sigma"])) for p in plots]
-        except (KeyError, TypeError, ValueError, AttributeError):
+            values = _measured(plots)
+        except _MALFORMED:
             return how
-        values = np.array(rows, dtype=np.float64).reshape(-1, 6) if all(
-            len(r) == 6 for r in rows) else np.full((1, 6), np.nan)
-        if not (np.isfinite(values).all() and np.isfinite(times).all() and np.isfinite(t)
-                and (values[:, 3:] > 0).all()):
-            return how + ", sigmas > 0"
+        if not (np.isfinite(times).all() and np.isfinite(t)):
+            return how
         tick, last = round(t / self.dt), -1 if self.stepped is None else self.stepped
         if tick <= last:
             return f"late report for t={t:g}: that cycle was stepped already"
