@@ -29,7 +29,7 @@ from inkless.service.node import map_url
 from inkless.service.streams import Stream
 from inkless.service.webmap import Tokens
 
-from .conftest import _finish, _node, read_dump
+from .conftest import _finish, _node, read_dump, wait_for
 from .test_airspace import GRANT_UNTIL_S, NOTAM_FROM_S, NOTAM_UNTIL_S, _airspace_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +113,27 @@ def test_a_page_that_falls_behind_is_dropped_not_waited_for() -> None:
     assert slow.qsize() == 1 and slow.get_nowait() is None  # its page is closed
     assert [json.loads(t)["seq"] for t in [fast.get_nowait() for _ in range(3)]
             if t is not None] == [1, 2, 3]
+
+
+def test_a_map_opened_beyond_the_window_gets_the_airspace_sent_before(
+        server_factory: Any, keys: Path, tmp_path: Path) -> None:
+    """A page opened after the grant, its end and the NOTAM left the replay window (none kept
+    here) still gets them, as the member's node got them (before, it got none: the page said
+    no grant was ever in force)."""
+    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--replay-window",
+                       "0", scenario=_airspace_scenario(tmp_path, 200))
+    dump = tmp_path / "anon.jsonl"
+    node = _node("ANON", keys, s.url, dump)
+    token = _map_line(node).split("#token=")[1]
+    wait_for(lambda: dump.exists() and any(
+        m["type"] == "picture" and m["t"] >= 40 for m in read_dump(dump)), 60)
+    page: list[dict[str, Any]] = []
+    _view(s.url.replace("ws://", "http://").removesuffix("node"), token, page)
+    _finish(node)
+    sent = [m for m in read_dump(dump) if m["type"] in ("grant", "closure")]
+    assert sorted((m["type"], m["t"]) for m in sent) == [
+        ("closure", NOTAM_FROM_S), ("closure", GRANT_UNTIL_S), ("grant", 0.0)]
+    assert [m for m in page if m["type"] in ("grant", "closure")] == sent
 
 
 def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: Path,

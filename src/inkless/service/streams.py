@@ -36,8 +36,8 @@ REPLACED = "another node of this member joined"
 @dataclass
 class Stream:
     """The stream of member ``member`` (module docstring); ``state`` is the latest message of
-    each kind that makes up a snapshot (``picture``), ``airspace`` every ``grant`` and
-    ``closure`` published (a snapshot holds them all)."""
+    each kind that makes up a snapshot (``picture``, ``end``), ``airspace`` every ``grant`` and
+    ``closure`` published, with its number (a snapshot holds them all)."""
 
     member: str
     window_s: float
@@ -45,7 +45,7 @@ class Stream:
     seq: int = 0
     log: deque[tuple[float, int, str]] = field(default_factory=deque)
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
-    airspace: list[dict[str, Any]] = field(default_factory=list)  # the grants and closures
+    airspace: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # seq, message
     queue: asyncio.Queue[str | None] | None = None
     dropped: str = SLOW  # why the last node was detached
     drops: int = 0  # nodes detached for being too slow
@@ -66,7 +66,7 @@ class Stream:
         if msg.get("type") in ("picture", "end"):
             self.state[msg["type"]] = msg
         elif msg.get("type") in ("grant", "closure"):
-            self.airspace.append(msg)
+            self.airspace.append((self.seq, msg))
         if self.queue is not None:
             try:
                 self.queue.put_nowait(text)
@@ -125,5 +125,14 @@ class Stream:
         state = {k: {f: v for f, v in m.items() if f not in ("type", "seq")}
                  for k, m in self.state.items()}
         out.append(json.dumps({"type": "snapshot", "seq": self.seq, **state,
-                               "airspace": self.airspace}, separators=(",", ":")))
+                               "airspace": [m for _, m in self.airspace]},
+                              separators=(",", ":")))
         return out
+
+    def history(self) -> list[str]:
+        """What a web map opening now is sent first (:mod:`inkless.service.webmap`): every
+        ``grant`` and ``closure`` published before the replay window (what a snapshot's
+        ``airspace`` holds), then the window's messages, each numbered as it was sent."""
+        first = self.log[0][1] if self.log else self.seq + 1
+        return [json.dumps({**m, "seq": n}, separators=(",", ":"))
+                for n, m in self.airspace if n < first] + [text for _, _, text in self.log]

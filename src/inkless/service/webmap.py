@@ -12,8 +12,9 @@ The page (``static/live.html``, ``live.js``) opens the WebSocket ``/view`` and s
 ``{"type": "token", "token": T}`` first. An unknown or expired token gets
 ``{"type": "refused", "reason": ONE_LINE}`` and the socket closes (code 4003). A good one gets
 ``{"type": "map", ...}`` (:func:`map_message`: what does not move, as the member may see it),
-then the member's stream exactly as its node gets it (the messages of the replay window, then
-the live ones, numbered as on the node's connection), and after every decision cycle a
+then the member's stream exactly as its node gets it (the grants and closures sent before the
+replay window, the messages of the window, then the live ones, numbered as on the node's
+connection: :meth:`~inkless.service.streams.Stream.history`), and after every decision cycle a
 ``units`` message (:func:`units_message`: the member's own units' rounds left and the impacts so
 far, which are public). Nothing else: a token of member A never yields what A's node would not
 get, save the public impacts and A's own rounds.
@@ -218,7 +219,7 @@ class WebMap:
             return
         stream = self.streams[member]
         queue: asyncio.Queue[str | None] = asyncio.Queue(VIEW_QUEUE)
-        backlog = [text for _, _, text in stream.log]
+        backlog = stream.history()
         stream.watchers.append(queue)
         log.info("map of %s opened", member)
         try:

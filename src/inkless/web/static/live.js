@@ -4,7 +4,8 @@
  * from the address's fragment or typed in; never a key. The page opens the WebSocket /view,
  * sends {type: "token", token}, and gets either {type: "refused", reason} (shown as it is) or
  * {type: "map", ...} (what does not move) and then the member's stream as its node gets it
- * (picture, order, result, closure, ...) plus a `units` message after every cycle (own rounds
+ * (the grants and closures sent before the replay window, then picture, order, result,
+ * closure, ...; never a snapshot) plus a `units` message after every cycle (own rounds
  * left, impacts so far). docs/service.md has every field.
  *
  * Time control: the page keeps every picture it received for the last KEEP_S scenario seconds;
@@ -191,8 +192,6 @@
       return;
     } else if (kind === "picture") {
       picture(msg);
-    } else if (kind === "snapshot" && msg.picture) {
-      picture(msg.picture);
     } else if (kind === "order") {
       order(msg);
     } else if (kind === "result") {
