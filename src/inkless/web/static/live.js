@@ -58,8 +58,7 @@
           lon: o.from[1] + f * (o.to[1] - o.from[1]) });
       } else if (r && r.t <= t) {
         s.intercepts.push({ key: k, result: r.result, threat: "track " + o.target,
-          lat: r.lat_deg === undefined ? o.to[0] : r.lat_deg,
-          lon: r.lon_deg === undefined ? o.to[1] : r.lon_deg });
+          lat: r.lat_deg, lon: r.lon_deg });
       }
     });
     st.others.forEach(function (r) {  // the ends of partners' shots it may see
@@ -150,11 +149,9 @@
     st.rounds = u.rounds;
     st.impacts = u.impacts;
     view.setRounds(u.rounds);
-    if (u.flying) {
-      Object.keys(st.orders).forEach(function (k) {
-        if (!st.results[k] && u.flying.indexOf(Number(k)) < 0) st.orders[k].declined = true;
-      });
-    }
+    Object.keys(st.orders).forEach(function (k) {
+      if (!st.results[k] && u.flying.indexOf(Number(k)) < 0) st.orders[k].declined = true;
+    });
     if (st.live) render(latest());
   }
 
