@@ -193,15 +193,21 @@ class Session:
         """A node's ``report`` checked: ``(tick, {plot: (range_m, az_deg, el_deg, sigma range
         m, sigma az deg, sigma el deg)})``, or the one-line reason it is refused (a plot without
         finite numbers or with a sigma not > 0, :func:`_measured`; a tick not awaiting reports,
-        a plot not issued to the member's sensors). Without ``--simulate``, a real sensor
-        node's (:meth:`real_plots`)."""
-        if not self.simulate:
+        a plot not issued to the member's sensors). Without ``--simulate``, plots of a cycle
+        the service issued none for are a real sensor node's (:meth:`real_plots`)."""
+        try:
+            tick: int | None = round(float(msg["t"]) / self.dt)
+        except _MALFORMED:
+            tick = None  # refused below, or by real_plots
+        if not self.simulate and tick not in self._sent:
             return self.real_plots(member, msg)
         try:
-            tick, given = round(float(msg["t"]) / self.dt), list(msg["plots"])
+            given = list(msg["plots"])
             numbers = [int(p["plot"]) for p in given]
             values = _measured(given)
         except _MALFORMED:
+            tick = None
+        if tick is None:
             return ("report: give t (s) and plots [{plot, range_m, az_deg, el_deg, sigma: "
                     "[range m, az deg, el deg]}], finite numbers, sigmas > 0")
         plots = dict(zip(numbers, map(tuple, values.tolist()), strict=True))
