@@ -58,11 +58,12 @@ class Arm:
     picture: Picture = "perfect"
 
 
-def run_results(arm: Arm, seed: int, replication: int) -> Findings:
-    """One replication's results (``docs/results.md``)."""
-    record = run(arm.scenario, seed, replication, solver=arm.solver, picture=arm.picture,
-                 gates=arm.gates)
-    return results(record, solver=arm.solver)
+def run_results(arm: Arm, seed: int, replication: int, record: bool = True) -> Findings:
+    """One replication's results (``docs/results.md``; ``record=False``: the engine runs
+    without the after-action's recorder, :func:`inkless.engine.run`)."""
+    rec = run(arm.scenario, seed, replication, solver=arm.solver, picture=arm.picture,
+              gates=arm.gates, record=record)
+    return results(rec, solver=arm.solver)
 
 
 def run_figures(arm: Arm, seed: int, replication: int) -> dict[str, float]:
@@ -71,9 +72,7 @@ def run_figures(arm: Arm, seed: int, replication: int) -> dict[str, float]:
     its scoring and identity logging cost time and memory; the decisions are the same)."""
     from .counterfactual import figures
 
-    record = run(arm.scenario, seed, replication, solver=arm.solver, picture=arm.picture,
-                 gates=arm.gates, record=False)
-    return figures(results(record, solver=arm.solver))
+    return figures(run_results(arm, seed, replication, record=False))
 
 
 @contextmanager
