@@ -82,9 +82,7 @@ class Stream:
                 q.put_nowait(text)
             except asyncio.QueueFull:
                 self.watchers.remove(q)
-                while not q.empty():
-                    q.get_nowait()
-                q.put_nowait(None)
+                _close(q)
 
     def drop(self, why: str = SLOW) -> None:
         """Detach the connected node: its sender gets ``None`` and closes the connection with
@@ -93,9 +91,7 @@ class Stream:
         if q is not None:
             self.dropped = why
             self.drops += why == SLOW
-            while not q.empty():
-                q.get_nowait()
-            q.put_nowait(None)
+            _close(q)
 
     def attach(self, last_seq: int | None, now: float | None = None
                ) -> tuple[list[str], asyncio.Queue[str | None]]:
@@ -136,3 +132,10 @@ class Stream:
         first = self.log[0][1] if self.log else self.seq + 1
         return [json.dumps({**m, "seq": n}, separators=(",", ":"))
                 for n, m in self.airspace if n < first] + [text for _, _, text in self.log]
+
+
+def _close(q: asyncio.Queue[str | None]) -> None:
+    """Empty ``q`` and leave ``None`` in it: its sender closes the connection."""
+    while not q.empty():
+        q.get_nowait()
+    q.put_nowait(None)
