@@ -32,10 +32,9 @@ from numpy.typing import NDArray
 
 from inkless.arrays import F64, I64
 from inkless.engine import Reports, TrackedPicture
-from inkless.scenario.load import coalition_members
-from inkless.sensing import EnuFrame, clutter_density
+from inkless.sensing import EnuFrame
 from inkless.tracking import CONFIRMED, Tracks
-from inkless.tracking.picture import CoalitionTracker, can_release, picture_rows
+from inkless.tracking.picture import picture_rows
 
 __all__ = ["MAX_TRACK_ID", "MemberTracks", "SimulatedTrackers", "read_tracks"]
 
@@ -114,19 +113,15 @@ def read_tracks(msg: Mapping[str, Any], frame: EnuFrame, dt: float, score: float
 class SimulatedTrackers:
     """The own trackers of the members that share only tracks (rows ``members``), run on
     their sensors' simulated plots as their nodes would run them (``--simulate``): the same
-    trackers as the tracked picture's (:class:`inkless.tracking.CoalitionTracker`, the
-    picture's frame, sensors and parameters). Keeps the simulation's labels of the tracks
-    sent at each tick until they come back."""
+    trackers as the tracked picture's (:class:`inkless.tracking.CoalitionTracker`, built by
+    the picture's own builder: its frame, sensors, sharing and parameters). Keeps the
+    simulation's labels of the tracks sent at each tick until they come back."""
 
     def __init__(self, picture: TrackedPicture, members: Sequence[int]) -> None:
-        sensors, self.frame = picture.tables.sensors, picture.frame
-        self.members = tuple(members)
-        shares = ["tracks" if m in self.members else "detections"
-                  for m in range(len(picture.shares))]
-        self.tracker = CoalitionTracker(
-            self.frame, sensors.owner, sensors.range, sensors.min_el, sensors.max_el,
-            sensors.pd, clutter_density(sensors), shares,
-            can_release(coalition_members(picture.scenario)))
+        self.frame, self.members = picture.frame, tuple(members)
+        # a new one as the picture builds its own: only these members' own trackers are fed
+        # (:meth:`scan`), the picture's keeps what their nodes send (``take_own``)
+        self.tracker = picture._tracker()
         self.issued: dict[tuple[int, int], tuple[I64, NDArray[np.int32], I64]] = {}
 
     def scan(self, got: Reports) -> None:
