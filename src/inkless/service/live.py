@@ -58,7 +58,6 @@ from inkless.physics.geodesy import enu_rotation, geodetic_from_ecef
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.sensing import Detections
-from inkless.simulation.adsb import AdsbReports, IffReplies
 from inkless.tracking.picture import KIND_FALSE, CoalitionPicture, measurements
 from inkless.units import deg_from_rad, rad_from_deg
 
@@ -326,10 +325,8 @@ class Session:
             np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(local, 1, 2)),
             np.full(n, -1, np.int64))
         z, R = measurements(det)
-        none = Evidence(AdsbReports.empty(t), IffReplies.empty(t), np.empty((0, 3)),
-                        np.empty((0, 3)))
         return Reports(t, det, z, R, np.full(n, KIND_FALSE, np.int64), scanning,
-                       pos[scanning], none)
+                       pos[scanning], Evidence.none(t))
 
     # --- 3. one decision cycle -----------------------------------------------------------------
     def step(self, tick: int, pushed: Mapping[str, Pushed],
