@@ -30,6 +30,7 @@ from inkless.tracking.picture import (
     TrackNumbers,
     _pairs_among,
     _scan,
+    _sum_by,
     _with_gravity,
     assemble,
     can_release,
@@ -553,10 +554,36 @@ def test_reports_of_one_group_with_a_sensor_twice_merge_without_a_clean_group() 
     side, seen by several radars: found flying April's fighters in pairs, where the tracked run
     stopped with a reshape error). Sensor 0 reports at x = 0 and 3 m, sensors 1 and 2 at 1 and
     2 m: mutual nearest pairs chain the four into one group. Each report goes into one merged
-    report, and the merged reports hold all the information (sum of R^-1) the reports held."""
+    report, never with another of its sensor, and each merged report is the information-weighted
+    mean of its reports (closed form)."""
     z = np.array([[0.0, 0, 0], [3.0, 0, 0], [1.0, 0, 0], [2.0, 0, 0]])
     R = np.tile(np.eye(3) * 100.0, (4, 1, 1))
-    zf, Rf, into = merge_reports(z, R, np.array([0, 0, 1, 2]))
+    group = np.array([0, 0, 1, 2])
+    zf, Rf, into = merge_reports(z, R, group)
     assert into.min() >= 0 and into.max() == zf.shape[0] - 1
-    assert zf.shape[0] >= 2  # sensor 0's two reports are two objects
-    assert np.allclose(np.linalg.inv(Rf).sum(axis=0), np.linalg.inv(R).sum(axis=0))
+    for k in range(zf.shape[0]):
+        mine = into == k
+        assert np.unique(group[mine]).size == mine.sum()  # a sensor at most once
+        info = np.linalg.inv(R[mine])
+        np.testing.assert_allclose(np.linalg.inv(Rf[k]), info.sum(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(zf[k], np.linalg.solve(info.sum(axis=0),
+                                                          np.einsum("kij,kj->i", info, z[mine])),
+                                   atol=1e-9)
+
+
+@settings(deadline=None, max_examples=60)
+@given(rows=st.integers(0, 6), n=st.integers(0, 4), shape=st.sampled_from([(), (3,), (3, 3)]),
+       seed=st.integers(0, 2**31))
+def test_sum_by_adds_rows_as_add_at(rows: int, n: int, shape: tuple[int, ...], seed: int) -> None:
+    """Authority: ``np.add.at`` (merge_reports sums the information per merged report with
+    ``_sum_by``), bit for bit, no rows included (every merged group ambiguous: fbf6f6a)."""
+    if rows and not n:
+        n = 1
+    rng = np.random.default_rng(seed)
+    at = rng.integers(0, max(n, 1), rows)
+    values = rng.normal(size=(rows, *shape))
+    want = np.zeros((n, *shape))
+    np.add.at(want, at, values)
+    got = _sum_by(at, values, n)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
