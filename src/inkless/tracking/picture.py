@@ -124,8 +124,6 @@ def isin_ids(a: I64, b: I64) -> NDArray[np.bool_]:
     return _lookup(np.sort(b), a)[1]
 
 
-
-
 # ----------------------------------------------------------------------------- measurements
 def measurements(det: Detections) -> tuple[F64, F64]:
     """Cartesian positions ``z (m, 3)`` and covariances ``R (m, 3, 3)`` in the common frame.
