@@ -21,15 +21,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pymap3d
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from websockets.sync.client import connect
 
+from inkless.coalition import KeyStore
+from inkless.engine.record import LANDED
+from inkless.scenario import load_scenario
+from inkless.service.live import Session
 from inkless.service.node import map_url
 from inkless.service.streams import Stream
-from inkless.service.webmap import Tokens
+from inkless.service.webmap import Tokens, units_message
+from inkless.wargame import legal_record
 
-from .conftest import _finish, _node, read_dump, wait_for
+from .conftest import _finish, _node, cut, read_dump, wait_for
 from .test_airspace import GRANT_UNTIL_S, NOTAM_FROM_S, NOTAM_UNTIL_S, _airspace_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +119,24 @@ def test_a_page_that_falls_behind_is_dropped_not_waited_for() -> None:
     assert slow.qsize() == 1 and slow.get_nowait() is None  # its page is closed
     assert [json.loads(t)["seq"] for t in [fast.get_nowait() for _ in range(3)]
             if t is not None] == [1, 2, 3]
+
+
+def test_a_page_is_told_where_each_impact_came_down_in_degrees(keys: Path,
+                                                               tmp_path: Path) -> None:
+    """The ``units`` message's impacts: each threat's impact point (its ECEF point in WGS84
+    degrees by pymap3d), not the engine's radians (failed before: 0.56 for 32 degrees)."""
+    sc = load_scenario(cut(tmp_path, 900))  # the first wave comes down from 797 s
+    s = Session(sc, legal_record(sc).letters, KeyStore(keys).secret(create=False))
+    tick: int | None = 0
+    while not (s.engine.threats.fate == LANDED).any():  # no node: nothing engaged
+        assert tick is not None, "no threat came down"
+        at, tick = tick, s.step(tick, {}, set()).next_tick
+    impacts = units_message(s, "ANON", at * s.dt, {})["impacts"]
+    raid = s.engine.raid
+    assert impacts
+    for im in impacts:
+        lat, lon, _ = pymap3d.ecef2geodetic(*raid.impact_ecef[raid.id.index(im["id"])])
+        assert (im["lat"], im["lon"]) == pytest.approx((lat, lon), abs=1e-6)
 
 
 def test_a_map_opened_beyond_the_window_gets_the_airspace_sent_before(

@@ -147,15 +147,14 @@ def units_message(s: Session, member: str, t: float, flying: Mapping[int, str]
     them): ``{id, lat, lon, t, asset}`` with the asset hit (null: none). ``flying``: order
     number -> member (:attr:`inkless.service.orders.Orders.flying`)."""
     eng, tables = s.engine, s.engine.tables
-    m = tables.members.index(member)
-    own = np.flatnonzero(tables.units.owner == m)
+    own = np.flatnonzero(tables.units.owner == tables.members.index(member))
     landed = np.flatnonzero(eng.threats.fate == LANDED)
     raid = eng.raid
     return {"type": "units", "t": t,
             "rounds": {tables.units.id[i]: int(eng.defence.rounds[i]) for i in own.tolist()},
             "flying": sorted(o for o, m in flying.items() if m == member),
-            "impacts": [{"id": raid.id[j], "lat": float(raid.impact_lat[j]),
-                         "lon": float(raid.impact_lon[j]),
+            "impacts": [{"id": raid.id[j], "lat": float(deg_from_rad(raid.impact_lat[j])),
+                         "lon": float(deg_from_rad(raid.impact_lon[j])),
                          "t": float(eng.threats.end_time[j]),
                          "asset": tables.assets.name[raid.hit_asset[j]]
                          if raid.hit_asset[j] >= 0 else None} for j in landed.tolist()]}
