@@ -208,7 +208,10 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
     alone gives, with one gate, one association and one update over all of them (a track
     pairs only with its own tracker's reports; every row's arithmetic is its own, so the
     tables are the same bit for bit, up to the choice among equally good assignments). The
-    fixed cost of those array calls, which dominates on a few dozen tracks, is paid once."""
+    fixed cost of those array calls, which dominates on a few dozen tracks, is paid once: the
+    8579 calls of a tracked April run (seed 1, two trackers each) replayed take 6.1-6.4 s CPU
+    against 6.6-7.3 s for step_sources per batch (same tables; least and median of 5 rounds,
+    loaded 2-core machine), ~2 % of the run's 36 s."""
     if len(batches) == 1:
         tracks, z, R, cfg, p = batches[0]
         return [step_sources(tracks, t, z, R, config=cfg, pd=lambda _: p)]
