@@ -202,21 +202,22 @@ class Stall:
     at_s: float
     for_s: float
     cycles: int = 0
-    _stopped: list[int] = field(default_factory=list)  # the cycles done when stopped
+    _stopped: int | None = None  # the cycles done when stopped
     _done: bool = False
 
     def check(self, node: subprocess.Popen[bytes], elapsed_s: float, cycles: int) -> None:
         """Stop or let go the node, as ``elapsed_s`` (since the first cycle) says."""
-        if not self._stopped and elapsed_s >= self.at_s:
+        if self._stopped is None and elapsed_s >= self.at_s:
             os.kill(node.pid, signal.SIGSTOP)
-            self._stopped.append(cycles)
-        elif self._stopped and not self._done and elapsed_s >= self.at_s + self.for_s:
+            self._stopped = cycles
+        elif elapsed_s >= self.at_s + self.for_s:
             self.release(node, cycles)
 
     def release(self, node: subprocess.Popen[bytes], cycles: int) -> None:
-        if self._stopped and not self._done:
+        """Let the node go on (SIGCONT) if stopped and not let go yet."""
+        if self._stopped is not None and not self._done:
             os.kill(node.pid, signal.SIGCONT)
-            self.cycles, self._done = cycles - self._stopped[0], True
+            self.cycles, self._done = cycles - self._stopped, True
 
 
 def run(setup: Setup, speed: float, stall: Stall | None = None,
