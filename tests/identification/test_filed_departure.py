@@ -278,3 +278,37 @@ def test_a_track_closing_on_the_base_is_identified_as_with_nothing_filed(
             seq.append((int(prev.category[0]), float(prev.t_hostile[0])))
         got.append(seq)
     np.testing.assert_array_equal(np.array(got[0]), np.array(got[1]))
+
+
+@settings(deadline=None, max_examples=80)
+@given(bearing=st.floats(0.0, 2 * np.pi), dist_m=st.floats(500.0, 20000.0),
+       h=st.floats(0.0, 3000.0), away=st.floats(0.05, 3.0), sign=st.sampled_from([-1.0, 1.0]),
+       across=st.floats(-3.0, 3.0), climb=st.floats(100.0, 250.0))
+def test_a_steep_climb_is_judged_by_its_ground_track_alone(
+        bearing: float, dist_m: float, h: float, away: float, sign: float, across: float,
+        climb: float) -> None:
+    """Property: a track near the base climbing steeply (100-250 m/s) with a slow ground
+    track (at most a few m/s) contradicts the departure exactly when its ground track closes
+    on the base, the horizontal taken in the base's own east-north-up frame (authority:
+    pymap3d). Before: the base's up was the geocentric radius, 0.17 degrees off the vertical
+    at 31 N, so the climb leaked into the horizontal: north of the base a track closing on it
+    at 0.25 m/s while climbing at 100 m/s read as opening (and the reverse to the south)."""
+    import pymap3d
+
+    from inkless.identification.departures import contradicts
+    from inkless.identification.evidence import kinematics, to_enu
+
+    rules = compile_rules(parse_scenario(SCENARIO + PATROL), ORIGIN)
+    d, s = rules.departures, rules.settings
+    lat, lon, alt = float(d.lat[0]) / DEG, float(d.lon[0]) / DEG, float(d.alt[0])
+    e, n = dist_m * np.sin(bearing), dist_m * np.cos(bearing)
+    radial, side = np.array([np.sin(bearing), np.cos(bearing)]), np.array([np.cos(bearing),
+                                                                            -np.sin(bearing)])
+    ve, vn = sign * away * radial + across * side
+    pos = np.array(pymap3d.enu2ecef(e, n, h, lat, lon, alt))
+    vel = np.array(pymap3d.enu2uvw(ve, vn, climb, lat, lon))
+    p_enu, r0 = to_enu(pos[None], ORIGIN)
+    x = np.r_[p_enu[0], r0 @ vel][None]
+    P = np.diag([50.0**2] * 3 + [2.0**2] * 3)[None]
+    got = contradicts(x, kinematics(x, P, ORIGIN), np.zeros(1, np.uint32), d, s, ORIGIN)
+    assert bool(got[0]) == (e * ve + n * vn < 0.0)

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inkless.arrays import F64, U32, B
-from inkless.physics.geodesy import ecef_from_geodetic, surface_distance
+from inkless.physics.geodesy import ecef_from_geodetic, surface_distance, up_from_ecef
 from inkless.scenario.model import Identification, Patrol
 from inkless.simulation.patrol import Sorties
 
@@ -116,7 +116,7 @@ def contradicts(x: F64, kin: Kinematics, bits: U32, d: Departures, s: Identifica
     off = x[:, None, :3] - base[None]  # (k, d, 3) m from each base
     near = np.argmin(np.einsum("kdi,kdi->kd", off, off), axis=1)
     rel = off[np.arange(len(x)), near]
-    up = (d.base / np.linalg.norm(d.base, axis=1, keepdims=True))[near] @ r0.T  # at the base
+    up = up_from_ecef(d.base[near]) @ r0.T  # the base's local vertical
     rel -= np.einsum("ki,ki->k", rel, up)[:, None] * up  # horizontal: a climb opens nothing
     closing = np.einsum("ki,ki->k", rel, x[:, 3:6]) < 0.0
     out: B = np.asarray(
