@@ -28,8 +28,8 @@ from inkless.tracking.picture import (
     EndedTracks,
     LabelledTracks,
     TrackNumbers,
+    _labelled,
     _pairs_among,
-    _scan,
     _sum_by,
     _with_gravity,
     assemble,
@@ -42,6 +42,7 @@ from inkless.tracking.picture import (
     reacquire,
     release_bits,
 )
+from inkless.tracking.tracker import step_many
 
 D = np.pi / 180.0
 MU = 3.986004418e14
@@ -122,8 +123,8 @@ def track_scan(held: LabelledTracks, t: float, det: Detections, z: np.ndarray, R
     m = z.shape[0]
     kinds = np.zeros((m, 5), np.int64)
     kinds[np.arange(m), kind] = 1
-    return _scan(held, shifted, t, z, R, det.truth, kinds, np.full(m, 1 << member, np.int64),
-                 config, np.full(len(held), pd))
+    (after, det_of), = step_many([(shifted, z, R, config, np.full(len(held), pd))], t)
+    return _labelled(held, after, det_of, det.truth, kinds, np.full(m, 1 << member, np.int64))
 
 
 def test_labels_follow_the_tracker() -> None:

@@ -70,7 +70,7 @@ from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 from .fusion import covariance_intersection
 from .kalman import inv3, predict, spread
 from .measurement import converted_measurement
-from .tracker import Batch, TrackerConfig, step_many, step_sources
+from .tracker import Batch, TrackerConfig, step_many
 from .tracks import Tracks
 
 __all__ = [
@@ -236,30 +236,12 @@ class LabelledTracks:
         return self.labels[:, _OBJ]
 
 
-def _scan(
-    held: LabelledTracks,
-    shifted: Tracks,
-    t: float,
-    z: F64,
-    R: F64,
-    truth: I64,
-    kinds: I64,
-    bits: I64,
-    config: TrackerConfig,
-    p: F64,
-) -> LabelledTracks:
-    """One batch into the tracker: the gravity-shifted table, the reports ``z``, ``R``, what the
-    simulation knows of each (``truth`` object row, ``kinds (m, N_KINDS)`` reports per kind of
-    object merged in it, member ``bits``) and the detection probability ``p`` of each track."""
-    after, det_of = step_sources(shifted, t, z, R, config=config, pd=lambda _: p)
-    return _labelled(held, after, det_of, truth, kinds, bits)
-
-
 def _labelled(held: LabelledTracks, after: Tracks, det_of: I64, truth: I64, kinds: I64,
               bits: I64) -> LabelledTracks:
     """The labels of ``held`` carried to the tracker's table ``after`` a batch of reports
-    (``det_of``: the report that updated or started each row, -1 none; the reports' ``truth``,
-    ``kinds``, ``bits`` as :func:`_scan` takes them)."""
+    (``det_of``: the report that updated or started each row, -1 none; what the simulation
+    knows of each report: ``truth`` object row, ``kinds (m, N_KINDS)`` reports per kind of
+    object merged in it, member ``bits``)."""
     before = held.tracks
     n = len(after)
     kept = after.id < before.next_id
