@@ -20,6 +20,8 @@ from inkless.identification import CATEGORY_NAMES
 from inkless.scenario.load import load_scenario
 from inkless.web import assets
 
+from ..interop.patrols import cap
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 M_PER_DEG = 6_371_000.0 * np.pi / 180.0
 
@@ -287,37 +289,18 @@ def test_a_members_view_report_has_its_replay(tmp_path: Path) -> None:
 
 # -- fighter patrols ---------------------------------------------------------------------------
 
-PATROL = """\
-name: cap
-settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 3000, scan_period_s: 5}
-members:
-  - {id: A, name: Alpha, role: host}
+PATROL = cap(3000, members="""\
   - {id: B, name: Beta, role: partner, anonymous: true,
      rules: {caveats: {release: [{what: sensor_positions, to: [CELL]},
                                  {what: engagements, to: [A, CELL]}]}}}
   - {id: CELL, name: Cell, role: orchestrator}
-assets:
-  - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
-interceptors:
-  - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
-sensors:
-  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, lon_deg: 35.0},
-     range_km: {drone: 200, civil: 200}, scan_period_s: 5}
-patrols:
-  - {id: cap1, owner: A, base: {lat_deg: 31.0, lon_deg: 35.0},
-     station: {centre: {lat_deg: 31.2, lon_deg: 35.05, alt_m: 6000}, radius_km: 10},
-     interceptor: aam, missiles_per_aircraft: 2, aircraft_per_flight: 1, flights: 1,
-     cruise_speed_mps: 200, dash_speed_mps: 300, endurance_s: 2400, reserve_s: 300}
+""", patrols="""\
   - {id: cap2, owner: B, base: {lat_deg: 30.8, lon_deg: 35.3},
      station: {centre: {lat_deg: 31.0, lon_deg: 35.4, alt_m: 7000}, pattern: racetrack,
                radius_km: 6, length_km: 30, axis_deg: 60},
      interceptor: aam, missiles_per_aircraft: 2, aircraft_per_flight: 2, flights: 1,
      cruise_speed_mps: 220, dash_speed_mps: 300, endurance_s: 2400, reserve_s: 300}
-raid:
-  waves:
-    - {id: early, threat_class: drone, count: 4, speed_mps: 50, altitude_m: 1500,
-       launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [200, 260]}
-"""
+""")
 
 
 @cache

@@ -13,34 +13,15 @@ from inkless.cli import app
 from inkless.engine import run
 from inkless.scenario import parse_scenario
 
+from ..interop.patrols import cap
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "out" / "test-artifacts"
 
-CAP = """\
-name: cap
-settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 1500, scan_period_s: 5, seed: 1}
-members:
-  - {id: A, name: Alpha, role: host}
-assets:
-  - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
-interceptors:
-  - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
-sensors:
-  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, lon_deg: 35.0},
-     range_km: {drone: 200, civil: 200}, scan_period_s: 5}
-patrols:
-  - {id: cap1, owner: A, base: {lat_deg: 31.0, lon_deg: 35.0},
-     station: {centre: {lat_deg: 31.2, lon_deg: 35.05, alt_m: 6000}, radius_km: 10},
-     interceptor: aam, missiles_per_aircraft: 2, aircraft_per_flight: 2, flights: 1,
-     cruise_speed_mps: 200, dash_speed_mps: 300, endurance_s: 2400, reserve_s: 300}
-raid:
-  waves:
-    - {id: early, threat_class: drone, count: 4, speed_mps: 50, altitude_m: 1500,
-       launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [200, 260]}
-"""
+CAP = cap(1500, aircraft_per_flight=2)
 
 
 def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path) -> None:

@@ -26,43 +26,17 @@ from inkless.simulation import SensorPlatforms
 from inkless.simulation.patrol import Sorties, station_coverage
 from inkless.units import DEG
 
-FLOWN = """\
-name: cap
-settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 6000, scan_period_s: 5}
-members:
-  - {id: A, name: Alpha, role: host}
-assets:
-  - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
-interceptors:
-  - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
-sensors:
-  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, lon_deg: 35.0},
-     range_km: {drone: 200, civil: 200}, scan_period_s: 5}
-patrols:
-  - id: cap1
-    owner: A
-    base: {lat_deg: 31.0, lon_deg: 35.0}
-    station:
-      centre: {lat_deg: 31.2, lon_deg: 35.05, alt_m: 6000}
-      radius_km: 10
-    interceptor: aam
-    missiles_per_aircraft: 2
-    aircraft_per_flight: 1
-    flights: 2
-    launch_interval_s: 4000
-    cruise_speed_mps: 200
-    dash_speed_mps: 300
-    endurance_s: 2400
-    reserve_s: 300
-raid:
-  waves:
-    - {id: early, threat_class: drone, count: 4, speed_mps: 50, altitude_m: 1500,
-       launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [200, 260]}
+from ..interop.patrols import EARLY, GROUND_RADAR, cap
+
+_FLIGHTS = "    flights: 2\n    launch_interval_s: 4000\n"
+_RADAR = "    radar: {range_km: {drone: 60, civil: 100}}\n"
+_WAVES = EARLY + """\
     - {id: gap, threat_class: drone, count: 2, speed_mps: 50, altitude_m: 1500,
        launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [2200, 2260]}
     - {id: late, threat_class: drone, count: 1, speed_mps: 50, altitude_m: 1500,
        launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [4400, 4460]}
 """
+FLOWN = cap(6000, _FLIGHTS, waves=_WAVES)
 
 
 @pytest.mark.parametrize("picture", ["perfect", "tracked"])
@@ -214,12 +188,7 @@ def test_a_patrol_radar_rides_on_its_aircraft_which_is_never_engaged() -> None:
     nothing at all would be seen), the aircraft are coalition aircraft in the world (their
     radars' routes follow the sortie: the position at mid-station is the schedule's) and no
     interceptor is ever fired at a coalition aircraft."""
-    text = FLOWN.replace("    reserve_s: 300\n",
-                         "    reserve_s: 300\n    radar: {range_km: {drone: 60, civil: 100}}\n")
-    text = text.replace("sensors:\n  - {id: r1, owner: A, kind: ground, position: {lat_deg: 31.1, "
-                        "lon_deg: 35.0},\n     range_km: {drone: 200, civil: 200}, "
-                        "scan_period_s: 5}\n", "")
-    assert "r1" not in text
+    text = cap(6000, _FLIGHTS + _RADAR, sensors="", waves=_WAVES)
     sc = parse_scenario(text, "cap.yaml")
     eng = Engine(sc, seed=1, picture="tracked")
     sensors = eng.tables.sensors
@@ -344,9 +313,7 @@ def test_a_grounded_patrol_radar_does_not_scan() -> None:
     """A patrol's radar rides on its aircraft and scans only while it is airborne (before: the
     radar of flight 2 sat at the base from the start and reported flight 1, and flight 1's
     radar stayed at its last point after landing and kept reporting)."""
-    text = FLOWN.replace("    reserve_s: 300\n",
-                         "    reserve_s: 300\n    radar: {range_km: {drone: 60, civil: 100}}\n")
-    sc = parse_scenario(text, "cap.yaml")
+    sc = parse_scenario(cap(6000, _FLIGHTS + _RADAR, waves=_WAVES), "cap.yaml")
     eng = Engine(sc, seed=1, picture="tracked")
     rows = [eng.tables.sensors.id.index(f"cap1.{k}.1.radar") for k in (1, 2)]
     seen = _cycles(eng)
@@ -359,10 +326,6 @@ def test_a_grounded_patrol_radar_does_not_scan() -> None:
                 assert flown.launch[a] <= s.t < flown.landed[a], (a, s.t)
                 count[a] += 1
     assert all(count)
-
-
-_RADAR = "    reserve_s: 300\n    radar: {range_km: {drone: 60, civil: 100}}\n"
-_GROUND = FLOWN[FLOWN.index("sensors:"): FLOWN.index("patrols:")]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -379,9 +342,9 @@ def test_no_track_of_a_coalition_aircraft_is_declared_suspect_or_hostile(
     new track of an aircraft just taken off (low and fast) whose first IFF reply was missed
     was held suspect for that cycle (ground radar, seed 3, t = 4015 s): now it correlates with
     its filed departure (:mod:`inkless.identification.departures`)."""
-    text = FLOWN if variant == "ground radar" else FLOWN.replace("    reserve_s: 300\n", _RADAR)
-    if variant == "patrol radar":
-        text = text.replace(_GROUND, "")
+    text = FLOWN if variant == "ground radar" else cap(
+        6000, _FLIGHTS + _RADAR, sensors="" if variant == "patrol radar" else GROUND_RADAR,
+        waves=_WAVES)
     sc = parse_scenario(text, "cap.yaml")
     eng = Engine(sc, seed=seed, picture="tracked")
     w = eng.picture.world  # type: ignore[union-attr]
@@ -408,14 +371,10 @@ def test_no_track_of_a_coalition_aircraft_is_declared_suspect_or_hostile(
     assert findings.friendly_engagements == 0 and findings.civil_engagements == 0
 
 
-_NEAR = (FLOWN.replace("duration_s: 6000", "duration_s: 3000")
-         .replace("base: {lat_deg: 31.0, lon_deg: 35.0}", "base: {lat_deg: 31.2, lon_deg: 34.2}")
-         .replace("flights: 2", "flights: 1"))
-_NEAR = _NEAR[: _NEAR.index("raid:")] + """raid:
-  waves:
+_NEAR = cap(3000, waves="""\
     - {id: near, threat_class: drone, count: 3, speed_mps: 50, altitude_m: 1500,
        launch_points: [{lat_deg: 31.2, lon_deg: 35.22}], launch_window_s: [600, 660]}
-"""
+""").replace("base: {lat_deg: 31.0, lon_deg: 35.0}", "base: {lat_deg: 31.2, lon_deg: 34.2}")
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -12,35 +12,10 @@ from inkless.interop.asterix import decode_cat048
 from inkless.interop.picture import write_run_picture
 from inkless.scenario import parse_scenario
 
-RADAR = """\
-name: cap
-settings: {epoch: 2024-04-13T20:00:00Z, duration_s: 3000, scan_period_s: 5}
-members:
-  - {id: A, name: Alpha, role: host}
-assets:
-  - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
-interceptors:
-  - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
-patrols:
-  - id: cap1
-    owner: A
-    base: {lat_deg: 31.0, lon_deg: 35.0}
-    station:
-      centre: {lat_deg: 31.2, lon_deg: 35.05, alt_m: 6000}
-      radius_km: 10
-    interceptor: aam
-    missiles_per_aircraft: 2
-    aircraft_per_flight: 1
-    cruise_speed_mps: 200
-    dash_speed_mps: 300
-    endurance_s: 2400
-    reserve_s: 300
-    radar: {range_km: {drone: 60, civil: 100}, sigma_elevation_deg: 0.1}
-raid:
-  waves:
-    - {id: early, threat_class: drone, count: 4, speed_mps: 50, altitude_m: 1500,
-       launch_points: [{lat_deg: 31.2, lon_deg: 35.5}], launch_window_s: [200, 260]}
-"""
+from .patrols import cap
+
+RADAR = cap(3000, "    radar: {range_km: {drone: 60, civil: 100}, sigma_elevation_deg: 0.1}\n",
+            sensors="")
 
 
 def test_patrol_radar_plot_heights_follow_the_vector_flown(tmp_path: Path) -> None:
