@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inkless.errors import InputError
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS, ecef_from_geodetic, geodetic_from_ecef
 from inkless.physics.geodesy import surface_distance as gc
 from inkless.scenario.model import Patrol
@@ -154,11 +153,11 @@ def test_flown_positions(station: dict[str, object]) -> None:
 
 def test_vector_to_a_head_on_target_and_the_way_home() -> None:
     """An aircraft on station at P, its base B behind it, a target D beyond it coming straight
-    at it: lead and pursuit both meet it after D / (v_d + v_t), v_d T further from base; it can
+    at it: the lead meets it after D / (v_d + v_t), v_d T further from base; it can
     go while fuel - reserve covers the dash and the cruise home, H + v_d T, so the farthest
     target it may take is at D_max = T_max (v_d + v_t) with
     T_max = (fuel - reserve - c_b H / v_c) / (d_b + c_b v_d / v_c). Checked at 0.99 and 1.01
-    D_max; an aircraft on its way out is never vectored; an unknown geometry is one line."""
+    D_max; an aircraft on its way out is never vectored."""
     s = Sorties.plan([patrol(flights=1)])
     t = float(s.on_station[0]) + 1000.0
     pos, _ = s.positions(t)
@@ -172,16 +171,13 @@ def test_vector_to_a_head_on_target_and_the_way_home() -> None:
     d_max = t_max * (vd + vt)
     targets = pos[0] + np.outer([0.99 * d_max, 1.01 * d_max], away)
     velocity = np.tile(-vt * away, (2, 1))
-    for geometry in ("lead", "pursuit"):
-        v = vectors(s, t, targets, velocity, geometry)
-        assert v.t_s[0] == pytest.approx(np.array([0.99, 1.01]) * d_max / (vd + vt), rel=1e-9)
-        assert v.feasible[0].tolist() == [True, False]
-        home = H + vd * v.t_s[0]
-        assert v.fuel_home[0] == pytest.approx(fuel - db * v.t_s[0] - cb * home / vc, rel=1e-9)
+    v = vectors(s, t, targets, velocity)
+    assert v.t_s[0] == pytest.approx(np.array([0.99, 1.01]) * d_max / (vd + vt), rel=1e-9)
+    assert v.feasible[0].tolist() == [True, False]
+    home = H + vd * v.t_s[0]
+    assert v.fuel_home[0] == pytest.approx(fuel - db * v.t_s[0] - cb * home / vc, rel=1e-9)
     early = vectors(s, float(s.on_station[0]) - 10.0, targets * 0 + pos[0] + away, velocity)
     assert not early.feasible.any()
-    with pytest.raises(InputError, match="unknown geometry 'pure'"):
-        vectors(s, t, targets, velocity, "pure")  # type: ignore[arg-type]
 
 
 @settings(max_examples=30, deadline=None)

@@ -27,12 +27,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from inkless.arrays import F64, IP, B
-from inkless.errors import InputError
 from inkless.physics.geodesy import (
     destination,
     ecef_from_geodetic,
@@ -42,7 +40,6 @@ from inkless.physics.geodesy import (
 )
 from inkless.physics.sortie import (
     lead_intercept,
-    pursuit_intercept,
     station_entry,
     station_point,
     vector_cost,
@@ -329,28 +326,15 @@ class Vectors:
     feasible: B
 
 
-def vectors(
-    sorties: Sorties,
-    t: float,
-    target: F64,
-    velocity: F64,
-    geometry: Literal["lead", "pursuit"] = "lead",
-) -> Vectors:
+def vectors(sorties: Sorties, t: float, target: F64, velocity: F64) -> Vectors:
     """Every aircraft's vector at ``t`` (s) to every target at ``target (m, 3)`` (ECEF m) flying
-    straight at ``velocity (m, 3)`` (m/s): ``geometry`` ``lead`` (collision course,
-    :func:`inkless.physics.sortie.lead_intercept`) or ``pursuit`` (pure pursuit,
-    :func:`inkless.physics.sortie.pursuit_intercept`), at the patrol's dash speed and dash
-    burn, then home at cruise (:func:`inkless.physics.sortie.vector_cost`). Only aircraft on
+    straight at ``velocity (m, 3)`` (m/s): the lead (collision course,
+    :func:`inkless.physics.sortie.lead_intercept`) at the patrol's dash speed and dash burn,
+    then home at cruise (:func:`inkless.physics.sortie.vector_cost`). Only aircraft on
     station may be vectored (not on the way out or home)."""
     pos, _ = sorties.positions(t)
-    p, q, v = pos[:, None, :], target[None, :, :], velocity[None, :, :]
-    dash = sorties.dash[:, None]
-    if geometry == "lead":
-        t_s, point, _ = lead_intercept(p, q, v, dash)
-    elif geometry == "pursuit":
-        t_s, point = pursuit_intercept(p, q, v, dash)
-    else:
-        raise InputError(f"vectors: unknown geometry {geometry!r}; use lead or pursuit")
+    t_s, point, _ = lead_intercept(pos[:, None, :], target[None, :, :], velocity[None, :, :],
+                                   sorties.dash[:, None])
     base = ecef_from_geodetic(sorties.base[:, 0], sorties.base[:, 1], sorties.base[:, 2])
     cost = vector_cost(t_s, point, sorties.fuel(t)[:, None], sorties.dash_burn[:, None],
                        base[:, None, :], sorties.cruise[:, None], sorties.cruise_burn[:, None],
