@@ -339,15 +339,16 @@ def test_step_sources_name_the_detection_behind_each_track() -> None:
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> None:
-    """step_many: three trackers (their own clutter densities and Pd, some reports shared,
-    clutter, one tracker now and then left a step behind) stepped together for 40 scans keep
-    exactly the tables and sources that step_sources gives each alone."""
+    """step_many: three trackers (their own clutter densities, process noise and Pd, some
+    reports shared, clutter, one tracker now and then left a step behind) stepped together for
+    40 scans keep exactly the tables and sources that step_sources gives each alone."""
     from inkless.tracking.tracker import step_many
 
     rng = np.random.default_rng(seed)
     targets = rng.uniform(-50e3, 50e3, (25, 3))
     vel = rng.normal(0.0, 150.0, (25, 3))
-    cfgs = [TrackerConfig(q=0.1, clutter_density=c) for c in (1e-13, 3e-13, 2e-12)]
+    cfgs = [TrackerConfig(q=q, clutter_density=c)
+            for q, c in ((0.1, 1e-13), (0.1, 3e-13), (0.5, 2e-12))]
     alone = [Tracks.empty() for _ in cfgs]
     together = [Tracks.empty() for _ in cfgs]
     sigma = 80.0

@@ -215,8 +215,8 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
     if len(batches) == 1:
         tracks, z, R, cfg, p = batches[0]
         return [step_sources(tracks, t, z, R, config=cfg, pd=lambda _: p)]
-    if len({(b[3].gate_d2, b[3].q) for b in batches}) > 1:
-        raise InputError("tracking.step_many: the batches' trackers differ in gate or q")
+    if len({b[3].gate_d2 for b in batches}) > 1:  # one gate; all else is per tracker
+        raise InputError("tracking.step_many: the batches' trackers differ in gate_d2")
     n = np.array([len(b[0]) for b in batches])
     m = np.array([b[1].shape[0] for b in batches])
     cat = np.concatenate
