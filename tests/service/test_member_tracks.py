@@ -180,3 +180,31 @@ def test_a_real_node_sends_its_tracks(server_factory: Any, keys: Path, tmp_path:
                          float).reshape(3)
         assert np.linalg.norm(got - want) < 1.0  # as sent, predicted to the cycle's time
         assert np.allclose(tr["vel_ecef_mps"], _drone(t)[0][3:], atol=0.01)
+
+
+def test_tracks_far_ahead_of_the_clock_are_refused(keys: Path, tmp_path: Path) -> None:
+    """A track message dated more than AHEAD_S past the service's clock, or past the
+    session's end, is refused with one line, as a real node's plots are: the service would
+    otherwise hold it until that cycle (one held message per date a node makes up). One just
+    inside the window is taken."""
+    from inkless.scenario import load_scenario
+    from inkless.service.live import AHEAD_S, Session
+    from inkless.wargame import legal_record
+
+    sc = load_scenario(_sharing_tracks(tmp_path, 600))
+    s = Session(sc, legal_record(sc).letters, KeyStore(keys).secret(create=False),
+                simulate=False)
+    s.step(0, {}, set(s.members))
+
+    def sent(t: float) -> Any:
+        state, cov = _drone(t)
+        return s.tracks("ANON", {"t": t, "tracks": [
+            {"track": 7, "state_ecef_m": state, "cov_ecef": cov}]})
+
+    inside = sent(s.dt + AHEAD_S)
+    assert not isinstance(inside, str) and inside[0] == round((s.dt + AHEAD_S) / s.dt)
+    for t in (2 * s.dt + AHEAD_S, 1e6, s.dt * (s.engine.last_tick + 1)):
+        got = sent(t)
+        assert isinstance(got, str) and got.startswith("tracks:") and "\n" not in got, (t, got)
+    late = sent(0.0)
+    assert isinstance(late, str) and "stepped already" in late

@@ -238,13 +238,9 @@ class Session:
             return how
         if not (np.isfinite(times).all() and np.isfinite(t)):
             return how
-        tick, last = round(t / self.dt), -1 if self.stepped is None else self.stepped
-        if tick <= last:
-            return f"late report for t={t:g}: that cycle was stepped already"
-        if t > (last + 1) * self.dt + AHEAD_S or tick > self.engine.last_tick:
-            return (f"report: t={t:g} s is more than {AHEAD_S:g} s ahead of the service's "
-                    f"clock (t={(last + 1) * self.dt:g} s) or past the session's end "
-                    f"({self.engine.last_tick * self.dt:g} s)")
+        tick = self._due(t, "report")
+        if isinstance(tick, str):
+            return tick
         off = np.flatnonzero(np.abs(times - tick * self.dt) > self.dt / 2)
         if off.size:
             return (f"report: plot {off[0]} at t={times[off[0]]:g} s is not in the report's "
@@ -261,10 +257,25 @@ class Session:
             return f"report: sensor {names[int(np.argmax(away))]!r} is not in place at t={t:g} s"
         return tick, RealPlots(sensor, values)
 
+    def _due(self, t: float, what: str) -> int | str:
+        """The cycle of a node's ``what`` (``report``, ``tracks``) dated ``t`` (s), or the
+        one-line reason it is refused: a cycle stepped already, more than :data:`AHEAD_S`
+        ahead of the service's clock or past the session's end (held until then, a made-up
+        date would hold a message for nothing)."""
+        tick, last = round(t / self.dt), -1 if self.stepped is None else self.stepped
+        if tick <= last:
+            return f"late {what} for t={t:g}: that cycle was stepped already"
+        if t > (last + 1) * self.dt + AHEAD_S or tick > self.engine.last_tick:
+            return (f"{what}: t={t:g} s is more than {AHEAD_S:g} s ahead of the service's "
+                    f"clock (t={(last + 1) * self.dt:g} s) or past the session's end "
+                    f"({self.engine.last_tick * self.dt:g} s)")
+        return tick
+
     def tracks(self, member: str, msg: Mapping[str, Any]) -> tuple[int, MemberTracks] | str:
         """A node's ``tracks`` checked (:func:`inkless.service.tracks.read_tracks`): ``(tick,
         its member's tracks)``, or the one-line reason it is refused (not a member that shares
-        only tracks or nothing, a cycle stepped already, a malformed track)."""
+        only tracks or nothing, a malformed track, a cycle stepped already or too far ahead,
+        :meth:`_due`)."""
         m = self.members.index(member)
         if self.scenario.members[m].shares == "detections":
             return (f"tracks: {member} shares detections (the scenario's shares); send its "
@@ -274,8 +285,8 @@ class Session:
         if isinstance(got, str):
             return got
         tick, table = got
-        if self.stepped is not None and tick <= self.stepped:
-            return f"tracks: late for t={table.t:g} s: that cycle was stepped already"
+        if isinstance(due := self._due(table.t, "tracks"), str):
+            return due
         if self.own_trackers is None:
             return tick, MemberTracks(table)
         return tick, self.own_trackers.labelled(tick, m, table)
