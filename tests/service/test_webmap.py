@@ -3,9 +3,10 @@ and sees its picture drawn live; a token gives exactly its member's stream, no m
 
 The real ``inkless serve --simulate`` on a free loopback port, real ``inkless node`` processes
 (each prints ``map: http://HOST:PORT/#token=T`` when admitted), Debian's chromium driven by
-playwright (``executable_path``), and a raw WebSocket client on ``/view`` with the partner's
-token whose every numbered message is compared with the partner node's dump. A screenshot of
-the host's map is saved to ``out/test-artifacts/live-map.png`` (looked at by hand).
+playwright (the ``browsed`` fixture of ``tests/conftest.py``), and a raw WebSocket client on
+``/view`` with the partner's token whose every numbered message is compared with the partner
+node's dump. A screenshot of the host's map is saved to ``out/test-artifacts/live-map.png``
+(looked at by hand).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import pymap3d
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from websockets.sync.client import connect
 
 from inkless.coalition import KeyStore
@@ -35,14 +36,10 @@ from inkless.service.streams import Stream
 from inkless.service.webmap import Tokens, units_message
 from inkless.wargame import legal_record
 
+from ..conftest import ARTIFACTS, Browsed
 from .conftest import _finish, _node, cut, read_dump, wait_for
 from .test_airspace import GRANT_UNTIL_S, NOTAM_FROM_S, NOTAM_UNTIL_S, _airspace_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "out" / "test-artifacts"
 IDENTITIES = ("pending", "unknown", "assumed_friend", "friend", "neutral", "suspect", "hostile")
 
 
@@ -161,8 +158,7 @@ def test_a_map_opened_beyond_the_window_gets_the_airspace_sent_before(
 
 
 def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: Path,
-                                                     tmp_path: Path) -> None:
-    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
+                                                     tmp_path: Path, browsed: Browsed) -> None:
     # the clock starts when both nodes have joined: the partner's joins once the host's map
     # is signed in (30 s of wall clock from then on)
     s = server_factory("--simulate", "--speed", "8", "--wait-nodes", "2",
@@ -179,88 +175,79 @@ def test_a_member_signs_in_and_sees_its_picture_live(server_factory: Any, keys: 
                        '"token": TOKEN} first'}
     anon_view: list[dict[str, Any]] = []
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-                if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        fetched: list[str] = []
-        page.on("request", lambda r: fetched.append(r.url))
+    page = browsed.page
 
-        # a wrong token: refused, with its one-line reason on the page
-        page.goto(base + "#token=not-a-token")
-        page.wait_for_selector("body[data-state=refused]")
-        assert page.locator("#live-status").inner_text().startswith("refused: unknown token")
-        assert page.locator("#live-signin").is_visible()
+    # a wrong token: refused, with its one-line reason on the page
+    page.goto(base + "#token=not-a-token")
+    page.wait_for_selector("body[data-state=refused]")
+    assert page.locator("#live-status").inner_text().startswith("refused: unknown token")
+    assert page.locator("#live-signin").is_visible()
 
-        # the host's token typed into the form: tracks appear with their symbols
-        page.fill("#live-token", urls["HOST"])
-        page.click("#live-signin button")
-        page.wait_for_selector("body[data-state=signed-in]")
-        assert page.locator("#live-member").inner_text() == "HOST"
-        nodes["ANON"] = _node("ANON", keys, s.url, dumps["ANON"])  # the clock starts
-        urls["ANON"] = _map_line(nodes["ANON"])
-        raw = threading.Thread(target=_view, args=(base, urls["ANON"].split("#token=")[1],
-                                                   anon_view), daemon=True)
-        raw.start()
-        page.locator(".ink-track").first.wait_for()
-        assert page.locator(".ink-track svg").count() == page.locator(".ink-track").count()
-        assert page.locator("path.ink-asset").count() == 1  # the port
-        assert page.locator("path.ink-unit").count() == 1  # its own unit only
-        assert page.locator(".ink-rounds").count() == 1
-        assert "rounds left: host-sam " in page.locator("#live-units").inner_text()
+    # the host's token typed into the form: tracks appear with their symbols
+    page.fill("#live-token", urls["HOST"])
+    page.click("#live-signin button")
+    page.wait_for_selector("body[data-state=signed-in]")
+    assert page.locator("#live-member").inner_text() == "HOST"
+    nodes["ANON"] = _node("ANON", keys, s.url, dumps["ANON"])  # the clock starts
+    urls["ANON"] = _map_line(nodes["ANON"])
+    raw = threading.Thread(target=_view, args=(base, urls["ANON"].split("#token=")[1],
+                                               anon_view), daemon=True)
+    raw.start()
+    page.locator(".ink-track").first.wait_for()
+    assert page.locator(".ink-track svg").count() == page.locator(".ink-track").count()
+    assert page.locator("path.ink-asset").count() == 1  # the port
+    assert page.locator("path.ink-unit").count() == 1  # its own unit only
+    assert page.locator(".ink-rounds").count() == 1
+    assert "rounds left: host-sam " in page.locator("#live-units").inner_text()
 
-        # the address shows no token; a reload of the tab signs in again (the tab keeps it)
-        assert "token" not in page.url
-        page.reload()
-        page.wait_for_selector("body[data-state=signed-in]")
-        page.locator(".ink-track").first.wait_for()
+    # the address shows no token; a reload of the tab signs in again (the tab keeps it)
+    assert "token" not in page.url
+    page.reload()
+    page.wait_for_selector("body[data-state=signed-in]")
+    page.locator(".ink-track").first.wait_for()
 
-        # pause: the map stays at its time while pictures keep coming, then goes live again
-        page.click("#live-pause")
-        held = str(page.get_attribute("#live", "data-time"))
-        _until(page, lambda: float(page.get_attribute("#live-time", "max") or 0) > float(held))
-        assert page.get_attribute("#live", "data-time") == held
-        page.click("#live-pause")
-        assert page.get_attribute("#live", "data-time") == page.get_attribute("#live-time",
-                                                                               "max")
+    # pause: the map stays at its time while pictures keep coming, then goes live again
+    page.click("#live-pause")
+    held = str(page.get_attribute("#live", "data-time"))
+    _until(page, lambda: float(page.get_attribute("#live-time", "max") or 0) > float(held))
+    assert page.get_attribute("#live", "data-time") == held
+    page.click("#live-pause")
+    assert page.get_attribute("#live", "data-time") == page.get_attribute("#live-time",
+                                                                           "max")
 
-        # until the first interceptors are in the air or come down, then the picture
-        page.locator(".ink-intercept, .ink-miss, path.ink-interceptor, "
-                     "body[data-state=ended]").first.wait_for(timeout=60_000)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.mouse.move(0, 0)
-        page.click("#live-pause")  # held still while the symbols are counted
-        shown_t = float(page.get_attribute("#live", "data-time") or "nan")
-        shown = {i: page.locator(f".ink-track-{i}").count() for i in IDENTITIES}
-        page.screenshot(path=str(ARTIFACTS / "live-map.png"))
+    # until the first interceptors are in the air or come down, then the picture
+    page.locator(".ink-intercept, .ink-miss, path.ink-interceptor, "
+                 "body[data-state=ended]").first.wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    page.click("#live-pause")  # held still while the symbols are counted
+    shown_t = float(page.get_attribute("#live", "data-time") or "nan")
+    shown = {i: page.locator(f".ink-track-{i}").count() for i in IDENTITIES}
+    page.screenshot(path=str(ARTIFACTS / "live-map.png"))
 
-        # the airspace of a time picked on the slider: region east closed from 20 s to 45 s
-        # (a NOTAM), HOST's grant of `engage` there to the partner (its pseudonym) until 30 s
-        assert page.locator("path.ink-region").count() == 1
-        for t, closed, granted in ((NOTAM_FROM_S - 5, False, True),
-                                   (NOTAM_FROM_S, True, True), (GRANT_UNTIL_S, True, False),
-                                   (NOTAM_UNTIL_S, False, False)):
-            _move(page, t)
-            text = page.locator("#live-airspace").inner_text()
-            assert ("closed: east" in text) == closed, (t, text)
-            assert ("HOST→anon-" in text and " engage (east)" in text) == granted, (t, text)
-            assert (page.locator("path.ink-region.ink-closed").count() == 1) == closed
+    # the airspace of a time picked on the slider: region east closed from 20 s to 45 s
+    # (a NOTAM), HOST's grant of `engage` there to the partner (its pseudonym) until 30 s
+    assert page.locator("path.ink-region").count() == 1
+    for t, closed, granted in ((NOTAM_FROM_S - 5, False, True),
+                               (NOTAM_FROM_S, True, True), (GRANT_UNTIL_S, True, False),
+                               (NOTAM_UNTIL_S, False, False)):
+        _move(page, t)
+        text = page.locator("#live-airspace").inner_text()
+        assert ("closed: east" in text) == closed, (t, text)
+        assert ("HOST→anon-" in text and " engage (east)" in text) == granted, (t, text)
+        assert (page.locator("path.ink-region.ink-closed").count() == 1) == closed
 
-        # replay the last minutes: back in time, then live again at the newest picture
-        page.click("#live-last")
-        assert float(page.get_attribute("#live", "data-time") or "nan") < shown_t
-        assert "paused" in page.locator("#live-clock").inner_text()
-        _until(page, lambda: page.locator("#live-clock").inner_text().endswith("live"))
-        browser.close()
+    # replay the last minutes: back in time, then live again at the newest picture
+    page.click("#live-last")
+    assert float(page.get_attribute("#live", "data-time") or "nan") < shown_t
+    assert "paused" in page.locator("#live-clock").inner_text()
+    _until(page, lambda: page.locator("#live-clock").inner_text().endswith("live"))
 
     for m in nodes.values():
         _finish(m)
     raw.join(30)
-    assert not problems, problems
-    assert all(u.startswith(base) for u in fetched), fetched  # nothing from elsewhere
+    assert not browsed.problems, browsed.problems
+    assert all(u.startswith(base) for u in browsed.fetched), browsed.fetched  # nothing else
 
     # the host's map showed its node's picture of that time, symbol for symbol
     pictures = {m["t"]: m for m in read_dump(dumps["HOST"]) if m["type"] == "picture"}
