@@ -280,13 +280,12 @@ class Session:
         if self.scenario.members[m].shares == "detections":
             return (f"tracks: {member} shares detections (the scenario's shares); send its "
                     "plots as a report")
-        got = read_tracks(msg, self.picture.frame, self.dt,
-                          self.picture.tracker.config.score_cap)
-        if isinstance(got, str):
-            return got
-        tick, table = got
-        if isinstance(due := self._due(table.t, "tracks"), str):
-            return due
+        table = read_tracks(msg, self.picture.frame, self.picture.tracker.config.score_cap)
+        if isinstance(table, str):
+            return table
+        tick = self._due(table.t, "tracks")
+        if isinstance(tick, str):
+            return tick
         if self.own_trackers is None:
             return tick, MemberTracks(table)
         return tick, self.own_trackers.labelled(tick, m, table)

@@ -68,11 +68,10 @@ def _blocks(rot: F64) -> F64:
     return J
 
 
-def read_tracks(msg: Mapping[str, Any], frame: EnuFrame, dt: float, score: float
-                ) -> tuple[int, Tracks] | str:
-    """A node's ``tracks`` message checked and taken into the ``frame``: ``(tick, table)``
-    (tick: the message's ``t`` over the decision period ``dt``, s; every track confirmed
-    with the track score ``score``), or the one-line reason it is refused."""
+def read_tracks(msg: Mapping[str, Any], frame: EnuFrame, score: float) -> Tracks | str:
+    """A node's ``tracks`` message checked and taken into the ``frame``: its table at the
+    message's ``t`` (every track confirmed with the track score ``score``), or the one-line
+    reason it is refused."""
     try:
         t = float(msg["t"])
         rows = msg["tracks"]
@@ -102,12 +101,11 @@ def read_tracks(msg: Mapping[str, Any], frame: EnuFrame, dt: float, score: float
     J = _blocks(frame.rot)
     enu = np.column_stack([frame.from_ecef(x[order, :3]), x[order, 3:] @ frame.rot.T])
     n = ids.size
-    table = Tracks(id=ids[order], x=enu, P=J @ P[order] @ J.T,
-                   hits=np.ones(n, np.int32), misses=np.zeros(n, np.int32),
-                   looks=np.ones(n, np.int32), status=np.full(n, CONFIRMED),
-                   quality=np.full(n, score), t_update=upd[order], t=t,
-                   next_id=int(ids.max(initial=-1)) + 1)
-    return round(t / dt), table
+    return Tracks(id=ids[order], x=enu, P=J @ P[order] @ J.T,
+                  hits=np.ones(n, np.int32), misses=np.zeros(n, np.int32),
+                  looks=np.ones(n, np.int32), status=np.full(n, CONFIRMED),
+                  quality=np.full(n, score), t_update=upd[order], t=t,
+                  next_id=int(ids.max(initial=-1)) + 1)
 
 
 class SimulatedTrackers:
