@@ -3,9 +3,13 @@ should not take seconds to join (and the service's tests start dozens of nodes).
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from .conftest import INKLESS, cut, holder
 
 #: Modules the node never needs (the service's side of the session).
 HEAVY = ("inkless.engine", "inkless.service.app", "inkless.service.live", "fastapi", "uvicorn")
@@ -33,8 +37,6 @@ def test_the_node_command_loads_no_engine(tmp_path: Path) -> None:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -44,10 +46,6 @@ def test_a_node_started_before_the_service_waits_for_it(tmp_path: Path, keys: Pa
     """The demo's order (nodes right after the service, which takes seconds to load its
     scenario): a node keeps trying for ``--wait`` seconds and joins once the service listens;
     with nothing listening it gives up after ``--wait`` with one line."""
-    import time
-
-    from .conftest import INKLESS, cut, holder
-
     port = _free_port()
     url = f"ws://127.0.0.1:{port}/node"
     gone = subprocess.run([*INKLESS, "node", "HOST", "--key", str(holder(keys, "HOST")), "--url",
