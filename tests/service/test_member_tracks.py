@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import yaml
 from websockets.sync.client import connect
 
@@ -208,3 +209,25 @@ def test_tracks_far_ahead_of_the_clock_are_refused(keys: Path, tmp_path: Path) -
         assert isinstance(got, str) and got.startswith("tracks:") and "\n" not in got, (t, got)
     late = sent(0.0)
     assert isinstance(late, str) and "stepped already" in late
+
+
+@pytest.mark.parametrize("damage", [
+    {"track": 10**30},  # past int64
+    {"track": float("inf")},  # JSON's Infinity, as Python's json reads it
+    {"updated_t": 10**400},  # past float
+])
+def test_a_track_with_numbers_out_of_range_is_refused(keys: Path, tmp_path: Path,
+                                                      damage: dict[str, Any]) -> None:
+    """A track whose numbers do not fit (no exception out of the service's handler: the
+    node's connection would end with it) gets the one-line ``tracks:`` help."""
+    from inkless.scenario import load_scenario
+    from inkless.service.live import Session
+    from inkless.wargame import legal_record
+
+    sc = load_scenario(_sharing_tracks(tmp_path, 60))
+    s = Session(sc, legal_record(sc).letters, KeyStore(keys).secret(create=False),
+                simulate=False)
+    state, cov = _drone(s.dt)
+    got = s.tracks("ANON", json.loads(json.dumps({"t": s.dt, "tracks": [
+        {"track": 7, "state_ecef_m": state, "cov_ecef": cov, **damage}]})))
+    assert isinstance(got, str) and got.startswith("tracks:") and "\n" not in got, got

@@ -79,7 +79,7 @@ def read_tracks(msg: Mapping[str, Any], frame: EnuFrame, score: float) -> Tracks
         x = np.array([r["state_ecef_m"] for r in rows], np.float64).reshape(-1, 6)
         P = np.array([r["cov_ecef"] for r in rows], np.float64).reshape(-1, 6, 6)
         upd = np.array([float(r.get("updated_t", t)) for r in rows], np.float64)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         return _HOW
     if not (np.isfinite(t) and np.isfinite(x).all() and np.isfinite(P).all()
             and np.isfinite(upd).all()):
