@@ -112,15 +112,13 @@ class Patrols:
         with the columns of the patrols' radars (``PATROL.F.A.radar``, :meth:`radars`) where
         their aircraft's ``sorties`` as flown have them (vectors included; at the base on the
         ground): the route :meth:`radars` adds is the schedule, flown at cruise."""
-        ids = {a: i for i, a in enumerate(sorties.ids)}
-        cols = [(i, ids[s[: -len(".radar")]]) for i, s in enumerate(sensor_ids)
-                if s.endswith(".radar") and s[: -len(".radar")] in ids]
-        if not cols:
+        col = {sid: i for i, sid in enumerate(sensor_ids)}
+        a = [k for k, aid in enumerate(sorties.ids) if f"{aid}.radar" in col]
+        if not a:
             return pos
         out = np.array(pos, dtype=np.float64)
         at, _ = sorties.track(np.asarray(times, np.float64))
-        s, a = (np.array(c) for c in zip(*cols, strict=True))
-        out[:, s] = at[:, a]
+        out[:, [col[f"{sorties.ids[k]}.radar"] for k in a]] = at[:, a]
         return out
 
     @staticmethod
