@@ -14,7 +14,9 @@ wall-clock seconds. A node that (re)connects says the last number it holds:
   with ``seq`` = the last number published, so the node continues from ``seq + 1``.
 
 A connection's queue is bounded (``queue_size``): a node that does not keep up is dropped
-(it may resume) and never slows the decision cycle or the other nodes.
+(it may resume) and never slows the decision cycle or the other nodes. Web maps watching the
+stream (``watchers``, :mod:`inkless.service.webmap`) get every message too, from
+:meth:`Stream.history` on, and are dropped the same way.
 """
 
 from __future__ import annotations
