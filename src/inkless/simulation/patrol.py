@@ -96,13 +96,19 @@ class Dashes:
     def away(self, tt: F64) -> F64:
         """``(K, n)``: seconds each aircraft has spent off its pattern on its dashes by the
         times ``tt (K, n)`` (s) (the pattern's clock stops while it is away)."""
-        gone = np.clip(tt[:, self.row] - self.start, 0.0, self.dash_s + self.back_s)
-        return _by_row(gone, self.row, tt.shape[1])
+        return self._spent(tt, self.dash_s + self.back_s)
 
     def dashing(self, tt: F64) -> F64:
         """``(K, n)``: seconds each aircraft has flown at dash speed by the times ``tt``."""
-        fast = np.clip(tt[:, self.row] - self.start, 0.0, self.dash_s)
-        return _by_row(fast, self.row, tt.shape[1])
+        return self._spent(tt, self.dash_s)
+
+    def _spent(self, tt: F64, legs_s: F64) -> F64:
+        """``(K, n)``: each aircraft's seconds by the times ``tt (K, n)`` within the first
+        ``legs_s (k,)`` seconds of each of its dashes, summed over its dashes."""
+        per_dash = np.clip(tt[:, self.row] - self.start, 0.0, legs_s)  # (K, k)
+        out = np.zeros((tt.shape[1], len(tt)))
+        np.add.at(out, self.row, per_dash.T)
+        return out.T
 
     def where(self, tt: F64) -> tuple[B, F64]:
         """At the times ``tt (K, n)`` (s): whether each aircraft is on a dash's legs, and where
@@ -124,14 +130,6 @@ class Dashes:
         at[kk, self.row[e]] = self.leave[e] + (f_out - f_back)[:, None] * leg
         inside[kk, self.row[e]] = True
         return inside, at
-
-
-def _by_row(per_dash: F64, row: IP, n: int) -> F64:
-    """``(K, n)`` from ``(K, k)``: each aircraft's sum over its dashes (``row`` the aircraft
-    of each dash)."""
-    out = np.zeros((n, per_dash.shape[0]))
-    np.add.at(out, row, per_dash.T)
-    return out.T
 
 
 @dataclass(frozen=True)
