@@ -137,8 +137,6 @@ class Engine:
         #: column, no threat, counts as noted: such a pair is never noted)
         self.caveat_noted = np.zeros((len(units.id), n + 1), bool)
         self.caveat_noted[:, n] = True
-        self._regions: tuple[CaveatMask, I64] | None = None  # (the mask, its region grid)
-        self._blocks: tuple[CaveatMask, bytes, B] | None = None  # mask, grants, area_blocks
         # what each interceptor was fired at (track id, or threat row on the perfect picture)
         # and the units each target's declined orders came from (never proposed again)
         self.target = np.full(self.defence.flight.capacity, -1, np.int64)
@@ -402,23 +400,13 @@ class Engine:
     def area_clear(self, t: float, c: Candidates, cols: I64) -> B | None:
         """``(members, cols)`` on the perfect picture, whether each member's area rule allows
         a shot now wherever on its look-ahead it may meet each candidate of the columns
-        ``cols`` (:meth:`CaveatMask.area_blocks` of :meth:`PerfectPicture.region_grid`, once
-        per run, set of regions and set of grants in force); None on the other pictures (their
-        predicted paths change every cycle)."""
+        ``cols`` (:meth:`PerfectPicture.area_clear`); None on the other pictures (their
+        predicted paths change every cycle) and beyond 62 regions."""
         mask = self.gates.allow
         if not (isinstance(self.picture, PerfectPicture) and isinstance(mask, CaveatMask)
                 and mask.area_ok.shape[1] <= 62):
             return None
-        key = mask.allowed_regions(t).tobytes()  # the grants in force
-        if self._blocks is None or self._blocks[0] is not mask or self._blocks[1] != key:
-            if self._regions is None or self._regions[0] is not mask:
-                rows = mask.code[self.units.owner, 2] > 0
-                self._regions = (mask, self.picture.region_grid(mask, rows))
-            self._blocks = (mask, key, mask.area_blocks(self._regions[1], t))
-        tick = round(t / self.dt)
-        blocks = self._blocks[2][:, c.options.idx[cols], tick: tick + len(c.options.times)]
-        out: B = ~np.any(blocks, axis=2)
-        return out
+        return self.picture.area_clear(mask, t, c.options, cols)
 
     def allowed_unskipped(self, t: float, c: Candidates, skip: B) -> tuple[Feasibility, I64]:
         """The feasibility and the gates' codes (:func:`allowed`) of the options' pairs but

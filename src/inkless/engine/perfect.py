@@ -58,6 +58,8 @@ class PerfectPicture:
         has_window = self.window_last >= 0
         self.active_lo = np.where(has_window, self.window_open, NEVER).min(axis=0, initial=NEVER)
         self.active_hi = self.window_last.max(axis=0, initial=-1)
+        self._regions: tuple[CaveatMask, I64] | None = None  # a mask and its region grid
+        self._blocks: tuple[CaveatMask, bytes, B] | None = None  # mask, grants, area_blocks
 
     def regate(self, gates: Gates) -> None:
         """``holders (ticks, n)``: the members whose sensors cover each threat at each tick
@@ -91,6 +93,23 @@ class PerfectPicture:
         small = np.min_scalar_type(-(1 << mask.area_ok.shape[1]))  # -1 and every region bit
         out: I64 = np.full((len(self.raid), self.ticks), -1, small)
         out[jj, kk] = mask.region_bits(self.truth[kk, jj].astype(np.float64))
+        return out
+
+    def area_clear(self, mask: CaveatMask, t: float, o: Options, cols: I64) -> B:
+        """``(members, cols)`` whether each member's area rule in ``mask`` allows a shot at
+        ``t`` (s) wherever on the look-ahead of ``o`` (:meth:`observe`'s: every tick from
+        ``t``) it may meet each candidate of the columns ``cols``: :meth:`CaveatMask.area_blocks`
+        of :meth:`region_grid` (of the units under an area rule), computed once per mask and
+        set of grants in force."""
+        key = mask.allowed_regions(t).tobytes()  # the grants in force
+        if self._blocks is None or self._blocks[0] is not mask or self._blocks[1] != key:
+            if self._regions is None or self._regions[0] is not mask:
+                rows = mask.code[self.units.owner, 2] > 0
+                self._regions = (mask, self.region_grid(mask, rows))
+            self._blocks = (mask, key, mask.area_blocks(self._regions[1], t))
+        tick = round(t / self.dt)
+        blocks = self._blocks[2][:, o.idx[cols], tick: tick + len(o.times)]
+        out: B = ~np.any(blocks, axis=2)
         return out
 
     def _active(self, tick: int, threats: ThreatState) -> B:
