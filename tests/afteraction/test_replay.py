@@ -396,8 +396,7 @@ def _state_at(rp: dict[str, Any], times: list[float]) -> list[dict[str, Any]]:
     import subprocess
 
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    assert node is not None, "Node.js is missing: `make test` needs it (README) to build the map"
     js = (Path(replay_module.__file__).parents[1] / "web" / "static" / "replaymap.js")
     script = (f"var window = {{}};\n{js.read_text()}\n"
               f"var rp = {json.dumps(rp)};\n"
