@@ -89,9 +89,10 @@ class Tokens:
 
 def map_message(s: Session, member: str, speed: float) -> dict[str, Any]:
     """What the page of ``member`` draws that does not move, as the member may see it: the
-    defended assets and the airspace regions and closures (public: the scenario's), the fire
-    units whose sites the member may see (``sensor_positions``, labelled as in ``inkless run
-    --view``) with its own units' rounds, the map's box and the session's clock."""
+    defended assets and the airspace regions (public: the scenario's; their closures come on
+    the stream, :meth:`~inkless.service.streams.Stream.history`), the fire units whose sites
+    the member may see (``sensor_positions``, labelled as in ``inkless run --view``) with its
+    own units' rounds, the map's box and the session's clock."""
     sc, aud, t = s.scenario, s.audience[member], s.engine.tables
     u = t.units
     aircraft = set(s.engine.patrols.rows.tolist()) if s.engine.patrols is not None else set()
@@ -110,13 +111,11 @@ def map_message(s: Session, member: str, speed: float) -> dict[str, Any]:
     regions = [{"id": r.id, "owner": aud.label(r.owner), "polygon": [list(p) for p in
                                                                      r.polygon_deg]}
                for r in sc.regions]
-    closures = [{"region": c.region, "from": c.from_s, "until": c.until_s}
-                for c in sc.civil.closures]
     return {"type": "map", "member": member, "members": [aud.label(m) for m in s.members],
             "epoch": sc.settings.epoch.isoformat().replace("+00:00", "Z"), "dt_s": s.dt,
             "speed": speed, "end_t": s.engine.last_tick * s.dt,
             "bounds": _bounds(_public_points(s) + seen),
-            "assets": assets, "units": units, "regions": regions, "closures": closures}
+            "assets": assets, "units": units, "regions": regions}
 
 
 def _public_points(s: Session) -> list[tuple[float, float]]:

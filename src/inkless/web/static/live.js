@@ -157,8 +157,7 @@
 
   function start(m) {
     st = { map: m, frames: [], orders: {}, results: {}, others: [], impacts: [], rounds: {},
-      grants: [],
-      closures: m.closures.slice(), units: {}, live: true };
+      grants: [], closures: [], units: {}, live: true };
     m.units.forEach(function (u) {
       st.units[u.id] = u;
       if (u.rounds !== null) st.rounds[u.id] = u.rounds;
