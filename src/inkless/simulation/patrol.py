@@ -140,12 +140,12 @@ class Sorties:
     aircraft, :meth:`inkless.scenario.model.Patrol.aircraft_ids`). Times in s: ``launch``
     (take-off), ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``.
     Geometry: ``base`` and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's
-    ``axis`` (rad),
-    ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m); ``cruise`` and
-    ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and ``dash_burn`` (per s),
-    ``reserve`` (kg, or full loads when the patrol gives its endurance); ``dashes`` the vectors
-    to an intercept flown (:meth:`vector`). ``bingo`` is when it turns for home: its fuel's
-    bingo, or the end of the vector on which it fired its last missile."""
+    ``axis`` (rad), ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m);
+    ``cruise`` and ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and
+    ``dash_burn`` (per s), ``reserve`` (kg, or full loads when the patrol gives its
+    endurance); ``dashes`` the vectors to an intercept flown (:meth:`vector`). ``bingo`` is
+    when it turns for home: its fuel's bingo, or the end of the vector on which it fired its
+    last missile."""
 
     patrol: IP
     ids: tuple[str, ...]
