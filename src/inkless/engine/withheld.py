@@ -56,8 +56,7 @@ class Withheld:
 
 
 def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTable,
-                   blocked: I64, feasible_ever: B, patrols: Patrols | None = None,
-                   dt: float = 0.0) -> None:
+                   blocked: I64, feasible_ever: B, patrols: Patrols | None, dt: float) -> None:
     """In cycle order, the bits ``BLOCKED_NOT_HOSTILE`` and ``BLOCKED_ASSESSED_KILLED`` of
     ``blocked`` (per threat, with the extra row -1) for the threats some available unit could
     have shot at as withheld (module docstring), and ``feasible_ever`` where a shot was
