@@ -18,16 +18,14 @@ from typing import Any
 
 import pytest
 import yaml
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from typer.testing import CliRunner
 
 from inkless.cli import app
 
+from ..conftest import ARTIFACTS, Browsed
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "out" / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +69,7 @@ def _tracks_at(run_dir: Path, t: float) -> dict[str, int]:
     return dict(count)
 
 
-def test_replay_map_follows_the_time_control(run_dir: Path) -> None:
-    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
+def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) -> None:
     results: dict[str, Any] = json.loads((run_dir / "results.json").read_text())
     events = _events(run_dir)
     shots = results["engagements"]
@@ -84,61 +81,52 @@ def test_replay_map_follows_the_time_control(run_dir: Path) -> None:
     probes = probes[:: max(1, len(probes) // 12)]
     first_kill = kills[0]
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-                if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        fetched: list[str] = []
-        page.on("request", lambda r: fetched.append(r.url))
-        page.goto((run_dir / "report.html").as_uri())
-        page.wait_for_selector("#ink-replay .leaflet-container")
+    page, problems, fetched = browsed.page, browsed.problems, browsed.fetched
+    page.goto((run_dir / "report.html").as_uri())
+    page.wait_for_selector("#ink-replay .leaflet-container")
 
-        for t in probes:
-            _move(page, t)
-            threats = page.locator("path.ink-threat").count()
-            assert threats == _threats_in_flight(events, t), f"threats at t={t}"
-            flying = sum(1 for e in shots if e["fire_time_s"] <= t < e["intercept_time_s"])
-            assert page.locator("path.ink-interceptor").count() == flying, f"interceptors at {t}"
-            done = sum(1 for k in kills if k <= t)
-            assert page.locator(".ink-intercept").count() == done, f"intercepts at t={t}"
-            landed = sum(1 for i in results["impacts"] if i["time_s"] <= t)
-            assert page.locator(".ink-impact").count() == landed, f"impacts at t={t}"
+    for t in probes:
+        _move(page, t)
+        threats = page.locator("path.ink-threat").count()
+        assert threats == _threats_in_flight(events, t), f"threats at t={t}"
+        flying = sum(1 for e in shots if e["fire_time_s"] <= t < e["intercept_time_s"])
+        assert page.locator("path.ink-interceptor").count() == flying, f"interceptors at {t}"
+        done = sum(1 for k in kills if k <= t)
+        assert page.locator(".ink-intercept").count() == done, f"intercepts at t={t}"
+        landed = sum(1 for i in results["impacts"] if i["time_s"] <= t)
+        assert page.locator(".ink-impact").count() == landed, f"impacts at t={t}"
 
-        # an intercept marker appears at its time, not before
-        _move(page, first_kill - 2.0)
-        assert page.locator(".ink-intercept").count() == 0
-        _move(page, first_kill + 2.0)
-        assert page.locator(".ink-intercept").count() == sum(k <= first_kill + 2.0 for k in kills)
+    # an intercept marker appears at its time, not before
+    _move(page, first_kill - 2.0)
+    assert page.locator(".ink-intercept").count() == 0
+    _move(page, first_kill + 2.0)
+    assert page.locator(".ink-intercept").count() == sum(k <= first_kill + 2.0 for k in kills)
 
-        # the tracks and their identities at a sample time of the picture
-        sample = 20.0 * round(first_kill / 20.0)
-        _move(page, sample)
-        want = _tracks_at(run_dir, sample)
-        assert want.get("hostile"), "hostile tracks expected while the raid is engaged"
-        for identity, n in want.items():
-            assert page.locator(f".ink-track-{identity}").count() == n, identity
-        assert page.locator(".ink-track").count() == sum(want.values())
-        assert "closed: central" in page.locator(".ink-airspace").inner_text()  # from 1200 s
+    # the tracks and their identities at a sample time of the picture
+    sample = 20.0 * round(first_kill / 20.0)
+    _move(page, sample)
+    want = _tracks_at(run_dir, sample)
+    assert want.get("hostile"), "hostile tracks expected while the raid is engaged"
+    for identity, n in want.items():
+        assert page.locator(f".ink-track-{identity}").count() == n, identity
+    assert page.locator(".ink-track").count() == sum(want.values())
+    assert "closed: central" in page.locator(".ink-airspace").inner_text()  # from 1200 s
 
-        # play moves the time forward (and the clock with it) until paused
-        _move(page, 0.0)
-        clock = page.locator(".ink-clock").inner_text()
-        page.click(".ink-play")
-        page.wait_for_function("Number(document.querySelector('#replay-time').value) >= 600")
-        page.click(".ink-play")
-        assert page.locator(".ink-clock").inner_text() != clock
+    # play moves the time forward (and the clock with it) until paused
+    _move(page, 0.0)
+    clock = page.locator(".ink-clock").inner_text()
+    page.click(".ink-play")
+    page.wait_for_function("Number(document.querySelector('#replay-time').value) >= 600")
+    page.click(".ink-play")
+    assert page.locator(".ink-clock").inner_text() != clock
 
-        # the picture after the first impact: intercepts, misses and an impact on the map
-        _move(page, min(i["time_s"] for i in results["impacts"]) + 30.0)
-        assert page.locator(".ink-impact").count() >= 1
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.mouse.move(0, 0)  # no tooltip; the section below the sticky navigation bar
-        page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
-        page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay.png"))
-        browser.close()
+    # the picture after the first impact: intercepts, misses and an impact on the map
+    _move(page, min(i["time_s"] for i in results["impacts"]) + 30.0)
+    assert page.locator(".ink-impact").count() >= 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)  # no tooltip; the section below the sticky navigation bar
+    page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
+    page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay.png"))
 
     assert not problems, problems
     assert [u for u in fetched if not u.startswith(("file:", "data:"))] == []

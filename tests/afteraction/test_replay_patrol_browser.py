@@ -6,31 +6,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
 from inkless.cli import app
 from inkless.engine import run
 from inkless.scenario import parse_scenario
 
+from ..conftest import ARTIFACTS, Browsed
 from ..interop.patrols import cap
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "out" / "test-artifacts"
 
 CAP = cap(1500, aircraft_per_flight=2)
 
 
-def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path) -> None:
+def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path,
+                                                                 browsed: Browsed) -> None:
     """``inkless run`` (perfect picture, seed 1), the report opened offline: at the middle of
     each vector's dash the map draws as many vectors (dashed lines from where the aircraft
     fired to its intercept point) as the run's aircraft are flying then, the aircraft's
     arrowheads move between two times, and once every aircraft is back or home no vector is
     drawn. Before: no vector was ever drawn (none was flown)."""
-    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
     (tmp_path / "cap.yaml").write_text(CAP)
     res = CliRunner().invoke(app, ["run", str(tmp_path / "cap.yaml"), "--out",
                                    str(tmp_path / "out"), "--picture", "perfect", "--seed", "1",
@@ -41,35 +35,30 @@ def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path) 
     d = s.dashes
     until = [min(a + b + c, float(s.bingo[r])) for a, b, c, r in
              zip(d.start, d.dash_s, d.back_s, d.row, strict=True)]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.goto((tmp_path / "out" / "report.html").as_uri())
-        page.wait_for_selector("#ink-replay .leaflet-container")
-        assert "a vector to an intercept" in page.locator("#replay").inner_text()  # legend
+    page = browsed.page
+    page.goto((tmp_path / "out" / "report.html").as_uri())
+    page.wait_for_selector("#ink-replay .leaflet-container")
+    assert "a vector to an intercept" in page.locator("#replay").inner_text()  # legend
 
-        def move(t: float) -> None:
-            page.eval_on_selector("#replay-time", "(s, t) => { s.value = String(t); "
-                                  "s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
+    def move(t: float) -> None:
+        page.eval_on_selector("#replay-time", "(s, t) => { s.value = String(t); "
+                              "s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
 
-        for e in range(len(d)):
-            t = round(float(d.start[e] + d.dash_s[e] / 2))
-            want = sum(1 for a, u in zip(d.start, until, strict=True) if a <= t <= u)
-            move(t)
-            assert page.locator("path.ink-vector").count() == want, t
-            assert page.locator("path.ink-vector-point").count() == want, t
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.mouse.move(0, 0)
-        page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
-        page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay-patrols.png"))
-        move(float(d.start[0]) - 20.0)
-        before = page.locator(".ink-aircraft").first.bounding_box()
-        move(float(d.start[0]) - 5.0)
-        after = page.locator(".ink-aircraft").first.bounding_box()
-        assert before is not None and after is not None and before != after
-        move(max(until) + 5.0)
-        assert page.locator("path.ink-vector").count() == 0
-        browser.close()
-    assert problems == []
+    for e in range(len(d)):
+        t = round(float(d.start[e] + d.dash_s[e] / 2))
+        want = sum(1 for a, u in zip(d.start, until, strict=True) if a <= t <= u)
+        move(t)
+        assert page.locator("path.ink-vector").count() == want, t
+        assert page.locator("path.ink-vector-point").count() == want, t
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
+    page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay-patrols.png"))
+    move(float(d.start[0]) - 20.0)
+    before = page.locator(".ink-aircraft").first.bounding_box()
+    move(float(d.start[0]) - 5.0)
+    after = page.locator(".ink-aircraft").first.bounding_box()
+    assert before is not None and after is not None and before != after
+    move(max(until) + 5.0)
+    assert page.locator("path.ink-vector").count() == 0
+    assert browsed.problems == []
