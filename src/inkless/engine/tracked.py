@@ -244,7 +244,7 @@ class TrackedPicture:
                              scenario.settings.engage_undefended, flyout, dt, self.world.ticks,
                              self.n)
         self.shares = tuple(m.shares for m in scenario.members)
-        self.tracker = self._tracker()
+        self.tracker = self.new_tracker()
         self._scan_due = scan_ticks(tables.sensors.scan_period, dt, self.world.ticks)
         self.regate(gates)
         # kill assessment: track id -> time of the kill seen on it (the track is not engaged
@@ -260,9 +260,10 @@ class TrackedPicture:
         self._ids: Identities | None = None
         self.seen: Seen | None = None
 
-    def _tracker(self) -> CoalitionTracker:
-        """The members' trackers and the coalition picture's fusion, with the members' sharing
-        and release rules."""
+    def new_tracker(self) -> CoalitionTracker:
+        """A new coalition tracker (the members' trackers and the coalition picture's fusion,
+        with the members' sharing and release rules), as the picture's own: the live service
+        runs one more for the members that share only tracks (:mod:`inkless.service.tracks`)."""
         sensors = self.tables.sensors
         members = coalition_members(self.scenario)
         return CoalitionTracker(

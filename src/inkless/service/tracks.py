@@ -119,7 +119,7 @@ class SimulatedTrackers:
         self.frame, self.members = picture.frame, tuple(members)
         # a new one as the picture builds its own: only these members' own trackers are fed
         # (:meth:`scan`), the picture's keeps what their nodes send (``take_own``)
-        self.tracker = picture._tracker()
+        self.tracker = picture.new_tracker()
         self.issued: dict[tuple[int, int], tuple[I64, NDArray[np.int32], I64]] = {}
 
     def scan(self, got: Reports) -> None:
