@@ -20,28 +20,14 @@ from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, releasa
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
 from inkless.tracking import TrackerConfig, Tracks, update
-from inkless.tracking.picture import (
-    KIND_CIVIL,
-    PICTURE_CONFIG,
-    CoalitionPicture,
-    CoalitionTracker,
-    EndedTracks,
-    LabelledTracks,
-    TrackNumbers,
-    _labelled,
-    _pairs_among,
-    _sum_by,
-    _with_gravity,
-    assemble,
-    can_release,
-    isin_ids,
-    measurements,
-    merge_reports,
-    mutual_pairs,
-    predict_to,
-    reacquire,
-    release_bits,
-)
+from inkless.tracking.coalition_tracker import PICTURE_CONFIG, CoalitionTracker
+from inkless.tracking.gravity import predict_to, with_gravity
+from inkless.tracking.ids import isin_ids
+from inkless.tracking.measurement import measurements
+from inkless.tracking.merging import _sum_by, merge_reports, mutual_pairs, pairs_among
+from inkless.tracking.numbering import EndedTracks, TrackNumbers, assemble, reacquire
+from inkless.tracking.picture import KIND_CIVIL, CoalitionPicture, LabelledTracks, labelled
+from inkless.tracking.releasability import can_release, release_bits
 from inkless.tracking.tracker import step_many
 
 D = np.pi / 180.0
@@ -119,12 +105,12 @@ def track_scan(held: LabelledTracks, t: float, det: Detections, z: np.ndarray, R
     of object behind each report, ``member`` the sensor's member row, ``pd`` the detection
     probability expected of every track."""
     dt = t - held.tracks.t
-    shifted = _with_gravity(held.tracks, dt, FRAME)
+    shifted = with_gravity(held.tracks, dt, FRAME)
     m = z.shape[0]
     kinds = np.zeros((m, 5), np.int64)
     kinds[np.arange(m), kind] = 1
     (after, det_of), = step_many([(shifted, z, R, config, np.full(len(held), pd))], t)
-    return _labelled(held, after, det_of, det.truth, kinds, np.full(m, 1 << member, np.int64))
+    return labelled(held, after, det_of, det.truth, kinds, np.full(m, 1 << member, np.int64))
 
 
 def test_labels_follow_the_tracker() -> None:
@@ -245,7 +231,7 @@ def test_reports_merged_without_some_sensors_use_the_pairs_among_all(seed: int) 
         rows = np.flatnonzero(np.isin(gg, [g for g in range(4) if k >> g & 1]))
         want = merge_reports(zz[rows], RR[rows], gg[rows])
         got = merge_reports(zz[rows], RR[rows], gg[rows],
-                            pairs=_pairs_among(every, rows, gg.size))
+                            pairs=pairs_among(every, rows, gg.size))
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
 

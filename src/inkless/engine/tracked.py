@@ -3,7 +3,8 @@
 Where it sits: one of the engine's pictures (:class:`inkless.engine.picture.Picture`). Every
 radar reports at its own scan period (noise, misses, false alarms; an airborne sensor never
 reports its own aircraft), each member's trackers take them and the coalition picture is fused
-(:mod:`inkless.tracking.picture`); identification (:func:`inkless.identification.identify`)
+(:mod:`inkless.tracking.coalition_tracker`); identification
+(:func:`inkless.identification.identify`)
 declares every track from its kinematics and the cooperative information received (ADS-B of
 the civil traffic, IFF of the coalition's aircraft, filed plans) under the coalition's rules of
 engagement. The hostile tracks are screened as threats (:class:`inkless.engine.screen.Screen`).
@@ -61,15 +62,11 @@ from inkless.simulation.adsb import (
 from inkless.simulation.civil import CivilTraffic
 from inkless.simulation.patrol import Sorties
 from inkless.threat import class_lethality
-from inkless.tracking.picture import (
-    KIND_CIVIL,
-    KIND_FALSE,
-    CoalitionPicture,
-    CoalitionTracker,
-    can_release,
-    isin_ids,
-    measurements,
-)
+from inkless.tracking.coalition_tracker import CoalitionTracker
+from inkless.tracking.ids import isin_ids
+from inkless.tracking.measurement import measurements
+from inkless.tracking.picture import KIND_CIVIL, KIND_FALSE, CoalitionPicture
+from inkless.tracking.releasability import can_release
 
 from .patrols import Patrols
 from .record import IdentityRecord
@@ -85,7 +82,7 @@ _BLOCK = 64  # ticks of detections simulated at once
 class Reports:
     """What the coalition receives at one decision time ``t`` (s): the sensors' reports
     ``det`` (sorted by sensor; their Cartesian form ``z (m, 3)``, ``R (m, 3, 3)`` in the
-    common ENU frame, :func:`inkless.tracking.picture.measurements`; ``kind (m,)`` the kind of
+    common ENU frame, :func:`inkless.tracking.measurement.measurements`; ``kind (m,)`` the kind of
     object behind each, simulation only), the sensors that scanned (``sensors (k,)`` rows,
     increasing) and their ECEF positions ``sensor_ecef (k, 3)`` m, and the cooperative
     evidence (ADS-B, IFF, filed plans)."""

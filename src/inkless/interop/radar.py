@@ -149,7 +149,8 @@ def read_run_plots(streams: Sequence[tuple[str, Sequence[bytes]]], engine: Engin
     from inkless.sensing import Detections
     from inkless.simulation import SensorPlatforms
     from inkless.simulation.adsb import AdsbReports, IffReplies
-    from inkless.tracking.picture import KIND_FALSE, measurements
+    from inkless.tracking.measurement import measurements
+    from inkless.tracking.picture import KIND_FALSE
 
     pic, tables, dt = engine.picture, engine.tables, engine.dt
     scans, frame = pic.scans, pic.frame  # type: ignore[attr-defined]  # a FedPicture's

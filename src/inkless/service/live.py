@@ -18,7 +18,7 @@ One decision cycle (tick ``k``, scenario time ``t = k dt``):
    orchestrator) when they come on record, a closure when such a grant ends, and the
    scenario's airspace closures (NOTAMs, every member) when they come into force;
 5. ``pictures``: each member's picture message: the tracks that member holds
-   (:meth:`inkless.tracking.picture.CoalitionTracker.view`, the ``release`` caveats), each
+   (:meth:`inkless.tracking.coalition_tracker.CoalitionTracker.view`, the ``release`` caveats), each
    labelled with the members whose sensors contributed as the member may see them
    (:class:`inkless.afteraction.views.Audience`, the labels of ``inkless run --view``:
    anonymous members only under their pseudonyms).
@@ -58,7 +58,8 @@ from inkless.physics.geodesy import enu_rotation, geodetic_from_ecef
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.sensing import Detections
-from inkless.tracking.picture import KIND_FALSE, CoalitionPicture, measurements
+from inkless.tracking.measurement import measurements
+from inkless.tracking.picture import KIND_FALSE, CoalitionPicture
 from inkless.units import deg_from_rad, rad_from_deg
 
 from .cot import CotIn
@@ -452,7 +453,7 @@ class Session:
     def cycle(self, seen: Seen | None, threats: ThreatState, defence: DefenceState) -> None:
         """A cycle decided: the coalition's picture and identities by track number. The
         picture each member holds (the tracks released to it,
-        :meth:`inkless.tracking.picture.CoalitionTracker.view`) is taken from it when the
+        :meth:`inkless.tracking.coalition_tracker.CoalitionTracker.view`) is taken from it when the
         pictures are built (:meth:`pictures`), not here: the step, and so the fire orders, do
         not wait for it."""
         if seen is None:

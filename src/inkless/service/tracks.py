@@ -33,13 +33,11 @@ from numpy.typing import NDArray
 from inkless.arrays import F64, I64
 from inkless.engine import Reports, TrackedPicture
 from inkless.sensing import EnuFrame
-from inkless.tracking import CONFIRMED, Tracks
+from inkless.tracking import CONFIRMED, MAX_TRACK_ID, Tracks
 from inkless.tracking.picture import picture_rows
 
 __all__ = ["MAX_TRACK_ID", "MemberTracks", "SimulatedTrackers", "read_tracks"]
 
-#: Track numbers a member may use: 0 to 2**40 - 1 (the picture's own-number space).
-MAX_TRACK_ID = (1 << 40) - 1
 
 _HOW = ("tracks: give t (s) and tracks [{track: integer 0..2**40-1, state_ecef_m: [x, y, z m, "
         "vx, vy, vz m/s], cov_ecef: 6 x 6 symmetric positive definite, optional updated_t "

@@ -12,6 +12,9 @@ Two stages, both over arrays:
    ``scipy.optimize.linear_sum_assignment``. Big problems therefore cost about as much as many
    small ones.
 
+:func:`min_cost_pairs` is the plain global nearest neighbour on a dense cost matrix (infinite:
+no pair), for the small problems of merging reports and fusing pictures.
+
 Cost of assigning detection ``j`` to track ``i`` is the negative log-likelihood ratio of "the
 track's target made the detection" against "the track was missed and the detection is clutter"
 (Blackman & Popoli, *Design and Analysis of Modern Tracking Systems*, 1999, sec. 6.2):
@@ -34,10 +37,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
-from inkless.arrays import F64, IP
+from inkless.arrays import F64, I64, IP
 from inkless.tracking.kalman import inv3, spread
 
-__all__ = ["Pairs", "gate", "gnn"]
+__all__ = ["Pairs", "gate", "gnn", "min_cost_pairs"]
 
 
 _LOG_2PI_3 = 3.0 * np.log(2.0 * np.pi)
@@ -254,3 +257,18 @@ def _components(
         if np.array_equal(new_t, lab_t):
             return lab_t[ti], lab_t, lab_d
         lab_t = new_t
+
+
+def min_cost_pairs(cost: F64) -> tuple[I64, I64]:
+    """Minimum-cost one-to-one pairs among the finite entries of ``cost``."""
+    ra, rb = np.nonzero(np.isfinite(cost))
+    if ra.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ua, la = np.unique(ra, return_inverse=True)
+    ub, lb = np.unique(rb, return_inverse=True)
+    big = float(cost[ra, rb].max()) + 1.0
+    dense = np.full((ua.size, ub.size), 2.0 * big)
+    dense[la, lb] = cost[ra, rb]
+    ii, jj = linear_sum_assignment(dense)
+    keep = dense[ii, jj] < 2.0 * big
+    return ua[ii[keep]].astype(np.int64), ub[jj[keep]].astype(np.int64)

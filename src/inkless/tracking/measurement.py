@@ -6,7 +6,8 @@ large (``r * sigma_angle`` comparable to ``sigma_r``). This module applies the m
 debiasing and the measurement-conditioned covariance of the *unbiased converted measurement*
 method of Longbin M., Xiaoquan S., Yiyu Z., Kang S. Z. & Bar-Shalom Y., "Unbiased converted
 measurements for tracking", IEEE Trans. AES 34(3), 1998, extended to 3-D (range, azimuth,
-elevation) with independent errors.
+elevation) with independent errors. :func:`measurements` gives the converted measurements of
+radar reports (:class:`inkless.sensing.Detections`) in the common ENU frame of their sensors.
 
 Frame: ENU (x east, y north, z up), metres. Azimuth is measured from north, clockwise (towards
 east), elevation from the horizontal, both in radians; the sensor axes are aligned with ENU.
@@ -18,8 +19,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from inkless.arrays import F64
+from inkless.sensing import Detections
 
-__all__ = ["cartesian_noise", "converted_measurement"]
+__all__ = ["cartesian_noise", "converted_measurement", "measurements"]
 
 
 
@@ -95,3 +97,22 @@ def cartesian_noise(noise_std: ArrayLike, m: int) -> F64:
     """
     R1 = np.diag(np.asarray(noise_std, dtype=float) ** 2)
     return np.broadcast_to(R1, (m, 3, 3))
+
+
+def measurements(det: Detections) -> tuple[F64, F64]:
+    """Cartesian positions ``z (m, 3)`` and covariances ``R (m, 3, 3)`` in the common frame.
+
+    The unbiased converted measurement of each polar report in its sensor's local frame
+    (:func:`converted_measurement`), rotated into the common ENU frame:
+    ``z = C z_local + s``, ``R = C R_local C^T`` (``C`` the detection's ``to_common``).
+    """
+    if len(det) == 0:
+        return np.empty((0, 3)), np.empty((0, 3, 3))
+    z_loc, r_loc = converted_measurement(
+        det.range_m, det.az, det.el, det.sigma[:, 0], det.sigma[:, 1], det.sigma[:, 2],
+        np.zeros(3),
+    )
+    c = det.to_common
+    z = np.einsum("kij,kj->ki", c, z_loc) + det.sensor_pos
+    cov = c @ r_loc @ np.swapaxes(c, 1, 2)
+    return z, 0.5 * (cov + np.swapaxes(cov, 1, 2))

@@ -1,0 +1,183 @@
+"""Report merging: the reports of several sensors at one time merged into one report per object.
+
+Where it sits: tracking, between ``sensing`` (radar reports per scan, in Cartesian form,
+:func:`inkless.tracking.measurement.measurements`) and the tracker step: the coalition tracker
+(:class:`inkless.tracking.coalition_tracker.CoalitionTracker`) merges the reports of the sensors
+that scan at the same time per object and steps its trackers once with the merged batch
+(parallel measurement fusion, which for independent errors gives the same estimate as updating
+with each sensor's report in turn), not once per sensor. Frame: the common ENU frame, metres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial.distance import cdist
+
+from inkless.arrays import F64, I64
+
+from .association import min_cost_pairs
+from .ids import isin_ids
+from .kalman import inv3, spread
+
+__all__ = ["merge_reports", "mutual_pairs", "pairs_among"]
+
+_MERGE_GATE = 21.11  # chi-square 99.99 % point, 3 dof: reports of one object by several sensors
+
+
+def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE,
+                  pairs: tuple[I64, I64] | None = None) -> tuple[F64, F64, I64]:
+    """Reports of several sensors at one time merged into one report per object.
+
+    Two reports of different sensors (``group``) may be of one object when the squared
+    Mahalanobis distance of their difference (covariance ``R_a + R_b``) is inside the chi-square
+    gate ``gate_d2`` (3 dof) and each is the other's nearest among its sensor's reports. The
+    connected groups of such pairs in which no sensor reports twice are merged in information
+    form, ``R = (sum R_i^-1)^-1``, ``z = R sum R_i^-1 z_i``; the rare others are merged sensor
+    by sensor by global nearest neighbour (``linear_sum_assignment``) on that distance. For
+    independent Gaussian errors the Kalman update with the merged report equals the updates with
+    each report in turn
+    (parallel and sequential measurement fusion agree; Bar-Shalom, Willett & Tian, *Tracking
+    and Data Fusion*, 2011, ch. 8). Returns the merged ``z (k, 3)``, ``R (k, 3, 3)`` and, per
+    input report, the merged report it went into ``(m,)``. ``pairs``: the reports' pairs
+    (:func:`mutual_pairs`), when already known.
+    """
+    m = z.shape[0]
+    if m <= 1 or np.all(group == group[0]):
+        return z, R, np.arange(m, dtype=np.int64)
+    ii, jj = mutual_pairs(z, R, group, gate_d2) if pairs is None else pairs
+    if ii.size == 0:  # no pair in the gate (else its nearest pair is mutual)
+        return z, R, np.arange(m, dtype=np.int64)
+    n_groups = int(group.max()) + 1
+    comp = _components(ii, jj, m)
+    # clean components: every sensor at most once (ambiguous: a sensor's key twice)
+    key = np.sort(comp * n_groups + group)
+    twice = key[1:][key[1:] == key[:-1]] // n_groups
+    clean = ~isin_ids(comp, twice) if twice.size else np.ones(m, bool)
+    zc, Rcl = (z, R) if not twice.size else (z[clean], R[clean])
+    labels, at = np.unique(comp[clean], return_inverse=True)
+    info, _ = inv3(Rcl)
+    Isum = _sum_by(at, info, labels.size)
+    Iz = _sum_by(at, np.einsum("kij,kj->ki", info, zc), labels.size)
+    Rc, _ = inv3(Isum)
+    zs, Rs = [np.einsum("kij,kj->ki", Rc, Iz)], [0.5 * (Rc + np.swapaxes(Rc, 1, 2))]
+    into = np.full(m, -1, np.int64)
+    into[clean] = at
+    k = labels.size
+    for c in np.unique(twice).tolist():  # ambiguous groups: few, small
+        idx = np.flatnonzero(comp == c)
+        zc, Rcc, local = _merge_in_turn(z[idx], R[idx], group[idx], gate_d2)
+        into[idx] = k + local
+        zs.append(zc)
+        Rs.append(Rcc)
+        k += zc.shape[0]
+    return np.concatenate(zs), np.concatenate(Rs), into
+
+
+def mutual_pairs(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE) -> tuple[I64, I64]:
+    """The pairs ``(i, j)``, ``i < j``, of :func:`merge_reports`: reports of different sensors
+    (``group``) inside the chi-square gate, each the other's nearest among its sensor's reports.
+
+    Dropping every report of some sensors drops exactly the pairs with one of them: a report's
+    nearest among another sensor's reports does not depend on the others' (what
+    :meth:`CoalitionTracker.scan` uses for trackers fed by fewer sensors)."""
+    m = z.shape[0]
+    if m <= 1:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    tr = spread(R)  # exact pre-test (kalman.spread), before any inversion
+    near = cdist(z, z, "sqeuclidean") <= gate_d2 * (tr[:, None] + tr[None, :])
+    near &= group[:, None] < group[None, :]  # each pair once, never within a sensor
+    ii, jj = np.divmod(np.flatnonzero(near), m)  # np.nonzero's pairs, without its 2-D cost
+    if ii.size == 0:
+        return ii, jj
+    Sinv, _ = inv3(np.take(R, ii, axis=0) + np.take(R, jj, axis=0))
+    nu = z[ii] - z[jj]
+    d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+    ok = d2 < gate_d2
+    ii, jj, d2 = ii[ok], jj[ok], d2[ok]
+    # keep a pair only if each report is the other's nearest among its sensor's reports
+    n_groups = int(group.max()) + 1
+    mutual = _first_per_key(ii * n_groups + group[jj], d2) & _first_per_key(
+        jj * n_groups + group[ii], d2)
+    return ii[mutual], jj[mutual]
+
+
+def pairs_among(pairs: tuple[I64, I64], rows: I64, m: int) -> tuple[I64, I64]:
+    """The ``pairs`` of ``m`` reports with both ends in ``rows`` (increasing), numbered as
+    rows of ``rows``."""
+    local = np.full(m, -1, np.int64)
+    local[rows] = np.arange(rows.size)
+    ii, jj = local[pairs[0]], local[pairs[1]]
+    both = (ii >= 0) & (jj >= 0)
+    return ii[both], jj[both]
+
+
+def _sum_by(at: I64, values: F64, n: int) -> F64:
+    """``(n, ...)``: row ``a`` is the sum of the rows ``values[i]`` with ``at[i] == a``, added in
+    order (as ``np.add.at``, at the cost of one ``bincount`` over the flattened entries)."""
+    w = int(np.prod(values.shape[1:]))
+    flat = values.reshape(values.shape[0], w)  # (not -1: no rows is a shape too)
+    key = (at[:, None] * w + np.arange(w)).ravel()
+    out = np.bincount(key, weights=flat.ravel(), minlength=n * w)
+    return out.reshape((n, *values.shape[1:]))
+
+
+def _first_per_key(key: I64, value: F64) -> NDArray[np.bool_]:
+    """``(k,)``: the entry with the smallest ``value`` among those sharing its ``key``."""
+    order = np.lexsort((value, key))
+    first = np.ones(key.size, bool)
+    first[1:] = key[order[1:]] != key[order[:-1]]
+    out = np.zeros(key.size, bool)
+    out[order[first]] = True
+    return out
+
+
+def _components(ii: I64, jj: I64, m: int) -> I64:
+    """Connected component (smallest member) of each of ``m`` nodes linked by pairs ``ii-jj``
+    (min-label propagation; a few sweeps for the small groups of reports of one object)."""
+    label = np.arange(m)
+    while True:
+        new = label.copy()
+        np.minimum.at(new, ii, label[jj])
+        np.minimum.at(new, jj, label[ii])
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def _merge_in_turn(z: F64, R: F64, group: I64, gate_d2: float) -> tuple[F64, F64, I64]:
+    """:func:`merge_reports` sensor by sensor (in ``group`` order): each sensor's
+    reports are paired with the merged ones so far by global nearest neighbour in the gate."""
+    m = z.shape[0]
+    into = np.full(m, -1, np.int64)
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    ends = np.r_[starts[1:], m]
+    first = order[starts[0]:ends[0]]
+    Fz, FR = z[first].copy(), R[first].copy()
+    into[first] = np.arange(first.size)
+    for a, b in zip(starts[1:].tolist(), ends[1:].tolist(), strict=True):
+        rows = order[a:b]
+        zg, Rg = z[rows], R[rows]
+        k = Fz.shape[0]
+        Sinv = inv3((FR[:, None] + Rg[None, :]).reshape(-1, 3, 3))[0].reshape(k, b - a, 3, 3)
+        nu = Fz[:, None, :] - zg[None, :, :]
+        d2 = np.einsum("fgi,fgij,fgj->fg", nu, Sinv, nu)
+        fi, gj = min_cost_pairs(np.where(d2 < gate_d2, d2, np.inf))
+        if fi.size:
+            Ia, _ = inv3(FR[fi])
+            Ib, _ = inv3(Rg[gj])
+            Rf, _ = inv3(Ia + Ib)
+            Fz[fi] = np.einsum("kij,kj->ki", Rf, np.einsum("kij,kj->ki", Ia, Fz[fi])
+                               + np.einsum("kij,kj->ki", Ib, zg[gj]))
+            FR[fi] = 0.5 * (Rf + np.swapaxes(Rf, 1, 2))
+            into[rows[gj]] = fi
+        unpaired = np.ones(rows.size, bool)
+        unpaired[gj] = False
+        rest = unpaired.nonzero()[0]  # np.setdiff1d(arange, gj), without its fixed cost
+        into[rows[rest]] = k + np.arange(rest.size)
+        Fz = np.concatenate([Fz, zg[rest]])
+        FR = np.concatenate([FR, Rg[rest]])
+    return Fz, FR, into
