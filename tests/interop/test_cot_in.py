@@ -14,7 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from inkless.cli import app
-from inkless.engine import Engine
+from inkless.engine import Engine, Inputs
 from inkless.identification import FRIEND, UNKNOWN, Evidence, compile_rules, identify
 from inkless.identification.categories import CATEGORY_NAMES
 from inkless.interop.cot import CotEvent, frame, friendly_replies, parse_event
@@ -160,3 +160,35 @@ def test_run_with_no_feed_is_the_tracked_run(tmp_path: Path) -> None:
     np.testing.assert_array_equal(a.track_id, b.track_id)
     np.testing.assert_array_equal(a.identity, b.identity)
     np.testing.assert_allclose(a.hae, b.hae)
+
+
+def _aew_track_identity(sc_path: Path, fed: list[float]) -> set[int]:
+    """Identities of the track held on the early-warning aircraft of ``_fighter`` over the
+    first 400 s of the tracked engine, stepped with the aircraft's self-report as an input's
+    cooperative evidence at the times ``fed`` (s)."""
+    sc = parse_scenario(sc_path.read_text(), str(sc_path))
+    eng = Engine(sc, 7, picture="tracked", gates=scenario_gates(sc))
+    aew = ecef_from_geodetic(32.2 * DEG, 34.6 * DEG, 9000.0).reshape(3)
+    seen = set()
+    for tick in range(round(400.0 / eng.dt)):
+        t = tick * eng.dt
+        report = CotEvent("AEW-1", "a-f-A-M-F-Q", EPOCH + timedelta(seconds=t),
+                          EPOCH + timedelta(seconds=t + 60), 32.2, 34.6, 9000.0, 20.0, 30.0)
+        iff = friendly_replies([report], EPOCH + timedelta(seconds=t))
+        ev = Evidence(Evidence.none(t).adsb, iff, np.empty((0, 3)), np.empty((0, 3)))
+        eng.step(tick, Inputs(evidence=ev) if t in fed else None)
+        got = eng.picture.seen
+        assert got is not None
+        near = np.linalg.norm(eng.picture.frame.to_ecef(got.picture.x[:, :3]) - aew, axis=1)
+        if t >= 300.0 and (near < 1e3).any():
+            seen |= set(got.ids.category[near < 1e3].tolist())
+    return seen
+
+
+def test_inputs_evidence_reaches_the_tracked_picture(tmp_path: Path) -> None:
+    """An engine step's ``Inputs.evidence`` (here a TAK feed's self-reports as IFF replies)
+    is identification's evidence in that cycle: the early-warning aircraft that answers no
+    IFF is a friend with it, unknown without it."""
+    sc = _fighter(tmp_path)
+    assert _aew_track_identity(sc, []) == {UNKNOWN}
+    assert _aew_track_identity(sc, [float(t) for t in range(0, 400)]) == {FRIEND}

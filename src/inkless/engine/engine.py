@@ -38,7 +38,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -166,12 +166,13 @@ class Engine:
                                           self.patrols.rows if self.patrols else None)
         self.observers: tuple[Observer, ...] = (*filter(None, [self.recorder]), *observers)
 
-    def run(self) -> Record:
+    def run(self, inputs: Callable[[int, float], Inputs | None] | None = None) -> Record:
         """Every decision cycle from the epoch to the end (or until nothing is left to
-        happen); the record."""
+        happen), each stepped with ``inputs(tick, t)`` if given (what came in from outside
+        then: a recorded feed); the record."""
         tick = 0
         while tick <= self.last_tick:
-            nxt = self.step(tick).next_tick
+            nxt = self.step(tick, inputs and inputs(tick, tick * self.dt)).next_tick
             if nxt is None:
                 break
             tick = nxt
@@ -203,8 +204,9 @@ class Engine:
     # --- 0. inputs --------------------------------------------------------------------------
     def take(self, t: float, inputs: Inputs) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """Apply what came in at ``t`` (s), before the cycle: letters and grants (the gates
-        change at once), declined orders withdrawn, units' outcomes, reports to the fed picture.
-        Returns the ids of the orders withdrawn and one line per input refused."""
+        change at once), declined orders withdrawn, units' outcomes, reports to the fed picture,
+        cooperative evidence to the tracked or fed picture. Returns the ids of the orders
+        withdrawn and one line per input refused."""
         if inputs.letters or inputs.grants:
             if self.authority is None:
                 raise InputError("step: letters or grants given to an engine built without an "
@@ -221,6 +223,11 @@ class Engine:
             if not isinstance(self.picture, FedPicture):
                 raise InputError("step: reports given to an engine whose picture is not fed")
             self.picture.push(inputs.reports)
+        if inputs.evidence is not None:
+            if not isinstance(self.picture, TrackedPicture):
+                raise InputError("step: evidence given to an engine whose picture identifies "
+                                 "nothing (perfect); build it with picture='tracked'")
+            self.picture.hear(t, inputs.evidence)
         return withdrawn, tuple(refused)
 
     def absent(self, members: Collection[int]) -> None:

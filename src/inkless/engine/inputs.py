@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from inkless.coalition import AirspaceGrant, Gates, Member, RegionShape, TimedLetter, build_gates
+from inkless.identification import Evidence
 from inkless.scenario.load import coalition_members, region_shapes
 from inkless.scenario.model import Scenario
 
@@ -54,6 +55,9 @@ class Inputs:
 
     ``reports``: what the sensors and member trackers sent for a fed picture (plots with their
     sensor, member tracks with covariance, ADS-B and IFF: :class:`inkless.engine.Reports`);
+    ``evidence``: cooperative reports from outside the picture's own sources (ADS-B, IFF: a
+    TAK feed's self-reports, :mod:`inkless.interop.cotin`), added to what the tracked or fed
+    picture receives in this cycle (:meth:`inkless.engine.TrackedPicture.hear`);
     ``outcomes``: units' reports on orders (:class:`Outcome`); ``letters``: letters now on
     record (verified ledger documents as :class:`inkless.coalition.TimedLetter`, each counting
     from its ``start_s``): the legal bases are recomputed at once, so a basis that comes to hold
@@ -64,6 +68,7 @@ class Inputs:
     """
 
     reports: Reports | None = None
+    evidence: Evidence | None = None
     outcomes: tuple[Outcome, ...] = ()
     letters: tuple[TimedLetter, ...] = ()
     grants: tuple[AirspaceGrant, ...] = ()

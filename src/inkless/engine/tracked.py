@@ -25,7 +25,7 @@ updates it after the kill (it then follows another object) and it is re-examined
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -255,6 +255,7 @@ class TrackedPicture:
         # identification: the coalition's rules and the picture's last identities
         self.rules = compile_rules(scenario, (self.frame.lat, self.frame.lon, self.frame.alt))
         self._ids: Identities | None = None
+        self._heard: tuple[float, Evidence] | None = None  # evidence from outside, for its t
         self.seen: Seen | None = None
 
     def new_tracker(self) -> CoalitionTracker:
@@ -359,6 +360,12 @@ class TrackedPicture:
                                p_reply=s.iff_reply_probability, sigma_m=s.iff_sigma_m)
         return Evidence(adsb, iff, *filed)
 
+    def hear(self, t: float, evidence: Evidence) -> None:
+        """Cooperative ``evidence`` from outside (an engine input: ADS-B, IFF, filed plans;
+        a TAK feed's self-reports) received for the cycle at ``t`` (s): added to the picture's
+        own reports' evidence then (:func:`_joined`), at their time."""
+        self._heard = (t, evidence)
+
     def identify(self, pic: CoalitionPicture, tick: int, t: float, ev: Evidence) -> Identities:
         """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules and the
         cooperative evidence ``ev`` (:func:`inkless.identification.identify`; IFF held from
@@ -437,6 +444,9 @@ class TrackedPicture:
         is kept in :attr:`seen`."""
         flight = defence.flight
         got = self.reports(tick, t, threats.alive)
+        if self._heard is not None and self._heard[0] == t:
+            got = replace(got, evidence=_joined(got.evidence, self._heard[1]))
+        self._heard = None
         if got.sensors.size:
             self.tracker.scan(t, got.det, got.kind, got.sensors, got.sensor_ecef, got.z, got.R)
         pic = self.tracker.picture(t)
@@ -456,6 +466,18 @@ class TrackedPicture:
         histories are the after-action recorder's."""
         w = self.world
         return IdentityRecord(w.truth_kind, w.truth_name, self.shot_truth[: flight.n].copy())
+
+
+def _joined(ev: Evidence, more: Evidence) -> Evidence:
+    """The cooperative evidence ``ev`` with the reports of ``more`` after its own, all at
+    ``ev``'s times."""
+    def cat(a: Any, b: Any) -> Any:
+        return replace(a, **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)])
+                             for f in fields(a) if f.name != "t"})
+
+    return Evidence(cat(ev.adsb, more.adsb), cat(ev.iff, more.iff),
+                    np.concatenate([ev.filed_pos, more.filed_pos]),
+                    np.concatenate([ev.filed_vel, more.filed_vel]))
 
 
 class FedPicture(TrackedPicture):

@@ -1,13 +1,13 @@
 """CoT in, file form: a recorded TAK feed's friendly self-reports as friend evidence in a run
 (``inkless run --cot-in FILE``).
 
-Where it sits: at the tracked picture's boundary. What the coalition receives at each decision
-time is :meth:`inkless.engine.TrackedPicture.reports` (the sensors' plots and the cooperative
-reports: the same seam the fed picture takes from outside); the run's tracked picture gets its
-simulated reports (with the threats alive after that cycle's kills) with the self-reports of
-the file that hold then added to the IFF replies (:func:`inkless.interop.cot.friendly_replies`:
-a coalition aircraft's own position, like an authenticated IFF reply). Without a feed the run
-is the tracked run, decision for decision (tests/interop/test_cot_in.py).
+Where it sits: at the engine's boundary. What comes into a decision cycle from outside the
+defence is its :class:`inkless.engine.Inputs`; the self-reports of the file that hold at a
+cycle's time are its cooperative ``evidence`` (IFF replies,
+:func:`inkless.interop.cot.friendly_replies`: a coalition aircraft's own position, like an
+authenticated IFF reply), which the tracked picture adds to its simulated reports' in that
+cycle. Without a feed the run is the tracked run, decision for decision
+(tests/interop/test_cot_in.py).
 
 The file is a TAK stream as recorded: CoT XML ``<event>`` elements one after another. Each is
 parsed safely (:func:`inkless.interop.cot.parse_event`: no DTD, no entity expansion); a
@@ -23,21 +23,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from inkless.errors import InputError
 
 from .cot import CotEvent, friendly_replies, parse_event, split_stream
 
 if TYPE_CHECKING:
-    from inkless.arrays import B
     from inkless.coalition import Gates
-    from inkless.engine import Record, Reports
+    from inkless.engine import Inputs, Record
     from inkless.engine.record import Solver
+    from inkless.identification import Evidence
     from inkless.scenario.model import Scenario
-    from inkless.simulation.adsb import IffReplies
 
-__all__ = ["read_cot_file", "replicate_with_cot", "run_with_cot", "with_self_reports"]
+__all__ = ["read_cot_file", "replicate_with_cot", "run_with_cot", "self_reports"]
 
 #: A self-report counts for this long after its time (s), as in :func:`friendly_replies`.
 MAX_AGE_S = 30.0
@@ -62,49 +59,42 @@ def read_cot_file(path: Path) -> list[CotEvent]:
     return sorted((e for e in events if e is not None), key=lambda e: e.time)
 
 
-def _merge(a: IffReplies, b: IffReplies) -> IffReplies:
-    from inkless.simulation.adsb import IffReplies
-
-    return IffReplies(a.t, np.concatenate([a.pos, b.pos]), np.concatenate([a.sigma, b.sigma]),
-                      np.concatenate([a.source, b.source]))
-
-
-def with_self_reports(reports: Reports, events: list[CotEvent], times: list[datetime],
-                      epoch: datetime) -> Reports:
-    """``reports`` with the self-reports among ``events`` (sorted by time, ``times`` their
-    times) that hold at ``reports.t`` added to the IFF replies."""
+def self_reports(events: list[CotEvent], times: list[datetime], at: datetime,
+                 t: float) -> Evidence | None:
+    """The self-reports among ``events`` (sorted by time, ``times`` their times) that hold at
+    ``at`` as IFF replies at ``t`` (s since the epoch; :func:`friendly_replies`), the only
+    cooperative evidence in it; None if none holds."""
     import bisect
 
-    at = epoch + timedelta(seconds=reports.t)
+    from inkless.identification import Evidence
+
     lo = bisect.bisect_left(times, at - timedelta(seconds=MAX_AGE_S))
     hi = bisect.bisect_right(times, at)
-    if lo == hi:
-        return reports
-    iff = friendly_replies(events[lo:hi], at, max_age_s=MAX_AGE_S)
-    if not len(iff):
-        return reports
-    ev = reports.evidence
-    return replace(reports, evidence=replace(ev, iff=_merge(ev.iff, replace(iff, t=reports.t))))
+    iff = friendly_replies(events[lo:hi], at, max_age_s=MAX_AGE_S) if lo < hi else None
+    if iff is None or not len(iff):
+        return None
+    return replace(Evidence.none(t), iff=replace(iff, t=t))
 
 
-def _fed_by(source: Callable[[int, float, B], Reports], events: list[CotEvent],
-            times: list[datetime], epoch: datetime, tick: int, t: float, alive: B) -> Reports:
-    """What the tracked picture receives at ``t``: its simulated reports (``source``, with the
-    threats ``alive`` after this cycle's kills) and the self-reports that hold then."""
-    return with_self_reports(source(tick, t, alive), events, times, epoch)
+def _fed_by(events: list[CotEvent], times: list[datetime], epoch: datetime, tick: int,
+            t: float) -> Inputs | None:
+    """What comes in at ``t`` besides the simulation: the self-reports that hold then, as
+    cooperative evidence (:attr:`inkless.engine.Inputs.evidence`)."""
+    from inkless.engine import Inputs
+
+    ev = self_reports(events, times, epoch + timedelta(seconds=t), t)
+    return None if ev is None else Inputs(evidence=ev)
 
 
 def run_with_cot(scenario: Scenario, seed: int, gates: Gates, solver: Solver,
                  events: list[CotEvent]) -> Record:
     """Replication 0 of ``scenario`` on the tracked picture with the self-reports ``events``
-    as IFF evidence (module docstring); the record."""
+    as IFF evidence, each cycle's an input of its step (module docstring); the record."""
     from inkless.engine import Engine
 
     eng = Engine(scenario, seed, solver=solver, picture="tracked", gates=gates)
-    pic = eng.picture
-    pic.reports = partial(_fed_by, pic.reports, events,  # type: ignore[attr-defined]
-                          [e.time for e in events], scenario.settings.epoch)
-    return eng.run()
+    return eng.run(partial(_fed_by, events, [e.time for e in events],
+                           scenario.settings.epoch))
 
 
 def replicate_with_cot(events: list[CotEvent], scenario: Scenario, seed: int,

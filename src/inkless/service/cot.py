@@ -14,9 +14,10 @@ periods on), through the same :class:`~inkless.interop.cot.Sender` (``tcp://``, 
 The feed in: ``tcp://HOST:PORT`` connects to a TAK server (or any CoT stream) and reads its
 XML events; ``udp://HOST:PORT`` listens there, one XML event per datagram. Each event is parsed
 safely (:func:`inkless.interop.cot.parse_event`: defusedxml, no DTD); a malformed one is one
-logged line and skipped. A cycle's reports get the latest self-report of each uid that is
+logged line and skipped. A cycle's inputs get the latest self-report of each uid that is
 neither stale nor older than 30 s (wall clock), counted at the cycle's time, as the IFF replies
-of :func:`inkless.interop.cotin.with_self_reports`: a coalition aircraft's own position.
+of :func:`inkless.interop.cotin.self_reports` (``Inputs.evidence``): a coalition aircraft's own
+position.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ import numpy as np
 
 from inkless.errors import InputError
 from inkless.interop.cot import CotEvent, Sender, open_sender, parse_event, split_stream
-from inkless.interop.cotin import MAX_AGE_S, with_self_reports
+from inkless.interop.cotin import MAX_AGE_S, self_reports
 from inkless.interop.picture import cot_events, picture_rows
 
 if TYPE_CHECKING:
-    from inkless.engine import Reports, Seen
+    from inkless.engine import Seen
+    from inkless.identification import Evidence
     from inkless.sensing.radar import EnuFrame
 
 __all__ = ["CotIn", "CotOut"]
@@ -129,14 +131,15 @@ class CotIn:
         if ev is not None:
             self.latest = {**self.latest, ev.uid: ev}
 
-    def add_to(self, reports: Reports, epoch: datetime) -> Reports:
-        """``reports`` with the fresh self-reports as IFF replies at ``reports.t``."""
+    def evidence(self, t: float, epoch: datetime) -> Evidence | None:
+        """The fresh self-reports as IFF replies at ``t`` (s since the ``epoch``; a cycle's
+        :attr:`inkless.engine.Inputs.evidence`), None if there are none."""
         now = datetime.now(UTC)
-        at = epoch + timedelta(seconds=reports.t)
+        at = epoch + timedelta(seconds=t)
         fresh = [dataclasses.replace(e, time=at, stale=at + timedelta(seconds=1))
                  for e in self.latest.values()
                  if e.stale > now and (now - e.time).total_seconds() <= MAX_AGE_S]
-        return with_self_reports(reports, fresh, [at] * len(fresh), epoch) if fresh else reports
+        return self_reports(fresh, [at] * len(fresh), at, t) if fresh else None
 
     async def run(self) -> None:
         """Read the feed until cancelled; a TCP feed that closes or is not there is one

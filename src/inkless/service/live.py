@@ -315,8 +315,9 @@ class Session:
         :meth:`real_plots`): each plot's geometry is its sensor's, where the scenario has it at
         ``tick`` (its local ENU frame at its geodetic position, :func:`enu_rotation`), no
         object behind it known (``truth`` -1, kind ``KIND_FALSE``: labels for scoring only),
-        no cooperative evidence (``--cot-in`` adds its own). The sensors that scanned: those
-        that sent plots, and the reporting members' others whose scan is due then."""
+        no cooperative evidence (``--cot-in`` gives its own, ``Inputs.evidence``). The sensors
+        that scanned: those that sent plots, and the reporting members' others whose scan is
+        due then."""
         t, sensors = tick * self.dt, self.engine.tables.sensors
         sensor = np.concatenate([np.zeros(0, np.int64), *(p.sensor for p in pushed.values())])
         v = np.concatenate([np.zeros((0, 6)), *(p.values for p in pushed.values())])
@@ -362,9 +363,10 @@ class Session:
                 self.picture.tracker.take_own(self.members.index(mid), p.tracks, p.votes, p.obj)
         reports = (self.reports(tick, plots) if tick in self._sent
                    else self.real_reports(tick, real) if real else None)
-        if reports is not None and self.cot_in is not None:
-            reports = self.cot_in.add_to(reports, self.scenario.settings.epoch)
-        return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports))
+        evidence = None if self.cot_in is None else self.cot_in.evidence(
+            tick * self.dt, self.scenario.settings.epoch)
+        return eng.step(tick, dataclasses.replace(inputs or Inputs(), reports=reports,
+                                                  evidence=evidence))
 
     # --- the end: the after-action ---------------------------------------------------------------
     def after_action(self, out_dir: Path) -> bool:
