@@ -412,7 +412,8 @@ def test_the_map_draws_each_vector_to_its_intercept_as_flown() -> None:
     it fired (the interceptor's start) to the intercept point of its lead vector, which the
     aircraft's replayed track reaches at ``at`` (within the thinning tolerance); back on its
     pattern (or turned home) at ``until``. The map's ``stateAt`` draws it from ``fire`` to
-    ``until`` and not after. Before: no vector anywhere (a cost only, not flown)."""
+    ``until`` and not after; a shot fired standing off (no dash: the missile away at the
+    decision) is a vector of no length. Before: no vector anywhere (a cost only, not flown)."""
     record = _patrolled()
     s = record.patrols
     assert s is not None
@@ -431,8 +432,8 @@ def test_the_map_draws_each_vector_to_its_intercept_as_flown() -> None:
         assert d <= tol or v["at"] > record.t_end  # (the run ended on the way)
         ground = np.hypot(v["to"][0] - v["from"][0],
                           (v["to"][1] - v["from"][1]) * np.cos(np.radians(la))) * M_PER_DEG
-        assert ground > 1000.0  # a vector, not a point
-        assert v["fire"] < v["at"] <= v["until"]
+        assert (ground > 1000.0) == (v["at"] > v["fire"])  # a vector, or fired standing off
+        assert v["fire"] <= v["at"] <= v["until"]
     a, v = vectors[0]
     during, after = _state_at(rp, [(v["fire"] + v["at"]) / 2, v["until"] + 1.0])
     drawn = [x for x in during["vectors"] if x["id"] == a["id"]]

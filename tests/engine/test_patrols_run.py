@@ -82,23 +82,33 @@ def test_inkless_run_flies_the_patrols(tmp_path: Path) -> None:
     assert "Fighter patrols" in report and "Returns at bingo" in report
 
 
-def test_a_shot_sends_its_aircraft_on_a_lead_vector_and_out_of_missiles_home() -> None:
-    """Perfect picture. Flight 2's aircraft fires once at the late drone: the dash burns 3x
-    cruise (``dash_burn_factor``), so its bingo comes 2 T earlier, T the time of the lead
-    intercept at 300 m/s; T read back from the bingo solves the collision-course equation
-    ``|q + v T - p| = s T`` for the drone's position ``q`` and velocity ``v`` (from the truth)
-    and the aircraft's scheduled position ``p`` at the fire time; and the aircraft flies it:
-    at ``t + T`` it is where the drone is (the flown position, the engine's unit row, within the
-    drone's 5 s of straight flight). Flight 1's aircraft fires its last missile, flies that
-    vector too and turns home at its end (bingo), where its drone is."""
-    sc = parse_scenario(FLOWN, "cap.yaml")
+def _lead(p: np.ndarray, q: np.ndarray, v: np.ndarray, s: float) -> float:
+    """The collision-course time by hand: the positive root of
+    ``(v.v - s^2) T^2 + 2 (d.v) T + d.d = 0``, ``d = q - p``."""
+    d = q - p
+    a, b, c = v @ v - s * s, 2.0 * d @ v, d @ d
+    return float((-b - np.sqrt(b * b - 4.0 * a * c)) / (2.0 * a))
+
+
+@pytest.mark.parametrize("reach_km", [30, 5])
+def test_a_shot_flies_its_aircraft_toward_the_lead_only_until_its_missile_is_away(
+        reach_km: int) -> None:
+    """Perfect picture, missiles reaching ``reach_km``. Each shot sends its aircraft along the
+    lead (collision course at 300 m/s, solved by hand from the drone's truth and the aircraft
+    where it left its pattern) only until the lead intercept point is within its missile's
+    reach: a dash of ``max(0, T - reach / 300)``, ending ``reach`` short of the lead point (or
+    where it was), then back (or home out of missiles); its bingo comes 2 x the dash earlier
+    (the dash burns 3x cruise). It never flies onto its drone: at the end of the lead time it
+    is more than a km from where the drone would be. Before: it flew the whole lead, onto
+    the drone (the tracked picture then swapped the fighter's and the threat's tracks)."""
+    text = FLOWN.replace("max_range_km: 30", f"max_range_km: {reach_km}")
+    sc = parse_scenario(text, "cap.yaml")
     planned = Sorties.plan(sc.patrols)
     eng = Engine(sc, seed=1, picture="perfect")
     rec = eng.run()
     assert eng.patrols is not None
-    flown = eng.patrols.sorties
-    units, f = rec.tables.units, rec.flight
-    shooter = np.array([units.id[u] for u in f.unit[: f.n]])
+    flown, d = eng.patrols.sorties, eng.patrols.sorties.dashes
+    f, first = rec.flight, len(rec.tables.units.id) - len(planned)
     truth, _ = rec.raid.grid(sc.settings.scan_period_s, int(sc.settings.duration_s / 5))
 
     def drone(j: int, t: float) -> np.ndarray:
@@ -106,21 +116,27 @@ def test_a_shot_sends_its_aircraft_on_a_lead_vector_and_out_of_missiles_home() -
         a, b = truth[k, j].astype(float), truth[k + 1, j].astype(float)
         return a + (b - a) * (t / 5 - k)
 
-    last = np.flatnonzero(shooter == "cap1.1.1")[-1]
-    assert f.fire_time[last] < flown.bingo[0] < planned.bingo[0]
-    at_bingo = flown.positions(float(flown.bingo[0]))[0][0]
-    assert np.linalg.norm(at_bingo - drone(int(f.threat[last]), float(flown.bingo[0]))) < 50.0
-    second = np.flatnonzero(shooter == "cap1.2.1")
-    assert len(second) == 1
-    t, j = float(f.fire_time[second[0]]), int(f.threat[second[0]])
-    dash = (planned.bingo[1] - flown.bingo[1]) / 2
-    assert dash > 0
-    q = drone(j, t)
-    v = (drone(j, t + 5) - q) / 5
-    p = planned.positions(t)[0][1]
-    assert np.linalg.norm(q + v * dash - p) == pytest.approx(300 * dash, rel=1e-4)
-    assert np.linalg.norm(flown.positions(t + dash)[0][1] - drone(j, t + dash)) < 50.0
-    assert np.linalg.norm(planned.positions(t + dash)[0][1] - drone(j, t + dash)) > 1000.0
+    assert len(d) == f.n >= 2
+    for e in range(len(d)):
+        k = np.flatnonzero((f.unit[: f.n] - first == d.row[e]) & (f.fire_time[: f.n] == d.start[e]))
+        t, j, p = float(d.start[e]), int(f.threat[k[0]]), d.leave[e]
+        q = drone(j, t)
+        v = (drone(j, t + 5) - q) / 5
+        T = _lead(p, q, v, 300.0)
+        want = max(0.0, T - reach_km * 1e3 / 300.0)
+        assert d.dash_s[e] == pytest.approx(want, abs=0.05)
+        assert np.linalg.norm(d.point[e] - p) == pytest.approx(300.0 * want, abs=20.0)
+        lead = q + v * T
+        assert np.linalg.norm(d.point[e] - lead) == pytest.approx(
+            min(reach_km * 1e3, 300.0 * T), abs=50.0)
+        assert np.linalg.norm(flown.positions(t + T)[0][d.row[e]] - lead) > 1000.0
+    extra = np.zeros(len(planned))
+    np.add.at(extra, d.row, 2.0 * d.dash_s)
+    out = flown.bingo < planned.bingo - extra - 1.0  # went home out of missiles
+    assert out.any()
+    assert flown.bingo[~out] == pytest.approx(planned.bingo[~out] - extra[~out], abs=1e-6)
+    if reach_km == 5:
+        assert (d.dash_s > 0).all()
 
 
 def test_an_aircraft_is_vectored_only_within_its_fuel() -> None:
@@ -422,14 +438,17 @@ _BATTERY = FLOWN.replace(
 def test_a_battery_holds_fire_on_the_sector_where_a_fighter_engages(
         picture: PictureName) -> None:
     """A battery beside the station and a stream of drones through it: while a patrol aircraft
-    flies a vector (from its shot until it reaches its intercept point), the battery fires at
-    no threat whose intercept point lies within the aircraft's missile reach (30 km) of where
-    the aircraft is, and it still fires elsewhere and at other times. Before: the battery fired
-    into that sector while the fighter was there."""
+    engages (from its shot until its missile's intercept, or the end of its dash), the battery
+    fires at no threat whose intercept point lies within the aircraft's missile reach (30 km)
+    of where the aircraft is, and it still fires elsewhere and at other times. Before: the
+    battery fired into that sector while the fighter was there (and, once the aircraft stood
+    off, while its missile flew: the hold lasted only for the dash)."""
     sc = parse_scenario(_BATTERY, "cap.yaml")
-    rec = Engine(sc, seed=1, picture=picture).run()
+    eng = Engine(sc, seed=1, picture=picture)
+    rec = eng.run()
     s, f, units = rec.patrols, rec.flight, rec.tables.units
-    assert s is not None and len(s.dashes) > 0
+    assert s is not None and len(s.dashes) > 0 and eng.patrols is not None
+    until = np.maximum(s.dashes.start + s.dashes.dash_s, eng.patrols.engaged)
     bty = units.id.index("bty")
     mine = np.flatnonzero(f.unit[: f.n] == bty)
     assert mine.size > 0
@@ -438,7 +457,7 @@ def test_a_battery_holds_fire_on_the_sector_where_a_fighter_engages(
     for k in mine.tolist():
         t = float(f.fire_time[k])
         at = s.positions(t)[0]
-        for e in np.flatnonzero((d.start <= t) & (t < d.start + d.dash_s)).tolist():
+        for e in np.flatnonzero((d.start <= t) & (t < until)).tolist():
             gap = float(np.linalg.norm(f.point[k] - at[d.row[e]]))
             if gap < 30e3:
                 into.append((t, s.ids[d.row[e]], round(gap)))

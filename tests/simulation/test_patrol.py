@@ -171,13 +171,39 @@ def test_vector_to_a_head_on_target_and_the_way_home() -> None:
     d_max = t_max * (vd + vt)
     targets = pos[0] + np.outer([0.99 * d_max, 1.01 * d_max], away)
     velocity = np.tile(-vt * away, (2, 1))
-    v = vectors(s, t, targets, velocity)
+    v = vectors(s, t, targets, velocity, np.zeros(len(s)))  # no reach: flown to the intercept
     assert v.t_s[0] == pytest.approx(np.array([0.99, 1.01]) * d_max / (vd + vt), rel=1e-9)
     assert v.feasible[0].tolist() == [True, False]
     home = H + vd * v.t_s[0]
     assert v.fuel_home[0] == pytest.approx(fuel - db * v.t_s[0] - cb * home / vc, rel=1e-9)
-    early = vectors(s, float(s.on_station[0]) - 10.0, targets * 0 + pos[0] + away, velocity)
+    early = vectors(s, float(s.on_station[0]) - 10.0, targets * 0 + pos[0] + away, velocity,
+                    np.zeros(len(s)))
     assert not early.feasible.any()
+
+
+def test_a_vector_stands_off_at_its_missiles_reach() -> None:
+    """Head on (closed form): a target D = 200 km ahead closing at v_t, the lead time
+    T = D / (v_d + v_t); with a missile reaching R = 60 km the aircraft dashes only
+    T - R / v_d (the lead point is then R ahead), from where the fuel home is counted; a
+    target already within R (D = 50 km) is fired at from where the aircraft is (no dash)."""
+    s = Sorties.plan([patrol(flights=1)])
+    t = float(s.on_station[0]) + 1000.0
+    pos, _ = s.positions(t)
+    base = ecef_from_geodetic(math.radians(31.0), math.radians(35.0), 0.0)
+    away = (pos[0] - base) / np.linalg.norm(pos[0] - base)
+    vt, vd, R = 250.0, 400.0, 60e3
+    targets = pos[0] + np.outer([200e3, 50e3], away)
+    v = vectors(s, t, targets, np.tile(-vt * away, (2, 1)), np.full(len(s), R))
+    T = 200e3 / (vd + vt)
+    assert v.t_s[0] == pytest.approx([T - R / vd, 0.0], rel=1e-9)
+    assert np.linalg.norm(v.point[0, 0] - (pos[0] + vd * (T - R / vd) * away)) < 1e-3
+    assert np.linalg.norm(v.point[0, 1] - pos[0]) < 1e-6
+    assert v.feasible[0].all()
+    cb, db = 1 / 10800, 3 / 10800
+    fuel = 1.0 - cb * (t - s.launch[0])
+    home = float(np.linalg.norm(v.point[0, 0] - base))
+    assert v.fuel_home[0, 0] == pytest.approx(fuel - db * (T - R / vd) - cb * home / 230.0,
+                                              rel=1e-9)
 
 
 @settings(max_examples=30, deadline=None)
@@ -242,7 +268,7 @@ def test_a_vector_is_flown_to_its_lead_intercept_and_back_to_where_it_left() -> 
     p, q, v = _crossing(s, t)
     T = _lead(p, q, v, 400.0)
     point = q + v * T
-    vec = vectors(s, t, q[None], v[None])
+    vec = vectors(s, t, q[None], v[None], np.zeros(len(s)))
     assert vec.t_s[0, 0] == pytest.approx(T, rel=1e-9) and vec.feasible[0, 0]
     flown = s.vector(np.array([0]), t, vec.t_s[0], vec.point[0], np.array([False]))
     at = lambda u: flown.positions(u)[0][0]  # noqa: E731

@@ -370,7 +370,8 @@ class Engine:
         notes.blocked[keys[left & (why.reason != COST_EXCEEDS_VALUE)]] |= BLOCKED_UNASSIGNED
         u, tj = self.fire(t, c, fz, why)
         if self.patrols is not None:
-            self.patrols.shot(t, u, tj, d.rounds, d.ready)
+            self.patrols.shot(t, u, tj, d.rounds, d.ready,
+                              d.flight.intercept_time[d.flight.n - len(u): d.flight.n])
 
     def noted(self, t: float, c: Candidates, active: B) -> B:
         """``(us, k)``: the pairs whose shot now cannot change this cycle, which

@@ -10,12 +10,15 @@ screen then read the positions at the decision time. An aircraft may be assigned
 on station (``on_station <= t < bingo``); out of missiles it has no free round and is never
 assigned again.
 
-A shot sends its aircraft on a lead-intercept vector at dash speed (:meth:`Patrols.reach`:
-only within its fuel, home with the reserve), flown in a straight line to the intercept point,
-then back at cruise to where it left its pattern (:meth:`inkless.simulation.patrol.Sorties.vector`);
-it is unavailable meanwhile, its fuel is burnt at the dash rate on the dash (bingo earlier) and,
-out of missiles, it goes home from the intercept. The missile flies from where the aircraft is
-at the decision time (docs/patrols.md). A patrol's radar rides on each of its aircraft
+A shot sends its aircraft along the lead-intercept course at dash speed only until its missile
+is away (:meth:`Patrols.reach`: until the lead point is within its missile's reach, and only
+within its fuel, home with the reserve), then back at cruise to where it left its pattern
+(:meth:`inkless.simulation.patrol.Sorties.vector`); it never flies onto its target. It is
+unavailable meanwhile, its fuel is burnt at the dash rate on the dash (bingo earlier) and, out
+of missiles, it goes home from its launch point. The missile flies from where the aircraft is
+at the decision time (docs/patrols.md): the decision fires only at a target already within the
+missile's envelope, so the dash is mostly none (stand off). A patrol's radar rides on each of its
+aircraft
 (:meth:`Patrols.radars`: an airborne sensor on the sortie's route as scheduled, for the tables;
 the tracked picture's world flies it with its aircraft as flown). Every aircraft, with or without
 a radar, is a coalition aircraft of the tracked picture's world while airborne, where its sortie
@@ -46,11 +49,14 @@ class Patrols:
     """The sorties of a run's patrols (``sorties``: as flown so far, bingo and landing moved
     by the dashes), the unit rows of their aircraft (``rows``), per unit row whether it may be
     assigned by its schedule at the last :meth:`fly` (``on (units,)``; fixed units always),
-    and the vectors of the last :meth:`reach`."""
+    their missiles' reach (``reach (aircraft,)``, m), until when each dash's missile flies
+    (``engaged (dashes,)``, s: its intercept time) and the vectors of the last :meth:`reach`."""
 
     sorties: Sorties
     rows: I64
     on: B
+    reach_m: F64
+    engaged: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
     vectors: Vectors | None = None
 
     @classmethod
@@ -60,7 +66,8 @@ class Patrols:
             return None
         sorties = Sorties.plan(scenario.patrols)
         n = len(units.id)
-        return cls(sorties, np.arange(n - len(sorties), n), np.ones(n, bool))
+        rows = np.arange(n - len(sorties), n)
+        return cls(sorties, rows, np.ones(n, bool), units.r_max[rows].astype(np.float64))
 
     def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
         """``tables`` with one airborne sensor (``PATROL.F.A.radar``) per aircraft of a patrol
@@ -136,18 +143,18 @@ class Patrols:
 
     def reach(self, t: float, us: I64, o: Options, dt: float) -> B:
         """``(us, k)``: whether each unit may take each candidate of ``o`` at ``t`` (s) as far
-        as its fuel goes: a patrol aircraft only if its lead-intercept vector at dash speed
-        (:func:`inkless.simulation.patrol.vectors`, the candidate flying straight at the
-        velocity of its predicted path over the first decision period ``dt``) happens and
-        brings it home with its reserve; other units always. Keeps the vectors for
-        :meth:`shot`."""
+        as its fuel goes: a patrol aircraft only if its vector at dash speed (toward the lead
+        intercept until the lead point is within its missile's reach,
+        :func:`inkless.simulation.patrol.vectors`, the candidate flying straight at the
+        velocity of its predicted path over the first decision period ``dt``) brings it home
+        with its reserve; other units always. Keeps the vectors for :meth:`shot`."""
         out = np.ones((len(us), len(o.idx)), bool)
         mine = np.flatnonzero(us >= self.rows[0])
         if mine.size and len(o.idx):
             q = np.asarray(o.ecef[0][o.idx], np.float64)
             v = (np.asarray(o.ecef[1][o.idx], np.float64) - q) / dt if len(o.ecef) > 1 else (
                 np.zeros_like(q))
-            self.vectors = vectors(self.sorties, t, q, v)
+            self.vectors = vectors(self.sorties, t, q, v, self.reach_m)
             out[mine] = self.vectors.feasible[us[mine] - self.rows[0]]
         return out
 
@@ -155,12 +162,13 @@ class Patrols:
         """``(us, k)``: the pairs of units ``us`` and candidates whose intercept ``point (us, k,
         3)`` (ECEF m) a surface unit must not take at ``t`` (s) because a coalition fighter is
         engaging there: the point lies within the reach (``units.r_max``) of a patrol aircraft
-        flying a vector to an intercept (from its shot until it reaches the intercept point),
-        from where it is. Batteries hold fire on that sector while it engages; the aircraft
-        themselves are not held (one target, one shooter keeps them apart)."""
+        that is engaging (from its shot until its missile's intercept, or the end of its dash
+        if later), from where it is. Batteries hold fire on that sector while it engages; the
+        aircraft themselves are not held (one target, one shooter keeps them apart)."""
         out = np.zeros(point.shape[:2], bool)
         d = self.sorties.dashes
-        engaging = np.unique(d.row[(d.start <= t) & (t < d.start + d.dash_s)])
+        until = np.maximum(d.start + d.dash_s, self.engaged)
+        engaging = np.unique(d.row[(d.start <= t) & (t < until)])
         surface = us < self.rows[0]
         if not (engaging.size and surface.any()):
             return out
@@ -170,12 +178,13 @@ class Patrols:
         out[surface] = (gap < reach).any(axis=-1)
         return out
 
-    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64) -> None:
-        """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s): each
-        patrol aircraft among them flies its vector at dash speed to the intercept and back to
-        where it left the pattern at cruise (:meth:`Sorties.vector`; unavailable until it is
-        back: ``ready``), its bingo comes earlier by the dash's extra burn, and out of missiles
-        (``rounds``) it goes home from the intercept."""
+    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64, meets: F64) -> None:
+        """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s), their
+        missiles meeting their targets at ``meets`` (s): each patrol aircraft among them flies
+        its vector at dash speed until its missile is away and back to where it left the
+        pattern at cruise (:meth:`Sorties.vector`; unavailable until it is back: ``ready``),
+        its bingo comes earlier by the dash's extra burn, and out of missiles (``rounds``) it
+        goes home from its launch point; it engages until its missile's intercept."""
         sel, vec = u >= self.rows[0], self.vectors
         if vec is None or not sel.any():
             return
@@ -184,4 +193,5 @@ class Patrols:
         dash_s = vec.t_s[a, j]
         self.sorties = s = self.sorties.vector(a, t, dash_s, vec.point[a, j],
                                                rounds[a + self.rows[0]] == 0)
+        self.engaged = np.r_[self.engaged, meets[sel][first]]
         np.maximum.at(ready, a + self.rows[0], t + dash_s + s.dashes.back_s[-len(a):])

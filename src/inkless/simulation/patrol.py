@@ -17,8 +17,9 @@ next flight takes off so as to arrive ``relief`` seconds before that bingo (``la
 launch_k + on_station - relief``), or every ``launch_interval_s``. The aircraft of a flight fly
 together (one position). Height changes linearly with time on the way out and home. A shot
 sends an aircraft on its vector (:meth:`Sorties.vector`, :class:`Dashes`): a straight line at
-dash speed to the intercept point, then back at cruise to where it left the pattern, which it
-flies on from there (or home from the intercept, out of missiles).
+dash speed toward the lead intercept point until its missile is away (:func:`vectors`), then
+back at cruise to where it left the pattern, which it flies on from there (or home from there,
+out of missiles).
 Arrays: one row per aircraft (struct of arrays), SI units, radians, ECEF metres.
 """
 
@@ -123,7 +124,7 @@ class Dashes:
             return inside, at
         s = t[kk, e] - self.start[e]  # time since the dash began
         with np.errstate(divide="ignore", invalid="ignore"):
-            f_out = np.clip(s / self.dash_s[e], 0.0, 1.0)
+            f_out = np.where(self.dash_s[e] > 0.0, np.clip(s / self.dash_s[e], 0.0, 1.0), 1.0)
             f_back = np.where(self.back_s[e] > 0.0,
                               np.clip((s - self.dash_s[e]) / self.back_s[e], 0.0, 1.0), 0.0)
         leg = self.point[e] - self.leave[e]
@@ -314,9 +315,9 @@ class Sorties:
 @dataclass(frozen=True)
 class Vectors:
     """Vectors of aircraft (rows) to targets (columns) at dash speed, arrays ``(n, m)``:
-    ``t_s`` time to the intercept (s; NaN or inf: never), ``point (n, m, 3)`` where (ECEF m),
-    ``fuel_home`` fuel left on landing after it, ``feasible`` the aircraft is on station, the
-    intercept happens and it gets home with its reserve."""
+    ``t_s`` the dash until the missile is away (s), ``point (n, m, 3)`` where it is then, the
+    launch point (ECEF m), ``fuel_home`` fuel left on landing after flying home from there,
+    ``feasible`` the aircraft is on station and gets home with its reserve."""
 
     t_s: F64
     point: F64
@@ -324,21 +325,30 @@ class Vectors:
     feasible: B
 
 
-def vectors(sorties: Sorties, t: float, target: F64, velocity: F64) -> Vectors:
+def vectors(sorties: Sorties, t: float, target: F64, velocity: F64, reach_m: F64) -> Vectors:
     """Every aircraft's vector at ``t`` (s) to every target at ``target (m, 3)`` (ECEF m) flying
-    straight at ``velocity (m, 3)`` (m/s): the lead (collision course,
-    :func:`inkless.physics.sortie.lead_intercept`) at the patrol's dash speed and dash burn,
-    then home at cruise (:func:`inkless.physics.sortie.vector_cost`). Only aircraft on
-    station may be vectored (not on the way out or home)."""
+    straight at ``velocity (m, 3)`` (m/s), its missile reaching ``reach_m (n,)`` (m): it flies
+    the lead (collision course, :func:`inkless.physics.sortie.lead_intercept`) at the patrol's
+    dash speed only until the lead intercept point is within its missile's reach, where it
+    launches and turns back (stand off): a dash of ``max(0, T - reach / dash)`` for a lead
+    time ``T`` (0 when the target is already within reach, or when the aircraft cannot catch
+    it: the missile's own envelope decides), at the dash burn, then home at cruise from the
+    launch point (:func:`inkless.physics.sortie.vector_cost`). Only aircraft on station may be
+    vectored (not on the way out or home)."""
     pos, _ = sorties.positions(t)
-    t_s, point, _ = lead_intercept(pos[:, None, :], target[None, :, :], velocity[None, :, :],
-                                   sorties.dash[:, None])
+    lead_s, point, _ = lead_intercept(pos[:, None, :], target[None, :, :], velocity[None, :, :],
+                                      sorties.dash[:, None])
+    dash_s = np.nan_to_num(np.maximum(lead_s - (reach_m / sorties.dash)[:, None], 0.0),
+                           nan=0.0, posinf=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(dash_s > 0.0, dash_s / lead_s, 0.0)
+    launch = pos[:, None, :] + f[..., None] * (np.nan_to_num(point) - pos[:, None, :])
     base = ecef_from_geodetic(sorties.base[:, 0], sorties.base[:, 1], sorties.base[:, 2])
-    cost = vector_cost(t_s, point, sorties.fuel(t)[:, None], sorties.dash_burn[:, None],
+    cost = vector_cost(dash_s, launch, sorties.fuel(t)[:, None], sorties.dash_burn[:, None],
                        base[:, None, :], sorties.cruise[:, None], sorties.cruise_burn[:, None],
                        sorties.reserve[:, None])
     on = ((t >= sorties.on_station) & (t < sorties.bingo))[:, None]
-    return Vectors(t_s, point, cost.fuel_home, cost.feasible & on)
+    return Vectors(dash_s, launch, cost.fuel_home, cost.feasible & on)
 
 
 def _along(lat1: F64, lon1: F64, lat2: F64, lon2: F64, f: F64) -> tuple[F64, F64]:
