@@ -147,6 +147,7 @@ def read_run_plots(streams: Sequence[tuple[str, Sequence[bytes]]], engine: Engin
     from inkless.engine import Reports
     from inkless.identification import Evidence
     from inkless.sensing import Detections
+    from inkless.sensing.frames import common_from_local
     from inkless.simulation import SensorPlatforms
     from inkless.simulation.adsb import AdsbReports, IffReplies
     from inkless.tracking.measurement import measurements
@@ -182,7 +183,7 @@ def read_run_plots(streams: Sequence[tuple[str, Sequence[bytes]]], engine: Engin
         az=plots[:, 3], el=el,
         sigma=np.column_stack([s.sigma_range, s.sigma_az, s.sigma_el])[sensor],
         sensor_pos=frame.from_ecef(spos),
-        to_common=np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(rot, 1, 2)),
+        to_common=common_from_local(frame, rot),
         truth=np.full(len(tick), -1, np.int64))
     z, R = measurements(det)
     out = []

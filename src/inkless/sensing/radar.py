@@ -56,6 +56,7 @@ from inkless.physics.geodesy import (
 from inkless.scenario.tables import SensorTable
 
 from .coverage import EFFECTIVE_EARTH_RADIUS, covered_by, in_flight
+from .frames import common_from_local
 
 __all__ = [
     "BALLISTIC_SPEED",
@@ -277,7 +278,7 @@ def _reports(i: int, rows: I64, bb: NDArray[np.intp], jj: NDArray[np.intp], time
     if m == 0:
         return None
     rot = rot_all[np.zeros(m, np.int64) if fixed else bb]
-    to_common = np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(rot, 1, 2))
+    to_common = common_from_local(frame, rot)
     spos = frame.from_ecef(pos[bb, i].astype(np.float64))
     return Detections(
         t=times[bb].astype(float), sensor=np.full(m, i, np.int64),

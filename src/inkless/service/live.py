@@ -58,6 +58,7 @@ from inkless.physics.geodesy import enu_rotation, geodetic_from_ecef
 from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.sensing import Detections
+from inkless.sensing.frames import common_from_local
 from inkless.tracking.measurement import measurements
 from inkless.tracking.picture import KIND_FALSE, CoalitionPicture
 from inkless.units import deg_from_rad, rad_from_deg
@@ -334,7 +335,7 @@ class Session:
             np.full(n, t), sensor, sensors.owner[sensor], v[:, 0], rad_from_deg(v[:, 1]),
             rad_from_deg(v[:, 2]), np.column_stack([v[:, 3], rad_from_deg(v[:, 4:6])]),
             frame.from_ecef(pos[sensor]).reshape(-1, 3),
-            np.einsum("ij,kjl->kil", frame.rot, np.swapaxes(local, 1, 2)),
+            common_from_local(frame, local),
             np.full(n, -1, np.int64))
         z, R = measurements(det)
         return Reports(t, det, z, R, np.full(n, KIND_FALSE, np.int64), scanning,
