@@ -1,8 +1,11 @@
-"""Fixtures shared across the test packages: a page in Debian's chromium driven by playwright
-(``executable_path``: no browser download), for the report's replay map and the live web map."""
+"""Fixtures and helpers shared across the test packages: a page in Debian's chromium driven by
+playwright (``executable_path``: no browser download), for the report's replay map and the live
+web map; the report's time control moved as a user does (:func:`move_replay`); a free loopback
+port (the ``free_port`` fixture)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,3 +47,18 @@ def browsed() -> Iterator[Browsed]:
         b.page.on("request", lambda r: b.fetched.append(r.url))
         yield b
         browser.close()
+
+
+def move_replay(page: Page, t: float) -> None:
+    """Move the report's replay time control to ``t`` (s) as a user's drag does (value set,
+    then the input event)."""
+    page.eval_on_selector("#replay-time", "(s, t) => { s.value = String(t); "
+                          "s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port free on the loopback interface now (the kernel's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

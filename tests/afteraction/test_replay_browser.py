@@ -18,12 +18,11 @@ from typing import Any
 
 import pytest
 import yaml
-from playwright.sync_api import Page
 from typer.testing import CliRunner
 
 from inkless.cli import app
 
-from ..conftest import ARTIFACTS, Browsed
+from ..conftest import ARTIFACTS, Browsed, move_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,12 +52,6 @@ def _threats_in_flight(events: list[dict[str, str]], t: float) -> int:
     return n("launch") - n("intercept") - n("impact")
 
 
-def _move(page: Page, t: float) -> None:
-    """Move the time control to t as a user's drag does (value set, then the input event)."""
-    page.eval_on_selector("#replay-time", "(s, t) => { s.value = String(t); "
-                          "s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
-
-
 def _tracks_at(run_dir: Path, t: float) -> dict[str, int]:
     """Identity -> number of tracks in the coalition picture at t (tracks.csv)."""
     count: dict[str, int] = defaultdict(int)
@@ -86,7 +79,7 @@ def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) ->
     page.wait_for_selector("#ink-replay .leaflet-container")
 
     for t in probes:
-        _move(page, t)
+        move_replay(page, t)
         threats = page.locator("path.ink-threat").count()
         assert threats == _threats_in_flight(events, t), f"threats at t={t}"
         flying = sum(1 for e in shots if e["fire_time_s"] <= t < e["intercept_time_s"])
@@ -97,14 +90,14 @@ def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) ->
         assert page.locator(".ink-impact").count() == landed, f"impacts at t={t}"
 
     # an intercept marker appears at its time, not before
-    _move(page, first_kill - 2.0)
+    move_replay(page, first_kill - 2.0)
     assert page.locator(".ink-intercept").count() == 0
-    _move(page, first_kill + 2.0)
+    move_replay(page, first_kill + 2.0)
     assert page.locator(".ink-intercept").count() == sum(k <= first_kill + 2.0 for k in kills)
 
     # the tracks and their identities at a sample time of the picture
     sample = 20.0 * round(first_kill / 20.0)
-    _move(page, sample)
+    move_replay(page, sample)
     want = _tracks_at(run_dir, sample)
     assert want.get("hostile"), "hostile tracks expected while the raid is engaged"
     for identity, n in want.items():
@@ -113,7 +106,7 @@ def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) ->
     assert "closed: central" in page.locator(".ink-airspace").inner_text()  # from 1200 s
 
     # play moves the time forward (and the clock with it) until paused
-    _move(page, 0.0)
+    move_replay(page, 0.0)
     clock = page.locator(".ink-clock").inner_text()
     page.click(".ink-play")
     page.wait_for_function("Number(document.querySelector('#replay-time').value) >= 600")
@@ -121,7 +114,7 @@ def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) ->
     assert page.locator(".ink-clock").inner_text() != clock
 
     # the picture after the first impact: intercepts, misses and an impact on the map
-    _move(page, min(i["time_s"] for i in results["impacts"]) + 30.0)
+    move_replay(page, min(i["time_s"] for i in results["impacts"]) + 30.0)
     assert page.locator(".ink-impact").count() >= 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)  # no tooltip; the section below the sticky navigation bar

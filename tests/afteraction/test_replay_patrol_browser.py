@@ -13,7 +13,7 @@ from inkless.cli import app
 from inkless.engine import run
 from inkless.scenario import parse_scenario
 
-from ..conftest import ARTIFACTS, Browsed
+from ..conftest import ARTIFACTS, Browsed, move_replay
 from ..interop.patrols import cap
 
 CAP = cap(1500, aircraft_per_flight=2)
@@ -41,25 +41,21 @@ def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path,
     page.wait_for_selector("#ink-replay .leaflet-container")
     assert "a vector to an intercept" in page.locator("#replay").inner_text()  # legend
 
-    def move(t: float) -> None:
-        page.eval_on_selector("#replay-time", "(s, t) => { s.value = String(t); "
-                              "s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
-
     for e in np.flatnonzero(d.dash_s > 0).tolist():  # fired standing off: no dash to draw
         t = round(float(d.start[e] + d.dash_s[e] / 2))
         want = sum(1 for a, u in zip(d.start, until, strict=True) if a <= t <= u)
-        move(t)
+        move_replay(page, t)
         assert page.locator("path.ink-vector").count() == want, t
         assert page.locator("path.ink-vector-point").count() == want, t
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
     page.eval_on_selector("#replay", "s => s.scrollIntoView({block: 'center'})")
     page.locator("#replay").screenshot(path=str(ARTIFACTS / "replay-patrols.png"))
-    move(float(d.start[0]) - 20.0)
+    move_replay(page, float(d.start[0]) - 20.0)
     before = page.locator(".ink-aircraft").first.bounding_box()
-    move(float(d.start[0]) - 5.0)
+    move_replay(page, float(d.start[0]) - 5.0)
     after = page.locator(".ink-aircraft").first.bounding_box()
     assert before is not None and after is not None and before != after
-    move(max(until) + 5.0)
+    move_replay(page, max(until) + 5.0)
     assert page.locator("path.ink-vector").count() == 0
     assert browsed.problems == []

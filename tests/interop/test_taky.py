@@ -26,12 +26,6 @@ TAKY = Path(__file__).resolve().parents[2] / ".venv-taky" / "bin" / "taky"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _connect(port: int, proc: subprocess.Popen[bytes]) -> socket.socket:
     for _ in range(200):  # readiness poll, not a timing assertion
         if proc.poll() is not None:
@@ -44,10 +38,10 @@ def _connect(port: int, proc: subprocess.Popen[bytes]) -> socket.socket:
 
 
 @pytest.fixture
-def taky(tmp_path: Path) -> Iterator[int]:
+def taky(tmp_path: Path, free_port: int) -> Iterator[int]:
     if not TAKY.exists():
         raise AssertionError(f"{TAKY} is missing: `make test` creates .venv-taky")
-    port = _free_port()
+    port = free_port
     cfg = tmp_path / "taky.conf"
     cfg.write_text(f"[taky]\nbind_ip=127.0.0.1\nroot_dir={tmp_path}\n"
                    f"[cot_server]\nport={port}\n[dp_server]\nupload_path={tmp_path}\n"

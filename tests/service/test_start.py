@@ -3,7 +3,6 @@ should not take seconds to join (and the service's tests start dozens of nodes).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -36,17 +35,12 @@ def test_the_node_command_loads_no_engine(tmp_path: Path) -> None:
     assert not [m for m in loaded if m.startswith(HEAVY)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_a_node_started_before_the_service_waits_for_it(tmp_path: Path, keys: Path) -> None:
+def test_a_node_started_before_the_service_waits_for_it(tmp_path: Path, keys: Path,
+                                                        free_port: int) -> None:
     """The demo's order (nodes right after the service, which takes seconds to load its
     scenario): a node keeps trying for ``--wait`` seconds and joins once the service listens;
     with nothing listening it gives up after ``--wait`` with one line."""
-    port = _free_port()
+    port = free_port
     url = f"ws://127.0.0.1:{port}/node"
     gone = subprocess.run([*INKLESS, "node", "HOST", "--key", str(holder(keys, "HOST")), "--url",
                            url, "--wait", "1"], capture_output=True, text=True, timeout=60)
