@@ -83,6 +83,13 @@ def scenario(members: int = 10, threats: int = 300, duration_s: float = 600.0,
     anonymous = set(ids[-2:]) if members >= 4 else set()
     cruise = max(1, threats // 6) if threats >= 2 else 0
     ring = [360.0 * i / members for i in range(members)]
+    waves: list[dict[str, Any]] = [
+        {"id": "drones", "threat_class": "drone", "count": threats - cruise,
+         "launch_area": {**_latlon(_point(90.0, launch_km)), "radius_km": 30},
+         "launch_window_s": [0, 30], "speed_mps": 50, "altitude_m": 1200, "cep_m": 30},
+        {"id": "cruise", "threat_class": "cruise", "count": cruise,
+         "launch_area": {**_latlon(_point(75.0, launch_km + 55.0)), "radius_km": 25},
+         "launch_window_s": [0, 120], "speed_mps": 240, "altitude_m": 300, "cep_m": 20}]
     return {
         "name": f"load-{members}-members-{threats}-threats",
         "description": "NOTIONAL load scenario of benchmarks/bench_service.py: no real forces.",
@@ -105,14 +112,7 @@ def scenario(members: int = 10, threats: int = 300, duration_s: float = 600.0,
         "fire_units": [{"id": f"{m}-sam", "owner": m, "position": _point(ring[i] + 18.0, 30.0),
                         "interceptor": "sam", "rounds": 40, "channels": 2, "reload_s": 4}
                        for i, m in enumerate(ids)],
-        "raid": {"waves": [w for w in (
-            {"id": "drones", "threat_class": "drone", "count": threats - cruise,
-             "launch_area": {**_latlon(_point(90.0, launch_km)), "radius_km": 30},
-             "launch_window_s": [0, 30], "speed_mps": 50, "altitude_m": 1200, "cep_m": 30},
-            {"id": "cruise", "threat_class": "cruise", "count": cruise,
-             "launch_area": {**_latlon(_point(75.0, launch_km + 55.0)), "radius_km": 25},
-             "launch_window_s": [0, 120], "speed_mps": 240, "altitude_m": 300, "cep_m": 20},
-        ) if w["count"] > 0]},
+        "raid": {"waves": [w for w in waves if w["count"] > 0]},
     }
 
 
@@ -265,7 +265,8 @@ def run(setup: Setup, speed: float, stall: Stall | None = None,
     finally:
         if stall is not None and stall.member in nodes:
             stall.release(nodes[stall.member], len(tail.lines))
-        for p in [*nodes.values(), serve]:
+        procs: list[subprocess.Popen[Any]] = [*nodes.values(), serve]
+        for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
