@@ -241,7 +241,8 @@ def test_the_filed_departures_are_the_patrols_sorties() -> None:
                                                   "aircraft_per_flight: 2, flights: 2, "
                                                   "launch_interval_s: 1500"))
     d = compile_rules(sc, ORIGIN).departures
-    np.testing.assert_allclose(d.launch, [1000.0, 1000.0, 2500.0, 2500.0])
+    lag = 3000.0 / 200.0  # the wingman takes off in trail (simulation.patrol.TRAIL_M)
+    np.testing.assert_allclose(d.launch, [1000.0, 1000.0 + lag, 2500.0, 2500.0 + lag])
     base = ecef_from_geodetic(BASE[0] * DEG, BASE[1] * DEG, 0.0).reshape(3)
     np.testing.assert_allclose(d.base, np.tile(base, (4, 1)), atol=1e-6)
     assert len(compile_rules(parse_scenario(SCENARIO), ORIGIN).departures) == 0

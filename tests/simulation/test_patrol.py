@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS, ecef_from_geodetic, geodetic_from_ecef
 from inkless.physics.geodesy import surface_distance as gc
 from inkless.scenario.model import Patrol
-from inkless.simulation.patrol import Sorties, coverage, station_coverage, vectors
+from inkless.simulation.patrol import TRAIL_M, Sorties, coverage, station_coverage, vectors
 
 
 def patrol(**kw: object) -> Patrol:
@@ -42,13 +42,33 @@ D = EARTH_MEAN_RADIUS * math.radians(1.8)  # base to centre, m
 ON = 10800.0 - 1200.0 - 2 * D / 230.0  # out D - r, home bound D + r
 
 
+def test_a_wingman_flies_in_trail_of_its_lead() -> None:
+    """A flight of two: the wingman takes off TRAIL_M / cruise (3 km / 230 m/s) after its lead
+    and flies its path that much later, so it is 3 km behind it along the path (a chord of the
+    20 km orbit on station, at least half of it across a corner, 3 km in a straight line),
+    never at the same point: the tracker sees two aircraft. Before: one point for both."""
+    s = Sorties.plan([patrol(flights=1)])
+    lag = TRAIL_M / 230.0
+    assert s.launch.tolist() == pytest.approx([0.0, lag])
+    times = np.linspace(float(s.launch[1]), float(s.landed[0]), 2001)
+    lead, wing = s.track(times - lag)[0][:, 0], s.track(times)[0][:, 1]
+    assert np.abs(lead - wing).max() < 1e-3  # the lead's path, lag seconds later
+    apart = np.linalg.norm(s.track(times)[0][:, 0] - wing, axis=-1)
+    chord = 2 * 20e3 * math.sin(TRAIL_M / (2 * 20e3))
+    steady = (times > s.on_station[1] + lag) & (times < s.bingo[0])  # both on the orbit
+    assert apart[steady] == pytest.approx(chord, abs=15.0)  # (8 km up, the projection)
+    assert apart.min() > TRAIL_M / 2 - 1.0  # at worst a corner (joining, leaving) between them
+    assert apart.max() < TRAIL_M + 15.0
+
+
 def test_schedule_of_every_aircraft_by_hand() -> None:
     """Out (D - r) / v to the orbit's nearest point; ON s on station; the next flight launches
     ON - 300 s later (arrives 5 min before bingo); home from the exit point on the orbit."""
     s = Sorties.plan([patrol()])
     assert s.ids == ("cap.1.1", "cap.1.2", "cap.2.1", "cap.2.2", "cap.3.1", "cap.3.2")
     step = ON - 300.0
-    assert s.launch == pytest.approx(np.repeat([0.0, step, 2 * step], 2))
+    assert s.launch == pytest.approx(np.repeat([0.0, step, 2 * step], 2)
+                                     + np.tile([0.0, TRAIL_M / 230.0], 3))  # wingmen trail
     assert s.on_station == pytest.approx(s.launch + (D - 20e3) / 230.0)
     assert s.bingo == pytest.approx(s.on_station + ON)
     # the exit point is on the orbit: home is between D - r and D + r away
@@ -81,12 +101,13 @@ def test_relief_keeps_the_station_covered_then_it_lapses() -> None:
 
 def test_launches_too_far_apart_leave_gaps_at_each_handover() -> None:
     """Missions 2.5 h apart with about 2.2 h on station: a gap of (9000 - ON) s at each of the
-    two hand-overs, checked on a 1 s grid."""
+    two hand-overs less the wingman's trail (it leaves TRAIL_M / cruise after its lead),
+    checked on a 1 s grid."""
     s = Sorties.plan([patrol(launch_interval_s=9000.0)])
     start, end = float(s.on_station[0]), float(s.bingo[-1])
     cov = station_coverage(s, 0, start, end)
     assert len(cov.gaps) == 2
-    assert cov.gaps[:, 1] - cov.gaps[:, 0] == pytest.approx([9000.0 - ON] * 2)
+    assert cov.gaps[:, 1] - cov.gaps[:, 0] == pytest.approx([9000.0 - ON - TRAIL_M / 230.0] * 2)
     grid = np.arange(start, end, 1.0) + 0.5
     held = np.any((grid[:, None] >= s.on_station) & (grid[:, None] < s.bingo), axis=1)
     assert cov.gap_s == pytest.approx(np.sum(~held), abs=2.0)

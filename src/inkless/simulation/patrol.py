@@ -15,7 +15,8 @@ the fuel allows (:meth:`inkless.scenario.Patrol.on_station_s`: home from the pat
 point with the reserve left), then flies home along the great circle from where it is. The
 next flight takes off so as to arrive ``relief`` seconds before that bingo (``launch_{k+1} =
 launch_k + on_station - relief``), or every ``launch_interval_s``. The aircraft of a flight fly
-together (one position). Height changes linearly with time on the way out and home. A shot
+in trail: each wingman on the same path :data:`TRAIL_M` behind the one ahead (it takes off that
+much later). Height changes linearly with time on the way out and home. A shot
 sends an aircraft on its vector (:meth:`Sorties.vector`, :class:`Dashes`): a straight line at
 dash speed toward the lead intercept point until its missile is away (:func:`vectors`), then
 back at cruise to where it left the pattern, which it flies on from there (or home from there,
@@ -48,7 +49,15 @@ from inkless.physics.sortie import (
 from inkless.scenario.model import Patrol
 from inkless.units import DEG, KM
 
-__all__ = ["Coverage", "Dashes", "Sorties", "Vectors", "coverage", "station_coverage", "vectors"]
+__all__ = ["TRAIL_M", "Coverage", "Dashes", "Sorties", "Vectors", "coverage", "station_coverage",
+           "vectors"]
+
+TRAIL_M = 3000.0
+"""How far each wingman flies behind the aircraft ahead of it in its flight, m (along the
+flight's path: it takes off ``TRAIL_M / cruise`` later and flies the same path that much later).
+Notional: about 1.6 nmi, the order of the mile or two at which tactical formations fly; it keeps
+the aircraft of a flight apart for the sensors and the tracker (one point for all of them
+merged their reports)."""
 
 
 def _flight_launches(p: Patrol) -> F64:
@@ -170,12 +179,13 @@ class Sorties:
 
     @classmethod
     def plan(cls, patrols: Sequence[Patrol]) -> Sorties:
-        """The sorties of ``patrols`` as scheduled (no intercepts flown)."""
-        rows: list[tuple[int, float]] = [
-            (i, float(t))
+        """The sorties of ``patrols`` as scheduled (no intercepts flown); a flight's wingmen
+        in trail (:data:`TRAIL_M`)."""
+        rows: list[tuple[int, float]] = [  # each wingman TRAIL_M behind the one ahead
+            (i, float(t) + k * TRAIL_M / p.cruise_speed_mps)
             for i, p in enumerate(patrols)
             for t in _flight_launches(p)
-            for _ in range(p.aircraft_per_flight)
+            for k in range(p.aircraft_per_flight)
         ]
         idx = np.array([r[0] for r in rows], dtype=np.intp)
         col = {
