@@ -90,6 +90,20 @@ BAD = [
 ]
 
 
+def test_a_surface_to_air_missile_is_not_a_patrols_missile() -> None:
+    """A patrol's interceptor that a fire unit (a battery or a ship) fires is a surface-to-air
+    missile: refused at the patrol's ``interceptor``, with the unit that fires it and the fix.
+    Before: accepted, and the fighters flew with the battery's missile."""
+    text = GOOD.replace("patrols:\n", """\
+fire_units:
+  - {id: bty, owner: A, position: {lat_deg: 31, lon_deg: 35}, interceptor: aam, rounds: 4}
+patrols:
+""")
+    assert problems(text) == [
+        "s.yaml:18: patrols[0].interceptor: 'aam' is a surface-to-air missile (fire_units[0] "
+        "'bty' fires it); give the patrol an air-to-air missile, an interceptor type of its own"]
+
+
 @pytest.mark.parametrize(("old", "new", "message"), BAD)
 def test_bad_patrol_message(old: str, new: str, message: str) -> None:
     assert old in GOOD

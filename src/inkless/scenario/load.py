@@ -412,6 +412,7 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
                     f"unknown interceptor type {ref!r}; known: {names}",
                 )
             )
+    problems += _patrol_missiles(data)
     settings = data["settings"] if isinstance(data.get("settings"), dict) else {}
     duration = settings.get("duration_s")
     for i, wave in _items(raid, "waves"):
@@ -440,6 +441,25 @@ def _cross_references(data: dict[str, Any]) -> list[tuple[Loc, str]]:
                 )
             )
     problems += _region_references(data)  # roe.corridors and civil.closures name regions
+    return problems
+
+
+def _patrol_missiles(data: dict[str, Any]) -> list[tuple[Loc, str]]:
+    """A patrol's interceptor must be an air-to-air missile: a type that a fire unit (a
+    battery or a ship) fires is a surface-to-air missile. The file declares no launch kind, so
+    the types the fire units use are the surface-to-air ones."""
+    fired = {}
+    for i, unit in _items(data, "fire_units"):
+        ref = unit.get("interceptor")
+        if isinstance(ref, str) and ref not in fired:
+            fired[ref] = f"fire_units[{i}] {unit.get('id')!r}"
+    problems: list[tuple[Loc, str]] = []
+    for i, patrol in _items(data, "patrols"):
+        ref = patrol.get("interceptor")
+        if isinstance(ref, str) and ref in fired:
+            problems.append((("patrols", i, "interceptor"),
+                             f"{ref!r} is a surface-to-air missile ({fired[ref]} fires it); give "
+                             f"the patrol an air-to-air missile, an interceptor type of its own"))
     return problems
 
 
