@@ -211,3 +211,32 @@ def test_expected_value_of_a_certain_picture_is_the_perfect_one(
         expected_value_at_risk(prob, leth, remaining, undefended, 1.5),
         value_at_risk(hits, leth, remaining, undefended, 1.5),
     )
+
+
+def test_a_time_per_track_is_each_track_evaluated_at_its_own_time() -> None:
+    """``t (n,)``: tracks of different decision times evaluated together (the after-action's
+    counterfactual batches every cycle's withheld tracks) give each track what it gets alone at
+    its own time: ballistic and straight-line tracks, the impact and closest-approach times
+    shifted by each one's ``t``."""
+    r0 = ecef_from_geodetic(np.radians(30.0), np.radians(33.0), 0.0)[None]
+    r1 = ecef_from_geodetic(np.radians(31.5), np.radians(34.8), 0.0)[None]
+    v0, tof = minimum_energy_arc(r0, r1)
+    pos_b, vel_b = propagate(np.repeat(r0, 2, 0), np.repeat(v0, 2, 0),
+                             np.array([0.4, 0.6]) * tof)
+    rot = enu_rotation(np.radians(31.5), np.radians(34.8))  # rows: east, north, up
+    pos_c = r1 + np.array([[-60e3, 1e3, 1e3], [2e3, -40e3, 1e3]]) @ rot
+    vel_c = np.array([[200.0, 0.0, 0.0], [0.0, 150.0, 0.0]]) @ rot
+    pos, vel = np.r_[pos_b, pos_c], np.r_[vel_b, vel_c]
+    P = np.broadcast_to(np.diag([300.0, 300.0, 300.0, 5.0, 5.0, 5.0]) ** 2, (4, 6, 6)).copy()
+    ballistic = np.array([True, True, False, False])
+    assets = r1 + np.array([[0.0, 0.0, 0.0], [3e3, -2e3, 1e3]])
+    radius, alt = np.array([5e3, 4e3]), np.zeros(2)
+    t = np.array([10.0, 250.0, 40.0, 1234.5])
+    together = asset_probabilities(t, pos, vel, P, ballistic, assets, alt, radius)
+    for i in range(4):
+        alone = asset_probabilities(float(t[i]), pos[i:i + 1], vel[i:i + 1], P[i:i + 1],
+                                    ballistic[i:i + 1], assets, alt, radius)
+        for name in ("prob", "asset", "t_impact", "point", "t_reach"):
+            np.testing.assert_allclose(getattr(together, name)[i], getattr(alone, name)[0],
+                                       rtol=1e-12, atol=0, err_msg=name)
+    assert (together.asset >= 0).all() and np.isfinite(together.t_impact).all()

@@ -19,7 +19,14 @@ from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.coalition import Gates, PairQuery
 from inkless.scenario.tables import AssetTable, FireUnitTable
 from inkless.sensing import EnuFrame
-from inkless.threat import evaluate_tracks, predicted_path
+from inkless.simulation import BALLISTIC
+from inkless.threat import (
+    AssetRisk,
+    asset_probabilities,
+    evaluate_tracks,
+    path_altitude,
+    predicted_path,
+)
 
 from .state import Candidates, Options
 
@@ -49,13 +56,25 @@ class Screen:
         """Units ``rows`` moved (patrol aircraft): their ENU positions from ``units.ecef``."""
         self.units_enu[rows] = self.frame.from_ecef(self.units.ecef[rows])
 
+    def risks(self, t: F64, x: F64, P: F64, cls: I64) -> AssetRisk:
+        """The asset probabilities of tracks ``x (k, 6)``, ``P (k, 6, 6)`` (common frame)
+        taken as threats of classes ``cls``, each at its own time ``t (k,)`` (s), in one batch
+        (:func:`inkless.threat.asset_probabilities`): what :meth:`candidates` computes of each
+        track, for many cycles at once (the counterfactual of the shots withheld)."""
+        frame, assets = self.frame, self.assets
+        return asset_probabilities(t, frame.to_ecef(x[:, :3]), x[:, 3:] @ frame.rot, P,
+                                   cls == BALLISTIC, assets.ecef, assets.alt, assets.radius,
+                                   rot=frame.rot)
+
     def candidates(self, t: float, tick: int, x: F64, P: F64, cls: I64, room: I64,
-                   remaining: F64, track: I64, obj: I64) -> Candidates | None:
+                   remaining: F64, track: I64, obj: I64,
+                   risk: AssetRisk | None = None) -> Candidates | None:
         """Tracks with states ``x (k, 6)`` and covariances ``P (k, 6, 6)`` in the common frame
         taken as threats of classes ``cls`` with room for ``room`` more interceptors, at ``t``
         (s, tick ``tick``), the assets' values ``remaining``: reach screen, threat evaluation on
         the tracks, predicted paths and the units that might reach them; None if no unit may.
-        ``track`` are their ids, ``obj`` the truth behind each (bookkeeping only)."""
+        ``track`` are their ids, ``obj`` the truth behind each (bookkeeping only). ``risk``:
+        their asset probabilities if already computed (:meth:`risks`)."""
         if not len(x):
             return None
         units, flyout, dt, frame = self.units, self.flyout, self.dt, self.frame
@@ -66,7 +85,7 @@ class Screen:
         track, obj = track[reachable], obj[reachable]
         threat = evaluate_tracks(t, frame.to_ecef(x[:, :3]), x[:, 3:] @ frame.rot, P, cls,
                                  self.assets, remaining, self.lethality, self.engage_undefended,
-                                 frame.rot)
+                                 frame.rot, None if risk is None else risk.take(reachable))
         keep = np.flatnonzero(threat.value > 0)
         kinds = cls[keep]
         usable = units.pk[:, kinds] > 0
@@ -76,15 +95,16 @@ class Screen:
         us = np.flatnonzero(near_u)
         look = int(np.ceil(min(float(flyout[us].max()), 900.0) / dt)) + 2
         times = dt * np.arange(tick, min(tick + look, self.ticks))
-        ecef, alt = predicted_path(t, times, threat.pos[keep], threat.vel[keep],
-                                   threat.ballistic[keep], threat.t_end[keep])
+        ecef = predicted_path(t, times, threat.pos[keep], threat.vel[keep],
+                              threat.ballistic[keep], threat.t_end[keep])
         pairs = usable[near_u] & within_reach(units, us, ecef)
         idx = np.flatnonzero(pairs.any(axis=0))
         if not idx.size:
             return None
-        sel = keep[idx]
+        sel, ecef = keep[idx], ecef[:, idx]  # the paths of the tracks some unit might reach
         keys = np.where((obj[sel] >= 0) & (obj[sel] < self.n), obj[sel], -1)  # -1: no threat
-        o = Options(us, idx, kinds[idx], threat.asset[sel], pairs[:, idx], times, ecef, alt)
+        o = Options(us, np.arange(idx.size), kinds[idx], threat.asset[sel], pairs[:, idx], times,
+                    ecef, path_altitude(ecef))
         return Candidates(keys, threat.value[sel], room[sel], o, (track[sel], obj[sel]))
 
 

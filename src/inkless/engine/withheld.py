@@ -16,14 +16,16 @@ as in the decision).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from inkless.arrays import F64, I64, B
 from inkless.coalition import Gates
 from inkless.scenario.tables import FireUnitTable
+from inkless.threat import AssetRisk
 
 from .patrols import Patrols
 from .record import BLOCKED_ASSESSED_KILLED, BLOCKED_NOT_HOSTILE
@@ -62,15 +64,20 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
     have shot at as withheld (module docstring), and ``feasible_ever`` where a shot was
     geometrically feasible; in place. A threat already marked with a bit is not screened for it
     again. ``patrols`` (the run's, after it; ``dt`` its decision period, s): its aircraft are
-    put where they were at each cycle (in ``units``, the run's moving copy, and ``screen``)."""
-    for w in kept:
+    put where they were at each cycle (in ``units``, the run's moving copy, and ``screen``).
+
+    The asset probabilities of every kept track (the costly part of the threat evaluation:
+    impact ellipses, routes) are computed in batches of cycles (:meth:`Screen.risks`; each row
+    is its track's alone), then each cycle is screened in order."""
+    for w, risk in zip(kept, _risks(kept, screen), strict=True):
         if patrols is not None:
             patrols.fly(w.t, units)
             screen.moved(patrols.rows)
         for bit in (BLOCKED_NOT_HOSTILE, BLOCKED_ASSESSED_KILLED):
             rows = np.flatnonzero((w.bit == bit) & ((blocked[w.obj] & bit) == 0))
             c = screen.candidates(w.t, w.tick, w.x[rows], w.P[rows], w.cls[rows],
-                                  np.ones_like(rows), w.remaining, w.track[rows], w.obj[rows])
+                                  np.ones_like(rows), w.remaining, w.track[rows], w.obj[rows],
+                                  risk.take(rows))
             if c is None:
                 continue
             fz, codes, _, _, avail = shootable(units, w.gates, w.rounds, w.busy, w.ready, w.t,
@@ -83,3 +90,20 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
                        & ~patrols.hold(w.t, c.options.us, fz.point, units))
             ok = geo & (codes == 0) & avail[:, None]
             blocked[keys[ok.any(axis=0)]] |= bit
+
+
+_BATCH = 4096  # tracks evaluated at once (memory: the route terms are (tracks, assets, 3, 3))
+
+
+def _risks(kept: Sequence[Withheld], screen: Screen) -> Iterator[AssetRisk]:
+    """The asset probabilities of each kept cycle's tracks (:meth:`Screen.risks`), cycles
+    gathered into batches of about ``_BATCH`` tracks."""
+    sizes = np.array([len(w.x) for w in kept], np.int64)
+    batch = np.cumsum(sizes) // _BATCH  # the batch of each cycle
+    for b in np.unique(batch).tolist():
+        part = [kept[i] for i in np.flatnonzero(batch == b).tolist()]
+        n = [len(w.x) for w in part]
+        risk = screen.risks(np.repeat([w.t for w in part], n), np.concatenate([w.x for w in part]),
+                            np.concatenate([w.P for w in part]),
+                            np.concatenate([w.cls for w in part]))
+        yield from (risk.take(slice(a, b)) for a, b in pairwise(np.cumsum([0, *n]).tolist()))

@@ -349,25 +349,34 @@ class ExpectedPd:
 
     def __call__(self, pos: F64, vel: F64, rows: I64 | None = None) -> F64:
         """``(len(rows), n)`` expected detection probabilities (all sensors if ``rows`` is
-        None)."""
+        None). The range test runs on every (sensor, track) pair, elevation and horizon only on
+        the pairs in range."""
         rows = np.arange(self.ecef.shape[0]) if rows is None else rows
+        out = np.zeros((rows.size, pos.shape[0]))
         if pos.shape[0] == 0:
-            return np.zeros((rows.size, 0))
-        d = pos[None, :, :] - self.enu[rows, None, :]
-        r2 = np.einsum("sni,sni->sn", d, d)
+            return out
+        e = self.enu[rows]
+        d = [pos[:, k] - e[:, k, None] for k in range(3)]  # (s, n) each: east, north, up
+        r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
         fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2
         lim = np.where(fast[None, :], self.r_fast[rows, None], self.r_slow[rows, None])
+        si, ti = (r2 <= lim * lim).nonzero()
+        if not si.size:
+            return out
+        s = rows[si]
         ecef = self.frame.to_ecef(pos)
         rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
+        up, dk = self.up[s], [a[si, ti] for a in d]
         with np.errstate(invalid="ignore", divide="ignore"):
-            sin_el = np.einsum("sni,si->sn", d, self.up[rows]) / np.sqrt(r2)
-            cos_angle = (self.ecef[rows] @ ecef.T) / (self.norm[rows, None] * rn[None, :])
+            sin_el = (dk[0] * up[:, 0] + dk[1] * up[:, 1] + dk[2] * up[:, 2]) / np.sqrt(r2[si, ti])
+            cos_angle = (np.einsum("ki,ki->k", self.ecef[s], ecef[ti])
+                         / (self.norm[s] * rn[ti]))
         h_t = np.maximum(_height(ecef, rn), 0.0)
-        horizon = self.horizon_s[rows, None] + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[None]
-        seen = ((r2 <= lim * lim) & (sin_el >= self.sin_lo[rows, None])
-                & (sin_el <= self.sin_hi[rows, None])
+        horizon = self.horizon_s[s] + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[ti]
+        seen = ((sin_el >= self.sin_lo[s]) & (sin_el <= self.sin_hi[s])
                 & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))))
-        return np.where(seen, self.pd[rows, None], 0.0)
+        out[si[seen], ti[seen]] = self.pd[s[seen]]
+        return out
 
 
 def expected_pd(

@@ -9,7 +9,7 @@ candidate tracks by :func:`evaluate_tracks`; predicted paths for the feasibility
 
 from .ellipse import ImpactEllipse, covariance_to_ecef, impact_ellipse
 from .evaluation import TrackThreats, class_lethality, evaluate_tracks
-from .predicted import ballistic_impact, position_at, predicted_path
+from .predicted import ballistic_impact, path_altitude, position_at, predicted_path
 from .probability import P_NEGLIGIBLE, AssetRisk, asset_probabilities, disc_probability
 from .value import expected_value_at_risk, value_at_risk
 
@@ -26,6 +26,7 @@ __all__ = [
     "evaluate_tracks",
     "expected_value_at_risk",
     "impact_ellipse",
+    "path_altitude",
     "position_at",
     "predicted_path",
     "value_at_risk",

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from inkless.arrays import F64
 from inkless.errors import InputError
@@ -61,6 +62,11 @@ class ImpactEllipse:
     velocity: F64
     cov: F64
     var_t: F64
+
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_] | slice) -> ImpactEllipse:
+        """The rows ``rows`` (indices, a mask or a slice)."""
+        return ImpactEllipse(self.t_impact[rows], self.point[rows], self.velocity[rows],
+                             self.cov[rows], self.var_t[rows])
 
     def axes(self, level: float = 0.95) -> tuple[F64, F64, F64]:
         """Semi-major and semi-minor axes (m) of the ellipse holding ``level`` of the impact
@@ -109,7 +115,7 @@ def covariance_to_ecef(P: F64, rot: F64) -> F64:
 
 
 def impact_ellipse(
-    t: float,
+    t: float | F64,
     pos: F64,
     vel: F64,
     P: F64,
@@ -119,7 +125,7 @@ def impact_ellipse(
     """Impact point, time and their covariance for Keplerian arcs (module docstring).
 
     Args:
-        t: decision time, s since the epoch.
+        t: decision time, s since the epoch (or ``(n,)``, one per track).
         pos, vel: ``(n, 3)`` ECEF position (m) and velocity (m/s) at ``t``.
         P: ``(n, 6, 6)`` state covariance (m, m/s); ECEF unless ``rot`` is given.
         rot: ``(3, 3)`` rotation from ECEF to the frame ``P`` is held in (the tracker's ENU

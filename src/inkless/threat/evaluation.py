@@ -20,7 +20,7 @@ from inkless.scenario.model import THREAT_CLASSES, Scenario
 from inkless.scenario.tables import AssetTable
 from inkless.simulation import BALLISTIC
 
-from .probability import asset_probabilities
+from .probability import AssetRisk, asset_probabilities
 from .value import expected_value_at_risk
 
 __all__ = ["TrackThreats", "class_lethality", "evaluate_tracks"]
@@ -57,13 +57,16 @@ def class_lethality(scenario: Scenario) -> F64:
 
 def evaluate_tracks(t: float, pos: F64, vel: F64, P: F64, cls: I64, assets: AssetTable,
                     remaining: F64, lethality: F64, engage_undefended: bool,
-                    rot: F64) -> TrackThreats:
+                    rot: F64, risk: AssetRisk | None = None) -> TrackThreats:
     """Evaluate candidate tracks at ``t`` (s): ``pos``, ``vel`` ``(c, 3)`` ECEF (m, m/s),
     ``P (c, 6, 6)`` their covariance in the ENU frame whose ECEF->ENU rotation is ``rot``,
     ``cls (c,)`` the class each is taken as; ``remaining (a,)`` the assets' remaining values,
-    ``lethality (3,)`` per class (:func:`class_lethality`)."""
+    ``lethality (3,)`` per class (:func:`class_lethality`). ``risk``: the tracks' asset
+    probabilities when already computed (:func:`asset_probabilities` of these tracks at ``t``,
+    e.g. with other tracks in one batch: :meth:`AssetRisk.take`)."""
     ballistic = cls == BALLISTIC
-    risk = asset_probabilities(t, pos, vel, P, ballistic, assets.ecef, assets.alt, assets.radius,
-                               rot=rot)
+    if risk is None:
+        risk = asset_probabilities(t, pos, vel, P, ballistic, assets.ecef, assets.alt,
+                                   assets.radius, rot=rot)
     value = expected_value_at_risk(risk.prob, lethality[cls], remaining, engage_undefended)
     return TrackThreats(risk.asset, value, risk.t_impact, ballistic, pos, vel)

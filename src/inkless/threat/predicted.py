@@ -12,9 +12,10 @@ before assignment. Inputs are track states, never the truth: positions and veloc
   ECEF).
 
 :func:`predicted_path` samples these predictions on a grid of future times for the feasibility
-of shots, NaN after the predicted impact; :func:`position_at` gives one instant per track (the
-interceptors' midcourse aim points). What each prediction puts at risk, with the track's
-covariance, is :mod:`inkless.threat.probability`.
+of shots, NaN after the predicted impact (:func:`path_altitude` their heights);
+:func:`position_at` gives one instant per track (the interceptors' midcourse aim points).
+What each prediction puts at risk, with the track's covariance, is
+:mod:`inkless.threat.probability`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from inkless.arrays import F64
 from inkless.physics.ballistic import propagate
 from inkless.physics.geodesy import altitude, up_from_ecef
 
-__all__ = ["ballistic_impact", "position_at", "predicted_path"]
+__all__ = ["ballistic_impact", "path_altitude", "position_at", "predicted_path"]
 
 
 _T_TOL = 1e-7  # s: a Newton step this small ends the impact-time iteration (quadratic: done)
@@ -92,10 +93,11 @@ def predicted_path(
     vel: F64,
     ballistic: NDArray[np.bool_],
     t_end: F64,
-) -> tuple[F64, F64]:
-    """Predicted ECEF positions ``(k, n, 3)`` (m) and heights ``(k, n)`` (m) of every track at
-    ``times (k,)`` (s; ballistic: Kepler, others: constant velocity from the state at ``t``),
-    NaN at and after each track's predicted end ``t_end (n,)`` (s; NaN: no end)."""
+) -> F64:
+    """Predicted ECEF positions ``(k, n, 3)`` (m) of every track at ``times (k,)`` (s;
+    ballistic: Kepler, others: constant velocity from the state at ``t``), NaN at and after
+    each track's predicted end ``t_end (n,)`` (s; NaN: no end). Their heights:
+    :func:`path_altitude` (of the paths kept, after a screen)."""
     n, k = pos.shape[0], times.shape[0]
     out = np.empty((k, n, 3))
     ahead = times[None, :] - t  # (1, k)
@@ -107,11 +109,17 @@ def predicted_path(
     if c.size:
         out[:, c] = pos[None, c] + vel[None, c] * ahead.T[:, :, None]
     done = times[:, None] >= np.where(np.isnan(t_end), np.inf, t_end)[None, :]
-    h = np.full((k, n), np.nan)
-    live = ~done
-    h[live] = altitude(out[live])  # heights only before the end (the rest are NaN)
     out[done] = np.nan
-    return out, h
+    return out
+
+
+def path_altitude(ecef: F64) -> F64:
+    """Heights above the ellipsoid ``(k, n)`` (m) of predicted paths ``ecef (k, n, 3)``
+    (:func:`predicted_path`), NaN where the path is (not in flight)."""
+    h = np.full(ecef.shape[:-1], np.nan)
+    live = np.isfinite(ecef[..., 0])
+    h[live] = altitude(ecef[live])
+    return h
 
 
 def position_at(pos: F64, vel: F64, ballistic: NDArray[np.bool_], ahead: F64) -> F64:

@@ -72,6 +72,11 @@ class AssetRisk:
     t_reach: F64
     ellipse: ImpactEllipse
 
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_] | slice) -> AssetRisk:
+        """The tracks ``rows`` (indices, a mask or a slice): each row is its track's alone."""
+        return AssetRisk(self.prob[rows], self.asset[rows], self.t_impact[rows],
+                         self.point[rows], self.t_reach[rows], self.ellipse.take(rows))
+
 
 def disc_probability(offset: F64, cov: F64, radius: F64) -> F64:
     """Probability that a 2-D Gaussian point falls within a disc, ``(...)``.
@@ -182,7 +187,7 @@ def _route(
 
 
 def asset_probabilities(
-    t: float,
+    t: float | F64,
     pos: F64,
     vel: F64,
     P: F64,
@@ -200,7 +205,8 @@ def asset_probabilities(
     """Probability that each track comes down on each asset, and what follows (module docstring).
 
     Args:
-        t: decision time, s since the epoch.
+        t: decision time, s since the epoch; or ``(n,)`` one per track (tracks of several
+            decision times evaluated at once: each row is what it gets alone at its own time).
         pos, vel: ``(n, 3)`` track positions (ECEF m) and velocities (m/s) at ``t``.
         P: ``(n, 6, 6)`` state covariances (m, m/s); ECEF unless ``rot`` is given.
         ballistic: ``(n,)`` which tracks fly Keplerian arcs (the others: straight lines).
@@ -219,13 +225,14 @@ def asset_probabilities(
             f"{ballistic.shape} disagree; give (n, 3), (n, 3), (n, 6, 6) and (n,)"
         )
     Pe = P if rot is None else covariance_to_ecef(P, rot)
+    tt = np.broadcast_to(np.asarray(t, float), (n,))
     radius = np.asarray(asset_radius, float) + margin_m
     prob, t_reach = np.zeros((n, a)), np.full((n, a), np.nan)
     t_imp, point = np.full(n, np.nan), np.full((n, 3), np.nan)
     v_imp, cov_en, var_t = np.full((n, 3), np.nan), np.full((n, 2, 2), np.nan), np.full(n, np.nan)
     b = ballistic.nonzero()[0]
     if b.size:
-        eb = impact_ellipse(t, pos[b], vel[b], Pe[b])
+        eb = impact_ellipse(tt[b], pos[b], vel[b], Pe[b])
         v_imp[b], cov_en[b], var_t[b] = eb.velocity, eb.cov, eb.var_t
         ok = np.isfinite(eb.t_impact)
         t_imp[b], point[b] = eb.t_impact, eb.point
@@ -245,11 +252,11 @@ def asset_probabilities(
     c = (~ballistic).nonzero()[0]
     if c.size and a:
         prob[c], s = _route(pos[c], vel[c], Pe[c], asset_ecef, radius, angular_margin, horizon_s)
-        t_reach[c] = t + s
+        t_reach[c] = tt[c, None] + s
     best = np.argmax(prob, axis=1) if a else np.zeros(n, np.int64)
     p_best = prob[np.arange(n), best] if a else np.zeros(n)
     asset = np.where(p_best >= threshold, best, -1).astype(np.int64)
     hit = c[asset[c] >= 0]
     t_imp[hit] = t_reach[hit, asset[hit]]
-    point[hit] = pos[hit] + vel[hit] * (t_imp[hit] - t)[:, None]
+    point[hit] = pos[hit] + vel[hit] * (t_imp[hit] - tt[hit])[:, None]
     return AssetRisk(prob, asset, t_imp, point, t_reach, ell)
