@@ -24,6 +24,7 @@ from typing import Any
 
 import pymap3d
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Page
 from websockets.sync.client import connect
 
@@ -33,7 +34,7 @@ from inkless.scenario import load_scenario
 from inkless.service.live import Session
 from inkless.service.node import map_url
 from inkless.service.streams import Stream
-from inkless.service.webmap import Tokens, units_message
+from inkless.service.webmap import Tokens, WebMap
 from inkless.wargame import legal_record
 
 from ..conftest import ARTIFACTS, Browsed
@@ -118,22 +119,37 @@ def test_a_page_that_falls_behind_is_dropped_not_waited_for() -> None:
             if t is not None] == [1, 2, 3]
 
 
-def test_a_page_is_told_where_each_impact_came_down_in_degrees(keys: Path,
-                                                               tmp_path: Path) -> None:
-    """The ``units`` message's impacts: each threat's impact point (its ECEF point in WGS84
-    degrees by pymap3d), not the engine's radians (failed before: 0.56 for 32 degrees)."""
+def test_each_impact_is_sent_once_and_a_late_map_gets_them_all(keys: Path,
+                                                                tmp_path: Path) -> None:
+    """A page watching from the start gets each impact in one ``units`` message only (before,
+    every cycle's message repeated every impact so far), at the threat's impact point (its
+    ECEF point in WGS84 degrees by pymap3d, not the engine's radians: failed before with 0.56
+    for 32 degrees); a page opened at the end gets them all in what it is sent first
+    (:meth:`WebMap.opening`), each once."""
     sc = load_scenario(cut(tmp_path, 900))  # the first wave comes down from 797 s
     s = Session(sc, legal_record(sc).letters, KeyStore(keys).secret(create=False))
+    streams = {m: Stream(m, window_s=0.0) for m in s.members}
+    web = WebMap(FastAPI(), s, streams, 1.0)
+    watching: asyncio.Queue[str | None] = asyncio.Queue()
+    streams["ANON"].watchers.append(watching)
     tick: int | None = 0
-    while not (s.engine.threats.fate == LANDED).any():  # no node: nothing engaged
-        assert tick is not None, "no threat came down"
-        at, tick = tick, s.step(tick, {}, set()).next_tick
-    impacts = units_message(s, "ANON", at * s.dt, {})["impacts"]
+    while tick is not None:  # no node: nothing engaged
+        step = tick
+        tick = s.step(step, {}, set()).next_tick
+        web.cycle(step, {})
+    units = [json.loads(t) for t in [watching.get_nowait() for _ in range(watching.qsize())]
+             if t is not None]
+    sent = [im["id"] for u in units for im in u["impacts"]]
+    landed = {s.engine.raid.id[j] for j in (s.engine.threats.fate == LANDED).nonzero()[0]}
+    assert len({u["t"] for u in units if u["impacts"]}) > 1  # they came down over cycles
+    assert sorted(sent) == sorted(landed)
     raid = s.engine.raid
-    assert impacts
-    for im in impacts:
+    for im in (im for u in units for im in u["impacts"]):
         lat, lon, _ = pymap3d.ecef2geodetic(*raid.impact_ecef[raid.id.index(im["id"])])
         assert (im["lat"], im["lon"]) == pytest.approx((lat, lon), abs=1e-6)
+    late = [json.loads(t) for t in web.opening("ANON")]
+    assert sorted(im["id"] for m in late if m["type"] == "units"
+                  for im in m["impacts"]) == sorted(landed)
 
 
 def test_a_map_opened_beyond_the_window_gets_the_airspace_sent_before(

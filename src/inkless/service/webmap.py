@@ -14,10 +14,11 @@ The page (``static/live.html``, ``live.js``) opens the WebSocket ``/view`` and s
 ``{"type": "map", ...}`` (:func:`map_message`: what does not move, as the member may see it),
 then the member's stream exactly as its node gets it (the grants and closures sent before the
 replay window, the messages of the window, then the live ones, numbered as on the node's
-connection: :meth:`~inkless.service.streams.Stream.history`), and after every decision cycle a
-``units`` message (:func:`units_message`: the member's own units' rounds left and the impacts so
-far, which are public). Nothing else: a token of member A never yields what A's node would not
-get, save the public impacts and A's own rounds.
+connection: :meth:`~inkless.service.streams.Stream.history`) with the last ``units`` message
+carrying every impact so far (:meth:`WebMap.opening`), and after every decision cycle a
+``units`` message (:func:`units_message`: the member's own units' rounds left and the impacts
+since the last cycle, which are public: each impact is sent once). Nothing else: a token of
+member A never yields what A's node would not get, save the public impacts and A's own rounds.
 
 Units: degrees, metres, seconds since the scenario epoch.
 """
@@ -29,7 +30,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ from inkless.web import MISSING_HINT, inline_assets, missing_assets, static_dir
 from .live import Session
 from .streams import Stream
 
-__all__ = ["TOKEN_TTL_S", "Tokens", "WebMap", "map_message", "units_message"]
+__all__ = ["TOKEN_TTL_S", "Tokens", "WebMap", "landed_impacts", "map_message",
+           "units_message"]
 
 log = logging.getLogger("inkless.service")
 
@@ -138,25 +140,28 @@ def _bounds(points: list[tuple[float, float]]) -> list[list[float]]:
     return [(lo - pad).round(4).tolist(), (hi + pad).round(4).tolist()]
 
 
-def units_message(s: Session, member: str, t: float, flying: Mapping[int, str]
-                  ) -> dict[str, Any]:
+def landed_impacts(s: Session, rows: Iterable[int]) -> list[dict[str, Any]]:
+    """The impacts of the threats ``rows`` (come down): ``{id, lat, lon, t, asset}`` (deg,
+    s) with the asset hit (null: none)."""
+    eng, raid = s.engine, s.engine.raid
+    return [{"id": raid.id[j], "lat": float(deg_from_rad(raid.impact_lat[j])),
+             "lon": float(deg_from_rad(raid.impact_lon[j])), "t": float(eng.threats.end_time[j]),
+             "asset": eng.tables.assets.name[raid.hit_asset[j]] if raid.hit_asset[j] >= 0
+             else None} for j in rows]
+
+
+def units_message(s: Session, member: str, t: float, flying: Mapping[int, str],
+                  impacts: list[dict[str, Any]]) -> dict[str, Any]:
     """After a cycle at ``t`` (s): ``rounds`` left of ``member``'s own units (by unit id), its
     orders whose interceptors are still ``flying`` (an order that leaves without a ``result``
-    was declined or withdrawn) and every ``impact`` so far (public: the defended state reports
-    them): ``{id, lat, lon, t, asset}`` with the asset hit (null: none). ``flying``: order
-    number -> member (:attr:`inkless.service.orders.Orders.flying`)."""
+    was declined or withdrawn) and the ``impacts`` given (public: the defended state reports
+    them; :func:`landed_impacts`). ``flying``: order number -> member
+    (:attr:`inkless.service.orders.Orders.flying`)."""
     eng, tables = s.engine, s.engine.tables
     own = np.flatnonzero(tables.units.owner == tables.members.index(member))
-    landed = np.flatnonzero(eng.threats.fate == LANDED)
-    raid = eng.raid
     return {"type": "units", "t": t,
             "rounds": {tables.units.id[i]: int(eng.defence.rounds[i]) for i in own.tolist()},
-            "flying": sorted(o for o, m in flying.items() if m == member),
-            "impacts": [{"id": raid.id[j], "lat": float(deg_from_rad(raid.impact_lat[j])),
-                         "lon": float(deg_from_rad(raid.impact_lon[j])),
-                         "t": float(eng.threats.end_time[j]),
-                         "asset": tables.assets.name[raid.hit_asset[j]]
-                         if raid.hit_asset[j] >= 0 else None} for j in landed.tolist()]}
+            "flying": sorted(o for o, m in flying.items() if m == member), "impacts": impacts}
 
 
 class WebMap:
@@ -174,6 +179,9 @@ class WebMap:
         app.mount("/static", StaticFiles(directory=self.static), name="static")
         app.add_api_websocket_route("/view", self.view)
         self._basemap: str | None = None
+        self.impacts: list[dict[str, Any]] = []  # every impact sent so far (public)
+        self._told = np.zeros(len(s.engine.raid.id), bool)  # threats whose impact was sent
+        self._units: dict[str, dict[str, Any]] = {}  # each member's last units message
 
     def issue(self, member: str) -> str:
         return self.tokens.issue(member)
@@ -217,8 +225,8 @@ class WebMap:
             return
         stream = self.streams[member]
         queue: asyncio.Queue[str | None] = asyncio.Queue(VIEW_QUEUE)
-        backlog = stream.history()
-        stream.watchers.append(queue)
+        backlog = self.opening(member)
+        stream.watchers.append(queue)  # with no await since the backlog: nothing missed
         log.info("map of %s opened", member)
         try:
             await ws.send_json(map_message(self.session, member, self.speed))
@@ -233,12 +241,25 @@ class WebMap:
             if queue in stream.watchers:
                 stream.watchers.remove(queue)
 
+    def opening(self, member: str) -> list[str]:
+        """What a page of ``member`` opening now is sent after the map: its stream's history
+        (:meth:`~inkless.service.streams.Stream.history`), then the last ``units`` message
+        with every impact so far (the later ones carry only the new impacts)."""
+        last = self._units.get(member)
+        units = [] if last is None else [json.dumps({**last, "impacts": self.impacts},
+                                                    separators=(",", ":"))]
+        return self.streams[member].history() + units
+
     def cycle(self, tick: int, flying: Mapping[int, str]) -> None:
         """After a decision cycle: the ``units`` message to every open page (``flying``: the
-        orders in the air by member, :func:`units_message`)."""
+        orders in the air by member, :func:`units_message`) with the impacts since the last
+        cycle, each sent once."""
         s = self.session
+        new = (s.engine.threats.fate == LANDED) & ~self._told
+        self._told |= new
+        impacts = landed_impacts(s, np.flatnonzero(new).tolist())
+        self.impacts += impacts
         for member, stream in self.streams.items():
+            msg = self._units[member] = units_message(s, member, tick * s.dt, flying, impacts)
             if stream.watchers:
-                text = json.dumps(units_message(s, member, tick * s.dt, flying),
-                                  separators=(",", ":"))
-                stream.watch(text)
+                stream.watch(json.dumps(msg, separators=(",", ":")))

@@ -6,7 +6,8 @@
  * {type: "map", ...} (what does not move) and then the member's stream as its node gets it
  * (the grants and closures sent before the replay window, then picture, order, result,
  * closure, ...; never a snapshot) plus a `units` message after every cycle (own rounds
- * left, impacts so far). docs/service.md has every field.
+ * left, the impacts since the last: the first one every impact so far). docs/service.md has
+ * every field.
  *
  * Time control: the page keeps every picture it received for the last KEEP_S scenario seconds;
  * "pause" freezes the map, the slider picks a time among them, "last 5 min" replays from five
@@ -147,7 +148,7 @@
 
   function units(u) {
     st.rounds = u.rounds;
-    st.impacts = u.impacts;
+    st.impacts = st.impacts.concat(u.impacts);  // each impact comes once
     view.setRounds(u.rounds);
     Object.keys(st.orders).forEach(function (k) {
       if (!st.results[k] && u.flying.indexOf(Number(k)) < 0) st.orders[k].declined = true;
