@@ -149,7 +149,6 @@ def read_run_plots(streams: Sequence[tuple[str, Sequence[bytes]]], engine: Engin
     from inkless.sensing import Detections
     from inkless.sensing.frames import common_from_local
     from inkless.simulation import SensorPlatforms
-    from inkless.simulation.adsb import AdsbReports, IffReplies
     from inkless.tracking.measurement import measurements
     from inkless.tracking.picture import KIND_FALSE
 
@@ -194,8 +193,7 @@ def read_run_plots(streams: Sequence[tuple[str, Sequence[bytes]]], engine: Engin
         looking = np.flatnonzero(scans[k])
         out.append(Reports(at, det.take(rows), z[rows], R[rows],
                            np.full(int(hi - lo), KIND_FALSE, np.int64), looking,
-                           pos[k, looking], Evidence(AdsbReports.empty(at), IffReplies.empty(at),
-                                                     np.empty((0, 3)), np.empty((0, 3)))))
+                           pos[k, looking], Evidence.none(at)))
     return out
 
 
