@@ -42,29 +42,33 @@ FLOWN = cap(6000, _FLIGHTS, waves=_WAVES)
 @pytest.mark.parametrize("picture", ["perfect", "tracked"])
 def test_a_patrol_shoots_only_while_on_station_and_within_its_missiles(
         picture: PictureName) -> None:
-    """One aircraft per flight, two flights 4000 s apart with about 1800 s on station each: a
-    coverage gap between. The early drones pass the station while flight 1 holds it: its
-    aircraft fires both its missiles and is never assigned again (four drones, two rounds);
-    the drones in the gap are never fired at; the late drone is, by flight 2. Every shot is
-    fired from where the schedule has the aircraft at its fire time."""
+    """One aircraft per flight, two flights scheduled 4000 s apart with about 1800 s on
+    station each. The early drones pass the station while flight 1 holds it: its aircraft
+    fires both its missiles and is never assigned again (four drones, two rounds); the station
+    so emptied, flight 2 takes off at the next decision (before: at 4000 s, a gap in which the
+    later drones passed unengaged) and fires at them. Every shot is fired while its aircraft
+    is on station as flown, none in a gap of the station's coverage."""
     sc = parse_scenario(FLOWN, "cap.yaml")
-    sorties = Sorties.plan(sc.patrols)
-    gap = station_coverage(sorties, 0, 0.0, sc.settings.duration_s).gaps
-    assert len(gap) == 3  # before flight 1, between the flights, after flight 2
-    rec = Engine(sc, seed=1, picture=picture).run()
+    planned = Sorties.plan(sc.patrols)
+    eng = Engine(sc, seed=1, picture=picture)
+    rec = eng.run()
+    assert eng.patrols is not None
+    flown = eng.patrols.sorties
     units, f = rec.tables.units, rec.flight
     shooter = [units.id[u] for u in f.unit[: f.n]]
     fired = f.fire_time[: f.n]
-    wave = rec.raid.wave[f.threat[: f.n]]  # 0 early, 1 gap, 2 late
     assert set(shooter) <= {"cap1.1.1", "cap1.2.1"}
     for who, row in (("cap1.1.1", 0), ("cap1.2.1", 1)):
         mine = np.array(shooter) == who
-        assert ((fired[mine] >= sorties.on_station[row])
-                & (fired[mine] < sorties.bingo[row])).all()
+        assert ((fired[mine] >= flown.on_station[row]) & (fired[mine] <= flown.bingo[row])).all()
     assert shooter.count("cap1.1.1") == 2  # both its missiles, then never again
+    last = float(fired[np.array(shooter) == "cap1.1.1"].max())
+    assert flown.bingo[0] == last and flown.launch[1] == last + 5.0  # relieved at once
+    assert planned.launch[1] == 4000.0
     assert shooter.count("cap1.2.1") >= 1
-    assert not ((fired > gap[1, 0]) & (fired < gap[1, 1])).any()
-    assert 1 not in set(wave.tolist())
+    gaps = station_coverage(flown, 0, 0.0, sc.settings.duration_s).gaps
+    for a, b in gaps:
+        assert not ((fired > a) & (fired < b)).any()
 
 
 def test_inkless_run_flies_the_patrols(tmp_path: Path) -> None:
@@ -180,9 +184,9 @@ def test_results_have_a_patrols_section() -> None:
     (row,) = findings.patrols
     assert (row.patrol_id, row.member) == ("cap1", "A")
     assert row.sorties == int((s.launch <= end).sum()) == 2
-    assert row.shots == 3  # two by flight 1, one by flight 2 (the tests above)
-    assert row.returns_out_of_missiles == 1
-    assert row.returns_at_bingo == int(s.bingo[1] <= end)
+    assert row.shots == 4  # two by each flight (flight 2 relieved flight 1 at once)
+    assert row.returns_out_of_missiles == 2
+    assert row.returns_at_bingo == 0
     ts = np.arange(0.0, end, 0.5)
     on = (s.on_station[:, None] <= ts) & (ts < s.bingo[:, None])
     d = s.dashes

@@ -314,6 +314,44 @@ def test_a_vector_is_flown_to_its_lead_intercept_and_back_to_where_it_left() -> 
     assert (flown.positions(t + 1.0)[0][1:] == s.positions(t + 1.0)[0][1:]).all()
 
 
+@pytest.mark.parametrize("per_flight", [1, 2])
+def test_a_station_emptied_early_launches_the_next_flight(per_flight: int) -> None:
+    """Three flights of ``per_flight``, relieved 5 min before bingo. Mid-station, flight 1
+    spends its last missiles (every aircraft, no dash) and goes home: the station is empty, so
+    flight 2 takes off then (its wingman in trail) and flight 3 keeps its place after it (both
+    earlier by the same time); the gap is flight 2's way out only. Flight 3 spending its last
+    missiles has no flight left to launch: the gap to the end is reported as before. Before:
+    flight 2 kept its schedule, a gap of some 50 min more."""
+    s = Sorties.plan([patrol(flights=3, aircraft_per_flight=per_flight)])
+    rows = np.arange(per_flight)
+    t = float(s.on_station[0]) + 4000.0
+    here = s.positions(t)[0][rows]
+    flown = s.vector(rows, t, np.zeros(per_flight), here, np.ones(per_flight, bool))
+    shift = float(s.launch[per_flight]) - t
+    later = np.arange(per_flight, 3 * per_flight)
+    assert shift > 2000.0
+    for name in ("launch", "on_station", "bingo", "landed"):
+        assert getattr(flown, name)[later] == pytest.approx(getattr(s, name)[later] - shift)
+    assert flown.bingo[rows] == pytest.approx(t)
+    cov = station_coverage(flown, 0, float(s.on_station[0]), float(flown.bingo[-1]))
+    assert cov.gaps.tolist() == [pytest.approx([t, float(flown.on_station[per_flight])])]
+    last = np.arange(2 * per_flight, 3 * per_flight)
+    u = float(flown.bingo[later[:per_flight]].max()) + 100.0  # flight 2 gone: 3 holds alone
+    end = flown.vector(last, u, np.zeros(per_flight), flown.positions(u)[0][last],
+                       np.ones(per_flight, bool))
+    assert end.launch == pytest.approx(flown.launch)
+    assert station_coverage(end, 0, 0.0, 1e5).gaps[-1].tolist() == pytest.approx([u, 1e5])
+
+
+def test_a_wingman_holding_the_station_launches_no_relief() -> None:
+    """A flight of two: the lead spends its last missile and goes home, its wingman still holds
+    the station: flight 2 keeps its schedule."""
+    s = Sorties.plan([patrol(flights=3)])
+    t = float(s.on_station[1]) + 4000.0
+    flown = s.vector(np.array([0]), t, np.zeros(1), s.positions(t)[0][:1], np.array([True]))
+    assert flown.launch == pytest.approx(s.launch)
+
+
 def test_out_of_missiles_it_flies_its_vector_then_home_from_the_intercept() -> None:
     """Its last missile fired, the aircraft still flies its vector to the intercept point,
     then turns home (bingo: the end of the dash) along the great circle from there at cruise;

@@ -371,7 +371,7 @@ class Engine:
         u, tj = self.fire(t, c, fz, why)
         if self.patrols is not None:
             self.patrols.shot(t, u, tj, d.rounds, d.ready,
-                              d.flight.intercept_time[d.flight.n - len(u): d.flight.n])
+                              d.flight.intercept_time[d.flight.n - len(u): d.flight.n], self.dt)
 
     def noted(self, t: float, c: Candidates, active: B) -> B:
         """``(us, k)``: the pairs whose shot now cannot change this cycle, which

@@ -178,13 +178,15 @@ class Patrols:
         out[surface] = (gap < reach).any(axis=-1)
         return out
 
-    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64, meets: F64) -> None:
+    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64, meets: F64,
+             dt: float) -> None:
         """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s), their
         missiles meeting their targets at ``meets`` (s): each patrol aircraft among them flies
         its vector at dash speed until its missile is away and back to where it left the
         pattern at cruise (:meth:`Sorties.vector`; unavailable until it is back: ``ready``),
         its bingo comes earlier by the dash's extra burn, and out of missiles (``rounds``) it
-        goes home from its launch point; it engages until its missile's intercept."""
+        goes home from its launch point; it engages until its missile's intercept. A station
+        so left empty launches its patrol's next flight at the next decision (``t + dt``)."""
         sel, vec = u >= self.rows[0], self.vectors
         if vec is None or not sel.any():
             return
@@ -192,6 +194,6 @@ class Patrols:
         j = col[sel][first]
         dash_s = vec.t_s[a, j]
         self.sorties = s = self.sorties.vector(a, t, dash_s, vec.point[a, j],
-                                               rounds[a + self.rows[0]] == 0)
+                                               rounds[a + self.rows[0]] == 0, t + dt)
         self.engaged = np.r_[self.engaged, meets[sel][first]]
         np.maximum.at(ready, a + self.rows[0], t + dash_s + s.dashes.back_s[-len(a):])

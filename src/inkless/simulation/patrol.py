@@ -147,18 +147,19 @@ class Sorties:
     """Every patrol aircraft's sortie, arrays ``(n,)`` (one row per aircraft).
 
     ``patrol`` row in the scenario's ``patrols``; ``ids`` ``PATROL.F.A`` (1-based flight and
-    aircraft, :meth:`inkless.scenario.model.Patrol.aircraft_ids`). Times in s: ``launch``
-    (take-off), ``on_station`` (joins the pattern), ``bingo`` (leaves it), ``landed``.
-    Geometry: ``base`` and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the pattern's
-    ``axis`` (rad), ``length`` and ``radius`` (m), ``entry`` (arc length where it joins, m);
-    ``cruise`` and ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and
-    ``dash_burn`` (per s), ``reserve`` (kg, or full loads when the patrol gives its
-    endurance); ``dashes`` the vectors to an intercept flown (:meth:`vector`). ``bingo`` is
-    when it turns for home: its fuel's bingo, or the end of the vector on which it fired its
-    last missile."""
+    aircraft, :meth:`inkless.scenario.model.Patrol.aircraft_ids`); ``flight`` F - 1. Times in s:
+    ``launch`` (take-off), ``on_station`` (joins the pattern), ``bingo`` (leaves it),
+    ``landed``. Geometry: ``base`` and ``centre`` (lat, lon, alt: radians, m; ``(n, 3)``), the
+    pattern's ``axis`` (rad), ``length`` and ``radius`` (m), ``entry`` (arc length where it
+    joins, m); ``cruise`` and ``dash`` (m/s); fuel: ``fuel0`` at take-off, ``cruise_burn`` and
+    ``dash_burn`` (per s), ``reserve`` (kg, or full loads when the patrol gives its endurance);
+    ``dashes`` the vectors to an intercept flown (:meth:`vector`). ``bingo`` is when it turns
+    for home: its fuel's bingo, or the end of the vector on which it fired its last missile.
+    """
 
     patrol: IP
     ids: tuple[str, ...]
+    flight: IP
     launch: F64
     on_station: F64
     bingo: F64
@@ -181,10 +182,10 @@ class Sorties:
     def plan(cls, patrols: Sequence[Patrol]) -> Sorties:
         """The sorties of ``patrols`` as scheduled (no intercepts flown); a flight's wingmen
         in trail (:data:`TRAIL_M`)."""
-        rows: list[tuple[int, float]] = [  # each wingman TRAIL_M behind the one ahead
-            (i, float(t) + k * TRAIL_M / p.cruise_speed_mps)
+        rows: list[tuple[int, float, int]] = [  # each wingman TRAIL_M behind the one ahead
+            (i, float(t) + k * TRAIL_M / p.cruise_speed_mps, f)
             for i, p in enumerate(patrols)
-            for t in _flight_launches(p)
+            for f, t in enumerate(_flight_launches(p))
             for k in range(p.aircraft_per_flight)
         ]
         idx = np.array([r[0] for r in rows], dtype=np.intp)
@@ -211,6 +212,7 @@ class Sorties:
         sorties = cls(
             patrol=idx,
             ids=tuple(aid for p in patrols for aid in p.aircraft_ids()),
+            flight=np.array([r[2] for r in rows], dtype=np.intp),
             launch=launch,
             on_station=on_station,
             bingo=bingo,
@@ -287,7 +289,8 @@ class Sorties:
         airborne: B = (tt >= self.launch) & (tt < self.landed)
         return pos, airborne
 
-    def vector(self, rows: IP, t: float, dash_s: F64, point: F64, home: B) -> Sorties:
+    def vector(self, rows: IP, t: float, dash_s: F64, point: F64, home: B,
+               relief_at: float | None = None) -> Sorties:
         """The sorties after aircraft ``rows`` (distinct), on station, fired at ``t`` (s) and
         fly their vectors: ``dash_s`` (s) in a straight line at dash speed to the intercept
         ``point (k, 3)`` (ECEF m), then in a straight line at cruise back to where they left
@@ -296,7 +299,8 @@ class Sorties:
         per s more than the schedule, so the fuel's bingo comes that fuel's worth of cruise
         earlier (not before ``t``; not during the dash, which the vector's cost allowed for:
         :func:`inkless.physics.sortie.vector_cost`); the landing follows from where it turns
-        home."""
+        home. A station so left empty launches the patrol's next flight at ``relief_at`` (s;
+        default ``t``: :meth:`_relieve`)."""
         leave = self.positions(t)[0][rows]
         back_s = np.where(home, 0.0, np.linalg.norm(point - leave, axis=-1) / self.cruise[rows])
         out = dataclasses.replace(self, dashes=self.dashes.add(rows, t, dash_s, back_s, leave,
@@ -309,7 +313,29 @@ class Sorties:
         d = out.dashes
         during = (bingo[d.row] >= d.start) & (bingo[d.row] < d.start + d.dash_s)
         bingo[d.row[during]] = (d.start + d.dash_s)[during]
-        return dataclasses.replace(out, bingo=bingo)._landing()
+        out = dataclasses.replace(out, bingo=bingo)
+        for p in np.unique(self.patrol[rows[home]]).tolist():
+            out = out._relieve(p, t, rows[home], t if relief_at is None else relief_at)
+        return out._landing()
+
+    def _relieve(self, patrol: int, t: float, leaving: IP, at: float) -> Sorties:
+        """These sorties with ``patrol``'s next flight launched at ``at`` (s) when its station
+        is left empty at ``t``: aircraft ``leaving`` go home out of missiles and no other of its
+        aircraft holds the station or is on its way out to it. The flights after it keep
+        their places behind it (all earlier by the same time), so the hand-overs stay
+        "minutes apart"; with no flight left to launch, the gap stays."""
+        mine = self.patrol == patrol
+        holding = mine & (self.launch <= t) & (t < self.bingo)
+        holding[leaving] = False
+        waiting = mine & (self.launch > at)
+        if holding.any() or not waiting.any():
+            return self
+        nxt = self.flight[waiting][np.argmin(self.launch[waiting])]
+        shift = float(self.launch[mine & (self.flight == nxt)].min()) - at
+        move = mine & (self.flight >= nxt)
+        return dataclasses.replace(self, **{
+            k: np.where(move, getattr(self, k) - shift, getattr(self, k))
+            for k in ("launch", "on_station", "bingo")})
 
     def fuel(self, t: float) -> F64:
         """Fuel of every aircraft at time ``t`` (s) as flown: full before take-off, then burnt
