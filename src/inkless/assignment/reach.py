@@ -34,7 +34,8 @@ def may_reach(units: FireUnitTable, units_enu: F64, pos: F64, vel: F64, cls: I64
         return np.zeros(0, bool)
     horizon = np.minimum(flyout, 900.0) + 2.0 * dt  # (u,)
     speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
-    d = np.sqrt(((units_enu[:, None, :] - pos[None]) ** 2).sum(axis=2))  # (u, c)
+    dx, dy, dz = (pos[:, k] - units_enu[:, k, None] for k in range(3))  # (u, c) each
+    d = np.sqrt(dx * dx + dy * dy + dz * dz)
     gain = np.where((cls == BALLISTIC)[None, :], BALLISTIC_GAIN_MPS2 * horizon[:, None], 0.0)
     travel = (speed[None, :] + gain) * horizon[:, None]
     able = units.pk[:, cls] > 0
@@ -50,7 +51,7 @@ def within_reach(units: FireUnitTable, us: I64, ecef: F64) -> B:
     if cols.size == 0:
         return out
     path = ecef[:, cols]
-    lo, hi = np.nanmin(path, axis=0), np.nanmax(path, axis=0)
+    lo, hi = np.fmin.reduce(path, axis=0), np.fmax.reduce(path, axis=0)  # NaN: not in flight
     centre, radius = 0.5 * (lo + hi), 0.5 * np.linalg.norm(hi - lo, axis=1)
     d = np.linalg.norm(units.ecef[us][:, None, :] - centre[None], axis=2)
     out[:, cols] = (d - radius[None]) <= units.r_max[us][:, None]

@@ -166,53 +166,29 @@ def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics
 def profile_bits(k: Kinematics, s: Identification) -> U32:
     """``(n,) uint32`` bits ASSESSED, BALLISTIC/CRUISE/DRONE_PROFILE and CIVIL_KINEMATICS (see the
     module docstring); profiles are only set on assessed tracks."""
-    m = s.confidence_sigmas
-    assessed = k.sd_vel <= s.max_velocity_sigma_mps
-    ballistic = (
-        (k.speed - m * k.sd_speed >= s.ballistic_min_speed_mps)
-        | (k.alt - m * k.sd_alt >= s.ballistic_min_altitude_m)
-        | (k.climb - m * k.sd_climb >= s.ballistic_min_climb_mps)
-    )
-    cruise = (k.alt + m * k.sd_alt <= s.cruise_max_altitude_m) & (
-        k.speed - m * k.sd_speed > s.low_speed_limit_mps
-    )
-    drone = (
-        (k.speed + m * k.sd_speed <= s.drone_max_speed_mps)
-        & (k.speed - m * k.sd_speed >= s.drone_min_speed_mps)
-        & (k.alt + m * k.sd_alt <= s.drone_max_altitude_m)
-    )
-    limit = np.where(k.alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
-    civil = (
-        (k.speed > s.civil_min_speed_mps)
-        & (k.speed <= limit)
-        & (k.alt <= s.civil_max_altitude_m)
-        & (np.abs(k.climb) <= s.civil_max_climb_mps)
-    )
+    margin = s.confidence_sigmas * np.stack([k.sd_speed, k.sd_alt, k.sd_climb])
+    nominal = np.stack([k.speed, k.alt, np.abs(k.climb)])
+    lo, hi = nominal - margin, nominal + margin  # rows: speed, height, |climb| (lo only)
+    lo[2] = k.climb - margin[2]
+    speed, alt = k.speed, k.alt
+    ballistic = (lo >= np.array([[s.ballistic_min_speed_mps], [s.ballistic_min_altitude_m],
+                                 [s.ballistic_min_climb_mps]])).any(axis=0)
+    cruise = (hi[1] <= s.cruise_max_altitude_m) & (lo[0] > s.low_speed_limit_mps)
+    drone = ((hi[0] <= s.drone_max_speed_mps) & (lo[0] >= s.drone_min_speed_mps)
+             & (hi[1] <= s.drone_max_altitude_m))
+    limit = np.where(alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
+    civil = ((speed > s.civil_min_speed_mps) & (speed <= limit)
+             & (alt <= s.civil_max_altitude_m) & (nominal[2] <= s.civil_max_climb_mps))
     # Confidently outside the civil envelope (the same bounds with the margin).
-    limit_hi = np.where(
-        k.alt - m * k.sd_alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps
-    )
-    non_civil = (
-        (k.speed + m * k.sd_speed <= s.civil_min_speed_mps)
-        | (k.speed - m * k.sd_speed > limit_hi)
-        | (k.alt - m * k.sd_alt > s.civil_max_altitude_m)
-        | (np.abs(k.climb) - m * k.sd_climb > s.civil_max_climb_mps)
-    )
-    flags = np.stack(
-        [np.ones_like(assessed), ballistic, cruise & ~ballistic, drone & ~ballistic, civil,
-         non_civil | ballistic],
-        axis=1,
-    ) & assessed[:, None]
-    bits: U32 = (flags @ _PROFILE_BITS).astype(np.uint32)
-    return bits
-
-
-#: The bits :func:`profile_bits` stacks, in its order.
-_PROFILE_BITS = np.array(
-    [ASSESSED, BALLISTIC_PROFILE, CRUISE_PROFILE, DRONE_PROFILE, CIVIL_KINEMATICS,
-     NON_CIVIL_KINEMATICS],
-    dtype=np.uint32,
-)
+    limit_hi = np.where(lo[1] <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
+    non_civil = ((hi[0] <= s.civil_min_speed_mps) | (lo[0] > limit_hi)
+                 | (lo[1] > s.civil_max_altitude_m)
+                 | (nominal[2] - margin[2] > s.civil_max_climb_mps))
+    bits = (ASSESSED | ballistic * BALLISTIC_PROFILE | (cruise & ~ballistic) * CRUISE_PROFILE
+            | (drone & ~ballistic) * DRONE_PROFILE | civil * CIVIL_KINEMATICS
+            | (non_civil | ballistic) * NON_CIVIL_KINEMATICS)
+    out: U32 = np.where(k.sd_vel <= s.max_velocity_sigma_mps, bits, 0).astype(np.uint32)
+    return out
 
 
 def to_enu(
@@ -273,20 +249,23 @@ def gated_pairs(
     item_pos: F64,
     item_covs: F64,
     gate: float,
+    track_spread: F64 | None = None,
 ) -> tuple[I64, I64, F64]:
     """Every (track, item) pair inside the chi-square gate: ``(track (k,), item (k,), d2 (k,))``.
 
     ``track_pos (n,3)``, ``track_cov (n,3,3)``, ``item_pos (m,3)``, ``item_covs (m,3,3)`` in one
     frame. Pairs farther apart than the gate allows for the sum of upper bounds of the
-    covariances' largest eigenvalues (:func:`inkless.tracking.kalman.spread`) are dropped before
-    any inversion.
+    covariances' largest eigenvalues (:func:`inkless.tracking.kalman.spread`; the tracks' may be
+    given, ``track_spread (n,)``, when several kinds of items are gated against them) are
+    dropped before any inversion.
     """
     empty = np.empty(0, np.int64)
     if len(track_pos) == 0 or len(item_pos) == 0:
         return empty, empty, np.empty(0)
     # |d|^2 by cdist: a rounding apart from d's own, which the bound's slack covers
     e2 = cdist(track_pos, item_pos, "sqeuclidean")
-    bound = gate * (spread(track_cov)[:, None] + spread(item_covs))
+    spread_t = spread(track_cov) if track_spread is None else track_spread
+    bound = gate * (spread_t[:, None] + spread(item_covs))
     ti, mj = (e2 <= bound).nonzero()
     if len(ti) == 0:
         return empty, empty, np.empty(0)

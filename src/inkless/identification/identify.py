@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 from inkless.arrays import F64, I8, I64, U32, B
 from inkless.simulation.adsb import AdsbReports, IffReplies
 from inkless.simulation.civil import inside_region
+from inkless.tracking.kalman import spread
 
 from .categories import (
     ADSB,
@@ -194,8 +195,9 @@ def _velocity_d2(dv: F64, pvv: F64, var: F64) -> F64:
     return out
 
 
-def _adsb(x: F64, P: F64, a: AdsbReports, t: float, rules: Rules) -> tuple[I64, B]:
-    """ADS-B against tracks ``x (n,6)``, ``P (n,6,6)``: each track's report, the nearest in the
+def _adsb(x: F64, P: F64, a: AdsbReports, t: float, rules: Rules, sp: F64) -> tuple[I64, B]:
+    """ADS-B against tracks ``x (n,6)``, ``P (n,6,6)`` (``sp``: the spread of their position
+    covariances, :func:`inkless.tracking.kalman.spread`): each track's report, the nearest in the
     position gate (reports moved to ``t`` at their velocity) whose velocity agrees (-1: none),
     and whether it has reports in the position gate but none whose velocity agrees
     (``report_inconsistent``)."""
@@ -205,7 +207,7 @@ def _adsb(x: F64, P: F64, a: AdsbReports, t: float, rules: Rules) -> tuple[I64, 
     a_vel = a.vel @ r0.T
     a_pos = a_pos + (t - a.t) * a_vel
     ti, mj, d2 = gated_pairs(x[:, :3], P[:, :3, :3], a_pos,
-                             item_cov(a.pos, a.sigma_h, a.sigma_v, r0), rules.gate_pos)
+                             item_cov(a.pos, a.sigma_h, a.sigma_v, r0), rules.gate_pos, sp)
     d2v = _velocity_d2(a_vel[mj] - vel[ti], pvv[ti],
                        a.sigma_vel[mj] ** 2 + rules.settings.velocity_tolerance_mps**2)
     ok = d2v <= rules.gate_vel
@@ -215,17 +217,19 @@ def _adsb(x: F64, P: F64, a: AdsbReports, t: float, rules: Rules) -> tuple[I64, 
     return best, inconsistent & (best < 0)
 
 
-def _iff(x: F64, P: F64, f: IffReplies, rules: Rules) -> I64:
-    """Rows of the tracks with an IFF reply (authenticated) in the position gate."""
+def _iff(x: F64, P: F64, f: IffReplies, rules: Rules, sp: F64) -> I64:
+    """Rows of the tracks with an IFF reply (authenticated) in the position gate (``sp``: as
+    :func:`_adsb`)."""
     f_pos, _ = to_enu(f.pos, rules.origin)
     cov = (f.sigma**2)[:, None, None] * np.eye(3)[None]
-    ti, _, _ = gated_pairs(x[:, :3], P[:, :3, :3], f_pos, cov, rules.gate_pos)
+    ti, _, _ = gated_pairs(x[:, :3], P[:, :3, :3], f_pos, cov, rules.gate_pos, sp)
     return ti
 
 
-def _filed(x: F64, P: F64, evidence: Evidence, rules: Rules) -> I64:
+def _filed(x: F64, P: F64, evidence: Evidence, rules: Rules, sp: F64) -> I64:
     """Rows of the tracks a filed civil route correlates with: position along the plan (timing
-    tolerance along the route, navigation tolerance across it), heading and speed."""
+    tolerance along the route, navigation tolerance across it), heading and speed (``sp``: as
+    :func:`_adsb`)."""
     s = rules.settings
     vel, pvv = x[:, 3:6], P[:, 3:6, 3:6]
     r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
@@ -234,7 +238,7 @@ def _filed(x: F64, P: F64, evidence: Evidence, rules: Rules) -> I64:
     cov = item_cov(evidence.filed_pos, np.full(m, s.filed_cross_sigma_m),
                    np.full(m, s.filed_sigma_alt_m), r0, vel_ecef=evidence.filed_vel,
                    sigma_along=np.full(m, s.filed_sigma_m))
-    ti, mj, _ = gated_pairs(x[:, :3], P[:, :3, :3], r_pos, cov, rules.gate_pos)
+    ti, mj, _ = gated_pairs(x[:, :3], P[:, :3, :3], r_pos, cov, rules.gate_pos, sp)
     # m/s: wind and speed changes along the plan, and the tracker's lag in turns
     tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + s.velocity_tolerance_mps
     d2v = _velocity_d2(r_vel[mj] - vel[ti], pvv[ti], tol**2)
@@ -343,17 +347,18 @@ def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
     t_adsb = last.times("t_adsb")
     icao = last.carry("icao24", np.full(n, -1, dtype=np.int64))
     inconsistent = np.zeros(n, dtype=bool)
+    sp = spread(P[:, :3, :3])  # the tracks' side of every gate
     if len(a) and n:
-        best, inconsistent = _adsb(x, P, a, t, rules)
+        best, inconsistent = _adsb(x, P, a, t, rules, sp)
         hit = best >= 0
         t_adsb = np.where(hit, float(t), t_adsb)
         icao = np.where(hit, a.icao24[np.maximum(best, 0)], icao)
     t_iff = last.times("t_iff")
     if len(evidence.iff) and n:
-        t_iff[_iff(x, P, evidence.iff, rules)] = float(t)
+        t_iff[_iff(x, P, evidence.iff, rules, sp)] = float(t)
     t_filed = last.times("t_filed")
     if len(evidence.filed_pos) and n:
-        t_filed[_filed(x, P, evidence, rules)] = float(t)
+        t_filed[_filed(x, P, evidence, rules, sp)] = float(t)
     return _Seen(t_adsb, t_iff, t_filed, icao, inconsistent)
 
 
