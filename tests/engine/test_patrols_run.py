@@ -427,6 +427,30 @@ def test_the_withheld_shot_counterfactual_puts_the_aircraft_where_it_was(seed: i
     assert ((rec.blocked & BLOCKED_NOT_HOSTILE) > 0)[could].all()
 
 
+def test_the_decision_and_the_counterfactual_ask_the_patrols_alike(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One function (``Patrols.allow``) says what the patrols allow, in the decision and in the
+    withheld-shot counterfactual: with it allowing the aircraft nothing, no aircraft fires and
+    no withheld drone is marked as one it could have shot (the aircraft is the only shooter);
+    with it as it is, both happen (tracked, seed 1, the counterfactual test's scenario). Before:
+    each combined ``on``, ``reach`` and ``hold`` in its own three lines."""
+    from inkless.engine.patrols import Patrols
+
+    def runs() -> tuple[int, int]:
+        rec = Engine(parse_scenario(_NEAR, "cap.yaml"), seed=1, picture="tracked").run()
+        return rec.flight.n, int(((rec.blocked & BLOCKED_NOT_HOSTILE) > 0).sum())
+
+    assert all(runs())
+    real = Patrols.allow
+
+    def nothing(self: Patrols, *a: object) -> tuple[np.ndarray, np.ndarray]:
+        on, fits = real(self, *a)  # type: ignore[arg-type]
+        return np.zeros_like(on), np.zeros_like(fits)
+
+    monkeypatch.setattr(Patrols, "allow", nothing)
+    assert runs() == (0, 0)
+
+
 _BATTERY = FLOWN.replace(
     "sensors:",
     "  - {id: sam, max_range_km: 40, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}\n"

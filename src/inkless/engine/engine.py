@@ -336,11 +336,11 @@ class Engine:
         notes.blocked[keys[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= (
             BLOCKED_CAVEAT)
         geo &= codes == 0
-        if self.patrols is not None:  # an aircraft off its station is not available
-            active = active & self.patrols.on[us]
+        if self.patrols is not None:  # off station, beyond its fuel, into a fighter's sector
+            on, fits = self.patrols.allow(t, us, o, fz.point, units, self.dt)
+            active = active & on
             avail = avail & active
-            geo &= self.patrols.reach(t, us, o, self.dt)  # nor beyond its fuel
-            geo &= ~self.patrols.hold(t, us, fz.point, units)  # batteries hold fire there
+            geo &= fits
         ok = geo & avail[:, None]
         if self.declined:
             ok &= ~self.barred(us, c)

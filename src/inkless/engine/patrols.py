@@ -158,6 +158,16 @@ class Patrols:
             out[mine] = self.vectors.feasible[us[mine] - self.rows[0]]
         return out
 
+    def allow(self, t: float, us: I64, o: Options, point: F64, units: FireUnitTable,
+              dt: float) -> tuple[B, B]:
+        """What the patrols allow units ``us`` at ``t`` (s), in the decision and in the
+        withheld-shot counterfactual alike: ``(us,)`` whether each may act (a patrol aircraft
+        only on station at the last :meth:`fly`) and ``(us, k)`` which candidates of ``o`` it
+        may take (a patrol aircraft only within its fuel, :meth:`reach` with the decision
+        period ``dt`` s; no battery into a fighter's sector, :meth:`hold`, ``point (us, k, 3)``
+        the intercept points, ECEF m)."""
+        return self.on[us], self.reach(t, us, o, dt) & ~self.hold(t, us, point, units)
+
     def hold(self, t: float, us: I64, point: F64, units: FireUnitTable) -> B:
         """``(us, k)``: the pairs of units ``us`` and candidates whose intercept ``point (us, k,
         3)`` (ECEF m) a surface unit must not take at ``t`` (s) because a coalition fighter is

@@ -10,8 +10,7 @@ gets that bit. The screen, the feasibility and the availability are the decision
 (:mod:`inkless.engine.screen`), on the state of the defence at that cycle; patrol aircraft are
 where their sorties as flown had them then, available only on station and within their fuel,
 and batteries hold fire where a fighter engages (:meth:`inkless.engine.patrols.Patrols.fly`,
-:meth:`~inkless.engine.patrols.Patrols.reach`, :meth:`~inkless.engine.patrols.Patrols.hold`,
-as in the decision).
+:meth:`~inkless.engine.patrols.Patrols.allow`, the decision's own).
 """
 
 from __future__ import annotations
@@ -84,10 +83,9 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
                                                c.options)
             geo, keys = fz.feasible, c.keys
             feasible_ever[keys[geo.any(axis=0)]] = True
-            if patrols is not None:  # as in the decision: on station, within its fuel, and
-                avail = avail & patrols.on[c.options.us]  # no battery into a fighter's sector
-                geo = (geo & patrols.reach(w.t, c.options.us, c.options, dt)
-                       & ~patrols.hold(w.t, c.options.us, fz.point, units))
+            if patrols is not None:  # as in the decision
+                on, allowed = patrols.allow(w.t, c.options.us, c.options, fz.point, units, dt)
+                avail, geo = avail & on, geo & allowed
             ok = geo & (codes == 0) & avail[:, None]
             blocked[keys[ok.any(axis=0)]] |= bit
 
