@@ -160,14 +160,6 @@ class Identities:
         return Identities(**cols, t=self.t)
 
 
-#: The evidence bits of the correlation flags, in the order :func:`identify` stacks them.
-_FLAG_BITS = np.array(
-    [ORIGIN_IN_CORRIDOR, ADSB, FILED_ROUTE, IFF, NO_COOPERATIVE, CIVIL_CONTRADICTED,
-     REPORT_INCONSISTENT, FILED_DEPARTURE],
-    dtype=np.uint32,
-)
-
-
 def _align(track_id: I64, previous: Identities | None) -> I64:
     """Row of each track in ``previous`` (-1 for a new track)."""
     if previous is None or len(previous) == 0:
@@ -380,19 +372,17 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
     contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
     no_coop = ~civil_like & ~iff_b & ~departing
-    flags = np.stack(
-        [in_corridor, adsb_b, filed_b, iff_b, no_coop, contradicted, seen.inconsistent,
-         departing], axis=1
-    )
-    bits = bits | (flags @ _FLAG_BITS).astype(np.uint32)
+    bits = (bits | in_corridor * ORIGIN_IN_CORRIDOR | adsb_b * ADSB | filed_b * FILED_ROUTE
+            | iff_b * IFF | no_coop * NO_COOPERATIVE | contradicted * CIVIL_CONTRADICTED
+            | seen.inconsistent * REPORT_INCONSISTENT | departing * FILED_DEPARTURE)
     # Rules of engagement: the first row whose evidence is all present.
     req = rules.hostile_requires
     holds = (bits[:, None] & req[None, :]) == req[None, :]
     any_rule = holds.any(axis=1) if len(req) else np.zeros(n, dtype=bool)
     first_rule = np.where(any_rule, holds.argmax(axis=1) if len(req) else 0, -1)
-    prev_cat = carry("category", np.full(n, PENDING, dtype=np.int8)).astype(np.int8)
+    prev_cat = carry("category", np.full(n, PENDING, dtype=np.int8))
     holding = assessed & any_rule & ~civil_ok & ~iff_b & ~departing
-    streak = np.where(holding, carry("streak", np.zeros(n, np.int64)) + 1, 0).astype(np.int64)
+    streak = np.where(holding, carry("streak", np.zeros(n, np.int64)) + 1, 0)
     declare = holding & (streak >= s.hostile_confirm_scans)
     hostile = (declare | (prev_cat == HOSTILE)) & ~civil_ok & ~iff_b
     # a friend once by IFF (a departure never confirmed by IFF is not, once its hold ends)
