@@ -291,13 +291,14 @@ class Sorties:
 
     def vector(self, rows: IP, t: float, dash_s: F64, point: F64, home: B,
                relief_at: float | None = None) -> Sorties:
-        """The sorties after aircraft ``rows`` (distinct), on station, fired at ``t`` (s) and
-        fly their vectors: ``dash_s`` (s) in a straight line at dash speed to ``point (k, 3)``
-        (ECEF m; where the missile is away, :func:`vectors`), then in a straight line at cruise
-        back to where they left the pattern, which they fly on from there; or home from the
-        point where ``home`` (out of missiles: bingo is the end of the dash). The dash burns
-        ``dash_burn - cruise_burn`` per s more than the schedule, so the fuel's bingo comes that fuel's worth of cruise
-        earlier (not before ``t``; not during the dash, which the vector's cost allowed for:
+        """The sorties after aircraft ``rows`` (distinct), on station, fired at ``t`` (s) and fly
+        their vectors: ``dash_s`` (s) in a straight line at dash speed to ``point (k, 3)``
+        (ECEF m; where the missile is away, :func:`vectors`), then in a straight line at
+        cruise back to where they left the pattern, which they fly on from there; or home
+        from the point where ``home`` (out of missiles: bingo is the end of the dash). The
+        dash burns ``dash_burn - cruise_burn`` per s more than the schedule, so the fuel's
+        bingo comes that fuel's worth of cruise earlier (not before ``t``; not during the
+        dash, which the vector's cost allowed for:
         :func:`inkless.physics.sortie.vector_cost`); the landing follows from where it turns
         home. A station so left empty launches the patrol's next flight at ``relief_at`` (s;
         default ``t``: :meth:`_relieve`)."""
