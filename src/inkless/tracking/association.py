@@ -38,6 +38,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, I64, IP
+from inkless.tracking.ids import unique_inverse
 from inkless.tracking.kalman import inv3, spread
 
 __all__ = ["Pairs", "gate", "gnn", "min_cost_pairs"]
@@ -102,7 +103,7 @@ def gate(
     if not isinstance(log_clutter_density, float):
         log_clutter_density = log_clutter_density[ti]
     # np.take: row gathers of 2-D/3-D arrays, several times faster than fancy indexing
-    Sinv, det = inv3(np.take(Ppos, ti, axis=0) + np.take(R, dj, axis=0))
+    Sinv, det = inv3(Ppos.take(ti, axis=0) + R.take(dj, axis=0))
     d2 = np.einsum("ki,ki->k", (Sinv @ nu[:, :, None])[:, :, 0], nu)
     logdet = np.log(det)
     p = np.minimum(np.maximum(pd[ti], 0.01), 0.99)  # np.clip, without its fixed cost
@@ -111,6 +112,7 @@ def gate(
     return Pairs(ti[keep], dj[keep], cost[keep], d2[keep], logdet[keep], Sinv[keep])
 
 
+_TINY = np.finfo(np.float64).tiny
 _COST_SLACK = 1e-3  # nats: a track is passed over only when its cost bound exceeds 0 by this
 
 
@@ -130,8 +132,10 @@ def _may_pair(Ppos: F64, log_clutter_density: float | F64, pd: F64) -> IP:
     det = (s[0] * (s[4] * s[8] - s[5] * s[7]) - s[1] * (s[3] * s[8] - s[5] * s[6])
            + s[2] * (s[3] * s[7] - s[4] * s[6]))
     p = np.minimum(np.maximum(pd, 0.01), 0.99)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bound = 0.5 * (np.log(det) + _LOG_2PI_3) + log_clutter_density - np.log(p) + np.log1p(-p)
+    # a determinant below the smallest normal number (or not positive) keeps the track either
+    # way: floored, its log needs no np.errstate (whose context costs more than the screen)
+    bound = (0.5 * (np.log(np.maximum(det, _TINY)) + _LOG_2PI_3) + log_clutter_density
+             - np.log(p) + np.log1p(-p))
     out: IP = (~(bound > _COST_SLACK)).nonzero()[0]
     return out
 
@@ -151,22 +155,22 @@ def _pregate(
     sweep cost more than the 3-D test of every pair, which is done instead (same pairs, same
     order).
     """
-    order = np.argsort(z[:, 0], kind="stable")
+    order = z[:, 0].argsort(kind="stable")
     if pos.shape[0] * z.shape[0] <= _DENSE_PREGATE:
         zs = z[order]
         # |nu|^2 by cdist: a rounding apart from nu's own, which the bound's slack covers
         near = cdist(pos, zs, "sqeuclidean") <= g_t[:, None] + g_d[order][None, :]
         ti, jj = near.nonzero()
-        return ti, order[jj], np.take(zs, jj, axis=0) - np.take(pos, ti, axis=0)
+        return ti, order[jj], zs.take(jj, axis=0) - pos.take(ti, axis=0)
     zx = z[order, 0]
     r = np.sqrt(g_t + g_d.max())
-    lo = np.searchsorted(zx, pos[:, 0] - r, "left")
-    cnt = np.searchsorted(zx, pos[:, 0] + r, "right") - lo
+    lo = zx.searchsorted(pos[:, 0] - r, "left")
+    cnt = zx.searchsorted(pos[:, 0] + r, "right") - lo
     total = int(cnt.sum())
     ti = np.repeat(np.arange(pos.shape[0]), cnt)
     start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
     dj = order[start + np.arange(total)]
-    d = np.take(z, dj, axis=0) - np.take(pos, ti, axis=0)
+    d = z.take(dj, axis=0) - pos.take(ti, axis=0)
     keep = np.einsum("ki,ki->k", d, d) <= g_t[ti] + g_d[dj]
     return ti[keep], dj[keep], d[keep]
 
@@ -206,20 +210,20 @@ def gnn(pairs: Pairs, n: int, m: int) -> IP:
         chosen.append(order[first])
     hidx = (~simple).nonzero()[0]
     if hidx.size:
-        tr, ti_loc = np.unique(ti[hidx], return_inverse=True)
-        de, dj_loc = np.unique(dj[hidx], return_inverse=True)
+        tr, ti_loc = unique_inverse(ti[hidx])
+        de, dj_loc = unique_inverse(dj[hidx])
         if tr.size * de.size <= _DENSE_MAX:
             # All remaining clusters in one matrix: entries between clusters are 0 (= "not
             # assigned"), so the optimum of the whole is the sum of the clusters' optima.
             chosen.append(_assign(hidx, ti_loc, dj_loc, tr.size, de.size, cost))
         else:
             hc = comp[hidx]
-            order = np.argsort(hc, kind="stable")
+            order = hc.argsort(kind="stable")
             bounds = np.flatnonzero(np.r_[True, hc[order][1:] != hc[order][:-1], True])
             for a, b in itertools.pairwise(bounds):
                 sub = order[a:b]
-                _, tl = np.unique(ti_loc[sub], return_inverse=True)
-                _, dl = np.unique(dj_loc[sub], return_inverse=True)
+                _, tl = unique_inverse(ti_loc[sub])
+                _, dl = unique_inverse(dj_loc[sub])
                 chosen.append(_assign(hidx[sub], tl, dl, int(tl.max()) + 1, int(dl.max()) + 1,
                                       cost))
     out = np.concatenate(chosen) if len(chosen) > 1 else chosen[0]
@@ -254,7 +258,7 @@ def _components(
         np.minimum.at(lab_d, dj, lab_t[ti])
         new_t = lab_t.copy()
         np.minimum.at(new_t, ti, lab_d[dj])
-        if np.array_equal(new_t, lab_t):
+        if (new_t == lab_t).all():
             return lab_t[ti], lab_t, lab_d
         lab_t = new_t
 
@@ -264,8 +268,8 @@ def min_cost_pairs(cost: F64) -> tuple[I64, I64]:
     ra, rb = np.nonzero(np.isfinite(cost))
     if ra.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    ua, la = np.unique(ra, return_inverse=True)
-    ub, lb = np.unique(rb, return_inverse=True)
+    ua, la = unique_inverse(ra)
+    ub, lb = unique_inverse(rb)
     big = float(cost[ra, rb].max()) + 1.0
     dense = np.full((ua.size, ub.size), 2.0 * big)
     dense[la, lb] = cost[ra, rb]

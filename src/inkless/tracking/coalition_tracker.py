@@ -39,9 +39,9 @@ from inkless.arrays import F64, I64
 from inkless.sensing import Detections, EnuFrame, ExpectedPd
 
 from .gravity import with_gravity
-from .ids import lookup
+from .ids import lookup, unique_inverse
 from .measurement import measurements
-from .merging import merge_reports, mutual_pairs, pairs_among
+from .merging import merge_sets, mutual_pairs
 from .numbering import EndedTracks, TrackNumbers, assemble, own_numbers, reacquire
 from .picture import N_KINDS, CoalitionPicture, LabelledTracks, labelled, picture_rows
 from .tracker import Batch, TrackerConfig, step_many
@@ -71,10 +71,10 @@ class CoalitionTracker:
     detection-sharing members that release to it (one per distinct such set), and its picture
     is that tracker's with the track-sharing members' pictures released to it fused in
     (:meth:`view`). The reports of a tracker's sensors at one time are merged per object
-    (:func:`merge_reports`) and processed as one batch. ``clutter`` is each sensor's
-    false-alarm density per m^3 (:func:`inkless.sensing.clutter_density`); ``ranges``,
-    ``min_el``, ``max_el``, ``pd`` its coverage for the expected detection probability
-    (:class:`inkless.sensing.ExpectedPd`). The state is a few track tables and the track
+    (:func:`inkless.tracking.merging.merge_reports`) and processed as one batch. ``clutter``
+    is each sensor's false-alarm density per m^3 (:func:`inkless.sensing.clutter_density`);
+    ``ranges``, ``min_el``, ``max_el``, ``pd`` its coverage for the expected detection
+    probability (:class:`inkless.sensing.ExpectedPd`). The state is a few track tables and the track
     numbers of each picture (:class:`TrackNumbers`); every step is a pure function of them.
     """
 
@@ -148,20 +148,24 @@ class CoalitionTracker:
         of object behind each report (simulation only), and optionally their Cartesian form
         ``z``, ``R`` (:func:`measurements`, computed here when not given).
 
-        Per tracker, the sensors' reports are merged per object (:func:`merge_reports`) and go
-        in as one batch; a track's detection probability is that of being seen by at least one of
-        the sensors (:class:`inkless.sensing.ExpectedPd` at its predicted position), the false
-        alarm densities add. A time without reports that no track expects to be seen at changes
+        Per tracker, the sensors' reports are merged per object
+        (:func:`inkless.tracking.merging.merge_reports`; the trackers' distinct sets of reports
+        in one pass, :func:`inkless.tracking.merging.merge_sets`) and go in as one batch; a
+        track's detection probability is that of being seen by at least one of the sensors
+        (:class:`inkless.sensing.ExpectedPd` at its predicted position), the false alarm
+        densities add. A time without reports that no track expects to be seen at changes
         nothing but the time of the table, so it is skipped (exact: the track score's decay
-        composes, :func:`score_at`). Simulation labels: a merged report counts every report
-        merged into it by kind, carries their members' bits and its first report's object.
+        composes, :func:`inkless.tracking.picture.score_at`). Simulation labels: a merged
+        report counts every report merged into it by kind, carries their members' bits and its
+        first report's object.
         """
         if not sensors.size:
             return
         if z is None or R is None:
             z, R = measurements(det)
         known_ecef = self._sensor_ecef
-        if known_ecef is None or not np.array_equal(known_ecef[sensors], sensor_ecef):
+        if known_ecef is None or sensor_ecef.shape != (sensors.size, 3) or not (
+                known_ecef[sensors] == sensor_ecef).all():
             ecef = np.full((len(self.owner), 3), np.nan) if known_ecef is None else (
                 known_ecef.copy())
             ecef[sensors] = sensor_ecef
@@ -174,54 +178,60 @@ class CoalitionTracker:
         expect = self._expect
         assert expect is not None
         owners = self.owner[sensors]
-        # the merged batch of a set of reports (trackers fed the same reports share it: those
-        # fed by the same sensors, or by sensors that differ only by some that report nothing)
-        merged: dict[bytes, tuple[F64, F64, I64, I64, I64]] = {}
-        pairs: tuple[I64, I64] | None = None  # of all the reports, once needed
         batch = np.zeros(len(self.owner), bool)
-        work: list[tuple[int, Batch, tuple[I64, I64, I64]]] = []  # stepped together below
+        todo: list[tuple[int, I64, Tracks, F64, bytes]] = []
+        sets: dict[bytes, I64] = {}  # the distinct sets of reports of the trackers
         for k in range(len(self.feeds)):
             mine = sensors[self._fed[k, owners]]
             if not mine.size:
                 continue
-            held = self.tables[k]
-            start = held.tracks
+            start = self.tables[k].tracks
             dt = t - start.t
             shifted = with_gravity(start, dt, self.frame)
             p_each = expect(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:], mine)
             batch[:] = False
             batch[mine] = True
             rows = batch[det.sensor].nonzero()[0]
-            batch_of = merged.get(rows.tobytes())
-            if batch_of is None:
-                pairs = mutual_pairs(z, R, det.sensor) if pairs is None else pairs
-                batch_of = merged[rows.tobytes()] = self._merged(
-                    det, z, R, kind, rows, pairs_among(pairs, rows, len(det)))
-            zf, Rf, truth, kinds, bits = batch_of
+            key = rows.tobytes()
+            sets.setdefault(key, rows)
+            todo.append((k, mine, shifted, p_each, key))
+        if not todo:
+            return
+        # the merged batch of each set of reports (trackers fed the same reports share it: those
+        # fed by the same sensors, or by sensors that differ only by some that report nothing)
+        merged = dict(zip(sets, self._merged(det, z, R, kind, list(sets.values())),
+                          strict=True))
+        work: list[tuple[int, Batch, tuple[I64, I64, I64]]] = []  # stepped together below
+        for k, mine, shifted, p_each, key in todo:
+            zf, Rf, truth, kinds, bits = merged[key]
             if zf.shape[0] == 0 and not p_each.any():
                 continue
             # seen by at least one of the sensors; false alarms from any of them
-            p = 1.0 - np.prod(1.0 - p_each, axis=0)
+            p = 1.0 - np.multiply.reduce(1.0 - p_each, axis=0)  # np.prod, without its wrapper
             work.append((k, (shifted, zf, Rf, self._config(mine), p), (truth, kinds, bits)))
         if work:
             stepped = step_many([b for _, b, _ in work], t)
             for (k, _, labels), (after, det_of) in zip(work, stepped, strict=True):
                 self.tables[k] = labelled(self.tables[k], after, det_of, *labels)
 
-    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, rows: I64,
-                pairs: tuple[I64, I64]) -> tuple[F64, F64, I64, I64, I64]:
-        """The reports ``rows`` merged per object (:func:`merge_reports`, their ``pairs``) with
+    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sets: list[I64]
+                ) -> list[tuple[F64, F64, I64, I64, I64]]:
+        """The reports ``rows`` of each of ``sets`` merged per object (:func:`merge_sets`) with
         their simulation labels: ``z``, ``R``, the object of each merged report's first report,
         its reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
-        zf, Rf, into = merge_reports(z[rows], R[rows], det.sensor[rows], pairs=pairs)
-        m = zf.shape[0]
-        first = np.full(m, rows.size, np.int64)
-        np.minimum.at(first, into, np.arange(rows.size))
-        kinds = np.zeros((m, N_KINDS), np.int64)
-        np.add.at(kinds, (into, kind[rows]), 1)
-        bits = np.zeros(m, np.int64)
-        np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
-        return zf, Rf, det.truth[rows][first], kinds, bits
+        pairs = mutual_pairs(z, R, det.sensor)
+        out = []
+        for rows, (zf, Rf, into) in zip(sets, merge_sets(z, R, det.sensor, sets, pairs),
+                                        strict=True):
+            m = zf.shape[0]
+            first = np.full(m, rows.size, np.int64)
+            np.minimum.at(first, into, np.arange(rows.size))
+            kinds = np.zeros((m, N_KINDS), np.int64)
+            np.add.at(kinds, (into, kind[rows]), 1)
+            bits = np.zeros(m, np.int64)
+            np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
+            out.append((zf, Rf, det.truth[rows][first], kinds, bits))
+        return out
 
     def _config(self, sensors: I64) -> TrackerConfig:
         """Tracker parameters for a merged batch of ``sensors``: the false-alarm densities add."""
@@ -242,6 +252,9 @@ class CoalitionTracker:
     def _held(self, base: int, members: Sequence[int]) -> tuple[I64, F64]:
         """Every track of tracker ``base`` (-1: none) and of the own trackers of ``members``:
         its own number (:class:`TrackNumbers` key) and the time (s) of its last detection."""
+        if base >= 0 and not members:  # its ids are its own numbers
+            tracks = self.tables[base].tracks
+            return tracks.id, tracks.t_update
         tables = [(-1, self.tables[base].tracks)] if base >= 0 else []
         tables += [(m, self.own(m).tracks) for m in members]
         return (np.concatenate([np.zeros(0, np.int64)]
@@ -257,8 +270,9 @@ class CoalitionTracker:
         central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
         members = [*tracks, *([own] if own >= 0 else [])]
         shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
-        numbers, shown, ended = self._memory.get(
-            sources, (TrackNumbers.empty(), EndedTracks.empty(), EndedTracks.empty()))
+        memory = self._memory.get(sources)
+        numbers, shown, ended = memory if memory is not None else (
+            TrackNumbers.empty(), EndedTracks.empty(), EndedTracks.empty())
         pic, numbers = assemble(central, shared, self.allowed, numbers)
         numbers = numbers.keep(self._held(base, members)[0])
         pic, numbers, shown, ended = reacquire(pic, numbers, shown, ended, self.config.q,
@@ -295,11 +309,11 @@ class CoalitionTracker:
         base, tracks, own = sources = self._coalition if member is None else self._sees[member]
         nums = self._memory.get(sources, (TrackNumbers.empty(),))[0]
         key, t_update = self._held(base, [*tracks, *([own] if own >= 0 else [])])
-        order = np.argsort(key)
+        order = key.argsort()
         at, held = lookup(key[order], nums.key)
         if not held.any():
             return out
-        number, inverse = np.unique(nums.number[held], return_inverse=True)
+        number, inverse = unique_inverse(nums.number[held])
         latest = np.full(number.size, -np.inf)
         np.maximum.at(latest, inverse, t_update[order][at[held]])
         at, found = lookup(number, ids)

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from inkless.arrays import I64
 
-__all__ = ["isin_ids", "lookup"]
+__all__ = ["isin_ids", "lookup", "unique_inverse"]
 
 
 def lookup(keys: I64, q: I64) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
@@ -20,7 +20,7 @@ def lookup(keys: I64, q: I64) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     a valid index wherever ``found``, 0 elsewhere when ``keys`` is empty)."""
     if keys.size == 0:
         return np.zeros(q.shape, np.intp), np.zeros(q.shape, bool)
-    at = np.minimum(np.searchsorted(keys, q), keys.size - 1)
+    at = np.minimum(keys.searchsorted(q), keys.size - 1)
     return at, keys[at] == q
 
 
@@ -28,4 +28,20 @@ def isin_ids(a: I64, b: I64) -> NDArray[np.bool_]:
     """``np.isin(a, b)`` for integer arrays (track numbers), by binary search in ``b`` sorted
     (the same answer, without ``np.isin``'s fixed cost, which dominates on the few dozen tracks
     of a picture)."""
-    return lookup(np.sort(b), a)[1]
+    s = b.copy()
+    s.sort()  # (np.sort, without its wrapper)
+    return lookup(s, a)[1]
+
+
+def unique_inverse(a: I64) -> tuple[I64, NDArray[np.intp]]:
+    """``np.unique(a, return_inverse=True)`` for a 1-D integer array: the sorted distinct values
+    and, per entry, the index of its value among them (by one sort, without ``np.unique``'s
+    fixed cost)."""
+    order = a.argsort()
+    s = a[order]
+    new = np.empty(s.size, bool)
+    new[:1] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    inverse = np.empty(s.size, np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return s[new], inverse

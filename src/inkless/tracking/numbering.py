@@ -136,7 +136,7 @@ class TrackNumbers:
 
     def first_shown(self, number: I64) -> F64:
         """Birth time (s) of each of ``number`` (infinite for a number no entry holds)."""
-        order = np.argsort(self.number, kind="stable")
+        order = self.number.argsort(kind="stable")
         at, found = lookup(self.number[order], number)
         out = np.full(number.shape, np.inf)
         out[found] = self.born[order][at[found]]
@@ -186,7 +186,8 @@ def assemble(
     row_born = np.where(prior >= 0, born, t)
     pic = central.numbered(ids)
     losers, winners = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    row_keys: list[I64] = [np.arange(len(central))]  # picture row of each key in ``keys``
+    # picture row of each key in ``keys`` (none: the centralised tracker's alone, row by row)
+    row_keys: list[I64] = [np.arange(len(central))] if shared_tracks else []
     for member, b in shared_tracks:
         own = own_numbers(member, b.id)
         prior, pborn = numbers.of(own)
@@ -215,16 +216,20 @@ def assemble(
         at[ib], at[rest] = ia, n_before + np.arange(rest.size)
         keys.append(own)
         row_keys.append(at)
-    key, at = np.concatenate(keys), np.concatenate(row_keys)
-    ids, fresh = _distinct(pic.id, key, at, fresh)
-    row_born = np.where(ids == pic.id, row_born, t)
+    key, row_of = keys[0], None
+    if row_keys:
+        key, row_of = np.concatenate(keys), np.concatenate(row_keys)
+    ids, fresh = _distinct(pic.id, key, row_of, fresh)
+    if ids is not pic.id:
+        row_born = np.where(ids == pic.id, row_born, t)
     pic = pic.numbered(ids, release_bits(pic.members, allowed))
     # the new entries: every source track shown now; the others keep theirs, merges applied
     old = ~isin_ids(numbers.key, key)
     key = np.concatenate([key, numbers.key[old]])
-    number = np.concatenate([ids[at], _follow(numbers.number[old], losers, winners)])
-    born = np.concatenate([row_born[at], numbers.born[old]])
-    order = np.argsort(key, kind="stable")
+    number = np.concatenate([ids if row_of is None else ids[row_of],
+                             _follow(numbers.number[old], losers, winners)])
+    born = np.concatenate([row_born if row_of is None else row_born[row_of], numbers.born[old]])
+    order = key.argsort(kind="stable")
     return pic, TrackNumbers(key[order], number[order], born[order], fresh)
 
 
@@ -246,17 +251,22 @@ def _first_of_each(values: I64) -> NDArray[np.bool_]:
     return out
 
 
-def _distinct(ids: I64, keys: I64, rows: I64, fresh: int) -> tuple[I64, int]:
+def _distinct(ids: I64, keys: I64, rows: I64 | None, fresh: int) -> tuple[I64, int]:
     """The picture's numbers made distinct: a row whose number an earlier row holds takes the
-    own number of its first source track (``keys``, on picture rows ``rows``), or a fresh
-    number if that is taken too. Returns the numbers and the fresh-number counter."""
-    s = np.sort(ids)
+    own number of its first source track (``keys``, on picture rows ``rows``; None: key ``i``
+    on row ``i``), or a fresh number if that is taken too. Returns the numbers (``ids``
+    itself when distinct already) and the fresh-number counter."""
+    s = ids.copy()
+    s.sort()
     if not (s[1:] == s[:-1]).any():  # distinct already (the usual case)
         return ids, fresh
     dup = ~_first_of_each(ids)
     out = ids.copy()
     first_key = np.full(ids.size, -1, np.int64)
-    first_key[rows[::-1]] = keys[::-1]
+    if rows is None:
+        first_key[:] = keys
+    else:
+        first_key[rows[::-1]] = keys[::-1]
     for r in np.flatnonzero(dup).tolist():
         want = int(first_key[r])
         if want < 0 or np.any(out == want):
@@ -333,7 +343,7 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 ids = pic.id.copy()
                 ids[rows] = back
                 # every source track shown under a reacquired row's number takes the old one
-                order = np.argsort(pic.id[rows])
+                order = pic.id[rows].argsort()
                 at, was = lookup(pic.id[rows][order], numbers.number)
                 num = np.where(was, back[order][at], numbers.number)
                 born = np.where(was, ended.born[j][order][at], numbers.born)

@@ -118,12 +118,12 @@ def labelled(held: LabelledTracks, after: Tracks, det_of: I64, truth: I64, kinds
     object merged in it, member ``bits``)."""
     before = held.tracks
     n = len(after)
-    kept = after.id < before.next_id
-    old = np.searchsorted(before.id, after.id[kept])
+    kept = int(after.id.searchsorted(before.next_id))  # old rows first, new ones after
+    old = before.id.searchsorted(after.id[:kept])
     if truth.shape[0] == 0:  # no report: tracks were only deleted
         return LabelledTracks(after, held.labels[old])
     labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
-    labels[kept] = held.labels[old]
+    labels[:kept] = held.labels[old]
     rows = (det_of >= 0).nonzero()[0]
     if rows.size:
         d = det_of[rows]

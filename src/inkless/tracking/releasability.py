@@ -33,11 +33,33 @@ def can_release(members: Sequence[Member]) -> NDArray[np.bool_]:
 
 def release_bits(provenance: U64, allowed: NDArray[np.bool_]) -> U64:
     """Releasability label of tracks with the given provenance bits: bit ``r`` set when every
-    contributor ``o`` may release tracks to ``r`` (``allowed (M, M)``, see :func:`can_release`)."""
+    contributor ``o`` may release tracks to ``r`` (``allowed (M, M)``, see :func:`can_release`).
+    Up to :data:`_TABLE_MEMBERS` members, one look-up in the table of every provenance."""
     ok_to = np.ascontiguousarray(allowed, dtype=bool)
-    weights, senders = _senders(ok_to.tobytes(), ok_to.shape[0])
+    M = ok_to.shape[0]
+    if M <= _TABLE_MEMBERS:
+        out: U64 = _table(ok_to.tobytes(), M)[provenance]
+        return out
+    return _labels(provenance, ok_to.tobytes(), M)
+
+
+_TABLE_MEMBERS = 12  # up to 4096 provenances, 32 kB
+
+
+def _labels(provenance: U64, allowed: bytes, M: int) -> U64:
+    """:func:`release_bits` computed per track."""
+    weights, senders = _senders(allowed, M)
     ok = (provenance[:, None] & ~senders[None, :]) == 0
-    return np.asarray((ok * weights[None, :]).sum(axis=1), dtype=np.uint64)
+    out: U64 = np.add.reduce(ok * weights[None, :], axis=1)  # (np.sum, without its wrapper)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _table(allowed: bytes, M: int) -> U64:
+    """The label of every provenance ``0 .. 2**M - 1`` (:func:`_labels`)."""
+    out = _labels(np.arange(1 << M, dtype=np.uint64), allowed, M)
+    out.setflags(write=False)
+    return out
 
 
 @lru_cache(maxsize=16)

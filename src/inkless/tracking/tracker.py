@@ -35,6 +35,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -188,9 +190,9 @@ def step_sources(
     if ta.size:  # update the assigned tracks (copies: the arrays are shared between tables)
         x = x.copy() if x is tracks.x else x
         P = P.copy() if P is tracks.P else P
-        x[ta], P[ta] = update(np.take(x, ta, axis=0), np.take(P, ta, axis=0),
-                              np.take(z, db, axis=0), np.take(R, db, axis=0),
-                              np.take(pairs.Sinv, sel, axis=0))
+        x[ta], P[ta] = update(x.take(ta, axis=0), P.take(ta, axis=0),
+                              z.take(db, axis=0), R.take(db, axis=0),
+                              pairs.Sinv.take(sel, axis=0))
     hit = np.zeros(n, bool)
     hit[ta] = True
     quality = _scores(tracks.quality, dt, hit, p, ta, pairs.cost[sel], cfg)
@@ -231,9 +233,9 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
     sel = gnn(pairs, int(n.sum()), int(m.sum()))
     ta, db = pairs.ti[sel], pairs.dj[sel]
     if ta.size:
-        x[ta], P[ta] = update(np.take(x, ta, axis=0), np.take(P, ta, axis=0),
-                              np.take(z, db, axis=0), np.take(R, db, axis=0),
-                              np.take(pairs.Sinv, sel, axis=0))
+        x[ta], P[ta] = update(x.take(ta, axis=0), P.take(ta, axis=0),
+                              z.take(db, axis=0), R.take(db, axis=0),
+                              pairs.Sinv.take(sel, axis=0))
     cost = pairs.cost[sel]
     out = []
     for k, (tracks, zk, Rk, cfg, p) in enumerate(batches):
@@ -289,32 +291,52 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, hit: NDArray[np.bool_],
     drop = np.where(tentative, (misses >= cfg.tentative_misses) | (looks >= cfg.confirm_n),
                     (misses >= cfg.delete_misses) | (quality < cfg.delete_score))
     keep = (~drop).nonzero()[0]
-    free = np.ones(m, bool)
-    free[db] = False
-    born = free.nonzero()[0]
-    k = born.size
-    source = np.full(n, -1, np.int64)
-    source[ta] = db
-    x0 = np.zeros((k, 6))
-    x0[:, :3] = z[born]
-    P0 = np.zeros((k, 6, 6))
-    P0[:, :3, :3] = R[born]
-    P0[:, 3, 3], P0[:, 4, 4], P0[:, 5, 5] = np.square(cfg.init_vel_std)
+    taken = np.zeros(m, bool)
+    taken[db] = True
+    born = (~taken).nonzero()[0]
+    k, n_kept = born.size, keep.size
+    source = np.empty(n_kept + k, np.int64)  # the row's detection: -1 none, its born one
+    whose = np.empty(n, np.int64)
+    whose.fill(-1)
+    whose[ta] = db
+    source[:n_kept] = whose[keep]
+    source[n_kept:] = born
+    x = _grown(x[keep], k)
+    x[n_kept:, :3] = z[born]
+    P = _grown(P[keep], k)
+    P[n_kept:, :3, :3] = R[born]
+    P[n_kept:, 3:, 3:] = _velocity_prior(tuple(cfg.init_vel_std))
     new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
-    cat = np.concatenate
     return Tracks(
-        id=cat([tracks.id[keep], tracks.next_id + np.arange(k, dtype=np.int64)]),
-        x=cat([x[keep], x0]),
-        P=cat([P[keep], P0]),
-        hits=cat([hits[keep], np.ones(k, np.int32)]).astype(np.int32),
-        misses=cat([misses[keep], np.zeros(k, np.int32)]),
-        looks=cat([looks[keep], np.ones(k, np.int32)]).astype(np.int32),
-        status=cat([status[keep], np.full(k, new_status, np.int8)]),
-        quality=cat([quality[keep], np.full(k, cfg.init_score)]),
-        t_update=cat([t_update[keep], np.full(k, float(t))]),
+        id=_grown(tracks.id[keep], k, tracks.next_id + np.arange(k, dtype=np.int64)),
+        x=x,
+        P=P,
+        hits=_grown(hits[keep].astype(np.int32, copy=False), k, 1),
+        misses=_grown(misses[keep], k, 0),
+        looks=_grown(looks[keep].astype(np.int32, copy=False), k, 1),
+        status=_grown(status[keep], k, new_status),
+        quality=_grown(quality[keep], k, cfg.init_score),
+        t_update=_grown(t_update[keep], k, float(t)),
         t=float(t),
         next_id=tracks.next_id + k,
-    ), cat([source[keep], born])
+    ), source
+
+
+def _grown(kept: NDArray[Any], k: int, value: Any = 0) -> NDArray[Any]:
+    """``kept`` followed by ``k`` rows of ``value`` (a new array: ``np.concatenate`` of the two,
+    at the cost of one ``empty``)."""
+    out = np.empty((kept.shape[0] + k, *kept.shape[1:]), kept.dtype)
+    out[:kept.shape[0]] = kept
+    out[kept.shape[0]:] = value
+    return out
+
+
+@lru_cache(maxsize=8)
+def _velocity_prior(std: tuple[float, float, float]) -> F64:
+    """The ``(3, 3)`` velocity covariance of a new track, m^2/s^2: ``diag(std^2)``."""
+    out = np.diag(np.square(std))
+    out.flags.writeable = False
+    return out
 
 
 def in_picture(tracks: Tracks, config: TrackerConfig | None = None) -> NDArray[np.bool_]:
