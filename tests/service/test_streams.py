@@ -52,8 +52,8 @@ def test_each_member_receives_what_it_may_see(plain: Plain, keys: Path) -> None:
 
 def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: Path,
                                                     tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1",
-                       scenario=cut(tmp_path, 160))  # 10 s: room for the restart
+    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "1",
+                       scenario=cut(tmp_path, 160))  # 40 s: room for a restart on a loaded machine
     dump = tmp_path / "anon.jsonl"
     assert "duration reached" in _finish(_node("ANON", keys, s.url, dump, "--duration", "3"))
     first = _numbers(read_dump(dump))[-1]
@@ -68,7 +68,7 @@ def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: P
 
 def test_a_node_restarted_beyond_the_window_gets_a_gap(server_factory: Any, keys: Path,
                                                       tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1", "--replay-window", "0",
+    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "1", "--replay-window", "0",
                        scenario=cut(tmp_path, 160))
     dump = tmp_path / "host.jsonl"
     _finish(_node("HOST", keys, s.url, dump, "--duration", "3"))
@@ -127,7 +127,7 @@ def test_a_node_killed_and_restarted_resumes(server_factory: Any, keys: Path,
                                              tmp_path: Path) -> None:
     """SIGKILL of a node (its dump may end in a cut line), then the same node again on the
     same dump: every message once, in order, none lost."""
-    s = server_factory("--simulate", "--speed", "16", "--wait-nodes", "1",
+    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "1",
                        scenario=cut(tmp_path, 160))
     dump = tmp_path / "host.jsonl"
     p = _node("HOST", keys, s.url, dump)
