@@ -13,14 +13,17 @@ from scipy import stats
 
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.scenario import load_scenario
+from inkless.scenario.model import Patrol
 from inkless.scenario.tables import compile_tables
 from inkless.simulation.adsb import (
+    CoalitionAircraft,
     _cross,
     coalition_aircraft,
     forged_reports,
     simulate_adsb,
     simulate_iff,
 )
+from inkless.simulation.patrol import Sorties
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -116,3 +119,47 @@ def test_local_cross_is_numpys_bit_for_bit(b: np.ndarray, a: np.ndarray) -> None
     np.testing.assert_array_equal(np.signbit(_cross(b, b[::-1])), np.signbit(np.cross(b, b[::-1])))
     np.testing.assert_array_equal(_cross(np.array([0.0, 0.0, 1.0]), b),
                                   np.cross(np.array([0.0, 0.0, 1.0]), b))
+
+
+def _patrol(name: str) -> Patrol:
+    """Three flights of two from (31 N, 35 E) to a 20 km orbit 1.8 degrees north at 8 km."""
+    return Patrol.model_validate({
+        "id": name, "owner": "A", "base": {"lat_deg": 31.0, "lon_deg": 35.0},
+        "station": {"centre": {"lat_deg": 32.8, "lon_deg": 35.0, "alt_m": 8000.0},
+                    "radius_km": 20.0},
+        "interceptor": "aam", "missiles_per_aircraft": 4, "cruise_speed_mps": 230.0,
+        "dash_speed_mps": 400.0, "endurance_s": 10800.0, "reserve_s": 1200.0, "flights": 3})
+
+
+def _patrol_aircraft(sorties: Sorties) -> CoalitionAircraft:
+    """Every aircraft of ``sorties`` as a coalition aircraft of its own (no radar, no unit)."""
+    n = len(sorties)
+    none = np.full(n, -1, np.int64)
+    return CoalitionAircraft(sorties.ids, np.zeros(n, np.int64), none, none,
+                             np.full((n, 3), np.nan), none, None, np.arange(n), sorties)
+
+
+def test_flying_rewrites_exactly_the_aircraft_whose_path_changed() -> None:
+    """Two patrols of three flights of two; both aircraft of the first patrol's first flight
+    fire their last missile 30 min after take-off and go home, so its next flights launch
+    early. Flying that from the shot's tick rewrites the columns of the first patrol's six
+    aircraft, bit for bit as a grid built from scratch with the sorties as flown (the
+    authority: :meth:`CoalitionAircraft.grid`), and leaves the second patrol's columns, whose
+    paths did not change, untouched (a sentinel there survives). Before: every patrol
+    aircraft's column was rewritten to the end of the run at every change of any sortie."""
+    planned = Sorties.plan([_patrol("cap1"), _patrol("cap2")])
+    dt, ticks, shot = 20.0, 1200, 90  # 6 h 40 min; the shot at 30 min
+    t = shot * dt
+    home = np.array([0, 1])
+    flown = planned.vector(home, t, np.zeros(2), planned.positions(t)[0][home],
+                           np.ones(2, bool))
+    pos, alt = _patrol_aircraft(planned).grid(dt, ticks)
+    want, want_alt = _patrol_aircraft(flown).grid(dt, ticks)
+    moved = ~np.all((pos == want) | (np.isnan(pos) & np.isnan(want)), axis=(0, 2))
+    assert moved.tolist() == [True] * 6 + [False] * 6
+    pos[:, ~moved], alt[:, ~moved] = -1.0, -1.0
+    cols = _patrol_aircraft(planned).fly(flown, dt, shot, pos, alt, before=planned)
+    assert cols.tolist() == list(range(6))
+    np.testing.assert_array_equal(pos[shot:, moved], want[shot:, moved])
+    np.testing.assert_array_equal(alt[shot:, moved], want_alt[shot:, moved])
+    assert (pos[:, ~moved] == -1.0).all() and (alt[:, ~moved] == -1.0).all()

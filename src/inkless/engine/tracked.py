@@ -172,20 +172,25 @@ class World:
             world.fly(air.sorties, dt, 0)
         return world
 
-    def fly(self, sorties: Sorties, dt: float, start: int) -> None:
+    def fly(self, sorties: Sorties, dt: float, start: int, before: Sorties | None = None
+            ) -> I64:
         """The patrol aircraft (and the radars they carry) where their ``sorties`` as flown
         have them from tick ``start`` on (ticks every ``dt`` s), airborne only: on the ground
-        an aircraft is no object of the world and its radar does not scan (:attr:`aloft`)."""
+        an aircraft is no object of the world and its radar does not scan (:attr:`aloft`).
+        Only the aircraft whose sortie differs from ``before`` (the sorties the world flies
+        until now; None: all) are flown again (:meth:`CoalitionAircraft.fly`); the rows of
+        the sensors they carry, whose :attr:`aloft` may have changed from ``start`` on."""
         pos = self.objects[:, self.aircraft]
         alt = self.objects_alt[:, self.aircraft]
-        self.air.fly(sorties, dt, start, pos, alt)  # views: written in place
-        carried = np.flatnonzero((self.air.sortie >= 0) & (self.air.sensor >= 0))
+        cols = self.air.fly(sorties, dt, start, pos, alt, before)  # views: written in place
+        carried = cols[self.air.sensor[cols] >= 0]
         s = self.air.sensor[carried]
         at = pos[start:, carried].astype(np.float64)
         lat, lon, height = geodetic_from_ecef(at)
         up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
         self.platform[0][start:, s], self.platform[1][start:, s] = at, up
         self.platform[2][start:, s] = height
+        return s
 
     @property
     def aloft(self) -> NDArray[np.bool_]:
@@ -275,20 +280,25 @@ class TrackedPicture:
         simulated is drawn again."""
         sensors, self._gates = self.tables.sensors, gates
         times = self.dt * np.arange(self._scan_due.shape[0])
-        self.acting = gates.acting_grid(times)[:, sensors.owner] & self.world.aloft
+        self._acts = gates.acting_grid(times)[:, sensors.owner]
+        self.acting = self._acts & self.world.aloft
         self.scans = self._scan_due & self.acting
         self._block: tuple[int, tuple[Detections, F64, F64, I64]] | None = None
 
     def fly(self, tick: int, patrols: Patrols) -> None:
         """The patrol aircraft where ``patrols`` has them at tick ``tick``: their unit rows
         for the screen; when a dash or the last missile changed the sorties as flown, the
-        aircraft and their radars fly them from now on (the world's truth, the scans; a block
-        of detections already simulated is drawn again)."""
+        aircraft whose sortie changed and their radars fly them from now on (the world's
+        truth, the scans of those radars as :meth:`regate` has them; a block of detections
+        already simulated is drawn again)."""
         self.screen.moved(patrols.rows)
         if (sorties := patrols.sorties) is not self._sorties:
+            s = self.world.fly(sorties, self.dt, tick, self._sorties)
             self._sorties = sorties
-            self.world.fly(sorties, self.dt, tick)
-            self.regate(self._gates)
+            aloft = np.isfinite(self.world.platform[2][tick:, s])
+            self.acting[tick:, s] = self._acts[tick:, s] & aloft
+            self.scans[tick:, s] = self._scan_due[tick:, s] & self.acting[tick:, s]
+            self._block = None
 
     # --- 4. sensing, tracking ---------------------------------------------------------------
     def _detections(self, tick: int) -> tuple[Detections, F64, F64, I64]:

@@ -40,7 +40,7 @@ from inkless.physics.geodesy import altitude
 from inkless.physics.route import RouteTable
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import FireUnitTable, SensorTable, Tables
-from inkless.simulation.patrol import Sorties
+from inkless.simulation.patrol import Dashes, Sorties
 
 __all__ = [
     "AdsbReports",
@@ -282,18 +282,59 @@ class CoalitionAircraft:
         return pos.astype(np.float32), altitude(pos).astype(np.float32)
 
     def fly(self, sorties: Sorties, dt: float, start: int, pos: NDArray[np.float32],
-            alt: NDArray[np.float32]) -> CoalitionAircraft:
-        """The aircraft with the patrols' ``sorties`` as flown from tick ``start`` on (a dash
-        moved bingo, or the last missile sent it home): the patrol aircraft's columns of
-        ``pos (ticks, a, 3)`` and ``alt (ticks, a)`` (ECEF m, m) rewritten in place from
-        ``start``; ticks every ``dt`` s."""
-        out = dataclasses.replace(self, sorties=sorties)
+            alt: NDArray[np.float32], before: Sorties | None = None) -> I64:
+        """Fly the patrols' ``sorties`` as flown from tick ``start`` on (a dash moved bingo,
+        or the last missile sent it home): the columns of ``pos (ticks, a, 3)`` and
+        ``alt (ticks, a)`` (ECEF m, m) of the patrol aircraft whose sortie differs from
+        ``before`` (the sorties these columns hold; None: every patrol aircraft) rewritten in
+        place from ``start``, ticks every ``dt`` s; the columns rewritten. Each aircraft's
+        path is its own sortie's (:meth:`Sorties.track` is column by column), so the others'
+        columns stay as they are."""
         cols = np.flatnonzero(self.sortie >= 0)
+        if before is not None:
+            cols = cols[_changed(before, sorties)[self.sortie[cols]]]
         if cols.size and start < len(pos):
-            at = out._sortie_grid(dt * np.arange(start, len(pos), dtype=np.float64))
+            at, up = _only(sorties, self.sortie[cols]).track(
+                dt * np.arange(start, len(pos), dtype=np.float64))
+            at = np.where(up[..., None], at, np.nan)
             pos[start:, cols] = at
             alt[start:, cols] = altitude(at)
-        return out
+        return cols
+
+
+def _changed(before: Sorties, after: Sorties) -> B:
+    """``(n,)``: the aircraft whose sortie ``after`` differs from ``before`` (a schedule
+    column, or a dash flown since); all when the aircraft or the dashes ``before`` differ."""
+    n = len(after)
+    if before.ids != after.ids:
+        return np.ones(n, bool)
+    out = np.zeros(n, bool)
+    for f in dataclasses.fields(Sorties):
+        a, b = getattr(after, f.name), getattr(before, f.name)
+        if isinstance(a, np.ndarray):
+            out |= (a != b).reshape(n, -1).any(axis=1)
+    old, new = before.dashes, after.dashes
+    k = len(old)
+    if len(new) < k or not all(np.array_equal(getattr(old, f.name), getattr(new, f.name)[:k])
+                               for f in dataclasses.fields(Dashes)):
+        return np.ones(n, bool)
+    out[new.row[k:]] = True
+    return out
+
+
+def _only(sorties: Sorties, rows: I64) -> Sorties:
+    """The sorties of aircraft ``rows`` alone, in that order, with their dashes (in the order
+    flown, renumbered)."""
+    at = np.full(len(sorties), -1, np.intp)
+    at[rows] = np.arange(len(rows))
+    d = sorties.dashes
+    keep = at[d.row] >= 0
+    dashes = Dashes(**{f.name: getattr(d, f.name)[keep] for f in dataclasses.fields(Dashes)})
+    return dataclasses.replace(
+        sorties, ids=tuple(sorties.ids[i] for i in rows.tolist()),
+        dashes=dataclasses.replace(dashes, row=at[dashes.row]),
+        **{f.name: getattr(sorties, f.name)[rows] for f in dataclasses.fields(Sorties)
+           if isinstance(getattr(sorties, f.name), np.ndarray)})
 
 
 @dataclass
