@@ -154,6 +154,33 @@ def test_expected_pd_agrees_with_the_coverage_geometry() -> None:
     assert set(np.unique(p)) <= {0.0, 0.9}
 
 
+def test_expected_pd_of_some_sensors_is_each_sensors_own() -> None:
+    """Asked for a subset of sensors in any order, each row is what that sensor alone gives
+    (its own range, elevation limits, horizon and pd), bit for bit."""
+    rng = np.random.default_rng(4)
+    frame = EnuFrame.at(32.0 * D, 35.0 * D)
+    s = ecef_from_geodetic(rng.uniform(31, 33, 4) * D, rng.uniform(34, 36, 4) * D,
+                           np.array([100.0, 3000.0, 20.0, 800.0]))
+    ranges = np.array([[900e3, 200e3, 150e3, 400e3], [300e3, 250e3, 100e3, 300e3],
+                       [600e3, 80e3, 90e3, 200e3], [500e3, 400e3, 300e3, 400e3]])
+    lo, hi = np.array([0.0, 0.05, -0.02, 0.1]), np.array([1.5, 0.6, 1.2, 0.9])
+    pd = np.array([0.9, 0.7, 0.8, 0.6])
+    f = ExpectedPd(frame, s, ranges, lo, hi, pd)
+    n = 3000
+    ecef = ecef_from_geodetic(rng.uniform(29, 35, n) * D, rng.uniform(32, 38, n) * D,
+                              rng.choice([50.0, 1500.0, 10000.0, 100e3], n))
+    vel = np.where((rng.random(n) < 0.5)[:, None], [[2000.0, 0.0, 0.0]], [[100.0, 0.0, 0.0]])
+    pos = frame.from_ecef(ecef)
+    rows = np.array([3, 0, 2])
+    got = f(pos, vel, rows)
+    for i, k in enumerate(rows):
+        one = ExpectedPd(frame, s[k:k + 1], ranges[k:k + 1], lo[k:k + 1], hi[k:k + 1], pd[k:k + 1])
+        want = one(pos, vel)[0]
+        assert 100 < np.count_nonzero(want) < n - 100, k
+        assert got[i].tobytes() == want.tobytes(), k
+    assert f(pos[:0], vel[:0], rows).shape == (3, 0)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_same_generator_same_reports(seed: int) -> None:
     a, _, _ = run_detect(table(pd=np.array([0.8]), false_alarms=np.array([1.0])), 50, seed)

@@ -33,7 +33,7 @@ from inkless.arrays import F64, I64
 from inkless.coalition import Gates
 from inkless.identification import Identities, IdentityLog, identify
 from inkless.tracking.picture import CoalitionPicture
-from inkless.tracking.quality import PictureLog, Scored
+from inkless.tracking.quality import PictureLog
 
 from .record import (
     BLOCKED_ASSESSED_KILLED,
@@ -72,7 +72,11 @@ class Recorder:
         n_obj = self.world.objects.shape[1]
         members = picture.scenario.members
         self.log = PictureLog(n_obj, GOSPA_C_M, GOSPA_P)
-        self.member_logs = {m.id: PictureLog(n_obj, GOSPA_C_M, GOSPA_P) for m in members}
+        # members who hold the same picture at every time share its log (scored once a cycle)
+        logs: dict[object, PictureLog] = {None: self.log}
+        self.member_logs = {m.id: logs.setdefault(picture.tracker.sees(k),
+                                                  PictureLog(n_obj, GOSPA_C_M, GOSPA_P))
+                            for k, m in enumerate(members)}
         self.first_held = np.full(picture.n, np.nan)
         self.id_log, self.member_id_log = IdentityLog(), IdentityLog()
         self._member_ids: dict[int, Identities | None] = {}
@@ -123,29 +127,27 @@ class Recorder:
         """GOSPA of the coalition picture and of what each member holds (its view: the tracks
         built from what it may see, returned), against the objects in flight (threats alive,
         civil aircraft) that the sensors feeding each picture cover. Members that hold the same
-        tracks against the same objects share one computation."""
+        picture share its log (:meth:`__init__`), scored once."""
         w = self.world
         obj_ok = np.isfinite(w.objects_alt[tick])
         obj_ok[: w.n] &= alive
         truth_rows = np.flatnonzero(obj_ok & self.coalition_cover[tick])
         truth_pos = self.frame.from_ecef(w.objects[tick, truth_rows].astype(np.float64))
-        scored = self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
-        done: dict[int, Scored | None] = {}
+        self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
+        done = {id(self.log)}
         views = {}
         for m, mid in enumerate(self.member_logs):
             view = views[m] = self.picture.tracker.view(pic, m)
+            log = self.member_logs[mid]
+            if id(log) in done:
+                continue
+            done.add(id(log))
             if self.shares[m] != "none":
-                if view is pic:
-                    self.member_logs[mid].add_scored(t, scored)  # the coalition picture
-                elif id(view) in done:
-                    self.member_logs[mid].add_scored(t, done[id(view)])
-                else:
-                    done[id(view)] = self.member_logs[mid].add(t, view.id, view.x[:, :3],
-                                                               truth_rows, truth_pos)
+                log.add(t, view.id, view.x[:, :3], truth_rows, truth_pos)
                 continue
             rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
             pos = self.frame.from_ecef(w.objects[tick, rows].astype(np.float64))
-            self.member_logs[mid].add(t, view.id, view.x[:, :3], rows, pos)
+            log.add(t, view.id, view.x[:, :3], rows, pos)
         return views
 
     def _identities(self, seen: Seen, views: dict[int, CoalitionPicture]) -> None:

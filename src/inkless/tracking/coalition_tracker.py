@@ -285,6 +285,12 @@ class CoalitionTracker:
         its track numbers follow from the last call)."""
         return self._assemble(self._coalition, t)
 
+    def sees(self, member: int) -> _Sources | None:
+        """The sources of member row ``member``'s view (:meth:`view`), None when it is the
+        coalition picture: members with the same sources hold the same view at every time."""
+        sources = self._sees[member]
+        return None if sources == self._coalition else sources
+
     def view(self, picture: CoalitionPicture, member: int) -> CoalitionPicture:
         """What member row ``member`` holds at the picture's time: the track built from what
         it may see. That is the coalition ``picture`` itself when every contributor releases to
@@ -292,8 +298,8 @@ class CoalitionTracker:
         it, the pictures of the track-sharing members that do fused in and, for a member that
         shares nothing, its own tracks too (track numbers kept per such picture; the view of
         members who may see the same sources is computed once per time)."""
-        sources = self._sees[member]
-        if sources == self._coalition:
+        sources = self.sees(member)
+        if sources is None:
             return picture
         view = self._views.get(sources)
         if view is None or view.t != picture.t:
