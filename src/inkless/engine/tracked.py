@@ -168,8 +168,8 @@ class World:
             np.r_[np.full(n, TRUTH_THREAT), np.full(len(traffic), TRUTH_CIVIL),
                   np.full(len(air), TRUTH_COALITION)].astype(np.int8),
             (*raid.id, *traffic.callsign, *air.id), own_object, platform)
-        if air.sorties is not None:
-            world.fly(air.sorties, dt, 0)
+        if air.sorties is not None:  # the aircraft fly their plan (air.grid): their radars
+            world.carry(np.flatnonzero(air.sortie >= 0), 0)
         return world
 
     def fly(self, sorties: Sorties, dt: float, start: int, before: Sorties | None = None
@@ -183,9 +183,14 @@ class World:
         pos = self.objects[:, self.aircraft]
         alt = self.objects_alt[:, self.aircraft]
         cols = self.air.fly(sorties, dt, start, pos, alt, before)  # views: written in place
+        return self.carry(cols, start)
+
+    def carry(self, cols: I64, start: int) -> I64:
+        """The radars that the coalition aircraft ``cols`` carry where those aircraft are from
+        tick ``start`` on (NaN on the ground); their sensor rows."""
         carried = cols[self.air.sensor[cols] >= 0]
         s = self.air.sensor[carried]
-        at = pos[start:, carried].astype(np.float64)
+        at = self.objects[start:, self.aircraft][:, carried].astype(np.float64)
         lat, lon, height = geodetic_from_ecef(at)
         up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
         self.platform[0][start:, s], self.platform[1][start:, s] = at, up
