@@ -346,48 +346,36 @@ class ExpectedPd:
                                  * np.maximum(_height(s_ecef), 0.0)) if len(s_ecef) else (
             np.zeros(0))
         self.pd = np.asarray(pd, dtype=float)
-        self.r2_fast, self.r2_slow = self.r_fast * self.r_fast, self.r_slow * self.r_slow
-        # per sensor, one row: up (3), sin_lo, sin_hi, horizon_s, norm, pd (one gather a call)
-        n_s = len(s_ecef)
-        self.table = np.column_stack([self.up, *(np.broadcast_to(np.asarray(a, dtype=float), n_s)
-                                                 for a in (self.sin_lo, self.sin_hi,
-                                                           self.horizon_s, self.norm, self.pd))])
 
     def __call__(self, pos: F64, vel: F64, rows: I64 | None = None) -> F64:
         """``(len(rows), n)`` expected detection probabilities (all sensors if ``rows`` is
         None). The range test runs on every (sensor, track) pair, elevation and horizon only on
-        the pairs in range; each row is what its sensor alone gives, bit for bit."""
+        the pairs in range."""
         rows = np.arange(self.ecef.shape[0]) if rows is None else rows
-        n = pos.shape[0]
-        out = np.zeros((rows.size, n))
-        if n == 0:
+        out = np.zeros((rows.size, pos.shape[0]))
+        if pos.shape[0] == 0:
             return out
         e = self.enu[rows]
         d = [pos[:, k] - e[:, k, None] for k in range(3)]  # (s, n) each: east, north, up
-        r2 = d[0] * d[0]
-        sq = d[1] * d[1]
-        r2 += sq
-        np.multiply(d[2], d[2], out=sq)
-        r2 += sq
+        r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
         fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2
-        lim2 = np.where(fast[None, :], self.r2_fast[rows, None], self.r2_slow[rows, None])
-        pair = np.flatnonzero(r2 <= lim2)  # the pairs in range, flat (sensor row, track)
-        if not pair.size:
+        lim = np.where(fast[None, :], self.r_fast[rows, None], self.r_slow[rows, None])
+        si, ti = (r2 <= lim * lim).nonzero()
+        if not si.size:
             return out
-        si, ti = np.divmod(pair, n)
         s = rows[si]
         ecef = self.frame.to_ecef(pos)
         rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
-        up_e, up_n, up_u, sin_lo, sin_hi, horizon_s, norm, pd = self.table[s].T
+        up, dk = self.up[s], [a[si, ti] for a in d]
         with np.errstate(invalid="ignore", divide="ignore"):
-            sin_el = ((d[0].ravel()[pair] * up_e + d[1].ravel()[pair] * up_n
-                       + d[2].ravel()[pair] * up_u) / np.sqrt(r2.ravel()[pair]))
-            cos_angle = np.einsum("ki,ki->k", self.ecef[s], ecef[ti]) / (norm * rn[ti])
+            sin_el = (dk[0] * up[:, 0] + dk[1] * up[:, 1] + dk[2] * up[:, 2]) / np.sqrt(r2[si, ti])
+            cos_angle = (np.einsum("ki,ki->k", self.ecef[s], ecef[ti])
+                         / (self.norm[s] * rn[ti]))
         h_t = np.maximum(_height(ecef, rn), 0.0)
-        horizon = horizon_s + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[ti]
-        seen = ((sin_el >= sin_lo) & (sin_el <= sin_hi)
+        horizon = self.horizon_s[s] + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[ti]
+        seen = ((sin_el >= self.sin_lo[s]) & (sin_el <= self.sin_hi[s])
                 & (cos_angle >= np.cos(np.minimum(horizon / EARTH_MEAN_RADIUS, np.pi))))
-        out.ravel()[pair[seen]] = pd[seen]
+        out[si[seen], ti[seen]] = self.pd[s[seen]]
         return out
 
 
