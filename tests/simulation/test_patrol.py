@@ -398,3 +398,28 @@ def test_an_aircraft_away_on_a_vector_does_not_hold_its_station(per_flight: int)
         assert cov.gaps.tolist() == [pytest.approx([t, t + T + back])]
     else:
         assert cov.gaps.tolist() == []
+
+
+def test_positions_are_read_only_and_fresh_after_each_vector() -> None:
+    """:meth:`Sorties.positions` keeps its last answer (the engine asks it several times a
+    decision): the arrays it returns cannot be written (a caller would corrupt the next
+    answer), they are :meth:`Sorties.track` at that time to the bit, and a vector's new
+    sorties answer for themselves, not with the old sorties' kept positions."""
+    s = Sorties.plan([patrol(flights=2)])
+    t = float(s.on_station[0]) + 1000.0
+    pos, up = s.positions(t)
+    with pytest.raises(ValueError):
+        pos[0, 0] = 0.0
+    with pytest.raises(ValueError):
+        up[0] = False
+    at, aloft = s.track(np.array([t]))
+    assert (pos == at[0]).all() and (up == aloft[0]).all()
+    _, q, v = _crossing(s, t)
+    vec = vectors(s, t, q[None], v[None], np.zeros(len(s)))
+    flown = s.vector(np.array([0]), t, vec.t_s[0], vec.point[0], np.array([False]))
+    later = t + vec.t_s[0, 0] / 2
+    before = s.positions(later)[0]
+    after = flown.positions(later)[0]
+    assert (after == flown.track(np.array([later]))[0][0]).all()
+    assert np.linalg.norm(after[0] - before[0]) > 100.0  # aircraft 0 is on its dash
+    assert (s.positions(later)[0] == before).all()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -177,6 +178,8 @@ class Sorties:
     dash_burn: F64
     reserve: F64
     dashes: Dashes = dataclasses.field(default_factory=Dashes.none)
+    _last: dict[float, tuple[F64, B]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def plan(cls, patrols: Sequence[Patrol]) -> Sorties:
@@ -254,18 +257,34 @@ class Sorties:
         out: F64 = np.where(inside[..., None], at, pos)
         return out
 
+    @cached_property
+    def _entry(self) -> tuple[F64, F64]:
+        """Latitude and longitude (rad) where each aircraft joins its pattern."""
+        return self._pattern(self.on_station)
+
+    @cached_property
+    def _exit(self) -> tuple[F64, F64, F64]:
+        """Latitude, longitude (rad) and height (m) where each aircraft is at ``bingo``."""
+        x_lat, x_lon, x_alt = geodetic_from_ecef(self._station(self.bingo[None])[0])
+        return x_lat, x_lon, x_alt
+
     def _landing(self) -> Sorties:
         """These sorties with ``landed`` from where each aircraft is at ``bingo``: the way
         home to its base at cruise (great circle)."""
-        x_lat, x_lon, _ = geodetic_from_ecef(self._station(self.bingo[None])[0])
+        x_lat, x_lon, _ = self._exit
         home = surface_distance(x_lat, x_lon, self.base[:, 0], self.base[:, 1])
         return dataclasses.replace(self, landed=self.bingo + home / self.cruise)
 
     def positions(self, t: float) -> tuple[F64, B]:
         """ECEF positions ``(n, 3)`` (m) of every aircraft at time ``t`` (s), and whether it is
-        airborne (``launch <= t < landed``; on the ground it is at its base)."""
-        pos, airborne = self.track(np.array([float(t)]))
-        return pos[0], airborne[0]
+        airborne (``launch <= t < landed``; on the ground it is at its base). Read-only: the
+        last answer is kept, as the engine asks several times at a decision's time."""
+        if float(t) not in self._last:
+            pos, airborne = (a[0] for a in self.track(np.array([float(t)])))
+            pos.flags.writeable = airborne.flags.writeable = False
+            self._last.clear()
+            self._last[float(t)] = pos, airborne
+        return self._last[float(t)]
 
     def track(self, times: F64) -> tuple[F64, B]:
         """:meth:`positions` at every time of ``times (k,)`` (s) at once: ``(k, n, 3)`` and
@@ -273,12 +292,12 @@ class Sorties:
         tt = np.asarray(times, dtype=np.float64)[:, None] + np.zeros(len(self))
         base, centre = self.base, self.centre
         # out: from base to the entry point, by fraction of the leg flown
-        e_lat, e_lon = self._pattern(self.on_station)
+        e_lat, e_lon = self._entry
         f_out = np.clip((tt - self.launch) / (self.on_station - self.launch), 0.0, 1.0)
         o_lat, o_lon = _along(base[:, 0], base[:, 1], e_lat, e_lon, f_out)
         out = ecef_from_geodetic(o_lat, o_lon, base[:, 2] + f_out * (centre[:, 2] - base[:, 2]))
         # home: from where it is at bingo (on the pattern or a dash) to the base
-        x_lat, x_lon, x_alt = geodetic_from_ecef(self._station(self.bingo[None])[0])
+        x_lat, x_lon, x_alt = self._exit
         f_home = np.clip((tt - self.bingo) / (self.landed - self.bingo), 0.0, 1.0)
         h_lat, h_lon = _along(x_lat, x_lon, base[:, 0], base[:, 1], f_home)
         home = ecef_from_geodetic(h_lat, h_lon, x_alt + f_home * (base[:, 2] - x_alt))
