@@ -13,17 +13,19 @@ the look-ahead ``min(longest flyout, 900 s)`` plus two scans
 (:func:`inkless.threat.predicted_path`), pairs whose path never comes within a unit's maximum
 range are left out by a bounding-sphere test, and the cycle is::
 
-    predicted_path(...) -> pairs (reach bound) -> feasibility(...) -> WTAProblem.make(...)
+    predicted_path(...) -> pairs (reach bound; the paths no unit reaches dropped)
+        -> path_altitude(...) -> feasibility(..., detail=False) -> WTAProblem.make(...)
         -> solve(problem, "fast")
 
-timed end to end (the explanation of the assignment, :func:`inkless.assignment.explain`, is
-timed apart). Rounds this cycle follow the pipeline (a unit with a reload time fires one round
-per decision); a "salvo" variant gives every unit all its free channels (five times the rounds)
-as a stress case. Prints the median and 90th percentile over ``--repeat`` re-plans (wall
-clock; the goal's measure is the CPU time of the process, which sharing the machine disturbs
-less) and the machine's load, and, as reference in the same run: the fast objective against greedy's
-on the full situation, and against the exact solver's certified optimum on a reduced situation
-(60 threats x 20 units).
+timed end to end, as the engine's screen does it (engine/screen.py); the explanation of the
+assignment (:func:`inkless.assignment.explain`) and the fired pairs' detail (latest launch,
+shots: what the engine records with its shots) are timed apart. Rounds this cycle follow the
+pipeline (a unit with a reload time fires one round per decision); a "salvo" variant gives every
+unit all its free channels (five times the rounds) as a stress case. Prints the median and 90th
+percentile over ``--repeat`` re-plans (wall clock; the goal's measure is the CPU time of the
+process, which sharing the machine disturbs less) and the machine's load, and, as reference in
+the same run: the fast objective against greedy's on the full situation, and against the exact
+solver's certified optimum on a reduced situation (60 threats x 20 units).
 
     python benchmarks/bench_replan.py [--repeat 30] [--seed 1]
 """
@@ -44,7 +46,7 @@ from inkless.assignment.feasibility import Feasibility, feasibility
 from inkless.physics.ballistic import arc_for_apogee, propagate
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.scenario.tables import FireUnitTable
-from inkless.threat import predicted_path
+from inkless.threat import path_altitude, predicted_path
 
 GOAL_MS = {False: 25.0, True: 50.0}  # whole cycle: pipeline rounds, salvo
 DT = 5.0  # scan period, s
@@ -176,27 +178,34 @@ def replan(s: Situation, salvo: bool = False, solver: str = "fast") -> Replan:
     u = s.units
     c0 = time.process_time()
     te = time.perf_counter()
-    ecef, alt = predicted_path(0.0, s.times, s.pos, s.vel, s.ballistic, s.t_end)
+    ecef = predicted_path(0.0, s.times, s.pos, s.vel, s.ballistic, s.t_end)
     t0 = time.perf_counter()
     us = np.arange(len(u.id))
     pairs = (u.pk[:, s.cls] > 0) & within_reach(u, ecef)
+    idx = np.flatnonzero(pairs.any(axis=0))  # as the engine's screen: the paths some unit reaches
+    ecef, pairs = ecef[:, idx], pairs[:, idx]
     t1 = time.perf_counter()
-    fz = feasibility(u, us, np.arange(len(s.cls)), s.cls, pairs, 0.0, s.times, ecef, alt)
+    alt = path_altitude(ecef)  # their heights (evaluation)
+    t1a = time.perf_counter()
+    cand = np.arange(idx.size)
+    fz = feasibility(u, us, cand, s.cls[idx], pairs, 0.0, s.times, ecef, alt, detail=False)
     t2 = time.perf_counter()
     ok = fz.feasible
     free = np.minimum(u.rounds, u.channels)
     counts = free if salvo else np.where(u.reload > 0, np.minimum(free, 1), free)
-    problem = WTAProblem.make(values=s.value, p=np.where(ok, fz.pk, 0.0), counts=counts,
+    problem = WTAProblem.make(values=s.value[idx], p=np.where(ok, fz.pk, 0.0), counts=counts,
                               eligible=ok, cost=u.cost, exchange_rate=1.0,
-                              max_per_target=s.room)
+                              max_per_target=s.room[idx])
     t3 = time.perf_counter()
     sol = solve(problem, solver)
     t4 = time.perf_counter()
     c4 = time.process_time()
-    explain(problem, sol.x)
+    explain(problem, sol.x)  # and, as the engine records its shots, the fired pairs' detail
+    feasibility(u, us, cand, s.cls[idx], sol.x > 0, 0.0, s.times, ecef, alt)
     t5 = time.perf_counter()
-    ms = {"evaluation": t0 - te, "reach": t1 - t0, "feasibility": t2 - t1, "problem": t3 - t2,
-          "solve": t4 - t3, "total": t4 - te, "total, CPU": c4 - c0, "explain": t5 - t4}
+    ms = {"evaluation": t0 - te + t1a - t1, "reach": t1 - t0, "feasibility": t2 - t1a,
+          "problem": t3 - t2, "solve": t4 - t3, "total": t4 - te, "total, CPU": c4 - c0,
+          "explain": t5 - t4}
     return Replan(fz, problem, sol, {k: v * 1000 for k, v in ms.items()})
 
 
@@ -206,7 +215,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     s = make_situation(300, 60, args.seed)
-    ecef, _ = predicted_path(0.0, s.times, s.pos, s.vel, s.ballistic, s.t_end)
+    ecef = predicted_path(0.0, s.times, s.pos, s.vel, s.ballistic, s.t_end)
     small = make_situation(60, 20, args.seed)
     replan(s)  # warm-up: lazy imports, first allocations
     within = int(((s.units.pk[:, s.cls] > 0) & within_reach(s.units, ecef)).sum())
