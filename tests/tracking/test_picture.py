@@ -24,7 +24,7 @@ from inkless.tracking.coalition_tracker import PICTURE_CONFIG, CoalitionTracker
 from inkless.tracking.gravity import predict_to, with_gravity
 from inkless.tracking.ids import isin_ids
 from inkless.tracking.measurement import measurements
-from inkless.tracking.merging import _sum_by, merge_reports, mutual_pairs, pairs_among
+from inkless.tracking.merging import _sum_by, merge_reports
 from inkless.tracking.numbering import EndedTracks, TrackNumbers, assemble, reacquire
 from inkless.tracking.picture import KIND_CIVIL, CoalitionPicture, LabelledTracks, labelled
 from inkless.tracking.releasability import can_release, release_bits
@@ -207,33 +207,6 @@ def test_merged_reports_update_as_the_reports_in_turn() -> None:
     assert np.allclose(xm, x, rtol=1e-9, atol=1e-6)
     assert np.allclose(Pm, P, rtol=1e-7, atol=1e-6)
 
-
-@pytest.mark.parametrize("seed", range(6))
-def test_reports_merged_without_some_sensors_use_the_pairs_among_all(seed: int) -> None:
-    """A tracker fed by some of the sensors merges their reports with the pairs found once
-    among every report (CoalitionTracker.scan): bit for bit what merging its reports alone
-    gives, for every set of the four sensors. Objects come in close pairs, so that some groups
-    are ambiguous (a sensor twice)."""
-    rng = np.random.default_rng(seed)
-    centre = rng.uniform(-100e3, 100e3, (10, 3))
-    objects = np.concatenate([centre, centre + rng.normal(0.0, 400.0, (10, 3))])
-    z, R, group = [], [], []
-    for g, scale in enumerate([300.0, 800.0, 150.0, 500.0]):
-        seen = np.flatnonzero(rng.random(20) < 0.8)
-        cov = spd(rng, seen.size, scale)
-        z.append(objects[seen] + np.einsum("kij,kj->ki", np.linalg.cholesky(cov),
-                                           rng.normal(size=(seen.size, 3))))
-        R.append(cov)
-        group.append(np.full(seen.size, g))
-    zz, RR, gg = (np.concatenate(a) for a in (z, R, group))
-    every = mutual_pairs(zz, RR, gg)
-    for k in range(1, 16):
-        rows = np.flatnonzero(np.isin(gg, [g for g in range(4) if k >> g & 1]))
-        want = merge_reports(zz[rows], RR[rows], gg[rows])
-        got = merge_reports(zz[rows], RR[rows], gg[rows],
-                            pairs=pairs_among(every, rows, gg.size))
-        for a, b in zip(got, want, strict=True):
-            np.testing.assert_array_equal(a, b)
 
 
 def picture(x: np.ndarray, members: int, sd: float = 100.0) -> CoalitionPicture:
