@@ -101,14 +101,15 @@ def predicted_path(
     n, k = pos.shape[0], times.shape[0]
     out = np.empty((k, n, 3))
     ahead = times[None, :] - t  # (1, k)
+    done = times[:, None] >= np.where(np.isnan(t_end), np.inf, t_end)[None, :]
     b = np.flatnonzero(ballistic)
-    if b.size:
-        r, _ = propagate(pos[b], vel[b], np.broadcast_to(ahead, (b.size, k)))
-        out[:, b] = np.swapaxes(r, 0, 1)
+    if b.size:  # Kepler only where the missile still flies (each element is solved alone)
+        ti, bi = np.nonzero(~done[:, b])
+        r, _ = propagate(pos[b[bi]], vel[b[bi]], ahead[0, ti])
+        out[ti, b[bi]] = r
     c = np.flatnonzero(~ballistic)
     if c.size:
         out[:, c] = pos[None, c] + vel[None, c] * ahead.T[:, :, None]
-    done = times[:, None] >= np.where(np.isnan(t_end), np.inf, t_end)[None, :]
     out[done] = np.nan
     return out
 
