@@ -18,7 +18,7 @@ from inkless.engine import Engine, Inputs
 from inkless.identification import FRIEND, UNKNOWN, Evidence, compile_rules, identify
 from inkless.identification.categories import CATEGORY_NAMES
 from inkless.interop.cot import CotEvent, frame, friendly_replies, parse_event
-from inkless.interop.cotin import run_with_cot
+from inkless.interop.cotin import run_with_cot, self_reports
 from inkless.interop.picture import picture_table, read_tracks_csv
 from inkless.physics.geodesy import ecef_from_geodetic, enu_from_ecef
 from inkless.scenario import parse_scenario
@@ -174,8 +174,7 @@ def _aew_track_identity(sc_path: Path, fed: list[float]) -> set[int]:
         t = tick * eng.dt
         report = CotEvent("AEW-1", "a-f-A-M-F-Q", EPOCH + timedelta(seconds=t),
                           EPOCH + timedelta(seconds=t + 60), 32.2, 34.6, 9000.0, 20.0, 30.0)
-        iff = friendly_replies([report], EPOCH + timedelta(seconds=t))
-        ev = Evidence(Evidence.none(t).adsb, iff, np.empty((0, 3)), np.empty((0, 3)))
+        ev = self_reports([report], [report.time], report.time, t)
         eng.step(tick, Inputs(evidence=ev) if t in fed else None)
         got = eng.picture.seen
         assert got is not None
