@@ -19,7 +19,7 @@ from scipy.integrate import solve_ivp
 from inkless.coalition import Caveats, Member, MemberRules, ReleaseRule, releasable
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
-from inkless.tracking import TrackerConfig, Tracks, update
+from inkless.tracking import TrackerConfig, Tracks
 from inkless.tracking.coalition_tracker import PICTURE_CONFIG, CoalitionTracker
 from inkless.tracking.gravity import predict_to, with_gravity
 from inkless.tracking.ids import isin_ids
@@ -170,43 +170,6 @@ def test_a_track_that_moves_to_another_object_is_labelled_with_it() -> None:
                           PICTURE_CONFIG, 0.9)
         assert held.obj.tolist() == ([8] if k < 43 else [6])
     assert held.votes.tolist() == [[0, 0, 11, 39, 0]]  # the kinds: every detection counted
-
-
-def spd(rng: np.random.Generator, k: int, scale: float) -> np.ndarray:
-    A = rng.normal(size=(k, 3, 3)) * scale
-    return A @ A.transpose(0, 2, 1) + scale**2 * np.eye(3)
-
-
-def test_merged_reports_update_as_the_reports_in_turn() -> None:
-    """Reports of 12 objects by 3 sensors (a few missed): one merged report per object, and a
-    Kalman update with it equals the three updates in turn (independent errors)."""
-    rng = np.random.default_rng(4)
-    objects = rng.uniform(-300e3, 300e3, (12, 3))
-    z, R, group, obj = [], [], [], []
-    for g, scale in enumerate([300.0, 800.0, 150.0]):
-        seen = np.flatnonzero(rng.random(12) < 0.85)
-        cov = spd(rng, seen.size, scale)
-        z.append(objects[seen] + np.einsum("kij,kj->ki", np.linalg.cholesky(cov),
-                                           rng.normal(size=(seen.size, 3))))
-        R.append(cov)
-        group.append(np.full(seen.size, g))
-        obj.append(seen)
-    zz, RR, gg, oo = (np.concatenate(a) for a in (z, R, group, obj))
-    zf, Rf, into = merge_reports(zz, RR, gg)
-    assert zf.shape[0] == np.unique(oo).size
-    for o in np.unique(oo):  # the reports of one object, and only they, share a merged report
-        assert np.unique(into[oo == o]).size == 1
-        assert not np.isin(into[oo != o], into[oo == o]).any()
-    x0 = np.r_[objects[0] + 500.0, 100.0, -50.0, 0.0][None]
-    P0 = np.diag([1e6] * 3 + [1e4] * 3)[None]
-    mine = np.flatnonzero(oo == 0)
-    x, P = x0, P0
-    for k in mine:
-        x, P = update(x, P, zz[k][None], RR[k][None])
-    xm, Pm = update(x0, P0, zf[into[mine[0]]][None], Rf[into[mine[0]]][None])
-    assert np.allclose(xm, x, rtol=1e-9, atol=1e-6)
-    assert np.allclose(Pm, P, rtol=1e-7, atol=1e-6)
-
 
 
 def picture(x: np.ndarray, members: int, sd: float = 100.0) -> CoalitionPicture:
