@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from inkless.engine import Engine
+from inkless.engine import Engine, withheld
 from inkless.scenario import load_scenario
 
 BASICS = Path(__file__).resolve().parents[2] / "examples" / "basics.yaml"
 
 
-def test_batched_risks_screen_each_cycle_as_alone() -> None:
+def test_batched_risks_screen_each_cycle_as_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """Basics on the tracked picture (ballistic, cruise and drone tracks withheld): every kept
     cycle screened with its asset probabilities taken from one batch of all the cycles gives
     the candidates it gives evaluated alone."""
@@ -23,16 +24,13 @@ def test_batched_risks_screen_each_cycle_as_alone() -> None:
     assert rec is not None
     kept, screen = rec.withheld, rec.picture.screen
     assert len(kept) > 10 and (np.concatenate([w.cls for w in kept]) == 0).any()
-    n = [len(w.x) for w in kept]
-    risk = screen.risks(np.repeat([w.t for w in kept], n), np.concatenate([w.x for w in kept]),
-                        np.concatenate([w.P for w in kept]), np.concatenate([w.cls for w in kept]))
-    edges = np.cumsum([0, *n])
+    monkeypatch.setattr(withheld, "_BATCH", 7)  # batches that span several cycles
     screened = 0
-    for w, lo, hi in zip(kept, edges[:-1], edges[1:], strict=True):
+    for w, risk in zip(kept, withheld._risks(kept, screen), strict=True):
         args = (w.t, w.tick, w.x, w.P, w.cls, np.ones(len(w.x), np.int64), w.remaining, w.track,
                 w.obj)
         alone = screen.candidates(*args)
-        batched = screen.candidates(*args, risk=risk.take(slice(lo, hi)))
+        batched = screen.candidates(*args, risk=risk)
         assert (alone is None) == (batched is None)
         if alone is None or batched is None:
             continue
