@@ -116,7 +116,7 @@ def predicted_path(
 
 def path_altitude(ecef: F64) -> F64:
     """Heights above the ellipsoid ``(k, n)`` (m) of predicted paths ``ecef (k, n, 3)``
-    (:func:`predicted_path`), NaN where the path is (not in flight)."""
+    (:func:`predicted_path`), NaN where the path is NaN (not in flight)."""
     h = np.full(ecef.shape[:-1], np.nan)
     live = np.isfinite(ecef[..., 0])
     h[live] = altitude(ecef[live])
