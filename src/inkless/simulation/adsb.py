@@ -264,10 +264,7 @@ class CoalitionAircraft:
         """``(k, p, 3)``: the patrol aircraft's ECEF positions (m) at ``times (k,)`` s on their
         sorties, NaN where on the ground (before take-off, from landing on)."""
         assert self.sorties is not None
-        rows = self.sortie[self.sortie >= 0]
-        pos, up = self.sorties.track(times)
-        out: F64 = np.where(up[:, rows, None], pos[:, rows], np.nan)
-        return out
+        return _airborne(self.sorties, times)[:, self.sortie[self.sortie >= 0]]
 
     def grid(self, dt: float, ticks: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Positions ``(ticks, a, 3)`` ECEF m and heights ``(ticks, a)`` m at ``k * dt``."""
@@ -294,12 +291,19 @@ class CoalitionAircraft:
         if before is not None:
             cols = cols[_changed(before, sorties)[self.sortie[cols]]]
         if cols.size and start < len(pos):
-            at, up = _only(sorties, self.sortie[cols]).track(
-                dt * np.arange(start, len(pos), dtype=np.float64))
-            at = np.where(up[..., None], at, np.nan)
+            at = _airborne(_only(sorties, self.sortie[cols]),
+                           dt * np.arange(start, len(pos), dtype=np.float64))
             pos[start:, cols] = at
             alt[start:, cols] = altitude(at)
         return cols
+
+
+def _airborne(sorties: Sorties, times: F64) -> F64:
+    """``(k, n, 3)``: every aircraft of ``sorties`` at ``times (k,)`` s (ECEF m,
+    :meth:`Sorties.track`), NaN where on the ground (before take-off, from landing on)."""
+    pos, up = sorties.track(times)
+    out: F64 = np.where(up[..., None], pos, np.nan)
+    return out
 
 
 def _changed(before: Sorties, after: Sorties) -> B:
