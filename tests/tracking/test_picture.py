@@ -21,7 +21,7 @@ from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
 from inkless.tracking import TrackerConfig, Tracks
 from inkless.tracking.coalition_tracker import PICTURE_CONFIG, CoalitionTracker
-from inkless.tracking.gravity import predict_to, with_gravity
+from inkless.tracking.gravity import predict_rows, with_gravity
 from inkless.tracking.ids import isin_ids
 from inkless.tracking.measurement import measurements
 from inkless.tracking.merging import _sum_by, merge_reports
@@ -90,12 +90,12 @@ def test_gravity_aware_prediction_follows_two_body_motion() -> None:
 
     sol = solve_ivp(two_body, (0.0, 5.0), np.r_[r0, v0], rtol=1e-11, atol=1e-6)
     want = FRAME.from_ecef(sol.y[:3, -1])
-    got, _ = predict_to(tracks, 5.0, 0.5, FRAME)
+    got, _ = predict_rows(tracks.x, tracks.P, np.full(1, 5.0), 0.5, FRAME)
     assert np.linalg.norm(got[0, :3] - want) < 1.0
     # a slow track is predicted at constant velocity
     slow = Tracks(**{**{f: getattr(tracks, f) for f in tracks.__slots__},
                      "x": np.r_[x[0, :3], 50.0, 0.0, 0.0][None]})
-    got, _ = predict_to(slow, 5.0, 0.5, FRAME)
+    got, _ = predict_rows(slow.x, slow.P, np.full(1, 5.0), 0.5, FRAME)
     assert np.allclose(got[0, :3], x[0, :3] + [250.0, 0.0, 0.0])
 
 

@@ -25,7 +25,7 @@ from inkless.sensing import BALLISTIC_SPEED, EnuFrame
 from .kalman import predict
 from .tracks import Tracks
 
-__all__ = ["gravity_enu", "gravity_shift", "predict_rows", "predict_to", "with_gravity"]
+__all__ = ["gravity_enu", "gravity_shift", "predict_rows", "with_gravity"]
 
 
 def gravity_enu(frame: EnuFrame, pos: F64) -> F64:
@@ -62,13 +62,6 @@ def with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
         return tracks
     return Tracks(tracks.id, x, tracks.P, tracks.hits, tracks.misses, tracks.looks, tracks.status,
                   tracks.quality, tracks.t_update, tracks.t, tracks.next_id)
-
-
-def predict_to(tracks: Tracks, t: float, q: float, frame: EnuFrame) -> tuple[F64, F64]:
-    """States ``(n, 6)`` and covariances ``(n, 6, 6)`` of every track predicted to ``t`` (s),
-    gravity-aware (module docstring)."""
-    dt = float(t) - tracks.t
-    return predict(gravity_shift(tracks.x, dt, frame), tracks.P, dt, q)
 
 
 def predict_rows(x: F64, P: F64, dt: F64, q: float, frame: EnuFrame) -> tuple[F64, F64]:
