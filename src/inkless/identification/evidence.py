@@ -167,9 +167,8 @@ def profile_bits(k: Kinematics, s: Identification) -> U32:
     """``(n,) uint32`` bits ASSESSED, BALLISTIC/CRUISE/DRONE_PROFILE and CIVIL_KINEMATICS (see the
     module docstring); profiles are only set on assessed tracks."""
     margin = s.confidence_sigmas * np.stack([k.sd_speed, k.sd_alt, k.sd_climb])
-    nominal = np.stack([k.speed, k.alt, np.abs(k.climb)])
-    lo, hi = nominal - margin, nominal + margin  # rows: speed, height, |climb| (lo only)
-    lo[2] = k.climb - margin[2]
+    nominal = np.stack([k.speed, k.alt, k.climb])
+    lo, hi = nominal - margin, nominal + margin  # rows: speed, height, climb
     speed, alt = k.speed, k.alt
     ballistic = (lo >= np.array([[s.ballistic_min_speed_mps], [s.ballistic_min_altitude_m],
                                  [s.ballistic_min_climb_mps]])).any(axis=0)
@@ -178,12 +177,12 @@ def profile_bits(k: Kinematics, s: Identification) -> U32:
              & (hi[1] <= s.drone_max_altitude_m))
     limit = np.where(alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
     civil = ((speed > s.civil_min_speed_mps) & (speed <= limit)
-             & (alt <= s.civil_max_altitude_m) & (nominal[2] <= s.civil_max_climb_mps))
+             & (alt <= s.civil_max_altitude_m) & (np.abs(k.climb) <= s.civil_max_climb_mps))
     # Confidently outside the civil envelope (the same bounds with the margin).
     limit_hi = np.where(lo[1] <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
     non_civil = ((hi[0] <= s.civil_min_speed_mps) | (lo[0] > limit_hi)
                  | (lo[1] > s.civil_max_altitude_m)
-                 | (nominal[2] - margin[2] > s.civil_max_climb_mps))
+                 | (np.abs(k.climb) - margin[2] > s.civil_max_climb_mps))
     bits = (ASSESSED | ballistic * BALLISTIC_PROFILE | (cruise & ~ballistic) * CRUISE_PROFILE
             | (drone & ~ballistic) * DRONE_PROFILE | civil * CIVIL_KINEMATICS
             | (non_civil | ballistic) * NON_CIVIL_KINEMATICS)
