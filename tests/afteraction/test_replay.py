@@ -408,23 +408,26 @@ def _state_at(rp: dict[str, Any], times: list[float]) -> list[dict[str, Any]]:
 
 
 def test_the_map_draws_each_vector_to_its_intercept_as_flown() -> None:
-    """Every shot of a patrol aircraft is a vector of that aircraft in the replay: from where
-    it fired (the interceptor's start) to the intercept point of its lead vector, which the
-    aircraft's replayed track reaches at ``at`` (within the thinning tolerance); back on its
-    pattern (or turned home) at ``until``. The map's ``stateAt`` draws it from ``fire`` to
-    ``until`` and not after; a shot fired standing off (no dash: the missile away at the
-    decision) is a vector of no length. Before: no vector anywhere (a cost only, not flown)."""
+    """Every shot of a patrol aircraft ends a vector of that aircraft in the replay (outcome
+    ``fired``): from where it left its pattern (``fire``) out along its lead to where it
+    fired (the interceptor's start) at ``at``, which the aircraft's replayed track reaches
+    (within the thinning tolerance); back on its pattern (or turned home) at ``until``. The
+    map's ``stateAt`` draws it from ``fire`` to ``until`` and not after; a shot at a target
+    already within reach (no dash) is a vector of no length. Before: no vector anywhere (a
+    cost only, not flown)."""
     record = _patrolled()
     s = record.patrols
     assert s is not None
     rp = replay(record)
     shots = [r for r in rp["interceptors"] if r["unit"] in s.ids]
     vectors = [(a, v) for a in rp["patrols"] for v in a["vectors"]]
-    assert len(vectors) == len(shots) > 0
+    assert len([v for _, v in vectors if v["outcome"] == "fired"]) == len(shots) > 0
     tol = rp["tolerance_m"] + 16.0
     for a, v in vectors:
-        shot = next(r for r in shots if r["unit"] == a["id"] and r["fire"] == v["fire"])
-        assert v["from"] == shot["from"] and v["threat"] == shot["threat"]
+        fired = [r for r in shots if r["unit"] == a["id"] and r["fire"] == v["at"]]
+        assert len(fired) == (v["outcome"] == "fired")
+        if fired:
+            assert v["to"] == fired[0]["from"] and v["threat"] == fired[0]["threat"]
         lat, lon = _deg(s.positions(v["at"])[0][s.ids.index(a["id"])])
         assert v["to"] == pytest.approx([float(lat[0]), float(lon[0])], abs=1e-4)
         la, lo = np.interp(v["at"], a["t"], a["lat"]), np.interp(v["at"], a["t"], a["lon"])

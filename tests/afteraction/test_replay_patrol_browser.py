@@ -34,7 +34,7 @@ def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path,
     s = run(parse_scenario(CAP, "cap.yaml"), 1, picture="perfect").patrols
     assert s is not None and len(s.dashes) >= 2
     d = s.dashes
-    until = [min(a + b + c, float(s.bingo[r])) for a, b, c, r in
+    until = [round(min(a + b + c, float(s.bingo[r])), 1) for a, b, c, r in  # as replayed
              zip(d.start, d.dash_s, d.back_s, d.row, strict=True)]
     page = browsed.page
     page.goto((tmp_path / "out" / "report.html").as_uri())
@@ -42,9 +42,9 @@ def test_the_report_map_flies_the_patrols_and_draws_each_vector(tmp_path: Path,
     assert "a vector to an intercept" in page.locator("#replay").inner_text()  # legend
 
     for e in np.flatnonzero(d.dash_s > 0).tolist():  # fired standing off: no dash to draw
-        t = round(float(d.start[e] + d.dash_s[e] / 2))
+        move_replay(page, round(float(d.start[e] + d.dash_s[e] / 2)))
+        t = page.eval_on_selector("#replay-time", "s => Number(s.value)")  # on its step
         want = sum(1 for a, u in zip(d.start, until, strict=True) if a <= t <= u)
-        move_replay(page, t)
         assert page.locator("path.ink-vector").count() == want, t
         assert page.locator("path.ink-vector-point").count() == want, t
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

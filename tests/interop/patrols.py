@@ -32,7 +32,7 @@ members:
   - {id: A, name: Alpha, role: host}
 ${members}assets:
   - {name: town, owner: A, position: {lat_deg: 31.2, lon_deg: 35.0}, value: 10, radius_m: 500}
-interceptors:
+${assets}interceptors:
   - {id: aam, max_range_km: 30, max_altitude_km: 20, speed_mps: 1000, pk: {drone: 0.9}}
 ${sensors}patrols:
   - id: cap1
@@ -55,10 +55,12 @@ $waves""")
 
 def cap(duration_s: int, cap1: str = "", *, aircraft_per_flight: int = 1,
         sensors: str = GROUND_RADAR, members: str = "", patrols: str = "",
-        waves: str = EARLY) -> str:
+        waves: str = EARLY, assets: str = "") -> str:
     """The scenario running ``duration_s`` seconds, with ``cap1``'s further keys (YAML lines
     indented four spaces, e.g. ``flights``, ``radar``), its ``sensors`` section (``""``: none),
-    ``members`` after A and ``patrols`` after cap1 (YAML list items) and the raid's ``waves``."""
-    return _CAP.substitute(duration_s=duration_s, cap1=cap1,
+    ``members`` after A, ``assets`` after the town and ``patrols`` after cap1 (YAML list items;
+    ``assets`` may end with more top-level sections, e.g. ``fire_units``) and the raid's
+    ``waves``."""
+    return _CAP.substitute(duration_s=duration_s, cap1=cap1, assets=assets,
                            aircraft_per_flight=aircraft_per_flight, sensors=sensors,
                            members=members, patrols=patrols, waves=waves)

@@ -227,6 +227,30 @@ def test_a_vector_stands_off_at_its_missiles_reach() -> None:
                                               rel=1e-9)
 
 
+def test_a_vector_ends_where_the_missile_meets_the_target_at_its_reach() -> None:
+    """Head on (closed form): with the missile's speed m the dash ends ``u = R (1 + v_t / m) /
+    (s + v_t)`` before the lead time, when target and aircraft are ``R (1 + v_t / m)`` apart:
+    the missile, closing at ``m + v_t``, then meets the target R from the launch point. A
+    crossing target (brute force): a missile fired at the end of the dash meets it at R."""
+    s = Sorties.plan([patrol(flights=1)])
+    t = float(s.on_station[0]) + 1000.0
+    pos, _ = s.positions(t)
+    base = ecef_from_geodetic(math.radians(31.0), math.radians(35.0), 0.0)
+    away = (pos[0] - base) / np.linalg.norm(pos[0] - base)
+    side = np.cross(away, pos[0] / np.linalg.norm(pos[0]))
+    vt, vd, R, m = 250.0, 400.0, 60e3, 1000.0
+    targets = np.array([pos[0] + 200e3 * away, pos[0] + 150e3 * away + 100e3 * side])
+    vel = np.array([-vt * away, -vt * side])
+    v = vectors(s, t, targets, vel, np.full(len(s), R), missile_mps=np.full(len(s), m))
+    T = 200e3 / (vd + vt)
+    assert v.t_s[0, 0] == pytest.approx(T - R * (1 + vt / m) / (vd + vt), rel=1e-9)
+    launch, at = v.point[0, 1], targets[1] + vel[1] * v.t_s[0, 1]
+    sigma = np.arange(0.0, 2 * R / m, 1e-3)
+    gap = np.linalg.norm(at + vel[1] * sigma[:, None] - launch, axis=1) - m * sigma
+    meet = sigma[np.argmax(gap <= 0.0)]
+    assert m * meet == pytest.approx(R, abs=2.0)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     lat=st.floats(-60.0, 60.0),

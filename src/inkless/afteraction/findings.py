@@ -315,6 +315,11 @@ class PatrolRow(_Frozen):
     """Aircraft that left the station at bingo fuel by the end (missiles left)."""
     returns_out_of_missiles: int
     """Aircraft that went home having fired their last missile."""
+    vectors: int = 0
+    """Times its aircraft flew out to a threat beyond their missiles' reach (a dash)."""
+    broke_off: int = 0
+    """Vectors broken off before firing (target lost or taken by another unit, or it never
+    came within reach)."""
 
 
 # -- coalition ------------------------------------------------------------------------------------

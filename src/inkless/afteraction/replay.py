@@ -25,8 +25,10 @@ What it holds (degrees, seconds since the scenario epoch, JSON keys below):
   end of the run), sampled every ``sample_s`` or more often where its pattern's turns need it
   (below), plus its take-off, joining, bingo and landing times and the corners of its vectors,
   and thinned; and its ``vectors`` to an intercept as flown (``Sorties.dashes``): ``fire`` (it
-  leaves its pattern), ``at`` (it reaches the intercept point), ``until`` (back on its pattern,
-  or it turns home from the point), ``from`` and ``to`` (degrees), the ``threat`` fired at.
+  leaves its pattern), ``at`` (it reaches the launch point: it fires, or breaks off), ``until``
+  (back on its pattern, or it turns home from the point), ``from`` and ``to`` (degrees), the
+  ``threat`` fired at (empty if none) and the ``outcome`` (``fired`` or why it broke off,
+  :data:`inkless.simulation.patrol.OUTCOMES`).
 * ``stations``: each patrol's CAP pattern (``polygon``, its outline every 5 degrees of the
   turns) and its ``base``.
 * ``impacts``: where and when each leaking threat came down, and the asset it hit.
@@ -71,6 +73,7 @@ from inkless.identification import CATEGORY_NAMES
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.physics.sortie import station_point
 from inkless.scenario.model import THREAT_CLASSES
+from inkless.simulation.patrol import OUTCOMES
 from inkless.units import deg_from_rad
 from inkless.web import MISSING_HINT, inline_assets
 
@@ -246,14 +249,16 @@ def _vectors(record: Record, i: int, until: FloatArray) -> list[dict[str, Any]]:
     t_lat, t_lon = _degrees(d.point[mine])
     out = []
     for k, e in enumerate(mine.tolist()):
-        shot = np.flatnonzero((fl.unit[: fl.n] == unit) & (fl.fire_time[: fl.n] == d.start[e]))
+        at = d.start[e] + d.dash_s[e]  # the fire time, if it fired
+        shot = np.flatnonzero((fl.unit[: fl.n] == unit) & (fl.fire_time[: fl.n] == at))
         j = int(fl.threat[shot[0]]) if shot.size else -1
         out.append({"fire": round(float(d.start[e]), 1),
-                    "at": round(float(d.start[e] + d.dash_s[e]), 1),
+                    "at": round(float(at), 1),
                     "until": round(float(until[e]), 1),
                     "from": [round(float(f_lat[k]), 4), round(float(f_lon[k]), 4)],
                     "to": [round(float(t_lat[k]), 4), round(float(t_lon[k]), 4)],
-                    "threat": raid.id[j] if j >= 0 else ""})
+                    "threat": raid.id[j] if j >= 0 else "",
+                    "outcome": OUTCOMES[int(d.outcome[e])]})
     return out
 
 

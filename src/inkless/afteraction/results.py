@@ -46,7 +46,7 @@ from inkless.identification import (
 from inkless.physics.geodesy import ecef_from_geodetic, geodetic_from_ecef
 from inkless.scenario.model import THREAT_CLASSES, PictureName
 from inkless.simulation.civil import closure_report
-from inkless.simulation.patrol import station_coverage
+from inkless.simulation.patrol import BROKE_OFF, station_coverage
 from inkless.units import deg_from_rad
 
 from .findings import (
@@ -242,8 +242,8 @@ def results(
 
 def _patrols(record: Record) -> tuple[PatrolRow, ...] | None:
     """Per patrol, its sorties as flown up to the end of the run (docs/patrols.md): aircraft
-    launched, shots, the station's coverage and gaps, returns at bingo and out of missiles
-    (None: no patrols)."""
+    launched, shots, the station's coverage and gaps, returns at bingo and out of missiles,
+    vectors flown out to a threat and those broken off (None: no patrols)."""
     s, sc = record.patrols, record.scenario
     if s is None:
         return None
@@ -252,6 +252,9 @@ def _patrols(record: Record) -> tuple[PatrolRow, ...] | None:
     fired = np.bincount(f.unit[: f.n], minlength=len(units.id))[first:]
     empty = fired >= units.rounds[first:]
     left = s.bingo <= end
+    d = s.dashes
+    dashed = s.patrol[d.row[(d.start <= end) & (d.dash_s > 0)]]
+    broke = s.patrol[d.row[(d.start <= end) & np.isin(d.outcome, BROKE_OFF)]]
     out = []
     for i, p in enumerate(sc.patrols):
         mine = s.patrol == i
@@ -261,7 +264,8 @@ def _patrols(record: Record) -> tuple[PatrolRow, ...] | None:
             shots=int(fired[mine].sum()), station_covered_s=_r(cov.covered_s),
             station_gaps=tuple((_r(a), _r(b)) for a, b in cov.gaps.tolist()),
             returns_at_bingo=int((mine & left & ~empty).sum()),
-            returns_out_of_missiles=int((mine & left & empty).sum())))
+            returns_out_of_missiles=int((mine & left & empty).sum()),
+            vectors=int((dashed == i).sum()), broke_off=int((broke == i).sum())))
     return tuple(out)
 
 

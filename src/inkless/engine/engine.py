@@ -189,14 +189,17 @@ class Engine:
         if self.patrols is not None:
             self.patrols.fly(t, self.units)
             self.picture.fly(tick, self.patrols)
-        seen = None
+        seen, cands = None, None
         if self.picture.idle(tick, self.threats):
             decisions = Decisions(tick, t, self.next_tick(tick), (), withdrawn, refused)
         else:
             for c in self.picture.observe(tick, t, self.threats, self.defence):
                 self.decide(t, c)
+                cands = c
             decisions = Decisions(tick, t, tick + 1, self.orders(first), withdrawn, refused)
             seen = self.picture.seen
+        if self.patrols is not None:  # fighters fly out to threats beyond their reach
+            self.patrols.follow(t, cands, self.units, self.gates, self.defence, self.target)
         for o in self.observers:
             o.cycle(seen, self.threats, self.defence)
         return decisions
@@ -337,7 +340,7 @@ class Engine:
             BLOCKED_CAVEAT)
         geo &= codes == 0
         if self.patrols is not None:  # off station, beyond its fuel, into a fighter's sector
-            on, fits = self.patrols.allow(t, us, o, fz.point, units, self.dt)
+            on, fits = self.patrols.allow(t, us, o, fz.point, units, self.dt, (c.ids, geo))
             active = active & on
             avail = avail & active
             geo &= fits
@@ -364,6 +367,8 @@ class Engine:
                                   max_per_target=c.room)
         # exact is for planning: bounded to one decision period per cycle in the loop
         x = solve(problem, self.solver, time_limit=self.dt if self.solver == "exact" else None).x
+        if self.patrols is not None:  # no battery into the sector of a fighter firing now
+            x = self.patrols.clash(t, us, fz.point, x)
         why = explain(problem, x)
         left = some_ok & (x.sum(axis=0) == 0)
         notes.blocked[keys[left & (why.reason == COST_EXCEEDS_VALUE)]] |= BLOCKED_COST

@@ -10,19 +10,27 @@ screen then read the positions at the decision time. An aircraft may be assigned
 on station (``on_station <= t < bingo``); out of missiles it has no free round and is never
 assigned again.
 
-A shot sends its aircraft along the lead-intercept course at dash speed only until its missile
-is away (:meth:`Patrols.reach`: until the lead point is within its missile's reach, and only
-within its fuel, home with the reserve), then back at cruise to where it left its pattern
-(:meth:`inkless.simulation.patrol.Sorties.vector`); it never flies onto its target. It is
-unavailable meanwhile, its fuel is burnt at the dash rate on the dash (bingo earlier) and, out
-of missiles, it goes home from its launch point. The missile flies from where the aircraft is
-at the decision time (docs/patrols.md): the decision fires only at a target already within the
-missile's envelope, so the dash is mostly none (stand off). A patrol's radar rides on each of its
-aircraft
-(:meth:`Patrols.radars`: an airborne sensor on the sortie's route as scheduled, for the tables;
-the tracked picture's world flies it with its aircraft as flown). Every aircraft, with or without
-a radar, is a coalition aircraft of the tracked picture's world while airborne, where its sortie
-as flown has it (:meth:`inkless.engine.tracked.TrackedPicture.fly`), answering IFF as a friend.
+A vector is a commitment (:meth:`Patrols.follow`, after each decision): a free aircraft on
+station may be committed to a threat that no unit is shooting at and that it must fly out to
+(its dash of :func:`inkless.simulation.patrol.vectors` is positive and within its fuel), one
+target, one shooter. It then flies the lead-intercept course at dash speed
+(:meth:`inkless.simulation.patrol.Sorties.vector`, an open dash), takes no other target, and
+the normal decision fires it when its target comes within its missile's envelope from where it
+is (:meth:`Patrols.committed`); the dash ends there (:meth:`Patrols.shot`,
+:meth:`~inkless.simulation.patrol.Sorties.cut`) and the missile flies from that point. It
+breaks off when the target is lost or another unit engages it, or when it has flown its
+planned dash and :data:`_SLACK` cycles more. Either way it flies back at cruise to where it
+left its pattern (or home out of missiles), unavailable meanwhile, its fuel burnt at the dash
+rate on the dash (bingo earlier). A shot at a target already within reach is fired from the
+pattern (a dash of 0). On the tracked picture a commitment is made only to a track that the
+reach screen puts before the decision (some unit might reach it:
+:func:`inkless.assignment.reach.may_reach` counts no dash).
+
+A patrol's radar rides on each of its aircraft (:meth:`Patrols.radars`: an airborne sensor on
+the sortie's route as scheduled, for the tables; the tracked picture's world flies it with its
+aircraft as flown). Every aircraft, with or without a radar, is a coalition aircraft of the
+tracked picture's world while airborne, where its sortie as flown has it
+(:meth:`inkless.engine.tracked.TrackedPicture.fly`), answering IFF as a friend.
 """
 
 from __future__ import annotations
@@ -32,16 +40,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inkless.arrays import F64, I64, B
+from inkless.arrays import F64, I64, IP, B
+from inkless.coalition import Gates, PairQuery
+from inkless.engagement import PENDING
 from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import FireUnitTable, SensorTable, Tables, class_ranges
-from inkless.simulation.patrol import Sorties, Vectors, vectors
+from inkless.simulation.patrol import BROKE_OFF, FIRED, OPEN, Sorties, Vectors, vectors
 from inkless.units import DEG
 
-from .state import Options
+from .state import Candidates, DefenceState, Options
 
 __all__ = ["Patrols"]
+
+_SLACK = 2
+"""Decision periods a committed aircraft flies on past its planned dash, waiting for its
+target to come within its missile's reach, before it breaks off (the lead is planned on the
+target's velocity at the commitment; a turn or a slower fuse shifts the moment by a cycle or
+two)."""
 
 
 @dataclass
@@ -49,15 +65,23 @@ class Patrols:
     """The sorties of a run's patrols (``sorties``: as flown so far, bingo and landing moved
     by the dashes), the unit rows of their aircraft (``rows``), per unit row whether it may be
     assigned by its schedule at the last :meth:`fly` (``on (units,)``; fixed units always),
-    their missiles' reach (``reach (aircraft,)``, m), until when each dash's missile flies
-    (``engaged (dashes,)``, s: its intercept time) and the vectors of the last :meth:`reach`."""
+    their missiles' reach (``reach_m (aircraft,)``, m) and speed (``missile_mps``, m/s), the
+    decision period ``dt`` (s), until when each dash's missile flies (``engaged (dashes,)``,
+    s: its intercept time; 0 before it fires), the vectors of the last :meth:`reach` (at
+    ``_at``, s), and per aircraft the candidate id it is committed to (``target``, -1: none)
+    and its bingo before that commitment (``before``, s)."""
 
     sorties: Sorties
     rows: I64
     on: B
     reach_m: F64
+    missile_mps: F64
+    dt: float
     engaged: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
     vectors: Vectors | None = None
+    target: I64 = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    before: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
+    _at: float = np.nan
 
     @classmethod
     def of(cls, scenario: Scenario, units: FireUnitTable) -> Patrols | None:
@@ -65,9 +89,11 @@ class Patrols:
         if not scenario.patrols:
             return None
         sorties = Sorties.plan(scenario.patrols)
-        n = len(units.id)
-        rows = np.arange(n - len(sorties), n)
-        return cls(sorties, rows, np.ones(n, bool), units.r_max[rows].astype(np.float64))
+        n, k = len(units.id), len(sorties)
+        rows = np.arange(n - k, n)
+        return cls(sorties, rows, np.ones(n, bool), units.r_max[rows].astype(np.float64),
+                   units.speed[rows].astype(np.float64), scenario.settings.scan_period_s,
+                   target=np.full(k, -1, np.int64), before=np.full(k, np.nan))
 
     def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
         """``tables`` with one airborne sensor (``PATROL.F.A.radar``) per aircraft of a patrol
@@ -147,26 +173,51 @@ class Patrols:
         intercept until the lead point is within its missile's reach,
         :func:`inkless.simulation.patrol.vectors`, the candidate flying straight at the
         velocity of its predicted path over the first decision period ``dt``) brings it home
-        with its reserve; other units always. Keeps the vectors for :meth:`shot`."""
+        with its reserve; other units always. Keeps the vectors for :meth:`follow` (the dash
+        to the launch point from which the missile meets the target at its reach,
+        :data:`_SLACK` periods more for a commitment's fuel)."""
         out = np.ones((len(us), len(o.idx)), bool)
         mine = np.flatnonzero(us >= self.rows[0])
         if mine.size and len(o.idx):
             q = np.asarray(o.ecef[0][o.idx], np.float64)
             v = (np.asarray(o.ecef[1][o.idx], np.float64) - q) / dt if len(o.ecef) > 1 else (
                 np.zeros_like(q))
-            self.vectors = vectors(self.sorties, t, q, v, self.reach_m)
+            self.vectors = vectors(self.sorties, t, q, v, self.reach_m, _SLACK * self.dt,
+                                   self.missile_mps)
+            self._at = t
             out[mine] = self.vectors.feasible[us[mine] - self.rows[0]]
         return out
 
     def allow(self, t: float, us: I64, o: Options, point: F64, units: FireUnitTable,
-              dt: float) -> tuple[B, B]:
+              dt: float, commit: tuple[I64, B] | None = None) -> tuple[B, B]:
         """What the patrols allow units ``us`` at ``t`` (s), in the decision and in the
         withheld-shot counterfactual alike: ``(us,)`` whether each may act (a patrol aircraft
         only on station at the last :meth:`fly`) and ``(us, k)`` which candidates of ``o`` it
         may take (a patrol aircraft only within its fuel, :meth:`reach` with the decision
         period ``dt`` s; no battery into a fighter's sector, :meth:`hold`, ``point (us, k, 3)``
-        the intercept points, ECEF m)."""
-        return self.on[us], self.reach(t, us, o, dt) & ~self.hold(t, us, point, units)
+        the intercept points, ECEF m). With ``commit``, the decision's candidate ids
+        (:attr:`Candidates.ids`) and ``(us, k)`` which shots are feasible and allowed by the
+        rules, the commitments too (:meth:`committed`; not in the counterfactual)."""
+        fits = self.reach(t, us, o, dt) & ~self.hold(t, us, point, units)
+        if commit is not None:
+            fits &= self.committed(us, *commit)
+        return self.on[us], fits
+
+    def committed(self, us: I64, ids: I64, can: B) -> B:
+        """``(us, k)``: the pairs the commitments allow (:meth:`follow`): an aircraft committed
+        to a target takes only that target (candidate ``ids``), and no other unit takes it while
+        the aircraft can (``can (us, k)``: the target is within its missile's envelope from
+        where it is now and the rules allow the shot): it flew out for that shot."""
+        out = np.ones(can.shape, bool)
+        mine = np.flatnonzero(us >= self.rows[0])
+        target = self.target[us[mine] - self.rows[0]]
+        for i, a in zip(mine[target >= 0].tolist(), target[target >= 0].tolist(), strict=True):
+            out[i] = ids == a
+            col = np.flatnonzero(ids == a)
+            if col.size and can[i, col[0]]:
+                out[:, col[0]] = False
+                out[i, col[0]] = True
+        return out
 
     def hold(self, t: float, us: I64, point: F64, units: FireUnitTable) -> B:
         """``(us, k)``: the pairs of units ``us`` and candidates whose intercept ``point (us, k,
@@ -188,22 +239,166 @@ class Patrols:
         out[surface] = (gap < reach).any(axis=-1)
         return out
 
+    def clash(self, t: float, us: I64, point: F64, x: I64) -> I64:
+        """The assignment ``x (us, k)`` (rounds) at ``t`` (s) without the surface units' shots
+        whose intercept ``point (us, k, 3)`` (ECEF m) lies within the missile reach of a patrol
+        aircraft assigned in it: :meth:`hold` for the fighters that fire in this very cycle
+        (the hold starts with the next)."""
+        fighters = (us >= self.rows[0]) & (x.sum(axis=1) > 0)
+        surface = (us < self.rows[0]) & (x.sum(axis=1) > 0)
+        if not (fighters.any() and surface.any()):
+            return x
+        a = us[fighters] - self.rows[0]
+        at = self.sorties.positions(t)[0][a]  # (f, 3)
+        gap = np.linalg.norm(point[surface][:, :, None, :] - at, axis=-1)  # (s, k, f)
+        out = x.copy()
+        out[surface] = np.where((gap < self.reach_m[a]).any(axis=-1), 0, x[surface])
+        return out
+
     def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64, meets: F64,
              dt: float) -> None:
-        """Units ``u`` fired at candidates ``col`` of the last :meth:`reach` at ``t`` (s), their
-        missiles meeting their targets at ``meets`` (s): each patrol aircraft among them flies
-        its vector at dash speed until its missile is away and back to where it left the
-        pattern at cruise (:meth:`Sorties.vector`; unavailable until it is back: ``ready``),
-        its bingo comes earlier by the dash's extra burn, and out of missiles (``rounds``) it
-        goes home from its launch point; it engages until its missile's intercept. A station
-        so left empty launches its patrol's next flight at the next decision (``t + dt``)."""
-        sel, vec = u >= self.rows[0], self.vectors
-        if vec is None or not sel.any():
+        """Units ``u`` fired at candidates ``col`` at ``t`` (s), their missiles meeting their
+        targets at ``meets`` (s). A patrol aircraft among them committed to its target
+        (:meth:`follow`) ends its dash here (:meth:`Sorties.cut`): it fired from where it is;
+        any other fired from its pattern (a dash of 0). Then it flies back to where it left
+        the pattern at cruise (unavailable until it is back: ``ready``), its bingo comes
+        earlier by the dash's extra burn, and out of missiles (``rounds``) it goes home from
+        its launch point; it engages until its missile's intercept. A station so left empty
+        launches its patrol's next flight at the next decision (``t + dt``)."""
+        sel = u >= self.rows[0]
+        if not sel.any():
             return
         a, first = np.unique(u[sel] - self.rows[0], return_index=True)  # one channel each
-        j = col[sel][first]
-        dash_s = vec.t_s[a, j]
-        self.sorties = s = self.sorties.vector(a, t, dash_s, vec.point[a, j],
-                                               rounds[a + self.rows[0]] == 0, t + dt)
-        self.engaged = np.r_[self.engaged, meets[sel][first]]
-        np.maximum.at(ready, a + self.rows[0], t + dash_s + s.dashes.back_s[-len(a):])
+        home, meet = rounds[a + self.rows[0]] == 0, meets[sel][first]
+        was = self.target[a] >= 0
+        if was.any():
+            self.sorties = self.sorties.cut(a[was], t, self.before[a[was]], home[was], FIRED,
+                                            t + dt)
+            self.engaged[self.sorties.dashes.last(a[was])] = meet[was]
+            self.target[a[was]] = -1
+        new = a[~was]
+        if new.size:
+            at = self.sorties.positions(t)[0][new]
+            self.sorties = self.sorties.vector(new, t, np.zeros(len(new)), at, home[~was],
+                                               t + dt)
+            self.engaged = np.r_[self.engaged, meet[~was]]
+        d = self.sorties.dashes
+        e = d.last(a)
+        np.maximum.at(ready, a + self.rows[0], d.start[e] + d.dash_s[e] + d.back_s[e])
+
+    def follow(self, t: float, c: Candidates | None, units: FireUnitTable, gates: Gates,
+               defence: DefenceState, aimed: I64) -> None:
+        """The commitments after the decision at ``t`` (s) on candidates ``c`` (None: the
+        picture put none before it): each aircraft committed to a target breaks off
+        (:meth:`_break_off`), then free aircraft are committed to targets they must fly out
+        to (:meth:`_commit`). ``aimed`` (interceptor rows, as ``defence.flight``): the
+        candidate id each interceptor was fired at."""
+        f = defence.flight
+        busy = aimed[: f.n][f.result[: f.n] == PENDING]
+        ids = c.ids if c is not None else np.zeros(0, np.int64)
+        self._break_off(t, ids, busy, defence.ready)
+        if c is not None and self.vectors is not None and self._at == t:
+            self._commit(t, c, busy, units, gates, defence)
+
+    def _break_off(self, t: float, ids: I64, busy: I64, ready: F64) -> None:
+        """Committed aircraft break off at ``t`` (s) when their target is no longer among the
+        candidates ``ids`` (killed, landed, out of the picture or of value), another unit has
+        an interceptor in the air at it (``busy``: the ids aimed at), or the next decision
+        would come after the end of their whole dash, the planned one and :data:`_SLACK`
+        decision periods more (``too late``): the dash is cut
+        there (:meth:`Sorties.cut`, its outcome says why) and they fly back to where they left
+        the pattern at cruise, unavailable until back (``ready``). Fuel needs no check on the
+        way: the commitment was made only if the whole dash gets the aircraft home with its
+        reserve (:attr:`Vectors.committable`)."""
+        a = np.flatnonzero(self.target >= 0)
+        if not a.size:
+            return
+        d = self.sorties.dashes
+        e = d.last(a)
+        why = np.select([~np.isin(self.target[a], ids), np.isin(self.target[a], busy),
+                         t + self.dt > d.start[e] + d.dash_s[e]], list(BROKE_OFF), OPEN)
+        for code in np.unique(why[why != OPEN]).tolist():
+            rows = a[why == code]
+            self.sorties = self.sorties.cut(rows, t, self.before[rows],
+                                            np.zeros(len(rows), bool), code)
+            self.target[rows] = -1
+            d = self.sorties.dashes
+            e = d.last(rows)
+            np.maximum.at(ready, rows + self.rows[0], t + d.back_s[e])
+
+    def _commit(self, t: float, c: Candidates, busy: I64, units: FireUnitTable, gates: Gates,
+                defence: DefenceState) -> None:
+        """Free aircraft committed at ``t`` (s) to candidates ``c`` that they must fly out to.
+
+        An aircraft is free when it is on station, not committed, with a round, a channel and
+        its member's forces acting, and no surface unit fired this cycle into its sector (the
+        :meth:`hold` the other way round: the hold starts with the next cycle, so a battery
+        may have fired just now within its missile's reach). A candidate may be taken when no
+        unit has an interceptor in the air at it (``busy``: this cycle's shots included, so a
+        threat a battery engages now is none) and fewer aircraft are committed to it than its
+        room (the doctrine's ``max_shots_per_threat`` less the interceptors in the air: one
+        target, one shooter by default, of any nation). A pair needs a dash
+        (:attr:`Vectors.t_s` > 0), fuel for it and :data:`_SLACK` periods more
+        (:attr:`Vectors.committable`), a kill probability and the member's rules' leave at
+        the lead intercept point.
+
+        Greedy (:func:`_greedy`): candidates by value at risk, highest first, each to the free
+        aircraft with the shortest dash. Not the WTA: a commitment is not yet a shot (the
+        decision weighs its kill probability and cost at the fire time); what counts now is
+        that the most valuable threats get an aircraft and that it spends the least time and
+        fuel off station. Not optimal in general (a short dash taken for one threat may leave
+        another unreachable), but over a handful of aircraft and targets a cycle it is
+        cheap and easy to follow in the after-action. A committed aircraft flies the lead at
+        dash speed (:meth:`Sorties.vector`, an open dash ``_SLACK`` periods longer than
+        planned, cut when it fires or breaks off)."""
+        vec, rows = self.vectors, self.rows
+        assert vec is not None
+        ids, o = c.ids, c.options
+        free = ((self.target < 0) & self.on[rows] & (defence.rounds[rows] > 0)
+                & (defence.busy[rows] < units.channels[rows]) & (defence.ready[rows] <= t)
+                & gates.active(units.owner[rows], t) & ~self._near_shots(t, defence))
+        room = c.room - np.array([(self.target == i).sum() for i in ids.tolist()], np.int64)
+        ok = (vec.committable & free[:, None] & ~np.isin(ids, busy)[None, :]
+              & (room > 0)[None, :] & (units.pk[rows][:, o.cls] > 0))
+        if not ok.any():
+            return
+        ok &= gates.blocking(PairQuery(t, rows, units.owner[rows], o.cls, o.asset,
+                                       vec.lead)) == 0
+        a, j = _greedy(ok, c.value, vec.t_s, room)
+        if not a.size:
+            return
+        dash_s = vec.t_s[a, j] + _SLACK * self.dt
+        point = vec.point[a, j] + (_SLACK * self.dt * self.sorties.dash[a])[:, None] * (
+            vec.heading[a, j])
+        self.before[a] = self.sorties.bingo[a]
+        self.sorties = self.sorties.vector(a, t, dash_s, point, np.zeros(len(a), np.bool_),
+                                           outcome=OPEN)
+        self.engaged = np.r_[self.engaged, np.zeros(len(a))]
+        self.target[a] = ids[j]
+
+    def _near_shots(self, t: float, defence: DefenceState) -> B:
+        """``(aircraft,)``: a surface unit's interceptor fired at ``t`` (s) meets its target
+        within the aircraft's missile reach of where the aircraft is."""
+        f = defence.flight
+        now = np.flatnonzero((f.fire_time[: f.n] == t) & (f.unit[: f.n] < self.rows[0]))
+        if not now.size:
+            return np.zeros(len(self.rows), bool)
+        at = self.sorties.positions(t)[0]
+        gap = np.linalg.norm(f.point[now][:, None, :] - at[None], axis=-1)  # (shots, aircraft)
+        out: B = (gap < self.reach_m).any(axis=0)
+        return out
+
+
+def _greedy(ok: B, value: F64, t_s: F64, room: I64) -> tuple[IP, IP]:
+    """The pairs (aircraft, candidate) of ``ok (n, k)`` taken greedily: candidates by
+    ``value (k,)``, highest first, each taking up to ``room (k,)`` aircraft, each time the one
+    with the shortest dash ``t_s (n, k)`` (s) not yet taken."""
+    ok, room, pick = ok.copy(), room.copy(), []
+    for j in np.argsort(-value, kind="stable").tolist():
+        while room[j] > 0 and ok[:, j].any():
+            a = int(np.argmin(np.where(ok[:, j], t_s[:, j], np.inf)))
+            pick.append((a, j))
+            ok[a] = False
+            room[j] -= 1
+    out = np.array(pick, np.intp).reshape(-1, 2)
+    return out[:, 0], out[:, 1]

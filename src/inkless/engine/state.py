@@ -59,6 +59,12 @@ class Candidates:
     options: Options
     track: tuple[I64, I64] | None = None
 
+    @property
+    def ids(self) -> I64:
+        """What each candidate is to the decisions that follow it: its track id (tracked
+        picture) or threat row (perfect)."""
+        return self.track[0] if self.track is not None else self.keys
+
 
 @dataclass
 class ThreatState:

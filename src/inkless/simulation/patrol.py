@@ -16,11 +16,11 @@ point with the reserve left), then flies home along the great circle from where 
 next flight takes off so as to arrive ``relief`` seconds before that bingo (``launch_{k+1} =
 launch_k + on_station - relief``), or every ``launch_interval_s``. The aircraft of a flight fly
 in trail: each wingman on the same path :data:`TRAIL_M` behind the one ahead (it takes off that
-much later). Height changes linearly with time on the way out and home. A shot
-sends an aircraft on its vector (:meth:`Sorties.vector`, :class:`Dashes`): a straight line at
-dash speed toward the lead intercept point until its missile is away (:func:`vectors`), then
-back at cruise to where it left the pattern, which it flies on from there (or home from there,
-out of missiles).
+much later). Height changes linearly with time on the way out and home. A vector
+(:meth:`Sorties.vector`, :class:`Dashes`) is a straight line at dash speed toward the lead
+intercept point (:func:`vectors`), open while the aircraft is committed and cut where it fires
+or breaks off (:meth:`Sorties.cut`), then back at cruise to where it left the pattern, which
+it flies on from there (or home from there, out of missiles).
 Arrays: one row per aircraft (struct of arrays), SI units, radians, ECEF metres.
 """
 
@@ -50,8 +50,8 @@ from inkless.physics.sortie import (
 from inkless.scenario.model import Patrol
 from inkless.units import DEG, KM
 
-__all__ = ["TRAIL_M", "Coverage", "Dashes", "Sorties", "Vectors", "coverage", "station_coverage",
-           "vectors"]
+__all__ = ["BROKE_OFF", "FIRED", "OPEN", "OUTCOMES", "TRAIL_M", "Coverage", "Dashes", "Sorties",
+           "Vectors", "coverage", "station_coverage", "vectors"]
 
 TRAIL_M = 3000.0
 """How far each wingman flies behind the aircraft ahead of it in its flight, m (along the
@@ -59,6 +59,17 @@ flight's path: it takes off ``TRAIL_M / cruise`` later and flies the same path t
 Notional: about 1.6 nmi, the order of the mile or two at which tactical formations fly; it keeps
 the aircraft of a flight apart for the sensors and the tracker (one point for all of them
 merged their reports)."""
+
+
+OUTCOMES = ("open", "fired", "target lost", "target taken", "too late")
+"""How a dash ended (:attr:`Dashes.outcome` indexes this): ``open`` still flown (the aircraft
+is committed to its target), ``fired`` its missile is away (the dash ends at the fire time),
+or it broke off because its target was lost (killed, landed or out of the picture), taken
+(another unit has an interceptor in the air at it) or it flew its planned dash and a cycle or
+two more without the target coming within its missile's reach (``too late``)."""
+OPEN, FIRED = 0, 1
+BROKE_OFF = (2, 3, 4)
+"""The outcomes of a dash broken off (:data:`OUTCOMES`)."""
 
 
 def _flight_launches(p: Patrol) -> F64:
@@ -77,7 +88,8 @@ class Dashes:
     straight leg at dash speed to the intercept ``point``), ``back_s`` (s: the straight leg at
     cruise back to where it left, ``leave``; 0 when it went home from the intercept);
     ``leave`` and ``point`` ``(k, 3)`` ECEF m. The legs are straight lines in ECEF flown at
-    constant speed, as the lead (collision-course) geometry has them."""
+    constant speed, as the lead (collision-course) geometry has them. ``outcome`` how each
+    ended (:data:`OUTCOMES`; an open dash is a commitment still flown)."""
 
     row: IP
     start: F64
@@ -85,24 +97,32 @@ class Dashes:
     back_s: F64
     leave: F64
     point: F64
+    outcome: IP
 
     @classmethod
     def none(cls) -> Dashes:
         """No vector flown."""
         z = np.zeros(0)
-        return cls(np.zeros(0, np.intp), z, z, z, np.zeros((0, 3)), np.zeros((0, 3)))
+        return cls(np.zeros(0, np.intp), z, z, z, np.zeros((0, 3)), np.zeros((0, 3)),
+                   np.zeros(0, np.intp))
 
     def __len__(self) -> int:
         return len(self.row)
 
     def add(self, row: IP, start: float, dash_s: F64, back_s: F64, leave: F64,
-            point: F64) -> Dashes:
+            point: F64, outcome: int = FIRED) -> Dashes:
         """These dashes and the new ones (one per ``row``) starting at ``start`` (s)."""
         return Dashes(np.r_[self.row, row].astype(np.intp),
                       np.r_[self.start, np.full(len(row), float(start))],
                       np.r_[self.dash_s, dash_s], np.r_[self.back_s, back_s],
                       np.r_[self.leave, leave].reshape(-1, 3),
-                      np.r_[self.point, point].reshape(-1, 3))
+                      np.r_[self.point, point].reshape(-1, 3),
+                      np.r_[self.outcome, np.full(len(row), outcome)].astype(np.intp))
+
+    def last(self, rows: IP) -> IP:
+        """The index of each aircraft's (``rows``) last dash."""
+        out: IP = np.array([np.flatnonzero(self.row == r)[-1] for r in rows.tolist()], np.intp)
+        return out
 
     def away(self, tt: F64) -> F64:
         """``(K, n)``: seconds each aircraft has spent off its pattern on its dashes by the
@@ -309,12 +329,13 @@ class Sorties:
         return pos, airborne
 
     def vector(self, rows: IP, t: float, dash_s: F64, point: F64, home: B,
-               relief_at: float | None = None) -> Sorties:
-        """The sorties after aircraft ``rows`` (distinct), on station, fired at ``t`` (s) and fly
-        their vectors: ``dash_s`` (s) in a straight line at dash speed to ``point (k, 3)``
-        (ECEF m; where the missile is away, :func:`vectors`), then in a straight line at
-        cruise back to where they left the pattern, which they fly on from there; or home
-        from the point where ``home`` (out of missiles: bingo is the end of the dash). The
+               relief_at: float | None = None, outcome: int = FIRED) -> Sorties:
+        """The sorties after aircraft ``rows`` (distinct), on station, leave their pattern at
+        ``t`` (s) on their vectors: ``dash_s`` (s) in a straight line at dash speed to ``point
+        (k, 3)`` (ECEF m; where the missile is away), then in a straight line at cruise back
+        to where they left the pattern, which they fly on from there; or home from the point
+        where ``home`` (out of missiles: bingo is the end of the dash). ``outcome``
+        (:data:`OUTCOMES`): ``open`` for a commitment still flown (:meth:`cut` ends it). The
         dash burns ``dash_burn - cruise_burn`` per s more than the schedule, so the fuel's
         bingo comes that fuel's worth of cruise earlier (not before ``t``; not during the
         dash, which the vector's cost allowed for:
@@ -324,16 +345,48 @@ class Sorties:
         leave = self.positions(t)[0][rows]
         back_s = np.where(home, 0.0, np.linalg.norm(point - leave, axis=-1) / self.cruise[rows])
         out = dataclasses.replace(self, dashes=self.dashes.add(rows, t, dash_s, back_s, leave,
-                                                               point))
-        extra = (self.dash_burn[rows] - self.cruise_burn[rows]) * dash_s
+                                                               point, outcome))
+        return out._turned(rows, t, self.bingo[rows], home, relief_at)
+
+    def cut(self, rows: IP, t: float, before: F64, home: B, outcome: int,
+            relief_at: float | None = None) -> Sorties:
+        """The sorties after aircraft ``rows`` (distinct) end their last (open) dash at ``t``
+        (s), having fired (``outcome`` :data:`FIRED`) or broken off: the dash is cut where
+        the aircraft is at ``t`` on its straight leg, the way back starts from there (none
+        where ``home``: out of missiles, it turns home), and the bingo is taken again from
+        ``before`` (s, each one's bingo before the dash) with the shorter dash's burn
+        (:meth:`vector`)."""
+        d = self.dashes
+        e = d.last(rows)
+        dash_s = np.clip(t - d.start[e], 0.0, d.dash_s[e])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(d.dash_s[e] > 0.0, dash_s / d.dash_s[e], 0.0)
+        point = d.leave[e] + f[:, None] * (d.point[e] - d.leave[e])
+        back_s = np.where(home, 0.0, np.linalg.norm(point - d.leave[e], axis=-1)
+                          / self.cruise[rows])
+        cols = {k: getattr(d, k).copy() for k in ("dash_s", "back_s", "point", "outcome")}
+        cols["dash_s"][e], cols["back_s"][e], cols["point"][e] = dash_s, back_s, point
+        cols["outcome"][e] = outcome
+        out = dataclasses.replace(self, dashes=dataclasses.replace(d, **cols))
+        return out._turned(rows, t, before, home, relief_at)
+
+    def _turned(self, rows: IP, t: float, before: F64, home: B,
+                relief_at: float | None) -> Sorties:
+        """These sorties, whose aircraft ``rows`` last dashes were just set at ``t`` (s), with
+        their bingo from ``before`` (s) less the dash's extra burn (or the end of the dash
+        where ``home``), the relief of a station so left empty and the landings
+        (:meth:`vector`)."""
+        d = self.dashes
+        e = d.last(rows)
+        end = d.start[e] + d.dash_s[e]
+        extra = (self.dash_burn[rows] - self.cruise_burn[rows]) * d.dash_s[e]
         bingo = self.bingo.copy()
-        bingo[rows] = np.where(home, t + dash_s,
-                               np.maximum(bingo[rows] - extra / self.cruise_burn[rows], t))
+        bingo[rows] = np.where(home, end,
+                               np.maximum(before - extra / self.cruise_burn[rows], d.start[e]))
         # a bingo that falls during a dash waits for its end
-        d = out.dashes
         during = (bingo[d.row] >= d.start) & (bingo[d.row] < d.start + d.dash_s)
         bingo[d.row[during]] = (d.start + d.dash_s)[during]
-        out = dataclasses.replace(out, bingo=bingo)
+        out = dataclasses.replace(self, bingo=bingo)
         for p in np.unique(self.patrol[rows[home]]).tolist():
             out = out._relieve(p, t, rows[home], t if relief_at is None else relief_at)
         return out._landing()
@@ -373,15 +426,22 @@ class Vectors:
     """Vectors of aircraft (rows) to targets (columns) at dash speed, arrays ``(n, m)``:
     ``t_s`` the dash until the missile is away (s), ``point (n, m, 3)`` where it is then, the
     launch point (ECEF m), ``fuel_home`` fuel left on landing after flying home from there,
-    ``feasible`` the aircraft is on station and gets home with its reserve."""
+    ``feasible`` the aircraft is on station and gets home with its reserve; ``lead (n, m, 3)``
+    the lead intercept point (ECEF m, NaN: none) and ``heading (n, m, 3)`` the unit vector
+    toward it; ``committable`` a dash is needed (``t_s > 0``) and the aircraft still gets home
+    with its reserve after flying ``slack_s`` more on the same heading (:func:`vectors`)."""
 
     t_s: F64
     point: F64
     fuel_home: F64
     feasible: B
+    lead: F64
+    heading: F64
+    committable: B
 
 
-def vectors(sorties: Sorties, t: float, target: F64, velocity: F64, reach_m: F64) -> Vectors:
+def vectors(sorties: Sorties, t: float, target: F64, velocity: F64, reach_m: F64,
+            slack_s: float = 0.0, missile_mps: F64 | None = None) -> Vectors:
     """Every aircraft's vector at ``t`` (s) to every target at ``target (m, 3)`` (ECEF m) flying
     straight at ``velocity (m, 3)`` (m/s), its missile reaching ``reach_m (n,)`` (m): it flies
     the lead (collision course, :func:`inkless.physics.sortie.lead_intercept`) at the patrol's
@@ -390,21 +450,53 @@ def vectors(sorties: Sorties, t: float, target: F64, velocity: F64, reach_m: F64
     time ``T`` (0 when the target is already within reach, or when the aircraft cannot catch
     it: the missile's own envelope decides), at the dash burn, then home at cruise from the
     launch point (:func:`inkless.physics.sortie.vector_cost`). Only aircraft on station may be
-    vectored (not on the way out or home)."""
+    vectored (not on the way out or home). With the missiles' speed ``missile_mps (n,)``
+    (m/s) the dash ends instead where a missile fired then meets the target ``reach`` away
+    (:func:`_launch_to_go`). ``committable``: the same with the dash ``slack_s`` (s) longer on
+    the same heading (a commitment waits that long for the target to come within reach,
+    :meth:`inkless.engine.patrols.Patrols.follow`)."""
     pos, _ = sorties.positions(t)
-    lead_s, point, _ = lead_intercept(pos[:, None, :], target[None, :, :], velocity[None, :, :],
-                                      sorties.dash[:, None])
-    dash_s = np.nan_to_num(np.maximum(lead_s - (reach_m / sorties.dash)[:, None], 0.0),
-                           nan=0.0, posinf=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where(dash_s > 0.0, dash_s / lead_s, 0.0)
-    launch = pos[:, None, :] + f[..., None] * (np.nan_to_num(point) - pos[:, None, :])
+    lead_s, lead, heading = lead_intercept(pos[:, None, :], target[None, :, :],
+                                           velocity[None, :, :], sorties.dash[:, None])
+    to_go = ((reach_m / sorties.dash)[:, None] if missile_mps is None else _launch_to_go(
+        sorties.dash, np.nan_to_num(heading), velocity, reach_m, missile_mps))
+    dash_s = np.nan_to_num(np.maximum(lead_s - to_go, 0.0), nan=0.0, posinf=0.0)
     base = ecef_from_geodetic(sorties.base[:, 0], sorties.base[:, 1], sorties.base[:, 2])
-    cost = vector_cost(dash_s, launch, sorties.fuel(t)[:, None], sorties.dash_burn[:, None],
-                       base[:, None, :], sorties.cruise[:, None], sorties.cruise_burn[:, None],
-                       sorties.reserve[:, None])
     on = ((t >= sorties.on_station) & (t < sorties.bingo))[:, None]
-    return Vectors(dash_s, launch, cost.fuel_home, cost.feasible & on)
+    out = []
+    for extra in (0.0, slack_s):
+        s = np.where(dash_s > 0.0, dash_s + extra, 0.0)
+        launch = pos[:, None, :] + (s * sorties.dash[:, None])[..., None] * np.nan_to_num(heading)
+        cost = vector_cost(s, launch, sorties.fuel(t)[:, None], sorties.dash_burn[:, None],
+                           base[:, None, :], sorties.cruise[:, None],
+                           sorties.cruise_burn[:, None], sorties.reserve[:, None])
+        out.append((launch, cost))
+    (launch, cost), (_, slack) = out
+    return Vectors(dash_s, launch, cost.fuel_home, cost.feasible & on, lead, heading,
+                   slack.feasible & on & (dash_s > 0.0))
+
+
+def _launch_to_go(dash: F64, heading: F64, velocity: F64, reach_m: F64,
+                  missile_mps: F64) -> F64:
+    """``(n, m)``: how long before the lead intercept (s) an aircraft flying its collision
+    course at ``dash (n,)`` m/s along ``heading (n, m, 3)`` launches a missile flying
+    ``missile_mps (n,)`` that meets the target (``velocity (m, 3)`` m/s, straight) at its
+    reach ``reach_m (n,)`` (m).
+
+    Closed form: both fly to the lead point P, met at the lead time; ``u`` before it the
+    aircraft is at ``P - s h u`` and the target at ``P - v u``; a missile fired then flies
+    ``sigma = R / m`` and meets the target at ``P - v (u - sigma)``, ``R`` from the launch
+    point: ``|w u + v R / m| = R`` with ``w = s h - v``, a quadratic in ``u`` whose larger
+    root is the earliest launch (the meeting is within reach between the roots). Head on
+    (``v = -v_t h``) it gives ``u = R (1 + v_t / m) / (s + v_t)``."""
+    w = dash[:, None, None] * heading - velocity[None, :, :]
+    c = velocity[None, :, :] * (reach_m / missile_mps)[:, None, None]
+    a = np.einsum("nmi,nmi->nm", w, w)
+    b = 2.0 * np.einsum("nmi,nmi->nm", w, c)
+    cc = np.einsum("nmi,nmi->nm", c, c) - (reach_m**2)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u: F64 = (-b + np.sqrt(b * b - 4.0 * a * cc)) / (2.0 * a)
+    return u
 
 
 def _along(lat1: F64, lon1: F64, lat2: F64, lon2: F64, f: F64) -> tuple[F64, F64]:
