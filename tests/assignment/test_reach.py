@@ -65,3 +65,20 @@ def test_within_reach_keeps_every_path_with_a_sample_in_range(data: st.DataObjec
     d = np.linalg.norm(ecef[:, None, :, :] - table.ecef[None, :, None, :], axis=3)  # (t, u, k)
     truly = np.nan_to_num(d, nan=np.inf).min(axis=0) <= table.r_max[:, None]
     assert not (truly & ~out).any()
+
+
+def test_within_reach_a_path_never_in_flight_reaches_no_unit() -> None:
+    """A path that is NaN at every sample (the track's flight ended before the look-ahead, or
+    no sample at all) is within no unit's reach, even beside a unit; the paths in flight beside
+    it are screened as alone."""
+    table, _ = units()
+    us = np.arange(len(table.id))
+    ecef = np.repeat(table.ecef[:1][None], 4, axis=0).repeat(3, axis=1)  # (4, 3, 3): at unit 0
+    ecef[:, 1] = np.nan  # never in flight
+    ecef[2:, 2] = np.nan  # ends half-way
+    out = within_reach(table, us, ecef)
+    assert not out[:, 1].any()
+    assert out[0, 0] and out[0, 2]
+    np.testing.assert_array_equal(out[:, 0], within_reach(table, us, ecef[:, :1])[:, 0])
+    assert within_reach(table, us, np.zeros((0, 2, 3))).shape == (len(us), 2)
+    assert not within_reach(table, us, np.zeros((0, 2, 3))).any()

@@ -46,13 +46,11 @@ def within_reach(units: FireUnitTable, us: I64, ecef: F64) -> B:
     """``(len(us), k)``: the predicted paths ``ecef (times, k, 3)`` (m, NaN where not in
     flight) come within each unit's maximum range: a bound by the sphere around each path's
     samples (the box's centre and half diagonal), so no feasible pair is dropped."""
-    out = np.zeros((len(us), ecef.shape[1]), bool)
-    cols = np.flatnonzero(np.isfinite(ecef[..., 0]).any(axis=0))
-    if cols.size == 0:
-        return out
-    path = ecef[:, cols]
-    lo, hi = np.fmin.reduce(path, axis=0), np.fmax.reduce(path, axis=0)  # NaN: not in flight
+    if ecef.shape[0] == 0:  # no sample: nothing in flight
+        return np.zeros((len(us), ecef.shape[1]), bool)
+    # NaN samples are ignored; a path never in flight has a NaN box, which reaches nothing
+    lo, hi = np.fmin.reduce(ecef, axis=0), np.fmax.reduce(ecef, axis=0)
     centre, radius = 0.5 * (lo + hi), 0.5 * np.linalg.norm(hi - lo, axis=1)
     d = np.linalg.norm(units.ecef[us][:, None, :] - centre[None], axis=2)
-    out[:, cols] = (d - radius[None]) <= units.r_max[us][:, None]
+    out: B = (d - radius[None]) <= units.r_max[us][:, None]
     return out

@@ -117,10 +117,7 @@ def predicted_path(
 def path_altitude(ecef: F64) -> F64:
     """Heights above the ellipsoid ``(k, n)`` (m) of predicted paths ``ecef (k, n, 3)``
     (:func:`predicted_path`), NaN where the path is NaN (not in flight)."""
-    h = np.full(ecef.shape[:-1], np.nan)
-    live = np.isfinite(ecef[..., 0])
-    h[live] = altitude(ecef[live])
-    return h
+    return altitude(ecef)  # NaN in, NaN out: no mask to gather and scatter
 
 
 def position_at(pos: F64, vel: F64, ballistic: NDArray[np.bool_], ahead: F64) -> F64:
