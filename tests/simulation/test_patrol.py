@@ -342,26 +342,30 @@ def test_a_vector_is_flown_to_its_lead_intercept_and_back_to_where_it_left() -> 
 def test_a_station_emptied_early_launches_the_next_flight(per_flight: int) -> None:
     """Three flights of ``per_flight``, relieved 5 min before bingo. Mid-station, flight 1
     spends its last missiles (every aircraft, no dash) and goes home: the station is empty, so
-    flight 2 takes off then (its wingman in trail) and flight 3 keeps its place after it (both
-    earlier by the same time); the gap is flight 2's way out only. Flight 3 spending its last
-    missiles has no flight left to launch: the gap to the end is reported as before. Before:
-    flight 2 kept its schedule, a gap of some 50 min more."""
+    flight 2 takes off at the next decision (its wingman in trail); flight 3 keeps its
+    scheduled launch, so a gap opens between flight 2's (earlier) bingo and flight 3's
+    arrival. Flight 3 spending its last missiles has no flight left to launch: the gap to the
+    end is reported. Before: flight 3 moved earlier with flight 2 (all later flights shifted,
+    so a patrol whose stations emptied early ran out of flights hours before its schedule
+    ended)."""
     s = Sorties.plan([patrol(flights=3, aircraft_per_flight=per_flight)])
     rows = np.arange(per_flight)
     t = float(s.on_station[0]) + 4000.0
     here = s.positions(t)[0][rows]
-    flown = s.vector(rows, t, np.zeros(per_flight), here, np.ones(per_flight, bool))
-    shift = float(s.launch[per_flight]) - t
-    later = np.arange(per_flight, 3 * per_flight)
+    flown = s.vector(rows, t, np.zeros(per_flight), here, np.ones(per_flight, bool), t + 5.0)
+    two, three = np.arange(per_flight, 2 * per_flight), np.arange(2 * per_flight, 3 * per_flight)
+    shift = float(s.launch[per_flight]) - (t + 5.0)
     assert shift > 2000.0
     for name in ("launch", "on_station", "bingo", "landed"):
-        assert getattr(flown, name)[later] == pytest.approx(getattr(s, name)[later] - shift)
+        assert getattr(flown, name)[two] == pytest.approx(getattr(s, name)[two] - shift)
+        assert getattr(flown, name)[three] == pytest.approx(getattr(s, name)[three])
     assert flown.bingo[rows] == pytest.approx(t)
     cov = station_coverage(flown, 0, float(s.on_station[0]), float(flown.bingo[-1]))
-    assert cov.gaps.tolist() == [pytest.approx([t, float(flown.on_station[per_flight])])]
-    last = np.arange(2 * per_flight, 3 * per_flight)
-    u = float(flown.bingo[later[:per_flight]].max()) + 100.0  # flight 2 gone: 3 holds alone
-    end = flown.vector(last, u, np.zeros(per_flight), flown.positions(u)[0][last],
+    assert cov.gaps.tolist() == [
+        pytest.approx([t, float(flown.on_station[per_flight])]),
+        pytest.approx([float(flown.bingo[two].max()), float(flown.on_station[three].min())])]
+    u = float(flown.on_station[three].max()) + 100.0  # flight 2 gone: 3 holds alone
+    end = flown.vector(three, u, np.zeros(per_flight), flown.positions(u)[0][three],
                        np.ones(per_flight, bool))
     assert end.launch == pytest.approx(flown.launch)
     assert station_coverage(end, 0, 0.0, 1e5).gaps[-1].tolist() == pytest.approx([u, 1e5])

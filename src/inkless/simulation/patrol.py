@@ -394,9 +394,11 @@ class Sorties:
     def _relieve(self, patrol: int, t: float, leaving: IP, at: float) -> Sorties:
         """These sorties with ``patrol``'s next flight launched at ``at`` (s) when its station
         is left empty at ``t``: aircraft ``leaving`` go home out of missiles and no other of its
-        aircraft holds the station or is on its way out to it. The flights after it keep
-        their places behind it (all earlier by the same time), so the hand-overs stay
-        "minutes apart"; with no flight left to launch, the gap stays."""
+        aircraft holds the station or is on its way out to it. Only that flight moves: the
+        flights after it keep their scheduled launches (a gap opens when its early bingo comes
+        before the next one's arrival, reported by :func:`station_coverage`), so a patrol
+        emptied early does not run out of flights before its schedule ends; with no flight
+        left to launch, the gap stays."""
         mine = self.patrol == patrol
         holding = mine & (self.launch <= t) & (t < self.bingo)
         holding[leaving] = False
@@ -405,7 +407,7 @@ class Sorties:
             return self
         nxt = self.flight[waiting][np.argmin(self.launch[waiting])]
         shift = float(self.launch[mine & (self.flight == nxt)].min()) - at
-        move = mine & (self.flight >= nxt)
+        move = mine & (self.flight == nxt)
         return dataclasses.replace(self, **{
             k: np.where(move, getattr(self, k) - shift, getattr(self, k))
             for k in ("launch", "on_station", "bingo")})
