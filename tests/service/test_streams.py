@@ -10,13 +10,17 @@ import json
 import os
 import signal
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from inkless.coalition import KeyStore, pseudonym
 from inkless.identification import CATEGORY_NAMES
 
-from .conftest import Plain, _finish, _node, cut, read_dump, wait_for
+from .conftest import Plain, Server, _finish, _node, cut, read_dump, wait_for
 
 
 def _numbers(msgs: list[dict[str, Any]]) -> list[int]:
@@ -50,19 +54,49 @@ def test_each_member_receives_what_it_may_see(plain: Plain, keys: Path) -> None:
         assert plots and {p["sensor"] for p in plots} == {sensor}
 
 
-def test_a_node_restarted_within_the_window_resumes(server_factory: Any, keys: Path,
-                                                    tmp_path: Path) -> None:
-    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "1",
-                       scenario=cut(tmp_path, 160))  # 40 s: room for a restart on a loaded machine
-    dump = tmp_path / "anon.jsonl"
-    assert "duration reached" in _finish(_node("ANON", keys, s.url, dump, "--duration", "3"))
-    first = _numbers(read_dump(dump))[-1]
-    time.sleep(1.0)  # the stream goes on meanwhile
-    _finish(_node("ANON", keys, s.url, dump))
-    msgs = read_dump(dump)
+@dataclass(frozen=True)
+class Restarts:
+    """One session of both nodes in which each leaves and comes back within the replay window:
+    ANON's dump (its first run left after 3 s, holding up to ``anon_first``), HOST's dump (its
+    first run killed with SIGKILL, the dump then cut in the middle of a line)."""
+
+    anon: Path
+    anon_first: int
+    host: Path
+
+
+@pytest.fixture(scope="module")
+def restarts(tmp_path_factory: pytest.TempPathFactory, keys: Path) -> Iterator[Restarts]:
+    """The restarts of :class:`Restarts` in one session (160 s at speed 4: 40 s, room for the
+    restarts on a loaded machine) instead of one session each."""
+    tmp = tmp_path_factory.mktemp("restarts")
+    s = Server(tmp, keys, "--simulate", "--speed", "4", "--wait-nodes", "2",
+               scenario=cut(tmp, 160))
+    try:
+        anon, host = tmp / "anon.jsonl", tmp / "host.jsonl"
+        a = _node("ANON", keys, s.url, anon, "--duration", "3")
+        h = _node("HOST", keys, s.url, host)
+        wait_for(lambda: host.exists() and host.read_text().count("\n") > 20)
+        os.kill(h.pid, signal.SIGKILL)
+        h.communicate(timeout=30)
+        with host.open("a") as f:
+            f.write('{"type":"picture","t":1')  # as if killed in the middle of a line
+        h = _node("HOST", keys, s.url, host)
+        assert "duration reached" in _finish(a)
+        first = _numbers(read_dump(anon))[-1]
+        time.sleep(1.0)  # the stream goes on meanwhile
+        _finish(_node("ANON", keys, s.url, anon))
+        _finish(h)
+    finally:
+        s.stop()
+    yield Restarts(anon, first, host)
+
+
+def test_a_node_restarted_within_the_window_resumes(restarts: Restarts) -> None:
+    msgs = read_dump(restarts.anon)
     seqs = _numbers(msgs)
     assert seqs == list(range(1, len(seqs) + 1)), "a message lost or received twice"
-    assert len(seqs) > first + 1 and msgs[-1]["type"] == "end"
+    assert len(seqs) > restarts.anon_first + 1 and msgs[-1]["type"] == "end"
     assert not [m for m in msgs if m["type"] in ("gap", "snapshot")]
 
 
@@ -123,22 +157,11 @@ def test_the_live_pictures_are_the_engines_fed_in_process(plain: Plain, keys: Pa
         assert got == json.loads(json.dumps(want[m]))
 
 
-def test_a_node_killed_and_restarted_resumes(server_factory: Any, keys: Path,
-                                             tmp_path: Path) -> None:
+def test_a_node_killed_and_restarted_resumes(restarts: Restarts) -> None:
     """SIGKILL of a node (its dump may end in a cut line), then the same node again on the
     same dump: every message once, in order, none lost."""
-    s = server_factory("--simulate", "--speed", "4", "--wait-nodes", "1",
-                       scenario=cut(tmp_path, 160))
-    dump = tmp_path / "host.jsonl"
-    p = _node("HOST", keys, s.url, dump)
-    wait_for(lambda: dump.exists() and dump.read_text().count("\n") > 20)
-    os.kill(p.pid, signal.SIGKILL)
-    p.communicate(timeout=30)
-    with dump.open("a") as f:
-        f.write('{"type":"picture","t":1')  # as if killed in the middle of a line
-    _finish(_node("HOST", keys, s.url, dump))
     msgs = []
-    for line in dump.read_text().splitlines():
+    for line in restarts.host.read_text().splitlines():
         try:
             msgs.append(json.loads(line))
         except json.JSONDecodeError:
