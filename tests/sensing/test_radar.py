@@ -186,3 +186,45 @@ def test_same_generator_same_reports(seed: int) -> None:
     a, _, _ = run_detect(table(pd=np.array([0.8]), false_alarms=np.array([1.0])), 50, seed)
     b, _, _ = run_detect(table(pd=np.array([0.8]), false_alarms=np.array([1.0])), 50, seed)
     assert np.array_equal(a.range_m, b.range_m) and np.array_equal(a.truth, b.truth)
+
+
+def test_detect_with_the_coverage_known_reports_as_it_computes_it() -> None:
+    """``detect(..., covered=...)`` with what each sensor covers taken from the whole grid
+    (:func:`covered_samples`, whether it scans or not) reports, block by block, exactly what it
+    reports computing the coverage itself: same draws, same reports."""
+    from inkless.sensing.coverage import covered_samples, in_flight
+
+    sensors = table(3, range=np.array([[400e3] * 4, [150e3] * 4, [90e3] * 4]),
+                    pd=np.array([0.9, 0.7, 1.0]), false_alarms=np.array([0.0, 2.0, 0.5]))
+    ticks, block = 40, 16
+    gen = np.random.default_rng(3)
+    lat = 32.0 + gen.uniform(-3.0, 3.0, (ticks, 12))
+    lon = 35.0 + gen.uniform(-3.0, 3.0, (ticks, 12))
+    h = gen.uniform(-500.0, 20e3, (ticks, 12))
+    obj = ecef_from_geodetic(lat * D, lon * D, h).astype(np.float32)
+    alt = h.astype(np.float32)
+    alt[gen.random((ticks, 12)) < 0.2] = np.nan  # not in flight
+    obj[np.isnan(alt)] = np.nan
+    plat = platform(sensors, ticks)
+    scanning = gen.random((ticks, 3)) < 0.7
+    col = gen.integers(0, 4, 12)
+    frame = EnuFrame.at(32.0 * D, 35.0 * D)
+    flying = in_flight(obj, alt)
+    cover = [covered_samples(i, plat, sensors.range, sensors.min_el, sensors.max_el, flying,
+                             col) for i in range(3)]
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    for k0 in range(0, ticks, block):
+        k1 = min(k0 + block, ticks)
+        sl = slice(k0, k1)
+        args = (scanning[sl], 5.0 * np.arange(k0, k1), tuple(a[sl] for a in plat), sensors,
+                obj[sl], alt[sl], col, frame)
+
+        def of(i: int, k0: int = k0, k1: int = k1) -> tuple[np.ndarray, np.ndarray]:
+            s = cover[i][(flying[0][cover[i]] >= k0) & (flying[0][cover[i]] < k1)]
+            return flying[0][s] - k0, flying[1][s]
+
+        a = detect(*args, rng_a)  # type: ignore[arg-type]
+        b = detect(*args, rng_b, covered=of)  # type: ignore[arg-type]
+        assert len(a) > 0
+        for name in Detections.__dataclass_fields__:
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

@@ -24,8 +24,8 @@ updates it after the kill (it then follows another object) and it is re-examined
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,8 @@ from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import SensorTable, Tables
 from inkless.sensing import Detections, EnuFrame, clutter_density, detect, scan_ticks
-from inkless.sensing.coverage import covered_by, in_flight
+from inkless.sensing.coverage import InFlight as Samples
+from inkless.sensing.coverage import covered_by, covered_samples, in_flight
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.simulation.adsb import (
     AdsbReports,
@@ -140,6 +141,11 @@ class World:
     truth_name: tuple[str, ...]
     own_object: I64
     platform: tuple[F64, F64, F64]
+    # what each sensor covers, once (a grid no patrol changes): :meth:`covered`
+    _samples: list[Samples] = field(default_factory=list, repr=False, compare=False)
+    _covered: dict[int, NDArray[np.bool_]] = field(default_factory=dict, repr=False,
+                                                   compare=False)
+    _flown: list[int] = field(default_factory=list, repr=False, compare=False)  # fly's starts
 
     @classmethod
     def build(cls, scenario: Scenario, tables: Tables, raid: Raid, traffic: CivilTraffic,
@@ -182,6 +188,7 @@ class World:
         the sensors they carry, whose :attr:`aloft` may have changed from ``start`` on."""
         pos = self.objects[:, self.aircraft]
         alt = self.objects_alt[:, self.aircraft]
+        self._flown.append(start)  # no longer still
         cols = self.air.fly(sorties, dt, start, pos, alt, before)  # views: written in place
         return self.carry(cols, start)
 
@@ -196,6 +203,46 @@ class World:
         self.platform[0][start:, s], self.platform[1][start:, s] = at, up
         self.platform[2][start:, s] = height
         return s
+
+    @property
+    def still(self) -> bool:
+        """The truth grid and the sensors' positions never change during the run (no patrol
+        flies its sorties, :meth:`fly` never called)."""
+        return self.air.sorties is None and not self._flown
+
+    def samples(self) -> Samples:
+        """The grid's in-flight samples (:func:`inkless.sensing.coverage.in_flight`), once."""
+        if not self._samples:
+            self._samples.append(in_flight(self.objects, self.objects_alt))
+        return self._samples[0]
+
+    def covered(self, i: int, sensors: SensorTable) -> NDArray[np.bool_]:
+        """Per in-flight sample (:meth:`samples`), whether sensor row ``i`` covers it, its
+        member acting or not (:func:`inkless.sensing.coverage.covered_samples`); computed once
+        per sensor on a :attr:`still` grid, for the recorder's coverage and the detections
+        alike (each sample is tested alone: a block's, or the acting ticks', are a subset)."""
+        out = self._covered.get(i)
+        if out is None:
+            flying = self.samples()
+            out = np.zeros(flying[0].size, bool)
+            out[covered_samples(i, self.platform, sensors.range, sensors.min_el,
+                                sensors.max_el, flying, self.object_col)] = True
+            self._covered[i] = out
+        return out
+
+    def covered_in(self, k0: int, k1: int, sensors: SensorTable
+                   ) -> Callable[[int], tuple[I64, I64]]:
+        """For the ticks ``k0 <= k < k1`` of a :attr:`still` grid: per sensor row, the
+        samples it covers (ticks from ``k0``, objects; in the samples' order), as
+        :func:`inkless.sensing.detect` takes them."""
+        kk, jj = self.samples()[:2]
+        lo, hi = (int(v) for v in np.searchsorted(kk, [k0, k1]))
+
+        def of(i: int) -> tuple[I64, I64]:
+            rows = lo + np.flatnonzero(self.covered(i, sensors)[lo:hi])
+            return kk[rows] - k0, jj[rows]
+
+        return of
 
     @property
     def aloft(self) -> NDArray[np.bool_]:
@@ -214,11 +261,16 @@ class World:
         they act (``acting (ticks, sensors)``), sensor by sensor as
         :func:`inkless.sensing.coverage_grid` tests it (the in-flight samples gathered once);
         an airborne sensor does not cover its own aircraft."""
-        flying = in_flight(self.objects, self.objects_alt)
+        flying = self.samples() if self.still else in_flight(self.objects, self.objects_alt)
         cover = [np.zeros(self.objects_alt.shape, bool) for _ in range(members)]
         for i in range(len(sensors.id)):
-            kk, jj = covered_by(i, self.platform, sensors.range, sensors.min_el,
-                                sensors.max_el, flying, self.object_col, acting)
+            if self.still:  # what it covers at any tick, at the ticks it acts
+                near = np.flatnonzero(self.covered(i, sensors))
+                near = near[acting[flying[0][near], i]]
+                kk, jj = flying[0][near], flying[1][near]
+            else:
+                kk, jj = covered_by(i, self.platform, sensors.range, sensors.min_el,
+                                    sensors.max_el, flying, self.object_col, acting)
             if self.own_object[i] >= 0:
                 kk, jj = kk[jj != self.own_object[i]], jj[jj != self.own_object[i]]
             cover[int(sensors.owner[i])][kk, jj] = True
@@ -317,7 +369,8 @@ class TrackedPicture:
             det = detect(self.scans[k0:k1], self.dt * np.arange(k0, k1),
                          (plat[0], plat[1], plat[2]), self.tables.sensors,
                          w.objects[k0:k1], w.objects_alt[k0:k1], w.object_col,
-                         self.frame, self.rng)
+                         self.frame, self.rng,
+                         w.covered_in(k0, k1, self.tables.sensors) if w.still else None)
             own = det.truth == w.own_object[det.sensor]
             if own.any():
                 det = det.take(~own)

@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from inkless.arrays import F64
 from inkless.physics.geodesy import EARTH_MEAN_RADIUS
 
-__all__ = ["EFFECTIVE_EARTH_RADIUS", "InFlight", "coverage_grid", "covered_by", "in_flight"]
+__all__ = ["EFFECTIVE_EARTH_RADIUS", "InFlight", "coverage_grid", "covered_by", "covered_samples",
+           "in_flight"]
 
 EFFECTIVE_EARTH_RADIUS = 4.0 / 3.0 * EARTH_MEAN_RADIUS
 _CHUNK = 1 << 16  # in-range tests on this many samples at a time (memory)
@@ -117,7 +118,24 @@ def covered_by(
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """The in-flight samples (:func:`in_flight`) that sensor column ``i`` covers
     (:func:`coverage_grid`'s test): their ticks and objects, in the samples' order."""
-    kk, jj, tgt_all, _, _ = flying
+    near = covered_samples(i, sensor, sensor_range, min_el, max_el, flying, target_cls,
+                           sensor_on)
+    return flying[0][near], flying[1][near]
+
+
+def covered_samples(
+    i: int,
+    sensor: tuple[F64, F64, F64],
+    sensor_range: F64,
+    min_el: F64,
+    max_el: F64,
+    flying: InFlight,
+    target_cls: NDArray[np.int64],
+    sensor_on: NDArray[np.bool_] | None = None,
+) -> NDArray[np.intp]:
+    """:func:`covered_by`'s samples as rows of ``flying`` (increasing). Each sample is tested
+    alone: the samples covered among any subset of ``flying`` are the subset of these."""
+    kk, _, tgt_all, _, _ = flying
     fixed = sensor[0].strides[0] == 0  # a broadcast view: the sensor does not move
     pos_t = (sensor[0][0, i] if fixed else sensor[0][kk, i]).astype(tgt_all.dtype)
     # Box pre-test on east-west and north-south ECEF offsets (exact: a sample beyond the
@@ -129,8 +147,7 @@ def covered_by(
     # the tests are per sample: in blocks, so that the temporaries stay small
     seen = [_covered(i, sensor, sensor_range, min_el, max_el, flying, target_cls, sensor_on,
                      cand[lo : lo + _CHUNK]) for lo in range(0, max(cand.size, 1), _CHUNK)]
-    near = np.concatenate(seen)
-    return kk[near], jj[near]
+    return np.concatenate(seen)
 
 
 def _covered(

@@ -213,6 +213,7 @@ def detect(
     object_col: I64,
     frame: EnuFrame,
     rng: np.random.Generator,
+    covered: Callable[[int], tuple[NDArray[np.intp], NDArray[np.intp]]] | None = None,
 ) -> Detections:
     """Every report of the scans in one block of ``B`` ticks (see the module docstring).
 
@@ -230,17 +231,27 @@ def detect(
             index, 3 for civil aircraft).
         frame: the common ENU frame the tracker works in.
         rng: the generator; the draws depend only on the inputs, in sensor order.
+        covered: when given, ``covered(i)`` is what sensor ``i`` covers in the block whether
+            it scans or not (block ticks, objects; in :func:`in_flight`'s order), known
+            already (:func:`inkless.sensing.coverage.covered_samples` of the whole grid); else
+            it is computed here (:func:`covered_by`).
 
     Returns the detections sorted by (time, sensor), object order within a scan.
     """
-    flying = in_flight(objects, objects_alt)
+    flying = None
     parts: list[Detections] = []
     for i in range(scanning.shape[1]):
         rows = scanning[:, i].nonzero()[0]
         if rows.size == 0:
             continue
-        bb, jj = covered_by(i, platform, sensors.range, sensors.min_el, sensors.max_el, flying,
-                            object_col, sensor_on=scanning)
+        if covered is None:
+            flying = in_flight(objects, objects_alt) if flying is None else flying
+            bb, jj = covered_by(i, platform, sensors.range, sensors.min_el, sensors.max_el,
+                                flying, object_col, sensor_on=scanning)
+        else:
+            bb, jj = covered(i)
+            on = scanning[bb, i]  # the scans (covered_by's sensor_on)
+            bb, jj = bb[on], jj[on]
         part = _reports(i, rows, bb, jj, times, platform[0], platform[1], sensors, objects,
                         frame, rng)
         if part is not None:
