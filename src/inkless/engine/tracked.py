@@ -317,6 +317,8 @@ class TrackedPicture:
         # identification: the coalition's rules and the picture's last identities
         self.rules = compile_rules(scenario, (self.frame.lat, self.frame.lon, self.frame.alt))
         self._ids: Identities | None = None
+        # the picture last identified and when each of its tracks was last updated (s)
+        self._updated: tuple[CoalitionPicture, F64] | None = None
         self._heard: tuple[float, Evidence] | None = None  # evidence from outside, for its t
         self.seen: Seen | None = None
 
@@ -438,8 +440,8 @@ class TrackedPicture:
         """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules and the
         cooperative evidence ``ev`` (:func:`inkless.identification.identify`; IFF held from
         each track's last update)."""
-        ids = self._ids = identify(pic, t, ev, self.rules, self._ids,
-                                   self.tracker.last_update(pic.id))
+        self._updated = (pic, self.tracker.last_update(pic.id))  # for assessed_killed
+        ids = self._ids = identify(pic, t, ev, self.rules, self._ids, self._updated[1])
         return ids
 
     # --- 6. threat evaluation ------------------------------------------------------------
@@ -468,7 +470,9 @@ class TrackedPicture:
         rows = killed.nonzero()[0]
         if rows.size:
             t_kill = np.array([self.killed_at[int(i)] for i in pic.id[rows].tolist()])
-            updated = self.tracker.last_update(pic.id[rows]) > t_kill
+            last = (self._updated[1][rows] if self._updated is not None
+                    and self._updated[0] is pic else self.tracker.last_update(pic.id[rows]))
+            updated = last > t_kill
             for i in pic.id[rows[updated]].tolist():
                 del self.killed_at[int(i)]
             killed[rows[updated]] = False
