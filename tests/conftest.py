@@ -1,7 +1,8 @@
 """Fixtures and helpers shared across the test packages: a page in Debian's chromium driven by
 playwright (``executable_path``: no browser download), for the report's replay map and the live
 web map; the report's time control moved as a user does (:func:`move_replay`); a free loopback
-port (the ``free_port`` fixture)."""
+port (the ``free_port`` fixture); under pytest-xdist (``-n``), the tests that share one expensive
+run go to one worker (:data:`SHARED`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:  # playwright loaded by the browser tests only
     from playwright.sync_api import Page
+    from xdist.scheduler import LoadScopeScheduling
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,3 +64,40 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+#: Tests (node id prefixes) that share one expensive run (a module or package fixture, a cache):
+#: under ``pytest -n N`` each group goes to one worker, so the run is made once instead of once in
+#: every worker that gets one of them. (``--dist loadgroup`` and its ``xdist_group`` mark would do
+#: this, but pytest-xdist 3.8 renames node ids in a way that pytest 9.2 no longer sees.)
+SHARED = {
+    "tests/afteraction/test_findings.py::": "findings",  # a tracked run of basics
+    "tests/cli/test_airliner_example.py::": "airliner",  # the airliner example's run
+    "tests/cli/test_campaign_examples.py::test_october_": "october",  # the tracked October run
+    "tests/cli/test_run_command.py::": "run-command",  # a run of basics
+    "tests/coalition/test_run_views.py::": "run-views",  # a run of four members
+    "tests/coalition/test_two_campaigns.py::": "two-campaigns",  # the script's five runs
+    "tests/engine/test_tracks_only.py::": "tracks-only",  # seven tracked 180-missile salvos
+    "tests/fuzz/test_fuzz.py::test_a_mutated_example_that_validates_runs[": "fuzz-runs",
+    "tests/interop/test_run_picture.py::": "run-picture",  # a tracked run and its record
+    "tests/service/test_auth.py::": "service-auth",  # one service
+    "tests/service/test_streams.py::test_each_member_": "service-plain",  # conftest.plain
+    "tests/service/test_streams.py::test_the_live_pictures_": "service-plain",
+    "tests/service/test_orders.py::test_orders_go_to_": "service-plain",
+    "tests/service/test_streams.py::test_a_node_restarted_within": "service-restarts",
+    "tests/service/test_streams.py::test_a_node_killed": "service-restarts",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
+    """With ``-n`` (``--dist load``): one work unit per test, or per group of :data:`SHARED`;
+    the groups (the larger units) are sent first."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Shared(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((g for p, g in SHARED.items() if nodeid.startswith(p)), nodeid)
+
+    return Shared(config, log)
