@@ -138,10 +138,11 @@ def covered_samples(
     kk, _, tgt_all, _, _ = flying
     fixed = sensor[0].strides[0] == 0  # a broadcast view: the sensor does not move
     pos_t = (sensor[0][0, i] if fixed else sensor[0][kk, i]).astype(tgt_all.dtype)
-    # Box pre-test on east-west and north-south ECEF offsets (exact: a sample beyond the
-    # longest range on one axis has r2 >= that axis' square, which rounding cannot bring back
-    # inside the 1e-6 margin); the range test below on the samples left, as on every sample.
-    box = float(np.nanmax(sensor_range[i])) * (1.0 + 1e-6)
+    # Box pre-test on east-west and north-south ECEF offsets, with each sample's range (its
+    # class's): exact, a sample beyond its range on one axis has r2 >= that axis' square, which
+    # rounding cannot bring back inside the 1e-6 margin (a NaN range keeps none, as the range
+    # test would); the range test below on the samples left, as on every sample.
+    box = (sensor_range[i] * (1.0 + 1e-6)).astype(tgt_all.dtype)[_classes(flying, target_cls)]
     cand = ((np.abs(tgt_all[:, 0] - pos_t[..., 0]) <= box)
             & (np.abs(tgt_all[:, 1] - pos_t[..., 1]) <= box)).nonzero()[0]
     # the tests are per sample: in blocks, so that the temporaries stay small
