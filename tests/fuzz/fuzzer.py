@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import functools
 import itertools
 import math
 import multiprocessing
@@ -263,13 +264,20 @@ def _text_trick(text: str, rng: np.random.Generator, big: bool) -> tuple[str, st
     return text + "civil:\n  flights:\n" + body, f"{n} civil flights"
 
 
+@functools.cache
+def _example(path: Path) -> Any:
+    """An example's data, parsed once (a case mutates a deep copy): most of a case's time was
+    parsing the example again."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def make_case(
     seed: int, index: int, bases: tuple[str, ...], big: bool = False, examples: Path = EXAMPLES
 ) -> Case:
     """Case ``index`` of ``seed``: an example with one to three mutations."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
     base = _pick(rng, bases)
-    data = yaml.safe_load((examples / base).read_text(encoding="utf-8"))
+    data = copy.deepcopy(_example(examples / base))
     ops: list[str] = []
     for _ in range(int(rng.integers(1, 4))):
         ops.append(_pick(rng, STRUCTURE_OPS)(data, rng))
