@@ -127,3 +127,16 @@ def test_compare_perfect(tmp_path: Path) -> None:
     assert cmp["difference"]["leaked"] == res["threats"]["leaked"] - perfect["threats"]["leaked"]
     html = (tmp_path / "o" / "report.html").read_text()
     assert 'id="comparison"' in html and 'id="picture"' in html
+
+
+def test_the_coverage_computed_once_gives_the_same_run(monkeypatch: Any) -> None:
+    """On a grid no patrol flies, what each sensor covers is computed once for the whole run
+    (``World.covered``: the recorder's coverage and every block of detections read it); the
+    run is the one in which each computes it again (``World.still`` false: covered_by)."""
+    from inkless.engine.tracked import World
+
+    once = results(tracked()).model_dump(mode="json")
+    monkeypatch.setattr(World, "still", property(lambda self: False))
+    again = results(run(basics(), 7, picture="tracked")).model_dump(mode="json")
+    assert once == again
+    assert once["threats"]["launched"] > 0

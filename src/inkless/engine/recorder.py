@@ -127,7 +127,8 @@ class Recorder:
         """GOSPA of the coalition picture and of what each member holds (its view: the tracks
         built from what it may see, returned), against the objects in flight (threats alive,
         civil aircraft) that the sensors feeding each picture cover. Members that hold the same
-        picture share its log (:meth:`__init__`), scored once."""
+        picture share its log (:meth:`__init__`), scored once; the views returned are those of
+        the members scored here and of the members that share nothing."""
         w = self.world
         obj_ok = np.isfinite(w.objects_alt[tick])
         obj_ok[: w.n] &= alive
@@ -137,8 +138,10 @@ class Recorder:
         done = {id(self.log)}
         views = {}
         for m, mid in enumerate(self.member_logs):
-            view = views[m] = self.picture.tracker.view(pic, m)
             log = self.member_logs[mid]
+            if id(log) in done and self.shares[m] != "none":
+                continue  # its view is a picture scored already (and not identified apart)
+            view = views[m] = self.picture.tracker.view(pic, m)
             if id(log) in done:
                 continue
             done.add(id(log))

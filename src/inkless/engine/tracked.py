@@ -49,7 +49,6 @@ from inkless.scenario.load import coalition_members
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import SensorTable, Tables
 from inkless.sensing import Detections, EnuFrame, clutter_density, detect, scan_ticks
-from inkless.sensing.coverage import InFlight as Samples
 from inkless.sensing.coverage import covered_by, covered_samples, in_flight
 from inkless.simulation import Raid, SensorPlatforms
 from inkless.simulation.adsb import (
@@ -142,9 +141,8 @@ class World:
     own_object: I64
     platform: tuple[F64, F64, F64]
     # what each sensor covers, once (a grid no patrol changes): :meth:`covered`
-    _samples: list[Samples] = field(default_factory=list, repr=False, compare=False)
-    _covered: dict[int, NDArray[np.bool_]] = field(default_factory=dict, repr=False,
-                                                   compare=False)
+    _cover: list[tuple[I64, I64, list[NDArray[np.bool_]]]] = field(
+        default_factory=list, repr=False, compare=False)
     _flown: list[int] = field(default_factory=list, repr=False, compare=False)  # fly's starts
 
     @classmethod
@@ -210,36 +208,33 @@ class World:
         flies its sorties, :meth:`fly` never called)."""
         return self.air.sorties is None and not self._flown
 
-    def samples(self) -> Samples:
-        """The grid's in-flight samples (:func:`inkless.sensing.coverage.in_flight`), once."""
-        if not self._samples:
-            self._samples.append(in_flight(self.objects, self.objects_alt))
-        return self._samples[0]
-
-    def covered(self, i: int, sensors: SensorTable) -> NDArray[np.bool_]:
-        """Per in-flight sample (:meth:`samples`), whether sensor row ``i`` covers it, its
-        member acting or not (:func:`inkless.sensing.coverage.covered_samples`); computed once
-        per sensor on a :attr:`still` grid, for the recorder's coverage and the detections
-        alike (each sample is tested alone: a block's, or the acting ticks', are a subset)."""
-        out = self._covered.get(i)
-        if out is None:
-            flying = self.samples()
-            out = np.zeros(flying[0].size, bool)
-            out[covered_samples(i, self.platform, sensors.range, sensors.min_el,
-                                sensors.max_el, flying, self.object_col)] = True
-            self._covered[i] = out
-        return out
+    def covered(self, sensors: SensorTable) -> tuple[I64, I64, list[NDArray[np.bool_]]]:
+        """On a :attr:`still` grid: its in-flight samples (ticks, objects; in the order of
+        :func:`inkless.sensing.coverage.in_flight`) and, per sensor row, which of them it
+        covers, its member acting or not (:func:`inkless.sensing.coverage.covered_samples`);
+        computed once for every sensor, for the recorder's coverage and the detections alike
+        (each sample is tested alone: a block's, or the acting ticks', are a subset)."""
+        if not self._cover:
+            flying = in_flight(self.objects, self.objects_alt)  # positions: only for this
+            masks = []
+            for i in range(len(sensors.id)):
+                mask = np.zeros(flying[0].size, bool)
+                mask[covered_samples(i, self.platform, sensors.range, sensors.min_el,
+                                     sensors.max_el, flying, self.object_col)] = True
+                masks.append(mask)
+            self._cover.append((flying[0], flying[1], masks))
+        return self._cover[0]
 
     def covered_in(self, k0: int, k1: int, sensors: SensorTable
                    ) -> Callable[[int], tuple[I64, I64]]:
         """For the ticks ``k0 <= k < k1`` of a :attr:`still` grid: per sensor row, the
         samples it covers (ticks from ``k0``, objects; in the samples' order), as
         :func:`inkless.sensing.detect` takes them."""
-        kk, jj = self.samples()[:2]
+        kk, jj, masks = self.covered(sensors)
         lo, hi = (int(v) for v in np.searchsorted(kk, [k0, k1]))
 
         def of(i: int) -> tuple[I64, I64]:
-            rows = lo + np.flatnonzero(self.covered(i, sensors)[lo:hi])
+            rows = lo + np.flatnonzero(masks[i][lo:hi])
             return kk[rows] - k0, jj[rows]
 
         return of
@@ -261,13 +256,16 @@ class World:
         they act (``acting (ticks, sensors)``), sensor by sensor as
         :func:`inkless.sensing.coverage_grid` tests it (the in-flight samples gathered once);
         an airborne sensor does not cover its own aircraft."""
-        flying = self.samples() if self.still else in_flight(self.objects, self.objects_alt)
         cover = [np.zeros(self.objects_alt.shape, bool) for _ in range(members)]
+        if self.still:
+            k_all, j_all, masks = self.covered(sensors)
+        else:
+            flying = in_flight(self.objects, self.objects_alt)
         for i in range(len(sensors.id)):
             if self.still:  # what it covers at any tick, at the ticks it acts
-                near = np.flatnonzero(self.covered(i, sensors))
-                near = near[acting[flying[0][near], i]]
-                kk, jj = flying[0][near], flying[1][near]
+                near = np.flatnonzero(masks[i])
+                near = near[acting[k_all[near], i]]
+                kk, jj = k_all[near], j_all[near]
             else:
                 kk, jj = covered_by(i, self.platform, sensors.range, sensors.min_el,
                                     sensors.max_el, flying, self.object_col, acting)
@@ -523,8 +521,9 @@ class TrackedPicture:
             self.tracker.scan(t, got.det, got.kind, got.sensors, got.sensor_ecef, got.z, got.R)
         pic = self.tracker.picture(t)
         ids = self.identify(pic, tick, t, got.evidence)
-        midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
-                  self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
+        if (flight.result[: flight.n] == PENDING).any():  # interceptors in the air
+            midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
+                      self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
         hostile, killed = engageable(ids), self.assessed_killed(pic)
         self.seen = Seen(tick, t, got, pic, ids, hostile, killed)
         rows, room = self._hostile(pic, ids, flight, hostile, killed)
