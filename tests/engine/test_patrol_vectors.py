@@ -182,3 +182,22 @@ def test_the_replay_draws_the_vector_out_to_the_launch_point() -> None:
     assert vec["at"] == pytest.approx(float(rec.flight.fire_time[0]), abs=0.1)
     assert np.linalg.norm(b - a) == pytest.approx(300.0 * (vec["at"] - vec["fire"]), rel=0.01)
 
+
+
+def test_a_target_missing_for_a_cycle_or_two_is_still_followed() -> None:
+    """A committed aircraft whose target is missing from the decisions (a track dropping out
+    for a cycle or two) flies on; missing a third cycle, it breaks off (``target lost``), its
+    dash cut there. Before: it broke off at the first cycle missed (116 of 377 dashes of the
+    tracked patrol April broke off so, 84 with the grace)."""
+    eng = Engine(parse_scenario(FAR, "far.yaml"), seed=1, picture="perfect")
+    pat, tick = eng.patrols, 0
+    assert pat is not None
+    while pat.target[0] < 0:
+        eng.step(tick)
+        tick += 1
+    start = (tick - 1) * 5.0
+    for k in (1, 2, 3):
+        pat.follow(start + 5.0 * k, None, eng.units, eng.gates, eng.defence, eng.target)
+        assert (pat.target[0] >= 0) == (k < 3)
+    d = pat.sorties.dashes
+    assert OUTCOMES[d.outcome[-1]] == "target lost" and d.dash_s[-1] == pytest.approx(15.0)

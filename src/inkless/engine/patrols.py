@@ -59,6 +59,11 @@ target to come within its missile's reach, before it breaks off (the lead is pla
 target's velocity at the commitment; a turn or a slower fuse shifts the moment by a cycle or
 two)."""
 
+_MISSED = 2
+"""Decision periods a committed aircraft's target may be missing from the decisions before the
+aircraft breaks off (a track may drop out of the candidates for a cycle or two: its value at
+risk or its room flickers)."""
+
 
 @dataclass
 class Patrols:
@@ -69,7 +74,8 @@ class Patrols:
     decision period ``dt`` (s), until when each dash's missile flies (``engaged (dashes,)``,
     s: its intercept time; 0 before it fires), the vectors of the last :meth:`reach` (at
     ``_at``, s), and per aircraft the candidate id it is committed to (``target``, -1: none)
-    and its bingo before that commitment (``before``, s)."""
+    its bingo before that commitment (``before``, s) and when its target was last among the
+    decision's candidates (``seen``, s)."""
 
     sorties: Sorties
     rows: I64
@@ -81,6 +87,7 @@ class Patrols:
     vectors: Vectors | None = None
     target: I64 = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     before: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
+    seen: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
     _at: float = np.nan
 
     @classmethod
@@ -93,7 +100,8 @@ class Patrols:
         rows = np.arange(n - k, n)
         return cls(sorties, rows, np.ones(n, bool), units.r_max[rows].astype(np.float64),
                    units.speed[rows].astype(np.float64), scenario.settings.scan_period_s,
-                   target=np.full(k, -1, np.int64), before=np.full(k, np.nan))
+                   target=np.full(k, -1, np.int64), before=np.full(k, np.nan),
+                   seen=np.full(k, np.nan))
 
     def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
         """``tables`` with one airborne sensor (``PATROL.F.A.radar``) per aircraft of a patrol
@@ -301,8 +309,9 @@ class Patrols:
             self._commit(t, c, busy, units, gates, defence)
 
     def _break_off(self, t: float, ids: I64, busy: I64, ready: F64) -> None:
-        """Committed aircraft break off at ``t`` (s) when their target is no longer among the
-        candidates ``ids`` (killed, landed, out of the picture or of value), another unit has
+        """Committed aircraft break off at ``t`` (s) when their target has not been among the
+        candidates ``ids`` for more than :data:`_MISSED` decision periods (killed, landed, out
+        of the picture or of value; a track may miss a cycle or two), another unit has
         an interceptor in the air at it (``busy``: the ids aimed at), or the next decision
         would come after the end of their whole dash, the planned one and :data:`_SLACK`
         decision periods more (``too late``): the dash is cut
@@ -315,7 +324,9 @@ class Patrols:
             return
         d = self.sorties.dashes
         e = d.last(a)
-        why = np.select([~np.isin(self.target[a], ids), np.isin(self.target[a], busy),
+        there = np.isin(self.target[a], ids)
+        self.seen[a[there]] = t
+        why = np.select([t - self.seen[a] > _MISSED * self.dt, np.isin(self.target[a], busy),
                          t + self.dt > d.start[e] + d.dash_s[e]], list(BROKE_OFF), OPEN)
         for code in np.unique(why[why != OPEN]).tolist():
             rows = a[why == code]
@@ -375,6 +386,7 @@ class Patrols:
                                            outcome=OPEN)
         self.engaged = np.r_[self.engaged, np.zeros(len(a))]
         self.target[a] = ids[j]
+        self.seen[a] = t
 
     def _near_shots(self, t: float, defence: DefenceState) -> B:
         """``(aircraft,)``: a surface unit's interceptor fired at ``t`` (s) meets its target
