@@ -23,7 +23,7 @@ from inkless.simulation.adsb import (
     simulate_adsb,
     simulate_iff,
 )
-from inkless.simulation.patrol import Sorties
+from inkless.simulation.patrol import FIRED, OPEN, Sorties
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -141,12 +141,14 @@ def _patrol_aircraft(sorties: Sorties) -> CoalitionAircraft:
 
 def test_flying_rewrites_exactly_the_aircraft_whose_path_changed() -> None:
     """Two patrols of three flights of two; both aircraft of the first patrol's first flight
-    fire their last missile 30 min after take-off and go home, so its next flights launch
-    early. Flying that from the shot's tick rewrites the columns of the first patrol's six
-    aircraft, bit for bit as a grid built from scratch with the sorties as flown (the
-    authority: :meth:`CoalitionAircraft.grid`), and leaves the second patrol's columns, whose
-    paths did not change, untouched (a sentinel there survives). Before: every patrol
-    aircraft's column was rewritten to the end of the run at every change of any sortie."""
+    fire their last missile 30 min after take-off and go home, so its next flight launches
+    early (its third keeps its schedule). Flying that from the shot's tick rewrites the
+    columns of the first patrol's first four aircraft, bit for bit as a grid built from
+    scratch with the sorties as flown (the authority: :meth:`CoalitionAircraft.grid`), and
+    leaves the other columns, whose paths did not change, untouched (a sentinel there
+    survives); so does a dash cut where it fired (changed in place, not added): only its
+    aircraft is rewritten. Before: every patrol aircraft's column was rewritten to the end of
+    the run at every change of any sortie (and, at a dash changed in place, still was)."""
     planned = Sorties.plan([_patrol("cap1"), _patrol("cap2")])
     dt, ticks, shot = 20.0, 1200, 90  # 6 h 40 min; the shot at 30 min
     t = shot * dt
@@ -156,10 +158,22 @@ def test_flying_rewrites_exactly_the_aircraft_whose_path_changed() -> None:
     pos, alt = _patrol_aircraft(planned).grid(dt, ticks)
     want, want_alt = _patrol_aircraft(flown).grid(dt, ticks)
     moved = ~np.all((pos == want) | (np.isnan(pos) & np.isnan(want)), axis=(0, 2))
-    assert moved.tolist() == [True] * 6 + [False] * 6
+    assert moved.tolist() == [True] * 4 + [False] * 8
     pos[:, ~moved], alt[:, ~moved] = -1.0, -1.0
     cols = _patrol_aircraft(planned).fly(flown, dt, shot, pos, alt, before=planned)
-    assert cols.tolist() == list(range(6))
+    assert cols.tolist() == list(range(4))
     np.testing.assert_array_equal(pos[shot:, moved], want[shot:, moved])
     np.testing.assert_array_equal(alt[shot:, moved], want_alt[shot:, moved])
     assert (pos[:, ~moved] == -1.0).all() and (alt[:, ~moved] == -1.0).all()
+    # aircraft 6 (cap2) flies out at the shot and fires 60 s later: its dash is cut in place
+    a = np.array([6])
+    out = flown.vector(a, t, np.array([120.0]), flown.positions(t)[0][a] + 30e3, np.zeros(1, bool),
+                       outcome=OPEN)
+    cut = out.cut(a, t + 60.0, flown.bingo[a], np.zeros(1, bool), FIRED)
+    pos, alt = _patrol_aircraft(out).grid(dt, ticks)
+    want, want_alt = _patrol_aircraft(cut).grid(dt, ticks)
+    pos[:, :6], alt[:, :6] = -1.0, -1.0
+    cols = _patrol_aircraft(out).fly(cut, dt, shot + 3, pos, alt, before=out)
+    assert cols.tolist() == [6]
+    np.testing.assert_array_equal(pos[shot + 3:, 6], want[shot + 3:, 6])
+    assert (pos[:, :6] == -1.0).all()

@@ -308,7 +308,8 @@ def _airborne(sorties: Sorties, times: F64) -> F64:
 
 def _changed(before: Sorties, after: Sorties) -> B:
     """``(n,)``: the aircraft whose sortie ``after`` differs from ``before`` (a schedule
-    column, or a dash flown since); all when the aircraft or the dashes ``before`` differ."""
+    column, a dash flown since, or one of its dashes changed: cut where it fired or broke
+    off); all when the aircraft differ or dashes were dropped."""
     n = len(after)
     if before.ids != after.ids:
         return np.ones(n, bool)
@@ -319,9 +320,11 @@ def _changed(before: Sorties, after: Sorties) -> B:
             out |= (a != b).reshape(n, -1).any(axis=1)
     old, new = before.dashes, after.dashes
     k = len(old)
-    if len(new) < k or not all(np.array_equal(getattr(old, f.name), getattr(new, f.name)[:k])
-                               for f in dataclasses.fields(Dashes)):
+    if len(new) < k:
         return np.ones(n, bool)
+    for f in dataclasses.fields(Dashes) if k else ():
+        diff = (getattr(old, f.name) != getattr(new, f.name)[:k]).reshape(k, -1).any(axis=1)
+        out[old.row[diff]] = out[new.row[:k][diff]] = True
     out[new.row[k:]] = True
     return out
 
