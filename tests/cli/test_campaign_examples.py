@@ -26,6 +26,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 APRIL = EXAMPLES / "april-2024.yaml"
 OCTOBER = EXAMPLES / "october-2024.yaml"
 THAAD = EXAMPLES / "october-2024-thaad.yaml"
+PATROLS = EXAMPLES / "april-2024-patrols.yaml"
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -239,3 +240,26 @@ def test_thaad_variant_is_october_plus_one_battery() -> None:
     for key in ("name", "description"):
         rest[key] = base[key]
     assert rest == base
+
+
+def test_patrols_variant_is_april_with_its_fighters_flying() -> None:
+    """The patrols file differs from April only by its fighters: each fixed CAP fire unit (an
+    air-to-air interceptor at a point) becomes a patrol of the same id, owner and missile, and
+    the CAP radars ride on those patrols' aircraft with the same ranges. The two cannot drift
+    apart."""
+    base, variant = load(APRIL), load(PATROLS)
+    cap = [u for u in base["fire_units"] if u["interceptor"] == "air-to-air"]
+    patrols = {p["id"]: p for p in variant["patrols"]}
+    assert {u["id"]: (u["owner"], u["interceptor"]) for u in cap} == {
+        k: (p["owner"], p["interceptor"]) for k, p in patrols.items()}
+    radars = {s["id"]: s for s in base["sensors"] if s["id"].endswith("-cap-radar")
+              or s["id"].startswith("usa-cap-")}
+    assert radars and all(patrols[r.removesuffix("-radar")]["radar"]["range_km"] == s["range_km"]
+                          for r, s in radars.items())
+    rest = copy.deepcopy(base)
+    rest["fire_units"] = [u for u in base["fire_units"] if u not in cap]
+    rest["sensors"] = [s for s in base["sensors"] if s["id"] not in radars]
+    rest["patrols"] = variant["patrols"]
+    for key in ("name", "description"):
+        rest[key] = variant[key]
+    assert rest == variant

@@ -201,3 +201,28 @@ def test_a_target_missing_for_a_cycle_or_two_is_still_followed() -> None:
         assert (pat.target[0] >= 0) == (k < 3)
     d = pat.sorties.dashes
     assert OUTCOMES[d.outcome[-1]] == "target lost" and d.dash_s[-1] == pytest.approx(15.0)
+
+
+def test_an_aircraft_is_committed_only_within_its_patrols_commit_range() -> None:
+    """The patrol's ``commit_range_km`` bounds the vector planned at the commitment (dash
+    speed x dash time). Without it the aircraft flies out when the drone appears, a dash of
+    some 47 km planned. With a commit range of 40 km it waits on station until the dash the
+    closing drone needs fits (it leaves later), flies no more than 40 km and one decision
+    period at 300 m/s (1.5 km: it fires at the first decision in reach), and still kills it.
+    With 20 km it never flies out (the drone passes some 62 km from the pattern, 32 km beyond
+    its missile's reach) and nothing is fired."""
+    def run(commit: str):  # type: ignore[no-untyped-def]
+        eng = Engine(parse_scenario(cap(1500, commit, waves=_far(), assets=_FARM), "far.yaml"),
+                     seed=1, picture="perfect")
+        rec = eng.run()
+        assert eng.patrols is not None
+        d = eng.patrols.sorties.dashes
+        return rec, d, np.linalg.norm(d.point - d.leave, axis=-1) / 1e3
+
+    _, free, free_km = run("")
+    rec, d, km = run("    commit_range_km: 40\n")
+    assert len(free) == len(d) == 1 and free_km[0] > 45.0
+    assert d.start[0] > free.start[0] and km[0] <= 40.0 + 1.5
+    assert rec.flight.n == 1 and rec.fate[0] == KILLED
+    rec, d, _ = run("    commit_range_km: 20\n")
+    assert len(d) == 0 and rec.flight.n == 0

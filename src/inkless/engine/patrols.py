@@ -47,7 +47,7 @@ from inkless.physics.geodesy import geodetic_from_ecef
 from inkless.scenario.model import Scenario
 from inkless.scenario.tables import FireUnitTable, SensorTable, Tables, class_ranges
 from inkless.simulation.patrol import BROKE_OFF, FIRED, OPEN, Sorties, Vectors, vectors
-from inkless.units import DEG
+from inkless.units import DEG, KM
 
 from .state import Candidates, DefenceState, Options
 
@@ -75,7 +75,8 @@ class Patrols:
     s: its intercept time; 0 before it fires), the vectors of the last :meth:`reach` (at
     ``_at``, s), and per aircraft the candidate id it is committed to (``target``, -1: none)
     its bingo before that commitment (``before``, s) and when its target was last among the
-    decision's candidates (``seen``, s)."""
+    decision's candidates (``seen``, s); per aircraft its patrol's commit range
+    (``commit_m``, m: the longest dash it is committed to; inf: fuel alone limits it)."""
 
     sorties: Sorties
     rows: I64
@@ -83,6 +84,7 @@ class Patrols:
     reach_m: F64
     missile_mps: F64
     dt: float
+    commit_m: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
     engaged: F64 = dataclasses.field(default_factory=lambda: np.zeros(0))
     vectors: Vectors | None = None
     target: I64 = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
@@ -101,7 +103,9 @@ class Patrols:
         return cls(sorties, rows, np.ones(n, bool), units.r_max[rows].astype(np.float64),
                    units.speed[rows].astype(np.float64), scenario.settings.scan_period_s,
                    target=np.full(k, -1, np.int64), before=np.full(k, np.nan),
-                   seen=np.full(k, np.nan))
+                   seen=np.full(k, np.nan), commit_m=np.array(
+                       [scenario.patrols[p].commit_range_km or np.inf for p in sorties.patrol],
+                       np.float64) * KM)
 
     def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
         """``tables`` with one airborne sensor (``PATROL.F.A.radar``) per aircraft of a patrol
@@ -349,7 +353,8 @@ class Patrols:
         threat a battery engages now is none) and fewer aircraft are committed to it than its
         room (the doctrine's ``max_shots_per_threat`` less the interceptors in the air: one
         target, one shooter by default, of any nation). A pair needs a dash
-        (:attr:`Vectors.t_s` > 0), fuel for it and :data:`_SLACK` periods more
+        (:attr:`Vectors.t_s` > 0) no longer than the patrol's commit range (``commit_m``: dash
+        speed x dash time), fuel for it and :data:`_SLACK` periods more
         (:attr:`Vectors.committable`), a kill probability and the member's rules' leave at
         the lead intercept point.
 
@@ -370,7 +375,8 @@ class Patrols:
                 & gates.active(units.owner[rows], t) & ~self._near_shots(t, defence))
         room = c.room - np.array([(self.target == i).sum() for i in ids.tolist()], np.int64)
         ok = (vec.committable & free[:, None] & ~np.isin(ids, busy)[None, :]
-              & (room > 0)[None, :] & (units.pk[rows][:, o.cls] > 0))
+              & (room > 0)[None, :] & (units.pk[rows][:, o.cls] > 0)
+              & (vec.t_s * self.sorties.dash[:, None] <= self.commit_m[:, None]))
         if not ok.any():
             return
         ok &= gates.blocking(PairQuery(t, rows, units.owner[rows], o.cls, o.asset,

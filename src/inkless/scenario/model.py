@@ -476,6 +476,11 @@ class Patrol(_Frozen):
     launch_interval_s: float | None = Field(
         None, gt=0.0, le=MAX_TIME_S, description="Or: flights take off this often, s."
     )
+    commit_range_km: float | None = Field(
+        None, gt=0.0, le=2000.0,
+        description="The longest vector an aircraft flies out to an intercept, km: from where "
+        "it leaves its pattern to where its missile is away (its commit criterion; default: as "
+        "far as its fuel goes).")
     radar: PatrolRadar | None = Field(None, description="An airborne radar on every aircraft.")
 
     @model_validator(mode="after")
