@@ -72,6 +72,7 @@ def free_port() -> int:
 #: this, but pytest-xdist 3.8 renames node ids in a way that pytest 9.2 no longer sees.)
 SHARED = {
     "tests/afteraction/test_findings.py::": "findings",  # a tracked run of basics
+    "tests/afteraction/test_report.py::": "report",  # the report rendered by `written`
     "tests/cli/test_airliner_example.py::": "airliner",  # the airliner example's run
     "tests/cli/test_campaign_examples.py::test_october_": "october",  # the tracked October run
     "tests/cli/test_run_command.py::": "run-command",  # a run of basics
