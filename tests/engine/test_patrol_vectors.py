@@ -226,3 +226,20 @@ def test_an_aircraft_is_committed_only_within_its_patrols_commit_range() -> None
     assert rec.flight.n == 1 and rec.fate[0] == KILLED
     rec, d, _ = run("    commit_range_km: 20\n")
     assert len(d) == 0 and rec.flight.n == 0
+
+
+def test_on_the_tracked_picture_an_aircraft_flies_out_to_a_track_beyond_its_reach() -> None:
+    """The tracked picture's reach screen keeps a track that a patrol aircraft can reach by a
+    vector (its missile's reach plus its patrol's commit range), so the aircraft flies out to
+    the drone, fires and kills it, as on the perfect picture. Before: the screen counted the
+    missile's reach alone, the drone (some 62 km from the pattern, 30 km missiles) never
+    became a candidate, no aircraft flew out and nothing was fired."""
+    sc = parse_scenario(cap(1500, "    commit_range_km: 80\n", waves=_far(), assets=_FARM),
+                        "far.yaml")
+    eng = Engine(sc, seed=1, picture="tracked")
+    rec = eng.run()
+    assert eng.patrols is not None
+    d = eng.patrols.sorties.dashes
+    assert len(d) >= 1 and d.dash_s.max() > 0
+    assert [OUTCOMES[k] for k in d.outcome].count("fired") == 1
+    assert rec.flight.n == 1 and rec.fate[0] == KILLED

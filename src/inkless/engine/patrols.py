@@ -23,8 +23,8 @@ planned dash and :data:`_SLACK` cycles more. Either way it flies back at cruise 
 left its pattern (or home out of missiles), unavailable meanwhile, its fuel burnt at the dash
 rate on the dash (bingo earlier). A shot at a target already within reach is fired from the
 pattern (a dash of 0). On the tracked picture a commitment is made only to a track that the
-reach screen puts before the decision (some unit might reach it:
-:func:`inkless.assignment.reach.may_reach` counts no dash).
+reach screen puts before the decision: an aircraft's reach there is its missile's and its
+patrol's commit range (:meth:`Patrols.screen_reach`).
 
 A patrol's radar rides on each of its aircraft (:meth:`Patrols.radars`: an airborne sensor on
 the sortie's route as scheduled, for the tables; the tracked picture's world flies it with its
@@ -106,6 +106,20 @@ class Patrols:
                    seen=np.full(k, np.nan), commit_m=np.array(
                        [scenario.patrols[p].commit_range_km or np.inf for p in sorties.patrol],
                        np.float64) * KM)
+
+    @staticmethod
+    def screen_reach(scenario: Scenario, units: FireUnitTable) -> F64:
+        """Per unit row, how far from it a threat may be and still matter to a decision (m,
+        for the tracked picture's reach screens, :class:`inkless.engine.screen.Screen`): its
+        missile's ``r_max``; for a patrol aircraft (the last rows, :meth:`of`) that plus its
+        patrol's commit range, the longest vector it may fly out to fire (inf without one:
+        its fuel alone bounds a vector)."""
+        reach = units.r_max.astype(np.float64)
+        if scenario.patrols:
+            s = Sorties.plan(scenario.patrols)
+            extra = [scenario.patrols[p].commit_range_km or np.inf for p in s.patrol.tolist()]
+            reach[len(reach) - len(s):] += np.array(extra, np.float64) * KM
+        return reach
 
     def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
         """``tables`` with one airborne sensor (``PATROL.F.A.radar``) per aircraft of a patrol

@@ -39,7 +39,9 @@ class Screen:
     (u, 3) m in the common ENU ``frame``), the ``assets``, each class's ``lethality``, whether
     undefended assets count (``engage_undefended``), each unit's longest ``flyout`` (s), the
     decision period ``dt`` (s), the truth grid's ``ticks`` (the look-ahead ends there) and the
-    number of threats ``n`` (truth rows ``0..n-1`` are threats)."""
+    number of threats ``n`` (truth rows ``0..n-1`` are threats); ``reach_m (u,)`` how far from
+    each unit a threat may be for it to matter (m; None: ``units.r_max``; a patrol aircraft
+    reaches farther by its vectors, :meth:`inkless.engine.patrols.Patrols.screen_reach`)."""
 
     units: FireUnitTable
     units_enu: F64
@@ -51,6 +53,7 @@ class Screen:
     dt: float
     ticks: int
     n: int
+    reach_m: F64 | None = None
 
     def moved(self, rows: I64) -> None:
         """Units ``rows`` moved (patrol aircraft): their ENU positions from ``units.ecef``."""
@@ -78,7 +81,8 @@ class Screen:
         if not len(x):
             return None
         units, flyout, dt, frame = self.units, self.flyout, self.dt, self.frame
-        reachable = may_reach(units, self.units_enu, x[:, :3], x[:, 3:], cls, flyout, dt)
+        reachable = may_reach(units, self.units_enu, x[:, :3], x[:, 3:], cls, flyout, dt,
+                              self.reach_m)
         if not reachable.any():
             return None
         x, P, cls, room = x[reachable], P[reachable], cls[reachable], room[reachable]
@@ -97,7 +101,7 @@ class Screen:
         times = dt * np.arange(tick, min(tick + look, self.ticks))
         ecef = predicted_path(t, times, threat.pos[keep], threat.vel[keep],
                               threat.ballistic[keep], threat.t_end[keep])
-        pairs = usable[near_u] & within_reach(units, us, ecef)
+        pairs = usable[near_u] & within_reach(units, us, ecef, self.reach_m)
         idx = np.flatnonzero(pairs.any(axis=0))
         if not idx.size:
             return None

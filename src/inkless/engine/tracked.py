@@ -299,7 +299,7 @@ class TrackedPicture:
         self.screen = Screen(tables.units, self.frame.from_ecef(tables.units.ecef), self.frame,
                              assets, class_lethality(scenario),
                              scenario.settings.engage_undefended, flyout, dt, self.world.ticks,
-                             self.n)
+                             self.n, Patrols.screen_reach(scenario, tables.units))
         self.shares = tuple(m.shares for m in scenario.members)
         self.tracker = self.new_tracker()
         self._scan_due = scan_ticks(tables.sensors.scan_period, dt, self.world.ticks)
