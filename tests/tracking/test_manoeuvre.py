@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from inkless.tracking import TrackerConfig, Tracks, step
+from inkless.tracking import TrackerConfig, Tracks, step, step_sources
 from inkless.tracking.coalition_tracker import PICTURE_CONFIG
 from inkless.tracking.kalman import ncv_process_noise, ncv_transition
 from inkless.tracking.measurement import converted_measurement
+from inkless.tracking.tracker import step_many
 
 Truth = Callable[[float], tuple[np.ndarray, np.ndarray]]
 SCAN_S = 5.0
@@ -199,3 +200,43 @@ def test_ballistic_tracks_are_held_in_the_quiet_model() -> None:
     np.testing.assert_allclose(held.x, ref.x, rtol=1e-9)
     np.testing.assert_allclose(held.P, ref.P, rtol=1e-7, atol=1e-9)
     assert not np.allclose(free.P, ref.P, rtol=1e-3)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_imm_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> None:
+    """step_many with IMM trackers (their own clutter densities and Pd, one of them now and
+    then left a step behind, so the tables' time steps differ) keeps the tables and sources
+    that step_sources gives each alone (to rounding: the trackers with one time step are
+    predicted in one call)."""
+    rng = np.random.default_rng(seed)
+    centre = rng.uniform(-50e3, 50e3, (20, 3))
+    radius, speed = rng.uniform(5e3, 30e3, 20), rng.uniform(50.0, 300.0, 20)
+    cfgs = [dataclasses.replace(PICTURE_CONFIG, clutter_density=c) for c in (1e-13, 3e-13, 2e-12)]
+    alone = [Tracks.empty() for _ in cfgs]
+    together = [Tracks.empty() for _ in cfgs]
+    sigma = 80.0
+    for k in range(40):
+        t = 5.0 * (k + 1)
+        w = speed / radius * t
+        truth = centre + np.stack([radius * np.cos(w), radius * np.sin(w), 0.0 * w], axis=1)
+        batches, idx = [], []
+        for j, cfg in enumerate(cfgs):
+            if j == 2 and k % 3 == 1:
+                continue
+            seen = truth[rng.random(len(truth)) < 0.85]
+            clutter = rng.uniform(-60e3, 60e3, (int(rng.integers(0, 6)), 3))
+            z = np.concatenate([seen + rng.normal(0.0, sigma, seen.shape), clutter])
+            R = np.broadcast_to(np.eye(3) * sigma**2, (len(z), 3, 3)).copy()
+            p = rng.uniform(0.5, 0.95, len(alone[j]))
+            alone[j], src = step_sources(alone[j], t, z, R, config=cfg, pd=lambda _, p=p: p)
+            batches.append((together[j], z, R, cfg, p))
+            idx.append((j, src))
+        for (j, src), (tr, got_src) in zip(idx, step_many(batches, t), strict=True):
+            together[j] = tr
+            np.testing.assert_array_equal(got_src, src)
+    for a, b in zip(alone, together, strict=True):
+        assert len(a) > 10 and a.has_models
+        np.testing.assert_array_equal(b.id, a.id)
+        for f in ("x", "P", "mu", "xm", "Pm", "quality"):
+            np.testing.assert_allclose(getattr(b, f), getattr(a, f), rtol=1e-9, atol=1e-9)
+    assert max(float(a.mu.max()) for a in alone) > 0.5  # some track manoeuvres

@@ -235,11 +235,7 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
     n = np.array([len(b[0]) for b in batches])
     m = np.array([b[1].shape[0] for b in batches])
     cat = np.concatenate
-    # predicted per tracker: a matrix product's rounding may depend on its number of rows
-    pred = [_predicted(tr, float(t) - tr.t, cfg) for tr, _, _, cfg, _ in batches]
-    x, P = cat([a[0] for a in pred]), cat([a[1] for a in pred])
-    models = None if pred[0][2] is None else _Models(
-        *(cat([a[2][i] for a in pred]) for i in range(3)))  # type: ignore[index]
+    x, P, models = _predicted_many(batches, float(t))
     z, R = cat([b[1] for b in batches]), cat([b[2] for b in batches])
     lcd = np.repeat([float(np.log(b[3].clutter_density)) for b in batches], n)
     ta, db, cost = _associated(
@@ -276,12 +272,40 @@ def _predicted(tracks: Tracks, dt: float, cfg: TrackerConfig) -> tuple[F64, F64,
     if cfg.q_manoeuvre is None:
         x, P = predict(tracks.x, tracks.P, dt, cfg.q)
         return x, P, None
+    return _imm_predicted(tracks.x, tracks.mu, tracks.xm, tracks.Pm, dt, cfg)
+
+
+def _imm_predicted(x: F64, mu: F64, xm: F64, Pm: F64, dt: float, cfg: TrackerConfig
+                   ) -> tuple[F64, F64, _Models]:
+    """:func:`_predicted` of the IMM's columns (``x`` the tracks' combined states)."""
+    assert cfg.q_manoeuvre is not None
     vmax = cfg.manoeuvre_speed_max
-    hold = None if vmax is None else (
-        np.einsum("ni,ni->n", tracks.x[:, 3:], tracks.x[:, 3:]) > vmax * vmax)
-    c1, xm, Pm, x, P = imm_predict(tracks.mu, tracks.xm, tracks.Pm, dt,
-                                   (cfg.q, cfg.q_manoeuvre), cfg.manoeuvre_tau, hold)
+    hold = None if vmax is None else np.einsum("ni,ni->n", x[:, 3:], x[:, 3:]) > vmax * vmax
+    c1, xm, Pm, x, P = imm_predict(mu, xm, Pm, dt, (cfg.q, cfg.q_manoeuvre),
+                                   cfg.manoeuvre_tau, hold)
     return x, P, _Models(c1, xm, Pm)
+
+
+def _predicted_many(batches: Sequence[Batch], t: float) -> tuple[F64, F64, _Models | None]:
+    """:func:`_predicted` of every batch's table to ``t`` (s), concatenated. Without an IMM
+    per tracker (a matrix product's rounding may depend on its number of rows); with one,
+    the tables with the same time step and models in one call (its arithmetic is per row, or
+    a product whose rounding does not depend on the rows: one call's fixed cost, not one per
+    tracker)."""
+    cat = np.concatenate
+    cfg = batches[0][3]
+    same = len({(t - b[0].t, b[3].q, b[3].q_manoeuvre, b[3].manoeuvre_tau,
+                 b[3].manoeuvre_speed_max) for b in batches}) == 1
+    if cfg.q_manoeuvre is None or not same:
+        pred = [_predicted(tr, t - tr.t, c) for tr, _, _, c, _ in batches]
+        x, P = cat([a[0] for a in pred]), cat([a[1] for a in pred])
+        if pred[0][2] is None:
+            return x, P, None
+        return x, P, _Models(*(cat([a[2][i] for a in pred]) for i in range(3)))  # type: ignore[index]
+    tables = [b[0] for b in batches]
+    return _imm_predicted(cat([tr.x for tr in tables]), cat([tr.mu for tr in tables]),
+                          cat([tr.xm for tr in tables]), cat([tr.Pm for tr in tables]),
+                          t - tables[0].t, cfg)
 
 
 def _associated(x: F64, P: F64, models: _Models | None, z: F64, R: F64, gate_d2: float,
