@@ -111,11 +111,12 @@ def _stepped(cfg: TrackerConfig, zs: np.ndarray, R: np.ndarray) -> Tracks:
 def test_imm_held_in_one_model_is_that_models_kalman_filter(model: int) -> None:
     """With the mode chain unable to leave the model a track is born in (a sojourn of
     infinity there, so it is born with probability 1 in it), the IMM is that model's Kalman
-    filter, the plain tracker with its process noise (q = 0.1, or 50 on the level axes)."""
+    filter, the plain tracker with its process noise (q = 0.1, or 50 on the level axes).
+    Confirmed at birth (a tentative track is held in the quiet model)."""
     q_level = (PICTURE_CONFIG.q, PICTURE_CONFIG.q_manoeuvre)[model]
     tau = (np.inf, 60.0) if model == 0 else (60.0, np.inf)
     cfg = dataclasses.replace(PICTURE_CONFIG, manoeuvre_tau=tau, clutter_density=1e-200,
-                              gate_d2=1e6)  # every detection is the target's
+                              gate_d2=1e6, confirm_m=1)  # every detection is the target's
     zs, R = _detections(orbit(radius=40e3), 40, seed=3)
     imm = _stepped(cfg, zs, R)
     assert imm.mu.tolist() == [float(model)]
@@ -172,8 +173,9 @@ def _scalar_imm(zs: np.ndarray, R: np.ndarray, cfg: TrackerConfig
 def test_imm_matches_the_written_out_filter(path: str) -> None:
     """The tracker's batched IMM against the IMM written out per model (its scalar twin):
     same state, covariance and probability of the manoeuvre model, on an orbit of 0.54 g,
-    one of 0.13 g and a straight line."""
-    cfg = dataclasses.replace(PICTURE_CONFIG, clutter_density=1e-200, gate_d2=1e6)
+    one of 0.13 g and a straight line (confirmed at birth: a tentative track is held in the
+    quiet model)."""
+    cfg = dataclasses.replace(PICTURE_CONFIG, clutter_density=1e-200, gate_d2=1e6, confirm_m=1)
     truth = {"orbit": orbit(), "wide": orbit(radius=40e3), "straight": straight()}[path]
     zs, R = _detections(truth, 40, seed=5)
     tracks = _stepped(cfg, zs, R)
@@ -189,16 +191,16 @@ def test_imm_matches_the_written_out_filter(path: str) -> None:
 
 def test_ballistic_tracks_are_held_in_the_quiet_model() -> None:
     """A track faster than ``manoeuvre_speed_max`` (a ballistic missile, 2 km/s) is the
-    plain q = 0.1 filter's (to rounding: only its first, slow prediction mixes the models);
-    without the speed limit it is not."""
+    plain q = 0.1 filter's bit for bit (held from birth: tentative, then fast); without the
+    speed limit it is not (once confirmed, it is the IMM's)."""
     cfg = dataclasses.replace(PICTURE_CONFIG, clutter_density=1e-200, gate_d2=1e6)
     zs, R = _detections(straight(speed=2000.0), 30, seed=7)
     ref = _stepped(dataclasses.replace(cfg, q_manoeuvre=None), zs, R)
     held = _stepped(cfg, zs, R)
     free = _stepped(dataclasses.replace(cfg, manoeuvre_speed_max=None), zs, R)
     assert held.mu.tolist() == [0.0]
-    np.testing.assert_allclose(held.x, ref.x, rtol=1e-9)
-    np.testing.assert_allclose(held.P, ref.P, rtol=1e-7, atol=1e-9)
+    np.testing.assert_array_equal(held.x, ref.x)
+    np.testing.assert_array_equal(held.P, ref.P)
     assert not np.allclose(free.P, ref.P, rtol=1e-3)
 
 

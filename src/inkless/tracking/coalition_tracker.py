@@ -57,8 +57,9 @@ __all__ = ["PICTURE_CONFIG", "CoalitionTracker"]
 #: 3,702 / 4,246 / 4,821 / 5,355 m; basics (seed 7) 568 / 598 / 726 / 706 m. Fighters on a CAP
 #: station turn at 0.3-0.5 g, which q = 0.1 loses at every turn (about 60 track numbers for 30
 #: minutes of a 0.54 g orbit, tests/tracking/test_manoeuvre.py): an IMM adds a manoeuvre model,
-#: q = 50 m^2/s^3 on the level axes, the least that holds that orbit under one number; tracks
-#: faster than ``BALLISTIC_SPEED`` (ballistic, under gravity) are held in the q = 0.1 model.
+#: q = 50 m^2/s^3 on the level axes, the least that holds that orbit under one number;
+#: tentative tracks and those faster than ``BALLISTIC_SPEED`` (ballistic, under gravity) are
+#: held in the q = 0.1 model (the plain filter, bit for bit).
 PICTURE_CONFIG = TrackerConfig(q=0.1, q_manoeuvre=50.0, manoeuvre_speed_max=BALLISTIC_SPEED)
 
 

@@ -255,7 +255,8 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
         hit[tk] = True
         quality = _scores(tracks.quality, float(t) - tracks.t, hit, p, tk, cost[mine], cfg)
         rk = slice(r0, r0 + int(n[k]))
-        mk = None if models is None else _Models(*(a[rk] for a in models))
+        mk = None if models is None else _Models(models.mu[rk], models.xm[rk], models.Pm[rk],
+                                                 models.hold[rk])
         out.append(_managed(tracks, t, x[rk], P[rk], mk, hit, p > 0.0,
                             quality, zk, Rk, tk, dk, cfg))
     return out
@@ -269,6 +270,8 @@ class _Models(NamedTuple):
     mu: F64
     xm: F64
     Pm: F64
+    hold: NDArray[np.bool_]
+    """Tracks held in the quiet model: the plain NCV filter with ``q``."""
 
 
 def _predicted(tracks: Tracks, dt: float, cfg: TrackerConfig) -> tuple[F64, F64, _Models | None]:
@@ -277,18 +280,30 @@ def _predicted(tracks: Tracks, dt: float, cfg: TrackerConfig) -> tuple[F64, F64,
     if cfg.q_manoeuvre is None:
         x, P = predict(tracks.x, tracks.P, dt, cfg.q)
         return x, P, None
-    return _imm_predicted(tracks.x, tracks.mu, tracks.xm, tracks.Pm, dt, cfg)
+    return _imm_predicted(tracks.x, tracks.P, tracks.status, tracks.mu, tracks.xm, tracks.Pm,
+                          dt, cfg)
 
 
-def _imm_predicted(x: F64, mu: F64, xm: F64, Pm: F64, dt: float, cfg: TrackerConfig
-                   ) -> tuple[F64, F64, _Models]:
-    """:func:`_predicted` of the IMM's columns (``x`` the tracks' combined states)."""
+def _imm_predicted(x: F64, P: F64, status: NDArray[np.int8], mu: F64, xm: F64, Pm: F64,
+                   dt: float, cfg: TrackerConfig) -> tuple[F64, F64, _Models]:
+    """:func:`_predicted` of the IMM's columns (``x``, ``P`` the tracks' combined states).
+
+    Tentative tracks and those faster than ``cfg.manoeuvre_speed_max`` are held in the quiet
+    model: predicted (and updated) by the plain NCV filter with ``cfg.q``, bit for bit, their
+    models both that filter's state. A ballistic track is born slow (no velocity yet), so it
+    is held from birth; a track's manoeuvres are modelled once it is confirmed."""
     assert cfg.q_manoeuvre is not None
+    hold = status == TENTATIVE
     vmax = cfg.manoeuvre_speed_max
-    hold = None if vmax is None else np.einsum("ni,ni->n", x[:, 3:], x[:, 3:]) > vmax * vmax
-    c1, xm, Pm, x, P = imm_predict(mu, xm, Pm, dt, (cfg.q, cfg.q_manoeuvre),
-                                   cfg.manoeuvre_tau, hold)
-    return x, P, _Models(c1, xm, Pm)
+    if vmax is not None:
+        hold |= np.einsum("ni,ni->n", x[:, 3:], x[:, 3:]) > vmax * vmax
+    c1, xm, Pm, xp, Pp = imm_predict(mu, xm, Pm, dt, (cfg.q, cfg.q_manoeuvre),
+                                     cfg.manoeuvre_tau, hold)
+    if hold.any():
+        h = hold.nonzero()[0]
+        xp[h], Pp[h] = predict(x[h], P[h], dt, cfg.q)
+        xm[h], Pm[h] = xp[h, None], Pp[h, None]
+    return xp, Pp, _Models(c1, xm, Pm, hold)
 
 
 def _predicted_many(batches: Sequence[Batch], t: float) -> tuple[F64, F64, _Models | None]:
@@ -306,11 +321,11 @@ def _predicted_many(batches: Sequence[Batch], t: float) -> tuple[F64, F64, _Mode
         x, P = cat([a[0] for a in pred]), cat([a[1] for a in pred])
         if pred[0][2] is None:
             return x, P, None
-        return x, P, _Models(*(cat([a[2][i] for a in pred]) for i in range(3)))  # type: ignore[index]
+        return x, P, _Models(*(cat([a[2][i] for a in pred]) for i in range(4)))  # type: ignore[index]
     tables = [b[0] for b in batches]
-    return _imm_predicted(cat([tr.x for tr in tables]), cat([tr.mu for tr in tables]),
-                          cat([tr.xm for tr in tables]), cat([tr.Pm for tr in tables]),
-                          t - tables[0].t, cfg)
+    x, P, status, mu, xm, Pm = (cat([getattr(tr, f) for tr in tables])
+                                for f in ("x", "P", "status", "mu", "xm", "Pm"))
+    return _imm_predicted(x, P, status, mu, xm, Pm, t - tables[0].t, cfg)
 
 
 def _associated(x: F64, P: F64, models: _Models | None, z: F64, R: F64, gate_d2: float,
@@ -332,7 +347,7 @@ def _associated(x: F64, P: F64, models: _Models | None, z: F64, R: F64, gate_d2:
     if models is not None and ta.size < min(n, m):
         free = np.ones(n, bool)
         free[ta] = False
-        rows = (free & (pd > 0.0)).nonzero()[0]
+        rows = (free & (pd > 0.0) & ~models.hold).nonzero()[0]
         left = np.ones(m, bool)
         left[db] = False
         dets = left.nonzero()[0]
@@ -357,7 +372,14 @@ def _update(x: F64, P: F64, models: _Models | None, ta: NDArray[np.intp], z: F64
     if models is None:
         x[ta], P[ta] = update(x.take(ta, axis=0), P.take(ta, axis=0), z, R, Sinv)
         return
-    mu, xm, Pm = models
+    mu, xm, Pm, hold = models
+    held = hold[ta]
+    if held.any():  # the plain filter (pairs of the first gate only: Sinv is theirs)
+        h = ta[held]
+        x[h], P[h] = update(x.take(h, axis=0), P.take(h, axis=0), z[held], R[held],
+                            Sinv[held[:Sinv.shape[0]]])
+        xm[h], Pm[h], mu[h] = x[h, None], P[h, None], 0.0
+        ta, z, R = ta[~held], z[~held], R[~held]
     mu[ta], xm[ta], Pm[ta], x[ta], P[ta] = imm_update(
         mu.take(ta), xm.take(ta, axis=0), Pm.take(ta, axis=0), z, R)
 
