@@ -46,19 +46,14 @@ def ncv_process_noise(dt: float, q: float) -> F64:
     return q * Q
 
 
-def predict(x: F64, P: F64, dt: float, q: float | F64) -> tuple[F64, F64]:
-    """Predict every state ``dt`` seconds ahead with the NCV model; returns new ``(x, P)``.
-
-    ``q`` (m^2/s^3) is one process noise for all rows or one per row ``(n,)`` (a manoeuvring
-    track's, :func:`inkless.tracking.tracker.process_noise`); ``Q`` is linear in ``q``, so a row's
-    ``q Q(dt, 1)`` is bit for bit the ``Q(dt, q)`` of a scalar ``q``."""
+def predict(x: F64, P: F64, dt: float, q: float) -> tuple[F64, F64]:
+    """Predict every state ``dt`` seconds ahead with the NCV model; returns new ``(x, P)``."""
     if dt == 0.0:
         return x, P
-    if isinstance(q, float | int):
-        F, Q = _model(float(dt), float(q))
-        return x @ F.T, F @ P @ F.T + Q
-    F, Q1 = _model(float(dt), 1.0)
-    return x @ F.T, F @ P @ F.T + q[:, None, None] * Q1
+    F, Q = _model(float(dt), float(q))
+    xp = x @ F.T
+    Pp = F @ P @ F.T + Q
+    return xp, Pp
 
 
 @lru_cache(maxsize=64)
