@@ -26,7 +26,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import expit
 
 from inkless.arrays import F64
@@ -87,13 +86,11 @@ def _kron(dt: float) -> F64:
 
 
 def imm_predict(mu: F64, xm: F64, Pm: F64, dt: float, q: tuple[float, float],
-                tau: tuple[float, float], hold: NDArray[np.bool_] | None = None
-                ) -> tuple[F64, F64, F64, F64, F64]:
+                tau: tuple[float, float]) -> tuple[F64, F64, F64, F64, F64]:
     """Mixing and model-matched NCV prediction over ``dt`` s with process noises ``q``
     (m^2/s^3) of the two models: returns the predicted probability of model 1 ``c1 (n,)``,
     the models' predicted ``xm``, ``Pm`` and the combined prediction ``x (n, 6)``,
-    ``P (n, 6, 6)`` (what gating and association use). Tracks ``hold (n,)`` are held in
-    model 0 (probability 1: that model's Kalman filter)."""
+    ``P (n, 6, 6)`` (what gating and association use)."""
     n = mu.shape[0]
     pi = transition(float(dt), tau)
     c1 = (1.0 - mu) * pi[0, 1] + mu * pi[1, 1]  # predicted mode probabilities (11.6.6-6)
@@ -104,9 +101,6 @@ def imm_predict(mu: F64, xm: F64, Pm: F64, dt: float, q: tuple[float, float],
     w = np.empty((n, 2))
     w[:, 0] = np.where(c0 > 0.0, mu * pi[1, 0] / np.where(c0 > 0.0, c0, 1.0), 0.0)
     w[:, 1] = np.where(c1 > 0.0, mu * pi[1, 1] / np.where(c1 > 0.0, c1, 1.0), 1.0)
-    if hold is not None and hold.any():  # each model from its own state; model 0 sure
-        c1[hold] = w[hold, 0] = 0.0
-        w[hold, 1] = 1.0
     d, D = _spread(xm)
     x0 = xm[:, :1] + w[:, :, None] * d[:, None]
     P0 = ((1.0 - w)[:, :, None, None] * Pm[:, :1] + w[:, :, None, None] * Pm[:, 1:]

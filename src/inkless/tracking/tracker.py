@@ -297,13 +297,19 @@ def _imm_predicted(x: F64, P: F64, status: NDArray[np.int8], mu: F64, xm: F64, P
     vmax = cfg.manoeuvre_speed_max
     if vmax is not None:
         hold |= np.einsum("ni,ni->n", x[:, 3:], x[:, 3:]) > vmax * vmax
-    c1, xm, Pm, xp, Pp = imm_predict(mu, xm, Pm, dt, (cfg.q, cfg.q_manoeuvre),
-                                     cfg.manoeuvre_tau, hold)
-    if hold.any():
-        h = hold.nonzero()[0]
-        xp[h], Pp[h] = predict(x[h], P[h], dt, cfg.q)
-        xm[h], Pm[h] = xp[h, None], Pp[h, None]
-    return xp, Pp, _Models(c1, xm, Pm, hold)
+    if not hold.any():
+        c1, xm, Pm, xp, Pp = imm_predict(mu, xm, Pm, dt, (cfg.q, cfg.q_manoeuvre),
+                                         cfg.manoeuvre_tau)
+        return xp, Pp, _Models(c1, xm, Pm, hold)
+    n, h, free = hold.size, hold.nonzero()[0], (~hold).nonzero()[0]
+    xp, Pp = np.empty((n, 6)), np.empty((n, 6, 6))
+    c1, xmp, Pmp = np.zeros(n), np.empty((n, 2, 6)), np.empty((n, 2, 6, 6))
+    xp[h], Pp[h] = predict(x[h], P[h], dt, cfg.q)
+    xmp[h], Pmp[h] = xp[h, None], Pp[h, None]
+    if free.size:
+        c1[free], xmp[free], Pmp[free], xp[free], Pp[free] = imm_predict(
+            mu[free], xm[free], Pm[free], dt, (cfg.q, cfg.q_manoeuvre), cfg.manoeuvre_tau)
+    return xp, Pp, _Models(c1, xmp, Pmp, hold)
 
 
 def _predicted_many(batches: Sequence[Batch], t: float) -> tuple[F64, F64, _Models | None]:
