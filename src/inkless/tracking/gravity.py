@@ -23,7 +23,7 @@ from inkless.physics.ballistic import MU_EARTH
 from inkless.sensing import BALLISTIC_SPEED, EnuFrame
 
 from .kalman import predict
-from .tracks import Tracks
+from .tracks import Tracks, single_model
 
 __all__ = ["gravity_enu", "gravity_shift", "predict_rows", "with_gravity"]
 
@@ -60,8 +60,12 @@ def with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
     x = gravity_shift(tracks.x, dt, frame)
     if x is tracks.x:
         return tracks
+    mu, xm, Pm = single_model(x, tracks.P)
+    if tracks.has_models:  # each model's state shifted alike
+        mu, Pm = tracks.mu, tracks.Pm
+        xm = gravity_shift(tracks.xm.reshape(-1, 6), dt, frame).reshape(tracks.xm.shape)
     return Tracks(tracks.id, x, tracks.P, tracks.hits, tracks.misses, tracks.looks, tracks.status,
-                  tracks.quality, tracks.t_update, tracks.t, tracks.next_id)
+                  tracks.quality, tracks.t_update, tracks.t, tracks.next_id, mu, xm, Pm)
 
 
 def predict_rows(x: F64, P: F64, dt: F64, q: float, frame: EnuFrame) -> tuple[F64, F64]:

@@ -8,13 +8,12 @@ spectral density ``q`` (m^2/s^3) on each axis, the "discretised continuous white
 acceleration" model of Bar-Shalom, Li & Kirubarajan, *Estimation with Applications to Tracking and
 Navigation* (2001), sec. 6.2.2.
 
-Why one model and no IMM: the fast movers this tracker is benchmarked on (2,000 m/s, "ballistic-
-like") manoeuvre with about 1 m/s^2, which over a 2 s scan moves them by a few metres, far below the
-50-150 m measurement noise. A single NCV model with ``q`` sized for the most agile class is then
-consistent for every class (see the NEES test); a two-model IMM would double the cost of every
-prediction and gate for no gain on such targets. Gravity is not modelled for the same reason: the
-movers fly straight, and a dive under gravity would be absorbed by ``q`` only at a few scans' lag.
-An IMM belongs here when targets turn hard (tens of m/s^2).
+One model here: the fast movers of the tracking benchmark (2,000 m/s, "ballistic-like")
+manoeuvre with about 1 m/s^2, which over a 2 s scan moves them by a few metres, far below the
+50-150 m measurement noise, and a single NCV model with ``q`` sized for the most agile class is
+consistent for every class (see the NEES test). Targets that turn hard (a fighter's 0.5 g on its
+CAP station against the coalition picture's q = 0.1) take the IMM of two of these models,
+:mod:`inkless.tracking.imm` (``TrackerConfig.q_manoeuvre``).
 """
 
 from __future__ import annotations
