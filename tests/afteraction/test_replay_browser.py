@@ -69,7 +69,8 @@ def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) ->
     kills = sorted(e["intercept_time_s"] for e in shots if e["result"] == "kill")
     assert kills and results["impacts"], "the run must both kill and leak for this test"
     times = sorted({float(e["time_s"]) for e in events})
-    # times between events (nothing changes within 0.5 s of them), across the raid
+    # times between events, across the raid (the slider snaps each to its step: the counts
+    # are taken at the time it shows)
     probes = [0.5 * (a + b) for a, b in itertools.pairwise(times) if b - a > 1.0]
     probes = probes[:: max(1, len(probes) // 12)]
     first_kill = kills[0]
@@ -78,8 +79,9 @@ def test_replay_map_follows_the_time_control(run_dir: Path, browsed: Browsed) ->
     page.goto((run_dir / "report.html").as_uri())
     page.wait_for_selector("#ink-replay .leaflet-container")
 
-    for t in probes:
-        move_replay(page, t)
+    for probe in probes:
+        move_replay(page, probe)
+        t = page.eval_on_selector("#replay-time", "s => Number(s.value)")  # on its step
         threats = page.locator("path.ink-threat").count()
         assert threats == _threats_in_flight(events, t), f"threats at t={t}"
         flying = sum(1 for e in shots if e["fire_time_s"] <= t < e["intercept_time_s"])
