@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from inkless.tracking import TrackerConfig, Tracks, step, step_sources
+from inkless.tracking import TrackerConfig, Tracks, step
 from inkless.tracking.coalition_tracker import PICTURE_CONFIG
 from inkless.tracking.kalman import ncv_process_noise, ncv_transition
 from inkless.tracking.measurement import converted_measurement
-from inkless.tracking.tracker import step_many
+
+from .test_tracker import stepped_alone_and_together
 
 Truth = Callable[[float], tuple[np.ndarray, np.ndarray]]
 SCAN_S = 5.0
@@ -214,28 +215,12 @@ def test_imm_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> N
     centre = rng.uniform(-50e3, 50e3, (20, 3))
     radius, speed = rng.uniform(5e3, 30e3, 20), rng.uniform(50.0, 300.0, 20)
     cfgs = [dataclasses.replace(PICTURE_CONFIG, clutter_density=c) for c in (1e-13, 3e-13, 2e-12)]
-    alone = [Tracks.empty() for _ in cfgs]
-    together = [Tracks.empty() for _ in cfgs]
-    sigma = 80.0
-    for k in range(40):
-        t = 5.0 * (k + 1)
+
+    def truth_at(t: float) -> np.ndarray:
         w = speed / radius * t
-        truth = centre + np.stack([radius * np.cos(w), radius * np.sin(w), 0.0 * w], axis=1)
-        batches, idx = [], []
-        for j, cfg in enumerate(cfgs):
-            if j == 2 and k % 3 == 1:
-                continue
-            seen = truth[rng.random(len(truth)) < 0.85]
-            clutter = rng.uniform(-60e3, 60e3, (int(rng.integers(0, 6)), 3))
-            z = np.concatenate([seen + rng.normal(0.0, sigma, seen.shape), clutter])
-            R = np.broadcast_to(np.eye(3) * sigma**2, (len(z), 3, 3)).copy()
-            p = rng.uniform(0.5, 0.95, len(alone[j]))
-            alone[j], src = step_sources(alone[j], t, z, R, config=cfg, pd=lambda _, p=p: p)
-            batches.append((together[j], z, R, cfg, p))
-            idx.append((j, src))
-        for (j, src), (tr, got_src) in zip(idx, step_many(batches, t), strict=True):
-            together[j] = tr
-            np.testing.assert_array_equal(got_src, src)
+        return centre + np.stack([radius * np.cos(w), radius * np.sin(w), 0.0 * w], axis=1)
+
+    alone, together = stepped_alone_and_together(cfgs, truth_at, rng)
     for a, b in zip(alone, together, strict=True):
         assert len(a) > 10 and a.has_models
         np.testing.assert_array_equal(b.id, a.id)

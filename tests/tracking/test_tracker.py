@@ -4,6 +4,7 @@ track numbers, determinism, coverage-aware misses, multi-sensor initiation."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -337,24 +338,20 @@ def test_step_sources_name_the_detection_behind_each_track() -> None:
         tr = new
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> None:
-    """step_many: three trackers (their own clutter densities, process noise and Pd, some
-    reports shared, clutter, one tracker now and then left a step behind) stepped together for
-    40 scans keep exactly the tables and sources that step_sources gives each alone."""
+def stepped_alone_and_together(cfgs: list[TrackerConfig], truth_at: Callable[[float], np.ndarray],
+                               rng: np.random.Generator) -> tuple[list[Tracks], list[Tracks]]:
+    """The trackers of ``cfgs`` fed 40 scans, 5 s apart, of the targets at ``truth_at(t)``
+    (85 % seen, 80 m noise, some clutter, random Pd; the third tracker now and then left a
+    step behind): each stepped alone (step_sources) and all stepped together (step_many),
+    the sources of each step checked equal on the way."""
     from inkless.tracking.tracker import step_many
 
-    rng = np.random.default_rng(seed)
-    targets = rng.uniform(-50e3, 50e3, (25, 3))
-    vel = rng.normal(0.0, 150.0, (25, 3))
-    cfgs = [TrackerConfig(q=q, clutter_density=c)
-            for q, c in ((0.1, 1e-13), (0.1, 3e-13), (0.5, 2e-12))]
     alone = [Tracks.empty() for _ in cfgs]
     together = [Tracks.empty() for _ in cfgs]
     sigma = 80.0
     for k in range(40):
         t = 5.0 * (k + 1)
-        truth = targets + vel * t
+        truth = truth_at(t)
         batches, idx = [], []
         for j, cfg in enumerate(cfgs):
             if j == 2 and k % 3 == 1:  # this tracker skips a step now and then
@@ -370,6 +367,20 @@ def test_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> None:
         for (j, src), (tr, got_src) in zip(idx, step_many(batches, t), strict=True):
             together[j] = tr
             np.testing.assert_array_equal(got_src, src)
+    return alone, together
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_trackers_stepped_together_are_each_as_stepped_alone(seed: int) -> None:
+    """step_many: three trackers (their own clutter densities, process noise and Pd, some
+    reports shared, clutter, one tracker now and then left a step behind) stepped together for
+    40 scans keep exactly the tables and sources that step_sources gives each alone."""
+    rng = np.random.default_rng(seed)
+    targets = rng.uniform(-50e3, 50e3, (25, 3))
+    vel = rng.normal(0.0, 150.0, (25, 3))
+    cfgs = [TrackerConfig(q=q, clutter_density=c)
+            for q, c in ((0.1, 1e-13), (0.1, 3e-13), (0.5, 2e-12))]
+    alone, together = stepped_alone_and_together(cfgs, lambda t: targets + vel * t, rng)
     for a, b in zip(alone, together, strict=True):
         assert len(a) > 10
         for f in a.__slots__:
