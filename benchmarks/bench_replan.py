@@ -148,7 +148,7 @@ def make_situation(n: int, m: int, seed: int) -> Situation:
     return Situation(
         units=units, cls=cls.astype(np.int64), value=asset_value[aim],
         room=np.where(cls == BALLISTIC, 2, 1).astype(np.int64), pos=pos, vel=vel,
-        ballistic=cls == BALLISTIC, t_end=t_end, times=DT * np.arange(look),
+        ballistic=cls == BALLISTIC, t_end=t_end, times=DT * np.arange(look, dtype=np.float64),
     )
 
 
@@ -258,8 +258,8 @@ def main() -> int:
     print(f"\nGoals, whole decision cycle (evaluation + reach + feasibility + problem + fast "
           f"solve), CPU time of the process (median; a shared machine inflates the wall clock; "
           f"{os.cpu_count()} cores):")
-    for v in verdicts:
-        print("  " + v)
+    for line in verdicts:
+        print("  " + line)
     return 0
 
 

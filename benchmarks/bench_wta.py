@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -116,9 +117,9 @@ def main() -> int:
         certified = 0
         for seed in SEEDS:
             problem: WTAProblem = load_instance(instance(args.shared, case.args, seed))
-            greedy, tg = timed(lambda p=problem: solve(p, "greedy"), args.repeat)
-            fast, tf = timed(lambda p=problem: solve(p, "fast"), args.repeat)
-            exact, te = timed(lambda p=problem, s=limit: solve(p, "exact", time_limit=s), 1)
+            greedy, tg = timed(partial(solve, problem, "greedy"), args.repeat)
+            fast, tf = timed(partial(solve, problem, "fast"), args.repeat)
+            exact, te = timed(partial(solve, problem, "exact", time_limit=limit), 1)
             ok = exact.status == "optimal"
             certified += ok
             assert exact.bound is not None
