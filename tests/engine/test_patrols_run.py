@@ -499,3 +499,26 @@ def test_a_battery_holds_fire_on_the_sector_where_a_fighter_engages(
             if gap < 30e3:
                 into.append((t, s.ids[d.row[e]], round(gap)))
     assert into == []
+
+
+def test_an_early_relief_files_its_departure_when_it_is_launched() -> None:
+    """Flight 2 of FLOWN is scheduled at 4000 s but launched early when flight 1 leaves the
+    station out of missiles: the tracked picture's filed departures (procedural
+    identification by point of origin) then hold its take-off as flown, so a track first seen
+    over its base just after that take-off correlates with a filed departure (assumed friend
+    until IFF answers). Before: the departure stayed filed at 4000 s and the relief, low and
+    fast over its base, had no point of origin (suspect until IFF answered)."""
+    from inkless.identification.departures import origin_at_departure
+
+    sc = parse_scenario(FLOWN, "cap.yaml")
+    eng = Engine(sc, seed=1, picture="tracked")
+    eng.run()
+    assert eng.patrols is not None and isinstance(eng.picture, TrackedPicture)
+    flown, planned = eng.patrols.sorties.launch, Sorties.plan(sc.patrols).launch
+    assert flown[1] < planned[1] - 1000.0  # launched early
+    d = eng.picture.rules.departures
+    np.testing.assert_array_equal(d.launch, flown)
+    t0 = float(flown[1]) + 20.0
+    seen = origin_at_departure(d.lat[1:2], d.lon[1:2], d.alt[1:2] + 100.0, t0, d,
+                               sc.identification)
+    assert seen.tolist() == [True]

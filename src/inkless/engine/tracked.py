@@ -347,11 +347,17 @@ class TrackedPicture:
         for the screen; when a dash or the last missile changed the sorties as flown, the
         aircraft whose sortie changed and their radars fly them from now on (the world's
         truth, the scans of those radars as :meth:`regate` has them; a block of detections
-        already simulated is drawn again)."""
+        already simulated is drawn again); a flight launched early (a relief of a station
+        emptied) has its departure filed at its take-off as flown (the identification's
+        procedural point of origin, :mod:`inkless.identification.departures`)."""
         self.screen.moved(patrols.rows)
         if (sorties := patrols.sorties) is not self._sorties:
             s = self.world.fly(sorties, self.dt, tick, self._sorties)
             self._sorties = sorties
+            d = self.rules.departures  # an early relief is filed when it is ordered
+            if len(d) == len(sorties) and not np.array_equal(d.launch, sorties.launch):
+                filed = replace(d, launch=sorties.launch.copy())
+                self.rules = replace(self.rules, departures=filed)
             aloft = np.isfinite(self.world.platform[2][tick:, s])
             self.acting[tick:, s] = self._acts[tick:, s] & aloft
             self.scans[tick:, s] = self._scan_due[tick:, s] & self.acting[tick:, s]
