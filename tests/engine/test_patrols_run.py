@@ -170,7 +170,7 @@ def test_an_aircraft_is_vectored_only_within_its_fuel() -> None:
         ecef = np.array([[q], [q]])
         o = Options(rows, np.array([0]), np.array([2]), np.array([0]), np.ones((1, 1), bool),
                     np.array([t, t + 5]), ecef, np.full((2, 1), 1500.0))
-        return bool(pat.reach(t, rows, o, 5.0)[0, 0])
+        return bool(pat.reach(t, rows, o)[0, 0])
 
     assert reach(float(s.on_station[0]) + 10)
     assert not reach(float(s.bingo[0]) - 60)

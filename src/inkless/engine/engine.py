@@ -340,7 +340,7 @@ class Engine:
             BLOCKED_CAVEAT)
         geo &= codes == 0
         if self.patrols is not None:  # off station, beyond its fuel, into a fighter's sector
-            on, fits = self.patrols.allow(t, us, o, fz.point, units, self.dt, (c.ids, geo))
+            on, fits = self.patrols.allow(t, us, o, fz.point, (c.ids, geo))
             active = active & on
             avail = avail & active
             geo &= fits
@@ -376,7 +376,7 @@ class Engine:
         u, tj = self.fire(t, c, fz, why)
         if self.patrols is not None:
             self.patrols.shot(t, u, tj, d.rounds, d.ready,
-                              d.flight.intercept_time[d.flight.n - len(u): d.flight.n], self.dt)
+                              d.flight.intercept_time[d.flight.n - len(u): d.flight.n])
 
     def noted(self, t: float, c: Candidates, active: B) -> B:
         """``(us, k)``: the pairs whose shot now cannot change this cycle, which
@@ -520,7 +520,7 @@ class Engine:
         blocked, feasible = notes.blocked.copy(), notes.feasible_ever.copy()
         if rec is not None:  # the counterfactual of the shots withheld, after the run
             withheld_shots(rec.withheld, rec.picture.screen, self.units, blocked, feasible,
-                           self.patrols, self.dt)
+                           self.patrols)
         identity = self.picture.identity(flight)
         tracked = self.picture if isinstance(self.picture, TrackedPicture) else None
         return _launched(Record(

@@ -193,12 +193,12 @@ class Patrols:
         units.ecef[self.rows] = s.positions(t)[0]
         self.on[self.rows] = (s.on_station <= t) & (t < s.bingo)
 
-    def reach(self, t: float, us: I64, o: Options, dt: float) -> B:
+    def reach(self, t: float, us: I64, o: Options) -> B:
         """``(us, k)``: whether each unit may take each candidate of ``o`` at ``t`` (s) as far
         as its fuel goes: a patrol aircraft only if its vector at dash speed (toward the lead
         intercept until the lead point is within its missile's reach,
         :func:`inkless.simulation.patrol.vectors`, the candidate flying straight at the
-        velocity of its predicted path over the first decision period ``dt``) brings it home
+        velocity of its predicted path over the first decision period) brings it home
         with its reserve; other units always. Keeps the vectors for :meth:`follow` (the dash
         to the launch point from which the missile meets the target at its reach,
         :data:`_SLACK` periods more for a commitment's fuel)."""
@@ -206,7 +206,7 @@ class Patrols:
         mine = np.flatnonzero(us >= self.rows[0])
         if mine.size and len(o.idx):
             q = np.asarray(o.ecef[0][o.idx], np.float64)
-            v = (np.asarray(o.ecef[1][o.idx], np.float64) - q) / dt if len(o.ecef) > 1 else (
+            v = (np.asarray(o.ecef[1][o.idx], np.float64) - q) / self.dt if len(o.ecef) > 1 else (
                 np.zeros_like(q))
             self.vectors = vectors(self.sorties, t, q, v, self.reach_m, _SLACK * self.dt,
                                    self.missile_mps)
@@ -214,17 +214,17 @@ class Patrols:
             out[mine] = self.vectors.feasible[us[mine] - self.rows[0]]
         return out
 
-    def allow(self, t: float, us: I64, o: Options, point: F64, units: FireUnitTable,
-              dt: float, commit: tuple[I64, B] | None = None) -> tuple[B, B]:
+    def allow(self, t: float, us: I64, o: Options, point: F64,
+              commit: tuple[I64, B] | None = None) -> tuple[B, B]:
         """What the patrols allow units ``us`` at ``t`` (s), in the decision and in the
         withheld-shot counterfactual alike: ``(us,)`` whether each may act (a patrol aircraft
         only on station at the last :meth:`fly`) and ``(us, k)`` which candidates of ``o`` it
-        may take (a patrol aircraft only within its fuel, :meth:`reach` with the decision
-        period ``dt`` s; no battery into a fighter's sector, :meth:`hold`, ``point (us, k, 3)``
+        may take (a patrol aircraft only within its fuel, :meth:`reach`; no battery into a
+        fighter's sector, :meth:`hold`, ``point (us, k, 3)``
         the intercept points, ECEF m). With ``commit``, the decision's candidate ids
         (:attr:`Candidates.ids`) and ``(us, k)`` which shots are feasible and allowed by the
         rules, the commitments too (:meth:`committed`; not in the counterfactual)."""
-        fits = self.reach(t, us, o, dt) & ~self.hold(t, us, point, units)
+        fits = self.reach(t, us, o) & ~self.hold(t, us, point)
         if commit is not None:
             fits &= self.committed(us, *commit)
         return self.on[us], fits
@@ -245,10 +245,10 @@ class Patrols:
                 out[i, col[0]] = True
         return out
 
-    def hold(self, t: float, us: I64, point: F64, units: FireUnitTable) -> B:
+    def hold(self, t: float, us: I64, point: F64) -> B:
         """``(us, k)``: the pairs of units ``us`` and candidates whose intercept ``point (us, k,
         3)`` (ECEF m) a surface unit must not take at ``t`` (s) because a coalition fighter is
-        engaging there: the point lies within the reach (``units.r_max``) of a patrol aircraft
+        engaging there: the point lies within the missile reach of a patrol aircraft
         that is engaging (from its shot until its missile's intercept, or the end of its dash
         if later), from where it is. Batteries hold fire on that sector while it engages; the
         aircraft themselves are not held (one target, one shooter keeps them apart)."""
@@ -259,10 +259,7 @@ class Patrols:
         surface = us < self.rows[0]
         if not (engaging.size and surface.any()):
             return out
-        at = self.sorties.positions(t)[0][engaging]  # (e, 3)
-        reach = units.r_max[self.rows[engaging]]
-        gap = np.linalg.norm(point[surface][:, :, None, :] - at, axis=-1)  # (s, k, e)
-        out[surface] = (gap < reach).any(axis=-1)
+        out[surface] = self._in_reach(t, point[surface], engaging).any(axis=-1)
         return out
 
     def clash(self, t: float, us: I64, point: F64, x: I64) -> I64:
@@ -274,15 +271,12 @@ class Patrols:
         surface = (us < self.rows[0]) & (x.sum(axis=1) > 0)
         if not (fighters.any() and surface.any()):
             return x
-        a = us[fighters] - self.rows[0]
-        at = self.sorties.positions(t)[0][a]  # (f, 3)
-        gap = np.linalg.norm(point[surface][:, :, None, :] - at, axis=-1)  # (s, k, f)
+        near = self._in_reach(t, point[surface], us[fighters] - self.rows[0]).any(axis=-1)
         out = x.copy()
-        out[surface] = np.where((gap < self.reach_m[a]).any(axis=-1), 0, x[surface])
+        out[surface] = np.where(near, 0, x[surface])
         return out
 
-    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64, meets: F64,
-             dt: float) -> None:
+    def shot(self, t: float, u: I64, col: I64, rounds: I64, ready: F64, meets: F64) -> None:
         """Units ``u`` fired at candidates ``col`` at ``t`` (s), their missiles meeting their
         targets at ``meets`` (s). A patrol aircraft among them committed to its target
         (:meth:`follow`) ends its dash here (:meth:`Sorties.cut`): it fired from where it is;
@@ -290,7 +284,7 @@ class Patrols:
         the pattern at cruise (unavailable until it is back: ``ready``), its bingo comes
         earlier by the dash's extra burn, and out of missiles (``rounds``) it goes home from
         its launch point; it engages until its missile's intercept. A station so left empty
-        launches its patrol's next flight at the next decision (``t + dt``)."""
+        launches its patrol's next flight at the next decision."""
         sel = u >= self.rows[0]
         if not sel.any():
             return
@@ -299,14 +293,14 @@ class Patrols:
         was = self.target[a] >= 0
         if was.any():
             self.sorties = self.sorties.cut(a[was], t, self.before[a[was]], home[was], FIRED,
-                                            t + dt)
+                                            t + self.dt)
             self.engaged[self.sorties.dashes.last(a[was])] = meet[was]
             self.target[a[was]] = -1
         new = a[~was]
         if new.size:
             at = self.sorties.positions(t)[0][new]
             self.sorties = self.sorties.vector(new, t, np.zeros(len(new)), at, home[~was],
-                                               t + dt)
+                                               t + self.dt)
             self.engaged = np.r_[self.engaged, meet[~was]]
         d = self.sorties.dashes
         e = d.last(a)
@@ -387,7 +381,7 @@ class Patrols:
         free = ((self.target < 0) & self.on[rows] & (defence.rounds[rows] > 0)
                 & (defence.busy[rows] < units.channels[rows]) & (defence.ready[rows] <= t)
                 & gates.active(units.owner[rows], t) & ~self._near_shots(t, defence))
-        room = c.room - np.array([(self.target == i).sum() for i in ids.tolist()], np.int64)
+        room = c.room - (ids[:, None] == self.target[None, :]).sum(axis=1)
         ok = (vec.committable & free[:, None] & ~np.isin(ids, busy)[None, :]
               & (room > 0)[None, :] & (units.pk[rows][:, o.cls] > 0)
               & (vec.t_s * self.sorties.dash[:, None] <= self.commit_m[:, None]))
@@ -415,10 +409,16 @@ class Patrols:
         now = np.flatnonzero((f.fire_time[: f.n] == t) & (f.unit[: f.n] < self.rows[0]))
         if not now.size:
             return np.zeros(len(self.rows), bool)
-        at = self.sorties.positions(t)[0]
-        gap = np.linalg.norm(f.point[now][:, None, :] - at[None], axis=-1)  # (shots, aircraft)
-        out: B = (gap < self.reach_m).any(axis=0)
-        return out
+        return np.asarray(self._in_reach(t, f.point[now], np.arange(len(self.rows))).any(axis=0))
+
+    def _in_reach(self, t: float, point: F64, a: IP) -> B:
+        """``(..., len(a))``: whether each ``point (..., 3)`` (ECEF m) lies within the missile
+        reach of each of aircraft ``a`` from where it is at ``t`` (s): the sector a fighter
+        engages, which :meth:`hold`, :meth:`clash` and :meth:`_commit` keep batteries and
+        fighters apart by."""
+        at = self.sorties.positions(t)[0][a]  # (a, 3)
+        gap = np.linalg.norm(point[..., None, :] - at, axis=-1)
+        return np.asarray(gap < self.reach_m[a])
 
 
 def _greedy(ok: B, value: F64, t_s: F64, room: I64) -> tuple[IP, IP]:

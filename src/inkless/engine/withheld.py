@@ -57,12 +57,12 @@ class Withheld:
 
 
 def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTable,
-                   blocked: I64, feasible_ever: B, patrols: Patrols | None, dt: float) -> None:
+                   blocked: I64, feasible_ever: B, patrols: Patrols | None) -> None:
     """In cycle order, the bits ``BLOCKED_NOT_HOSTILE`` and ``BLOCKED_ASSESSED_KILLED`` of
     ``blocked`` (per threat, with the extra row -1) for the threats some available unit could
     have shot at as withheld (module docstring), and ``feasible_ever`` where a shot was
     geometrically feasible; in place. A threat already marked with a bit is not screened for it
-    again. ``patrols`` (the run's, after it; ``dt`` its decision period, s): its aircraft are
+    again. ``patrols`` (the run's, after it): its aircraft are
     put where they were at each cycle (in ``units``, the run's moving copy, and ``screen``).
 
     The asset probabilities of every kept track (the costly part of the threat evaluation:
@@ -84,7 +84,7 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
             geo, keys = fz.feasible, c.keys
             feasible_ever[keys[geo.any(axis=0)]] = True
             if patrols is not None:  # as in the decision
-                on, allowed = patrols.allow(w.t, c.options.us, c.options, fz.point, units, dt)
+                on, allowed = patrols.allow(w.t, c.options.us, c.options, fz.point)
                 avail, geo = avail & on, geo & allowed
             ok = geo & (codes == 0) & avail[:, None]
             blocked[keys[ok.any(axis=0)]] |= bit
