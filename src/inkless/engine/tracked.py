@@ -143,7 +143,6 @@ class World:
     # what each sensor covers, once (a grid no patrol changes): :meth:`covered`
     _cover: list[tuple[I64, I64, list[NDArray[np.bool_]]]] = field(
         default_factory=list, repr=False, compare=False)
-    _flown: list[int] = field(default_factory=list, repr=False, compare=False)  # fly's starts
 
     @classmethod
     def build(cls, scenario: Scenario, tables: Tables, raid: Raid, traffic: CivilTraffic,
@@ -186,7 +185,6 @@ class World:
         the sensors they carry, whose :attr:`aloft` may have changed from ``start`` on."""
         pos = self.objects[:, self.aircraft]
         alt = self.objects_alt[:, self.aircraft]
-        self._flown.append(start)  # no longer still
         cols = self.air.fly(sorties, dt, start, pos, alt, before)  # views: written in place
         return self.carry(cols, start)
 
@@ -204,9 +202,9 @@ class World:
 
     @property
     def still(self) -> bool:
-        """The truth grid and the sensors' positions never change during the run (no patrol
-        flies its sorties, :meth:`fly` never called)."""
-        return self.air.sorties is None and not self._flown
+        """The truth grid and the sensors' positions never change during the run: no patrol
+        flies (:meth:`fly` is called only for the sorties of patrols)."""
+        return self.air.sorties is None
 
     def covered(self, sensors: SensorTable) -> tuple[I64, I64, list[NDArray[np.bool_]]]:
         """On a :attr:`still` grid: its in-flight samples (ticks, objects; in the order of
