@@ -399,7 +399,8 @@ class TrackedPicture:
         det, z, R, kind = block.take(rows), z[rows], R[rows], kind[rows]
         if len(det):
             row = det.truth
-            gone = (row >= 0) & (row < self.n) & ~alive[np.clip(row, 0, self.n - 1)]
+            gone = (row >= 0) & (row < self.n)  # a threat's report, and it is destroyed:
+            gone[gone] = ~alive[row[gone]]
             if gone.any():
                 det, z, R, kind = det.take(~gone), z[~gone], R[~gone], kind[~gone]
         sensors = np.flatnonzero(self.scans[tick])

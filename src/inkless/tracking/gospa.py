@@ -74,13 +74,15 @@ def gospa_pairs(
     if n == 0 or m == 0:
         loc, n_miss, n_false = 0.0, m, n
     else:
-        D = np.minimum(cdist(X.reshape(n, -1), Y.reshape(m, -1)), c) ** p
+        D = np.minimum(cdist(X.reshape(n, -1), Y.reshape(m, -1)), c)
+        if p != 1.0:  # d^1 is d, bit for bit
+            D **= p
         r, k = linear_sum_assignment(D)
-        real = D[r, k] < c**p
+        d = D[r, k]
+        real = d < c**p
         r, k = r[real], k[real]
-        loc = float(D[r, k].sum())
-        n_pairs = int(real.sum())
-        n_miss, n_false = m - n_pairs, n - n_pairs
+        loc = float(d[real].sum())
+        n_miss, n_false = m - r.size, n - r.size
     missed, false = unit * n_miss, unit * n_false
     total = (loc + missed + false) ** (1.0 / p)
     return Gospa(float(total), loc, missed, false, n_miss, n_false), r, k
