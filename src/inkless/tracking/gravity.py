@@ -60,10 +60,11 @@ def with_gravity(tracks: Tracks, dt: float, frame: EnuFrame) -> Tracks:
     x = gravity_shift(tracks.x, dt, frame)
     if x is tracks.x:
         return tracks
-    mu, xm, Pm = single_model(x, tracks.P)
     if tracks.has_models:  # each model's state shifted alike
         mu, Pm = tracks.mu, tracks.Pm
         xm = gravity_shift(tracks.xm.reshape(-1, 6), dt, frame).reshape(tracks.xm.shape)
+    else:
+        mu, xm, Pm = single_model(x, tracks.P)
     return Tracks(tracks.id, x, tracks.P, tracks.hits, tracks.misses, tracks.looks, tracks.status,
                   tracks.quality, tracks.t_update, tracks.t, tracks.next_id, mu, xm, Pm)
 

@@ -422,56 +422,64 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
     per row, the detection that updated or started it (-1: none)."""
     n, m = len(tracks), z.shape[0]
     look = hit | seen
-    hits = tracks.hits + hit
-    looks = tracks.looks + look
-    misses = np.where(hit, 0, tracks.misses + (look & ~hit)).astype(np.int32)
+    hits = (tracks.hits + hit).astype(np.int32, copy=False)
+    looks = (tracks.looks + look).astype(np.int32, copy=False)
+    misses = np.where(hit, 0, tracks.misses + (look & ~hit)).astype(np.int32, copy=False)
     t_update = np.where(hit, float(t), tracks.t_update)
     tentative = tracks.status == TENTATIVE
     ready = ((hits >= cfg.confirm_m) & (looks <= cfg.confirm_n)) | (quality >= cfg.confirm_score)
-    status = np.where(tentative & ready, CONFIRMED, tracks.status).astype(np.int8)
+    status = np.where(tentative & ready, CONFIRMED, tracks.status).astype(np.int8, copy=False)
     tentative = status == TENTATIVE
     drop = np.where(tentative, (misses >= cfg.tentative_misses) | (looks >= cfg.confirm_n),
                     (misses >= cfg.delete_misses) | (quality < cfg.delete_score))
-    keep = (~drop).nonzero()[0]
     taken = np.zeros(m, bool)
     taken[db] = True
     born = (~taken).nonzero()[0]
-    k, n_kept = born.size, keep.size
-    source = np.empty(n_kept + k, np.int64)  # the row's detection: -1 none, its born one
-    whose = np.empty(n, np.int64)
-    whose.fill(-1)
-    whose[ta] = db
-    source[:n_kept] = whose[keep]
-    source[n_kept:] = born
-    x = _grown(x[keep], k)
+    source = np.full(n, -1, np.int64)  # the row's detection: -1 none, its born one
+    source[ta] = db
+    cols: list[NDArray[Any]] = [tracks.id, x, P, hits, misses, looks, status, quality,
+                                t_update, source]
+    if models is not None:
+        cols += [models.mu, models.xm, models.Pm]
+    if drop.any():  # (each column a new array either way: arrays are shared between tables)
+        keep = (~drop).nonzero()[0]
+        cols = [c.take(keep, axis=0) for c in cols]
+    k = born.size
+    if k:
+        tau0, tau1 = cfg.manoeuvre_tau
+        cols = _born(cols, born, z, R, cfg, tracks.next_id, float(t), 1.0 / (1.0 + tau0 / tau1))
+    x, P = cols[1], cols[2]
+    mu, xm, Pm = (cols[10], cols[11], cols[12]) if models is not None else (
+        single_model(x, P))  # no IMM: views of the new x, P
+    return Tracks(
+        id=cols[0], x=x, P=P, hits=cols[3], misses=cols[4], looks=cols[5], status=cols[6],
+        quality=cols[7], t_update=cols[8], t=float(t), next_id=tracks.next_id + k,
+        mu=mu, xm=xm, Pm=Pm,
+    ), cols[9]
+
+
+def _born(cols: list[NDArray[Any]], born: NDArray[np.intp], z: F64, R: F64, cfg: TrackerConfig,
+          next_id: int, t: float, mu0: float) -> list[NDArray[Any]]:
+    """:func:`_managed`'s columns (``id, x, P, hits, misses, looks, status, quality, t_update,
+    source``, then the IMM's ``mu, xm, Pm`` if any) of the kept tracks followed by the tracks
+    born from the reports ``born`` of ``z``, ``R`` at ``t``: the first numbers from
+    ``next_id``, at the report with the velocity prior, one hit and look, tentative (confirmed
+    if one hit confirms), the initial score; each model the new state, ``mu0`` the chance of
+    the manoeuvre model."""
+    k = born.size
+    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
+    fills = [next_id + np.arange(k, dtype=np.int64), 0.0, 0.0, 1, 0, 1, new_status,
+             cfg.init_score, t, born, mu0, 0.0, 0.0]
+    out = [_grown(c, k, v) for c, v in zip(cols, fills, strict=False)]
+    x, P = out[1], out[2]
+    n_kept = x.shape[0] - k
     x[n_kept:, :3] = z[born]
-    P = _grown(P[keep], k)
     P[n_kept:, :3, :3] = R[born]
     P[n_kept:, 3:, 3:] = _velocity_prior(tuple(cfg.init_vel_std))
-    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
-    mu, xm, Pm = single_model(x, P)  # no IMM: views of the new x, P
-    if models is not None:
-        tau0, tau1 = cfg.manoeuvre_tau
-        mu = _grown(models.mu[keep], k, 1.0 / (1.0 + tau0 / tau1))
-        xm, Pm = _grown(models.xm[keep], k), _grown(models.Pm[keep], k)
-        xm[n_kept:] = x[n_kept:, None]
-        Pm[n_kept:] = P[n_kept:, None]
-    return Tracks(
-        id=_grown(tracks.id[keep], k, tracks.next_id + np.arange(k, dtype=np.int64)),
-        x=x,
-        P=P,
-        hits=_grown(hits[keep].astype(np.int32, copy=False), k, 1),
-        misses=_grown(misses[keep], k, 0),
-        looks=_grown(looks[keep].astype(np.int32, copy=False), k, 1),
-        status=_grown(status[keep], k, new_status),
-        quality=_grown(quality[keep], k, cfg.init_score),
-        t_update=_grown(t_update[keep], k, float(t)),
-        t=float(t),
-        next_id=tracks.next_id + k,
-        mu=mu,
-        xm=xm,
-        Pm=Pm,
-    ), source
+    if len(out) > 10:
+        out[11][n_kept:] = x[n_kept:, None]
+        out[12][n_kept:] = P[n_kept:, None]
+    return out
 
 
 def _grown(kept: NDArray[Any], k: int, value: Any = 0) -> NDArray[Any]:
