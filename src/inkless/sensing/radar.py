@@ -369,7 +369,9 @@ class ExpectedPd:
         out = np.zeros((rows.size, pos.shape[0]))
         if pos.shape[0] == 0:
             return out
-        d = pos.T[:, None, :] - self.enu_t[:, rows, None]  # (3, s, n): east, north, up
+        # (3, s, n): east, north, up (the positions' columns made contiguous first: a strided
+        # operand costs the broadcast subtraction twice as much)
+        d = np.ascontiguousarray(pos.T)[:, None, :] - self.enu_t[:, rows, None]
         sq = d * d
         r2 = sq[0] + sq[1] + sq[2]
         fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2

@@ -94,7 +94,7 @@ def merge_sets(z: F64, R: F64, group: I64, sets: list[I64], pairs: tuple[I64, I6
     out: list[tuple[F64, F64, I64] | None] = [None] * len(sets)
     todo: list[tuple[int, I64, I64]] = []
     for k, rows in enumerate(sets):
-        ii, jj = pairs_among(pairs, rows, m)
+        ii, jj = pairs if rows.size == m else pairs_among(pairs, rows, m)  # all: every pair
         if ii.size == 0:  # as merge_reports: nothing to merge, the reports as they are
             out[k] = (z[rows], R[rows], np.arange(rows.size, dtype=np.int64))
         else:

@@ -237,8 +237,8 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
     if len({b[3].q_manoeuvre is None for b in batches}) > 1:
         raise InputError("tracking.step_many: give every batch's tracker an IMM "
                          "(q_manoeuvre) or none")
-    n = np.array([len(b[0]) for b in batches])
-    m = np.array([b[1].shape[0] for b in batches])
+    ns, ms = [len(b[0]) for b in batches], [b[1].shape[0] for b in batches]
+    n, m = np.array(ns), np.array(ms)
     cat = np.concatenate
     x, P, models = _predicted_many(batches, float(t))
     z, R = cat([b[1] for b in batches]), cat([b[2] for b in batches])
@@ -247,18 +247,19 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
         x, P, models, z, R, batches[0][3].gate_d2, lcd, cat([b[4] for b in batches]),
         (np.repeat(np.arange(n.size), n), np.repeat(np.arange(m.size), m)))
     out = []
-    for k, (tracks, zk, Rk, cfg, p) in enumerate(batches):
-        r0, d0 = int(n[:k].sum()), int(m[:k].sum())
-        mine = (ta >= r0) & (ta < r0 + n[k])
+    r0 = d0 = 0  # the batch's first track and report rows
+    for (tracks, zk, Rk, cfg, p), nk, mk in zip(batches, ns, ms, strict=True):
+        mine = (ta >= r0) & (ta < r0 + nk)
         tk, dk = ta[mine] - r0, db[mine] - d0
-        hit = np.zeros(n[k], bool)
+        hit = np.zeros(nk, bool)
         hit[tk] = True
         quality = _scores(tracks.quality, float(t) - tracks.t, hit, p, tk, cost[mine], cfg)
-        rk = slice(r0, r0 + int(n[k]))
-        mk = None if models is None else _Models(models.mu[rk], models.xm[rk], models.Pm[rk],
-                                                 models.hold[rk])
-        out.append(_managed(tracks, t, x[rk], P[rk], mk, hit, p > 0.0,
+        rk = slice(r0, r0 + nk)
+        mods = None if models is None else _Models(models.mu[rk], models.xm[rk],
+                                                   models.Pm[rk], models.hold[rk])
+        out.append(_managed(tracks, t, x[rk], P[rk], mods, hit, p > 0.0,
                             quality, zk, Rk, tk, dk, cfg))
+        r0, d0 = r0 + nk, d0 + mk
     return out
 
 
@@ -304,11 +305,12 @@ def _imm_predicted(x: F64, P: F64, status: NDArray[np.int8], mu: F64, xm: F64, P
     n, h, free = hold.size, hold.nonzero()[0], (~hold).nonzero()[0]
     xp, Pp = np.empty((n, 6)), np.empty((n, 6, 6))
     c1, xmp, Pmp = np.zeros(n), np.empty((n, 2, 6)), np.empty((n, 2, 6, 6))
-    xp[h], Pp[h] = predict(x[h], P[h], dt, cfg.q)
-    xmp[h], Pmp[h] = xp[h, None], Pp[h, None]
+    xh, Ph = predict(x.take(h, axis=0), P.take(h, axis=0), dt, cfg.q)
+    xp[h], Pp[h], xmp[h], Pmp[h] = xh, Ph, xh[:, None], Ph[:, None]
     if free.size:
         c1[free], xmp[free], Pmp[free], xp[free], Pp[free] = imm_predict(
-            mu[free], xm[free], Pm[free], dt, (cfg.q, cfg.q_manoeuvre), cfg.manoeuvre_tau)
+            mu.take(free), xm.take(free, axis=0), Pm.take(free, axis=0), dt,
+            (cfg.q, cfg.q_manoeuvre), cfg.manoeuvre_tau)
     return xp, Pp, _Models(c1, xmp, Pmp, hold)
 
 
