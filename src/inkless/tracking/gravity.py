@@ -31,7 +31,8 @@ __all__ = ["gravity_enu", "gravity_shift", "predict_rows", "with_gravity"]
 def gravity_enu(frame: EnuFrame, pos: F64) -> F64:
     """Point-mass gravity ``-mu r / |r|^3`` (m/s^2) at ENU positions ``pos (n, 3)``, in ENU."""
     r = frame.to_ecef(pos)
-    g = -MU_EARTH * r / np.linalg.norm(r, axis=1, keepdims=True) ** 3
+    # |r| as np.linalg.norm(r, axis=1, keepdims=True) computes it, without its wrapper
+    g = -MU_EARTH * r / np.sqrt(np.add.reduce(r * r, axis=1, keepdims=True)) ** 3
     return np.asarray(g @ frame.rot.T)
 
 

@@ -443,13 +443,14 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
                                 t_update, source]
     if models is not None:
         cols += [models.mu, models.xm, models.Pm]
-    if drop.any():  # (each column a new array either way: arrays are shared between tables)
-        keep = (~drop).nonzero()[0]
-        cols = [c.take(keep, axis=0) for c in cols]
+    keep = (~drop).nonzero()[0] if drop.any() else None  # None: every track
     k = born.size
     if k:
         tau0, tau1 = cfg.manoeuvre_tau
-        cols = _born(cols, born, z, R, cfg, tracks.next_id, float(t), 1.0 / (1.0 + tau0 / tau1))
+        cols = _born(cols, keep, born, z, R, cfg, tracks.next_id, float(t),
+                     1.0 / (1.0 + tau0 / tau1))
+    elif keep is not None:  # (each column a new array either way: shared between tables)
+        cols = [c.take(keep, axis=0) for c in cols]
     x, P = cols[1], cols[2]
     mu, xm, Pm = (cols[10], cols[11], cols[12]) if models is not None else (
         single_model(x, P))  # no IMM: views of the new x, P
@@ -460,19 +461,20 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
     ), cols[9]
 
 
-def _born(cols: list[NDArray[Any]], born: NDArray[np.intp], z: F64, R: F64, cfg: TrackerConfig,
-          next_id: int, t: float, mu0: float) -> list[NDArray[Any]]:
+def _born(cols: list[NDArray[Any]], keep: NDArray[np.intp] | None, born: NDArray[np.intp],
+          z: F64, R: F64, cfg: TrackerConfig, next_id: int, t: float, mu0: float
+          ) -> list[NDArray[Any]]:
     """:func:`_managed`'s columns (``id, x, P, hits, misses, looks, status, quality, t_update,
-    source``, then the IMM's ``mu, xm, Pm`` if any) of the kept tracks followed by the tracks
-    born from the reports ``born`` of ``z``, ``R`` at ``t``: the first numbers from
-    ``next_id``, at the report with the velocity prior, one hit and look, tentative (confirmed
-    if one hit confirms), the initial score; each model the new state, ``mu0`` the chance of
-    the manoeuvre model."""
+    source``, then the IMM's ``mu, xm, Pm`` if any) of the kept tracks (rows ``keep``, None:
+    all) followed by the tracks born from the reports ``born`` of ``z``, ``R`` at ``t``: the
+    first numbers from ``next_id``, at the report with the velocity prior, one hit and look,
+    tentative (confirmed if one hit confirms), the initial score; each model the new state,
+    ``mu0`` the chance of the manoeuvre model."""
     k = born.size
     new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
     fills = [next_id + np.arange(k, dtype=np.int64), 0.0, 0.0, 1, 0, 1, new_status,
              cfg.init_score, t, born, mu0, 0.0, 0.0]
-    out = [_grown(c, k, v) for c, v in zip(cols, fills, strict=False)]
+    out = [_grown(c, keep, k, v) for c, v in zip(cols, fills, strict=False)]
     x, P = out[1], out[2]
     n_kept = x.shape[0] - k
     x[n_kept:, :3] = z[born]
@@ -484,12 +486,17 @@ def _born(cols: list[NDArray[Any]], born: NDArray[np.intp], z: F64, R: F64, cfg:
     return out
 
 
-def _grown(kept: NDArray[Any], k: int, value: Any = 0) -> NDArray[Any]:
-    """``kept`` followed by ``k`` rows of ``value`` (a new array: ``np.concatenate`` of the two,
-    at the cost of one ``empty``)."""
-    out = np.empty((kept.shape[0] + k, *kept.shape[1:]), kept.dtype)
-    out[:kept.shape[0]] = kept
-    out[kept.shape[0]:] = value
+def _grown(c: NDArray[Any], keep: NDArray[np.intp] | None, k: int, value: Any = 0
+           ) -> NDArray[Any]:
+    """The rows ``keep`` of ``c`` (None: all) followed by ``k`` rows of ``value``, gathered
+    straight into one new array (``np.concatenate`` of the two without the gather's copy)."""
+    n = c.shape[0] if keep is None else keep.size
+    out = np.empty((n + k, *c.shape[1:]), c.dtype)
+    if keep is None:
+        out[:n] = c
+    else:  # mode "clip" (``keep`` is in range): unbuffered, straight into ``out``
+        c.take(keep, axis=0, out=out[:n], mode="clip")
+    out[n:] = value
     return out
 
 
