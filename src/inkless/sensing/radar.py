@@ -382,10 +382,10 @@ class ExpectedPd:
         s = rows[si]
         ecef = self.frame.to_ecef(pos)
         rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
-        along = d[:, si, ti] * self.up_t[:, s]  # (3, k): the pairs' offsets along up
+        along = d[:, si, ti] * self.up_t.take(s, axis=1)  # (3, k): the pairs' offsets along up
         with np.errstate(invalid="ignore", divide="ignore"):
             sin_el = (along[0] + along[1] + along[2]) / np.sqrt(r2[si, ti])
-            cos_angle = (np.einsum("ki,ki->k", self.ecef[s], ecef[ti])
+            cos_angle = (np.einsum("ki,ki->k", self.ecef.take(s, axis=0), ecef.take(ti, axis=0))
                          / (self.norm[s] * rn[ti]))
         h_t = np.maximum(_height(ecef, rn), 0.0)
         horizon = self.horizon_s[s] + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[ti]

@@ -231,8 +231,8 @@ class CoalitionTracker:
             m = zf.shape[0]
             first = np.full(m, rows.size, np.int64)
             np.minimum.at(first, into, np.arange(rows.size))
-            kinds = np.zeros((m, N_KINDS), np.int64)
-            np.add.at(kinds, (into, kind[rows]), 1)
+            kinds = np.bincount(into * N_KINDS + kind[rows], minlength=m * N_KINDS).reshape(
+                m, N_KINDS)  # the reports per merged report and kind (np.add.at's counts)
             bits = np.zeros(m, np.int64)
             np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
             out.append((zf, Rf, det.truth[rows][first], kinds, bits))
@@ -318,7 +318,10 @@ class CoalitionTracker:
         :class:`TrackNumbers`), NaN for a number no tracker holds."""
         out = np.full(ids.shape, np.nan)
         base, tracks, own = sources = self._coalition if member is None else self._sees[member]
-        nums = self._memory.get(sources, (TrackNumbers.empty(),))[0]
+        memory = self._memory.get(sources)
+        if memory is None:  # no picture yet: no number held
+            return out
+        nums = memory[0]
         key, t_update = self._held(base, [*tracks, *([own] if own >= 0 else [])])
         order = key.argsort()
         at, held = lookup(key[order], nums.key)

@@ -360,7 +360,8 @@ def _associated(x: F64, P: F64, models: _Models | None, z: F64, R: F64, gate_d2:
         left[db] = False
         dets = left.nonzero()[0]
         if rows.size and dets.size:
-            again = gate(models.xm[rows, 1], models.Pm[rows, 1], z[dets], R[dets],
+            again = gate(models.xm[:, 1].take(rows, axis=0), models.Pm[:, 1].take(rows, axis=0),
+                         z.take(dets, axis=0), R.take(dets, axis=0),
                          gate_d2=gate_d2,
                          log_clutter_density=lcd if isinstance(lcd, float) else lcd[rows],
                          pd=pd[rows], tag=None if tag is None else (tag[0][rows], tag[1][dets]))
@@ -386,7 +387,7 @@ def _update(x: F64, P: F64, models: _Models | None, ta: NDArray[np.intp], z: F64
         h = ta[held]
         x[h], P[h] = update(x.take(h, axis=0), P.take(h, axis=0), z[held], R[held],
                             Sinv[held[:Sinv.shape[0]]])
-        xm[h], Pm[h], mu[h] = x[h, None], P[h, None], 0.0
+        xm[h], Pm[h], mu[h] = x.take(h, axis=0)[:, None], P.take(h, axis=0)[:, None], 0.0
         ta, z, R = ta[~held], z[~held], R[~held]
     mu[ta], xm[ta], Pm[ta], x[ta], P[ta] = imm_update(
         mu.take(ta), xm.take(ta, axis=0), Pm.take(ta, axis=0), z, R)
