@@ -180,8 +180,6 @@ class CoalitionTracker:
             self._expect = ExpectedPd(self.frame, np.where(ok[:, None], ecef, self.frame.origin),
                                       self.ranges, self.min_el, self.max_el,
                                       np.where(ok, self.pd, 0.0))
-        expect = self._expect
-        assert expect is not None
         owners = self.owner[sensors]
         batch = np.zeros(len(self.owner), bool)
         todo: list[tuple[int, I64, Tracks, F64, bytes]] = []
@@ -193,15 +191,17 @@ class CoalitionTracker:
             start = self.tables[k].tracks
             dt = t - start.t
             shifted = with_gravity(start, dt, self.frame)
-            p_each = expect(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:], mine)
             batch[:] = False
             batch[mine] = True
             rows = batch[det.sensor].nonzero()[0]
             key = rows.tobytes()
             sets.setdefault(key, rows)
-            todo.append((k, mine, shifted, p_each, key))
+            todo.append((k, mine, shifted, shifted.x[:, :3] + shifted.x[:, 3:] * dt, key))
         if not todo:
             return
+        todo = [(k, mine, shifted, p_each, key) for (k, mine, shifted, _, key), p_each
+                in zip(todo, self._expected(todo, sensors[self._fed[:, owners].any(axis=0)]),
+                       strict=True)]
         # the merged batch of each set of reports (trackers fed the same reports share it: those
         # fed by the same sensors, or by sensors that differ only by some that report nothing)
         merged = dict(zip(sets, self._merged(det, z, R, kind, list(sets.values())),
@@ -218,6 +218,22 @@ class CoalitionTracker:
             stepped = step_many([b for _, b, _ in work], t)
             for (k, _, labels), (after, det_of) in zip(work, stepped, strict=True):
                 self.tables[k] = labelled(self.tables[k], after, det_of, *labels)
+
+    def _expected(self, todo: list[tuple[int, I64, Tracks, F64, bytes]], rows: I64
+                  ) -> list[F64]:
+        """Per tracker of ``todo`` (``(k, its sensors, table, predicted positions, _)``), the
+        ``(len(sensors), n)`` expected detection probabilities of its tracks
+        (:class:`inkless.sensing.ExpectedPd`): one call for all, on the sensors ``rows`` of any
+        of them (its arithmetic is per sensor and track: each tracker's the same bit for bit;
+        the fixed cost is paid once)."""
+        assert self._expect is not None
+        p = self._expect(np.concatenate([pos for _, _, _, pos, _ in todo]),
+                         np.concatenate([tr.x[:, 3:] for _, _, tr, _, _ in todo]), rows)
+        out, start = [], 0
+        for _, mine, tr, _, _ in todo:
+            out.append(p.take(rows.searchsorted(mine), axis=0)[:, start:start + len(tr)])
+            start += len(tr)
+        return out
 
     def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sets: list[I64]
                 ) -> list[tuple[F64, F64, I64, I64, I64]]:
