@@ -181,24 +181,26 @@ class CoalitionTracker:
                                       self.ranges, self.min_el, self.max_el,
                                       np.where(ok, self.pd, 0.0))
         owners = self.owner[sensors]
+        ks = [k for k in range(len(self.feeds)) if self._fed[k, owners].any()]
+        if not ks:
+            return
+        tables = [self.tables[k].tracks for k in ks]
+        dts = [t - tb.t for tb in tables]
+        # every tracker's tracks shifted for gravity, in one call when their times agree
+        ahead = (with_gravity(tables, dts[0], self.frame) if len(set(dts)) == 1 else
+                 [with_gravity([tb], dt, self.frame)[0] for tb, dt in zip(tables, dts,
+                                                                          strict=True)])
         batch = np.zeros(len(self.owner), bool)
         todo: list[tuple[int, I64, Tracks, F64, bytes]] = []
         sets: dict[bytes, I64] = {}  # the distinct sets of reports of the trackers
-        for k in range(len(self.feeds)):
+        for k, shifted, dt in zip(ks, ahead, dts, strict=True):
             mine = sensors[self._fed[k, owners]]
-            if not mine.size:
-                continue
-            start = self.tables[k].tracks
-            dt = t - start.t
-            shifted = with_gravity(start, dt, self.frame)
             batch[:] = False
             batch[mine] = True
             rows = batch[det.sensor].nonzero()[0]
             key = rows.tobytes()
             sets.setdefault(key, rows)
             todo.append((k, mine, shifted, shifted.x[:, :3] + shifted.x[:, 3:] * dt, key))
-        if not todo:
-            return
         todo = [(k, mine, shifted, p_each, key) for (k, mine, shifted, _, key), p_each
                 in zip(todo, self._expected(todo, sensors[self._fed[:, owners].any(axis=0)]),
                        strict=True)]
