@@ -24,7 +24,6 @@ from inkless.threat import (
     AssetRisk,
     asset_probabilities,
     evaluate_tracks,
-    path_altitude,
     predicted_path,
 )
 
@@ -108,7 +107,7 @@ class Screen:
         sel, ecef = keep[idx], ecef[:, idx]  # the paths of the tracks some unit might reach
         keys = np.where((obj[sel] >= 0) & (obj[sel] < self.n), obj[sel], -1)  # -1: no threat
         o = Options(us, np.arange(idx.size), kinds[idx], threat.asset[sel], pairs[:, idx], times,
-                    ecef, path_altitude(ecef))
+                    ecef, None)  # heights where the feasibility needs them
         return Candidates(keys, threat.value[sel], room[sel], o, (track[sel], obj[sel]))
 
 
