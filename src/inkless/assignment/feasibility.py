@@ -80,9 +80,10 @@ def feasibility(
     t_full = np.full(shape, np.nan)
     t_full[ui, ci] = e.t_intercept
     latest = np.full(shape, np.nan)
-    latest[ui, ci] = e.t_latest_launch
     shots = np.zeros(shape, dtype=np.int64)
-    shots[ui, ci] = e.shots
+    if detail:  # (else NaN and 0 already)
+        latest[ui, ci] = e.t_latest_launch
+        shots[ui, ci] = e.shots
     point = np.full((*shape, 3), np.nan)
     point[ui, ci] = predicted[np.maximum(e.sample, 0), j]
     return Feasibility(t_intercept=t_full, point=point, pk=units.pk[us][:, threat_cls],

@@ -131,10 +131,13 @@ def availability(units: FireUnitTable, gates: Gates, rounds: I64, busy: I64, rea
     return free, active, avail
 
 
-def allowed(units: FireUnitTable, gates: Gates, t: float, o: Options) -> tuple[Feasibility, I64]:
-    """At ``t`` (s): the feasibility of the options' pairs (the shot now only) and the gates'
-    rule codes of every pair (0: allowed)."""
+def allowed(units: FireUnitTable, gates: Gates, t: float, o: Options,
+            pairs: B | None = None) -> tuple[Feasibility, I64]:
+    """At ``t`` (s): the feasibility of the options' pairs, or of ``pairs (us, k)`` if given
+    (the others infeasible; the shot now only), and the gates' rule codes of every pair (0:
+    allowed)."""
     us = o.us
-    fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt, detail=False)
+    fz = feasibility(units, us, o.idx, o.cls, o.pairs if pairs is None else pairs, t, o.times,
+                     o.ecef, o.alt, detail=False)
     codes = gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
     return fz, codes
