@@ -167,7 +167,7 @@ def _align(track_id: I64, previous: Identities | None) -> I64:
     order = np.argsort(previous.track_id, kind="stable")
     ids = previous.track_id[order]
     k = np.minimum(np.searchsorted(ids, track_id), len(ids) - 1)
-    return np.where(ids[k] == track_id, order[k], -1).astype(np.int64)
+    return np.where(ids[k] == track_id, order[k], -1).astype(np.int64, copy=False)
 
 
 def _in_corridor(lat: F64, lon: F64, t: float, rules: Rules) -> B:
@@ -376,11 +376,11 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     icao = np.where(adsb_b, seen.icao, -1)
     assessed = (bits & ASSESSED) > 0
     profile = (bits & THREAT_PROFILES) > 0
-    civil_corr = adsb_b | filed_b
-    civil_like = civil_corr & assessed & ((bits & CIVIL_KINEMATICS) > 0)  # report and kinematics
+    civil_corr = (adsb_b | filed_b) & assessed  # a civil report or plan, on an assessed track
+    civil_like = civil_corr & ((bits & CIVIL_KINEMATICS) > 0)  # report and kinematics
     civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
-    contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
-    no_coop = ~civil_like & ~iff_b & ~departing
+    contradicted = civil_corr & ((bits & NON_CIVIL_KINEMATICS) > 0)
+    no_coop = ~(civil_like | iff_b | departing)
     bits = (bits | in_corridor * ORIGIN_IN_CORRIDOR | adsb_b * ADSB | filed_b * FILED_ROUTE
             | iff_b * IFF | no_coop * NO_COOPERATIVE | contradicted * CIVIL_CONTRADICTED
             | seen.inconsistent * REPORT_INCONSISTENT | departing * FILED_DEPARTURE)
@@ -390,10 +390,10 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     any_rule = holds.any(axis=1) if len(req) else np.zeros(n, dtype=bool)
     first_rule = np.where(any_rule, holds.argmax(axis=1) if len(req) else 0, -1)
     prev_cat = carry("category", PENDING)
-    holding = assessed & any_rule & ~civil_ok & ~iff_b & ~departing
+    holding = assessed & any_rule & ~(civil_ok | iff_b | departing)
     streak = np.where(holding, carry("streak", 0) + 1, 0)
     declare = holding & (streak >= s.hostile_confirm_scans)
-    hostile = (declare | (prev_cat == HOSTILE)) & ~civil_ok & ~iff_b
+    hostile = (declare | (prev_cat == HOSTILE)) & ~(civil_ok | iff_b)
     # a friend once by IFF (a departure never confirmed by IFF is not, once its hold ends)
     was_friend = ((prev_cat == FRIEND) | (prev_cat == ASSUMED_FRIEND)) & np.isfinite(seen.t_iff)
     # the first condition that holds, in this order (nested from the last)
