@@ -51,7 +51,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, I64, U32
-from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_from_ecef_bowring
+from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_up_from_ecef
 from inkless.scenario.model import Identification
 from inkless.simulation.adsb import AdsbReports, IffReplies
 from inkless.tracking.kalman import spread
@@ -125,22 +125,12 @@ def _frame(lat0: float, lon0: float, alt0: float) -> tuple[F64, F64]:
     return r0, p0
 
 
-def _geodetic(ecef: F64) -> tuple[F64, F64, F64, F64]:
-    """Geodetic latitude, longitude (rad), height (m) and the local up unit vector ``(n,3)``
-    (ECEF) of ECEF points ``(n,3)``, by :func:`inkless.physics.geodesy.geodetic_from_ecef_bowring`
-    (1e-9 rad and a micrometre from the ground to 1,000 km)."""
-    lat, lon, alt = geodetic_from_ecef_bowring(ecef)
-    sl, cl = np.sin(lat), np.cos(lat)
-    p = np.maximum(np.hypot(ecef[:, 0], ecef[:, 1]), 1e-9)
-    up = np.stack([cl * ecef[:, 0] / p, cl * ecef[:, 1] / p, sl], axis=-1)
-    return lat, lon, alt, up
-
-
 def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics:
     """Kinematic features of tracks with ENU states ``x (n,6)`` and covariances ``P (n,6,6)``
     in the frame at geodetic ``origin`` (rad, rad, m)."""
     r0, p0 = _frame(float(origin[0]), float(origin[1]), float(origin[2]))
-    lat, lon, alt, up_ecef = _geodetic(x[:, :3] @ r0 + p0)
+    # geodetic position and local up (ECEF): Bowring, 1e-9 rad and a micrometre to 1,000 km
+    lat, lon, alt, up_ecef = geodetic_up_from_ecef(x[:, :3] @ r0 + p0)
     up = up_ecef @ r0.T  # local up in the tracks' frame
     v = x[:, 3:6]
     speed = np.sqrt(np.einsum("ni,ni->n", v, v))
