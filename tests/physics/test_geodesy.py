@@ -205,3 +205,26 @@ def test_bowring_single_step_against_pymap3d(lat: float, lon: float, alt: float)
         assert abs(np.angle(np.exp(1j * (lo[0] - lon * DEG)))) < 1e-12
     assert abs(h[0] - alt) < 1e-6
     assert g.altitude(xyz) == pytest.approx(h[0], abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lat=st.floats(-89.9, 89.9),
+    lon=st.floats(-180.0, 180.0),
+    alt=st.floats(-1000.0, 1.0e6),
+)
+def test_geodetic_up_is_bowring_and_the_normal_at_its_latitude(lat: float, lon: float,
+                                                                alt: float) -> None:
+    """The position part is geodetic_from_ecef_bowring's, bit for bit; the up vector is the
+    unit normal at the true latitude and longitude (pymap3d's geodetic -> ECEF inverted) to
+    1e-9 rad."""
+    xyz = np.asarray(pymap3d.geodetic2ecef(lat, lon, alt), dtype=float)
+    pts = np.stack([xyz, 0.5 * xyz + 1.0])
+    la, lo, h, up = g.geodetic_up_from_ecef(pts)
+    for a, b in zip((la, lo, h), g.geodetic_from_ecef_bowring(pts), strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert up.shape == (2, 3)
+    want = np.array([np.cos(lat * DEG) * np.cos(lon * DEG), np.cos(lat * DEG) * np.sin(lon * DEG),
+                     np.sin(lat * DEG)])
+    np.testing.assert_allclose(up[0], want, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(up, axis=1), 1.0, atol=1e-12)

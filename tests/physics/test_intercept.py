@@ -4,11 +4,14 @@ force (a loop over every unit, threat and sample; single shots over a grid of la
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
 from inkless.errors import InputError
+from inkless.physics.geodesy import altitude, ecef_from_geodetic
 from inkless.physics.intercept import (
     DEFAULT_MAX_SHOTS,
     intercept_straight,
@@ -360,3 +363,30 @@ def test_shot_now_is_the_same_with_or_without_the_detail(k: int) -> None:
     np.testing.assert_array_equal(cheap.sample, full.sample)
     assert np.isfinite(full.t_intercept).sum() >= 5
     assert np.isnan(cheap.t_latest_launch).all() and (cheap.shots == 0).all()
+
+
+@pytest.mark.parametrize("k", [80, 2000])  # the direct form and the blocks
+@pytest.mark.parametrize("detail", [False, True])
+def test_heights_not_given_are_those_of_the_path(k: int, detail: bool) -> None:
+    """``path_alt=None``: the heights of the path (:func:`altitude`) where needed, the same
+    results bit for bit as the heights given."""
+    rng = np.random.default_rng(9)
+    m, n = 5, 9
+    unit = ecef_from_geodetic(0.6 + rng.uniform(-3e-3, 3e-3, m), 0.4 + rng.uniform(-3e-3, 3e-3, m),
+                              0.0)
+    speed = rng.uniform(300.0, 1500.0, m)
+    env = (rng.uniform(0.0, 10e3, m), rng.uniform(30e3, 90e3, m), rng.uniform(0.0, 2e3, m),
+           rng.uniform(8e3, 25e3, m))
+    times = 3.0 + np.arange(k) * 2.0
+    start = ecef_from_geodetic(0.6 + rng.uniform(-0.01, 0.01, n), 0.4 + rng.uniform(-0.01, 0.01, n),
+                               rng.uniform(2e3, 15e3, n))
+    path = start[None] + rng.normal(0, 20.0, (1, n, 3)) * (times - 3.0)[:, None, None]
+    path[rng.random((k, n)) < 0.1] = np.nan
+    pu, pj = np.repeat(np.arange(m), n), np.tile(np.arange(n), m)
+    given = pairwise_engagement(unit, speed, *env, 3.0, times, path, altitude(path), pu, pj,
+                                detail=detail)
+    found = pairwise_engagement(unit, speed, *env, 3.0, times, path, None, pu, pj,
+                                detail=detail)
+    for a, b in zip(dataclasses.astuple(given), dataclasses.astuple(found), strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert np.isfinite(given.t_intercept).sum() >= 3

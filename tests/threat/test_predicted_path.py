@@ -42,3 +42,24 @@ def test_each_point_is_its_own_propagation_and_nan_from_the_end(seed: int) -> No
         else:
             want = pos[j] + vel[j] * ahead[:, None]
         np.testing.assert_array_equal(got[live, j], want)
+
+
+def test_straight_lines_only_are_the_lines_bit_for_bit() -> None:
+    """No ballistic track (the paths computed all at once): each point is ``pos + vel * ahead``
+    of its own track, NaN from its end on."""
+    rng = np.random.default_rng(11)
+    n = 9
+    pos = np.asarray(ecef_from_geodetic(np.radians(rng.uniform(29, 34, n)),
+                                        np.radians(rng.uniform(33, 48, n)),
+                                        rng.uniform(50.0, 3e3, n)))
+    vel = rng.normal(0.0, 200.0, (n, 3))
+    t = 12.0
+    t_end = t + rng.uniform(0.0, 400.0, n)
+    t_end[rng.random(n) < 0.3] = np.nan
+    times = t + 10.0 * np.arange(40)
+    got = predicted_path(t, times, pos, vel, np.zeros(n, bool), t_end)
+    for j in range(n):
+        live = ~(times >= (np.inf if np.isnan(t_end[j]) else t_end[j]))
+        assert np.isnan(got[~live, j]).all()
+        np.testing.assert_array_equal(got[live, j], pos[j] + vel[j] * (times[live] - t)[:, None])
+    assert np.isnan(got).any() and np.isfinite(got).any()

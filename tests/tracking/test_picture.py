@@ -99,13 +99,52 @@ def test_gravity_aware_prediction_follows_two_body_motion() -> None:
     assert np.allclose(got[0, :3], x[0, :3] + [250.0, 0.0, 0.0])
 
 
+def _table(rng: np.random.Generator, n: int, models: bool) -> Tracks:
+    """``n`` tracks over the Levant, every other one ballistic-fast (2 km/s), with the IMM's
+    two models (each its own state) or none."""
+    pos = FRAME.from_ecef(ecef_from_geodetic(rng.uniform(31, 33, n) * D, rng.uniform(35, 38, n)
+                                             * D, rng.uniform(1e3, 150e3, n)).reshape(-1, 3))
+    vel = rng.normal(0.0, 200.0, (n, 3))
+    vel[::2] *= 2000.0 / np.linalg.norm(vel[::2], axis=1, keepdims=True)
+    x = np.c_[pos, vel]
+    P = np.broadcast_to(np.eye(6), (n, 6, 6)).copy()
+    extra = ({"mu": np.full(n, 0.1), "xm": np.stack([x, x + rng.normal(0, 5, (n, 6))], 1),
+              "Pm": np.stack([P, 2 * P], 1)} if models else {})
+    return Tracks(id=np.arange(n), x=x, P=P, hits=np.ones(n, np.int32),
+                  misses=np.zeros(n, np.int32), looks=np.ones(n, np.int32),
+                  status=np.ones(n, np.int8), quality=np.zeros(n), t_update=np.zeros(n), t=0.0,
+                  next_id=n, **extra)
+
+
+def test_gravity_shift_of_several_tables_is_each_alone() -> None:
+    """Tables shifted together (with and without models, one without a fast track, one
+    empty) are each what it gives alone, bit for bit; the fast rows' NCV prediction then
+    follows gravity (two-body motion, as the single-track test), the slow rows are untouched."""
+    rng = np.random.default_rng(11)
+    slow = _table(rng, 3, False)
+    slow = Tracks(**{**{f: getattr(slow, f) for f in slow.__slots__},
+                     "x": np.c_[slow.x[:, :3], np.full((3, 3), 100.0)]})
+    tables = [_table(rng, 7, True), _table(rng, 5, False), slow, _table(rng, 0, False)]
+    together = with_gravity(tables, 5.0, FRAME)
+    for tb, got in zip(tables, together, strict=True):
+        alone, = with_gravity([tb], 5.0, FRAME)
+        for f in ("x", "xm", "P", "Pm", "mu"):
+            assert np.array_equal(getattr(got, f), getattr(alone, f)), f
+    assert together[2] is slow and together[3] is tables[3]
+    fast = together[1].x[::2]
+    want, _ = predict_rows(tables[1].x[::2], tables[1].P[::2], np.full(3, 5.0), 0.1, FRAME)
+    assert np.allclose(fast[:, :3] + 5.0 * fast[:, 3:], want[:, :3], rtol=0, atol=1e-6)
+    assert not np.array_equal(fast, tables[1].x[::2])
+    assert np.array_equal(together[1].x[1::2], tables[1].x[1::2])
+
+
 def track_scan(held: LabelledTracks, t: float, det: Detections, z: np.ndarray, R: np.ndarray,
                kind: np.ndarray, member: int, config: TrackerConfig, pd: float) -> LabelledTracks:
     """One sensor's scan into a labelled tracker, every report its own batch entry: ``kind``
     of object behind each report, ``member`` the sensor's member row, ``pd`` the detection
     probability expected of every track."""
     dt = t - held.tracks.t
-    shifted = with_gravity(held.tracks, dt, FRAME)
+    shifted, = with_gravity([held.tracks], dt, FRAME)
     m = z.shape[0]
     kinds = np.zeros((m, 5), np.int64)
     kinds[np.arange(m), kind] = 1

@@ -53,7 +53,7 @@ def feasibility(
     t: float,
     times: NDArray[np.floating],
     predicted: NDArray[np.floating],
-    predicted_alt: NDArray[np.floating],
+    predicted_alt: NDArray[np.floating] | None,
     look_s: float = DEFAULT_LOOK_S,
     max_shots: int = DEFAULT_MAX_SHOTS,
     detail: bool = True,
@@ -63,12 +63,12 @@ def feasibility(
 
     ``predicted (len(times), n, 3)`` ECEF m and ``predicted_alt (len(times), n)`` m are every
     threat's predicted track at the look-ahead ``times`` (NaN where not in flight), indexed by
-    ``cand``; ``times[0]`` is ``t``. ``look_s`` (s) is the look (kill assessment) time of a
-    shoot-look-shoot cycle (default ``DEFAULT_LOOK_S``, notional); shots are counted up to
-    ``max_shots``. Computed over the marked pairs only
-    (:func:`inkless.physics.intercept.pairwise_engagement`); with ``detail=False`` the latest
-    launch (NaN) and the shots (0) are not computed: screen many pairs cheaply, then ask the
-    detail for the pairs that fire.
+    ``cand`` (``predicted_alt`` None: the heights of ``predicted`` where needed); ``times[0]``
+    is ``t``. ``look_s`` (s) is the look (kill assessment) time of a shoot-look-shoot cycle
+    (default ``DEFAULT_LOOK_S``, notional); shots are counted up to ``max_shots``. Computed
+    over the marked pairs only (:func:`inkless.physics.intercept.pairwise_engagement`); with
+    ``detail=False`` the latest launch (NaN) and the shots (0) are not computed: screen many
+    pairs cheaply, then ask the detail for the pairs that fire.
     """
     ui, ci = np.nonzero(pairs)
     j = cand[ci]
@@ -80,9 +80,10 @@ def feasibility(
     t_full = np.full(shape, np.nan)
     t_full[ui, ci] = e.t_intercept
     latest = np.full(shape, np.nan)
-    latest[ui, ci] = e.t_latest_launch
     shots = np.zeros(shape, dtype=np.int64)
-    shots[ui, ci] = e.shots
+    if detail:  # (else NaN and 0 already)
+        latest[ui, ci] = e.t_latest_launch
+        shots[ui, ci] = e.shots
     point = np.full((*shape, 3), np.nan)
     point[ui, ci] = predicted[np.maximum(e.sample, 0), j]
     return Feasibility(t_intercept=t_full, point=point, pk=units.pk[us][:, threat_cls],

@@ -37,8 +37,12 @@ def may_reach(units: FireUnitTable, units_enu: F64, pos: F64, vel: F64, cls: I64
     speed = np.sqrt(np.einsum("ci,ci->c", vel, vel))
     dx, dy, dz = (pos[:, k] - units_enu[:, k, None] for k in range(3))  # (u, c) each
     d = np.sqrt(dx * dx + dy * dy + dz * dz)
-    gain = np.where((cls == BALLISTIC)[None, :], BALLISTIC_GAIN_MPS2 * horizon[:, None], 0.0)
-    travel = (speed[None, :] + gain) * horizon[:, None]
+    ballistic = cls == BALLISTIC
+    if ballistic.any():
+        gain = np.where(ballistic[None, :], BALLISTIC_GAIN_MPS2 * horizon[:, None], 0.0)
+        travel = (speed[None, :] + gain) * horizon[:, None]
+    else:  # (speed + 0 is speed)
+        travel = speed[None, :] * horizon[:, None]
     able = units.pk[:, cls] > 0
     reach = units.r_max if r_max is None else r_max
     return np.asarray((able & (d - travel <= reach[:, None])).any(axis=0))

@@ -428,15 +428,14 @@ class Engine:
         candidate from being blocked by a caveat, so where the computed pairs say it is (a
         feasible shot, none allowed) the skipped pairs of that candidate are computed too."""
         o, keys = c.options, c.keys
-        some = dataclasses.replace(o, pairs=o.pairs & ~skip)
-        fz, codes = allowed(self.units, self.gates, t, some)
+        fz, codes = allowed(self.units, self.gates, t, o, o.pairs & ~skip)
         geo = fz.feasible
         doubt = (geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0) & (skip & o.pairs).any(axis=0)
                  & (self.notes.blocked[keys] & BLOCKED_CAVEAT == 0))
         if not doubt.any():
             return fz, codes
         more = skip & o.pairs & doubt[None, :]
-        fz2, codes2 = allowed(self.units, self.gates, t, dataclasses.replace(o, pairs=more))
+        fz2, codes2 = allowed(self.units, self.gates, t, o, more)
         fz = dataclasses.replace(fz, t_intercept=np.where(more, fz2.t_intercept, fz.t_intercept),
                                  point=np.where(more[..., None], fz2.point, fz.point))
         return fz, np.where(more, codes2, codes)

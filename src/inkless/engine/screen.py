@@ -24,7 +24,6 @@ from inkless.threat import (
     AssetRisk,
     asset_probabilities,
     evaluate_tracks,
-    path_altitude,
     predicted_path,
 )
 
@@ -108,7 +107,7 @@ class Screen:
         sel, ecef = keep[idx], ecef[:, idx]  # the paths of the tracks some unit might reach
         keys = np.where((obj[sel] >= 0) & (obj[sel] < self.n), obj[sel], -1)  # -1: no threat
         o = Options(us, np.arange(idx.size), kinds[idx], threat.asset[sel], pairs[:, idx], times,
-                    ecef, path_altitude(ecef))
+                    ecef, None)  # heights where the feasibility needs them
         return Candidates(keys, threat.value[sel], room[sel], o, (track[sel], obj[sel]))
 
 
@@ -132,10 +131,13 @@ def availability(units: FireUnitTable, gates: Gates, rounds: I64, busy: I64, rea
     return free, active, avail
 
 
-def allowed(units: FireUnitTable, gates: Gates, t: float, o: Options) -> tuple[Feasibility, I64]:
-    """At ``t`` (s): the feasibility of the options' pairs (the shot now only) and the gates'
-    rule codes of every pair (0: allowed)."""
+def allowed(units: FireUnitTable, gates: Gates, t: float, o: Options,
+            pairs: B | None = None) -> tuple[Feasibility, I64]:
+    """At ``t`` (s): the feasibility of the options' pairs, or of ``pairs (us, k)`` if given
+    (the others infeasible; the shot now only), and the gates' rule codes of every pair (0:
+    allowed)."""
     us = o.us
-    fz = feasibility(units, us, o.idx, o.cls, o.pairs, t, o.times, o.ecef, o.alt, detail=False)
+    fz = feasibility(units, us, o.idx, o.cls, o.pairs if pairs is None else pairs, t, o.times,
+                     o.ecef, o.alt, detail=False)
     codes = gates.blocking(PairQuery(t, us, units.owner[us], o.cls, o.asset, fz.point))
     return fz, codes

@@ -34,7 +34,8 @@ class Options:
     """The shots a decision weighs: units ``us`` (rows) x candidates (columns ``idx`` of the
     predicted paths; threat classes ``cls``, assets at risk ``asset``), ``pairs (us, k)`` those
     worth computing; ``times`` (s) the look-ahead, ``ecef (times, paths, 3)`` m and
-    ``alt (times, paths)`` m the predicted paths (NaN where not in flight)."""
+    ``alt (times, paths)`` m the predicted paths (NaN where not in flight; ``alt`` None: the
+    heights of ``ecef`` where the feasibility needs them, :func:`inkless.physics.altitude`)."""
 
     us: I64
     idx: I64
@@ -43,7 +44,7 @@ class Options:
     pairs: B
     times: NDArray[np.floating]
     ecef: NDArray[np.floating]
-    alt: NDArray[np.floating]
+    alt: NDArray[np.floating] | None
 
 
 @dataclass(frozen=True)

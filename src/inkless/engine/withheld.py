@@ -74,6 +74,8 @@ def withheld_shots(kept: Sequence[Withheld], screen: Screen, units: FireUnitTabl
             screen.moved(patrols.rows)
         for bit in (BLOCKED_NOT_HOSTILE, BLOCKED_ASSESSED_KILLED):
             rows = np.flatnonzero((w.bit == bit) & ((blocked[w.obj] & bit) == 0))
+            if not rows.size:
+                continue
             c = screen.candidates(w.t, w.tick, w.x[rows], w.P[rows], w.cls[rows],
                                   np.ones_like(rows), w.remaining, w.track[rows], w.obj[rows],
                                   risk.take(rows))

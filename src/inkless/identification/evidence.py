@@ -51,7 +51,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, I64, U32
-from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_from_ecef_bowring
+from inkless.physics.geodesy import ecef_from_geodetic, enu_rotation, geodetic_up_from_ecef
 from inkless.scenario.model import Identification
 from inkless.simulation.adsb import AdsbReports, IffReplies
 from inkless.tracking.kalman import spread
@@ -125,22 +125,12 @@ def _frame(lat0: float, lon0: float, alt0: float) -> tuple[F64, F64]:
     return r0, p0
 
 
-def _geodetic(ecef: F64) -> tuple[F64, F64, F64, F64]:
-    """Geodetic latitude, longitude (rad), height (m) and the local up unit vector ``(n,3)``
-    (ECEF) of ECEF points ``(n,3)``, by :func:`inkless.physics.geodesy.geodetic_from_ecef_bowring`
-    (1e-9 rad and a micrometre from the ground to 1,000 km)."""
-    lat, lon, alt = geodetic_from_ecef_bowring(ecef)
-    sl, cl = np.sin(lat), np.cos(lat)
-    p = np.maximum(np.hypot(ecef[:, 0], ecef[:, 1]), 1e-9)
-    up = np.stack([cl * ecef[:, 0] / p, cl * ecef[:, 1] / p, sl], axis=-1)
-    return lat, lon, alt, up
-
-
 def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics:
     """Kinematic features of tracks with ENU states ``x (n,6)`` and covariances ``P (n,6,6)``
     in the frame at geodetic ``origin`` (rad, rad, m)."""
     r0, p0 = _frame(float(origin[0]), float(origin[1]), float(origin[2]))
-    lat, lon, alt, up_ecef = _geodetic(x[:, :3] @ r0 + p0)
+    # geodetic position and local up (ECEF): Bowring, 1e-9 rad and a micrometre to 1,000 km
+    lat, lon, alt, up_ecef = geodetic_up_from_ecef(x[:, :3] @ r0 + p0)
     up = up_ecef @ r0.T  # local up in the tracks' frame
     v = x[:, 3:6]
     speed = np.sqrt(np.einsum("ni,ni->n", v, v))
@@ -166,27 +156,27 @@ def kinematics(x: F64, P: F64, origin: tuple[float, float, float]) -> Kinematics
 def profile_bits(k: Kinematics, s: Identification) -> U32:
     """``(n,) uint32`` bits ASSESSED, BALLISTIC/CRUISE/DRONE_PROFILE and CIVIL_KINEMATICS (see the
     module docstring); profiles are only set on assessed tracks."""
-    margin = s.confidence_sigmas * np.stack([k.sd_speed, k.sd_alt, k.sd_climb])
-    nominal = np.stack([k.speed, k.alt, k.climb])
-    lo, hi = nominal - margin, nominal + margin  # rows: speed, height, climb
-    speed, alt = k.speed, k.alt
-    ballistic = (lo >= np.array([[s.ballistic_min_speed_mps], [s.ballistic_min_altitude_m],
-                                 [s.ballistic_min_climb_mps]])).any(axis=0)
-    cruise = (hi[1] <= s.cruise_max_altitude_m) & (lo[0] > s.low_speed_limit_mps)
-    drone = ((hi[0] <= s.drone_max_speed_mps) & (lo[0] >= s.drone_min_speed_mps)
-             & (hi[1] <= s.drone_max_altitude_m))
+    c, speed, alt, climb = s.confidence_sigmas, k.speed, k.alt, k.climb
+    m_speed, m_alt, m_climb = c * k.sd_speed, c * k.sd_alt, c * k.sd_climb  # the margins
+    lo_speed, hi_speed, lo_alt, hi_alt = speed - m_speed, speed + m_speed, alt - m_alt, alt + m_alt
+    abs_climb = np.abs(climb)
+    ballistic = ((lo_speed >= s.ballistic_min_speed_mps) | (lo_alt >= s.ballistic_min_altitude_m)
+                 | (climb - m_climb >= s.ballistic_min_climb_mps))
+    cruise = (hi_alt <= s.cruise_max_altitude_m) & (lo_speed > s.low_speed_limit_mps)
+    drone = ((hi_speed <= s.drone_max_speed_mps) & (lo_speed >= s.drone_min_speed_mps)
+             & (hi_alt <= s.drone_max_altitude_m))
     limit = np.where(alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
     civil = ((speed > s.civil_min_speed_mps) & (speed <= limit)
-             & (alt <= s.civil_max_altitude_m) & (np.abs(k.climb) <= s.civil_max_climb_mps))
+             & (alt <= s.civil_max_altitude_m) & (abs_climb <= s.civil_max_climb_mps))
     # Confidently outside the civil envelope (the same bounds with the margin).
-    limit_hi = np.where(lo[1] <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
-    non_civil = ((hi[0] <= s.civil_min_speed_mps) | (lo[0] > limit_hi)
-                 | (lo[1] > s.civil_max_altitude_m)
-                 | (np.abs(k.climb) - margin[2] > s.civil_max_climb_mps))
+    limit_hi = np.where(lo_alt <= s.low_altitude_m, s.low_speed_limit_mps, s.civil_max_speed_mps)
+    non_civil = ((hi_speed <= s.civil_min_speed_mps) | (lo_speed > limit_hi)
+                 | (lo_alt > s.civil_max_altitude_m)
+                 | (abs_climb - m_climb > s.civil_max_climb_mps))
     bits = (ASSESSED | ballistic * BALLISTIC_PROFILE | (cruise & ~ballistic) * CRUISE_PROFILE
             | (drone & ~ballistic) * DRONE_PROFILE | civil * CIVIL_KINEMATICS
             | (non_civil | ballistic) * NON_CIVIL_KINEMATICS)
-    out: U32 = np.where(k.sd_vel <= s.max_velocity_sigma_mps, bits, 0).astype(np.uint32)
+    out: U32 = np.where(k.sd_vel <= s.max_velocity_sigma_mps, bits, np.uint32(0))
     return out
 
 

@@ -167,7 +167,7 @@ def _align(track_id: I64, previous: Identities | None) -> I64:
     order = np.argsort(previous.track_id, kind="stable")
     ids = previous.track_id[order]
     k = np.minimum(np.searchsorted(ids, track_id), len(ids) - 1)
-    return np.where(ids[k] == track_id, order[k], -1).astype(np.int64)
+    return np.where(ids[k] == track_id, order[k], -1).astype(np.int64, copy=False)
 
 
 def _in_corridor(lat: F64, lon: F64, t: float, rules: Rules) -> B:
@@ -270,8 +270,8 @@ def identify(
     now = np.full(last.n, float(t)) if updated is None else np.fmin(
         np.asarray(updated, dtype=float), float(t))
     departing = _departing(x, kin, bits, t, rules, last)
-    return _decide(track_id, t, bits, last.carry("in_corridor", corridor).astype(bool), seen,
-                   rules, last, now, departing)
+    return _decide(track_id, t, bits, last.carry("in_corridor", corridor), seen, rules, last,
+                   now, departing)
 
 
 def _departing(x: F64, kin: Kinematics, bits: U32, t: float, rules: Rules, last: _Carry) -> B:
@@ -286,9 +286,9 @@ def _departing(x: F64, kin: Kinematics, bits: U32, t: float, rules: Rules, last:
     if last.new.any():
         new = last.new
         out[new] = origin_at_departure(kin.lat[new], kin.lon[new], kin.alt[new], t, d, s)
-    held = last.carry("evidence", np.zeros(last.n, np.uint32)) & FILED_DEPARTURE
+    held = last.carry("evidence", 0) & FILED_DEPARTURE
     out |= last.had & (held > 0)
-    out &= t - last.carry("first_t", np.full(last.n, float(t))) <= s.report_memory_s
+    out &= t - last.carry("first_t", float(t)) <= s.report_memory_s
     rows = np.flatnonzero(out & ((bits & ASSESSED) > 0))
     if rows.size:
         sub = Kinematics(**{f.name: getattr(kin, f.name)[rows] for f in fields(kin)})
@@ -296,26 +296,35 @@ def _departing(x: F64, kin: Kinematics, bits: U32, t: float, rules: Rules, last:
     return out
 
 
+#: The dtype of each column of :class:`Identities`.
+_DTYPES = {f.name: getattr(Identities.empty(), f.name).dtype for f in fields(Identities)
+           if f.name != "t"}
+
+
 class _Carry:
     """The previous identities of the tracks ``track_id`` (matched by id): ``carry(name,
-    fresh)`` is the previous value of a column where the track existed, else ``fresh``."""
+    fresh)`` is the previous value of a column where the track existed, else ``fresh`` (a
+    scalar or an ``(n,)`` array, of the column's dtype), always a new array."""
 
     def __init__(self, track_id: I64, previous: Identities | None) -> None:
         self.n = len(track_id)
         row = _align(track_id, previous)
         self.new = row < 0
+        self.some_new = bool(self.new.any())
         self.p = previous if previous is not None and len(previous) else None
         self.had, self.at = ~self.new, np.maximum(row, 0)
 
-    def carry(self, name: str, fresh: NDArray[Any]) -> NDArray[Any]:
+    def carry(self, name: str, fresh: Any) -> NDArray[Any]:
         if self.p is None:
-            return fresh
-        out: NDArray[Any] = np.where(self.had, getattr(self.p, name)[self.at], fresh)
+            return np.array(np.broadcast_to(fresh, self.n), dtype=_DTYPES[name])
+        out: NDArray[Any] = getattr(self.p, name)[self.at]
+        if self.some_new:
+            np.copyto(out, fresh, where=self.new)
         return out
 
     def times(self, name: str) -> F64:
         """A time column carried over (-inf for a new track)."""
-        return self.carry(name, np.full(self.n, -np.inf))
+        return self.carry(name, -np.inf)
 
 
 @dataclass(frozen=True)
@@ -337,7 +346,7 @@ def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
     n = last.n
     a = evidence.adsb
     t_adsb = last.times("t_adsb")
-    icao = last.carry("icao24", np.full(n, -1, dtype=np.int64))
+    icao = last.carry("icao24", -1)
     inconsistent = np.zeros(n, dtype=bool)
     sp = spread(P[:, :3, :3])  # the tracks' side of every gate
     if len(a) and n:
@@ -367,11 +376,11 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     icao = np.where(adsb_b, seen.icao, -1)
     assessed = (bits & ASSESSED) > 0
     profile = (bits & THREAT_PROFILES) > 0
-    civil_corr = adsb_b | filed_b
-    civil_like = civil_corr & assessed & ((bits & CIVIL_KINEMATICS) > 0)  # report and kinematics
+    civil_corr = (adsb_b | filed_b) & assessed  # a civil report or plan, on an assessed track
+    civil_like = civil_corr & ((bits & CIVIL_KINEMATICS) > 0)  # report and kinematics
     civil_ok = civil_like & ~profile  # ... and nothing of a threat: neutral
-    contradicted = civil_corr & assessed & ((bits & NON_CIVIL_KINEMATICS) > 0)
-    no_coop = ~civil_like & ~iff_b & ~departing
+    contradicted = civil_corr & ((bits & NON_CIVIL_KINEMATICS) > 0)
+    no_coop = ~(civil_like | iff_b | departing)
     bits = (bits | in_corridor * ORIGIN_IN_CORRIDOR | adsb_b * ADSB | filed_b * FILED_ROUTE
             | iff_b * IFF | no_coop * NO_COOPERATIVE | contradicted * CIVIL_CONTRADICTED
             | seen.inconsistent * REPORT_INCONSISTENT | departing * FILED_DEPARTURE)
@@ -380,42 +389,44 @@ def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rul
     holds = (bits[:, None] & req[None, :]) == req[None, :]
     any_rule = holds.any(axis=1) if len(req) else np.zeros(n, dtype=bool)
     first_rule = np.where(any_rule, holds.argmax(axis=1) if len(req) else 0, -1)
-    prev_cat = carry("category", np.full(n, PENDING, dtype=np.int8))
-    holding = assessed & any_rule & ~civil_ok & ~iff_b & ~departing
-    streak = np.where(holding, carry("streak", np.zeros(n, np.int64)) + 1, 0)
+    prev_cat = carry("category", PENDING)
+    holding = assessed & any_rule & ~(civil_ok | iff_b | departing)
+    streak = np.where(holding, carry("streak", 0) + 1, 0)
     declare = holding & (streak >= s.hostile_confirm_scans)
-    hostile = (declare | (prev_cat == HOSTILE)) & ~civil_ok & ~iff_b
+    hostile = (declare | (prev_cat == HOSTILE)) & ~(civil_ok | iff_b)
     # a friend once by IFF (a departure never confirmed by IFF is not, once its hold ends)
     was_friend = ((prev_cat == FRIEND) | (prev_cat == ASSUMED_FRIEND)) & np.isfinite(seen.t_iff)
     # the first condition that holds, in this order (nested from the last)
-    cat = np.where(contradicted | profile, SUSPECT, UNKNOWN).astype(np.int8)
+    cat = np.where(contradicted | profile, SUSPECT, UNKNOWN)
     cat = np.where(civil_ok, NEUTRAL, cat)
     cat = np.where(~assessed, prev_cat, cat)
     cat = np.where((was_friend & ~profile) | (departing & assessed), ASSUMED_FRIEND, cat)
     cat = np.where(hostile, HOSTILE, cat)
-    cat = np.where(iff_b, FRIEND, cat).astype(np.int8)
+    cat = np.where(iff_b, FRIEND, cat)
     changed = last.new | (cat != prev_cat)
     is_h = cat == HOSTILE
-    rule_now = np.where(holding, first_rule, carry("rule", np.full(n, -1, dtype=np.int64)))
-    rule_now = np.where(is_h, rule_now, -1).astype(np.int64)
-    now = np.full(n, float(t))
+    rule_now = np.where(holding, first_rule, carry("rule", -1))
+    rule_now = np.where(is_h, rule_now, -1).astype(np.int64, copy=False)
+    t = float(t)
+    # every column a new array of its dtype (astype copies only where the dtype differs)
     return Identities(
         track_id=track_id,
-        category=cat,
+        category=cat.astype(np.int8, copy=False),
         evidence=bits,
-        basis=np.where(changed, bits, carry("basis", bits)).astype(np.uint32),
-        t_set=np.where(changed, float(t), carry("t_set", now)).astype(float),
-        t_hostile=np.where(is_h, np.where(prev_cat == HOSTILE, carry("t_hostile", now),
-                                          float(t)), np.nan).astype(float),
+        basis=np.where(changed, bits, carry("basis", bits)).astype(np.uint32, copy=False),
+        t_set=np.where(changed, t, carry("t_set", t)),
+        t_hostile=np.where(is_h, np.where(prev_cat == HOSTILE, carry("t_hostile", t), t),
+                           np.nan),
         threat_class=(np.where(rule_now >= 0, rules.hostile_class[np.maximum(rule_now, 0)], -1)
-                      if len(req) else np.full(n, -1, dtype=np.int64)).astype(np.int64),
+                      if len(req) else np.full(n, -1, dtype=np.int64)).astype(np.int64,
+                                                                               copy=False),
         rule=rule_now,
-        icao24=icao.astype(np.int64),
-        first_t=carry("first_t", now).astype(float),
+        icao24=icao.astype(np.int64, copy=False),
+        first_t=carry("first_t", t),
         in_corridor=in_corridor,
-        t_adsb=seen.t_adsb.astype(float),
-        t_filed=seen.t_filed.astype(float),
-        t_iff=seen.t_iff.astype(float),
+        t_adsb=seen.t_adsb.astype(float, copy=False),
+        t_filed=seen.t_filed.astype(float, copy=False),
+        t_iff=seen.t_iff.astype(float, copy=False),
         streak=streak,
         t=float(t),
     )

@@ -40,6 +40,7 @@ __all__ = [
     "enu_rotation",
     "geodetic_from_ecef",
     "geodetic_from_ecef_bowring",
+    "geodetic_up_from_ecef",
     "initial_bearing",
     "surface_distance",
     "up_from_ecef",
@@ -86,16 +87,16 @@ def geodetic_from_ecef(xyz: ArrayLike) -> tuple[F64, F64, F64]:
     )
 
 
-def _bowring(p: F64, z: F64) -> tuple[F64, F64]:
+def _bowring(p: F64, z: F64) -> tuple[F64, F64, F64, F64]:
     """Geodetic latitude (rad) and height (m) from the distance to the axis ``p`` and ``z``
     (m): Bowring's single step, then the stable height formula (see
-    :func:`geodetic_from_ecef_bowring`)."""
+    :func:`geodetic_from_ecef_bowring`); and the sine and cosine of the latitude."""
     theta = np.arctan2(z * WGS84_A, p * WGS84_B)
     st, ct = np.sin(theta), np.cos(theta)
     lat = np.arctan2(z + _EP2 * WGS84_B * st**3, p - WGS84_E2 * WGS84_A * ct**3)
     sl, cl = np.sin(lat), np.cos(lat)
     alt: F64 = p * cl + z * sl - WGS84_A * np.sqrt(1.0 - WGS84_E2 * sl * sl)
-    return lat, alt
+    return lat, alt, sl, cl
 
 
 def geodetic_from_ecef_bowring(xyz: ArrayLike) -> tuple[F64, F64, F64]:
@@ -110,8 +111,22 @@ def geodetic_from_ecef_bowring(xyz: ArrayLike) -> tuple[F64, F64, F64]:
     """
     p3 = _f64(xyz)
     x, y, z = p3[..., 0], p3[..., 1], p3[..., 2]
-    lat, alt = _bowring(np.hypot(x, y), z)
+    lat, alt, _, _ = _bowring(np.hypot(x, y), z)
     return lat, np.arctan2(y, x), alt
+
+
+def geodetic_up_from_ecef(xyz: ArrayLike) -> tuple[F64, F64, F64, F64]:
+    """:func:`geodetic_from_ecef_bowring` of ECEF points ``xyz`` (m, ``(..., 3)``) and the
+    geodetic up unit vectors there (ECEF, ``xyz.shape``): the normal to the ellipsoid at the
+    latitude found, ``(cos lat cos lon, cos lat sin lon, sin lat)`` (the longitude's cosine and
+    sine as ``x / p``, ``y / p``, with ``p`` the distance to the axis, floored at 1e-9 m).
+    Exact for points off the surface too, unlike :func:`up_from_ecef`'s cheaper latitude."""
+    p3 = _f64(xyz)
+    x, y, z = p3[..., 0], p3[..., 1], p3[..., 2]
+    p = np.hypot(x, y)
+    lat, alt, sl, cl = _bowring(p, z)
+    p = np.maximum(p, 1e-9)
+    return lat, np.arctan2(y, x), alt, np.stack([cl * x / p, cl * y / p, sl], axis=-1)
 
 
 def altitude(xyz: ArrayLike) -> F64:

@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from inkless.arrays import F64, I64
 from inkless.errors import InputError
+from inkless.physics.geodesy import altitude
 
 __all__ = [
     "DEFAULT_LOOK_S",
@@ -96,7 +97,7 @@ def pairwise_engagement(
     t_now: float,
     times: NDArray[np.floating],
     path: NDArray[np.floating],
-    path_alt: NDArray[np.floating],
+    path_alt: NDArray[np.floating] | None,
     pair_unit: I64,
     pair_threat: I64,
     look_s: float = DEFAULT_LOOK_S,
@@ -107,7 +108,8 @@ def pairwise_engagement(
     pairs: unit ``pair_unit[p]`` (a row of ``unit (m,3)`` ECEF m and of the envelope and speed
     arrays ``(m,)``) against threat ``pair_threat[p]`` (a column of ``path (k,n,3)`` ECEF m and
     ``path_alt (k,n)`` m: its predicted track at ``times (k,)``, increasing, the first at or
-    after ``t_now``; NaN where not in flight).
+    after ``t_now``; NaN where not in flight; ``path_alt`` None: the heights of ``path``
+    (:func:`inkless.physics.geodesy.altitude`) where needed).
 
     Method, exact on the sample grid. An interceptor fired at time ``s`` flies straight at the
     unit's mean speed, so it can be at sample ``i`` by then iff ``s <= g_i``, with
@@ -169,7 +171,7 @@ def _no_shots(n_pairs: int) -> Engagements:
 def _engagements_by_block(
     unit: NDArray[np.floating], speed: NDArray[np.floating],
     envelope: tuple[NDArray[np.floating], ...], t_now: float, times: NDArray[np.floating],
-    path: NDArray[np.floating], path_alt: NDArray[np.floating], pair_unit: I64,
+    path: NDArray[np.floating], path_alt: NDArray[np.floating] | None, pair_unit: I64,
     pair_threat: I64, look_s: float, max_shots: int, detail: bool,
 ) -> Engagements:
     """:func:`pairwise_engagement` over blocks of pairs whose ``(pair, sample)`` tables stay in
@@ -177,6 +179,8 @@ def _engagements_by_block(
     n_pairs, k = int(pair_unit.shape[0]), int(times.shape[0])
     # float64 copies, one row per threat: exact (float32 widens exactly), gathered by rows
     planes = np.transpose(path, (2, 1, 0)).astype(np.float64)  # (3, n, k)
+    if path_alt is None:
+        path_alt = altitude(path)
     heights = np.ascontiguousarray(path_alt.T, dtype=np.float64)  # (n, k)
     unit_t = np.ascontiguousarray(np.asarray(unit, dtype=np.float64).T)  # (3, m)
     tt = np.asarray(times, dtype=np.float64)
@@ -238,21 +242,24 @@ def _launch_deadlines(
 def _shot_now(
     out: Engagements, unit: NDArray[np.floating], speed: NDArray[np.floating],
     envelope: tuple[NDArray[np.floating], ...], t_now: float, times: NDArray[np.floating],
-    path: NDArray[np.floating], path_alt: NDArray[np.floating], pair_unit: I64,
+    path: NDArray[np.floating], path_alt: NDArray[np.floating] | None, pair_unit: I64,
     pair_threat: I64,
 ) -> None:
     """The shot now of every pair at once over its ``(P, k)`` table (the method of
     :func:`pairwise_engagement`, without the latest launch and the shots) into ``out``."""
-    r_min, r_max, alt_min, alt_max = (np.asarray(a)[pair_unit][:, None] for a in envelope)
     d = np.swapaxes(path[:, pair_threat], 0, 1) - np.asarray(unit)[pair_unit][:, None, :]
     dist = np.sqrt(np.einsum("pki,pki->pk", d, d))
-    alt = path_alt[:, pair_threat].T
     with np.errstate(invalid="ignore"):
         reach = (times[None, :] - dist / np.asarray(speed)[pair_unit][:, None]) >= t_now
-        env = (dist >= r_min) & (dist <= r_max) & (alt >= alt_min) & (alt <= alt_max)
     first = np.argmax(reach, axis=1)
     rows = np.arange(len(first))
-    hit = reach[rows, first] & env[rows, first]
+    # the envelope only where the shot meets the threat
+    r_min, r_max, alt_min, alt_max = (np.asarray(a)[pair_unit] for a in envelope)
+    at = dist[rows, first]
+    alt = altitude(path[first, pair_threat]) if path_alt is None else path_alt[first, pair_threat]
+    with np.errstate(invalid="ignore"):
+        hit = (reach[rows, first] & (at >= r_min) & (at <= r_max) & (alt >= alt_min)
+               & (alt <= alt_max))
     out.t_intercept[:] = np.where(hit, times[first], np.nan)
     out.sample[:] = np.where(hit, first, -1)
 

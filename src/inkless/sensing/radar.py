@@ -350,8 +350,11 @@ class ExpectedPd:
         self.norm = np.linalg.norm(s_ecef, axis=1)
         self.up = up_from_ecef(s_ecef) @ frame.rot.T if len(s_ecef) else (
             np.zeros((0, 3)))
+        self.enu_t = np.ascontiguousarray(self.enu.T)  # (3, s): east, north, up rows
+        self.up_t = np.ascontiguousarray(self.up.T)
         rng = np.asarray(sensor_range, dtype=float).reshape(-1, 4)
         self.r_fast, self.r_slow = rng[:, 0], np.minimum(rng[:, 1], rng[:, 2])
+        self.r2_fast, self.r2_slow = self.r_fast * self.r_fast, self.r_slow * self.r_slow
         self.sin_lo, self.sin_hi = np.sin(min_el), np.sin(max_el)
         self.horizon_s = np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS
                                  * np.maximum(_height(s_ecef), 0.0)) if len(s_ecef) else (
@@ -366,21 +369,23 @@ class ExpectedPd:
         out = np.zeros((rows.size, pos.shape[0]))
         if pos.shape[0] == 0:
             return out
-        e = self.enu[rows]
-        d = [pos[:, k] - e[:, k, None] for k in range(3)]  # (s, n) each: east, north, up
-        r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+        # (3, s, n): east, north, up (the positions' columns made contiguous first: a strided
+        # operand costs the broadcast subtraction twice as much)
+        d = np.ascontiguousarray(pos.T)[:, None, :] - self.enu_t[:, rows, None]
+        sq = d * d
+        r2 = sq[0] + sq[1] + sq[2]
         fast = np.einsum("ni,ni->n", vel, vel) > BALLISTIC_SPEED**2
-        lim = np.where(fast[None, :], self.r_fast[rows, None], self.r_slow[rows, None])
-        si, ti = (r2 <= lim * lim).nonzero()
+        si, ti = (r2 <= np.where(fast[None, :], self.r2_fast[rows, None],
+                                 self.r2_slow[rows, None])).nonzero()
         if not si.size:
             return out
         s = rows[si]
         ecef = self.frame.to_ecef(pos)
         rn = np.sqrt(np.einsum("ni,ni->n", ecef, ecef))
-        up, dk = self.up[s], [a[si, ti] for a in d]
+        along = d[:, si, ti] * self.up_t.take(s, axis=1)  # (3, k): the pairs' offsets along up
         with np.errstate(invalid="ignore", divide="ignore"):
-            sin_el = (dk[0] * up[:, 0] + dk[1] * up[:, 1] + dk[2] * up[:, 2]) / np.sqrt(r2[si, ti])
-            cos_angle = (np.einsum("ki,ki->k", self.ecef[s], ecef[ti])
+            sin_el = (along[0] + along[1] + along[2]) / np.sqrt(r2[si, ti])
+            cos_angle = (np.einsum("ki,ki->k", self.ecef.take(s, axis=0), ecef.take(ti, axis=0))
                          / (self.norm[s] * rn[ti]))
         h_t = np.maximum(_height(ecef, rn), 0.0)
         horizon = self.horizon_s[s] + np.sqrt(2.0 * EFFECTIVE_EARTH_RADIUS * h_t)[ti]

@@ -99,17 +99,21 @@ def predicted_path(
     each track's predicted end ``t_end (n,)`` (s; NaN: no end). Their heights:
     :func:`path_altitude` (of the paths kept, after a screen)."""
     n, k = pos.shape[0], times.shape[0]
-    out = np.empty((k, n, 3))
-    ahead = times[None, :] - t  # (1, k)
+    ahead = times - t  # (k,)
     done = times[:, None] >= np.where(np.isnan(t_end), np.inf, t_end)[None, :]
     b = np.flatnonzero(ballistic)
-    if b.size:  # Kepler only where the missile still flies (each element is solved alone)
+    if b.size == 0:  # straight lines only: all at once
+        out = vel[None] * ahead[:, None, None]
+        out += pos[None]
+    else:
+        out = np.empty((k, n, 3))
+        # Kepler only where the missile still flies (each element is solved alone)
         ti, bi = np.nonzero(~done[:, b])
-        r, _ = propagate(pos[b[bi]], vel[b[bi]], ahead[0, ti])
+        r, _ = propagate(pos[b[bi]], vel[b[bi]], ahead[ti])
         out[ti, b[bi]] = r
-    c = np.flatnonzero(~ballistic)
-    if c.size:
-        out[:, c] = pos[None, c] + vel[None, c] * ahead.T[:, :, None]
+        c = np.flatnonzero(~ballistic)
+        if c.size:
+            out[:, c] = pos[None, c] + vel[None, c] * ahead[:, None, None]
     out[done] = np.nan
     return out
 

@@ -225,7 +225,8 @@ def asset_probabilities(
             f"{ballistic.shape} disagree; give (n, 3), (n, 3), (n, 6, 6) and (n,)"
         )
     Pe = P if rot is None else covariance_to_ecef(P, rot)
-    tt = np.broadcast_to(np.asarray(t, float), (n,))
+    tt = np.asarray(t, float)
+    tt = np.full(n, float(tt)) if tt.ndim == 0 else np.broadcast_to(tt, (n,))
     radius = np.asarray(asset_radius, float) + margin_m
     prob, t_reach = np.zeros((n, a)), np.full((n, a), np.nan)
     t_imp, point = np.full(n, np.nan), np.full((n, 3), np.nan)
@@ -251,8 +252,10 @@ def asset_probabilities(
     ell = ImpactEllipse(t_imp.copy(), point.copy(), v_imp, cov_en, var_t)
     c = (~ballistic).nonzero()[0]
     if c.size and a:
-        prob[c], s = _route(pos[c], vel[c], Pe[c], asset_ecef, radius, angular_margin, horizon_s)
-        t_reach[c] = tt[c, None] + s
+        rows = c if b.size else slice(None)  # (all rows: no copies)
+        prob[rows], s = _route(pos[rows], vel[rows], Pe[rows], asset_ecef, radius, angular_margin,
+                               horizon_s)
+        t_reach[rows] = tt[rows, None] + s
     best = np.argmax(prob, axis=1) if a else np.zeros(n, np.int64)
     p_best = prob[np.arange(n), best] if a else np.zeros(n)
     asset = np.where(p_best >= threshold, best, -1).astype(np.int64)

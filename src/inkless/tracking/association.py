@@ -97,7 +97,8 @@ def gate(
     ti = live[ti]
     if tag is not None:
         same = tag[0][ti] == tag[1][dj]
-        ti, dj, nu = ti[same], dj[same], nu[same]
+        same = same.nonzero()[0]  # (take: row gathers, several times faster than a mask)
+        ti, dj, nu = ti.take(same), dj.take(same), nu.take(same, axis=0)
     if ti.size == 0:
         return _no_pairs()
     if not isinstance(log_clutter_density, float):
@@ -108,8 +109,9 @@ def gate(
     logdet = np.log(det)
     p = np.minimum(np.maximum(pd[ti], 0.01), 0.99)  # np.clip, without its fixed cost
     cost = 0.5 * (d2 + logdet + _LOG_2PI_3) + log_clutter_density - np.log(p) + np.log1p(-p)
-    keep = (d2 < gate_d2) & (cost < 0.0)
-    return Pairs(ti[keep], dj[keep], cost[keep], d2[keep], logdet[keep], Sinv[keep])
+    keep = ((d2 < gate_d2) & (cost < 0.0)).nonzero()[0]
+    return Pairs(ti.take(keep), dj.take(keep), cost.take(keep), d2.take(keep),
+                 logdet.take(keep), Sinv.take(keep, axis=0))
 
 
 _TINY = np.finfo(np.float64).tiny
@@ -157,7 +159,7 @@ def _pregate(
     """
     order = z[:, 0].argsort(kind="stable")
     if pos.shape[0] * z.shape[0] <= _DENSE_PREGATE:
-        zs = z[order]
+        zs = z.take(order, axis=0)
         # |nu|^2 by cdist: a rounding apart from nu's own, which the bound's slack covers
         near = cdist(pos, zs, "sqeuclidean") <= g_t[:, None] + g_d[order][None, :]
         ti, jj = near.nonzero()
@@ -171,8 +173,8 @@ def _pregate(
     start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
     dj = order[start + np.arange(total)]
     d = z.take(dj, axis=0) - pos.take(ti, axis=0)
-    keep = np.einsum("ki,ki->k", d, d) <= g_t[ti] + g_d[dj]
-    return ti[keep], dj[keep], d[keep]
+    keep = (np.einsum("ki,ki->k", d, d) <= g_t[ti] + g_d[dj]).nonzero()[0]
+    return ti.take(keep), dj.take(keep), d.take(keep, axis=0)
 
 
 def _no_pairs() -> Pairs:

@@ -180,28 +180,30 @@ class CoalitionTracker:
             self._expect = ExpectedPd(self.frame, np.where(ok[:, None], ecef, self.frame.origin),
                                       self.ranges, self.min_el, self.max_el,
                                       np.where(ok, self.pd, 0.0))
-        expect = self._expect
-        assert expect is not None
         owners = self.owner[sensors]
+        ks = [k for k in range(len(self.feeds)) if self._fed[k, owners].any()]
+        if not ks:
+            return
+        tables = [self.tables[k].tracks for k in ks]
+        dts = [t - tb.t for tb in tables]
+        # every tracker's tracks shifted for gravity, in one call when their times agree
+        ahead = (with_gravity(tables, dts[0], self.frame) if len(set(dts)) == 1 else
+                 [with_gravity([tb], dt, self.frame)[0] for tb, dt in zip(tables, dts,
+                                                                          strict=True)])
         batch = np.zeros(len(self.owner), bool)
         todo: list[tuple[int, I64, Tracks, F64, bytes]] = []
         sets: dict[bytes, I64] = {}  # the distinct sets of reports of the trackers
-        for k in range(len(self.feeds)):
+        for k, shifted, dt in zip(ks, ahead, dts, strict=True):
             mine = sensors[self._fed[k, owners]]
-            if not mine.size:
-                continue
-            start = self.tables[k].tracks
-            dt = t - start.t
-            shifted = with_gravity(start, dt, self.frame)
-            p_each = expect(shifted.x[:, :3] + shifted.x[:, 3:] * dt, shifted.x[:, 3:], mine)
             batch[:] = False
             batch[mine] = True
             rows = batch[det.sensor].nonzero()[0]
             key = rows.tobytes()
             sets.setdefault(key, rows)
-            todo.append((k, mine, shifted, p_each, key))
-        if not todo:
-            return
+            todo.append((k, mine, shifted, shifted.x[:, :3] + shifted.x[:, 3:] * dt, key))
+        todo = [(k, mine, shifted, p_each, key) for (k, mine, shifted, _, key), p_each
+                in zip(todo, self._expected(todo, sensors[self._fed[:, owners].any(axis=0)]),
+                       strict=True)]
         # the merged batch of each set of reports (trackers fed the same reports share it: those
         # fed by the same sensors, or by sensors that differ only by some that report nothing)
         merged = dict(zip(sets, self._merged(det, z, R, kind, list(sets.values())),
@@ -219,6 +221,22 @@ class CoalitionTracker:
             for (k, _, labels), (after, det_of) in zip(work, stepped, strict=True):
                 self.tables[k] = labelled(self.tables[k], after, det_of, *labels)
 
+    def _expected(self, todo: list[tuple[int, I64, Tracks, F64, bytes]], rows: I64
+                  ) -> list[F64]:
+        """Per tracker of ``todo`` (``(k, its sensors, table, predicted positions, _)``), the
+        ``(len(sensors), n)`` expected detection probabilities of its tracks
+        (:class:`inkless.sensing.ExpectedPd`): one call for all, on the sensors ``rows`` of any
+        of them (its arithmetic is per sensor and track: each tracker's the same bit for bit;
+        the fixed cost is paid once)."""
+        assert self._expect is not None
+        p = self._expect(np.concatenate([pos for _, _, _, pos, _ in todo]),
+                         np.concatenate([tr.x[:, 3:] for _, _, tr, _, _ in todo]), rows)
+        out, start = [], 0
+        for _, mine, tr, _, _ in todo:
+            out.append(p.take(rows.searchsorted(mine), axis=0)[:, start:start + len(tr)])
+            start += len(tr)
+        return out
+
     def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sets: list[I64]
                 ) -> list[tuple[F64, F64, I64, I64, I64]]:
         """The reports ``rows`` of each of ``sets`` merged per object (:func:`merge_sets`) with
@@ -231,8 +249,8 @@ class CoalitionTracker:
             m = zf.shape[0]
             first = np.full(m, rows.size, np.int64)
             np.minimum.at(first, into, np.arange(rows.size))
-            kinds = np.zeros((m, N_KINDS), np.int64)
-            np.add.at(kinds, (into, kind[rows]), 1)
+            kinds = np.bincount(into * N_KINDS + kind[rows], minlength=m * N_KINDS).reshape(
+                m, N_KINDS)  # the reports per merged report and kind (np.add.at's counts)
             bits = np.zeros(m, np.int64)
             np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
             out.append((zf, Rf, det.truth[rows][first], kinds, bits))
@@ -318,7 +336,10 @@ class CoalitionTracker:
         :class:`TrackNumbers`), NaN for a number no tracker holds."""
         out = np.full(ids.shape, np.nan)
         base, tracks, own = sources = self._coalition if member is None else self._sees[member]
-        nums = self._memory.get(sources, (TrackNumbers.empty(),))[0]
+        memory = self._memory.get(sources)
+        if memory is None:  # no picture yet: no number held
+            return out
+        nums = memory[0]
         key, t_update = self._held(base, [*tracks, *([own] if own >= 0 else [])])
         order = key.argsort()
         at, held = lookup(key[order], nums.key)

@@ -70,7 +70,8 @@ def _mixture(w1: F64, xm: F64, Pm: F64) -> tuple[F64, F64]:
     one model's state and covariance when ``w1`` is 0 or 1."""
     w0 = 1.0 - w1
     x = w0[:, None] * xm[:, 0] + w1[:, None] * xm[:, 1]
-    P = w0[:, None, None] * Pm[:, 0] + w1[:, None, None] * Pm[:, 1]
+    P = w0[:, None, None] * Pm[:, 0]
+    P += w1[:, None, None] * Pm[:, 1]
     P += (w0 * w1)[:, None, None] * _spread(xm)[1]
     return x, P
 
@@ -103,11 +104,13 @@ def imm_predict(mu: F64, xm: F64, Pm: F64, dt: float, q: tuple[float, float],
     w[:, 1] = np.where(c1 > 0.0, mu * pi[1, 1] / np.where(c1 > 0.0, c1, 1.0), 1.0)
     d, D = _spread(xm)
     x0 = xm[:, :1] + w[:, :, None] * d[:, None]
-    P0 = ((1.0 - w)[:, :, None, None] * Pm[:, :1] + w[:, :, None, None] * Pm[:, 1:]
-          + (w * (1.0 - w))[:, :, None, None] * D[:, None])
+    P0 = (1.0 - w)[:, :, None, None] * Pm[:, :1]  # (the sums in place: no temporaries)
+    P0 += w[:, :, None, None] * Pm[:, 1:]
+    P0 += (w * (1.0 - w))[:, :, None, None] * D[:, None]
     if dt > 0.0:
         x0[:, :, :3] += dt * x0[:, :, 3:]
-        P0 = (P0.reshape(-1, 36) @ _kron(float(dt))).reshape(n, 2, 6, 6) + _noise(float(dt), q)
+        P0 = (P0.reshape(-1, 36) @ _kron(float(dt))).reshape(n, 2, 6, 6)
+        P0 += _noise(float(dt), q)
     x, P = _mixture(c1, x0, P0)
     return c1, x0, P0, x, P
 

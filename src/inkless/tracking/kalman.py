@@ -52,7 +52,8 @@ def predict(x: F64, P: F64, dt: float, q: float) -> tuple[F64, F64]:
         return x, P
     F, Q = _model(float(dt), float(q))
     xp = x @ F.T
-    Pp = F @ P @ F.T + Q
+    Pp = F @ P @ F.T
+    Pp += Q
     return xp, Pp
 
 
@@ -121,8 +122,10 @@ def update(
     K = P[:, :, :3] @ Sinv
     nu = z - x[:, :3]
     xu = x + (K @ nu[:, :, None])[:, :, 0]
-    Pu = P - K @ P[:, :3, :]
-    Pu = 0.5 * (Pu + Pu.transpose(0, 2, 1))
+    Pu = K @ P[:, :3, :]
+    np.subtract(P, Pu, out=Pu)  # (in place: no temporaries, the same arithmetic)
+    Pu = Pu + Pu.transpose(0, 2, 1)
+    Pu *= 0.5
     return xu, Pu
 
 

@@ -94,15 +94,17 @@ def merge_sets(z: F64, R: F64, group: I64, sets: list[I64], pairs: tuple[I64, I6
     out: list[tuple[F64, F64, I64] | None] = [None] * len(sets)
     todo: list[tuple[int, I64, I64]] = []
     for k, rows in enumerate(sets):
-        ii, jj = pairs_among(pairs, rows, m)
+        ii, jj = pairs if rows.size == m else pairs_among(pairs, rows, m)  # all: every pair
         if ii.size == 0:  # as merge_reports: nothing to merge, the reports as they are
-            out[k] = (z[rows], R[rows], np.arange(rows.size, dtype=np.int64))
+            out[k] = (z.take(rows, axis=0), R.take(rows, axis=0),
+                      np.arange(rows.size, dtype=np.int64))
         else:
             todo.append((k, ii, jj))
     if len(todo) == 1:
         k, ii, jj = todo[0]
         rows = sets[k]
-        out[k] = merge_reports(z[rows], R[rows], group[rows], gate_d2, (ii, jj))
+        out[k] = merge_reports(z.take(rows, axis=0), R.take(rows, axis=0), group[rows], gate_d2,
+                               (ii, jj))
     elif todo:
         n_groups = int(group.max()) + 1
         offs = np.cumsum([0] + [sets[k].size for k, _, _ in todo]).tolist()
@@ -110,7 +112,8 @@ def merge_sets(z: F64, R: F64, group: I64, sets: list[I64], pairs: tuple[I64, I6
         g = np.concatenate([group[sets[k]] + i * n_groups for i, (k, _, _) in enumerate(todo)])
         ii = np.concatenate([p + offs[i] for i, (_, p, _) in enumerate(todo)])
         jj = np.concatenate([p + offs[i] for i, (_, _, p) in enumerate(todo)])
-        zf, Rf, into = merge_reports(z[idx], R[idx], g, gate_d2, (ii, jj))
+        zf, Rf, into = merge_reports(z.take(idx, axis=0), R.take(idx, axis=0), g, gate_d2,
+                                     (ii, jj))
         mark = np.zeros(zf.shape[0], bool)
         for i, (k, _, _) in enumerate(todo):
             mine = into[offs[i]:offs[i + 1]]
@@ -133,20 +136,24 @@ def mutual_pairs(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE) -> tu
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     tr = spread(R)  # exact pre-test (kalman.spread), before any inversion
     near = cdist(z, z, "sqeuclidean") <= gate_d2 * (tr[:, None] + tr[None, :])
-    near &= group[:, None] < group[None, :]  # each pair once, never within a sensor
     ii, jj = np.divmod(np.flatnonzero(near), m)  # np.nonzero's pairs, without its 2-D cost
-    if ii.size == 0:
-        return ii, jj
+    other = (group[ii] < group[jj]).nonzero()[0]  # each pair once, never within a sensor
+    if other.size == 0:
+        return other, other
+    ii, jj = ii.take(other), jj.take(other)
     Sinv, _ = inv3(R.take(ii, axis=0) + R.take(jj, axis=0))
-    nu = z[ii] - z[jj]
+    nu = z.take(ii, axis=0) - z.take(jj, axis=0)
     d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
     ok = d2 < gate_d2
     ii, jj, d2 = ii[ok], jj[ok], d2[ok]
     # keep a pair only if each report is the other's nearest among its sensor's reports
     n_groups = int(group.max()) + 1
-    mutual = _first_per_key(ii * n_groups + group[jj], d2) & _first_per_key(
-        jj * n_groups + group[ii], d2)
-    return ii[mutual], jj[mutual]
+    k = ii.size  # (both keys in one pass: the second's are offset past the first's)
+    first = _first_per_key(np.concatenate([ii * n_groups + group[jj],
+                                           (jj + m) * n_groups + group[ii]]),
+                           np.concatenate([d2, d2]))
+    mutual = (first[:k] & first[k:]).nonzero()[0]
+    return ii.take(mutual), jj.take(mutual)
 
 
 def pairs_among(pairs: tuple[I64, I64], rows: I64, m: int) -> tuple[I64, I64]:

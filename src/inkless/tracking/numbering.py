@@ -299,9 +299,10 @@ class EndedTracks:
         return int(self.number.shape[0])
 
     def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> EndedTracks:
-        """Only ``rows``."""
-        return EndedTracks(self.number[rows], self.born[rows], self.x[rows], self.P[rows],
-                           self.t[rows])
+        """Only ``rows`` (indices or a boolean mask)."""
+        at = rows.nonzero()[0] if rows.dtype == bool else rows  # take: faster row gathers
+        return EndedTracks(self.number.take(at), self.born.take(at), self.x.take(at, axis=0),
+                           self.P.take(at, axis=0), self.t.take(at))
 
 
 _REACQUIRE_S = 60.0  # how long the number of a track that ended waits for a new track
@@ -353,9 +354,9 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
                 born_now = numbers.first_shown(pic.id)
     # the last state shown under each number: this picture's rows replace theirs
-    old = ~isin_ids(shown.number, pic.id)
+    old = shown.take(~isin_ids(shown.number, pic.id))
     cat = np.concatenate
-    shown = EndedTracks(cat([shown.number[old], pic.id]), cat([shown.born[old], born_now]),
-                        cat([shown.x[old], pic.x]), cat([shown.P[old], pic.P]),
-                        cat([shown.t[old], np.full(len(pic), t)]))
+    shown = EndedTracks(cat([old.number, pic.id]), cat([old.born, born_now]),
+                        cat([old.x, pic.x]), cat([old.P, pic.P]),
+                        cat([old.t, np.full(len(pic), t)]))
     return pic, numbers, shown, ended

@@ -121,13 +121,13 @@ def labelled(held: LabelledTracks, after: Tracks, det_of: I64, truth: I64, kinds
     kept = int(after.id.searchsorted(before.next_id))  # old rows first, new ones after
     old = before.id.searchsorted(after.id[:kept])
     if truth.shape[0] == 0:  # no report: tracks were only deleted
-        return LabelledTracks(after, held.labels[old])
+        return LabelledTracks(after, held.labels.take(old, axis=0))
     labels = np.zeros((n, _LABEL_COLUMNS), np.int64)
-    labels[:kept] = held.labels[old]
+    held.labels.take(old, axis=0, out=labels[:kept], mode="clip")  # (clip: unbuffered)
     rows = (det_of >= 0).nonzero()[0]
     if rows.size:
         d = det_of[rows]
-        lab = labels[rows]
+        lab = labels.take(rows, axis=0)
         lab[:, _MEMBERS] |= bits[d]
         lab[:, _VOTES] += kinds[d]
         label = truth[d]
@@ -204,8 +204,9 @@ def picture_rows(held: LabelledTracks, t: float, config: TrackerConfig,
     quality = score_at(tracks, t, config)
     show = (tracks.confirmed & (quality >= config.show_score)).nonzero()[0]  # in_picture
     dt = float(t) - tracks.t
-    x, P = predict(gravity_shift(tracks.x[show], dt, frame), tracks.P[show], dt, config.q)
-    lab = held.labels[show]
+    x, P = predict(gravity_shift(tracks.x.take(show, axis=0), dt, frame),
+                   tracks.P.take(show, axis=0), dt, config.q)
+    lab = held.labels.take(show, axis=0)
     return CoalitionPicture(float(t), tracks.id[show], x, P, quality[show],
                             lab[:, _MEMBERS].astype(np.uint64), np.zeros(show.size, np.uint64),
                             lab[:, _VOTES].astype(np.int32), lab[:, _OBJ])

@@ -237,8 +237,8 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
     if len({b[3].q_manoeuvre is None for b in batches}) > 1:
         raise InputError("tracking.step_many: give every batch's tracker an IMM "
                          "(q_manoeuvre) or none")
-    n = np.array([len(b[0]) for b in batches])
-    m = np.array([b[1].shape[0] for b in batches])
+    ns, ms = [len(b[0]) for b in batches], [b[1].shape[0] for b in batches]
+    n, m = np.array(ns), np.array(ms)
     cat = np.concatenate
     x, P, models = _predicted_many(batches, float(t))
     z, R = cat([b[1] for b in batches]), cat([b[2] for b in batches])
@@ -247,18 +247,19 @@ def step_many(batches: Sequence[Batch], t: float) -> list[tuple[Tracks, NDArray[
         x, P, models, z, R, batches[0][3].gate_d2, lcd, cat([b[4] for b in batches]),
         (np.repeat(np.arange(n.size), n), np.repeat(np.arange(m.size), m)))
     out = []
-    for k, (tracks, zk, Rk, cfg, p) in enumerate(batches):
-        r0, d0 = int(n[:k].sum()), int(m[:k].sum())
-        mine = (ta >= r0) & (ta < r0 + n[k])
+    r0 = d0 = 0  # the batch's first track and report rows
+    for (tracks, zk, Rk, cfg, p), nk, mk in zip(batches, ns, ms, strict=True):
+        mine = (ta >= r0) & (ta < r0 + nk)
         tk, dk = ta[mine] - r0, db[mine] - d0
-        hit = np.zeros(n[k], bool)
+        hit = np.zeros(nk, bool)
         hit[tk] = True
         quality = _scores(tracks.quality, float(t) - tracks.t, hit, p, tk, cost[mine], cfg)
-        rk = slice(r0, r0 + int(n[k]))
-        mk = None if models is None else _Models(models.mu[rk], models.xm[rk], models.Pm[rk],
-                                                 models.hold[rk])
-        out.append(_managed(tracks, t, x[rk], P[rk], mk, hit, p > 0.0,
+        rk = slice(r0, r0 + nk)
+        mods = None if models is None else _Models(models.mu[rk], models.xm[rk],
+                                                   models.Pm[rk], models.hold[rk])
+        out.append(_managed(tracks, t, x[rk], P[rk], mods, hit, p > 0.0,
                             quality, zk, Rk, tk, dk, cfg))
+        r0, d0 = r0 + nk, d0 + mk
     return out
 
 
@@ -304,11 +305,12 @@ def _imm_predicted(x: F64, P: F64, status: NDArray[np.int8], mu: F64, xm: F64, P
     n, h, free = hold.size, hold.nonzero()[0], (~hold).nonzero()[0]
     xp, Pp = np.empty((n, 6)), np.empty((n, 6, 6))
     c1, xmp, Pmp = np.zeros(n), np.empty((n, 2, 6)), np.empty((n, 2, 6, 6))
-    xp[h], Pp[h] = predict(x[h], P[h], dt, cfg.q)
-    xmp[h], Pmp[h] = xp[h, None], Pp[h, None]
+    xh, Ph = predict(x.take(h, axis=0), P.take(h, axis=0), dt, cfg.q)
+    xp[h], Pp[h], xmp[h], Pmp[h] = xh, Ph, xh[:, None], Ph[:, None]
     if free.size:
         c1[free], xmp[free], Pmp[free], xp[free], Pp[free] = imm_predict(
-            mu[free], xm[free], Pm[free], dt, (cfg.q, cfg.q_manoeuvre), cfg.manoeuvre_tau)
+            mu.take(free), xm.take(free, axis=0), Pm.take(free, axis=0), dt,
+            (cfg.q, cfg.q_manoeuvre), cfg.manoeuvre_tau)
     return xp, Pp, _Models(c1, xmp, Pmp, hold)
 
 
@@ -358,7 +360,8 @@ def _associated(x: F64, P: F64, models: _Models | None, z: F64, R: F64, gate_d2:
         left[db] = False
         dets = left.nonzero()[0]
         if rows.size and dets.size:
-            again = gate(models.xm[rows, 1], models.Pm[rows, 1], z[dets], R[dets],
+            again = gate(models.xm[:, 1].take(rows, axis=0), models.Pm[:, 1].take(rows, axis=0),
+                         z.take(dets, axis=0), R.take(dets, axis=0),
                          gate_d2=gate_d2,
                          log_clutter_density=lcd if isinstance(lcd, float) else lcd[rows],
                          pd=pd[rows], tag=None if tag is None else (tag[0][rows], tag[1][dets]))
@@ -384,7 +387,7 @@ def _update(x: F64, P: F64, models: _Models | None, ta: NDArray[np.intp], z: F64
         h = ta[held]
         x[h], P[h] = update(x.take(h, axis=0), P.take(h, axis=0), z[held], R[held],
                             Sinv[held[:Sinv.shape[0]]])
-        xm[h], Pm[h], mu[h] = x[h, None], P[h, None], 0.0
+        xm[h], Pm[h], mu[h] = x.take(h, axis=0)[:, None], P.take(h, axis=0)[:, None], 0.0
         ta, z, R = ta[~held], z[~held], R[~held]
     mu[ta], xm[ta], Pm[ta], x[ta], P[ta] = imm_update(
         mu.take(ta), xm.take(ta, axis=0), Pm.take(ta, axis=0), z, R)
@@ -422,64 +425,79 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
     per row, the detection that updated or started it (-1: none)."""
     n, m = len(tracks), z.shape[0]
     look = hit | seen
-    hits = tracks.hits + hit
-    looks = tracks.looks + look
-    misses = np.where(hit, 0, tracks.misses + (look & ~hit)).astype(np.int32)
+    hits = (tracks.hits + hit).astype(np.int32, copy=False)
+    looks = (tracks.looks + look).astype(np.int32, copy=False)
+    misses = np.where(hit, 0, tracks.misses + (look & ~hit)).astype(np.int32, copy=False)
     t_update = np.where(hit, float(t), tracks.t_update)
     tentative = tracks.status == TENTATIVE
     ready = ((hits >= cfg.confirm_m) & (looks <= cfg.confirm_n)) | (quality >= cfg.confirm_score)
-    status = np.where(tentative & ready, CONFIRMED, tracks.status).astype(np.int8)
+    status = np.where(tentative & ready, CONFIRMED, tracks.status).astype(np.int8, copy=False)
     tentative = status == TENTATIVE
     drop = np.where(tentative, (misses >= cfg.tentative_misses) | (looks >= cfg.confirm_n),
                     (misses >= cfg.delete_misses) | (quality < cfg.delete_score))
-    keep = (~drop).nonzero()[0]
     taken = np.zeros(m, bool)
     taken[db] = True
     born = (~taken).nonzero()[0]
-    k, n_kept = born.size, keep.size
-    source = np.empty(n_kept + k, np.int64)  # the row's detection: -1 none, its born one
-    whose = np.empty(n, np.int64)
-    whose.fill(-1)
-    whose[ta] = db
-    source[:n_kept] = whose[keep]
-    source[n_kept:] = born
-    x = _grown(x[keep], k)
+    source = np.full(n, -1, np.int64)  # the row's detection: -1 none, its born one
+    source[ta] = db
+    cols: list[NDArray[Any]] = [tracks.id, x, P, hits, misses, looks, status, quality,
+                                t_update, source]
+    if models is not None:
+        cols += [models.mu, models.xm, models.Pm]
+    keep = (~drop).nonzero()[0] if drop.any() else None  # None: every track
+    k = born.size
+    if k:
+        tau0, tau1 = cfg.manoeuvre_tau
+        cols = _born(cols, keep, born, z, R, cfg, tracks.next_id, float(t),
+                     1.0 / (1.0 + tau0 / tau1))
+    elif keep is not None:  # (each column a new array either way: shared between tables)
+        cols = [c.take(keep, axis=0) for c in cols]
+    x, P = cols[1], cols[2]
+    mu, xm, Pm = (cols[10], cols[11], cols[12]) if models is not None else (
+        single_model(x, P))  # no IMM: views of the new x, P
+    return Tracks(
+        id=cols[0], x=x, P=P, hits=cols[3], misses=cols[4], looks=cols[5], status=cols[6],
+        quality=cols[7], t_update=cols[8], t=float(t), next_id=tracks.next_id + k,
+        mu=mu, xm=xm, Pm=Pm,
+    ), cols[9]
+
+
+def _born(cols: list[NDArray[Any]], keep: NDArray[np.intp] | None, born: NDArray[np.intp],
+          z: F64, R: F64, cfg: TrackerConfig, next_id: int, t: float, mu0: float
+          ) -> list[NDArray[Any]]:
+    """:func:`_managed`'s columns (``id, x, P, hits, misses, looks, status, quality, t_update,
+    source``, then the IMM's ``mu, xm, Pm`` if any) of the kept tracks (rows ``keep``, None:
+    all) followed by the tracks born from the reports ``born`` of ``z``, ``R`` at ``t``: the
+    first numbers from ``next_id``, at the report with the velocity prior, one hit and look,
+    tentative (confirmed if one hit confirms), the initial score; each model the new state,
+    ``mu0`` the chance of the manoeuvre model."""
+    k = born.size
+    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
+    fills = [next_id + np.arange(k, dtype=np.int64), 0.0, 0.0, 1, 0, 1, new_status,
+             cfg.init_score, t, born, mu0, 0.0, 0.0]
+    out = [_grown(c, keep, k, v) for c, v in zip(cols, fills, strict=False)]
+    x, P = out[1], out[2]
+    n_kept = x.shape[0] - k
     x[n_kept:, :3] = z[born]
-    P = _grown(P[keep], k)
     P[n_kept:, :3, :3] = R[born]
     P[n_kept:, 3:, 3:] = _velocity_prior(tuple(cfg.init_vel_std))
-    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
-    mu, xm, Pm = single_model(x, P)  # no IMM: views of the new x, P
-    if models is not None:
-        tau0, tau1 = cfg.manoeuvre_tau
-        mu = _grown(models.mu[keep], k, 1.0 / (1.0 + tau0 / tau1))
-        xm, Pm = _grown(models.xm[keep], k), _grown(models.Pm[keep], k)
-        xm[n_kept:] = x[n_kept:, None]
-        Pm[n_kept:] = P[n_kept:, None]
-    return Tracks(
-        id=_grown(tracks.id[keep], k, tracks.next_id + np.arange(k, dtype=np.int64)),
-        x=x,
-        P=P,
-        hits=_grown(hits[keep].astype(np.int32, copy=False), k, 1),
-        misses=_grown(misses[keep], k, 0),
-        looks=_grown(looks[keep].astype(np.int32, copy=False), k, 1),
-        status=_grown(status[keep], k, new_status),
-        quality=_grown(quality[keep], k, cfg.init_score),
-        t_update=_grown(t_update[keep], k, float(t)),
-        t=float(t),
-        next_id=tracks.next_id + k,
-        mu=mu,
-        xm=xm,
-        Pm=Pm,
-    ), source
+    if len(out) > 10:
+        out[11][n_kept:] = x[n_kept:, None]
+        out[12][n_kept:] = P[n_kept:, None]
+    return out
 
 
-def _grown(kept: NDArray[Any], k: int, value: Any = 0) -> NDArray[Any]:
-    """``kept`` followed by ``k`` rows of ``value`` (a new array: ``np.concatenate`` of the two,
-    at the cost of one ``empty``)."""
-    out = np.empty((kept.shape[0] + k, *kept.shape[1:]), kept.dtype)
-    out[:kept.shape[0]] = kept
-    out[kept.shape[0]:] = value
+def _grown(c: NDArray[Any], keep: NDArray[np.intp] | None, k: int, value: Any = 0
+           ) -> NDArray[Any]:
+    """The rows ``keep`` of ``c`` (None: all) followed by ``k`` rows of ``value``, gathered
+    straight into one new array (``np.concatenate`` of the two without the gather's copy)."""
+    n = c.shape[0] if keep is None else keep.size
+    out = np.empty((n + k, *c.shape[1:]), c.dtype)
+    if keep is None:
+        out[:n] = c
+    else:  # mode "clip" (``keep`` is in range): unbuffered, straight into ``out``
+        c.take(keep, axis=0, out=out[:n], mode="clip")
+    out[n:] = value
     return out
 
 
