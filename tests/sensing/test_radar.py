@@ -7,6 +7,7 @@ clockwise, elevation from the geodetic horizontal), never from the module under 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -179,6 +180,31 @@ def test_expected_pd_of_some_sensors_is_each_sensors_own() -> None:
         assert 100 < np.count_nonzero(want) < n - 100, k
         assert got[i].tobytes() == want.tobytes(), k
     assert f(pos[:0], vel[:0], rows).shape == (3, 0)
+
+
+def test_expected_pd_of_stacked_tracks_is_each_tracks_own() -> None:
+    """The tracks of several trackers stacked in one call (what the coalition tracker does at
+    each scan) get, column by column, what each block alone gets, bit for bit: the arithmetic,
+    the ENU->ECEF product included, is per track."""
+    rng = np.random.default_rng(5)
+    frame = EnuFrame.at(32.0 * D, 35.0 * D)
+    s = ecef_from_geodetic(rng.uniform(31, 33, 3) * D, rng.uniform(34, 36, 3) * D,
+                           np.array([100.0, 3000.0, 20.0]))
+    ranges = np.array([[900e3, 200e3, 150e3, 400e3], [300e3, 250e3, 100e3, 300e3],
+                       [600e3, 80e3, 90e3, 200e3]])
+    f = ExpectedPd(frame, s, ranges, np.array([0.0, 0.05, -0.02]), np.array([1.5, 0.6, 1.2]),
+                   np.array([0.9, 0.7, 0.8]))
+    rows = np.array([0, 2])
+    for n in (1, 7, 64, 301):
+        ecef = ecef_from_geodetic(rng.uniform(29, 35, n) * D, rng.uniform(32, 38, n) * D,
+                                  rng.uniform(0.0, 150e3, n))
+        pos = frame.from_ecef(ecef) + rng.normal(0.0, 1e-3, (n, 3))  # not on a grid
+        vel = rng.normal(0.0, 600.0, (n, 3))
+        both = f(pos, vel, rows)
+        cut = [0, *sorted(rng.integers(0, n + 1, 2).tolist()), n]
+        for a, b in itertools.pairwise(cut):
+            assert both[:, a:b].tobytes() == f(pos[a:b], vel[a:b], rows).tobytes(), (n, a, b)
+        assert np.count_nonzero(both) > 0 or n < 64
 
 
 @pytest.mark.parametrize("seed", [1, 2])

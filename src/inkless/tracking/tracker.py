@@ -384,11 +384,12 @@ def _update(x: F64, P: F64, models: _Models | None, ta: NDArray[np.intp], z: F64
     mu, xm, Pm, hold = models
     held = hold[ta]
     if held.any():  # the plain filter (pairs of the first gate only: Sinv is theirs)
-        h = ta[held]
-        x[h], P[h] = update(x.take(h, axis=0), P.take(h, axis=0), z[held], R[held],
-                            Sinv[held[:Sinv.shape[0]]])
-        xm[h], Pm[h], mu[h] = x.take(h, axis=0)[:, None], P.take(h, axis=0)[:, None], 0.0
-        ta, z, R = ta[~held], z[~held], R[~held]
+        at, rest = held.nonzero()[0], (~held).nonzero()[0]  # (take: faster row gathers)
+        h = ta[at]
+        xh, Ph = update(x.take(h, axis=0), P.take(h, axis=0), z.take(at, axis=0),
+                        R.take(at, axis=0), Sinv.take(at[at < Sinv.shape[0]], axis=0))
+        x[h], P[h], xm[h], Pm[h], mu[h] = xh, Ph, xh[:, None], Ph[:, None], 0.0
+        ta, z, R = ta[rest], z.take(rest, axis=0), R.take(rest, axis=0)
     mu[ta], xm[ta], Pm[ta], x[ta], P[ta] = imm_update(
         mu.take(ta), xm.take(ta, axis=0), Pm.take(ta, axis=0), z, R)
 
