@@ -441,10 +441,11 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
     born = (~taken).nonzero()[0]
     source = np.full(n, -1, np.int64)  # the row's detection: -1 none, its born one
     source[ta] = db
-    cols: list[NDArray[Any]] = [tracks.id, x, P, hits, misses, looks, status, quality,
-                                t_update, source]
+    cols: dict[str, NDArray[Any]] = {
+        "id": tracks.id, "x": x, "P": P, "hits": hits, "misses": misses, "looks": looks,
+        "status": status, "quality": quality, "t_update": t_update, "source": source}
     if models is not None:
-        cols += [models.mu, models.xm, models.Pm]
+        cols |= {"mu": models.mu, "xm": models.xm, "Pm": models.Pm}
     keep = (~drop).nonzero()[0] if drop.any() else None  # None: every track
     k = born.size
     if k:
@@ -452,39 +453,36 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
         cols = _born(cols, keep, born, z, R, cfg, tracks.next_id, float(t),
                      1.0 / (1.0 + tau0 / tau1))
     elif keep is not None:  # (each column a new array either way: shared between tables)
-        cols = [c.take(keep, axis=0) for c in cols]
-    x, P = cols[1], cols[2]
-    mu, xm, Pm = (cols[10], cols[11], cols[12]) if models is not None else (
-        single_model(x, P))  # no IMM: views of the new x, P
-    return Tracks(
-        id=cols[0], x=x, P=P, hits=cols[3], misses=cols[4], looks=cols[5], status=cols[6],
-        quality=cols[7], t_update=cols[8], t=float(t), next_id=tracks.next_id + k,
-        mu=mu, xm=xm, Pm=Pm,
-    ), cols[9]
+        cols = {name: c.take(keep, axis=0) for name, c in cols.items()}
+    source = cols.pop("source")
+    if models is None:  # no IMM: views of the new x, P
+        cols["mu"], cols["xm"], cols["Pm"] = single_model(cols["x"], cols["P"])
+    return Tracks(**cols, t=float(t), next_id=tracks.next_id + k), source
 
 
-def _born(cols: list[NDArray[Any]], keep: NDArray[np.intp] | None, born: NDArray[np.intp],
-          z: F64, R: F64, cfg: TrackerConfig, next_id: int, t: float, mu0: float
-          ) -> list[NDArray[Any]]:
-    """:func:`_managed`'s columns (``id, x, P, hits, misses, looks, status, quality, t_update,
-    source``, then the IMM's ``mu, xm, Pm`` if any) of the kept tracks (rows ``keep``, None:
-    all) followed by the tracks born from the reports ``born`` of ``z``, ``R`` at ``t``: the
-    first numbers from ``next_id``, at the report with the velocity prior, one hit and look,
-    tentative (confirmed if one hit confirms), the initial score; each model the new state,
-    ``mu0`` the chance of the manoeuvre model."""
+def _born(cols: dict[str, NDArray[Any]], keep: NDArray[np.intp] | None,
+          born: NDArray[np.intp], z: F64, R: F64, cfg: TrackerConfig, next_id: int, t: float,
+          mu0: float) -> dict[str, NDArray[Any]]:
+    """:func:`_managed`'s columns (the table's, ``source``, and the IMM's ``mu, xm, Pm`` if
+    any) of the kept tracks (rows ``keep``, None: all) followed by the tracks born from the
+    reports ``born`` of ``z``, ``R`` at ``t``: the first numbers from ``next_id``, at the
+    report with the velocity prior, one hit and look, tentative (confirmed if one hit
+    confirms), the initial score; each model the new state, ``mu0`` the chance of the
+    manoeuvre model."""
     k = born.size
-    new_status = CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE
-    fills = [next_id + np.arange(k, dtype=np.int64), 0.0, 0.0, 1, 0, 1, new_status,
-             cfg.init_score, t, born, mu0, 0.0, 0.0]
-    out = [_grown(c, keep, k, v) for c, v in zip(cols, fills, strict=False)]
-    x, P = out[1], out[2]
+    fills = {"id": next_id + np.arange(k, dtype=np.int64), "x": 0.0, "P": 0.0, "hits": 1,
+             "misses": 0, "looks": 1, "status": CONFIRMED if cfg.confirm_m <= 1 else TENTATIVE,
+             "quality": cfg.init_score, "t_update": t, "source": born, "mu": mu0, "xm": 0.0,
+             "Pm": 0.0}
+    out = {name: _grown(c, keep, k, fills[name]) for name, c in cols.items()}
+    x, P = out["x"], out["P"]
     n_kept = x.shape[0] - k
     x[n_kept:, :3] = z[born]
     P[n_kept:, :3, :3] = R[born]
     P[n_kept:, 3:, 3:] = _velocity_prior(tuple(cfg.init_vel_std))
-    if len(out) > 10:
-        out[11][n_kept:] = x[n_kept:, None]
-        out[12][n_kept:] = P[n_kept:, None]
+    if "xm" in out:
+        out["xm"][n_kept:] = x[n_kept:, None]
+        out["Pm"][n_kept:] = P[n_kept:, None]
     return out
 
 
