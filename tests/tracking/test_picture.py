@@ -21,7 +21,7 @@ from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
 from inkless.tracking import TrackerConfig, Tracks
 from inkless.tracking.coalition_tracker import PICTURE_CONFIG, CoalitionTracker
-from inkless.tracking.gravity import predict_rows, with_gravity
+from inkless.tracking.gravity import gravity_shift, predict_rows, with_gravity
 from inkless.tracking.ids import isin_ids
 from inkless.tracking.measurement import measurements
 from inkless.tracking.merging import _sum_by, merge_reports
@@ -117,20 +117,25 @@ def _table(rng: np.random.Generator, n: int, models: bool) -> Tracks:
 
 
 def test_gravity_shift_of_several_tables_is_each_alone() -> None:
-    """Tables shifted together (with and without models, one without a fast track, one
-    empty) are each what it gives alone, bit for bit; the fast rows' NCV prediction then
-    follows gravity (two-body motion, as the single-track test), the slow rows are untouched."""
+    """Tables shifted together, each over its own time step (with and without models, one
+    without a fast track, one empty, one not moving) are each what it gives alone, bit for
+    bit, and that is :func:`gravity_shift`'s; the fast rows' NCV prediction then follows
+    gravity (as ``predict_rows`` predicts it), the slow rows are untouched."""
     rng = np.random.default_rng(11)
     slow = _table(rng, 3, False)
     slow = Tracks(**{**{f: getattr(slow, f) for f in slow.__slots__},
                      "x": np.c_[slow.x[:, :3], np.full((3, 3), 100.0)]})
-    tables = [_table(rng, 7, True), _table(rng, 5, False), slow, _table(rng, 0, False)]
-    together = with_gravity(tables, 5.0, FRAME)
-    for tb, got in zip(tables, together, strict=True):
-        alone, = with_gravity([tb], 5.0, FRAME)
+    tables = [_table(rng, 7, True), _table(rng, 5, False), slow, _table(rng, 0, False),
+              _table(rng, 4, True), _table(rng, 6, True)]
+    dts = [3.0, 5.0, 5.0, 5.0, 0.0, 7.5]
+    together = with_gravity(tables, dts, FRAME)
+    for tb, dt, got in zip(tables, dts, together, strict=True):
+        alone, = with_gravity([tb], [dt], FRAME)
         for f in ("x", "xm", "P", "Pm", "mu"):
             assert np.array_equal(getattr(got, f), getattr(alone, f)), f
-    assert together[2] is slow and together[3] is tables[3]
+        if dt > 0 and len(tb) and tb is not slow:  # and alone it is gravity_shift's
+            assert np.array_equal(alone.x, gravity_shift(tb.x, dt, FRAME))
+    assert together[2] is slow and together[3] is tables[3] and together[4] is tables[4]
     fast = together[1].x[::2]
     want, _ = predict_rows(tables[1].x[::2], tables[1].P[::2], np.full(3, 5.0), 0.1, FRAME)
     assert np.allclose(fast[:, :3] + 5.0 * fast[:, 3:], want[:, :3], rtol=0, atol=1e-6)
@@ -144,7 +149,7 @@ def track_scan(held: LabelledTracks, t: float, det: Detections, z: np.ndarray, R
     of object behind each report, ``member`` the sensor's member row, ``pd`` the detection
     probability expected of every track."""
     dt = t - held.tracks.t
-    shifted, = with_gravity([held.tracks], dt, FRAME)
+    shifted, = with_gravity([held.tracks], [dt], FRAME)
     m = z.shape[0]
     kinds = np.zeros((m, 5), np.int64)
     kinds[np.arange(m), kind] = 1

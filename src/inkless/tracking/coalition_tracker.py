@@ -186,24 +186,19 @@ class CoalitionTracker:
             return
         tables = [self.tables[k].tracks for k in ks]
         dts = [t - tb.t for tb in tables]
-        # every tracker's tracks shifted for gravity, in one call when their times agree
-        ahead = (with_gravity(tables, dts[0], self.frame) if len(set(dts)) == 1 else
-                 [with_gravity([tb], dt, self.frame)[0] for tb, dt in zip(tables, dts,
-                                                                          strict=True)])
+        ahead = with_gravity(tables, dts, self.frame)  # every tracker's tracks in one call
+        mines = [sensors[self._fed[k, owners]] for k in ks]
+        expected = self._expected(ahead, dts, mines, sensors[self._fed[:, owners].any(axis=0)])
         batch = np.zeros(len(self.owner), bool)
         todo: list[tuple[int, I64, Tracks, F64, bytes]] = []
         sets: dict[bytes, I64] = {}  # the distinct sets of reports of the trackers
-        for k, shifted, dt in zip(ks, ahead, dts, strict=True):
-            mine = sensors[self._fed[k, owners]]
+        for k, mine, shifted, p_each in zip(ks, mines, ahead, expected, strict=True):
             batch[:] = False
             batch[mine] = True
             rows = batch[det.sensor].nonzero()[0]
             key = rows.tobytes()
             sets.setdefault(key, rows)
-            todo.append((k, mine, shifted, shifted.x[:, :3] + shifted.x[:, 3:] * dt, key))
-        todo = [(k, mine, shifted, p_each, key) for (k, mine, shifted, _, key), p_each
-                in zip(todo, self._expected(todo, sensors[self._fed[:, owners].any(axis=0)]),
-                       strict=True)]
+            todo.append((k, mine, shifted, p_each, key))
         # the merged batch of each set of reports (trackers fed the same reports share it: those
         # fed by the same sensors, or by sensors that differ only by some that report nothing)
         merged = dict(zip(sets, self._merged(det, z, R, kind, list(sets.values())),
@@ -221,20 +216,21 @@ class CoalitionTracker:
             for (k, _, labels), (after, det_of) in zip(work, stepped, strict=True):
                 self.tables[k] = labelled(self.tables[k], after, det_of, *labels)
 
-    def _expected(self, todo: list[tuple[int, I64, Tracks, F64, bytes]], rows: I64
+    def _expected(self, tables: list[Tracks], dts: list[float], mines: list[I64], rows: I64
                   ) -> list[F64]:
-        """Per tracker of ``todo`` (``(k, its sensors, table, predicted positions, _)``), the
-        ``(len(sensors), n)`` expected detection probabilities of its tracks
-        (:class:`inkless.sensing.ExpectedPd`): one call for all, on the sensors ``rows`` of any
-        of them (its arithmetic is per sensor and track: each tracker's the same bit for bit;
-        the fixed cost is paid once)."""
+        """Per tracker (its ``tables`` shifted for gravity, predicted ``dts`` s ahead, its
+        sensors ``mines``), the ``(len(mine), n)`` expected detection probabilities of its
+        tracks (:class:`inkless.sensing.ExpectedPd`): one call for all, on the sensors ``rows``
+        of any of them (its arithmetic is per sensor and track: each tracker's the same bit for
+        bit; the fixed cost is paid once)."""
         assert self._expect is not None
-        p = self._expect(np.concatenate([pos for _, _, _, pos, _ in todo]),
-                         np.concatenate([tr.x[:, 3:] for _, _, tr, _, _ in todo]), rows)
+        pos = [tb.x[:, :3] + tb.x[:, 3:] * dt for tb, dt in zip(tables, dts, strict=True)]
+        p = self._expect(np.concatenate(pos), np.concatenate([tb.x[:, 3:] for tb in tables]),
+                         rows)
         out, start = [], 0
-        for _, mine, tr, _, _ in todo:
-            out.append(p.take(rows.searchsorted(mine), axis=0)[:, start:start + len(tr)])
-            start += len(tr)
+        for tb, mine in zip(tables, mines, strict=True):
+            out.append(p.take(rows.searchsorted(mine), axis=0)[:, start:start + len(tb)])
+            start += len(tb)
         return out
 
     def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sets: list[I64]

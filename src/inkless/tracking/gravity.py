@@ -25,7 +25,7 @@ from inkless.physics.ballistic import MU_EARTH
 from inkless.sensing import BALLISTIC_SPEED, EnuFrame
 
 from .kalman import predict
-from .tracks import Tracks, single_model
+from .tracks import Tracks
 
 __all__ = ["gravity_enu", "gravity_shift", "predict_rows", "with_gravity"]
 
@@ -49,41 +49,51 @@ def gravity_shift(x: F64, dt: float, frame: EnuFrame) -> F64:
     if dt <= 0.0 or len(x) == 0:
         return x
     fast = _fast(x)
-    if not fast.any():
-        return x
+    return _shifted(x, fast, dt, frame) if fast.any() else x
+
+
+def _shifted(x: F64, fast: NDArray[np.bool_], dt: float | F64, frame: EnuFrame) -> F64:
+    """:func:`gravity_shift` of the rows ``fast`` of ``x``, over ``dt`` (s; or per row,
+    ``(n,)``: the same arithmetic, element by element), in a copy."""
     g = gravity_enu(frame, x[fast, :3])
+    d = dt if isinstance(dt, float) else dt[fast, None]
     x = x.copy()
-    x[fast, 3:] += g * dt
-    x[fast, :3] -= 0.5 * g * dt * dt
+    x[fast, 3:] += g * d
+    x[fast, :3] -= 0.5 * g * d * d
     return x
 
 
-def with_gravity(tables: Sequence[Tracks], dt: float, frame: EnuFrame) -> list[Tracks]:
-    """Each table with its states shifted by :func:`gravity_shift` over ``dt`` (and its IMM
-    models' states alike), a table without a fast track as it is: the rows of every table
-    in one shift (row-by-row arithmetic: each table gets what it alone would, bit for bit;
-    one call's fixed cost, not one per table)."""
+def with_gravity(tables: Sequence[Tracks], dts: Sequence[float], frame: EnuFrame
+                 ) -> list[Tracks]:
+    """Each table with its states shifted by :func:`gravity_shift` over its own ``dts``
+    (s; and its IMM models' states alike), a table without a fast track (or not moving,
+    ``dt <= 0``) as it is: the rows of every table in one shift (row-by-row arithmetic: each
+    table gets what it alone would, bit for bit; one call's fixed cost, not one per table)."""
     cat = np.concatenate
-    ends = np.cumsum([0] + [len(tb) for tb in tables]).tolist()
+    sizes = [len(tb) for tb in tables]
+    ends = np.cumsum([0, *sizes]).tolist()
     x_all = cat([tb.x for tb in tables]) if tables else np.zeros((0, 6))
-    fast = _fast(x_all) if dt > 0.0 else np.zeros(len(x_all), bool)
+    dt = np.repeat(np.asarray(dts, dtype=float), sizes)
+    fast = _fast(x_all) & (dt > 0.0)
     moved = [k for k in range(len(tables)) if fast[ends[k]:ends[k + 1]].any()]
     if not moved:
         return list(tables)
-    x_all = gravity_shift(x_all, dt, frame)
+    x_all = _shifted(x_all, fast, dt, frame)
     modelled = [k for k in moved if tables[k].has_models]
     xms: dict[int, F64] = {}
     if modelled:  # each model's state shifted alike
-        xm = gravity_shift(cat([tables[k].xm.reshape(-1, 6) for k in modelled]), dt, frame)
-        cuts = np.cumsum([2 * len(tables[k]) for k in modelled]).tolist()
+        xm = cat([tables[k].xm.reshape(-1, 6) for k in modelled])
+        dtm = np.repeat([dts[k] for k in modelled], [2 * sizes[k] for k in modelled])
+        xm = _shifted(xm, _fast(xm), dtm, frame)
+        cuts = np.cumsum([2 * sizes[k] for k in modelled]).tolist()
         xms = {k: a.reshape(-1, 2, 6) for k, a in zip(modelled, np.split(xm, cuts[:-1]),
                                                       strict=True)}
     out = list(tables)
-    for k in moved:
-        tb, x = tables[k], x_all[ends[k]:ends[k + 1]]
-        mu, xm_k, Pm = (tb.mu, xms[k], tb.Pm) if k in xms else single_model(x, tb.P)
-        out[k] = Tracks(tb.id, x, tb.P, tb.hits, tb.misses, tb.looks, tb.status, tb.quality,
-                        tb.t_update, tb.t, tb.next_id, mu, xm_k, Pm)
+    for k in moved:  # (no IMM: Tracks makes its model columns views of the new x)
+        tb = tables[k]
+        models = (tb.mu, xms[k], tb.Pm) if k in xms else ()
+        out[k] = Tracks(tb.id, x_all[ends[k]:ends[k + 1]], tb.P, tb.hits, tb.misses, tb.looks,
+                        tb.status, tb.quality, tb.t_update, tb.t, tb.next_id, *models)
     return out
 
 

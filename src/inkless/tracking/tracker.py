@@ -46,7 +46,7 @@ from inkless.errors import InputError
 from inkless.tracking.association import gate, gnn
 from inkless.tracking.imm import imm_predict, imm_update
 from inkless.tracking.kalman import predict, update
-from inkless.tracking.tracks import CONFIRMED, TENTATIVE, Tracks, single_model
+from inkless.tracking.tracks import CONFIRMED, TENTATIVE, Tracks
 
 __all__ = ["Batch", "PdFunction", "TrackerConfig", "coverage_pd", "in_picture", "step",
            "step_many", "step_sources"]
@@ -452,11 +452,9 @@ def _managed(tracks: Tracks, t: float, x: F64, P: F64, models: _Models | None,
         tau0, tau1 = cfg.manoeuvre_tau
         cols = _born(cols, keep, born, z, R, cfg, tracks.next_id, float(t),
                      1.0 / (1.0 + tau0 / tau1))
-    elif keep is not None:  # (each column a new array either way: shared between tables)
+    elif keep is not None:  # the kept rows (else every column as it is: none changes rows)
         cols = {name: c.take(keep, axis=0) for name, c in cols.items()}
-    source = cols.pop("source")
-    if models is None:  # no IMM: views of the new x, P
-        cols["mu"], cols["xm"], cols["Pm"] = single_model(cols["x"], cols["P"])
+    source = cols.pop("source")  # (no IMM: Tracks makes its columns views of the new x, P)
     return Tracks(**cols, t=float(t), next_id=tracks.next_id + k), source
 
 

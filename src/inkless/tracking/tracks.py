@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["CONFIRMED", "TENTATIVE", "Tracks", "single_model"]
+__all__ = ["CONFIRMED", "TENTATIVE", "Tracks"]
 
 TENTATIVE = np.int8(0)
 """Status of a track that has not yet met the confirmation rule (not in the air picture)."""
@@ -67,9 +67,9 @@ class Tracks:
     Pm: NDArray[np.float64] = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        """Tables given without IMM columns: :func:`single_model`."""
+        """Tables given without IMM columns: :func:`_single_model`."""
         if self.mu is None or self.xm is None or self.Pm is None:
-            mu, xm, Pm = single_model(self.x, self.P)
+            mu, xm, Pm = _single_model(self.x, self.P)
             object.__setattr__(self, "mu", mu if self.mu is None else self.mu)
             object.__setattr__(self, "xm", xm if self.xm is None else self.xm)
             object.__setattr__(self, "Pm", Pm if self.Pm is None else self.Pm)
@@ -124,7 +124,7 @@ class Tracks:
         return bool(self.xm.strides[1] != 0)
 
 
-def single_model(x: NDArray[np.float64], P: NDArray[np.float64]
+def _single_model(x: NDArray[np.float64], P: NDArray[np.float64]
                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """The IMM columns of a table without one: ``mu`` 0, both models' states and covariances
     ``x`` and ``P`` themselves (read-only broadcast views, no memory per track)."""
