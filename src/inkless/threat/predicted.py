@@ -98,22 +98,15 @@ def predicted_path(
     ballistic: Kepler, others: constant velocity from the state at ``t``), NaN at and after
     each track's predicted end ``t_end (n,)`` (s; NaN: no end). Their heights:
     :func:`path_altitude` (of the paths kept, after a screen)."""
-    n, k = pos.shape[0], times.shape[0]
     ahead = times - t  # (k,)
     done = times[:, None] >= np.where(np.isnan(t_end), np.inf, t_end)[None, :]
+    out = vel[None] * ahead[:, None, None]  # every track on its straight line, all at once
+    out += pos[None]
     b = np.flatnonzero(ballistic)
-    if b.size == 0:  # straight lines only: all at once
-        out = vel[None] * ahead[:, None, None]
-        out += pos[None]
-    else:
-        out = np.empty((k, n, 3))
-        # Kepler only where the missile still flies (each element is solved alone)
+    if b.size:  # Kepler only where the missile still flies (each element is solved alone)
         ti, bi = np.nonzero(~done[:, b])
         r, _ = propagate(pos[b[bi]], vel[b[bi]], ahead[ti])
         out[ti, b[bi]] = r
-        c = np.flatnonzero(~ballistic)
-        if c.size:
-            out[:, c] = pos[None, c] + vel[None, c] * ahead[:, None, None]
     out[done] = np.nan
     return out
 
