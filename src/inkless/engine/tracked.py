@@ -313,8 +313,6 @@ class TrackedPicture:
         # identification: the coalition's rules and the picture's last identities
         self.rules = compile_rules(scenario, (self.frame.lat, self.frame.lon, self.frame.alt))
         self._ids: Identities | None = None
-        # the picture last identified and when each of its tracks was last updated (s)
-        self._updated: tuple[CoalitionPicture, F64] | None = None
         self._heard: tuple[float, Evidence] | None = None  # evidence from outside, for its t
         self.seen: Seen | None = None
 
@@ -439,12 +437,12 @@ class TrackedPicture:
         own reports' evidence then (:func:`_joined`), at their time."""
         self._heard = (t, evidence)
 
-    def identify(self, pic: CoalitionPicture, tick: int, t: float, ev: Evidence) -> Identities:
-        """Every track's identity at ``t`` (tick ``tick``) under the coalition's rules and the
-        cooperative evidence ``ev`` (:func:`inkless.identification.identify`; IFF held from
-        each track's last update)."""
-        self._updated = (pic, self.tracker.last_update(pic.id))  # for assessed_killed
-        ids = self._ids = identify(pic, t, ev, self.rules, self._ids, self._updated[1])
+    def identify(self, pic: CoalitionPicture, t: float, ev: Evidence, updated: F64
+                 ) -> Identities:
+        """Every track's identity at ``t`` (s) under the coalition's rules and the cooperative
+        evidence ``ev`` (:func:`inkless.identification.identify`; IFF held from each track's
+        last update, ``updated (len(pic),)`` s)."""
+        ids = self._ids = identify(pic, t, ev, self.rules, self._ids, updated)
         return ids
 
     # --- 6. threat evaluation ------------------------------------------------------------
@@ -463,22 +461,21 @@ class TrackedPicture:
         room = self.max_shots[ids.threat_class[rows]] - inair
         return rows[room > 0], room[room > 0]
 
-    def assessed_killed(self, pic: CoalitionPicture) -> NDArray[np.bool_]:
+    def assessed_killed(self, pic: CoalitionPicture, updated: F64) -> NDArray[np.bool_]:
         """``(len(pic),)``: the track was seen killed and no detection has updated it since
-        the kill. A killed track that a later detection updates follows another object (the
-        one it was fired at is gone): it is re-examined, i.e. dropped from the killed ones."""
+        the kill (``updated (len(pic),)``: each track's last update, s). A killed track that a
+        later detection updates follows another object (the one it was fired at is gone): it is
+        re-examined, i.e. dropped from the killed ones."""
         if not self.killed_at:
             return np.zeros(len(pic), bool)
         killed = isin_ids(pic.id, np.fromiter(self.killed_at, np.int64))
         rows = killed.nonzero()[0]
         if rows.size:
             t_kill = np.array([self.killed_at[int(i)] for i in pic.id[rows].tolist()])
-            last = (self._updated[1][rows] if self._updated is not None
-                    and self._updated[0] is pic else self.tracker.last_update(pic.id[rows]))
-            updated = last > t_kill
-            for i in pic.id[rows[updated]].tolist():
+            since = updated[rows] > t_kill
+            for i in pic.id[rows[since]].tolist():
                 del self.killed_at[int(i)]
-            killed[rows[updated]] = False
+            killed[rows[since]] = False
         return killed
 
     def fired(self, rows: slice, c: Candidates, cols: I64) -> None:
@@ -525,11 +522,12 @@ class TrackedPicture:
         if got.sensors.size:
             self.tracker.scan(t, got.det, got.kind, got.sensors, got.sensor_ecef, got.z, got.R)
         pic = self.tracker.picture(t)
-        ids = self.identify(pic, tick, t, got.evidence)
+        updated = self.tracker.last_update(pic.id)  # when each track was last updated, s
+        ids = self.identify(pic, t, got.evidence, updated)
         if (flight.result[: flight.n] == PENDING).any():  # interceptors in the air
             midcourse(flight, self.shot_track, self.shot_class, t, pic.id,
                       self.frame.to_ecef(pic.x[:, :3]), pic.x[:, 3:] @ self.frame.rot)
-        hostile, killed = engageable(ids), self.assessed_killed(pic)
+        hostile, killed = engageable(ids), self.assessed_killed(pic, updated)
         self.seen = Seen(tick, t, got, pic, ids, hostile, killed)
         rows, room = self._hostile(pic, ids, flight, hostile, killed)
         c = self.screen.candidates(t, tick, pic.x[rows], pic.P[rows], ids.threat_class[rows],
