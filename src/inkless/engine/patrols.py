@@ -103,9 +103,7 @@ class Patrols:
         return cls(sorties, rows, np.ones(n, bool), units.r_max[rows].astype(np.float64),
                    units.speed[rows].astype(np.float64), scenario.settings.scan_period_s,
                    target=np.full(k, -1, np.int64), before=np.full(k, np.nan),
-                   seen=np.full(k, np.nan), commit_m=np.array(
-                       [scenario.patrols[p].commit_range_km or np.inf for p in sorties.patrol],
-                       np.float64) * KM)
+                   seen=np.full(k, np.nan), commit_m=_commit_m(scenario, sorties))
 
     @staticmethod
     def screen_reach(scenario: Scenario, units: FireUnitTable) -> F64:
@@ -116,9 +114,8 @@ class Patrols:
         its fuel alone bounds a vector)."""
         reach = units.r_max.astype(np.float64)
         if scenario.patrols:
-            s = Sorties.plan(scenario.patrols)
-            extra = [scenario.patrols[p].commit_range_km or np.inf for p in s.patrol.tolist()]
-            reach[len(reach) - len(s):] += np.array(extra, np.float64) * KM
+            extra = _commit_m(scenario, Sorties.plan(scenario.patrols))
+            reach[len(reach) - len(extra):] += extra
         return reach
 
     def radars(self, scenario: Scenario, tables: Tables, step_s: float = 5.0) -> Tables:
@@ -434,3 +431,9 @@ def _greedy(ok: B, value: F64, t_s: F64, room: I64) -> tuple[IP, IP]:
             room[j] -= 1
     out = np.array(pick, np.intp).reshape(-1, 2)
     return out[:, 0], out[:, 1]
+
+
+def _commit_m(scenario: Scenario, sorties: Sorties) -> F64:
+    """Per aircraft of ``sorties``, its patrol's commit range (m; inf without one)."""
+    return np.array([scenario.patrols[p].commit_range_km or np.inf
+                     for p in sorties.patrol.tolist()], np.float64) * KM
