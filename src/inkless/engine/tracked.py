@@ -62,7 +62,7 @@ from inkless.simulation.adsb import (
 from inkless.simulation.civil import CivilTraffic
 from inkless.simulation.patrol import Sorties
 from inkless.threat import class_lethality
-from inkless.tracking.coalition_tracker import CoalitionTracker
+from inkless.tracking.coalition_tracker import CoalitionTracker, ReportBlock
 from inkless.tracking.ids import isin_ids
 from inkless.tracking.measurement import measurements
 from inkless.tracking.picture import KIND_CIVIL, KIND_FALSE, CoalitionPicture
@@ -76,6 +76,8 @@ from .state import NEVER, Candidates, DefenceState, ThreatState
 __all__ = ["FedPicture", "Reports", "Seen", "TrackedPicture", "World"]
 
 _BLOCK = 64  # ticks of detections simulated at once
+_CHUNK = 8  # ticks of reports merged at once (:meth:`TrackedPicture.simulated`; a kill
+# merges the rest of a chunk again: 8 costs least on tracked April, 4 to 32 measured)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,9 @@ class Reports:
     common ENU frame, :func:`inkless.tracking.measurement.measurements`; ``kind (m,)`` the kind of
     object behind each, simulation only), the sensors that scanned (``sensors (k,)`` rows,
     increasing) and their ECEF positions ``sensor_ecef (k, 3)`` m, and the cooperative
-    evidence (ADS-B, IFF, filed plans)."""
+    evidence (ADS-B, IFF, filed plans). ``block = (reports, lo, hi)``: the reports are rows
+    ``lo:hi`` of a block of reports of several times (the simulation's; the tracker merges a
+    block once, :meth:`CoalitionTracker.scan`), None for reports from outside."""
 
     t: float
     det: Detections
@@ -95,6 +99,7 @@ class Reports:
     sensors: I64
     sensor_ecef: F64
     evidence: Evidence
+    block: tuple[ReportBlock, int, int] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,10 @@ class TrackedPicture:
     is :attr:`seen` (for the after-action's observers; nothing there feeds a decision).
     """
 
+    #: the live reports (:meth:`_live`): of block, from tick, to tick, while alive
+    _held: tuple[tuple[Detections, F64, F64, I64], int, int, NDArray[np.bool_], ReportBlock
+                 ] | None = None
+
     def __init__(self, scenario: Scenario, tables: Tables, raid: Raid, traffic: CivilTraffic,
                  platforms: SensorPlatforms, gates: Gates, truth: NDArray[np.float32],
                  truth_alt: NDArray[np.float32], dt: float, rng: np.random.Generator,
@@ -390,20 +399,37 @@ class TrackedPicture:
         """The simulated reports at ``t`` (tick ``tick``), on either picture (a live service
         sends them to the member nodes): the reports of the scans due now (a threat destroyed
         by now, ``~alive``, is no longer seen: it is alive until its kill), the scanning
-        sensors and where they are, the cooperative evidence."""
-        block, z, R, kind = self._detections(tick)
-        lo, hi = np.searchsorted(block.t, [t - 1e-6, t + 1e-6])
-        rows = slice(int(lo), int(hi))
-        det, z, R, kind = block.take(rows), z[rows], R[rows], kind[rows]
-        if len(det):
-            row = det.truth
-            gone = (row >= 0) & (row < self.n)  # a threat's report, and it is destroyed:
-            gone[gone] = ~alive[row[gone]]
-            if gone.any():
-                det, z, R, kind = det.take(~gone), z[~gone], R[~gone], kind[~gone]
+        sensors and where they are, the cooperative evidence. The reports are a slice of the
+        live reports of the next ticks (:meth:`_live`), which they name as their ``block``."""
+        live = self._live(tick, t, alive)
+        det = live[0]
+        lo, hi = (int(v) for v in det.t.searchsorted([t - 1e-6, t + 1e-6]))
+        rows = slice(lo, hi)
         sensors = np.flatnonzero(self.scans[tick])
-        return Reports(t, det, z, R, kind, sensors, self.world.platform[0][tick, sensors],
-                       self._evidence(tick, t))
+        return Reports(t, det.take(rows), live[1][rows], live[2][rows], live[3][rows], sensors,
+                       self.world.platform[0][tick, sensors], self._evidence(tick, t),
+                       (live, lo, hi))
+
+    def _live(self, tick: int, t: float, alive: NDArray[np.bool_]) -> ReportBlock:
+        """The reports of the ticks from ``tick`` (at ``t`` s) to the next multiple of
+        :data:`_CHUNK` within the block (:meth:`_detections`) that no threat destroyed by now
+        (``~alive``) made; kept while nothing more is destroyed (one block to merge for those
+        ticks, :meth:`CoalitionTracker.scan`)."""
+        block = self._detections(tick)
+        held = self._held
+        if (held is not None and held[0] is block and held[1] <= tick < held[2]
+                and np.array_equal(held[3], alive)):
+            return held[4]
+        det, z, R, kind = block
+        end = min(tick - tick % _CHUNK + _CHUNK, self.scans.shape[0])
+        lo, hi = (int(v) for v in det.t.searchsorted([t - 1e-6, self.dt * end - 1e-6]))
+        row = det.truth[lo:hi]
+        gone = (row >= 0) & (row < self.n)  # a threat's report, and it is destroyed:
+        gone[gone] = ~alive[row[gone]]
+        keep: slice | I64 = slice(lo, hi) if not gone.any() else lo + (~gone).nonzero()[0]
+        live = (det.take(keep), z[keep], R[keep], kind[keep])
+        self._held = (block, tick, end, alive.copy(), live)
+        return live
 
     # --- 5. identification ------------------------------------------------------------------
     def _evidence(self, tick: int, t: float) -> Evidence:
@@ -520,7 +546,8 @@ class TrackedPicture:
             got = replace(got, evidence=_joined(got.evidence, self._heard[1]))
         self._heard = None
         if got.sensors.size:
-            self.tracker.scan(t, got.det, got.kind, got.sensors, got.sensor_ecef, got.z, got.R)
+            self.tracker.scan(t, got.det, got.kind, got.sensors, got.sensor_ecef, got.z, got.R,
+                              got.block)
         pic = self.tracker.picture(t)
         updated = self.tracker.last_update(pic.id)  # when each track was last updated, s
         ids = self.identify(pic, t, got.evidence, updated)

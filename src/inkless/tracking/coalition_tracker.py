@@ -41,13 +41,13 @@ from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 from .gravity import with_gravity
 from .ids import lookup, unique_inverse
 from .measurement import measurements
-from .merging import merge_sets, mutual_pairs
+from .merging import merge_scans, merge_sets, mutual_pairs
 from .numbering import EndedTracks, TrackNumbers, assemble, own_numbers, reacquire
 from .picture import N_KINDS, CoalitionPicture, LabelledTracks, labelled, picture_rows
 from .tracker import Batch, TrackerConfig, step_many
 from .tracks import Tracks
 
-__all__ = ["PICTURE_CONFIG", "CoalitionTracker"]
+__all__ = ["PICTURE_CONFIG", "CoalitionTracker", "ReportBlock"]
 
 
 #: Tracker parameters of the coalition picture: the tracker's defaults (and, per sensor, the
@@ -64,6 +64,13 @@ PICTURE_CONFIG = TrackerConfig(q=0.1, q_manoeuvre=50.0, manoeuvre_speed_max=BALL
 
 
 _Sources = tuple[int, tuple[int, ...], int]  # a picture's trackers: (base, track sharers, own)
+#: Reports of several scan times (:class:`Detections` sorted by time, then sensor; ``z``,
+#: ``R``, ``kind``): a block, whose reports at one time :meth:`CoalitionTracker.scan` takes
+ReportBlock = tuple[Detections, F64, F64, I64]
+_Merged = tuple[F64, F64, I64, I64, I64]  # merged z, R and labels: object, kinds, bits
+# a block's merge: the scan of each report, per tracker and scan the tracker whose merge it
+# takes, per tracker its merge with where each scan's start (CoalitionTracker._block_merged)
+_BlockMerge = tuple[I64, list[list[int]], list[tuple[F64, F64, I64, I64, I64, list[int]]]]
 
 
 class CoalitionTracker:
@@ -103,6 +110,7 @@ class CoalitionTracker:
         self._configs: dict[tuple[int, ...], TrackerConfig] = {}
         self._sensor_ecef: F64 | None = None
         self._expect: ExpectedPd | None = None
+        self._block: tuple[ReportBlock, *_BlockMerge] | None = None  # (:meth:`_sliced`)
         n = len(self.shares)
         central = tuple(m for m in range(n) if self.shares[m] == "detections")
         # the trackers, by the members whose sensors feed them: the centralised one first, then
@@ -147,11 +155,15 @@ class CoalitionTracker:
         self._rows.pop(k, None)
 
     def scan(self, t: float, det: Detections, kind: I64, sensors: I64, sensor_ecef: F64,
-             z: F64 | None = None, R: F64 | None = None) -> None:
+             z: F64 | None = None, R: F64 | None = None,
+             block: tuple[ReportBlock, int, int] | None = None) -> None:
         """Feed the scans at ``t`` (s) of ``sensors (k,)`` (rows, increasing), at ECEF
         ``sensor_ecef (k, 3)``: their reports ``det`` (sorted by sensor), ``kind (m,)`` the kind
         of object behind each report (simulation only), and optionally their Cartesian form
-        ``z``, ``R`` (:func:`measurements`, computed here when not given).
+        ``z``, ``R`` (:func:`measurements`, computed here when not given). ``block = (reports,
+        lo, hi)``: these reports are rows ``lo:hi``, every report at ``t``, of a block of
+        reports of several times, whose merge is computed once for the whole block (the same
+        bit for bit, :func:`inkless.tracking.merging.merge_scans`) and sliced.
 
         Per tracker, the sensors' reports are merged per object
         (:func:`inkless.tracking.merging.merge_reports`; the trackers' distinct sets of reports
@@ -189,23 +201,11 @@ class CoalitionTracker:
         ahead = with_gravity(tables, dts, self.frame)  # every tracker's tracks in one call
         mines = [sensors[self._fed[k, owners]] for k in ks]
         expected = self._expected(ahead, dts, mines, sensors[self._fed[:, owners].any(axis=0)])
-        batch = np.zeros(len(self.owner), bool)
-        todo: list[tuple[int, I64, Tracks, F64, bytes]] = []
-        sets: dict[bytes, I64] = {}  # the distinct sets of reports of the trackers
-        for k, mine, shifted, p_each in zip(ks, mines, ahead, expected, strict=True):
-            batch[:] = False
-            batch[mine] = True
-            rows = batch[det.sensor].nonzero()[0]
-            key = rows.tobytes()
-            sets.setdefault(key, rows)
-            todo.append((k, mine, shifted, p_each, key))
-        # the merged batch of each set of reports (trackers fed the same reports share it: those
-        # fed by the same sensors, or by sensors that differ only by some that report nothing)
-        merged = dict(zip(sets, self._merged(det, z, R, kind, list(sets.values())),
-                          strict=True))
+        merged = (self._merged(det, z, R, kind, mines) if block is None
+                  else self._sliced(*block, ks))
         work: list[tuple[int, Batch, tuple[I64, I64, I64]]] = []  # stepped together below
-        for k, mine, shifted, p_each, key in todo:
-            zf, Rf, truth, kinds, bits = merged[key]
+        for k, mine, shifted, p_each, (zf, Rf, truth, kinds, bits) in zip(
+                ks, mines, ahead, expected, merged, strict=True):
             if zf.shape[0] == 0 and not p_each.any():
                 continue
             # seen by at least one of the sensors; false alarms from any of them
@@ -233,24 +233,84 @@ class CoalitionTracker:
             start += len(tb)
         return out
 
-    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, sets: list[I64]
-                ) -> list[tuple[F64, F64, I64, I64, I64]]:
-        """The reports ``rows`` of each of ``sets`` merged per object (:func:`merge_sets`) with
-        their simulation labels: ``z``, ``R``, the object of each merged report's first report,
-        its reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
+    def _merged(self, det: Detections, z: F64, R: F64, kind: I64, mines: list[I64]
+                ) -> list[_Merged]:
+        """Per tracker (its scanning sensors ``mines``), its reports merged per object
+        (:func:`merge_sets`; trackers fed the same reports share the merge: those fed by the
+        same sensors, or by sensors that differ only by some that report nothing) with their
+        simulation labels (:meth:`_labels`)."""
+        batch = np.zeros(len(self.owner), bool)
+        sets: dict[bytes, I64] = {}  # the distinct sets of reports of the trackers
+        keys = []
+        for mine in mines:
+            batch[:] = False
+            batch[mine] = True
+            rows = batch[det.sensor].nonzero()[0]
+            keys.append(rows.tobytes())
+            sets.setdefault(keys[-1], rows)
         pairs = mutual_pairs(z, R, det.sensor)
+        merged = {key: self._labels(det, kind, rows, *m) for (key, rows), m in zip(
+            sets.items(), merge_sets(z, R, det.sensor, list(sets.values()), pairs),
+            strict=True)}
+        return [merged[key] for key in keys]
+
+    def _sliced(self, block: ReportBlock, lo: int, hi: int, ks: list[int]) -> list[_Merged]:
+        """Per tracker ``ks``, the merge of its reports among rows ``lo:hi`` (all of one
+        time) of ``block``: a slice of the block's merge (:meth:`_block_merged`, kept for the
+        last block)."""
+        held = self._block
+        if held is None or held[0] is not block:
+            held = self._block = (block, *self._block_merged(*block))
+        _, scan, src, merged = held
+        if hi == lo:  # no report: an empty slice of any
+            return [tuple(x[:0] for x in merged[0][:5]) for _ in ks]  # type: ignore[misc]
+        s = int(scan[lo])
         out = []
-        for rows, (zf, Rf, into) in zip(sets, merge_sets(z, R, det.sensor, sets, pairs),
-                                        strict=True):
-            m = zf.shape[0]
-            first = np.full(m, rows.size, np.int64)
-            np.minimum.at(first, into, np.arange(rows.size))
-            kinds = np.bincount(into * N_KINDS + kind[rows], minlength=m * N_KINDS).reshape(
-                m, N_KINDS)  # the reports per merged report and kind (np.add.at's counts)
-            bits = np.zeros(m, np.int64)
-            np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
-            out.append((zf, Rf, det.truth[rows][first], kinds, bits))
-        return out
+        for k in ks:
+            *mine, start = merged[src[k][s]]
+            a, b = start[s], start[s + 1]
+            out.append(tuple(x[a:b] for x in mine))
+        return out  # type: ignore[return-value]
+
+    def _block_merged(self, det: Detections, z: F64, R: F64, kind: I64) -> _BlockMerge:
+        """The reports of a block (:data:`ReportBlock`) merged per scan time for every
+        tracker (fed by the sensors of the members it takes), by one :func:`merge_scans`:
+        the scan of each report; per tracker and scan, the tracker whose merge it takes (the
+        first fed the same reports at that time: the same sensors, or sensors that differ only
+        by some that report nothing then); per tracker, its merged reports of the scans it
+        merges itself with their labels (:meth:`_labels`), sorted by scan, and where each
+        scan's start (:func:`merge_scans`)."""
+        m = len(det)
+        scan = np.zeros(m, np.int64)
+        np.cumsum(det.t[1:] != det.t[:-1], out=scan[1:])  # one scan per time
+        n = int(scan[-1]) + 1 if m else 0
+        fed = self._fed[:, self.owner[det.sensor]]
+        src = np.repeat(np.arange(fed.shape[0])[:, None], n, axis=1)
+        for k in range(1, fed.shape[0]):
+            for j in range(k):
+                same = np.ones(n, bool)
+                same[scan[fed[k] != fed[j]]] = False
+                same &= src[k] == k
+                src[k, same] = src[j, same]
+        sets = [(fed[k] & (src[k].take(scan) == k)).nonzero()[0] for k in range(fed.shape[0])]
+        merged = [(*self._labels(det, kind, rows, zf, Rf, into), start.tolist())
+                  for rows, (zf, Rf, into, start) in zip(
+                      sets, merge_scans(z, R, det.sensor, scan, n, sets), strict=True)]
+        return scan, src.tolist(), merged
+
+    def _labels(self, det: Detections, kind: I64, rows: I64, zf: F64, Rf: F64, into: I64
+                ) -> _Merged:
+        """The merged reports ``zf``, ``Rf`` of the reports ``rows`` (report ``i`` went into
+        ``into[i]``) with their simulation labels: the object of each merged report's first
+        report, its reports per kind of object ``(m, N_KINDS)`` and its members' bits."""
+        m = zf.shape[0]
+        first = np.full(m, rows.size, np.int64)
+        np.minimum.at(first, into, np.arange(rows.size))
+        kinds = np.bincount(into * N_KINDS + kind[rows], minlength=m * N_KINDS).reshape(
+            m, N_KINDS)  # the reports per merged report and kind (np.add.at's counts)
+        bits = np.zeros(m, np.int64)
+        np.bitwise_or.at(bits, into, np.int64(1) << self.owner[det.sensor[rows]])
+        return zf, Rf, det.truth[rows][first], kinds, bits
 
     def _config(self, sensors: I64) -> TrackerConfig:
         """Tracker parameters for a merged batch of ``sensors``: the false-alarm densities add."""
