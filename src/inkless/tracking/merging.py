@@ -79,9 +79,15 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE,
     Rs = [0.5 * (Rc + np.swapaxes(Rc, 1, 2))]
     into = np.full(m, -1, np.int64)
     into[clean] = at
+    done: dict[bytes, tuple[F64, F64, I64]] = {}  # (stacked sets hold the same ones)
     for c in (np.unique(twice).tolist() if twice.size else ()):  # ambiguous groups: few, small
         idx = np.flatnonzero(comp == c)
-        zc, Rcc, local = _merge_in_turn(z[idx], R[idx], group[idx], gate_d2)
+        zi, Ri, gi = z[idx], R[idx], group[idx]
+        key = zi.tobytes() + Ri.tobytes() + (gi - gi[0]).tobytes()
+        got = done.get(key)
+        if got is None:
+            got = done[key] = _merge_in_turn(zi, Ri, gi, gate_d2)
+        zc, Rcc, local = got
         into[idx] = k + local
         zs.append(zc)
         Rs.append(Rcc)
