@@ -262,15 +262,13 @@ class CoalitionTracker:
         if held is None or held[0] is not block:
             held = self._block = (block, *self._block_merged(*block))
         _, scan, src, merged = held
-        if hi == lo:  # no report: an empty slice of any
-            return [tuple(x[:0] for x in merged[0][:5]) for _ in ks]  # type: ignore[misc]
-        s = int(scan[lo])
-        out = []
+        s = int(scan[lo]) if hi > lo else -1  # (no report: an empty slice of any)
+        out: list[_Merged] = []
         for k in ks:
-            *mine, start = merged[src[k][s]]
-            a, b = start[s], start[s + 1]
-            out.append(tuple(x[a:b] for x in mine))
-        return out  # type: ignore[return-value]
+            zf, Rf, truth, kinds, bits, start = merged[src[k][s] if s >= 0 else 0]
+            a, b = (start[s], start[s + 1]) if s >= 0 else (0, 0)
+            out.append((zf[a:b], Rf[a:b], truth[a:b], kinds[a:b], bits[a:b]))
+        return out
 
     def _block_merged(self, det: Detections, z: F64, R: F64, kind: I64) -> _BlockMerge:
         """The reports of a block (:data:`ReportBlock`) merged per scan time for every
