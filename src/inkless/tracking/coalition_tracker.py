@@ -39,10 +39,18 @@ from inkless.arrays import F64, I64
 from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 
 from .gravity import with_gravity
-from .ids import lookup, unique_inverse
+from .ids import lookup
 from .measurement import measurements
 from .merging import merge_sets, mutual_pairs
-from .numbering import EndedTracks, TrackNumbers, assemble, own_numbers, reacquire
+from .numbering import (
+    EndedTracks,
+    TrackNumbers,
+    assemble,
+    latest_per_number,
+    own_numbers,
+    reacquire,
+    renumber,
+)
 from .picture import N_KINDS, CoalitionPicture, LabelledTracks, labelled, picture_rows
 from .tracker import Batch, TrackerConfig, step_many
 from .tracks import Tracks
@@ -129,7 +137,7 @@ class CoalitionTracker:
         # shown under each and the numbers ended (:func:`reacquire`)
         self._memory: dict[_Sources, tuple[TrackNumbers, EndedTracks, EndedTracks]] = {}
         self._views: dict[_Sources, CoalitionPicture] = {}
-        self._rows: dict[int, CoalitionPicture] = {}
+        self._rows: dict[int, tuple[LabelledTracks, CoalitionPicture]] = {}  # by tracker
 
     def own(self, member: int) -> LabelledTracks:
         """The own tracker of a member that shares only tracks, or nothing."""
@@ -262,10 +270,12 @@ class CoalitionTracker:
         return cfg
 
     def _picture_rows(self, k: int, t: float) -> CoalitionPicture:
-        """Tracker ``k``'s picture at ``t`` (:func:`picture_rows`), once per time."""
-        rows = self._rows.get(k)
-        if rows is None or rows.t != t:
-            rows = self._rows[k] = picture_rows(self.tables[k], t, self.config, self.frame)
+        """Tracker ``k``'s picture at ``t`` (:func:`picture_rows`), once per time and table."""
+        table, got = self.tables[k], self._rows.get(k)
+        if got is not None and got[0] is table and got[1].t == t:
+            return got[1]
+        rows = picture_rows(table, t, self.config, self.frame)
+        self._rows[k] = (table, rows)
         return rows
 
     def _held(self, base: int, members: Sequence[int]) -> tuple[I64, F64]:
@@ -286,14 +296,18 @@ class CoalitionTracker:
         numbered after its last picture (:func:`assemble`, :func:`reacquire`); the numbers of
         source tracks no tracker holds any more are dropped."""
         base, tracks, own = sources
-        central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
         members = [*tracks, *([own] if own >= 0 else [])]
-        shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
         memory = self._memory.get(sources)
         numbers, shown, ended = memory if memory is not None else (
             TrackNumbers.empty(), EndedTracks.empty(), EndedTracks.empty())
-        pic, numbers = assemble(central, shared, self.allowed, numbers)
-        numbers = numbers.keep(self._held(base, members)[0])
+        if base >= 0 and not members:  # one tracker, nothing to fuse: its ids, renumbered
+            central = self._picture_rows(base, t)
+            pic, numbers = renumber(central, self.tables[base].tracks.id, self.allowed, numbers)
+        else:
+            central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
+            shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
+            pic, numbers = assemble(central, shared, self.allowed, numbers)
+            numbers = numbers.keep(self._held(base, members)[0])
         pic, numbers, shown, ended = reacquire(pic, numbers, shown, ended, self.config.q,
                                                self.frame)
         self._memory[sources] = (numbers, shown, ended)
@@ -336,14 +350,15 @@ class CoalitionTracker:
         if memory is None:  # no picture yet: no number held
             return out
         nums = memory[0]
-        key, t_update = self._held(base, [*tracks, *([own] if own >= 0 else [])])
-        order = key.argsort()
-        at, held = lookup(key[order], nums.key)
+        members = [*tracks, *([own] if own >= 0 else [])]
+        key, t_update = self._held(base, members)
+        if members:  # one tracker's ids are ascending already
+            order = key.argsort()
+            key, t_update = key.take(order), t_update.take(order)
+        at, held = lookup(key, nums.key)
         if not held.any():
             return out
-        number, inverse = unique_inverse(nums.number[held])
-        latest = np.full(number.size, -np.inf)
-        np.maximum.at(latest, inverse, t_update[order][at[held]])
+        number, latest = latest_per_number(nums.number[held], t_update.take(at[held]))
         at, found = lookup(number, ids)
         out[found] = latest[at[found]]
         return out

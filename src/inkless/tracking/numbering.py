@@ -40,7 +40,16 @@ from .ids import isin_ids, lookup
 from .picture import CoalitionPicture
 from .releasability import release_bits
 
-__all__ = ["MAX_TRACK_ID", "EndedTracks", "TrackNumbers", "assemble", "own_numbers", "reacquire"]
+__all__ = [
+    "MAX_TRACK_ID",
+    "EndedTracks",
+    "TrackNumbers",
+    "assemble",
+    "latest_per_number",
+    "own_numbers",
+    "reacquire",
+    "renumber",
+]
 
 _FUSION_GATE = 21.11  # chi-square 99.99 % point, 3 dof, on the position difference
 
@@ -231,6 +240,48 @@ def assemble(
     born = np.concatenate([row_born if row_of is None else row_born[row_of], numbers.born[old]])
     order = key.argsort(kind="stable")
     return pic, TrackNumbers(key[order], number[order], born[order], fresh)
+
+
+def renumber(central: CoalitionPicture, held: I64, allowed: NDArray[np.bool_],
+             numbers: TrackNumbers) -> tuple[CoalitionPicture, TrackNumbers]:
+    """The picture of one tracker with nothing fused in, numbered: what
+    ``assemble(central, (), allowed, numbers)`` and then ``.keep(held)`` give, bit for bit,
+    for ``held`` the ids of every track the tracker holds (ascending; ``central.id``, also
+    ascending, among them). A track's own number is its id, so the entries after it are those
+    of ``held`` in its order: one look-up of ``held`` in ``numbers`` replaces the
+    concatenation, the sort and the membership tests of the general path."""
+    t = central.t
+    rows = held.searchsorted(central.id)  # each shown track's row of held
+    if len(numbers):
+        at, found = lookup(numbers.key, held)
+        number = np.where(found, numbers.number.take(at), -1)  # TrackNumbers.of
+        born = numbers.born.take(at)  # (read only where found)
+    else:
+        found, number = np.zeros(held.size, bool), np.full(held.size, -1, np.int64)
+        born = np.zeros(held.size)
+    prior = number.take(rows)
+    before = prior >= 0
+    ids = np.where(before, prior, central.id)
+    row_born = np.where(before, born.take(rows), t)
+    distinct, fresh = _distinct(ids, central.id, None, numbers.fresh)
+    if distinct is not ids:
+        row_born = np.where(distinct == ids, row_born, t)
+    pic = central.numbered(distinct, release_bits(central.members, allowed))
+    number[rows], born[rows] = distinct, row_born
+    found[rows] = True  # an entry for every track shown now and every one held before
+    keep = found.nonzero()[0]
+    return pic, TrackNumbers(held.take(keep), number.take(keep), born.take(keep), fresh)
+
+
+def latest_per_number(number: I64, t: F64) -> tuple[I64, F64]:
+    """The distinct values of ``number`` (ascending) and the latest of ``t`` over each
+    (``np.maximum`` of them: NaN when one is NaN), by one sort on (number, t)."""
+    order = np.lexsort((t, number))
+    s = number.take(order)
+    last = np.empty(s.size, bool)  # the last row of each number, which has its latest t
+    last[-1:] = True
+    np.not_equal(s[1:], s[:-1], out=last[:-1])
+    return s[last], t.take(order)[last]  # (NaN sorts last: a number with one ends on it)
 
 
 def _follow(number: I64, losers: I64, winners: I64) -> I64:

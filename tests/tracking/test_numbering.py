@@ -1,0 +1,142 @@
+"""Track numbering of a picture with one source tracker: the short path (:func:`renumber`,
+the last update per number) against the general one it replaces (:func:`assemble` with nothing
+to fuse, then :meth:`TrackNumbers.keep`; a sort and ``np.maximum.at``), bit for bit, over
+random sequences of a tracker's tables that break tracks, start new ones where old ones ended
+and begin from any numbering, duplicates included.
+
+Outside authority: the general path itself, and brute force for the last update.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inkless.sensing import EnuFrame
+from inkless.tracking.numbering import (
+    EndedTracks,
+    TrackNumbers,
+    assemble,
+    latest_per_number,
+    reacquire,
+    renumber,
+)
+from inkless.tracking.picture import CoalitionPicture
+
+FRAME = EnuFrame.at(0.55, 0.61, 0.0)
+ALLOWED = np.array([[True, False], [True, True]])
+
+
+def _any_numbers(rng: np.random.Generator, keys: np.ndarray) -> TrackNumbers:
+    """A numbering of some of ``keys`` and of keys no tracker holds, numbers drawn from a few
+    (so that some are shared: a state the general path accepts)."""
+    pool = np.concatenate([keys, rng.integers(1000, 1010, 4)])
+    key = np.unique(rng.choice(pool, rng.integers(0, pool.size + 1), replace=False))
+    number = rng.choice(np.concatenate([keys, [1000]]), key.size)
+    born = rng.choice([0.0, 5.0, 10.0], key.size)
+    return TrackNumbers(key.astype(np.int64), number.astype(np.int64), born,
+                        int(rng.integers(0, 3)))
+
+
+def _sequence(seed: int) -> list[tuple[CoalitionPicture, np.ndarray]]:
+    """One tracker over 12 scans, 5 s apart, on 6 objects: each scan its held tracks' ids
+    (sorted) and the picture of those shown. A track breaks at random (its object gets a new
+    id a few scans later, where the old track ended), a track is shown or not at random."""
+    rng = np.random.default_rng(seed)
+    pos = np.c_[rng.uniform(-30e3, 30e3, (6, 2)), rng.uniform(1e3, 9e3, 6)]
+    vel = np.c_[rng.uniform(-200, 200, (6, 2)), np.zeros(6)]
+    vel[0, 2] = 2500.0  # one fast (ballistic: gravity in the prediction)
+    track = -np.ones(6, np.int64)  # each object's track id, -1 none
+    next_id, out = int(rng.integers(0, 4)), []
+    for k in range(12):
+        t = 5.0 * k
+        broken = rng.random(6) < 0.2
+        track[broken] = -1
+        new = (track < 0) & (rng.random(6) < 0.5)
+        for o in np.flatnonzero(new).tolist():
+            track[o], next_id = next_id, next_id + 1 + int(rng.integers(0, 2))
+        held = np.flatnonzero(track >= 0)
+        shown = held[rng.random(held.size) < 0.8]
+        order = track[shown].argsort()
+        ids, objs = track[shown][order], shown[order]
+        n = ids.size
+        x = np.c_[pos[objs] + vel[objs] * t, vel[objs]] + rng.normal(0.0, 50.0, (n, 6))
+        P = np.broadcast_to(np.diag([200.0**2] * 3 + [30.0] * 3), (n, 6, 6)).copy()
+        votes = rng.integers(0, 4, (n, 5)).astype(np.int32)
+        members = rng.integers(1, 4, n).astype(np.uint64)
+        pic = CoalitionPicture(t, ids, x, P, rng.normal(5.0, 1.0, n), members,
+                               np.zeros(n, np.uint64), votes, objs.astype(np.int64))
+        out.append((pic, np.sort(track[held])))
+    return out
+
+
+def _same(a: object, b: object) -> None:
+    for f in a.__slots__:  # type: ignore[attr-defined]
+        u, v = getattr(a, f), getattr(b, f)
+        if isinstance(u, np.ndarray):
+            assert u.dtype == v.dtype and u.shape == v.shape, f
+            np.testing.assert_array_equal(u, v, err_msg=f)
+        else:
+            assert u == v, f
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_renumber_is_assemble_alone_then_keep(seed: int) -> None:
+    """Every scan of a random sequence through both paths (each with its own state, the
+    last-shown and ended tracks carried by :func:`reacquire`): the same picture, numbers,
+    shown and ended tracks, bit for bit, from the first scan to the last."""
+    rng = np.random.default_rng(1000 + seed)
+    seq = _sequence(seed)
+    start = _any_numbers(rng, seq[0][1]) if seed % 2 else TrackNumbers.empty()
+    states = [(start, EndedTracks.empty(), EndedTracks.empty())] * 2
+    for central, held in seq:
+        out = []
+        for fast, (nums, shown, ended) in zip((False, True), states, strict=True):
+            if fast:
+                pic, nums = renumber(central, held, ALLOWED, nums)
+            else:
+                pic, nums = assemble(central, [], ALLOWED, nums)
+                nums = nums.keep(held)
+            out.append(reacquire(pic, nums, shown, ended, 0.1, FRAME))
+        for a, b in zip(*out, strict=True):
+            _same(a, b)
+        states = [o[1:] for o in out]
+
+
+def test_the_sequences_reach_every_branch() -> None:
+    """The sequences above take numbers back (:func:`reacquire`) and meet duplicate numbers
+    (from the arbitrary start) that :func:`assemble` makes distinct with fresh ones."""
+    reacquired = fresh = 0
+    for seed in range(60):
+        rng = np.random.default_rng(1000 + seed)
+        seq = _sequence(seed)
+        nums = _any_numbers(rng, seq[0][1]) if seed % 2 else TrackNumbers.empty()
+        shown, ended = EndedTracks.empty(), EndedTracks.empty()
+        for central, held in seq:
+            before = nums.fresh
+            pic, nums = renumber(central, held, ALLOWED, nums)
+            fresh += nums.fresh > before
+            own = pic.id
+            pic, nums, shown, ended = reacquire(pic, nums, shown, ended, 0.1, FRAME)
+            reacquired += int((pic.id != own).sum())
+    assert reacquired > 10 and fresh > 3
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_latest_per_number_is_the_maximum_of_each(seed: int) -> None:
+    """Brute force: per distinct number (ascending), the latest of its times (NaN wins, as
+    ``np.maximum`` has it)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 12))
+    number = rng.integers(0, 5, n).astype(np.int64)
+    t = rng.choice([0.0, 1.5, 3.0, -np.inf, np.nan], n)
+    got_number, got_latest = latest_per_number(number, t)
+    want = sorted(set(number.tolist()))
+    assert got_number.tolist() == want
+    latest = np.full(len(want), -np.inf)
+    for i, m in enumerate(want):
+        for v in t[number == m].tolist():
+            latest[i] = max(latest[i], v) if not np.isnan(v) else np.nan
+            if np.isnan(latest[i]):
+                break
+    np.testing.assert_array_equal(got_latest, latest)
