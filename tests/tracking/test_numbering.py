@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inkless.sensing import EnuFrame
+from inkless.physics.geodesy import ecef_from_geodetic
+from inkless.sensing import Detections, EnuFrame
+from inkless.tracking.coalition_tracker import CoalitionTracker
 from inkless.tracking.numbering import (
     EndedTracks,
     TrackNumbers,
@@ -21,7 +23,11 @@ from inkless.tracking.numbering import (
     reacquire,
     renumber,
 )
-from inkless.tracking.picture import CoalitionPicture
+from inkless.tracking.picture import KIND_CIVIL, CoalitionPicture
+from inkless.tracking.releasability import can_release
+
+from .test_picture import FRAME as PFRAME
+from .test_picture import SITES, D, coalition, polar_reports
 
 FRAME = EnuFrame.at(0.55, 0.61, 0.0)
 ALLOWED = np.array([[True, False], [True, True]])
@@ -140,3 +146,42 @@ def test_latest_per_number_is_the_maximum_of_each(seed: int) -> None:
             if np.isnan(latest[i]):
                 break
     np.testing.assert_array_equal(got_latest, latest)
+
+
+def test_last_update_of_a_picture_just_made_is_the_general_answer() -> None:
+    """A coalition (A and O share detections, B too but releases to O only: the picture and
+    A's view each of one tracker) over 40 scans, tracks starting and breaking: the last update
+    of each row of a picture just made (read off its own track) is what the general look-up
+    gives for the same numbers (asked with a copy of the ids), NaN and all."""
+    members, shares = coalition("detections")
+    site_ecef = np.stack([ecef_from_geodetic(la * D, lo * D, h).reshape(3) for la, lo, h in SITES])
+    rng = np.random.default_rng(8)
+    start = ecef_from_geodetic(rng.uniform(30.6, 32.0, 8) * D, rng.uniform(34.6, 37.2, 8) * D,
+                               np.full(8, 8000.0)).reshape(-1, 3)
+    vel = np.c_[rng.uniform(-150, 150, (8, 2)), np.zeros(8)]
+    tracker = CoalitionTracker(PFRAME, np.array([0, 1]), np.full((2, 4), 150e3), np.zeros(2),
+                               np.full(2, 1.5), np.full(2, 0.9), np.full(2, 1e-12), shares,
+                               can_release(members))
+    sig = np.array([40.0, 0.2 * D, 0.2 * D])
+    compared = 0
+    for k in range(40):
+        t = 5.0 * k
+        truth = PFRAME.to_ecef(PFRAME.from_ecef(start) + vel * t)
+        dets = []
+        for s, site in enumerate(SITES):
+            seen = np.flatnonzero((np.linalg.norm(truth - site_ecef[s], axis=1) < 150e3)
+                                  & (rng.random(8) < 0.7))
+            d = polar_reports(truth[seen], rng, sig, site)
+            dets.append(Detections(**{**{f: getattr(d, f) for f in d.__slots__},
+                                      "sensor": np.full(seen.size, s),
+                                      "member": np.full(seen.size, s), "truth": seen}))
+        det = Detections(**{f: np.concatenate([getattr(d, f) for d in dets])
+                            for f in dets[0].__slots__})
+        tracker.scan(t, det, np.full(len(det), KIND_CIVIL), np.array([0, 1]), site_ecef)
+        pic = tracker.picture(t)
+        view = tracker.view(pic, 0)
+        for ids, member in ((pic.id, None), (view.id, 0)):
+            got = tracker.last_update(ids, member)
+            np.testing.assert_array_equal(got, tracker.last_update(ids.copy(), member))
+            compared += ids.size
+    assert compared > 200

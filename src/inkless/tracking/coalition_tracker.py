@@ -137,6 +137,8 @@ class CoalitionTracker:
         # shown under each and the numbers ended (:func:`reacquire`)
         self._memory: dict[_Sources, tuple[TrackNumbers, EndedTracks, EndedTracks]] = {}
         self._views: dict[_Sources, CoalitionPicture] = {}
+        # per picture of one tracker, as last made: that table, its rows' numbers and tracks
+        self._made: dict[_Sources, tuple[LabelledTracks, I64, I64] | None] = {}
         self._rows: dict[int, tuple[LabelledTracks, CoalitionPicture]] = {}  # by tracker
 
     def own(self, member: int) -> LabelledTracks:
@@ -311,6 +313,8 @@ class CoalitionTracker:
         pic, numbers, shown, ended = reacquire(pic, numbers, shown, ended, self.config.q,
                                                self.frame)
         self._memory[sources] = (numbers, shown, ended)
+        self._made[sources] = (self.tables[base], pic.id, central.id) if (
+            base >= 0 and not members) else None
         return pic
 
     def picture(self, t: float) -> CoalitionPicture:
@@ -339,6 +343,18 @@ class CoalitionTracker:
             view = self._views[sources] = self._assemble(sources, picture.t)
         return view
 
+    @staticmethod
+    def _own_update(tracks: Tracks, rows_id: I64, numbers: TrackNumbers) -> F64 | None:
+        """:meth:`last_update` of the rows of a picture of one tracker just made (``tracks``
+        its table, ``rows_id`` the rows' tracks' ids, ``numbers`` after it) when no two source
+        tracks share a number: each row's own track is the only one under its number, so its
+        last detection is the row's (None when some number is shared)."""
+        s = numbers.number.copy()
+        s.sort()
+        if np.count_nonzero(s[1:] == s[:-1]):
+            return None
+        return tracks.t_update.take(tracks.id.searchsorted(rows_id))
+
     def last_update(self, ids: I64, member: int | None = None) -> F64:
         """Time (s) of the last detection associated with each track ``ids`` of the coalition
         picture (``member`` None) or of member row ``member``'s view (:meth:`view`): the latest
@@ -350,6 +366,11 @@ class CoalitionTracker:
         if memory is None:  # no picture yet: no number held
             return out
         nums = memory[0]
+        made = self._made.get(sources)
+        if made is not None and made[1] is ids and made[0] is self.tables[base]:
+            short = self._own_update(made[0].tracks, made[2], nums)
+            if short is not None:
+                return short
         members = [*tracks, *([own] if own >= 0 else [])]
         key, t_update = self._held(base, members)
         if members:  # one tracker's ids are ascending already

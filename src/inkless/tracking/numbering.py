@@ -145,11 +145,13 @@ class TrackNumbers:
 
     def first_shown(self, number: I64) -> F64:
         """Birth time (s) of each of ``number`` (infinite for a number no entry holds)."""
+        return _first_shown(*self.by_number(), number)
+
+    def by_number(self) -> tuple[I64, F64]:
+        """The entries' numbers in ascending order (a stable sort: among equal numbers, by
+        key) and each one's birth time (s)."""
         order = self.number.argsort(kind="stable")
-        at, found = lookup(self.number[order], number)
-        out = np.full(number.shape, np.inf)
-        out[found] = self.born[order][at[found]]
-        return out
+        return self.number.take(order), self.born.take(order)
 
     def keep(self, keys: I64) -> TrackNumbers:
         """Only the source tracks ``keys`` (those still held by their trackers)."""
@@ -284,6 +286,15 @@ def latest_per_number(number: I64, t: F64) -> tuple[I64, F64]:
     return s[last], t.take(order)[last]  # (NaN sorts last: a number with one ends on it)
 
 
+def _first_shown(number: I64, born: F64, q: I64) -> F64:
+    """:meth:`TrackNumbers.first_shown` of ``q`` from :meth:`TrackNumbers.by_number`'s
+    ``number``, ``born``: the birth of the first entry under each (infinite: none)."""
+    if not number.size:
+        return np.full(q.shape, np.inf)
+    at, found = lookup(number, q)
+    return np.where(found, born.take(at), np.inf)
+
+
 def _follow(number: I64, losers: I64, winners: I64) -> I64:
     """``number`` with every merged number replaced by the one it was merged into, merges
     applied in the order they were made (so a chain is followed: a winner may itself be merged
@@ -372,16 +383,17 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
     track holds any more (``numbers``, already cleared of ended source tracks) moves from it to
     ``ended``. Returns the picture, numbers, last shown states and ended tracks after it."""
     t = pic.t
-    held = isin_ids(shown.number, numbers.number)
-    if not held.all():
+    by_number, born_by = numbers.by_number()  # (sorted once for both look-ups)
+    held = lookup(by_number, shown.number)[1]
+    if np.count_nonzero(held) < held.size:
         gone = ~held
         ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[gone]])
                               for f in ("number", "born", "x", "P", "t")))
         shown = shown.take(held)
     recent = t - ended.t <= _REACQUIRE_S
-    if not recent.all():
+    if np.count_nonzero(recent) < recent.size:
         ended = ended.take(recent)
-    born_now = numbers.first_shown(pic.id)
+    born_now = _first_shown(by_number, born_by, pic.id)
     if len(ended) and len(pic):
         new = (born_now >= t).nonzero()[0]
         if new.size:
