@@ -14,6 +14,7 @@ import pytest
 
 from inkless.physics.geodesy import ecef_from_geodetic
 from inkless.sensing import Detections, EnuFrame
+from inkless.tracking import CONFIRMED, Tracks
 from inkless.tracking.coalition_tracker import CoalitionTracker
 from inkless.tracking.numbering import (
     EndedTracks,
@@ -23,7 +24,7 @@ from inkless.tracking.numbering import (
     reacquire,
     renumber,
 )
-from inkless.tracking.picture import KIND_CIVIL, CoalitionPicture
+from inkless.tracking.picture import KIND_CIVIL, CoalitionPicture, LabelledTracks
 from inkless.tracking.releasability import can_release
 
 from .test_picture import FRAME as PFRAME
@@ -185,3 +186,27 @@ def test_last_update_of_a_picture_just_made_is_the_general_answer() -> None:
             np.testing.assert_array_equal(got, tracker.last_update(ids.copy(), member))
             compared += ids.size
     assert compared > 200
+
+
+def _confirmed(ids: list[int], t: float) -> LabelledTracks:
+    """A tracker's table at ``t`` (s) of confirmed tracks ``ids`` 10 km apart."""
+    n = len(ids)
+    x = np.c_[np.arange(n) * 10e3, np.zeros((n, 2)), np.full(n, 100.0), np.zeros((n, 2))]
+    tracks = Tracks(np.array(ids, np.int64), x, np.broadcast_to(np.eye(6) * 1e4, (n, 6, 6)).copy(),
+                    np.full(n, 5, np.int32), np.zeros(n, np.int32), np.full(n, 5, np.int32),
+                    np.full(n, CONFIRMED, np.int8), np.full(n, 5.0), np.full(n, t), t,
+                    max(ids, default=-1) + 1)
+    return LabelledTracks.of_member(tracks, 0)
+
+
+def test_a_picture_asked_again_after_a_scan_at_the_same_time_shows_the_new_table() -> None:
+    """The tracker's table changes between two pictures at one time (a second batch of
+    reports at that time): the second picture is the new table's (before: the first one's
+    rows again, numbered after the new table's tracks)."""
+    tracker = CoalitionTracker(FRAME, np.array([0]), np.full((1, 4), 100e3), np.zeros(1),
+                               np.full(1, 1.5), np.full(1, 0.9), np.full(1, 1e-12),
+                               ["detections"], np.ones((1, 1), bool))
+    tracker.tables[0] = _confirmed([3, 4], 10.0)
+    assert tracker.picture(10.0).id.tolist() == [3, 4]
+    tracker.tables[0] = _confirmed([3, 4, 5], 10.0)  # as a scan at 10 s leaves it
+    assert tracker.picture(10.0).id.tolist() == [3, 4, 5]

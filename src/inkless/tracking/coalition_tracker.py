@@ -360,17 +360,17 @@ class CoalitionTracker:
         picture (``member`` None) or of member row ``member``'s view (:meth:`view`): the latest
         of its source tracks' (every tracker's track shown under that number,
         :class:`TrackNumbers`), NaN for a number no tracker holds."""
-        out = np.full(ids.shape, np.nan)
         base, tracks, own = sources = self._coalition if member is None else self._sees[member]
         memory = self._memory.get(sources)
         if memory is None:  # no picture yet: no number held
-            return out
+            return np.full(ids.shape, np.nan)
         nums = memory[0]
         made = self._made.get(sources)
         if made is not None and made[1] is ids and made[0] is self.tables[base]:
             short = self._own_update(made[0].tracks, made[2], nums)
             if short is not None:
                 return short
+        out = np.full(ids.shape, np.nan)
         members = [*tracks, *([own] if own >= 0 else [])]
         key, t_update = self._held(base, members)
         if members:  # one tracker's ids are ascending already

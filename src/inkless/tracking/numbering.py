@@ -390,9 +390,10 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
         ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[gone]])
                               for f in ("number", "born", "x", "P", "t")))
         shown = shown.take(held)
-    recent = t - ended.t <= _REACQUIRE_S
-    if np.count_nonzero(recent) < recent.size:
-        ended = ended.take(recent)
+    if len(ended):
+        recent = t - ended.t <= _REACQUIRE_S
+        if np.count_nonzero(recent) < recent.size:
+            ended = ended.take(recent)
     born_now = _first_shown(by_number, born_by, pic.id)
     if len(ended) and len(pic):
         new = (born_now >= t).nonzero()[0]
