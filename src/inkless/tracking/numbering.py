@@ -320,7 +320,7 @@ def _distinct(ids: I64, keys: I64, rows: I64 | None, fresh: int) -> tuple[I64, i
     itself when distinct already) and the fresh-number counter."""
     s = ids.copy()
     s.sort()
-    if not (s[1:] == s[:-1]).any():  # distinct already (the usual case)
+    if not np.count_nonzero(s[1:] == s[:-1]):  # distinct already (the usual case)
         return ids, fresh
     dup = ~_first_of_each(ids)
     out = ids.copy()
