@@ -96,6 +96,7 @@ def test_renumber_is_assemble_alone_then_keep(seed: int) -> None:
     seq = _sequence(seed)
     start = _any_numbers(rng, seq[0][1]) if seed % 2 else TrackNumbers.empty()
     states = [(start, EndedTracks.empty(), EndedTracks.empty())] * 2
+    last: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}  # number -> last shown t, x, P
     for central, held in seq:
         out = []
         for fast, (nums, shown, ended) in zip((False, True), states, strict=True):
@@ -108,6 +109,17 @@ def test_renumber_is_assemble_alone_then_keep(seed: int) -> None:
         for a, b in zip(*out, strict=True):
             _same(a, b)
         states = [o[1:] for o in out]
+        pic, nums, shown = out[1][:3]
+        last.update({i: (pic.t, x, P) for i, x, P in zip(pic.id.tolist(), pic.x, pic.P,
+                                                          strict=True)})
+        # brute force: shown holds every number held (shown since the start), once, with the
+        # last state shown under it
+        held_shown = {i for i in nums.number.tolist() if i in last}
+        assert sorted(shown.number.tolist()) == sorted(held_shown)
+        for i, x, P, t in zip(shown.number.tolist(), shown.x, shown.P, shown.t.tolist(),
+                              strict=True):
+            assert (t, x.tolist(), P.tolist()) == (last[i][0], last[i][1].tolist(),
+                                                   last[i][2].tolist())
 
 
 def test_the_sequences_reach_every_branch() -> None:

@@ -418,7 +418,12 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
                 born_now = numbers.first_shown(pic.id)
     # the last state shown under each number: this picture's rows replace theirs
-    old = shown.take(~isin_ids(shown.number, pic.id))
+    now = isin_ids(shown.number, pic.id)
+    if np.count_nonzero(now) == now.size:  # every number shown before is shown now (usual)
+        shown = EndedTracks(pic.id.copy(), born_now, pic.x.copy(), pic.P.copy(),
+                            np.full(len(pic), t))
+        return pic, numbers, shown, ended
+    old = shown.take(~now)
     cat = np.concatenate
     shown = EndedTracks(cat([old.number, pic.id]), cat([old.born, born_now]),
                         cat([old.x, pic.x]), cat([old.P, pic.P]),
