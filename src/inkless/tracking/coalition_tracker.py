@@ -39,10 +39,18 @@ from inkless.arrays import F64, I64
 from inkless.sensing import BALLISTIC_SPEED, Detections, EnuFrame, ExpectedPd
 
 from .gravity import with_gravity
-from .ids import lookup, unique_inverse
+from .ids import lookup
 from .measurement import measurements
 from .merging import merge_scans, merge_sets, mutual_pairs
-from .numbering import EndedTracks, TrackNumbers, assemble, own_numbers, reacquire
+from .numbering import (
+    EndedTracks,
+    TrackNumbers,
+    assemble,
+    latest_per_number,
+    own_numbers,
+    reacquire,
+    renumber,
+)
 from .picture import N_KINDS, CoalitionPicture, LabelledTracks, labelled, picture_rows
 from .tracker import Batch, TrackerConfig, step_many
 from .tracks import Tracks
@@ -137,7 +145,9 @@ class CoalitionTracker:
         # shown under each and the numbers ended (:func:`reacquire`)
         self._memory: dict[_Sources, tuple[TrackNumbers, EndedTracks, EndedTracks]] = {}
         self._views: dict[_Sources, CoalitionPicture] = {}
-        self._rows: dict[int, CoalitionPicture] = {}
+        # per picture of one tracker, as last made: that table, its rows' numbers and tracks
+        self._made: dict[_Sources, tuple[LabelledTracks, I64, I64] | None] = {}
+        self._rows: dict[int, tuple[LabelledTracks, CoalitionPicture]] = {}  # by tracker
 
     def own(self, member: int) -> LabelledTracks:
         """The own tracker of a member that shares only tracks, or nothing."""
@@ -320,10 +330,12 @@ class CoalitionTracker:
         return cfg
 
     def _picture_rows(self, k: int, t: float) -> CoalitionPicture:
-        """Tracker ``k``'s picture at ``t`` (:func:`picture_rows`), once per time."""
-        rows = self._rows.get(k)
-        if rows is None or rows.t != t:
-            rows = self._rows[k] = picture_rows(self.tables[k], t, self.config, self.frame)
+        """Tracker ``k``'s picture at ``t`` (:func:`picture_rows`), once per time and table."""
+        table, got = self.tables[k], self._rows.get(k)
+        if got is not None and got[0] is table and got[1].t == t:
+            return got[1]
+        rows = picture_rows(table, t, self.config, self.frame)
+        self._rows[k] = (table, rows)
         return rows
 
     def _held(self, base: int, members: Sequence[int]) -> tuple[I64, F64]:
@@ -344,17 +356,23 @@ class CoalitionTracker:
         numbered after its last picture (:func:`assemble`, :func:`reacquire`); the numbers of
         source tracks no tracker holds any more are dropped."""
         base, tracks, own = sources
-        central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
         members = [*tracks, *([own] if own >= 0 else [])]
-        shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
         memory = self._memory.get(sources)
         numbers, shown, ended = memory if memory is not None else (
             TrackNumbers.empty(), EndedTracks.empty(), EndedTracks.empty())
-        pic, numbers = assemble(central, shared, self.allowed, numbers)
-        numbers = numbers.keep(self._held(base, members)[0])
+        if base >= 0 and not members:  # one tracker, nothing to fuse: its ids, renumbered
+            central = self._picture_rows(base, t)
+            pic, numbers = renumber(central, self.tables[base].tracks.id, self.allowed, numbers)
+        else:
+            central = self._picture_rows(base, t) if base >= 0 else CoalitionPicture.empty(t)
+            shared = [(m, self._picture_rows(self.feeds.index((m,)), t)) for m in members]
+            pic, numbers = assemble(central, shared, self.allowed, numbers)
+            numbers = numbers.keep(self._held(base, members)[0])
         pic, numbers, shown, ended = reacquire(pic, numbers, shown, ended, self.config.q,
                                                self.frame)
         self._memory[sources] = (numbers, shown, ended)
+        self._made[sources] = (self.tables[base], pic.id, central.id) if (
+            base >= 0 and not members) else None
         return pic
 
     def picture(self, t: float) -> CoalitionPicture:
@@ -383,25 +401,43 @@ class CoalitionTracker:
             view = self._views[sources] = self._assemble(sources, picture.t)
         return view
 
+    @staticmethod
+    def _own_update(tracks: Tracks, rows_id: I64, numbers: TrackNumbers) -> F64 | None:
+        """:meth:`last_update` of the rows of a picture of one tracker just made (``tracks``
+        its table, ``rows_id`` the rows' tracks' ids, ``numbers`` after it) when no two source
+        tracks share a number: each row's own track is the only one under its number, so its
+        last detection is the row's (None when some number is shared)."""
+        s = numbers.number.copy()
+        s.sort()
+        if np.count_nonzero(s[1:] == s[:-1]):
+            return None
+        return tracks.t_update.take(tracks.id.searchsorted(rows_id))
+
     def last_update(self, ids: I64, member: int | None = None) -> F64:
         """Time (s) of the last detection associated with each track ``ids`` of the coalition
         picture (``member`` None) or of member row ``member``'s view (:meth:`view`): the latest
         of its source tracks' (every tracker's track shown under that number,
         :class:`TrackNumbers`), NaN for a number no tracker holds."""
-        out = np.full(ids.shape, np.nan)
         base, tracks, own = sources = self._coalition if member is None else self._sees[member]
         memory = self._memory.get(sources)
         if memory is None:  # no picture yet: no number held
-            return out
+            return np.full(ids.shape, np.nan)
         nums = memory[0]
-        key, t_update = self._held(base, [*tracks, *([own] if own >= 0 else [])])
-        order = key.argsort()
-        at, held = lookup(key[order], nums.key)
+        made = self._made.get(sources)
+        if made is not None and made[1] is ids and made[0] is self.tables[base]:
+            short = self._own_update(made[0].tracks, made[2], nums)
+            if short is not None:
+                return short
+        out = np.full(ids.shape, np.nan)
+        members = [*tracks, *([own] if own >= 0 else [])]
+        key, t_update = self._held(base, members)
+        if members:  # one tracker's ids are ascending already
+            order = key.argsort()
+            key, t_update = key.take(order), t_update.take(order)
+        at, held = lookup(key, nums.key)
         if not held.any():
             return out
-        number, inverse = unique_inverse(nums.number[held])
-        latest = np.full(number.size, -np.inf)
-        np.maximum.at(latest, inverse, t_update[order][at[held]])
+        number, latest = latest_per_number(nums.number[held], t_update.take(at[held]))
         at, found = lookup(number, ids)
         out[found] = latest[at[found]]
         return out

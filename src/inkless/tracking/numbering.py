@@ -40,7 +40,16 @@ from .ids import isin_ids, lookup
 from .picture import CoalitionPicture
 from .releasability import release_bits
 
-__all__ = ["MAX_TRACK_ID", "EndedTracks", "TrackNumbers", "assemble", "own_numbers", "reacquire"]
+__all__ = [
+    "MAX_TRACK_ID",
+    "EndedTracks",
+    "TrackNumbers",
+    "assemble",
+    "latest_per_number",
+    "own_numbers",
+    "reacquire",
+    "renumber",
+]
 
 _FUSION_GATE = 21.11  # chi-square 99.99 % point, 3 dof, on the position difference
 
@@ -136,11 +145,13 @@ class TrackNumbers:
 
     def first_shown(self, number: I64) -> F64:
         """Birth time (s) of each of ``number`` (infinite for a number no entry holds)."""
+        return _first_shown(*self.by_number(), number)
+
+    def by_number(self) -> tuple[I64, F64]:
+        """The entries' numbers in ascending order (a stable sort: among equal numbers, by
+        key) and each one's birth time (s)."""
         order = self.number.argsort(kind="stable")
-        at, found = lookup(self.number[order], number)
-        out = np.full(number.shape, np.inf)
-        out[found] = self.born[order][at[found]]
-        return out
+        return self.number.take(order), self.born.take(order)
 
     def keep(self, keys: I64) -> TrackNumbers:
         """Only the source tracks ``keys`` (those still held by their trackers)."""
@@ -233,6 +244,57 @@ def assemble(
     return pic, TrackNumbers(key[order], number[order], born[order], fresh)
 
 
+def renumber(central: CoalitionPicture, held: I64, allowed: NDArray[np.bool_],
+             numbers: TrackNumbers) -> tuple[CoalitionPicture, TrackNumbers]:
+    """The picture of one tracker with nothing fused in, numbered: what
+    ``assemble(central, (), allowed, numbers)`` and then ``.keep(held)`` give, bit for bit,
+    for ``held`` the ids of every track the tracker holds (ascending; ``central.id``, also
+    ascending, among them). A track's own number is its id, so the entries after it are those
+    of ``held`` in its order: one look-up of ``held`` in ``numbers`` replaces the
+    concatenation, the sort and the membership tests of the general path."""
+    t = central.t
+    rows = held.searchsorted(central.id)  # each shown track's row of held
+    if len(numbers):
+        at, found = lookup(numbers.key, held)
+        number = np.where(found, numbers.number.take(at), -1)  # TrackNumbers.of
+        born = numbers.born.take(at)  # (read only where found)
+    else:
+        found, number = np.zeros(held.size, bool), np.full(held.size, -1, np.int64)
+        born = np.zeros(held.size)
+    prior = number.take(rows)
+    before = prior >= 0
+    ids = np.where(before, prior, central.id)
+    row_born = np.where(before, born.take(rows), t)
+    distinct, fresh = _distinct(ids, central.id, None, numbers.fresh)
+    if distinct is not ids:
+        row_born = np.where(distinct == ids, row_born, t)
+    pic = central.numbered(distinct, release_bits(central.members, allowed))
+    number[rows], born[rows] = distinct, row_born
+    found[rows] = True  # an entry for every track shown now and every one held before
+    keep = found.nonzero()[0]
+    return pic, TrackNumbers(held.take(keep), number.take(keep), born.take(keep), fresh)
+
+
+def latest_per_number(number: I64, t: F64) -> tuple[I64, F64]:
+    """The distinct values of ``number`` (ascending) and the latest of ``t`` over each
+    (``np.maximum`` of them: NaN when one is NaN), by one sort on (number, t)."""
+    order = np.lexsort((t, number))
+    s = number.take(order)
+    last = np.empty(s.size, bool)  # the last row of each number, which has its latest t
+    last[-1:] = True
+    np.not_equal(s[1:], s[:-1], out=last[:-1])
+    return s[last], t.take(order)[last]  # (NaN sorts last: a number with one ends on it)
+
+
+def _first_shown(number: I64, born: F64, q: I64) -> F64:
+    """:meth:`TrackNumbers.first_shown` of ``q`` from :meth:`TrackNumbers.by_number`'s
+    ``number``, ``born``: the birth of the first entry under each (infinite: none)."""
+    if not number.size:
+        return np.full(q.shape, np.inf)
+    at, found = lookup(number, q)
+    return np.where(found, born.take(at), np.inf)
+
+
 def _follow(number: I64, losers: I64, winners: I64) -> I64:
     """``number`` with every merged number replaced by the one it was merged into, merges
     applied in the order they were made (so a chain is followed: a winner may itself be merged
@@ -258,7 +320,7 @@ def _distinct(ids: I64, keys: I64, rows: I64 | None, fresh: int) -> tuple[I64, i
     itself when distinct already) and the fresh-number counter."""
     s = ids.copy()
     s.sort()
-    if not (s[1:] == s[:-1]).any():  # distinct already (the usual case)
+    if not np.count_nonzero(s[1:] == s[:-1]):  # distinct already (the usual case)
         return ids, fresh
     dup = ~_first_of_each(ids)
     out = ids.copy()
@@ -321,16 +383,18 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
     track holds any more (``numbers``, already cleared of ended source tracks) moves from it to
     ``ended``. Returns the picture, numbers, last shown states and ended tracks after it."""
     t = pic.t
-    held = isin_ids(shown.number, numbers.number)
-    if not held.all():
+    by_number, born_by = numbers.by_number()  # (sorted once for both look-ups)
+    held = lookup(by_number, shown.number)[1]
+    if np.count_nonzero(held) < held.size:
         gone = ~held
         ended = EndedTracks(*(np.concatenate([getattr(ended, f), getattr(shown, f)[gone]])
                               for f in ("number", "born", "x", "P", "t")))
         shown = shown.take(held)
-    recent = t - ended.t <= _REACQUIRE_S
-    if not recent.all():
-        ended = ended.take(recent)
-    born_now = numbers.first_shown(pic.id)
+    if len(ended):
+        recent = t - ended.t <= _REACQUIRE_S
+        if np.count_nonzero(recent) < recent.size:
+            ended = ended.take(recent)
+    born_now = _first_shown(by_number, born_by, pic.id)
     if len(ended) and len(pic):
         new = (born_now >= t).nonzero()[0]
         if new.size:
@@ -354,7 +418,12 @@ def reacquire(pic: CoalitionPicture, numbers: TrackNumbers, shown: EndedTracks,
                 numbers = TrackNumbers(numbers.key, num, born, numbers.fresh)
                 born_now = numbers.first_shown(pic.id)
     # the last state shown under each number: this picture's rows replace theirs
-    old = shown.take(~isin_ids(shown.number, pic.id))
+    now = isin_ids(shown.number, pic.id)
+    if np.count_nonzero(now) == now.size:  # every number shown before is shown now (usual)
+        shown = EndedTracks(pic.id.copy(), born_now, pic.x.copy(), pic.P.copy(),
+                            np.full(len(pic), t))
+        return pic, numbers, shown, ended
+    old = shown.take(~now)
     cat = np.concatenate
     shown = EndedTracks(cat([old.number, pic.id]), cat([old.born, born_now]),
                         cat([old.x, pic.x]), cat([old.P, pic.P]),

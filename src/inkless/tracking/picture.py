@@ -126,15 +126,15 @@ def labelled(held: LabelledTracks, after: Tracks, det_of: I64, truth: I64, kinds
     held.labels.take(old, axis=0, out=labels[:kept], mode="clip")  # (clip: unbuffered)
     rows = (det_of >= 0).nonzero()[0]
     if rows.size:
-        d = det_of[rows]
+        d = det_of.take(rows)
         lab = labels.take(rows, axis=0)
-        lab[:, _MEMBERS] |= bits[d]
-        lab[:, _VOTES] += kinds[d]
-        label = truth[d]
-        empty = lab[:, _RUN] == 0
-        agree = lab[:, _OBJ] == label
-        lab[:, _OBJ] = np.where(empty, label, lab[:, _OBJ])
-        lab[:, _RUN] = np.minimum(lab[:, _RUN] + np.where(empty | agree, 1, -1), _RUN_CAP)
+        lab[:, _MEMBERS] |= bits.take(d)
+        lab[:, _VOTES] += kinds.take(d, axis=0)
+        label = truth.take(d)
+        obj, run = lab[:, _OBJ], lab[:, _RUN]
+        np.copyto(obj, label, where=run == 0)  # a label without votes takes the report's
+        run += np.where(obj == label, 1, -1)  # (so it agrees with it)
+        np.minimum(run, _RUN_CAP, out=run)
         labels[rows] = lab
     return LabelledTracks(after, labels)
 
@@ -207,7 +207,7 @@ def picture_rows(held: LabelledTracks, t: float, config: TrackerConfig,
     x, P = predict(gravity_shift(tracks.x.take(show, axis=0), dt, frame),
                    tracks.P.take(show, axis=0), dt, config.q)
     lab = held.labels.take(show, axis=0)
-    return CoalitionPicture(float(t), tracks.id[show], x, P, quality[show],
+    return CoalitionPicture(float(t), tracks.id.take(show), x, P, quality.take(show),
                             lab[:, _MEMBERS].astype(np.uint64), np.zeros(show.size, np.uint64),
                             lab[:, _VOTES].astype(np.int32), lab[:, _OBJ])
 
