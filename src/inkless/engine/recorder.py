@@ -52,6 +52,7 @@ from .withheld import Withheld
 __all__ = ["Recorder"]
 
 _SAMPLE_S = 20.0  # the tracked picture is kept for the map every this many seconds
+_SCAN_BLOCK = 64  # cycles whose states and plots are converted for ScanRecord at once
 
 
 def _joined(parts: list[NDArray[Any]]) -> NDArray[Any]:
@@ -86,6 +87,8 @@ class Recorder:
         self._scans: list[list[NDArray[np.generic]]] = [[a] for a in ScanRecord.part(
             np.zeros((0, 6)), np.zeros((0, 6, 6)), np.zeros(0, np.int64), np.zeros(0),
             np.zeros(0, np.int64), np.zeros((0, 3)))]
+        # the cycles not converted yet: (x, P, threat class, plot t, sensor, range, az, el)
+        self._raw: list[tuple[NDArray[Any], ...]] = []
         self._every = max(1, round(_SAMPLE_S / self.dt))
         self.withheld: list[Withheld] = []
         self.regate(gates)
@@ -116,11 +119,21 @@ class Recorder:
                                   self.frame.to_ecef(pic.x[:, :3]), pic.kind.copy()))
         self._identities(seen, views)
         d = seen.reports.det
-        part = ScanRecord.part(pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor,
-                               np.column_stack([d.range_m, d.az, d.el]))
-        for column, a in zip(self._scans, part, strict=True):
-            column.append(a)
+        self._raw.append((pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor, d.range_m, d.az,
+                          d.el))
+        if len(self._raw) >= _SCAN_BLOCK:
+            self._convert()
         self._withheld(seen, threats.alive & ~defence.engaged[:-1], threats, defence)
+
+    def _convert(self) -> None:
+        """The cycles kept raw (:meth:`cycle`) converted to ScanRecord's columns at once
+        (:meth:`ScanRecord.part` is row-wise: a block's rows are those of its cycles)."""
+        raw, self._raw = self._raw, []
+        if raw:
+            x, P, cls, t, sensor, r, az, el = (np.concatenate(c) for c in zip(*raw, strict=True))
+            part = ScanRecord.part(x, P, cls, t, sensor, np.column_stack([r, az, el]))
+            for column, a in zip(self._scans, part, strict=True):
+                column.append(a)
 
     def _score(self, tick: int, t: float, pic: CoalitionPicture, alive: NDArray[np.bool_]
                ) -> dict[int, CoalitionPicture]:
@@ -179,6 +192,8 @@ class Recorder:
         real = (pic.obj >= 0) & (pic.obj < n)
         j = np.where(real, pic.obj, 0)
         real &= open_[j]
+        if not (real & (~seen.hostile | seen.killed)).any():  # the rows of either bit below
+            return
         rows = []
         bits = []
         for bit, why in ((BLOCKED_NOT_HOSTILE, ~seen.hostile),
@@ -197,6 +212,7 @@ class Recorder:
 
     def record(self) -> PictureRecord:
         """The picture's record for the after-action."""
+        self._convert()
         if self._samples:
             t, i, e, k = (np.concatenate(x) for x in zip(*self._samples, strict=True))
         else:
