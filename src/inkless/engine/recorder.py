@@ -78,6 +78,16 @@ class Recorder:
         self.member_logs = {m.id: logs.setdefault(picture.tracker.sees(k),
                                                   PictureLog(n_obj, GOSPA_C_M, GOSPA_P))
                             for k, m in enumerate(members)}
+        # per cycle (_score): the members whose view is taken, with the log it is added to
+        # (None: one scored already) and whether their own sensors' cover counts
+        self._plan: list[tuple[int, PictureLog | None, bool]] = []
+        done = {id(self.log)}
+        for m, log in enumerate(self.member_logs.values()):
+            own = self.shares[m] == "none"
+            if own or id(log) not in done:  # else its view is a picture scored already
+                self._plan.append((m, None if id(log) in done else log, own))
+                done.add(id(log))
+        self._own = [m for m, share in enumerate(self.shares) if share == "none"]
         self.first_held = np.full(picture.n, np.nan)
         self.id_log, self.member_id_log = IdentityLog(), IdentityLog()
         self._member_ids: dict[int, Identities | None] = {}
@@ -148,22 +158,15 @@ class Recorder:
         truth_rows = np.flatnonzero(obj_ok & self.coalition_cover[tick])
         truth_pos = self.frame.from_ecef(w.objects[tick, truth_rows].astype(np.float64))
         self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
-        done = {id(self.log)}
         views = {}
-        for m, mid in enumerate(self.member_logs):
-            log = self.member_logs[mid]
-            if id(log) in done and self.shares[m] != "none":
-                continue  # its view is a picture scored already (and not identified apart)
+        for m, log, own in self._plan:
             view = views[m] = self.picture.tracker.view(pic, m)
-            if id(log) in done:
-                continue
-            done.add(id(log))
-            if self.shares[m] != "none":
+            if log is not None and not own:
                 log.add(t, view.id, view.x[:, :3], truth_rows, truth_pos)
-                continue
-            rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
-            pos = self.frame.from_ecef(w.objects[tick, rows].astype(np.float64))
-            log.add(t, view.id, view.x[:, :3], rows, pos)
+            elif log is not None:
+                rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
+                pos = self.frame.from_ecef(w.objects[tick, rows].astype(np.float64))
+                log.add(t, view.id, view.x[:, :3], rows, pos)
         return views
 
     def _identities(self, seen: Seen, views: dict[int, CoalitionPicture]) -> None:
@@ -173,14 +176,12 @@ class Recorder:
         same identities; a member sharing nothing identifies its own view."""
         self.id_log.append(0, seen.ids, seen.picture.obj, self.dt)
         self._release.append(seen.picture.release)
-        for m in range(len(self.shares)):
-            if self.shares[m] == "none":
-                view = views[m]
-                mine = self._member_ids[m] = identify(view, seen.t, seen.reports.evidence,
-                                                      self.picture.rules,
-                                                      self._member_ids.get(m),
-                                                      self.picture.tracker.last_update(view.id, m))
-                self.member_id_log.append(m, mine, view.obj, self.dt)
+        for m in self._own:
+            view = views[m]
+            mine = self._member_ids[m] = identify(view, seen.t, seen.reports.evidence,
+                                                  self.picture.rules, self._member_ids.get(m),
+                                                  self.picture.tracker.last_update(view.id, m))
+            self.member_id_log.append(m, mine, view.obj, self.dt)
 
     def _withheld(self, seen: Seen, open_: NDArray[np.bool_], threats: ThreatState,
                   defence: DefenceState) -> None:
