@@ -88,7 +88,13 @@ class Recorder:
                 self._plan.append((m, None if id(log) in done else log, own))
                 done.add(id(log))
         self._own = [m for m, share in enumerate(self.shares) if share == "none"]
-        self.first_held = np.full(picture.n, np.nan)
+        # per world object, and a last entry for the false tracks (object -1): when the
+        # coalition picture first held it (never NaN for the false tracks), and whether it is
+        # a threat still open (:meth:`_withheld`'s buffer; never for other objects)
+        self._first = np.full(n_obj + 1, np.nan)
+        self._first[-1] = 0.0
+        self.first_held = self._first[: picture.n]
+        self._open = np.zeros(n_obj + 1, bool)
         self.id_log, self.member_id_log = IdentityLog(), IdentityLog()
         self._member_ids: dict[int, Identities | None] = {}
         self._release: list[NDArray[np.uint64]] = []
@@ -122,8 +128,7 @@ class Recorder:
             return
         pic, t = seen.picture, seen.t
         views = self._score(seen.tick, t, pic, threats.alive)
-        objs = pic.obj[(pic.obj >= 0) & (pic.obj < self.world.n)]
-        self.first_held[objs[np.isnan(self.first_held[objs])]] = t
+        self._first[pic.obj[np.isnan(self._first[pic.obj])]] = t
         if seen.tick % self._every == 0 and len(pic):
             self._samples.append((np.full(len(pic), t), pic.id.copy(),
                                   self.frame.to_ecef(pic.x[:, :3]), pic.kind.copy()))
@@ -189,10 +194,9 @@ class Recorder:
         ``open_``) that the defence withholds: not declared hostile (``BLOCKED_NOT_HOSTILE``),
         or hostile but still taken for the threat killed on it (``BLOCKED_ASSESSED_KILLED``);
         kept with the defence's state for the counterfactual after the run."""
-        pic, n = seen.picture, self.world.n
-        real = (pic.obj >= 0) & (pic.obj < n)
-        j = np.where(real, pic.obj, 0)
-        real &= open_[j]
+        pic = seen.picture
+        self._open[: self.world.n] = open_
+        real = self._open[pic.obj]
         if not (real & (~seen.hostile | seen.killed)).any():  # the rows of either bit below
             return
         rows = []
