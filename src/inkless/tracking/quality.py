@@ -61,8 +61,9 @@ class PictureLog:
             self._score()
 
     def _score(self) -> None:
-        """Score the times waiting (:meth:`add`), in order: as :func:`score` and, time after
-        time, the track swaps and breaks of the module docstring."""
+        """Score the times waiting (:meth:`add`), in order: GOSPA of each and the track
+        holding each object (the optimal pairs, :func:`inkless.tracking.gospa.gospa_pairs_many`)
+        and, time after time, the track swaps and breaks of the module docstring."""
         block, self._waiting = self._waiting, []
         if not block:
             return
