@@ -7,9 +7,12 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inkless.errors import InputError
 from inkless.tracking import gospa, gospa_over_time
+from inkless.tracking.gospa import gospa_pairs, gospa_pairs_many
 
 
 def _brute_force(X: np.ndarray, Y: np.ndarray, c: float, p: float) -> float:
@@ -87,3 +90,63 @@ def test_gospa_over_time_with_no_estimates() -> None:
     np.testing.assert_array_equal(times, [0.0, 1.0])
     np.testing.assert_array_equal(g["total"], [1000.0, 500.0])
     np.testing.assert_array_equal(g["n_missed"], [2, 1])
+
+
+# --- many sets at once: bit for bit the one-set path (scipy's assignment on the full matrix) ---
+
+_C = 1000.0
+# points on a lattice of c/2 (distances of exactly c, equal distances, coincident points: ties)
+# or anywhere, with some tracks a few metres off an object
+_lattice = st.tuples(*[st.integers(-3, 3).map(lambda v: 500.0 * v)] * 3)
+_anywhere = st.tuples(*[st.floats(-3000.0, 3000.0, allow_nan=False)] * 3)
+_points = st.lists(st.one_of(_lattice, _anywhere), max_size=9)
+
+
+def _same(X: list[np.ndarray], Y: list[np.ndarray], p: float = 1.0) -> None:
+    many = gospa_pairs_many(X, Y, _C, p)
+    assert len(many) == len(X)
+    for x, y, (g, r, k) in zip(X, Y, many, strict=True):
+        g0, r0, k0 = gospa_pairs(x, y, _C, p)
+        assert g == g0  # every figure, bit for bit (== on floats)
+        assert r.dtype == r0.dtype and k.dtype == k0.dtype
+        np.testing.assert_array_equal(r, r0)
+        np.testing.assert_array_equal(k, k0)
+
+
+def _arr(pts: list[tuple[float, float, float]]) -> np.ndarray:
+    return np.array(pts, dtype=float).reshape(len(pts), 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_points, _points), min_size=1, max_size=5), st.data())
+def test_gospa_many_is_gospa_of_each_bit_for_bit(sets: list, data: st.DataObject) -> None:
+    """Ties (coincident points, equal distances), pairs at exactly c, empty sets: the same
+    figures and pairs as scipy's assignment of each set's full matrix."""
+    X = [_arr(a) for a, _ in sets]
+    Y = [_arr(b) for _, b in sets]
+    # tracks a few metres off objects (the common case: pairs far below c, some conflicts)
+    for x, y in zip(X, Y, strict=True):
+        if len(x) and len(y) and data.draw(st.booleans()):
+            j = data.draw(st.lists(st.integers(0, len(y) - 1), min_size=1, max_size=len(x)))
+            x[: len(j)] = y[j] + data.draw(st.floats(-300.0, 300.0))
+    _same(X, Y)
+
+
+def test_gospa_many_on_formations() -> None:
+    """Objects flying in pairs and threes a few hundred metres apart, each held by one or two
+    tracks, false tracks, objects missed: components of every shape, as in a raid."""
+    rng = np.random.default_rng(8)
+    X, Y = [], []
+    for _ in range(400):
+        centres = rng.uniform(-60e3, 60e3, (rng.integers(0, 12), 3))
+        y = np.concatenate([cc + rng.normal(0, 400, (rng.integers(1, 4), 3)) for cc in centres]
+                           or [np.zeros((0, 3))])
+        held = y[rng.random(len(y)) < 0.9]
+        twice = held[: rng.integers(0, 3)]  # held by a second track too
+        x = np.concatenate([held + rng.normal(0, 250, held.shape),
+                            twice + rng.normal(0, 250, twice.shape),
+                            rng.uniform(-60e3, 60e3, (rng.integers(0, 3), 3))])
+        X.append(x[rng.permutation(len(x))])
+        Y.append(y)
+    _same(X, Y)
+    _same(X, Y, p=2.0)

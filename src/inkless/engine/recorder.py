@@ -52,6 +52,7 @@ from .withheld import Withheld
 __all__ = ["Recorder"]
 
 _SAMPLE_S = 20.0  # the tracked picture is kept for the map every this many seconds
+_SCAN_BLOCK = 64  # cycles whose states and plots are converted for ScanRecord at once
 
 
 def _joined(parts: list[NDArray[Any]]) -> NDArray[Any]:
@@ -77,7 +78,23 @@ class Recorder:
         self.member_logs = {m.id: logs.setdefault(picture.tracker.sees(k),
                                                   PictureLog(n_obj, GOSPA_C_M, GOSPA_P))
                             for k, m in enumerate(members)}
-        self.first_held = np.full(picture.n, np.nan)
+        # per cycle (_score): the members whose view is taken, with the log it is added to
+        # (None: one scored already) and whether their own sensors' cover counts
+        self._plan: list[tuple[int, PictureLog | None, bool]] = []
+        done = {id(self.log)}
+        for m, log in enumerate(self.member_logs.values()):
+            own = self.shares[m] == "none"
+            if own or id(log) not in done:  # else its view is a picture scored already
+                self._plan.append((m, None if id(log) in done else log, own))
+                done.add(id(log))
+        self._own = [m for m, share in enumerate(self.shares) if share == "none"]
+        # per world object, and a last entry for the false tracks (object -1): when the
+        # coalition picture first held it (never NaN for the false tracks), and whether it is
+        # a threat still open (:meth:`_withheld`'s buffer; never for other objects)
+        self._first = np.full(n_obj + 1, np.nan)
+        self._first[-1] = 0.0
+        self.first_held = self._first[: picture.n]
+        self._open = np.zeros(n_obj + 1, bool)
         self.id_log, self.member_id_log = IdentityLog(), IdentityLog()
         self._member_ids: dict[int, Identities | None] = {}
         self._release: list[NDArray[np.uint64]] = []
@@ -86,6 +103,8 @@ class Recorder:
         self._scans: list[list[NDArray[np.generic]]] = [[a] for a in ScanRecord.part(
             np.zeros((0, 6)), np.zeros((0, 6, 6)), np.zeros(0, np.int64), np.zeros(0),
             np.zeros(0, np.int64), np.zeros((0, 3)))]
+        # the cycles not converted yet: (x, P, threat class, plot t, sensor, range, az, el)
+        self._raw: list[tuple[NDArray[Any], ...]] = []
         self._every = max(1, round(_SAMPLE_S / self.dt))
         self.withheld: list[Withheld] = []
         self.regate(gates)
@@ -109,18 +128,27 @@ class Recorder:
             return
         pic, t = seen.picture, seen.t
         views = self._score(seen.tick, t, pic, threats.alive)
-        objs = pic.obj[(pic.obj >= 0) & (pic.obj < self.world.n)]
-        self.first_held[objs[np.isnan(self.first_held[objs])]] = t
+        self._first[pic.obj[np.isnan(self._first[pic.obj])]] = t
         if seen.tick % self._every == 0 and len(pic):
             self._samples.append((np.full(len(pic), t), pic.id.copy(),
                                   self.frame.to_ecef(pic.x[:, :3]), pic.kind.copy()))
         self._identities(seen, views)
         d = seen.reports.det
-        part = ScanRecord.part(pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor,
-                               np.column_stack([d.range_m, d.az, d.el]))
-        for column, a in zip(self._scans, part, strict=True):
-            column.append(a)
+        self._raw.append((pic.x, pic.P, seen.ids.threat_class, d.t, d.sensor, d.range_m, d.az,
+                          d.el))
+        if len(self._raw) >= _SCAN_BLOCK:
+            self._convert()
         self._withheld(seen, threats.alive & ~defence.engaged[:-1], threats, defence)
+
+    def _convert(self) -> None:
+        """The cycles kept raw (:meth:`cycle`) converted to ScanRecord's columns at once
+        (:meth:`ScanRecord.part` is row-wise: a block's rows are those of its cycles)."""
+        raw, self._raw = self._raw, []
+        if raw:
+            x, P, cls, t, sensor, r, az, el = (np.concatenate(c) for c in zip(*raw, strict=True))
+            part = ScanRecord.part(x, P, cls, t, sensor, np.column_stack([r, az, el]))
+            for column, a in zip(self._scans, part, strict=True):
+                column.append(a)
 
     def _score(self, tick: int, t: float, pic: CoalitionPicture, alive: NDArray[np.bool_]
                ) -> dict[int, CoalitionPicture]:
@@ -135,22 +163,15 @@ class Recorder:
         truth_rows = np.flatnonzero(obj_ok & self.coalition_cover[tick])
         truth_pos = self.frame.from_ecef(w.objects[tick, truth_rows].astype(np.float64))
         self.log.add(t, pic.id, pic.x[:, :3], truth_rows, truth_pos)
-        done = {id(self.log)}
         views = {}
-        for m, mid in enumerate(self.member_logs):
-            log = self.member_logs[mid]
-            if id(log) in done and self.shares[m] != "none":
-                continue  # its view is a picture scored already (and not identified apart)
+        for m, log, own in self._plan:
             view = views[m] = self.picture.tracker.view(pic, m)
-            if id(log) in done:
-                continue
-            done.add(id(log))
-            if self.shares[m] != "none":
+            if log is not None and not own:
                 log.add(t, view.id, view.x[:, :3], truth_rows, truth_pos)
-                continue
-            rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
-            pos = self.frame.from_ecef(w.objects[tick, rows].astype(np.float64))
-            log.add(t, view.id, view.x[:, :3], rows, pos)
+            elif log is not None:
+                rows = np.flatnonzero(obj_ok & (self.coalition_cover[tick] | self.cover[m][tick]))
+                pos = self.frame.from_ecef(w.objects[tick, rows].astype(np.float64))
+                log.add(t, view.id, view.x[:, :3], rows, pos)
         return views
 
     def _identities(self, seen: Seen, views: dict[int, CoalitionPicture]) -> None:
@@ -160,14 +181,12 @@ class Recorder:
         same identities; a member sharing nothing identifies its own view."""
         self.id_log.append(0, seen.ids, seen.picture.obj, self.dt)
         self._release.append(seen.picture.release)
-        for m in range(len(self.shares)):
-            if self.shares[m] == "none":
-                view = views[m]
-                mine = self._member_ids[m] = identify(view, seen.t, seen.reports.evidence,
-                                                      self.picture.rules,
-                                                      self._member_ids.get(m),
-                                                      self.picture.tracker.last_update(view.id, m))
-                self.member_id_log.append(m, mine, view.obj, self.dt)
+        for m in self._own:
+            view = views[m]
+            mine = self._member_ids[m] = identify(view, seen.t, seen.reports.evidence,
+                                                  self.picture.rules, self._member_ids.get(m),
+                                                  self.picture.tracker.last_update(view.id, m))
+            self.member_id_log.append(m, mine, view.obj, self.dt)
 
     def _withheld(self, seen: Seen, open_: NDArray[np.bool_], threats: ThreatState,
                   defence: DefenceState) -> None:
@@ -175,10 +194,11 @@ class Recorder:
         ``open_``) that the defence withholds: not declared hostile (``BLOCKED_NOT_HOSTILE``),
         or hostile but still taken for the threat killed on it (``BLOCKED_ASSESSED_KILLED``);
         kept with the defence's state for the counterfactual after the run."""
-        pic, n = seen.picture, self.world.n
-        real = (pic.obj >= 0) & (pic.obj < n)
-        j = np.where(real, pic.obj, 0)
-        real &= open_[j]
+        pic = seen.picture
+        self._open[: self.world.n] = open_
+        real = self._open[pic.obj]
+        if not (real & (~seen.hostile | seen.killed)).any():  # the rows of either bit below
+            return
         rows = []
         bits = []
         for bit, why in ((BLOCKED_NOT_HOSTILE, ~seen.hostile),
@@ -197,6 +217,7 @@ class Recorder:
 
     def record(self) -> PictureRecord:
         """The picture's record for the after-action."""
+        self._convert()
         if self._samples:
             t, i, e, k = (np.concatenate(x) for x in zip(*self._samples, strict=True))
         else:

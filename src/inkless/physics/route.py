@@ -49,13 +49,14 @@ _ANTIPODAL = 1e-9  # legs within this angle (radians) of pi have no defined grea
 
 
 class _Where(NamedTuple):
-    """Movers located at sample times: spherical position, altitude, rates (all ``(n, k)``)."""
+    """Movers located at sample times: spherical position, altitude, rates (all ``(n, k)``;
+    the rates only when asked for, :meth:`RouteTable._locate`)."""
 
     lat: F64
     lon: F64
     alt: F64
-    du: F64  # (n, k, 3), rad/s on the unit sphere
-    climb: F64  # m/s
+    du: F64 | None  # (n, k, 3), rad/s on the unit sphere
+    climb: F64 | None  # m/s
 
 
 _T = TypeVar("_T", bound=np.generic)
@@ -225,9 +226,10 @@ class RouteTable:
             leg_w=_frozen(leg_w),
         )
 
-    def _locate(self, t: F64) -> _Where:
+    def _locate(self, t: F64, rates: bool = False) -> _Where:
         """Leg, fraction and point on the sphere of every mover at times ``t`` ``(n, k)``;
-        clamped to the first waypoint before departure and to the last one after arrival."""
+        clamped to the first waypoint before departure and to the last one after arrival;
+        with ``rates``, their rates too (the velocity's terms)."""
         n, k = t.shape
         leg = np.zeros((n, k), dtype=np.intp)
         for col in range(1, self.t_wp.shape[1]):
@@ -247,10 +249,13 @@ class RouteTable:
         u = cos_a * ua + sin_a * wa
         alt_a = self.alt[r, leg]
         d_alt = self.alt[r, leg + 1] - alt_a
+        lat, lon = np.arcsin(np.clip(u[..., 2], -1.0, 1.0)), np.arctan2(u[..., 1], u[..., 0])
+        if not rates:
+            return _Where(lat, lon, alt_a + s * d_alt, None, None)
         moving = pos_dur & (t >= self.depart[:, None]) & (t < self.arrival[:, None])
         return _Where(
-            lat=np.arcsin(np.clip(u[..., 2], -1.0, 1.0)),
-            lon=np.arctan2(u[..., 1], u[..., 0]),
+            lat=lat,
+            lon=lon,
             alt=alt_a + s * d_alt,
             # d(u)/dt on the unit sphere and climb rate; zero when not moving.
             du=np.where(moving, delta * inv_dur, 0.0)[..., None] * (cos_a * wa - sin_a * ua),
@@ -260,7 +265,9 @@ class RouteTable:
     @staticmethod
     def _velocity(w: _Where) -> F64:
         """ECEF velocity: the time derivative of ``ecef_from_geodetic(lat, lon, alt)``,
-        ``(M + h) dlat/dt north + (N + h) cos(lat) dlon/dt east + dh/dt up``."""
+        ``(M + h) dlat/dt north + (N + h) cos(lat) dlon/dt east + dh/dt up`` (``w`` located
+        with its rates)."""
+        assert w.du is not None and w.climb is not None  # (internal: _locate(t, rates=True))
         sl, cl = np.sin(w.lat), np.cos(w.lat)
         so, co = np.sin(w.lon), np.cos(w.lon)
         north = np.stack([-sl * co, -sl * so, cl], axis=-1)
@@ -286,7 +293,7 @@ class RouteTable:
             ``active`` is True from departure until arrival (exclusive). Inactive movers sit at
             their first waypoint (not yet departed) or last waypoint (arrived), velocity zero.
         """
-        w = self._locate(np.full((self.n, 1), float(t)))
+        w = self._locate(np.full((self.n, 1), float(t)), rates=True)
         ecef = ecef_from_geodetic(w.lat, w.lon, w.alt)
         active = (self.depart <= t) & (t < self.arrival)
         return ecef[:, 0], self._velocity(w)[:, 0], active
