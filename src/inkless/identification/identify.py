@@ -185,15 +185,14 @@ def _velocity_d2(dv: F64, pvv: F64, var: F64) -> F64:
     return out
 
 
-def _items(evidence: Evidence, t: float, rules: Rules) -> tuple[F64, F64, F64, F64, I64]:
+def _items(evidence: Evidence, t: float, rules: Rules) -> tuple[F64, F64, F64, F64]:
     """The cooperative items of ``evidence`` in the tracks' frame, ADS-B reports, then IFF
     replies, then filed-plan positions: positions ``(m,3)`` m (ADS-B reports moved to ``t`` at
-    their velocity), covariances ``(m,3,3)`` m^2, velocities ``(m,3)`` m/s, the variance ``(m,)``
-    m^2/s^2 added to a track's velocity covariance in the velocity gate (ADS-B: the report's
-    noise and the tolerance; filed plans: wind and speed changes along the plan, 15 % of the
-    speed, and the tracker's lag in turns; IFF: no velocity, NaN) and each item's kind ``(m,)``
-    (0 ADS-B, 1 IFF, 2 filed). Each kind is rotated alone (a matrix product's rounding may
-    depend on its number of rows)."""
+    their velocity), covariances ``(m,3,3)`` m^2, velocities ``(m,3)`` m/s and the variance
+    ``(m,)`` m^2/s^2 added to a track's velocity covariance in the velocity gate (ADS-B: the
+    report's noise and the tolerance; filed plans: wind and speed changes along the plan, 15 %
+    of the speed, and the tracker's lag in turns; IFF replies have no velocity: NaN). Each kind
+    is rotated alone (a matrix product's rounding may depend on its number of rows)."""
     s, a, f, m = rules.settings, evidence.adsb, evidence.iff, len(evidence.filed_pos)
     parts: list[tuple[F64, F64, F64, F64]] = []
     if len(a):
@@ -203,9 +202,8 @@ def _items(evidence: Evidence, t: float, rules: Rules) -> tuple[F64, F64, F64, F
                       a_vel, a.sigma_vel**2 + s.velocity_tolerance_mps**2))
     if len(f):
         f_pos, _ = to_enu(f.pos, rules.origin)
-        nan = np.full(len(f), np.nan)
         parts.append((f_pos, (f.sigma**2)[:, None, None] * np.eye(3)[None],
-                      np.column_stack([nan, nan, nan]), nan))
+                      np.full((len(f), 3), np.nan), np.full(len(f), np.nan)))
     if m:
         r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
         r_vel = evidence.filed_vel @ r0.T
@@ -214,11 +212,10 @@ def _items(evidence: Evidence, t: float, rules: Rules) -> tuple[F64, F64, F64, F
                        sigma_along=np.full(m, s.filed_sigma_m))
         tol = 0.15 * np.linalg.norm(r_vel, axis=1) + s.velocity_tolerance_mps
         parts.append((r_pos, cov, r_vel, tol**2))
-    if not parts:
-        parts.append((np.empty((0, 3)), np.empty((0, 3, 3)), np.empty((0, 3)), np.empty(0)))
-    pos, cov, vel, var = (c[0] if len(parts) == 1 else np.concatenate(c)
-                          for c in zip(*parts, strict=True))
-    return pos, cov, vel, var, np.repeat(np.arange(3), [len(a), len(f), m])
+    if len(parts) == 1:
+        return parts[0]
+    pos, cov, vel, var = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return pos, cov, vel, var
 
 
 def identify(
@@ -335,21 +332,22 @@ def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
     t_iff, t_filed = last.times("t_iff"), last.times("t_filed")
     inconsistent = np.zeros(n, dtype=bool)
     seen = _Seen(t_adsb, t_iff, t_filed, icao, inconsistent)
-    if not n:
+    na, ni, nf = len(evidence.adsb), len(evidence.iff), len(evidence.filed_pos)
+    if not (n and na + ni + nf):
         return seen
-    pos, cov, vel, var, kind = _items(evidence, t, rules)
+    pos, cov, vel, var = _items(evidence, t, rules)
     ti, mj, d2 = gated_pairs(x[:, :3], P[:, :3, :3], pos, cov, rules.gate_pos)
-    k = kind[mj]
-    moving = np.flatnonzero(k != 1)  # the pairs with a velocity gate
-    if len(moving) < len(k):
-        t_iff[ti[k == 1]] = t
-    if not len(moving):
+    if not na + nf:  # IFF replies only (the common case)
+        t_iff[ti] = t
         return seen
+    iff = (mj >= na) & (mj < na + ni)
+    t_iff[ti[iff]] = t
+    moving = np.flatnonzero(~iff)  # the pairs with a velocity gate
     tm, mm = ti[moving], mj[moving]
     ok = np.ones(len(ti), dtype=bool)
     ok[moving] = _velocity_d2(vel[mm] - x[tm, 3:6], P[tm, 3:6, 3:6], var[mm]) <= rules.gate_vel
-    t_filed[ti[(k == 2) & ok]] = t
-    adsb = k == 0
+    t_filed[ti[(mj >= na + ni) & ok]] = t
+    adsb = mj < na
     if not adsb.any():
         return seen
     best, _ = nearest(ti[adsb & ok], mj[adsb & ok], d2[adsb & ok], n)
