@@ -285,20 +285,28 @@ _DTYPES = {f.name: getattr(Identities.empty(), f.name).dtype for f in fields(Ide
 class _Carry:
     """The previous identities of the tracks ``track_id`` (matched by id): ``carry(name,
     fresh)`` is the previous value of a column where the track existed, else ``fresh`` (a
-    scalar or an ``(n,)`` array, of the column's dtype), always a new array."""
+    scalar or an ``(n,)`` array, of the column's dtype), always a new array. The same tracks in
+    the same order as before (every other identification of tracked April) are matched
+    without a search, their columns copied whole."""
 
     def __init__(self, track_id: I64, previous: Identities | None) -> None:
         self.n = len(track_id)
-        row = _align(track_id, previous)
-        self.new = row < 0
-        self.some_new = bool(self.new.any())
         self.p = previous if previous is not None and len(previous) else None
-        self.had, self.at = ~self.new, np.maximum(row, 0)
+        self.at: I64 | None = None  # row of each track in ``p`` (None: the same rows)
+        if (self.p is not None and len(self.p) == self.n
+                and bool((self.p.track_id == track_id).all())):
+            self.new = np.zeros(self.n, dtype=bool)
+        else:
+            row = _align(track_id, previous)
+            self.new, self.at = row < 0, np.maximum(row, 0)
+        self.some_new = bool(self.new.any())
+        self.had = ~self.new
 
     def carry(self, name: str, fresh: Any) -> NDArray[Any]:
         if self.p is None:
             return np.array(np.broadcast_to(fresh, self.n), dtype=_DTYPES[name])
-        out: NDArray[Any] = getattr(self.p, name)[self.at]
+        col = getattr(self.p, name)
+        out: NDArray[Any] = col.copy() if self.at is None else col[self.at]
         if self.some_new:
             np.copyto(out, fresh, where=self.new)
         return out
