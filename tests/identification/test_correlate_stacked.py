@@ -1,20 +1,21 @@
 """The cooperative items of all three kinds (ADS-B, IFF, filed plans) gated against the tracks in
 one batch give, bit for bit, what gating each kind alone gave (the per-kind code of session 8,
-kept here as the slower twin): same correlations, same ADS-B addresses, same inconsistencies;
-with no items of a kind, no tracks, and items outside every gate."""
+kept here as the slower twin, with ``numpy.linalg.solve``): same correlations, same ADS-B
+addresses, same inconsistencies; with no items of a kind, no tracks, and items outside every
+gate."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, I64, B
 from inkless.identification.departures import Departures
 from inkless.identification.evidence import (
     Evidence,
     _frame,
-    gated_pairs,
     item_cov,
     nearest,
     to_enu,
@@ -34,6 +35,24 @@ def _rules() -> Rules:
     e = np.empty(0)
     return Rules(Identification(), np.empty(0, np.uint32), np.empty(0, np.int64), (), (), e, e,
                  gate, gate, ORIGIN, Departures.of([]))
+
+
+def gated_pairs(track_pos: F64, track_cov: F64, item_pos: F64, item_covs: F64, gate: float,
+                track_spread: F64) -> tuple[I64, I64, F64]:
+    """The session-8 :func:`inkless.identification.evidence.gated_pairs`."""
+    empty = np.empty(0, np.int64)
+    if len(track_pos) == 0 or len(item_pos) == 0:
+        return empty, empty, np.empty(0)
+    e2 = cdist(track_pos, item_pos, "sqeuclidean")
+    bound = gate * (track_spread[:, None] + spread(item_covs))
+    ti, mj = (e2 <= bound).nonzero()
+    if len(ti) == 0:
+        return empty, empty, np.empty(0)
+    S = track_cov[ti] + item_covs[mj]
+    d = item_pos[mj] - track_pos[ti]
+    d2 = np.einsum("ki,ki->k", d, np.linalg.solve(S, d[..., None])[..., 0])
+    ok = d2 <= gate
+    return ti[ok].astype(np.int64), mj[ok].astype(np.int64), d2[ok]
 
 
 def _velocity_d2(dv: F64, pvv: F64, var: F64) -> F64:

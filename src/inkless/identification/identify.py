@@ -79,6 +79,7 @@ from .evidence import (
     kinematics,
     nearest,
     profile_bits,
+    solve,
     to_enu,
 )
 from .rules import Rules
@@ -181,7 +182,7 @@ def _velocity_d2(dv: F64, pvv: F64, var: F64) -> F64:
     """``(k,)`` squared Mahalanobis distances of velocity differences ``dv (k,3)`` (m/s), with
     covariance the track's ``pvv (k,3,3)`` plus ``var (k,)`` (m^2/s^2) on every axis."""
     sv = pvv + var[:, None, None] * np.eye(3)[None]
-    out: F64 = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
+    out: F64 = np.einsum("ki,ki->k", dv, solve(sv, dv[..., None])[..., 0])
     return out
 
 
