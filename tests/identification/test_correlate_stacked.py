@@ -38,13 +38,14 @@ def _rules() -> Rules:
 
 
 def gated_pairs(track_pos: F64, track_cov: F64, item_pos: F64, item_covs: F64, gate: float,
-                track_spread: F64) -> tuple[I64, I64, F64]:
+                track_spread: F64 | None = None) -> tuple[I64, I64, F64]:
     """The session-8 :func:`inkless.identification.evidence.gated_pairs`."""
     empty = np.empty(0, np.int64)
     if len(track_pos) == 0 or len(item_pos) == 0:
         return empty, empty, np.empty(0)
     e2 = cdist(track_pos, item_pos, "sqeuclidean")
-    bound = gate * (track_spread[:, None] + spread(item_covs))
+    spread_t = spread(track_cov) if track_spread is None else track_spread
+    bound = gate * (spread_t[:, None] + spread(item_covs))
     ti, mj = (e2 <= bound).nonzero()
     if len(ti) == 0:
         return empty, empty, np.empty(0)

@@ -251,23 +251,21 @@ def gated_pairs(
     item_pos: F64,
     item_covs: F64,
     gate: float,
-    track_spread: F64 | None = None,
 ) -> tuple[I64, I64, F64]:
     """Every (track, item) pair inside the chi-square gate: ``(track (k,), item (k,), d2 (k,))``.
 
     ``track_pos (n,3)``, ``track_cov (n,3,3)``, ``item_pos (m,3)``, ``item_covs (m,3,3)`` in one
     frame. Pairs farther apart than the gate allows for the sum of upper bounds of the
-    covariances' largest eigenvalues (:func:`inkless.tracking.kalman.spread`; the tracks' may be
-    given, ``track_spread (n,)``, when several kinds of items are gated against them) are
-    dropped before any inversion.
+    covariances' largest eigenvalues (:func:`inkless.tracking.kalman.spread`) are dropped before
+    any inversion. Each pair's arithmetic is its own: gating several kinds of items at once
+    gives each pair what gating its kind alone gives.
     """
     empty = np.empty(0, np.int64)
     if len(track_pos) == 0 or len(item_pos) == 0:
         return empty, empty, np.empty(0)
     # |d|^2 by cdist: a rounding apart from d's own, which the bound's slack covers
     e2 = cdist(track_pos, item_pos, "sqeuclidean")
-    spread_t = spread(track_cov) if track_spread is None else track_spread
-    bound = gate * (spread_t[:, None] + spread(item_covs))
+    bound = gate * (spread(track_cov)[:, None] + spread(item_covs))
     ti, mj = (e2 <= bound).nonzero()
     if len(ti) == 0:
         return empty, empty, np.empty(0)
