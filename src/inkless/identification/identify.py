@@ -47,9 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from inkless.arrays import F64, I8, I64, U32, B
-from inkless.simulation.adsb import AdsbReports, IffReplies
 from inkless.simulation.civil import inside_region
-from inkless.tracking.kalman import spread
 
 from .categories import (
     ADSB,
@@ -81,6 +79,7 @@ from .evidence import (
     kinematics,
     nearest,
     profile_bits,
+    solve,
     to_enu,
 )
 from .rules import Rules
@@ -183,58 +182,41 @@ def _velocity_d2(dv: F64, pvv: F64, var: F64) -> F64:
     """``(k,)`` squared Mahalanobis distances of velocity differences ``dv (k,3)`` (m/s), with
     covariance the track's ``pvv (k,3,3)`` plus ``var (k,)`` (m^2/s^2) on every axis."""
     sv = pvv + var[:, None, None] * np.eye(3)[None]
-    out: F64 = np.einsum("ki,ki->k", dv, np.linalg.solve(sv, dv[..., None])[..., 0])
+    out: F64 = np.einsum("ki,ki->k", dv, solve(sv, dv[..., None])[..., 0])
     return out
 
 
-def _adsb(x: F64, P: F64, a: AdsbReports, t: float, rules: Rules, sp: F64) -> tuple[I64, B]:
-    """ADS-B against tracks ``x (n,6)``, ``P (n,6,6)`` (``sp``: the spread of their position
-    covariances, :func:`inkless.tracking.kalman.spread`): each track's report, the nearest in the
-    position gate (reports moved to ``t`` at their velocity) whose velocity agrees (-1: none),
-    and whether it has reports in the position gate but none whose velocity agrees
-    (``report_inconsistent``)."""
-    n = len(x)
-    vel, pvv = x[:, 3:6], P[:, 3:6, 3:6]
-    a_pos, r0 = to_enu(a.pos, rules.origin)
-    a_vel = a.vel @ r0.T
-    a_pos = a_pos + (t - a.t) * a_vel
-    ti, mj, d2 = gated_pairs(x[:, :3], P[:, :3, :3], a_pos,
-                             item_cov(a.pos, a.sigma_h, a.sigma_v, r0), rules.gate_pos, sp)
-    d2v = _velocity_d2(a_vel[mj] - vel[ti], pvv[ti],
-                       a.sigma_vel[mj] ** 2 + rules.settings.velocity_tolerance_mps**2)
-    ok = d2v <= rules.gate_vel
-    best, _ = nearest(ti[ok], mj[ok], d2[ok], n)
-    inconsistent = np.zeros(n, dtype=bool)
-    inconsistent[ti[~ok]] = True
-    return best, inconsistent & (best < 0)
-
-
-def _iff(x: F64, P: F64, f: IffReplies, rules: Rules, sp: F64) -> I64:
-    """Rows of the tracks with an IFF reply (authenticated) in the position gate (``sp``: as
-    :func:`_adsb`)."""
-    f_pos, _ = to_enu(f.pos, rules.origin)
-    cov = (f.sigma**2)[:, None, None] * np.eye(3)[None]
-    ti, _, _ = gated_pairs(x[:, :3], P[:, :3, :3], f_pos, cov, rules.gate_pos, sp)
-    return ti
-
-
-def _filed(x: F64, P: F64, evidence: Evidence, rules: Rules, sp: F64) -> I64:
-    """Rows of the tracks a filed civil route correlates with: position along the plan (timing
-    tolerance along the route, navigation tolerance across it), heading and speed (``sp``: as
-    :func:`_adsb`)."""
-    s = rules.settings
-    vel, pvv = x[:, 3:6], P[:, 3:6, 3:6]
-    r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
-    r_vel = evidence.filed_vel @ r0.T
-    m = len(r_pos)
-    cov = item_cov(evidence.filed_pos, np.full(m, s.filed_cross_sigma_m),
-                   np.full(m, s.filed_sigma_alt_m), r0, vel_ecef=evidence.filed_vel,
-                   sigma_along=np.full(m, s.filed_sigma_m))
-    ti, mj, _ = gated_pairs(x[:, :3], P[:, :3, :3], r_pos, cov, rules.gate_pos, sp)
-    # m/s: wind and speed changes along the plan, and the tracker's lag in turns
-    tol = 0.15 * np.linalg.norm(r_vel[mj], axis=1) + s.velocity_tolerance_mps
-    d2v = _velocity_d2(r_vel[mj] - vel[ti], pvv[ti], tol**2)
-    return ti[d2v <= rules.gate_vel]  # some plan in both gates
+def _items(evidence: Evidence, t: float, rules: Rules) -> tuple[F64, F64, F64, F64]:
+    """The cooperative items of ``evidence`` in the tracks' frame, ADS-B reports, then IFF
+    replies, then filed-plan positions: positions ``(m,3)`` m (ADS-B reports moved to ``t`` at
+    their velocity), covariances ``(m,3,3)`` m^2, velocities ``(m,3)`` m/s and the variance
+    ``(m,)`` m^2/s^2 added to a track's velocity covariance in the velocity gate (ADS-B: the
+    report's noise and the tolerance; filed plans: wind and speed changes along the plan, 15 %
+    of the speed, and the tracker's lag in turns; IFF replies have no velocity: NaN). Each kind
+    is rotated alone (a matrix product's rounding may depend on its number of rows)."""
+    s, a, f, m = rules.settings, evidence.adsb, evidence.iff, len(evidence.filed_pos)
+    parts: list[tuple[F64, F64, F64, F64]] = []
+    if len(a):
+        a_pos, r0 = to_enu(a.pos, rules.origin)
+        a_vel = a.vel @ r0.T
+        parts.append((a_pos + (t - a.t) * a_vel, item_cov(a.pos, a.sigma_h, a.sigma_v, r0),
+                      a_vel, a.sigma_vel**2 + s.velocity_tolerance_mps**2))
+    if len(f):
+        f_pos, _ = to_enu(f.pos, rules.origin)
+        parts.append((f_pos, (f.sigma**2)[:, None, None] * np.eye(3)[None],
+                      np.full((len(f), 3), np.nan), np.full(len(f), np.nan)))
+    if m:
+        r_pos, r0 = to_enu(evidence.filed_pos, rules.origin)
+        r_vel = evidence.filed_vel @ r0.T
+        cov = item_cov(evidence.filed_pos, np.full(m, s.filed_cross_sigma_m),
+                       np.full(m, s.filed_sigma_alt_m), r0, vel_ecef=evidence.filed_vel,
+                       sigma_along=np.full(m, s.filed_sigma_m))
+        tol = 0.15 * np.linalg.norm(r_vel, axis=1) + s.velocity_tolerance_mps
+        parts.append((r_pos, cov, r_vel, tol**2))
+    if len(parts) == 1:
+        return parts[0]
+    pos, cov, vel, var = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return pos, cov, vel, var
 
 
 def identify(
@@ -304,20 +286,28 @@ _DTYPES = {f.name: getattr(Identities.empty(), f.name).dtype for f in fields(Ide
 class _Carry:
     """The previous identities of the tracks ``track_id`` (matched by id): ``carry(name,
     fresh)`` is the previous value of a column where the track existed, else ``fresh`` (a
-    scalar or an ``(n,)`` array, of the column's dtype), always a new array."""
+    scalar or an ``(n,)`` array, of the column's dtype), always a new array. The same tracks in
+    the same order as before (every other identification of tracked April) are matched
+    without a search, their columns copied whole."""
 
     def __init__(self, track_id: I64, previous: Identities | None) -> None:
         self.n = len(track_id)
-        row = _align(track_id, previous)
-        self.new = row < 0
-        self.some_new = bool(self.new.any())
         self.p = previous if previous is not None and len(previous) else None
-        self.had, self.at = ~self.new, np.maximum(row, 0)
+        self.at: I64 | None = None  # row of each track in ``p`` (None: the same rows)
+        if (self.p is not None and len(self.p) == self.n
+                and bool((self.p.track_id == track_id).all())):
+            self.new = np.zeros(self.n, dtype=bool)
+        else:
+            row = _align(track_id, previous)
+            self.new, self.at = row < 0, np.maximum(row, 0)
+        self.some_new = bool(self.new.any())
+        self.had = ~self.new
 
     def carry(self, name: str, fresh: Any) -> NDArray[Any]:
         if self.p is None:
             return np.array(np.broadcast_to(fresh, self.n), dtype=_DTYPES[name])
-        out: NDArray[Any] = getattr(self.p, name)[self.at]
+        col = getattr(self.p, name)
+        out: NDArray[Any] = col.copy() if self.at is None else col[self.at]
         if self.some_new:
             np.copyto(out, fresh, where=self.new)
         return out
@@ -342,25 +332,39 @@ class _Seen:
 
 def _correlate(x: F64, P: F64, t: float, evidence: Evidence, rules: Rules,
                last: _Carry) -> _Seen:
-    """The tracks ``x``, ``P`` against the cooperative evidence received at ``t``."""
-    n = last.n
-    a = evidence.adsb
-    t_adsb = last.times("t_adsb")
-    icao = last.carry("icao24", -1)
+    """The tracks ``x``, ``P`` against the cooperative evidence received at ``t``: the items of
+    all kinds (:func:`_items`) in one position gate (:func:`gated_pairs`); an ADS-B report or a
+    filed plan must also agree in velocity. A track's ADS-B report is the nearest in both gates;
+    reports in the position gate of which none agrees in velocity are ``report_inconsistent``."""
+    n, t = last.n, float(t)
+    t_adsb, icao = last.times("t_adsb"), last.carry("icao24", -1)
+    t_iff, t_filed = last.times("t_iff"), last.times("t_filed")
     inconsistent = np.zeros(n, dtype=bool)
-    sp = spread(P[:, :3, :3])  # the tracks' side of every gate
-    if len(a) and n:
-        best, inconsistent = _adsb(x, P, a, t, rules, sp)
-        hit = best >= 0
-        t_adsb = np.where(hit, float(t), t_adsb)
-        icao = np.where(hit, a.icao24[np.maximum(best, 0)], icao)
-    t_iff = last.times("t_iff")
-    if len(evidence.iff) and n:
-        t_iff[_iff(x, P, evidence.iff, rules, sp)] = float(t)
-    t_filed = last.times("t_filed")
-    if len(evidence.filed_pos) and n:
-        t_filed[_filed(x, P, evidence, rules, sp)] = float(t)
-    return _Seen(t_adsb, t_iff, t_filed, icao, inconsistent)
+    seen = _Seen(t_adsb, t_iff, t_filed, icao, inconsistent)
+    na, ni, nf = len(evidence.adsb), len(evidence.iff), len(evidence.filed_pos)
+    if not (n and na + ni + nf):
+        return seen
+    pos, cov, vel, var = _items(evidence, t, rules)
+    ti, mj, d2 = gated_pairs(x[:, :3], P[:, :3, :3], pos, cov, rules.gate_pos)
+    if not na + nf:  # IFF replies only (the common case)
+        t_iff[ti] = t
+        return seen
+    iff = (mj >= na) & (mj < na + ni)
+    t_iff[ti[iff]] = t
+    moving = np.flatnonzero(~iff)  # the pairs with a velocity gate
+    tm, mm = ti[moving], mj[moving]
+    ok = np.ones(len(ti), dtype=bool)
+    ok[moving] = _velocity_d2(vel[mm] - x[tm, 3:6], P[tm, 3:6, 3:6], var[mm]) <= rules.gate_vel
+    t_filed[ti[(mj >= na + ni) & ok]] = t
+    adsb = mj < na
+    if not adsb.any():
+        return seen
+    best, _ = nearest(ti[adsb & ok], mj[adsb & ok], d2[adsb & ok], n)
+    inconsistent[ti[adsb & ~ok]] = True
+    hit = best >= 0
+    return _Seen(np.where(hit, t, t_adsb), t_iff, t_filed,
+                 np.where(hit, evidence.adsb.icao24[np.maximum(best, 0)], icao),
+                 inconsistent & ~hit)
 
 
 def _decide(track_id: I64, t: float, bits: U32, in_corridor: B, seen: _Seen, rules: Rules,
