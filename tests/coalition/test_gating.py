@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inkless.coalition import (
     AirspaceGrant,
@@ -19,6 +21,7 @@ from inkless.coalition import (
     DocumentType,
     EngageArea,
     Equivalence,
+    Gates,
     Letter,
     Member,
     MemberRules,
@@ -308,3 +311,20 @@ def test_gates_survive_pickling_for_worker_processes() -> None:
     q = query(0.0, [0], [0, 2, 2], [-1, -1, -1], [[IN_B, IN_B, IN_A]])
     again = pickle.loads(pickle.dumps(gates))
     np.testing.assert_array_equal(again.blocking(q), gates.blocking(q))
+
+
+_bound = st.sampled_from([-math.inf, 0.0, 10.0, 25.0, 40.0, math.inf])
+
+
+@settings(max_examples=200, deadline=None)
+@given(acts=st.lists(st.lists(st.tuples(_bound, _bound), max_size=3), min_size=1, max_size=4),
+       t=st.sampled_from([-5.0, 0.0, 5.0, 10.0, 24.0, 25.0, 30.0, 40.0, 1e9]))
+def test_members_act_at_a_time_by_their_intervals(acts: list[list[tuple[float, float]]],
+                                                  t: float) -> None:
+    """Gates.active against the scalar rule: a member acts at ``t`` iff ``a <= t < b`` for one
+    of its intervals (the bounds themselves among the times asked)."""
+    gates = Gates(tuple(tuple(iv) for iv in acts))
+    members = np.arange(len(acts))
+    want = [any(a <= t < b for a, b in iv) for iv in acts]
+    assert gates.active(members, t).tolist() == want
+    assert gates.acting(t).tolist() == want

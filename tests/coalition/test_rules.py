@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from inkless.coalition import (
+    CAVEAT_KINDS,
     AirspaceGrant,
     Caveats,
     EngageArea,
@@ -321,14 +322,22 @@ def test_caveat_masks_agree_with_the_scalar_oracle(cavs: list[Caveats], t: float
         np.array([a for _, a, _ in shots]),
         np.broadcast_to(pts, (2, len(shots), 3)).copy(),
     )
-    blocked = gates.blocking(q) > 0
+    codes = gates.blocking(q)
     for i, m in enumerate(members):
         own = frozenset(r.id for r in REGIONS if r.owner == m.id)
         granted = granted_regions(grants, m.id, "engage", t, EPOCH)
+        # each rule alone, in checking order: the code names the first that blocks the shot
+        alone = [(kind, Member(m.id, "partner", rules=MemberRules(caveats=Caveats(
+            **{kind: getattr(cavs[i], kind)})))) for kind in CAVEAT_KINDS
+            if getattr(cavs[i], kind) is not None]  # fmt: skip
         for k, (c, a, w) in enumerate(shots):
-            want = caveat_allows(m, CLASSES[c], [w] if w else [], ASSETS[a] if a >= 0 else None,
-                                 own_regions=own, granted=granted)  # fmt: skip
-            assert blocked[i, k] == (not want), (m.id, CLASSES[c], a, w)
+            shot = (CLASSES[c], [w] if w else [], ASSETS[a] if a >= 0 else None)
+            want = caveat_allows(m, *shot, own_regions=own, granted=granted)
+            assert (codes[i, k] > 0) == (not want), (m.id, CLASSES[c], a, w)
+            first = next((1 + gates.rules.index(f"{m.id}:{kind}") for kind, one in alone
+                          if not caveat_allows(one, *shot, own_regions=own, granted=granted)),
+                         0)  # fmt: skip
+            assert codes[i, k] == first, (m.id, CLASSES[c], a, w)
 
 
 @settings(max_examples=100, deadline=None)

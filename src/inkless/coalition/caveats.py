@@ -23,15 +23,18 @@ shots (interceptor fly-out through airspace is not modelled). The polygon test i
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 
 from inkless.arrays import F64, I64, B
 from inkless.physics.geodesy import geodetic_from_ecef_bowring
-from inkless.physics.polygon import crossings, inside_polygons
+from inkless.physics.polygon import crossings
 from inkless.units import DEG
 
 from .members import THREAT_CLASSES, AirspaceGrant, Member, grant_window_s
@@ -129,12 +132,6 @@ class CaveatMask:
         ok[self.grant_member[g], self.grant_region[g]] = True
         return ok
 
-    def inside(self, lat: F64, lon: F64) -> B:
-        """``(regions, P)`` whether each point (radians, ``(P,)``) is inside each region."""
-        e = self.edges
-        n = self.area_ok.shape[1]
-        return inside_polygons(lon, lat, e[:, 1], e[:, 0], e[:, 3], e[:, 2], self.edge_region, n)
-
     def never_blocks(self, member: I64, threat_cls: I64, asset: I64, clear: B | None = None) -> B:
         """``(m, k)`` whether no rule can block a shot of a unit of ``member (m,)`` at a threat
         of class ``threat_cls (k,)`` endangering ``asset (k,)`` (-1: none): its class and asset
@@ -183,39 +180,75 @@ class CaveatMask:
             out[box[np.count_nonzero(hits, axis=0) % 2 == 1]] |= 1 << r
         return out
 
+    @cached_property
+    def _tables(self) -> _MaskTables:
+        """The run's constant tables that :meth:`__call__` reads (built on first use)."""
+        code = self.code
+        na = self.asset_ok.shape[1]
+        cls_code = np.where(~self.class_ok & (code[:, :1] > 0), code[:, :1], 0)  # (members, 3)
+        asset_code = np.zeros((len(code), na + 1), dtype=np.int64)  # column 0: no asset
+        asset_code[:, 1:] = np.where(~self.asset_ok & (code[:, 1:2] > 0), code[:, 1:2], 0)
+        first = np.where(cls_code[:, :, None] > 0, cls_code[:, :, None], asset_code[:, None, :])
+        breaks = sorted({*self.grant_from.tolist(), *self.grant_until.tolist()})
+        starts = [-math.inf, *breaks]  # a time in each interval between the grants' bounds
+        e = self.edges
+        return _MaskTables(
+            ruled=code.max(axis=1) > 0, first=first, breaks=breaks,
+            barred=[~self.allowed_regions(s) for s in starts], outside_bad=~self.outside_ok,
+            edges=(e[:, 1], e[:, 0], e[:, 3], e[:, 2]),
+            one_hot=(self.edge_region[None, :] == np.arange(self.area_ok.shape[1])[:, None])
+            .astype(np.float64))
+
     def __call__(self, q: PairQuery) -> I64:
-        m, k = len(q.member), len(q.threat_cls)
-        out = np.zeros((m, k), dtype=np.int64)
+        """The ``(m, k)`` rule codes of the query's pairs (class docstring): each pair with an
+        intercept (finite point) of a unit whose member has a rule takes its first class or
+        asset rule that fails (a table of the run), else, judged at its point only then, its
+        area rule if that fails."""
+        tab = self._tables
+        member = np.asarray(q.member, dtype=np.int64)
         point = np.asarray(q.point, dtype=float)
-        code_m = self.code[np.asarray(q.member, dtype=np.int64)]  # (m, 3)
-        # only pairs with an intercept (finite point) of units whose member has a rule matter
-        ui, tj = np.nonzero(np.isfinite(point[..., 0]) & (code_m.max(axis=1) > 0)[:, None])
+        out = np.zeros((len(member), len(q.threat_cls)), dtype=np.int64)
+        ui, tj = np.nonzero(np.isfinite(point[..., 0]) & tab.ruled[member][:, None])
         if len(ui) == 0:
             return out
-        mem = np.asarray(q.member, dtype=np.int64)[ui]
-        code = code_m[ui]  # (P, 3)
-        fail_class = ~self.class_ok[mem, np.asarray(q.threat_cls, dtype=np.int64)[tj]]
-        asset = np.asarray(q.asset, dtype=np.int64)[tj]
-        fail_asset = np.zeros(len(ui), dtype=bool)
-        if self.asset_ok.shape[1]:
-            fail_asset = ~self.asset_ok[mem, np.maximum(asset, 0)] & (asset >= 0)
-        fail_area = np.zeros(len(ui), dtype=bool)
-        judged = code[:, 2] > 0
-        if judged.any():
-            lat, lon, _ = geodetic_from_ecef_bowring(point[ui[judged], tj[judged]])
+        mem = member[ui]
+        c = tab.first[mem, np.asarray(q.threat_cls, dtype=np.int64)[tj],
+                      np.asarray(q.asset, dtype=np.int64)[tj] + 1]
+        area = self.code[mem, 2]
+        judged = np.flatnonzero((area > 0) & (c == 0))
+        if judged.size:
             who = mem[judged]
+            fail = tab.outside_bad[who]  # (no region holds the point)
             if len(self.edges):
-                inside = self.inside(lat, lon)  # (regions, P')
-                allowed = self.allowed_regions(q.t)[who].T
-                violate = (inside & ~allowed).any(axis=0)
-                fail_area[judged] = np.where(inside.any(axis=0), violate, ~self.outside_ok[who])
-            else:  # no regions at all: every point is outside
-                fail_area[judged] = ~self.outside_ok[who]
-        c = np.where(fail_area & (code[:, 2] > 0), code[:, 2], 0)
-        c = np.where(fail_asset & (code[:, 1] > 0), code[:, 1], c)
-        c = np.where(fail_class & (code[:, 0] > 0), code[:, 0], c)
+                lat, lon, _ = geodetic_from_ecef_bowring(point[ui[judged], tj[judged]])
+                # the even-odd rule of inside_polygons, with the run's one-hot of the edges
+                hits = crossings(lon, lat, *tab.edges).astype(np.float64)
+                inside = np.rint(tab.one_hot @ hits).astype(np.int64) % 2 == 1  # (regions, P')
+                barred = tab.barred[bisect.bisect_right(tab.breaks, q.t)][who].T
+                fail = np.where(inside.any(axis=0), (inside & barred).any(axis=0), fail)
+            c[judged] = np.where(fail, area[judged], 0)
         out[ui, tj] = c
         return out
+
+
+@dataclass(frozen=True)
+class _MaskTables:
+    """What a :class:`CaveatMask` computes once per run: whether each member has a rule
+    (``ruled (members,)``); ``first (members, 3, assets + 1)`` the code of the first class or
+    asset rule failing for a threat of each class endangering each asset (column 0: none);
+    the region each member may not engage in, ``barred[i] (members, regions)``, while the
+    grants in force are those of the interval ``i = bisect_right(breaks, t)`` between the
+    grants' bounds ``breaks`` (s); ``outside_bad (members,)`` a point outside every region
+    fails; the edges as :func:`inkless.physics.polygon.crossings` takes them (longitude,
+    latitude: rad) and ``one_hot (regions, E)`` the region of each edge."""
+
+    ruled: B
+    first: I64
+    breaks: list[float]
+    barred: list[B]
+    outside_bad: B
+    edges: tuple[F64, F64, F64, F64]
+    one_hot: F64
 
 
 def caveat_mask(

@@ -12,10 +12,12 @@ endangers; :mod:`~.caveats`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,14 +71,27 @@ class Gates:
                 out[:, m] |= (times >= a) & (times < b)
         return out
 
+    @cached_property
+    def _acting_between(self) -> tuple[list[float], list[NDArray[np.bool_]]]:
+        """The intervals' bounds, sorted (s), and ``(members,)`` whether each member acts
+        between each two: at a time ``t`` the state ``bisect_right(bounds, t)`` (built once:
+        who acts changes only at a bound)."""
+        bounds = sorted({x for iv in self.member_acts for ab in iv for x in ab})
+        states = [np.array([any(a <= s < b for a, b in iv) for iv in self.member_acts],
+                           dtype=bool) for s in (-math.inf, *bounds)]  # a time in each
+        return bounds, states
+
     def acting(self, t: float) -> NDArray[np.bool_]:
         """``(members,)`` whether each member's forces act at time ``t`` (s)."""
-        t = float(t)  # a scalar test per interval: acting_grid's arrays cost more per cycle
-        return np.array([any(a <= t < b for a, b in iv) for iv in self.member_acts], dtype=bool)
+        return self._acting_at(t).copy()
+
+    def _acting_at(self, t: float) -> NDArray[np.bool_]:
+        bounds, states = self._acting_between
+        return states[bisect.bisect_right(bounds, float(t))]
 
     def active(self, member: I64, t: float) -> NDArray[np.bool_]:
         """Whether each of the given members' forces act at time ``t`` (s)."""
-        return self.acting(t)[member]
+        return self._acting_at(t)[member]
 
     def never_blocked(self, member: I64, threat_cls: I64, asset: I64,
                       clear: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:

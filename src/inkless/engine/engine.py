@@ -335,19 +335,21 @@ class Engine:
         for uu, jj in zip(*np.nonzero(new), strict=True):
             notes.caveat_blocks[int(us[uu]), int(keys[jj])] = (t, int(codes[uu, jj]))
             self.caveat_noted[us[uu], keys[jj]] = True
-        notes.feasible_ever[keys[geo.any(axis=0)]] = True
-        notes.blocked[keys[geo.any(axis=0) & ~(geo & (codes == 0)).any(axis=0)]] |= (
-            BLOCKED_CAVEAT)
+        some_feasible = geo.any(axis=0)
+        notes.feasible_ever[keys[some_feasible]] = True
         geo &= codes == 0
+        some_geo = geo.any(axis=0)
+        notes.blocked[keys[some_feasible & ~some_geo]] |= BLOCKED_CAVEAT
         if self.patrols is not None:  # off station, beyond its fuel, into a fighter's sector
             on, fits = self.patrols.allow(t, us, o, fz.point, (c.ids, geo))
             active = active & on
             avail = avail & active
             geo &= fits
+            some_geo = geo.any(axis=0)
         ok = geo & avail[:, None]
         if self.declined:
             ok &= ~self.barred(us, c)
-        some_geo, some_ok = geo.any(axis=0), ok.any(axis=0)
+        some_ok = ok.any(axis=0)
         stuck = some_geo & ~some_ok
         if stuck.any():  # every unit that could shoot fails on something: record what
             g = geo[:, stuck]
@@ -390,7 +392,10 @@ class Engine:
         every point where the shot may meet the threat: :meth:`area_clear`), or the candidate
         is already blocked by a caveat and the pair's first caveat block already noted. A
         skipped shot that no rule blocks may still keep its candidate from being blocked by a
-        caveat: :meth:`allowed_unskipped` computes it where that matters."""
+        caveat: :meth:`allowed_unskipped` computes it where that matters. Whether no rule can
+        block a shot is asked only when it could spare the whole cycle: where some pair is
+        computed anyway, the pairs it would clear are computed with it (computing a pair the
+        notes hold changes nothing, as skipping it does not; only fewer calls save time)."""
         us, keys, d, units, notes = c.options.us, c.keys, self.defence, self.units, self.notes
         bits = (np.where(d.rounds[us] == 0, BLOCKED_ROUNDS, 0)
                 | np.where(d.busy[us] >= units.channels[us], BLOCKED_CHANNELS, 0)
@@ -401,6 +406,8 @@ class Engine:
         if self.gates.allow is None or not out.any():
             return out
         sure = (held & BLOCKED_CAVEAT != 0) & self.caveat_noted[us][:, keys]
+        if (c.options.pairs & ~out).any():  # computed anyway: the doubtful pairs with them
+            return out & sure
         doubt = out & ~sure  # skipped only if no rule can block them now
         if doubt.any():
             o = c.options

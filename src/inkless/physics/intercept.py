@@ -150,10 +150,8 @@ def pairwise_engagement(
     if n_pairs == 0 or k == 0:
         return _no_shots(n_pairs)
     if not detail and n_pairs * k <= _BLOCK:  # one small table: the direct form is cheaper
-        out = _no_shots(n_pairs)
-        _shot_now(out, unit, speed, envelope, t_now, times, path, path_alt, pair_unit,
-                  pair_threat)
-        return out
+        return _shot_now(unit, speed, envelope, t_now, times, path, path_alt, pair_unit,
+                         pair_threat)
     return _engagements_by_block(unit, speed, envelope, t_now, times, path, path_alt, pair_unit,
                                  pair_threat, float(look_s), int(max_shots), detail)
 
@@ -240,13 +238,13 @@ def _launch_deadlines(
 
 
 def _shot_now(
-    out: Engagements, unit: NDArray[np.floating], speed: NDArray[np.floating],
+    unit: NDArray[np.floating], speed: NDArray[np.floating],
     envelope: tuple[NDArray[np.floating], ...], t_now: float, times: NDArray[np.floating],
     path: NDArray[np.floating], path_alt: NDArray[np.floating] | None, pair_unit: I64,
     pair_threat: I64,
-) -> None:
+) -> Engagements:
     """The shot now of every pair at once over its ``(P, k)`` table (the method of
-    :func:`pairwise_engagement`, without the latest launch and the shots) into ``out``."""
+    :func:`pairwise_engagement`; the latest launch NaN and the shots 0, not computed)."""
     d = np.swapaxes(path[:, pair_threat], 0, 1) - np.asarray(unit)[pair_unit][:, None, :]
     dist = np.sqrt(np.einsum("pki,pki->pk", d, d))
     with np.errstate(invalid="ignore"):
@@ -260,8 +258,12 @@ def _shot_now(
     with np.errstate(invalid="ignore"):
         hit = (reach[rows, first] & (at >= r_min) & (at <= r_max) & (alt >= alt_min)
                & (alt <= alt_max))
-    out.t_intercept[:] = np.where(hit, times[first], np.nan)
-    out.sample[:] = np.where(hit, first, -1)
+    return Engagements(
+        t_intercept=np.where(hit, times[first], np.nan).astype(np.float64, copy=False),
+        sample=np.where(hit, first, -1).astype(np.int64, copy=False),
+        t_latest_launch=np.full(len(first), np.nan),
+        shots=np.zeros(len(first), dtype=np.int64),
+    )
 
 
 def _block_shots(
