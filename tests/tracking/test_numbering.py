@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from inkless.physics.geodesy import ecef_from_geodetic
-from inkless.sensing import Detections, EnuFrame
+from inkless.sensing import EnuFrame
 from inkless.tracking import CONFIRMED, Tracks
 from inkless.tracking.coalition_tracker import CoalitionTracker
 from inkless.tracking.numbering import (
@@ -28,7 +28,7 @@ from inkless.tracking.picture import KIND_CIVIL, CoalitionPicture, LabelledTrack
 from inkless.tracking.releasability import can_release
 
 from .test_picture import FRAME as PFRAME
-from .test_picture import SITES, D, coalition, polar_reports
+from .test_picture import SITES, D, coalition, site_reports, stacked
 
 FRAME = EnuFrame.at(0.55, 0.61, 0.0)
 ALLOWED = np.array([[True, False], [True, True]])
@@ -181,15 +181,11 @@ def test_last_update_of_a_picture_just_made_is_the_general_answer() -> None:
         t = 5.0 * k
         truth = PFRAME.to_ecef(PFRAME.from_ecef(start) + vel * t)
         dets = []
-        for s, site in enumerate(SITES):
+        for s in range(len(SITES)):
             seen = np.flatnonzero((np.linalg.norm(truth - site_ecef[s], axis=1) < 150e3)
                                   & (rng.random(8) < 0.7))
-            d = polar_reports(truth[seen], rng, sig, site)
-            dets.append(Detections(**{**{f: getattr(d, f) for f in d.__slots__},
-                                      "sensor": np.full(seen.size, s),
-                                      "member": np.full(seen.size, s), "truth": seen}))
-        det = Detections(**{f: np.concatenate([getattr(d, f) for d in dets])
-                            for f in dets[0].__slots__})
+            dets.append(site_reports(truth, seen, s, rng, sig))
+        det = stacked(dets)
         tracker.scan(t, det, np.full(len(det), KIND_CIVIL), np.array([0, 1]), site_ecef)
         pic = tracker.picture(t)
         view = tracker.view(pic, 0)

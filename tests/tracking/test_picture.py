@@ -380,6 +380,22 @@ def coalition(b_shares: str) -> tuple[list[Member], list[str]]:
 SITES = ((31.0, 34.6, 50.0), (31.6, 36.6, 50.0))  # radars of A and B, lat, lon deg, alt m
 
 
+def site_reports(truth_ecef: np.ndarray, seen: np.ndarray, s: int, rng: np.random.Generator,
+                 sig: np.ndarray) -> Detections:
+    """The reports of the radar of ``SITES[s]`` (sensor and member ``s``) of the objects
+    ``seen`` among ``truth_ecef`` (:func:`polar_reports`)."""
+    d = polar_reports(truth_ecef[seen], rng, sig, SITES[s])
+    return Detections(**{**{f: getattr(d, f) for f in d.__slots__},
+                         "sensor": np.full(seen.size, s), "member": np.full(seen.size, s),
+                         "truth": seen})
+
+
+def stacked(dets: list[Detections]) -> Detections:
+    """One scan's reports of several radars, in the order given."""
+    return Detections(**{f: np.concatenate([getattr(d, f) for d in dets])
+                         for f in dets[0].__slots__})
+
+
 @pytest.mark.parametrize("b_shares", ["detections", "tracks"])
 def test_a_member_holds_what_its_own_radar_sees(b_shares: str) -> None:
     """Eight aircraft, some seen by both radars: A's view holds every aircraft its own radar
@@ -402,16 +418,12 @@ def test_a_member_holds_what_its_own_radar_sees(b_shares: str) -> None:
         t = 5.0 * k
         truth = FRAME.to_ecef(FRAME.from_ecef(start) + vel * t)
         dets = []
-        for s, site in enumerate(SITES):
+        for s in range(len(SITES)):
             near = np.linalg.norm(truth - site_ecef[s], axis=1) < reach
             ever[s] |= near
             seen = np.flatnonzero(near & (rng.random(8) < 0.9))
-            d = polar_reports(truth[seen], rng, sig, site)
-            dets.append(Detections(**{**{f: getattr(d, f) for f in d.__slots__},
-                                      "sensor": np.full(seen.size, s),
-                                      "member": np.full(seen.size, s), "truth": seen}))
-        det = Detections(**{f: np.concatenate([getattr(d, f) for d in dets])
-                            for f in dets[0].__slots__})
+            dets.append(site_reports(truth, seen, s, rng, sig))
+        det = stacked(dets)
         tracker.scan(t, det, np.full(len(det), KIND_CIVIL), np.array([0, 1]), site_ecef)
     pic = tracker.picture(t)
     now = FRAME.from_ecef(truth)
