@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.path import Path as MplPath
 
-from inkless.physics.polygon import inside_polygon, inside_polygons
+from inkless.physics.polygon import edge_one_hot, inside_polygon, inside_polygons
 
 coord = st.floats(-50.0, 50.0, allow_nan=False, allow_infinity=False)
 
@@ -96,7 +96,7 @@ def test_many_polygons_in_one_pass_agree_with_one_at_a_time(
         for i in range(len(p))
     ]
     x0, y0, x1, y1, which = (np.array(c) for c in zip(*edges, strict=True))
-    many = inside_polygons(x, y, x0, y0, x1, y1, which.astype(np.int64), len(polys))
+    many = inside_polygons(x, y, x0, y0, x1, y1, edge_one_hot(which.astype(np.int64), len(polys)))
     assert many.shape == (len(polys), 300)
     for k, p in enumerate(polys):
         px, py = (np.array(c, dtype=float) for c in zip(*p, strict=True))

@@ -34,7 +34,7 @@ import numpy as np
 
 from inkless.arrays import F64, I64, B
 from inkless.physics.geodesy import geodetic_from_ecef_bowring
-from inkless.physics.polygon import crossings
+from inkless.physics.polygon import crossings, edge_one_hot, inside_polygons
 from inkless.units import DEG
 
 from .members import THREAT_CLASSES, AirspaceGrant, Member, grant_window_s
@@ -196,8 +196,7 @@ class CaveatMask:
             ruled=code.max(axis=1) > 0, first=first, breaks=breaks,
             barred=[~self.allowed_regions(s) for s in starts], outside_bad=~self.outside_ok,
             edges=(e[:, 1], e[:, 0], e[:, 3], e[:, 2]),
-            one_hot=(self.edge_region[None, :] == np.arange(self.area_ok.shape[1])[:, None])
-            .astype(np.float64))
+            one_hot=edge_one_hot(self.edge_region, self.area_ok.shape[1]))
 
     def __call__(self, q: PairQuery) -> I64:
         """The ``(m, k)`` rule codes of the query's pairs (class docstring): each pair with an
@@ -221,9 +220,7 @@ class CaveatMask:
             fail = tab.outside_bad[who]  # (no region holds the point)
             if len(self.edges):
                 lat, lon, _ = geodetic_from_ecef_bowring(point[ui[judged], tj[judged]])
-                # the even-odd rule of inside_polygons, with the run's one-hot of the edges
-                hits = crossings(lon, lat, *tab.edges).astype(np.float64)
-                inside = np.rint(tab.one_hot @ hits).astype(np.int64) % 2 == 1  # (regions, P')
+                inside = inside_polygons(lon, lat, *tab.edges, tab.one_hot)  # (regions, P')
                 barred = tab.barred[bisect.bisect_right(tab.breaks, q.t)][who].T
                 fail = np.where(inside.any(axis=0), (inside & barred).any(axis=0), fail)
             c[judged] = np.where(fail, area[judged], 0)

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from inkless.arrays import F64, I64, B
 
-__all__ = ["crossings", "inside_polygon", "inside_polygons"]
+__all__ = ["crossings", "edge_one_hot", "inside_polygon", "inside_polygons"]
 
 
 def crossings(x: F64, y: F64, x0: F64, y0: F64, x1: F64, y1: F64) -> B:
@@ -58,14 +58,20 @@ def inside_polygon(x: ArrayLike, y: ArrayLike, poly_x: ArrayLike, poly_y: ArrayL
     return inside
 
 
-def inside_polygons(
-    x: F64, y: F64, x0: F64, y0: F64, x1: F64, y1: F64, polygon: I64, n: int
-) -> B:
+def edge_one_hot(polygon: I64, n: int) -> F64:
+    """``(n, E)``: 1.0 where edge ``e`` belongs to polygon ``i`` (``polygon (E,)``, 0..n-1),
+    the table :func:`inside_polygons` counts each polygon's crossings with (fixed for a run's
+    polygons: built once)."""
+    out: F64 = (polygon[None, :] == np.arange(n)[:, None]).astype(np.float64)
+    return out
+
+
+def inside_polygons(x: F64, y: F64, x0: F64, y0: F64, x1: F64, y1: F64, one_hot: F64) -> B:
     """``(n, P)`` whether each point (``(P,)``) is inside each of ``n`` polygons given as one
-    list of edges (``(E,)`` each, as in :func:`crossings`) with the polygon of each edge
-    (``polygon (E,)``, 0..n-1): :func:`inside_polygon`'s rule for many polygons in one pass
-    (no bounding boxes), for hot paths with few points and several polygons."""
+    list of edges (``(E,)`` each, as in :func:`crossings`) with the polygon of each edge as
+    ``one_hot (n, E)`` (:func:`edge_one_hot`): :func:`inside_polygon`'s rule for many
+    polygons in one pass (no bounding boxes), for hot paths with few points and several
+    polygons."""
     hits = crossings(x, y, x0, y0, x1, y1).astype(np.float64)
-    one_hot = (polygon[None, :] == np.arange(n)[:, None]).astype(np.float64)
     out: B = np.rint(one_hot @ hits).astype(np.int64) % 2 == 1
     return out
