@@ -26,6 +26,8 @@ from scipy.spatial.distance import cdist
 from inkless.arrays import F64
 from inkless.errors import InputError
 
+from .ids import components
+
 __all__ = ["Gospa", "gospa", "gospa_over_time", "gospa_pairs", "gospa_pairs_many"]
 
 _TIE = 1e-7  # optimal assignments closer than this (times c) in cost: a tie, left to scipy
@@ -209,13 +211,7 @@ def _conflicts(u: NDArray[np.intp], v: NDArray[np.intp], d: F64, c: float, nv: i
     tracks to its objects (padded to ``_SMALL`` of each; a pair not closer than ``c`` costs
     nothing, one closer saves ``c - d`` on a miss and a false track); its margin is that of
     the best assignment over the next, or over itself without one of its pairs."""
-    lab = np.arange(nv)  # each component's smallest vertex, by propagation along the pairs
-    while True:
-        low = np.minimum(lab[u], lab[v])
-        if np.array_equal(low, lab[u]) and np.array_equal(low, lab[v]):
-            break
-        np.minimum.at(lab, u, low)
-        np.minimum.at(lab, v, low)
+    lab = components(u, v, nv)  # each component's smallest vertex
     comp = lab[u]
     rank, size = np.zeros(nv, np.intp), np.zeros((2, nv), np.intp)
     for side, w in enumerate((u, v)):  # each vertex's rank among its component's tracks/objects

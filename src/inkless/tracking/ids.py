@@ -1,4 +1,4 @@
-"""Track-number look-ups: binary search in sorted ``int64`` id arrays.
+"""Track-number look-ups: binary search in sorted ``int64`` id arrays; connected groups of ids.
 
 Where it sits: tracking, beside the track table (:mod:`inkless.tracking.tracks`); used wherever
 track numbers are matched (report merging, track numbering, the coalition tracker) on the few
@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from inkless.arrays import I64
 
-__all__ = ["isin_ids", "lookup", "unique_inverse"]
+__all__ = ["components", "isin_ids", "lookup", "unique_inverse"]
 
 
 def lookup(keys: I64, q: I64) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
@@ -45,3 +45,18 @@ def unique_inverse(a: I64) -> tuple[I64, NDArray[np.intp]]:
     inverse = np.empty(s.size, np.intp)
     inverse[order] = np.cumsum(new) - 1
     return s[new], inverse
+
+
+def components(ii: I64, jj: I64, m: int) -> I64:
+    """Connected component (its smallest member) of each of ``m`` nodes linked by the pairs
+    ``ii-jj`` (min-label propagation: a few sweeps for small groups, e.g. the reports of one
+    object, a few tracks and objects in a GOSPA conflict)."""
+    label = np.arange(m)
+    while True:
+        new = label.copy()
+        np.minimum.at(new, ii, label[jj])
+        np.minimum.at(new, jj, label[ii])
+        new = new[new]
+        if (new == label).all():
+            return label
+        label = new

@@ -19,7 +19,7 @@ from scipy.spatial.distance import cdist
 from inkless.arrays import F64, I64
 
 from .association import min_cost_pairs
-from .ids import isin_ids
+from .ids import components, isin_ids
 from .kalman import inv3, spread
 
 __all__ = ["merge_reports", "merge_scans", "merge_sets", "mutual_pairs", "pairs_among"]
@@ -54,7 +54,7 @@ def merge_reports(z: F64, R: F64, group: I64, gate_d2: float = _MERGE_GATE,
     if ii.size == 0:  # no pair in the gate (else its nearest pair is mutual)
         return z, R, np.arange(m, dtype=np.int64)
     n_groups = int(group.max()) + 1
-    comp = _components(ii, jj, m)
+    comp = components(ii, jj, m)
     # clean components: every sensor at most once (ambiguous: a sensor's key twice)
     key = comp * n_groups + group
     key.sort()
@@ -308,20 +308,6 @@ def _first_per_key(key: I64, value: F64) -> NDArray[np.bool_]:
     out = np.zeros(key.size, bool)
     out[order[low & (seen == seen[start][np.cumsum(new) - 1])]] = True
     return out
-
-
-def _components(ii: I64, jj: I64, m: int) -> I64:
-    """Connected component (smallest member) of each of ``m`` nodes linked by pairs ``ii-jj``
-    (min-label propagation; a few sweeps for the small groups of reports of one object)."""
-    label = np.arange(m)
-    while True:
-        new = label.copy()
-        np.minimum.at(new, ii, label[jj])
-        np.minimum.at(new, jj, label[ii])
-        new = new[new]
-        if (new == label).all():
-            return label
-        label = new
 
 
 def _merge_in_turn(z: F64, R: F64, group: I64, gate_d2: float) -> tuple[F64, F64, I64]:
