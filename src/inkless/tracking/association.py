@@ -38,7 +38,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 from inkless.arrays import F64, I64, IP
-from inkless.tracking.ids import unique_inverse
+from inkless.tracking.ids import components, unique_inverse
 from inkless.tracking.kalman import inv3, spread
 
 __all__ = ["Pairs", "gate", "gnn", "min_cost_pairs"]
@@ -196,8 +196,11 @@ def gnn(pairs: Pairs, n: int, m: int) -> IP:
     per_t, per_d = np.bincount(ti, minlength=n), np.bincount(dj, minlength=m)
     if per_t.max() == 1 and per_d.max() == 1:  # no conflict (the usual case): every pair
         return np.arange(k)
-    comp, lab_t, lab_d = _components(ti, dj, n, m)
-    # tracks and detections per component (only those in some pair); labels are track rows < n
+    lab = components(ti, dj + n, n + m)  # detections numbered from n
+    lab_t, lab_d = lab[:n], lab[n:]
+    comp = lab_t[ti]
+    # tracks and detections per component (only those in some pair: their labels, each
+    # component's smallest member, are track rows < n)
     nt = np.bincount(lab_t[per_t > 0], minlength=n)
     nd = np.bincount(lab_d[per_d > 0], minlength=n)
     simple = (nt[comp] == 1) | (nd[comp] == 1)
@@ -242,27 +245,6 @@ def _assign(idx: IP, tl: IP, dl: IP, nt: int, nd: int,
     rr, cc = linear_sum_assignment(C)
     sel = pair_of[rr, cc]
     return sel[sel >= 0]
-
-
-def _components(
-    ti: IP, dj: IP, n: int, m: int
-) -> tuple[IP, IP, IP]:
-    """Connected components of the bipartite gate graph by min-label propagation.
-
-    Returns the component of each pair and the labels of tracks ``(n,)`` and detections ``(m,)``
-    (a label is the smallest track row in the component; isolated nodes keep their own / ``n``).
-    Each sweep spreads labels two hops, so it stops after about half the cluster diameter sweeps
-    (one or two in practice); cheaper than building a sparse matrix for ``csgraph``.
-    """
-    lab_t = np.arange(n)
-    while True:
-        lab_d = np.full(m, n, np.intp)
-        np.minimum.at(lab_d, dj, lab_t[ti])
-        new_t = lab_t.copy()
-        np.minimum.at(new_t, ti, lab_d[dj])
-        if (new_t == lab_t).all():
-            return lab_t[ti], lab_t, lab_d
-        lab_t = new_t
 
 
 def min_cost_pairs(cost: F64) -> tuple[I64, I64]:
